@@ -1,0 +1,258 @@
+"""Upload bytes → one upright float32 linear-sRGB image and the facts about it.
+
+Every path into hueproof (CLI, HTTP upload, tests) goes through :func:`ingest_image`, so that
+format checks, size limits, orientation and colour profiles are handled once, in one place.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, ImageCms, ImageOps
+
+from calibration.colorimetry import SRGB_TO_XYZ, srgb_to_rgb_lin, srgb_u8_to_rgb_lin
+from calibration.errors import InvalidImageError
+
+try:  # HEIC/HEIF from phones; registered as the Pillow format "HEIF".
+    import pillow_heif
+
+    pillow_heif.register_heif_opener()
+    _HEIF_AVAILABLE = True
+except ImportError:  # pragma: no cover - pillow-heif is a declared dependency
+    _HEIF_AVAILABLE = False
+
+__all__ = [
+    "ALLOWED_FORMATS",
+    "DEFAULT_MAX_BYTES",
+    "DEFAULT_MAX_PIXELS",
+    "IngestedImage",
+    "ingest_image",
+    "load_image",
+]
+
+#: Pillow format names accepted, and the words used in error messages.
+ALLOWED_FORMATS = {"JPEG": "JPEG", "PNG": "PNG", "WEBP": "WebP", "HEIF": "HEIC"}
+#: 64 MP: above today's largest phone sensors in their default modes; a decompression bomb
+#: declares far more in its header, and is refused before a single pixel is decoded.
+DEFAULT_MAX_PIXELS = 64_000_000
+DEFAULT_MAX_BYTES = 40 * 1024 * 1024
+
+# Display P3 (Apple, also Android's wide-gamut default): DCI-P3 primaries, D65 white, sRGB
+# transfer curve. Primaries from SMPTE EG 432-1:2010; the matrix is derived like sRGB's.
+_P3_PRIMARIES_XY = np.array([[0.680, 0.320], [0.265, 0.690], [0.150, 0.060]])
+
+
+def _rgb_to_xyz_matrix(primaries_xy, white_xy=(0.3127, 0.3290)):
+    xyz = np.array([[x / y, 1.0, (1 - x - y) / y] for x, y in primaries_xy]).T
+    wx, wy = white_xy
+    white = np.array([wx / wy, 1.0, (1 - wx - wy) / wy])
+    return xyz * np.linalg.solve(xyz, white)
+
+
+P3_TO_SRGB_LIN = np.linalg.inv(SRGB_TO_XYZ) @ _rgb_to_xyz_matrix(_P3_PRIMARIES_XY)
+
+
+@dataclass(frozen=True)
+class IngestedImage:
+    """An upload, decoded once.
+
+    Attributes
+    ----------
+    rgb_lin : (H, W, 3) float32, linear sRGB, nominally [0, 1]
+        Upright (EXIF orientation applied). Colours converted from a wide-gamut profile may lie
+        outside [0, 1]; they are kept, not clipped.
+    sha256 : str
+        Hex digest of the original bytes, before any decoding.
+    format : str
+        ``"JPEG"``, ``"PNG"``, ``"WebP"`` or ``"HEIC"``.
+    orientation : int
+        The EXIF orientation (1-8) that was applied; 1 when there was none.
+    colour_profile : str
+        The embedded ICC profile's description, or ``"sRGB (assumed)"``.
+    profile_conversion : str
+        ``"none"``, ``"display-p3-matrix"`` (float, unclipped) or ``"lcms-relative-colorimetric"``.
+    """
+
+    rgb_lin: np.ndarray = field(repr=False)
+    sha256: str
+    format: str
+    orientation: int
+    colour_profile: str
+    profile_conversion: str
+    byte_size: int
+
+    @property
+    def height(self) -> int:
+        return int(self.rgb_lin.shape[0])
+
+    @property
+    def width(self) -> int:
+        return int(self.rgb_lin.shape[1])
+
+    def facts(self) -> dict:
+        """JSON-ready description of the image (no pixels)."""
+        return {
+            "sha256": self.sha256,
+            "format": self.format,
+            "width": self.width,
+            "height": self.height,
+            "orientation": self.orientation,
+            "colour_profile": self.colour_profile,
+            "profile_conversion": self.profile_conversion,
+            "bytes": self.byte_size,
+        }
+
+
+def load_image(path, **limits) -> IngestedImage:
+    """Read a file and :func:`ingest_image` its bytes.
+
+    Raises
+    ------
+    InvalidImageError
+        When the file cannot be read or is not an acceptable image.
+    """
+    try:
+        data = Path(path).read_bytes()
+    except OSError as exc:
+        raise InvalidImageError(f"expected a readable image file; got {path!s}: {exc.strerror}") from exc
+    return ingest_image(data, **limits)
+
+
+def ingest_image(
+    data: bytes, *, max_pixels: int = DEFAULT_MAX_PIXELS, max_bytes: int = DEFAULT_MAX_BYTES
+) -> IngestedImage:
+    """Decode upload bytes into an upright float32 linear-sRGB image.
+
+    Parameters
+    ----------
+    data : bytes
+        The file as uploaded.
+    max_pixels : int, keyword-only
+        Images declaring more pixels are refused before decoding (decompression bombs).
+    max_bytes : int, keyword-only
+        Larger uploads are refused before parsing.
+
+    Returns
+    -------
+    IngestedImage
+
+    Raises
+    ------
+    InvalidImageError
+        Empty, oversized, unreadable, truncated or not an allowed format. Nothing is
+        half-processed: either a whole image comes back or this is raised.
+
+    Examples
+    --------
+    >>> img = ingest_image(open("samples/swatch_with_chart.jpg", "rb").read())  # doctest: +SKIP
+    >>> img.rgb_lin.dtype
+    dtype('float32')
+    """
+    if not isinstance(data, bytes | bytearray | memoryview):
+        raise InvalidImageError(f"expected image bytes; got {type(data).__name__}")
+    data = bytes(data)
+    allowed = ", ".join(ALLOWED_FORMATS.values())
+    if not data:
+        raise InvalidImageError(f"expected an image ({allowed}); got 0 bytes")
+    if len(data) > max_bytes:
+        raise InvalidImageError(
+            f"expected at most {max_bytes} bytes; got {len(data)} bytes"
+        )
+    digest = hashlib.sha256(data).hexdigest()
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", Image.DecompressionBombWarning)
+        try:
+            im = Image.open(io.BytesIO(data))
+        except (Image.DecompressionBombWarning, Image.DecompressionBombError) as exc:
+            raise InvalidImageError(f"expected at most {max_pixels} pixels; got {exc}") from exc
+        except Exception as exc:
+            raise InvalidImageError(
+                f"expected an image ({allowed}); got {len(data)} bytes that no decoder "
+                f"recognises (starting {data[:8].hex()})"
+            ) from exc
+        fmt = ALLOWED_FORMATS.get(im.format or "")
+        if fmt is None:
+            raise InvalidImageError(f"expected an image in {allowed}; got {im.format}")
+        width, height = im.size
+        if width <= 0 or height <= 0 or width * height > max_pixels:
+            raise InvalidImageError(
+                f"expected at most {max_pixels} pixels; got {width}x{height} = {width * height}"
+            )
+        try:
+            im.load()
+        except Exception as exc:
+            raise InvalidImageError(
+                f"expected a complete {fmt} file; decoding failed: {exc}"
+            ) from exc
+
+    orientation = int(im.getexif().get(0x0112, 1) or 1)
+    if orientation not in range(1, 9):
+        orientation = 1
+    icc = im.info.get("icc_profile")
+    im = ImageOps.exif_transpose(im)  # applies and removes the tag: never applied twice
+    rgb_lin, profile, conversion = _to_rgb_lin(im, icc)
+    return IngestedImage(
+        rgb_lin=rgb_lin,
+        sha256=digest,
+        format=fmt,
+        orientation=orientation,
+        colour_profile=profile,
+        profile_conversion=conversion,
+        byte_size=len(data),
+    )
+
+
+def _profile_description(icc: bytes) -> tuple[ImageCms.ImageCmsProfile | None, str]:
+    try:
+        prof = ImageCms.ImageCmsProfile(io.BytesIO(icc))
+        return prof, (ImageCms.getProfileDescription(prof) or "").strip()
+    except (OSError, ImageCms.PyCMSError, TypeError, ValueError):
+        return None, ""
+
+
+def _to_rgb_lin(im: Image.Image, icc: bytes | None) -> tuple[np.ndarray, str, str]:
+    if im.mode in ("I;16", "I;16B", "I;16L", "I"):
+        # 16-bit greyscale PNG: keep the precision.
+        grey = np.asarray(im, dtype=np.float32) / (65535.0 if im.mode != "I" else 65535.0)
+        srgb = np.repeat(np.clip(grey, 0, 1)[..., None], 3, axis=-1)
+        return srgb_to_rgb_lin(srgb).astype(np.float32), "sRGB (assumed)", "none"
+
+    profile, conversion = "sRGB (assumed)", "none"
+    prof, desc = (None, "")
+    if icc:
+        prof, desc = _profile_description(icc)
+        if prof is None:
+            profile = "sRGB (assumed: embedded ICC profile unreadable)"
+    if im.mode == "CMYK" and prof is None:
+        raise InvalidImageError("expected an RGB image; got CMYK without a colour profile")
+
+    if prof is not None and "sRGB" not in desc and "P3" in desc and im.mode in ("RGB", "RGBA"):
+        srgb_u8 = np.asarray(im.convert("RGB"))
+        p3_lin = srgb_u8_to_rgb_lin(srgb_u8)
+        rgb_lin = (p3_lin @ P3_TO_SRGB_LIN.T.astype(np.float32)).astype(np.float32)
+        return rgb_lin, desc or "Display P3", "display-p3-matrix"
+
+    if prof is not None and "sRGB" not in desc:
+        try:
+            im = ImageCms.profileToProfile(
+                im,
+                prof,
+                ImageCms.createProfile("sRGB"),
+                renderingIntent=ImageCms.Intent.RELATIVE_COLORIMETRIC,
+                outputMode="RGB",
+            )
+            profile, conversion = desc or "unnamed ICC profile", "lcms-relative-colorimetric"
+        except ImageCms.PyCMSError as exc:
+            raise InvalidImageError(
+                f"expected an ICC profile convertible to sRGB; got {desc!r}: {exc}"
+            ) from exc
+    elif prof is not None:
+        profile = desc
+    srgb_u8 = np.asarray(im.convert("RGB"))
+    return srgb_u8_to_rgb_lin(srgb_u8), profile, conversion
