@@ -123,7 +123,8 @@ def _square_candidates(rgb_lin_small: np.ndarray, min_side: float) -> np.ndarray
         m = cv2.moments(cnt)
         if m["m00"] <= 0:
             continue
-        out.append((m["m10"] / m["m00"], m["m01"] / m["m00"], np.sqrt(area), ang, area))
+        # The edge band (blur + Canny + dilation) eats about a pixel on each side.
+        out.append((m["m10"] / m["m00"], m["m01"] / m["m00"], np.sqrt(area) + 2.0, ang, area))
     return np.array(out, dtype=np.float64).reshape(-1, 5)
 
 
@@ -136,14 +137,14 @@ def _lattice_groups(cands: np.ndarray, min_members: int = 6) -> list[np.ndarray]
         return []
     xy, side = cands[:, :2], cands[:, 2]
     tree = cKDTree(xy)
-    pairs = tree.query_pairs(r=float(side.max() * 2.2), output_type="ndarray")
+    pairs = tree.query_pairs(r=float(side.max() * 2.3), output_type="ndarray")
     if len(pairs) == 0:
         return []
     i, j = pairs[:, 0], pairs[:, 1]
     d = np.linalg.norm(xy[i] - xy[j], axis=1)
     s = np.sqrt(side[i] * side[j])
     ratio = side[i] / side[j]
-    ok = (d > 1.0 * s) & (d < 1.9 * s) & (ratio > 0.6) & (ratio < 1.6)
+    ok = (d > 1.0 * s) & (d < 2.2 * s) & (ratio > 0.6) & (ratio < 1.6)
     i, j = i[ok], j[ok]
     n = len(cands)
     parent = np.arange(n)
@@ -178,7 +179,7 @@ def _assign_lattice(xy: np.ndarray, side: np.ndarray) -> tuple[np.ndarray, np.nd
     dists, idx = tree.query(xy, k=min(9, n))
     # Seed: the centre with most neighbours at about one pitch.
     s = np.median(side)
-    near = (dists > 1.0 * s) & (dists < 1.9 * s)
+    near = (dists > 1.0 * s) & (dists < 2.2 * s)
     seed = int(np.argmax(near.sum(axis=1)))
     vecs = xy[idx[seed][near[seed]]] - xy[seed]
     if len(vecs) < 2:
@@ -198,7 +199,7 @@ def _assign_lattice(xy: np.ndarray, side: np.ndarray) -> tuple[np.ndarray, np.nd
         ap, bp = basis[p]
         m = np.array([ap, bp]).T
         for q, dq in zip(idx[p], dists[p], strict=True):
-            if q == p or q in coords or not (0.8 * s < dq < 2.0 * s):
+            if q == p or q in coords or not (0.8 * s < dq < 2.4 * s):
                 continue
             v = xy[q] - xy[p]
             alpha, beta = np.linalg.solve(m, v)
@@ -315,7 +316,31 @@ def _find_in_group(rgb_lin_small, cands, members, ref_xyz):
     a[:2, :2] = sym
     a[:2, 2] = -(sym @ off) - sym @ np.array([0.5, 0.5])
     H_chart = H @ a
-    return score, H_chart, int(keep.sum())
+    H_chart, matched = _refine(H_chart, cands, pitch=float(np.median(side) * 1.2))
+    return score, H_chart, matched
+
+
+def _refine(H_chart, cands, *, pitch, rounds=2):
+    """Refit the chart homography on every square that lies where a patch should be.
+
+    The lattice walk may reach only part of the chart (uneven light hides some squares from
+    the walk but not from the candidate list); squares found near the predicted patch
+    centres pin the homography down over the whole chart.
+    """
+    centres = _CELLS + 0.5
+    tree = cKDTree(cands[:, :2])
+    matched = 0
+    for _ in range(rounds):
+        pred = cv2.perspectiveTransform(centres[None], H_chart)[0]
+        d, j = tree.query(pred, distance_upper_bound=0.3 * pitch)
+        ok = np.isfinite(d)
+        if ok.sum() < 8 or ok.sum() <= matched:
+            break
+        H_new, _ = cv2.findHomography(centres[ok], cands[j[ok], :2], 0)
+        if H_new is None:
+            break
+        H_chart, matched = H_new, int(ok.sum())
+    return H_chart, matched
 
 
 def sample_patches(rgb_lin: np.ndarray, homography: np.ndarray, *, half: float = SAMPLE_HALF):

@@ -146,9 +146,27 @@ def camera_sensitivities(name: str) -> np.ndarray:
 
 @cache
 def chart_reflectances() -> np.ndarray:
-    """BabelColor average ColorChecker reflectances, (24, n_wavelengths)."""
+    """Reflectances (24, n_wavelengths) of a ColorChecker made to the default reference.
+
+    colour-science ships spectra only for older charts (the BabelColor average of charts
+    made before 2014), whose colours differ from X-Rite's post-2014 values by 0.8 ΔE00 at the
+    median. A chart bought today is made to the newer values, so each BabelColor spectrum
+    is multiplied by a smooth factor 1 + Σ cᵢ·x̄ᵢ(λ) (the CIE colour-matching functions,
+    normalised) whose three coefficients make its D65 XYZ equal the default reference's.
+    Per-chart production spread is added per scene (``Scene.chart_variation``).
+    """
+    from calibration.chart import chart_reference
+
     colour = _colour()
-    return np.stack([_align(sd) for sd in colour.SDS_COLOURCHECKERS["BabelColor Average"].values()])
+    base = np.stack([_align(sd) for sd in colour.SDS_COLOURCHECKERS["BabelColor Average"].values()])
+    target = chart_reference().xyz
+    basis = _cmfs() / _cmfs().max(axis=0)
+    out = np.empty_like(base)
+    for k in range(24):
+        cols = np.stack([reflectance_to_xyz_d65(base[k] * basis[:, i]) for i in range(3)], axis=1)
+        c = np.linalg.solve(cols, target[k] - reflectance_to_xyz_d65(base[k]))
+        out[k] = np.clip(base[k] * (1.0 + basis @ c), 0.0, 1.0)
+    return out
 
 
 def reflectance_to_xyz_d65(reflectance: np.ndarray) -> np.ndarray:
@@ -206,6 +224,7 @@ class Scene:
     vignetting: float = 0.0  # relative fall-off at the corners
     specular: bool = False  # a highlight streak across the swatch
     distractors: int = 6  # loose coloured squares in the background
+    chart_variation: float = 0.01  # relative reflectance spread of this chart's patches
     jpeg_quality: int = 90
     seed: int = 0
 
@@ -303,7 +322,9 @@ def render_scene(scene: Scene) -> SimulatedPhoto:
     pw, ph = int(np.ceil((6 + 2 * BODY_MARGIN) * ppu)), int(np.ceil((4 + 2 * BODY_MARGIN) * ppu))
     plane = np.empty((ph, pw, 3), np.float32)
     plane[:] = _camera_raw(np.full(_wavelengths().shape, BODY_REFLECTANCE), light, camera)
-    patch_raw = _camera_raw(chart_r, light, camera)
+    # This particular chart: production spread around the nominal reflectances.
+    chart_refl = chart_r * (1.0 + scene.chart_variation * rng.standard_normal((24, 1)))
+    patch_raw = _camera_raw(chart_refl, light, camera)
     half = PATCH_SIDE / 2
     for k in range(24):
         r, c = divmod(k, 6)
@@ -424,3 +445,66 @@ def srgb_u8_lab_d65(srgb_u8: np.ndarray) -> np.ndarray:
     """CIELAB of encoded sRGB pixels, assuming the pixels are true sRGB (no calibration)."""
     return xyz_to_lab(srgb_to_rgb_lin(srgb_u8 / 255.0) @ np.linalg.inv(XYZ_TO_SRGB).T)
 
+
+
+def _s15f16(v: float) -> bytes:
+    return int(round(v * 65536)).to_bytes(4, "big", signed=True)
+
+
+def matrix_trc_icc_profile(primaries_xy, description: str) -> bytes:
+    """A minimal ICC v2 display profile (matrix + sRGB tone curve), as phones embed.
+
+    Parameters
+    ----------
+    primaries_xy : (3, 2) float, the R, G, B chromaticities (white is D65)
+    description : str, the profile description (e.g. ``"Display P3"``)
+
+    Returns
+    -------
+    bytes
+        A profile LittleCMS reads; colorants are Bradford-adapted to the D50 PCS
+        (ICC.1:2001-04, clause 6.3 and annex E).
+    """
+    colour = _colour()
+    prim = np.asarray(primaries_xy, float)
+    xyz = np.array([[x / y, 1.0, (1 - x - y) / y] for x, y in prim]).T
+    white = colour.xy_to_XYZ(np.array([0.3127, 0.3290]))
+    m = xyz * np.linalg.solve(xyz, white)
+    d50 = np.array([0.9642, 1.0, 0.8249])
+    cat = colour.adaptation.matrix_chromatic_adaptation_VonKries(white, d50, "Bradford")
+    m50 = cat @ m
+
+    def xyz_tag(v):
+        return b"XYZ " + bytes(4) + b"".join(_s15f16(c) for c in v)
+
+    def desc_tag(text):
+        a = text.encode("ascii") + b"\0"
+        return b"desc" + bytes(4) + len(a).to_bytes(4, "big") + a + bytes(4) + bytes(4) + bytes(2) + bytes(1) + bytes(67)
+
+    lut = np.round(srgb_to_rgb_lin(np.linspace(0, 1, 1024)) * 65535).astype(">u2").tobytes()
+    curve = b"curv" + bytes(4) + (1024).to_bytes(4, "big") + lut
+    tags = [
+        (b"desc", desc_tag(description)),
+        (b"wtpt", xyz_tag(d50)),
+        (b"rXYZ", xyz_tag(m50[:, 0])),
+        (b"gXYZ", xyz_tag(m50[:, 1])),
+        (b"bXYZ", xyz_tag(m50[:, 2])),
+        (b"rTRC", curve),
+        (b"gTRC", curve),
+        (b"bTRC", curve),
+        (b"cprt", b"text" + bytes(4) + b"hueproof test profile\0"),
+    ]
+    offset = 128 + 4 + 12 * len(tags)
+    table, body = b"", b""
+    for sig, data in tags:
+        pad = (-len(data)) % 4
+        table += sig + (offset + len(body)).to_bytes(4, "big") + len(data).to_bytes(4, "big")
+        body += data + bytes(pad)
+    size = offset + len(body)
+    header = (
+        size.to_bytes(4, "big") + bytes(4) + bytes([2, 0x40, 0, 0]) + b"mntrRGB XYZ "
+        + bytes(12) + b"acsp" + bytes(4) + bytes(4) + bytes(4) + bytes(4) + bytes(8)
+        + bytes(4) + b"".join(_s15f16(c) for c in d50) + bytes(4) + bytes(16) + bytes(28)
+    )  # fmt: skip
+    assert len(header) == 128
+    return header + len(tags).to_bytes(4, "big") + table + body

@@ -1,0 +1,276 @@
+"""Tone linearisation and colour correction fitted on a ColorChecker.
+
+A phone JPEG is not linear light: after the sRGB decoding done at ingest, what remains is the
+phone's own tone curve and white balance. :func:`fit_colour_correction` first fits a
+per-channel tone curve that makes the six neutral patches proportional to their reference
+luminance, then a regression from the linearised camera values to CIE XYZ (D65) on all 24
+patches. Both steps are exposure invariant, so a brighter or darker photo of the same scene
+gives the same colours.
+
+References
+----------
+.. [1] G. D. Finlayson, M. Mackiewicz, A. Hurlbert, "Color Correction Using Root-Polynomial
+   Regression", IEEE Transactions on Image Processing 24(5), 1460-1470, 2015.
+.. [2] V. Cheung, S. Westland, D. Connah, C. Ripamonti, "A comparative study of the
+   characterisation of colour cameras by means of neural networks and polynomial transforms",
+   Coloration Technology 120(1), 19-25, 2004.
+.. [3] F. N. Fritsch, R. E. Carlson, "Monotone Piecewise Cubic Interpolation", SIAM Journal on
+   Numerical Analysis 17(2), 238-246, 1980 (the monotone tone curve).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from scipy.interpolate import PchipInterpolator
+
+from calibration.chart import DEFAULT_CHART_REFERENCE, NEUTRAL_PATCHES, chart_reference
+from calibration.colorimetry import delta_e00, xyz_to_lab
+from calibration.errors import CalibrationError
+
+__all__ = [
+    "CORRECTION_METHODS",
+    "DEFAULT_CORRECTION_METHOD",
+    "ColourCorrection",
+    "ToneCurves",
+    "fit_colour_correction",
+    "fit_tone_curves",
+    "root_polynomial_terms",
+]
+
+#: A neutral patch this close to 1 is taken as clipped and not used for the tone curve.
+CLIP_LEVEL = 0.98
+#: Values below this are treated as this (logarithms need a positive floor).
+FLOOR = 1e-5
+
+
+@dataclass(frozen=True)
+class ToneCurves:
+    """Per-channel monotone curves, linear camera value → value proportional to reflectance.
+
+    ``knots_in`` and ``knots_out`` hold log10 values per channel (lists, since a channel may
+    drop a clipped knot). Between knots the curve is a monotone cubic (PCHIP) in log-log;
+    outside, it continues as the power law through the two end knots.
+    """
+
+    knots_in: tuple[np.ndarray, np.ndarray, np.ndarray] = field(repr=False)
+    knots_out: tuple[np.ndarray, np.ndarray, np.ndarray] = field(repr=False)
+
+    def apply(self, rgb):
+        """Linearise ``(..., 3)`` camera values; returns float64 of the same shape."""
+        rgb = np.asarray(rgb, dtype=np.float64)
+        out = np.empty_like(rgb)
+        for c in range(3):
+            x, y = self.knots_in[c], self.knots_out[c]
+            lx = np.log10(np.clip(rgb[..., c], FLOOR, None))
+            inside = PchipInterpolator(x, y, extrapolate=False)(lx)
+            lo_slope = (y[1] - y[0]) / (x[1] - x[0])
+            hi_slope = (y[-1] - y[-2]) / (x[-1] - x[-2])
+            below = y[0] + lo_slope * (lx - x[0])
+            above = y[-1] + hi_slope * (lx - x[-1])
+            ly = np.where(lx < x[0], below, np.where(lx > x[-1], above, inside))
+            out[..., c] = 10.0**ly
+        return out
+
+
+def fit_tone_curves(neutral_rgb, neutral_y) -> ToneCurves:
+    """Fit per-channel tone curves from the neutral patches.
+
+    Parameters
+    ----------
+    neutral_rgb : (N, 3) float array, camera linear RGB of neutral patches (N ≥ 3)
+    neutral_y : (N,) float array, their reference luminance Y (white = 1)
+
+    Returns
+    -------
+    ToneCurves
+
+    Raises
+    ------
+    CalibrationError
+        Fewer than three usable (unclipped, increasing) neutral patches in a channel.
+    """
+    neutral_rgb = np.asarray(neutral_rgb, dtype=np.float64)
+    neutral_y = np.asarray(neutral_y, dtype=np.float64)
+    order = np.argsort(neutral_y)
+    ins, outs = [], []
+    for c in range(3):
+        xs, ys = [], []
+        for k in order:
+            v = neutral_rgb[k, c]
+            if not np.isfinite(v) or v >= CLIP_LEVEL:
+                continue
+            lv = np.log10(max(v, FLOOR))
+            if xs and lv <= xs[-1] + 1e-3:
+                # Not increasing: the darker patch is in the noise floor, keep the brighter.
+                xs.pop()
+                ys.pop()
+            xs.append(lv)
+            ys.append(np.log10(neutral_y[k]))
+        if len(xs) < 3:
+            raise CalibrationError(
+                f"expected at least 3 unclipped, increasing neutral patches in channel "
+                f"{'RGB'[c]}; got {len(xs)} (values {np.round(neutral_rgb[:, c], 4).tolist()})"
+            )
+        ins.append(np.array(xs))
+        outs.append(np.array(ys))
+    return ToneCurves(tuple(ins), tuple(outs))
+
+
+def root_polynomial_terms(rgb, *, degree: int = 2):
+    """Root-polynomial expansion (Finlayson et al. 2015), homogeneous of degree 1.
+
+    Parameters
+    ----------
+    rgb : (..., 3) float array, non-negative
+    degree : {1, 2}, keyword-only
+        1 gives R, G, B (the 3×3 case); 2 adds √(RG), √(GB), √(RB).
+
+    Returns
+    -------
+    terms : (..., 3) or (..., 6) float64 array
+    """
+    rgb = np.clip(np.asarray(rgb, dtype=np.float64), 0.0, None)
+    if degree == 1:
+        return rgb
+    if degree != 2:
+        raise ValueError(f"degree must be 1 or 2; got {degree}")
+    r, g, b = rgb[..., 0], rgb[..., 1], rgb[..., 2]
+    return np.stack([r, g, b, np.sqrt(r * g), np.sqrt(g * b), np.sqrt(r * b)], axis=-1)
+
+
+#: Registry of correction methods: name → (description, degree of the expansion).
+CORRECTION_METHODS = {
+    "Finlayson 2015": ("root-polynomial, degree 2 (6 terms)", 2),
+    "Cheung 2004": ("linear 3×3 matrix", 1),
+}
+DEFAULT_CORRECTION_METHOD = "Finlayson 2015"
+
+
+def _check_method(method: str) -> int:
+    try:
+        return CORRECTION_METHODS[method][1]
+    except KeyError:
+        raise ValueError(
+            f"unknown correction method {method!r}; expected one of {sorted(CORRECTION_METHODS)}"
+        ) from None
+
+
+def _solve(terms, xyz, weights):
+    w = np.sqrt(weights)[:, None]
+    m, *_ = np.linalg.lstsq(terms * w, xyz * w, rcond=None)
+    return m
+
+
+def _weights(ref_xyz):
+    # Least squares in XYZ favours bright patches; weighting by 1/Y^0.7 roughly equalises
+    # the errors in CIELAB, whose lightness scale is close to a cube root.
+    return 1.0 / np.clip(ref_xyz[:, 1], 0.02, None) ** 0.7
+
+
+@dataclass(frozen=True)
+class ColourCorrection:
+    """A fitted camera → CIE XYZ (D65) correction and how well it fits.
+
+    Attributes
+    ----------
+    method : str
+        Key of :data:`CORRECTION_METHODS`.
+    reference : str
+        Chart reference name.
+    tone : ToneCurves
+    matrix : (n_terms, 3) float64
+    reference_lab : (24, 3) float64, CIELAB of the chart reference
+    fitted_lab : (24, 3) float64, CIELAB of the patches through the full fit
+    residual_de00 : (24,) float64, ΔE00(reference, fitted)
+    loo_de00 : (24,) float64
+        Leave-one-out ΔE00: each patch predicted by a fit made without it. This is the
+        honest estimate of the error for a colour the chart does not contain.
+    """
+
+    method: str
+    reference: str
+    tone: ToneCurves = field(repr=False)
+    matrix: np.ndarray = field(repr=False)
+    reference_lab: np.ndarray = field(repr=False)
+    fitted_lab: np.ndarray = field(repr=False)
+    residual_de00: np.ndarray = field(repr=False)
+    loo_de00: np.ndarray = field(repr=False)
+
+    def apply(self, rgb_lin):
+        """Camera linear RGB ``(..., 3)`` → CIE XYZ (D65) ``(..., 3)`` float64."""
+        degree = _check_method(self.method)
+        return root_polynomial_terms(self.tone.apply(rgb_lin), degree=degree) @ self.matrix
+
+    def apply_lab(self, rgb_lin):
+        """Camera linear RGB ``(..., 3)`` → CIELAB (D65) ``(..., 3)`` float64."""
+        return xyz_to_lab(np.clip(self.apply(rgb_lin), 0.0, None))
+
+    def summary(self) -> dict:
+        return {
+            "method": self.method,
+            "reference": self.reference,
+            "residual_de00_mean": round(float(self.loo_de00.mean()), 3),
+            "residual_de00_max": round(float(self.loo_de00.max()), 3),
+            "fit_de00_mean": round(float(self.residual_de00.mean()), 3),
+        }
+
+
+def fit_colour_correction(
+    patches_rgb_lin,
+    *,
+    reference: str = DEFAULT_CHART_REFERENCE,
+    method: str = DEFAULT_CORRECTION_METHOD,
+) -> ColourCorrection:
+    """Fit tone curves and a colour correction on the 24 patches of a ColorChecker.
+
+    Parameters
+    ----------
+    patches_rgb_lin : (24, 3) float array, camera values as ingested (linear sRGB decoding)
+    reference : str, keyword-only
+        Chart reference, see :data:`calibration.chart.CHART_REFERENCES`.
+    method : str, keyword-only
+        Key of :data:`CORRECTION_METHODS`; an unknown name raises ``ValueError`` listing them.
+
+    Returns
+    -------
+    ColourCorrection
+        With fit and leave-one-out residuals so the caller can judge the fit.
+
+    Raises
+    ------
+    CalibrationError
+        When the neutral patches cannot define a tone curve.
+
+    Examples
+    --------
+    >>> from calibration.chart import chart_reference
+    >>> from calibration.colorimetry import XYZ_TO_SRGB
+    >>> ref = chart_reference()
+    >>> cc = fit_colour_correction(0.5 * ref.xyz @ XYZ_TO_SRGB.T)
+    >>> bool(cc.loo_de00.mean() < 2.0)
+    True
+    """
+    degree = _check_method(method)
+    patches = np.asarray(patches_rgb_lin, dtype=np.float64)
+    if patches.shape != (24, 3):
+        raise ValueError(f"patches_rgb_lin must have shape (24, 3); got {patches.shape}")
+    if not np.all(np.isfinite(patches)):
+        raise CalibrationError("expected 24 finite patch values; got NaN or inf")
+    ref = chart_reference(reference)
+    idx = list(NEUTRAL_PATCHES)
+    tone = fit_tone_curves(patches[idx], ref.xyz[idx, 1])
+    terms = root_polynomial_terms(tone.apply(patches), degree=degree)
+    weights = _weights(ref.xyz)
+    matrix = _solve(terms, ref.xyz, weights)
+    fitted_lab = xyz_to_lab(np.clip(terms @ matrix, 0.0, None))
+    residual = delta_e00(ref.lab, fitted_lab)
+
+    loo = np.empty(24)
+    for k in range(24):
+        keep = np.arange(24) != k
+        m_k = _solve(terms[keep], ref.xyz[keep], weights[keep])
+        lab_k = xyz_to_lab(np.clip(terms[k] @ m_k, 0.0, None))
+        loo[k] = delta_e00(ref.lab[k], lab_k)
+    return ColourCorrection(method, reference, tone, matrix, ref.lab, fitted_lab, residual, loo)

@@ -1,0 +1,241 @@
+"""Brand swatch calibration: the reference colour of a shade, with its own uncertainty.
+
+Three ways in: a photo of the swatch beside a ColorChecker, spectrophotometer CIELAB readings
+(any common illuminant, 2° or 10° observer), or spectral reflectance. Each gives an immutable
+:class:`SwatchCalibration` that the claims store persists as one version of the shade.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import warnings
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from calibration.colorimetry import D65_XY, delta_e00, lab_to_xyz, xyz_to_lab
+from calibration.errors import InvalidInputError
+from calibration.measure import ALGORITHM_VERSION, measure_shade
+
+__all__ = [
+    "INSTRUMENT_U",
+    "SwatchCalibration",
+    "calibrate_from_lab_csv",
+    "calibrate_from_photo",
+    "calibrate_from_spectral_csv",
+]
+
+#: Expanded uncertainty (ΔE00) of a single spectrophotometer reading: manufacturers of
+#: portable sphere instruments quote 0.2-0.4 ΔE*ab inter-instrument agreement on BCRA tiles;
+#: the upper figure is used.
+INSTRUMENT_U = 0.4
+#: Extra standard uncertainty when CIELAB was given for the 10° observer: without spectra it
+#: can only be re-referenced through the white point; 2° and 10° CIELAB of saturated colours
+#: typically differ by up to about 1 ΔE00.
+OBSERVER_10_U = 0.5
+
+
+@dataclass(frozen=True)
+class SwatchCalibration:
+    """One immutable calibration of a shade.
+
+    Attributes
+    ----------
+    shade : str
+    lab : (3,) float64, CIELAB, D65, 2°
+    expanded_u : float, ΔE00, k = 2
+    source : ``"photo"``, ``"spectro-lab"`` or ``"spectral"``
+    inputs_sha256 : tuple of str, hashes of the input files
+    method : str, how the input became D65 2° CIELAB
+    details : dict, residuals and other facts (JSON-ready)
+    """
+
+    shade: str
+    lab: np.ndarray
+    expanded_u: float
+    source: str
+    inputs_sha256: tuple[str, ...]
+    method: str
+    details: dict = field(default_factory=dict)
+    algorithm_version: str = ALGORITHM_VERSION
+
+    def to_dict(self) -> dict:
+        return {
+            "shade": self.shade,
+            "lab": np.round(self.lab, 3).tolist(),
+            "uncertainty_de00": round(float(self.expanded_u), 3),
+            "source": self.source,
+            "inputs_sha256": list(self.inputs_sha256),
+            "method": self.method,
+            "details": self.details,
+            "algorithm_version": self.algorithm_version,
+        }
+
+
+def _colour():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        import colour
+    return colour
+
+
+def calibrate_from_photo(image, *, roi, shade: str = "") -> SwatchCalibration:
+    """Reference colour of a swatch photographed beside a ColorChecker.
+
+    Parameters
+    ----------
+    image : vision.ingest.IngestedImage
+    roi : (x, y, w, h), keyword-only, the swatch region
+    shade : str, keyword-only
+
+    Raises
+    ------
+    InvalidInputError
+        When the photo has no usable chart: a brand reference must be calibrated.
+    """
+    m = measure_shade(image.rgb_lin, roi=roi)
+    if not m.calibrated:
+        raise InvalidInputError(
+            "expected a swatch photo with a usable ColorChecker; " + " ".join(m.reasons)
+        )
+    details = {"chart": m.to_dict()["chart"], "region": m.region.to_dict(), "roi": list(roi)}
+    details["uncertainty_budget"] = m.uncertainty.to_dict()
+    return SwatchCalibration(
+        shade, m.lab, m.uncertainty.expanded, "photo", (image.sha256,),
+        f"chart-calibrated photo ({m.correction.method}, {m.correction.reference})", details,
+    )  # fmt: skip
+
+
+def _white_xyz(illuminant: str, observer: str):
+    colour = _colour()
+    obs = {
+        "2": "CIE 1931 2 Degree Standard Observer",
+        "10": "CIE 1964 10 Degree Standard Observer",
+    }[observer]
+    table = colour.CCS_ILLUMINANTS[obs]
+    if illuminant not in table:
+        raise InvalidInputError(
+            f"expected an illuminant among {sorted(k for k in table if len(k) < 6)}; got {illuminant!r}"
+        )
+    return colour.xy_to_XYZ(table[illuminant])
+
+
+def _to_d65_2deg(lab, illuminant: str, observer: str):
+    colour = _colour()
+    white = _white_xyz(illuminant, observer)
+    xyz = lab_to_xyz(lab, white_xyz=white)
+    d65 = colour.xy_to_XYZ(D65_XY)
+    xyz65 = colour.adaptation.chromatic_adaptation_VonKries(xyz, white, d65, transform="Bradford")
+    return xyz_to_lab(xyz65)
+
+
+def _read_csv(data: bytes | str) -> list[dict]:
+    text = data.decode("utf-8-sig") if isinstance(data, bytes) else data
+    rows = list(csv.DictReader(io.StringIO(text)))
+    if not rows:
+        raise InvalidInputError("expected a CSV with a header row and at least one data row")
+    return rows
+
+
+def calibrate_from_lab_csv(data: bytes | str) -> tuple[SwatchCalibration, ...]:
+    """Reference colours from spectrophotometer CIELAB readings.
+
+    The CSV has the columns ``shade, L, a, b, illuminant, observer`` (observer ``2`` or
+    ``10``); several rows of the same shade are repeated readings and are averaged, their
+    spread entering the uncertainty.
+
+    Returns
+    -------
+    tuple of SwatchCalibration, one per shade, in order of first appearance
+
+    Raises
+    ------
+    InvalidInputError
+        Missing columns, non-numeric values, unknown illuminant or observer (with the row).
+    """
+    raw = data.encode() if isinstance(data, str) else bytes(data)
+    digest = hashlib.sha256(raw).hexdigest()
+    rows = _read_csv(raw)
+    need = {"shade", "L", "a", "b", "illuminant", "observer"}
+    missing = need - set(rows[0])
+    if missing:
+        raise InvalidInputError(f"expected CSV columns {sorted(need)}; missing {sorted(missing)}")
+    by_shade: dict[str, list] = {}
+    for n, row in enumerate(rows, start=2):
+        try:
+            lab = np.array([float(row["L"]), float(row["a"]), float(row["b"])])
+        except (TypeError, ValueError):
+            raise InvalidInputError(f"expected numeric L, a, b on line {n}; got {row}") from None
+        observer = str(row["observer"]).strip().replace("°", "")
+        if observer not in ("2", "10"):
+            raise InvalidInputError(f"expected observer 2 or 10 on line {n}; got {row['observer']!r}")
+        if not 0 <= lab[0] <= 100:
+            raise InvalidInputError(f"expected L in [0, 100] on line {n}; got {lab[0]}")
+        illum = str(row["illuminant"]).strip().upper()
+        lab65 = _to_d65_2deg(lab, illum, observer)
+        by_shade.setdefault(row["shade"].strip(), []).append((lab65, illum, observer))
+    out = []
+    for shade, readings in by_shade.items():
+        labs = np.array([r[0] for r in readings])
+        mean = labs.mean(axis=0)
+        u_rep = 0.0
+        if len(labs) > 1:
+            u_rep = float(np.sqrt(np.mean(delta_e00(mean, labs) ** 2) / len(labs)))
+        u_obs = OBSERVER_10_U if any(r[2] == "10" for r in readings) else 0.0
+        u = 2.0 * float(np.sqrt((INSTRUMENT_U / 2) ** 2 + u_rep**2 + u_obs**2))
+        illums = sorted({r[1] for r in readings})
+        method = f"spectrophotometer CIELAB ({', '.join(illums)}; observer " + "/".join(
+            sorted({r[2] for r in readings})
+        ) + "°) Bradford-adapted to D65 2°"
+        out.append(
+            SwatchCalibration(
+                shade, mean, u, "spectro-lab", (digest,), method, {"readings": len(labs)}
+            )
+        )
+    return tuple(out)
+
+
+def calibrate_from_spectral_csv(data: bytes | str) -> tuple[SwatchCalibration, ...]:
+    """Reference colours from spectral reflectance.
+
+    The CSV's first column is the wavelength in nm (header ``wavelength``), each further
+    column one shade's reflectance, as a fraction or in percent (detected: values above 1.5).
+    CIELAB is computed under CIE D65 with the CIE 1931 2° observer (colour-science).
+    """
+    raw = data.encode() if isinstance(data, str) else bytes(data)
+    digest = hashlib.sha256(raw).hexdigest()
+    rows = _read_csv(raw)
+    header = list(rows[0])
+    if not header or header[0].strip().lower() not in ("wavelength", "nm", "lambda"):
+        raise InvalidInputError(f"expected the first column to be 'wavelength'; got {header[:1]}")
+    try:
+        wl = np.array([float(r[header[0]]) for r in rows])
+        values = {s: np.array([float(r[s]) for r in rows]) for s in header[1:]}
+    except (TypeError, ValueError):
+        raise InvalidInputError("expected numeric wavelengths and reflectances") from None
+    if len(wl) < 10 or wl.min() > 420 or wl.max() < 680 or np.any(np.diff(wl) <= 0):
+        raise InvalidInputError(
+            f"expected increasing wavelengths covering at least 420-680 nm; got {wl.min():g}-"
+            f"{wl.max():g} nm in {len(wl)} rows"
+        )
+    colour = _colour()
+    cmfs = colour.MSDS_CMFS["CIE 1931 2 Degree Standard Observer"]
+    d65 = colour.SDS_ILLUMINANTS["D65"]
+    out = []
+    for shade, refl in values.items():
+        if refl.max() > 1.5:
+            refl = refl / 100.0
+        sd = colour.SpectralDistribution(dict(zip(wl, refl, strict=True)), name=shade)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            xyz = colour.sd_to_XYZ(sd, cmfs, d65) / 100.0
+        out.append(
+            SwatchCalibration(
+                shade.strip(), xyz_to_lab(xyz), INSTRUMENT_U, "spectral", (digest,),
+                "spectral reflectance integrated under CIE D65, CIE 1931 2° (colour-science)",
+                {"wavelengths": [float(wl.min()), float(wl.max()), len(wl)]},
+            )
+        )  # fmt: skip
+    return tuple(out)

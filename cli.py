@@ -1,0 +1,206 @@
+"""The ``hueproof`` command line. Every command prints JSON on stdout with ``--json``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+
+from calibration.errors import HueproofError
+
+EXIT_BAD_INPUT = 2
+
+
+def _floats(text: str, n: int, what: str) -> list[float]:
+    try:
+        values = [float(v) for v in text.split(",")]
+    except ValueError:
+        values = []
+    if len(values) != n:
+        raise argparse.ArgumentTypeError(f"expected {what} as {n} comma-separated numbers; got {text!r}")
+    return values
+
+
+def _lab(text: str) -> list[float]:
+    return _floats(text, 3, "L,A,B")
+
+
+def _print(result: dict, as_json: bool, lines) -> None:
+    if as_json:
+        json.dump(result, sys.stdout, ensure_ascii=False, indent=2)
+        sys.stdout.write("\n")
+    else:
+        for line in lines(result):
+            print(line)
+
+
+def _measure_lines(r: dict):
+    lab = r["lab"]
+    yield f"Lab: {lab[0]:.2f}, {lab[1]:.2f}, {lab[2]:.2f} ({'calibrated' if r['calibrated'] else 'uncalibrated'})"
+    c = r["chart"]
+    if c["detected"] and "residual_de00_mean" in c:
+        yield f"Chart: found; leave-one-out residual ΔE00 mean {c['residual_de00_mean']}, max {c['residual_de00_max']}"
+    else:
+        yield "Chart: not found" if not c["detected"] else "Chart: found but not usable"
+    if r["uncertainty_de00"] is not None:
+        yield f"Uncertainty U (k=2): {r['uncertainty_de00']} ΔE00"
+    if r["verdict"]:
+        yield f"Verdict: {r['verdict']} (ΔE00 {r['delta_e00']}, tolerance {r['tolerance']})"
+    if r["explanation"]:
+        yield r["explanation"]
+
+
+def cmd_measure(args) -> int:
+    from calibration.measure import measure_shade
+    from calibration.region import parse_roi
+    from vision.ingest import load_image
+
+    image = load_image(args.image)
+    if args.roi is None:
+        raise HueproofError(
+            "--roi X,Y,W,H is required for now (measuring the lips of a face arrives with face analysis)"
+        )
+    roi = parse_roi(args.roi, width=image.width, height=image.height)
+    m = measure_shade(
+        image.rgb_lin,
+        roi=roi,
+        reference_lab=args.reference_lab,
+        reference_expanded_u=args.reference_u,
+        tolerance=args.tolerance,
+        method=args.method,
+        chart_reference_name=args.chart_reference,
+    )
+    result = m.to_dict()
+    result["image"] = image.facts()
+    _print(result, args.json, _measure_lines)
+    return 0
+
+
+def cmd_simulate(args) -> int:
+    from calibration.simulate import random_scene, render_scene, scene_dict
+
+    overrides = {}
+    if args.illuminant:
+        overrides["illuminant"] = args.illuminant
+    if args.product:
+        overrides["product"] = args.product
+    if args.camera:
+        overrides["camera"] = args.camera
+    if args.size:
+        w, h = (int(v) for v in _floats(args.size, 2, "W,H"))
+        overrides.update(width=w, height=h)
+    scene = random_scene(args.seed, **overrides)
+    if args.size:
+        scale = scene.width / 1600
+        from dataclasses import replace
+
+        scene = replace(
+            scene, chart_width_px=scene.chart_width_px * scale, swatch_size_px=scene.swatch_size_px * scale
+        )
+    photo = render_scene(scene)
+    Path(args.out).write_bytes(photo.jpeg)
+    result = {
+        "path": str(args.out),
+        "roi": list(photo.roi),
+        "roi_arg": ",".join(str(v) for v in photo.roi),
+        "product_lab": [round(float(v), 3) for v in photo.product_lab],
+        "scene": scene_dict(scene),
+    }
+    _print(result, args.json, lambda r: [f"wrote {r['path']}", f"--roi {r['roi_arg']}", f"true Lab {r['product_lab']}"])
+    return 0
+
+
+def cmd_reference(args) -> int:
+    from calibration import swatch
+    from calibration.region import parse_roi
+    from vision.ingest import load_image
+
+    if args.photo:
+        image = load_image(args.photo)
+        if not args.roi:
+            raise HueproofError("--roi X,Y,W,H is required with --photo")
+        roi = parse_roi(args.roi, width=image.width, height=image.height)
+        records = (swatch.calibrate_from_photo(image, roi=roi, shade=args.shade or ""),)
+    elif args.lab_csv:
+        records = swatch.calibrate_from_lab_csv(Path(args.lab_csv).read_bytes())
+    else:
+        records = swatch.calibrate_from_spectral_csv(Path(args.spectral_csv).read_bytes())
+    result = {"references": [r.to_dict() for r in records]}
+    _print(
+        result,
+        args.json,
+        lambda r: [f"{x['shade'] or '(shade)'}: Lab {x['lab']} ± {x['uncertainty_de00']} ΔE00 ({x['source']})" for x in r["references"]],
+    )
+    return 0
+
+
+def cmd_serve(args) -> int:
+    from server import create_app
+
+    app = create_app({"DATA_DIR": args.data})
+    print(f"hueproof serving on http://{args.host}:{args.port} (data in {args.data})", flush=True)
+    app.run(host=args.host, port=args.port, threaded=True)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from calibration.chart import CHART_REFERENCES, DEFAULT_CHART_REFERENCE
+    from calibration.correction import CORRECTION_METHODS, DEFAULT_CORRECTION_METHOD
+    from calibration.verdict import DEFAULT_TOLERANCE
+
+    p = argparse.ArgumentParser(prog="hueproof", description=__doc__)
+    sub = p.add_subparsers(dest="command", required=True)
+
+    m = sub.add_parser("measure", help="measure a product colour in a photo with a colour chart")
+    m.add_argument("image")
+    m.add_argument("--roi", help="product region X,Y,W,H in pixels of the upright image")
+    m.add_argument("--reference-lab", type=_lab, help="brand reference L,A,B (D65, 2°)")
+    m.add_argument("--reference-u", type=float, default=0.0, help="the reference's own U (ΔE00)")
+    m.add_argument("--tolerance", type=float, default=DEFAULT_TOLERANCE, help="ΔE00 tolerance T")
+    m.add_argument("--method", default=DEFAULT_CORRECTION_METHOD, choices=sorted(CORRECTION_METHODS))
+    m.add_argument("--chart-reference", default=DEFAULT_CHART_REFERENCE, choices=sorted(CHART_REFERENCES))
+    m.add_argument("--json", action="store_true")
+    m.set_defaults(func=cmd_measure)
+
+    s = sub.add_parser("simulate", help="render a physically simulated swatch + chart photo")
+    s.add_argument("out")
+    s.add_argument("--seed", type=int, default=0)
+    s.add_argument("--illuminant")
+    s.add_argument("--product")
+    s.add_argument("--camera")
+    s.add_argument("--size", help="W,H in pixels (default 1600,1200)")
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(func=cmd_simulate)
+
+    r = sub.add_parser("reference", help="calibrate a brand shade reference")
+    src = r.add_mutually_exclusive_group(required=True)
+    src.add_argument("--photo", help="swatch photo with a ColorChecker")
+    src.add_argument("--lab-csv", help="CSV: shade,L,a,b,illuminant,observer")
+    src.add_argument("--spectral-csv", help="CSV: wavelength,<shade>,<shade>...")
+    r.add_argument("--roi")
+    r.add_argument("--shade")
+    r.add_argument("--json", action="store_true")
+    r.set_defaults(func=cmd_reference)
+
+    v = sub.add_parser("serve", help="run the service on the embedded default")
+    v.add_argument("--host", default="127.0.0.1")
+    v.add_argument("--port", type=int, default=8000)
+    v.add_argument("--data", default=os.environ.get("HUEPROOF_DATA", "./var"))
+    v.set_defaults(func=cmd_serve)
+    return p
+
+
+def main(argv=None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args)
+    except (HueproofError, ValueError, OSError) as exc:
+        print(f"hueproof {args.command}: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,164 @@
+import hashlib
+import io
+import struct
+import zlib
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from calibration.errors import InvalidImageError
+from calibration.simulate import matrix_trc_icc_profile
+from vision.ingest import P3_TO_SRGB_LIN, ingest_image
+
+P3_PRIMARIES = [[0.680, 0.320], [0.265, 0.690], [0.150, 0.060]]
+
+
+def _encode(im, fmt, **kw):
+    buf = io.BytesIO()
+    im.save(buf, format=fmt, **kw)
+    return buf.getvalue()
+
+
+def _marker_image(w=40, h=20):
+    """A grey image with a red block at the top-left, to track orientation."""
+    a = np.full((h, w, 3), 128, np.uint8)
+    a[:5, :8] = (255, 0, 0)
+    return Image.fromarray(a)
+
+
+@pytest.mark.parametrize("fmt, name", [("JPEG", "JPEG"), ("PNG", "PNG"), ("WEBP", "WebP"), ("HEIF", "HEIC")])
+def test_allowed_formats_decode_to_float32_linear(fmt, name):
+    data = _encode(_marker_image(), fmt, **({"quality": 95} if fmt != "PNG" else {}))
+    img = ingest_image(data)
+    assert img.format == name
+    assert img.rgb_lin.dtype == np.float32 and img.rgb_lin.shape == (20, 40, 3)
+    assert img.sha256 == hashlib.sha256(data).hexdigest()
+    # mid grey 128 decodes to linear 0.2158 (sRGB EOTF), not 0.5
+    assert img.rgb_lin[15, 30, 1] == pytest.approx(0.2158, abs=0.02)
+
+
+def test_png_is_lossless():
+    data = _encode(_marker_image(), "PNG")
+    img = ingest_image(data)
+    assert img.rgb_lin[0, 0].tolist() == pytest.approx([1.0, 0.0, 0.0])
+    assert img.rgb_lin[10, 20, 0] == pytest.approx(0.21586, abs=1e-4)
+
+
+@pytest.mark.parametrize("orientation, shape, marker", [
+    (1, (20, 40), (0, 0)),
+    (3, (20, 40), (19, 39)),   # rotated 180°
+    (6, (40, 20), (0, 19)),    # rotated 90° clockwise for display
+    (8, (40, 20), (39, 0)),    # rotated 90° counter-clockwise
+])  # fmt: skip
+def test_exif_orientation_is_applied_once(orientation, shape, marker):
+    exif = Image.Exif()
+    exif[0x0112] = orientation
+    data = _encode(_marker_image(), "JPEG", quality=95, exif=exif.tobytes())
+    img = ingest_image(data)
+    assert img.rgb_lin.shape[:2] == shape
+    assert img.orientation == orientation
+    y, x = marker
+    assert img.rgb_lin[y, x, 0] > 0.8 and img.rgb_lin[y, x, 1] < 0.1
+
+
+def test_display_p3_is_converted_in_float_without_clipping():
+    icc = matrix_trc_icc_profile(P3_PRIMARIES, "Display P3")
+    a = np.zeros((8, 8, 3), np.uint8)
+    a[...] = (255, 0, 0)
+    img = ingest_image(_encode(Image.fromarray(a), "PNG", icc_profile=icc))
+    assert img.colour_profile == "Display P3"
+    assert img.profile_conversion == "display-p3-matrix"
+    # P3 red lies outside sRGB: linear sRGB red above 1 and green below 0 (kept, not clipped).
+    np.testing.assert_allclose(img.rgb_lin[0, 0], P3_TO_SRGB_LIN[:, 0], atol=1e-5)
+    assert img.rgb_lin[0, 0, 0] > 1.2 and img.rgb_lin[0, 0, 1] < -0.04
+
+
+def test_p3_white_stays_white():
+    icc = matrix_trc_icc_profile(P3_PRIMARIES, "Display P3")
+    a = np.full((4, 4, 3), 255, np.uint8)
+    img = ingest_image(_encode(Image.fromarray(a), "PNG", icc_profile=icc))
+    np.testing.assert_allclose(img.rgb_lin[0, 0], [1, 1, 1], atol=1e-5)
+
+
+def test_other_icc_profiles_go_through_lcms():
+    icc = matrix_trc_icc_profile([[0.64, 0.33], [0.21, 0.71], [0.15, 0.06]], "Wide test RGB")
+    a = np.full((4, 4, 3), (0, 200, 0), np.uint8)
+    img = ingest_image(_encode(Image.fromarray(a), "PNG", icc_profile=icc))
+    assert img.profile_conversion == "lcms-relative-colorimetric"
+    assert img.colour_profile == "Wide test RGB"
+    # a wide-gamut green is clipped into sRGB's green corner: red channel 0, green high
+    assert img.rgb_lin[0, 0, 1] > 0.5
+
+
+def test_unreadable_icc_is_recorded_not_trusted():
+    data = _encode(_marker_image(), "PNG", icc_profile=b"not a profile at all")
+    img = ingest_image(data)
+    assert "unreadable" in img.colour_profile
+
+
+def test_facts_carry_no_pixels_or_metadata():
+    exif = Image.Exif()
+    exif[0x010F] = "SecretPhoneMaker"
+    exif[0x0112] = 1
+    data = _encode(_marker_image(), "JPEG", exif=exif.tobytes())
+    img = ingest_image(data)
+    facts = img.facts()
+    assert "SecretPhoneMaker" not in repr(facts) and "SecretPhoneMaker" not in repr(img)
+    assert set(facts) == {"sha256", "format", "width", "height", "orientation", "colour_profile",
+                          "profile_conversion", "bytes"}  # fmt: skip
+
+
+def test_empty_bytes_are_refused():
+    with pytest.raises(InvalidImageError, match="got 0 bytes"):
+        ingest_image(b"")
+
+
+def test_not_an_image_is_refused():
+    with pytest.raises(InvalidImageError, match="no decoder recognises"):
+        ingest_image(b"%PDF-1.4 not an image" * 10)
+
+
+def test_disallowed_format_is_refused():
+    with pytest.raises(InvalidImageError, match="got GIF"):
+        ingest_image(_encode(_marker_image(), "GIF"))
+
+
+def test_truncated_jpeg_is_refused():
+    noise = np.random.default_rng(1).integers(0, 256, size=(100, 200, 3), dtype=np.uint8)
+    data = _encode(Image.fromarray(noise), "JPEG", quality=95)
+    with pytest.raises(InvalidImageError, match="complete JPEG"):
+        ingest_image(data[: len(data) // 2])
+
+
+def _png_header_only(width, height):
+    def chunk(kind, body):
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    idat = zlib.compress(b"\0" * 16)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", idat) + chunk(b"IEND", b"")
+
+
+def test_decompression_bomb_is_refused_before_decoding():
+    bomb = _png_header_only(100_000, 100_000)  # 10 gigapixels declared in 70 bytes
+    assert len(bomb) < 100
+    with pytest.raises(InvalidImageError, match="pixels"):
+        ingest_image(bomb)
+
+
+def test_pixel_limit_is_configurable():
+    data = _encode(_marker_image(40, 20), "PNG")
+    with pytest.raises(InvalidImageError, match="at most 500 pixels; got 40x20 = 800"):
+        ingest_image(data, max_pixels=500)
+
+
+def test_byte_limit():
+    data = _encode(_marker_image(40, 20), "PNG")
+    with pytest.raises(InvalidImageError, match="at most 10 bytes"):
+        ingest_image(data, max_bytes=10)
+
+
+def test_wrong_type_is_refused():
+    with pytest.raises(InvalidImageError, match="expected image bytes; got str"):
+        ingest_image("photo.jpg")
