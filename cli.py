@@ -19,7 +19,9 @@ def _floats(text: str, n: int, what: str) -> list[float]:
     except ValueError:
         values = []
     if len(values) != n:
-        raise argparse.ArgumentTypeError(f"expected {what} as {n} comma-separated numbers; got {text!r}")
+        raise argparse.ArgumentTypeError(
+            f"expected {what} as {n} comma-separated numbers; got {text!r}"
+        )
     return values
 
 
@@ -38,10 +40,14 @@ def _print(result: dict, as_json: bool, lines) -> None:
 
 def _measure_lines(r: dict):
     lab = r["lab"]
-    yield f"Lab: {lab[0]:.2f}, {lab[1]:.2f}, {lab[2]:.2f} ({'calibrated' if r['calibrated'] else 'uncalibrated'})"
+    state = "calibrated" if r["calibrated"] else "uncalibrated"
+    yield f"Lab: {lab[0]:.2f}, {lab[1]:.2f}, {lab[2]:.2f} ({state})"
     c = r["chart"]
     if c["detected"] and "residual_de00_mean" in c:
-        yield f"Chart: found; leave-one-out residual ΔE00 mean {c['residual_de00_mean']}, max {c['residual_de00_max']}"
+        yield (
+            f"Chart: found; leave-one-out residual ΔE00 mean {c['residual_de00_mean']}, "
+            f"max {c['residual_de00_max']}"
+        )
     else:
         yield "Chart: not found" if not c["detected"] else "Chart: found but not usable"
     if r["uncertainty_de00"] is not None:
@@ -60,7 +66,8 @@ def cmd_measure(args) -> int:
     image = load_image(args.image)
     if args.roi is None:
         raise HueproofError(
-            "--roi X,Y,W,H is required for now (measuring the lips of a face arrives with face analysis)"
+            "--roi X,Y,W,H is required for now "
+            "(measuring the lips of a face arrives with face analysis)"
         )
     roi = parse_roi(args.roi, width=image.width, height=image.height)
     m = measure_shade(
@@ -97,7 +104,9 @@ def cmd_simulate(args) -> int:
         from dataclasses import replace
 
         scene = replace(
-            scene, chart_width_px=scene.chart_width_px * scale, swatch_size_px=scene.swatch_size_px * scale
+            scene,
+            chart_width_px=scene.chart_width_px * scale,
+            swatch_size_px=scene.swatch_size_px * scale,
         )
     photo = render_scene(scene)
     Path(args.out).write_bytes(photo.jpeg)
@@ -108,7 +117,11 @@ def cmd_simulate(args) -> int:
         "product_lab": [round(float(v), 3) for v in photo.product_lab],
         "scene": scene_dict(scene),
     }
-    _print(result, args.json, lambda r: [f"wrote {r['path']}", f"--roi {r['roi_arg']}", f"true Lab {r['product_lab']}"])
+    _print(
+        result,
+        args.json,
+        lambda r: [f"wrote {r['path']}", f"--roi {r['roi_arg']}", f"true Lab {r['product_lab']}"],
+    )
     return 0
 
 
@@ -131,7 +144,11 @@ def cmd_reference(args) -> int:
     _print(
         result,
         args.json,
-        lambda r: [f"{x['shade'] or '(shade)'}: Lab {x['lab']} ± {x['uncertainty_de00']} ΔE00 ({x['source']})" for x in r["references"]],
+        lambda r: [
+            f"{x['shade'] or '(shade)'}: Lab {x['lab']} ± {x['uncertainty_de00']} ΔE00 "
+            f"({x['source']})"
+            for x in r["references"]
+        ],
     )
     return 0
 
@@ -159,8 +176,12 @@ def build_parser() -> argparse.ArgumentParser:
     m.add_argument("--reference-lab", type=_lab, help="brand reference L,A,B (D65, 2°)")
     m.add_argument("--reference-u", type=float, default=0.0, help="the reference's own U (ΔE00)")
     m.add_argument("--tolerance", type=float, default=DEFAULT_TOLERANCE, help="ΔE00 tolerance T")
-    m.add_argument("--method", default=DEFAULT_CORRECTION_METHOD, choices=sorted(CORRECTION_METHODS))
-    m.add_argument("--chart-reference", default=DEFAULT_CHART_REFERENCE, choices=sorted(CHART_REFERENCES))
+    m.add_argument(
+        "--method", default=DEFAULT_CORRECTION_METHOD, choices=sorted(CORRECTION_METHODS)
+    )
+    m.add_argument(
+        "--chart-reference", default=DEFAULT_CHART_REFERENCE, choices=sorted(CHART_REFERENCES)
+    )
     m.add_argument("--json", action="store_true")
     m.set_defaults(func=cmd_measure)
 

@@ -28,7 +28,9 @@ def _problem(kind: str, status: int, detail: str):
 def create_app(test_config: dict | None = None) -> Flask:
     """Build the app: defaults, then ``HUEPROOF_*`` environment variables, then test_config."""
     app = Flask(__name__)
-    app.config.from_mapping(DATA_DIR=os.environ.get("HUEPROOF_DATA", "./var"), MAX_CONTENT_LENGTH=40 * 2**20)
+    app.config.from_mapping(
+        DATA_DIR=os.environ.get("HUEPROOF_DATA", "./var"), MAX_CONTENT_LENGTH=40 * 2**20
+    )
     app.config.from_prefixed_env("HUEPROOF")
     if test_config:
         app.config.from_mapping(test_config)

@@ -14,8 +14,6 @@ References
 .. [2] V. Cheung, S. Westland, D. Connah, C. Ripamonti, "A comparative study of the
    characterisation of colour cameras by means of neural networks and polynomial transforms",
    Coloration Technology 120(1), 19-25, 2004.
-.. [3] F. N. Fritsch, R. E. Carlson, "Monotone Piecewise Cubic Interpolation", SIAM Journal on
-   Numerical Analysis 17(2), 238-246, 1980 (the monotone tone curve).
 """
 
 from __future__ import annotations
@@ -23,7 +21,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy.interpolate import PchipInterpolator
 
 from calibration.chart import DEFAULT_CHART_REFERENCE, NEUTRAL_PATCHES, chart_reference
 from calibration.colorimetry import delta_e00, xyz_to_lab
@@ -33,9 +30,9 @@ __all__ = [
     "CORRECTION_METHODS",
     "DEFAULT_CORRECTION_METHOD",
     "ColourCorrection",
-    "ToneCurves",
+    "ToneCurve",
     "fit_colour_correction",
-    "fit_tone_curves",
+    "fit_tone_curve",
     "root_polynomial_terms",
 ]
 
@@ -46,76 +43,78 @@ FLOOR = 1e-5
 
 
 @dataclass(frozen=True)
-class ToneCurves:
-    """Per-channel monotone curves, linear camera value → value proportional to reflectance.
+class ToneCurve:
+    """One tone curve shared by the three channels: camera value → value ∝ light.
 
-    ``knots_in`` and ``knots_out`` hold log10 values per channel (lists, since a channel may
-    drop a clipped knot). Between knots the curve is a monotone cubic (PCHIP) in log-log;
-    outside, it continues as the power law through the two end knots.
+    A phone applies the same tone curve to R, G and B after white balance, so one inverse
+    curve, fitted on all channels of the neutral patches at once, undoes it; the channels'
+    gains (white balance and its error) are left for the colour correction matrix.
+    In log-log the curve is a polynomial between ``lo`` and ``hi`` and continues beyond them
+    as the power law tangent at the ends.
     """
 
-    knots_in: tuple[np.ndarray, np.ndarray, np.ndarray] = field(repr=False)
-    knots_out: tuple[np.ndarray, np.ndarray, np.ndarray] = field(repr=False)
+    coeffs: np.ndarray = field(repr=False)  # highest power first, for np.polyval
+    lo: float
+    hi: float
 
     def apply(self, rgb):
         """Linearise ``(..., 3)`` camera values; returns float64 of the same shape."""
-        rgb = np.asarray(rgb, dtype=np.float64)
-        out = np.empty_like(rgb)
-        for c in range(3):
-            x, y = self.knots_in[c], self.knots_out[c]
-            lx = np.log10(np.clip(rgb[..., c], FLOOR, None))
-            inside = PchipInterpolator(x, y, extrapolate=False)(lx)
-            lo_slope = (y[1] - y[0]) / (x[1] - x[0])
-            hi_slope = (y[-1] - y[-2]) / (x[-1] - x[-2])
-            below = y[0] + lo_slope * (lx - x[0])
-            above = y[-1] + hi_slope * (lx - x[-1])
-            ly = np.where(lx < x[0], below, np.where(lx > x[-1], above, inside))
-            out[..., c] = 10.0**ly
-        return out
+        u = np.log10(np.clip(np.asarray(rgb, dtype=np.float64), FLOOR, None))
+        d = np.polyder(self.coeffs)
+        inside = np.polyval(self.coeffs, np.clip(u, self.lo, self.hi))
+        below = np.polyval(self.coeffs, self.lo) + np.polyval(d, self.lo) * (u - self.lo)
+        above = np.polyval(self.coeffs, self.hi) + np.polyval(d, self.hi) * (u - self.hi)
+        return 10.0 ** np.where(u < self.lo, below, np.where(u > self.hi, above, inside))
 
 
-def fit_tone_curves(neutral_rgb, neutral_y) -> ToneCurves:
-    """Fit per-channel tone curves from the neutral patches.
+def fit_tone_curve(neutral_rgb, neutral_y, *, degree: int = 3) -> ToneCurve:
+    """Fit the shared tone curve on the neutral patches.
+
+    Solves, by linear least squares over all unclipped channel readings,
+    ``p(log10 v[k, c]) = log10 Y[k] + g[c]``: a polynomial ``p`` common to the channels and
+    one offset ``g[c]`` per channel (its gain). The degree is lowered until ``p`` increases
+    over the observed range.
 
     Parameters
     ----------
-    neutral_rgb : (N, 3) float array, camera linear RGB of neutral patches (N ≥ 3)
-    neutral_y : (N,) float array, their reference luminance Y (white = 1)
+    neutral_rgb : (N, 3) float array, camera values of the neutral patches (N ≥ 3)
+    neutral_y : (N,) float array, their reference luminance (white = 1)
+    degree : int, keyword-only, highest degree tried
 
     Returns
     -------
-    ToneCurves
+    ToneCurve
 
     Raises
     ------
     CalibrationError
-        Fewer than three usable (unclipped, increasing) neutral patches in a channel.
+        Fewer than three unclipped neutral readings in some channel.
     """
-    neutral_rgb = np.asarray(neutral_rgb, dtype=np.float64)
-    neutral_y = np.asarray(neutral_y, dtype=np.float64)
-    order = np.argsort(neutral_y)
-    ins, outs = [], []
-    for c in range(3):
-        xs, ys = [], []
-        for k in order:
-            v = neutral_rgb[k, c]
-            if not np.isfinite(v) or v >= CLIP_LEVEL:
-                continue
-            lv = np.log10(max(v, FLOOR))
-            if xs and lv <= xs[-1] + 1e-3:
-                # Not increasing: the darker patch is in the noise floor, keep the brighter.
-                xs.pop()
-                ys.pop()
-            xs.append(lv)
-            ys.append(np.log10(neutral_y[k]))
-        if len(xs) < 3:
-            raise CalibrationError(
-                f"expected at least 3 unclipped, increasing neutral patches in channel "
-                f"{'RGB'[c]}; got {len(xs)} (values {np.round(neutral_rgb[:, c], 4).tolist()})"
-            )
-        ins.append(np.array(xs))
-        outs.append(np.array(ys))
-    return ToneCurves(tuple(ins), tuple(outs))
+    v = np.asarray(neutral_rgb, dtype=np.float64)
+    y = np.asarray(neutral_y, dtype=np.float64)
+    ok = np.isfinite(v) & (v < CLIP_LEVEL) & (v > FLOOR)
+    per_channel = ok.sum(axis=0)
+    if per_channel.min() < 3:
+        c = int(np.argmin(per_channel))
+        raise CalibrationError(
+            f"expected at least 3 unclipped neutral patches in channel {'RGB'[c]}; got "
+            f"{per_channel[c]} (values {np.round(v[:, c], 4).tolist()})"
+        )
+    k_idx, c_idx = np.nonzero(ok)
+    u = np.log10(v[k_idx, c_idx])
+    target = np.log10(y[k_idx])
+    lo, hi = float(u.min()), float(u.max())
+    for deg in range(degree, 0, -1):
+        # columns: u^deg ... u^1, then one offset per channel (the constant is in them)
+        powers = np.stack([u**p for p in range(deg, 0, -1)], axis=1)
+        gains = np.eye(3)[c_idx]
+        a = np.hstack([powers, -gains])
+        sol, *_ = np.linalg.lstsq(a, target, rcond=None)
+        coeffs = np.append(sol[:deg], 0.0)
+        grid = np.linspace(lo, hi, 64)
+        if np.all(np.polyval(np.polyder(coeffs), grid) > 0.05):
+            return ToneCurve(coeffs, lo, hi)
+    raise CalibrationError("expected the neutral patches to get brighter from black to white")
 
 
 def root_polynomial_terms(rgb, *, degree: int = 2):
@@ -179,7 +178,7 @@ class ColourCorrection:
         Key of :data:`CORRECTION_METHODS`.
     reference : str
         Chart reference name.
-    tone : ToneCurves
+    tone : ToneCurve
     matrix : (n_terms, 3) float64
     reference_lab : (24, 3) float64, CIELAB of the chart reference
     fitted_lab : (24, 3) float64, CIELAB of the patches through the full fit
@@ -191,7 +190,7 @@ class ColourCorrection:
 
     method: str
     reference: str
-    tone: ToneCurves = field(repr=False)
+    tone: ToneCurve = field(repr=False)
     matrix: np.ndarray = field(repr=False)
     reference_lab: np.ndarray = field(repr=False)
     fitted_lab: np.ndarray = field(repr=False)
@@ -260,7 +259,7 @@ def fit_colour_correction(
         raise CalibrationError("expected 24 finite patch values; got NaN or inf")
     ref = chart_reference(reference)
     idx = list(NEUTRAL_PATCHES)
-    tone = fit_tone_curves(patches[idx], ref.xyz[idx, 1])
+    tone = fit_tone_curve(patches[idx], ref.xyz[idx, 1])
     terms = root_polynomial_terms(tone.apply(patches), degree=degree)
     weights = _weights(ref.xyz)
     matrix = _solve(terms, ref.xyz, weights)

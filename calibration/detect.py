@@ -115,7 +115,7 @@ def _square_candidates(rgb_lin_small: np.ndarray, min_side: float) -> np.ndarray
         hull_area = cv2.contourArea(hull)
         if hull_area <= 0 or area / hull_area < 0.88:
             continue
-        (cx, cy), (rw, rh), ang = cv2.minAreaRect(hull)
+        _, (rw, rh), ang = cv2.minAreaRect(hull)
         if rw <= 0 or rh <= 0:
             continue
         if max(rw, rh) / min(rw, rh) > 1.9 or area / (rw * rh) < 0.8:
@@ -269,17 +269,23 @@ def _fit_score(patches_rgb_lin: np.ndarray, ref_xyz: np.ndarray) -> float:
 
 
 def _hypotheses(uv: np.ndarray):
-    """Yield (symmetry, offset) pairs that place all observed lattice cells on the chart."""
+    """Yield (symmetry, offset) pairs that lay the 6 × 4 chart over the observed cells.
+
+    A placement may leave a few observed cells outside the chart: a loose square that
+    happens to sit on the lattice next to the chart must not veto the right placement.
+    """
+    n = len(uv)
+    need = max(6, int(np.ceil(0.6 * n)))
     for sym in _SYMMETRIES:
         inv = np.linalg.inv(sym)
-        cr = uv @ inv.T  # chart (column, row) up to an offset
+        cr = np.rint(uv @ inv.T).astype(int)  # chart (column, row) up to an offset
         lo, hi = cr.min(axis=0), cr.max(axis=0)
-        span = hi - lo
-        if span[0] >= CHART_COLUMNS or span[1] >= CHART_ROWS:
-            continue
-        for oc in range(int(-lo[0]), int(CHART_COLUMNS - 1 - hi[0]) + 1):
-            for orow in range(int(-lo[1]), int(CHART_ROWS - 1 - hi[1]) + 1):
-                yield sym, np.array([oc, orow])
+        for oc in range(-hi[0], CHART_COLUMNS - lo[0]):
+            for orow in range(-hi[1], CHART_ROWS - lo[1]):
+                c, r = cr[:, 0] + oc, cr[:, 1] + orow
+                inside = (c >= 0) & (c < CHART_COLUMNS) & (r >= 0) & (r < CHART_ROWS)
+                if inside.sum() >= need:
+                    yield sym, np.array([oc, orow])
 
 
 def _find_in_group(rgb_lin_small, cands, members, ref_xyz):
@@ -365,7 +371,7 @@ def sample_patches(rgb_lin: np.ndarray, homography: np.ndarray, *, half: float =
     offsets = np.array([[-half, -half], [half, -half], [half, half], [-half, half]])
     for k, (c, r) in enumerate(_CELLS):
         poly = cv2.perspectiveTransform(
-            (offsets + [c + 0.5, r + 0.5])[None].astype(np.float64), homography
+            (offsets + np.array([c + 0.5, r + 0.5]))[None].astype(np.float64), homography
         )[0]
         x0, y0 = np.floor(poly.min(axis=0)).astype(int)
         x1, y1 = np.ceil(poly.max(axis=0)).astype(int) + 1
@@ -447,7 +453,9 @@ def detect_colour_checker(
             continue
         grid = np.array([[0, 0], [6, 0], [6, 4], [0, 4]], dtype=np.float64)
         quad = cv2.perspectiveTransform(grid[None], H_full)[0]
-        probe = cv2.perspectiveTransform(np.array([[[3.0, 2.0], [4.0, 2.0], [3.0, 3.0]]]), H_full)[0]
+        probe = cv2.perspectiveTransform(np.array([[[3.0, 2.0], [4.0, 2.0], [3.0, 3.0]]]), H_full)[
+            0
+        ]
         ex, ey = probe[1] - probe[0], probe[2] - probe[0]
         mirrored = bool(ex[0] * ey[1] - ex[1] * ey[0] < 0)  # image y points down, as chart rows
         return (

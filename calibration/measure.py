@@ -19,7 +19,13 @@ from calibration.region import RegionColour, robust_region_lab
 from calibration.uncertainty import UncertaintyBudget, measurement_uncertainty
 from calibration.verdict import DEFAULT_TOLERANCE, Verdict, shade_verdict
 
-__all__ = ["ALGORITHM_VERSION", "POOR_FIT_MAX", "POOR_FIT_MEAN", "ShadeMeasurement", "measure_shade"]
+__all__ = [
+    "ALGORITHM_VERSION",
+    "POOR_FIT_MAX",
+    "POOR_FIT_MEAN",
+    "ShadeMeasurement",
+    "measure_shade",
+]
 
 ALGORITHM_VERSION = "hueproof-measure/0.1"
 #: A chart whose leave-one-out residuals exceed these (ΔE00) is too poorly fitted to judge by:
@@ -65,13 +71,14 @@ class ShadeMeasurement:
                     "reference": corr.reference,
                 }
             )
+        u, ref = self.uncertainty, self.reference_lab
         out = {
             "lab": np.round(self.lab, 3).tolist(),
             "calibrated": self.calibrated,
             "chart": chart,
-            "uncertainty_de00": None if self.uncertainty is None else round(self.uncertainty.expanded, 3),
-            "uncertainty_budget": None if self.uncertainty is None else self.uncertainty.to_dict(),
-            "reference_lab": None if self.reference_lab is None else np.round(self.reference_lab, 3).tolist(),
+            "uncertainty_de00": None if u is None else round(u.expanded, 3),
+            "uncertainty_budget": None if u is None else u.to_dict(),
+            "reference_lab": None if ref is None else np.round(ref, 3).tolist(),
             "delta_e00": None,
             "delta": None,
             "verdict": None,
@@ -92,7 +99,9 @@ class ShadeMeasurement:
 def _check_lab(lab, name):
     lab = np.asarray(lab, dtype=np.float64)
     if lab.shape != (3,) or not np.all(np.isfinite(lab)):
-        raise InvalidInputError(f"expected {name} as three finite numbers L,a,b; got {lab.tolist()}")
+        raise InvalidInputError(
+            f"expected {name} as three finite numbers L,a,b; got {lab.tolist()}"
+        )
     if not 0.0 <= lab[0] <= 100.0:
         raise InvalidInputError(f"expected {name} L* in [0, 100]; got {lab[0]}")
     return lab
@@ -199,4 +208,3 @@ def measure_shade(
         verdict=verdict,
         reasons=tuple(reasons),
     )
-

@@ -82,7 +82,7 @@ def _colour():
     return colour
 
 
-def _wavelengths():
+def wavelengths():
     return np.arange(SHAPE[0], SHAPE[1] + SHAPE[2] / 2, SHAPE[2])
 
 
@@ -98,7 +98,7 @@ def _align(sd):
 
 def shade_reflectance(params: dict) -> np.ndarray:
     """Reflectance (n_wavelengths,) of a parametric shade, see :data:`PRODUCT_SHADES`."""
-    lam = _wavelengths()
+    lam = wavelengths()
     r = params["base"] + (params["top"] - params["base"]) / (
         1.0 + np.exp(-(lam - params["l0"]) / params["w"])
     )
@@ -190,7 +190,7 @@ def _camera_raw(reflectance, illuminant, camera):
 def _phone_colour_matrix(camera: str) -> np.ndarray:
     """The phone's fixed camera→linear-sRGB matrix, fitted once on the chart under D65."""
     raw = _camera_raw(chart_reflectances(), "D65", camera)
-    white = _camera_raw(np.ones_like(_wavelengths()), "D65", camera)
+    white = _camera_raw(np.ones_like(wavelengths()), "D65", camera)
     balanced = raw / white
     target = reflectance_to_xyz_d65(chart_reflectances()) @ XYZ_TO_SRGB.T
     m, *_ = np.linalg.lstsq(balanced, target, rcond=None)
@@ -245,7 +245,9 @@ def _scene_reflectance(scene: Scene) -> np.ndarray:
     if scene.product_params is not None:
         return shade_reflectance(scene.product_params)
     if scene.product not in PRODUCT_SHADES:
-        raise ValueError(f"unknown product {scene.product!r}; expected one of {list(PRODUCT_SHADES)}")
+        raise ValueError(
+            f"unknown product {scene.product!r}; expected one of {list(PRODUCT_SHADES)}"
+        )
     return shade_reflectance(PRODUCT_SHADES[scene.product])
 
 
@@ -321,7 +323,7 @@ def render_scene(scene: Scene) -> SimulatedPhoto:
     ppu = max(8.0, scene.chart_width_px / (6 + 2 * BODY_MARGIN))
     pw, ph = int(np.ceil((6 + 2 * BODY_MARGIN) * ppu)), int(np.ceil((4 + 2 * BODY_MARGIN) * ppu))
     plane = np.empty((ph, pw, 3), np.float32)
-    plane[:] = _camera_raw(np.full(_wavelengths().shape, BODY_REFLECTANCE), light, camera)
+    plane[:] = _camera_raw(np.full(wavelengths().shape, BODY_REFLECTANCE), light, camera)
     # This particular chart: production spread around the nominal reflectances.
     chart_refl = chart_r * (1.0 + scene.chart_variation * rng.standard_normal((24, 1)))
     patch_raw = _camera_raw(chart_refl, light, camera)
@@ -345,7 +347,9 @@ def render_scene(scene: Scene) -> SimulatedPhoto:
     ang = float(rng.uniform(-8, 8))
     box = cv2.boxPoints(((sx, sy), (side, side * 0.8), ang)).astype(np.float32)
     mask = np.zeros((h, w), np.float32)
-    cv2.fillConvexPoly(mask, np.round(box * 16).astype(np.int32), 1.0, lineType=cv2.LINE_AA, shift=4)
+    cv2.fillConvexPoly(
+        mask, np.round(box * 16).astype(np.int32), 1.0, lineType=cv2.LINE_AA, shift=4
+    )
     grain = rng.normal(1.0, 0.02, size=(h, w)).astype(np.float32)
     grain = cv2.GaussianBlur(grain, (0, 0), 1.5)
     swatch = prod_raw[None, None, :] * grain[..., None]
@@ -353,7 +357,7 @@ def render_scene(scene: Scene) -> SimulatedPhoto:
         yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
         d = np.abs((xx - sx) * 0.6 + (yy - sy) * 0.8 - side * 0.15)
         streak = np.exp(-((d / (side * 0.03)) ** 2)) * 0.8
-        white_raw = _camera_raw(np.ones_like(_wavelengths()), light, camera)
+        white_raw = _camera_raw(np.ones_like(wavelengths()), light, camera)
         swatch = swatch + streak[..., None] * white_raw
     raw = raw * (1 - mask[..., None]) + swatch * mask[..., None]
     q = side * 0.28
@@ -369,7 +373,7 @@ def render_scene(scene: Scene) -> SimulatedPhoto:
     raw *= field_[..., None]
 
     # Exposure and sensor noise (shot + read), in raw camera units.
-    white_raw = _camera_raw(np.ones_like(_wavelengths()), light, camera)
+    white_raw = _camera_raw(np.ones_like(wavelengths()), light, camera)
     raw = raw * (scene.exposure / white_raw[1])
     sigma = np.sqrt(np.clip(raw, 0, None) * scene.noise + scene.noise / 50.0)
     raw = raw + rng.standard_normal(raw.shape).astype(np.float32) * sigma.astype(np.float32)
@@ -446,7 +450,6 @@ def srgb_u8_lab_d65(srgb_u8: np.ndarray) -> np.ndarray:
     return xyz_to_lab(srgb_to_rgb_lin(srgb_u8 / 255.0) @ np.linalg.inv(XYZ_TO_SRGB).T)
 
 
-
 def _s15f16(v: float) -> bytes:
     return int(round(v * 65536)).to_bytes(4, "big", signed=True)
 
@@ -479,7 +482,17 @@ def matrix_trc_icc_profile(primaries_xy, description: str) -> bytes:
 
     def desc_tag(text):
         a = text.encode("ascii") + b"\0"
-        return b"desc" + bytes(4) + len(a).to_bytes(4, "big") + a + bytes(4) + bytes(4) + bytes(2) + bytes(1) + bytes(67)
+        return (
+            b"desc"
+            + bytes(4)
+            + len(a).to_bytes(4, "big")
+            + a
+            + bytes(4)
+            + bytes(4)
+            + bytes(2)
+            + bytes(1)
+            + bytes(67)
+        )
 
     lut = np.round(srgb_to_rgb_lin(np.linspace(0, 1, 1024)) * 65535).astype(">u2").tobytes()
     curve = b"curv" + bytes(4) + (1024).to_bytes(4, "big") + lut

@@ -117,7 +117,8 @@ def _white_xyz(illuminant: str, observer: str):
     table = colour.CCS_ILLUMINANTS[obs]
     if illuminant not in table:
         raise InvalidInputError(
-            f"expected an illuminant among {sorted(k for k in table if len(k) < 6)}; got {illuminant!r}"
+            f"expected an illuminant among {sorted(k for k in table if len(k) < 6)}; "
+            f"got {illuminant!r}"
         )
     return colour.xy_to_XYZ(table[illuminant])
 
@@ -170,7 +171,9 @@ def calibrate_from_lab_csv(data: bytes | str) -> tuple[SwatchCalibration, ...]:
             raise InvalidInputError(f"expected numeric L, a, b on line {n}; got {row}") from None
         observer = str(row["observer"]).strip().replace("°", "")
         if observer not in ("2", "10"):
-            raise InvalidInputError(f"expected observer 2 or 10 on line {n}; got {row['observer']!r}")
+            raise InvalidInputError(
+                f"expected observer 2 or 10 on line {n}; got {row['observer']!r}"
+            )
         if not 0 <= lab[0] <= 100:
             raise InvalidInputError(f"expected L in [0, 100] on line {n}; got {lab[0]}")
         illum = str(row["illuminant"]).strip().upper()
@@ -186,9 +189,11 @@ def calibrate_from_lab_csv(data: bytes | str) -> tuple[SwatchCalibration, ...]:
         u_obs = OBSERVER_10_U if any(r[2] == "10" for r in readings) else 0.0
         u = 2.0 * float(np.sqrt((INSTRUMENT_U / 2) ** 2 + u_rep**2 + u_obs**2))
         illums = sorted({r[1] for r in readings})
-        method = f"spectrophotometer CIELAB ({', '.join(illums)}; observer " + "/".join(
-            sorted({r[2] for r in readings})
-        ) + "°) Bradford-adapted to D65 2°"
+        method = (
+            f"spectrophotometer CIELAB ({', '.join(illums)}; observer "
+            + "/".join(sorted({r[2] for r in readings}))
+            + "°) Bradford-adapted to D65 2°"
+        )
         out.append(
             SwatchCalibration(
                 shade, mean, u, "spectro-lab", (digest,), method, {"readings": len(labs)}

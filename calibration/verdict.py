@@ -16,8 +16,6 @@ DEFAULT_TOLERANCE = 3.0
 #: A weighted CIEDE2000 term smaller than this (and than 30 % of ΔE00) is not worth a word.
 _NEGLIGIBLE = 0.5
 
-_HUE_NAMES = ((0, "redder"), (90, "yellower"), (180, "greener"), (270, "bluer"))
-
 
 @dataclass(frozen=True)
 class Verdict:
@@ -47,10 +45,19 @@ class Verdict:
 
 
 def _hue_direction(h_ref: float, dh: float) -> str:
-    """Name the direction of a hue shift from a reference hue angle (degrees)."""
-    target = (h_ref + np.sign(dh) * 45.0) % 360.0
-    best = min(_HUE_NAMES, key=lambda t: min(abs(t[0] - target), 360 - abs(t[0] - target)))
-    return best[1]
+    """Name the direction of a hue shift from a reference hue angle (degrees).
+
+    Lip and skin shades sit between purple-pink and orange (h ≈ 300°-90°), where the trade's
+    words are warmer (towards orange and yellow) and cooler (towards pink and purple).
+    Elsewhere the shift is named after the next CIELAB opponent hue in its direction.
+    """
+    if h_ref >= 300.0 or h_ref < 90.0:
+        return "warmer (more orange)" if dh > 0 else "cooler (more pink-purple)"
+    nxt = [(90, "yellower"), (180, "greener"), (270, "bluer"), (360, "redder")]
+    if dh > 0:
+        return next(name for angle, name in nxt if angle > h_ref)
+    prev = [(270, "bluer"), (180, "greener"), (90, "yellower"), (0, "redder")]
+    return next(name for angle, name in prev if angle < h_ref)
 
 
 def describe_difference(reference_lab, sample_lab) -> str:

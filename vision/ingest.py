@@ -119,7 +119,9 @@ def load_image(path, **limits) -> IngestedImage:
     try:
         data = Path(path).read_bytes()
     except OSError as exc:
-        raise InvalidImageError(f"expected a readable image file; got {path!s}: {exc.strerror}") from exc
+        raise InvalidImageError(
+            f"expected a readable image file; got {path!s}: {exc.strerror}"
+        ) from exc
     return ingest_image(data, **limits)
 
 
@@ -160,9 +162,7 @@ def ingest_image(
     if not data:
         raise InvalidImageError(f"expected an image ({allowed}); got 0 bytes")
     if len(data) > max_bytes:
-        raise InvalidImageError(
-            f"expected at most {max_bytes} bytes; got {len(data)} bytes"
-        )
+        raise InvalidImageError(f"expected at most {max_bytes} bytes; got {len(data)} bytes")
     digest = hashlib.sha256(data).hexdigest()
 
     with warnings.catch_warnings():
@@ -219,7 +219,7 @@ def _profile_description(icc: bytes) -> tuple[ImageCms.ImageCmsProfile | None, s
 def _to_rgb_lin(im: Image.Image, icc: bytes | None) -> tuple[np.ndarray, str, str]:
     if im.mode in ("I;16", "I;16B", "I;16L", "I"):
         # 16-bit greyscale PNG: keep the precision.
-        grey = np.asarray(im, dtype=np.float32) / (65535.0 if im.mode != "I" else 65535.0)
+        grey = np.asarray(im, dtype=np.float32) / 65535.0  # PNG 16-bit greys decode as I;16 or I
         srgb = np.repeat(np.clip(grey, 0, 1)[..., None], 3, axis=-1)
         return srgb_to_rgb_lin(srgb).astype(np.float32), "sRGB (assumed)", "none"
 

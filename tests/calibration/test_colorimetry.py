@@ -44,7 +44,9 @@ def test_ciede2000_agrees_with_colour_science(rng):
     colour = _colour()
     a = rng.uniform([0, -80, -80], [100, 80, 80], size=(200, 3))
     b = a + rng.normal(0, 5, size=a.shape)
-    np.testing.assert_allclose(cm.delta_e00(a, b), colour.delta_E(a, b, method="CIE 2000"), atol=1e-9)
+    np.testing.assert_allclose(
+        cm.delta_e00(a, b), colour.delta_E(a, b, method="CIE 2000"), atol=1e-9
+    )
 
 
 def test_srgb_primaries_have_their_published_lab():

@@ -73,7 +73,7 @@ def test_detects_small_chart_in_12_megapixel_photo():
 def test_patch_values_follow_the_reference_ordering():
     # Under D65 with a neutral pipeline, patch luminance ranks follow the reference's.
     scene = Scene(illuminant="D65", tone_contrast=1.0, wb_error=(0, 0), chart_rotation_deg=180.0)
-    photo, found = _detect(scene)
+    _, found = _detect(scene)
     det = found[0]
     y = det.patches_rgb_lin @ np.array([0.2126, 0.7152, 0.0722])
     ref_y = chart_reference().xyz[:, 1]
@@ -108,5 +108,5 @@ def test_bad_shape_is_refused():
 
 def test_sample_patches_outside_image_gives_nan():
     h = np.array([[10.0, 0, 500], [0, 10.0, 0], [0, 0, 1]])
-    med, spread, counts = sample_patches(np.zeros((100, 100, 3), np.float32), h)
+    med, _, counts = sample_patches(np.zeros((100, 100, 3), np.float32), h)
     assert np.all(np.isnan(med)) and np.all(counts == 0)

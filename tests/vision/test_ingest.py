@@ -27,7 +27,9 @@ def _marker_image(w=40, h=20):
     return Image.fromarray(a)
 
 
-@pytest.mark.parametrize("fmt, name", [("JPEG", "JPEG"), ("PNG", "PNG"), ("WEBP", "WebP"), ("HEIF", "HEIC")])
+@pytest.mark.parametrize(
+    "fmt, name", [("JPEG", "JPEG"), ("PNG", "PNG"), ("WEBP", "WebP"), ("HEIF", "HEIC")]
+)
 def test_allowed_formats_decode_to_float32_linear(fmt, name):
     data = _encode(_marker_image(), fmt, **({"quality": 95} if fmt != "PNG" else {}))
     img = ingest_image(data)
@@ -133,7 +135,9 @@ def test_truncated_jpeg_is_refused():
 
 def _png_header_only(width, height):
     def chunk(kind, body):
-        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+        return (
+            struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+        )
 
     ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
     idat = zlib.compress(b"\0" * 16)

@@ -1,0 +1,103 @@
+"""The ``hueproof`` command as a user runs it (in-process, and once as a real subprocess)."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import cli
+from calibration.simulate import random_scene, render_scene
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def photo(tmp_path_factory):
+    ph = render_scene(random_scene(9001, illuminant="D65"))
+    path = tmp_path_factory.mktemp("img") / "swatch.jpg"
+    path.write_bytes(ph.jpeg)
+    return path, ph
+
+
+def _run(capsys, *argv):
+    code = cli.main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_measure_json_contract(capsys, photo):
+    path, ph = photo
+    roi = ",".join(map(str, ph.roi))
+    ref = ",".join(f"{v:.2f}" for v in ph.product_lab)
+    code, out, err = _run(
+        capsys, "measure", str(path), "--roi", roi, "--reference-lab", ref, "--json"
+    )
+    assert code == 0, err
+    r = json.loads(out)
+    assert r["chart"]["detected"] is True
+    assert r["verdict"] in ("match", "inconclusive")
+    assert r["reference_lab"] == pytest.approx(list(ph.product_lab), abs=0.01)
+    assert r["uncertainty_de00"] > 0 and r["delta_e00"] <= r["uncertainty_de00"]
+    assert r["image"]["format"] == "JPEG" and len(r["image"]["sha256"]) == 64
+    assert r["algorithm_version"]
+
+
+def test_measure_human_output(capsys, photo):
+    path, ph = photo
+    code, out, _ = _run(capsys, "measure", str(path), "--roi", ",".join(map(str, ph.roi)))
+    assert code == 0
+    assert out.startswith("Lab: ") and "Uncertainty U (k=2)" in out
+
+
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["measure", "{img}", "--roi", "1,2,3"], "four numbers"),
+        (["measure", "{img}", "--roi", "99999,0,10,10"], "inside the"),
+        (["measure", "{img}"], "--roi X,Y,W,H is required"),
+        (["measure", "/nonexistent.jpg", "--roi", "0,0,1,1"], "readable image file"),
+        (["measure", "{txt}", "--roi", "0,0,1,1"], "no decoder recognises"),
+    ],
+)
+def test_bad_input_exits_2_with_one_line(capsys, photo, tmp_path, argv, message):
+    txt = tmp_path / "notes.txt"
+    txt.write_text("not an image")
+    argv = [a.format(img=photo[0], txt=txt) for a in argv]
+    code, out, err = _run(capsys, *argv)
+    assert code == 2
+    assert message in err and err.count("\n") == 1 and out == ""
+
+
+def test_bad_reference_lab_is_an_argparse_error(capsys, photo):
+    with pytest.raises(SystemExit) as exc:
+        cli.main(["measure", str(photo[0]), "--roi", "0,0,5,5", "--reference-lab", "1,2"])
+    assert exc.value.code == 2
+    assert "L,A,B" in capsys.readouterr().err
+
+
+def test_reference_from_lab_csv(capsys, tmp_path):
+    csv = tmp_path / "spectro.csv"
+    csv.write_text("shade,L,a,b,illuminant,observer\nR01,42,55,31,D50,2\n")
+    code, out, _ = _run(capsys, "reference", "--lab-csv", str(csv), "--json")
+    assert code == 0
+    (rec,) = json.loads(out)["references"]
+    assert rec["shade"] == "R01" and rec["source"] == "spectro-lab"
+
+
+def test_simulate_then_measure_as_a_real_process(tmp_path):
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    out = tmp_path / "sim.jpg"
+    sim = subprocess.run(
+        [sys.executable, "-m", "cli", "simulate", str(out), "--seed", "3", "--json"],
+        capture_output=True, text=True, env=env, cwd=ROOT, check=True,
+    )  # fmt: skip
+    info = json.loads(sim.stdout)
+    res = subprocess.run(
+        [sys.executable, "-m", "cli", "measure", str(out), "--roi", info["roi_arg"], "--json"],
+        capture_output=True, text=True, env=env, cwd=ROOT,
+    )  # fmt: skip
+    assert res.returncode == 0, res.stderr
+    assert json.loads(res.stdout)["chart"]["detected"] is True

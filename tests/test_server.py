@@ -1,0 +1,40 @@
+import io
+
+import pytest
+
+from calibration.simulate import random_scene, render_scene
+from server import create_app
+
+
+@pytest.fixture()
+def client(tmp_path):
+    app = create_app({"TESTING": True, "DATA_DIR": str(tmp_path / "data")})
+    return app.test_client()
+
+
+def test_healthz(client):
+    assert client.get("/healthz").json == {"status": "ok"}
+
+
+def test_measure_endpoint(client):
+    ph = render_scene(random_scene(9100, illuminant="D65"))
+    resp = client.post(
+        "/api/v1/measure",
+        data={"photo": (io.BytesIO(ph.jpeg), "p.jpg"), "roi": ",".join(map(str, ph.roi))},
+        content_type="multipart/form-data",
+    )
+    assert resp.status_code == 200
+    assert resp.json["chart"]["detected"] is True
+
+
+def test_bad_upload_is_problem_json(client):
+    resp = client.post(
+        "/api/v1/measure",
+        data={"photo": (io.BytesIO(b"GIF89a nope"), "p.gif"), "roi": "0,0,1,1"},
+        content_type="multipart/form-data",
+    )
+    assert resp.status_code == 422
+    assert resp.mimetype == "application/problem+json"
+    assert resp.json["type"].endswith("/invalid-image")
+    missing = client.post("/api/v1/measure", data={}, content_type="multipart/form-data")
+    assert missing.status_code == 422 and "photo" in missing.json["detail"]
