@@ -4,7 +4,10 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.hueproof-installed
 
-.PHONY: setup run test lint bench clean
+PEER   := .venv-peer
+PEER_STAMP := $(PEER)/.installed
+
+.PHONY: setup run test lint bench peer sample clean
 
 setup: $(STAMP)
 
@@ -24,8 +27,24 @@ lint: setup
 test: setup lint
 	$(PY) -m pytest
 
-bench: setup
+# colour-checker-detection, the peer the chart detector is measured against, lives in its own
+# venv: it pins opencv-python<5 and pulls OpenImageIO, which must not sit beside mediapipe's
+# OpenCV in hueproof's environment.
+peer: $(PEER_STAMP)
+
+$(PEER_STAMP):
+	test -x $(PEER)/bin/python || $(PYTHON) -m venv $(PEER)
+	$(PEER)/bin/python -m pip install --quiet --upgrade pip
+	$(PEER)/bin/python -m pip install --quiet 'colour-checker-detection==0.2.3'
+	touch $(PEER_STAMP)
+
+bench: setup peer
 	$(PY) benchmarks/run_all.py
 
+# The README's sample photo (committed; this rebuilds it from the simulator).
+sample: setup
+	$(VENV)/bin/hueproof simulate samples/swatch_with_chart.jpg --seed 5 --illuminant D65 \
+		--product "classic red" --camera "Nikon 5100 (NPL)" --size 1200,900 --json
+
 clean:
-	rm -rf $(VENV) .venv-peer .pytest_cache .ruff_cache bench-out test-artifacts
+	rm -rf $(VENV) $(PEER) .pytest_cache .ruff_cache bench-out test-artifacts

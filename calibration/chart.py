@@ -90,9 +90,11 @@ def _from_spectra(name: str) -> ChartReference:
     cmfs = colour.MSDS_CMFS["CIE 1931 2 Degree Standard Observer"].copy().align(shape)
     d65 = colour.SDS_ILLUMINANTS["D65"].copy().align(shape)
     sds = colour.SDS_COLOURCHECKERS[name]
-    xyz = np.array(
-        [colour.sd_to_XYZ(sd.copy().align(shape), cmfs, d65) / 100.0 for sd in sds.values()]
-    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # colour-science notes it integrates at 5 nm
+        xyz = np.array(
+            [colour.sd_to_XYZ(sd.copy().align(shape), cmfs, d65) / 100.0 for sd in sds.values()]
+        )
     return ChartReference(
         name,
         xyz,

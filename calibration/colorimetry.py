@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import cv2
 import numpy as np
 
 __all__ = [
@@ -128,6 +129,8 @@ def srgb_u8_to_rgb_lin(srgb_u8):
     srgb_u8 = np.asarray(srgb_u8)
     if srgb_u8.dtype != np.uint8:
         raise TypeError(f"srgb_u8 must be uint8; got {srgb_u8.dtype}")
+    if srgb_u8.ndim == 3 and srgb_u8.shape[2] <= 4 and srgb_u8.flags.c_contiguous:
+        return cv2.LUT(srgb_u8, _SRGB_U8_LUT)
     return _SRGB_U8_LUT[srgb_u8]
 
 

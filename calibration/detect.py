@@ -29,14 +29,18 @@ from calibration.colorimetry import XYZ_TO_SRGB, delta_e00, rgb_lin_to_xyz, xyz_
 
 __all__ = ["ChartDetection", "detect_colour_checker", "sample_patches"]
 
-#: Working resolutions (longest side, px) tried in turn: the first finds charts wider than
-#: about a fifth of the frame quickly, the second charts down to ~150 px in a 12 MP photo.
-WORKING_SIZES = (1000, 2200)
+#: Working stages tried in turn: (longest side in px, median filter size, edge dilation). The
+#: first finds charts wider than about a fifth of the frame quickly; the second keeps the
+#: 2-3 px gaps between the patches of a ~150 px chart in a 12 MP photo (a 5 px median would
+#: fill them); the third looks at full resolution, for small charts in noisy photos.
+WORKING_STAGES = ((1000, 5, 3), (2200, 3, 2), (4400, 5, 3))
 #: Half-width of the sampled square, in patch pitches (a patch is ~0.8 pitch wide), so that
 #: edges, bevels and small registration errors never enter the statistic.
 SAMPLE_HALF = 0.2
 #: A chart is accepted when, after a 3×3 fit, the median ΔE00 of its patches is below this.
-MAX_FIT_DE00 = 8.0
+MAX_FIT_DE00 = 10.0
+#: Canny's low threshold in units of the channel's noise (before the median filter).
+NOISE_K = 6.0
 
 
 @dataclass(frozen=True)
@@ -87,30 +91,42 @@ class ChartDetection:
 # --- step 1: square candidates ------------------------------------------------------------
 
 
-def _square_candidates(rgb_lin_small: np.ndarray, min_side: float) -> np.ndarray:
+def _square_candidates(
+    rgb_lin_small: np.ndarray, min_side: float, median: int = 5, dilate: int = 3
+) -> np.ndarray:
     """Centres, sizes and orientation of square-ish regions: (N, 5) = x, y, side, angle, area."""
     enc = np.sqrt(np.clip(rgb_lin_small, 0.0, 1.0))  # roughly perceptual, cheap
     enc_u8 = np.round(enc * 255).astype(np.uint8)
-    enc_u8 = cv2.GaussianBlur(enc_u8, (0, 0), 1.0)
+    # Noise of each channel from the MAD of horizontal differences (edges are too rare to
+    # move a median), measured before smoothing.
+    diffs = np.abs(np.diff(enc_u8[::2, ::2].astype(np.int16), axis=1)).reshape(-1, 3)
+    sigmas = 1.4826 * np.median(diffs, axis=0) / np.sqrt(2.0)
+    # A median keeps the patch edges while removing the noise of strongly amplified colour
+    # channels (the red patches of a camera with a large colour matrix).
+    enc_u8 = cv2.medianBlur(enc_u8, median)
     edges = np.zeros(enc_u8.shape[:2], np.uint8)
     for c in range(3):
-        ch = enc_u8[..., c]
-        # Noise-adaptive thresholds: the MAD of horizontal differences estimates the noise
-        # (edges are too rare to move a median); Sobel magnitude of pure noise stays below
-        # ~10 sigma, so the low threshold sits above it.
-        sigma = 1.4826 * np.median(np.abs(np.diff(ch[::2, ::2].astype(np.int16), axis=1))) / 1.41
-        low = max(10.0, 10.0 * sigma)
-        edges |= cv2.Canny(ch, low, 3 * low, L2gradient=True)
-    edges = cv2.dilate(edges, np.ones((2, 2), np.uint8))
-    contours, _ = cv2.findContours(255 - edges, cv2.RETR_LIST, cv2.CHAIN_APPROX_SIMPLE)
+        low = max(10.0, NOISE_K * float(sigmas[c]))
+        edges |= cv2.Canny(enc_u8[..., c], low, 3 * low, L2gradient=True)
+    edges = cv2.dilate(edges, np.ones((dilate, dilate), np.uint8))  # closes small breaks
+    # Two levels: outer boundaries of regions, and their holes. A region's own area is its
+    # outline's minus its holes', so a thin ring around a patch (a doubled edge) is no square.
+    contours, hierarchy = cv2.findContours(255 - edges, cv2.RETR_CCOMP, cv2.CHAIN_APPROX_SIMPLE)
     h, w = edges.shape
     max_area = (min(h, w) / 3.0) ** 2
     min_area = min_side**2
     out = []
-    for cnt in contours:
+    links = hierarchy[0] if hierarchy is not None else np.zeros((0, 4), int)
+    for i, cnt in enumerate(contours):
+        if links[i][3] != -1:  # a hole
+            continue
         area = cv2.contourArea(cnt)
         if area < min_area or area > max_area:
             continue
+        child = links[i][2]
+        while child != -1:
+            area -= cv2.contourArea(contours[child])
+            child = links[child][0]
         hull = cv2.convexHull(cnt)
         hull_area = cv2.contourArea(hull)
         if hull_area <= 0 or area / hull_area < 0.88:
@@ -123,8 +139,8 @@ def _square_candidates(rgb_lin_small: np.ndarray, min_side: float) -> np.ndarray
         m = cv2.moments(cnt)
         if m["m00"] <= 0:
             continue
-        # The edge band (blur + Canny + dilation) eats about a pixel on each side.
-        out.append((m["m10"] / m["m00"], m["m01"] / m["m00"], np.sqrt(area) + 2.0, ang, area))
+        # The edge band (Canny + dilation) eats about dilate / 2 pixels on each side.
+        out.append((m["m10"] / m["m00"], m["m01"] / m["m00"], np.sqrt(area) + dilate, ang, area))
     return np.array(out, dtype=np.float64).reshape(-1, 5)
 
 
@@ -169,27 +185,38 @@ def _lattice_groups(cands: np.ndarray, min_members: int = 6) -> list[np.ndarray]
     return groups
 
 
-def _assign_lattice(xy: np.ndarray, side: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Integer lattice coordinates for a group of centres by a breadth-first walk.
+def _dedupe(cands: np.ndarray) -> np.ndarray:
+    """Drop candidates nested in a larger one (a patch's inner noise ring, a label in it)."""
+    if len(cands) < 2:
+        return cands
+    order = np.argsort(-cands[:, 4])
+    tree = cKDTree(cands[:, :2])
+    dropped = np.zeros(len(cands), bool)
+    for i in order:
+        if dropped[i]:
+            continue
+        for j in tree.query_ball_point(cands[i, :2], 0.35 * cands[i, 2]):
+            if j != i and cands[j, 4] <= cands[i, 4]:
+                dropped[j] = True
+    return cands[~dropped]
 
-    Returns the indices of the centres that got coordinates and their (u, v) coordinates.
-    """
-    n = len(xy)
-    tree = cKDTree(xy)
-    dists, idx = tree.query(xy, k=min(9, n))
-    # Seed: the centre with most neighbours at about one pitch.
-    s = np.median(side)
-    near = (dists > 1.0 * s) & (dists < 2.2 * s)
-    seed = int(np.argmax(near.sum(axis=1)))
-    vecs = xy[idx[seed][near[seed]]] - xy[seed]
-    if len(vecs) < 2:
-        return np.array([seed]), np.zeros((1, 2), int)
-    a = vecs[np.argmin(np.linalg.norm(vecs, axis=1))]
-    cosang = np.abs(vecs @ a) / (np.linalg.norm(vecs, axis=1) * np.linalg.norm(a))
-    b = vecs[np.argmin(cosang)]
-    if abs(b @ a) / (np.linalg.norm(a) * np.linalg.norm(b)) > 0.5:
-        return np.array([seed]), np.zeros((1, 2), int)
 
+def _seed_basis(vecs: np.ndarray):
+    """Two neighbour vectors, about perpendicular and of similar length, shortest first."""
+    best = None
+    lens = np.linalg.norm(vecs, axis=1)
+    for i in range(len(vecs)):
+        for j in range(i + 1, len(vecs)):
+            cos = abs(vecs[i] @ vecs[j]) / (lens[i] * lens[j])
+            ratio = lens[i] / lens[j]
+            if cos < 0.35 and 0.6 < ratio < 1.6:
+                cost = lens[i] + lens[j]
+                if best is None or cost < best[0]:
+                    best = (cost, vecs[i], vecs[j])
+    return None if best is None else best[1:]
+
+
+def _walk(xy, idx, dists, s, seed, a, b):
     coords = {seed: (0, 0)}
     basis = {seed: (a, b)}
     taken = {(0, 0): seed}
@@ -204,24 +231,44 @@ def _assign_lattice(xy: np.ndarray, side: np.ndarray) -> tuple[np.ndarray, np.nd
             v = xy[q] - xy[p]
             alpha, beta = np.linalg.solve(m, v)
             ra, rb = round(alpha), round(beta)
-            if abs(alpha - ra) > 0.3 or abs(beta - rb) > 0.3 or (ra, rb) == (0, 0):
-                continue
-            if abs(ra) + abs(rb) != 1:
+            if abs(alpha - ra) > 0.3 or abs(beta - rb) > 0.3 or abs(ra) + abs(rb) != 1:
                 continue
             cq = (coords[p][0] + ra, coords[p][1] + rb)
             if cq in taken:
                 continue
             coords[q] = cq
             taken[cq] = q
-            na, nb = ap, bp
-            if ra:
-                na = v * ra
-            else:
-                nb = v * rb
-            basis[q] = (na, nb)
+            # The local basis follows perspective: the step just taken replaces its axis.
+            basis[q] = (v * ra, bp) if ra else (ap, v * rb)
             queue.append(q)
-    members = np.array(list(coords))
-    uv = np.array([coords[k] for k in members], dtype=int)
+    return coords
+
+
+def _assign_lattice(xy: np.ndarray, side: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Integer lattice coordinates for a group of centres by a breadth-first walk.
+
+    The walk starts from the few best-connected centres in turn and keeps the largest
+    lattice. Returns the indices of the centres that got coordinates and their (u, v).
+    """
+    n = len(xy)
+    tree = cKDTree(xy)
+    dists, idx = tree.query(xy, k=min(9, n))
+    s = np.median(side)
+    near = (dists > 1.0 * s) & (dists < 2.2 * s)
+    best = {}
+    for seed in np.argsort(-near.sum(axis=1))[:6]:
+        basis = _seed_basis(xy[idx[seed][near[seed]]] - xy[seed])
+        if basis is None:
+            continue
+        coords = _walk(xy, idx, dists, s, int(seed), *basis)
+        if len(coords) > len(best):
+            best = coords
+        if len(best) >= 20:
+            break
+    if not best:
+        return np.array([0]), np.zeros((1, 2), int)
+    members = np.array(list(best))
+    uv = np.array([best[k] for k in members], dtype=int)
     return members, uv
 
 
@@ -305,12 +352,19 @@ def _find_in_group(rgb_lin_small, cands, members, ref_xyz):
     uv, pts = uv[keep], pts[keep]
     H, _ = cv2.findHomography(uv.astype(np.float64), pts, 0)
     best = None
+    pitch = np.median(side) * 1.2
+    sampled: dict[tuple[int, int], np.ndarray] = {}  # lattice cell → median, shared by hypotheses
     for sym, off in _hypotheses(uv):
         # chart cell (c, r) → lattice uv = sym @ ((c, r) - off)
-        uv_cells = (_CELLS - off) @ sym.T
-        centres = cv2.perspectiveTransform(uv_cells[None].astype(np.float64), H)[0]
-        pitch = np.median(side) * 1.2
-        vals = _median_patch_values(rgb_lin_small, centres, SAMPLE_HALF * pitch)
+        uv_cells = np.rint((_CELLS - off) @ sym.T).astype(int)
+        todo = [tuple(c) for c in uv_cells if tuple(c) not in sampled]
+        if todo:
+            centres = cv2.perspectiveTransform(np.array(todo, np.float64)[None], H)[0]
+            for cell, v in zip(
+                todo, _median_patch_values(rgb_lin_small, centres, SAMPLE_HALF * pitch), strict=True
+            ):
+                sampled[cell] = v
+        vals = np.array([sampled[tuple(c)] for c in uv_cells])
         score = _fit_score(vals, ref_xyz)
         if best is None or score < best[0]:
             best = (score, sym, off)
@@ -393,7 +447,7 @@ def detect_colour_checker(
     rgb_lin: np.ndarray,
     *,
     reference: str = DEFAULT_CHART_REFERENCE,
-    working_sizes: tuple[int, ...] = WORKING_SIZES,
+    working_stages: tuple[tuple[int, int, int], ...] = WORKING_STAGES,
     max_fit_de00: float = MAX_FIT_DE00,
 ) -> tuple[ChartDetection, ...]:
     """Find a ColorChecker Classic 24 and read its patches.
@@ -403,8 +457,9 @@ def detect_colour_checker(
     rgb_lin : (H, W, 3) float32, linear sRGB (as ingested), [0, 1]
     reference : str, keyword-only
         Chart reference used to judge whether a lattice of squares is the chart.
-    working_sizes : tuple of int, keyword-only
-        Longest sides of the working images, tried in order until a chart is found.
+    working_stages : tuple of (int, int, int), keyword-only
+        (longest side, median size, dilation) of the working images, tried in order until a
+        chart is found.
     max_fit_de00 : float, keyword-only
         Acceptance threshold on the median ΔE00 of the plausibility fit.
 
@@ -428,16 +483,17 @@ def detect_colour_checker(
     ref_xyz = chart_reference(reference).xyz
     h, w = rgb_lin.shape[:2]
     tried = set()
-    for size in working_sizes:
+    for size, median, dilate in working_stages:
         scale = min(1.0, size / max(h, w))
-        if scale in tried:
+        if (scale, median, dilate) in tried:
             continue
-        tried.add(scale)
+        tried.add((scale, median, dilate))
         small = rgb_lin if scale == 1.0 else cv2.resize(
             rgb_lin, (max(1, round(w * scale)), max(1, round(h * scale))),
             interpolation=cv2.INTER_AREA,
         )  # fmt: skip
-        cands = _square_candidates(small.astype(np.float32), min_side=5.0)
+        cands = _square_candidates(small.astype(np.float32), 5.0, median=median, dilate=dilate)
+        cands = _dedupe(cands)
         found = []
         for members in _lattice_groups(cands)[:6]:
             res = _find_in_group(small, cands, members, ref_xyz)

@@ -1,0 +1,15 @@
+"""Every benchmark, one after the other (``make bench``). Figures are printed, never asserted."""
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import bench_accuracy
+import bench_speed
+import calibrate_uncertainty
+
+if __name__ == "__main__":
+    bench_speed.main([])
+    bench_accuracy.main([])
+    calibrate_uncertainty.main([])
