@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import collections
-import json
 import sys
 import time
 from pathlib import Path
@@ -19,7 +18,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from simset import measure_set, summary
+from simset import measure_set, save_json, summary
 
 from calibration.colorimetry import delta_e00
 from calibration.verdict import shade_verdict
@@ -95,9 +94,7 @@ def main(argv=None) -> dict:
         "confusion": confusion,
         "rows": rows,
     }
-    out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(result, indent=1))
+    save_json(result, args.out)
     return result
 
 

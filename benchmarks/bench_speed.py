@@ -32,6 +32,9 @@ from calibration.measure import measure_shade  # noqa: E402
 from calibration.simulate import random_scene, render_scene  # noqa: E402
 from vision.ingest import ingest_image  # noqa: E402
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from simset import save_json  # noqa: E402
+
 GRID = np.array([[0, 0], [6, 0], [6, 4], [0, 4]], dtype=np.float32)
 
 
@@ -196,9 +199,7 @@ def main(argv=None) -> dict:
     args = p.parse_args(argv)
     print("\n== Speed ==")
     result = {"12mp": speed_12mp(), "detectors": detector_comparison(args.images, args.peer_python)}
-    out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(result, indent=1))
+    save_json(result, args.out)
     return result
 
 

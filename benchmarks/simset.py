@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import os
 import warnings
 from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
 
 import numpy as np
 
@@ -45,6 +47,13 @@ def measure_set(seeds, workers: int | None = None) -> list[dict]:
     workers = workers or min(2, os.cpu_count() or 1)
     with ProcessPoolExecutor(max_workers=workers) as pool:
         return list(pool.map(_one, list(seeds), chunksize=4))
+
+
+def save_json(result: dict, path: str) -> None:
+    """Write a benchmark's figures next to what it printed."""
+    out = Path(path)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(result, indent=1))
 
 
 def summary(values) -> str:

@@ -12,7 +12,7 @@ from functools import cache
 
 import numpy as np
 
-from calibration.colorimetry import D65_XY, xyz_to_lab
+from calibration.colorimetry import D65_XY, colour_science, xyz_to_lab
 
 __all__ = [
     "CHART_COLUMNS",
@@ -58,15 +58,8 @@ class ChartReference:
     source: str
 
 
-def _colour():
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # colour-science warns that matplotlib is absent
-        import colour
-    return colour
-
-
 def _from_xyy_d50(name: str) -> ChartReference:
-    colour = _colour()
+    colour = colour_science()
     cc = colour.CCS_COLOURCHECKERS[name]
     xyy = np.array([cc.data[key] for key in cc.data])
     xyz_src = colour.xyY_to_XYZ(xyy)
@@ -85,7 +78,7 @@ def _from_xyy_d50(name: str) -> ChartReference:
 
 
 def _from_spectra(name: str) -> ChartReference:
-    colour = _colour()
+    colour = colour_science()
     shape = colour.SpectralShape(380, 780, 5)
     cmfs = colour.MSDS_CMFS["CIE 1931 2 Degree Standard Observer"].copy().align(shape)
     d65 = colour.SDS_ILLUMINANTS["D65"].copy().align(shape)

@@ -17,6 +17,7 @@ References
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import cv2
@@ -245,6 +246,14 @@ def lab_to_lch(lab):
     c = np.hypot(lab[..., 1], lab[..., 2])
     h = np.degrees(np.arctan2(lab[..., 2], lab[..., 1])) % 360.0
     return np.stack([lab[..., 0], c, h], axis=-1)
+
+
+def colour_science():
+    """The colour-science package, imported without its warning that matplotlib is absent."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        import colour
+    return colour
 
 
 @dataclass(frozen=True)

@@ -30,10 +30,10 @@ from calibration.colorimetry import XYZ_TO_SRGB, delta_e00, rgb_lin_to_xyz, xyz_
 __all__ = ["ChartDetection", "detect_colour_checker", "sample_patches"]
 
 #: Working stages tried in turn: (longest side in px, median filter size, edge dilation). The
-#: first finds charts wider than about a fifth of the frame quickly; the second keeps the
-#: 2-3 px gaps between the patches of a ~150 px chart in a 12 MP photo (a 5 px median would
-#: fill them); the third looks at full resolution, for small charts in noisy photos.
-WORKING_STAGES = ((1000, 5, 3), (2200, 3, 2), (4400, 5, 3))
+#: first finds charts wider than about a fifth of the frame quickly; the second finds charts
+#: down to ~150 px wide in a 12 MP photo (their patch gaps are ~3 px there, so the edges are
+#: dilated less); the third looks at full resolution, for small charts in noisy photos.
+WORKING_STAGES = ((1000, 5, 3), (2600, 5, 2), (4400, 5, 3))
 #: Half-width of the sampled square, in patch pitches (a patch is ~0.8 pitch wide), so that
 #: edges, bevels and small registration errors never enter the statistic.
 SAMPLE_HALF = 0.2

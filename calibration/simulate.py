@@ -19,7 +19,6 @@ References
 from __future__ import annotations
 
 import io
-import warnings
 from dataclasses import asdict, dataclass, field
 from functools import cache
 
@@ -29,6 +28,7 @@ from PIL import Image
 
 from calibration.colorimetry import (
     XYZ_TO_SRGB,
+    colour_science,
     rgb_lin_to_srgb,
     srgb_to_rgb_lin,
     xyz_to_lab,
@@ -75,19 +75,12 @@ PRODUCT_SHADES = {
 }
 
 
-def _colour():
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        import colour
-    return colour
-
-
 def wavelengths():
     return np.arange(SHAPE[0], SHAPE[1] + SHAPE[2] / 2, SHAPE[2])
 
 
 def _align(sd):
-    colour = _colour()
+    colour = colour_science()
     sd = sd.copy()
     sd.align(
         colour.SpectralShape(*SHAPE),
@@ -109,7 +102,7 @@ def shade_reflectance(params: dict) -> np.ndarray:
 
 @cache
 def _cmfs():
-    colour = _colour()
+    colour = colour_science()
     return np.stack(
         [_align(sd) for sd in colour.MSDS_CMFS["CIE 1931 2 Degree Standard Observer"].to_sds()],
         axis=-1,
@@ -119,7 +112,7 @@ def _cmfs():
 @cache
 def illuminant_spd(name: str) -> np.ndarray:
     """Relative spectral power (n_wavelengths,) of an illuminant name of ILLUMINANT_FAMILIES."""
-    colour = _colour()
+    colour = colour_science()
     if name.startswith("CCT "):
         cct = float(name.split()[1])
         xy = colour.temperature.CCT_to_xy_CIE_D(cct * 1.4388 / 1.4380)
@@ -137,7 +130,7 @@ def illuminant_spd(name: str) -> np.ndarray:
 @cache
 def camera_sensitivities(name: str) -> np.ndarray:
     """Spectral sensitivities (n_wavelengths, 3) of a camera of :data:`CAMERAS`."""
-    colour = _colour()
+    colour = colour_science()
     if name not in CAMERAS:
         raise ValueError(f"unknown camera {name!r}; expected one of {list(CAMERAS)}")
     msds = colour.MSDS_CAMERA_SENSITIVITIES[name]
@@ -157,7 +150,7 @@ def chart_reflectances() -> np.ndarray:
     """
     from calibration.chart import chart_reference
 
-    colour = _colour()
+    colour = colour_science()
     base = np.stack([_align(sd) for sd in colour.SDS_COLOURCHECKERS["BabelColor Average"].values()])
     target = chart_reference().xyz
     basis = _cmfs() / _cmfs().max(axis=0)
@@ -468,7 +461,7 @@ def matrix_trc_icc_profile(primaries_xy, description: str) -> bytes:
         A profile LittleCMS reads; colorants are Bradford-adapted to the D50 PCS
         (ICC.1:2001-04, clause 6.3 and annex E).
     """
-    colour = _colour()
+    colour = colour_science()
     prim = np.asarray(primaries_xy, float)
     xyz = np.array([[x / y, 1.0, (1 - x - y) / y] for x, y in prim]).T
     white = colour.xy_to_XYZ(np.array([0.3127, 0.3290]))

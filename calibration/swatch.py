@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from calibration.colorimetry import D65_XY, delta_e00, lab_to_xyz, xyz_to_lab
+from calibration.colorimetry import D65_XY, colour_science, delta_e00, lab_to_xyz, xyz_to_lab
 from calibration.errors import InvalidInputError
 from calibration.measure import ALGORITHM_VERSION, measure_shade
 
@@ -74,13 +74,6 @@ class SwatchCalibration:
         }
 
 
-def _colour():
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        import colour
-    return colour
-
-
 def calibrate_from_photo(image, *, roi, shade: str = "") -> SwatchCalibration:
     """Reference colour of a swatch photographed beside a ColorChecker.
 
@@ -109,7 +102,7 @@ def calibrate_from_photo(image, *, roi, shade: str = "") -> SwatchCalibration:
 
 
 def _white_xyz(illuminant: str, observer: str):
-    colour = _colour()
+    colour = colour_science()
     obs = {
         "2": "CIE 1931 2 Degree Standard Observer",
         "10": "CIE 1964 10 Degree Standard Observer",
@@ -124,7 +117,7 @@ def _white_xyz(illuminant: str, observer: str):
 
 
 def _to_d65_2deg(lab, illuminant: str, observer: str):
-    colour = _colour()
+    colour = colour_science()
     white = _white_xyz(illuminant, observer)
     xyz = lab_to_xyz(lab, white_xyz=white)
     d65 = colour.xy_to_XYZ(D65_XY)
@@ -225,7 +218,7 @@ def calibrate_from_spectral_csv(data: bytes | str) -> tuple[SwatchCalibration, .
             f"expected increasing wavelengths covering at least 420-680 nm; got {wl.min():g}-"
             f"{wl.max():g} nm in {len(wl)} rows"
         )
-    colour = _colour()
+    colour = colour_science()
     cmfs = colour.MSDS_CMFS["CIE 1931 2 Degree Standard Observer"]
     d65 = colour.SDS_ILLUMINANTS["D65"]
     out = []
