@@ -216,6 +216,11 @@ def _profile_description(icc: bytes) -> tuple[ImageCms.ImageCmsProfile | None, s
         return None, ""
 
 
+def _rgb_array(im: Image.Image) -> np.ndarray:
+    """(H, W, 3) uint8 of a decoded image; no extra copy when it is RGB already."""
+    return np.asarray(im if im.mode == "RGB" else im.convert("RGB"))
+
+
 def _to_rgb_lin(im: Image.Image, icc: bytes | None) -> tuple[np.ndarray, str, str]:
     if im.mode in ("I;16", "I;16B", "I;16L", "I"):
         # 16-bit greyscale PNG: keep the precision.
@@ -233,7 +238,7 @@ def _to_rgb_lin(im: Image.Image, icc: bytes | None) -> tuple[np.ndarray, str, st
         raise InvalidImageError("expected an RGB image; got CMYK without a colour profile")
 
     if prof is not None and "sRGB" not in desc and "P3" in desc and im.mode in ("RGB", "RGBA"):
-        srgb_u8 = np.asarray(im.convert("RGB"))
+        srgb_u8 = _rgb_array(im)
         p3_lin = srgb_u8_to_rgb_lin(srgb_u8)
         rgb_lin = (p3_lin @ P3_TO_SRGB_LIN.T.astype(np.float32)).astype(np.float32)
         return rgb_lin, desc or "Display P3", "display-p3-matrix"
@@ -254,5 +259,5 @@ def _to_rgb_lin(im: Image.Image, icc: bytes | None) -> tuple[np.ndarray, str, st
             ) from exc
     elif prof is not None:
         profile = desc
-    srgb_u8 = np.asarray(im.convert("RGB"))
+    srgb_u8 = _rgb_array(im)
     return srgb_u8_to_rgb_lin(srgb_u8), profile, conversion
