@@ -352,7 +352,9 @@ def _find_in_group(rgb_lin_small, cands, members, ref_xyz):
     uv, pts = uv[keep], pts[keep]
     H, _ = cv2.findHomography(uv.astype(np.float64), pts, 0)
     best = None
-    pitch = np.median(side) * 1.2
+    # Centre distance of neighbouring patches, from the lattice itself (at the seed).
+    o, du, dv = cv2.perspectiveTransform(np.array([[[0.0, 0.0], [1.0, 0.0], [0.0, 1.0]]]), H)[0]
+    pitch = float(np.linalg.norm(du - o) + np.linalg.norm(dv - o)) / 2.0
     sampled: dict[tuple[int, int], np.ndarray] = {}  # lattice cell → median, shared by hypotheses
     for sym, off in _hypotheses(uv):
         # chart cell (c, r) → lattice uv = sym @ ((c, r) - off)
@@ -376,7 +378,7 @@ def _find_in_group(rgb_lin_small, cands, members, ref_xyz):
     a[:2, :2] = sym
     a[:2, 2] = -(sym @ off) - sym @ np.array([0.5, 0.5])
     H_chart = H @ a
-    H_chart, matched = _refine(H_chart, cands, pitch=float(np.median(side) * 1.2))
+    H_chart, matched = _refine(H_chart, cands, pitch=pitch)
     return score, H_chart, matched
 
 

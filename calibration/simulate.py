@@ -438,11 +438,6 @@ def scene_dict(scene: Scene) -> dict:
     return asdict(scene)
 
 
-def srgb_u8_lab_d65(srgb_u8: np.ndarray) -> np.ndarray:
-    """CIELAB of encoded sRGB pixels, assuming the pixels are true sRGB (no calibration)."""
-    return xyz_to_lab(srgb_to_rgb_lin(srgb_u8 / 255.0) @ np.linalg.inv(XYZ_TO_SRGB).T)
-
-
 def _s15f16(v: float) -> bytes:
     return int(round(v * 65536)).to_bytes(4, "big", signed=True)
 
