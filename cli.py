@@ -64,23 +64,30 @@ def cmd_measure(args) -> int:
     from vision.ingest import load_image
 
     image = load_image(args.image)
-    if args.roi is None:
-        raise HueproofError(
-            "--roi X,Y,W,H is required for now "
-            "(measuring the lips of a face arrives with face analysis)"
-        )
-    roi = parse_roi(args.roi, width=image.width, height=image.height)
-    m = measure_shade(
-        image.rgb_lin,
-        roi=roi,
+    options = dict(
         reference_lab=args.reference_lab,
         reference_expanded_u=args.reference_u,
         tolerance=args.tolerance,
         method=args.method,
         chart_reference_name=args.chart_reference,
     )
+    face = None
+    if args.roi is None:  # no region given: the lips of the face in the photo
+        from vision.landmarks import FaceLandmarker
+        from vision.shade import face_shade
+
+        with FaceLandmarker() as landmarker:
+            m, face = face_shade(
+                image.rgb_lin, landmarker=landmarker, region=args.region, **options
+            )
+    else:
+        roi = parse_roi(args.roi, width=image.width, height=image.height)
+        m = measure_shade(image.rgb_lin, roi=roi, **options)
     result = m.to_dict()
     result["image"] = image.facts()
+    if face is not None:
+        result["face"] = face.to_dict()
+        result["region_name"] = args.region
     _print(result, args.json, _measure_lines)
     return 0
 
@@ -173,6 +180,12 @@ def build_parser() -> argparse.ArgumentParser:
     m = sub.add_parser("measure", help="measure a product colour in a photo with a colour chart")
     m.add_argument("image")
     m.add_argument("--roi", help="product region X,Y,W,H in pixels of the upright image")
+    m.add_argument(
+        "--region",
+        default="lips",
+        help="face region measured when no --roi is given (lips, upper_lip, lower_lip, "
+        "left_cheek, right_cheek)",
+    )
     m.add_argument("--reference-lab", type=_lab, help="brand reference L,A,B (D65, 2°)")
     m.add_argument("--reference-u", type=float, default=0.0, help="the reference's own U (ΔE00)")
     m.add_argument("--tolerance", type=float, default=DEFAULT_TOLERANCE, help="ΔE00 tolerance T")
@@ -218,7 +231,7 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     try:
         return args.func(args)
-    except (HueproofError, ValueError, OSError) as exc:
+    except (HueproofError, ValueError, OSError, RuntimeError) as exc:
         print(f"hueproof {args.command}: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
 

@@ -110,7 +110,8 @@ def _check_lab(lab, name):
 def measure_shade(
     rgb_lin: np.ndarray,
     *,
-    roi: tuple[int, int, int, int],
+    roi: tuple[int, int, int, int] | None = None,
+    mask: np.ndarray | None = None,
     reference_lab=None,
     reference_expanded_u: float = 0.0,
     tolerance: float = DEFAULT_TOLERANCE,
@@ -125,6 +126,8 @@ def measure_shade(
     rgb_lin : (H, W, 3) float32, linear sRGB as ingested
     roi : (x, y, w, h) int, keyword-only
         The product region, in pixels, inside the image.
+    mask : (H, W) bool, keyword-only
+        The region as a mask instead (e.g. the lips of a face); exactly one of roi and mask.
     reference_lab : (3,) float, optional, keyword-only
         The brand's reference CIELAB (D65, 2°).
     reference_expanded_u : float, keyword-only
@@ -143,12 +146,26 @@ def measure_shade(
     """
     rgb_lin = np.asarray(rgb_lin)
     h, w = rgb_lin.shape[:2]
+    if (roi is None) == (mask is None):
+        raise InvalidInputError("expected exactly one of an ROI and a mask")
+    if mask is not None:
+        mask = np.asarray(mask, dtype=bool)
+        if mask.shape != (h, w) or not mask.any():
+            raise InvalidInputError(
+                f"expected a non-empty ({h}, {w}) mask; got shape {mask.shape} with "
+                f"{int(mask.sum())} pixels"
+            )
+        ys, xs = np.nonzero(mask)
+        roi = (int(xs.min()), int(ys.min()), int(np.ptp(xs)) + 1, int(np.ptp(ys)) + 1)
     x, y, rw, rh = (int(v) for v in roi)
     if rw <= 0 or rh <= 0 or x < 0 or y < 0 or x + rw > w or y + rh > h:
         raise InvalidInputError(f"expected an ROI inside the {w}x{h} image; got {x},{y},{rw},{rh}")
     if reference_lab is not None:
         reference_lab = _check_lab(reference_lab, "the reference Lab")
-    pixels = rgb_lin[y : y + rh, x : x + rw].reshape(-1, 3)
+    if mask is not None:
+        pixels = rgb_lin[mask]
+    else:
+        pixels = rgb_lin[y : y + rh, x : x + rw].reshape(-1, 3)
 
     reasons: list[str] = []
     if detections is None:

@@ -57,7 +57,7 @@ def test_measure_human_output(capsys, photo):
     [
         (["measure", "{img}", "--roi", "1,2,3"], "four numbers"),
         (["measure", "{img}", "--roi", "99999,0,10,10"], "inside the"),
-        (["measure", "{img}"], "--roi X,Y,W,H is required"),
+        (["measure", "{img}"], "expected a face in the photo"),
         (["measure", "/nonexistent.jpg", "--roi", "0,0,1,1"], "readable image file"),
         (["measure", "{txt}", "--roi", "0,0,1,1"], "no decoder recognises"),
     ],
@@ -101,3 +101,26 @@ def test_simulate_then_measure_as_a_real_process(tmp_path):
     )  # fmt: skip
     assert res.returncode == 0, res.stderr
     assert json.loads(res.stdout)["chart"]["detected"] is True
+
+
+def test_measure_without_roi_reads_the_lips(capsys, tmp_path):
+    from PIL import Image
+    from skimage import data as skdata
+
+    path = tmp_path / "selfie.png"
+    Image.fromarray(skdata.astronaut()).save(path)
+    code, out, err = _run(capsys, "measure", str(path), "--json")
+    assert code == 0, err
+    r = json.loads(out)
+    assert r["face"]["landmarks"] == 478 and r["region_name"] == "lips"
+    assert r["calibrated"] is False and r["lab"][1] > 10
+
+
+def test_measure_without_roi_and_without_face_exits_2(capsys, tmp_path):
+    from PIL import Image
+    from skimage import data as skdata
+
+    path = tmp_path / "coffee.png"
+    Image.fromarray(skdata.coffee()).save(path)
+    code, out, err = _run(capsys, "measure", str(path))
+    assert code == 2 and "expected a face" in err and out == ""

@@ -1,0 +1,1 @@
+"""The pinned MediaPipe face landmarker model (see ``provision.py``)."""
