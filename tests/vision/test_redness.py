@@ -1,0 +1,96 @@
+import numpy as np
+import pytest
+
+from vision.redness import REDNESS_METHODS, haemoglobin_map, pigment_vectors, redness_map
+from vision.regions import REDNESS_ZONES, region_masks
+from vision.testset import add_erythema, add_melanin, astronaut_face, ita_band, ita_degrees, relight
+
+
+@pytest.fixture(scope="module")
+def face_and_masks(landmarker):
+    img = astronaut_face(4.0)
+    (face,) = landmarker.detect(img)
+    return img, face, region_masks(face.points, img.shape[:2])
+
+
+def _iou(a, b):
+    return (a & b).sum() / max(1, (a | b).sum())
+
+
+def test_pigment_vectors_have_the_known_shapes():
+    mel, hb = pigment_vectors()
+    assert np.linalg.norm(mel) == pytest.approx(1) and np.linalg.norm(hb) == pytest.approx(1)
+    assert mel[2] > mel[1] > mel[0] > 0  # melanin absorbs blue most, red least
+    assert hb[1] > 4 * hb[0]  # blood absorbs green far more than red
+    ones = np.ones(3) / np.sqrt(3)
+    m, h = mel - (mel @ ones) * ones, hb - (hb @ ones) * ones
+    angle = np.degrees(np.arccos(m @ h / np.linalg.norm(m) / np.linalg.norm(h)))
+    assert angle > 20  # separable from melanin once shading is removed
+
+
+def test_haemoglobin_ignores_shading_and_melanin(face_and_masks):
+    img, _, masks = face_and_masks
+    skin = masks["skin"]
+    hb0, mel0, sh0 = haemoglobin_map(img, refine=False)
+    hb1, _, sh1 = haemoglobin_map(img * 0.5, refine=False)  # a shadow / exposure change
+    inside = skin & (img.min(axis=-1) > 0.01)
+    np.testing.assert_allclose(hb1[inside], hb0[inside], atol=1e-4)
+    assert np.median((sh1 - sh0)[inside]) == pytest.approx(np.log(2), abs=1e-3)
+    tanned = add_melanin(img, 0.4, mask=skin)
+    hb2, mel2, _ = haemoglobin_map(tanned, refine=False)
+    np.testing.assert_allclose(hb2[inside], hb0[inside], atol=1e-3)
+    core = skin & (np.abs(mel2 - mel0 - 0.4) < 0.01)
+    assert core.sum() > 0.5 * skin.sum()
+
+
+def test_erythema_adds_haemoglobin_where_it_was_put(face_and_masks):
+    img, face, masks = face_and_masks
+    ys, xs = np.nonzero(masks["left_cheek"])
+    red, er = add_erythema(img, centre=(xs.mean(), ys.mean()), radius=0.06 * face.width,
+                           strength=0.3, skin_mask=masks["skin"])  # fmt: skip
+    d = haemoglobin_map(red, refine=False)[0] - haemoglobin_map(img, refine=False)[0]
+    assert np.median(d[er.truth]) > 0.2
+    assert np.abs(d[masks["skin"] & ~er.truth & (d < 1e-3)]).max() < 1e-3
+
+
+def test_unmodified_face_is_barely_flagged(face_and_masks):
+    img, face, masks = face_and_masks
+    r = redness_map(img, skin_mask=masks["skin"], face_width=face.width)
+    assert r.mask.sum() <= 0.005 * masks["skin"].sum()
+
+
+@pytest.mark.parametrize("zone", ["left_cheek", "forehead", "chin"])
+def test_strong_patch_is_found_with_its_outline(face_and_masks, zone):
+    img, face, masks = face_and_masks
+    ys, xs = np.nonzero(masks[zone])
+    red, er = add_erythema(img, centre=(xs.mean(), ys.mean()), radius=0.06 * face.width,
+                           strength=0.6, skin_mask=masks["skin"])  # fmt: skip
+    zones = {z: masks[z] for z in REDNESS_ZONES}
+    r = redness_map(red, skin_mask=masks["skin"], zone_masks=zones, face_width=face.width)
+    assert _iou(r.mask, er.truth) >= 0.6
+    assert r.zones[zone].area_fraction > 0.05 and r.zones[zone].peak_excess > 3.5
+    assert r.to_dict()["zones"][zone]["pixels"] == r.zones[zone].pixels
+
+
+def test_methods_registry_and_errors(face_and_masks):
+    img, face, masks = face_and_masks
+    assert set(REDNESS_METHODS) == {"tsumura", "a_star", "erythema_index"}
+    with pytest.raises(ValueError, match="unknown redness method 'x'; expected one of"):
+        redness_map(img, skin_mask=masks["skin"], method="x")
+    with pytest.raises(ValueError, match="skin_mask must be"):
+        redness_map(img, skin_mask=np.zeros((4, 4), bool))
+
+
+def test_skin_tone_variants_cover_ita_bands(face_and_masks):
+    img, _, masks = face_and_masks
+    skin = masks["skin"]
+    itas = [ita_degrees(add_melanin(img, d, mask=skin), skin) for d in (0.0, 1.0, 2.0, 3.0)]
+    assert all(np.diff(itas) < -5)  # more melanin, lower ITA°
+    assert ita_band(itas[0]) in ("very light", "light") and ita_band(itas[-1]) == "brown"
+
+
+def test_relight_is_a_per_channel_gain():
+    x = np.full((2, 2, 3), 0.4, np.float32)
+    np.testing.assert_allclose(
+        relight(x, gains=(1.1, 1.0, 0.8), exposure=0.5)[0, 0], [0.22, 0.2, 0.16]
+    )

@@ -1,0 +1,342 @@
+"""Redness of skin: haemoglobin separated from melanin and shading, relative to the person's skin.
+
+Skin colour is, to first order, light attenuated by two pigments: melanin (in the epidermis)
+and haemoglobin (in the dermal blood). In optical density (OD = −ln of linear RGB) their
+effects add, each along a fixed direction, while shading and exposure add the same amount to
+every channel. Projecting OD onto (melanin, haemoglobin, shading) therefore separates redness
+from freckles, tan and shadows (Tsumura et al. 2003). The directions are derived from the
+pigments' absorption spectra through sRGB (see :func:`pigment_vectors`); a per-image
+refinement rotates the haemoglobin direction towards the image's own skin variation.
+
+The result is evidence for a human reviewer, not a diagnosis.
+
+References
+----------
+.. [1] N. Tsumura, N. Ojima, K. Sato, M. Shiraishi, H. Shimizu, H. Nabeshima, S. Akazaki,
+   K. Hori, Y. Miyake, "Image-based skin color and texture analysis/synthesis by extracting
+   hemoglobin and melanin information in the skin", ACM Transactions on Graphics 22(3),
+   770-779, 2003.
+.. [2] S. L. Jacques, "Skin optics", Oregon Medical Laser Center News, 1998 (melanin
+   absorption ∝ λ^-3.46).
+.. [3] S. Prahl, "Tabulated molar extinction coefficient for hemoglobin in water", Oregon
+   Medical Laser Center, 1999 (compiled from W. B. Gratzer and N. Kollias); selected values.
+.. [4] J. B. Dawson et al., "A theoretical and experimental study of light absorption and
+   scattering by in vivo skin", Phys. Med. Biol. 25(4), 695-709, 1980 (the erythema index,
+   log of red over green reflectance: the ``erythema_index`` baseline).
+.. [5] S. L. Jacques, "Optical properties of biological tissues: a review", Phys. Med. Biol.
+   58(11), R37-R61, 2013.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cache
+
+import cv2
+import numpy as np
+
+from calibration.colorimetry import colour_science, rgb_lin_to_xyz, xyz_to_lab
+
+__all__ = [
+    "REDNESS_METHODS",
+    "RednessResult",
+    "ZoneRedness",
+    "haemoglobin_map",
+    "pigment_vectors",
+    "redness_map",
+]
+
+#: Oxy-haemoglobin molar extinction (cm⁻¹/M) at selected wavelengths, from Prahl's table [3].
+HBO2_EXTINCTION = {
+    400: 266232, 414: 524280, 420: 480360, 430: 214120, 440: 103292, 450: 62816,
+    460: 44480, 480: 26629, 500: 20932, 520: 24202, 540: 53236, 542: 53788, 560: 32613,
+    576: 55540, 580: 50104, 590: 14400, 600: 3200, 620: 942, 650: 368, 700: 290,
+}  # fmt: skip
+#: Eumelanin absorption exponent, μa ∝ λ^-3.46 (Jacques 1998 [2]).
+MELANIN_EXPONENT = 3.46
+#: Floor of linear RGB before the logarithm (8-bit black is ~0.0003 linear).
+OD_FLOOR = 1e-3
+
+
+#: Two-layer skin model (Jacques 2013 [5]): dermis reduced scattering
+#: μs′ = 45.3·(λ/500 nm)^−1.292 cm⁻¹, eumelanin μa = 519·(λ/500 nm)^−3.5 cm⁻¹ (volume
+#: fraction 1), baseline dermal absorption 0.2 cm⁻¹; whole blood 150 g/L haemoglobin (64 500
+#: g/mol). Operating point of a light skin: 2 % melanin in a 60 µm epidermis, 2 % blood.
+DERMIS_MUS = (45.3, 1.292)
+MELANIN_MUA = (519.0, 3.5)
+BASE_MUA = 0.2
+BLOOD_HB_G_PER_L, HB_G_PER_MOL = 150.0, 64500.0
+EPIDERMIS_CM, MELANIN_FRACTION, BLOOD_FRACTION = 0.006, 0.02, 0.02
+#: Diffuse reflectance of a semi-infinite turbid medium, R = exp(−A·sqrt(3·μa/μs′))
+#: (diffusion approximation, Jacques 2013 [5]); A chosen so that R(650 nm) ≈ 0.6.
+DIFFUSION_A = 3.4
+
+
+def skin_reflectance(lam, *, melanin=MELANIN_FRACTION, blood=BLOOD_FRACTION):
+    """Model reflectance of skin at wavelengths ``lam`` (nm), see the constants above."""
+    wl = np.array(sorted(HBO2_EXTINCTION), float)
+    ext = np.array([HBO2_EXTINCTION[int(w)] for w in wl], float)
+    eps = np.exp(np.interp(lam, wl, np.log(ext)))
+    mua_blood = np.log(10) * eps * BLOOD_HB_G_PER_L / HB_G_PER_MOL
+    mus = DERMIS_MUS[0] * (lam / 500.0) ** -DERMIS_MUS[1]
+    mua_mel = MELANIN_MUA[0] * (lam / 500.0) ** -MELANIN_MUA[1]
+    dermis = np.exp(-DIFFUSION_A * np.sqrt(3.0 * (blood * mua_blood + BASE_MUA) / mus))
+    epidermis = np.exp(-2.0 * EPIDERMIS_CM * melanin * mua_mel)
+    return epidermis * dermis
+
+
+@cache
+def pigment_vectors() -> tuple[np.ndarray, np.ndarray]:
+    """Unit OD directions (linear sRGB) of melanin and haemoglobin.
+
+    The two-layer skin model (:func:`skin_reflectance`) is seen under D65 through the CIE
+    1931 observer and sRGB; a small increase of melanin, then of blood, changes −ln(linear
+    sRGB) along the pigment's direction. Blue light is remitted from shallow skin, so the
+    Soret band of haemoglobin matters far less than a single Beer-Lambert pass would say.
+
+    Returns
+    -------
+    melanin, haemoglobin : (3,) float64 unit vectors, R, G, B
+    """
+    from calibration.colorimetry import XYZ_TO_SRGB
+
+    colour = colour_science()
+    shape = colour.SpectralShape(400, 700, 5)
+    lam = np.arange(400, 701, 5, dtype=float)
+    cmfs = colour.MSDS_CMFS["CIE 1931 2 Degree Standard Observer"].copy().align(shape).values
+    d65 = colour.SDS_ILLUMINANTS["D65"].copy().align(shape).values
+
+    def od(refl):
+        xyz = (refl * d65) @ cmfs / (d65 @ cmfs[:, 1])
+        return -np.log(xyz @ XYZ_TO_SRGB.T)
+
+    base = od(skin_reflectance(lam))
+    v_mel = od(skin_reflectance(lam, melanin=MELANIN_FRACTION * 1.05)) - base
+    v_hb = od(skin_reflectance(lam, blood=BLOOD_FRACTION * 1.05)) - base
+    return v_mel / np.linalg.norm(v_mel), v_hb / np.linalg.norm(v_hb)
+
+
+def _od(rgb_lin):
+    return -np.log(np.clip(np.asarray(rgb_lin, dtype=np.float32), OD_FLOOR, None))
+
+
+def haemoglobin_map(rgb_lin, *, skin_mask=None, refine: bool = True):
+    """Haemoglobin, melanin and shading densities of every pixel.
+
+    Parameters
+    ----------
+    rgb_lin : (H, W, 3) float32, linear sRGB
+    skin_mask : (H, W) bool, keyword-only
+        Skin pixels used to refine the haemoglobin direction (if ``refine``).
+    refine : bool, keyword-only
+        Rotate the haemoglobin direction towards the main within-skin OD variation that is
+        orthogonal to melanin and shading, by at most 15° (camera and light differences).
+
+    Returns
+    -------
+    hb, mel, shade : (H, W) float32 each
+    """
+    od = _od(rgb_lin)
+    v_mel, v_hb = pigment_vectors()
+    if refine and skin_mask is not None and skin_mask.sum() > 500:
+        v_hb = _refined_hb(od[skin_mask], v_mel, v_hb)
+    basis = np.stack([v_mel, v_hb, np.ones(3)], axis=1)  # OD = basis @ (mel, hb, shade)
+    inv = np.linalg.inv(basis).astype(np.float32)
+    comps = od @ inv.T
+    return comps[..., 1], comps[..., 0], comps[..., 2]
+
+
+def _refined_hb(od_skin, v_mel, v_hb, max_deg=15.0):
+    # Remove shading (the mean over channels) and melanin, keep the residual variation.
+    x = od_skin - od_skin.mean(axis=0)
+    ones = np.ones(3) / np.sqrt(3)
+    x = x - np.outer(x @ ones, ones)
+    m = v_mel - (v_mel @ ones) * ones
+    m /= np.linalg.norm(m)
+    x = x - np.outer(x @ m, m)
+    _, _, vt = np.linalg.svd(x[:: max(1, len(x) // 20000)], full_matrices=False)
+    d = vt[0] * np.sign(vt[0] @ v_hb)
+    # The haemoglobin direction keeps its shading and melanin parts; only its in-plane
+    # orientation moves towards d, and never by more than max_deg.
+    h_in = v_hb - (v_hb @ ones) * ones - (v_hb @ m) * m
+    ang = np.degrees(np.arccos(np.clip(h_in @ d / np.linalg.norm(h_in), -1, 1)))
+    if ang > max_deg or not np.isfinite(ang):
+        return v_hb
+    new = v_hb - h_in + np.linalg.norm(h_in) * d
+    return new / np.linalg.norm(new)
+
+
+def _a_star(rgb_lin, skin_mask):
+    return xyz_to_lab(rgb_lin_to_xyz(np.asarray(rgb_lin, np.float32)))[..., 1] / 20.0
+
+
+def _erythema_index(rgb_lin, skin_mask):
+    od = _od(rgb_lin)
+    return od[..., 1] - od[..., 0]  # log(R / G), Dawson et al. 1980
+
+
+def _tsumura(rgb_lin, skin_mask):
+    return haemoglobin_map(rgb_lin, skin_mask=skin_mask)[0]
+
+
+#: Redness estimators: name → function(rgb_lin, skin_mask) returning a (H, W) map in which
+#: larger means redder. The main method and two simple baselines for the benchmark.
+REDNESS_METHODS = {
+    "tsumura": _tsumura,
+    "a_star": _a_star,
+    "erythema_index": _erythema_index,
+}
+
+
+@dataclass(frozen=True)
+class ZoneRedness:
+    """Redness in one zone: flagged area fraction, mean and peak excess (in skin σ units)."""
+
+    area_fraction: float
+    mean_excess: float
+    peak_excess: float
+    pixels: int
+
+    def to_dict(self) -> dict:
+        return {
+            "area_fraction": round(self.area_fraction, 4),
+            "mean_excess": round(self.mean_excess, 3),
+            "peak_excess": round(self.peak_excess, 3),
+            "pixels": self.pixels,
+        }
+
+
+@dataclass(frozen=True)
+class RednessResult:
+    """A redness analysis.
+
+    ``excess`` is in units of the skin's own robust spread (0 = the person's typical skin);
+    ``mask`` flags regions whose excess passed the hysteresis thresholds and minimum area.
+    """
+
+    excess: np.ndarray = field(repr=False)
+    mask: np.ndarray = field(repr=False)
+    zones: dict
+    method: str
+    baseline: float
+    spread: float
+
+    def to_dict(self) -> dict:
+        return {
+            "method": self.method,
+            "zones": {k: v.to_dict() for k, v in self.zones.items()},
+            "flagged_fraction": round(float(self.mask.mean()), 5),
+        }
+
+
+#: Hysteresis thresholds on the excess (skin σ units), the minimum flagged area as a fraction
+#: of the skin area, and the scales of the two smoothings as fractions of the face width: a
+#: small one against pores and noise, a large one for the person's own local skin level
+#: (naturally rosier cheeks are not an excess). First values, from the synthetic erythema set
+#: on the astronaut face; benchmarks/bench_redness.py is where they are to be tuned.
+HIGH_THRESHOLD = 3.5
+LOW_THRESHOLD = 2.0
+MIN_AREA_FRACTION = 0.002
+SMOOTH_FRACTION = 0.012
+BACKGROUND_FRACTION = 0.2
+
+
+def _robust(values):
+    med = float(np.median(values))
+    spread = float(1.4826 * np.median(np.abs(values - med)))
+    return med, max(spread, 1e-6)
+
+
+def _masked_blur(values, mask, sigma):
+    """Gaussian smoothing inside a mask (normalised convolution): nothing leaks in from outside."""
+    num = cv2.GaussianBlur(np.where(mask, values, 0).astype(np.float32), (0, 0), sigma)
+    den = cv2.GaussianBlur(mask.astype(np.float32), (0, 0), sigma)
+    return num / np.maximum(den, 1e-3)
+
+
+def hysteresis_mask(excess, skin_mask, *, high, low, min_pixels):
+    """Regions above ``low`` that reach ``high``, cut at half their own peak.
+
+    Cutting each region at half its peak (the patch's full width at half maximum) makes the
+    outline independent of how strong the patch is.
+    """
+    weak = ((excess >= low) & skin_mask).astype(np.uint8)
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(weak, connectivity=8)
+    out = np.zeros(skin_mask.shape, bool)
+    if n <= 1:
+        return out
+    peaks = np.full(n, -np.inf)
+    np.maximum.at(peaks, labels.ravel(), excess.ravel())
+    for k in np.flatnonzero((peaks >= high) & (stats[:, cv2.CC_STAT_AREA] >= min_pixels)):
+        if k == 0:
+            continue
+        out |= (labels == k) & (excess >= max(low, 0.5 * peaks[k]))
+    return out
+
+
+def redness_map(
+    rgb_lin,
+    *,
+    skin_mask,
+    zone_masks: dict | None = None,
+    face_width: float | None = None,
+    method: str = "tsumura",
+    high: float = HIGH_THRESHOLD,
+    low: float = LOW_THRESHOLD,
+) -> RednessResult:
+    """Redness excess relative to the same person's skin, a binary mask and zone figures.
+
+    Parameters
+    ----------
+    rgb_lin : (H, W, 3) float32, linear sRGB
+    skin_mask : (H, W) bool, keyword-only
+        Skin pixels (eyes, brows, lips, nostrils excluded).
+    zone_masks : dict of str → (H, W) bool, keyword-only
+        Zones to report (e.g. forehead, cheeks, nose, chin).
+    face_width : float, keyword-only
+        In pixels, to scale the smoothing; by default from the skin mask's width.
+    method : str, keyword-only
+        One of :data:`REDNESS_METHODS`; an unknown name raises ``ValueError`` listing them.
+    high, low : float, keyword-only
+        Hysteresis thresholds in skin σ units.
+
+    Returns
+    -------
+    RednessResult
+    """
+    try:
+        estimator = REDNESS_METHODS[method]
+    except KeyError:
+        raise ValueError(
+            f"unknown redness method {method!r}; expected one of {sorted(REDNESS_METHODS)}"
+        ) from None
+    skin_mask = np.asarray(skin_mask, dtype=bool)
+    if skin_mask.shape != rgb_lin.shape[:2] or skin_mask.sum() < 100:
+        raise ValueError(
+            f"skin_mask must be a ({rgb_lin.shape[0]}, {rgb_lin.shape[1]}) mask with at least "
+            f"100 pixels; got shape {skin_mask.shape} with {int(skin_mask.sum())}"
+        )
+    if face_width is None:
+        face_width = float(np.ptp(np.nonzero(skin_mask)[1]))
+    raw = estimator(rgb_lin, skin_mask).astype(np.float32)
+    fine = _masked_blur(raw, skin_mask, max(0.5, SMOOTH_FRACTION * face_width))
+    local = _masked_blur(fine, skin_mask, max(1.0, BACKGROUND_FRACTION * face_width))
+    baseline, spread = _robust((fine - local)[skin_mask])
+    excess = np.where(skin_mask, (fine - local - baseline) / spread, 0.0).astype(np.float32)
+    min_pixels = max(4, int(MIN_AREA_FRACTION * skin_mask.sum()))
+    mask = hysteresis_mask(excess, skin_mask, high=high, low=low, min_pixels=min_pixels)
+    zones = {}
+    for name, zm in (zone_masks or {}).items():
+        zm = np.asarray(zm, bool) & skin_mask
+        n = int(zm.sum())
+        if n == 0:
+            zones[name] = ZoneRedness(0.0, 0.0, 0.0, 0)
+            continue
+        flagged = mask & zm
+        zones[name] = ZoneRedness(
+            area_fraction=float(flagged.sum() / n),
+            mean_excess=float(excess[flagged].mean()) if flagged.any() else 0.0,
+            peak_excess=float(excess[zm].max()),
+            pixels=n,
+        )
+    return RednessResult(excess, mask, zones, method, baseline, spread)
