@@ -73,7 +73,7 @@ def test_strong_patch_is_found_with_its_outline(face_and_masks, zone):
 
 
 def test_methods_registry_and_errors(face_and_masks):
-    img, face, masks = face_and_masks
+    img, _, masks = face_and_masks
     assert set(REDNESS_METHODS) == {"tsumura", "a_star", "erythema_index"}
     with pytest.raises(ValueError, match="unknown redness method 'x'; expected one of"):
         redness_map(img, skin_mask=masks["skin"], method="x")

@@ -1,0 +1,69 @@
+import cv2
+import numpy as np
+import pytest
+
+from calibration.colorimetry import srgb_u8_to_rgb_lin
+from tests.vision.conftest import face_crop
+from vision.quality import LIMITS, assess_quality
+from vision.regions import region_mask
+from vision.testset import relight
+
+
+def _codes(findings):
+    return {f.code for f in findings}
+
+
+@pytest.fixture(scope="module")
+def good(landmarker):
+    lin = srgb_u8_to_rgb_lin(face_crop(4.0))
+    (face,) = landmarker.detect(lin)
+    return lin, face, region_mask(face.points, "skin", lin.shape[:2])
+
+
+def test_a_good_close_selfie_passes(good):
+    lin, face, skin = good
+    assert assess_quality(lin, face, skin_mask=skin) == ()
+
+
+def test_no_face():
+    (f,) = assess_quality(np.zeros((8, 8, 3), np.float32), None)
+    assert f.code == "no_face" and "face" in f.message
+
+
+def test_small_face_in_a_big_frame(landmarker, astronaut_srgb_u8):
+    lin = srgb_u8_to_rgb_lin(astronaut_srgb_u8)
+    (face,) = landmarker.detect(lin)
+    assert "face_too_small" in _codes(assess_quality(lin, face))
+
+
+def test_blur_is_caught(landmarker, good):
+    lin, face, skin = good
+    blurred = cv2.GaussianBlur(lin, (0, 0), 6)
+    findings = assess_quality(blurred, face, skin_mask=skin)
+    assert "blurry" in _codes(findings)
+    f = next(x for x in findings if x.code == "blurry")
+    assert f.value < LIMITS["min_sharpness"] and f.to_dict()["limit"] == LIMITS["min_sharpness"]
+
+
+def test_dark_bright_and_cast(good):
+    lin, face, skin = good
+    assert "too_dark" in _codes(assess_quality(relight(lin, exposure=0.08), face, skin_mask=skin))
+    bright = _codes(assess_quality(relight(lin, exposure=3.0), face, skin_mask=skin))
+    assert "overexposed" in bright
+    cast = _codes(assess_quality(relight(lin, gains=(1.0, 0.85, 0.45)), face, skin_mask=skin))
+    assert "colour_cast" in cast
+
+
+def test_turned_head_is_reported(good):
+    lin, face, skin = good
+    from dataclasses import replace
+
+    turned = replace(face, yaw=35.0, roll=-25.0)
+    codes = _codes(assess_quality(lin, turned, skin_mask=skin))
+    assert {"head_turned", "head_rolled"} <= codes
+
+
+def test_shade_claim_without_chart(good):
+    lin, face, skin = good
+    codes = _codes(assess_quality(lin, face, skin_mask=skin, chart_found=False, claim_type="shade"))
+    assert "no_chart" in codes
