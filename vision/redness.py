@@ -239,6 +239,13 @@ LOW_THRESHOLD = 2.0
 MIN_AREA_FRACTION = 0.002
 SMOOTH_FRACTION = 0.012
 BACKGROUND_FRACTION = 0.2
+#: Floors in haemoglobin optical density under the σ thresholds: a region must rise at least
+#: this much above the person's skin (0.1 OD is about 2 CIELAB a* units on light skin, the
+#: order of a just-visible erythema), however clean the photo and small its σ.
+MIN_PEAK_OD = 0.1
+MIN_EDGE_OD = 0.04
+#: Percentile of a flagged region's excess taken as its plateau for the half-maximum cut.
+PLATEAU_PERCENTILE = 100.0
 
 
 def _robust(values):
@@ -270,7 +277,10 @@ def hysteresis_mask(excess, skin_mask, *, high, low, min_pixels):
     for k in np.flatnonzero((peaks >= high) & (stats[:, cv2.CC_STAT_AREA] >= min_pixels)):
         if k == 0:
             continue
-        out |= (labels == k) & (excess >= max(low, 0.5 * peaks[k]))
+        comp = labels == k
+        # The plateau level, not the noisiest pixel, sets the half-maximum.
+        plateau = float(np.percentile(excess[comp], PLATEAU_PERCENTILE))
+        out |= comp & (excess >= max(low, 0.5 * plateau))
     return out
 
 
@@ -324,6 +334,8 @@ def redness_map(
     baseline, spread = _robust((fine - local)[skin_mask])
     excess = np.where(skin_mask, (fine - local - baseline) / spread, 0.0).astype(np.float32)
     min_pixels = max(4, int(MIN_AREA_FRACTION * skin_mask.sum()))
+    if method == "tsumura":  # the map is in OD units: apply the physical floors too
+        high, low = max(high, MIN_PEAK_OD / spread), max(low, MIN_EDGE_OD / spread)
     mask = hysteresis_mask(excess, skin_mask, high=high, low=low, min_pixels=min_pixels)
     zones = {}
     for name, zm in (zone_masks or {}).items():

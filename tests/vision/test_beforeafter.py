@@ -1,0 +1,63 @@
+import cv2
+import numpy as np
+import pytest
+
+from vision.beforeafter import redness_change, warp_face
+from vision.regions import REDNESS_ZONES, region_masks
+from vision.testset import add_erythema, astronaut_face, relight
+
+
+def _iou(a, b):
+    return (a & b).sum() / max(1, (a | b).sum())
+
+
+@pytest.fixture(scope="module")
+def pair(landmarker):
+    """A baseline, and a follow-up taken a little closer and turned (a real second photo)."""
+    before = astronaut_face(3.5)
+    h, w = before.shape[:2]
+    m = cv2.getRotationMatrix2D((w / 2, h / 2), 4.0, 1.08)
+    after = cv2.warpAffine(before, m, (w, h), flags=cv2.INTER_CUBIC, borderMode=cv2.BORDER_REFLECT)
+    (fb,) = landmarker.detect(before)
+    (fa,) = landmarker.detect(after)
+    masks = region_masks(fa.points, after.shape[:2])
+    return before, fb, after, fa, masks
+
+
+def test_warp_brings_the_baseline_onto_the_follow_up(pair):
+    before, fb, after, fa, masks = pair
+    warped, valid = warp_face(before, fb.points, fa.points, after.shape[:2])
+    skin = masks["skin"] & valid
+    err = np.median(np.abs(warped[skin] - after[skin]))
+    unwarped = np.median(np.abs(before[skin] - after[skin]))
+    assert err < 0.3 * unwarped
+
+
+def test_increase_is_found_and_old_redness_is_not(pair):
+    before, fb, after, fa, masks = pair
+    ys, xs = np.nonzero(masks["right_cheek"])
+    red, er = add_erythema(after, centre=(xs.mean(), ys.mean()), radius=0.07 * fa.width,
+                           strength=0.3, skin_mask=masks["skin"])  # fmt: skip
+    zones = {z: masks[z] for z in REDNESS_ZONES}
+    ch = redness_change(red, before, after_points=fa.points, before_points=fb.points,
+                        skin_mask=masks["skin"], zone_masks=zones)  # fmt: skip
+    assert _iou(ch.mask, er.truth) >= 0.6
+    assert ch.zones["right_cheek"].area_fraction > 0.05
+    assert ch.zones["left_cheek"].area_fraction == 0.0
+    assert not ch.lighting_changed and ch.findings == ()
+    same = redness_change(after, before, after_points=fa.points, before_points=fb.points,
+                          skin_mask=masks["skin"])  # fmt: skip
+    assert same.mask.sum() <= 0.005 * masks["skin"].sum()
+
+
+def test_different_light_is_reported_and_compensated(pair):
+    before, fb, after, fa, masks = pair
+    ys, xs = np.nonzero(masks["forehead"])
+    red, er = add_erythema(after, centre=(xs.mean(), ys.mean()), radius=0.07 * fa.width,
+                           strength=0.3, skin_mask=masks["skin"])  # fmt: skip
+    warm = relight(red, gains=(1.0, 0.9, 0.7), exposure=0.8)  # tungsten-ish, darker
+    ch = redness_change(warm, before, after_points=fa.points, before_points=fb.points,
+                        skin_mask=masks["skin"])  # fmt: skip
+    assert ch.lighting_changed and ch.findings[0]["code"] == "lighting_changed"
+    assert ch.gains[2] < ch.gains[0]
+    assert _iou(ch.mask, er.truth) >= 0.5

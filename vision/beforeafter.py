@@ -1,0 +1,184 @@
+"""Before/after: warp the baseline photo onto the follow-up along the face mesh, compare.
+
+The "before" face is mapped triangle by triangle (piecewise affine over a Delaunay
+triangulation of the follow-up's landmarks) onto the "after" face, then normalised per
+channel on the skin that did not change (a von Kries gain, estimated robustly), and the
+increase of haemoglobin density is mapped. A change of light or camera between the two photos
+is detected from those gains and reported, never silently compared.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import cv2
+import numpy as np
+from scipy.spatial import Delaunay
+
+from vision.redness import (
+    HIGH_THRESHOLD,
+    LOW_THRESHOLD,
+    MIN_AREA_FRACTION,
+    MIN_EDGE_OD,
+    MIN_PEAK_OD,
+    SMOOTH_FRACTION,
+    ZoneRedness,
+    _masked_blur,
+    _robust,
+    haemoglobin_map,
+    hysteresis_mask,
+)
+
+__all__ = ["RednessChange", "redness_change", "warp_face"]
+
+#: Per-channel gain imbalance (|ln(gR/gG)| or |ln(gB/gG)|) beyond which the two photos are
+#: taken under different light or by a different camera; exposure beyond |ln gG|.
+MAX_CHROMATIC_GAIN = 0.08
+MAX_EXPOSURE_GAIN = 0.5
+
+
+def warp_face(src_rgb_lin, src_points, dst_points, dst_shape):
+    """Piecewise-affine warp of ``src`` so that its landmarks land on ``dst_points``.
+
+    Parameters
+    ----------
+    src_rgb_lin : (H, W, 3) float32
+    src_points, dst_points : (478, 2) float, pixel x, y
+    dst_shape : (H, W) of the destination image
+
+    Returns
+    -------
+    warped : (H', W', 3) float32, valid : (H', W') bool
+        ``valid`` marks pixels inside the destination mesh.
+    """
+    src_points = np.asarray(src_points, np.float64)
+    dst_points = np.asarray(dst_points, np.float64)
+    tri = Delaunay(dst_points)
+    h, w = dst_shape
+    x0, y0 = np.floor(dst_points.min(axis=0)).astype(int).clip(0)
+    x1, y1 = np.ceil(dst_points.max(axis=0)).astype(int) + 1
+    x1, y1 = min(x1, w), min(y1, h)
+    yy, xx = np.mgrid[y0:y1, x0:x1]
+    pts = np.c_[xx.ravel(), yy.ravel()].astype(np.float64)
+    simplex = tri.find_simplex(pts)
+    inside = simplex >= 0
+    t = tri.transform[simplex[inside]]
+    bary2 = np.einsum("nij,nj->ni", t[:, :2], pts[inside] - t[:, 2])
+    bary = np.c_[bary2, 1.0 - bary2.sum(axis=1)]
+    verts = tri.simplices[simplex[inside]]
+    src = np.einsum("ni,nij->nj", bary, src_points[verts])
+    map_x = np.full((h, w), -1.0, np.float32)
+    map_y = np.full((h, w), -1.0, np.float32)
+    map_x[yy.ravel()[inside], xx.ravel()[inside]] = src[:, 0]
+    map_y[yy.ravel()[inside], xx.ravel()[inside]] = src[:, 1]
+    warped = cv2.remap(src_rgb_lin.astype(np.float32), map_x, map_y, cv2.INTER_LINEAR,
+                       borderMode=cv2.BORDER_CONSTANT, borderValue=0)  # fmt: skip
+    valid = np.zeros((h, w), bool)
+    valid[yy.ravel()[inside], xx.ravel()[inside]] = True
+    return warped, valid
+
+
+@dataclass(frozen=True)
+class RednessChange:
+    """Redness that increased between a baseline and a follow-up photo.
+
+    ``increase`` is the haemoglobin increase in units of its robust spread over unchanged skin;
+    ``gains`` are the per-channel factors that matched the baseline to the follow-up.
+    """
+
+    increase: np.ndarray = field(repr=False)
+    mask: np.ndarray = field(repr=False)
+    zones: dict
+    gains: tuple[float, float, float]
+    lighting_changed: bool
+    exposure_changed: bool
+    findings: tuple[dict, ...] = ()
+
+    def to_dict(self) -> dict:
+        return {
+            "zones": {k: v.to_dict() for k, v in self.zones.items()},
+            "gains": [round(g, 4) for g in self.gains],
+            "lighting_changed": self.lighting_changed,
+            "exposure_changed": self.exposure_changed,
+            "findings": list(self.findings),
+            "flagged_fraction": round(float(self.mask.mean()), 5),
+        }
+
+
+def _gains(after, before, mask):
+    """Per-channel gains, robust to the changed area: iteratively trimmed medians of ratios."""
+    lr = np.log(np.clip(after[mask], 1e-4, None)) - np.log(np.clip(before[mask], 1e-4, None))
+    keep = np.ones(len(lr), bool)
+    for _ in range(3):
+        med = np.median(lr[keep], axis=0)
+        mad = 1.4826 * np.median(np.abs(lr[keep] - med), axis=0) + 1e-6
+        keep = np.all(np.abs(lr - med) <= 2.5 * mad, axis=1)
+    return np.exp(np.median(lr[keep], axis=0))
+
+
+def redness_change(
+    after_rgb_lin,
+    before_rgb_lin,
+    *,
+    after_points,
+    before_points,
+    skin_mask,
+    zone_masks=None,
+    high: float = HIGH_THRESHOLD,
+    low: float = LOW_THRESHOLD,
+) -> RednessChange:
+    """Map where redness increased from ``before`` to ``after``.
+
+    Parameters
+    ----------
+    after_rgb_lin, before_rgb_lin : (H, W, 3) float32, linear sRGB (sizes may differ)
+    after_points, before_points : (478, 2) landmarks of each photo
+    skin_mask : (H, W) bool, skin of the after photo
+    zone_masks : dict of str → (H, W) bool, keyword-only
+    high, low : float, hysteresis thresholds (σ units of the change)
+
+    Returns
+    -------
+    RednessChange
+    """
+    shape = after_rgb_lin.shape[:2]
+    warped, valid = warp_face(before_rgb_lin, before_points, after_points, shape)
+    region = np.asarray(skin_mask, bool) & valid
+    region &= (warped.min(axis=-1) > 1e-3) & (after_rgb_lin.min(axis=-1) > 1e-3)
+    if region.sum() < 100:
+        raise ValueError("the two faces share too little skin to be compared")
+    gains = _gains(after_rgb_lin, warped, region)
+    lg = np.log(gains)
+    lighting = bool(max(abs(lg[0] - lg[1]), abs(lg[2] - lg[1])) > MAX_CHROMATIC_GAIN)
+    exposure = bool(abs(lg[1]) > MAX_EXPOSURE_GAIN)
+    findings = []
+    if lighting:
+        findings.append({"code": "lighting_changed", "message": "The light or the camera "
+                         "differs between the two photos; colours were matched on unchanged "
+                         "skin, treat small changes with caution."})  # fmt: skip
+    if exposure:
+        findings.append({"code": "exposure_changed", "message": "The two photos differ "
+                         "strongly in brightness."})  # fmt: skip
+    before_n = (warped * gains.astype(np.float32)).astype(np.float32)
+    hb_a = haemoglobin_map(after_rgb_lin, refine=False)[0]
+    hb_b = haemoglobin_map(before_n, refine=False)[0]
+    face_w = float(np.ptp(np.asarray(after_points)[:, 0]))
+    d = _masked_blur(hb_a - hb_b, region, max(0.5, SMOOTH_FRACTION * face_w))
+    base, spread = _robust(d[region])
+    increase = np.where(region, (d - base) / spread, 0.0).astype(np.float32)
+    min_px = max(4, int(MIN_AREA_FRACTION * region.sum()))
+    high, low = max(high, MIN_PEAK_OD / spread), max(low, MIN_EDGE_OD / spread)
+    mask = hysteresis_mask(increase, region, high=high, low=low, min_pixels=min_px)
+    zones = {}
+    for name, zm in (zone_masks or {}).items():
+        zm = np.asarray(zm, bool) & region
+        n = int(zm.sum())
+        flagged = mask & zm
+        zones[name] = ZoneRedness(
+            area_fraction=float(flagged.sum() / n) if n else 0.0,
+            mean_excess=float(increase[flagged].mean()) if flagged.any() else 0.0,
+            peak_excess=float(increase[zm].max()) if n else 0.0,
+            pixels=n,
+        )
+    return RednessChange(increase, mask, zones, tuple(float(g) for g in gains), lighting,
+                         exposure, tuple(findings))  # fmt: skip
