@@ -16,13 +16,13 @@ from vision.landmarks import FaceLandmarks
 
 __all__ = ["LIMITS", "Finding", "assess_quality"]
 
-#: Limits of the gates. Face size: MediaPipe needs ~100 px but skin texture and redness need
-#: ~300 px across the face. Pose: beyond ~20° one cheek foreshortens and the mesh guesses.
-#: Sharpness: variance of the Laplacian of the face resized to 256 px wide, so that it does
-#: not depend on the face size: the astronaut test face scores 18-22 at any scale, and a
-#: Gaussian blur of half its pixel pitch drops it to 6-8 (measured on the test set). Exposure: share of
-#: clipped skin pixels and the skin's median L*. Colour cast: chroma of the brightest 2 % of
-#: the frame (a white-patch estimate of the light), in CIELAB units.
+#: Limits of the gates. Face size: MediaPipe needs ~100 px but skin texture and redness
+#: need ~300 px across the face. Pose: beyond ~20° one cheek foreshortens and the mesh
+#: guesses. Sharpness: variance of the Laplacian of the face resized to 256 px wide, so that
+#: it does not depend on the face size: the astronaut test face scores 18-22 at any scale,
+#: and a Gaussian blur of half its pixel pitch drops it to 6-8 (measured on the test set).
+#: Exposure: share of clipped skin pixels and the skin's median L*. Colour cast: chroma of
+#: the brightest 2 % of the frame (a white-patch estimate of the light), in CIELAB units.
 LIMITS = {
     "min_face_px": 300,
     "min_face_fraction": 0.2,
@@ -98,8 +98,8 @@ def assess_quality(
     out = []
     x, y, w, h = face.bbox
     if w < lim["min_face_px"] or w < lim["min_face_fraction"] * W:
-        out.append(Finding("face_too_small", "Move closer: your face should fill more of the frame.",
-                           w, lim["min_face_px"]))  # fmt: skip
+        msg = "Move closer: your face should fill more of the frame."
+        out.append(Finding("face_too_small", msg, w, lim["min_face_px"]))
     off = max(abs((x + w / 2) / W - 0.5), abs((y + h / 2) / H - 0.5))
     if off > lim["max_centre_offset"]:
         out.append(Finding("face_off_centre", "Centre your face in the frame.", off,
@@ -136,8 +136,8 @@ def assess_quality(
     lab = xyz_to_lab(rgb_lin_to_xyz(bright / max(bright.max(), 1e-6)))
     cast = float(np.hypot(lab[1], lab[2]))
     if cast > lim["max_cast_chroma"]:
-        out.append(Finding("colour_cast", "The light is strongly coloured: use daylight or white light.",
-                           cast, lim["max_cast_chroma"]))  # fmt: skip
+        msg = "The light is strongly coloured: use daylight or white light."
+        out.append(Finding("colour_cast", msg, cast, lim["max_cast_chroma"]))
     if claim_type == "shade" and chart_found is False:
         out.append(Finding("no_chart", "Hold the colour chart next to the product, fully visible.",
                            0, 1))  # fmt: skip
