@@ -92,6 +92,44 @@ def cmd_measure(args) -> int:
     return 0
 
 
+def _analyze_lines(r: dict):
+    face = r["face"]
+    if not face["detected"]:
+        yield "Face: not found"
+        return
+    yield f"Face: {face['landmarks']} landmarks, box {face['bbox']}"
+    problems = r["quality"]["problems"]
+    yield "Quality: " + (", ".join(problems) if problems else "ok")
+    for name, z in r["redness"]["zones"].items():
+        yield (
+            f"  {name:<12} flagged {100 * z['area_fraction']:5.1f}%  mean {z['mean_excess']:5.2f}  "
+            f"peak {z['peak_excess']:5.2f}"
+        )
+    if r["lips"]:
+        yield f"Lips Lab: {r['lips']['lab']}"
+    yield r["note"]
+
+
+def cmd_analyze(args) -> int:
+    from vision.analysis import analyze_selfie
+    from vision.ingest import load_image
+    from vision.landmarks import FaceLandmarker
+
+    image = load_image(args.selfie)
+    baseline = load_image(args.baseline).rgb_lin if args.baseline else None
+    with FaceLandmarker() as landmarker:
+        result = analyze_selfie(image.rgb_lin, landmarker=landmarker, baseline_rgb_lin=baseline)
+    out = result.to_dict()
+    out["image"] = image.facts()
+    if result.face is None:
+        _print(out, args.json, _analyze_lines)
+        print(f"hueproof analyze: no face found in {args.selfie}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    result.write_images(args.out)
+    _print(out, args.json, _analyze_lines)
+    return 0
+
+
 def cmd_simulate(args) -> int:
     from calibration.simulate import random_scene, render_scene, scene_dict
 
@@ -197,6 +235,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     m.add_argument("--json", action="store_true")
     m.set_defaults(func=cmd_measure)
+
+    a = sub.add_parser("analyze", help="face landmarks, quality, redness heatmaps, lip colour")
+    a.add_argument("selfie")
+    a.add_argument("--baseline", help="an earlier photo: flag the redness that increased")
+    a.add_argument("--out", required=True, help="folder for redness_mask.png and heatmaps")
+    a.add_argument("--json", action="store_true")
+    a.set_defaults(func=cmd_analyze)
 
     s = sub.add_parser("simulate", help="render a physically simulated swatch + chart photo")
     s.add_argument("out")

@@ -124,3 +124,50 @@ def test_measure_without_roi_and_without_face_exits_2(capsys, tmp_path):
     Image.fromarray(skdata.coffee()).save(path)
     code, out, err = _run(capsys, "measure", str(path))
     assert code == 2 and "expected a face" in err and out == ""
+
+
+def test_analyze_writes_the_mask_and_heatmaps(capsys, tmp_path):
+    import numpy as np
+    from PIL import Image
+
+    from calibration.colorimetry import rgb_lin_to_srgb_u8
+    from vision.landmarks import FaceLandmarker
+    from vision.regions import region_masks
+    from vision.testset import add_erythema, astronaut_face
+
+    img = astronaut_face(3.0)
+    with FaceLandmarker() as lm:
+        (face,) = lm.detect(img)
+    masks = region_masks(face.points, img.shape[:2])
+    ys, xs = np.nonzero(masks["right_cheek"])
+    red, er = add_erythema(img, centre=(xs.mean(), ys.mean()), radius=0.07 * face.width,
+                           strength=0.6, skin_mask=masks["skin"])  # fmt: skip
+    before, after = tmp_path / "before.png", tmp_path / "after.jpg"
+    Image.fromarray(rgb_lin_to_srgb_u8(img)).save(before)
+    Image.fromarray(rgb_lin_to_srgb_u8(red)).save(after, quality=95)
+    out = tmp_path / "out"
+    code, stdout, err = _run(capsys, "analyze", str(after), "--baseline", str(before),
+                             "--out", str(out), "--json")  # fmt: skip
+    assert code == 0, err
+    r = json.loads(stdout)
+    assert r["face"]["detected"] and r["face"]["landmarks"] == 478 and len(r["face"]["bbox"]) == 4
+    assert set(r["redness"]["zones"]) == {"forehead", "left_cheek", "right_cheek", "nose", "chin"}
+    assert r["redness"]["zones"]["right_cheek"]["area_fraction"] > 0.05
+    assert r["redness"]["compared_to_baseline"] is True
+    mask = np.asarray(Image.open(out / "redness_mask.png"))
+    assert mask.shape == img.shape[:2] and set(np.unique(mask)) <= {0, 255}
+    assert ((mask == 255) & er.truth).sum() > 0.5 * er.truth.sum()
+    heat = np.asarray(Image.open(out / r["redness"]["heatmap"]))
+    assert heat.shape[0] == img.shape[0] and heat.shape[1] > img.shape[1]  # image + legend
+    assert r["lips"]["lab"][1] > 10
+
+
+def test_analyze_without_face_exits_2(capsys, tmp_path):
+    from PIL import Image
+    from skimage import data as skdata
+
+    path = tmp_path / "coffee.png"
+    Image.fromarray(skdata.coffee()).save(path)
+    code, out, err = _run(capsys, "analyze", str(path), "--out", str(tmp_path / "o"), "--json")
+    assert code == 2 and "no face" in err
+    assert json.loads(out)["quality"]["problems"] == ["no_face"]

@@ -1,0 +1,84 @@
+"""Heatmap images for reviewers: over a pixelated face (the privacy default) or the raw face.
+
+The pixelation block is a tenth of the face width: eyes, mouth and nose become a few blocks
+each, which defeats recognition by people and by face matchers, while the heatmap (drawn
+after the pixelation, at full resolution) stays sharp.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from calibration.colorimetry import rgb_lin_to_srgb_u8
+
+__all__ = ["PIXELATION_BLOCKS_PER_FACE", "heatmap_image", "pixelate"]
+
+#: Blocks across the face width when pixelating.
+PIXELATION_BLOCKS_PER_FACE = 10
+#: Excess (σ units) mapped to the top of the colour scale.
+HEATMAP_MAX = 10.0
+NOTE = "redness above own skin - evidence for review, not a diagnosis"
+
+
+def pixelate(srgb_u8: np.ndarray, face_width: float) -> np.ndarray:
+    """Mosaic the whole image with blocks of face_width / 10 pixels (at least 8)."""
+    h, w = srgb_u8.shape[:2]
+    block = max(8, int(round(face_width / PIXELATION_BLOCKS_PER_FACE)))
+    small = cv2.resize(
+        srgb_u8, (max(1, w // block), max(1, h // block)), interpolation=cv2.INTER_AREA
+    )
+    return cv2.resize(small, (w, h), interpolation=cv2.INTER_NEAREST)
+
+
+def heatmap_image(
+    rgb_lin, excess, mask, *, face_width: float, pixelated: bool = True, title: str = NOTE
+) -> np.ndarray:
+    """An (H, W + legend, 3) uint8 sRGB picture of the redness excess over the face.
+
+    Parameters
+    ----------
+    rgb_lin : (H, W, 3) float32, linear sRGB
+    excess : (H, W) float, redness excess in σ units (0 outside skin)
+    mask : (H, W) bool, the flagged regions (outlined)
+    face_width : float, pixels
+    pixelated : bool, keyword-only; False only for authorised (revealed) views
+    """
+    base = rgb_lin_to_srgb_u8(rgb_lin)
+    if pixelated:
+        base = pixelate(base, face_width)
+    base = (0.55 * base + 0.45 * base.mean(axis=-1, keepdims=True)).astype(np.uint8)  # mute
+    level = np.clip(excess / HEATMAP_MAX, 0, 1)
+    colours = cv2.applyColorMap((level * 255).astype(np.uint8), cv2.COLORMAP_INFERNO)[..., ::-1]
+    alpha = np.clip((excess - 1.0) / 3.0, 0, 0.85)[..., None]
+    out = (base * (1 - alpha) + colours * alpha).astype(np.uint8)
+    contours, _ = cv2.findContours(
+        mask.astype(np.uint8), cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE
+    )
+    thick = max(1, int(face_width / 150))
+    cv2.drawContours(out, contours, -1, (255, 255, 255), thick)
+    return _with_legend(out, title)
+
+
+def _with_legend(img, title):
+    h, w = img.shape[:2]
+    lw = max(90, w // 8)
+    legend = np.full((h, lw, 3), 255, np.uint8)
+    top, bottom = int(0.1 * h), int(0.85 * h)
+    ramp = np.linspace(1, 0, bottom - top)[:, None]
+    bar = cv2.applyColorMap((ramp * 255).astype(np.uint8), cv2.COLORMAP_INFERNO)[..., ::-1]
+    x0, x1 = lw // 8, lw // 8 + lw // 5
+    legend[top:bottom, x0:x1] = np.repeat(bar, x1 - x0, axis=1)
+    scale = max(0.35, h / 1600)
+    for frac, label in ((0.0, f"{HEATMAP_MAX:g} sd"), (0.5, f"{HEATMAP_MAX / 2:g} sd"), (1.0, "0")):
+        y = int(top + frac * (bottom - top))
+        cv2.putText(legend, label, (x1 + 4, y + 4), cv2.FONT_HERSHEY_SIMPLEX, scale, (0, 0, 0), 1,
+                    cv2.LINE_AA)  # fmt: skip
+    for i, line in enumerate(("redness", "above own", "skin")):
+        cv2.putText(legend, line, (4, int(0.04 * h) + i * int(22 * scale * 1.6)),
+                    cv2.FONT_HERSHEY_SIMPLEX, scale, (0, 0, 0), 1, cv2.LINE_AA)  # fmt: skip
+    cv2.putText(legend, "not a", (4, int(0.92 * h)), cv2.FONT_HERSHEY_SIMPLEX, scale, (0, 0, 0), 1,
+                cv2.LINE_AA)  # fmt: skip
+    cv2.putText(legend, "diagnosis", (4, int(0.96 * h)), cv2.FONT_HERSHEY_SIMPLEX, scale,
+                (0, 0, 0), 1, cv2.LINE_AA)  # fmt: skip
+    return np.concatenate([img, legend], axis=1)
