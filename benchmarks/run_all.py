@@ -6,6 +6,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import bench_accuracy
+import bench_redness
 import bench_speed
 import calibrate_uncertainty
 
@@ -13,3 +14,4 @@ if __name__ == "__main__":
     bench_speed.main([])
     bench_accuracy.main([])
     calibrate_uncertainty.main([])
+    bench_redness.main([])

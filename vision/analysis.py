@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from calibration.detect import detect_colour_checker
+from calibration.detect import WORKING_STAGES, detect_colour_checker
 from calibration.measure import measure_shade
 from vision.beforeafter import RednessChange, redness_change
 from vision.landmarks import FaceLandmarker, FaceLandmarks
@@ -20,6 +20,35 @@ from vision.regions import REDNESS_ZONES, region_masks
 __all__ = ["ANALYSIS_VERSION", "FaceAnalysis", "analyze_selfie"]
 
 ANALYSIS_VERSION = "hueproof-analyze/0.1"
+#: The analysis runs on the photo scaled so that the face is at most this wide: redness
+#: lives at the scale of the face, and a 12 MP selfie would otherwise cost minutes. The mask
+#: is scaled back to the photo's size; the heatmaps stay at the working size.
+WORK_FACE_WIDTH = 480.0
+
+
+def _working_copy(rgb_lin, face):
+    s = min(1.0, WORK_FACE_WIDTH / max(face.width, 1.0))
+    if s == 1.0:
+        return rgb_lin, face, 1.0
+    from dataclasses import replace
+
+    import cv2
+
+    h, w = rgb_lin.shape[:2]
+    small = cv2.resize(rgb_lin, (max(1, round(w * s)), max(1, round(h * s))),
+                       interpolation=cv2.INTER_AREA)  # fmt: skip
+    x, y, bw, bh = face.bbox
+    bbox = (int(x * s), int(y * s), int(np.ceil(bw * s)), int(np.ceil(bh * s)))
+    return small, replace(face, points=face.points * s, bbox=bbox), s
+
+
+def _full_size(mask_small, shape):
+    import cv2
+
+    big = cv2.resize(
+        mask_small.astype(np.float32), (shape[1], shape[0]), interpolation=cv2.INTER_LINEAR
+    )
+    return big >= 0.5
 
 
 @dataclass(frozen=True)
@@ -83,11 +112,13 @@ def analyze_selfie(
     if not found:
         return FaceAnalysis(None, assess_quality(rgb_lin, None), None, None, None,
                             model_sha256=landmarker.model_sha256)  # fmt: skip
-    face = found[0]
+    face_full = found[0]
+    full_rgb_lin = rgb_lin
+    rgb_lin, face, scale = _working_copy(full_rgb_lin, face_full)
     shape = rgb_lin.shape[:2]
     masks = region_masks(face.points, shape, names=("skin", *REDNESS_ZONES, "lips"))
     skin = masks["skin"]
-    quality = list(assess_quality(rgb_lin, face, skin_mask=skin))
+    quality = list(assess_quality(rgb_lin, face, skin_mask=skin, scale=scale))
     zones = {z: masks[z] for z in REDNESS_ZONES}
     red = redness_map(rgb_lin, skin_mask=skin, zone_masks=zones, face_width=face.width,
                       method=method)  # fmt: skip
@@ -95,6 +126,9 @@ def analyze_selfie(
     excess, flagged = red.excess, red.mask
     if baseline_rgb_lin is not None:
         base_found = landmarker.detect(baseline_rgb_lin)
+        if base_found:
+            baseline_rgb_lin, base_face, _ = _working_copy(baseline_rgb_lin, base_found[0])
+            base_found = (base_face,)
         if not base_found:
             quality.append(Finding("baseline_no_face", "No face was found in the baseline "
                                    "photo: it was not used.", 0, 1))  # fmt: skip
@@ -108,7 +142,9 @@ def analyze_selfie(
     lips = None
     lip_mask = masks["lips"]
     if lip_mask.any():
-        m = measure_shade(rgb_lin, mask=lip_mask, detections=detect_colour_checker(rgb_lin))
+        # a chart held up in a selfie is large: the detector's first stage suffices
+        charts = detect_colour_checker(full_rgb_lin, working_stages=WORKING_STAGES[:1])
+        m = measure_shade(rgb_lin, mask=lip_mask, detections=charts)
         u = None if m.uncertainty is None else round(m.uncertainty.expanded, 3)
         lips = {
             "lab": np.round(m.lab, 3).tolist(),
@@ -116,10 +152,12 @@ def analyze_selfie(
             "uncertainty_de00": u,
         }
     images = {
-        "redness_mask.png": (flagged.astype(np.uint8) * 255),
+        "redness_mask.png": (_full_size(flagged, full_rgb_lin.shape[:2]).astype(np.uint8) * 255),
         "redness_heatmap.png": heatmap_image(rgb_lin, excess, flagged, face_width=face.width),
         "redness_heatmap_raw.png": heatmap_image(
             rgb_lin, excess, flagged, face_width=face.width, pixelated=False
         ),
     }
-    return FaceAnalysis(face, tuple(quality), red, change, lips, images, landmarker.model_sha256)
+    return FaceAnalysis(
+        face_full, tuple(quality), red, change, lips, images, landmarker.model_sha256
+    )

@@ -18,6 +18,7 @@ import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import cv2
 import numpy as np
 
 from calibration.colorimetry import rgb_lin_to_srgb_u8
@@ -28,6 +29,7 @@ os.environ.setdefault("GLOG_minloglevel", "2")  # MediaPipe's C++ logging: warni
 __all__ = ["FaceLandmarker", "FaceLandmarks", "LandmarkerOptions", "head_pose_degrees"]
 
 N_LANDMARKS = 478
+DETECT_MAX_SIDE = 1600
 
 
 @dataclass(frozen=True)
@@ -160,6 +162,13 @@ class FaceLandmarker:
         if rgb_lin.ndim != 3 or rgb_lin.shape[2] != 3:
             raise ValueError(f"rgb_lin must have shape (H, W, 3); got {rgb_lin.shape}")
         h, w = rgb_lin.shape[:2]
+        # MediaPipe works on a 256 px crop of the face: a 12 MP photo only costs conversion
+        # time, so the landmarker sees at most DETECT_MAX_SIDE px (coordinates come back in
+        # the photo's pixels, since MediaPipe's are normalised).
+        k = min(1.0, DETECT_MAX_SIDE / max(h, w))
+        if k < 1.0:
+            rgb_lin = cv2.resize(rgb_lin, (max(1, round(w * k)), max(1, round(h * k))),
+                                 interpolation=cv2.INTER_AREA)  # fmt: skip
         srgb_u8 = np.ascontiguousarray(rgb_lin_to_srgb_u8(rgb_lin))
         image = mp.Image(image_format=mp.ImageFormat.SRGB, data=srgb_u8)
         with self._lock:

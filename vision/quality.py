@@ -75,6 +75,7 @@ def assess_quality(
     chart_found: bool | None = None,
     claim_type: str = "redness",
     limits: dict | None = None,
+    scale: float = 1.0,
 ) -> tuple[Finding, ...]:
     """Check a capture; returns the problems found (``()`` when the photo is fine).
 
@@ -90,6 +91,8 @@ def assess_quality(
     claim_type : {"redness", "shade"}, keyword-only
     limits : dict, keyword-only
         Overrides of :data:`LIMITS`.
+    scale : float, keyword-only
+        The image was downscaled by this factor from the photo: sizes are judged on the photo.
     """
     lim = {**LIMITS, **(limits or {})}
     if face is None:
@@ -97,9 +100,9 @@ def assess_quality(
     H, W = rgb_lin.shape[:2]
     out = []
     x, y, w, h = face.bbox
-    if w < lim["min_face_px"] or w < lim["min_face_fraction"] * W:
+    if w / scale < lim["min_face_px"] or w < lim["min_face_fraction"] * W:
         msg = "Move closer: your face should fill more of the frame."
-        out.append(Finding("face_too_small", msg, w, lim["min_face_px"]))
+        out.append(Finding("face_too_small", msg, w / scale, lim["min_face_px"]))
     off = max(abs((x + w / 2) / W - 0.5), abs((y + h / 2) / H - 0.5))
     if off > lim["max_centre_offset"]:
         out.append(Finding("face_off_centre", "Centre your face in the frame.", off,

@@ -34,6 +34,7 @@ from functools import cache
 
 import cv2
 import numpy as np
+from scipy import ndimage
 
 from calibration.colorimetry import colour_science, rgb_lin_to_xyz, xyz_to_lab
 
@@ -255,10 +256,26 @@ def _robust(values):
 
 
 def _masked_blur(values, mask, sigma):
-    """Gaussian smoothing inside a mask (normalised convolution): nothing leaks in from outside."""
-    num = cv2.GaussianBlur(np.where(mask, values, 0).astype(np.float32), (0, 0), sigma)
-    den = cv2.GaussianBlur(mask.astype(np.float32), (0, 0), sigma)
-    return num / np.maximum(den, 1e-3)
+    """Gaussian smoothing inside a mask (normalised convolution): nothing leaks in from outside.
+
+    Wide kernels run on a copy reduced so that σ is 4 pixels there (the result is smooth at
+    that scale anyway), then come back by bilinear interpolation.
+    """
+    num = np.where(mask, values, 0).astype(np.float32)
+    den = mask.astype(np.float32)
+    h, w = num.shape
+    f = sigma / 4.0
+    if f > 2.0:
+        size = (max(1, round(w / f)), max(1, round(h / f)))
+        num = cv2.resize(num, size, interpolation=cv2.INTER_AREA)
+        den = cv2.resize(den, size, interpolation=cv2.INTER_AREA)
+        sigma = 4.0
+    num = cv2.GaussianBlur(num, (0, 0), sigma)
+    den = cv2.GaussianBlur(den, (0, 0), sigma)
+    out = num / np.maximum(den, 1e-3)
+    if out.shape != (h, w):
+        out = cv2.resize(out, (w, h), interpolation=cv2.INTER_LINEAR)
+    return out
 
 
 def hysteresis_mask(excess, skin_mask, *, high, low, min_pixels):
@@ -272,8 +289,7 @@ def hysteresis_mask(excess, skin_mask, *, high, low, min_pixels):
     out = np.zeros(skin_mask.shape, bool)
     if n <= 1:
         return out
-    peaks = np.full(n, -np.inf)
-    np.maximum.at(peaks, labels.ravel(), excess.ravel())
+    peaks = np.asarray(ndimage.maximum(excess, labels, index=np.arange(n)), dtype=np.float64)
     for k in np.flatnonzero((peaks >= high) & (stats[:, cv2.CC_STAT_AREA] >= min_pixels)):
         if k == 0:
             continue

@@ -1,0 +1,214 @@
+"""Redness accuracy on the astronaut test set, and analyze speed (figures printed, not asserted).
+
+For face sizes × skin tones (melanin added in optical density, ITA° bands) × zones ×
+strengths of synthetic erythema (haemoglobin optical density at the patch centre):
+- single photo: IoU of the flagged mask with the true patch, share of patches found (half
+  of the patch covered), flagged area on the unmodified face (false positives);
+- before/after: the same, the baseline being the unmodified face photographed a little
+  closer, turned and under warmer light;
+for the main method (``tsumura``) beside the ``a_star`` baseline. Then ``analyze`` on a
+12 MP selfie ÷ its JPEG decode time on one core.
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import io
+import os
+import sys
+import time
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from simset import save_json  # noqa: E402
+
+from calibration.colorimetry import rgb_lin_to_srgb_u8  # noqa: E402
+from vision.beforeafter import redness_change  # noqa: E402
+from vision.landmarks import FaceLandmarker  # noqa: E402
+from vision.redness import redness_map  # noqa: E402
+from vision.regions import REDNESS_ZONES, region_masks  # noqa: E402
+from vision.testset import (  # noqa: E402
+    add_erythema,
+    add_melanin,
+    astronaut_face,
+    ita_band,
+    ita_degrees,
+    relight,
+)
+
+STRENGTHS = (0.2, 0.35, 0.5)
+MELANIN = (0.0, 1.0, 2.0, 3.0)
+SCALES = (2.5, 4.0)
+
+
+def _iou(a, b):
+    return float((a & b).sum() / max(1, (a | b).sum()))
+
+
+def _second_photo(img):
+    h, w = img.shape[:2]
+    m = cv2.getRotationMatrix2D((w / 2, h / 2), 3.0, 1.06)
+    moved = cv2.warpAffine(img, m, (w, h), flags=cv2.INTER_CUBIC, borderMode=cv2.BORDER_REFLECT)
+    return relight(moved, gains=(1.0, 0.95, 0.85), exposure=0.9)
+
+
+def accuracy(landmarker) -> dict:
+    rows, fps = [], []
+    rng = np.random.default_rng(7)
+    for scale in SCALES:
+        for mel in MELANIN:
+            base = astronaut_face(scale)
+            (f0,) = landmarker.detect(base)
+            skin0 = region_masks(f0.points, base.shape[:2], names=("skin",))["skin"]
+            img = add_melanin(base, mel, mask=skin0) if mel else base
+            (face,) = landmarker.detect(img)
+            masks = region_masks(face.points, img.shape[:2])
+            skin = masks["skin"]
+            band = ita_band(ita_degrees(img, skin))
+            before = _second_photo(img)
+            found_b = landmarker.detect(before)
+            for method in ("tsumura", "a_star"):
+                r = redness_map(img, skin_mask=skin, face_width=face.width, method=method)
+                fps.append((band, method, float(r.mask.sum() / skin.sum())))
+            for zone in REDNESS_ZONES:
+                ys, xs = np.nonzero(masks[zone])
+                for strength in STRENGTHS:
+                    red, er = add_erythema(
+                        img,
+                        centre=(xs.mean(), ys.mean()),
+                        radius=0.06 * face.width,
+                        strength=strength,
+                        skin_mask=skin,
+                        rng=rng,
+                    )
+                    for method in ("tsumura", "a_star"):
+                        r = redness_map(red, skin_mask=skin, face_width=face.width, method=method)
+                        covered = (r.mask & er.truth).sum() >= 0.5 * er.truth.sum()
+                        rows.append(
+                            ("single", band, method, strength, _iou(r.mask, er.truth), covered)
+                        )
+                    if found_b:
+                        ch = redness_change(
+                            red,
+                            before,
+                            after_points=face.points,
+                            before_points=found_b[0].points,
+                            skin_mask=skin,
+                        )
+                        covered = (ch.mask & er.truth).sum() >= 0.5 * er.truth.sum()
+                        rows.append(
+                            (
+                                "before/after",
+                                band,
+                                "tsumura",
+                                strength,
+                                _iou(ch.mask, er.truth),
+                                covered,
+                            )
+                        )
+    print("\n== Redness on the astronaut test set ==")
+    print(f"{len(rows)} patch cases; face widths {SCALES[0] * 90:.0f}-{SCALES[-1] * 90:.0f} px")
+    summary = {}
+    for mode in ("single", "before/after"):
+        for method in ("tsumura", "a_star"):
+            sel = [r for r in rows if r[0] == mode and r[2] == method]
+            if not sel:
+                continue
+            ious = [r[4] for r in sel]
+            line = f"{mode:<12} {method:<8} mean IoU {np.mean(ious):.3f} worst {np.min(ious):.3f}"
+            for s in STRENGTHS:
+                ss = [r for r in sel if r[3] == s]
+                iou_s = np.mean([r[4] for r in ss])
+                line += f" | @{s}: found {sum(r[5] for r in ss)}/{len(ss)}, IoU {iou_s:.2f}"
+            print(line)
+            by_band = collections.defaultdict(list)
+            for r in sel:
+                by_band[r[1]].append(r[4])
+            print(
+                "    IoU per ITA band: "
+                + ", ".join(f"{b} {np.mean(v):.3f}" for b, v in by_band.items())
+            )
+            summary[f"{mode}/{method}"] = {
+                "mean_iou": float(np.mean(ious)),
+                "worst_iou": float(np.min(ious)),
+                "found": {str(s): int(sum(r[5] for r in sel if r[3] == s)) for s in STRENGTHS},
+                "cases_per_strength": len(sel) // len(STRENGTHS),
+                "iou_per_band": {b: float(np.mean(v)) for b, v in by_band.items()},
+            }
+    for method in ("tsumura", "a_star"):
+        v = [f for f in fps if f[1] == method]
+        print(
+            f"unmodified faces, {method}: flagged {100 * np.mean([x[2] for x in v]):.2f}% of skin "
+            f"on average, worst {100 * max(x[2] for x in v):.2f}% ({len(v)} faces)"
+        )
+        summary[f"false_positive/{method}"] = float(max(x[2] for x in v))
+    return summary
+
+
+def speed(landmarker) -> dict:
+    from PIL import Image
+
+    from vision.analysis import analyze_selfie
+    from vision.ingest import ingest_image
+
+    # A 12 MP selfie: the astronaut's head upscaled to fill a 3000 × 4000 portrait frame.
+    face = astronaut_face(1.0)
+    u8 = rgb_lin_to_srgb_u8(face)
+    u8 = cv2.resize(
+        u8, (3000, int(3000 * u8.shape[0] / u8.shape[1])), interpolation=cv2.INTER_CUBIC
+    )
+    canvas = np.full((4000, 3000, 3), 180, np.uint8)
+    y0 = (4000 - u8.shape[0]) // 2
+    canvas[y0 : y0 + u8.shape[0]] = u8[: 4000 - y0]
+    noise = np.random.default_rng(0).normal(0, 3, canvas.shape)
+    canvas = np.clip(canvas + noise, 0, 255).astype(np.uint8)
+    buf = io.BytesIO()
+    Image.fromarray(canvas).save(buf, format="JPEG", quality=92)
+    jpeg = buf.getvalue()
+
+    def decode():
+        im = Image.open(io.BytesIO(jpeg))
+        im.load()
+
+    times = []
+    for _ in range(3):
+        t0 = time.perf_counter()
+        decode()
+        times.append(time.perf_counter() - t0)
+    t_dec = min(times)
+    image = ingest_image(jpeg)
+    t_an = []
+    for _ in range(2):
+        t0 = time.perf_counter()
+        analyze_selfie(image.rgb_lin, landmarker=landmarker)
+        t_an.append(time.perf_counter() - t0)
+    ratio = min(t_an) / t_dec
+    print(
+        f"\nanalyze on a 12 MP selfie: {1000 * min(t_an):.0f} ms = {ratio:.1f}x its JPEG decode "
+        f"({1000 * t_dec:.0f} ms); threads: {os.environ.get('OMP_NUM_THREADS', 'default')}"
+    )
+    return {"analyze_ms": 1000 * min(t_an), "decode_ms": 1000 * t_dec, "ratio": ratio}
+
+
+def main(argv=None) -> dict:
+    p = argparse.ArgumentParser(description=__doc__)
+    p.add_argument("--out", default="bench-out/redness.json")
+    p.add_argument("--skip-speed", action="store_true")
+    args = p.parse_args(argv)
+    with FaceLandmarker() as landmarker:
+        result = {"accuracy": accuracy(landmarker)}
+        if not args.skip_speed:
+            result["speed"] = speed(landmarker)
+    save_json(result, args.out)
+    return result
+
+
+if __name__ == "__main__":
+    main()
