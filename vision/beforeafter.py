@@ -22,11 +22,11 @@ from vision.redness import (
     MIN_EDGE_OD,
     MIN_PEAK_OD,
     SMOOTH_FRACTION,
-    ZoneRedness,
     _masked_blur,
     _robust,
     haemoglobin_map,
     hysteresis_mask,
+    zone_figures,
 )
 
 __all__ = ["RednessChange", "redness_change", "warp_face"]
@@ -169,16 +169,6 @@ def redness_change(
     min_px = max(4, int(MIN_AREA_FRACTION * region.sum()))
     high, low = max(high, MIN_PEAK_OD / spread), max(low, MIN_EDGE_OD / spread)
     mask = hysteresis_mask(increase, region, high=high, low=low, min_pixels=min_px)
-    zones = {}
-    for name, zm in (zone_masks or {}).items():
-        zm = np.asarray(zm, bool) & region
-        n = int(zm.sum())
-        flagged = mask & zm
-        zones[name] = ZoneRedness(
-            area_fraction=float(flagged.sum() / n) if n else 0.0,
-            mean_excess=float(increase[flagged].mean()) if flagged.any() else 0.0,
-            peak_excess=float(increase[zm].max()) if n else 0.0,
-            pixels=n,
-        )
+    zones = zone_figures(increase, mask, region, zone_masks)
     return RednessChange(increase, mask, zones, tuple(float(g) for g in gains), lighting,
                          exposure, tuple(findings))  # fmt: skip

@@ -300,6 +300,22 @@ def hysteresis_mask(excess, skin_mask, *, high, low, min_pixels):
     return out
 
 
+def zone_figures(excess, mask, region, zone_masks) -> dict:
+    """Per zone: flagged area fraction, mean excess where flagged, peak excess (σ units)."""
+    zones = {}
+    for name, zm in (zone_masks or {}).items():
+        zm = np.asarray(zm, bool) & region
+        n = int(zm.sum())
+        flagged = mask & zm
+        zones[name] = ZoneRedness(
+            area_fraction=float(flagged.sum() / n) if n else 0.0,
+            mean_excess=float(excess[flagged].mean()) if flagged.any() else 0.0,
+            peak_excess=float(excess[zm].max()) if n else 0.0,
+            pixels=n,
+        )
+    return zones
+
+
 def redness_map(
     rgb_lin,
     *,
@@ -353,18 +369,5 @@ def redness_map(
     if method == "tsumura":  # the map is in OD units: apply the physical floors too
         high, low = max(high, MIN_PEAK_OD / spread), max(low, MIN_EDGE_OD / spread)
     mask = hysteresis_mask(excess, skin_mask, high=high, low=low, min_pixels=min_pixels)
-    zones = {}
-    for name, zm in (zone_masks or {}).items():
-        zm = np.asarray(zm, bool) & skin_mask
-        n = int(zm.sum())
-        if n == 0:
-            zones[name] = ZoneRedness(0.0, 0.0, 0.0, 0)
-            continue
-        flagged = mask & zm
-        zones[name] = ZoneRedness(
-            area_fraction=float(flagged.sum() / n),
-            mean_excess=float(excess[flagged].mean()) if flagged.any() else 0.0,
-            peak_excess=float(excess[zm].max()),
-            pixels=n,
-        )
+    zones = zone_figures(excess, mask, skin_mask, zone_masks)
     return RednessResult(excess, mask, zones, method, baseline, spread)
