@@ -190,11 +190,44 @@ def speed(landmarker) -> dict:
         analyze_selfie(image.rgb_lin, landmarker=landmarker)
         t_an.append(time.perf_counter() - t0)
     ratio = min(t_an) / t_dec
+    peak = _peak_memory(jpeg)
     print(
         f"\nanalyze on a 12 MP selfie: {1000 * min(t_an):.0f} ms = {ratio:.1f}x its JPEG decode "
         f"({1000 * t_dec:.0f} ms); threads: {os.environ.get('OMP_NUM_THREADS', 'default')}"
     )
-    return {"analyze_ms": 1000 * min(t_an), "decode_ms": 1000 * t_dec, "ratio": ratio}
+    print(
+        f"peak memory of `hueproof analyze` on it: {peak['analyze_mib']:.0f} MiB "
+        f"(a process that only imports numpy and PIL and decodes it: {peak['decode_mib']:.0f} MiB)"
+    )
+    return {"analyze_ms": 1000 * min(t_an), "decode_ms": 1000 * t_dec, "ratio": ratio, **peak}
+
+
+def _peak_memory(jpeg: bytes) -> dict:
+    """Peak RSS of the CLI on the photo, and of a decode-only process, each in a fresh process."""
+    import json
+    import subprocess
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "selfie.jpg"
+        path.write_bytes(jpeg)
+        probe = (
+            "import resource, subprocess, sys; subprocess.run(sys.argv[1:], capture_output=True);"
+            "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)"
+        )
+        decode = [
+            sys.executable,
+            "-c",
+            f"import numpy, PIL.Image as I; I.open({str(path)!r}).load()",
+        ]
+        analyze = [sys.executable, "-m", "cli", "analyze", str(path), "--out", tmp, "--json"]
+        out = {}
+        for name, cmd in (("decode_mib", decode), ("analyze_mib", analyze)):
+            res = subprocess.run(
+                [sys.executable, "-c", probe, *cmd], capture_output=True, text=True, cwd=ROOT
+            )
+            out[name] = int(json.loads(res.stdout.strip().splitlines()[-1])) / 1024.0
+        return out
 
 
 def main(argv=None) -> dict:
