@@ -160,8 +160,8 @@ def redness_change(
         findings.append({"code": "exposure_changed", "message": "The two photos differ "
                          "strongly in brightness."})  # fmt: skip
     before_n = (warped * gains.astype(np.float32)).astype(np.float32)
-    hb_a = haemoglobin_map(after_rgb_lin, refine=False)[0]
-    hb_b = haemoglobin_map(before_n, refine=False)[0]
+    hb_a = haemoglobin_map(after_rgb_lin)[0]
+    hb_b = haemoglobin_map(before_n)[0]
     face_w = float(np.ptp(np.asarray(after_points)[:, 0]))
     d = _masked_blur(hb_a - hb_b, region, max(0.5, SMOOTH_FRACTION * face_w))
     base, spread = _robust(d[region])

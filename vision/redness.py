@@ -5,8 +5,8 @@ and haemoglobin (in the dermal blood). In optical density (OD = −ln of linear 
 effects add, each along a fixed direction, while shading and exposure add the same amount to
 every channel. Projecting OD onto (melanin, haemoglobin, shading) therefore separates redness
 from freckles, tan and shadows (Tsumura et al. 2003). The directions are derived from the
-pigments' absorption spectra through sRGB (see :func:`pigment_vectors`); a per-image
-refinement rotates the haemoglobin direction towards the image's own skin variation.
+pigments' absorption spectra through a two-layer skin model and sRGB (see
+:func:`pigment_vectors`).
 
 The result is evidence for a human reviewer, not a diagnosis.
 
@@ -121,17 +121,17 @@ def _od(rgb_lin):
     return -np.log(np.clip(np.asarray(rgb_lin, dtype=np.float32), OD_FLOOR, None))
 
 
-def haemoglobin_map(rgb_lin, *, skin_mask=None, refine: bool = True):
+def haemoglobin_map(rgb_lin):
     """Haemoglobin, melanin and shading densities of every pixel.
+
+    The directions are the model's (:func:`pigment_vectors`), the same for every photo: a
+    per-image refinement (the main skin variation taken as melanin, as Tsumura et al. find
+    both per image) was measured on the test set and made the single-photo map worse (more
+    false positives), so it is not used.
 
     Parameters
     ----------
     rgb_lin : (H, W, 3) float32, linear sRGB
-    skin_mask : (H, W) bool, keyword-only
-        Skin pixels used to refine the haemoglobin direction (if ``refine``).
-    refine : bool, keyword-only
-        Rotate the haemoglobin direction towards the main within-skin OD variation that is
-        orthogonal to melanin and shading, by at most 15° (camera and light differences).
 
     Returns
     -------
@@ -139,32 +139,10 @@ def haemoglobin_map(rgb_lin, *, skin_mask=None, refine: bool = True):
     """
     od = _od(rgb_lin)
     v_mel, v_hb = pigment_vectors()
-    if refine and skin_mask is not None and skin_mask.sum() > 500:
-        v_hb = _refined_hb(od[skin_mask], v_mel, v_hb)
     basis = np.stack([v_mel, v_hb, np.ones(3)], axis=1)  # OD = basis @ (mel, hb, shade)
     inv = np.linalg.inv(basis).astype(np.float32)
     comps = od @ inv.T
     return comps[..., 1], comps[..., 0], comps[..., 2]
-
-
-def _refined_hb(od_skin, v_mel, v_hb, max_deg=15.0):
-    # Remove shading (the mean over channels) and melanin, keep the residual variation.
-    x = od_skin - od_skin.mean(axis=0)
-    ones = np.ones(3) / np.sqrt(3)
-    x = x - np.outer(x @ ones, ones)
-    m = v_mel - (v_mel @ ones) * ones
-    m /= np.linalg.norm(m)
-    x = x - np.outer(x @ m, m)
-    _, _, vt = np.linalg.svd(x[:: max(1, len(x) // 20000)], full_matrices=False)
-    d = vt[0] * np.sign(vt[0] @ v_hb)
-    # The haemoglobin direction keeps its shading and melanin parts; only its in-plane
-    # orientation moves towards d, and never by more than max_deg.
-    h_in = v_hb - (v_hb @ ones) * ones - (v_hb @ m) * m
-    ang = np.degrees(np.arccos(np.clip(h_in @ d / np.linalg.norm(h_in), -1, 1)))
-    if ang > max_deg or not np.isfinite(ang):
-        return v_hb
-    new = v_hb - h_in + np.linalg.norm(h_in) * d
-    return new / np.linalg.norm(new)
 
 
 def _a_star(rgb_lin, skin_mask):
@@ -177,7 +155,7 @@ def _erythema_index(rgb_lin, skin_mask):
 
 
 def _tsumura(rgb_lin, skin_mask):
-    return haemoglobin_map(rgb_lin, skin_mask=skin_mask)[0]
+    return haemoglobin_map(rgb_lin)[0]
 
 
 #: Redness estimators: name → function(rgb_lin, skin_mask) returning a (H, W) map in which

@@ -31,13 +31,13 @@ def test_pigment_vectors_have_the_known_shapes():
 def test_haemoglobin_ignores_shading_and_melanin(face_and_masks):
     img, _, masks = face_and_masks
     skin = masks["skin"]
-    hb0, mel0, sh0 = haemoglobin_map(img, refine=False)
-    hb1, _, sh1 = haemoglobin_map(img * 0.5, refine=False)  # a shadow / exposure change
+    hb0, mel0, sh0 = haemoglobin_map(img)
+    hb1, _, sh1 = haemoglobin_map(img * 0.5)  # a shadow / exposure change
     inside = skin & (img.min(axis=-1) > 0.01)
     np.testing.assert_allclose(hb1[inside], hb0[inside], atol=1e-4)
     assert np.median((sh1 - sh0)[inside]) == pytest.approx(np.log(2), abs=1e-3)
     tanned = add_melanin(img, 0.4, mask=skin)
-    hb2, mel2, _ = haemoglobin_map(tanned, refine=False)
+    hb2, mel2, _ = haemoglobin_map(tanned)
     np.testing.assert_allclose(hb2[inside], hb0[inside], atol=1e-3)
     core = skin & (np.abs(mel2 - mel0 - 0.4) < 0.01)
     assert core.sum() > 0.5 * skin.sum()
@@ -48,7 +48,7 @@ def test_erythema_adds_haemoglobin_where_it_was_put(face_and_masks):
     ys, xs = np.nonzero(masks["left_cheek"])
     red, er = add_erythema(img, centre=(xs.mean(), ys.mean()), radius=0.06 * face.width,
                            strength=0.3, skin_mask=masks["skin"])  # fmt: skip
-    d = haemoglobin_map(red, refine=False)[0] - haemoglobin_map(img, refine=False)[0]
+    d = haemoglobin_map(red)[0] - haemoglobin_map(img)[0]
     assert np.median(d[er.truth]) > 0.2
     assert np.abs(d[masks["skin"] & ~er.truth & (d < 1e-3)]).max() < 1e-3
 
