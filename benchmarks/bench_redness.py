@@ -44,7 +44,7 @@ from vision.testset import (  # noqa: E402
 )
 
 STRENGTHS = (0.2, 0.35, 0.5)
-MELANIN = (0.0, 1.0, 2.0, 3.0)
+MELANIN = (0.0, 1.0, 2.0, 3.0, 7.0)  # ITA bands light, intermediate, tan, brown, dark
 SCALES = (2.5, 4.0)
 
 

@@ -84,9 +84,10 @@ def test_methods_registry_and_errors(face_and_masks):
 def test_skin_tone_variants_cover_ita_bands(face_and_masks):
     img, _, masks = face_and_masks
     skin = masks["skin"]
-    itas = [ita_degrees(add_melanin(img, d, mask=skin), skin) for d in (0.0, 1.0, 2.0, 3.0)]
+    itas = [ita_degrees(add_melanin(img, d, mask=skin), skin) for d in (0.0, 1.0, 2.0, 3.0, 7.0)]
     assert all(np.diff(itas) < -5)  # more melanin, lower ITA°
-    assert ita_band(itas[0]) in ("very light", "light") and ita_band(itas[-1]) == "brown"
+    bands = [ita_band(t) for t in itas]
+    assert bands[0] in ("very light", "light") and bands[3] == "brown" and bands[4] == "dark"
 
 
 def test_relight_is_a_per_channel_gain():
