@@ -223,8 +223,6 @@ BACKGROUND_FRACTION = 0.2
 #: order of a just-visible erythema), however clean the photo and small its σ.
 MIN_PEAK_OD = 0.1
 MIN_EDGE_OD = 0.04
-#: Percentile of a flagged region's excess taken as its plateau for the half-maximum cut.
-PLATEAU_PERCENTILE = 100.0
 
 
 def _robust(values):
@@ -271,10 +269,7 @@ def hysteresis_mask(excess, skin_mask, *, high, low, min_pixels):
     for k in np.flatnonzero((peaks >= high) & (stats[:, cv2.CC_STAT_AREA] >= min_pixels)):
         if k == 0:
             continue
-        comp = labels == k
-        # The plateau level, not the noisiest pixel, sets the half-maximum.
-        plateau = float(np.percentile(excess[comp], PLATEAU_PERCENTILE))
-        out |= comp & (excess >= max(low, 0.5 * plateau))
+        out |= (labels == k) & (excess >= max(low, 0.5 * peaks[k]))
     return out
 
 

@@ -14,6 +14,8 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from vision.landmarks import N_LANDMARKS
+
 __all__ = ["REDNESS_ZONES", "REGIONS", "region_mask", "region_masks"]
 
 # Loops of FaceLandmarksConnections (canonical face mesh), in drawing order.
@@ -99,8 +101,8 @@ def region_mask(points, name: str, shape: tuple[int, int]) -> np.ndarray:
     except KeyError:
         raise ValueError(f"unknown region {name!r}; expected one of {sorted(REGIONS)}") from None
     points = np.asarray(points, dtype=np.float64)
-    if points.shape != (478, 2):
-        raise ValueError(f"points must have shape (478, 2); got {points.shape}")
+    if points.shape != (N_LANDMARKS, 2):
+        raise ValueError(f"points must have shape ({N_LANDMARKS}, 2); got {points.shape}")
     face_w = float(np.ptp(points[list(FACE_OVAL), 0]))
     mask = _fill(shape, fill, points)
     k = max(1, int(round(erosion * face_w)))
