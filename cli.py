@@ -131,7 +131,9 @@ def cmd_analyze(args) -> int:
 
 
 def cmd_simulate(args) -> int:
-    from calibration.simulate import random_scene, render_scene, scene_dict
+    from dataclasses import asdict
+
+    from calibration.simulate import random_scene, render_scene
 
     overrides = {}
     if args.illuminant:
@@ -160,7 +162,7 @@ def cmd_simulate(args) -> int:
         "roi": list(photo.roi),
         "roi_arg": ",".join(str(v) for v in photo.roi),
         "product_lab": [round(float(v), 3) for v in photo.product_lab],
-        "scene": scene_dict(scene),
+        "scene": asdict(scene),
     }
     _print(
         result,

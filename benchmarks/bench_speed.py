@@ -26,6 +26,7 @@ from PIL import Image
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from calibration.chart import GRID_CORNERS  # noqa: E402
 from calibration.colorimetry import srgb_u8_to_rgb_lin  # noqa: E402
 from calibration.detect import detect_colour_checker, sample_patches  # noqa: E402
 from calibration.measure import measure_shade  # noqa: E402
@@ -34,8 +35,6 @@ from vision.ingest import ingest_image  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from simset import save_json  # noqa: E402
-
-GRID = np.array([[0, 0], [6, 0], [6, 4], [0, 4]], dtype=np.float32)
 
 
 def best_of(fn, repeat=5):
@@ -97,7 +96,8 @@ def speed_12mp() -> dict:
 def _truth_patches(photo):
     import cv2
 
-    h = cv2.getPerspectiveTransform(GRID, photo.chart_corners.astype(np.float32))
+    corners = photo.chart_corners.astype(np.float32)
+    h = cv2.getPerspectiveTransform(GRID_CORNERS.astype(np.float32), corners)
     return sample_patches(srgb_u8_to_rgb_lin(photo.srgb_u8), h.astype(np.float64))[0]
 
 

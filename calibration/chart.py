@@ -12,13 +12,14 @@ from functools import cache
 
 import numpy as np
 
-from calibration.colorimetry import D65_XY, colour_science, xyz_to_lab
+from calibration.colorimetry import D65_XYZ, colour_science, xyz_to_lab
 
 __all__ = [
     "CHART_COLUMNS",
     "CHART_REFERENCES",
     "CHART_ROWS",
     "DEFAULT_CHART_REFERENCE",
+    "GRID_CORNERS",
     "NEUTRAL_PATCHES",
     "PATCH_NAMES",
     "ChartReference",
@@ -28,6 +29,9 @@ __all__ = [
 CHART_COLUMNS, CHART_ROWS = 6, 4
 #: Indices of white 9.5, neutral 8, 6.5, 5, 3.5 and black 2 (the bottom row).
 NEUTRAL_PATCHES = (18, 19, 20, 21, 22, 23)
+#: Outer corners of the patch grid in chart units (patch pitch = 1), in chart order: at dark
+#: skin, bluish green, black and white.
+GRID_CORNERS = np.array([[0, 0], [6, 0], [6, 4], [0, 4]], dtype=np.float64)
 PATCH_NAMES = (
     "dark skin", "light skin", "blue sky", "foliage", "blue flower", "bluish green",
     "orange", "purplish blue", "moderate red", "purple", "yellow green", "orange yellow",
@@ -64,7 +68,7 @@ def _from_xyy_d50(name: str) -> ChartReference:
     xyy = np.array([cc.data[key] for key in cc.data])
     xyz_src = colour.xyY_to_XYZ(xyy)
     white_src = colour.xy_to_XYZ(cc.illuminant)
-    white_d65 = colour.xy_to_XYZ(D65_XY)
+    white_d65 = D65_XYZ
     xyz = colour.adaptation.chromatic_adaptation_VonKries(
         xyz_src, white_src, white_d65, transform="Bradford"
     )

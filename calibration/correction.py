@@ -1,10 +1,10 @@
 """Tone linearisation and colour correction fitted on a ColorChecker.
 
 A phone JPEG is not linear light: after the sRGB decoding done at ingest, what remains is the
-phone's own tone curve and white balance. :func:`fit_colour_correction` first fits a
-per-channel tone curve that makes the six neutral patches proportional to their reference
-luminance, then a regression from the linearised camera values to CIE XYZ (D65) on all 24
-patches. Both steps are exposure invariant, so a brighter or darker photo of the same scene
+phone's own tone curve and white balance. :func:`fit_colour_correction` first fits one tone
+curve, shared by the three channels, that makes the six neutral patches proportional to their
+reference luminance, then a regression from the linearised camera values to CIE XYZ (D65) on
+all 24 patches. Both steps are exposure invariant, so a brighter or darker photo of the same scene
 gives the same colours.
 
 References
@@ -207,12 +207,12 @@ class ColourCorrection:
         return xyz_to_lab(np.clip(self.apply(rgb_lin), 0.0, None))
 
     def summary(self) -> dict:
+        """JSON-ready method, reference and leave-one-out residuals (the DESIGN.md fields)."""
         return {
-            "method": self.method,
-            "reference": self.reference,
             "residual_de00_mean": round(float(self.loo_de00.mean()), 3),
             "residual_de00_max": round(float(self.loo_de00.max()), 3),
-            "fit_de00_mean": round(float(self.residual_de00.mean()), 3),
+            "method": self.method,
+            "reference": self.reference,
         }
 
 

@@ -24,7 +24,14 @@ import cv2
 import numpy as np
 from scipy.spatial import cKDTree
 
-from calibration.chart import CHART_COLUMNS, CHART_ROWS, DEFAULT_CHART_REFERENCE, chart_reference
+from calibration.chart import (
+    CHART_COLUMNS,
+    CHART_ROWS,
+    DEFAULT_CHART_REFERENCE,
+    GRID_CORNERS,
+    ChartReference,
+    chart_reference,
+)
 from calibration.colorimetry import XYZ_TO_SRGB, delta_e00, rgb_lin_to_xyz, xyz_to_lab
 
 __all__ = ["ChartDetection", "detect_colour_checker", "sample_patches"]
@@ -305,14 +312,14 @@ def _median_patch_values(rgb_lin, centres, half_px):
     return vals
 
 
-def _fit_score(patches_rgb_lin: np.ndarray, ref_xyz: np.ndarray) -> float:
+def _fit_score(patches_rgb_lin: np.ndarray, ref: ChartReference) -> float:
     """Median ΔE00 after the best 3×3 map from the patches to the reference (scale-free)."""
     if not np.all(np.isfinite(patches_rgb_lin)):
         return np.inf
     x = np.clip(patches_rgb_lin, 1e-6, None)
-    m, *_ = np.linalg.lstsq(x, ref_xyz @ XYZ_TO_SRGB.T, rcond=None)
+    m, *_ = np.linalg.lstsq(x, ref.xyz @ XYZ_TO_SRGB.T, rcond=None)
     xyz = rgb_lin_to_xyz(x @ m)
-    return float(np.median(delta_e00(xyz_to_lab(ref_xyz), xyz_to_lab(np.clip(xyz, 0, None)))))
+    return float(np.median(delta_e00(ref.lab, xyz_to_lab(np.clip(xyz, 0, None)))))
 
 
 def _hypotheses(uv: np.ndarray):
@@ -335,7 +342,7 @@ def _hypotheses(uv: np.ndarray):
                     yield sym, np.array([oc, orow])
 
 
-def _find_in_group(rgb_lin_small, cands, members, ref_xyz):
+def _find_in_group(rgb_lin_small, cands, members, ref: ChartReference):
     xy, side = cands[members, :2], cands[members, 2]
     sub, uv = _assign_lattice(xy, side)
     if len(sub) < 6 or np.ptp(uv[:, 0]) < 1 or np.ptp(uv[:, 1]) < 1:
@@ -367,7 +374,7 @@ def _find_in_group(rgb_lin_small, cands, members, ref_xyz):
             ):
                 sampled[cell] = v
         vals = np.array([sampled[tuple(c)] for c in uv_cells])
-        score = _fit_score(vals, ref_xyz)
+        score = _fit_score(vals, ref)
         if best is None or score < best[0]:
             best = (score, sym, off)
     if best is None or not np.isfinite(best[0]):
@@ -482,7 +489,7 @@ def detect_colour_checker(
     rgb_lin = np.asarray(rgb_lin)
     if rgb_lin.ndim != 3 or rgb_lin.shape[2] != 3:
         raise ValueError(f"rgb_lin must have shape (H, W, 3); got {rgb_lin.shape}")
-    ref_xyz = chart_reference(reference).xyz
+    ref = chart_reference(reference)
     h, w = rgb_lin.shape[:2]
     tried = set()
     for size, median, dilate in working_stages:
@@ -494,11 +501,12 @@ def detect_colour_checker(
             rgb_lin, (max(1, round(w * scale)), max(1, round(h * scale))),
             interpolation=cv2.INTER_AREA,
         )  # fmt: skip
-        cands = _square_candidates(small.astype(np.float32), 5.0, median=median, dilate=dilate)
+        small = np.asarray(small, dtype=np.float32)  # no copy for the usual float32 input
+        cands = _square_candidates(small, 5.0, median=median, dilate=dilate)
         cands = _dedupe(cands)
         found = []
         for members in _lattice_groups(cands)[:6]:
-            res = _find_in_group(small, cands, members, ref_xyz)
+            res = _find_in_group(small, cands, members, ref)
             if res is not None and res[0] <= max_fit_de00:
                 found.append(res)
         if not found:
@@ -509,8 +517,7 @@ def detect_colour_checker(
         medians, spreads, counts = sample_patches(rgb_lin, H_full)
         if not np.all(np.isfinite(medians)):
             continue
-        grid = np.array([[0, 0], [6, 0], [6, 4], [0, 4]], dtype=np.float64)
-        quad = cv2.perspectiveTransform(grid[None], H_full)[0]
+        quad = cv2.perspectiveTransform(GRID_CORNERS[None], H_full)[0]
         probe = cv2.perspectiveTransform(np.array([[[3.0, 2.0], [4.0, 2.0], [3.0, 3.0]]]), H_full)[
             0
         ]

@@ -63,14 +63,7 @@ class ShadeMeasurement:
         if self.chart is not None:
             chart.update(self.chart.to_dict())
         if corr is not None:
-            chart.update(
-                {
-                    "residual_de00_mean": round(float(corr.loo_de00.mean()), 3),
-                    "residual_de00_max": round(float(corr.loo_de00.max()), 3),
-                    "method": corr.method,
-                    "reference": corr.reference,
-                }
-            )
+            chart.update(corr.summary())
         u, ref = self.uncertainty, self.reference_lab
         out = {
             "lab": np.round(self.lab, 3).tolist(),

@@ -19,13 +19,14 @@ References
 from __future__ import annotations
 
 import io
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from functools import cache
 
 import cv2
 import numpy as np
 from PIL import Image
 
+from calibration.chart import GRID_CORNERS, chart_reference
 from calibration.colorimetry import (
     XYZ_TO_SRGB,
     colour_science,
@@ -148,8 +149,6 @@ def chart_reflectances() -> np.ndarray:
     normalised) whose three coefficients make its D65 XYZ equal the default reference's.
     Per-chart production spread is added per scene (``Scene.chart_variation``).
     """
-    from calibration.chart import chart_reference
-
     colour = colour_science()
     base = np.stack([_align(sd) for sd in colour.SDS_COLOURCHECKERS["BabelColor Average"].values()])
     target = chart_reference().xyz
@@ -256,7 +255,7 @@ def _chart_homography(scene: Scene) -> np.ndarray:
     w_units = 6 + 2 * BODY_MARGIN
     scale = scene.chart_width_px / w_units
     # Chart plane centred at the origin, in pixels, then tilted in 3-D and projected.
-    pts = np.array([[0, 0], [6, 0], [6, 4], [0, 4]], dtype=np.float64) - [3, 2]
+    pts = GRID_CORNERS - [3, 2]
     if scene.mirrored:
         pts[:, 0] = -pts[:, 0]
     pts3 = np.c_[pts * scale, np.zeros(4)]
@@ -270,8 +269,7 @@ def _chart_homography(scene: Scene) -> np.ndarray:
     z = f + p[:, 2]
     img = np.c_[p[:, 0] * f / z, p[:, 1] * f / z]
     img += [scene.chart_centre[0] * scene.width, scene.chart_centre[1] * scene.height]
-    src = np.array([[0, 0], [6, 0], [6, 4], [0, 4]], dtype=np.float32)
-    return cv2.getPerspectiveTransform(src, img.astype(np.float32))
+    return cv2.getPerspectiveTransform(GRID_CORNERS.astype(np.float32), img.astype(np.float32))
 
 
 def render_scene(scene: Scene) -> SimulatedPhoto:
@@ -385,8 +383,7 @@ def render_scene(scene: Scene) -> SimulatedPhoto:
     jpeg = buf.getvalue()
     decoded = np.asarray(Image.open(io.BytesIO(jpeg)).convert("RGB"))
 
-    grid = np.array([[0, 0], [6, 0], [6, 4], [0, 4]], dtype=np.float64)
-    corners = cv2.perspectiveTransform(grid[None], H)[0]
+    corners = cv2.perspectiveTransform(GRID_CORNERS[None], H)[0]
     truth = xyz_to_lab(reflectance_to_xyz_d65(_scene_reflectance(scene)))
     return SimulatedPhoto(jpeg, decoded, roi, corners, truth, scene)
 
@@ -431,11 +428,6 @@ def random_scene(seed: int, **overrides) -> Scene:
     )
     values.update(overrides)
     return Scene(**values)
-
-
-def scene_dict(scene: Scene) -> dict:
-    """A JSON-ready description of a scene."""
-    return asdict(scene)
 
 
 def _s15f16(v: float) -> bytes:

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from calibration.colorimetry import D65_XY, colour_science, delta_e00, lab_to_xyz, xyz_to_lab
+from calibration.colorimetry import D65_XYZ, colour_science, delta_e00, lab_to_xyz, xyz_to_lab
 from calibration.errors import InvalidInputError
 from calibration.measure import ALGORITHM_VERSION, measure_shade
 
@@ -120,7 +120,7 @@ def _to_d65_2deg(lab, illuminant: str, observer: str):
     colour = colour_science()
     white = _white_xyz(illuminant, observer)
     xyz = lab_to_xyz(lab, white_xyz=white)
-    d65 = colour.xy_to_XYZ(D65_XY)
+    d65 = D65_XYZ
     xyz65 = colour.adaptation.chromatic_adaptation_VonKries(xyz, white, d65, transform="Bradford")
     return xyz_to_lab(xyz65)
 

@@ -2,20 +2,22 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+import cv2
 import numpy as np
 from PIL import Image
 
 from calibration.detect import WORKING_STAGES, detect_colour_checker
-from calibration.measure import measure_shade
+from calibration.errors import InvalidInputError
 from vision.beforeafter import RednessChange, redness_change
 from vision.landmarks import FaceLandmarker, FaceLandmarks
 from vision.overlay import heatmap_image
 from vision.quality import Finding, assess_quality
 from vision.redness import RednessResult, redness_map
 from vision.regions import REDNESS_ZONES, region_masks
+from vision.shade import face_shade
 
 __all__ = ["ANALYSIS_VERSION", "FaceAnalysis", "analyze_selfie"]
 
@@ -30,10 +32,6 @@ def _working_copy(rgb_lin, face):
     s = min(1.0, WORK_FACE_WIDTH / max(face.width, 1.0))
     if s == 1.0:
         return rgb_lin, face, 1.0
-    from dataclasses import replace
-
-    import cv2
-
     h, w = rgb_lin.shape[:2]
     small = cv2.resize(rgb_lin, (max(1, round(w * s)), max(1, round(h * s))),
                        interpolation=cv2.INTER_AREA)  # fmt: skip
@@ -43,8 +41,6 @@ def _working_copy(rgb_lin, face):
 
 
 def _full_size(mask_small, shape):
-    import cv2
-
     big = cv2.resize(
         mask_small.astype(np.float32), (shape[1], shape[0]), interpolation=cv2.INTER_LINEAR
     )
@@ -116,7 +112,7 @@ def analyze_selfie(
     full_rgb_lin = rgb_lin
     rgb_lin, face, scale = _working_copy(full_rgb_lin, face_full)
     shape = rgb_lin.shape[:2]
-    masks = region_masks(face.points, shape, names=("skin", *REDNESS_ZONES, "lips"))
+    masks = region_masks(face.points, shape, names=("skin", *REDNESS_ZONES))
     skin = masks["skin"]
     quality = list(assess_quality(rgb_lin, face, skin_mask=skin, scale=scale))
     zones = {z: masks[z] for z in REDNESS_ZONES}
@@ -139,12 +135,13 @@ def analyze_selfie(
             excess, flagged = change.increase, change.mask
             for f in change.findings:
                 quality.append(Finding(f["code"], f["message"], 1, 0))
-    lips = None
-    lip_mask = masks["lips"]
-    if lip_mask.any():
-        # a chart held up in a selfie is large: the detector's first stage suffices
-        charts = detect_colour_checker(full_rgb_lin, working_stages=WORKING_STAGES[:1])
-        m = measure_shade(rgb_lin, mask=lip_mask, detections=charts)
+    # a chart held up in a selfie is large: the detector's first stage suffices
+    charts = detect_colour_checker(full_rgb_lin, working_stages=WORKING_STAGES[:1])
+    try:
+        m, _ = face_shade(rgb_lin, face=face, region="lips", detections=charts)
+    except InvalidInputError:  # lips too small to measure: no lip colour, not an error
+        lips = None
+    else:
         u = None if m.uncertainty is None else round(m.uncertainty.expanded, 3)
         lips = {
             "lab": np.round(m.lab, 3).tolist(),

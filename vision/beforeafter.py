@@ -18,14 +18,10 @@ from scipy.spatial import Delaunay
 from vision.redness import (
     HIGH_THRESHOLD,
     LOW_THRESHOLD,
-    MIN_AREA_FRACTION,
-    MIN_EDGE_OD,
-    MIN_PEAK_OD,
     SMOOTH_FRACTION,
     _masked_blur,
-    _robust,
+    flag_excess,
     haemoglobin_map,
-    hysteresis_mask,
     zone_figures,
 )
 
@@ -164,11 +160,7 @@ def redness_change(
     hb_b = haemoglobin_map(before_n)[0]
     face_w = float(np.ptp(np.asarray(after_points)[:, 0]))
     d = _masked_blur(hb_a - hb_b, region, max(0.5, SMOOTH_FRACTION * face_w))
-    base, spread = _robust(d[region])
-    increase = np.where(region, (d - base) / spread, 0.0).astype(np.float32)
-    min_px = max(4, int(MIN_AREA_FRACTION * region.sum()))
-    high, low = max(high, MIN_PEAK_OD / spread), max(low, MIN_EDGE_OD / spread)
-    mask = hysteresis_mask(increase, region, high=high, low=low, min_pixels=min_px)
+    increase, mask, _, _ = flag_excess(d, region, high=high, low=low, od_units=True)
     zones = zone_figures(increase, mask, region, zone_masks)
     return RednessChange(increase, mask, zones, tuple(float(g) for g in gains), lighting,
                          exposure, tuple(findings))  # fmt: skip

@@ -273,6 +273,32 @@ def hysteresis_mask(excess, skin_mask, *, high, low, min_pixels):
     return out
 
 
+def flag_excess(values, region, *, high, low, od_units: bool):
+    """Standardise a band-passed map over ``region`` and flag its excess regions.
+
+    Parameters
+    ----------
+    values : (H, W) float, the map minus the person's own level (any constant offset is fine)
+    region : (H, W) bool, the skin compared
+    high, low : float, hysteresis thresholds in units of the map's robust spread
+    od_units : bool
+        The map is haemoglobin optical density: the physical floors :data:`MIN_PEAK_OD` and
+        :data:`MIN_EDGE_OD` apply under the σ thresholds.
+
+    Returns
+    -------
+    excess : (H, W) float32, σ units, 0 outside ``region``; mask : (H, W) bool;
+    baseline, spread : float
+    """
+    baseline, spread = _robust(values[region])
+    excess = np.where(region, (values - baseline) / spread, 0.0).astype(np.float32)
+    if od_units:
+        high, low = max(high, MIN_PEAK_OD / spread), max(low, MIN_EDGE_OD / spread)
+    min_pixels = max(4, int(MIN_AREA_FRACTION * region.sum()))
+    mask = hysteresis_mask(excess, region, high=high, low=low, min_pixels=min_pixels)
+    return excess, mask, baseline, spread
+
+
 def zone_figures(excess, mask, region, zone_masks) -> dict:
     """Per zone: flagged area fraction, mean excess where flagged, peak excess (σ units)."""
     zones = {}
@@ -336,11 +362,8 @@ def redness_map(
     raw = estimator(rgb_lin, skin_mask).astype(np.float32)
     fine = _masked_blur(raw, skin_mask, max(0.5, SMOOTH_FRACTION * face_width))
     local = _masked_blur(fine, skin_mask, max(1.0, BACKGROUND_FRACTION * face_width))
-    baseline, spread = _robust((fine - local)[skin_mask])
-    excess = np.where(skin_mask, (fine - local - baseline) / spread, 0.0).astype(np.float32)
-    min_pixels = max(4, int(MIN_AREA_FRACTION * skin_mask.sum()))
-    if method == "tsumura":  # the map is in OD units: apply the physical floors too
-        high, low = max(high, MIN_PEAK_OD / spread), max(low, MIN_EDGE_OD / spread)
-    mask = hysteresis_mask(excess, skin_mask, high=high, low=low, min_pixels=min_pixels)
+    excess, mask, baseline, spread = flag_excess(
+        fine - local, skin_mask, high=high, low=low, od_units=method == "tsumura"
+    )
     zones = zone_figures(excess, mask, skin_mask, zone_masks)
     return RednessResult(excess, mask, zones, method, baseline, spread)
