@@ -32,7 +32,7 @@ from simset import save_json  # noqa: E402
 from calibration.colorimetry import rgb_lin_to_srgb_u8  # noqa: E402
 from vision.beforeafter import redness_change  # noqa: E402
 from vision.landmarks import FaceLandmarker  # noqa: E402
-from vision.redness import redness_map  # noqa: E402
+from vision.redness import redness_map, skin_pixels  # noqa: E402
 from vision.regions import REDNESS_ZONES, region_masks  # noqa: E402
 from vision.testset import (  # noqa: E402
     add_erythema,
@@ -40,11 +40,14 @@ from vision.testset import (  # noqa: E402
     astronaut_face,
     ita_band,
     ita_degrees,
+    photograph,
     relight,
 )
 
 STRENGTHS = (0.2, 0.35, 0.5)
-MELANIN = (0.0, 1.0, 2.0, 3.0, 7.0)  # ITA bands light, intermediate, tan, brown, dark
+#: Skin density added along the measured light-to-dark direction: ITA° bands light,
+#: intermediate, tan, brown, dark on the astronaut face.
+MELANIN = (0.0, 1.0, 1.5, 2.0, 3.0)
 SCALES = (2.5, 4.0)
 
 
@@ -52,11 +55,16 @@ def _iou(a, b):
     return float((a & b).sum() / max(1, (a | b).sum()))
 
 
+def _photographed(result):
+    red, er = result
+    return photograph(red), er
+
+
 def _second_photo(img):
     h, w = img.shape[:2]
     m = cv2.getRotationMatrix2D((w / 2, h / 2), 3.0, 1.06)
     moved = cv2.warpAffine(img, m, (w, h), flags=cv2.INTER_CUBIC, borderMode=cv2.BORDER_REFLECT)
-    return relight(moved, gains=(1.0, 0.95, 0.85), exposure=0.9)
+    return photograph(relight(moved, gains=(1.0, 0.95, 0.85), exposure=0.9))
 
 
 def accuracy(landmarker) -> dict:
@@ -67,10 +75,12 @@ def accuracy(landmarker) -> dict:
             base = astronaut_face(scale)
             (f0,) = landmarker.detect(base)
             skin0 = region_masks(f0.points, base.shape[:2], names=("skin",))["skin"]
-            img = add_melanin(base, mel, mask=skin0) if mel else base
+            img = photograph(add_melanin(base, mel, mask=skin0)) if mel else base
             (face,) = landmarker.detect(img)
             masks = region_masks(face.points, img.shape[:2])
             skin = masks["skin"]
+            # patches go on skin, not on the hair that falls inside the landmark polygons
+            bare = skin_pixels(img, skin, face.width)
             band = ita_band(ita_degrees(img, skin))
             before = _second_photo(img)
             found_b = landmarker.detect(before)
@@ -78,15 +88,17 @@ def accuracy(landmarker) -> dict:
                 r = redness_map(img, skin_mask=skin, face_width=face.width, method=method)
                 fps.append((band, method, float(r.mask.sum() / skin.sum())))
             for zone in REDNESS_ZONES:
-                ys, xs = np.nonzero(masks[zone])
+                ys, xs = np.nonzero(masks[zone] & bare)
                 for strength in STRENGTHS:
-                    red, er = add_erythema(
-                        img,
-                        centre=(xs.mean(), ys.mean()),
-                        radius=0.06 * face.width,
-                        strength=strength,
-                        skin_mask=skin,
-                        rng=rng,
+                    red, er = _photographed(
+                        add_erythema(
+                            img,
+                            centre=(xs.mean(), ys.mean()),
+                            radius=0.06 * face.width,
+                            strength=strength,
+                            skin_mask=bare,
+                            rng=rng,
+                        )
                     )
                     for method in ("tsumura", "a_star"):
                         r = redness_map(red, skin_mask=skin, face_width=face.width, method=method)

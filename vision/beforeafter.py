@@ -22,6 +22,7 @@ from vision.redness import (
     _masked_blur,
     flag_excess,
     haemoglobin_map,
+    skin_pixels,
     zone_figures,
 )
 
@@ -139,7 +140,8 @@ def redness_change(
     """
     shape = after_rgb_lin.shape[:2]
     warped, valid = warp_face(before_rgb_lin, before_points, after_points, shape)
-    region = np.asarray(skin_mask, bool) & valid
+    face_w = float(np.ptp(np.asarray(after_points)[:, 0]))
+    region = skin_pixels(after_rgb_lin, skin_mask, face_w) & valid
     region &= (warped.min(axis=-1) > 1e-3) & (after_rgb_lin.min(axis=-1) > 1e-3)
     if region.sum() < 100:
         raise ValueError("the two faces share too little skin to be compared")
@@ -158,7 +160,6 @@ def redness_change(
     before_n = (warped * gains.astype(np.float32)).astype(np.float32)
     hb_a = haemoglobin_map(after_rgb_lin)[0]
     hb_b = haemoglobin_map(before_n)[0]
-    face_w = float(np.ptp(np.asarray(after_points)[:, 0]))
     d = _masked_blur(hb_a - hb_b, region, max(0.5, SMOOTH_FRACTION * face_w))
     increase, mask, _, _ = flag_excess(d, region, high=high, low=low, od_units=True)
     zones = zone_figures(increase, mask, region, zone_masks)

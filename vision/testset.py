@@ -9,11 +9,17 @@ exposure between a "before" and an "after" photo).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cache
 
 import cv2
 import numpy as np
 
-from calibration.colorimetry import rgb_lin_to_xyz, srgb_u8_to_rgb_lin, xyz_to_lab
+from calibration.colorimetry import (
+    rgb_lin_to_srgb_u8,
+    rgb_lin_to_xyz,
+    srgb_u8_to_rgb_lin,
+    xyz_to_lab,
+)
 from vision.redness import pigment_vectors
 
 __all__ = [
@@ -24,7 +30,9 @@ __all__ = [
     "astronaut_face",
     "ita_band",
     "ita_degrees",
+    "photograph",
     "relight",
+    "skin_tone_direction",
 ]
 
 #: Individual typology angle bands (Chardon et al. 1991; Del Bino et al. 2006).
@@ -66,14 +74,47 @@ def _feather(mask, sigma):
     return cv2.GaussianBlur(mask.astype(np.float32), (0, 0), sigma)
 
 
-def add_melanin(rgb_lin, delta: float, *, mask, feather: float = 6.0) -> np.ndarray:
-    """Darken (delta > 0) or lighten skin by melanin density ``delta`` (OD units).
+@cache
+def skin_tone_direction() -> np.ndarray:
+    """Unit OD direction (linear sRGB) from light to dark skin, as measured.
 
-    The change is applied inside ``mask`` with a feathered edge, along the melanin direction.
+    The ColorChecker's "light skin" and "dark skin" patches were made to match real skin
+    (their reflectances, BabelColor average, ship with colour-science); seen under D65 through
+    the CIE 1931 observer and sRGB, the OD of dark minus light skin is this direction. It is
+    greyer than the skin model's melanin direction (:func:`vision.redness.pigment_vectors`):
+    adding density along the model's direction empties the blue channel long before skin
+    reaches the dark ITA° band, which real dark skin does not do.
     """
-    v_mel, _ = pigment_vectors()
+    from calibration.colorimetry import XYZ_TO_SRGB, colour_science
+
+    colour = colour_science()
+    shape = colour.SpectralShape(400, 700, 5)
+    cmfs = colour.MSDS_CMFS["CIE 1931 2 Degree Standard Observer"].copy().align(shape).values
+    d65 = colour.SDS_ILLUMINANTS["D65"].copy().align(shape).values
+    patches = colour.SDS_COLOURCHECKERS["BabelColor Average"]
+
+    def od(name):
+        refl = patches[name].copy().align(shape).values
+        return -np.log((refl * d65) @ cmfs / (d65 @ cmfs[:, 1]) @ XYZ_TO_SRGB.T)
+
+    d = od("dark skin") - od("light skin")
+    return d / np.linalg.norm(d)
+
+
+def add_melanin(rgb_lin, delta: float, *, mask, feather: float = 6.0) -> np.ndarray:
+    """Darken (delta > 0) or lighten skin by density ``delta`` (OD units) inside ``mask``.
+
+    The change follows the measured light-to-dark skin direction (:func:`skin_tone_direction`)
+    with a feathered edge.
+    """
     w = _feather(mask, feather)[..., None]
-    return (rgb_lin * np.exp(-delta * w * v_mel.astype(np.float32))).astype(np.float32)
+    v = skin_tone_direction().astype(np.float32)
+    return (rgb_lin * np.exp(-delta * w * v)).astype(np.float32)
+
+
+def photograph(rgb_lin) -> np.ndarray:
+    """What a camera file keeps: 8-bit sRGB, decoded back to linear (dark skin loses levels)."""
+    return srgb_u8_to_rgb_lin(rgb_lin_to_srgb_u8(np.clip(rgb_lin, 0.0, 1.0)))
 
 
 @dataclass(frozen=True)
