@@ -146,8 +146,19 @@ def rgb_lin_to_srgb_u8(rgb_lin):
     -------
     srgb_u8 : (..., 3) uint8 array
     """
-    srgb = rgb_lin_to_srgb(np.clip(_as_float(rgb_lin, np.float32), 0.0, 1.0))
-    return np.round(srgb * 255.0).astype(np.uint8)
+    idx = np.clip(_as_float(rgb_lin, np.float32), 0.0, 1.0) * np.float32(_ENCODE_STEPS)
+    return _ENCODE_U8_LUT[(idx + np.float32(0.5)).astype(np.uint16)]
+
+
+#: Encoding to 8 bits goes through a table over 65 536 linear levels: one step is 1.5e-5,
+#: 1/20 of the smallest linear gap between two 8-bit codes (at the bottom of the curve), so a
+#: code differs from the formula's by at most one, only for values within 1.5e-5 of a
+#: rounding boundary (0.4 % of random values), and 8-bit round trips are exact. Twice as
+#: fast as the formula.
+_ENCODE_STEPS = 65535
+_ENCODE_U8_LUT = np.round(
+    rgb_lin_to_srgb(np.arange(_ENCODE_STEPS + 1, dtype=np.float64) / _ENCODE_STEPS) * 255.0
+).astype(np.uint8)
 
 
 def rgb_lin_to_xyz(rgb_lin):

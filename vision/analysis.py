@@ -9,6 +9,7 @@ import cv2
 import numpy as np
 from PIL import Image
 
+from calibration.colorimetry import rgb_lin_to_srgb_u8
 from calibration.detect import WORKING_STAGES, detect_colour_checker
 from calibration.errors import InvalidInputError
 from vision.beforeafter import RednessChange, redness_change
@@ -40,16 +41,40 @@ def _working_copy(rgb_lin, face):
     return small, replace(face, points=face.points * s, bbox=bbox), s
 
 
+def _face_box(face, shape, margin: float = 0.05):
+    """The landmarks' bounding box grown by ``margin`` of the face width, inside the image."""
+    pts = face.points
+    m = margin * face.width
+    x0, y0 = np.floor(pts.min(axis=0) - m).astype(int).clip(0)
+    x1 = min(shape[1], int(np.ceil(pts[:, 0].max() + m)) + 1)
+    y1 = min(shape[0], int(np.ceil(pts[:, 1].max() + m)) + 1)
+    return int(x0), int(y0), x1, y1
+
+
+def _paste(part, shape, origin):
+    """``part`` placed at ``origin`` (x, y) in an array of ``shape``, zero elsewhere."""
+    out = np.zeros(shape + part.shape[2:], part.dtype)
+    x0, y0 = origin
+    out[y0 : y0 + part.shape[0], x0 : x0 + part.shape[1]] = part
+    return out
+
+
 def _full_size(mask_small, shape):
-    big = cv2.resize(
-        mask_small.astype(np.float32), (shape[1], shape[0]), interpolation=cv2.INTER_LINEAR
-    )
-    return big >= 0.5
+    """The working-size mask at the photo's size, as a PNG-ready uint8 (255 where flagged)."""
+    u8 = mask_small.astype(np.uint8) * 255
+    if u8.shape != tuple(shape):
+        u8 = cv2.resize(u8, (shape[1], shape[0]), interpolation=cv2.INTER_LINEAR)
+    return np.where(u8 >= 128, np.uint8(255), np.uint8(0))
 
 
 @dataclass(frozen=True)
 class FaceAnalysis:
-    """What ``analyze`` found; ``images`` holds the pictures to write (name → uint8 array)."""
+    """What ``analyze`` found; ``images`` holds the pictures to write (name → uint8 array).
+
+    ``redness`` and ``change`` hold their maps over the face's box in the working copy (the
+    photo scaled to :data:`WORK_FACE_WIDTH`); the images are at the working size, except
+    ``redness_mask.png``, which is at the photo's size.
+    """
 
     face: FaceLandmarks | None
     quality: tuple[Finding, ...]
@@ -112,11 +137,16 @@ def analyze_selfie(
     full_rgb_lin = rgb_lin
     rgb_lin, face, scale = _working_copy(full_rgb_lin, face_full)
     shape = rgb_lin.shape[:2]
-    masks = region_masks(face.points, shape, names=("skin", *REDNESS_ZONES))
+    # masks and maps are made on the face's box only (all of the face oval is inside it)
+    x0, y0, x1, y1 = _face_box(face, shape)
+    box_points = face.points - (x0, y0)
+    box_rgb = rgb_lin[y0:y1, x0:x1]
+    masks = region_masks(box_points, box_rgb.shape[:2], names=("skin", *REDNESS_ZONES))
     skin = masks["skin"]
-    quality = list(assess_quality(rgb_lin, face, skin_mask=skin, scale=scale))
+    quality = list(assess_quality(rgb_lin, face, skin_mask=_paste(skin, shape, (x0, y0)),
+                                  scale=scale))  # fmt: skip
     zones = {z: masks[z] for z in REDNESS_ZONES}
-    red = redness_map(rgb_lin, skin_mask=skin, zone_masks=zones, face_width=face.width,
+    red = redness_map(box_rgb, skin_mask=skin, zone_masks=zones, face_width=face.width,
                       method=method)  # fmt: skip
     change = None
     excess, flagged = red.excess, red.mask
@@ -129,12 +159,13 @@ def analyze_selfie(
             quality.append(Finding("baseline_no_face", "No face was found in the baseline "
                                    "photo: it was not used.", 0, 1))  # fmt: skip
         else:
-            change = redness_change(rgb_lin, baseline_rgb_lin, after_points=face.points,
+            change = redness_change(box_rgb, baseline_rgb_lin, after_points=box_points,
                                     before_points=base_found[0].points, skin_mask=skin,
                                     zone_masks=zones)  # fmt: skip
             excess, flagged = change.increase, change.mask
             for f in change.findings:
                 quality.append(Finding(f["code"], f["message"], 1, 0))
+    excess, flagged = _paste(excess, shape, (x0, y0)), _paste(flagged, shape, (x0, y0))
     # a chart held up in a selfie is large: the detector's first stage suffices
     charts = detect_colour_checker(full_rgb_lin, working_stages=WORKING_STAGES[:1])
     try:
@@ -148,11 +179,12 @@ def analyze_selfie(
             "calibrated": m.calibrated,
             "uncertainty_de00": u,
         }
+    srgb = rgb_lin_to_srgb_u8(rgb_lin)
     images = {
-        "redness_mask.png": (_full_size(flagged, full_rgb_lin.shape[:2]).astype(np.uint8) * 255),
-        "redness_heatmap.png": heatmap_image(rgb_lin, excess, flagged, face_width=face.width),
+        "redness_mask.png": _full_size(flagged, full_rgb_lin.shape[:2]),
+        "redness_heatmap.png": heatmap_image(srgb, excess, flagged, face_width=face.width),
         "redness_heatmap_raw.png": heatmap_image(
-            rgb_lin, excess, flagged, face_width=face.width, pixelated=False
+            srgb, excess, flagged, face_width=face.width, pixelated=False
         ),
     }
     return FaceAnalysis(

@@ -38,20 +38,22 @@ def heatmap_image(
 
     Parameters
     ----------
-    rgb_lin : (H, W, 3) float32, linear sRGB
+    rgb_lin : (H, W, 3) float32, linear sRGB (or the same already encoded, uint8 sRGB)
     excess : (H, W) float, redness excess in σ units (0 outside skin)
     mask : (H, W) bool, the flagged regions (outlined)
     face_width : float, pixels
     pixelated : bool, keyword-only; False only for authorised (revealed) views
     """
-    base = rgb_lin_to_srgb_u8(rgb_lin)
+    base = rgb_lin if rgb_lin.dtype == np.uint8 else rgb_lin_to_srgb_u8(rgb_lin)
     if pixelated:
         base = pixelate(base, face_width)
-    base = (0.55 * base + 0.45 * base.mean(axis=-1, keepdims=True)).astype(np.uint8)  # mute
-    level = np.clip(excess / HEATMAP_MAX, 0, 1)
-    colours = cv2.applyColorMap((level * 255).astype(np.uint8), cv2.COLORMAP_INFERNO)[..., ::-1]
-    alpha = np.clip((excess - 1.0) / 3.0, 0, 0.85)[..., None]
-    out = (base * (1 - alpha) + colours * alpha).astype(np.uint8)
+    grey = cv2.cvtColor(cv2.cvtColor(base, cv2.COLOR_RGB2GRAY), cv2.COLOR_GRAY2RGB)
+    base = cv2.addWeighted(base, 0.55, grey, 0.45, 0.0)  # muted, so the heatmap stands out
+    excess = np.asarray(excess, np.float32)
+    level = np.clip(excess * np.float32(255.0 / HEATMAP_MAX), 0, 255).astype(np.uint8)
+    colours = cv2.applyColorMap(level, cv2.COLORMAP_INFERNO)[..., ::-1]
+    alpha = np.clip((excess - np.float32(1.0)) / np.float32(3.0), 0, 0.85)[..., None]
+    out = (base + alpha * (colours.astype(np.float32) - base)).astype(np.uint8)
     contours, _ = cv2.findContours(
         mask.astype(np.uint8), cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE
     )
