@@ -14,4 +14,4 @@ if __name__ == "__main__":
     bench_speed.main([])
     bench_accuracy.main([])
     calibrate_uncertainty.main([])
-    bench_redness.main([])
+    bench_redness.main(["--held-out"])
