@@ -200,12 +200,122 @@ def cmd_reference(args) -> int:
     return 0
 
 
+def _open(data_dir):
+    """Store, key ring and service of a data directory (without the web app)."""
+    from claims.db import open_store
+    from claims.keys import KeyRing
+    from claims.service import ClaimsService
+
+    store = open_store(data_dir)
+    keys = KeyRing(Path(data_dir) / "keys")
+    return store, keys, ClaimsService(store, keys)
+
+
 def cmd_serve(args) -> int:
     from server import create_app
 
     app = create_app({"DATA_DIR": args.data})
-    print(f"hueproof serving on http://{args.host}:{args.port} (data in {args.data})", flush=True)
+    ext = app.extensions["hueproof"]
+    base = f"http://{args.host}:{args.port}"
+    if ext["service"].user_count() == 0:
+        from claims import audit
+        from claims.demo import DEMO_BRAND, seed_demo
+
+        with ext["store"].write() as s:
+            tokens = seed_demo(s)
+            audit.append(s, actor="system", action="demo.seeded", subject=f"brand:{DEMO_BRAND}",
+                         payload={"roles": sorted(tokens)}, keys=ext["keys"])  # fmt: skip
+        print(f"First start: demo brand {DEMO_BRAND!r} with a calibrated catalog, and one user "
+              "per role. Tokens (shown once; keep them):")  # fmt: skip
+        for role, token in tokens.items():
+            print(f"  {role:<12} {token}")
+    print(f"hueproof serving on {base} (data in {args.data})")
+    print(f"  try-on {base}/tryon   claim {base}/claim   review {base}/review   "
+          f"brand {base}/brand")  # fmt: skip
+    print(f"  API {base}/api/v1/openapi.json   shades {base}/api/v1/shades", flush=True)
     app.run(host=args.host, port=args.port, threaded=True)
+    return 0
+
+
+def cmd_users_add(args) -> int:
+    from claims import audit
+    from claims.auth import create_user
+
+    store, keys, _ = _open(args.data)
+    with store.write() as s:
+        user, token = create_user(s, role=args.role, name=args.name or "", brand=args.brand)
+        audit.append(s, actor="cli", action="user.created", subject=f"user:{user.id}",
+                     payload={"role": user.role, "brand": args.brand}, keys=keys)  # fmt: skip
+        uid = user.id
+    result = {"id": uid, "role": args.role, "brand": args.brand, "token": token}
+    _print(result, args.json, lambda r: [f"user {r['id']} ({r['role']}) token: {r['token']}"])
+    return 0
+
+
+def cmd_audit_verify(args) -> int:
+    from claims.audit import verify_chain
+
+    store, keys, _ = _open(args.data)
+    with store.read() as s:
+        v = verify_chain(s, keys.public_keys())
+    _print(v.to_dict(), args.json, lambda r: [
+        f"audit chain: {r['entries']} entries, {r['checkpoints']} signed checkpoints: "
+        + ("OK" if r["ok"] else "BROKEN"), *r["problems"]])  # fmt: skip
+    return 0 if v.ok else 1
+
+
+def cmd_verify(args) -> int:
+    from claims.keys import PublicKey, load_public_keys
+    from claims.reports import verify_report
+
+    try:
+        report = json.loads(Path(args.report).read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise HueproofError(f"expected a JSON report in {args.report}: {exc}") from None
+    if args.key:
+        pk = PublicKey.from_dict(json.loads(Path(args.key).read_text()))
+        keys = {pk.key_id: pk}
+    else:
+        keys = load_public_keys(Path(args.data) / "keys")
+    session_ctx = None
+    has_db = (Path(args.data) / "hueproof.sqlite3").exists() or os.environ.get("DATABASE_URL")
+    if not args.key and has_db:
+        from claims.db import open_store
+
+        session_ctx = open_store(args.data).read()
+    if session_ctx is not None:
+        with session_ctx as s:
+            problems = verify_report(report, keys, s)
+    else:
+        problems = verify_report(report, keys)
+    chain = report.get("chain", {}) if isinstance(report, dict) else {}
+    result = {"ok": not problems, "problems": problems, "claim_id": report.get("claim_id")
+              if isinstance(report, dict) else None, "chain_seq": chain.get("seq"),
+              "chain_checked": session_ctx is not None}  # fmt: skip
+    _print(result, args.json, lambda r: [
+        ("report OK" if r["ok"] else "report INVALID")
+        + f" (claim {r['claim_id']}, chain entry {r['chain_seq']}"
+        + (", checked against the chain)" if r["chain_checked"] else ", signature only)"),
+        *r["problems"]])  # fmt: skip
+    return 0 if not problems else 1
+
+
+def cmd_worker(args) -> int:
+    from claims.jobs import poll_forever
+    from server import _LazyLandmarker
+
+    _, _, service = _open(args.data)
+    service.landmarker = _LazyLandmarker()
+    n = poll_forever(service, interval=args.interval, once=args.once)
+    print(json.dumps({"analysed": n}))
+    return 0
+
+
+def cmd_purge(args) -> int:
+    _, _, service = _open(args.data)
+    n = service.purge()
+    _print({"purged_claims": n}, args.json, lambda r: [f"purged raw photos of {r['purged_claims']} "
+                                                        "decided claims"])  # fmt: skip
     return 0
 
 
@@ -265,11 +375,55 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--json", action="store_true")
     r.set_defaults(func=cmd_reference)
 
+    data_default = os.environ.get("HUEPROOF_DATA", "./var")
+
+    def data_arg(parser):
+        parser.add_argument(
+            "--data",
+            default=data_default,
+            help="data directory: database, images, keys (env HUEPROOF_DATA)",
+        )
+
     v = sub.add_parser("serve", help="run the service on the embedded default")
     v.add_argument("--host", default="127.0.0.1")
     v.add_argument("--port", type=int, default=8000)
-    v.add_argument("--data", default=os.environ.get("HUEPROOF_DATA", "./var"))
+    data_arg(v)
     v.set_defaults(func=cmd_serve)
+
+    u = sub.add_parser("users", help="manage users").add_subparsers(dest="users_cmd", required=True)
+    ua = u.add_parser("add", help="add a user and print a bearer token (the last word)")
+    ua.add_argument("--role", required=True, choices=["shopper", "adjudicator", "brand", "admin"])
+    ua.add_argument("--brand", help="brand slug (created when new); required for --role brand")
+    ua.add_argument("--name")
+    ua.add_argument("--json", action="store_true")
+    data_arg(ua)
+    ua.set_defaults(func=cmd_users_add, command="users add")
+
+    au = sub.add_parser("audit", help="the audit chain").add_subparsers(
+        dest="audit_cmd", required=True
+    )
+    av = au.add_parser("verify", help="check every link and signed checkpoint of the chain")
+    av.add_argument("--json", action="store_true")
+    data_arg(av)
+    av.set_defaults(func=cmd_audit_verify, command="audit verify")
+
+    vr = sub.add_parser("verify", help="check a decision report's signature and chain entry")
+    vr.add_argument("report")
+    vr.add_argument("--key", help="a public key file (JSON from /api/v1/keys) instead of DATA")
+    vr.add_argument("--json", action="store_true")
+    data_arg(vr)
+    vr.set_defaults(func=cmd_verify)
+
+    w = sub.add_parser("worker", help="run queued analyses from the database (scale-out)")
+    w.add_argument("--interval", type=float, default=2.0)
+    w.add_argument("--once", action="store_true", help="run what is pending, then exit")
+    data_arg(w)
+    w.set_defaults(func=cmd_worker)
+
+    pg = sub.add_parser("purge", help="erase raw photos past their retention")
+    pg.add_argument("--json", action="store_true")
+    data_arg(pg)
+    pg.set_defaults(func=cmd_purge)
     return p
 
 

@@ -1,53 +1,225 @@
-"""hueproof's Flask app factory. Views decode the request, call a package, serialise."""
+"""hueproof's Flask app factory. Views decode the request, call a package, serialise.
+
+Every route is declared through :func:`_route`, which also records it for the OpenAPI 3
+document served at ``/api/v1/openapi.json`` (request and response bodies are the pydantic
+models of ``claims/api.py``). Every error is ``application/problem+json`` with a specific
+``type``.
+"""
 
 from __future__ import annotations
 
+import atexit
 import os
+import threading
 from pathlib import Path
 
-from flask import Flask, jsonify, request
+from flask import Flask, Response, g, jsonify, request
+from pydantic import ValidationError
+from werkzeug.exceptions import HTTPException
 
-from calibration.errors import HueproofError, InvalidImageError, InvalidInputError
+from calibration.errors import (
+    CalibrationError,
+    HueproofError,
+    ImageTooLarge,
+    InvalidImageError,
+    InvalidInputError,
+    UnsupportedImageType,
+)
+from claims import api
+from claims.errors import (
+    ConsentRequired,
+    Forbidden,
+    IdempotencyConflict,
+    NotFound,
+    StateConflict,
+    Unauthorized,
+)
 
-PROBLEM_TYPES = {
-    InvalidImageError: ("invalid-image", 422),
-    InvalidInputError: ("invalid-input", 422),
-}
+#: error class → (problem type, HTTP status); the first match in this order wins.
+PROBLEM_TYPES = (
+    (Unauthorized, "unauthorized", 401),
+    (Forbidden, "forbidden", 403),
+    (NotFound, "not-found", 404),
+    (StateConflict, "conflict", 409),
+    (IdempotencyConflict, "idempotency-key-reused", 422),
+    (ConsentRequired, "consent-required", 422),
+    (ImageTooLarge, "too-large", 413),
+    (UnsupportedImageType, "unsupported-media-type", 415),
+    (InvalidImageError, "invalid-image", 422),
+    (InvalidInputError, "invalid-input", 422),
+    (CalibrationError, "calibration-failed", 422),
+    (HueproofError, "invalid-input", 422),
+)
+PROBLEM_BASE = "https://hueproof.example/problems/"
+API = "/api/v1"
 
 
-def _problem(kind: str, status: int, detail: str):
-    resp = jsonify(
-        {"type": f"https://hueproof.example/problems/{kind}", "title": kind.replace("-", " "),
-         "status": status, "detail": detail}
-    )  # fmt: skip
+def _problem(kind: str, status: int, detail: str, **extra):
+    body = {"type": PROBLEM_BASE + kind, "title": kind.replace("-", " "), "status": status,
+            "detail": detail, **extra}  # fmt: skip
+    resp = jsonify(body)
     resp.status_code = status
     resp.mimetype = "application/problem+json"
+    if status == 401:
+        resp.headers["WWW-Authenticate"] = 'Bearer realm="hueproof"'
     return resp
+
+
+class _LazyLandmarker:
+    """The face landmarker, created on first use (the model loads in about 0.1 s) and shared."""
+
+    def __init__(self, model_path=None):
+        self._model_path = model_path
+        self._lm = None
+        self._lock = threading.Lock()
+
+    def _get(self):
+        with self._lock:
+            if self._lm is None:
+                from vision.landmarks import FaceLandmarker, LandmarkerOptions
+
+                self._lm = FaceLandmarker(LandmarkerOptions(model_path=self._model_path))
+            return self._lm
+
+    def detect(self, rgb_lin):
+        return self._get().detect(rgb_lin)
+
+    @property
+    def model_sha256(self):
+        return self._get().model_sha256
+
+    def close(self):
+        with self._lock:
+            if self._lm is not None:
+                self._lm.close()
+                self._lm = None
 
 
 def create_app(test_config: dict | None = None) -> Flask:
     """Build the app: defaults, then ``HUEPROOF_*`` environment variables, then test_config."""
+    from claims.db import open_store
+    from claims.jobs import WorkerPool
+    from claims.keys import KeyRing
+    from claims.service import ClaimsService, ServiceConfig
+
     app = Flask(__name__)
     app.config.from_mapping(
-        DATA_DIR=os.environ.get("HUEPROOF_DATA", "./var"), MAX_CONTENT_LENGTH=40 * 2**20
+        DATA_DIR=os.environ.get("HUEPROOF_DATA", "./var"),
+        MAX_CONTENT_LENGTH=40 * 2**20,
+        DATABASE_URL=None,
+        ANALYSIS_WORKERS=1,
+        REVEAL_SECONDS=300,
+        REVEAL_ALERT_PER_HOUR=10,
+        PURGE_AFTER_DAYS=30,
+        FACE_MODEL=None,
     )
     app.config.from_prefixed_env("HUEPROOF")
     if test_config:
         app.config.from_mapping(test_config)
-    Path(app.config["DATA_DIR"]).mkdir(parents=True, exist_ok=True)
+    data_dir = Path(app.config["DATA_DIR"])
+    store = open_store(data_dir, app.config["DATABASE_URL"])
+    keys = KeyRing(data_dir / "keys")
+    config = ServiceConfig(
+        reveal_seconds=int(app.config["REVEAL_SECONDS"]),
+        reveal_alert_per_hour=int(app.config["REVEAL_ALERT_PER_HOUR"]),
+        purge_after_days=int(app.config["PURGE_AFTER_DAYS"]),
+        max_image_bytes=int(app.config["MAX_CONTENT_LENGTH"]),
+    )
+    landmarker = _LazyLandmarker(app.config["FACE_MODEL"])
+    service = ClaimsService(store, keys, config, landmarker)
+    pool = None
+    if int(app.config["ANALYSIS_WORKERS"]) > 0:
+        pool = WorkerPool(service, int(app.config["ANALYSIS_WORKERS"]))
+        service.submit = pool.submit
+        pool.resume()
+    app.extensions["hueproof"] = {"store": store, "service": service, "pool": pool,
+                                  "keys": keys, "landmarker": landmarker}  # fmt: skip
 
+    def _close():
+        if pool is not None:
+            pool.shutdown()
+        landmarker.close()
+        store.dispose()
+
+    atexit.register(_close)
+    app.extensions["hueproof"]["close"] = _close
+    _register_errors(app)
+    _register_routes(app, service, keys)
+    return app
+
+
+def _register_errors(app):
     @app.errorhandler(HueproofError)
     def _hueproof_error(exc):
-        kind, status = next(
-            (v for k, v in PROBLEM_TYPES.items() if isinstance(exc, k)), ("calibration-failed", 422)
-        )
+        kind, status = next((k, s) for cls, k, s in PROBLEM_TYPES if isinstance(exc, cls))
         return _problem(kind, status, str(exc))
+
+    @app.errorhandler(ValidationError)
+    def _validation(exc):
+        errors = [{"loc": list(e["loc"]), "msg": e["msg"]} for e in exc.errors()]
+        detail = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'body'}: {e['msg']}" for e in errors)
+        return _problem("invalid-input", 422, detail, errors=errors)
+
+    @app.errorhandler(HTTPException)
+    def _http(exc):
+        kinds = {404: "not-found", 405: "method-not-allowed", 413: "too-large",
+                 415: "unsupported-media-type", 400: "bad-request"}  # fmt: skip
+        return _problem(kinds.get(exc.code, "http-error"), exc.code, exc.description or exc.name)
+
+
+def _principal():
+    from claims.auth import authenticate
+
+    if "principal" not in g:
+        with _ext()["store"].read() as s:
+            g.principal = authenticate(s, request.headers.get("Authorization"))
+    return g.principal
+
+
+def _ext():
+    from flask import current_app
+
+    return current_app.extensions["hueproof"]
+
+
+def _json_body(model):
+    if not request.is_json:
+        raise _UnsupportedMedia("expected a JSON body (Content-Type: application/json)")
+    data = request.get_json(silent=True)
+    if data is None:
+        raise InvalidInputError("expected a JSON body; it could not be parsed")
+    return model.model_validate(data)
+
+
+class _UnsupportedMedia(UnsupportedImageType):
+    """A request body of the wrong media type (mapped to 415 like an image of one)."""
+
+
+def _register_routes(app: Flask, service, keys):
+    route = api.Registry(app, API)
 
     @app.get("/healthz")
     def healthz():
         return {"status": "ok"}
 
-    @app.post("/api/v1/measure")
+    @route.get("/openapi.json", summary="This OpenAPI document", auth=False)
+    def openapi():
+        return route.openapi(title="hueproof", version="1")
+
+    @route.get("/consent", summary="The current consent notice", auth=False,
+               response=api.ConsentNotice)  # fmt: skip
+    def consent():
+        from claims.consent import notice
+
+        return notice()
+
+    @route.get("/keys", summary="Public Ed25519 keys that sign reports and checkpoints",
+               auth=False, response=api.KeyList)  # fmt: skip
+    def public_keys():
+        return {"keys": [k.to_dict() for k in keys.public_keys().values()]}
+
+    @route.post("/measure", summary="Measure a product colour in a photo with a chart",
+                auth=False, multipart=api.MEASURE_FORM)  # fmt: skip
     def measure():
         from calibration.measure import measure_shade
         from calibration.region import parse_roi
@@ -65,8 +237,153 @@ def create_app(test_config: dict | None = None) -> Flask:
                 ref_lab = [float(v) for v in ref.split(",")]
             except ValueError:
                 raise InvalidInputError(f"expected reference_lab as L,A,B; got {ref!r}") from None
-        tol = float(request.form.get("tolerance", 3.0))
+        try:
+            tol = float(request.form.get("tolerance", 3.0))
+        except ValueError:
+            raise InvalidInputError("expected tolerance as a number") from None
         m = measure_shade(image.rgb_lin, roi=roi, reference_lab=ref_lab, tolerance=tol)
         return {**m.to_dict(), "image": image.facts()}
 
-    return app
+    @route.post("/claims", summary="File a claim (shopper)", multipart=api.CLAIM_FORM,
+                response=api.ClaimView, status=202,
+                headers={"Idempotency-Key": "same key + same request → same claim"})  # fmt: skip
+    def file_claim():
+        photo = request.files.get("photo")
+        baseline = request.files.get("baseline")
+        view, created = service.file_claim(
+            _principal(), request.form.to_dict(),
+            photo.read() if photo else None, baseline.read() if baseline else None,
+            request.headers.get("Idempotency-Key"),
+        )  # fmt: skip
+        resp = jsonify(view)
+        resp.status_code = 202 if created else 200
+        resp.headers["Location"] = view["links"]["self"]
+        return resp
+
+    @route.get("/claims", summary="List claims (own for shoppers; all for adjudicators)",
+               response=api.ClaimList,
+               query={"status": "filter by status", "type": "filter by type",
+                      "limit": "page size (≤ 200)", "offset": "page start"})  # fmt: skip
+    def list_claims():
+        try:
+            limit = int(request.args.get("limit", 50))
+            offset = max(0, int(request.args.get("offset", 0)))
+        except ValueError:
+            raise InvalidInputError("expected integer limit and offset") from None
+        return service.list_claims(_principal(), status=request.args.get("status"),
+                                   claim_type=request.args.get("type"), limit=limit,
+                                   offset=offset)  # fmt: skip
+
+    @route.get("/claims/<claim_id>", summary="One claim", response=api.ClaimView)
+    def get_claim(claim_id):
+        return service.get_claim(_principal(), claim_id)
+
+    @route.get("/claims/<claim_id>/photo.png", summary="The photo, face pixelated",
+               produces="image/png")  # fmt: skip
+    def claim_photo(claim_id):
+        return _png(service.picture(_principal(), claim_id, "photo"))
+
+    @route.get(
+        "/claims/<claim_id>/heatmap.png",
+        summary="The redness heatmap over the pixelated face",
+        produces="image/png",
+    )
+    def claim_heatmap(claim_id):
+        return _png(service.picture(_principal(), claim_id, "heatmap"))
+
+    @route.post("/claims/<claim_id>/reveal", summary="A short-lived URL to the raw photo "
+                "(adjudicator; the reason is logged)", body=api.RevealIn,
+                response=api.RevealOut)  # fmt: skip
+    def reveal(claim_id):
+        body = _json_body(api.RevealIn)
+        return service.reveal(_principal(), claim_id, reason=body.reason, which=body.which)
+
+    @route.get("/raw/<token>", summary="The raw photo behind a reveal URL",
+               produces="image/*")  # fmt: skip
+    def raw(token):
+        data, media = service.raw_picture(_principal(), token)
+        resp = Response(data, mimetype=media)
+        resp.headers["Cache-Control"] = "no-store"
+        return resp
+
+    @route.post("/claims/<claim_id>/decision", summary="Decide a claim (adjudicator); "
+                "returns the signed report", body=api.DecisionIn, response=api.Report,
+                status=201)  # fmt: skip
+    def decide(claim_id):
+        body = _json_body(api.DecisionIn)
+        report = service.decide(_principal(), claim_id, outcome=body.outcome,
+                                reason_code=body.reason_code, note=body.note)  # fmt: skip
+        return jsonify(report), 201
+
+    @route.get("/claims/<claim_id>/report", summary="The signed decision report",
+               response=api.Report)  # fmt: skip
+    def report(claim_id):
+        return service.report(_principal(), claim_id)
+
+    @route.post("/claims/<claim_id>/withdraw", summary="Withdraw consent: processing stops, "
+                "photos are erased (shopper)", response=api.ClaimView)  # fmt: skip
+    def withdraw(claim_id):
+        return service.withdraw(_principal(), claim_id)
+
+    @route.get("/shades", summary="Calibrated shades with AR render parameters", auth=False,
+               response=api.ShadeList, query={"sku": "only this SKU code"})  # fmt: skip
+    def shades():
+        return {"shades": service.shades(request.args.get("sku") or None)}
+
+    @route.post("/brands/<brand>/shades", summary="Calibrate a shade: JSON Lab or spectral "
+                "values, or a multipart swatch photo with a chart (brand)", body=api.ShadeIn,
+                multipart=api.SHADE_FORM, response=api.ShadeCalibrationOut,
+                status=201)  # fmt: skip
+    def add_shade(brand):
+        from calibration import swatch
+
+        principal = _principal()
+        if request.is_json:
+            body = _json_body(api.ShadeIn)
+            record = api.shade_record(body)
+            sku, shade, name, tol = body.sku, body.shade, body.name, body.tolerance
+        elif request.mimetype == "multipart/form-data":
+            from calibration.region import parse_roi
+            from vision.ingest import ingest_image
+
+            form = api.ShadeFormIn.model_validate(request.form.to_dict())
+            photo = request.files.get("photo")
+            if photo is None:
+                raise InvalidInputError("expected a multipart file field 'photo'")
+            image = ingest_image(photo.read())
+            roi = parse_roi(form.roi, width=image.width, height=image.height)
+            record = swatch.calibrate_from_photo(image, roi=roi, shade=form.shade)
+            sku, shade, name, tol = form.sku, form.shade, form.name, form.tolerance
+        else:
+            raise _UnsupportedMedia("expected application/json or multipart/form-data")
+        out = service.add_shade(principal, brand, sku=sku, shade=shade, record=record,
+                                name=name, tolerance=tol)  # fmt: skip
+        return jsonify(out), 201
+
+    @route.put("/brands/<brand>/skus/<sku>", summary="Create or update a SKU and its INCI "
+               "ingredient list (brand)", body=api.SkuIn, response=api.SkuOut)  # fmt: skip
+    def put_sku(brand, sku):
+        body = _json_body(api.SkuIn)
+        return service.put_sku(_principal(), brand, {"sku": sku, **body.model_dump()})
+
+    @route.put("/brands/<brand>/policy", summary="The brand's claim policy (brand)",
+               body=api.PolicyIn, response=api.PolicyOut)  # fmt: skip
+    def put_policy(brand):
+        body = _json_body(api.PolicyIn)
+        return service.set_policy(_principal(), brand, body.model_dump(exclude_none=True))
+
+    @route.get("/brands/<brand>/stats", summary="De-identified aggregates per SKU and batch, "
+               "with alerts (brand)", response=api.BrandStats)  # fmt: skip
+    def brand_stats(brand):
+        return service.stats(_principal(), brand)
+
+    @route.get("/alerts", summary="Alerts, e.g. unusual raw-photo viewing (admin)",
+               response=api.AlertList)  # fmt: skip
+    def alerts():
+        return {"alerts": service.alerts(_principal())}
+
+
+def _png(data: bytes) -> Response:
+    resp = Response(data, mimetype="image/png")
+    resp.headers["Cache-Control"] = "private, no-store"
+    return resp

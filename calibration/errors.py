@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-__all__ = ["CalibrationError", "HueproofError", "InvalidImageError", "InvalidInputError"]
+__all__ = [
+    "CalibrationError",
+    "HueproofError",
+    "ImageTooLarge",
+    "InvalidImageError",
+    "InvalidInputError",
+    "UnsupportedImageType",
+]
 
 
 class HueproofError(Exception):
@@ -11,6 +18,14 @@ class HueproofError(Exception):
 
 class InvalidImageError(HueproofError, ValueError):
     """Bytes that are not an acceptable image: the message says what was expected and what came."""
+
+
+class ImageTooLarge(InvalidImageError):
+    """More bytes or pixels than the limits allow (checked before decoding)."""
+
+
+class UnsupportedImageType(InvalidImageError):
+    """Bytes of a format outside the allow-list, or that no decoder recognises."""
 
 
 class InvalidInputError(HueproofError, ValueError):

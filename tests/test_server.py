@@ -33,8 +33,15 @@ def test_bad_upload_is_problem_json(client):
         data={"photo": (io.BytesIO(b"GIF89a nope"), "p.gif"), "roi": "0,0,1,1"},
         content_type="multipart/form-data",
     )
-    assert resp.status_code == 422
+    assert resp.status_code == 415
     assert resp.mimetype == "application/problem+json"
-    assert resp.json["type"].endswith("/invalid-image")
+    assert resp.json["type"].endswith("/unsupported-media-type")
+    ph = render_scene(random_scene(9101, illuminant="D65"))
+    truncated = client.post(
+        "/api/v1/measure",
+        data={"photo": (io.BytesIO(ph.jpeg[: len(ph.jpeg) // 2]), "p.jpg"), "roi": "0,0,1,1"},
+        content_type="multipart/form-data",
+    )
+    assert truncated.status_code == 422 and truncated.json["type"].endswith("/invalid-image")
     missing = client.post("/api/v1/measure", data={}, content_type="multipart/form-data")
     assert missing.status_code == 422 and "photo" in missing.json["detail"]

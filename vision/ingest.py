@@ -16,7 +16,7 @@ import numpy as np
 from PIL import Image, ImageCms, ImageOps
 
 from calibration.colorimetry import SRGB_TO_XYZ, srgb_to_rgb_lin, srgb_u8_to_rgb_lin
-from calibration.errors import InvalidImageError
+from calibration.errors import ImageTooLarge, InvalidImageError, UnsupportedImageType
 
 try:  # HEIC/HEIF from phones; registered as the Pillow format "HEIF".
     import pillow_heif
@@ -162,7 +162,7 @@ def ingest_image(
     if not data:
         raise InvalidImageError(f"expected an image ({allowed}); got 0 bytes")
     if len(data) > max_bytes:
-        raise InvalidImageError(f"expected at most {max_bytes} bytes; got {len(data)} bytes")
+        raise ImageTooLarge(f"expected at most {max_bytes} bytes; got {len(data)} bytes")
     digest = hashlib.sha256(data).hexdigest()
 
     with warnings.catch_warnings():
@@ -170,18 +170,18 @@ def ingest_image(
         try:
             im = Image.open(io.BytesIO(data))
         except (Image.DecompressionBombWarning, Image.DecompressionBombError) as exc:
-            raise InvalidImageError(f"expected at most {max_pixels} pixels; got {exc}") from exc
+            raise ImageTooLarge(f"expected at most {max_pixels} pixels; got {exc}") from exc
         except Exception as exc:
-            raise InvalidImageError(
+            raise UnsupportedImageType(
                 f"expected an image ({allowed}); got {len(data)} bytes that no decoder "
                 f"recognises (starting {data[:8].hex()})"
             ) from exc
         fmt = ALLOWED_FORMATS.get(im.format or "")
         if fmt is None:
-            raise InvalidImageError(f"expected an image in {allowed}; got {im.format}")
+            raise UnsupportedImageType(f"expected an image in {allowed}; got {im.format}")
         width, height = im.size
         if width <= 0 or height <= 0 or width * height > max_pixels:
-            raise InvalidImageError(
+            raise ImageTooLarge(
                 f"expected at most {max_pixels} pixels; got {width}x{height} = {width * height}"
             )
         try:

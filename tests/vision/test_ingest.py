@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from calibration.errors import InvalidImageError
+from calibration.errors import ImageTooLarge, InvalidImageError, UnsupportedImageType
 from calibration.simulate import matrix_trc_icc_profile
 from vision.ingest import P3_TO_SRGB_LIN, ingest_image
 
@@ -117,12 +117,12 @@ def test_empty_bytes_are_refused():
 
 
 def test_not_an_image_is_refused():
-    with pytest.raises(InvalidImageError, match="no decoder recognises"):
+    with pytest.raises(UnsupportedImageType, match="no decoder recognises"):
         ingest_image(b"%PDF-1.4 not an image" * 10)
 
 
 def test_disallowed_format_is_refused():
-    with pytest.raises(InvalidImageError, match="got GIF"):
+    with pytest.raises(UnsupportedImageType, match="got GIF"):
         ingest_image(_encode(_marker_image(), "GIF"))
 
 
@@ -153,13 +153,13 @@ def test_decompression_bomb_is_refused_before_decoding():
 
 def test_pixel_limit_is_configurable():
     data = _encode(_marker_image(40, 20), "PNG")
-    with pytest.raises(InvalidImageError, match="at most 500 pixels; got 40x20 = 800"):
+    with pytest.raises(ImageTooLarge, match="at most 500 pixels; got 40x20 = 800"):
         ingest_image(data, max_pixels=500)
 
 
 def test_byte_limit():
     data = _encode(_marker_image(40, 20), "PNG")
-    with pytest.raises(InvalidImageError, match="at most 10 bytes"):
+    with pytest.raises(ImageTooLarge, match="at most 10 bytes"):
         ingest_image(data, max_bytes=10)
 
 

@@ -1,0 +1,126 @@
+"""The analysis a claim's photos get: calibration/ and vision/ called with the claim's facts.
+
+Pure with respect to the store: photo bytes and the shade reference in; a JSON-ready result
+and the rendered pictures (PNG bytes) out. Nothing here knows about users or transactions.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass, field
+
+import cv2
+import numpy as np
+from PIL import Image
+
+from calibration.colorimetry import rgb_lin_to_srgb_u8
+from calibration.errors import InvalidInputError
+from calibration.measure import ALGORITHM_VERSION as MEASURE_VERSION
+from calibration.measure import measure_shade
+from vision.analysis import ANALYSIS_VERSION, analyze_selfie
+from vision.ingest import ingest_image
+from vision.overlay import pixelate
+
+__all__ = ["CLAIM_ANALYSIS_VERSION", "AnalysisFailed", "ClaimAnalysis", "analyse_claim"]
+
+#: Recorded with every result and part of each job's idempotency key.
+CLAIM_ANALYSIS_VERSION = f"hueproof-claim/1 ({MEASURE_VERSION}; {ANALYSIS_VERSION})"
+
+
+class AnalysisFailed(RuntimeError):
+    """The photo cannot be analysed for this claim (no face in a selfie, ...)."""
+
+
+@dataclass(frozen=True)
+class ClaimAnalysis:
+    result: dict
+    pictures: dict = field(default_factory=dict, repr=False)  # name → PNG bytes
+
+
+def _png(srgb_u8: np.ndarray) -> bytes:
+    buf = io.BytesIO()
+    Image.fromarray(srgb_u8).save(buf, format="PNG", optimize=False)
+    return buf.getvalue()
+
+
+def _pixelated_photo(rgb_lin, face) -> bytes:
+    """The photo as anyone may see it: mosaicked with blocks of a tenth of the face width, or
+    of a sixtieth of the photo's larger side when no face was found (a face may be there)."""
+    h, w = rgb_lin.shape[:2]
+    width = face.width if face is not None else max(h, w) / 6.0
+    s = min(1.0, 1024 / max(h, w))
+    small = rgb_lin_to_srgb_u8(rgb_lin)
+    if s < 1.0:
+        small = cv2.resize(small, (round(w * s), round(h * s)), interpolation=cv2.INTER_AREA)
+    return _png(pixelate(small, width * s))
+
+
+def analyse_claim(
+    claim_type: str,
+    photo: bytes,
+    *,
+    landmarker,
+    baseline: bytes | None = None,
+    roi=None,
+    reference: dict | None = None,
+) -> ClaimAnalysis:
+    """Analyse a claim's photo(s).
+
+    Parameters
+    ----------
+    claim_type : {"shade", "redness"}
+    photo, baseline : bytes, the uploaded files
+    landmarker : vision.landmarks.FaceLandmarker
+    roi : (x, y, w, h) of the product in the photo, optional (shade claims); without it the
+        lips of the face are measured
+    reference : {"lab": [L, a, b], "expanded_u": U, "tolerance": T, "version": n}, optional
+
+    Raises
+    ------
+    AnalysisFailed
+    """
+    image = ingest_image(photo)
+    found = landmarker.detect(image.rgb_lin)
+    face = found[0] if found else None
+    versions = {
+        "analysis": CLAIM_ANALYSIS_VERSION,
+        "face_model_sha256": landmarker.model_sha256,
+        "colour_profile": image.facts().get("colour_profile"),
+    }
+    pictures = {"photo_pixelated": _pixelated_photo(image.rgb_lin, face)}
+    result = {"type": claim_type, "photo": image.facts(), "versions": versions}
+    if claim_type == "shade":
+        options = {"tolerance": (reference or {}).get("tolerance", 3.0)}
+        if reference is not None:
+            options.update(reference_lab=reference["lab"],
+                           reference_expanded_u=reference.get("expanded_u", 0.0))  # fmt: skip
+        if roi is not None:
+            m = measure_shade(image.rgb_lin, roi=tuple(roi), **options)
+            result["measured_region"] = "roi"
+        else:
+            from vision.shade import face_shade
+
+            if face is None:
+                raise AnalysisFailed("no face and no product region: nothing to measure")
+            try:
+                m, _ = face_shade(image.rgb_lin, face=face, region="lips", **options)
+            except InvalidInputError as exc:
+                raise AnalysisFailed(str(exc)) from exc
+            result["measured_region"] = "lips"
+        result["shade"] = m.to_dict()
+        result["reference"] = reference
+    elif claim_type == "redness":
+        if face is None:
+            raise AnalysisFailed("no face found in the photo: redness cannot be mapped")
+        base_rgb = None
+        if baseline is not None:
+            base_image = ingest_image(baseline)
+            base_rgb = base_image.rgb_lin
+            result["baseline"] = base_image.facts()
+        a = analyze_selfie(image.rgb_lin, landmarker=landmarker, baseline_rgb_lin=base_rgb)
+        result["redness"] = a.to_dict()
+        pictures["heatmap"] = _png(a.images["redness_heatmap.png"])
+        pictures["heatmap_raw"] = _png(a.images["redness_heatmap_raw.png"])
+    else:
+        raise ValueError(f"unknown claim type {claim_type!r}")
+    return ClaimAnalysis(result, pictures)

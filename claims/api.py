@@ -1,0 +1,349 @@
+"""The HTTP API's request and response models, and the route registry behind its OpenAPI 3
+document.
+
+Request bodies are validated by these pydantic models; responses are described by them
+(``extra="allow"`` where a result carries open-ended measurement detail). The document is
+generated from the routes as they are registered, so it cannot drift from the code.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from claims.policy import OUTCOMES, REASON_CODES
+
+__all__ = ["Registry", "shade_record"]
+
+
+class _Open(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+
+class _Closed(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+# ---- requests ---------------------------------------------------------------------------
+
+
+class RevealIn(_Closed):
+    reason: str = Field(min_length=10, max_length=1000, description="why the raw photo is needed")
+    which: Literal["photo", "baseline", "heatmap"] = "photo"
+
+
+class DecisionIn(_Closed):
+    outcome: Literal[OUTCOMES]  # type: ignore[valid-type]
+    reason_code: Literal[REASON_CODES]  # type: ignore[valid-type]
+    note: str = Field(default="", max_length=2000)
+
+
+class ShadeIn(_Closed):
+    """A shade calibration from spectrophotometer CIELAB, or from spectral reflectance."""
+
+    sku: str = Field(min_length=1, max_length=64)
+    shade: str = Field(min_length=1, max_length=64)
+    name: str = Field(default="", max_length=200)
+    lab: list[float] | None = Field(default=None, min_length=3, max_length=3,
+                                    description="L*, a*, b* (D65, 2° unless stated)")  # fmt: skip
+    illuminant: str = "D65"
+    observer: Literal["2", "10"] = "2"
+    spectral: dict[str, float] | None = Field(
+        default=None, description="wavelength in nm (as text) → reflectance 0-1"
+    )
+    tolerance: float | None = Field(default=None, ge=0.1, le=20)
+
+    @field_validator("lab")
+    @classmethod
+    def _lab_range(cls, v):
+        if v is not None and not (0 <= v[0] <= 100 and all(-200 <= x <= 200 for x in v[1:])):
+            raise ValueError("expected L* in 0-100 and a*, b* in ±200")
+        return v
+
+
+class ShadeFormIn(_Closed):
+    sku: str = Field(min_length=1, max_length=64)
+    shade: str = Field(min_length=1, max_length=64)
+    name: str = Field(default="", max_length=200)
+    roi: str = Field(description="the swatch region X,Y,W,H in the photo")
+    tolerance: float | None = Field(default=None, ge=0.1, le=20)
+
+
+class SkuIn(_Closed):
+    name: str | None = Field(default=None, max_length=200)
+    ingredients: list[str] | None = Field(default=None, max_length=300)
+
+
+class PolicyIn(_Closed):
+    auto_approve: list[Literal["shade_mismatch", "allergy_no_proof"]] | None = None
+    no_proof_allergy: bool | None = None
+
+
+# ---- responses --------------------------------------------------------------------------
+
+
+class ConsentNotice(_Open):
+    version: str
+    sha256: str
+    purpose: str
+    text: dict[str, str]
+
+
+class PublicKeyOut(_Closed):
+    key_id: str
+    algorithm: Literal["Ed25519"]
+    public_key: str
+
+
+class KeyList(_Closed):
+    keys: list[PublicKeyOut]
+
+
+class ClaimView(_Open):
+    id: str
+    type: Literal["shade", "redness"]
+    status: Literal["queued", "analyzing", "ready", "decided", "failed", "withdrawn"]
+    brand: str
+    sku: str
+    shade: str | None
+    analysis: dict | None
+    decision: dict | None
+    links: dict[str, str]
+
+
+class ClaimList(_Closed):
+    items: list[ClaimView]
+    total: int
+    counts: dict[str, int]
+    limit: int
+    offset: int
+
+
+class RevealOut(_Closed):
+    url: str
+    expires_at: str
+    which: str
+
+
+class Report(_Open):
+    report_version: str
+    claim_id: str
+    photos: dict
+    measurements: dict
+    versions: dict
+    decision: dict
+    chain: dict
+    signature: dict
+
+
+class ShadeOut(_Open):
+    brand: str
+    sku: str
+    shade: str
+    render: dict
+
+
+class ShadeList(_Closed):
+    shades: list[ShadeOut]
+
+
+class ShadeCalibrationOut(_Open):
+    brand: str
+    sku: str
+    shade: str
+    version: int
+    lab: list[float]
+    uncertainty_de00: float
+
+
+class SkuOut(_Open):
+    brand: str
+    sku: str
+    ingredients: list[str]
+    flagged_ingredients: list[dict]
+
+
+class PolicyOut(_Open):
+    pass
+
+
+class BrandStats(_Open):
+    brand: str
+    skus: dict
+    batches: list
+    alerts: list
+
+
+class AlertList(_Closed):
+    alerts: list[dict]
+
+
+class Problem(_Open):
+    type: str
+    title: str
+    status: int
+    detail: str
+
+
+# multipart bodies: field → (type, description, required)
+CLAIM_FORM = {
+    "type": ("string", "shade | redness", True),
+    "sku": ("string", "the product's SKU code", True),
+    "brand": ("string", "brand slug, when the SKU code is not unique", False),
+    "shade": ("string", "shade code (shade claims)", False),
+    "order_ref": ("string", "the shop's order reference", False),
+    "batch": ("string", "batch / lot number printed on the product", False),
+    "roi": ("string", "product region X,Y,W,H in the photo (shade claims)", False),
+    "consent_version": ("string", "version of the consent notice accepted", True),
+    "consent_facial": ("boolean", "consent to processing the face photo", True),
+    "consent_health": ("boolean", "consent to redness (health data) analysis", False),
+    "photo": ("binary", "JPEG, PNG, WebP or HEIC", True),
+    "baseline": ("binary", "an earlier photo (redness claims)", False),
+}
+MEASURE_FORM = {
+    "photo": ("binary", "photo with a ColorChecker", True),
+    "roi": ("string", "X,Y,W,H", True),
+    "reference_lab": ("string", "L,A,B", False),
+    "tolerance": ("number", "ΔE00 tolerance", False),
+}
+SHADE_FORM = {
+    "photo": ("binary", "swatch photo with a ColorChecker", True),
+    "roi": ("string", "swatch region X,Y,W,H", True),
+    "sku": ("string", "SKU code", True),
+    "shade": ("string", "shade code", True),
+    "name": ("string", "shade name", False),
+    "tolerance": ("number", "ΔE00 tolerance for this shade", False),
+}
+
+
+def shade_record(body: ShadeIn):
+    """The :class:`calibration.swatch.SwatchCalibration` of a JSON shade body."""
+    from calibration import swatch
+    from calibration.errors import InvalidInputError
+
+    if (body.lab is None) == (body.spectral is None):
+        raise InvalidInputError("expected exactly one of 'lab' or 'spectral'")
+    if body.lab is not None:
+        csv_text = (
+            "shade,L,a,b,illuminant,observer\n"
+            f"{body.shade},{body.lab[0]},{body.lab[1]},{body.lab[2]},{body.illuminant},"
+            f"{body.observer}\n"
+        )
+        (record,) = swatch.calibrate_from_lab_csv(csv_text.encode())
+        return record
+    rows = sorted((float(k), v) for k, v in body.spectral.items())
+    csv_text = "wavelength," + body.shade + "\n" + "".join(f"{w},{r}\n" for w, r in rows)
+    (record,) = swatch.calibrate_from_spectral_csv(csv_text.encode())
+    return record
+
+
+_ERRORS = {
+    401: "no or unknown bearer token",
+    403: "the role may not do this",
+    404: "no such thing (or not yours)",
+    409: "wrong state for this",
+    413: "too large",
+    415: "unsupported media type",
+    422: "invalid input",
+}
+
+
+class Registry:
+    """Registers Flask routes and remembers them for the OpenAPI document."""
+
+    def __init__(self, app, prefix: str):
+        self.app, self.prefix = app, prefix
+        self.ops: list[dict] = []
+        self.schemas: dict[str, dict] = {}
+
+    def _add(self, method, rule, *, summary, auth=True, body=None, multipart=None,
+             response=None, status=200, produces="application/json", query=None,
+             headers=None):  # fmt: skip
+        def deco(view):
+            endpoint = f"{method.lower()}_{view.__name__}"
+            self.app.add_url_rule(self.prefix + rule, endpoint, view, methods=[method])
+            self.ops.append(dict(method=method.lower(), rule=rule, summary=summary, auth=auth,
+                                 body=body, multipart=multipart, response=response,
+                                 status=status, produces=produces, query=query or {},
+                                 headers=headers or {}, name=view.__name__))  # fmt: skip
+            return view
+
+        return deco
+
+    def get(self, rule, **kw):
+        return self._add("GET", rule, **kw)
+
+    def post(self, rule, **kw):
+        return self._add("POST", rule, **kw)
+
+    def put(self, rule, **kw):
+        return self._add("PUT", rule, **kw)
+
+    def _ref(self, model) -> dict:
+        schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
+        for name, sub in schema.pop("$defs", {}).items():
+            self.schemas[name] = sub
+        self.schemas[model.__name__] = schema
+        return {"$ref": f"#/components/schemas/{model.__name__}"}
+
+    def openapi(self, *, title: str, version: str) -> dict:
+        paths: dict = {}
+        problem = self._ref(Problem)
+        for op in self.ops:
+            path = re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", self.prefix + op["rule"])
+            params = [{"name": n, "in": "path", "required": True, "schema": {"type": "string"}}
+                      for n in re.findall(r"{(\w+)}", path)]  # fmt: skip
+            for where, named in (("query", op["query"]), ("header", op["headers"])):
+                params += [
+                    {"name": n, "in": where, "required": False, "description": d,
+                     "schema": {"type": "string"}}
+                    for n, d in named.items()
+                ]  # fmt: skip
+            item = {"summary": op["summary"], "operationId": op["name"], "parameters": params}
+            content = {}
+            if op["body"] is not None:
+                content["application/json"] = {"schema": self._ref(op["body"])}
+            if op["multipart"]:
+                props, required = {}, []
+                for field, (kind, desc, req) in op["multipart"].items():
+                    props[field] = ({"type": "string", "format": "binary"} if kind == "binary"
+                                    else {"type": kind}) | {"description": desc}  # fmt: skip
+                    if req:
+                        required.append(field)
+                content["multipart/form-data"] = {
+                    "schema": {"type": "object", "properties": props, "required": required}
+                }
+            if content:
+                item["requestBody"] = {"required": True, "content": content}
+            ok = {"description": "OK"}
+            if op["response"] is not None:
+                ok["content"] = {"application/json": {"schema": self._ref(op["response"])}}
+            elif op["produces"] != "application/json":
+                ok["content"] = {op["produces"]: {"schema": {"type": "string",
+                                                             "format": "binary"}}}  # fmt: skip
+            responses = {str(op["status"]): ok}
+            for code, text in _ERRORS.items():
+                if code in (401, 403) and not op["auth"]:
+                    continue
+                responses[str(code)] = {"description": text, "content": {
+                    "application/problem+json": {"schema": problem}}}  # fmt: skip
+            item["responses"] = responses
+            if op["auth"]:
+                item["security"] = [{"bearer": []}]
+            paths.setdefault(path, {})[op["method"]] = item
+        return {
+            "openapi": "3.0.3",
+            "info": {
+                "title": title,
+                "version": version,
+                "description": "Evidence-grade colour and skin measurements for beauty "
+                "after-sales claims.",
+            },
+            "paths": paths,
+            "components": {
+                "schemas": self.schemas,
+                "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+            },
+        }

@@ -1,0 +1,121 @@
+"""Users, bearer tokens, and the one component that decides every request.
+
+Tokens are 256 random bits shown once; only their SHA-256 is stored (a token is not a
+password: it has full entropy, so a fast hash is the right tool). :func:`authorize` holds
+the whole permission table: a role that may never do something gets ``Forbidden``; a user
+asking for another user's claim, or another brand's catalog, gets ``NotFound``, so nobody
+learns what exists.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from claims.errors import Forbidden, NotFound, Unauthorized
+from claims.models import ROLES, Brand, User
+
+__all__ = ["PERMISSIONS", "Principal", "authenticate", "authorize", "create_user", "token_sha256"]
+
+TOKEN_PREFIX = "hp_"
+
+#: action → roles allowed. Ownership (own claims, own brand) is checked on top.
+PERMISSIONS = {
+    "claims.create": {"shopper"},
+    "claims.list": {"shopper", "adjudicator", "admin"},
+    "claims.read": {"shopper", "adjudicator", "admin"},
+    "claims.images": {"shopper", "adjudicator", "admin"},
+    "claims.withdraw": {"shopper"},
+    "claims.reveal": {"adjudicator"},
+    "claims.decide": {"adjudicator"},
+    "catalog.write": {"brand", "admin"},
+    "brand.stats": {"brand", "admin"},
+    "alerts.read": {"admin"},
+}
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is asking: a user id, role and (for brand users) brand id."""
+
+    id: int
+    role: str
+    brand_id: int | None = None
+    name: str = ""
+
+    @property
+    def actor(self) -> str:
+        """How the audit chain names this user."""
+        return f"user:{self.id}:{self.role}"
+
+
+def token_sha256(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def create_user(session, *, role: str, name: str = "", brand: str | None = None):
+    """Add a user; returns (User, token). ``brand`` (a slug) is created when new."""
+    if role not in ROLES:
+        raise ValueError(f"unknown role {role!r}; expected one of {list(ROLES)}")
+    if role == "brand" and not brand:
+        raise ValueError("a brand user needs --brand B")
+    brand_row = None
+    if brand:
+        from claims.catalog import ensure_brand
+
+        brand_row = ensure_brand(session, brand)
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    user = User(role=role, name=name, brand_id=brand_row.id if brand_row else None,
+                token_sha256=token_sha256(token))  # fmt: skip
+    session.add(user)
+    session.flush()
+    return user, token
+
+
+def authenticate(session, authorization: str | None) -> Principal | None:
+    """The principal of an ``Authorization: Bearer …`` header; None when there is none.
+
+    A header that is present but wrong raises ``Unauthorized`` (never treated as anonymous).
+    """
+    if not authorization:
+        return None
+    scheme, _, token = authorization.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthorized("expected 'Authorization: Bearer <token>'")
+    user = session.execute(
+        select(User).where(User.token_sha256 == token_sha256(token.strip()))
+    ).scalar()
+    if user is None or user.disabled:
+        raise Unauthorized("the bearer token matches no active user")
+    return Principal(user.id, user.role, user.brand_id, user.name)
+
+
+def authorize(principal: Principal | None, action: str, *, claim=None, brand: Brand | None = None):
+    """Allow, or raise ``Unauthorized`` / ``Forbidden`` / ``NotFound``.
+
+    Parameters
+    ----------
+    principal : Principal or None (anonymous)
+    action : str, one of :data:`PERMISSIONS`
+    claim : Claim, optional; a shopper may only touch their own
+    brand : Brand, optional; a brand user may only touch their own
+    """
+    try:
+        roles = PERMISSIONS[action]
+    except KeyError:
+        raise ValueError(
+            f"unknown action {action!r}; expected one of {sorted(PERMISSIONS)}"
+        ) from None
+    if principal is None:
+        raise Unauthorized(f"{action} needs a bearer token")
+    if principal.role not in roles:
+        if claim is not None or brand is not None:
+            raise NotFound("no such claim" if claim is not None else "no such brand")
+        raise Forbidden(f"a {principal.role} may not {action.replace('.', ' ')}")
+    if claim is not None and principal.role == "shopper" and claim.shopper_id != principal.id:
+        raise NotFound("no such claim")
+    if brand is not None and principal.role == "brand" and brand.id != principal.brand_id:
+        raise NotFound("no such brand")

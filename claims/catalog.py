@@ -1,0 +1,225 @@
+"""Brands' catalogs: SKUs with their ingredients, shades, and immutable shade calibrations.
+
+A calibration is never edited: a new photo or new spectrophotometer readings add a version,
+and verdicts record which version they used. The try-on reads each shade's newest version.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from functools import cache
+from pathlib import Path
+
+import numpy as np
+from sqlalchemy import func, select
+
+from calibration.colorimetry import lab_to_xyz, rgb_lin_to_srgb_u8, xyz_to_rgb_lin
+from claims.errors import NotFound
+from claims.models import Brand, Shade, ShadeCalibration, Sku
+
+__all__ = [
+    "IRRITANTS_CSV",
+    "add_calibration",
+    "ensure_brand",
+    "find_shade",
+    "ingredient_flags",
+    "latest_calibration",
+    "shade_listing",
+    "upsert_sku",
+]
+
+#: INCI names of the EU's 26 labelled fragrance allergens (Regulation 1223/2009 Annex III)
+#: and common irritating actives, preservatives and solvents.
+IRRITANTS_CSV = Path(__file__).resolve().parent / "data" / "irritants.csv"
+SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
+CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+
+
+def _check(pattern, value: str, what: str) -> str:
+    if not isinstance(value, str) or not pattern.match(value):
+        raise ValueError(f"expected {what} matching {pattern.pattern}; got {value!r}")
+    return value
+
+
+def ensure_brand(session, slug: str, name: str | None = None) -> Brand:
+    """The brand with this slug, created when it does not exist."""
+    _check(SLUG, slug, "a brand slug (lowercase letters, digits, hyphens)")
+    brand = session.execute(select(Brand).where(Brand.slug == slug)).scalar()
+    if brand is None:
+        brand = Brand(slug=slug, name=name or slug, policy={})
+        session.add(brand)
+        session.flush()
+    return brand
+
+
+def get_brand(session, slug: str) -> Brand:
+    brand = session.execute(select(Brand).where(Brand.slug == slug)).scalar()
+    if brand is None:
+        raise NotFound("no such brand")
+    return brand
+
+
+def upsert_sku(session, brand: Brand, code: str, *, name=None, ingredients=None) -> Sku:
+    """The brand's SKU ``code``, created when new; name and ingredients updated when given."""
+    _check(CODE, code, "a SKU code")
+    sku = session.execute(select(Sku).where(Sku.brand_id == brand.id, Sku.code == code)).scalar()
+    if sku is None:
+        sku = Sku(brand_id=brand.id, code=code, name=name or code, ingredients=[])
+        session.add(sku)
+    if name is not None:
+        sku.name = name
+    if ingredients is not None:
+        if not isinstance(ingredients, list) or not all(isinstance(i, str) for i in ingredients):
+            raise ValueError("expected ingredients as a list of INCI names")
+        sku.ingredients = [i.strip() for i in ingredients if i.strip()]
+    session.flush()
+    return sku
+
+
+def find_sku(session, code: str, brand: Brand | None = None) -> Sku:
+    q = select(Sku).where(Sku.code == code)
+    if brand is not None:
+        q = q.where(Sku.brand_id == brand.id)
+    sku = session.execute(q).scalars().first()
+    if sku is None:
+        raise NotFound(f"no such SKU {code!r}")
+    return sku
+
+
+def find_shade(session, sku: Sku, code: str) -> Shade:
+    shade = session.execute(
+        select(Shade).where(Shade.sku_id == sku.id, Shade.code == code)
+    ).scalar()
+    if shade is None:
+        raise NotFound(f"no shade {code!r} for SKU {sku.code!r}")
+    return shade
+
+
+def latest_calibration(session, shade: Shade) -> ShadeCalibration | None:
+    return session.execute(
+        select(ShadeCalibration)
+        .where(ShadeCalibration.shade_id == shade.id)
+        .order_by(ShadeCalibration.version.desc())
+        .limit(1)
+    ).scalar()
+
+
+def add_calibration(
+    session, brand: Brand, *, sku: str, shade: str, record, name: str = "", user_id=None,
+    tolerance: float | None = None,
+) -> ShadeCalibration:  # fmt: skip
+    """A new immutable version of the shade's reference (SKU and shade created when new).
+
+    ``record`` is a :class:`calibration.swatch.SwatchCalibration`.
+    """
+    _check(CODE, shade, "a shade code")
+    sku_row = upsert_sku(session, brand, sku)
+    shade_row = session.execute(
+        select(Shade).where(Shade.sku_id == sku_row.id, Shade.code == shade)
+    ).scalar()
+    if shade_row is None:
+        shade_row = Shade(sku_id=sku_row.id, code=shade, name=name or shade, tolerance=3.0)
+        session.add(shade_row)
+        session.flush()
+    elif name:
+        shade_row.name = name
+    if tolerance is not None:
+        if not 0.1 <= float(tolerance) <= 20:
+            raise ValueError(f"expected a tolerance between 0.1 and 20 ΔE00; got {tolerance}")
+        shade_row.tolerance = float(tolerance)
+    version = (
+        session.execute(
+            select(func.max(ShadeCalibration.version)).where(
+                ShadeCalibration.shade_id == shade_row.id
+            )
+        ).scalar()
+        or 0
+    ) + 1
+    cal = ShadeCalibration(
+        shade_id=shade_row.id,
+        version=version,
+        lab=[round(float(v), 4) for v in record.lab],
+        expanded_u=round(float(record.expanded_u), 4),
+        source=record.source,
+        record=record.to_dict(),
+        created_by=user_id,
+    )
+    session.add(cal)
+    session.flush()
+    return cal
+
+
+def render_parameters(lab) -> dict:
+    """What the try-on needs to paint a shade: its Lab, linear RGB and an sRGB swatch colour."""
+    rgb_lin = xyz_to_rgb_lin(lab_to_xyz(np.asarray(lab, np.float64)))
+    in_gamut = bool(np.all((rgb_lin >= -1e-4) & (rgb_lin <= 1 + 1e-4)))
+    srgb_u8 = rgb_lin_to_srgb_u8(np.clip(rgb_lin, 0, 1))
+    return {
+        "lab": [round(float(v), 3) for v in lab],
+        "rgb_linear": [round(float(v), 5) for v in np.clip(rgb_lin, 0, 1)],
+        "srgb_hex": "#" + "".join(f"{int(v):02x}" for v in srgb_u8),
+        "in_srgb_gamut": in_gamut,
+    }
+
+
+def shade_listing(session, sku_code: str | None = None) -> list[dict]:
+    """Every calibrated shade (newest version), optionally of one SKU code."""
+    q = (
+        select(Shade, Sku, Brand)
+        .join(Sku, Shade.sku_id == Sku.id)
+        .join(Brand, Sku.brand_id == Brand.id)
+    )
+    if sku_code:
+        q = q.where(Sku.code == sku_code)
+    out = []
+    for shade, sku, brand in session.execute(q.order_by(Brand.slug, Sku.code, Shade.code)):
+        cal = latest_calibration(session, shade)
+        if cal is None:
+            continue
+        out.append({
+            "brand": brand.slug,
+            "sku": sku.code,
+            "sku_name": sku.name,
+            "shade": shade.code,
+            "name": shade.name,
+            "tolerance": shade.tolerance,
+            "calibration_version": cal.version,
+            "source": cal.source,
+            "uncertainty_de00": cal.expanded_u,
+            "render": render_parameters(cal.lab),
+        })  # fmt: skip
+    return out
+
+
+def _normalise_inci(name: str) -> str:
+    return re.sub(r"[^a-z0-9]+", " ", name.casefold()).strip()
+
+
+@cache
+def irritants() -> dict[str, dict]:
+    """Normalised INCI name → {"inci", "category", "note"} from :data:`IRRITANTS_CSV`."""
+    out = {}
+    with open(IRRITANTS_CSV, newline="", encoding="utf-8") as f:
+        for row in csv.DictReader(f):
+            out[_normalise_inci(row["inci_name"])] = {
+                "inci": row["inci_name"],
+                "category": row.get("category") or "",
+                "note": row.get("note") or "",
+            }
+    return out
+
+
+def ingredient_flags(ingredients) -> list[dict]:
+    """The SKU's ingredients that are known allergens or irritants, as information.
+
+    Worded for the adjudicator: a listed ingredient is a possible cause worth considering,
+    not a diagnosis of this person's reaction.
+    """
+    known = irritants()
+    flags = []
+    for name in ingredients or ():
+        hit = known.get(_normalise_inci(name))
+        if hit:
+            flags.append({"ingredient": name, "category": hit["category"], "note": hit["note"]})
+    return flags

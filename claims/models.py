@@ -1,0 +1,299 @@
+"""The claims store's tables (SQLAlchemy 2 declarative; migrations in ``claims/migrations``).
+
+Times are timezone-aware UTC. Photos are never in the database: an :class:`Image` row names a
+file stored content-addressed by its sha256 under the data directory; erasing a photo deletes
+the file and keeps the row (and its hash) as evidence of what was once there.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import ClassVar
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+__all__ = [
+    "Alert",
+    "AuditEntry",
+    "Base",
+    "Brand",
+    "ChainHead",
+    "Checkpoint",
+    "Claim",
+    "Consent",
+    "Decision",
+    "Image",
+    "Job",
+    "RevealGrant",
+    "Shade",
+    "ShadeCalibration",
+    "Sku",
+    "User",
+    "utcnow",
+]
+
+ROLES = ("shopper", "adjudicator", "brand", "admin")
+CLAIM_TYPES = ("shade", "redness")
+#: queued → analyzing → ready → decided; failed (with a reason); withdrawn (consent withdrawn
+#: before a decision: processing stopped, photos erased).
+CLAIM_STATUSES = ("queued", "analyzing", "ready", "decided", "failed", "withdrawn")
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class UTCDateTime(TypeDecorator):
+    """A timestamp stored in UTC that always comes back timezone-aware (SQLite keeps no zone)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is not None and value.tzinfo is not None:
+            value = value.astimezone(dt.UTC)
+        return value
+
+    def process_result_value(self, value, dialect):
+        if value is not None and value.tzinfo is None:
+            value = value.replace(tzinfo=dt.UTC)
+        return value
+
+
+class Base(DeclarativeBase):
+    type_annotation_map: ClassVar = {dt.datetime: UTCDateTime(), dict: JSON, list: JSON}
+
+
+class Brand(Base):
+    __tablename__ = "brands"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    #: {"auto_approve": [rule, ...], "no_proof_allergy": bool}
+    policy: Mapped[dict] = mapped_column(default=dict)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class User(Base):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    role: Mapped[str] = mapped_column(String(16))
+    name: Mapped[str] = mapped_column(String(200), default="")
+    brand_id: Mapped[int | None] = mapped_column(ForeignKey("brands.id"))
+    #: sha256 of the bearer token; the token itself is shown once and never stored
+    token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    disabled: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    brand: Mapped[Brand | None] = relationship()
+
+
+class Sku(Base):
+    __tablename__ = "skus"
+    __table_args__ = (UniqueConstraint("brand_id", "code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    brand_id: Mapped[int] = mapped_column(ForeignKey("brands.id"))
+    code: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(200), default="")
+    #: INCI names, as printed on the pack
+    ingredients: Mapped[list] = mapped_column(default=list)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    brand: Mapped[Brand] = relationship()
+
+
+class Shade(Base):
+    __tablename__ = "shades"
+    __table_args__ = (UniqueConstraint("sku_id", "code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sku_id: Mapped[int] = mapped_column(ForeignKey("skus.id"))
+    code: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(200), default="")
+    tolerance: Mapped[float] = mapped_column(Float, default=3.0)
+
+    sku: Mapped[Sku] = relationship()
+
+
+class ShadeCalibration(Base):
+    """One immutable version of a shade's reference colour (never updated, only added)."""
+
+    __tablename__ = "shade_calibrations"
+    __table_args__ = (UniqueConstraint("shade_id", "version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    shade_id: Mapped[int] = mapped_column(ForeignKey("shades.id"))
+    version: Mapped[int] = mapped_column(Integer)
+    lab: Mapped[list] = mapped_column()
+    expanded_u: Mapped[float] = mapped_column(Float)
+    source: Mapped[str] = mapped_column(String(32))
+    record: Mapped[dict] = mapped_column()
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class Image(Base):
+    __tablename__ = "images"
+
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    media_type: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(Integer)
+    width: Mapped[int] = mapped_column(Integer)
+    height: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    erased_at: Mapped[dt.datetime | None] = mapped_column()
+
+
+class Consent(Base):
+    __tablename__ = "consents"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    notice_version: Mapped[str] = mapped_column(String(32))
+    notice_sha256: Mapped[str] = mapped_column(String(64))
+    purpose: Mapped[str] = mapped_column(String(64))
+    facial: Mapped[bool] = mapped_column(Boolean)
+    health: Mapped[bool] = mapped_column(Boolean)
+    given_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    withdrawn_at: Mapped[dt.datetime | None] = mapped_column()
+
+
+class Claim(Base):
+    __tablename__ = "claims"
+    __table_args__ = (UniqueConstraint("shopper_id", "idempotency_key"),)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    shopper_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    type: Mapped[str] = mapped_column(String(16))
+    sku_id: Mapped[int] = mapped_column(ForeignKey("skus.id"))
+    shade_id: Mapped[int | None] = mapped_column(ForeignKey("shades.id"))
+    order_ref: Mapped[str] = mapped_column(String(100), default="")
+    batch: Mapped[str] = mapped_column(String(100), default="")
+    status: Mapped[str] = mapped_column(String(16), default="queued")
+    failure_reason: Mapped[str] = mapped_column(Text, default="")
+    photo_sha256: Mapped[str] = mapped_column(ForeignKey("images.sha256"))
+    baseline_sha256: Mapped[str | None] = mapped_column(ForeignKey("images.sha256"))
+    roi: Mapped[list | None] = mapped_column()
+    consent_id: Mapped[int] = mapped_column(ForeignKey("consents.id"))
+    idempotency_key: Mapped[str] = mapped_column(String(200))
+    request_sha256: Mapped[str] = mapped_column(String(64))
+    #: the analysis result (measurements, versions), JSON-ready
+    analysis: Mapped[dict | None] = mapped_column()
+    #: content hashes of the rendered artefacts: {"photo_pixelated": sha, "heatmap": sha, ...}
+    artefacts: Mapped[dict] = mapped_column(default=dict)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    shopper: Mapped[User] = relationship(foreign_keys=[shopper_id])
+    sku: Mapped[Sku] = relationship()
+    shade: Mapped[Shade | None] = relationship()
+    consent: Mapped[Consent] = relationship()
+
+
+class Job(Base):
+    """One analysis run; idempotent on (claim, image sha256, analysis version)."""
+
+    __tablename__ = "jobs"
+    __table_args__ = (UniqueConstraint("claim_id", "image_sha256", "analysis_version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    claim_id: Mapped[str] = mapped_column(ForeignKey("claims.id"))
+    image_sha256: Mapped[str] = mapped_column(String(64))
+    analysis_version: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(16), default="queued")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    error: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    started_at: Mapped[dt.datetime | None] = mapped_column()
+    finished_at: Mapped[dt.datetime | None] = mapped_column()
+
+
+class Decision(Base):
+    __tablename__ = "decisions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    claim_id: Mapped[str] = mapped_column(ForeignKey("claims.id"), unique=True)
+    adjudicator_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    automatic: Mapped[bool] = mapped_column(Boolean, default=False)
+    outcome: Mapped[str] = mapped_column(String(32))
+    reason_code: Mapped[str] = mapped_column(String(64))
+    note: Mapped[str] = mapped_column(Text, default="")
+    report: Mapped[dict] = mapped_column()
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class RevealGrant(Base):
+    """A short-lived, single-user permission to fetch one claim's raw photo."""
+
+    __tablename__ = "reveal_grants"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    claim_id: Mapped[str] = mapped_column(ForeignKey("claims.id"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    which: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[dt.datetime] = mapped_column()
+
+
+class Alert(Base):
+    __tablename__ = "alerts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(64))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    detail: Mapped[dict] = mapped_column(default=dict)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class AuditEntry(Base):
+    """One link of the hash chain (see claims/audit.py)."""
+
+    __tablename__ = "audit_entries"
+
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    time: Mapped[str] = mapped_column(String(40))
+    actor: Mapped[str] = mapped_column(String(100))
+    action: Mapped[str] = mapped_column(String(64))
+    subject: Mapped[str] = mapped_column(String(100))
+    payload: Mapped[dict] = mapped_column()
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+
+class ChainHead(Base):
+    """The chain's last sequence number and hash: one row, locked by every append."""
+
+    __tablename__ = "chain_head"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer, default=0)
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+class Checkpoint(Base):
+    """An Ed25519 signature over (seq, hash) of the chain at that point."""
+
+    __tablename__ = "checkpoints"
+
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    hash: Mapped[str] = mapped_column(String(64))
+    key_id: Mapped[str] = mapped_column(String(32))
+    signature: Mapped[str] = mapped_column(String(200))
+    time: Mapped[str] = mapped_column(String(40))

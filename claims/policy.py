@@ -1,0 +1,84 @@
+"""Policy suggestions: what the measurements suggest the adjudicator decide.
+
+A suggestion is shown, never silently applied. A brand may opt into automatic approval for
+a rule whose outcome is an approval; the decision is then made by the service and recorded
+in the chain and the signed report as automatic, under that rule's name.
+"""
+
+from __future__ import annotations
+
+__all__ = ["OUTCOMES", "REASON_CODES", "RULES", "suggest"]
+
+OUTCOMES = (
+    "approve_refund",
+    "approve_price_difference",
+    "approve_replacement",
+    "reject",
+    "request_evidence",
+    "escalate",
+)
+REASON_CODES = (
+    "shade_mismatch_measured",
+    "shade_within_tolerance",
+    "inconclusive_photo",
+    "redness_increase_documented",
+    "redness_flagged_single_photo",
+    "redness_not_documented",
+    "allergy_policy_no_proof",
+    "other",
+)
+#: rule → (outcome, reason code, text for the adjudicator)
+RULES = {
+    "shade_mismatch": ("approve_price_difference", "shade_mismatch_measured",
+                       "Approve price-difference compensation: the colour differs from the "
+                       "calibrated reference beyond tolerance, uncertainty included."),
+    "shade_match": ("reject", "shade_within_tolerance",
+                    "The colour matches the calibrated reference within tolerance, "
+                    "uncertainty included."),
+    "shade_inconclusive": ("request_evidence", "inconclusive_photo",
+                           "Ask for a new photo with a colour chart beside the product: this "
+                           "one cannot decide either way."),
+    "redness_increase": ("escalate", "redness_increase_documented",
+                         "Escalate to a human reviewer: redness increased against the "
+                         "baseline photo."),
+    "redness_single": ("escalate", "redness_flagged_single_photo",
+                       "Escalate to a human reviewer: redness above the person's own skin "
+                       "is flagged (no baseline photo to show it is new)."),
+    "redness_none": ("request_evidence", "redness_not_documented",
+                     "No redness above the person's own skin is visible in the photo; ask for "
+                     "a photo in good light, ideally with one from before."),
+    "allergy_no_proof": ("approve_refund", "allergy_policy_no_proof",
+                         "The brand accepts allergy claims without proof."),
+}  # fmt: skip
+
+
+def _flagged(redness: dict) -> bool:
+    zones = (redness or {}).get("redness") or {}
+    return any(z.get("area_fraction", 0) > 0 for z in (zones.get("zones") or {}).values())
+
+
+def suggest(claim_type: str, result: dict | None, brand_policy: dict | None) -> dict | None:
+    """The rule that applies, with its outcome, reason code and text; None without a result.
+
+    ``automatic`` is True when the brand enabled automatic approval for this rule.
+    """
+    if result is None:
+        return None
+    policy = brand_policy or {}
+    if claim_type == "shade":
+        verdict = (result.get("shade") or {}).get("verdict")
+        rule = {"mismatch": "shade_mismatch", "match": "shade_match"}.get(
+            verdict, "shade_inconclusive"
+        )
+    elif policy.get("no_proof_allergy"):
+        rule = "allergy_no_proof"
+    else:
+        compared = ((result.get("redness") or {}).get("redness") or {}).get("compared_to_baseline")
+        if _flagged(result):
+            rule = "redness_increase" if compared else "redness_single"
+        else:
+            rule = "redness_none"
+    outcome, reason, text = RULES[rule]
+    automatic = rule in set(policy.get("auto_approve") or ()) and outcome.startswith("approve")
+    return {"rule": rule, "outcome": outcome, "reason_code": reason, "text": text,
+            "automatic": automatic}  # fmt: skip

@@ -1,0 +1,655 @@
+"""The claims service: every operation a user can ask for, each one transaction.
+
+Each operation authorises first (:func:`claims.auth.authorize`), changes the store, and
+appends its audit entry in the same transaction, so a change and its record commit or fail
+together. Files are written content-addressed before the transaction and removed again when
+it fails, so nothing is left half-written.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+import uuid
+from dataclasses import dataclass, field
+
+from sqlalchemy import func, select
+
+from calibration.errors import InvalidInputError
+from claims import audit
+from claims.analysis import CLAIM_ANALYSIS_VERSION, AnalysisFailed, analyse_claim
+from claims.auth import Principal, authorize, token_sha256
+from claims.catalog import (
+    add_calibration,
+    find_shade,
+    find_sku,
+    get_brand,
+    ingredient_flags,
+    latest_calibration,
+    shade_listing,
+    upsert_sku,
+)
+from claims.consent import NOTICE_SHA256, NOTICE_VERSION, PURPOSE
+from claims.errors import (
+    ConsentRequired,
+    IdempotencyConflict,
+    NotFound,
+    StateConflict,
+)
+from claims.models import (
+    CLAIM_TYPES,
+    Alert,
+    Brand,
+    Claim,
+    Consent,
+    Decision,
+    Image,
+    Job,
+    RevealGrant,
+    Shade,
+    Sku,
+    User,
+    utcnow,
+)
+from claims.policy import OUTCOMES, REASON_CODES, suggest
+from claims.reports import body_sha256, report_body, sign_report
+
+__all__ = ["ClaimsService", "ServiceConfig"]
+
+SYSTEM_ACTOR = "system"
+#: A running job not finished after this long is taken to be abandoned (its worker stopped).
+JOB_LEASE = dt.timedelta(minutes=10)
+
+
+@dataclass(frozen=True)
+class ServiceConfig:
+    """Limits and periods (``create_app`` fills them from the Flask config)."""
+
+    reveal_seconds: int = 300
+    reveal_alert_per_hour: int = 10
+    purge_after_days: int = 30
+    stats_min_cell: int = 5
+    redness_cluster_claims: int = 3
+    redness_cluster_hours: int = 72
+    max_image_bytes: int = 40 * 2**20
+    max_image_pixels: int = 64_000_000
+
+
+def _parse_roi(text):
+    if text in (None, ""):
+        return None
+    try:
+        values = [int(round(float(v))) for v in str(text).split(",")]
+    except ValueError:
+        values = []
+    if len(values) != 4 or values[2] <= 0 or values[3] <= 0 or min(values[:2]) < 0:
+        raise InvalidInputError(f"expected roi as X,Y,W,H with W, H > 0; got {text!r}")
+    return values
+
+
+def _truthy(value) -> bool:
+    return str(value).strip().lower() in ("1", "true", "yes", "on")
+
+
+@dataclass
+class ClaimsService:
+    """The domain operations over one :class:`claims.db.Store`.
+
+    ``landmarker`` is the shared face landmarker used by analysis jobs; ``submit`` hands a
+    claim id to the worker pool (the embedded default) once its transaction committed.
+    """
+
+    store: object
+    keys: object
+    config: ServiceConfig = field(default_factory=ServiceConfig)
+    landmarker: object = None
+    submit: object = None
+
+    # ---- claims -------------------------------------------------------------------------
+
+    def file_claim(self, principal: Principal | None, form: dict, photo: bytes | None,
+                   baseline: bytes | None, idempotency_key: str | None):  # fmt: skip
+        """File a claim; returns (view, created). Same key and request: the same claim."""
+        from vision.ingest import ingest_image
+
+        authorize(principal, "claims.create")
+        if not idempotency_key or len(idempotency_key) > 200:
+            raise InvalidInputError("expected an Idempotency-Key header of 1-200 characters")
+        claim_type = form.get("type")
+        if claim_type not in CLAIM_TYPES:
+            raise InvalidInputError(f"expected type one of {list(CLAIM_TYPES)}; got {claim_type!r}")
+        sku_code = (form.get("sku") or "").strip()
+        if not sku_code:
+            raise InvalidInputError("expected a 'sku' field")
+        shade_code = (form.get("shade") or "").strip() or None
+        if claim_type == "shade" and not shade_code:
+            raise InvalidInputError("a shade claim needs a 'shade' field")
+        if photo is None:
+            raise InvalidInputError("expected a multipart file field 'photo'")
+        roi = _parse_roi(form.get("roi"))
+        if form.get("consent_version") != NOTICE_VERSION:
+            raise ConsentRequired(
+                f"expected consent to notice version {NOTICE_VERSION} (GET /api/v1/consent); "
+                f"got {form.get('consent_version')!r}"
+            )
+        facial, health = _truthy(form.get("consent_facial")), _truthy(form.get("consent_health"))
+        if not facial:
+            raise ConsentRequired("photos may show a face: consent_facial=true is required")
+        if claim_type == "redness" and not health:
+            raise ConsentRequired("a redness claim is health data: consent_health=true is required")
+        limits = dict(
+            max_bytes=self.config.max_image_bytes, max_pixels=self.config.max_image_pixels
+        )
+        images = [ingest_image(photo, **limits)]
+        if baseline is not None:
+            images.append(ingest_image(baseline, **limits))
+        if roi is not None:
+            x, y, w, h = roi
+            if x + w > images[0].width or y + h > images[0].height:
+                raise InvalidInputError(
+                    f"expected roi inside the {images[0].width}x{images[0].height} photo; got {roi}"
+                )
+        fields = {
+            "type": claim_type, "sku": sku_code, "shade": shade_code,
+            "brand": form.get("brand") or None, "order_ref": form.get("order_ref") or "",
+            "batch": form.get("batch") or "", "roi": roi, "consent_version": NOTICE_VERSION,
+            "consent_facial": facial, "consent_health": health,
+            "photo_sha256": images[0].sha256,
+            "baseline_sha256": images[1].sha256 if baseline is not None else None,
+        }  # fmt: skip
+        request_sha = audit.sha256_hex(audit.canonical(fields))
+        existing = self._idempotent(principal, idempotency_key, request_sha)
+        if existing is not None:
+            return existing, False
+        new_files = [
+            sha for sha, data in zip((im.sha256 for im in images), (photo, baseline), strict=False)
+            if data is not None and not self.store.blobs.exists(sha)
+        ]  # fmt: skip
+        for data in (photo, baseline):
+            if data is not None:
+                self.store.blobs.put(data)
+        try:
+            with self.store.write() as s:
+                brand = get_brand(s, fields["brand"]) if fields["brand"] else None
+                sku = find_sku(s, sku_code, brand)
+                shade = find_shade(s, sku, shade_code) if shade_code else None
+                for im, data in zip(images, (photo, baseline), strict=False):
+                    row = s.get(Image, im.sha256)
+                    if row is None:
+                        s.add(Image(sha256=im.sha256, media_type=f"image/{im.format.lower()}",
+                                    size=len(data), width=im.width, height=im.height))  # fmt: skip
+                    else:
+                        row.erased_at = None
+                consent = Consent(user_id=principal.id, notice_version=NOTICE_VERSION,
+                                  notice_sha256=NOTICE_SHA256, purpose=PURPOSE, facial=facial,
+                                  health=health)  # fmt: skip
+                s.add(consent)
+                s.flush()
+                claim = Claim(
+                    id=uuid.uuid4().hex, shopper_id=principal.id, type=claim_type,
+                    sku_id=sku.id, shade_id=shade.id if shade else None,
+                    order_ref=fields["order_ref"][:100], batch=fields["batch"][:100],
+                    status="queued", photo_sha256=fields["photo_sha256"],
+                    baseline_sha256=fields["baseline_sha256"], roi=roi, consent_id=consent.id,
+                    idempotency_key=idempotency_key, request_sha256=request_sha, artefacts={},
+                )  # fmt: skip
+                s.add(claim)
+                s.flush()
+                s.add(Job(claim_id=claim.id, image_sha256=claim.photo_sha256,
+                          analysis_version=CLAIM_ANALYSIS_VERSION))  # fmt: skip
+                self._audit(s, principal.actor, "consent.given", f"consent:{consent.id}", {
+                    "notice_version": NOTICE_VERSION, "notice_sha256": NOTICE_SHA256,
+                    "purpose": PURPOSE, "facial": facial, "health": health,
+                })  # fmt: skip
+                self._audit(s, principal.actor, "claim.filed", f"claim:{claim.id}", {
+                    "type": claim_type, "sku": sku_code, "shade": shade_code,
+                    "photo_sha256": claim.photo_sha256,
+                    "baseline_sha256": claim.baseline_sha256, "consent_id": consent.id,
+                })  # fmt: skip
+                view = self._view(s, claim, principal)
+        except Exception:
+            for sha in new_files:  # nothing half-written: files of a failed filing go again
+                self.store.blobs.delete(sha)
+            existing = self._idempotent(principal, idempotency_key, request_sha)
+            if existing is not None:  # a concurrent duplicate won the race
+                return existing, False
+            raise
+        if self.submit is not None:
+            self.submit(claim.id)
+        return view, True
+
+    def _idempotent(self, principal, key, request_sha):
+        with self.store.read() as s:
+            claim = s.execute(
+                select(Claim).where(Claim.shopper_id == principal.id, Claim.idempotency_key == key)
+            ).scalar()
+            if claim is None:
+                return None
+            if claim.request_sha256 != request_sha:
+                raise IdempotencyConflict(
+                    "this Idempotency-Key was used for a different request; use a new key"
+                )
+            return self._view(s, claim, principal)
+
+    def _audit(self, session, actor, action, subject, payload):
+        return audit.append(session, actor=actor, action=action, subject=subject,
+                            payload=payload, keys=self.keys)  # fmt: skip
+
+    def _claim(self, session, principal, claim_id, action) -> Claim:
+        claim = session.get(Claim, claim_id) if isinstance(claim_id, str) else None
+        if claim is None:
+            authorize(principal, action)  # anonymous → 401, wrong role → 403, before 404
+            raise NotFound("no such claim")
+        authorize(principal, action, claim=claim)
+        return claim
+
+    def _view(self, session, claim: Claim, principal: Principal) -> dict:
+        sku = session.get(Sku, claim.sku_id)
+        brand = session.get(Brand, sku.brand_id)
+        shade = session.get(Shade, claim.shade_id) if claim.shade_id else None
+        decision = session.execute(select(Decision).where(Decision.claim_id == claim.id)).scalar()
+        consent = session.get(Consent, claim.consent_id)
+        base = f"/api/v1/claims/{claim.id}"
+        view = {
+            "id": claim.id, "type": claim.type, "status": claim.status,
+            "failure_reason": claim.failure_reason or None, "brand": brand.slug, "sku": sku.code,
+            "shade": shade.code if shade else None, "order_ref": claim.order_ref,
+            "batch": claim.batch, "created_at": claim.created_at.isoformat(),
+            "updated_at": claim.updated_at.isoformat(),
+            "photo_sha256": claim.photo_sha256, "baseline_sha256": claim.baseline_sha256,
+            "consent": {"notice_version": consent.notice_version, "facial": consent.facial,
+                        "health": consent.health,
+                        "withdrawn": consent.withdrawn_at is not None},
+            "analysis": claim.analysis,
+            "decision": None,
+            "links": {"self": base},
+        }  # fmt: skip
+        if "photo_pixelated" in (claim.artefacts or {}):
+            view["links"]["photo"] = f"{base}/photo.png"
+        if "heatmap" in (claim.artefacts or {}):
+            view["links"]["heatmap"] = f"{base}/heatmap.png"
+        if decision is not None:
+            view["decision"] = {"outcome": decision.outcome, "reason_code": decision.reason_code,
+                                "automatic": decision.automatic,
+                                "decided_at": decision.created_at.isoformat()}  # fmt: skip
+            view["links"]["report"] = f"{base}/report"
+        if principal.role in ("adjudicator", "admin"):
+            view["suggestion"] = suggest(claim.type, claim.analysis, brand.policy)
+            if claim.type == "redness":
+                view["ingredients"] = {"listed": sku.ingredients,
+                                       "known_irritants_and_allergens":
+                                           ingredient_flags(sku.ingredients),
+                                       "note": "Information for the reviewer: a listed "
+                                               "ingredient is a possible cause, not a "
+                                               "diagnosis."}  # fmt: skip
+        return view
+
+    def get_claim(self, principal, claim_id) -> dict:
+        with self.store.read() as s:
+            return self._view(s, self._claim(s, principal, claim_id, "claims.read"), principal)
+
+    def list_claims(self, principal, *, status=None, claim_type=None, limit=50, offset=0):
+        authorize(principal, "claims.list")
+        limit = max(1, min(int(limit), 200))
+        with self.store.read() as s:
+            q = select(Claim)
+            if principal.role == "shopper":
+                q = q.where(Claim.shopper_id == principal.id)
+            if status:
+                q = q.where(Claim.status == status)
+            if claim_type:
+                q = q.where(Claim.type == claim_type)
+            total = s.execute(select(func.count()).select_from(q.subquery())).scalar()
+            counts_q = select(Claim.status, func.count()).group_by(Claim.status)
+            if principal.role == "shopper":
+                counts_q = counts_q.where(Claim.shopper_id == principal.id)
+            counts = dict(s.execute(counts_q).all())
+            rows = s.execute(q.order_by(Claim.created_at.desc()).limit(limit).offset(offset))
+            items = [self._view(s, c, principal) for c in rows.scalars()]
+        return {"items": items, "total": total, "counts": counts, "limit": limit,
+                "offset": offset}  # fmt: skip
+
+    def picture(self, principal, claim_id, which: str) -> bytes:
+        """The pixelated photo or heatmap (what anyone allowed to see the claim may see)."""
+        name = {"photo": "photo_pixelated", "heatmap": "heatmap"}[which]
+        with self.store.read() as s:
+            claim = self._claim(s, principal, claim_id, "claims.images")
+            sha = (claim.artefacts or {}).get(name)
+        if sha is None or not self.store.blobs.exists(sha):
+            raise NotFound(f"no {which} for this claim (not analysed yet, or erased)")
+        return self.store.blobs.get(sha)
+
+    # ---- analysis -------------------------------------------------------------------------
+
+    def run_analysis(self, claim_id: str) -> str:
+        """Analyse one queued claim; returns its final status. Safe to call twice."""
+        with self.store.write() as s:
+            claim = s.get(Claim, claim_id)
+            if claim is None or claim.status not in ("queued", "analyzing"):
+                return claim.status if claim else "missing"
+            job = s.execute(select(Job).where(Job.claim_id == claim_id,
+                                              Job.analysis_version == CLAIM_ANALYSIS_VERSION)
+                            ).scalar()  # fmt: skip
+            if job is None:
+                job = Job(claim_id=claim_id, image_sha256=claim.photo_sha256,
+                          analysis_version=CLAIM_ANALYSIS_VERSION, attempts=0)  # fmt: skip
+                s.add(job)
+            now = utcnow()
+            if job.status == "running" and job.started_at and now - job.started_at < JOB_LEASE:
+                return claim.status  # another worker holds it
+            job.status, job.attempts, job.started_at = "running", job.attempts + 1, now
+            claim.status, claim.updated_at = "analyzing", utcnow()
+            self._audit(
+                s,
+                SYSTEM_ACTOR,
+                "claim.analyzing",
+                f"claim:{claim_id}",
+                {"attempt": job.attempts, "analysis_version": CLAIM_ANALYSIS_VERSION},
+            )
+            reference = None
+            if claim.shade_id:
+                shade = s.get(Shade, claim.shade_id)
+                cal = latest_calibration(s, shade)
+                if cal is not None:
+                    reference = {"lab": cal.lab, "expanded_u": cal.expanded_u,
+                                 "tolerance": shade.tolerance, "version": cal.version,
+                                 "source": cal.source}  # fmt: skip
+            claim_type, roi = claim.type, claim.roi
+            photo_sha, base_sha = claim.photo_sha256, claim.baseline_sha256
+        try:
+            photo = self.store.blobs.get(photo_sha)
+            baseline = self.store.blobs.get(base_sha) if base_sha else None
+            result = analyse_claim(claim_type, photo, landmarker=self.landmarker,
+                                   baseline=baseline, roi=roi, reference=reference)  # fmt: skip
+            error = None
+        except (AnalysisFailed, InvalidInputError, FileNotFoundError, ValueError) as exc:
+            result, error = None, str(exc) or type(exc).__name__
+        with self.store.write() as s:
+            claim = s.get(Claim, claim_id)
+            job = s.execute(select(Job).where(Job.claim_id == claim_id,
+                                              Job.analysis_version == CLAIM_ANALYSIS_VERSION)
+                            ).scalar()  # fmt: skip
+            job.finished_at = utcnow()
+            if claim.status != "analyzing":  # withdrawn meanwhile: the result is discarded
+                job.status = "discarded"
+                return claim.status
+            claim.updated_at = utcnow()
+            if error is not None:
+                claim.status, claim.failure_reason = "failed", error
+                job.status, job.error = "failed", error
+                self._audit(s, SYSTEM_ACTOR, "claim.failed", f"claim:{claim_id}",
+                            {"reason": error})  # fmt: skip
+                return "failed"
+            artefacts = {name: self.store.blobs.put(png) for name, png in result.pictures.items()}
+            claim.artefacts = artefacts
+            claim.analysis = result.result
+            claim.status = "ready"
+            job.status = "done"
+            self._audit(s, SYSTEM_ACTOR, "claim.analysed", f"claim:{claim_id}", {
+                "result_sha256": audit.sha256_hex(audit.canonical(result.result)),
+                "artefacts": artefacts, "analysis_version": CLAIM_ANALYSIS_VERSION,
+            })  # fmt: skip
+            sku = s.get(Sku, claim.sku_id)
+            brand = s.get(Brand, sku.brand_id)
+            hint = suggest(claim.type, claim.analysis, brand.policy)
+            if hint and hint["automatic"]:
+                self._decide(s, claim, None, hint["outcome"], hint["reason_code"],
+                             f"automatic approval under the brand's rule {hint['rule']!r}",
+                             automatic_rule=hint["rule"])  # fmt: skip
+            return claim.status
+
+    def pending_claims(self) -> list[str]:
+        """Claims a worker should (re)run: queued, or left analysing by a stopped process."""
+        with self.store.read() as s:
+            return list(s.execute(select(Claim.id).where(
+                Claim.status.in_(("queued", "analyzing"))).order_by(Claim.created_at)
+            ).scalars())  # fmt: skip
+
+    # ---- decisions and reports ------------------------------------------------------------
+
+    def decide(self, principal, claim_id, *, outcome, reason_code, note="") -> dict:
+        if outcome not in OUTCOMES:
+            raise InvalidInputError(f"expected outcome one of {list(OUTCOMES)}; got {outcome!r}")
+        if reason_code not in REASON_CODES:
+            raise InvalidInputError(
+                f"expected reason_code one of {list(REASON_CODES)}; got {reason_code!r}"
+            )
+        if not isinstance(note, str) or len(note) > 2000:
+            raise InvalidInputError("expected note as text of at most 2000 characters")
+        with self.store.write() as s:
+            claim = self._claim(s, principal, claim_id, "claims.decide")
+            if claim.status != "ready":
+                raise StateConflict(f"only a claim in status 'ready' can be decided; this one "
+                                    f"is {claim.status!r}")  # fmt: skip
+            return self._decide(s, claim, principal, outcome, reason_code, note)
+
+    def _decide(self, s, claim, principal, outcome, reason_code, note, automatic_rule=None):
+        sku = s.get(Sku, claim.sku_id)
+        brand = s.get(Brand, sku.brand_id)
+        shade = s.get(Shade, claim.shade_id) if claim.shade_id else None
+        now = utcnow().isoformat(timespec="seconds").replace("+00:00", "Z")
+        decision = {
+            "outcome": outcome, "reason_code": reason_code, "note": note,
+            "adjudicator": principal.actor if principal else SYSTEM_ACTOR,
+            "automatic": automatic_rule is not None, "rule": automatic_rule, "time": now,
+            "suggestion": suggest(claim.type, claim.analysis, brand.policy),
+        }  # fmt: skip
+        body = report_body(claim, brand=brand.slug, sku=sku.code,
+                           shade=shade.code if shade else None, decision=decision)  # fmt: skip
+        entry = self._audit(s, decision["adjudicator"], "claim.decided", f"claim:{claim.id}", {
+            "outcome": outcome, "reason_code": reason_code, "automatic": decision["automatic"],
+            "report_sha256": body_sha256(body),
+        })  # fmt: skip
+        report = sign_report(body, entry, self.keys)
+        s.add(Decision(claim_id=claim.id, adjudicator_id=principal.id if principal else None,
+                       automatic=automatic_rule is not None, outcome=outcome,
+                       reason_code=reason_code, note=note, report=report))  # fmt: skip
+        claim.status, claim.updated_at = "decided", utcnow()
+        return report
+
+    def report(self, principal, claim_id) -> dict:
+        with self.store.read() as s:
+            claim = self._claim(s, principal, claim_id, "claims.read")
+            d = s.execute(select(Decision).where(Decision.claim_id == claim.id)).scalar()
+            if d is None:
+                raise NotFound("this claim has no decision yet")
+            return d.report
+
+    # ---- privacy --------------------------------------------------------------------------
+
+    def reveal(self, principal, claim_id, *, reason, which="photo") -> dict:
+        """A short-lived URL to the raw photo; the reason goes into the chain first."""
+        if which not in ("photo", "baseline", "heatmap"):
+            raise InvalidInputError(f"expected which = photo, baseline or heatmap; got {which!r}")
+        if not isinstance(reason, str) or len(reason.strip()) < 10 or len(reason) > 1000:
+            raise InvalidInputError("expected a reason of 10-1000 characters for viewing the raw "
+                                    "photo")  # fmt: skip
+        token = secrets.token_urlsafe(24)
+        now = utcnow()
+        expires = now + dt.timedelta(seconds=self.config.reveal_seconds)
+        with self.store.write() as s:
+            claim = self._claim(s, principal, claim_id, "claims.reveal")
+            sha = {"photo": claim.photo_sha256, "baseline": claim.baseline_sha256,
+                   "heatmap": (claim.artefacts or {}).get("heatmap_raw")}[which]  # fmt: skip
+            if sha is None or not self.store.blobs.exists(sha):
+                raise NotFound(f"no raw {which} for this claim (none, or erased)")
+            s.add(RevealGrant(token_sha256=token_sha256(token), claim_id=claim.id,
+                              user_id=principal.id, which=which, reason=reason.strip(),
+                              expires_at=expires))  # fmt: skip
+            self._audit(s, principal.actor, "photo.revealed", f"claim:{claim.id}",
+                        {"which": which, "image_sha256": sha, "reason": reason.strip(),
+                         "expires_at": expires.isoformat()})  # fmt: skip
+            s.flush()
+            recent = s.execute(select(func.count()).select_from(RevealGrant).where(
+                RevealGrant.user_id == principal.id,
+                RevealGrant.created_at >= now - dt.timedelta(hours=1))).scalar()  # fmt: skip
+            if recent > self.config.reveal_alert_per_hour:
+                detail = {"reveals_last_hour": recent,
+                          "limit": self.config.reveal_alert_per_hour}  # fmt: skip
+                s.add(Alert(kind="reveal_rate", user_id=principal.id, detail=detail))
+                self._audit(s, SYSTEM_ACTOR, "alert.raised", f"user:{principal.id}",
+                            {"kind": "reveal_rate", **detail})  # fmt: skip
+        return {"url": f"/api/v1/raw/{token}", "expires_at": expires.isoformat(),
+                "which": which}  # fmt: skip
+
+    def raw_picture(self, principal, token: str) -> tuple[bytes, str]:
+        with self.store.read() as s:
+            grant = s.execute(select(RevealGrant).where(
+                RevealGrant.token_sha256 == token_sha256(token))).scalar()  # fmt: skip
+            if grant is None or grant.expires_at < utcnow():
+                raise NotFound("no such raw-photo link, or it expired")
+            authorize(principal, "claims.reveal")
+            if principal.id != grant.user_id:
+                raise NotFound("no such raw-photo link, or it expired")
+            claim = s.get(Claim, grant.claim_id)
+            sha = {"photo": claim.photo_sha256, "baseline": claim.baseline_sha256,
+                   "heatmap": (claim.artefacts or {}).get("heatmap_raw")}[grant.which]  # fmt: skip
+            media = "image/png" if grant.which == "heatmap" else s.get(Image, sha).media_type
+        if sha is None or not self.store.blobs.exists(sha):
+            raise NotFound("the raw photo was erased")
+        return self.store.blobs.get(sha), media
+
+    def _erase(self, s, claim, *, keep_pixelated: bool, actor: str, why: str) -> list[str]:
+        """Delete the claim's raw pictures (and the pixelated ones unless kept); hashes stay."""
+        shas = [claim.photo_sha256, claim.baseline_sha256, (claim.artefacts or {}).get(
+            "heatmap_raw")]  # fmt: skip
+        if not keep_pixelated:
+            shas += [(claim.artefacts or {}).get(k) for k in ("photo_pixelated", "heatmap")]
+        erased = []
+        for sha in filter(None, shas):
+            others = s.execute(select(func.count()).select_from(Claim).where(
+                Claim.id != claim.id, Claim.status.notin_(("withdrawn",)),
+                (Claim.photo_sha256 == sha) | (Claim.baseline_sha256 == sha))).scalar()  # fmt: skip
+            if others:
+                continue  # the same file belongs to another live claim
+            if self.store.blobs.delete(sha):
+                erased.append(sha)
+            img = s.get(Image, sha)
+            if img is not None:
+                img.erased_at = utcnow()
+        self._audit(s, actor, "claim.photos_erased", f"claim:{claim.id}",
+                    {"why": why, "erased_sha256": erased})  # fmt: skip
+        return erased
+
+    def withdraw(self, principal, claim_id) -> dict:
+        """Withdraw consent: processing stops and the photos are erased."""
+        with self.store.write() as s:
+            claim = self._claim(s, principal, claim_id, "claims.withdraw")
+            consent = s.get(Consent, claim.consent_id)
+            if consent.withdrawn_at is not None:
+                return self._view(s, claim, principal)
+            consent.withdrawn_at = utcnow()
+            self._audit(s, principal.actor, "consent.withdrawn", f"consent:{consent.id}",
+                        {"claim": claim.id})  # fmt: skip
+            if claim.status != "decided":
+                claim.status, claim.failure_reason = "withdrawn", "consent withdrawn"
+            claim.updated_at = utcnow()
+            self._erase(s, claim, keep_pixelated=False, actor=principal.actor,
+                        why="consent withdrawn")  # fmt: skip
+            claim.artefacts = {}
+            return self._view(s, claim, principal)
+
+    def purge(self, now: dt.datetime | None = None) -> int:
+        """Erase raw photos of claims decided more than ``purge_after_days`` ago."""
+        now = now or utcnow()
+        cutoff = now - dt.timedelta(days=self.config.purge_after_days)
+        n = 0
+        with self.store.write() as s:
+            rows = s.execute(select(Claim).join(Decision, Decision.claim_id == Claim.id).where(
+                Decision.created_at <= cutoff)).scalars().all()  # fmt: skip
+            for claim in rows:
+                img = s.get(Image, claim.photo_sha256)
+                if img is not None and img.erased_at is not None:
+                    continue
+                self._erase(
+                    s,
+                    claim,
+                    keep_pixelated=True,
+                    actor=SYSTEM_ACTOR,
+                    why=f"retention: {self.config.purge_after_days} days after decision",
+                )
+                arte = dict(claim.artefacts or {})
+                arte.pop("heatmap_raw", None)
+                claim.artefacts = arte
+                n += 1
+        return n
+
+    def alerts(self, principal) -> list[dict]:
+        authorize(principal, "alerts.read")
+        with self.store.read() as s:
+            rows = s.execute(select(Alert).order_by(Alert.created_at.desc()).limit(200)).scalars()
+            return [{"id": a.id, "kind": a.kind, "user_id": a.user_id, "detail": a.detail,
+                     "created_at": a.created_at.isoformat()} for a in rows]  # fmt: skip
+
+    # ---- catalog --------------------------------------------------------------------------
+
+    def shades(self, sku: str | None = None) -> list[dict]:
+        with self.store.read() as s:
+            return shade_listing(s, sku)
+
+    def put_sku(self, principal, brand_slug, payload: dict) -> dict:
+        with self.store.write() as s:
+            brand = self._brand(s, principal, brand_slug)
+            sku = upsert_sku(s, brand, payload.get("sku"), name=payload.get("name"),
+                             ingredients=payload.get("ingredients"))  # fmt: skip
+            self._audit(s, principal.actor, "catalog.sku", f"brand:{brand.slug}",
+                        {"sku": sku.code, "ingredients": sku.ingredients})  # fmt: skip
+            return {"brand": brand.slug, "sku": sku.code, "name": sku.name,
+                    "ingredients": sku.ingredients,
+                    "flagged_ingredients": ingredient_flags(sku.ingredients)}  # fmt: skip
+
+    def _brand(self, s, principal, slug) -> Brand:
+        brand = s.execute(select(Brand).where(Brand.slug == slug)).scalar()
+        if brand is None:
+            authorize(principal, "catalog.write")
+            raise NotFound("no such brand")
+        authorize(principal, "catalog.write", brand=brand)
+        return brand
+
+    def add_shade(self, principal, brand_slug, *, sku, shade, record, name="", tolerance=None):
+        """Store a new calibration version (``record``: calibration.swatch.SwatchCalibration)."""
+        with self.store.write() as s:
+            brand = self._brand(s, principal, brand_slug)
+            cal = add_calibration(s, brand, sku=sku, shade=shade, record=record, name=name,
+                                  user_id=principal.id, tolerance=tolerance)  # fmt: skip
+            self._audit(s, principal.actor, "catalog.calibrated", f"brand:{brand.slug}", {
+                "sku": sku, "shade": shade, "version": cal.version, "lab": cal.lab,
+                "source": cal.source,
+                "record_sha256": audit.sha256_hex(audit.canonical(cal.record)),
+            })  # fmt: skip
+            return {"brand": brand.slug, "sku": sku, "shade": shade, "version": cal.version,
+                    "lab": cal.lab, "uncertainty_de00": cal.expanded_u, "source": cal.source,
+                    "record": cal.record}  # fmt: skip
+
+    def brand_of(self, slug: str) -> Brand:
+        with self.store.read() as s:
+            return get_brand(s, slug)
+
+    def set_policy(self, principal, brand_slug, policy: dict) -> dict:
+        allowed = {"auto_approve", "no_proof_allergy"}
+        if not isinstance(policy, dict) or set(policy) - allowed:
+            raise InvalidInputError(f"expected a policy with keys among {sorted(allowed)}")
+        with self.store.write() as s:
+            brand = self._brand(s, principal, brand_slug)
+            brand.policy = {**(brand.policy or {}), **policy}
+            self._audit(s, principal.actor, "catalog.policy", f"brand:{brand.slug}",
+                        dict(brand.policy))  # fmt: skip
+            return dict(brand.policy)
+
+    def stats(self, principal, brand_slug) -> dict:
+        from claims.stats import brand_stats
+
+        with self.store.read() as s:
+            brand = s.execute(select(Brand).where(Brand.slug == brand_slug)).scalar()
+            if brand is None:
+                authorize(principal, "brand.stats")
+                raise NotFound("no such brand")
+            authorize(principal, "brand.stats", brand=brand)
+            c = self.config
+            return brand_stats(s, brand, min_cell=c.stats_min_cell,
+                               cluster_claims=c.redness_cluster_claims,
+                               cluster_hours=c.redness_cluster_hours)  # fmt: skip
+
+    def user_count(self) -> int:
+        with self.store.read() as s:
+            return s.execute(select(func.count()).select_from(User)).scalar()

@@ -1,0 +1,100 @@
+"""De-identified claim statistics for a brand, per SKU and per batch, with risk alerts.
+
+Cells with fewer than ``min_cell`` claims are suppressed (their counts are not shown), so
+that no figure points at a single shopper. Alerts come in three levels: blue when one metric
+of a SKU is above the brand's own baseline, yellow when several are, red when redness claims
+cluster on one batch within a short window.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+from sqlalchemy import select
+
+from claims.models import Claim, Sku
+
+__all__ = ["ALERT_FACTOR", "brand_stats"]
+
+#: A metric is "above its baseline" when it exceeds the brand-wide rate by this factor.
+ALERT_FACTOR = 1.5
+
+
+def _metrics(claims: list[Claim]) -> dict:
+    shade = [c for c in claims if c.type == "shade"]
+    red = [c for c in claims if c.type == "redness"]
+    des = [((c.analysis or {}).get("shade") or {}).get("delta_e00") for c in shade]
+    des = [d for d in des if d is not None]
+    verdicts = [((c.analysis or {}).get("shade") or {}).get("verdict") for c in shade]
+    flagged = 0
+    for c in red:
+        zones = (((c.analysis or {}).get("redness") or {}).get("redness") or {}).get("zones") or {}
+        flagged += any(z.get("area_fraction", 0) > 0 for z in zones.values())
+    return {
+        "claims": len(claims),
+        "shade_claims": len(shade),
+        "redness_claims": len(red),
+        "mismatch_share": round(verdicts.count("mismatch") / len(shade), 3) if shade else None,
+        "redness_flagged_share": round(flagged / len(red), 3) if red else None,
+        "delta_e00": None if not des else {
+            "median": round(float(np.median(des)), 2),
+            "p90": round(float(np.percentile(des, 90)), 2),
+            "max": round(float(np.max(des)), 2),
+        },
+    }  # fmt: skip
+
+
+def _cell(claims, min_cell):
+    if len(claims) < min_cell:
+        return {"suppressed": True, "claims": f"<{min_cell}"}
+    return {"suppressed": False, **_metrics(claims)}
+
+
+def brand_stats(session, brand, *, min_cell=5, cluster_claims=3, cluster_hours=72) -> dict:
+    """Aggregates per SKU and per (SKU, batch), suppressed under ``min_cell``, and alerts."""
+    rows = session.execute(
+        select(Claim, Sku).join(Sku, Claim.sku_id == Sku.id).where(Sku.brand_id == brand.id)
+    ).all()
+    by_sku: dict[str, list] = {}
+    by_batch: dict[tuple, list] = {}
+    for claim, sku in rows:
+        by_sku.setdefault(sku.code, []).append(claim)
+        by_batch.setdefault((sku.code, claim.batch or "(none)"), []).append(claim)
+    everything = [c for c, _ in rows]
+    base = _metrics(everything)
+    n_skus = max(1, len(by_sku))
+    alerts = []
+    for code, claims in by_sku.items():
+        if len(claims) < min_cell:
+            continue
+        m = _metrics(claims)
+        above = []
+        if m["claims"] > ALERT_FACTOR * len(everything) / n_skus:
+            above.append("claims")
+        for key in ("mismatch_share", "redness_flagged_share"):
+            if m[key] is not None and base[key] and m[key] > ALERT_FACTOR * base[key]:
+                above.append(key)
+        if above:
+            alerts.append({"level": "yellow" if len(above) > 1 else "blue", "sku": code,
+                           "metrics_above_baseline": above})  # fmt: skip
+    window = dt.timedelta(hours=cluster_hours)
+    for (code, batch), claims in by_batch.items():
+        times = sorted(c.created_at for c in claims if c.type == "redness")
+        for i in range(len(times) - cluster_claims + 1):
+            if times[i + cluster_claims - 1] - times[i] <= window:
+                alerts.append({"level": "red", "sku": code, "batch": batch,
+                               "reason": f"{cluster_claims} or more redness claims on one batch "
+                                         f"within {cluster_hours} h"})  # fmt: skip
+                break
+    return {
+        "brand": brand.slug,
+        "min_cell": min_cell,
+        "baseline": _cell(everything, min_cell),
+        "skus": {code: _cell(c, min_cell) for code, c in sorted(by_sku.items())},
+        "batches": [
+            {"sku": code, "batch": batch, **_cell(c, min_cell)}
+            for (code, batch), c in sorted(by_batch.items())
+        ],
+        "alerts": alerts,
+    }
