@@ -93,6 +93,13 @@ def authenticate(session, authorization: str | None) -> Principal | None:
     return Principal(user.id, user.role, user.brand_id, user.name)
 
 
+def _may_see(principal: Principal, claim) -> bool:
+    """Whether the claim exists for this user at all (else it answers 404)."""
+    if principal.role in ("adjudicator", "admin"):
+        return True
+    return principal.role == "shopper" and claim.shopper_id == principal.id
+
+
 def authorize(principal: Principal | None, action: str, *, claim=None, brand: Brand | None = None):
     """Allow, or raise ``Unauthorized`` / ``Forbidden`` / ``NotFound``.
 
@@ -100,8 +107,10 @@ def authorize(principal: Principal | None, action: str, *, claim=None, brand: Br
     ----------
     principal : Principal or None (anonymous)
     action : str, one of :data:`PERMISSIONS`
-    claim : Claim, optional; a shopper may only touch their own
-    brand : Brand, optional; a brand user may only touch their own
+    claim : Claim, optional
+        A shopper sees only their own, a brand user none: others answer ``NotFound``.
+    brand : Brand, optional
+        A brand user may only touch their own: another brand answers ``NotFound``.
     """
     try:
         roles = PERMISSIONS[action]
@@ -111,11 +120,9 @@ def authorize(principal: Principal | None, action: str, *, claim=None, brand: Br
         ) from None
     if principal is None:
         raise Unauthorized(f"{action} needs a bearer token")
-    if principal.role not in roles:
-        if claim is not None or brand is not None:
-            raise NotFound("no such claim" if claim is not None else "no such brand")
-        raise Forbidden(f"a {principal.role} may not {action.replace('.', ' ')}")
-    if claim is not None and principal.role == "shopper" and claim.shopper_id != principal.id:
+    if claim is not None and not _may_see(principal, claim):
         raise NotFound("no such claim")
+    if principal.role not in roles:
+        raise Forbidden(f"a {principal.role} may not {action.replace('.', ' ')}")
     if brand is not None and principal.role == "brand" and brand.id != principal.brand_id:
         raise NotFound("no such brand")

@@ -52,9 +52,14 @@ RULES = {
 }  # fmt: skip
 
 
-def _flagged(redness: dict) -> bool:
-    zones = (redness or {}).get("redness") or {}
-    return any(z.get("area_fraction", 0) > 0 for z in (zones.get("zones") or {}).values())
+def _redness(result: dict) -> dict:
+    """The redness part of a claim analysis (``analysis["redness"]["redness"]``)."""
+    return ((result or {}).get("redness") or {}).get("redness") or {}
+
+
+def _flagged(result: dict) -> bool:
+    zones = _redness(result).get("zones") or {}
+    return any(z.get("area_fraction", 0) > 0 for z in zones.values())
 
 
 def suggest(claim_type: str, result: dict | None, brand_policy: dict | None) -> dict | None:

@@ -515,13 +515,19 @@ class ClaimsService:
             "heatmap_raw")]  # fmt: skip
         if not keep_pixelated:
             shas += [(claim.artefacts or {}).get(k) for k in ("photo_pixelated", "heatmap")]
+        own = [sha for sha in (claim.photo_sha256, claim.baseline_sha256) if sha]
+        sharing = s.execute(select(Claim).where(
+            Claim.id != claim.id, Claim.status != "withdrawn",
+            Claim.photo_sha256.in_(own) | Claim.baseline_sha256.in_(own))).scalars()  # fmt: skip
+        keep = set()  # files another live claim still uses (the same photo sent twice)
+        for other in sharing:
+            if other.photo_sha256 in own or other.baseline_sha256 in own:
+                keep |= {other.photo_sha256, other.baseline_sha256,
+                         *(other.artefacts or {}).values()}  # fmt: skip
         erased = []
         for sha in filter(None, shas):
-            others = s.execute(select(func.count()).select_from(Claim).where(
-                Claim.id != claim.id, Claim.status.notin_(("withdrawn",)),
-                (Claim.photo_sha256 == sha) | (Claim.baseline_sha256 == sha))).scalar()  # fmt: skip
-            if others:
-                continue  # the same file belongs to another live claim
+            if sha in keep:
+                continue
             if self.store.blobs.delete(sha):
                 erased.append(sha)
             img = s.get(Image, sha)

@@ -1,0 +1,95 @@
+"""A claims service on a temporary data directory, seeded with the demo catalog and users."""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from claims.auth import create_user
+from claims.consent import NOTICE_VERSION
+from claims.demo import seed_demo
+from server import create_app
+
+SAMPLE = "samples/swatch_with_chart.jpg"
+SAMPLE_ROI = "218,455,90,72"
+
+
+def _make_app(data_dir, **config):
+    return create_app({"TESTING": True, "DATA_DIR": str(data_dir), **config})
+
+
+@pytest.fixture()
+def app(tmp_path):
+    app = _make_app(tmp_path / "data")
+    yield app
+    app.extensions["hueproof"]["close"]()
+
+
+@pytest.fixture()
+def tokens(app):
+    """role → token for the demo users, plus a second shopper and a second brand."""
+    ext = app.extensions["hueproof"]
+    with ext["store"].write() as s:
+        tokens = seed_demo(s)
+        tokens["shopper_b"] = create_user(s, role="shopper", name="B")[1]
+        tokens["brand_y"] = create_user(s, role="brand", brand="other-brand")[1]
+    return tokens
+
+
+@pytest.fixture()
+def client(app):
+    return app.test_client()
+
+
+def bearer(token):
+    return {"Authorization": f"Bearer {token}"} if token else {}
+
+
+def sample_photo() -> bytes:
+    with open(SAMPLE, "rb") as f:
+        return f.read()
+
+
+def face_jpeg(scale=2.5, erythema=None) -> bytes:
+    """The astronaut's face as a JPEG, optionally with a red patch on the left cheek."""
+    from calibration.colorimetry import rgb_lin_to_srgb_u8
+    from vision.testset import astronaut_face
+
+    img = astronaut_face(scale)
+    if erythema is not None:
+        img = erythema(img)
+    buf = io.BytesIO()
+    Image.fromarray(rgb_lin_to_srgb_u8(img)).save(buf, format="JPEG", quality=92)
+    return buf.getvalue()
+
+
+def claim_form(photo: bytes, **fields) -> dict:
+    form = {
+        "type": "shade", "sku": "LIP-VELVET", "shade": "R01", "order_ref": "ORDER-1",
+        "batch": "B2026-11", "roi": SAMPLE_ROI, "consent_version": NOTICE_VERSION,
+        "consent_facial": "true",
+    }  # fmt: skip
+    form.update({k: v for k, v in fields.items() if v is not None})
+    for k in [k for k, v in fields.items() if v is None]:
+        form.pop(k, None)
+    form["photo"] = (io.BytesIO(photo), "photo.jpg")
+    return form
+
+
+def file_claim(client, token, key="key-1", photo=None, baseline=None, **fields):
+    form = claim_form(photo if photo is not None else sample_photo(), **fields)
+    if baseline is not None:
+        form["baseline"] = (io.BytesIO(baseline), "before.jpg")
+    return client.post("/api/v1/claims", data=form, content_type="multipart/form-data",
+                       headers={**bearer(token), "Idempotency-Key": key})  # fmt: skip
+
+
+def wait(app):
+    assert app.extensions["hueproof"]["pool"].wait_idle(120)
+
+
+def png_shape(data: bytes):
+    return np.asarray(Image.open(io.BytesIO(data))).shape

@@ -1,0 +1,123 @@
+"""Brand catalog: calibrations as immutable versions, shades for the try-on, ingredients,
+policy, statistics with suppression and alerts."""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import pytest
+
+from calibration.colorimetry import delta_e00
+from calibration.simulate import product_lab, random_scene, render_scene
+from claims.catalog import ingredient_flags, irritants
+from claims.stats import brand_stats
+from tests.claims.conftest import bearer, face_jpeg, file_claim, wait
+
+
+def test_lab_calibrations_are_versions_and_feed_the_shade_list(client, tokens):
+    brand = bearer(tokens["brand"])
+    url = "/api/v1/brands/demo-cosmetics/shades"
+    one = client.post(url, json={"sku": "LIP-NEW", "shade": "C1", "name": "coral",
+                                 "lab": [60.0, 45.0, 30.0]}, headers=brand)  # fmt: skip
+    two = client.post(url, json={"sku": "LIP-NEW", "shade": "C1", "lab": [59.0, 46.0, 30.5],
+                                 "illuminant": "D50", "observer": "10"}, headers=brand)  # fmt: skip
+    assert one.status_code == two.status_code == 201
+    assert (one.json["version"], two.json["version"]) == (1, 2)
+    assert one.json["lab"] == [60.0, 45.0, 30.0]
+    assert two.json["uncertainty_de00"] > one.json["uncertainty_de00"]  # 10° costs accuracy
+    (shade,) = client.get("/api/v1/shades?sku=LIP-NEW").json["shades"]
+    assert shade["calibration_version"] == 2 and shade["name"] == "coral"
+    render = shade["render"]
+    assert render["srgb_hex"].startswith("#") and len(render["rgb_linear"]) == 3
+    assert np.allclose(render["lab"], two.json["lab"], atol=1e-3)
+    both = client.post(url, json={"sku": "X", "shade": "Y", "lab": [50, 0, 0],
+                                  "spectral": {"500": 0.5}}, headers=brand)  # fmt: skip
+    assert both.status_code == 422
+    bad_lab = client.post(url, json={"sku": "X", "shade": "Y", "lab": [150, 0, 0]}, headers=brand)
+    assert bad_lab.status_code == 422
+
+
+def test_spectral_and_photo_calibrations(client, tokens):
+    brand = bearer(tokens["brand"])
+    url = "/api/v1/brands/demo-cosmetics/shades"
+    spectral = {str(w): 0.2 + 0.5 / (1 + np.exp(-(w - 600) / 12)) for w in range(400, 701, 10)}
+    resp = client.post(url, json={"sku": "LIP-S", "shade": "S1", "spectral": spectral},
+                       headers=brand)  # fmt: skip
+    assert resp.status_code == 201 and resp.json["source"] == "spectral"
+    ph = render_scene(random_scene(4242, illuminant="D65", product="berry"))
+    form = {"sku": "LIP-P", "shade": "P1", "roi": ",".join(map(str, ph.roi)),
+            "photo": (io.BytesIO(ph.jpeg), "swatch.jpg")}  # fmt: skip
+    resp = client.post(url, data=form, headers=brand, content_type="multipart/form-data")
+    assert resp.status_code == 201, resp.json
+    assert resp.json["source"] == "photo"
+    assert delta_e00(product_lab("berry"), resp.json["lab"]) < 4.0
+    assert resp.json["record"]["details"]  # chart residuals travel with the version
+
+
+def test_ingredients_cross_reference():
+    table = irritants()
+    eu26 = [v for v in table.values() if v["category"] == "fragrance_allergen_eu26"]
+    assert len(eu26) >= 20
+    flags = ingredient_flags(["Aqua", "LIMONENE", "alcohol denat", "Retinol", "Glycerin"])
+    assert [f["ingredient"] for f in flags] == ["LIMONENE", "alcohol denat", "Retinol"]
+    assert flags[0]["category"] == "fragrance_allergen_eu26"
+
+
+def test_sku_ingredients_via_the_api(client, tokens):
+    resp = client.put("/api/v1/brands/demo-cosmetics/skus/CREAM-1", headers=bearer(
+        tokens["brand"]), json={"name": "Day cream", "ingredients": ["Aqua", "Parfum",
+                                                                     "Citral"]})  # fmt: skip
+    assert resp.status_code == 200
+    assert {f["ingredient"] for f in resp.json["flagged_ingredients"]} == {"Parfum", "Citral"}
+
+
+def test_auto_approval_is_decided_and_logged_as_such(app, client, tokens):
+    brand = bearer(tokens["brand"])
+    # the sample photo is "classic red"; against the nude reference it is a clear mismatch
+    client.put("/api/v1/brands/demo-cosmetics/policy", json={"auto_approve": ["shade_mismatch"]},
+               headers=brand)  # fmt: skip
+    resp = file_claim(client, tokens["shopper"], shade="N02")
+    wait(app)
+    view = client.get(f"/api/v1/claims/{resp.json['id']}", headers=bearer(tokens["shopper"]))
+    assert view.json["status"] == "decided", view.json
+    assert view.json["decision"]["automatic"] is True
+    report = client.get(f"/api/v1/claims/{resp.json['id']}/report",
+                        headers=bearer(tokens["shopper"])).json  # fmt: skip
+    assert report["decision"]["rule"] == "shade_mismatch"
+    assert report["decision"]["adjudicator"] == "system"
+    assert report["measurements"]["verdict"] == "mismatch"
+
+
+def test_stats_suppress_small_cells_and_raise_alerts(app, client, tokens):
+    ext = app.extensions["hueproof"]
+    for k in range(5):
+        file_claim(client, tokens["shopper"], key=f"s{k}", order_ref=f"O{k}")
+    for k in range(3):
+        file_claim(client, tokens["shopper"], key=f"r{k}", type="redness", sku="SERUM-RETINOL",
+                   shade=None, roi=None, consent_health="true", batch="BAD-LOT",
+                   photo=face_jpeg(2.0 + 0.1 * k))  # fmt: skip
+    wait(app)
+    stats = client.get("/api/v1/brands/demo-cosmetics/stats", headers=bearer(tokens["brand"])).json
+    lip = stats["skus"]["LIP-VELVET"]
+    assert lip["suppressed"] is False and lip["claims"] == 5 and lip["shade_claims"] == 5
+    assert lip["delta_e00"]["median"] < 3
+    assert stats["skus"]["SERUM-RETINOL"] == {"suppressed": True, "claims": "<5"}
+    assert any(a["level"] == "red" and a["batch"] == "BAD-LOT" for a in stats["alerts"])
+    with ext["store"].read() as s:
+        from claims.catalog import get_brand
+
+        strict = brand_stats(s, get_brand(s, "demo-cosmetics"), min_cell=10)
+    assert strict["skus"]["LIP-VELVET"]["suppressed"] is True
+    assert "claim" not in str(stats["batches"]).lower().replace("claims", "")  # no ids leak
+
+
+@pytest.mark.parametrize("slug", ["UPPER", "-x", "a b", "x" * 65])
+def test_brand_slugs_are_checked(app, slug):
+    from claims.auth import create_user
+
+    with (
+        pytest.raises(ValueError, match="brand slug"),
+        app.extensions["hueproof"]["store"].write() as s,
+    ):
+        create_user(s, role="brand", brand=slug)

@@ -1,0 +1,112 @@
+"""The whole path: upload → analysis → decision → a signed report that verifies."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+
+import cli
+from claims.reports import verify_report
+from tests.claims.conftest import bearer, face_jpeg, file_claim, png_shape, wait
+
+
+def test_shade_claim_from_upload_to_verified_report(app, client, tokens, tmp_path):
+    resp = file_claim(client, tokens["shopper"])
+    assert resp.status_code == 202, resp.json
+    claim = resp.json
+    assert claim["status"] == "queued" and resp.headers["Location"] == claim["links"]["self"]
+    wait(app)
+    adj = bearer(tokens["adjudicator"])
+    view = client.get(f"/api/v1/claims/{claim['id']}", headers=adj).json
+    assert view["status"] == "ready", view.get("failure_reason")
+    shade = view["analysis"]["shade"]
+    # the sample photo of "classic red" against the spectrally calibrated R01 reference
+    assert shade["calibrated"] and shade["verdict"] == "match"
+    assert shade["delta_e00"] + shade["uncertainty_de00"] <= shade["tolerance"]
+    assert view["analysis"]["versions"]["face_model_sha256"]
+    assert view["suggestion"]["rule"] == "shade_match"
+    assert (
+        "suggestion"
+        not in client.get(f"/api/v1/claims/{claim['id']}", headers=bearer(tokens["shopper"])).json
+    )  # the suggestion is for the adjudicator
+
+    photo = client.get(view["links"]["photo"], headers=adj)
+    assert photo.status_code == 200 and photo.mimetype == "image/png"
+    assert len(png_shape(photo.data)) == 3
+
+    decided = client.post(f"/api/v1/claims/{claim['id']}/decision", headers=adj,
+                          json={"outcome": "reject", "reason_code": "shade_within_tolerance",
+                                "note": "within tolerance"})  # fmt: skip
+    assert decided.status_code == 201
+    report = client.get(f"/api/v1/claims/{claim['id']}/report",
+                        headers=bearer(tokens["shopper"])).json  # fmt: skip
+    assert report == decided.json
+    assert report["photos"]["photo_sha256"] == view["photo_sha256"]
+    assert report["measurements"]["verdict"] == "match"
+    assert report["decision"]["outcome"] == "reject"
+    assert report["versions"]["analysis"].startswith("hueproof-claim/")
+    again = client.post(f"/api/v1/claims/{claim['id']}/decision", headers=adj,
+                        json={"outcome": "reject", "reason_code": "other"})  # fmt: skip
+    assert again.status_code == 409
+
+    keys = {k["key_id"]: k for k in client.get("/api/v1/keys").json["keys"]}
+    assert report["signature"]["key_id"] in keys
+    ext = app.extensions["hueproof"]
+    with ext["store"].read() as s:
+        assert verify_report(report, ext["keys"].public_keys(), s) == []
+
+    path = tmp_path / "report.json"
+    path.write_text(json.dumps(report))
+    data = str(ext["store"].data_dir)
+    assert cli.main(["verify", str(path), "--data", data]) == 0
+    assert cli.main(["audit", "verify", "--data", data]) == 0
+    text = path.read_text()
+    sha = report["photos"]["photo_sha256"]
+    de = json.dumps(report["measurements"]["delta_e00"])
+    edits = [  # one changed byte each: a photo hash, a measurement, the outcome
+        text.replace(sha, sha[:-1] + ("0" if sha[-1] != "0" else "1")),
+        text.replace(f'"delta_e00": {de}', f'"delta_e00": {de[:-1]}{(int(de[-1]) + 1) % 10}'),
+        text.replace('"outcome": "reject"', '"outcome": "rejecT"'),
+    ]
+    for k, broken in enumerate(edits):
+        assert broken != text and len(broken) == len(text)
+        bad = tmp_path / f"bad{k}.json"
+        bad.write_text(broken)
+        assert cli.main(["verify", str(bad), "--data", data]) == 1
+
+
+def _add_patch(img):
+    from vision.landmarks import FaceLandmarker
+    from vision.regions import region_masks
+    from vision.testset import add_erythema
+
+    with FaceLandmarker() as lm:
+        (face,) = lm.detect(img)
+    masks = region_masks(face.points, img.shape[:2])
+    ys, xs = np.nonzero(masks["left_cheek"])
+    red, _ = add_erythema(img, centre=(xs.mean(), ys.mean()), radius=0.07 * face.width,
+                          strength=0.6, skin_mask=masks["skin"])  # fmt: skip
+    return red
+
+
+def test_redness_claim_with_baseline_shows_increase_and_irritants(app, client, tokens):
+    before, after = face_jpeg(), face_jpeg(erythema=_add_patch)
+    resp = file_claim(client, tokens["shopper"], type="redness", sku="SERUM-RETINOL",
+                      shade=None, roi=None, consent_health="true", photo=after,
+                      baseline=before)  # fmt: skip
+    assert resp.status_code == 202, resp.json
+    wait(app)
+    adj = bearer(tokens["adjudicator"])
+    view = client.get(f"/api/v1/claims/{resp.json['id']}", headers=adj).json
+    assert view["status"] == "ready", view.get("failure_reason")
+    red = view["analysis"]["redness"]["redness"]
+    assert red["compared_to_baseline"] is True
+    assert red["zones"]["left_cheek"]["area_fraction"] > 0.05
+    assert red["zones"]["forehead"]["area_fraction"] == 0
+    assert view["suggestion"]["rule"] == "redness_increase"
+    flagged = {f["ingredient"] for f in view["ingredients"]["known_irritants_and_allergens"]}
+    assert flagged == {"Retinol", "Alcohol Denat.", "Linalool", "Niacinamide"}
+    assert "not a diagnosis" in view["ingredients"]["note"]
+    heat = client.get(view["links"]["heatmap"], headers=adj)
+    assert heat.status_code == 200 and heat.mimetype == "image/png"

@@ -1,0 +1,158 @@
+"""Consent, pixelation by default, logged reveals, withdrawal and retention."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pytest
+from PIL import Image
+from sqlalchemy import select
+
+from claims.demo import seed_demo
+from claims.models import AuditEntry, Claim
+from claims.models import Image as ImageRow
+from tests.claims.conftest import _make_app, bearer, file_claim, wait
+
+REASON = {"reason": "verify the swatch region is the product"}
+
+
+def _actions(app):
+    with app.extensions["hueproof"]["store"].read() as s:
+        return [e.action for e in s.execute(select(AuditEntry).order_by(AuditEntry.seq)).scalars()]
+
+
+def _ready_claim(app, client, tokens, key="p1"):
+    resp = file_claim(client, tokens["shopper"], key=key)
+    assert resp.status_code == 202
+    wait(app)
+    return resp.json["id"]
+
+
+def test_served_photo_is_pixelated(app, client, tokens):
+    import io
+
+    cid = _ready_claim(app, client, tokens)
+    png = client.get(f"/api/v1/claims/{cid}/photo.png", headers=bearer(tokens["shopper"])).data
+    px = np.asarray(Image.open(io.BytesIO(png)))
+    # a mosaic: runs of identical pixels at least 8 long along every row
+    changes = np.count_nonzero(np.any(np.diff(px.astype(int), axis=1) != 0, axis=-1))
+    assert changes <= px.shape[0] * px.shape[1] / 8
+
+
+def test_reveal_needs_a_reason_and_is_logged_in_the_same_transaction(app, client, tokens):
+    cid = _ready_claim(app, client, tokens)
+    adj = bearer(tokens["adjudicator"])
+    short = client.post(f"/api/v1/claims/{cid}/reveal", json={"reason": "why"}, headers=adj)
+    assert short.status_code == 422 and "photo.revealed" not in _actions(app)
+    ok = client.post(f"/api/v1/claims/{cid}/reveal", json=REASON, headers=adj)
+    assert ok.status_code == 200
+    with app.extensions["hueproof"]["store"].read() as s:
+        e = s.execute(select(AuditEntry).where(AuditEntry.action == "photo.revealed")).scalar()
+    assert e.payload["reason"] == REASON["reason"] and e.subject == f"claim:{cid}"
+    assert e.actor.startswith("user:") and e.actor.endswith(":adjudicator")
+
+
+def test_reveal_links_expire(tmp_path):
+    app = _make_app(tmp_path / "d", REVEAL_SECONDS=0)
+    client = app.test_client()
+    with app.extensions["hueproof"]["store"].write() as s:
+        tokens = seed_demo(s)
+    cid = _ready_claim(app, client, tokens)
+    adj = bearer(tokens["adjudicator"])
+    url = client.post(f"/api/v1/claims/{cid}/reveal", json=REASON, headers=adj).json["url"]
+    assert client.get(url, headers=adj).status_code == 404
+    app.extensions["hueproof"]["close"]()
+
+
+def test_many_reveals_in_an_hour_raise_an_alert_for_admins(tmp_path):
+    app = _make_app(tmp_path / "d", REVEAL_ALERT_PER_HOUR=2)
+    client = app.test_client()
+    with app.extensions["hueproof"]["store"].write() as s:
+        tokens = seed_demo(s)
+    cid = _ready_claim(app, client, tokens)
+    adj = bearer(tokens["adjudicator"])
+    for _ in range(3):
+        assert client.post(f"/api/v1/claims/{cid}/reveal", json=REASON,
+                           headers=adj).status_code == 200  # fmt: skip
+    alerts = client.get("/api/v1/alerts", headers=bearer(tokens["admin"])).json["alerts"]
+    assert [a["kind"] for a in alerts] == ["reveal_rate"]
+    assert alerts[0]["detail"]["reveals_last_hour"] == 3
+    assert "alert.raised" in _actions(app)
+    app.extensions["hueproof"]["close"]()
+
+
+def test_withdrawal_stops_processing_and_erases_the_photos(tmp_path):
+    app = _make_app(tmp_path / "d", ANALYSIS_WORKERS=0)  # nothing runs until asked
+    client = app.test_client()
+    ext = app.extensions["hueproof"]
+    with ext["store"].write() as s:
+        tokens = seed_demo(s)
+    cid = file_claim(client, tokens["shopper"]).json["id"]
+    with ext["store"].read() as s:
+        sha = s.get(Claim, cid).photo_sha256
+    assert ext["store"].blobs.exists(sha)
+    resp = client.post(f"/api/v1/claims/{cid}/withdraw", headers=bearer(tokens["shopper"]))
+    assert resp.status_code == 200 and resp.json["status"] == "withdrawn"
+    assert resp.json["consent"]["withdrawn"] is True
+    assert not ext["store"].blobs.exists(sha)
+    assert ext["service"].run_analysis(cid) == "withdrawn"  # a late job does nothing
+    with ext["store"].read() as s:
+        assert s.get(Claim, cid).analysis is None
+        assert s.get(ImageRow, sha).erased_at is not None  # the hash stays as evidence
+    assert {"consent.withdrawn", "claim.photos_erased"} <= set(_actions(app))
+    assert client.get(f"/api/v1/claims/{cid}/photo.png",
+                      headers=bearer(tokens["shopper"])).status_code == 404  # fmt: skip
+    ext["close"]()
+
+
+def test_the_same_photo_in_another_live_claim_is_not_erased(app, client, tokens):
+    first = file_claim(client, tokens["shopper"], key="a").json["id"]
+    second = file_claim(client, tokens["shopper"], key="b", order_ref="ORDER-2").json["id"]
+    wait(app)
+    client.post(f"/api/v1/claims/{first}/withdraw", headers=bearer(tokens["shopper"]))
+    photo = client.get(f"/api/v1/claims/{second}/photo.png", headers=bearer(tokens["shopper"]))
+    assert photo.status_code == 200
+    with app.extensions["hueproof"]["store"].read() as s:
+        assert app.extensions["hueproof"]["store"].blobs.exists(s.get(Claim, second).photo_sha256)
+
+
+@pytest.mark.parametrize("days_after", [31, 5])
+def test_raw_photos_are_purged_after_the_retention_period(app, client, tokens, days_after):
+    ext = app.extensions["hueproof"]
+    cid = _ready_claim(app, client, tokens)
+    adj = bearer(tokens["adjudicator"])
+    report = client.post(
+        f"/api/v1/claims/{cid}/decision",
+        headers=adj,
+        json={"outcome": "reject", "reason_code": "shade_within_tolerance"},
+    ).json
+    with ext["store"].read() as s:
+        sha = s.get(Claim, cid).photo_sha256
+    n = ext["service"].purge(now=dt.datetime.now(dt.UTC) + dt.timedelta(days=days_after))
+    purged = days_after > ext["service"].config.purge_after_days
+    assert n == int(purged)
+    assert ext["store"].blobs.exists(sha) is not purged
+    # the pixelated view, the measurements and the signed report stay
+    assert client.get(f"/api/v1/claims/{cid}/photo.png", headers=adj).status_code == 200
+    assert client.get(f"/api/v1/claims/{cid}/report", headers=adj).json == report
+    reveal = client.post(f"/api/v1/claims/{cid}/reveal", json=REASON, headers=adj)
+    assert reveal.status_code == (404 if purged else 200)
+
+
+def test_consent_is_required_and_recorded(app, client, tokens):
+    no_face = file_claim(client, tokens["shopper"], key="c1", consent_facial="false")
+    assert no_face.status_code == 422 and no_face.json["type"].endswith("/consent-required")
+    old = file_claim(client, tokens["shopper"], key="c2", consent_version="2020-01-01")
+    assert old.status_code == 422
+    no_health = file_claim(client, tokens["shopper"], key="c3", type="redness",
+                           sku="SERUM-RETINOL", shade=None, roi=None)  # fmt: skip
+    assert no_health.status_code == 422 and "health" in no_health.json["detail"]
+    assert _actions(app) == []  # nothing was written for refused claims
+    notice = client.get("/api/v1/consent").json
+    ok = file_claim(client, tokens["shopper"], key="c4")
+    assert ok.json["consent"] == {"notice_version": notice["version"], "facial": True,
+                                  "health": False, "withdrawn": False}  # fmt: skip
+    with app.extensions["hueproof"]["store"].read() as s:
+        e = s.execute(select(AuditEntry).where(AuditEntry.action == "consent.given")).scalar()
+    assert e.payload["notice_sha256"] == notice["sha256"]

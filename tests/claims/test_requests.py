@@ -1,0 +1,112 @@
+"""Bad requests get a specific problem+json and leave nothing half-written; idempotency."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from sqlalchemy import func, select
+
+from claims.models import AuditEntry, Claim, Consent, Image, Job
+from tests.claims.conftest import _make_app, bearer, file_claim, sample_photo, wait
+
+
+def _counts(app):
+    ext = app.extensions["hueproof"]
+    with ext["store"].read() as s:
+        rows = {m.__name__: s.execute(select(func.count()).select_from(m)).scalar()
+                for m in (Claim, Consent, Image, Job, AuditEntry)}  # fmt: skip
+    files = sorted(p.name for p in ext["store"].blobs.root.rglob("*") if p.is_file())
+    return rows, files
+
+
+@pytest.mark.parametrize(
+    ("fields", "status", "kind", "words"),
+    [
+        ({"type": None}, 422, "invalid-input", "type"),
+        ({"type": "smell"}, 422, "invalid-input", "type"),
+        ({"sku": None}, 422, "invalid-input", "sku"),
+        ({"sku": "NO-SUCH-SKU"}, 404, "not-found", "SKU"),
+        ({"shade": "Z99"}, 404, "not-found", "shade"),
+        ({"shade": None}, 422, "invalid-input", "shade"),
+        ({"roi": "1,2,three,4"}, 422, "invalid-input", "roi"),
+        ({"roi": "5000,10,10,10"}, 422, "invalid-input", "inside"),
+        ({"brand": "nobody"}, 404, "not-found", "brand"),
+    ],
+)
+def test_bad_fields_are_refused_and_nothing_is_written(app, client, tokens, fields, status,
+                                                        kind, words):  # fmt: skip
+    before = _counts(app)
+    resp = file_claim(client, tokens["shopper"], key=f"bad-{kind}", **fields)
+    assert resp.status_code == status, resp.json
+    assert resp.mimetype == "application/problem+json" and resp.json["type"].endswith(kind)
+    assert words.lower() in resp.json["detail"].lower()
+    assert _counts(app) == before
+
+
+def test_image_problems_are_413_415_422(app, client, tokens):
+    before = _counts(app)
+    gif = file_claim(client, tokens["shopper"], key="gif", photo=b"GIF89a" + b"\0" * 64)
+    assert gif.status_code == 415 and gif.json["type"].endswith("/unsupported-media-type")
+    cut = sample_photo()[:5000]
+    trunc = file_claim(client, tokens["shopper"], key="cut", photo=cut)
+    assert trunc.status_code == 422 and trunc.json["type"].endswith("/invalid-image")
+    no_photo = client.post("/api/v1/claims", data={"type": "shade"},
+                           headers={**bearer(tokens["shopper"]), "Idempotency-Key": "x"},
+                           content_type="multipart/form-data")  # fmt: skip
+    assert no_photo.status_code == 422
+    assert _counts(app) == before
+
+
+def test_request_over_the_size_limit_is_413(tmp_path):
+    app = _make_app(tmp_path / "d", MAX_CONTENT_LENGTH=50_000)
+    client = app.test_client()
+    from claims.demo import seed_demo
+
+    with app.extensions["hueproof"]["store"].write() as s:
+        tokens = seed_demo(s)
+    resp = file_claim(client, tokens["shopper"], photo=sample_photo() + b"\0" * 60_000)
+    assert resp.status_code == 413 and resp.mimetype == "application/problem+json"
+    assert _counts(app)[0]["Claim"] == 0
+    app.extensions["hueproof"]["close"]()
+
+
+def test_json_endpoints_want_json(app, client, tokens):
+    resp = client.put("/api/v1/brands/demo-cosmetics/skus/A1", data="name=x",
+                      headers=bearer(tokens["brand"]))  # fmt: skip
+    assert resp.status_code == 415
+    wrong = client.put("/api/v1/brands/demo-cosmetics/skus/A1", json={"ingredients": "Aqua"},
+                       headers=bearer(tokens["brand"]))  # fmt: skip
+    assert wrong.status_code == 422 and wrong.json["errors"][0]["loc"] == ["ingredients"]
+    extra = client.put("/api/v1/brands/demo-cosmetics/skus/A1", json={"colour": "red"},
+                       headers=bearer(tokens["brand"]))  # fmt: skip
+    assert extra.status_code == 422
+    assert client.get("/api/v1/nowhere").json["type"].endswith("/not-found")
+    assert client.delete("/api/v1/claims").status_code == 405
+
+
+def test_idempotency_key(app, client, tokens):
+    first = file_claim(client, tokens["shopper"], key="same")
+    again = file_claim(client, tokens["shopper"], key="same")
+    assert first.status_code == 202 and again.status_code == 200
+    assert again.json["id"] == first.json["id"]
+    other = file_claim(client, tokens["shopper"], key="same", order_ref="ANOTHER")
+    assert other.status_code == 422 and other.json["type"].endswith("/idempotency-key-reused")
+    # the key is per shopper: another shopper's same key is another claim
+    theirs = file_claim(client, tokens["shopper_b"], key="same")
+    assert theirs.status_code == 202 and theirs.json["id"] != first.json["id"]
+    missing = client.post("/api/v1/claims", data={"photo": (io.BytesIO(b"x"), "a.jpg")},
+                          headers=bearer(tokens["shopper"]),
+                          content_type="multipart/form-data")  # fmt: skip
+    assert missing.status_code == 422 and "Idempotency-Key" in missing.json["detail"]
+    wait(app)
+    rows, _ = _counts(app)
+    assert rows["Claim"] == 2 and rows["Job"] == 2
+
+
+def test_a_face_less_photo_without_roi_fails_with_a_reason(app, client, tokens):
+    resp = file_claim(client, tokens["shopper"], key="noroi", roi=None)
+    wait(app)
+    view = client.get(f"/api/v1/claims/{resp.json['id']}", headers=bearer(tokens["shopper"]))
+    assert view.json["status"] == "failed"
+    assert "no face" in view.json["failure_reason"]
