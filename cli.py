@@ -229,11 +229,13 @@ def cmd_serve(args) -> int:
               "per role. Tokens (shown once; keep them):")  # fmt: skip
         for role, token in tokens.items():
             print(f"  {role:<12} {token}")
-    print(f"hueproof serving on {base} (data in {args.data})")
-    print(f"  try-on {base}/tryon   claim {base}/claim   review {base}/review   "
-          f"brand {base}/brand")  # fmt: skip
+    else:
+        print("Users exist already; `hueproof users add --role ROLE` prints a new token.")
+    print(f"hueproof serving on {base} (data in {args.data}); Ctrl+C stops it")
     print(f"  API {base}/api/v1/openapi.json   shades {base}/api/v1/shades", flush=True)
-    app.run(host=args.host, port=args.port, threaded=True)
+    from waitress import serve
+
+    serve(app, host=args.host, port=args.port, threads=8, ident="hueproof")
     return 0
 
 
