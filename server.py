@@ -246,7 +246,8 @@ def _register_routes(app: Flask, service, keys):
 
     @route.post("/claims", summary="File a claim (shopper)", multipart=api.CLAIM_FORM,
                 response=api.ClaimView, status=202,
-                headers={"Idempotency-Key": "same key + same request → same claim"})  # fmt: skip
+                headers={"Idempotency-Key": ({"type": "string", "minLength": 1, "maxLength": 200},
+                                             "same key + same request → same claim")})  # fmt: skip
     def file_claim():
         photo = request.files.get("photo")
         baseline = request.files.get("baseline")
@@ -261,18 +262,12 @@ def _register_routes(app: Flask, service, keys):
         return resp
 
     @route.get("/claims", summary="List claims (own for shoppers; all for adjudicators)",
-               response=api.ClaimList,
-               query={"status": "filter by status", "type": "filter by type",
-                      "limit": "page size (≤ 200)", "offset": "page start"})  # fmt: skip
+               response=api.ClaimList, query=api.CLAIM_LIST_QUERY)  # fmt: skip
     def list_claims():
-        try:
-            limit = int(request.args.get("limit", 50))
-            offset = max(0, int(request.args.get("offset", 0)))
-        except ValueError:
-            raise InvalidInputError("expected integer limit and offset") from None
-        return service.list_claims(_principal(), status=request.args.get("status"),
-                                   claim_type=request.args.get("type"), limit=limit,
-                                   offset=offset)  # fmt: skip
+        a = request.args
+        return service.list_claims(_principal(), status=a.get("status"),
+                                   claim_type=a.get("type"), limit=a.get("limit", "50"),
+                                   offset=a.get("offset", "0"))  # fmt: skip
 
     @route.get("/claims/<claim_id>", summary="One claim", response=api.ClaimView)
     def get_claim(claim_id):
@@ -326,7 +321,7 @@ def _register_routes(app: Flask, service, keys):
         return service.withdraw(_principal(), claim_id)
 
     @route.get("/shades", summary="Calibrated shades with AR render parameters", auth=False,
-               response=api.ShadeList, query={"sku": "only this SKU code"})  # fmt: skip
+               response=api.ShadeList, query=api.SHADES_QUERY)  # fmt: skip
     def shades():
         return {"shades": service.shades(request.args.get("sku") or None)}
 

@@ -187,7 +187,20 @@ class Problem(_Open):
     detail: str
 
 
-# multipart bodies: field → (type, description, required)
+# query parameters: name → (JSON schema, description)
+CLAIM_LIST_QUERY = {
+    "status": ({"type": "string", "enum": ["queued", "analyzing", "ready", "decided", "failed",
+                                           "withdrawn"]}, "only claims in this status"),
+    "type": ({"type": "string", "enum": ["shade", "redness"]}, "only claims of this type"),
+    "limit": ({"type": "integer", "minimum": 1, "maximum": 200}, "page size"),
+    "offset": ({"type": "integer", "minimum": 0}, "page start"),
+}  # fmt: skip
+
+SHADES_QUERY = {"sku": ({"type": "string"}, "only this SKU code")}
+
+ROI = {"type": "string", "pattern": r"^[0-9]+,[0-9]+,[0-9]+,[0-9]+$"}
+
+# multipart bodies: field → (type or JSON schema, description, required)
 CLAIM_FORM = {
     "type": ("string", "shade | redness", True),
     "sku": ("string", "the product's SKU code", True),
@@ -195,7 +208,7 @@ CLAIM_FORM = {
     "shade": ("string", "shade code (shade claims)", False),
     "order_ref": ("string", "the shop's order reference", False),
     "batch": ("string", "batch / lot number printed on the product", False),
-    "roi": ("string", "product region X,Y,W,H in the photo (shade claims)", False),
+    "roi": (ROI, "product region X,Y,W,H in the photo (shade claims)", False),
     "consent_version": ("string", "version of the consent notice accepted", True),
     "consent_facial": ("boolean", "consent to processing the face photo", True),
     "consent_health": ("boolean", "consent to redness (health data) analysis", False),
@@ -204,13 +217,13 @@ CLAIM_FORM = {
 }
 MEASURE_FORM = {
     "photo": ("binary", "photo with a ColorChecker", True),
-    "roi": ("string", "X,Y,W,H", True),
+    "roi": (ROI, "X,Y,W,H", True),
     "reference_lab": ("string", "L,A,B", False),
     "tolerance": ("number", "ΔE00 tolerance", False),
 }
 SHADE_FORM = {
     "photo": ("binary", "swatch photo with a ColorChecker", True),
-    "roi": ("string", "swatch region X,Y,W,H", True),
+    "roi": (ROI, "swatch region X,Y,W,H", True),
     "sku": ("string", "SKU code", True),
     "shade": ("string", "shade code", True),
     "name": ("string", "shade name", False),
@@ -298,8 +311,8 @@ class Registry:
             for where, named in (("query", op["query"]), ("header", op["headers"])):
                 params += [
                     {"name": n, "in": where, "required": False, "description": d,
-                     "schema": {"type": "string"}}
-                    for n, d in named.items()
+                     "schema": schema}
+                    for n, (schema, d) in named.items()
                 ]  # fmt: skip
             item = {"summary": op["summary"], "operationId": op["name"], "parameters": params}
             content = {}
@@ -308,8 +321,11 @@ class Registry:
             if op["multipart"]:
                 props, required = {}, []
                 for field, (kind, desc, req) in op["multipart"].items():
-                    props[field] = ({"type": "string", "format": "binary"} if kind == "binary"
-                                    else {"type": kind}) | {"description": desc}  # fmt: skip
+                    if kind == "binary":
+                        kind = {"type": "string", "format": "binary"}
+                    elif isinstance(kind, str):
+                        kind = {"type": kind}
+                    props[field] = kind | {"description": desc}
                     if req:
                         required.append(field)
                 content["multipart/form-data"] = {

@@ -290,7 +290,13 @@ class ClaimsService:
 
     def list_claims(self, principal, *, status=None, claim_type=None, limit=50, offset=0):
         authorize(principal, "claims.list")
-        limit = max(1, min(int(limit), 200))
+        try:
+            limit, offset = int(limit), int(offset)
+        except (TypeError, ValueError):
+            raise InvalidInputError(f"expected integer limit and offset; got {limit!r}, "
+                                    f"{offset!r}") from None  # fmt: skip
+        if not 1 <= limit <= 200 or offset < 0:
+            raise InvalidInputError("expected 1 ≤ limit ≤ 200 and offset ≥ 0")
         with self.store.read() as s:
             q = select(Claim)
             if principal.role == "shopper":
