@@ -308,7 +308,10 @@ def cmd_worker(args) -> int:
 
     _, _, service = _open(args.data)
     service.landmarker = _LazyLandmarker()
-    n = poll_forever(service, interval=args.interval, once=args.once)
+    try:
+        n = poll_forever(service, interval=args.interval, once=args.once)
+    finally:
+        service.landmarker.close()
     print(json.dumps({"analysed": n}))
     return 0
 

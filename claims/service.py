@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
+import threading
 import uuid
 from dataclasses import dataclass, field
 
@@ -104,6 +105,7 @@ class ClaimsService:
     config: ServiceConfig = field(default_factory=ServiceConfig)
     landmarker: object = None
     submit: object = None
+    _filing: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     # ---- claims -------------------------------------------------------------------------
 
@@ -161,62 +163,77 @@ class ClaimsService:
         existing = self._idempotent(principal, idempotency_key, request_sha)
         if existing is not None:
             return existing, False
-        new_files = [
-            sha for sha, data in zip((im.sha256 for im in images), (photo, baseline), strict=False)
-            if data is not None and not self.store.blobs.exists(sha)
-        ]  # fmt: skip
-        for data in (photo, baseline):
-            if data is not None:
-                self.store.blobs.put(data)
-        try:
-            with self.store.write() as s:
-                brand = get_brand(s, fields["brand"]) if fields["brand"] else None
-                sku = find_sku(s, sku_code, brand)
-                shade = find_shade(s, sku, shade_code) if shade_code else None
-                for im, data in zip(images, (photo, baseline), strict=False):
-                    row = s.get(Image, im.sha256)
-                    if row is None:
-                        s.add(Image(sha256=im.sha256, media_type=f"image/{im.format.lower()}",
-                                    size=len(data), width=im.width, height=im.height))  # fmt: skip
-                    else:
-                        row.erased_at = None
-                consent = Consent(user_id=principal.id, notice_version=NOTICE_VERSION,
-                                  notice_sha256=NOTICE_SHA256, purpose=PURPOSE, facial=facial,
-                                  health=health)  # fmt: skip
-                s.add(consent)
-                s.flush()
-                claim = Claim(
-                    id=uuid.uuid4().hex, shopper_id=principal.id, type=claim_type,
-                    sku_id=sku.id, shade_id=shade.id if shade else None,
-                    order_ref=fields["order_ref"][:100], batch=fields["batch"][:100],
-                    status="queued", photo_sha256=fields["photo_sha256"],
-                    baseline_sha256=fields["baseline_sha256"], roi=roi, consent_id=consent.id,
-                    idempotency_key=idempotency_key, request_sha256=request_sha, artefacts={},
-                )  # fmt: skip
-                s.add(claim)
-                s.flush()
-                s.add(Job(claim_id=claim.id, image_sha256=claim.photo_sha256,
-                          analysis_version=CLAIM_ANALYSIS_VERSION))  # fmt: skip
-                self._audit(s, principal.actor, "consent.given", f"consent:{consent.id}", {
-                    "notice_version": NOTICE_VERSION, "notice_sha256": NOTICE_SHA256,
-                    "purpose": PURPOSE, "facial": facial, "health": health,
-                })  # fmt: skip
-                self._audit(s, principal.actor, "claim.filed", f"claim:{claim.id}", {
-                    "type": claim_type, "sku": sku_code, "shade": shade_code,
-                    "photo_sha256": claim.photo_sha256,
-                    "baseline_sha256": claim.baseline_sha256, "consent_id": consent.id,
-                })  # fmt: skip
-                view = self._view(s, claim, principal)
-        except Exception:
-            for sha in new_files:  # nothing half-written: files of a failed filing go again
-                self.store.blobs.delete(sha)
-            existing = self._idempotent(principal, idempotency_key, request_sha)
-            if existing is not None:  # a concurrent duplicate won the race
-                return existing, False
-            raise
+        with self.store.read() as s:  # refuse unknown products before any file is written
+            brand = get_brand(s, fields["brand"]) if fields["brand"] else None
+            sku = find_sku(s, sku_code, brand)
+            if shade_code:
+                find_shade(s, sku, shade_code)
+        with self._filing:
+            new_files = [im.sha256 for im in images if not self.store.blobs.exists(im.sha256)]
+            for data in (photo, baseline):
+                if data is not None:
+                    self.store.blobs.put(data)
+            try:
+                view, claim_id = self._insert_claim(principal, fields, images, (photo, baseline),
+                                                    idempotency_key, request_sha)  # fmt: skip
+            except Exception:
+                self._forget_files(new_files)  # nothing half-written
+                existing = self._idempotent(principal, idempotency_key, request_sha)
+                if existing is not None:  # a concurrent duplicate won the race
+                    return existing, False
+                raise
         if self.submit is not None:
-            self.submit(claim.id)
+            self.submit(claim_id)
         return view, True
+
+    def _forget_files(self, shas):
+        """Delete files written for a filing that failed, unless a stored claim uses them."""
+        with self.store.read() as s:
+            for sha in shas:
+                if s.get(Image, sha) is None:
+                    self.store.blobs.delete(sha)
+
+    def _insert_claim(self, principal, fields, images, datas, idempotency_key, request_sha):
+        facial, health = fields["consent_facial"], fields["consent_health"]
+        with self.store.write() as s:
+            brand = get_brand(s, fields["brand"]) if fields["brand"] else None
+            sku = find_sku(s, fields["sku"], brand)
+            shade = find_shade(s, sku, fields["shade"]) if fields["shade"] else None
+            for im, data in zip(images, datas, strict=False):
+                row = s.get(Image, im.sha256)
+                if row is None:
+                    s.add(Image(sha256=im.sha256, media_type=f"image/{im.format.lower()}",
+                                size=len(data), width=im.width, height=im.height))  # fmt: skip
+                else:
+                    row.erased_at = None
+            consent = Consent(user_id=principal.id, notice_version=NOTICE_VERSION,
+                              notice_sha256=NOTICE_SHA256, purpose=PURPOSE, facial=facial,
+                              health=health)  # fmt: skip
+            s.add(consent)
+            s.flush()
+            claim = Claim(
+                id=uuid.uuid4().hex, shopper_id=principal.id, type=fields["type"],
+                sku_id=sku.id, shade_id=shade.id if shade else None,
+                order_ref=fields["order_ref"][:100], batch=fields["batch"][:100],
+                status="queued", photo_sha256=fields["photo_sha256"],
+                baseline_sha256=fields["baseline_sha256"], roi=fields["roi"],
+                consent_id=consent.id, idempotency_key=idempotency_key,
+                request_sha256=request_sha, artefacts={},
+            )  # fmt: skip
+            s.add(claim)
+            s.flush()
+            s.add(Job(claim_id=claim.id, image_sha256=claim.photo_sha256,
+                      analysis_version=CLAIM_ANALYSIS_VERSION))  # fmt: skip
+            self._audit(s, principal.actor, "consent.given", f"consent:{consent.id}", {
+                "notice_version": NOTICE_VERSION, "notice_sha256": NOTICE_SHA256,
+                "purpose": PURPOSE, "facial": facial, "health": health,
+            })  # fmt: skip
+            self._audit(s, principal.actor, "claim.filed", f"claim:{claim.id}", {
+                "type": claim.type, "sku": fields["sku"], "shade": fields["shade"],
+                "photo_sha256": claim.photo_sha256, "baseline_sha256": claim.baseline_sha256,
+                "consent_id": consent.id,
+            })  # fmt: skip
+            return self._view(s, claim, principal), claim.id
 
     def _idempotent(self, principal, key, request_sha):
         with self.store.read() as s:

@@ -1,0 +1,88 @@
+"""Concurrent writers keep one unbroken chain; duplicate uploads give one claim; the
+scale-out worker and the purge command run from the command line."""
+
+from __future__ import annotations
+
+import threading
+
+from sqlalchemy import func, select
+
+import cli
+from claims import audit
+from claims.audit import verify_chain
+from claims.db import open_store
+from claims.demo import seed_demo
+from claims.keys import KeyRing
+from claims.models import AuditEntry, Claim
+from tests.claims.conftest import _make_app, bearer, claim_form, sample_photo
+
+
+def test_concurrent_appends_make_one_unbroken_chain(tmp_path):
+    store = open_store(tmp_path / "d")
+    keys = KeyRing(tmp_path / "d" / "keys")
+    errors = []
+
+    def writer(k):
+        try:
+            for i in range(15):
+                with store.write() as s:
+                    audit.append(s, actor=f"t{k}", action="x", subject=f"{k}:{i}",
+                                 payload={"i": i}, keys=keys)  # fmt: skip
+        except Exception as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=writer, args=(k,)) for k in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    with store.read() as s:
+        v = verify_chain(s, keys.public_keys())
+        n = s.execute(select(func.count()).select_from(AuditEntry)).scalar()
+    assert v.ok and n == 90 and v.checkpoints == 90 // audit.CHECKPOINT_EVERY
+    store.dispose()
+
+
+def test_simultaneous_duplicate_uploads_give_one_claim(tmp_path):
+    app = _make_app(tmp_path / "d", ANALYSIS_WORKERS=0)
+    with app.extensions["hueproof"]["store"].write() as s:
+        tokens = seed_demo(s)
+    photo = sample_photo()
+    results = []
+
+    def upload():
+        client = app.test_client()
+        headers = {**bearer(tokens["shopper"]), "Idempotency-Key": "dup"}
+        r = client.post("/api/v1/claims", data=claim_form(photo), headers=headers,
+                        content_type="multipart/form-data")  # fmt: skip
+        results.append((r.status_code, r.json.get("id")))
+
+    threads = [threading.Thread(target=upload) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(code for code, _ in results) == [200, 200, 200, 202]
+    assert len({cid for _, cid in results}) == 1
+    with app.extensions["hueproof"]["store"].read() as s:
+        assert s.execute(select(func.count()).select_from(Claim)).scalar() == 1
+    app.extensions["hueproof"]["close"]()
+
+
+def test_worker_and_purge_commands(tmp_path, capsys):
+    data = tmp_path / "d"
+    app = _make_app(data, ANALYSIS_WORKERS=0)  # the web process only queues
+    with app.extensions["hueproof"]["store"].write() as s:
+        tokens = seed_demo(s)
+    client = app.test_client()
+    headers = {**bearer(tokens["shopper"]), "Idempotency-Key": "w"}
+    cid = client.post("/api/v1/claims", data=claim_form(sample_photo()), headers=headers,
+                      content_type="multipart/form-data").json["id"]  # fmt: skip
+    assert cli.main(["worker", "--once", "--data", str(data)]) == 0
+    assert '"analysed": 1' in capsys.readouterr().out
+    view = client.get(f"/api/v1/claims/{cid}", headers=bearer(tokens["adjudicator"])).json
+    assert view["status"] == "ready"
+    assert cli.main(["purge", "--json", "--data", str(data)]) == 0
+    assert '"purged_claims": 0' in capsys.readouterr().out  # nothing decided yet
+    app.extensions["hueproof"]["close"]()
