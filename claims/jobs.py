@@ -15,17 +15,32 @@ from concurrent.futures import ThreadPoolExecutor
 __all__ = ["WorkerPool", "poll_forever"]
 
 log = logging.getLogger("hueproof.jobs")
+#: Seconds between two retention purges run by the embedded pool.
+PURGE_EVERY = 3600.0
 
 
 class WorkerPool:
     """Threads that run :meth:`ClaimsService.run_analysis` for submitted claim ids."""
 
-    def __init__(self, service, workers: int = 1):
+    def __init__(self, service, workers: int = 1, *, purge_every: float = PURGE_EVERY):
         self.service = service
         self._pool = ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="analyse")
         self._pending: set[str] = set()
         self._lock = threading.Lock()
         self._idle = threading.Condition(self._lock)
+        self._stop = threading.Event()
+        self._purger = threading.Thread(target=self._purge_loop, args=(purge_every,),
+                                        name="purge", daemon=True)  # fmt: skip
+        self._purger.start()
+
+    def _purge_loop(self, every: float) -> None:
+        """Erase raw photos past their retention now and then (the embedded default)."""
+        while not self._stop.is_set():
+            try:
+                self.service.purge()
+            except Exception:
+                log.exception("purge failed; retrying in %s s", every)
+            self._stop.wait(every)
 
     def submit(self, claim_id: str) -> None:
         with self._lock:
@@ -63,6 +78,7 @@ class WorkerPool:
         return True
 
     def shutdown(self) -> None:
+        self._stop.set()
         self._pool.shutdown(wait=True, cancel_futures=False)
 
 
