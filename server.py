@@ -145,7 +145,54 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.extensions["hueproof"]["close"] = _close
     _register_errors(app)
     _register_routes(app, service, keys)
+    _register_pages(app)
     return app
+
+
+WEBAR = Path(__file__).resolve().parent / "webar"
+PAGES = ("tryon", "claim", "review", "brand")
+MEDIA_TYPES = {".mjs": "text/javascript", ".js": "text/javascript", ".wasm": "application/wasm",
+               ".css": "text/css", ".task": "application/octet-stream"}  # fmt: skip
+
+
+def _register_pages(app):
+    """The browser pages and everything they load, all from this server (no CDN)."""
+    from flask import abort, send_from_directory
+
+    def send(folder: Path, name: str):
+        path = (folder / name).resolve()
+        if not path.is_file() or folder.resolve() not in path.parents:
+            abort(404)
+        resp = send_from_directory(folder, name, mimetype=MEDIA_TYPES.get(path.suffix))
+        resp.headers["Cache-Control"] = "no-cache"
+        return resp
+
+    for page in PAGES:
+        app.add_url_rule(f"/{page}", f"page_{page}",
+                         lambda page=page: send(WEBAR / "pages", f"{page}.html"))  # fmt: skip
+
+    @app.get("/")
+    def index():
+        from flask import redirect
+
+        return redirect("/tryon")
+
+    @app.get("/webar/<path:name>")
+    def webar_asset(name):
+        if not name.startswith(("js/", "css/")):
+            abort(404)
+        return send(WEBAR, name)
+
+    @app.get("/vendor/mediapipe/<path:name>")
+    def mediapipe_asset(name):
+        return send(WEBAR / "node_modules" / "@mediapipe" / "tasks-vision", name)
+
+    @app.get("/models/face_landmarker.task")
+    def face_model():
+        from models.face_landmarker.provision import face_model_path
+
+        path = face_model_path()
+        return send(path.parent, path.name)
 
 
 def _register_errors(app):

@@ -6,19 +6,6 @@ import pytest
 from skimage import data as skdata
 
 from calibration.colorimetry import srgb_u8_to_rgb_lin
-from models.face_landmarker.provision import FaceModelError, face_model_path
-
-
-@pytest.fixture(scope="session")
-def landmarker():
-    try:
-        face_model_path()
-    except FaceModelError as exc:  # under CI=true a skip fails the run (see tests/conftest.py)
-        pytest.skip(f"face model not provisioned: {exc}")
-    from vision.landmarks import FaceLandmarker
-
-    with FaceLandmarker() as lm:
-        yield lm
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,103 @@
+"""Debian's Chromium, driven by Playwright, against a live hueproof server on 127.0.0.1.
+
+The camera is Chromium's fake device fed with a Y4M video of ``skimage.data.astronaut()``.
+Screenshots are kept in ``test-artifacts/``. Without ``/usr/bin/chromium`` the tests are
+skipped (which ``CI=true`` turns into failures): ``make test`` installs it.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+CHROMIUM = os.environ.get("HUEPROOF_CHROMIUM", "/usr/bin/chromium")
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+#: Flags of the machine's probe: no connection attempt leaves the machine.
+QUIET = [
+    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]  # fmt: skip
+
+
+def camera_frame(width=640, height=480) -> np.ndarray:
+    """The astronaut's head filling a 640×480 frame: (H, W, 3) uint8 sRGB."""
+    from skimage import data as skdata
+
+    crop = skdata.astronaut()[0:330, 60:500]  # 4:3 around the face
+    return cv2.resize(crop, (width, height), interpolation=cv2.INTER_AREA)
+
+
+def write_y4m(path: Path, rgb: np.ndarray, frames: int = 60) -> Path:
+    """A Y4M (4:2:0, 30 fps) video of one still frame repeated."""
+    h, w = rgb.shape[:2]
+    yuv = cv2.cvtColor(np.ascontiguousarray(rgb), cv2.COLOR_RGB2YUV_I420)
+    with open(path, "wb") as f:
+        f.write(f"YUV4MPEG2 W{w} H{h} F30:1 Ip A1:1 C420jpeg\n".encode())
+        for _ in range(frames):
+            f.write(b"FRAME\n")
+            f.write(yuv.tobytes())
+    return path
+
+
+@pytest.fixture(scope="session")
+def fake_camera(tmp_path_factory):
+    return write_y4m(tmp_path_factory.mktemp("cam") / "face.y4m", camera_frame())
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory):
+    """A live server (werkzeug, threaded) with the demo catalog and users; (base, tokens, app)."""
+    from werkzeug.serving import make_server
+
+    from claims.demo import seed_demo
+    from server import create_app
+
+    app = create_app({"TESTING": True, "DATA_DIR": str(tmp_path_factory.mktemp("web") / "d")})
+    with app.extensions["hueproof"]["store"].write() as s:
+        tokens = seed_demo(s)
+    srv = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=srv.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{srv.server_port}", tokens, app
+    srv.shutdown()
+    app.extensions["hueproof"]["close"]()
+
+
+@pytest.fixture(scope="session")
+def browser(fake_camera):
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"no Chromium at {CHROMIUM}: `make test` installs Debian's chromium")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=[
+            *QUIET, "--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream",
+            f"--use-file-for-fake-video-capture={fake_camera}"])  # fmt: skip
+        yield b
+        b.close()
+
+
+@pytest.fixture()
+def page(browser, server, request):
+    """A fresh page that records every request and fails if one leaves 127.0.0.1."""
+    base = server[0]
+    context = browser.new_context(viewport={"width": 1100, "height": 900},
+                                  permissions=["camera"])  # fmt: skip
+    pg = context.new_page()
+    requests, console = [], []
+    pg.on("request", lambda r: requests.append(r.url))
+    pg.on("console", lambda m: console.append(f"{m.type}: {m.text}"))
+    pg.on("pageerror", lambda e: console.append(f"pageerror: {e}"))
+    pg.base = base
+    pg.console_lines = console
+    yield pg
+    ARTIFACTS.mkdir(exist_ok=True)
+    pg.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"), full_page=True)
+    context.close()
+    outside = [u for u in requests if not u.startswith((base, "data:", "blob:"))]
+    assert outside == [], f"requests left 127.0.0.1: {outside[:5]}"

@@ -1,0 +1,88 @@
+// The API as the pages see it: one place that speaks HTTP, converts the API's snake_case
+// field names to camelCase (and back), and turns problem+json errors into exceptions.
+const BASE = "/api/v1";
+
+export const toCamel = (s) => s.replace(/_([a-z0-9])/g, (_, c) => c.toUpperCase());
+export const toSnake = (s) => s.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+
+export function camelize(value) {
+  if (Array.isArray(value)) return value.map(camelize);
+  if (value && typeof value === "object") {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [toCamel(k), camelize(v)]));
+  }
+  return value;
+}
+
+export function snakify(value) {
+  if (Array.isArray(value)) return value.map(snakify);
+  if (value && typeof value === "object") {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [toSnake(k), snakify(v)]));
+  }
+  return value;
+}
+
+export class ApiError extends Error {
+  constructor(status, problem) {
+    super(problem?.detail || `HTTP ${status}`);
+    this.status = status;
+    this.problem = problem;
+  }
+}
+
+export function token() {
+  return localStorage.getItem("hueproof.token") || "";
+}
+
+export function setToken(value) {
+  localStorage.setItem("hueproof.token", value.trim());
+}
+
+function headers(extra = {}) {
+  const h = { ...extra };
+  if (token()) h.Authorization = `Bearer ${token()}`;
+  return h;
+}
+
+export async function call(method, path, body, extraHeaders = {}) {
+  const init = { method, headers: headers(extraHeaders) };
+  if (body instanceof FormData) init.body = body;
+  else if (body !== undefined) {
+    init.body = JSON.stringify(snakify(body));
+    init.headers["Content-Type"] = "application/json";
+  }
+  const resp = await fetch(BASE + path, init);
+  const data = resp.headers.get("Content-Type")?.includes("json") ? await resp.json() : null;
+  if (!resp.ok) throw new ApiError(resp.status, data);
+  return camelize(data);
+}
+
+export const get = (path) => call("GET", path);
+export const post = (path, body, h) => call("POST", path, body, h);
+export const put = (path, body) => call("PUT", path, body);
+
+/** An image the API serves behind the bearer token, as an object URL for <img>. */
+export async function imageUrl(path) {
+  const resp = await fetch(BASE + path, { headers: headers() });
+  if (!resp.ok) throw new ApiError(resp.status, await resp.json().catch(() => null));
+  return URL.createObjectURL(await resp.blob());
+}
+
+/** Upload a multipart form with progress and retries under one Idempotency-Key. */
+export function upload(path, form, { key, onProgress, retries = 3 } = {}) {
+  const attempt = (n) => new Promise((resolve, reject) => {
+    const xhr = new XMLHttpRequest();
+    xhr.open("POST", BASE + path);
+    Object.entries(headers({ "Idempotency-Key": key })).forEach(([k, v]) => xhr.setRequestHeader(k, v));
+    xhr.upload.onprogress = (e) => e.lengthComputable && onProgress?.(e.loaded / e.total);
+    xhr.onload = () => {
+      const data = (() => { try { return JSON.parse(xhr.responseText); } catch { return null; } })();
+      if (xhr.status >= 200 && xhr.status < 300) resolve(camelize(data));
+      else if (xhr.status >= 500 && n < retries) resolve(attempt(n + 1));
+      else reject(new ApiError(xhr.status, data));
+    };
+    xhr.onerror = () => (n < retries ? setTimeout(() => resolve(attempt(n + 1)), 500 * 2 ** n)
+      : reject(new ApiError(0, { detail: "network error" })));
+    xhr.send(form);
+  });
+  return attempt(0);
+}

@@ -1,0 +1,68 @@
+// Colour maths of the pages, the same constants as calibration/colorimetry.py:
+// sRGB (IEC 61966-2-1) with D65 (CIE 15:2004), CIELAB (CIE 15:2004 eq. 8.4).
+export const SRGB_TO_XYZ = [
+  [0.4123907992659595, 0.3575843393838780, 0.1804807884018343],
+  [0.2126390058715104, 0.7151686787677559, 0.0721923153607337],
+  [0.0193308187155918, 0.1191947797946259, 0.9505321522496606],
+];
+const D65_XY = [0.3127, 0.3290];
+export const D65_XYZ = [D65_XY[0] / D65_XY[1], 1.0, (1 - D65_XY[0] - D65_XY[1]) / D65_XY[1]];
+const EPS = (6 / 29) ** 3;
+const SLOPE = (29 / 6) ** 2 / 3;
+
+function inv3(m) {
+  const [a, b, c] = m[0], [d, e, f] = m[1], [g, h, i] = m[2];
+  const A = e * i - f * h, B = -(d * i - f * g), C = d * h - e * g;
+  const det = a * A + b * B + c * C;
+  return [
+    [A / det, -(b * i - c * h) / det, (b * f - c * e) / det],
+    [B / det, (a * i - c * g) / det, -(a * f - c * d) / det],
+    [C / det, -(a * h - b * g) / det, (a * e - b * d) / det],
+  ];
+}
+export const XYZ_TO_SRGB = inv3(SRGB_TO_XYZ);
+
+/** 8-bit sRGB code → linear sRGB, through a 256-entry table (as srgb_u8_to_rgb_lin). */
+export const SRGB_U8_TO_LIN = new Float32Array(256).map((_, k) => {
+  const v = k / 255;
+  return v <= 0.04045 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4;
+});
+
+export function linToSrgb(v) {
+  const a = Math.min(Math.max(v, 0), 1);
+  return a <= 0.0031308 ? a * 12.92 : 1.055 * a ** (1 / 2.4) - 0.055;
+}
+
+/** Linear sRGB → 8-bit code, through a 65 536-step table (as rgb_lin_to_srgb_u8). */
+const ENCODE_STEPS = 65535;
+const ENCODE_LUT = new Uint8Array(ENCODE_STEPS + 1).map((_, k) =>
+  Math.round(linToSrgb(k / ENCODE_STEPS) * 255));
+export function linToU8(v) {
+  const k = Math.round(Math.min(Math.max(v, 0), 1) * ENCODE_STEPS);
+  return ENCODE_LUT[k];
+}
+
+export function mul3(m, v) {
+  return [
+    m[0][0] * v[0] + m[0][1] * v[1] + m[0][2] * v[2],
+    m[1][0] * v[0] + m[1][1] * v[1] + m[1][2] * v[2],
+    m[2][0] * v[0] + m[2][1] * v[1] + m[2][2] * v[2],
+  ];
+}
+
+export function xyzToLab(xyz) {
+  const f = xyz.map((v, k) => {
+    const t = v / D65_XYZ[k];
+    return t > EPS ? Math.cbrt(t) : t * SLOPE + 4 / 29;
+  });
+  return [116 * f[1] - 16, 500 * (f[0] - f[1]), 200 * (f[1] - f[2])];
+}
+
+export function labToXyz(lab) {
+  const fy = (lab[0] + 16) / 116;
+  const f = [fy + lab[1] / 500, fy, fy - lab[2] / 200];
+  return f.map((v, k) => (v > 6 / 29 ? v ** 3 : (v - 4 / 29) / SLOPE) * D65_XYZ[k]);
+}
+
+export const linToLab = (rgb) => xyzToLab(mul3(SRGB_TO_XYZ, rgb));
+export const labToLin = (lab) => mul3(XYZ_TO_SRGB, labToXyz(lab));

@@ -1,0 +1,81 @@
+// Page strings: Chinese first (the first market), English beside. ?lang=en or the language
+// menu switches; the choice is kept in localStorage.
+const STRINGS = {
+  zh: {
+    tryon: "试色", claim: "提交售后申请", review: "审核", brand: "品牌校准",
+    loading: "正在加载人脸模型…", ready: "已就绪", noCamera: "无法打开摄像头",
+    noFace: "未检测到人脸", shade: "色号", opacity: "浓度", split: "对比",
+    frameTime: "帧耗时", before: "原图", after: "试色",
+    onDevice: "试色完全在您的设备上进行，画面不会上传。",
+    token: "访问令牌", save: "保存", orderRef: "订单号", sku: "商品", claimType: "申请类型",
+    typeShade: "颜色与展示不符", typeRedness: "使用后皮肤发红", batch: "批号",
+    checks: "拍摄检查", capture: "拍摄", retake: "重拍", baseline: "使用前照片（可选）",
+    faceSize: "请靠近一些，让脸部占满画面", centred: "请把脸放在画面中央",
+    pose: "请正对镜头", sharp: "请保持不动", exposure: "光线不足或过亮，请调整",
+    chart: "请把色卡放在商品旁边并完整入镜", allGood: "全部通过，自动拍摄",
+    preview: "发红预览", previewUnavailable: "设备端发红预览暂不可用（模型尚未发布）",
+    consentTitle: "同意书", consentFacial: "我同意处理我的面部照片用于本次申请",
+    consentHealth: "我同意分析皮肤发红情况（健康信息）", submit: "提交",
+    uploading: "正在上传", retry: "重试", status: "申请状态", queue: "待审队列",
+    filterStatus: "状态", filterType: "类型", all: "全部", opacityHeatmap: "热力图透明度",
+    verdict: "色差结论", measured: "实测颜色", reference: "品牌参考色", residuals: "色卡残差",
+    findings: "拍摄问题", ingredients: "成分提示", suggestion: "处理建议",
+    reveal: "查看原图", reason: "理由", decide: "裁决", outcome: "结果", reasonCode: "原因代码",
+    note: "备注", decided: "已裁决", notDiagnosis: "发红图仅供审核参考，不是医学诊断。",
+    catalog: "商品目录", calibratePhoto: "用色卡照片校准", calibrateLab: "输入分光测色值",
+    roi: "色块区域 X,Y,W,H", preview2: "预览", saveVersion: "保存为新版本", stats: "统计与预警",
+    keys: "快捷键：J/K 上下条，A 通过，R 驳回，V 查看原图",
+  },
+  en: {
+    tryon: "Try on", claim: "File a claim", review: "Review", brand: "Brand calibration",
+    loading: "Loading the face model…", ready: "Ready", noCamera: "The camera could not be opened",
+    noFace: "No face found", shade: "Shade", opacity: "Opacity", split: "Compare",
+    frameTime: "Frame time", before: "Before", after: "Try-on",
+    onDevice: "The try-on runs entirely on your device; nothing is uploaded.",
+    token: "Access token", save: "Save", orderRef: "Order number", sku: "Product",
+    claimType: "Claim type", typeShade: "Colour not as shown", typeRedness: "Skin turned red",
+    batch: "Batch", checks: "Capture checks", capture: "Capture", retake: "Retake",
+    baseline: "Photo from before (optional)",
+    faceSize: "Move closer: your face should fill more of the frame",
+    centred: "Centre your face in the frame", pose: "Look straight at the camera",
+    sharp: "Hold still", exposure: "Too dark or too bright: adjust the light",
+    chart: "Hold the colour chart next to the product, fully visible",
+    allGood: "All checks pass: capturing", preview: "Redness preview",
+    previewUnavailable: "The on-device redness preview is not available yet (model pending)",
+    consentTitle: "Consent", consentFacial: "I agree to the processing of my face photo for this claim",
+    consentHealth: "I agree to the analysis of skin redness (health data)", submit: "Submit",
+    uploading: "Uploading", retry: "Retry", status: "Claim status", queue: "Queue",
+    filterStatus: "Status", filterType: "Type", all: "All", opacityHeatmap: "Heatmap opacity",
+    verdict: "Shade verdict", measured: "Measured", reference: "Brand reference",
+    residuals: "Chart residuals", findings: "Capture findings", ingredients: "Ingredients",
+    suggestion: "Suggestion", reveal: "Reveal raw photo", reason: "Reason", decide: "Decide",
+    outcome: "Outcome", reasonCode: "Reason code", note: "Note", decided: "Decided",
+    notDiagnosis: "Redness maps are evidence for review, not a diagnosis.",
+    catalog: "Catalog", calibratePhoto: "Calibrate from a chart photo",
+    calibrateLab: "Enter spectrophotometer values", roi: "Swatch region X,Y,W,H",
+    preview2: "Preview", saveVersion: "Save as a new version", stats: "Statistics and alerts",
+    keys: "Keys: J/K next/previous, A approve, R reject, V reveal",
+  },
+};
+
+export function language() {
+  const q = new URLSearchParams(location.search).get("lang");
+  if (q && STRINGS[q]) localStorage.setItem("hueproof.lang", q);
+  return localStorage.getItem("hueproof.lang") || "zh";
+}
+
+export function t(key) {
+  return (STRINGS[language()] || STRINGS.zh)[key] ?? STRINGS.en[key] ?? key;
+}
+
+/** Fill every element carrying data-i18n="key" and set <html lang>. */
+export function translate(root = document) {
+  document.documentElement.lang = language() === "zh" ? "zh-CN" : "en";
+  root.querySelectorAll("[data-i18n]").forEach((el) => { el.textContent = t(el.dataset.i18n); });
+  root.querySelectorAll("[data-i18n-placeholder]").forEach((el) => {
+    el.placeholder = t(el.dataset.i18nPlaceholder);
+  });
+}
+
+export const LANGUAGES = Object.keys(STRINGS);
+export { STRINGS };

@@ -1,0 +1,153 @@
+// Try-on: live camera → MediaPipe Face Landmarker (VIDEO mode, CPU) → One Euro smoothing →
+// lips painted in linear light (paint.js). Nothing leaves the device.
+import { FaceLandmarker, FilesetResolver } from "/vendor/mediapipe/vision_bundle.mjs";
+import { get } from "./api.js";
+import { t, translate } from "./i18n.js";
+import { OneEuro } from "./oneeuro.js";
+import { paintLips } from "./paint.js";
+
+const state = document.getElementById("state");
+const canvas = document.getElementById("view");
+const ctx = canvas.getContext("2d", { willReadFrequently: true });
+const video = document.getElementById("camera");
+const hp = (window.hueproof = { ready: false, frames: [], errors: [] });
+const started = performance.now();
+let landmarker, shades = [], current = null, lastVideoTime = -1;
+const smoother = new OneEuro({ minCutoff: 1.5, beta: 0.05 });
+const scratch = new OffscreenCanvas(640, 480);
+
+document.getElementById("lang").value = localStorage.getItem("hueproof.lang") || "zh";
+document.getElementById("lang").onchange = (e) => {
+  localStorage.setItem("hueproof.lang", e.target.value); translate();
+};
+translate();
+
+async function loadLandmarker(runningMode) {
+  const files = await FilesetResolver.forVisionTasks("/vendor/mediapipe/wasm");
+  return FaceLandmarker.createFromOptions(files, {
+    baseOptions: { modelAssetPath: "/models/face_landmarker.task", delegate: "CPU" },
+    runningMode, numFaces: 1,
+  });
+}
+
+function renderShades() {
+  const box = document.getElementById("shades");
+  box.replaceChildren(...shades.map((s, k) => {
+    const b = document.createElement("button");
+    b.style.background = s.render.srgbHex;
+    b.title = `${s.sku} ${s.shade} ${s.name}`;
+    b.dataset.shade = s.shade;
+    b.setAttribute("aria-pressed", String(k === 0));
+    b.onclick = () => {
+      current = s;
+      box.querySelectorAll("button").forEach((x) => x.setAttribute("aria-pressed", String(x === b)));
+    };
+    return b;
+  }));
+  current = shades[0] || null;
+}
+
+function toPixels(landmarks, w, h) {
+  return landmarks.map((p) => [p.x * w, p.y * h]);
+}
+
+/** Paint one frame already drawn on `ctx`; returns timing and the points used. */
+function paintFrame(points, w, h) {
+  const opacity = document.getElementById("opacity").value / 100;
+  const frame = ctx.getImageData(0, 0, w, h);
+  const original = new Uint8ClampedArray(frame.data);
+  const res = current ? paintLips(frame.data, w, h, points, current.render.lab, opacity, scratch) : null;
+  const split = document.getElementById("split").value / 100;
+  if (split > 0) {  // left part: the camera as it is
+    const cut = Math.round(split * w);
+    for (let y = 0; y < h; y++) {
+      frame.data.set(original.subarray(4 * y * w, 4 * (y * w + cut)), 4 * y * w);
+    }
+  }
+  ctx.putImageData(frame, 0, 0);
+  document.getElementById("splitLine").style.left = `${split * 100}%`;
+  return res;
+}
+
+function loop() {
+  if (video.readyState >= 2 && video.currentTime !== lastVideoTime) {
+    lastVideoTime = video.currentTime;
+    const t0 = performance.now();
+    const w = canvas.width, h = canvas.height;
+    const result = landmarker.detectForVideo(video, t0);
+    const t1 = performance.now();
+    ctx.drawImage(video, 0, 0, w, h);
+    let painted = null;
+    if (result.faceLandmarks?.length) {
+      const raw = toPixels(result.faceLandmarks[0], w, h).flat();
+      const smooth = smoother.filter(raw, t0 / 1000);
+      const pts = [];
+      for (let k = 0; k < smooth.length; k += 2) pts.push([smooth[k], smooth[k + 1]]);
+      painted = paintFrame(pts, w, h);
+      hp.lastPoints = pts;
+      state.textContent = t("ready");
+    } else {
+      state.textContent = t("noFace");
+    }
+    const t2 = performance.now();
+    hp.frames.push({ detectMs: t1 - t0, totalMs: t2 - t0, face: Boolean(painted) });
+    if (hp.frames.length > 600) hp.frames.shift();
+    document.getElementById("ms").textContent = (t2 - t0).toFixed(1);
+  }
+  requestAnimationFrame(loop);
+}
+
+async function still(url) {
+  // A still photo instead of the camera (used by the benchmarks and the parity test).
+  const img = new Image();
+  img.src = url;
+  await img.decode();
+  canvas.width = img.naturalWidth; canvas.height = img.naturalHeight;
+  const lm = await loadLandmarker("IMAGE");
+  hp.readyMs = performance.now() - started;
+  const result = lm.detect(img);
+  ctx.drawImage(img, 0, 0);
+  if (!result.faceLandmarks?.length) { state.textContent = t("noFace"); hp.ready = true; return; }
+  const pts = toPixels(result.faceLandmarks[0], canvas.width, canvas.height);
+  hp.lastPoints = pts;
+  hp.paintWith = (lab, opacity = 1) => {
+    ctx.drawImage(img, 0, 0);
+    const frame = ctx.getImageData(0, 0, canvas.width, canvas.height);
+    const res = paintLips(frame.data, canvas.width, canvas.height, pts, lab, opacity,
+      new OffscreenCanvas(canvas.width, canvas.height));
+    ctx.putImageData(frame, 0, 0);
+    return { gain: res?.gain, pixels: res?.pixels, rgba: Array.from(frame.data) };
+  };
+  if (current) hp.paintWith(current.render.lab);
+  state.textContent = t("ready");
+  hp.ready = true;
+}
+
+async function main() {
+  try {
+    shades = (await get("/shades")).shades;
+  } catch (e) {
+    hp.errors.push(String(e));
+  }
+  renderShades();
+  hp.shades = shades;
+  const image = new URLSearchParams(location.search).get("image");
+  if (image) return still(image);
+  landmarker = await loadLandmarker("VIDEO");
+  try {
+    video.srcObject = await navigator.mediaDevices.getUserMedia({
+      video: { width: 640, height: 480, facingMode: "user" }, audio: false,
+    });
+  } catch (e) {
+    state.textContent = t("noCamera");
+    hp.errors.push(String(e));
+    return;
+  }
+  await video.play();
+  canvas.width = video.videoWidth || 640; canvas.height = video.videoHeight || 480;
+  hp.readyMs = performance.now() - started;
+  hp.ready = true;
+  requestAnimationFrame(loop);
+}
+
+main().catch((e) => { state.textContent = String(e); hp.errors.push(String(e)); });
