@@ -260,6 +260,10 @@ def _register_routes(app: Flask, service, keys):
 
         return notice()
 
+    @route.get("/me", summary="Who the bearer token belongs to", response=api.MeOut)
+    def me():
+        return service.whoami(_principal())
+
     @route.get("/keys", summary="Public Ed25519 keys that sign reports and checkpoints",
                auth=False, response=api.KeyList)  # fmt: skip
     def public_keys():
@@ -374,8 +378,8 @@ def _register_routes(app: Flask, service, keys):
 
     @route.post("/brands/<brand>/shades", summary="Calibrate a shade: JSON Lab or spectral "
                 "values, or a multipart swatch photo with a chart (brand)", body=api.ShadeIn,
-                multipart=api.SHADE_FORM, response=api.ShadeCalibrationOut,
-                status=201)  # fmt: skip
+                multipart=api.SHADE_FORM, response=api.ShadeCalibrationOut, status=201,
+                query=api.DRY_RUN_QUERY)  # fmt: skip
     def add_shade(brand):
         from calibration import swatch
 
@@ -398,9 +402,10 @@ def _register_routes(app: Flask, service, keys):
             sku, shade, name, tol = form.sku, form.shade, form.name, form.tolerance
         else:
             raise _UnsupportedMedia("expected application/json or multipart/form-data")
+        dry_run = request.args.get("dry_run", "false").lower() in ("1", "true")
         out = service.add_shade(principal, brand, sku=sku, shade=shade, record=record,
-                                name=name, tolerance=tol)  # fmt: skip
-        return jsonify(out), 201
+                                name=name, tolerance=tol, dry_run=dry_run)  # fmt: skip
+        return jsonify(out), 200 if dry_run else 201
 
     @route.put("/brands/<brand>/skus/<sku>", summary="Create or update a SKU and its INCI "
                "ingredient list (brand)", body=api.SkuIn, response=api.SkuOut)  # fmt: skip

@@ -207,10 +207,12 @@ class ColourCorrection:
         return xyz_to_lab(np.clip(self.apply(rgb_lin), 0.0, None))
 
     def summary(self) -> dict:
-        """JSON-ready method, reference and leave-one-out residuals (the DESIGN.md fields)."""
+        """JSON-ready method, reference and leave-one-out residuals: mean and max (the DESIGN.md
+        fields) and per patch, in chart order (dark skin … black)."""
         return {
             "residual_de00_mean": round(float(self.loo_de00.mean()), 3),
             "residual_de00_max": round(float(self.loo_de00.max()), 3),
+            "residuals_de00": [round(float(v), 3) for v in self.loo_de00],
             "method": self.method,
             "reference": self.reference,
         }

@@ -165,6 +165,13 @@ class SkuOut(_Open):
     flagged_ingredients: list[dict]
 
 
+class MeOut(_Closed):
+    id: int
+    role: Literal["shopper", "adjudicator", "brand", "admin"]
+    name: str
+    brand: str | None
+
+
 class PolicyOut(_Open):
     pass
 
@@ -196,6 +203,9 @@ CLAIM_LIST_QUERY = {
     "offset": ({"type": "integer", "minimum": 0}, "page start"),
 }  # fmt: skip
 
+DRY_RUN_QUERY = {
+    "dry_run": ({"type": "boolean"}, "check and show the calibration without saving it"),
+}
 SHADES_QUERY = {"sku": ({"type": "string"}, "only this SKU code")}
 
 ROI = {"type": "string", "pattern": r"^[0-9]+,[0-9]+,[0-9]+,[0-9]+$"}

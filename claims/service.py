@@ -635,8 +635,21 @@ class ClaimsService:
         authorize(principal, "catalog.write", brand=brand)
         return brand
 
-    def add_shade(self, principal, brand_slug, *, sku, shade, record, name="", tolerance=None):
-        """Store a new calibration version (``record``: calibration.swatch.SwatchCalibration)."""
+    def add_shade(self, principal, brand_slug, *, sku, shade, record, name="", tolerance=None,
+                  dry_run=False):  # fmt: skip
+        """Store a new calibration version (``record``: calibration.swatch.SwatchCalibration).
+
+        With ``dry_run`` nothing is stored: the brand sees the calibration (chart outline,
+        per-patch residuals) before saving it.
+        """
+        if dry_run:
+            with self.store.read() as s:
+                brand = self._brand(s, principal, brand_slug)
+                return {"brand": brand.slug, "sku": sku, "shade": shade, "version": 0,
+                        "lab": [round(float(v), 4) for v in record.lab],
+                        "uncertainty_de00": round(float(record.expanded_u), 4),
+                        "source": record.source, "record": record.to_dict(),
+                        "saved": False}  # fmt: skip
         with self.store.write() as s:
             brand = self._brand(s, principal, brand_slug)
             cal = add_calibration(s, brand, sku=sku, shade=shade, record=record, name=name,
@@ -648,7 +661,7 @@ class ClaimsService:
             })  # fmt: skip
             return {"brand": brand.slug, "sku": sku, "shade": shade, "version": cal.version,
                     "lab": cal.lab, "uncertainty_de00": cal.expanded_u, "source": cal.source,
-                    "record": cal.record}  # fmt: skip
+                    "record": cal.record, "saved": True}  # fmt: skip
 
     def brand_of(self, slug: str) -> Brand:
         with self.store.read() as s:
@@ -678,6 +691,16 @@ class ClaimsService:
             return brand_stats(s, brand, min_cell=c.stats_min_cell,
                                cluster_claims=c.redness_cluster_claims,
                                cluster_hours=c.redness_cluster_hours)  # fmt: skip
+
+    def whoami(self, principal) -> dict:
+        if principal is None:
+            from claims.errors import Unauthorized
+
+            raise Unauthorized("expected a bearer token")
+        with self.store.read() as s:
+            brand = s.get(Brand, principal.brand_id) if principal.brand_id else None
+            return {"id": principal.id, "role": principal.role, "name": principal.name,
+                    "brand": brand.slug if brand else None}  # fmt: skip
 
     def user_count(self) -> int:
         with self.store.read() as s:

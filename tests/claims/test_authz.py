@@ -19,6 +19,7 @@ MATRIX = [
     ("POST", "/api/v1/claims/{c}/reveal", "reveal", (401, 403, 404, 200, 404, 404, 403)),
     ("GET", "/api/v1/shades", None, (200,) * 7),
     ("GET", "/api/v1/keys", None, (200,) * 7),
+    ("GET", "/api/v1/me", None, (401, 200, 200, 200, 200, 200, 200)),
     ("GET", "/api/v1/consent", None, (200,) * 7),
     ("GET", "/api/v1/openapi.json", None, (200,) * 7),
     ("POST", "/api/v1/brands/demo-cosmetics/shades", "shade", (401, 403, 403, 403, 201, 404, 201)),

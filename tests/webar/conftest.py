@@ -28,7 +28,7 @@ def camera_frame(width=640, height=480) -> np.ndarray:
     """The astronaut's head filling a 640×480 frame: (H, W, 3) uint8 sRGB."""
     from skimage import data as skdata
 
-    crop = skdata.astronaut()[0:330, 60:500]  # 4:3 around the face
+    crop = skdata.astronaut()[0:270, 90:450]  # 4:3 around the face (a third of the width)
     return cv2.resize(crop, (width, height), interpolation=cv2.INTER_AREA)
 
 
@@ -80,6 +80,11 @@ def browser(fake_camera):
             f"--use-file-for-fake-video-capture={fake_camera}"])  # fmt: skip
         yield b
         b.close()
+
+
+def as_user(page, token: str):
+    """Make the page's bearer token ``token`` (kept in localStorage, as a user would)."""
+    page.context.add_init_script(f"localStorage.setItem('hueproof.token', {token!r});")
 
 
 @pytest.fixture()

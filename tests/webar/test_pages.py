@@ -1,0 +1,121 @@
+"""Claim capture, review and brand pages against a live server, in Chromium."""
+
+from __future__ import annotations
+
+import io
+import time
+
+import numpy as np
+from PIL import Image
+
+from calibration.simulate import random_scene, render_scene
+from tests.claims.conftest import bearer, face_jpeg
+from tests.webar.conftest import as_user
+
+
+def _api(server):
+    return server[2].test_client()
+
+
+def _wait_status(client, token, cid, timeout=120):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        view = client.get(f"/api/v1/claims/{cid}", headers=bearer(token)).json
+        if view["status"] not in ("queued", "analyzing"):
+            return view
+        time.sleep(0.2)
+    raise AssertionError(f"claim {cid} still {view['status']}")
+
+
+def test_capture_walks_the_checks_takes_consent_and_files_a_claim(page, server):
+    _, tokens, _ = server
+    as_user(page, tokens["shopper"])
+    page.goto(page.base + "/claim")
+    assert page.evaluate("document.documentElement.lang") == "zh-CN"
+    assert page.text_content("#submit") == "提交"
+    page.wait_for_function("window.hueproof && window.hueproof.ready", timeout=90_000)
+    # a shade claim waits for the colour chart: the astronaut holds none
+    page.wait_for_function("window.hueproof.checks.faceSize !== undefined", timeout=30_000)
+    page.wait_for_timeout(800)
+    checks = page.evaluate("window.hueproof.checks")
+    assert checks["chart"] is False and not page.evaluate("window.hueproof.captured")
+    assert checks["faceSize"] and checks["centred"] and checks["exposure"], checks
+    # a redness claim needs no chart: every check passes and the photo is taken by itself
+    page.select_option("#type", "redness")
+    page.fill("#sku", "SERUM-RETINOL")
+    page.fill("#orderRef", "WEB-1")
+    page.wait_for_function("window.hueproof.captured", timeout=30_000)
+    assert page.is_disabled("#submit")  # no consent yet
+    page.check("#consentFacial")
+    assert page.is_disabled("#submit")  # health data needs its own consent
+    page.check("#consentHealth")
+    page.click("#submit")
+    page.wait_for_function("window.hueproof.claimId", timeout=30_000)
+    page.wait_for_function("['ready', 'failed'].includes(window.hueproof.status)",
+                           timeout=120_000)  # fmt: skip
+    assert page.evaluate("window.hueproof.status") == "ready"
+    cid = page.evaluate("window.hueproof.claimId")
+    view = _api(server).get(f"/api/v1/claims/{cid}", headers=bearer(tokens["shopper"])).json
+    assert view["type"] == "redness" and view["consent"]["health"] is True
+    assert view["analysis"]["redness"]["face"]["detected"] is True
+
+
+def test_review_shows_the_heatmap_and_records_a_decision(page, server):
+    tokens = server[1]
+    client = _api(server)
+    form = {"type": "redness", "sku": "SERUM-RETINOL", "consent_version": "2026-11-26",
+            "consent_facial": "true", "consent_health": "true",
+            "photo": (io.BytesIO(face_jpeg(3.0)), "selfie.jpg")}  # fmt: skip
+    cid = client.post("/api/v1/claims", data=form, content_type="multipart/form-data",
+                      headers={**bearer(tokens["shopper"]), "Idempotency-Key": "review-1"}
+                      ).json["id"]  # fmt: skip
+    assert _wait_status(client, tokens["adjudicator"], cid)["status"] == "ready"
+    as_user(page, tokens["adjudicator"])
+    page.goto(page.base + "/review?lang=en")
+    page.wait_for_function("window.hueproof && window.hueproof.ready", timeout=30_000)
+    page.click(f"#queue tr[data-id='{cid}']")
+    page.wait_for_function("document.getElementById('heatmap').naturalWidth > 0", timeout=30_000)
+    assert page.evaluate("document.getElementById('photo').naturalWidth") > 0
+    assert "not a diagnosis" in page.text_content("main")
+    assert "Retinol" in page.text_content("#ingredients")
+    page.fill("#heatOpacity", "40")
+    page.fill("#revealReason", "check whether the redness is make-up")
+    page.click("#revealBtn")
+    page.wait_for_function("window.hueproof.revealed", timeout=30_000)
+    page.select_option("#outcome", "escalate")
+    page.select_option("#reasonCode", "redness_flagged_single_photo")
+    page.click("#decideBtn")
+    page.wait_for_function("window.hueproof.report", timeout=30_000)
+    view = client.get(f"/api/v1/claims/{cid}", headers=bearer(tokens["adjudicator"])).json
+    assert view["status"] == "decided" and view["decision"]["outcome"] == "escalate"
+
+
+def test_brand_calibrates_a_shade_from_a_chart_photo(page, server, tmp_path):
+    _, tokens, _ = server
+    ph = render_scene(random_scene(77, illuminant="D65", product="coral"))
+    path = tmp_path / "swatch.jpg"
+    path.write_bytes(ph.jpeg)
+    as_user(page, tokens["brand"])
+    page.goto(page.base + "/brand?lang=en")
+    page.wait_for_function("window.hueproof && window.hueproof.ready", timeout=30_000)
+    assert page.locator("#catalog tr").count() == 3
+    page.fill("#pSku", "LIP-VELVET")
+    page.fill("#pShade", "C04")
+    page.fill("#pName", "coral")
+    page.fill("#pRoi", ",".join(map(str, ph.roi)))
+    page.set_input_files("#pFile", str(path))
+    page.click("#pPreview")
+    page.wait_for_function("window.hueproof.preview", timeout=60_000)
+    assert page.text_content("#error") == "", page.console_lines
+    assert page.locator("#pResiduals tr").count() == 24  # per-patch residuals before saving
+    assert page.evaluate("window.hueproof.catalog.length") == 3  # nothing saved yet
+    canvas = page.evaluate("document.getElementById('pCanvas').toDataURL('image/png')")
+    import base64
+
+    drawn = np.asarray(Image.open(io.BytesIO(base64.b64decode(canvas.split(",", 1)[1]))))
+    assert ((drawn[..., 0] < 40) & (drawn[..., 1] > 200) & (drawn[..., 2] > 200)).sum() > 100
+    page.click("#pSave")
+    page.wait_for_function("window.hueproof.saved", timeout=60_000)
+    page.wait_for_function("window.hueproof.catalog.length === 4", timeout=30_000)
+    saved = page.evaluate("window.hueproof.saved")
+    assert saved["version"] == 1 and saved["source"] == "photo"

@@ -1,0 +1,91 @@
+// Brand: catalog, calibrate a shade from a chart photo (chart outline and per-patch residuals
+// shown before saving) or from spectrophotometer values, statistics and alerts.
+import { ApiError, call, get, post, setToken, token } from "./api.js";
+import { labToLin, linToU8 } from "./colour.js";
+import { translate } from "./i18n.js";
+
+const $ = (id) => document.getElementById(id);
+const hp = (window.hueproof = { errors: [] });
+let brand = null;
+translate();
+$("token").value = token();
+$("token").onchange = (e) => { setToken(e.target.value); load(); };
+const hex = (lab) => "#" + labToLin(lab).map((v) => linToU8(v).toString(16).padStart(2, "0")).join("");
+const fail = (e) => { $("error").textContent = e instanceof ApiError ? e.message : String(e); hp.errors.push(String(e)); };
+
+async function load() {
+  try {
+    const me = await get("/me");
+    brand = me.brand;
+    $("brandName").textContent = brand || me.role;
+    const shades = (await get("/shades")).shades.filter((s) => s.brand === brand);
+    $("catalog").replaceChildren(...shades.map((s) => {
+      const tr = document.createElement("tr");
+      tr.innerHTML = `<td><span class="swatch" style="display:inline-block;width:1.5rem;height:1.5rem;background:${s.render.srgbHex}"></span></td>
+        <td>${s.sku}</td><td>${s.shade}</td><td>${s.name}</td><td>v${s.calibrationVersion}</td>
+        <td>${s.render.lab.map((v) => v.toFixed(1)).join(", ")}</td><td>± ${s.uncertaintyDe00}</td><td>${s.source}</td>`;
+      return tr;
+    }));
+    hp.catalog = shades;
+    $("stats").textContent = JSON.stringify(await get(`/brands/${brand}/stats`), null, 2);
+    hp.ready = true;
+  } catch (e) { fail(e); }
+}
+
+function photoForm() {
+  const f = new FormData();
+  f.append("sku", $("pSku").value); f.append("shade", $("pShade").value);
+  f.append("name", $("pName").value); f.append("roi", $("pRoi").value);
+  f.append("photo", $("pFile").files[0]);
+  return f;
+}
+
+async function drawPreview(result) {
+  const bitmap = await createImageBitmap($("pFile").files[0]);
+  const c = $("pCanvas");
+  const s = Math.min(1, 640 / bitmap.width);
+  c.width = Math.round(bitmap.width * s); c.height = Math.round(bitmap.height * s);
+  const ctx = c.getContext("2d");
+  ctx.drawImage(bitmap, 0, 0, c.width, c.height);
+  const chart = result.record.details.chart;
+  ctx.strokeStyle = "#00e5ff"; ctx.lineWidth = 3;
+  ctx.beginPath();
+  chart.quad.forEach(([x, y], k) => (k ? ctx.lineTo(x * s, y * s) : ctx.moveTo(x * s, y * s)));
+  ctx.closePath(); ctx.stroke();
+  const [x, y, w, h] = $("pRoi").value.split(",").map(Number);
+  ctx.strokeStyle = "#ff00aa"; ctx.strokeRect(x * s, y * s, w * s, h * s);
+  $("pResult").innerHTML = `<span class="swatch" style="display:inline-block;background:${hex(result.lab)}"></span>
+    Lab ${result.lab.map((v) => v.toFixed(2)).join(", ")} ± ${result.uncertaintyDe00} ΔE00 ·
+    ${chart.method} · LOO ΔE00 mean ${chart.residualDe00Mean}, max ${chart.residualDe00Max}`;
+  $("pResiduals").replaceChildren(...chart.residualsDe00.map((v, k) => {
+    const tr = document.createElement("tr");
+    tr.innerHTML = `<td>patch ${k + 1}</td><td>${v.toFixed(2)}</td>`;
+    return tr;
+  }));
+}
+
+$("pPreview").onclick = async () => {
+  $("error").textContent = "";
+  try {
+    const result = await call("POST", `/brands/${brand}/shades?dry_run=true`, photoForm());
+    await drawPreview(result);
+    $("pSave").disabled = false;
+    hp.preview = result;
+  } catch (e) { fail(e); }
+};
+$("pSave").onclick = async () => {
+  try {
+    hp.saved = await call("POST", `/brands/${brand}/shades`, photoForm());
+    $("pSave").disabled = true;
+    await load();
+  } catch (e) { fail(e); }
+};
+$("lSave").onclick = async () => {
+  try {
+    hp.saved = await post(`/brands/${brand}/shades`, { sku: $("lSku").value, shade: $("lShade").value,
+      lab: [$("lL").value, $("lA").value, $("lB").value].map(Number),
+      illuminant: $("lIll").value, observer: $("lObs").value });
+    await load();
+  } catch (e) { fail(e); }
+};
+load();

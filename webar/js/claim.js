@@ -1,0 +1,203 @@
+// Guided claim capture: live quality checks on the device, automatic capture when all pass,
+// consent, upload with progress and retries under one Idempotency-Key, then the status.
+import { FaceLandmarker, FilesetResolver } from "/vendor/mediapipe/vision_bundle.mjs";
+import { ApiError, get, setToken, token, upload } from "./api.js";
+import { language, t, translate } from "./i18n.js";
+
+const $ = (id) => document.getElementById(id);
+const hp = (window.hueproof = { checks: {}, captured: false, errors: [] });
+const video = $("camera"), shot = $("shot");
+const LIMITS = { minFaceFraction: 0.25, maxCentreOffset: 0.2, maxYawRatio: 0.25, maxRollDeg: 15,
+  minSharpness: 12, minLuma: 0.2, maxLuma: 0.85, maxClipped: 0.05, stableFrames: 5 };
+let landmarker, shades = [], photoBlob = null, passes = 0, key = null, lastTime = -1;
+const probe = new OffscreenCanvas(128, 128);
+const probeCtx = probe.getContext("2d", { willReadFrequently: true });
+const frameCanvas = new OffscreenCanvas(160, 120);
+const frameCtx = frameCanvas.getContext("2d", { willReadFrequently: true });
+
+translate();
+$("token").value = token();
+$("token").onchange = (e) => setToken(e.target.value);
+
+function fillShades() {
+  const sku = $("sku").value;
+  $("shade").replaceChildren(...shades.filter((s) => s.sku === sku).map((s) => {
+    const o = document.createElement("option");
+    o.value = s.shade; o.textContent = `${s.shade} ${s.name}`; return o;
+  }));
+}
+
+function updateType() {
+  const shade = $("type").value === "shade";
+  $("shadeRow").hidden = !shade;
+  $("healthRow").hidden = shade;
+  document.querySelector("[data-check=chart]").hidden = !shade;
+  updateSubmit();
+}
+
+function updateSubmit() {
+  const needHealth = $("type").value === "redness";
+  $("submit").disabled = !(photoBlob && $("consentFacial").checked
+    && (!needHealth || $("consentHealth").checked) && $("sku").value);
+}
+
+/** Quality checks of one video frame and its landmarks (pure measurements, no upload). */
+function assess(landmarks, w, h) {
+  const out = {};
+  if (!landmarks) {
+    for (const k of ["faceSize", "centred", "pose", "sharp", "exposure", "chart"]) out[k] = false;
+    return out;
+  }
+  const xs = landmarks.map((p) => p.x * w), ys = landmarks.map((p) => p.y * h);
+  const x0 = Math.min(...xs), x1 = Math.max(...xs), y0 = Math.min(...ys), y1 = Math.max(...ys);
+  out.faceSize = (x1 - x0) / w >= LIMITS.minFaceFraction;
+  out.centred = Math.max(Math.abs((x0 + x1) / 2 / w - 0.5), Math.abs((y0 + y1) / 2 / h - 0.5))
+    <= LIMITS.maxCentreOffset;
+  const nose = xs[1], left = xs[234], right = xs[454];
+  const yaw = Math.abs((nose - left) - (right - nose)) / Math.max(right - left, 1);
+  const roll = Math.abs(Math.atan2(ys[263] - ys[33], xs[263] - xs[33])) * 180 / Math.PI;
+  out.pose = yaw <= LIMITS.maxYawRatio && roll <= LIMITS.maxRollDeg;
+  // sharpness and exposure on the face, at 128 px
+  probeCtx.drawImage(video, x0, y0, x1 - x0, y1 - y0, 0, 0, 128, 128);
+  const px = probeCtx.getImageData(0, 0, 128, 128).data;
+  const g = new Float32Array(128 * 128);
+  let sum = 0, clipped = 0;
+  for (let i = 0; i < g.length; i++) {
+    g[i] = (0.299 * px[4 * i] + 0.587 * px[4 * i + 1] + 0.114 * px[4 * i + 2]);
+    sum += g[i] / 255;
+    if (px[4 * i] >= 250 || px[4 * i + 1] >= 250 || px[4 * i + 2] >= 250) clipped++;
+  }
+  let lap = 0, lapSq = 0, n = 0;
+  for (let y = 1; y < 127; y++) {
+    for (let x = 1; x < 127; x++) {
+      const i = y * 128 + x;
+      const v = 4 * g[i] - g[i - 1] - g[i + 1] - g[i - 128] - g[i + 128];
+      lap += v; lapSq += v * v; n++;
+    }
+  }
+  const sharpness = lapSq / n - (lap / n) ** 2;
+  const luma = sum / g.length;
+  out.sharp = sharpness >= LIMITS.minSharpness;
+  out.exposure = luma >= LIMITS.minLuma && luma <= LIMITS.maxLuma
+    && clipped / g.length <= LIMITS.maxClipped;
+  out.chart = chartVisible();
+  hp.measures = { yaw, roll, sharpness, luma, faceFraction: (x1 - x0) / w };
+  return out;
+}
+
+/** A ColorChecker in view shows saturated colours of nearly every hue at once; a face and a
+ * room rarely do. Hue bins (6) with ≥ 0.2 % strongly saturated pixels: at least 5. */
+function chartVisible() {
+  frameCtx.drawImage(video, 0, 0, 160, 120);
+  const px = frameCtx.getImageData(0, 0, 160, 120).data;
+  const bins = new Array(6).fill(0);
+  for (let i = 0; i < px.length; i += 4) {
+    const r = px[i] / 255, g = px[i + 1] / 255, b = px[i + 2] / 255;
+    const mx = Math.max(r, g, b), mn = Math.min(r, g, b);
+    if (mx < 0.15 || (mx - mn) / mx < 0.5) continue;
+    let h = mx === r ? (g - b) / (mx - mn) : mx === g ? 2 + (b - r) / (mx - mn) : 4 + (r - g) / (mx - mn);
+    h = (h + 6) % 6;
+    bins[Math.floor(h)]++;
+  }
+  return bins.filter((c) => c >= 0.002 * 160 * 120).length >= 5;
+}
+
+function showChecks(checks) {
+  document.querySelectorAll("#checks li").forEach((li) => {
+    if (li.hidden) return;
+    li.className = checks[li.dataset.check] ? "ok" : "bad";
+  });
+}
+
+function capture() {
+  shot.width = video.videoWidth; shot.height = video.videoHeight;
+  shot.getContext("2d").drawImage(video, 0, 0);
+  shot.toBlob((b) => {
+    photoBlob = b; hp.captured = true; key = crypto.randomUUID();
+    $("captureState").textContent = t("allGood");
+    $("retake").hidden = false; shot.hidden = false; video.hidden = true;
+    updateSubmit();
+  }, "image/jpeg", 0.92);
+}
+
+function loop() {
+  if (!photoBlob && video.readyState >= 2 && video.currentTime !== lastTime) {
+    lastTime = video.currentTime;
+    const res = landmarker.detectForVideo(video, performance.now());
+    const checks = assess(res.faceLandmarks?.[0], video.videoWidth, video.videoHeight);
+    if ($("type").value !== "shade") delete checks.chart;
+    hp.checks = checks;
+    showChecks(checks);
+    passes = Object.values(checks).every(Boolean) ? passes + 1 : 0;
+    if (passes >= LIMITS.stableFrames) capture();
+  }
+  requestAnimationFrame(loop);
+}
+
+async function submit() {
+  $("error").textContent = "";
+  const form = new FormData();
+  const fields = { type: $("type").value, sku: $("sku").value, orderRef: $("orderRef").value,
+    batch: $("batch").value, consentVersion: hp.consent.version,
+    consentFacial: String($("consentFacial").checked),
+    consentHealth: String($("consentHealth").checked) };
+  if (fields.type === "shade") fields.shade = $("shade").value;
+  Object.entries(fields).forEach(([k, v]) => form.append(k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`), v));
+  form.append("photo", photoBlob, "capture.jpg");
+  if ($("baseline").files[0]) form.append("baseline", $("baseline").files[0]);
+  $("progress").hidden = false; $("submit").disabled = true;
+  try {
+    const claim = await upload("/claims", form, { key, onProgress: (p) => { $("progress").value = p; } });
+    hp.claimId = claim.id;
+    $("retry").hidden = true;
+    $("statusBox").hidden = false;
+    poll(claim.id);
+  } catch (e) {
+    $("error").textContent = e instanceof ApiError ? e.message : String(e);
+    $("retry").hidden = false;  // the same Idempotency-Key: never a second claim
+  }
+}
+
+async function poll(id) {
+  const claim = await get(`/claims/${id}`);
+  hp.status = claim.status;
+  $("claimStatus").textContent = claim.status + (claim.failureReason ? `: ${claim.failureReason}` : "");
+  const a = claim.analysis;
+  if (a?.shade) $("claimResult").textContent = `ΔE00 ${a.shade.deltaE00} ± ${a.shade.uncertaintyDe00} → ${a.shade.verdict}\n${a.shade.explanation || ""}`;
+  if (a?.redness) $("claimResult").textContent = Object.entries(a.redness.redness?.zones || {})
+    .map(([z, v]) => `${z}: ${(100 * v.areaFraction).toFixed(1)} %`).join("\n");
+  if (["queued", "analyzing"].includes(claim.status)) setTimeout(() => poll(id), 1000);
+}
+
+async function main() {
+  try {
+    shades = (await get("/shades")).shades;
+  } catch (e) { hp.errors.push(String(e)); }
+  const skus = [...new Set(shades.map((s) => s.sku))];
+  $("skus").replaceChildren(...skus.map((s) => Object.assign(document.createElement("option"), { value: s })));
+  $("sku").value = skus[0] || "";
+  fillShades();
+  $("sku").oninput = () => { fillShades(); updateSubmit(); };
+  $("type").onchange = updateType;
+  ["consentFacial", "consentHealth"].forEach((id) => { $(id).onchange = updateSubmit; });
+  $("submit").onclick = submit;
+  $("retry").onclick = submit;
+  $("retake").onclick = () => {
+    photoBlob = null; hp.captured = false; passes = 0; shot.hidden = true; video.hidden = false;
+    $("retake").hidden = true; updateSubmit();
+  };
+  updateType();
+  hp.consent = await get("/consent");
+  $("consentText").textContent = hp.consent.text[language()] || hp.consent.text.zh;
+  const files = await FilesetResolver.forVisionTasks("/vendor/mediapipe/wasm");
+  landmarker = await FaceLandmarker.createFromOptions(files, {
+    baseOptions: { modelAssetPath: "/models/face_landmarker.task", delegate: "CPU" },
+    runningMode: "VIDEO", numFaces: 1,
+  });
+  video.srcObject = await navigator.mediaDevices.getUserMedia({ video: { width: 640, height: 480 } });
+  await video.play();
+  hp.ready = true;
+  requestAnimationFrame(loop);
+}
+
+main().catch((e) => { hp.errors.push(String(e)); $("error").textContent = String(e); });

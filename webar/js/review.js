@@ -1,0 +1,124 @@
+// Adjudicator's review: queue, claim with pixelated photo and heatmap, verdict, findings,
+// ingredients, suggestion, logged reveal, decision. Keyboard: J/K, A, R, V.
+import { ApiError, get, imageUrl, post, setToken, token } from "./api.js";
+import { labToLin, linToU8 } from "./colour.js";
+import { t, translate } from "./i18n.js";
+
+const $ = (id) => document.getElementById(id);
+const hp = (window.hueproof = { errors: [] });
+const OUTCOMES = ["approve_refund", "approve_price_difference", "approve_replacement", "reject",
+  "request_evidence", "escalate"];
+const REASONS = ["shade_mismatch_measured", "shade_within_tolerance", "inconclusive_photo",
+  "redness_increase_documented", "redness_flagged_single_photo", "redness_not_documented",
+  "allergy_policy_no_proof", "other"];
+let items = [], current = -1, claim = null;
+
+translate();
+$("token").value = token();
+$("token").onchange = (e) => { setToken(e.target.value); loadQueue(); };
+$("outcome").replaceChildren(...OUTCOMES.map((o) => new Option(o, o)));
+$("reasonCode").replaceChildren(...REASONS.map((o) => new Option(o, o)));
+
+const hex = (lab) => "#" + labToLin(lab).map((v) => linToU8(v).toString(16).padStart(2, "0")).join("");
+const fmt = (v, d = 2) => (v == null ? "–" : Number(v).toFixed(d));
+
+async function loadQueue() {
+  const q = new URLSearchParams();
+  if ($("fStatus").value) q.set("status", $("fStatus").value);
+  if ($("fType").value) q.set("type", $("fType").value);
+  try {
+    const list = await get(`/claims?${q}`);
+    items = list.items;
+    $("counts").textContent = Object.entries(list.counts).map(([k, v]) => `${k} ${v}`).join(" · ");
+    $("queue").replaceChildren(...items.map((c, k) => {
+      const tr = document.createElement("tr");
+      tr.dataset.id = c.id;
+      tr.innerHTML = `<td>${c.id.slice(0, 8)}</td><td>${c.type}</td><td>${c.sku}</td><td>${c.status}</td>`;
+      tr.onclick = () => open(k);
+      tr.style.cursor = "pointer";
+      return tr;
+    }));
+    hp.queue = items.map((c) => c.id);
+  } catch (e) { hp.errors.push(String(e)); }
+}
+
+async function open(k) {
+  if (k < 0 || k >= items.length) return;
+  current = k;
+  claim = await get(`/claims/${items[k].id}`);
+  hp.claim = claim;
+  $("claim").hidden = false;
+  $("claimTitle").textContent = `${claim.type} · ${claim.brand} ${claim.sku} ${claim.shade || ""} · ${claim.status}`;
+  $("raw").hidden = true;
+  $("photo").src = claim.links.photo ? await imageUrl(claim.links.photo.replace("/api/v1", "")) : "";
+  $("heatBox").hidden = $("heatOpacityRow").hidden = !claim.links.heatmap;
+  if (claim.links.heatmap) $("heatmap").src = await imageUrl(claim.links.heatmap.replace("/api/v1", ""));
+  const a = claim.analysis || {};
+  $("verdictBox").hidden = !a.shade;
+  if (a.shade) {
+    const s = a.shade;
+    $("verdictLine").textContent = `ΔE00 ${fmt(s.deltaE00)} ± ${fmt(s.uncertaintyDe00)} (T ${fmt(s.tolerance, 1)}) → ${s.verdict ?? "–"}. ${s.explanation ?? ""}`;
+    if (s.referenceLab) { $("refSwatch").style.background = hex(s.referenceLab); $("refLab").textContent = s.referenceLab.map((v) => fmt(v, 1)).join(", "); }
+    $("measSwatch").style.background = hex(s.lab);
+    $("measLab").textContent = s.lab.map((v) => fmt(v, 1)).join(", ");
+    $("residuals").textContent = s.chart?.detected ? `${fmt(s.chart.residualDe00Mean)} / ${fmt(s.chart.residualDe00Max)}` : "–";
+  }
+  const red = a.redness?.redness;
+  $("rednessBox").hidden = !red;
+  if (red) {
+    $("zones").replaceChildren(...Object.entries(red.zones).map(([z, v]) => {
+      const tr = document.createElement("tr");
+      tr.innerHTML = `<td>${z}</td><td>${(100 * v.areaFraction).toFixed(1)} %</td><td>${fmt(v.meanExcess)}</td><td>${fmt(v.peakExcess)}</td>`;
+      return tr;
+    }));
+  }
+  const findings = a.redness?.quality?.findings || [];
+  $("findings").replaceChildren(...findings.map((f) => Object.assign(document.createElement("li"), { textContent: `${f.code}: ${f.message}` })));
+  $("ingredientsBox").hidden = !claim.ingredients;
+  if (claim.ingredients) {
+    $("ingredients").replaceChildren(...claim.ingredients.knownIrritantsAndAllergens.map((f) =>
+      Object.assign(document.createElement("li"), { textContent: `${f.ingredient} (${f.category})` })));
+    $("ingredientsNote").textContent = claim.ingredients.note;
+  }
+  const s = claim.suggestion;
+  $("suggestion").textContent = s ? `${s.text} → ${s.outcome} / ${s.reasonCode}` : "–";
+  if (s) { $("outcome").value = s.outcome; $("reasonCode").value = s.reasonCode; }
+  $("decision").textContent = claim.decision ? `${t("decided")}: ${claim.decision.outcome}` : "";
+  document.querySelectorAll("#queue tr").forEach((tr, i) => { tr.style.background = i === k ? "#f3e6ea" : ""; });
+}
+
+async function reveal() {
+  try {
+    const r = await post(`/claims/${claim.id}/reveal`, { reason: $("revealReason").value });
+    $("raw").src = await imageUrl(r.url.replace("/api/v1", ""));
+    $("raw").hidden = false;
+    hp.revealed = true;
+  } catch (e) { $("error").textContent = e instanceof ApiError ? e.message : String(e); }
+}
+
+async function decide() {
+  $("error").textContent = "";
+  try {
+    const report = await post(`/claims/${claim.id}/decision`, {
+      outcome: $("outcome").value, reasonCode: $("reasonCode").value, note: $("note").value });
+    hp.report = report;
+    $("decision").textContent = `${t("decided")}: ${report.decision.outcome} (#${report.chain.seq})`;
+    await loadQueue();
+  } catch (e) { $("error").textContent = e instanceof ApiError ? e.message : String(e); }
+}
+
+$("heatOpacity").oninput = (e) => { $("heatmap").style.opacity = e.target.value / 100; };
+$("revealBtn").onclick = reveal;
+$("decideBtn").onclick = decide;
+$("fStatus").onchange = $("fType").onchange = loadQueue;
+document.addEventListener("keydown", (e) => {
+  if (["INPUT", "SELECT", "TEXTAREA"].includes(e.target.tagName)) return;
+  const key = e.key.toLowerCase();
+  if (key === "j") open(current + 1);
+  else if (key === "k") open(current - 1);
+  else if (key === "a" && claim) { $("outcome").value = claim.suggestion?.outcome?.startsWith("approve") ? claim.suggestion.outcome : "approve_refund"; decide(); }
+  else if (key === "r" && claim) { $("outcome").value = "reject"; decide(); }
+  else if (key === "v") $("revealReason").focus();
+});
+
+loadQueue().then(() => { hp.ready = true; });
