@@ -8,6 +8,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import bench_accuracy
 import bench_redness
 import bench_speed
+import bench_tryon
 import calibrate_uncertainty
 
 if __name__ == "__main__":
@@ -15,3 +16,4 @@ if __name__ == "__main__":
     bench_accuracy.main([])
     calibrate_uncertainty.main([])
     bench_redness.main(["--held-out"])
+    bench_tryon.main([])

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cache
+from pathlib import Path
 
 import cv2
 import numpy as np
@@ -28,11 +29,13 @@ __all__ = [
     "add_erythema",
     "add_melanin",
     "astronaut_face",
+    "camera_frame",
     "ita_band",
     "ita_degrees",
     "photograph",
     "relight",
     "skin_tone_direction",
+    "write_y4m",
 ]
 
 #: Individual typology angle bands (Chardon et al. 1991; Del Bino et al. 2006).
@@ -155,3 +158,23 @@ def relight(rgb_lin, *, gains=(1.0, 1.0, 1.0), exposure: float = 1.0) -> np.ndar
     """Another light or exposure: per-channel gains on linear RGB (clipped at 1)."""
     g = np.asarray(gains, np.float32) * np.float32(exposure)
     return np.clip(rgb_lin * g, 0.0, 1.0).astype(np.float32)
+
+
+def camera_frame(width=640, height=480) -> np.ndarray:
+    """The astronaut's head filling a 640×480 frame: (H, W, 3) uint8 sRGB."""
+    from skimage import data as skdata
+
+    crop = skdata.astronaut()[0:270, 90:450]  # 4:3 around the face (a third of the width)
+    return cv2.resize(crop, (width, height), interpolation=cv2.INTER_AREA)
+
+
+def write_y4m(path: Path, rgb: np.ndarray, frames: int = 60) -> Path:
+    """A Y4M (4:2:0, 30 fps) video of one still frame repeated."""
+    h, w = rgb.shape[:2]
+    yuv = cv2.cvtColor(np.ascontiguousarray(rgb), cv2.COLOR_RGB2YUV_I420)
+    with open(path, "wb") as f:
+        f.write(f"YUV4MPEG2 W{w} H{h} F30:1 Ip A1:1 C420jpeg\n".encode())
+        for _ in range(frames):
+            f.write(b"FRAME\n")
+            f.write(yuv.tobytes())
+    return path

@@ -11,37 +11,19 @@ import os
 import threading
 from pathlib import Path
 
-import cv2
-import numpy as np
 import pytest
+
+from vision.testset import camera_frame, write_y4m
 
 CHROMIUM = os.environ.get("HUEPROOF_CHROMIUM", "/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 #: Flags of the machine's probe: no connection attempt leaves the machine.
+__all__ = ["QUIET", "as_user", "camera_frame"]
+
 QUIET = [
     "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
 ]  # fmt: skip
-
-
-def camera_frame(width=640, height=480) -> np.ndarray:
-    """The astronaut's head filling a 640×480 frame: (H, W, 3) uint8 sRGB."""
-    from skimage import data as skdata
-
-    crop = skdata.astronaut()[0:270, 90:450]  # 4:3 around the face (a third of the width)
-    return cv2.resize(crop, (width, height), interpolation=cv2.INTER_AREA)
-
-
-def write_y4m(path: Path, rgb: np.ndarray, frames: int = 60) -> Path:
-    """A Y4M (4:2:0, 30 fps) video of one still frame repeated."""
-    h, w = rgb.shape[:2]
-    yuv = cv2.cvtColor(np.ascontiguousarray(rgb), cv2.COLOR_RGB2YUV_I420)
-    with open(path, "wb") as f:
-        f.write(f"YUV4MPEG2 W{w} H{h} F30:1 Ip A1:1 C420jpeg\n".encode())
-        for _ in range(frames):
-            f.write(b"FRAME\n")
-            f.write(yuv.tobytes())
-    return path
 
 
 @pytest.fixture(scope="session")

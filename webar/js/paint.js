@@ -56,6 +56,27 @@ export function lipMasks(points, width, height, scratch) {
   return { hard, soft };
 }
 
+/** The lips' bounding box with room for the feathered edge: [x, y, w, h], inside the frame. */
+export function lipBox(points, width, height) {
+  const xs = LIPS_OUTER.map((k) => points[k][0]), ys = LIPS_OUTER.map((k) => points[k][1]);
+  const [a, b] = LIP_CORNERS;
+  const mouth = Math.hypot(points[b][0] - points[a][0], points[b][1] - points[a][1]);
+  const m = Math.ceil(4 * Math.max(0.5, FEATHER_FRACTION * mouth)) + 2;
+  const x0 = Math.max(0, Math.floor(Math.min(...xs)) - m), y0 = Math.max(0, Math.floor(Math.min(...ys)) - m);
+  const x1 = Math.min(width, Math.ceil(Math.max(...xs)) + m), y1 = Math.min(height, Math.ceil(Math.max(...ys)) + m);
+  return [x0, y0, Math.max(1, x1 - x0), Math.max(1, y1 - y0)];
+}
+
+/** Paint the lips on a 2D context, working only inside the lips' box. */
+export function paintLipsOnContext(ctx, width, height, points, shadeLab, opacity = 1, scratch) {
+  const [x, y, w, h] = lipBox(points, width, height);
+  const region = ctx.getImageData(x, y, w, h);
+  const local = points.map((p) => [p[0] - x, p[1] - y]);
+  const res = paintLips(region.data, w, h, local, shadeLab, opacity, scratch);
+  ctx.putImageData(region, x, y);
+  return res;
+}
+
 /** Paint `shadeLab` on the lips of `rgba` (ImageData.data, modified in place). */
 export function paintLips(rgba, width, height, points, shadeLab, opacity = 1, scratch) {
   const { hard, soft } = lipMasks(points, width, height, scratch);
@@ -92,5 +113,12 @@ export function paintLips(rgba, width, height, points, shadeLab, opacity = 1, sc
       rgba[4 * i + c] = linToU8(orig * (1 - a) + col * a);
     }
   }
-  return { gain, hard, pixels: count };
+  // the mean CIELAB of the painted lips as displayed (8-bit), for the fidelity figures
+  const meanLab = [0, 0, 0];
+  for (const i of idx) {
+    const lab = linToLab([SRGB_U8_TO_LIN[rgba[4 * i]], SRGB_U8_TO_LIN[rgba[4 * i + 1]],
+      SRGB_U8_TO_LIN[rgba[4 * i + 2]]]);
+    meanLab[0] += lab[0] / count; meanLab[1] += lab[1] / count; meanLab[2] += lab[2] / count;
+  }
+  return { gain, hard, pixels: count, meanLab };
 }

@@ -4,7 +4,7 @@ import { FaceLandmarker, FilesetResolver } from "/vendor/mediapipe/vision_bundle
 import { get } from "./api.js";
 import { t, translate } from "./i18n.js";
 import { OneEuro } from "./oneeuro.js";
-import { paintLips } from "./paint.js";
+import { paintLipsOnContext } from "./paint.js";
 
 const state = document.getElementById("state");
 const canvas = document.getElementById("view");
@@ -51,20 +51,15 @@ function toPixels(landmarks, w, h) {
   return landmarks.map((p) => [p.x * w, p.y * h]);
 }
 
-/** Paint one frame already drawn on `ctx`; returns timing and the points used. */
+/** Paint one frame already drawn on `ctx` (only the lips' box is read and written). */
 function paintFrame(points, w, h) {
   const opacity = document.getElementById("opacity").value / 100;
-  const frame = ctx.getImageData(0, 0, w, h);
-  const original = new Uint8ClampedArray(frame.data);
-  const res = current ? paintLips(frame.data, w, h, points, current.render.lab, opacity, scratch) : null;
+  const res = current ? paintLipsOnContext(ctx, w, h, points, current.render.lab, opacity, scratch) : null;
   const split = document.getElementById("split").value / 100;
   if (split > 0) {  // left part: the camera as it is
     const cut = Math.round(split * w);
-    for (let y = 0; y < h; y++) {
-      frame.data.set(original.subarray(4 * y * w, 4 * (y * w + cut)), 4 * y * w);
-    }
+    ctx.drawImage(video, 0, 0, cut * video.videoWidth / w, video.videoHeight, 0, 0, cut, h);
   }
-  ctx.putImageData(frame, 0, 0);
   document.getElementById("splitLine").style.left = `${split * 100}%`;
   return res;
 }
@@ -112,11 +107,9 @@ async function still(url) {
   hp.lastPoints = pts;
   hp.paintWith = (lab, opacity = 1) => {
     ctx.drawImage(img, 0, 0);
-    const frame = ctx.getImageData(0, 0, canvas.width, canvas.height);
-    const res = paintLips(frame.data, canvas.width, canvas.height, pts, lab, opacity,
-      new OffscreenCanvas(canvas.width, canvas.height));
-    ctx.putImageData(frame, 0, 0);
-    return { gain: res?.gain, pixels: res?.pixels, rgba: Array.from(frame.data) };
+    const res = paintLipsOnContext(ctx, canvas.width, canvas.height, pts, lab, opacity,
+      new OffscreenCanvas(8, 8));
+    return { gain: res?.gain, pixels: res?.pixels, meanLab: res?.meanLab };
   };
   if (current) hp.paintWith(current.render.lab);
   state.textContent = t("ready");
