@@ -58,7 +58,7 @@ $(PEER_STAMP):
 	$(PEER)/bin/python -m pip install --quiet 'colour-checker-detection==0.2.3'
 	touch $(PEER_STAMP)
 
-bench: setup peer
+bench: setup peer browser
 	$(PY) benchmarks/run_all.py
 
 # The README's sample photo (committed; this rebuilds it from the simulator).

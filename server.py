@@ -337,6 +337,14 @@ def _register_routes(app: Flask, service, keys):
     def claim_heatmap(claim_id):
         return _png(service.picture(_principal(), claim_id, "heatmap"))
 
+    @route.get(
+        "/claims/<claim_id>/baseline.png",
+        summary="The baseline (before) photo, face pixelated",
+        produces="image/png",
+    )
+    def claim_baseline(claim_id):
+        return _png(service.picture(_principal(), claim_id, "baseline"))
+
     @route.post("/claims/<claim_id>/reveal", summary="A short-lived URL to the raw photo "
                 "(adjudicator; the reason is logged)", body=api.RevealIn,
                 response=api.RevealOut)  # fmt: skip

@@ -117,6 +117,10 @@ def analyse_claim(
             base_image = ingest_image(baseline)
             base_rgb = base_image.rgb_lin
             result["baseline"] = base_image.facts()
+            base_found = landmarker.detect(base_rgb)
+            pictures["baseline_pixelated"] = _pixelated_photo(
+                base_rgb, base_found[0] if base_found else None
+            )
         a = analyze_selfie(image.rgb_lin, landmarker=landmarker, baseline_rgb_lin=base_rgb)
         result["redness"] = a.to_dict()
         pictures["heatmap"] = _png(a.images["redness_heatmap.png"])

@@ -285,6 +285,8 @@ class ClaimsService:
             view["links"]["photo"] = f"{base}/photo.png"
         if "heatmap" in (claim.artefacts or {}):
             view["links"]["heatmap"] = f"{base}/heatmap.png"
+        if "baseline_pixelated" in (claim.artefacts or {}):
+            view["links"]["baseline"] = f"{base}/baseline.png"
         if decision is not None:
             view["decision"] = {"outcome": decision.outcome, "reason_code": decision.reason_code,
                                 "automatic": decision.automatic,
@@ -334,7 +336,8 @@ class ClaimsService:
 
     def picture(self, principal, claim_id, which: str) -> bytes:
         """The pixelated photo or heatmap (what anyone allowed to see the claim may see)."""
-        name = {"photo": "photo_pixelated", "heatmap": "heatmap"}[which]
+        name = {"photo": "photo_pixelated", "heatmap": "heatmap",
+                "baseline": "baseline_pixelated"}[which]  # fmt: skip
         with self.store.read() as s:
             claim = self._claim(s, principal, claim_id, "claims.images")
             sha = (claim.artefacts or {}).get(name)
@@ -537,7 +540,8 @@ class ClaimsService:
         shas = [claim.photo_sha256, claim.baseline_sha256, (claim.artefacts or {}).get(
             "heatmap_raw")]  # fmt: skip
         if not keep_pixelated:
-            shas += [(claim.artefacts or {}).get(k) for k in ("photo_pixelated", "heatmap")]
+            shas += [(claim.artefacts or {}).get(k)
+                     for k in ("photo_pixelated", "heatmap", "baseline_pixelated")]  # fmt: skip
         own = [sha for sha in (claim.photo_sha256, claim.baseline_sha256) if sha]
         sharing = s.execute(select(Claim).where(
             Claim.id != claim.id, Claim.status != "withdrawn",

@@ -15,6 +15,7 @@ MATRIX = [
     ("GET", "/api/v1/claims/{c}", None, (401, 200, 404, 200, 404, 404, 200)),
     ("GET", "/api/v1/claims/{c}/photo.png", None, (401, 200, 404, 200, 404, 404, 200)),
     ("GET", "/api/v1/claims/{c}/heatmap.png", None, (401, 404, 404, 404, 404, 404, 404)),
+    ("GET", "/api/v1/claims/{c}/baseline.png", None, (401, 404, 404, 404, 404, 404, 404)),
     ("GET", "/api/v1/claims/{c}/report", None, (401, 404, 404, 404, 404, 404, 404)),
     ("POST", "/api/v1/claims/{c}/reveal", "reveal", (401, 403, 404, 200, 404, 404, 403)),
     ("GET", "/api/v1/shades", None, (200,) * 7),

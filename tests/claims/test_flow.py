@@ -110,3 +110,5 @@ def test_redness_claim_with_baseline_shows_increase_and_irritants(app, client, t
     assert "not a diagnosis" in view["ingredients"]["note"]
     heat = client.get(view["links"]["heatmap"], headers=adj)
     assert heat.status_code == 200 and heat.mimetype == "image/png"
+    before_png = client.get(view["links"]["baseline"], headers=bearer(tokens["shopper"]))
+    assert before_png.status_code == 200 and before_png.mimetype == "image/png"

@@ -65,7 +65,8 @@ def test_review_shows_the_heatmap_and_records_a_decision(page, server):
     client = _api(server)
     form = {"type": "redness", "sku": "SERUM-RETINOL", "consent_version": "2026-11-26",
             "consent_facial": "true", "consent_health": "true",
-            "photo": (io.BytesIO(face_jpeg(3.0)), "selfie.jpg")}  # fmt: skip
+            "photo": (io.BytesIO(face_jpeg(3.0)), "selfie.jpg"),
+            "baseline": (io.BytesIO(face_jpeg(2.8)), "before.jpg")}  # fmt: skip
     cid = client.post("/api/v1/claims", data=form, content_type="multipart/form-data",
                       headers={**bearer(tokens["shopper"]), "Idempotency-Key": "review-1"}
                       ).json["id"]  # fmt: skip
@@ -76,6 +77,9 @@ def test_review_shows_the_heatmap_and_records_a_decision(page, server):
     page.click(f"#queue tr[data-id='{cid}']")
     page.wait_for_function("document.getElementById('heatmap').naturalWidth > 0", timeout=30_000)
     assert page.evaluate("document.getElementById('photo').naturalWidth") > 0
+    page.wait_for_function("document.getElementById('beforeImg').naturalWidth > 0")
+    page.fill("#compare", "30")
+    assert "70%" in page.evaluate("document.getElementById('beforeImg').style.clipPath")
     assert "not a diagnosis" in page.text_content("main")
     assert "Retinol" in page.text_content("#ingredients")
     page.fill("#heatOpacity", "40")

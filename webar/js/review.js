@@ -53,6 +53,12 @@ async function open(k) {
   $("photo").src = claim.links.photo ? await imageUrl(claim.links.photo.replace("/api/v1", "")) : "";
   $("heatBox").hidden = $("heatOpacityRow").hidden = !claim.links.heatmap;
   if (claim.links.heatmap) $("heatmap").src = await imageUrl(claim.links.heatmap.replace("/api/v1", ""));
+  $("compareBox").hidden = !claim.links.baseline;
+  if (claim.links.baseline) {  // before/after: the baseline over the follow-up, cut by the slider
+    $("beforeImg").src = await imageUrl(claim.links.baseline.replace("/api/v1", ""));
+    $("afterImg").src = $("photo").src;
+    setCompare();
+  }
   const a = claim.analysis || {};
   $("verdictBox").hidden = !a.shade;
   if (a.shade) {
@@ -108,6 +114,10 @@ async function decide() {
 }
 
 $("heatOpacity").oninput = (e) => { $("heatmap").style.opacity = e.target.value / 100; };
+function setCompare() {
+  $("beforeImg").style.clipPath = `inset(0 ${100 - $("compare").value}% 0 0)`;
+}
+$("compare").oninput = setCompare;
 $("revealBtn").onclick = reveal;
 $("decideBtn").onclick = decide;
 $("fStatus").onchange = $("fType").onchange = loadQueue;
