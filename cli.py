@@ -232,6 +232,8 @@ def cmd_serve(args) -> int:
     else:
         print("Users exist already; `hueproof users add --role ROLE` prints a new token.")
     print(f"hueproof serving on {base} (data in {args.data}); Ctrl+C stops it")
+    print(f"  try-on {base}/tryon   claim {base}/claim   review {base}/review   "
+          f"brand {base}/brand")  # fmt: skip
     print(f"  API {base}/api/v1/openapi.json   shades {base}/api/v1/shades", flush=True)
     from waitress import serve
 
