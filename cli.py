@@ -118,7 +118,10 @@ def cmd_analyze(args) -> int:
     image = load_image(args.selfie)
     baseline = load_image(args.baseline).rgb_lin if args.baseline else None
     with FaceLandmarker() as landmarker:
-        result = analyze_selfie(image.rgb_lin, landmarker=landmarker, baseline_rgb_lin=baseline)
+        from models.redness import default_model
+
+        result = analyze_selfie(image.rgb_lin, landmarker=landmarker, baseline_rgb_lin=baseline,
+                                redness_model=default_model())  # fmt: skip
     out = result.to_dict()
     out["image"] = image.facts()
     if result.face is None:
@@ -318,6 +321,25 @@ def cmd_worker(args) -> int:
     return 0
 
 
+def cmd_models(args) -> int:
+    from models.registry import MODELS, ModelVerificationError, verify
+
+    rows, ok = [], True
+    for name, entry in MODELS.items():
+        row = entry.to_dict()
+        if args.models_cmd == "verify":
+            try:
+                verify(name)
+                row["status"] = "ok"
+            except ModelVerificationError as exc:
+                row["status"], ok = f"FAILED: {exc}", False
+        rows.append(row)
+    _print({"models": rows, "ok": ok}, args.json, lambda r: [
+        f"{m['name']:<16} {m['version']:<10} {m['sha256'][:16]}…  {m['file']}"
+        + (f"  {m['status']}" if "status" in m else "") for m in r["models"]])  # fmt: skip
+    return 0 if ok else 1
+
+
 def cmd_purge(args) -> int:
     _, _, service = _open(args.data)
     n = service.purge()
@@ -426,6 +448,15 @@ def build_parser() -> argparse.ArgumentParser:
     w.add_argument("--once", action="store_true", help="run what is pending, then exit")
     data_arg(w)
     w.set_defaults(func=cmd_worker)
+
+    md = sub.add_parser("models", help="the model registry").add_subparsers(
+        dest="models_cmd", required=True
+    )
+    for name, text in (("list", "name, file, sha256, version of every model"),
+                       ("verify", "check every model file's SHA-256")):  # fmt: skip
+        mp = md.add_parser(name, help=text)
+        mp.add_argument("--json", action="store_true")
+        mp.set_defaults(func=cmd_models, command=f"models {name}")
 
     pg = sub.add_parser("purge", help="erase raw photos past their retention")
     pg.add_argument("--json", action="store_true")

@@ -51,6 +51,19 @@ MELANIN = (0.0, 1.0, 1.5, 2.0, 3.0)
 SCALES = (2.5, 4.0)
 
 
+#: The NumPy reference at the working scale, the ONNX model (what the service runs), and the
+#: a* baseline.
+METHODS = ("tsumura", "tsumura-onnx", "a_star")
+
+
+def _redness(img, skin, face_width, method):
+    if method == "tsumura-onnx":
+        from models.redness import default_model, redness_map_onnx
+
+        return redness_map_onnx(default_model(), img, skin_mask=skin, face_width=face_width)
+    return redness_map(img, skin_mask=skin, face_width=face_width, method=method)
+
+
 def _iou(a, b):
     return float((a & b).sum() / max(1, (a | b).sum()))
 
@@ -84,8 +97,8 @@ def accuracy(landmarker, scales=SCALES, seed=7) -> dict:
             band = ita_band(ita_degrees(img, skin))
             before = _second_photo(img)
             found_b = landmarker.detect(before)
-            for method in ("tsumura", "a_star"):
-                r = redness_map(img, skin_mask=skin, face_width=face.width, method=method)
+            for method in METHODS:
+                r = _redness(img, skin, face.width, method)
                 fps.append((band, method, float(r.mask.sum() / skin.sum())))
             for zone in REDNESS_ZONES:
                 ys, xs = np.nonzero(masks[zone] & bare)
@@ -100,8 +113,8 @@ def accuracy(landmarker, scales=SCALES, seed=7) -> dict:
                             rng=rng,
                         )
                     )
-                    for method in ("tsumura", "a_star"):
-                        r = redness_map(red, skin_mask=skin, face_width=face.width, method=method)
+                    for method in METHODS:
+                        r = _redness(red, skin, face.width, method)
                         covered = (r.mask & er.truth).sum() >= 0.5 * er.truth.sum()
                         rows.append(
                             ("single", band, method, strength, _iou(r.mask, er.truth), covered)
@@ -129,12 +142,12 @@ def accuracy(landmarker, scales=SCALES, seed=7) -> dict:
     print(f"{len(rows)} patch cases; face widths {min(scales) * 90:.0f}-{max(scales) * 90:.0f} px")
     summary = {}
     for mode in ("single", "before/after"):
-        for method in ("tsumura", "a_star"):
+        for method in METHODS:
             sel = [r for r in rows if r[0] == mode and r[2] == method]
             if not sel:
                 continue
             ious = [r[4] for r in sel]
-            line = f"{mode:<12} {method:<8} mean IoU {np.mean(ious):.3f} worst {np.min(ious):.3f}"
+            line = f"{mode:<12} {method:<12} mean IoU {np.mean(ious):.3f} worst {np.min(ious):.3f}"
             for s in STRENGTHS:
                 ss = [r for r in sel if r[3] == s]
                 iou_s = np.mean([r[4] for r in ss])
@@ -154,7 +167,7 @@ def accuracy(landmarker, scales=SCALES, seed=7) -> dict:
                 "cases_per_strength": len(sel) // len(STRENGTHS),
                 "iou_per_band": {b: float(np.mean(v)) for b, v in by_band.items()},
             }
-    for method in ("tsumura", "a_star"):
+    for method in METHODS:
         v = [f for f in fps if f[1] == method]
         print(
             f"unmodified faces, {method}: flagged {100 * np.mean([x[2] for x in v]):.2f}% of skin "
@@ -167,6 +180,7 @@ def accuracy(landmarker, scales=SCALES, seed=7) -> dict:
 def speed(landmarker) -> dict:
     from PIL import Image
 
+    from models.redness import default_model
     from vision.analysis import analyze_selfie
     from vision.ingest import ingest_image
 
@@ -199,7 +213,7 @@ def speed(landmarker) -> dict:
     t_an = []
     for _ in range(2):
         t0 = time.perf_counter()
-        analyze_selfie(image.rgb_lin, landmarker=landmarker)
+        analyze_selfie(image.rgb_lin, landmarker=landmarker, redness_model=default_model())
         t_an.append(time.perf_counter() - t0)
     ratio = min(t_an) / t_dec
     peak = _peak_memory(jpeg)

@@ -121,7 +121,11 @@ def analyse_claim(
             pictures["baseline_pixelated"] = _pixelated_photo(
                 base_rgb, base_found[0] if base_found else None
             )
-        a = analyze_selfie(image.rgb_lin, landmarker=landmarker, baseline_rgb_lin=base_rgb)
+        from models.redness import default_model
+
+        a = analyze_selfie(image.rgb_lin, landmarker=landmarker, baseline_rgb_lin=base_rgb,
+                           redness_model=default_model())  # fmt: skip
+        versions["models"] = a.models
         result["redness"] = a.to_dict()
         pictures["heatmap"] = _png(a.images["redness_heatmap.png"])
         pictures["heatmap_raw"] = _png(a.images["redness_heatmap_raw.png"])

@@ -83,6 +83,7 @@ class FaceAnalysis:
     lips: dict | None
     images: dict = field(default_factory=dict, repr=False)
     model_sha256: str = ""
+    models: dict = field(default_factory=dict)
 
     def to_dict(self) -> dict:
         out = {
@@ -95,6 +96,7 @@ class FaceAnalysis:
             "lips": self.lips,
             "algorithm_version": ANALYSIS_VERSION,
             "model_sha256": self.model_sha256,
+            "models": self.models,
             "note": "Redness maps are evidence for a human reviewer, not a diagnosis.",
         }
         if self.redness is not None:
@@ -124,10 +126,13 @@ def analyze_selfie(
     landmarker: FaceLandmarker,
     baseline_rgb_lin: np.ndarray | None = None,
     method: str = "tsumura",
+    redness_model=None,
 ) -> FaceAnalysis:
     """Landmarks, quality findings, redness (single photo or against a baseline), lip colour.
 
     Without a face only the ``no_face`` finding comes back (the analysis is impossible).
+    With ``redness_model`` (a :class:`models.redness.RednessModel`) the single-photo redness
+    is computed by that ONNX graph, the same file the capture page runs.
     """
     found = landmarker.detect(rgb_lin)
     if not found:
@@ -146,8 +151,14 @@ def analyze_selfie(
     quality = list(assess_quality(rgb_lin, face, skin_mask=_paste(skin, shape, (x0, y0)),
                                   scale=scale))  # fmt: skip
     zones = {z: masks[z] for z in REDNESS_ZONES}
-    red = redness_map(box_rgb, skin_mask=skin, zone_masks=zones, face_width=face.width,
-                      method=method)  # fmt: skip
+    if redness_model is not None and method == "tsumura":
+        from models.redness import redness_map_onnx
+
+        red = redness_map_onnx(redness_model, box_rgb, skin_mask=skin, zone_masks=zones,
+                               face_width=face.width)  # fmt: skip
+    else:
+        red = redness_map(box_rgb, skin_mask=skin, zone_masks=zones, face_width=face.width,
+                          method=method)  # fmt: skip
     change = None
     excess, flagged = red.excess, red.mask
     if baseline_rgb_lin is not None:
@@ -187,6 +198,9 @@ def analyze_selfie(
             srgb, excess, flagged, face_width=face.width, pixelated=False
         ),
     }
+    models = {"face_landmarker": landmarker.model_sha256}
+    if redness_model is not None:
+        models["redness"] = redness_model.sha256
     return FaceAnalysis(
-        face_full, tuple(quality), red, change, lips, images, landmarker.model_sha256
+        face_full, tuple(quality), red, change, lips, images, landmarker.model_sha256, models
     )

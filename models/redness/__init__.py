@@ -1,0 +1,135 @@
+"""The redness model (``redness.onnx``): preprocess / infer / postprocess.
+
+The server and the capture page run the same file (onnxruntime here, onnxruntime-web in the
+browser). :func:`redness_map_onnx` gives the same :class:`vision.redness.RednessResult` as
+:func:`vision.redness.redness_map`, computed at the model's fixed face scale.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from models.redness.reference import FACE_WIDTH, POOL
+
+__all__ = [
+    "MODEL_PATH",
+    "RednessModel",
+    "RednessModelOptions",
+    "default_model",
+    "redness_map_onnx",
+]
+
+MODEL_PATH = Path(__file__).resolve().parent / "redness.onnx"
+
+
+@dataclass(frozen=True)
+class RednessModelOptions:
+    """How to build a :class:`RednessModel` (one thread: phone-class CPUs have few)."""
+
+    model_path: str | None = None
+    threads: int = 1
+
+
+class RednessModel:
+    """An onnxruntime session over ``redness.onnx``, built once; ``run`` is thread-safe."""
+
+    def __init__(self, options: RednessModelOptions | None = None):
+        import onnxruntime as ort
+
+        from models.registry import verified_path
+
+        self.options = options or RednessModelOptions()
+        path = Path(self.options.model_path) if self.options.model_path else verified_path(
+            "redness")  # fmt: skip
+        so = ort.SessionOptions()
+        so.intra_op_num_threads = self.options.threads
+        so.inter_op_num_threads = 1
+        self.path = path
+        self.sha256 = hashlib.sha256(path.read_bytes()).hexdigest()
+        self.session = ort.InferenceSession(str(path), so, providers=["CPUExecutionProvider"])
+        self.outputs = [o.name for o in self.session.get_outputs()]
+        self._lock = threading.Lock()
+
+    def run(self, rgb_lin, skin) -> dict[str, np.ndarray]:
+        """Infer on one crop: (H, W, 3) linear RGB and (H, W) mask, H, W multiples of 4.
+
+        Raises ``ValueError`` for a wrong shape or dtype (before onnxruntime sees it).
+        """
+        rgb_lin = np.asarray(rgb_lin)
+        skin = np.asarray(skin)
+        if rgb_lin.ndim != 3 or rgb_lin.shape[2] != 3 or skin.shape != rgb_lin.shape[:2]:
+            raise ValueError(f"expected rgb_lin (H, W, 3) and skin (H, W); got {rgb_lin.shape} "
+                             f"and {skin.shape}")  # fmt: skip
+        if rgb_lin.dtype != np.float32:
+            raise ValueError(f"expected float32 linear RGB; got {rgb_lin.dtype}")
+        h, w = skin.shape
+        if h % POOL or w % POOL:
+            raise ValueError(f"expected H and W multiples of {POOL}; got {h}x{w}")
+        feeds = {"rgb_lin": np.ascontiguousarray(rgb_lin.transpose(2, 0, 1)[None]),
+                 "skin": skin.astype(np.float32)[None, None]}  # fmt: skip
+        with self._lock:
+            out = self.session.run(None, feeds)
+        return {name: o[0, 0] for name, o in zip(self.outputs, out, strict=True)}
+
+
+@cache
+def default_model() -> RednessModel:
+    """The process's shared model (the verified committed file, one thread)."""
+    return RednessModel()
+
+
+def _to_model_scale(rgb_lin, skin, face_width):
+    s = FACE_WIDTH / max(float(face_width), 1.0)
+    h, w = skin.shape
+    hh, ww = max(POOL, round(h * s)), max(POOL, round(w * s))
+    small = cv2.resize(rgb_lin, (ww, hh), interpolation=cv2.INTER_AREA if s < 1 else
+                       cv2.INTER_LINEAR)  # fmt: skip
+    m = cv2.resize(skin.astype(np.float32), (ww, hh), interpolation=cv2.INTER_AREA) >= 0.5
+    ph, pw = (-hh) % POOL, (-ww) % POOL
+    small = np.pad(small, ((0, ph), (0, pw), (0, 0)), mode="edge")
+    m = np.pad(m, ((0, ph), (0, pw)))
+    return small.astype(np.float32), m, (hh, ww)
+
+
+def redness_map_onnx(model: RednessModel, rgb_lin, *, skin_mask, zone_masks=None,
+                     face_width=None, high=None, low=None):  # fmt: skip
+    """:func:`vision.redness.redness_map` through the ONNX model (method ``tsumura``)."""
+    from vision.redness import (
+        DETECT_THRESHOLD,
+        LOW_THRESHOLD,
+        NON_SKIN_Z,
+        RednessResult,
+        _robust,
+        flag_excess,
+        zone_figures,
+    )
+
+    skin_mask = np.asarray(skin_mask, bool)
+    if face_width is None:
+        face_width = float(np.ptp(np.nonzero(skin_mask)[1]))
+    small, m, (hh, ww) = _to_model_scale(np.asarray(rgb_lin, np.float32), skin_mask, face_width)
+    first = model.run(small, m)
+    keep = m.copy()
+    for name in ("melanin_fine", "shading_fine"):  # vision.redness.skin_pixels
+        med, spread = _robust(first[name][m])
+        keep &= np.abs(first[name] - med) <= NON_SKIN_Z * spread
+    maps = model.run(small, keep)
+    excess, mask, baseline, spread = flag_excess(
+        maps["band_fine"], keep, high=DETECT_THRESHOLD if high is None else high,
+        low=LOW_THRESHOLD if low is None else low, od_units=True, detect=maps["band_detect"],
+    )  # fmt: skip
+    h, w = skin_mask.shape
+    excess = cv2.resize(excess[:hh, :ww], (w, h), interpolation=cv2.INTER_LINEAR)
+    mask = cv2.resize(mask[:hh, :ww].astype(np.float32), (w, h), cv2.INTER_LINEAR) >= 0.5
+    region = cv2.resize(keep[:hh, :ww].astype(np.float32), (w, h), cv2.INTER_LINEAR) >= 0.5
+    excess = np.where(region, excess, 0).astype(np.float32)
+    mask &= region
+    zones = zone_figures(excess, mask, region, zone_masks)
+    return RednessResult(excess, mask, zones, "tsumura-onnx", baseline, spread)

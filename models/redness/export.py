@@ -1,0 +1,147 @@
+"""Build ``redness.onnx`` from the constants of ``vision/redness.py`` (no training involved).
+
+Run ``python -m models.redness.export`` (``make setup`` does when the file is missing or older
+than its sources). Opset :data:`OPSET`; inputs ``rgb_lin`` (N, 3, H, W) float32 linear sRGB
+and ``skin`` (N, 1, H, W) float32 mask, H and W multiples of 4, the face
+:data:`models.redness.reference.FACE_WIDTH` pixels wide; outputs named as in
+:func:`models.redness.reference.redness_maps`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+import numpy as np
+import onnx
+from onnx import TensorProto, helper, numpy_helper
+
+from models.redness.reference import DEN_FLOOR, FACE_WIDTH, POOL, kernels, unmixing_matrix
+from vision.redness import (
+    BACKGROUND_FRACTION,
+    DETECT_FRACTION,
+    OD_FLOOR,
+    SMOOTH_FRACTION,
+    pigment_vectors,
+)
+
+__all__ = ["MODEL_VERSION", "OPSET", "OUTPUTS", "build", "main"]
+
+OPSET = 17
+MODEL_VERSION = 1
+OUTPUTS = ("haemoglobin", "melanin", "shading", "band_fine", "band_detect", "melanin_fine",
+           "shading_fine")  # fmt: skip
+DEFAULT_PATH = Path(__file__).resolve().parent / "redness.onnx"
+
+
+def _const(name, array):
+    return numpy_helper.from_array(np.asarray(array, np.float32), name)
+
+
+def _blur_nodes(prefix, src, channels, kernel, nodes, inits):
+    """Separable Gaussian of every channel of ``src`` (grouped Conv, zero padding)."""
+    k = np.asarray(kernel, np.float32)
+    r = len(k) // 2
+    inits.append(_const(f"{prefix}_wh", np.tile(k.reshape(1, 1, 1, -1), (channels, 1, 1, 1))))
+    inits.append(_const(f"{prefix}_wv", np.tile(k.reshape(1, 1, -1, 1), (channels, 1, 1, 1))))
+    nodes.append(helper.make_node("Conv", [src, f"{prefix}_wh"], [f"{prefix}_h"], group=channels,
+                                  pads=[0, r, 0, r]))  # fmt: skip
+    nodes.append(helper.make_node("Conv", [f"{prefix}_h", f"{prefix}_wv"], [f"{prefix}_hv"],
+                                  group=channels, pads=[r, 0, r, 0]))  # fmt: skip
+    return f"{prefix}_hv"
+
+
+def build() -> onnx.ModelProto:
+    k = kernels()
+    nodes, inits = [], []
+    inits += [_const("od_floor", OD_FLOOR), _const("den_floor", DEN_FLOOR),
+              _const("unmix", unmixing_matrix().reshape(3, 3, 1, 1)),
+              _const("scales", [1.0, 1.0, float(POOL), float(POOL)])]  # fmt: skip
+    n = helper.make_node
+    nodes += [
+        n("Max", ["rgb_lin", "od_floor"], ["clipped"]),
+        n("Log", ["clipped"], ["log_rgb"]),
+        n("Neg", ["log_rgb"], ["od"]),
+        n("Conv", ["od", "unmix"], ["comps"]),
+        n("Split", ["comps"], ["melanin", "haemoglobin", "shading"], axis=1, num_outputs=3)
+        if OPSET >= 18 else n("Split", ["comps"], ["melanin", "haemoglobin", "shading"], axis=1),
+        n("Mul", ["haemoglobin", "skin"], ["hb_m"]),
+        n("Mul", ["melanin", "skin"], ["mel_m"]),
+        n("Mul", ["shading", "skin"], ["sh_m"]),
+        n("Concat", ["hb_m", "mel_m", "sh_m", "skin"], ["fine_in"], axis=1),
+    ]  # fmt: skip
+    fine = _blur_nodes("fine", "fine_in", 4, k["fine"], nodes, inits)
+    nodes += [
+        n("Split", [fine], ["f_hb", "f_mel", "f_sh", "f_den"], axis=1),
+        n("Max", ["f_den", "den_floor"], ["f_den_c"]),
+        n("Div", ["f_hb", "f_den_c"], ["fine_hb"]),
+        n("Div", ["f_mel", "f_den_c"], ["melanin_fine"]),
+        n("Div", ["f_sh", "f_den_c"], ["shading_fine"]),
+        n("Concat", ["hb_m", "skin"], ["detect_in"], axis=1),
+    ]
+    detect = _blur_nodes("detect", "detect_in", 2, k["detect"], nodes, inits)
+    nodes += [
+        n("Split", [detect], ["d_hb", "d_den"], axis=1),
+        n("Max", ["d_den", "den_floor"], ["d_den_c"]),
+        n("Div", ["d_hb", "d_den_c"], ["coarse_hb"]),
+        n("Mul", ["fine_hb", "skin"], ["fine_m"]),
+        n("Concat", ["fine_m", "skin"], ["local_in"], axis=1),
+        n("AveragePool", ["local_in"], ["pooled"], kernel_shape=[POOL, POOL],
+          strides=[POOL, POOL]),
+    ]  # fmt: skip
+    local = _blur_nodes("local", "pooled", 2, k["background"], nodes, inits)
+    nodes += [
+        n("Resize", [local, "", "scales"], ["local_up"], mode="linear",
+          coordinate_transformation_mode="half_pixel"),
+        n("Split", ["local_up"], ["l_num", "l_den"], axis=1),
+        n("Max", ["l_den", "den_floor"], ["l_den_c"]),
+        n("Div", ["l_num", "l_den_c"], ["local"]),
+        n("Sub", ["fine_hb", "local"], ["band_fine_raw"]),
+        n("Mul", ["band_fine_raw", "skin"], ["band_fine"]),
+        n("Sub", ["coarse_hb", "local"], ["band_detect_raw"]),
+        n("Mul", ["band_detect_raw", "skin"], ["band_detect"]),
+    ]  # fmt: skip
+    one = ["N", 1, "H", "W"]
+    inputs = [helper.make_tensor_value_info("rgb_lin", TensorProto.FLOAT, ["N", 3, "H", "W"]),
+              helper.make_tensor_value_info("skin", TensorProto.FLOAT, one)]  # fmt: skip
+    outputs = [helper.make_tensor_value_info(o, TensorProto.FLOAT, one) for o in OUTPUTS]
+    graph = helper.make_graph(nodes, "hueproof_redness", inputs, outputs, initializer=inits)
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)],
+                              producer_name="hueproof models/redness/export.py",
+                              model_version=MODEL_VERSION)  # fmt: skip
+    model.ir_version = 8  # readable by onnxruntime-web as well as the Python runtime
+    v_mel, v_hb = pigment_vectors()
+    meta = {
+        "name": "redness",
+        "version": str(MODEL_VERSION),
+        "face_width_px": str(FACE_WIDTH),
+        "pool": str(POOL),
+        "constants_source": "vision/redness.py (two-layer skin model: Jacques 1998, 2013; "
+        "Prahl 1999 haemoglobin extinction; Tsumura et al. 2003 separation)",
+        "melanin_od_direction": json.dumps([round(float(v), 8) for v in v_mel]),
+        "haemoglobin_od_direction": json.dumps([round(float(v), 8) for v in v_hb]),
+        "od_floor": str(OD_FLOOR),
+        "smooth_fraction": str(SMOOTH_FRACTION),
+        "detect_fraction": str(DETECT_FRACTION),
+        "background_fraction": str(BACKGROUND_FRACTION),
+    }
+    for key, value in meta.items():
+        model.metadata_props.append(onnx.StringStringEntryProto(key=key, value=value))
+    model.doc_string = __doc__
+    onnx.checker.check_model(model)
+    return model
+
+
+def main(argv=None) -> Path:
+    p = argparse.ArgumentParser(description=__doc__)
+    p.add_argument("--out", default=str(DEFAULT_PATH))
+    args = p.parse_args(argv)
+    out = Path(args.out)
+    out.write_bytes(build().SerializeToString())
+    print(f"wrote {out} ({out.stat().st_size} bytes)")
+    return out
+
+
+if __name__ == "__main__":
+    main()

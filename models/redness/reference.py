@@ -1,0 +1,143 @@
+"""The redness model's computation in NumPy: the reference the ONNX graph must match.
+
+On a face crop scaled so that the face is :data:`FACE_WIDTH` pixels wide (the model's fixed
+scale, so every smoothing is a fixed kernel):
+
+1. optical density of linear RGB, projected on the skin model's melanin, haemoglobin and
+   shading directions (``vision.redness.pigment_vectors``, Tsumura et al. 2003);
+2. smoothings inside the skin mask (normalised convolution: nothing leaks in from outside):
+   fine (outline), detection (patch scale) and the person's local level (on a 4× pooled
+   grid, brought back by bilinear interpolation);
+3. the two band-passed haemoglobin maps that ``vision.redness.flag_excess`` standardises and
+   thresholds, and the fine melanin and shading maps ``vision.redness.skin_pixels`` tests.
+
+Every constant comes from ``vision/redness.py``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from vision.redness import (
+    BACKGROUND_FRACTION,
+    DETECT_FRACTION,
+    OD_FLOOR,
+    SMOOTH_FRACTION,
+    pigment_vectors,
+)
+
+__all__ = ["FACE_WIDTH", "POOL", "kernels", "redness_maps", "unmixing_matrix"]
+
+#: Face width (pixels) of the model's input crop.
+FACE_WIDTH = 128.0
+#: The local level is smoothed on a grid pooled by this factor (inputs are padded to it).
+POOL = 4
+#: Minimum weight of the normalised convolution's denominator.
+DEN_FLOOR = 1e-3
+
+
+def unmixing_matrix() -> np.ndarray:
+    """(3, 3) float32: rows give melanin, haemoglobin and shading from OD (R, G, B)."""
+    v_mel, v_hb = pigment_vectors()
+    basis = np.stack([v_mel, v_hb, np.ones(3)], axis=1)
+    return np.linalg.inv(basis).astype(np.float32)
+
+
+def _gauss(sigma: float) -> np.ndarray:
+    r = int(np.ceil(3.0 * sigma))
+    x = np.arange(-r, r + 1, dtype=np.float64)
+    k = np.exp(-0.5 * (x / sigma) ** 2)
+    return (k / k.sum()).astype(np.float32)
+
+
+def kernels() -> dict[str, np.ndarray]:
+    """The three 1-D Gaussian kernels (fine, detection, pooled background)."""
+    return {
+        "fine": _gauss(max(0.5, SMOOTH_FRACTION * FACE_WIDTH)),
+        "detect": _gauss(max(1.0, DETECT_FRACTION * FACE_WIDTH)),
+        "background": _gauss(max(1.0, BACKGROUND_FRACTION * FACE_WIDTH) / POOL),
+    }
+
+
+def _conv_same(x, k, axis):
+    """Zero-padded 'same' correlation along ``axis`` (float32, like ONNX Conv)."""
+    r = len(k) // 2
+    pad = [(0, 0)] * x.ndim
+    pad[axis] = (r, r)
+    xp = np.pad(x, pad)
+    out = np.zeros_like(x)
+    n = x.shape[axis]
+    for j, w in enumerate(k):
+        sl = [slice(None)] * x.ndim
+        sl[axis] = slice(j, j + n)
+        out += w * xp[tuple(sl)]
+    return out
+
+
+def _blur(x, k):
+    return _conv_same(_conv_same(x, k, -1), k, -2)
+
+
+def _pool(x):
+    h, w = x.shape[-2:]
+    return x.reshape(*x.shape[:-2], h // POOL, POOL, w // POOL, POOL).mean(axis=(-1, -3))
+
+
+def _upsample(x):
+    """Bilinear ×POOL with half-pixel centres and edge clamping (ONNX Resize, linear)."""
+
+    def axis_weights(n):
+        src = (np.arange(n * POOL) + 0.5) / POOL - 0.5
+        src = np.clip(src, 0, n - 1)
+        i0 = np.floor(src).astype(int)
+        i1 = np.minimum(i0 + 1, n - 1)
+        return i0, i1, (src - i0).astype(np.float32)
+
+    h, w = x.shape[-2:]
+    y0, y1, fy = axis_weights(h)
+    x0, x1, fx = axis_weights(w)
+    rows = x[..., y0, :] * (1 - fy)[:, None] + x[..., y1, :] * fy[:, None]
+    return rows[..., x0] * (1 - fx) + rows[..., x1] * fx
+
+
+def _masked(x, m, k):
+    return _blur(x * m, k) / np.maximum(_blur(m, k), DEN_FLOOR)
+
+
+def redness_maps(rgb_lin, skin) -> dict[str, np.ndarray]:
+    """The model's outputs for one crop.
+
+    Parameters
+    ----------
+    rgb_lin : (H, W, 3) float, linear sRGB; H and W multiples of :data:`POOL`
+    skin : (H, W) bool or float mask
+
+    Returns
+    -------
+    dict of (H, W) float32: ``haemoglobin``, ``melanin``, ``shading`` (OD), ``band_fine``,
+    ``band_detect`` (haemoglobin OD above the local level; 0 outside the mask),
+    ``melanin_fine``, ``shading_fine``
+    """
+    x = np.asarray(rgb_lin, np.float32)
+    m = np.asarray(skin, np.float32)
+    h, w = m.shape
+    if h % POOL or w % POOL:
+        raise ValueError(f"expected H and W multiples of {POOL}; got {h}x{w}")
+    od = -np.log(np.maximum(x, np.float32(OD_FLOOR)))
+    comps = od @ unmixing_matrix().T
+    mel, hb, shade = comps[..., 0], comps[..., 1], comps[..., 2]
+    k = kernels()
+    fine = _masked(hb, m, k["fine"])
+    coarse = _masked(hb, m, k["detect"])
+    num = _upsample(_blur(_pool(fine * m), k["background"]))
+    den = _upsample(_blur(_pool(m), k["background"]))
+    local = num / np.maximum(den, DEN_FLOOR)
+    return {
+        "haemoglobin": hb,
+        "melanin": mel,
+        "shading": shade,
+        "band_fine": ((fine - local) * m).astype(np.float32),
+        "band_detect": ((coarse - local) * m).astype(np.float32),
+        "melanin_fine": _masked(mel, m, k["fine"]).astype(np.float32),
+        "shading_fine": _masked(shade, m, k["fine"]).astype(np.float32),
+    }

@@ -1,0 +1,85 @@
+"""The model registry: every model file hueproof runs, with its checksum and input spec.
+
+``hueproof models list`` prints it; ``hueproof models verify`` checks every file. A file
+whose SHA-256 is not the registered one is refused (a stale export or a corrupted download
+must never produce evidence). Results record the model name, version and SHA-256.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+__all__ = ["MODELS", "ModelEntry", "ModelVerificationError", "verified_path", "verify"]
+
+ROOT = Path(__file__).resolve().parent
+
+
+class ModelVerificationError(RuntimeError):
+    """A model file is missing or is not the registered one."""
+
+
+@dataclass(frozen=True)
+class ModelEntry:
+    name: str
+    file: str
+    sha256: str
+    version: str
+    inputs: str
+    outputs: str
+    provision: str
+
+    @property
+    def path(self) -> Path:
+        return ROOT / self.file
+
+    def to_dict(self) -> dict:
+        return {"name": self.name, "file": self.file, "sha256": self.sha256,
+                "version": self.version, "inputs": self.inputs, "outputs": self.outputs,
+                "provision": self.provision}  # fmt: skip
+
+
+MODELS = {
+    "face_landmarker": ModelEntry(
+        "face_landmarker", "face_landmarker/face_landmarker.task",
+        "64184e229b263107bc2b804c6625db1341ff2bb731874b0bcc2fe6544e0bc9ff", "float16/1",
+        "image (MediaPipe Tasks)", "478 landmarks, blendshapes, transformation matrix",
+        "python -m models.face_landmarker.provision (make setup)",
+    ),
+    "redness": ModelEntry(
+        "redness", "redness/redness.onnx",
+        "1aba93d38bcbda7daeed7dbe7fd760af3813336d415746604e03e4312d8488ab", "1",
+        "rgb_lin (N,3,H,W) float32 linear sRGB, skin (N,1,H,W) float32; H, W multiples of 4; "
+        "face 128 px wide",
+        "haemoglobin, melanin, shading, band_fine, band_detect, melanin_fine, shading_fine "
+        "(N,1,H,W) float32, optical density",
+        "python -m models.redness.export (committed; a test checks it is current)",
+    ),
+}  # fmt: skip
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def verify(name: str, path: Path | None = None) -> Path:
+    """The model's file after checking its SHA-256; raises ModelVerificationError."""
+    try:
+        entry = MODELS[name]
+    except KeyError:
+        raise ValueError(f"unknown model {name!r}; expected one of {sorted(MODELS)}") from None
+    path = Path(path) if path else entry.path
+    if not path.is_file():
+        raise ModelVerificationError(f"model {name!r}: no file at {path}; run: {entry.provision}")
+    got = _sha256(path)
+    if got != entry.sha256:
+        raise ModelVerificationError(
+            f"model {name!r}: {path} has sha256 {got[:12]}…, expected {entry.sha256[:12]}…; "
+            f"run: {entry.provision}"
+        )
+    return path
+
+
+def verified_path(name: str) -> Path:
+    return verify(name)
