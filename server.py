@@ -187,6 +187,17 @@ def _register_pages(app):
     def mediapipe_asset(name):
         return send(WEBAR / "node_modules" / "@mediapipe" / "tasks-vision", name)
 
+    @app.get("/vendor/onnxruntime/<path:name>")
+    def onnxruntime_asset(name):
+        return send(WEBAR / "node_modules" / "onnxruntime-web" / "dist", name)
+
+    @app.get("/models/redness.onnx")
+    def redness_model():
+        from models.registry import verify
+
+        path = verify("redness")
+        return send(path.parent, path.name)
+
     @app.get("/models/face_landmarker.task")
     def face_model():
         from models.face_landmarker.provision import face_model_path

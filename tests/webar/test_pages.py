@@ -45,6 +45,9 @@ def test_capture_walks_the_checks_takes_consent_and_files_a_claim(page, server):
     page.fill("#sku", "SERUM-RETINOL")
     page.fill("#orderRef", "WEB-1")
     page.wait_for_function("window.hueproof.captured", timeout=30_000)
+    page.wait_for_function("window.hueproof.preview", timeout=60_000)  # on-device redness
+    preview = page.evaluate("window.hueproof.preview")
+    assert preview["size"][0] >= 128 and preview["ms"] > 0
     assert page.is_disabled("#submit")  # no consent yet
     page.check("#consentFacial")
     assert page.is_disabled("#submit")  # health data needs its own consent
@@ -123,3 +126,22 @@ def test_brand_calibrates_a_shade_from_a_chart_photo(page, server, tmp_path):
     page.wait_for_function("window.hueproof.catalog.length === 4", timeout=30_000)
     saved = page.evaluate("window.hueproof.saved")
     assert saved["version"] == 1 and saved["source"] == "photo"
+
+
+def test_browser_redness_model_matches_the_server(page, server):
+    from models.redness import default_model
+    from vision.testset import astronaut_face
+
+    as_user(page, server[1]["shopper"])
+    page.goto(page.base + "/claim?lang=en")
+    page.wait_for_function("typeof window.hueproof?.runRedness === 'function'", timeout=90_000)
+    img = np.ascontiguousarray(astronaut_face(1.0)[40:104, 40:104])  # 64 × 64 of the face
+    skin = np.zeros((64, 64), np.float32)
+    skin[8:56, 8:56] = 1
+    rgb = img.transpose(2, 0, 1).ravel().tolist()
+    out = page.evaluate("([rgb, skin]) => window.hueproof.runRedness(rgb, skin, 64, 64)",
+                        [rgb, skin.ravel().tolist()])  # fmt: skip
+    server_out = default_model().run(img.astype(np.float32), skin)
+    for name, values in out.items():
+        np.testing.assert_allclose(np.asarray(values, np.float32).reshape(64, 64),
+                                   server_out[name], atol=1e-3, err_msg=name)  # fmt: skip

@@ -3,6 +3,7 @@
 import { FaceLandmarker, FilesetResolver } from "/vendor/mediapipe/vision_bundle.mjs";
 import { ApiError, get, setToken, token, upload } from "./api.js";
 import { language, t, translate } from "./i18n.js";
+import { previewRedness, runModel } from "./redness.js";
 
 const $ = (id) => document.getElementById(id);
 const hp = (window.hueproof = { checks: {}, captured: false, errors: [] });
@@ -10,6 +11,7 @@ const video = $("camera"), shot = $("shot");
 const LIMITS = { minFaceFraction: 0.25, maxCentreOffset: 0.2, maxYawRatio: 0.25, maxRollDeg: 15,
   minSharpness: 12, minLuma: 0.2, maxLuma: 0.85, maxClipped: 0.05, stableFrames: 5 };
 let landmarker, shades = [], photoBlob = null, passes = 0, key = null, lastTime = -1;
+let lastLandmarks = null;
 const probe = new OffscreenCanvas(128, 128);
 const probeCtx = probe.getContext("2d", { willReadFrequently: true });
 const frameCanvas = new OffscreenCanvas(160, 120);
@@ -109,9 +111,39 @@ function showChecks(checks) {
   });
 }
 
+async function showPreview(points) {
+  // the on-device redness preview: the same ONNX model the server runs
+  try {
+    const p = await previewRedness(shot, points, shot.width, shot.height);
+    const c = $("previewCanvas");
+    c.width = p.w; c.height = p.h;
+    const ctx = c.getContext("2d");
+    const [x0, y0, cw, ch] = p.crop;
+    ctx.drawImage(shot, x0, y0, cw, ch, 0, 0, cw * p.scale, ch * p.scale);
+    const img = ctx.getImageData(0, 0, p.w, p.h);
+    let peak = 0;
+    for (let i = 0; i < p.excess.length; i++) {
+      const e = p.excess[i];
+      peak = Math.max(peak, e);
+      const a = Math.min(Math.max((e - 2) / 2, 0), 0.85);  // from the low threshold, 2σ
+      img.data[4 * i] = img.data[4 * i] * (1 - a) + 255 * a;
+      img.data[4 * i + 1] *= 1 - a;
+      img.data[4 * i + 2] *= 1 - a;
+    }
+    ctx.putImageData(img, 0, 0);
+    hp.preview = { ms: p.ms, peakExcess: peak, size: [p.w, p.h] };
+    $("previewNote").textContent = `${t("preview")}: ${p.ms.toFixed(0)} ms — ${t("notDiagnosis")}`;
+  } catch (e) {
+    hp.errors.push(String(e));
+    $("previewNote").textContent = t("previewUnavailable");
+  }
+}
+
 function capture() {
   shot.width = video.videoWidth; shot.height = video.videoHeight;
   shot.getContext("2d").drawImage(video, 0, 0);
+  const points = lastLandmarks?.map((p) => [p.x * shot.width, p.y * shot.height]);
+  if (points) showPreview(points);
   shot.toBlob((b) => {
     photoBlob = b; hp.captured = true; key = crypto.randomUUID();
     $("captureState").textContent = t("allGood");
@@ -124,7 +156,8 @@ function loop() {
   if (!photoBlob && video.readyState >= 2 && video.currentTime !== lastTime) {
     lastTime = video.currentTime;
     const res = landmarker.detectForVideo(video, performance.now());
-    const checks = assess(res.faceLandmarks?.[0], video.videoWidth, video.videoHeight);
+    lastLandmarks = res.faceLandmarks?.[0] || null;
+    const checks = assess(lastLandmarks, video.videoWidth, video.videoHeight);
     if ($("type").value !== "shade") delete checks.chart;
     hp.checks = checks;
     showChecks(checks);
@@ -197,6 +230,10 @@ async function main() {
   video.srcObject = await navigator.mediaDevices.getUserMedia({ video: { width: 640, height: 480 } });
   await video.play();
   hp.ready = true;
+  hp.runRedness = async (rgb, skin, h, w) => {  // for the browser-vs-server parity test
+    const out = await runModel(Float32Array.from(rgb), Float32Array.from(skin), h, w);
+    return Object.fromEntries(Object.entries(out).map(([k, v]) => [k, Array.from(v)]));
+  };
   requestAnimationFrame(loop);
 }
 
