@@ -6,6 +6,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import bench_accuracy
+import bench_models
 import bench_redness
 import bench_speed
 import bench_tryon
@@ -17,3 +18,4 @@ if __name__ == "__main__":
     calibrate_uncertainty.main([])
     bench_redness.main(["--held-out"])
     bench_tryon.main([])
+    bench_models.main([])

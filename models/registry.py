@@ -49,7 +49,7 @@ MODELS = {
     ),
     "redness": ModelEntry(
         "redness", "redness/redness.onnx",
-        "1aba93d38bcbda7daeed7dbe7fd760af3813336d415746604e03e4312d8488ab", "1",
+        "2c038a9befb04fbe7aee632640a5014e1dfa4d8fd1904569dd55ce347845ed81", "1",
         "rgb_lin (N,3,H,W) float32 linear sRGB, skin (N,1,H,W) float32; H, W multiples of 4; "
         "face 128 px wide",
         "haemoglobin, melanin, shading, band_fine, band_detect, melanin_fine, shading_fine "

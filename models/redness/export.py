@@ -17,7 +17,14 @@ import numpy as np
 import onnx
 from onnx import TensorProto, helper, numpy_helper
 
-from models.redness.reference import DEN_FLOOR, FACE_WIDTH, POOL, kernels, unmixing_matrix
+from models.redness.reference import (
+    DEN_FLOOR,
+    DETECT_POOL,
+    FACE_WIDTH,
+    POOL,
+    kernels,
+    unmixing_matrix,
+)
 from vision.redness import (
     BACKGROUND_FRACTION,
     DETECT_FRACTION,
@@ -57,7 +64,8 @@ def build() -> onnx.ModelProto:
     nodes, inits = [], []
     inits += [_const("od_floor", OD_FLOOR), _const("den_floor", DEN_FLOOR),
               _const("unmix", unmixing_matrix().reshape(3, 3, 1, 1)),
-              _const("scales", [1.0, 1.0, float(POOL), float(POOL)])]  # fmt: skip
+              _const("scales", [1.0, 1.0, float(POOL), float(POOL)]),
+              _const("scales_detect", [1.0, 1.0] + [float(DETECT_POOL)] * 2)]  # fmt: skip
     n = helper.make_node
     nodes += [
         n("Max", ["rgb_lin", "od_floor"], ["clipped"]),
@@ -79,10 +87,14 @@ def build() -> onnx.ModelProto:
         n("Div", ["f_mel", "f_den_c"], ["melanin_fine"]),
         n("Div", ["f_sh", "f_den_c"], ["shading_fine"]),
         n("Concat", ["hb_m", "skin"], ["detect_in"], axis=1),
-    ]
-    detect = _blur_nodes("detect", "detect_in", 2, k["detect"], nodes, inits)
+        n("AveragePool", ["detect_in"], ["detect_pooled"], kernel_shape=[DETECT_POOL] * 2,
+          strides=[DETECT_POOL] * 2),
+    ]  # fmt: skip
+    detect = _blur_nodes("detect", "detect_pooled", 2, k["detect"], nodes, inits)
     nodes += [
-        n("Split", [detect], ["d_hb", "d_den"], axis=1),
+        n("Resize", [detect, "", "scales_detect"], ["detect_up"], mode="linear",
+          coordinate_transformation_mode="half_pixel"),
+        n("Split", ["detect_up"], ["d_hb", "d_den"], axis=1),
         n("Max", ["d_den", "den_floor"], ["d_den_c"]),
         n("Div", ["d_hb", "d_den_c"], ["coarse_hb"]),
         n("Mul", ["fine_hb", "skin"], ["fine_m"]),
@@ -117,6 +129,7 @@ def build() -> onnx.ModelProto:
         "version": str(MODEL_VERSION),
         "face_width_px": str(FACE_WIDTH),
         "pool": str(POOL),
+        "detect_pool": str(DETECT_POOL),
         "constants_source": "vision/redness.py (two-layer skin model: Jacques 1998, 2013; "
         "Prahl 1999 haemoglobin extinction; Tsumura et al. 2003 separation)",
         "melanin_od_direction": json.dumps([round(float(v), 8) for v in v_mel]),

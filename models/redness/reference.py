@@ -6,8 +6,8 @@ scale, so every smoothing is a fixed kernel):
 1. optical density of linear RGB, projected on the skin model's melanin, haemoglobin and
    shading directions (``vision.redness.pigment_vectors``, Tsumura et al. 2003);
 2. smoothings inside the skin mask (normalised convolution: nothing leaks in from outside):
-   fine (outline), detection (patch scale) and the person's local level (on a 4× pooled
-   grid, brought back by bilinear interpolation);
+   fine (outline), detection (patch scale, on a 2× pooled grid) and the person's local level
+   (on a 4× pooled grid), the pooled ones brought back by bilinear interpolation;
 3. the two band-passed haemoglobin maps that ``vision.redness.flag_excess`` standardises and
    thresholds, and the fine melanin and shading maps ``vision.redness.skin_pixels`` tests.
 
@@ -26,12 +26,14 @@ from vision.redness import (
     pigment_vectors,
 )
 
-__all__ = ["FACE_WIDTH", "POOL", "kernels", "redness_maps", "unmixing_matrix"]
+__all__ = ["DETECT_POOL", "FACE_WIDTH", "POOL", "kernels", "redness_maps", "unmixing_matrix"]
 
 #: Face width (pixels) of the model's input crop.
 FACE_WIDTH = 128.0
-#: The local level is smoothed on a grid pooled by this factor (inputs are padded to it).
+#: The local level is smoothed on a grid pooled by this factor (inputs are padded to it),
+#: the detection map on one pooled by DETECT_POOL (both cost a quarter or less at full size).
 POOL = 4
+DETECT_POOL = 2
 #: Minimum weight of the normalised convolution's denominator.
 DEN_FLOOR = 1e-3
 
@@ -54,7 +56,7 @@ def kernels() -> dict[str, np.ndarray]:
     """The three 1-D Gaussian kernels (fine, detection, pooled background)."""
     return {
         "fine": _gauss(max(0.5, SMOOTH_FRACTION * FACE_WIDTH)),
-        "detect": _gauss(max(1.0, DETECT_FRACTION * FACE_WIDTH)),
+        "detect": _gauss(max(1.0, DETECT_FRACTION * FACE_WIDTH) / DETECT_POOL),
         "background": _gauss(max(1.0, BACKGROUND_FRACTION * FACE_WIDTH) / POOL),
     }
 
@@ -78,16 +80,16 @@ def _blur(x, k):
     return _conv_same(_conv_same(x, k, -1), k, -2)
 
 
-def _pool(x):
+def _pool(x, f=POOL):
     h, w = x.shape[-2:]
-    return x.reshape(*x.shape[:-2], h // POOL, POOL, w // POOL, POOL).mean(axis=(-1, -3))
+    return x.reshape(*x.shape[:-2], h // f, f, w // f, f).mean(axis=(-1, -3))
 
 
-def _upsample(x):
-    """Bilinear ×POOL with half-pixel centres and edge clamping (ONNX Resize, linear)."""
+def _upsample(x, f=POOL):
+    """Bilinear ×f with half-pixel centres and edge clamping (ONNX Resize, linear)."""
 
     def axis_weights(n):
-        src = (np.arange(n * POOL) + 0.5) / POOL - 0.5
+        src = (np.arange(n * f) + 0.5) / f - 0.5
         src = np.clip(src, 0, n - 1)
         i0 = np.floor(src).astype(int)
         i1 = np.minimum(i0 + 1, n - 1)
@@ -128,7 +130,9 @@ def redness_maps(rgb_lin, skin) -> dict[str, np.ndarray]:
     mel, hb, shade = comps[..., 0], comps[..., 1], comps[..., 2]
     k = kernels()
     fine = _masked(hb, m, k["fine"])
-    coarse = _masked(hb, m, k["detect"])
+    num_d = _upsample(_blur(_pool(hb * m, DETECT_POOL), k["detect"]), DETECT_POOL)
+    den_d = _upsample(_blur(_pool(m, DETECT_POOL), k["detect"]), DETECT_POOL)
+    coarse = num_d / np.maximum(den_d, DEN_FLOOR)
     num = _upsample(_blur(_pool(fine * m), k["background"]))
     den = _upsample(_blur(_pool(m), k["background"]))
     local = num / np.maximum(den, DEN_FLOOR)

@@ -1,0 +1,167 @@
+"""Phone-class speed of the project's ONNX models (figures printed, not asserted).
+
+onnxruntime with one thread at 256×256 and 512×512 (per call; the redness analysis makes two
+calls), beside the NumPy reference of the same computation measured in the same run; peak
+memory of a process that loads the model and runs it at 512×512; onnxruntime-web (wasm, one
+thread) in headless Chromium at 256×256.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import re
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from simset import save_json  # noqa: E402
+
+from vision.testset import astronaut_face  # noqa: E402
+
+CHROMIUM = os.environ.get("HUEPROOF_CHROMIUM", "/usr/bin/chromium")
+
+
+def _cpu_name() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown CPU"
+
+
+def _inputs(size):
+    img = astronaut_face(size / 128.0 * 1.1)
+    img = np.ascontiguousarray(img[:size, :size])
+    skin = np.zeros((size, size), np.float32)
+    skin[size // 8 : 7 * size // 8, size // 8 : 7 * size // 8] = 1
+    return img, skin
+
+
+def _time(fn, n):
+    fn()
+    times = []
+    for _ in range(n):
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return 1000 * float(np.median(times)), 1000 * float(np.percentile(times, 90))
+
+
+def native(runs: int) -> dict:
+    from models.redness import RednessModel
+    from models.redness.reference import redness_maps
+
+    model = RednessModel()
+    out = {}
+    print(f"\n== Redness model, onnxruntime, 1 thread, {_cpu_name()} ==")
+    for size in (256, 512):
+        img, skin = _inputs(size)
+        med, p90 = _time(lambda img=img, skin=skin: model.run(img, skin), runs)
+        ref, _ = _time(lambda img=img, skin=skin: redness_maps(img, skin), max(3, runs // 10))
+        out[str(size)] = {"onnx_ms_median": med, "onnx_ms_p90": p90, "numpy_ms_median": ref}
+        target = " (target ≤ 4 ms)" if size == 256 else ""
+        print(f"{size}×{size}: {med:.2f} ms median, p90 {p90:.2f} ms{target}; NumPy reference "
+              f"{ref:.1f} ms ({ref / med:.1f}× slower)")  # fmt: skip
+    return out
+
+
+def peak_memory() -> dict:
+    probe = (
+        "import resource, subprocess, sys; subprocess.run(sys.argv[1:]);"
+        "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)"
+    )
+    run = (
+        "import numpy as np; from models.redness import RednessModel; m = RednessModel();"
+        "m.run(np.full((512, 512, 3), 0.3, np.float32), np.ones((512, 512), np.float32))"
+    )
+    base = "import numpy as np, onnxruntime"
+    out = {}
+    for name, code in (("baseline_mib", base), ("model_512_mib", run)):
+        res = subprocess.run([sys.executable, "-c", probe, sys.executable, "-c", code],
+                             capture_output=True, text=True, cwd=ROOT)  # fmt: skip
+        out[name] = int(res.stdout.strip().splitlines()[-1]) / 1024.0
+    print(
+        f"peak memory: {out['model_512_mib']:.0f} MiB loading and running at 512×512 (a "
+        f"process importing numpy and onnxruntime only: {out['baseline_mib']:.0f} MiB)"
+    )
+    return out
+
+
+def browser(runs: int) -> dict:
+    if not Path(CHROMIUM).exists():
+        print(f"(no Chromium at {CHROMIUM}: browser figures skipped; `make test` installs it)")
+        return {}
+    from playwright.sync_api import sync_playwright
+    from werkzeug.serving import make_server
+
+    from server import create_app
+
+    app = create_app({"DATA_DIR": tempfile.mkdtemp(prefix="hueproof-bench-"),
+                      "ANALYSIS_WORKERS": 0})  # fmt: skip
+    srv = make_server("127.0.0.1", 0, app, threaded=True)
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{srv.server_port}"
+    img, skin = _inputs(256)
+    quiet = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+             "--disable-background-networking", "--disable-component-update"]  # fmt: skip
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=quiet)
+        page = b.new_page()
+        page.route(re.compile(r"^http://127\.0\.0\.1:\d+/blank$"),
+                   lambda r: r.fulfill(status=200, body="<!doctype html><title>b</title>",
+                                       content_type="text/html"))  # fmt: skip
+        page.goto(base + "/blank")
+        ms = page.evaluate(
+            """async ([rgb, skin, runs]) => {
+                const m = await import('/webar/js/redness.js');
+                const r = Float32Array.from(rgb), s = Float32Array.from(skin);
+                await m.runModel(r, s, 256, 256);
+                const t = [];
+                for (let k = 0; k < runs; k++) {
+                    const t0 = performance.now();
+                    await m.runModel(r, s, 256, 256);
+                    t.push(performance.now() - t0);
+                }
+                return t;
+            }""",
+            [img.transpose(2, 0, 1).ravel().tolist(), skin.ravel().tolist(), runs],
+        )
+        b.close()
+    srv.shutdown()
+    app.extensions["hueproof"]["close"]()
+    out = {"web_ms_median": float(np.median(ms)), "web_ms_p90": float(np.percentile(ms, 90))}
+    print(f"onnxruntime-web (wasm, 1 thread), headless Chromium, 256×256: "
+          f"{out['web_ms_median']:.2f} ms median, p90 {out['web_ms_p90']:.2f} ms "
+          "(target ≤ 10 ms)")  # fmt: skip
+    return out
+
+
+def main(argv=None) -> dict:
+    p = argparse.ArgumentParser(description=__doc__)
+    p.add_argument("--out", default="bench-out/models.json")
+    p.add_argument("--runs", type=int, default=50)
+    args = p.parse_args(argv)
+    result = {"cpu": _cpu_name(), "redness": native(args.runs)}
+    result["memory"] = peak_memory()
+    result["web"] = browser(args.runs)
+    save_json(result, args.out)
+    print(json.dumps({"cpu": result["cpu"]}))
+    return result
+
+
+if __name__ == "__main__":
+    main()
