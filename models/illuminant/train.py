@@ -1,0 +1,334 @@
+"""Train, validate and export the chart-free illuminant model (``illuminant.onnx``).
+
+What every selfie contains — skin, lips, the whites of the eyes, teeth, hair — is simulated
+physically: reflectances (skin and lips from the two-layer skin model of ``vision/redness.py``
+over a range of melanin and blood; sclera and teeth as bright, slightly yellow whites; brown
+to black hair), lit by the illuminants and light sources colour-science ships (plus daylight
+and blackbody series), seen through both camera sensitivity sets with an imperfect auto white
+balance and the phone's colour matrix. From the regions' mean linear RGB, a small network
+predicts the colour and level of a white in the photo: ln(R/G), ln(B/G), ln Y. Dividing by it
+gives the colours under D65.
+
+Held out of training: some illuminants (:data:`HELD_OUT_ILLUMINANTS`) and one camera (the Sigma
+sensitivities); validation scenes use either, test scenes (for U's coverage) use both.
+Run ``python -m models.illuminant.train`` (seeded; a few seconds); it writes the ONNX file and
+``validation.json`` beside it and prints the figures with the grey-world and white-patch
+baselines.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from dataclasses import dataclass
+from itertools import pairwise
+from pathlib import Path
+
+import numpy as np
+
+from calibration.colorimetry import (
+    delta_e00,
+    rgb_lin_to_xyz,
+    xyz_to_lab,
+)
+from calibration.simulate import (
+    CAMERAS,
+    _phone_colour_matrix,
+    camera_sensitivities,
+    illuminant_spd,
+    reflectance_to_xyz_d65,
+    wavelengths,
+)
+from vision.redness import skin_reflectance
+
+__all__ = ["FEATURES", "HELD_OUT_ILLUMINANTS", "REGIONS", "features", "main", "simulate"]
+
+HERE = Path(__file__).resolve().parent
+REGIONS = ("skin", "lips", "sclera", "teeth", "hair")
+#: Per region: ln(R/G), ln(B/G), ln Y of its mean linear sRGB.
+FEATURES = tuple(f"{r}_{k}" for r in REGIONS for k in ("ln_rg", "ln_bg", "ln_y"))
+HELD_OUT_ILLUMINANTS = ("D75", "FL11", "LED-B5", "LED-V2", "HP3", "Planck 2850")
+TRAIN_CAMERA, HELD_OUT_CAMERA = CAMERAS[0], CAMERAS[1]
+SEED = 20261126
+HIDDEN = 32
+
+
+def _illuminants() -> list[str]:
+    import colour
+
+    names = [n for n in colour.SDS_ILLUMINANTS if n not in ("E",)]
+    names += [f"CCT {t}" for t in range(4000, 10001, 500)]
+    names += [f"Planck {t}" for t in range(2300, 4001, 150)]
+    return sorted(set(names))
+
+
+def _reflectances(rng, lam):
+    """One face's region reflectances (n_wavelengths,) each."""
+    mel = float(np.exp(rng.uniform(np.log(0.005), np.log(0.35))))
+    blood = float(np.exp(rng.uniform(np.log(0.003), np.log(0.03))))
+    skin = skin_reflectance(lam, melanin=mel, blood=blood)
+    lips = skin_reflectance(lam, melanin=mel * rng.uniform(0.1, 0.5),
+                            blood=blood * rng.uniform(2.5, 6.0))  # fmt: skip
+    tilt = (lam - 380.0) / 400.0
+    sclera = rng.uniform(0.5, 0.8) * (1 - rng.uniform(0.05, 0.25) * (1 - tilt) ** 2)
+    teeth = rng.uniform(0.4, 0.7) * (1 - rng.uniform(0.15, 0.4) * (1 - tilt) ** 2)
+    base = rng.uniform(0.02, 0.08)
+    hair = base * (1 + rng.uniform(0.0, 4.0) * tilt**2)
+    return {"skin": skin, "lips": lips, "sclera": sclera, "teeth": teeth, "hair": hair}
+
+
+@dataclass(frozen=True)
+class Sample:
+    features: np.ndarray  # (15,)
+    white: np.ndarray  # (3,) ln(R/G), ln(B/G), ln Y of a perfect white in the photo
+    region_rgb: dict  # region → (3,) linear sRGB as photographed
+    lips_lab_d65: np.ndarray
+    illuminant: str
+    camera: str
+
+
+def features(region_rgb: dict) -> np.ndarray:
+    """The model's input from the regions' mean linear sRGB (dict region → (3,))."""
+    out = []
+    for r in REGIONS:
+        rgb = np.maximum(np.asarray(region_rgb[r], np.float64), 1e-5)
+        y = rgb @ np.array([0.2126, 0.7152, 0.0722])
+        out += [np.log(rgb[0] / rgb[1]), np.log(rgb[2] / rgb[1]), np.log(max(y, 1e-5))]
+    return np.asarray(out, np.float32)
+
+
+def _white_target(white_rgb):
+    w = np.maximum(white_rgb, 1e-6)
+    y = float(w @ np.array([0.2126, 0.7152, 0.0722]))
+    return np.array([np.log(w[0] / w[1]), np.log(w[2] / w[1]), np.log(y)], np.float32)
+
+
+def simulate(n: int, illuminants, cameras, rng) -> list[Sample]:
+    lam = wavelengths()
+    out = []
+    for _ in range(n):
+        ill = illuminants[rng.integers(len(illuminants))]
+        cam = cameras[rng.integers(len(cameras))]
+        e = illuminant_spd(ill)
+        sens = camera_sensitivities(cam)
+        refl = _reflectances(rng, lam)
+        white_raw = e @ sens
+        # the phone's auto white balance: right on average, off by a few per cent per channel
+        gains = 1.0 / white_raw * np.exp(rng.normal(0, 0.06, 3))
+        matrix = _phone_colour_matrix(cam)
+        exposure = float(np.exp(rng.uniform(np.log(0.5), np.log(2.0))))
+
+        def photo(r, gains=gains, matrix=matrix, e=e, sens=sens, exposure=exposure):
+            return exposure * (matrix @ (gains * ((r * e) @ sens)))
+
+        rgb = {k: np.maximum(photo(v), 1e-5) for k, v in refl.items()}
+        white = photo(np.ones_like(lam))
+        lips_lab = xyz_to_lab(reflectance_to_xyz_d65(refl["lips"]))
+        out.append(Sample(features(rgb), _white_target(white), rgb, lips_lab, ill, cam))
+    return out
+
+
+def corrected_lab(rgb, white_pred) -> np.ndarray:
+    """CIELAB (D65) of a photographed colour, given the predicted white (ln R/G, ln B/G, ln Y)."""
+    rg, bg, ly = (float(v) for v in white_pred)
+    w = np.array([np.exp(rg), 1.0, np.exp(bg)])
+    w = w * np.exp(ly) / float(w @ np.array([0.2126, 0.7152, 0.0722]))
+    return xyz_to_lab(rgb_lin_to_xyz(np.asarray(rgb, np.float64) / w))
+
+
+# ---- a small network in NumPy (tanh MLP, Adam) ----------------------------------------
+
+
+def _init(rng, sizes):
+    return [(rng.normal(0, np.sqrt(1.0 / a), (a, b)), np.zeros(b)) for a, b in pairwise(sizes)]
+
+
+def _forward(params, x):
+    acts = [x]
+    for k, (w, b) in enumerate(params):
+        x = x @ w + b
+        if k < len(params) - 1:
+            x = np.tanh(x)
+        acts.append(x)
+    return acts
+
+
+def _train(x, y, rng, epochs=400, lr=3e-3, batch=256):
+    params = _init(rng, [x.shape[1], HIDDEN, HIDDEN, y.shape[1]])
+    m = [(np.zeros_like(w), np.zeros_like(b)) for w, b in params]
+    v = [(np.zeros_like(w), np.zeros_like(b)) for w, b in params]
+    t = 0
+    for _ in range(epochs):
+        order = rng.permutation(len(x))
+        for i in range(0, len(x), batch):
+            idx = order[i : i + batch]
+            acts = _forward(params, x[idx])
+            grad = 2 * (acts[-1] - y[idx]) / len(idx)
+            t += 1
+            for k in range(len(params) - 1, -1, -1):
+                w = params[k][0]
+                gw, gb = acts[k].T @ grad, grad.sum(axis=0)
+                if k > 0:
+                    grad = (grad @ w.T) * (1 - acts[k] ** 2)
+                for j, g in ((0, gw), (1, gb)):
+                    m[k][j][...] = 0.9 * m[k][j] + 0.1 * g
+                    v[k][j][...] = 0.999 * v[k][j] + 0.001 * g * g
+                    mh, vh = m[k][j] / (1 - 0.9**t), v[k][j] / (1 - 0.999**t)
+                    params[k][j][...] -= lr * mh / (np.sqrt(vh) + 1e-8)
+    return params
+
+
+@dataclass
+class IlluminantNet:
+    params: list
+    x_mean: np.ndarray
+    x_std: np.ndarray
+    y_mean: np.ndarray
+    y_std: np.ndarray
+
+    def predict(self, feats) -> np.ndarray:
+        x = (np.asarray(feats, np.float64) - self.x_mean) / self.x_std
+        return _forward(self.params, x)[-1] * self.y_std + self.y_mean
+
+
+def fit(samples, rng) -> IlluminantNet:
+    x = np.stack([s.features for s in samples]).astype(np.float64)
+    y = np.stack([s.white for s in samples]).astype(np.float64)
+    xm, xs = x.mean(0), x.std(0) + 1e-6
+    ym, ys = y.mean(0), y.std(0) + 1e-6
+    params = _train((x - xm) / xs, (y - ym) / ys, rng)
+    return IlluminantNet(params, xm, xs, ym, ys)
+
+
+# ---- evaluation ------------------------------------------------------------------------------
+
+
+def _white_rgb(pred):
+    rg, bg, _ = pred
+    w = np.array([np.exp(rg), 1.0, np.exp(bg)])
+    return w / np.linalg.norm(w)
+
+
+def angular_error(pred, true) -> float:
+    a, b = _white_rgb(pred), _white_rgb(true)
+    return float(np.degrees(np.arccos(np.clip(a @ b, -1, 1))))
+
+
+def grey_world(s: Sample) -> np.ndarray:
+    """The frame's average is grey: regions weighted by their usual share of a selfie."""
+    share = {"skin": 0.55, "hair": 0.25, "lips": 0.03, "sclera": 0.02, "teeth": 0.02}
+    mean = sum(share[k] * s.region_rgb[k] for k in share) / sum(share.values())
+    return _white_target(mean / 0.18 * 1.0)
+
+
+def white_patch(s: Sample) -> np.ndarray:
+    """The brightest thing is white: per-channel maximum over the regions."""
+    mx = np.max(np.stack(list(s.region_rgb.values())), axis=0)
+    return _white_target(mx / 0.7)
+
+
+def evaluate(net: IlluminantNet, samples) -> dict:
+    pred = net.predict(np.stack([s.features for s in samples]))
+    out = {}
+    for name, est in (("model", list(pred)), ("grey_world", [grey_world(s) for s in samples]),
+                      ("white_patch", [white_patch(s) for s in samples])):  # fmt: skip
+        ang = np.array([angular_error(e, s.white) for e, s in zip(est, samples, strict=True)])
+        de = np.array([float(delta_e00(s.lips_lab_d65, corrected_lab(s.region_rgb["lips"], e)))
+                       for e, s in zip(est, samples, strict=True)])  # fmt: skip
+        out[name] = {"angular_median": float(np.median(ang)),
+                     "angular_p90": float(np.percentile(ang, 90)),
+                     "lips_de00_median": float(np.median(de)),
+                     "lips_de00_p90": float(np.percentile(de, 90)), "_de": de}  # fmt: skip
+    return out
+
+
+def export_onnx(net: IlluminantNet, path: Path, meta: dict) -> None:
+    import onnx
+    from onnx import TensorProto, helper, numpy_helper
+
+    inits, nodes = [], []
+
+    def const(name, a):
+        inits.append(numpy_helper.from_array(np.asarray(a, np.float32), name))
+
+    const("x_mean", net.x_mean)
+    const("x_scale", 1.0 / net.x_std)
+    const("y_std", net.y_std)
+    const("y_mean", net.y_mean)
+    nodes += [helper.make_node("Sub", ["features", "x_mean"], ["xc"]),
+              helper.make_node("Mul", ["xc", "x_scale"], ["h0"])]  # fmt: skip
+    h = "h0"
+    for k, (w, b) in enumerate(net.params):
+        const(f"w{k}", w)
+        const(f"b{k}", b)
+        nodes.append(helper.make_node("MatMul", [h, f"w{k}"], [f"m{k}"]))
+        nodes.append(helper.make_node("Add", [f"m{k}", f"b{k}"], [f"a{k}"]))
+        h = f"a{k}"
+        if k < len(net.params) - 1:
+            nodes.append(helper.make_node("Tanh", [h], [f"t{k}"]))
+            h = f"t{k}"
+    nodes += [helper.make_node("Mul", [h, "y_std"], ["ys"]),
+              helper.make_node("Add", ["ys", "y_mean"], ["white"])]  # fmt: skip
+    graph = helper.make_graph(
+        nodes, "hueproof_illuminant",
+        [helper.make_tensor_value_info("features", TensorProto.FLOAT, ["N", len(FEATURES)])],
+        [helper.make_tensor_value_info("white", TensorProto.FLOAT, ["N", 3])], initializer=inits,
+    )  # fmt: skip
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)],
+                              producer_name="hueproof models/illuminant/train.py")  # fmt: skip
+    model.ir_version = 8
+    for k, v in meta.items():
+        model.metadata_props.append(onnx.StringStringEntryProto(key=k, value=str(v)))
+    onnx.checker.check_model(model)
+    path.write_bytes(model.SerializeToString())
+
+
+def main(argv=None) -> dict:
+    p = argparse.ArgumentParser(description=__doc__)
+    p.add_argument("--train", type=int, default=6000)
+    p.add_argument("--test", type=int, default=600)
+    p.add_argument("--out", default=str(HERE / "illuminant.onnx"))
+    args = p.parse_args(argv)
+    rng = np.random.default_rng(SEED)
+    names = _illuminants()
+    train_ill = [n for n in names if n not in HELD_OUT_ILLUMINANTS]
+    train = simulate(args.train, train_ill, [TRAIN_CAMERA], rng)
+    net = fit(train, rng)
+    sets = {
+        "held-out illuminants": simulate(
+            args.test, list(HELD_OUT_ILLUMINANTS), [TRAIN_CAMERA], rng
+        ),
+        "held-out camera": simulate(args.test, train_ill, [HELD_OUT_CAMERA], rng),
+        "both held out (calibration of U)": simulate(
+            args.test, list(HELD_OUT_ILLUMINANTS), [HELD_OUT_CAMERA], rng
+        ),
+    }
+    results = {name: evaluate(net, s) for name, s in sets.items()}
+    # U: the 90th percentile of the lips' ΔE00 on the calibration set, checked on the others
+    u = float(np.percentile(results["both held out (calibration of U)"]["model"]["_de"], 90))
+    print("\n== Chart-free illuminant from the face (simulated, held out) ==")
+    report = {"u_de00": u, "sets": {}}
+    for name, res in results.items():
+        print(f"-- {name} ({len(sets[name])} scenes)")
+        report["sets"][name] = {}
+        for method, r in res.items():
+            cover = float(np.mean(r["_de"] <= u))
+            tail = f"; U {u:.2f} covers {100 * cover:.0f} %" if method == "model" else ""
+            print(f"   {method:<12} angular error median {r['angular_median']:.2f}° "
+                  f"(p90 {r['angular_p90']:.2f}°); lips ΔE00 median {r['lips_de00_median']:.2f} "
+                  f"(p90 {r['lips_de00_p90']:.2f}){tail}")  # fmt: skip
+            report["sets"][name][method] = {k: v for k, v in r.items() if not k.startswith("_")}
+            if method == "model":
+                report["sets"][name][method]["u_coverage"] = cover
+    meta = {"name": "illuminant", "version": "1", "features": ",".join(FEATURES),
+            "output": "white: ln(R/G), ln(B/G), ln Y of a perfect white in the photo",
+            "u_de00": round(u, 3), "held_out_illuminants": ",".join(HELD_OUT_ILLUMINANTS),
+            "train_camera": TRAIN_CAMERA, "seed": SEED}  # fmt: skip
+    export_onnx(net, Path(args.out), meta)
+    (HERE / "validation.json").write_text(json.dumps(report, indent=2) + "\n")
+    print(f"wrote {args.out} and validation.json")
+    return report
+
+
+if __name__ == "__main__":
+    main()
