@@ -40,7 +40,9 @@ def _print(result: dict, as_json: bool, lines) -> None:
 
 def _measure_lines(r: dict):
     lab = r["lab"]
-    state = "calibrated" if r["calibrated"] else "uncalibrated"
+    state = {"chart": "calibrated", "chart-free model": "chart-free estimate"}.get(
+        r.get("colour_source"), "uncalibrated"
+    )
     yield f"Lab: {lab[0]:.2f}, {lab[1]:.2f}, {lab[2]:.2f} ({state})"
     c = r["chart"]
     if c["detected"] and "residual_de00_mean" in c:
@@ -77,9 +79,10 @@ def cmd_measure(args) -> int:
         from vision.shade import face_shade
 
         with FaceLandmarker() as landmarker:
-            m, face = face_shade(
-                image.rgb_lin, landmarker=landmarker, region=args.region, **options
-            )
+            from models.illuminant import default_model as colour_model
+
+            m, face = face_shade(image.rgb_lin, landmarker=landmarker, region=args.region,
+                                 colour_model=colour_model(), **options)  # fmt: skip
     else:
         roi = parse_roi(args.roi, width=image.width, height=image.height)
         m = measure_shade(image.rgb_lin, roi=roi, **options)
@@ -118,10 +121,12 @@ def cmd_analyze(args) -> int:
     image = load_image(args.selfie)
     baseline = load_image(args.baseline).rgb_lin if args.baseline else None
     with FaceLandmarker() as landmarker:
+        from models.illuminant import default_model as colour_model
         from models.redness import default_model
 
         result = analyze_selfie(image.rgb_lin, landmarker=landmarker, baseline_rgb_lin=baseline,
-                                redness_model=default_model())  # fmt: skip
+                                redness_model=default_model(),
+                                colour_model=colour_model())  # fmt: skip
     out = result.to_dict()
     out["image"] = image.facts()
     if result.face is None:

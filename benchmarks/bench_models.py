@@ -79,6 +79,42 @@ def native(runs: int) -> dict:
     return out
 
 
+def illuminant(runs: int) -> dict:
+    """The chart-free model: speed (one thread) and its held-out accuracy, re-measured."""
+    from calibration.colorimetry import delta_e00
+    from models.illuminant import default_model
+    from models.illuminant import train as T
+
+    model = default_model()
+    rng = np.random.default_rng(123)
+    held = T.simulate(300, list(T.HELD_OUT_ILLUMINANTS), [T.TRAIN_CAMERA], rng)
+    cam = T.simulate(300, [n for n in T._illuminants() if n not in T.HELD_OUT_ILLUMINANTS],
+                     [T.HELD_OUT_CAMERA], rng)  # fmt: skip
+    region = held[0].region_rgb
+    med, p90 = _time(lambda: model.predict(region), runs)
+    print(f"\n== Chart-free colour model, onnxruntime, 1 thread ==\none face: {med:.3f} ms "
+          f"median, p90 {p90:.3f} ms (target ≤ 2 ms)")  # fmt: skip
+    out = {"ms_median": med, "ms_p90": p90, "u_de00": model.expanded_u}
+    for name, scenes in (("held-out illuminants", held), ("held-out camera", cam)):
+        preds = [model.predict(s.region_rgb) for s in scenes]
+        ang = [T.angular_error(p.white, s.white) for p, s in zip(preds, scenes, strict=True)]
+        pairs = list(zip(preds, scenes, strict=True))
+        de = np.array([delta_e00(s.lips_lab_d65, p.lips_lab) for p, s in pairs])
+        gw = [T.angular_error(T.grey_world(s), s.white) for s in scenes]
+        wp = [T.angular_error(T.white_patch(s), s.white) for s in scenes]
+        cover = float(np.mean(de <= model.expanded_u))
+        print(
+            f"{name}: white angular error median {np.median(ang):.2f}° (grey-world "
+            f"{np.median(gw):.2f}°, white-patch {np.median(wp):.2f}°); lips ΔE00 median "
+            f"{np.median(de):.2f}, U {model.expanded_u:.1f} covers {100 * cover:.0f} %"
+        )
+        out[name] = {"angular_median": float(np.median(ang)), "lips_de00_median":
+                     float(np.median(de)), "u_coverage": cover,
+                     "grey_world_angular_median": float(np.median(gw)),
+                     "white_patch_angular_median": float(np.median(wp))}  # fmt: skip
+    return out
+
+
 def peak_memory() -> dict:
     probe = (
         "import resource, subprocess, sys; subprocess.run(sys.argv[1:]);"
@@ -156,6 +192,7 @@ def main(argv=None) -> dict:
     p.add_argument("--runs", type=int, default=50)
     args = p.parse_args(argv)
     result = {"cpu": _cpu_name(), "redness": native(args.runs)}
+    result["illuminant"] = illuminant(args.runs)
     result["memory"] = peak_memory()
     result["web"] = browser(args.runs)
     save_json(result, args.out)

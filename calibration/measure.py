@@ -52,10 +52,18 @@ class ShadeMeasurement:
     reference_lab: np.ndarray | None
     verdict: Verdict | None
     reasons: tuple[str, ...] = ()
+    #: Without a usable chart, a chart-free estimate: {"model", "model_sha256", "white", ...}
+    chart_free: dict | None = None
 
     @property
     def calibrated(self) -> bool:
         return self.correction is not None and self.uncertainty is not None
+
+    @property
+    def colour_source(self) -> str:
+        if self.calibrated:
+            return "chart"
+        return "chart-free model" if self.chart_free is not None else "uncalibrated"
 
     def to_dict(self) -> dict:
         corr = self.correction
@@ -81,6 +89,8 @@ class ShadeMeasurement:
             "region": self.region.to_dict(),
             "reasons": list(self.reasons),
             "algorithm_version": ALGORITHM_VERSION,
+            "colour_source": self.colour_source,
+            "chart_free": self.chart_free,
         }  # fmt: skip
         if self.verdict is not None:
             v = self.verdict.to_dict()

@@ -103,7 +103,10 @@ def analyse_claim(
             if face is None:
                 raise AnalysisFailed("no face and no product region: nothing to measure")
             try:
-                m, _ = face_shade(image.rgb_lin, face=face, region="lips", **options)
+                from models.illuminant import default_model as colour_model
+
+                m, _ = face_shade(image.rgb_lin, face=face, region="lips",
+                                  colour_model=colour_model(), **options)  # fmt: skip
             except InvalidInputError as exc:
                 raise AnalysisFailed(str(exc)) from exc
             result["measured_region"] = "lips"
@@ -121,10 +124,12 @@ def analyse_claim(
             pictures["baseline_pixelated"] = _pixelated_photo(
                 base_rgb, base_found[0] if base_found else None
             )
+        from models.illuminant import default_model as colour_model
         from models.redness import default_model
 
         a = analyze_selfie(image.rgb_lin, landmarker=landmarker, baseline_rgb_lin=base_rgb,
-                           redness_model=default_model())  # fmt: skip
+                           redness_model=default_model(),
+                           colour_model=colour_model())  # fmt: skip
         versions["models"] = a.models
         result["redness"] = a.to_dict()
         pictures["heatmap"] = _png(a.images["redness_heatmap.png"])

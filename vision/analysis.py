@@ -127,12 +127,15 @@ def analyze_selfie(
     baseline_rgb_lin: np.ndarray | None = None,
     method: str = "tsumura",
     redness_model=None,
+    colour_model=None,
 ) -> FaceAnalysis:
     """Landmarks, quality findings, redness (single photo or against a baseline), lip colour.
 
     Without a face only the ``no_face`` finding comes back (the analysis is impossible).
     With ``redness_model`` (a :class:`models.redness.RednessModel`) the single-photo redness
-    is computed by that ONNX graph, the same file the capture page runs.
+    is computed by that ONNX graph, the same file the capture page runs; with
+    ``colour_model`` (:class:`models.illuminant.IlluminantModel`) the lips get a chart-free
+    colour, with its uncertainty, when no chart is in the frame.
     """
     found = landmarker.detect(rgb_lin)
     if not found:
@@ -180,7 +183,8 @@ def analyze_selfie(
     # a chart held up in a selfie is large: the detector's first stage suffices
     charts = detect_colour_checker(full_rgb_lin, working_stages=WORKING_STAGES[:1])
     try:
-        m, _ = face_shade(rgb_lin, face=face, region="lips", detections=charts)
+        m, _ = face_shade(rgb_lin, face=face, region="lips", detections=charts,
+                          colour_model=colour_model)  # fmt: skip
     except InvalidInputError:  # lips too small to measure: no lip colour, not an error
         lips = None
     else:
@@ -188,6 +192,7 @@ def analyze_selfie(
         lips = {
             "lab": np.round(m.lab, 3).tolist(),
             "calibrated": m.calibrated,
+            "colour_source": m.colour_source,
             "uncertainty_de00": u,
         }
     srgb = rgb_lin_to_srgb_u8(rgb_lin)
@@ -201,6 +206,8 @@ def analyze_selfie(
     models = {"face_landmarker": landmarker.model_sha256}
     if redness_model is not None:
         models["redness"] = redness_model.sha256
+    if colour_model is not None:
+        models["illuminant"] = colour_model.sha256
     return FaceAnalysis(
         face_full, tuple(quality), red, change, lips, images, landmarker.model_sha256, models
     )

@@ -21,6 +21,7 @@ def face_shade(
     landmarker: FaceLandmarker | None = None,
     face: FaceLandmarks | None = None,
     region: str = "lips",
+    colour_model=None,
     **measure_options,
 ) -> tuple[ShadeMeasurement, FaceLandmarks]:
     """Measure the colour of a face region, chart-corrected when a chart is in the frame.
@@ -34,6 +35,10 @@ def face_shade(
         Landmarks found earlier.
     region : str, keyword-only
         One of :data:`SHADE_REGIONS`.
+    colour_model : models.illuminant.IlluminantModel, keyword-only
+        Without a usable chart, the lips' colour is estimated by this chart-free model from
+        the face itself, with the model's validated uncertainty (so the verdict stays
+        ``inconclusive`` unless the difference dwarfs it).
     **measure_options
         Passed to :func:`calibration.measure.measure_shade` (reference, tolerance, ...).
 
@@ -54,4 +59,39 @@ def face_shade(
     mask = region_mask(face.points, region, rgb_lin.shape[:2])
     if not mask.any():
         raise InvalidInputError(f"the {region} region of the face is empty (face too small?)")
-    return measure_shade(rgb_lin, mask=mask, **measure_options), face
+    m = measure_shade(rgb_lin, mask=mask, **measure_options)
+    if m.calibrated or colour_model is None or region not in ("lips", "upper_lip", "lower_lip"):
+        return m, face
+    return _chart_free(m, rgb_lin, face, colour_model, measure_options), face
+
+
+def _chart_free(m: ShadeMeasurement, rgb_lin, face, model, options) -> ShadeMeasurement:
+    """The lips' chart-free Lab and its uncertainty, with the verdict they allow."""
+    from dataclasses import replace
+
+    from calibration.uncertainty import UncertaintyBudget
+    from calibration.verdict import DEFAULT_TOLERANCE, shade_verdict
+    from vision.chartfree import face_region_colours
+
+    try:
+        pred = model.predict(face_region_colours(rgb_lin, face))
+    except ValueError as exc:  # eyes closed, face too small: stay uncalibrated, say why
+        return replace(m, reasons=(*m.reasons, f"No chart-free estimate either: {exc}."))
+    ref_u = float(options.get("reference_expanded_u", 0.0) or 0.0)
+    expanded = float(np.hypot(pred.expanded_u, ref_u))
+    budget = UncertaintyBudget(correction=pred.expanded_u / 2, sampling=0.0, reference=ref_u / 2,
+                               scene=0.0, coverage_factor=2.0, expanded=expanded)  # fmt: skip
+    verdict = None
+    if options.get("reference_lab") is not None:
+        verdict = shade_verdict(options["reference_lab"], pred.lips_lab, uncertainty=expanded,
+                                tolerance=options.get("tolerance", DEFAULT_TOLERANCE))  # fmt: skip
+    # the chart-free estimate replaces the "uncalibrated, no verdict" reading
+    kept = tuple(r for r in m.reasons if not r.startswith("Uncalibrated"))
+    reasons = (*kept, "No usable colour chart: the colour is a chart-free estimate from the "
+               f"face, with its validated uncertainty (U {expanded:.1f} ΔE00).")  # fmt: skip
+    details = {"model": "illuminant", "model_sha256": pred.model_sha256,
+               "white": np.round(pred.white, 4).tolist(),
+               "uncertainty_source": "90th percentile of the lips' ΔE00 on simulated scenes "
+                                     "with a held-out camera (models/illuminant)"}  # fmt: skip
+    return replace(m, lab=pred.lips_lab, uncertainty=budget, verdict=verdict, reasons=reasons,
+                   chart_free=details)  # fmt: skip

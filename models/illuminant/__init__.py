@@ -1,0 +1,69 @@
+"""The chart-free colour model (``illuminant.onnx``): preprocess / infer / postprocess.
+
+Input: the mean linear sRGB of the face's skin, lips, sclera and (when visible) teeth
+(``vision/chartfree.py`` finds them); output: the photo's white (ln R/G, ln B/G, ln Y) and
+the lips' CIELAB under D65 with the model's validated expanded uncertainty (its metadata
+``u_de00``: the 90th percentile of the lips' error on simulated scenes with a held-out
+camera, because a shopper's phone is not the training camera).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import numpy as np
+
+__all__ = ["MODEL_PATH", "ChartFreePrediction", "IlluminantModel", "default_model"]
+
+MODEL_PATH = Path(__file__).resolve().parent / "illuminant.onnx"
+
+
+@dataclass(frozen=True)
+class ChartFreePrediction:
+    lips_lab: np.ndarray
+    white: np.ndarray
+    expanded_u: float
+    model_sha256: str
+
+
+class IlluminantModel:
+    """An onnxruntime session over ``illuminant.onnx`` (one thread), built once."""
+
+    def __init__(self, model_path: str | None = None):
+        import onnxruntime as ort
+
+        from models.illuminant.train import FEATURES
+        from models.registry import verify
+
+        path = Path(model_path) if model_path else verify("illuminant")
+        so = ort.SessionOptions()
+        so.intra_op_num_threads = 1
+        self.session = ort.InferenceSession(str(path), so, providers=["CPUExecutionProvider"])
+        meta = self.session.get_modelmeta().custom_metadata_map
+        self.expanded_u = float(meta["u_de00"])
+        self.n_features = len(FEATURES)
+        self.sha256 = hashlib.sha256(path.read_bytes()).hexdigest()
+        self._lock = threading.Lock()
+
+    def predict(self, region_rgb: dict) -> ChartFreePrediction:
+        """From the regions' mean linear sRGB (skin, lips, sclera, optional teeth)."""
+        from models.illuminant.train import features
+
+        missing = {"skin", "lips", "sclera"} - set(region_rgb)
+        if missing:
+            raise ValueError(f"expected the mean colours of skin, lips and sclera; missing "
+                             f"{sorted(missing)}")  # fmt: skip
+        x = features(region_rgb)[None].astype(np.float32)
+        with self._lock:
+            white, lab = self.session.run(None, {"features": x})
+        return ChartFreePrediction(lab[0].astype(np.float64), white[0].astype(np.float64),
+                                   self.expanded_u, self.sha256)  # fmt: skip
+
+
+@cache
+def default_model() -> IlluminantModel:
+    return IlluminantModel()

@@ -1,13 +1,16 @@
 """Train, validate and export the chart-free illuminant model (``illuminant.onnx``).
 
-What every selfie contains — skin, lips, the whites of the eyes, teeth, hair — is simulated
-physically: reflectances (skin and lips from the two-layer skin model of ``vision/redness.py``
-over a range of melanin and blood; sclera and teeth as bright, slightly yellow whites; brown
-to black hair), lit by the illuminants and light sources colour-science ships (plus daylight
-and blackbody series), seen through both camera sensitivity sets with an imperfect auto white
+What every selfie contains — skin, lips (bare or wearing a lipstick), the whites of the eyes
+and usually teeth — is simulated physically: skin and bare lips from the two-layer skin model
+of ``vision/redness.py`` over a range of melanin and blood, lipsticks as parametric red-edge
+reflectances like ``calibration/simulate.py``'s shades, sclera and teeth as bright, slightly
+yellow whites; lit by the illuminants and light sources colour-science ships (plus daylight
+and blackbody series), seen through a camera's sensitivities with an imperfect auto white
 balance and the phone's colour matrix. From the regions' mean linear RGB, a small network
-predicts the colour and level of a white in the photo: ln(R/G), ln(B/G), ln Y. Dividing by it
-gives the colours under D65.
+predicts (1) the colour and level of a white in the photo, ln(R/G), ln(B/G), ln Y, and (2)
+the lips' CIELAB under D65 directly: a white alone cannot undo the camera's rendition of
+saturated lip colours (with the true white the lips are still off by a median 5.4 ΔE00 on
+the Nikon and 12.5 on the Sigma sensitivities, under D65 itself).
 
 Held out of training: some illuminants (:data:`HELD_OUT_ILLUMINANTS`) and one camera (the Sigma
 sensitivities); validation scenes use either, test scenes (for U's coverage) use both.
@@ -44,7 +47,11 @@ from vision.redness import skin_reflectance
 __all__ = ["FEATURES", "HELD_OUT_ILLUMINANTS", "REGIONS", "features", "main", "simulate"]
 
 HERE = Path(__file__).resolve().parent
-REGIONS = ("skin", "lips", "sclera", "teeth", "hair")
+REGIONS = ("skin", "lips", "sclera", "teeth")
+#: Share of scenes whose teeth are hidden (mouth closed): their features repeat the sclera's.
+TEETH_HIDDEN = 0.4
+#: Share of scenes whose lips wear a lipstick.
+LIPSTICK = 0.7
 #: Per region: ln(R/G), ln(B/G), ln Y of its mean linear sRGB.
 FEATURES = tuple(f"{r}_{k}" for r in REGIONS for k in ("ln_rg", "ln_bg", "ln_y"))
 HELD_OUT_ILLUMINANTS = ("D75", "FL11", "LED-B5", "LED-V2", "HP3", "Planck 2850")
@@ -72,14 +79,20 @@ def _reflectances(rng, lam):
     tilt = (lam - 380.0) / 400.0
     sclera = rng.uniform(0.5, 0.8) * (1 - rng.uniform(0.05, 0.25) * (1 - tilt) ** 2)
     teeth = rng.uniform(0.4, 0.7) * (1 - rng.uniform(0.15, 0.4) * (1 - tilt) ** 2)
-    base = rng.uniform(0.02, 0.08)
-    hair = base * (1 + rng.uniform(0.0, 4.0) * tilt**2)
-    return {"skin": skin, "lips": lips, "sclera": sclera, "teeth": teeth, "hair": hair}
+    if rng.random() < LIPSTICK:
+        from calibration.simulate import shade_reflectance
+
+        p = {"base": rng.uniform(0.02, 0.25), "top": rng.uniform(0.15, 0.8),
+             "l0": rng.uniform(560, 640), "w": rng.uniform(8, 45)}  # fmt: skip
+        if rng.random() < 0.4:
+            p.update(amp=rng.uniform(0.02, 0.25), lb=rng.uniform(420, 460), sb=rng.uniform(25, 40))
+        lips = shade_reflectance(p)
+    return {"skin": skin, "lips": lips, "sclera": sclera, "teeth": teeth}
 
 
 @dataclass(frozen=True)
 class Sample:
-    features: np.ndarray  # (15,)
+    features: np.ndarray  # (12,)
     white: np.ndarray  # (3,) ln(R/G), ln(B/G), ln Y of a perfect white in the photo
     region_rgb: dict  # region → (3,) linear sRGB as photographed
     lips_lab_d65: np.ndarray
@@ -88,10 +101,14 @@ class Sample:
 
 
 def features(region_rgb: dict) -> np.ndarray:
-    """The model's input from the regions' mean linear sRGB (dict region → (3,))."""
+    """The model's input from the regions' mean linear sRGB (dict region → (3,)); without
+    ``teeth`` (mouth closed) the sclera's values stand in for them."""
     out = []
     for r in REGIONS:
-        rgb = np.maximum(np.asarray(region_rgb[r], np.float64), 1e-5)
+        rgb = region_rgb.get(r)
+        if rgb is None and r == "teeth":
+            rgb = region_rgb["sclera"]
+        rgb = np.maximum(np.asarray(rgb, np.float64), 1e-5)
         y = rgb @ np.array([0.2126, 0.7152, 0.0722])
         out += [np.log(rgb[0] / rgb[1]), np.log(rgb[2] / rgb[1]), np.log(max(y, 1e-5))]
     return np.asarray(out, np.float32)
@@ -122,6 +139,8 @@ def simulate(n: int, illuminants, cameras, rng) -> list[Sample]:
             return exposure * (matrix @ (gains * ((r * e) @ sens)))
 
         rgb = {k: np.maximum(photo(v), 1e-5) for k, v in refl.items()}
+        if rng.random() < TEETH_HIDDEN:
+            del rgb["teeth"]
         white = photo(np.ones_like(lam))
         lips_lab = xyz_to_lab(reflectance_to_xyz_d65(refl["lips"]))
         out.append(Sample(features(rgb), _white_target(white), rgb, lips_lab, ill, cam))
@@ -192,8 +211,9 @@ class IlluminantNet:
 
 
 def fit(samples, rng) -> IlluminantNet:
+    """Train on the white (3) and the lips' D65 CIELAB (3) together."""
     x = np.stack([s.features for s in samples]).astype(np.float64)
-    y = np.stack([s.white for s in samples]).astype(np.float64)
+    y = np.stack([np.r_[s.white, s.lips_lab_d65] for s in samples]).astype(np.float64)
     xm, xs = x.mean(0), x.std(0) + 1e-6
     ym, ys = y.mean(0), y.std(0) + 1e-6
     params = _train((x - xm) / xs, (y - ym) / ys, rng)
@@ -216,8 +236,9 @@ def angular_error(pred, true) -> float:
 
 def grey_world(s: Sample) -> np.ndarray:
     """The frame's average is grey: regions weighted by their usual share of a selfie."""
-    share = {"skin": 0.55, "hair": 0.25, "lips": 0.03, "sclera": 0.02, "teeth": 0.02}
-    mean = sum(share[k] * s.region_rgb[k] for k in share) / sum(share.values())
+    share = {"skin": 0.9, "lips": 0.05, "sclera": 0.03, "teeth": 0.02}
+    mean = sum(share[k] * s.region_rgb[k] for k in share if k in s.region_rgb) / sum(
+        share[k] for k in share if k in s.region_rgb)  # fmt: skip
     return _white_target(mean / 0.18 * 1.0)
 
 
@@ -228,13 +249,21 @@ def white_patch(s: Sample) -> np.ndarray:
 
 
 def evaluate(net: IlluminantNet, samples) -> dict:
+    """Angular error of the white and ΔE00 of the lips' Lab, for the model and the baselines
+    (whose lips are the photographed lips divided by their white)."""
     pred = net.predict(np.stack([s.features for s in samples]))
     out = {}
-    for name, est in (("model", list(pred)), ("grey_world", [grey_world(s) for s in samples]),
-                      ("white_patch", [white_patch(s) for s in samples])):  # fmt: skip
-        ang = np.array([angular_error(e, s.white) for e, s in zip(est, samples, strict=True)])
-        de = np.array([float(delta_e00(s.lips_lab_d65, corrected_lab(s.region_rgb["lips"], e)))
-                       for e, s in zip(est, samples, strict=True)])  # fmt: skip
+    for name in ("model", "grey_world", "white_patch"):
+        ang, de = [], []
+        for k, s in enumerate(samples):
+            if name == "model":
+                white, lab = pred[k, :3], pred[k, 3:]
+            else:
+                white = grey_world(s) if name == "grey_world" else white_patch(s)
+                lab = corrected_lab(s.region_rgb["lips"], white)
+            ang.append(angular_error(white, s.white))
+            de.append(float(delta_e00(s.lips_lab_d65, lab)))
+        ang, de = np.array(ang), np.array(de)
         out[name] = {"angular_median": float(np.median(ang)),
                      "angular_p90": float(np.percentile(ang, 90)),
                      "lips_de00_median": float(np.median(de)),
@@ -267,12 +296,16 @@ def export_onnx(net: IlluminantNet, path: Path, meta: dict) -> None:
         if k < len(net.params) - 1:
             nodes.append(helper.make_node("Tanh", [h], [f"t{k}"]))
             h = f"t{k}"
+    inits.append(numpy_helper.from_array(np.array([3, 3], np.int64), "split"))
     nodes += [helper.make_node("Mul", [h, "y_std"], ["ys"]),
-              helper.make_node("Add", ["ys", "y_mean"], ["white"])]  # fmt: skip
+              helper.make_node("Add", ["ys", "y_mean"], ["y"]),
+              helper.make_node("Split", ["y", "split"], ["white", "lips_lab"], axis=1)]  # fmt: skip
     graph = helper.make_graph(
         nodes, "hueproof_illuminant",
         [helper.make_tensor_value_info("features", TensorProto.FLOAT, ["N", len(FEATURES)])],
-        [helper.make_tensor_value_info("white", TensorProto.FLOAT, ["N", 3])], initializer=inits,
+        [helper.make_tensor_value_info("white", TensorProto.FLOAT, ["N", 3]),
+         helper.make_tensor_value_info("lips_lab", TensorProto.FLOAT, ["N", 3])],
+        initializer=inits,
     )  # fmt: skip
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)],
                               producer_name="hueproof models/illuminant/train.py")  # fmt: skip
@@ -294,35 +327,41 @@ def main(argv=None) -> dict:
     train_ill = [n for n in names if n not in HELD_OUT_ILLUMINANTS]
     train = simulate(args.train, train_ill, [TRAIN_CAMERA], rng)
     net = fit(train, rng)
+    held = list(HELD_OUT_ILLUMINANTS)
     sets = {
-        "held-out illuminants": simulate(
-            args.test, list(HELD_OUT_ILLUMINANTS), [TRAIN_CAMERA], rng
-        ),
-        "held-out camera": simulate(args.test, train_ill, [HELD_OUT_CAMERA], rng),
-        "both held out (calibration of U)": simulate(
-            args.test, list(HELD_OUT_ILLUMINANTS), [HELD_OUT_CAMERA], rng
-        ),
+        "calibration: held-out illuminants": simulate(args.test, held, [TRAIN_CAMERA], rng),
+        "test: held-out illuminants": simulate(args.test, held, [TRAIN_CAMERA], rng),
+        "calibration: held-out camera": simulate(args.test, train_ill, [HELD_OUT_CAMERA], rng),
+        "test: both held out": simulate(args.test, held, [HELD_OUT_CAMERA], rng),
     }
     results = {name: evaluate(net, s) for name, s in sets.items()}
-    # U: the 90th percentile of the lips' ΔE00 on the calibration set, checked on the others
-    u = float(np.percentile(results["both held out (calibration of U)"]["model"]["_de"], 90))
-    print("\n== Chart-free illuminant from the face (simulated, held out) ==")
-    report = {"u_de00": u, "sets": {}}
+    # U (k≈2: the 90th percentile of the lips' ΔE00) on calibration scenes, coverage on tests.
+    # The service uses the unknown-camera U: a shopper's phone is not the training camera.
+    u_known = float(np.percentile(results["calibration: held-out illuminants"]["model"]["_de"],
+                                  90))  # fmt: skip
+    u = float(np.percentile(results["calibration: held-out camera"]["model"]["_de"], 90))
+    print("\n== Chart-free colour from the face (simulated, held out) ==")
+    print(f"U (90th percentile of the lips' ΔE00): {u_known:.2f} for the training camera's "
+          f"kind, {u:.2f} for an unknown camera (used)")  # fmt: skip
+    report = {"u_de00": u, "u_de00_known_camera": u_known, "sets": {}}
     for name, res in results.items():
         print(f"-- {name} ({len(sets[name])} scenes)")
         report["sets"][name] = {}
         for method, r in res.items():
-            cover = float(np.mean(r["_de"] <= u))
-            tail = f"; U {u:.2f} covers {100 * cover:.0f} %" if method == "model" else ""
+            cover = (float(np.mean(r["_de"] <= u_known)), float(np.mean(r["_de"] <= u)))
+            tail = (f"; U {u_known:.1f} covers {100 * cover[0]:.0f} %, U {u:.1f} covers "
+                    f"{100 * cover[1]:.0f} %") if method == "model" else ""  # fmt: skip
             print(f"   {method:<12} angular error median {r['angular_median']:.2f}° "
                   f"(p90 {r['angular_p90']:.2f}°); lips ΔE00 median {r['lips_de00_median']:.2f} "
                   f"(p90 {r['lips_de00_p90']:.2f}){tail}")  # fmt: skip
             report["sets"][name][method] = {k: v for k, v in r.items() if not k.startswith("_")}
             if method == "model":
-                report["sets"][name][method]["u_coverage"] = cover
+                report["sets"][name][method]["coverage"] = {"u_known": cover[0], "u": cover[1]}
     meta = {"name": "illuminant", "version": "1", "features": ",".join(FEATURES),
-            "output": "white: ln(R/G), ln(B/G), ln Y of a perfect white in the photo",
-            "u_de00": round(u, 3), "held_out_illuminants": ",".join(HELD_OUT_ILLUMINANTS),
+            "outputs": "white: ln(R/G), ln(B/G), ln Y of a white in the photo; lips_lab: the "
+                       "lips' CIELAB (D65, 2°)",
+            "u_de00": round(u, 3), "u_de00_known_camera": round(u_known, 3),
+            "held_out_illuminants": ",".join(HELD_OUT_ILLUMINANTS),
             "train_camera": TRAIN_CAMERA, "seed": SEED}  # fmt: skip
     export_onnx(net, Path(args.out), meta)
     (HERE / "validation.json").write_text(json.dumps(report, indent=2) + "\n")

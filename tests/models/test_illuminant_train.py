@@ -9,13 +9,13 @@ from models.illuminant import train as T
 
 def test_features_and_the_oracle_white():
     rng = np.random.default_rng(0)
-    samples = T.simulate(20, ["D65", "A", "FL2"], [T.TRAIN_CAMERA], rng)
+    samples = T.simulate(60, ["D65", "A", "FL2"], [T.TRAIN_CAMERA], rng)
     for s in samples:
         assert s.features.shape == (len(T.FEATURES),) and np.isfinite(s.features).all()
         assert T.angular_error(s.white, s.white) < 1e-3
-    # under D65 with a near-perfect white balance the photographed white is nearly neutral
-    d65 = [s for s in samples if s.illuminant == "D65"]
-    assert all(abs(s.white[0]) < 0.25 and abs(s.white[1]) < 0.25 for s in d65)
+    # the simulated auto white balance is right on average: the white is neutral on average
+    whites = np.stack([s.white[:2] for s in samples])
+    assert np.abs(whites.mean(axis=0)).max() < 0.1 and whites.std(axis=0).max() < 0.3
 
 
 def test_the_network_beats_grey_world_on_held_out_illuminants(tmp_path):
@@ -32,4 +32,5 @@ def test_the_network_beats_grey_world_on_held_out_illuminants(tmp_path):
 
     sess = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
     x = np.stack([s.features for s in test[:5]]).astype(np.float32)
-    np.testing.assert_allclose(sess.run(None, {"features": x})[0], net.predict(x), atol=1e-4)
+    white, lab = sess.run(None, {"features": x})
+    np.testing.assert_allclose(np.c_[white, lab], net.predict(x), atol=1e-3)

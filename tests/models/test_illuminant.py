@@ -1,0 +1,59 @@
+"""models/illuminant: the committed chart-free colour model, its registry entry and its use."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pytest
+
+from calibration.colorimetry import delta_e00
+from models.illuminant import MODEL_PATH, default_model
+from models.illuminant import train as T
+from models.registry import verify
+
+
+def test_committed_model_is_registered_and_meets_the_held_out_lips_target():
+    assert verify("illuminant") == MODEL_PATH
+    model = default_model()
+    assert 0 < model.expanded_u < 50
+    rng = np.random.default_rng(99)
+    scenes = T.simulate(150, list(T.HELD_OUT_ILLUMINANTS), [T.TRAIN_CAMERA], rng)
+    de, ang = [], []
+    for s in scenes:
+        p = model.predict(s.region_rgb)
+        de.append(delta_e00(s.lips_lab_d65, p.lips_lab))
+        ang.append(T.angular_error(p.white, s.white))
+    assert np.median(ang) <= 3.0 and np.median(de) <= 3.0
+    assert np.mean(np.asarray(de) <= model.expanded_u) >= 0.9
+
+
+def test_missing_regions_are_refused():
+    with pytest.raises(ValueError, match="sclera"):
+        default_model().predict({"skin": np.ones(3), "lips": np.ones(3)})
+
+
+def test_face_regions_and_chart_free_measurement(landmarker):
+    from calibration.simulate import product_lab
+    from vision.chartfree import face_region_colours
+    from vision.shade import face_shade
+    from vision.testset import astronaut_face
+
+    img = astronaut_face(3.0)
+    (face,) = landmarker.detect(img)
+    regions = face_region_colours(img, face)
+    luma = {k: float(v @ [0.2126, 0.7152, 0.0722]) for k, v in regions.items()}
+    assert luma["sclera"] > luma["skin"] and "teeth" in regions  # she smiles
+    near, _ = face_shade(img, face=face, reference_lab=[62, 18, 11],
+                         colour_model=default_model())  # fmt: skip
+    assert near.colour_source == "chart-free model" and not near.calibrated
+    assert near.to_dict()["uncertainty_de00"] == pytest.approx(default_model().expanded_u, 1e-3)
+    assert near.verdict.verdict == "inconclusive"
+    far, _ = face_shade(img, face=face, reference_lab=product_lab("deep plum"),
+                        colour_model=default_model())  # fmt: skip
+    assert far.verdict.verdict == "mismatch"
+    plain, _ = face_shade(img, face=face, reference_lab=[62, 18, 11])
+    assert plain.colour_source == "uncalibrated" and plain.verdict.verdict == "inconclusive"
+    tiny = dataclasses.replace(face, points=face.points / 20)
+    with pytest.raises(ValueError, match="too small"):
+        face_region_colours(img[:40, :40], tiny)

@@ -1,0 +1,91 @@
+"""Chart-free colour from the face: the regions the colour model reads, found by landmarks.
+
+Skin and lips come from :mod:`vision.regions`; the whites of the eyes are the eye contours
+minus the iris (MediaPipe's iris landmarks 468-477), keeping their brighter half (lashes and
+lid shadows are darker); teeth are the bright, nearly neutral pixels of the mouth opening, or
+absent when the mouth is closed. Each region gives the trimmed mean of its linear RGB (the
+model was trained on region means; the trimming drops specular glints and stray pixels).
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from vision.regions import LEFT_EYE, LIPS_INNER, RIGHT_EYE, region_mask
+
+__all__ = ["IRIS", "MIN_PIXELS", "face_region_colours"]
+
+#: Iris centre and ring landmarks (MediaPipe Face Landmarker with refined irises).
+IRIS = ((468, (469, 470, 471, 472)), (473, (474, 475, 476, 477)))
+#: A region with fewer pixels is not used (teeth: treated as hidden).
+MIN_PIXELS = 12
+LUMA = np.array([0.2126, 0.7152, 0.0722], np.float32)
+
+
+def _trimmed_mean(pixels: np.ndarray, trim: float = 0.1) -> np.ndarray:
+    y = pixels @ LUMA
+    lo, hi = np.quantile(y, [trim, 1 - trim])
+    keep = (y >= lo) & (y <= hi)
+    return pixels[keep].mean(axis=0) if keep.any() else pixels.mean(axis=0)
+
+
+def _fill(shape, points, loop):
+    mask = np.zeros(shape, np.uint8)
+    cv2.fillPoly(mask, [np.round(points[list(loop)] * 4).astype(np.int32)], 1, shift=2)
+    return mask.astype(bool)
+
+
+def sclera_mask(points, shape) -> np.ndarray:
+    """The whites of both eyes: eye contours minus the irises, the brighter half kept later."""
+    mask = _fill(shape, points, RIGHT_EYE) | _fill(shape, points, LEFT_EYE)
+    for centre, ring in IRIS:
+        c = points[centre]
+        r = 1.15 * float(np.mean(np.linalg.norm(points[list(ring)] - c, axis=1)))
+        iris = np.zeros(shape, np.uint8)
+        cv2.circle(iris, (int(round(c[0])), int(round(c[1]))), max(1, int(round(r))), 1, -1)
+        mask &= ~iris.astype(bool)
+    return cv2.erode(mask.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
+
+
+def face_region_colours(rgb_lin, face) -> dict[str, np.ndarray]:
+    """Mean linear sRGB of skin, lips, sclera and (when visible) teeth.
+
+    Parameters
+    ----------
+    rgb_lin : (H, W, 3) float32, linear sRGB
+    face : vision.landmarks.FaceLandmarks
+
+    Returns
+    -------
+    dict region → (3,) float64; ``teeth`` is missing when the mouth shows too few of them.
+
+    Raises
+    ------
+    ValueError
+        When skin, lips or sclera cover fewer than :data:`MIN_PIXELS` pixels (face too small).
+    """
+    rgb_lin = np.asarray(rgb_lin, np.float32)
+    shape = rgb_lin.shape[:2]
+    points = np.asarray(face.points, np.float64)
+    out = {}
+    for name in ("skin", "lips"):
+        px = rgb_lin[region_mask(points, name, shape)]
+        if len(px) < MIN_PIXELS:
+            raise ValueError(f"the {name} region has {len(px)} pixels: the face is too small")
+        out[name] = _trimmed_mean(px).astype(np.float64)
+    px = rgb_lin[sclera_mask(points, shape)]
+    if len(px) < MIN_PIXELS:
+        raise ValueError(f"the whites of the eyes show {len(px)} pixels: eyes closed or too small")
+    y = px @ LUMA
+    bright = px[y >= np.median(y)]
+    out["sclera"] = _trimmed_mean(bright).astype(np.float64)
+    mouth = _fill(shape, points, LIPS_INNER)
+    px = rgb_lin[mouth]
+    if len(px):
+        y = px @ LUMA
+        ratio = px.max(axis=1) / np.maximum(px.min(axis=1), 1e-4)
+        teeth = px[(y >= 0.5 * float(out["sclera"] @ LUMA)) & (ratio < 2.0)]
+        if len(teeth) >= MIN_PIXELS:
+            out["teeth"] = _trimmed_mean(teeth).astype(np.float64)
+    return out
