@@ -58,7 +58,7 @@ MODELS = {
     ),
     "illuminant": ModelEntry(
         "illuminant", "illuminant/illuminant.onnx",
-        "4c033736c88d4fa296237980b31a7d1360f9b34d0063d5afa1b140b00f3b9d66", "1",
+        "56f28a263284aa5a42c11c309220be1aef8dde145e0ecc96294eeb4c4b450cf2", "1",
         "features (N,12) float32: ln(R/G), ln(B/G), ln Y of the mean linear sRGB of skin, lips, "
         "sclera, teeth (sclera again when the teeth are hidden)",
         "white (N,3) ln(R/G), ln(B/G), ln Y of a white in the photo; lips_lab (N,3) CIELAB D65",

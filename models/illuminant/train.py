@@ -58,6 +58,13 @@ HELD_OUT_ILLUMINANTS = ("D75", "FL11", "LED-B5", "LED-V2", "HP3", "Planck 2850")
 TRAIN_CAMERA, HELD_OUT_CAMERA = CAMERAS[0], CAMERAS[1]
 SEED = 20261126
 HIDDEN = 32
+#: Cameras the network must not overfit to: the training camera's sensitivities with each
+#: channel shifted (σ 20 nm) and widened or narrowed (σ 25 %, log) and mixed (cross-talk
+#: σ 0.15), each with its own phone matrix fitted on the chart under D65. With them the
+#: held-out (Sigma) camera's lips error falls from 7.4 to 5.9 ΔE00 median and its white's
+#: 90th-percentile angular error from 16° to 4.4°, for 0.7 ΔE00 more on the training camera.
+RANDOM_CAMERAS = 40
+RANDOM_SHIFT_NM, RANDOM_WIDTH, RANDOM_CROSSTALK = 20.0, 0.25, 0.15
 
 
 def _illuminants() -> list[str]:
@@ -100,6 +107,50 @@ class Sample:
     camera: str
 
 
+_CAMERAS: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+
+
+def _matrix_for(sens) -> np.ndarray:
+    """A phone's camera→linear-sRGB matrix, fitted on the chart under D65 (as simulate.py)."""
+    from calibration.colorimetry import XYZ_TO_SRGB
+    from calibration.simulate import chart_reflectances
+
+    e = illuminant_spd("D65")
+    raw = (chart_reflectances() * e) @ sens
+    target = reflectance_to_xyz_d65(chart_reflectances()) @ XYZ_TO_SRGB.T
+    m, *_ = np.linalg.lstsq(raw / (e @ sens), target, rcond=None)
+    return m.T
+
+
+def random_cameras(n: int = RANDOM_CAMERAS, seed: int = SEED) -> list[str]:
+    """Names of ``n`` randomised cameras (made once, deterministic in ``seed``)."""
+    rng = np.random.default_rng(seed + 1)
+    lam = wavelengths()
+    base = camera_sensitivities(TRAIN_CAMERA)
+    names = []
+    for k in range(n):
+        name = f"random {k}"
+        if name not in _CAMERAS:
+            sens = np.empty_like(base)
+            for c in range(3):
+                shift = rng.normal(0, RANDOM_SHIFT_NM)
+                scale = np.exp(rng.normal(0, RANDOM_WIDTH))
+                centre = (lam * base[:, c]).sum() / base[:, c].sum()
+                sens[:, c] = np.interp(centre + (lam - centre - shift) / scale, lam, base[:, c],
+                                       left=0.0, right=0.0)  # fmt: skip
+            mix = np.clip(np.eye(3) + rng.normal(0, RANDOM_CROSSTALK, (3, 3)), 0, None)
+            sens = np.clip(sens @ mix.T, 0, None)
+            _CAMERAS[name] = (sens, _matrix_for(sens))
+        names.append(name)
+    return names
+
+
+def _camera(name: str):
+    if name in _CAMERAS:
+        return _CAMERAS[name]
+    return camera_sensitivities(name), _phone_colour_matrix(name)
+
+
 def features(region_rgb: dict) -> np.ndarray:
     """The model's input from the regions' mean linear sRGB (dict region → (3,)); without
     ``teeth`` (mouth closed) the sclera's values stand in for them."""
@@ -127,12 +178,11 @@ def simulate(n: int, illuminants, cameras, rng) -> list[Sample]:
         ill = illuminants[rng.integers(len(illuminants))]
         cam = cameras[rng.integers(len(cameras))]
         e = illuminant_spd(ill)
-        sens = camera_sensitivities(cam)
+        sens, matrix = _camera(cam)
         refl = _reflectances(rng, lam)
         white_raw = e @ sens
         # the phone's auto white balance: right on average, off by a few per cent per channel
         gains = 1.0 / white_raw * np.exp(rng.normal(0, 0.06, 3))
-        matrix = _phone_colour_matrix(cam)
         exposure = float(np.exp(rng.uniform(np.log(0.5), np.log(2.0))))
 
         def photo(r, gains=gains, matrix=matrix, e=e, sens=sens, exposure=exposure):
@@ -318,14 +368,14 @@ def export_onnx(net: IlluminantNet, path: Path, meta: dict) -> None:
 
 def main(argv=None) -> dict:
     p = argparse.ArgumentParser(description=__doc__)
-    p.add_argument("--train", type=int, default=6000)
+    p.add_argument("--train", type=int, default=8000)
     p.add_argument("--test", type=int, default=600)
     p.add_argument("--out", default=str(HERE / "illuminant.onnx"))
     args = p.parse_args(argv)
     rng = np.random.default_rng(SEED)
     names = _illuminants()
     train_ill = [n for n in names if n not in HELD_OUT_ILLUMINANTS]
-    train = simulate(args.train, train_ill, [TRAIN_CAMERA], rng)
+    train = simulate(args.train, train_ill, [TRAIN_CAMERA, *random_cameras()], rng)
     net = fit(train, rng)
     held = list(HELD_OUT_ILLUMINANTS)
     sets = {
