@@ -158,7 +158,9 @@ def test_analyze_writes_the_mask_and_heatmaps(capsys, tmp_path):
     assert mask.shape == img.shape[:2] and set(np.unique(mask)) <= {0, 255}
     assert ((mask == 255) & er.truth).sum() > 0.5 * er.truth.sum()
     heat = np.asarray(Image.open(out / r["redness"]["heatmap"]))
-    assert heat.shape[0] == img.shape[0] and heat.shape[1] > img.shape[1]  # image + legend
+    face_w = r["face"]["bbox"][2]
+    # the head (face box + margin) with a legend beside it
+    assert face_w < heat.shape[1] and heat.shape[0] <= img.shape[0] and heat.shape[2] == 3
     assert r["lips"]["lab"][1] > 10
 
 

@@ -13,7 +13,7 @@ from calibration.colorimetry import rgb_lin_to_srgb_u8
 from calibration.detect import WORKING_STAGES, detect_colour_checker
 from calibration.errors import InvalidInputError
 from vision.beforeafter import RednessChange, redness_change
-from vision.landmarks import FaceLandmarker, FaceLandmarks
+from vision.landmarks import DETECT_MAX_SIDE, FaceLandmarker, FaceLandmarks
 from vision.overlay import heatmap_image
 from vision.quality import Finding, assess_quality
 from vision.redness import RednessResult, redness_map
@@ -27,18 +27,37 @@ ANALYSIS_VERSION = "hueproof-analyze/0.1"
 #: lives at the scale of the face, and a 12 MP selfie would otherwise cost minutes. The mask
 #: is scaled back to the photo's size; the heatmaps stay at the working size.
 WORK_FACE_WIDTH = 480.0
+#: The heatmaps cover the face's box grown by this fraction of the face width.
+HEATMAP_MARGIN = 0.3
 
 
-def _working_copy(rgb_lin, face):
-    s = min(1.0, WORK_FACE_WIDTH / max(face.width, 1.0))
+def _scaled(face, f: float):
+    """The landmarks of ``face`` in an image scaled by ``f``."""
+    x, y, bw, bh = face.bbox
+    bbox = (int(x * f), int(y * f), int(np.ceil(bw * f)), int(np.ceil(bh * f)))
+    return replace(face, points=face.points * f, depth=face.depth * f, bbox=bbox)
+
+
+def _preview(rgb_lin):
+    """The photo at most DETECT_MAX_SIDE px, made once for face and chart detection (and the
+    working copy when that is smaller): one pass over a 12 MP photo instead of three."""
+    h, w = rgb_lin.shape[:2]
+    k = min(1.0, DETECT_MAX_SIDE / max(h, w))
+    if k == 1.0:
+        return rgb_lin, 1.0
+    size = (max(1, round(w * k)), max(1, round(h * k)))
+    return cv2.resize(rgb_lin, size, interpolation=cv2.INTER_AREA), k
+
+
+def _working_copy(rgb_lin, face, s=None):
+    if s is None:
+        s = min(1.0, WORK_FACE_WIDTH / max(face.width, 1.0))
     if s == 1.0:
         return rgb_lin, face, 1.0
     h, w = rgb_lin.shape[:2]
     small = cv2.resize(rgb_lin, (max(1, round(w * s)), max(1, round(h * s))),
                        interpolation=cv2.INTER_AREA)  # fmt: skip
-    x, y, bw, bh = face.bbox
-    bbox = (int(x * s), int(y * s), int(np.ceil(bw * s)), int(np.ceil(bh * s)))
-    return small, replace(face, points=face.points * s, bbox=bbox), s
+    return small, _scaled(face, s), s
 
 
 def _face_box(face, shape, margin: float = 0.05):
@@ -72,8 +91,8 @@ class FaceAnalysis:
     """What ``analyze`` found; ``images`` holds the pictures to write (name → uint8 array).
 
     ``redness`` and ``change`` hold their maps over the face's box in the working copy (the
-    photo scaled to :data:`WORK_FACE_WIDTH`); the images are at the working size, except
-    ``redness_mask.png``, which is at the photo's size.
+    photo scaled to :data:`WORK_FACE_WIDTH`); the heatmaps show the head at the working scale
+    and ``redness_mask.png`` is at the photo's size.
     """
 
     face: FaceLandmarks | None
@@ -137,13 +156,19 @@ def analyze_selfie(
     ``colour_model`` (:class:`models.illuminant.IlluminantModel`) the lips get a chart-free
     colour, with its uncertainty, when no chart is in the frame.
     """
-    found = landmarker.detect(rgb_lin)
+    preview, k = _preview(rgb_lin)
+    found = landmarker.detect(preview)
     if not found:
-        return FaceAnalysis(None, assess_quality(rgb_lin, None), None, None, None,
+        return FaceAnalysis(None, assess_quality(preview, None), None, None, None,
                             model_sha256=landmarker.model_sha256)  # fmt: skip
-    face_full = found[0]
+    face_full = _scaled(found[0], 1.0 / k)
     full_rgb_lin = rgb_lin
-    rgb_lin, face, scale = _working_copy(full_rgb_lin, face_full)
+    s = min(1.0, WORK_FACE_WIDTH / max(face_full.width, 1.0))
+    if s <= k:  # the working copy comes from the preview
+        rgb_lin, face, _ = _working_copy(preview, _scaled(face_full, k), s / k)
+        scale = s
+    else:
+        rgb_lin, face, scale = _working_copy(full_rgb_lin, face_full)
     shape = rgb_lin.shape[:2]
     # masks and maps are made on the face's box only (all of the face oval is inside it)
     x0, y0, x1, y1 = _face_box(face, shape)
@@ -180,8 +205,9 @@ def analyze_selfie(
             for f in change.findings:
                 quality.append(Finding(f["code"], f["message"], 1, 0))
     excess, flagged = _paste(excess, shape, (x0, y0)), _paste(flagged, shape, (x0, y0))
-    # a chart held up in a selfie is large: the detector's first stage suffices
-    charts = detect_colour_checker(full_rgb_lin, working_stages=WORKING_STAGES[:1])
+    # a chart held up in a selfie is large: the detector's first stage on the preview suffices
+    charts = tuple(replace(c, quad=c.quad / k) for c in
+                   detect_colour_checker(preview, working_stages=WORKING_STAGES[:1]))  # fmt: skip
     try:
         m, _ = face_shade(rgb_lin, face=face, region="lips", detections=charts,
                           colour_model=colour_model)  # fmt: skip
@@ -195,12 +221,15 @@ def analyze_selfie(
             "colour_source": m.colour_source,
             "uncertainty_de00": u,
         }
-    srgb = rgb_lin_to_srgb_u8(rgb_lin)
+    # the heatmaps show the head (the face's box and a margin), not the whole frame
+    hx0, hy0, hx1, hy1 = _face_box(face, shape, margin=HEATMAP_MARGIN)
+    srgb = rgb_lin_to_srgb_u8(rgb_lin[hy0:hy1, hx0:hx1])
+    heat, mask_h = excess[hy0:hy1, hx0:hx1], flagged[hy0:hy1, hx0:hx1]
     images = {
         "redness_mask.png": _full_size(flagged, full_rgb_lin.shape[:2]),
-        "redness_heatmap.png": heatmap_image(srgb, excess, flagged, face_width=face.width),
+        "redness_heatmap.png": heatmap_image(srgb, heat, mask_h, face_width=face.width),
         "redness_heatmap_raw.png": heatmap_image(
-            srgb, excess, flagged, face_width=face.width, pixelated=False
+            srgb, heat, mask_h, face_width=face.width, pixelated=False
         ),
     }
     models = {"face_landmarker": landmarker.model_sha256}

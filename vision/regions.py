@@ -96,13 +96,25 @@ def region_mask(points, name: str, shape: tuple[int, int]) -> np.ndarray:
     -------
     mask : (H, W) bool
     """
-    try:
-        fill, cut, erosion = REGIONS[name]
-    except KeyError:
-        raise ValueError(f"unknown region {name!r}; expected one of {sorted(REGIONS)}") from None
+    if name not in REGIONS:
+        raise ValueError(f"unknown region {name!r}; expected one of {sorted(REGIONS)}")
     points = np.asarray(points, dtype=np.float64)
     if points.shape != (N_LANDMARKS, 2):
         raise ValueError(f"points must have shape ({N_LANDMARKS}, 2); got {points.shape}")
+    # every region lies inside the landmarks' box: work there, then place it in the frame
+    h, w = shape
+    x0, y0 = np.floor(points.min(axis=0)).astype(int) - 2
+    x1, y1 = np.ceil(points.max(axis=0)).astype(int) + 3
+    x0, y0, x1, y1 = max(0, x0), max(0, y0), min(w, x1), min(h, y1)
+    out = np.zeros(shape, bool)
+    if x1 <= x0 or y1 <= y0:
+        return out
+    out[y0:y1, x0:x1] = _region_in_box(points - (x0, y0), name, (y1 - y0, x1 - x0))
+    return out
+
+
+def _region_in_box(points, name, shape):
+    fill, cut, erosion = REGIONS[name]
     face_w = float(np.ptp(points[list(FACE_OVAL), 0]))
     mask = _fill(shape, fill, points)
     k = max(1, int(round(erosion * face_w)))
