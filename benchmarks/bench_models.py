@@ -10,13 +10,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import platform
 import re
 import subprocess
 import sys
-import tempfile
-import threading
 import time
 from pathlib import Path
 
@@ -26,11 +23,10 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from browser import chromium, have_chromium, live_server  # noqa: E402
 from simset import save_json  # noqa: E402
 
 from vision.testset import astronaut_face  # noqa: E402
-
-CHROMIUM = os.environ.get("HUEPROOF_CHROMIUM", "/usr/bin/chromium")
 
 
 def _cpu_name() -> str:
@@ -138,24 +134,10 @@ def peak_memory() -> dict:
 
 
 def browser(runs: int) -> dict:
-    if not Path(CHROMIUM).exists():
-        print(f"(no Chromium at {CHROMIUM}: browser figures skipped; `make test` installs it)")
+    if not have_chromium():
         return {}
-    from playwright.sync_api import sync_playwright
-    from werkzeug.serving import make_server
-
-    from server import create_app
-
-    app = create_app({"DATA_DIR": tempfile.mkdtemp(prefix="hueproof-bench-"),
-                      "ANALYSIS_WORKERS": 0})  # fmt: skip
-    srv = make_server("127.0.0.1", 0, app, threaded=True)
-    threading.Thread(target=srv.serve_forever, daemon=True).start()
-    base = f"http://127.0.0.1:{srv.server_port}"
     img, skin = _inputs(256)
-    quiet = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-             "--disable-background-networking", "--disable-component-update"]  # fmt: skip
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=quiet)
+    with live_server(seed=False) as base, chromium() as b:
         page = b.new_page()
         page.route(re.compile(r"^http://127\.0\.0\.1:\d+/blank$"),
                    lambda r: r.fulfill(status=200, body="<!doctype html><title>b</title>",
@@ -176,9 +158,6 @@ def browser(runs: int) -> dict:
             }""",
             [img.transpose(2, 0, 1).ravel().tolist(), skin.ravel().tolist(), runs],
         )
-        b.close()
-    srv.shutdown()
-    app.extensions["hueproof"]["close"]()
     out = {"web_ms_median": float(np.median(ms)), "web_ms_p90": float(np.percentile(ms, 90))}
     print(f"onnxruntime-web (wasm, 1 thread), headless Chromium, 256×256: "
           f"{out['web_ms_median']:.2f} ms median, p90 {out['web_ms_p90']:.2f} ms "

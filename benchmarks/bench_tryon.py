@@ -19,7 +19,6 @@ import os
 import re
 import sys
 import tempfile
-import threading
 from pathlib import Path
 
 import cv2
@@ -30,6 +29,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from browser import chromium, have_chromium, live_server  # noqa: E402
 from simset import save_json  # noqa: E402
 
 from calibration.colorimetry import (  # noqa: E402
@@ -43,11 +43,6 @@ from vision.testset import camera_frame, write_y4m  # noqa: E402
 from vision.tryon import lip_mask, naive_alpha_blend, paint_lips  # noqa: E402
 
 SHADES = ("nude", "coral", "rose pink", "mauve", "classic red", "brick", "berry", "deep plum")
-CHROMIUM = os.environ.get("HUEPROOF_CHROMIUM", "/usr/bin/chromium")
-QUIET = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-]  # fmt: skip
 
 
 def _lab(rgb_lin, mask):
@@ -78,94 +73,75 @@ def fidelity(rgb_lin, points) -> dict:
     return rows
 
 
-def _server():
-    from werkzeug.serving import make_server
-
-    from claims.demo import seed_demo
-    from server import create_app
-
-    data = tempfile.mkdtemp(prefix="hueproof-bench-")
-    app = create_app({"DATA_DIR": data, "ANALYSIS_WORKERS": 0})
-    with app.extensions["hueproof"]["store"].write() as s:
-        seed_demo(s)
-    srv = make_server("127.0.0.1", 0, app, threaded=True)
-    threading.Thread(target=srv.serve_forever, daemon=True).start()
-    return srv, app
-
-
 def browser(rgb_lin, points, frame_u8, frames: int) -> dict:
-    from playwright.sync_api import sync_playwright
-
-    if not Path(CHROMIUM).exists():
-        print(f"\n(no Chromium at {CHROMIUM}: browser figures skipped; `make test` installs it)")
+    if not have_chromium():
         return {}
-    srv, app = _server()
-    base = f"http://127.0.0.1:{srv.server_port}"
     out = {}
-    with tempfile.TemporaryDirectory() as tmp, sync_playwright() as p:
+    with tempfile.TemporaryDirectory() as tmp, live_server() as base:
         cam = write_y4m(Path(tmp) / "face.y4m", frame_u8, frames=90)
-        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=[
-            *QUIET, "--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream",
-            f"--use-file-for-fake-video-capture={cam}"])  # fmt: skip
-        # parity on a still frame
-        page = b.new_page()
-        buf = io.BytesIO()
-        Image.fromarray(frame_u8).save(buf, format="PNG")
-        page.route(re.compile(r"^http://127\.0\.0\.1:\d+/bench-frame\.png$"),
-                   lambda r: r.fulfill(status=200, body=buf.getvalue(),
-                                       content_type="image/png"))  # fmt: skip
-        page.goto(base + "/tryon?image=/bench-frame.png")
-        page.wait_for_function("window.hueproof && window.hueproof.ready", timeout=120_000)
-        js_points = np.asarray(page.evaluate("window.hueproof.lastPoints"))
-        js_mask, _ = lip_mask(js_points, rgb_lin.shape[:2])
-        print("\n== Browser render vs Python reference (same frame) ==")
-        parity = {}
-        for name in SHADES:
-            ref = [float(v) for v in product_lab(name)]
-            js_out = page.evaluate(f"window.hueproof.paintWith({ref})")
-            url = page.evaluate("document.getElementById('view').toDataURL('image/png')")
-            js = srgb_u8_to_rgb_lin(np.asarray(Image.open(io.BytesIO(base64.b64decode(
-                url.split(",", 1)[1]))).convert("RGB")))  # fmt: skip
-            py = paint_lips(rgb_lin, points, ref)
-            both = cv2.erode((py.mask & js_mask).astype(np.uint8), np.ones((3, 3), np.uint8))
-            both = both.astype(bool)
-            d = float(delta_e00(_lab(py.rgb_lin, both).mean(axis=0), _lab(js, both).mean(axis=0)))
-            # the browser's own lips, as displayed (8-bit), against the shade's reference
-            d_js = float(delta_e00(ref, js_out["meanLab"]))
-            parity[name] = {"de00_js_vs_python": d, "de00_js_vs_reference": d_js}
-            print(f"{name:<12} JS vs Python ΔE00 {d:.2f}   JS lips vs reference {d_js:.2f}")
-        page.close()
-        out["parity"] = parity
-        print(
-            f"worst JS vs Python: {max(v['de00_js_vs_python'] for v in parity.values()):.2f} "
-            "(target ≤ 1.0); worst browser lips (8-bit, as shown) vs reference: "
-            f"{max(v['de00_js_vs_reference'] for v in parity.values()):.2f} (target ≤ 1.5)"
-        )
-        # live camera speed
-        page = b.new_page()
-        page.goto(base + "/tryon")
-        page.wait_for_function(f"window.hueproof && window.hueproof.frames.length >= {frames}",
-                               timeout=300_000)  # fmt: skip
-        stats = page.evaluate("window.hueproof.frames")
-        ready = page.evaluate("window.hueproof.readyMs")
-        faces = [f for f in stats if f["face"]]
-        total = np.array([f["totalMs"] for f in faces])
-        detect = np.array([f["detectMs"] for f in faces])
-        out["speed"] = {
-            "frames": len(stats), "frames_with_face": len(faces),
-            "detect_ms_median": float(np.median(detect)),
-            "total_ms_median": float(np.median(total)),
-            "total_ms_p90": float(np.percentile(total, 90)), "page_ready_ms": float(ready),
-        }  # fmt: skip
-        s = out["speed"]
-        print(f"\n== Try-on speed, headless Chromium, 640×480, {os.cpu_count()} cores ==\n"
-              f"{s['frames_with_face']}/{s['frames']} frames with a face; detection median "
-              f"{s['detect_ms_median']:.1f} ms; detection + render median "
-              f"{s['total_ms_median']:.1f} ms, p90 {s['total_ms_p90']:.1f} ms (target ≤ 33); "
-              f"page ready (model loaded, camera on) {s['page_ready_ms']:.0f} ms")  # fmt: skip
-        b.close()
-    srv.shutdown()
-    app.extensions["hueproof"]["close"]()
+        with chromium(cam) as b:
+            out = _browser_figures(b, base, rgb_lin, points, frame_u8, frames)
+    return out
+
+
+def _browser_figures(b, base, rgb_lin, points, frame_u8, frames) -> dict:
+    out = {}
+    # parity on a still frame
+    page = b.new_page()
+    buf = io.BytesIO()
+    Image.fromarray(frame_u8).save(buf, format="PNG")
+    page.route(re.compile(r"^http://127\.0\.0\.1:\d+/bench-frame\.png$"),
+               lambda r: r.fulfill(status=200, body=buf.getvalue(),
+                                   content_type="image/png"))  # fmt: skip
+    page.goto(base + "/tryon?image=/bench-frame.png")
+    page.wait_for_function("window.hueproof && window.hueproof.ready", timeout=120_000)
+    js_points = np.asarray(page.evaluate("window.hueproof.lastPoints"))
+    js_mask, _ = lip_mask(js_points, rgb_lin.shape[:2])
+    print("\n== Browser render vs Python reference (same frame) ==")
+    parity = {}
+    for name in SHADES:
+        ref = [float(v) for v in product_lab(name)]
+        js_out = page.evaluate(f"window.hueproof.paintWith({ref})")
+        url = page.evaluate("document.getElementById('view').toDataURL('image/png')")
+        js = srgb_u8_to_rgb_lin(np.asarray(Image.open(io.BytesIO(base64.b64decode(
+            url.split(",", 1)[1]))).convert("RGB")))  # fmt: skip
+        py = paint_lips(rgb_lin, points, ref)
+        both = cv2.erode((py.mask & js_mask).astype(np.uint8), np.ones((3, 3), np.uint8))
+        both = both.astype(bool)
+        d = float(delta_e00(_lab(py.rgb_lin, both).mean(axis=0), _lab(js, both).mean(axis=0)))
+        # the browser's own lips, as displayed (8-bit), against the shade's reference
+        d_js = float(delta_e00(ref, js_out["meanLab"]))
+        parity[name] = {"de00_js_vs_python": d, "de00_js_vs_reference": d_js}
+        print(f"{name:<12} JS vs Python ΔE00 {d:.2f}   JS lips vs reference {d_js:.2f}")
+    page.close()
+    out["parity"] = parity
+    print(
+        f"worst JS vs Python: {max(v['de00_js_vs_python'] for v in parity.values()):.2f} "
+        "(target ≤ 1.0); worst browser lips (8-bit, as shown) vs reference: "
+        f"{max(v['de00_js_vs_reference'] for v in parity.values()):.2f} (target ≤ 1.5)"
+    )
+    # live camera speed
+    page = b.new_page()
+    page.goto(base + "/tryon")
+    page.wait_for_function(f"window.hueproof && window.hueproof.frames.length >= {frames}",
+                           timeout=300_000)  # fmt: skip
+    stats = page.evaluate("window.hueproof.frames")
+    ready = page.evaluate("window.hueproof.readyMs")
+    faces = [f for f in stats if f["face"]]
+    total = np.array([f["totalMs"] for f in faces])
+    detect = np.array([f["detectMs"] for f in faces])
+    out["speed"] = {
+        "frames": len(stats), "frames_with_face": len(faces),
+        "detect_ms_median": float(np.median(detect)),
+        "total_ms_median": float(np.median(total)),
+        "total_ms_p90": float(np.percentile(total, 90)), "page_ready_ms": float(ready),
+    }  # fmt: skip
+    s = out["speed"]
+    print(f"\n== Try-on speed, headless Chromium, 640×480, {os.cpu_count()} cores ==\n"
+          f"{s['frames_with_face']}/{s['frames']} frames with a face; detection median "
+          f"{s['detect_ms_median']:.1f} ms; detection + render median "
+          f"{s['total_ms_median']:.1f} ms, p90 {s['total_ms_p90']:.1f} ms (target ≤ 33); "
+          f"page ready (model loaded, camera on) {s['page_ready_ms']:.0f} ms")  # fmt: skip
     return out
 
 
