@@ -667,10 +667,6 @@ class ClaimsService:
                     "lab": cal.lab, "uncertainty_de00": cal.expanded_u, "source": cal.source,
                     "record": cal.record, "saved": True}  # fmt: skip
 
-    def brand_of(self, slug: str) -> Brand:
-        with self.store.read() as s:
-            return get_brand(s, slug)
-
     def set_policy(self, principal, brand_slug, policy: dict) -> dict:
         allowed = {"auto_approve", "no_proof_allergy"}
         if not isinstance(policy, dict) or set(policy) - allowed:

@@ -11,7 +11,7 @@ import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["MODELS", "ModelEntry", "ModelVerificationError", "verified_path", "verify"]
+__all__ = ["MODELS", "ModelEntry", "ModelVerificationError", "verify"]
 
 ROOT = Path(__file__).resolve().parent
 
@@ -87,7 +87,3 @@ def verify(name: str, path: Path | None = None) -> Path:
             f"run: {entry.provision}"
         )
     return path
-
-
-def verified_path(name: str) -> Path:
-    return verify(name)

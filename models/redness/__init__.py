@@ -43,11 +43,10 @@ class RednessModel:
     def __init__(self, options: RednessModelOptions | None = None):
         import onnxruntime as ort
 
-        from models.registry import verified_path
+        from models.registry import verify
 
         self.options = options or RednessModelOptions()
-        path = Path(self.options.model_path) if self.options.model_path else verified_path(
-            "redness")  # fmt: skip
+        path = Path(self.options.model_path) if self.options.model_path else verify("redness")
         so = ort.SessionOptions()
         so.intra_op_num_threads = self.options.threads
         so.inter_op_num_threads = 1
