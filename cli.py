@@ -60,6 +60,15 @@ def _measure_lines(r: dict):
         yield r["explanation"]
 
 
+def _roi_mask(roi, shape):
+    import numpy as np
+
+    x, y, w, h = roi
+    mask = np.zeros(shape, bool)
+    mask[y : y + h, x : x + w] = True
+    return mask
+
+
 def cmd_measure(args) -> int:
     from calibration.measure import measure_shade
     from calibration.region import parse_roi
@@ -86,6 +95,17 @@ def cmd_measure(args) -> int:
     else:
         roi = parse_roi(args.roi, width=image.width, height=image.height)
         m = measure_shade(image.rgb_lin, roi=roi, **options)
+        if not m.calibrated:  # no chart: a face in the frame still gives a chart-free reading
+            from models.illuminant import default_model as colour_model
+            from vision.landmarks import FaceLandmarker
+            from vision.shade import chart_free_swatch
+
+            with FaceLandmarker() as landmarker:
+                found = landmarker.detect(image.rgb_lin)
+            if found:
+                face = found[0]
+                mask = _roi_mask(roi, image.rgb_lin.shape[:2])
+                m = chart_free_swatch(m, image.rgb_lin, face, colour_model(), mask, **options)
     result = m.to_dict()
     result["image"] = image.facts()
     if face is not None:

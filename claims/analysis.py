@@ -97,6 +97,14 @@ def analyse_claim(
         if roi is not None:
             m = measure_shade(image.rgb_lin, roi=tuple(roi), **options)
             result["measured_region"] = "roi"
+            if not m.calibrated and face is not None:  # no chart, but a face: chart-free
+                from models.illuminant import default_model as colour_model
+                from vision.shade import chart_free_swatch
+
+                x, y, w, h = roi
+                mask = np.zeros(image.rgb_lin.shape[:2], bool)
+                mask[y : y + h, x : x + w] = True
+                m = chart_free_swatch(m, image.rgb_lin, face, colour_model(), mask, **options)
         else:
             from vision.shade import face_shade
 

@@ -58,7 +58,7 @@ MODELS = {
     ),
     "illuminant": ModelEntry(
         "illuminant", "illuminant/illuminant.onnx",
-        "56f28a263284aa5a42c11c309220be1aef8dde145e0ecc96294eeb4c4b450cf2", "1",
+        "7d316a1f0e899bbcef35b0d5cf2e5f588320794144e8154f9b66361815f3860d", "1",
         "features (N,12) float32: ln(R/G), ln(B/G), ln Y of the mean linear sRGB of skin, lips, "
         "sclera, teeth (sclera again when the teeth are hidden)",
         "white (N,3) ln(R/G), ln(B/G), ln Y of a white in the photo; lips_lab (N,3) CIELAB D65",

@@ -9,7 +9,7 @@ from calibration.measure import ShadeMeasurement, measure_shade
 from vision.landmarks import FaceLandmarker, FaceLandmarks
 from vision.regions import region_mask
 
-__all__ = ["SHADE_REGIONS", "face_shade"]
+__all__ = ["SHADE_REGIONS", "chart_free_swatch", "face_shade"]
 
 #: Where each kind of product is measured on the face.
 SHADE_REGIONS = ("lips", "upper_lip", "lower_lip", "left_cheek", "right_cheek")
@@ -65,33 +65,48 @@ def face_shade(
     return _chart_free(m, rgb_lin, face, colour_model, measure_options), face
 
 
-def _chart_free(m: ShadeMeasurement, rgb_lin, face, model, options) -> ShadeMeasurement:
-    """The lips' chart-free Lab and its uncertainty, with the verdict they allow."""
+def chart_free_swatch(m: ShadeMeasurement, rgb_lin, face, model, mask, **options):
+    """Without a chart but with a face in the frame: the region's colour (a swatch beside the
+    face) divided by the white the chart-free model reads from the face, with that route's
+    validated uncertainty."""
+    return _chart_free(m, rgb_lin, face, model, options, mask=mask)
+
+
+def _chart_free(m: ShadeMeasurement, rgb_lin, face, model, options, mask=None):
+    """The chart-free Lab (the lips', or a region's by the predicted white) and its
+    uncertainty, with the verdict they allow."""
     from dataclasses import replace
 
     from calibration.uncertainty import UncertaintyBudget
     from calibration.verdict import DEFAULT_TOLERANCE, shade_verdict
+    from models.illuminant import white_corrected_lab
     from vision.chartfree import face_region_colours
 
     try:
         pred = model.predict(face_region_colours(rgb_lin, face))
     except ValueError as exc:  # eyes closed, face too small: stay uncalibrated, say why
         return replace(m, reasons=(*m.reasons, f"No chart-free estimate either: {exc}."))
+    lab, model_u = pred.lips_lab, pred.expanded_u
+    if mask is not None:  # another region: its pixels divided by the white, median in Lab
+        lab = np.median(white_corrected_lab(np.asarray(rgb_lin)[mask], pred.white), axis=0)
+        model_u = model.swatch_u
     ref_u = float(options.get("reference_expanded_u", 0.0) or 0.0)
-    expanded = float(np.hypot(pred.expanded_u, ref_u))
-    budget = UncertaintyBudget(correction=pred.expanded_u / 2, sampling=0.0, reference=ref_u / 2,
+    expanded = float(np.hypot(model_u, ref_u))
+    budget = UncertaintyBudget(correction=model_u / 2, sampling=0.0, reference=ref_u / 2,
                                scene=0.0, coverage_factor=2.0, expanded=expanded)  # fmt: skip
     verdict = None
     if options.get("reference_lab") is not None:
-        verdict = shade_verdict(options["reference_lab"], pred.lips_lab, uncertainty=expanded,
+        verdict = shade_verdict(options["reference_lab"], lab, uncertainty=expanded,
                                 tolerance=options.get("tolerance", DEFAULT_TOLERANCE))  # fmt: skip
     # the chart-free estimate replaces the "uncalibrated, no verdict" reading
     kept = tuple(r for r in m.reasons if not r.startswith("Uncalibrated"))
     reasons = (*kept, "No usable colour chart: the colour is a chart-free estimate from the "
                f"face, with its validated uncertainty (U {expanded:.1f} ΔE00).")  # fmt: skip
+    what = "the lips'" if mask is None else "a swatch's (divided by the predicted white)"
     details = {"model": "illuminant", "model_sha256": pred.model_sha256,
                "white": np.round(pred.white, 4).tolist(),
-               "uncertainty_source": "90th percentile of the lips' ΔE00 on simulated scenes "
+               "route": "lips" if mask is None else "white",
+               "uncertainty_source": f"90th percentile of {what} ΔE00 on simulated scenes "
                                      "with a held-out camera (models/illuminant)"}  # fmt: skip
-    return replace(m, lab=pred.lips_lab, uncertainty=budget, verdict=verdict, reasons=reasons,
-                   chart_free=details)  # fmt: skip
+    return replace(m, lab=np.asarray(lab, np.float64), uncertainty=budget, verdict=verdict,
+                   reasons=reasons, chart_free=details)  # fmt: skip

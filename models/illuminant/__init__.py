@@ -17,7 +17,13 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["MODEL_PATH", "ChartFreePrediction", "IlluminantModel", "default_model"]
+__all__ = [
+    "MODEL_PATH",
+    "ChartFreePrediction",
+    "IlluminantModel",
+    "default_model",
+    "white_corrected_lab",
+]
 
 MODEL_PATH = Path(__file__).resolve().parent / "illuminant.onnx"
 
@@ -45,6 +51,8 @@ class IlluminantModel:
         self.session = ort.InferenceSession(str(path), so, providers=["CPUExecutionProvider"])
         meta = self.session.get_modelmeta().custom_metadata_map
         self.expanded_u = float(meta["u_de00"])
+        #: U of another colour in the photo divided by the predicted white (a swatch)
+        self.swatch_u = float(meta["u_swatch_de00"])
         self.n_features = len(FEATURES)
         self.sha256 = hashlib.sha256(path.read_bytes()).hexdigest()
         self._lock = threading.Lock()
@@ -62,6 +70,16 @@ class IlluminantModel:
             white, lab = self.session.run(None, {"features": x})
         return ChartFreePrediction(lab[0].astype(np.float64), white[0].astype(np.float64),
                                    self.expanded_u, self.sha256)  # fmt: skip
+
+
+def white_corrected_lab(rgb_lin, white) -> np.ndarray:
+    """CIELAB (D65) of linear sRGB colours (..., 3) divided by the predicted white."""
+    from calibration.colorimetry import rgb_lin_to_xyz, xyz_to_lab
+
+    rg, bg, ly = (float(v) for v in white)
+    w = np.array([np.exp(rg), 1.0, np.exp(bg)])
+    w = w * np.exp(ly) / float(w @ np.array([0.2126, 0.7152, 0.0722]))
+    return xyz_to_lab(rgb_lin_to_xyz(np.asarray(rgb_lin, np.float64) / w))
 
 
 @cache

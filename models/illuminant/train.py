@@ -31,7 +31,6 @@ import numpy as np
 
 from calibration.colorimetry import (
     delta_e00,
-    rgb_lin_to_xyz,
     xyz_to_lab,
 )
 from calibration.simulate import (
@@ -87,14 +86,19 @@ def _reflectances(rng, lam):
     sclera = rng.uniform(0.5, 0.8) * (1 - rng.uniform(0.05, 0.25) * (1 - tilt) ** 2)
     teeth = rng.uniform(0.4, 0.7) * (1 - rng.uniform(0.15, 0.4) * (1 - tilt) ** 2)
     if rng.random() < LIPSTICK:
-        from calibration.simulate import shade_reflectance
-
-        p = {"base": rng.uniform(0.02, 0.25), "top": rng.uniform(0.15, 0.8),
-             "l0": rng.uniform(560, 640), "w": rng.uniform(8, 45)}  # fmt: skip
-        if rng.random() < 0.4:
-            p.update(amp=rng.uniform(0.02, 0.25), lb=rng.uniform(420, 460), sb=rng.uniform(25, 40))
-        lips = shade_reflectance(p)
+        lips = _lipstick(rng)
     return {"skin": skin, "lips": lips, "sclera": sclera, "teeth": teeth}
+
+
+def _lipstick(rng):
+    """A lipstick's reflectance, parametric like calibration/simulate.py's shades."""
+    from calibration.simulate import shade_reflectance
+
+    p = {"base": rng.uniform(0.02, 0.25), "top": rng.uniform(0.15, 0.8),
+         "l0": rng.uniform(560, 640), "w": rng.uniform(8, 45)}  # fmt: skip
+    if rng.random() < 0.4:
+        p.update(amp=rng.uniform(0.02, 0.25), lb=rng.uniform(420, 460), sb=rng.uniform(25, 40))
+    return shade_reflectance(p)
 
 
 @dataclass(frozen=True)
@@ -105,6 +109,9 @@ class Sample:
     lips_lab_d65: np.ndarray
     illuminant: str
     camera: str
+    #: a lipstick swatch in the same photo (for the white-corrected swatch's uncertainty)
+    swatch_rgb: np.ndarray | None = None
+    swatch_lab_d65: np.ndarray | None = None
 
 
 _CAMERAS: dict[str, tuple[np.ndarray, np.ndarray]] = {}
@@ -193,16 +200,18 @@ def simulate(n: int, illuminants, cameras, rng) -> list[Sample]:
             del rgb["teeth"]
         white = photo(np.ones_like(lam))
         lips_lab = xyz_to_lab(reflectance_to_xyz_d65(refl["lips"]))
-        out.append(Sample(features(rgb), _white_target(white), rgb, lips_lab, ill, cam))
+        swatch = _lipstick(rng)
+        out.append(Sample(features(rgb), _white_target(white), rgb, lips_lab, ill, cam,
+                          np.maximum(photo(swatch), 1e-5),
+                          xyz_to_lab(reflectance_to_xyz_d65(swatch))))  # fmt: skip
     return out
 
 
 def corrected_lab(rgb, white_pred) -> np.ndarray:
     """CIELAB (D65) of a photographed colour, given the predicted white (ln R/G, ln B/G, ln Y)."""
-    rg, bg, ly = (float(v) for v in white_pred)
-    w = np.array([np.exp(rg), 1.0, np.exp(bg)])
-    w = w * np.exp(ly) / float(w @ np.array([0.2126, 0.7152, 0.0722]))
-    return xyz_to_lab(rgb_lin_to_xyz(np.asarray(rgb, np.float64) / w))
+    from models.illuminant import white_corrected_lab
+
+    return white_corrected_lab(rgb, white_pred)
 
 
 # ---- a small network in NumPy (tanh MLP, Adam) ----------------------------------------
@@ -314,10 +323,15 @@ def evaluate(net: IlluminantNet, samples) -> dict:
             ang.append(angular_error(white, s.white))
             de.append(float(delta_e00(s.lips_lab_d65, lab)))
         ang, de = np.array(ang), np.array(de)
+        whites = pred[:, :3] if name == "model" else [
+            grey_world(s) if name == "grey_world" else white_patch(s) for s in samples]  # fmt: skip
+        sw = np.array([float(delta_e00(s.swatch_lab_d65, corrected_lab(s.swatch_rgb, w)))
+                       for w, s in zip(whites, samples, strict=True)])  # fmt: skip
         out[name] = {"angular_median": float(np.median(ang)),
                      "angular_p90": float(np.percentile(ang, 90)),
                      "lips_de00_median": float(np.median(de)),
-                     "lips_de00_p90": float(np.percentile(de, 90)), "_de": de}  # fmt: skip
+                     "lips_de00_p90": float(np.percentile(de, 90)),
+                     "swatch_de00_median": float(np.median(sw)), "_de": de, "_sw": sw}  # fmt: skip
     return out
 
 
@@ -390,10 +404,13 @@ def main(argv=None) -> dict:
     u_known = float(np.percentile(results["calibration: held-out illuminants"]["model"]["_de"],
                                   90))  # fmt: skip
     u = float(np.percentile(results["calibration: held-out camera"]["model"]["_de"], 90))
+    # a swatch beside the face, divided by the predicted white: its own U
+    u_swatch = float(np.percentile(results["calibration: held-out camera"]["model"]["_sw"], 90))
     print("\n== Chart-free colour from the face (simulated, held out) ==")
     print(f"U (90th percentile of the lips' ΔE00): {u_known:.2f} for the training camera's "
           f"kind, {u:.2f} for an unknown camera (used)")  # fmt: skip
-    report = {"u_de00": u, "u_de00_known_camera": u_known, "sets": {}}
+    print(f"U of a swatch beside the face, corrected by the predicted white: {u_swatch:.2f}")
+    report = {"u_de00": u, "u_de00_known_camera": u_known, "u_swatch_de00": u_swatch, "sets": {}}
     for name, res in results.items():
         print(f"-- {name} ({len(sets[name])} scenes)")
         report["sets"][name] = {}
@@ -403,7 +420,8 @@ def main(argv=None) -> dict:
                     f"{100 * cover[1]:.0f} %") if method == "model" else ""  # fmt: skip
             print(f"   {method:<12} angular error median {r['angular_median']:.2f}° "
                   f"(p90 {r['angular_p90']:.2f}°); lips ΔE00 median {r['lips_de00_median']:.2f} "
-                  f"(p90 {r['lips_de00_p90']:.2f}){tail}")  # fmt: skip
+                  f"(p90 {r['lips_de00_p90']:.2f}); swatch by the white ΔE00 median "
+                  f"{r['swatch_de00_median']:.2f}{tail}")  # fmt: skip
             report["sets"][name][method] = {k: v for k, v in r.items() if not k.startswith("_")}
             if method == "model":
                 report["sets"][name][method]["coverage"] = {"u_known": cover[0], "u": cover[1]}
@@ -411,6 +429,7 @@ def main(argv=None) -> dict:
             "outputs": "white: ln(R/G), ln(B/G), ln Y of a white in the photo; lips_lab: the "
                        "lips' CIELAB (D65, 2°)",
             "u_de00": round(u, 3), "u_de00_known_camera": round(u_known, 3),
+            "u_swatch_de00": round(u_swatch, 3),
             "held_out_illuminants": ",".join(HELD_OUT_ILLUMINANTS),
             "train_camera": TRAIN_CAMERA, "seed": SEED}  # fmt: skip
     export_onnx(net, Path(args.out), meta)

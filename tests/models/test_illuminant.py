@@ -57,3 +57,29 @@ def test_face_regions_and_chart_free_measurement(landmarker):
     tiny = dataclasses.replace(face, points=face.points / 20)
     with pytest.raises(ValueError, match="too small"):
         face_region_colours(img[:40, :40], tiny)
+
+
+def test_a_swatch_beside_a_face_gets_a_chart_free_reading(capsys, tmp_path):
+    import json
+
+    from PIL import Image
+
+    import cli
+    from calibration.colorimetry import rgb_lin_to_srgb_u8
+    from vision.testset import astronaut_face
+
+    img = rgb_lin_to_srgb_u8(astronaut_face(3.0)).copy()
+    img[20:80, 20:100] = (150, 30, 50)  # a red swatch beside the face
+    path = tmp_path / "swatch.jpg"
+    Image.fromarray(img).save(path, quality=95)
+    assert cli.main(["measure", str(path), "--roi", "30,30,60,40", "--reference-lab",
+                     "35,55,20", "--json"]) == 0  # fmt: skip
+    r = json.loads(capsys.readouterr().out)
+    assert r["colour_source"] == "chart-free model" and r["chart_free"]["route"] == "white"
+    assert r["uncertainty_de00"] == pytest.approx(default_model().swatch_u, abs=1e-3)
+    assert r["verdict"] == "inconclusive"
+    faceless = tmp_path / "plain.jpg"
+    Image.fromarray(img[:100, :120]).save(faceless, quality=95)
+    assert cli.main(["measure", str(faceless), "--roi", "30,30,60,40", "--json"]) == 0
+    r = json.loads(capsys.readouterr().out)
+    assert r["colour_source"] == "uncalibrated" and r["uncertainty_de00"] is None
