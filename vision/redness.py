@@ -232,6 +232,8 @@ BACKGROUND_FRACTION = 0.1
 #: order of a just-visible erythema), however clean the photo and small its σ.
 MIN_PEAK_OD = 0.1
 MIN_EDGE_OD = 0.04
+#: The peak a region is cut at half of (its full width at half maximum).
+PEAK_PERCENTILE = 95
 
 
 def _robust(values):
@@ -310,8 +312,12 @@ def hysteresis_mask(excess, skin_mask, *, high, low, min_pixels, seed_excess=Non
     keep = (seeds >= high) & (stats[:, cv2.CC_STAT_AREA] >= min_pixels)
     keep[0] = False
     if keep.any():
+        # each kept region's peak, robustly: its PEAK_PERCENTILE, not one noisy pixel
+        vals = excess[inside]
+        for k in np.flatnonzero(keep):
+            peaks[k] = np.percentile(vals[ids == k], PEAK_PERCENTILE)
         cut = np.where(keep, np.maximum(low, 0.5 * peaks), np.inf).astype(np.float32)
-        out[inside] = excess[inside] >= cut[ids]
+        out[inside] = vals >= cut[ids]
     return out
 
 
