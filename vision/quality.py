@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from calibration.colorimetry import rgb_lin_to_srgb, rgb_lin_to_xyz, xyz_to_lab
+from calibration.colorimetry import D65_XYZ, rgb_lin_to_srgb, rgb_lin_to_xyz, xyz_to_lab
 from vision.landmarks import FaceLandmarks
 
 __all__ = ["LIMITS", "Finding", "assess_quality"]
@@ -125,7 +125,9 @@ def assess_quality(
         if clipped > lim["max_clipped_fraction"]:
             out.append(Finding("overexposed", "Too bright: part of your skin is washed out.",
                                clipped, lim["max_clipped_fraction"]))  # fmt: skip
-        lstar = float(np.median(xyz_to_lab(rgb_lin_to_xyz(skin.astype(np.float64)))[:, 0]))
+        # L* rises with Y alone, so the median L* is the L* of the median Y
+        y = float(np.median(skin @ np.array([0.2126, 0.7152, 0.0722], np.float32)))
+        lstar = float(xyz_to_lab(D65_XYZ * y)[0])
         if lstar < lim["min_skin_lstar"]:
             out.append(Finding("too_dark", "Too dark: find more light.", lstar,
                                lim["min_skin_lstar"]))  # fmt: skip
