@@ -85,6 +85,7 @@ def test_review_shows_the_heatmap_and_records_a_decision(page, server):
     assert "70%" in page.evaluate("document.getElementById('beforeImg').style.clipPath")
     assert "not a diagnosis" in page.text_content("main")
     assert "Retinol" in page.text_content("#ingredients")
+    assert "left_cheek" in page.text_content("#zones")  # the API's zone names
     page.fill("#heatOpacity", "40")
     page.fill("#revealReason", "check whether the redness is make-up")
     page.click("#revealBtn")

@@ -1,7 +1,7 @@
 // Guided claim capture: live quality checks on the device, automatic capture when all pass,
 // consent, upload with progress and retries under one Idempotency-Key, then the status.
 import { FaceLandmarker, FilesetResolver } from "/vendor/mediapipe/vision_bundle.mjs";
-import { ApiError, get, setToken, token, upload } from "./api.js";
+import { ApiError, get, setToken, toSnake, token, upload } from "./api.js";
 import { language, t, translate } from "./i18n.js";
 import { previewRedness, runModel } from "./redness.js";
 
@@ -198,7 +198,7 @@ async function poll(id) {
   const a = claim.analysis;
   if (a?.shade) $("claimResult").textContent = `ΔE00 ${a.shade.deltaE00} ± ${a.shade.uncertaintyDe00} → ${a.shade.verdict}\n${a.shade.explanation || ""}`;
   if (a?.redness) $("claimResult").textContent = Object.entries(a.redness.redness?.zones || {})
-    .map(([z, v]) => `${z}: ${(100 * v.areaFraction).toFixed(1)} %`).join("\n");
+    .map(([z, v]) => `${toSnake(z)}: ${(100 * v.areaFraction).toFixed(1)} %`).join("\n");
   if (["queued", "analyzing"].includes(claim.status)) setTimeout(() => poll(id), 1000);
 }
 

@@ -1,6 +1,6 @@
 // Adjudicator's review: queue, claim with pixelated photo and heatmap, verdict, findings,
 // ingredients, suggestion, logged reveal, decision. Keyboard: J/K, A, R, V.
-import { ApiError, get, imageUrl, post, setToken, token } from "./api.js";
+import { ApiError, get, imageUrl, post, setToken, toSnake, token } from "./api.js";
 import { labToLin, linToU8 } from "./colour.js";
 import { t, translate } from "./i18n.js";
 
@@ -74,7 +74,7 @@ async function open(k) {
   if (red) {
     $("zones").replaceChildren(...Object.entries(red.zones).map(([z, v]) => {
       const tr = document.createElement("tr");
-      tr.innerHTML = `<td>${z}</td><td>${(100 * v.areaFraction).toFixed(1)} %</td><td>${fmt(v.meanExcess)}</td><td>${fmt(v.peakExcess)}</td>`;
+      tr.innerHTML = `<td>${toSnake(z)}</td><td>${(100 * v.areaFraction).toFixed(1)} %</td><td>${fmt(v.meanExcess)}</td><td>${fmt(v.peakExcess)}</td>`;
       return tr;
     }));
   }
