@@ -26,6 +26,7 @@ import numpy as np
 __all__ = [
     "D65_XY",
     "D65_XYZ",
+    "LUMINANCE",
     "SRGB_TO_XYZ",
     "XYZ_TO_SRGB",
     "DeltaE00Terms",
@@ -55,6 +56,9 @@ SRGB_TO_XYZ = np.array(
     ]
 )
 XYZ_TO_SRGB = np.linalg.inv(SRGB_TO_XYZ)
+#: Relative luminance Y of linear sRGB, the weights as IEC 61966-2-1 rounds them (the Y row
+#: of SRGB_TO_XYZ to four digits).
+LUMINANCE = np.array([0.2126, 0.7152, 0.0722])
 
 # CIE 15:2004 eq. 8.4: the linear segment of CIELAB below (6/29)^3.
 _LAB_EPSILON = (6.0 / 29.0) ** 3

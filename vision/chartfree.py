@@ -12,6 +12,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from calibration.colorimetry import LUMINANCE
 from vision.regions import LEFT_EYE, LIPS_INNER, RIGHT_EYE, region_mask
 
 __all__ = ["IRIS", "MIN_PIXELS", "face_region_colours"]
@@ -20,7 +21,7 @@ __all__ = ["IRIS", "MIN_PIXELS", "face_region_colours"]
 IRIS = ((468, (469, 470, 471, 472)), (473, (474, 475, 476, 477)))
 #: A region with fewer pixels is not used (teeth: treated as hidden).
 MIN_PIXELS = 12
-LUMA = np.array([0.2126, 0.7152, 0.0722], np.float32)
+LUMA = LUMINANCE.astype(np.float32)
 
 
 def _trimmed_mean(pixels: np.ndarray, trim: float = 0.1) -> np.ndarray:

@@ -11,7 +11,13 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from calibration.colorimetry import D65_XYZ, rgb_lin_to_srgb, rgb_lin_to_xyz, xyz_to_lab
+from calibration.colorimetry import (
+    D65_XYZ,
+    LUMINANCE,
+    rgb_lin_to_srgb,
+    rgb_lin_to_xyz,
+    xyz_to_lab,
+)
 from vision.landmarks import FaceLandmarks
 
 __all__ = ["LIMITS", "Finding", "assess_quality"]
@@ -126,7 +132,7 @@ def assess_quality(
             out.append(Finding("overexposed", "Too bright: part of your skin is washed out.",
                                clipped, lim["max_clipped_fraction"]))  # fmt: skip
         # L* rises with Y alone, so the median L* is the L* of the median Y
-        y = float(np.median(skin @ np.array([0.2126, 0.7152, 0.0722], np.float32)))
+        y = float(np.median(skin @ LUMINANCE.astype(np.float32)))
         lstar = float(xyz_to_lab(D65_XYZ * y)[0])
         if lstar < lim["min_skin_lstar"]:
             out.append(Finding("too_dark", "Too dark: find more light.", lstar,
@@ -136,7 +142,7 @@ def assess_quality(
                                lim["max_skin_lstar"]))  # fmt: skip
     small = cv2.resize(rgb_lin, (min(W, 256), min(H, 256)), interpolation=cv2.INTER_AREA)
     px = small.reshape(-1, 3).astype(np.float64)
-    lum = px @ np.array([0.2126, 0.7152, 0.0722])
+    lum = px @ LUMINANCE
     bright = px[lum >= np.quantile(lum, 0.98)].mean(axis=0)
     lab = xyz_to_lab(rgb_lin_to_xyz(bright / max(bright.max(), 1e-6)))
     cast = float(np.hypot(lab[1], lab[2]))

@@ -17,7 +17,13 @@ from dataclasses import dataclass, field
 import cv2
 import numpy as np
 
-from calibration.colorimetry import lab_to_xyz, rgb_lin_to_xyz, xyz_to_lab, xyz_to_rgb_lin
+from calibration.colorimetry import (
+    LUMINANCE,
+    lab_to_xyz,
+    rgb_lin_to_xyz,
+    xyz_to_lab,
+    xyz_to_rgb_lin,
+)
 from vision.regions import LIPS_INNER, LIPS_OUTER
 
 __all__ = [
@@ -78,7 +84,7 @@ class PaintedLips:
 
 
 def _luminance(rgb_lin):
-    return rgb_lin @ np.array([0.2126, 0.7152, 0.0722], np.float32)
+    return rgb_lin @ LUMINANCE.astype(np.float32)
 
 
 def paint_lips(rgb_lin, points, shade_lab, *, opacity: float = 1.0) -> PaintedLips:

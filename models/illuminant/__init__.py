@@ -74,11 +74,11 @@ class IlluminantModel:
 
 def white_corrected_lab(rgb_lin, white) -> np.ndarray:
     """CIELAB (D65) of linear sRGB colours (..., 3) divided by the predicted white."""
-    from calibration.colorimetry import rgb_lin_to_xyz, xyz_to_lab
+    from calibration.colorimetry import LUMINANCE, rgb_lin_to_xyz, xyz_to_lab
 
     rg, bg, ly = (float(v) for v in white)
     w = np.array([np.exp(rg), 1.0, np.exp(bg)])
-    w = w * np.exp(ly) / float(w @ np.array([0.2126, 0.7152, 0.0722]))
+    w = w * np.exp(ly) / float(w @ LUMINANCE)
     return xyz_to_lab(rgb_lin_to_xyz(np.asarray(rgb_lin, np.float64) / w))
 
 

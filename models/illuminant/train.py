@@ -30,6 +30,7 @@ from pathlib import Path
 import numpy as np
 
 from calibration.colorimetry import (
+    LUMINANCE,
     delta_e00,
     xyz_to_lab,
 )
@@ -167,14 +168,14 @@ def features(region_rgb: dict) -> np.ndarray:
         if rgb is None and r == "teeth":
             rgb = region_rgb["sclera"]
         rgb = np.maximum(np.asarray(rgb, np.float64), 1e-5)
-        y = rgb @ np.array([0.2126, 0.7152, 0.0722])
+        y = rgb @ LUMINANCE
         out += [np.log(rgb[0] / rgb[1]), np.log(rgb[2] / rgb[1]), np.log(max(y, 1e-5))]
     return np.asarray(out, np.float32)
 
 
 def _white_target(white_rgb):
     w = np.maximum(white_rgb, 1e-6)
-    y = float(w @ np.array([0.2126, 0.7152, 0.0722]))
+    y = float(w @ LUMINANCE)
     return np.array([np.log(w[0] / w[1]), np.log(w[2] / w[1]), np.log(y)], np.float32)
 
 
