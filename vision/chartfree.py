@@ -13,7 +13,7 @@ import cv2
 import numpy as np
 
 from calibration.colorimetry import LUMINANCE
-from vision.regions import LEFT_EYE, LIPS_INNER, RIGHT_EYE, region_mask
+from vision.regions import LEFT_EYE, LIPS_INNER, RIGHT_EYE, fill_polygons, region_mask
 
 __all__ = ["IRIS", "MIN_PIXELS", "face_region_colours"]
 
@@ -31,15 +31,9 @@ def _trimmed_mean(pixels: np.ndarray, trim: float = 0.1) -> np.ndarray:
     return pixels[keep].mean(axis=0) if keep.any() else pixels.mean(axis=0)
 
 
-def _fill(shape, points, loop):
-    mask = np.zeros(shape, np.uint8)
-    cv2.fillPoly(mask, [np.round(points[list(loop)] * 4).astype(np.int32)], 1, shift=2)
-    return mask.astype(bool)
-
-
 def sclera_mask(points, shape) -> np.ndarray:
     """The whites of both eyes: eye contours minus the irises, the brighter half kept later."""
-    mask = _fill(shape, points, RIGHT_EYE) | _fill(shape, points, LEFT_EYE)
+    mask = fill_polygons(shape, (RIGHT_EYE, LEFT_EYE), points).astype(bool)
     for centre, ring in IRIS:
         c = points[centre]
         r = 1.15 * float(np.mean(np.linalg.norm(points[list(ring)] - c, axis=1)))
@@ -81,7 +75,7 @@ def face_region_colours(rgb_lin, face) -> dict[str, np.ndarray]:
     y = px @ LUMA
     bright = px[y >= np.median(y)]
     out["sclera"] = _trimmed_mean(bright).astype(np.float64)
-    mouth = _fill(shape, points, LIPS_INNER)
+    mouth = fill_polygons(shape, (LIPS_INNER,), points).astype(bool)
     px = rgb_lin[mouth]
     if len(px):
         y = px @ LUMA

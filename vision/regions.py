@@ -16,7 +16,7 @@ import numpy as np
 
 from vision.landmarks import N_LANDMARKS
 
-__all__ = ["REDNESS_ZONES", "REGIONS", "region_mask", "region_masks"]
+__all__ = ["REDNESS_ZONES", "REGIONS", "fill_polygons", "region_mask", "region_masks"]
 
 # Loops of FaceLandmarksConnections (canonical face mesh), in drawing order.
 LIPS_OUTER = (61, 146, 91, 181, 84, 17, 314, 405, 321, 375, 291,
@@ -73,7 +73,8 @@ LIP_CORNER_FRACTION = 0.12
 CUTOUT_MARGIN = 0.02
 
 
-def _fill(shape, polys, points):
+def fill_polygons(shape, polys, points) -> np.ndarray:
+    """(H, W) uint8, 1 inside the landmark loops ``polys`` (quarter-pixel precision)."""
     mask = np.zeros(shape, np.uint8)
     for poly in polys:
         pts = np.round(points[list(poly)] * 4).astype(np.int32)  # quarter-pixel precision
@@ -116,11 +117,11 @@ def region_mask(points, name: str, shape: tuple[int, int]) -> np.ndarray:
 def _region_in_box(points, name, shape):
     fill, cut, erosion = REGIONS[name]
     face_w = float(np.ptp(points[list(FACE_OVAL), 0]))
-    mask = _fill(shape, fill, points)
+    mask = fill_polygons(shape, fill, points)
     k = max(1, int(round(erosion * face_w)))
     mask = cv2.erode(mask, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * k + 1, 2 * k + 1)))
     if cut:
-        holes = _fill(shape, cut, points)
+        holes = fill_polygons(shape, cut, points)
         if name not in ("lips", "upper_lip", "lower_lip"):
             m = max(1, int(round(CUTOUT_MARGIN * face_w)))
             kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * m + 1, 2 * m + 1))

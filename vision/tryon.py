@@ -24,7 +24,7 @@ from calibration.colorimetry import (
     xyz_to_lab,
     xyz_to_rgb_lin,
 )
-from vision.regions import LIPS_INNER, LIPS_OUTER
+from vision.regions import LIPS_INNER, LIPS_OUTER, fill_polygons
 
 __all__ = [
     "FEATHER_FRACTION",
@@ -60,12 +60,8 @@ def lip_mask(points, shape) -> tuple[np.ndarray, np.ndarray]:
     hard : (H, W) bool, soft : (H, W) float32 in [0, 1] (feathered)
     """
     points = np.asarray(points, np.float64)
-    mask = np.zeros(shape, np.uint8)
-    mouth_opening = np.zeros(shape, np.uint8)
-    outer = np.round(points[list(LIPS_OUTER)] * 4).astype(np.int32)
-    inner = np.round(points[list(LIPS_INNER)] * 4).astype(np.int32)
-    cv2.fillPoly(mask, [outer], 1, lineType=cv2.LINE_8, shift=2)
-    cv2.fillPoly(mouth_opening, [inner], 1, lineType=cv2.LINE_8, shift=2)
+    mask = fill_polygons(shape, (LIPS_OUTER,), points)
+    mouth_opening = fill_polygons(shape, (LIPS_INNER,), points)
     mask[mouth_opening > 0] = 0
     mouth = float(np.linalg.norm(points[LIP_CORNERS[1]] - points[LIP_CORNERS[0]]))
     sigma = max(0.5, FEATHER_FRACTION * mouth)
