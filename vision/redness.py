@@ -45,6 +45,7 @@ __all__ = [
     "pigment_vectors",
     "redness_map",
     "skin_pixels",
+    "typical_skin",
 ]
 
 #: Oxy-haemoglobin molar extinction (cm⁻¹/M) at selected wavelengths, from Prahl's table [3].
@@ -283,10 +284,17 @@ def skin_pixels(rgb_lin, skin_mask, face_width: float) -> np.ndarray:
     """
     skin_mask = np.asarray(skin_mask, bool)
     _, mel, shade = haemoglobin_map(rgb_lin)
-    keep = skin_mask.copy()
     sigma = max(0.5, SMOOTH_FRACTION * face_width)
-    for density in (mel, shade):
-        fine = _masked_blur(density, skin_mask, sigma)
+    fine = [_masked_blur(density, skin_mask, sigma) for density in (mel, shade)]
+    return typical_skin(skin_mask, *fine)
+
+
+def typical_skin(skin_mask, melanin_fine, shading_fine) -> np.ndarray:
+    """The mask's pixels whose smoothed melanin and shading lie within NON_SKIN_Z robust σ of
+    the person's median (the test of :func:`skin_pixels`, also applied to the ONNX model's
+    maps)."""
+    keep = np.asarray(skin_mask, bool).copy()
+    for fine in (melanin_fine, shading_fine):
         med, spread = _robust(fine[skin_mask])
         keep &= np.abs(fine - med) <= NON_SKIN_Z * spread
     return keep

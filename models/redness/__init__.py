@@ -103,10 +103,9 @@ def redness_map_onnx(model: RednessModel, rgb_lin, *, skin_mask, zone_masks=None
     from vision.redness import (
         DETECT_THRESHOLD,
         LOW_THRESHOLD,
-        NON_SKIN_Z,
         RednessResult,
-        _robust,
         flag_excess,
+        typical_skin,
         zone_figures,
     )
 
@@ -115,10 +114,7 @@ def redness_map_onnx(model: RednessModel, rgb_lin, *, skin_mask, zone_masks=None
         face_width = float(np.ptp(np.nonzero(skin_mask)[1]))
     small, m, (hh, ww) = _to_model_scale(np.asarray(rgb_lin, np.float32), skin_mask, face_width)
     first = model.run(small, m)
-    keep = m.copy()
-    for name in ("melanin_fine", "shading_fine"):  # vision.redness.skin_pixels
-        med, spread = _robust(first[name][m])
-        keep &= np.abs(first[name] - med) <= NON_SKIN_Z * spread
+    keep = typical_skin(m, first["melanin_fine"], first["shading_fine"])
     maps = model.run(small, keep)
     excess, mask, baseline, spread = flag_excess(
         maps["band_fine"], keep, high=DETECT_THRESHOLD if high is None else high,
