@@ -11,7 +11,7 @@ import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["MODELS", "ModelEntry", "ModelVerificationError", "verify"]
+__all__ = ["MODELS", "ModelEntry", "ModelVerificationError", "open_session", "verify"]
 
 ROOT = Path(__file__).resolve().parent
 
@@ -87,3 +87,23 @@ def verify(name: str, path: Path | None = None) -> Path:
             f"run: {entry.provision}"
         )
     return path
+
+
+def open_session(name: str, path=None, *, threads: int = 1):
+    """An onnxruntime CPU session over a model: (session, path, sha256).
+
+    Without ``path`` the registered file is used after its checksum is verified; a given
+    path (an override) is hashed so that results still record which file produced them.
+    """
+    import onnxruntime as ort
+
+    if path is None:
+        path, sha = verify(name), MODELS[name].sha256
+    else:
+        path = Path(path)
+        sha = _sha256(path)
+    so = ort.SessionOptions()
+    so.intra_op_num_threads = threads
+    so.inter_op_num_threads = 1
+    session = ort.InferenceSession(str(path), so, providers=["CPUExecutionProvider"])
+    return session, path, sha

@@ -9,7 +9,6 @@ camera, because a shopper's phone is not the training camera).
 
 from __future__ import annotations
 
-import hashlib
 import threading
 from dataclasses import dataclass
 from functools import cache
@@ -40,21 +39,13 @@ class IlluminantModel:
     """An onnxruntime session over ``illuminant.onnx`` (one thread), built once."""
 
     def __init__(self, model_path: str | None = None):
-        import onnxruntime as ort
+        from models.registry import open_session
 
-        from models.illuminant.train import FEATURES
-        from models.registry import verify
-
-        path = Path(model_path) if model_path else verify("illuminant")
-        so = ort.SessionOptions()
-        so.intra_op_num_threads = 1
-        self.session = ort.InferenceSession(str(path), so, providers=["CPUExecutionProvider"])
+        self.session, self.path, self.sha256 = open_session("illuminant", model_path)
         meta = self.session.get_modelmeta().custom_metadata_map
         self.expanded_u = float(meta["u_de00"])
         #: U of another colour in the photo divided by the predicted white (a swatch)
         self.swatch_u = float(meta["u_swatch_de00"])
-        self.n_features = len(FEATURES)
-        self.sha256 = hashlib.sha256(path.read_bytes()).hexdigest()
         self._lock = threading.Lock()
 
     def predict(self, region_rgb: dict) -> ChartFreePrediction:

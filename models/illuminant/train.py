@@ -42,6 +42,7 @@ from calibration.simulate import (
     reflectance_to_xyz_d65,
     wavelengths,
 )
+from models.illuminant import white_corrected_lab
 from vision.redness import skin_reflectance
 
 __all__ = ["FEATURES", "HELD_OUT_ILLUMINANTS", "REGIONS", "features", "main", "simulate"]
@@ -208,13 +209,6 @@ def simulate(n: int, illuminants, cameras, rng) -> list[Sample]:
     return out
 
 
-def corrected_lab(rgb, white_pred) -> np.ndarray:
-    """CIELAB (D65) of a photographed colour, given the predicted white (ln R/G, ln B/G, ln Y)."""
-    from models.illuminant import white_corrected_lab
-
-    return white_corrected_lab(rgb, white_pred)
-
-
 # ---- a small network in NumPy (tanh MLP, Adam) ----------------------------------------
 
 
@@ -320,13 +314,13 @@ def evaluate(net: IlluminantNet, samples) -> dict:
                 white, lab = pred[k, :3], pred[k, 3:]
             else:
                 white = grey_world(s) if name == "grey_world" else white_patch(s)
-                lab = corrected_lab(s.region_rgb["lips"], white)
+                lab = white_corrected_lab(s.region_rgb["lips"], white)
             ang.append(angular_error(white, s.white))
             de.append(float(delta_e00(s.lips_lab_d65, lab)))
         ang, de = np.array(ang), np.array(de)
         whites = pred[:, :3] if name == "model" else [
             grey_world(s) if name == "grey_world" else white_patch(s) for s in samples]  # fmt: skip
-        sw = np.array([float(delta_e00(s.swatch_lab_d65, corrected_lab(s.swatch_rgb, w)))
+        sw = np.array([float(delta_e00(s.swatch_lab_d65, white_corrected_lab(s.swatch_rgb, w)))
                        for w, s in zip(whites, samples, strict=True)])  # fmt: skip
         out[name] = {"angular_median": float(np.median(ang)),
                      "angular_p90": float(np.percentile(ang, 90)),

@@ -7,7 +7,6 @@ browser). :func:`redness_map_onnx` gives the same :class:`vision.redness.Redness
 
 from __future__ import annotations
 
-import hashlib
 import threading
 from dataclasses import dataclass
 from functools import cache
@@ -41,18 +40,12 @@ class RednessModel:
     """An onnxruntime session over ``redness.onnx``, built once; ``run`` is thread-safe."""
 
     def __init__(self, options: RednessModelOptions | None = None):
-        import onnxruntime as ort
-
-        from models.registry import verify
+        from models.registry import open_session
 
         self.options = options or RednessModelOptions()
-        path = Path(self.options.model_path) if self.options.model_path else verify("redness")
-        so = ort.SessionOptions()
-        so.intra_op_num_threads = self.options.threads
-        so.inter_op_num_threads = 1
-        self.path = path
-        self.sha256 = hashlib.sha256(path.read_bytes()).hexdigest()
-        self.session = ort.InferenceSession(str(path), so, providers=["CPUExecutionProvider"])
+        self.session, self.path, self.sha256 = open_session(
+            "redness", self.options.model_path, threads=self.options.threads
+        )
         self.outputs = [o.name for o in self.session.get_outputs()]
         self._lock = threading.Lock()
 
