@@ -631,12 +631,14 @@ class ClaimsService:
                     "ingredients": sku.ingredients,
                     "flagged_ingredients": ingredient_flags(sku.ingredients)}  # fmt: skip
 
-    def _brand(self, s, principal, slug) -> Brand:
+    def _brand(self, s, principal, slug, action: str = "catalog.write") -> Brand:
+        """The brand ``slug`` if ``principal`` may do ``action`` on it (a missing brand answers
+        401/403 before 404, like a missing claim)."""
         brand = s.execute(select(Brand).where(Brand.slug == slug)).scalar()
         if brand is None:
-            authorize(principal, "catalog.write")
+            authorize(principal, action)
             raise NotFound("no such brand")
-        authorize(principal, "catalog.write", brand=brand)
+        authorize(principal, action, brand=brand)
         return brand
 
     def add_shade(self, principal, brand_slug, *, sku, shade, record, name="", tolerance=None,
@@ -682,11 +684,7 @@ class ClaimsService:
         from claims.stats import brand_stats
 
         with self.store.read() as s:
-            brand = s.execute(select(Brand).where(Brand.slug == brand_slug)).scalar()
-            if brand is None:
-                authorize(principal, "brand.stats")
-                raise NotFound("no such brand")
-            authorize(principal, "brand.stats", brand=brand)
+            brand = self._brand(s, principal, brand_slug, "brand.stats")
             c = self.config
             return brand_stats(s, brand, min_cell=c.stats_min_cell,
                                cluster_claims=c.redness_cluster_claims,
