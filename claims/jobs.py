@@ -82,14 +82,19 @@ class WorkerPool:
         self._pool.shutdown(wait=True, cancel_futures=False)
 
 
-def poll_forever(service, *, interval: float = 2.0, once: bool = False) -> int:
-    """``hueproof worker``: run pending claims from the database, one at a time."""
-    done = 0
+def poll_forever(service, *, interval: float = 2.0, once: bool = False,
+                 purge_every: float = PURGE_EVERY) -> int:  # fmt: skip
+    """``hueproof worker``: run pending claims from the database, one at a time, and the
+    retention purge every ``purge_every`` seconds (not on every poll)."""
+    done, last_purge = 0, None
     while True:
         for cid in service.pending_claims():
             service.run_analysis(cid)
             done += 1
-        service.purge()
+        now = time.monotonic()
+        if last_purge is None or now - last_purge >= purge_every:
+            service.purge()
+            last_purge = now
         if once:
             return done
         time.sleep(interval)
