@@ -334,10 +334,10 @@ def cmd_verify(args) -> int:
 
 def cmd_worker(args) -> int:
     from claims.jobs import poll_forever
-    from server import _LazyLandmarker
+    from vision.landmarks import LazyFaceLandmarker
 
     _, _, service = _open(args.data)
-    service.landmarker = _LazyLandmarker()
+    service.landmarker = LazyFaceLandmarker()
     try:
         n = poll_forever(service, interval=args.interval, once=args.once)
     finally:

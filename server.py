@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import atexit
 import os
-import threading
 from pathlib import Path
 
 from flask import Flask, Response, g, jsonify, request
@@ -65,42 +64,13 @@ def _problem(kind: str, status: int, detail: str, **extra):
     return resp
 
 
-class _LazyLandmarker:
-    """The face landmarker, created on first use (the model loads in about 0.1 s) and shared."""
-
-    def __init__(self, model_path=None):
-        self._model_path = model_path
-        self._lm = None
-        self._lock = threading.Lock()
-
-    def _get(self):
-        with self._lock:
-            if self._lm is None:
-                from vision.landmarks import FaceLandmarker, LandmarkerOptions
-
-                self._lm = FaceLandmarker(LandmarkerOptions(model_path=self._model_path))
-            return self._lm
-
-    def detect(self, rgb_lin):
-        return self._get().detect(rgb_lin)
-
-    @property
-    def model_sha256(self):
-        return self._get().model_sha256
-
-    def close(self):
-        with self._lock:
-            if self._lm is not None:
-                self._lm.close()
-                self._lm = None
-
-
 def create_app(test_config: dict | None = None) -> Flask:
     """Build the app: defaults, then ``HUEPROOF_*`` environment variables, then test_config."""
     from claims.db import open_store
     from claims.jobs import WorkerPool
     from claims.keys import KeyRing
     from claims.service import ClaimsService, ServiceConfig
+    from vision.landmarks import LandmarkerOptions, LazyFaceLandmarker
 
     app = Flask(__name__)
     app.config.from_mapping(
@@ -125,7 +95,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         purge_after_days=int(app.config["PURGE_AFTER_DAYS"]),
         max_image_bytes=int(app.config["MAX_CONTENT_LENGTH"]),
     )
-    landmarker = _LazyLandmarker(app.config["FACE_MODEL"])
+    landmarker = LazyFaceLandmarker(LandmarkerOptions(model_path=app.config["FACE_MODEL"]))
     service = ClaimsService(store, keys, config, landmarker)
     pool = None
     if int(app.config["ANALYSIS_WORKERS"]) > 0:
@@ -151,6 +121,8 @@ def create_app(test_config: dict | None = None) -> Flask:
 
 WEBAR = Path(__file__).resolve().parent / "webar"
 PAGES = ("tryon", "claim", "review", "brand")
+#: /vendor/<package>/… → the npm package folder (webar/package-lock.json) it is served from
+VENDOR = {"mediapipe": "@mediapipe/tasks-vision", "onnxruntime": "onnxruntime-web/dist"}
 MEDIA_TYPES = {".mjs": "text/javascript", ".js": "text/javascript", ".wasm": "application/wasm",
                ".css": "text/css", ".task": "application/octet-stream"}  # fmt: skip
 
@@ -183,19 +155,17 @@ def _register_pages(app):
             abort(404)
         return send(WEBAR, name)
 
-    @app.get("/vendor/mediapipe/<path:name>")
-    def mediapipe_asset(name):
-        return send(WEBAR / "node_modules" / "@mediapipe" / "tasks-vision", name)
-
-    @app.get("/vendor/onnxruntime/<path:name>")
-    def onnxruntime_asset(name):
-        return send(WEBAR / "node_modules" / "onnxruntime-web" / "dist", name)
+    @app.get("/vendor/<package>/<path:name>")
+    def vendor_asset(package, name):
+        if package not in VENDOR:
+            abort(404)
+        return send(WEBAR / "node_modules" / VENDOR[package], name)
 
     @app.get("/models/redness.onnx")
     def redness_model():
         from models.registry import verify
 
-        path = verify("redness")
+        path = verify("redness")  # checksum-verified before it is served
         return send(path.parent, path.name)
 
     @app.get("/models/face_landmarker.task")

@@ -26,7 +26,13 @@ from models.face_landmarker.provision import face_model_path
 
 os.environ.setdefault("GLOG_minloglevel", "2")  # MediaPipe's C++ logging: warnings and up
 
-__all__ = ["FaceLandmarker", "FaceLandmarks", "LandmarkerOptions", "head_pose_degrees"]
+__all__ = [
+    "FaceLandmarker",
+    "FaceLandmarks",
+    "LandmarkerOptions",
+    "LazyFaceLandmarker",
+    "head_pose_degrees",
+]
 
 N_LANDMARKS = 478
 DETECT_MAX_SIDE = 1600
@@ -208,3 +214,32 @@ class FaceLandmarker:
                 warnings=warnings,
             ),
         )
+
+
+class LazyFaceLandmarker:
+    """A :class:`FaceLandmarker` built on first use (the model loads in about 0.1 s), shared
+    by threads; for services that may never need one."""
+
+    def __init__(self, options: LandmarkerOptions | None = None):
+        self.options = options
+        self._lm = None
+        self._lock = threading.Lock()
+
+    def _get(self) -> FaceLandmarker:
+        with self._lock:
+            if self._lm is None:
+                self._lm = FaceLandmarker(self.options)
+            return self._lm
+
+    def detect(self, rgb_lin):
+        return self._get().detect(rgb_lin)
+
+    @property
+    def model_sha256(self) -> str:
+        return self._get().model_sha256
+
+    def close(self) -> None:
+        with self._lock:
+            if self._lm is not None:
+                self._lm.close()
+                self._lm = None
