@@ -80,15 +80,17 @@ def analyse_claim(
     AnalysisFailed
     """
     image = ingest_image(photo)
-    found = landmarker.detect(image.rgb_lin)
-    face = found[0] if found else None
     versions = {
         "analysis": CLAIM_ANALYSIS_VERSION,
         "face_model_sha256": landmarker.model_sha256,
         "colour_profile": image.facts().get("colour_profile"),
     }
-    pictures = {"photo_pixelated": _pixelated_photo(image.rgb_lin, face)}
     result = {"type": claim_type, "photo": image.facts(), "versions": versions}
+    if claim_type == "redness":  # the analysis finds the faces itself: no second detection
+        return _redness_claim(image, baseline, landmarker, result)
+    found = landmarker.detect(image.rgb_lin)
+    face = found[0] if found else None
+    pictures = {"photo_pixelated": _pixelated_photo(image.rgb_lin, face)}
     if claim_type == "shade":
         options = {"tolerance": (reference or {}).get("tolerance", 3.0)}
         if reference is not None:
@@ -120,28 +122,29 @@ def analyse_claim(
             result["measured_region"] = "lips"
         result["shade"] = m.to_dict()
         result["reference"] = reference
-    elif claim_type == "redness":
-        if face is None:
-            raise AnalysisFailed("no face found in the photo: redness cannot be mapped")
-        base_rgb = None
-        if baseline is not None:
-            base_image = ingest_image(baseline)
-            base_rgb = base_image.rgb_lin
-            result["baseline"] = base_image.facts()
-            base_found = landmarker.detect(base_rgb)
-            pictures["baseline_pixelated"] = _pixelated_photo(
-                base_rgb, base_found[0] if base_found else None
-            )
-        from models.illuminant import default_model as colour_model
-        from models.redness import default_model
-
-        a = analyze_selfie(image.rgb_lin, landmarker=landmarker, baseline_rgb_lin=base_rgb,
-                           redness_model=default_model(),
-                           colour_model=colour_model())  # fmt: skip
-        versions["models"] = a.models
-        result["redness"] = a.to_dict()
-        pictures["heatmap"] = _png(a.images["redness_heatmap.png"])
-        pictures["heatmap_raw"] = _png(a.images["redness_heatmap_raw.png"])
     else:
         raise ValueError(f"unknown claim type {claim_type!r}")
+    return ClaimAnalysis(result, pictures)
+
+
+def _redness_claim(image, baseline, landmarker, result) -> ClaimAnalysis:
+    from models.illuminant import default_model as colour_model
+    from models.redness import default_model
+
+    base_rgb = None
+    if baseline is not None:
+        base_image = ingest_image(baseline)
+        base_rgb = base_image.rgb_lin
+        result["baseline"] = base_image.facts()
+    a = analyze_selfie(image.rgb_lin, landmarker=landmarker, baseline_rgb_lin=base_rgb,
+                       redness_model=default_model(), colour_model=colour_model())  # fmt: skip
+    if a.face is None:
+        raise AnalysisFailed("no face found in the photo: redness cannot be mapped")
+    pictures = {"photo_pixelated": _pixelated_photo(image.rgb_lin, a.face)}
+    if base_rgb is not None:
+        pictures["baseline_pixelated"] = _pixelated_photo(base_rgb, a.baseline_face)
+    result["versions"]["models"] = a.models
+    result["redness"] = a.to_dict()
+    pictures["heatmap"] = _png(a.images["redness_heatmap.png"])
+    pictures["heatmap_raw"] = _png(a.images["redness_heatmap_raw.png"])
     return ClaimAnalysis(result, pictures)

@@ -106,6 +106,8 @@ class FaceAnalysis:
     images: dict = field(default_factory=dict, repr=False)
     model_sha256: str = ""
     models: dict = field(default_factory=dict)
+    #: the baseline photo's face, in its own pixels (None without a baseline or a face in it)
+    baseline_face: FaceLandmarks | None = None
 
     def to_dict(self) -> dict:
         out = {
@@ -190,10 +192,11 @@ def analyze_selfie(
     else:
         red = redness_map(box_rgb, skin_mask=skin, zone_masks=zones, face_width=face.width,
                           method=method)  # fmt: skip
-    change = None
+    change = baseline_face = None
     excess, flagged = red.excess, red.mask
     if baseline_rgb_lin is not None:
         base_found = landmarker.detect(baseline_rgb_lin)
+        baseline_face = base_found[0] if base_found else None
         if base_found:
             baseline_rgb_lin, base_face, _ = _working_copy(baseline_rgb_lin, base_found[0])
             base_found = (base_face,)
@@ -244,5 +247,13 @@ def analyze_selfie(
     if colour_model is not None:
         models["illuminant"] = colour_model.sha256
     return FaceAnalysis(
-        face_full, tuple(quality), red, change, lips, images, landmarker.model_sha256, models
+        face_full,
+        tuple(quality),
+        red,
+        change,
+        lips,
+        images,
+        landmarker.model_sha256,
+        models,
+        baseline_face,
     )
