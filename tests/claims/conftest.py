@@ -21,6 +21,14 @@ def _make_app(data_dir, **config):
     return create_app({"TESTING": True, "DATA_DIR": str(data_dir), **config})
 
 
+def seeded_app(data_dir, **config):
+    """(app, role → token): an app with the demo catalog and users, configured by ``config``."""
+    app = _make_app(data_dir, **config)
+    with app.extensions["hueproof"]["store"].write() as s:
+        tokens = seed_demo(s)
+    return app, tokens
+
+
 @pytest.fixture()
 def app(tmp_path):
     app = _make_app(tmp_path / "data")

@@ -11,10 +11,9 @@ import cli
 from claims import audit
 from claims.audit import verify_chain
 from claims.db import open_store
-from claims.demo import seed_demo
 from claims.keys import KeyRing
 from claims.models import AuditEntry, Claim
-from tests.claims.conftest import _make_app, bearer, claim_form, sample_photo
+from tests.claims.conftest import bearer, claim_form, sample_photo, seeded_app
 
 
 def test_concurrent_appends_make_one_unbroken_chain(tmp_path):
@@ -45,9 +44,7 @@ def test_concurrent_appends_make_one_unbroken_chain(tmp_path):
 
 
 def test_simultaneous_duplicate_uploads_give_one_claim(tmp_path):
-    app = _make_app(tmp_path / "d", ANALYSIS_WORKERS=0)
-    with app.extensions["hueproof"]["store"].write() as s:
-        tokens = seed_demo(s)
+    app, tokens = seeded_app(tmp_path / "d", ANALYSIS_WORKERS=0)
     photo = sample_photo()
     results = []
 
@@ -72,9 +69,7 @@ def test_simultaneous_duplicate_uploads_give_one_claim(tmp_path):
 
 def test_worker_and_purge_commands(tmp_path, capsys):
     data = tmp_path / "d"
-    app = _make_app(data, ANALYSIS_WORKERS=0)  # the web process only queues
-    with app.extensions["hueproof"]["store"].write() as s:
-        tokens = seed_demo(s)
+    app, tokens = seeded_app(data, ANALYSIS_WORKERS=0)  # the web process only queues
     client = app.test_client()
     headers = {**bearer(tokens["shopper"]), "Idempotency-Key": "w"}
     cid = client.post("/api/v1/claims", data=claim_form(sample_photo()), headers=headers,

@@ -9,10 +9,9 @@ import pytest
 from PIL import Image
 from sqlalchemy import select
 
-from claims.demo import seed_demo
 from claims.models import AuditEntry, Claim
 from claims.models import Image as ImageRow
-from tests.claims.conftest import _make_app, bearer, file_claim, wait
+from tests.claims.conftest import bearer, file_claim, seeded_app, wait
 
 REASON = {"reason": "verify the swatch region is the product"}
 
@@ -54,10 +53,8 @@ def test_reveal_needs_a_reason_and_is_logged_in_the_same_transaction(app, client
 
 
 def test_reveal_links_expire(tmp_path):
-    app = _make_app(tmp_path / "d", REVEAL_SECONDS=0)
+    app, tokens = seeded_app(tmp_path / "d", REVEAL_SECONDS=0)
     client = app.test_client()
-    with app.extensions["hueproof"]["store"].write() as s:
-        tokens = seed_demo(s)
     cid = _ready_claim(app, client, tokens)
     adj = bearer(tokens["adjudicator"])
     url = client.post(f"/api/v1/claims/{cid}/reveal", json=REASON, headers=adj).json["url"]
@@ -66,10 +63,8 @@ def test_reveal_links_expire(tmp_path):
 
 
 def test_many_reveals_in_an_hour_raise_an_alert_for_admins(tmp_path):
-    app = _make_app(tmp_path / "d", REVEAL_ALERT_PER_HOUR=2)
+    app, tokens = seeded_app(tmp_path / "d", REVEAL_ALERT_PER_HOUR=2)
     client = app.test_client()
-    with app.extensions["hueproof"]["store"].write() as s:
-        tokens = seed_demo(s)
     cid = _ready_claim(app, client, tokens)
     adj = bearer(tokens["adjudicator"])
     for _ in range(3):
@@ -83,11 +78,9 @@ def test_many_reveals_in_an_hour_raise_an_alert_for_admins(tmp_path):
 
 
 def test_withdrawal_stops_processing_and_erases_the_photos(tmp_path):
-    app = _make_app(tmp_path / "d", ANALYSIS_WORKERS=0)  # nothing runs until asked
+    app, tokens = seeded_app(tmp_path / "d", ANALYSIS_WORKERS=0)  # nothing runs until asked
     client = app.test_client()
     ext = app.extensions["hueproof"]
-    with ext["store"].write() as s:
-        tokens = seed_demo(s)
     cid = file_claim(client, tokens["shopper"]).json["id"]
     with ext["store"].read() as s:
         sha = s.get(Claim, cid).photo_sha256

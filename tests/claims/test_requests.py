@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import func, select
 
 from claims.models import AuditEntry, Claim, Consent, Image, Job
-from tests.claims.conftest import _make_app, bearer, file_claim, sample_photo, wait
+from tests.claims.conftest import bearer, file_claim, sample_photo, seeded_app, wait
 
 
 def _counts(app):
@@ -59,12 +59,8 @@ def test_image_problems_are_413_415_422(app, client, tokens):
 
 
 def test_request_over_the_size_limit_is_413(tmp_path):
-    app = _make_app(tmp_path / "d", MAX_CONTENT_LENGTH=50_000)
+    app, tokens = seeded_app(tmp_path / "d", MAX_CONTENT_LENGTH=50_000)
     client = app.test_client()
-    from claims.demo import seed_demo
-
-    with app.extensions["hueproof"]["store"].write() as s:
-        tokens = seed_demo(s)
     resp = file_claim(client, tokens["shopper"], photo=sample_photo() + b"\0" * 60_000)
     assert resp.status_code == 413 and resp.mimetype == "application/problem+json"
     assert _counts(app)[0]["Claim"] == 0

@@ -14,17 +14,14 @@ import schemathesis
 from hypothesis import HealthCheck, given, settings
 from schemathesis import checks
 
-from claims.demo import seed_demo
-from tests.claims.conftest import _make_app
+from tests.claims.conftest import seeded_app
 
 ROLES = ("anonymous", "shopper", "adjudicator", "brand", "admin")
 
 
 @pytest.fixture(scope="module")
 def seeded(tmp_path_factory):
-    app = _make_app(tmp_path_factory.mktemp("st") / "data", ANALYSIS_WORKERS=0)
-    with app.extensions["hueproof"]["store"].write() as s:
-        tokens = seed_demo(s)
+    app, tokens = seeded_app(tmp_path_factory.mktemp("st") / "data", ANALYSIS_WORKERS=0)
     yield app, tokens
     app.extensions["hueproof"]["close"]()
 
