@@ -1,0 +1,47 @@
+"""The pages' constants are the Python ones (the browser cannot import them): a change on one
+side without the other fails here instead of drifting silently."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from models.redness import reference
+from vision import redness, regions, tryon
+
+JS = Path(__file__).resolve().parents[2] / "webar" / "js"
+
+
+def _js_value(file: str, name: str):
+    text = (JS / file).read_text()
+    m = re.search(rf"\b{name} = (\[.*?\](?=;)|[-0-9.e]+)", text, re.S)
+    assert m, f"{name} not found in {file}"
+    return json.loads(re.sub(r",\s*\]", "]", m.group(1)))
+
+
+@pytest.mark.parametrize(
+    ("file", "name", "python"),
+    [
+        ("paint.js", "LIPS_OUTER", list(regions.LIPS_OUTER)),
+        ("paint.js", "LIPS_INNER", list(regions.LIPS_INNER)),
+        ("paint.js", "LIP_CORNERS", list(tryon.LIP_CORNERS)),
+        ("paint.js", "FEATHER_FRACTION", tryon.FEATHER_FRACTION),
+        ("paint.js", "FIT_STEPS", tryon.FIT_STEPS),
+        ("paint.js", "SHADING_RANGE", list(tryon.SHADING_RANGE)),
+        ("redness.js", "FACE_WIDTH", reference.FACE_WIDTH),
+        ("redness.js", "POOL", reference.POOL),
+        ("redness.js", "NON_SKIN_Z", redness.NON_SKIN_Z),
+        ("redness.js", "FACE_OVAL", list(regions.FACE_OVAL)),
+        ("redness.js", "CUTS", sorted(list(c) for c in regions.REGIONS["skin"][1])),
+        ("redness.js", "SKIN_EROSION", regions.REGIONS["skin"][2]),
+        ("redness.js", "CUTOUT_MARGIN", regions.CUTOUT_MARGIN),
+    ],
+)
+def test_page_constant_matches_python(file, name, python):
+    value = _js_value(file, name)
+    if name == "CUTS":  # the cut-outs' order does not matter
+        value = sorted(value)
+    assert value == python
