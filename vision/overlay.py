@@ -18,6 +18,10 @@ __all__ = ["PIXELATION_BLOCKS_PER_FACE", "heatmap_image", "pixelate"]
 PIXELATION_BLOCKS_PER_FACE = 10
 #: Excess (σ units) mapped to the top of the colour scale.
 HEATMAP_MAX = 10.0
+#: cv2's inferno colour map as a (256, 3) float32 RGB table.
+_INFERNO_RGB = cv2.applyColorMap(np.arange(256, dtype=np.uint8)[:, None], cv2.COLORMAP_INFERNO)[
+    :, 0, ::-1
+].astype(np.float32)
 NOTE = "redness above own skin - evidence for review, not a diagnosis"
 
 
@@ -49,11 +53,16 @@ def heatmap_image(
         base = pixelate(base, face_width)
     grey = cv2.cvtColor(cv2.cvtColor(base, cv2.COLOR_RGB2GRAY), cv2.COLOR_GRAY2RGB)
     base = cv2.addWeighted(base, 0.55, grey, 0.45, 0.0)  # muted, so the heatmap stands out
+    # only pixels above 1 σ get colour (alpha is 0 below): blend those, not the whole head
     excess = np.asarray(excess, np.float32)
-    level = np.clip(excess * np.float32(255.0 / HEATMAP_MAX), 0, 255).astype(np.uint8)
-    colours = cv2.applyColorMap(level, cv2.COLORMAP_INFERNO)[..., ::-1]
-    alpha = np.clip((excess - np.float32(1.0)) / np.float32(3.0), 0, 0.85)[..., None]
-    out = (base + alpha * (colours.astype(np.float32) - base)).astype(np.uint8)
+    sel = excess > 1.0
+    if sel.any():
+        e = excess[sel]
+        level = np.clip(e * np.float32(255.0 / HEATMAP_MAX), 0, 255).astype(np.uint8)
+        alpha = np.clip((e - np.float32(1.0)) / np.float32(3.0), 0, 0.85)[:, None]
+        under = base[sel].astype(np.float32)
+        base[sel] = (under + alpha * (_INFERNO_RGB[level] - under)).astype(np.uint8)
+    out = base
     contours, _ = cv2.findContours(
         mask.astype(np.uint8), cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE
     )
