@@ -117,13 +117,23 @@ def region_mask(points, name: str, shape: tuple[int, int]) -> np.ndarray:
 def _region_in_box(points, name, shape):
     fill, cut, erosion = REGIONS[name]
     face_w = float(np.ptp(points[list(FACE_OVAL), 0]))
-    mask = fill_polygons(shape, fill, points)
+    m = max(1, int(round(CUTOUT_MARGIN * face_w)))
+    # work in the region's own box (a cheek is a tenth of the face's): the fill polygons
+    # plus the cut-outs' margin, so that a cut-out just outside still reaches in
+    own = points[sorted({i for poly in fill for i in poly})]
+    x0, y0 = np.maximum(np.floor(own.min(axis=0)).astype(int) - m - 2, 0)
+    x1, y1 = np.minimum(np.ceil(own.max(axis=0)).astype(int) + m + 3, (shape[1], shape[0]))
+    out = np.zeros(shape, bool)
+    if x1 <= x0 or y1 <= y0:
+        return out
+    points = points - (x0, y0)
+    box = (y1 - y0, x1 - x0)
+    mask = fill_polygons(box, fill, points)
     k = max(1, int(round(erosion * face_w)))
     mask = cv2.erode(mask, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * k + 1, 2 * k + 1)))
     if cut:
-        holes = fill_polygons(shape, cut, points)
+        holes = fill_polygons(box, cut, points)
         if name not in ("lips", "upper_lip", "lower_lip"):
-            m = max(1, int(round(CUTOUT_MARGIN * face_w)))
             kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * m + 1, 2 * m + 1))
             holes = cv2.dilate(holes, kernel)
         mask[holes.astype(bool)] = 0
@@ -132,7 +142,8 @@ def _region_in_box(points, name, shape):
         r = int(round(LIP_CORNER_FRACTION * np.linalg.norm(right - left)))
         for c in (left, right):
             cv2.circle(mask, (int(round(c[0])), int(round(c[1]))), r, 0, -1)
-    return mask.astype(bool)
+    out[y0:y1, x0:x1] = mask.astype(bool)
+    return out
 
 
 def region_masks(points, shape, names=tuple(REGIONS)) -> dict[str, np.ndarray]:
