@@ -195,7 +195,9 @@ def ingest_image(
     if orientation not in range(1, 9):
         orientation = 1
     icc = im.info.get("icc_profile")
-    im = ImageOps.exif_transpose(im)  # applies and removes the tag: never applied twice
+    # applies and removes the tag (never applied twice); in place: without a rotation this
+    # costs nothing, where a returned copy costs a quarter of a 12 MP decode
+    ImageOps.exif_transpose(im, in_place=True)
     rgb_lin, profile, conversion = _to_rgb_lin(im, icc)
     return IngestedImage(
         rgb_lin=rgb_lin,
