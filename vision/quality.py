@@ -20,7 +20,7 @@ from calibration.colorimetry import (
 )
 from vision.landmarks import FaceLandmarks
 
-__all__ = ["LIMITS", "Finding", "assess_quality"]
+__all__ = ["LIMITS", "Finding", "assess_quality", "capture_findings", "framing_findings"]
 
 #: Limits of the gates. Face size: MediaPipe needs ~100 px but skin texture and redness
 #: need ~300 px across the face. Pose: beyond ~20° one cheek foreshortens and the mesh
@@ -66,10 +66,15 @@ def _sharpness(rgb_lin, face: FaceLandmarks) -> float:
     x, y, w, h = face.bbox
     H, W = rgb_lin.shape[:2]
     x0, y0, x1, y1 = max(0, x), max(0, y), min(W, x + w), min(H, y + h)
-    crop = rgb_lin_to_srgb(np.clip(rgb_lin[y0:y1, x0:x1], 0, 1)).mean(axis=-1)
+    crop = np.clip(rgb_lin[y0:y1, x0:x1], 0, 1).astype(np.float32, copy=False)
     scale = 256.0 / max(1, x1 - x0)
-    crop = cv2.resize(crop.astype(np.float32), None, fx=scale, fy=scale,
-                      interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR)  # fmt: skip
+    # the sRGB curve runs on the smaller of the face and its 256 px copy (a larger face is
+    # averaged in linear light first, as a camera recording it smaller would)
+    if scale < 1:
+        crop = cv2.resize(crop, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+    crop = rgb_lin_to_srgb(crop).mean(axis=-1)
+    if scale >= 1:
+        crop = cv2.resize(crop, None, fx=scale, fy=scale, interpolation=cv2.INTER_LINEAR)
     return float(cv2.Laplacian(crop * 255.0, cv2.CV_32F).var())
 
 
@@ -84,6 +89,8 @@ def assess_quality(
     scale: float = 1.0,
 ) -> tuple[Finding, ...]:
     """Check a capture; returns the problems found (``()`` when the photo is fine).
+
+    :func:`framing_findings` and :func:`capture_findings` on the same image, then the chart.
 
     Parameters
     ----------
@@ -100,10 +107,34 @@ def assess_quality(
     scale : float, keyword-only
         The image was downscaled by this factor from the photo: sizes are judged on the photo.
     """
-    lim = {**LIMITS, **(limits or {})}
     if face is None:
         return (Finding("no_face", "No face was found: face the camera in good light.", 0, 1),)
-    H, W = rgb_lin.shape[:2]
+    out = [
+        *framing_findings(rgb_lin, face, scale=scale, limits=limits),
+        *capture_findings(rgb_lin, face, skin_mask=skin_mask, limits=limits),
+    ]
+    if claim_type == "shade" and chart_found is False:
+        out.append(Finding("no_chart", "Hold the colour chart next to the product, fully visible.",
+                           0, 1))  # fmt: skip
+    return tuple(out)
+
+
+def framing_findings(
+    frame: np.ndarray, face: FaceLandmarks, *, scale: float = 1.0, limits: dict | None = None
+) -> tuple[Finding, ...]:
+    """The gates judged on the whole frame: face size and centring, head pose, colour cast.
+
+    Parameters
+    ----------
+    frame : (H, W, 3) float32, linear sRGB; the whole photo, at any scale
+    face : FaceLandmarks, in the frame's pixels
+    scale : float, keyword-only
+        The frame is the photo downscaled by this factor: sizes are judged on the photo.
+    limits : dict, keyword-only
+        Overrides of :data:`LIMITS`.
+    """
+    lim = {**LIMITS, **(limits or {})}
+    H, W = frame.shape[:2]
     out = []
     x, y, w, h = face.bbox
     if w / scale < lim["min_face_px"] or w < lim["min_face_fraction"] * W:
@@ -121,6 +152,40 @@ def assess_quality(
         v = abs(getattr(face, attr))
         if np.isfinite(v) and v > lim[f"max_{attr}"]:
             out.append(Finding(code, msg, v, lim[f"max_{attr}"]))
+    n = max(1, max(H, W) // 256)  # a whole factor: cv2's fast box filter
+    small = cv2.resize(frame[: H - H % n, : W - W % n], (W // n, H // n),
+                       interpolation=cv2.INTER_AREA)  # fmt: skip
+    px = small.reshape(-1, 3).astype(np.float64)
+    lum = px @ LUMINANCE
+    bright = px[lum >= np.quantile(lum, 0.98)].mean(axis=0)
+    lab = xyz_to_lab(rgb_lin_to_xyz(bright / max(bright.max(), 1e-6)))
+    cast = float(np.hypot(lab[1], lab[2]))
+    if cast > lim["max_cast_chroma"]:
+        msg = "The light is strongly coloured: use daylight or white light."
+        out.append(Finding("colour_cast", msg, cast, lim["max_cast_chroma"]))
+    return tuple(out)
+
+
+def capture_findings(
+    rgb_lin: np.ndarray,
+    face: FaceLandmarks,
+    *,
+    skin_mask: np.ndarray | None = None,
+    limits: dict | None = None,
+) -> tuple[Finding, ...]:
+    """The gates judged on the face's pixels: sharpness and exposure.
+
+    Parameters
+    ----------
+    rgb_lin : (H, W, 3) float32, linear sRGB; the photo or a crop of it around the face
+    face : FaceLandmarks, in ``rgb_lin``'s pixels
+    skin_mask : (H, W) bool, keyword-only
+        For the exposure gates (none without it).
+    limits : dict, keyword-only
+        Overrides of :data:`LIMITS`.
+    """
+    lim = {**LIMITS, **(limits or {})}
+    out = []
     sharp = _sharpness(rgb_lin, face)
     if sharp < lim["min_sharpness"]:
         out.append(Finding("blurry", "Hold still: the photo is blurred.", sharp,
@@ -140,16 +205,4 @@ def assess_quality(
         elif lstar > lim["max_skin_lstar"]:
             out.append(Finding("too_bright", "Too bright: step out of direct light.", lstar,
                                lim["max_skin_lstar"]))  # fmt: skip
-    small = cv2.resize(rgb_lin, (min(W, 256), min(H, 256)), interpolation=cv2.INTER_AREA)
-    px = small.reshape(-1, 3).astype(np.float64)
-    lum = px @ LUMINANCE
-    bright = px[lum >= np.quantile(lum, 0.98)].mean(axis=0)
-    lab = xyz_to_lab(rgb_lin_to_xyz(bright / max(bright.max(), 1e-6)))
-    cast = float(np.hypot(lab[1], lab[2]))
-    if cast > lim["max_cast_chroma"]:
-        msg = "The light is strongly coloured: use daylight or white light."
-        out.append(Finding("colour_cast", msg, cast, lim["max_cast_chroma"]))
-    if claim_type == "shade" and chart_found is False:
-        out.append(Finding("no_chart", "Hold the colour chart next to the product, fully visible.",
-                           0, 1))  # fmt: skip
     return tuple(out)
