@@ -15,7 +15,7 @@ from calibration.errors import InvalidInputError
 from vision.beforeafter import RednessChange, redness_change
 from vision.landmarks import DETECT_MAX_SIDE, FaceLandmarker, FaceLandmarks
 from vision.overlay import heatmap_image
-from vision.quality import Finding, assess_quality
+from vision.quality import Finding, assess_quality, capture_findings, framing_findings
 from vision.redness import RednessResult, redness_map
 from vision.regions import REDNESS_ZONES, region_masks
 from vision.shade import face_shade
@@ -23,13 +23,17 @@ from vision.shade import face_shade
 __all__ = ["ANALYSIS_VERSION", "FaceAnalysis", "analyze_selfie"]
 
 ANALYSIS_VERSION = "hueproof-analyze/0.1"
-#: The analysis runs on the photo scaled so that the face is at most this wide: redness
-#: lives at the scale of the face, and a 12 MP selfie would otherwise cost minutes. The mask
-#: is scaled back to the photo's size; the heatmaps stay at the working size.
+#: After detection the analysis runs on the head only, scaled so that the face is at most
+#: this wide (or up to PREVIEW_AS_WORKING times it, see there): redness lives at the scale of
+#: the face, and a 12 MP selfie would otherwise cost minutes. The mask is scaled back to the
+#: photo's size; the heatmaps stay at the working size.
 WORK_FACE_WIDTH = 480.0
 #: A chart held up in a selfie is large: one detection stage at 640 px finds it (all 20
 #: simulated chart photos of seeds 0-19 at 640 px as at 1000 px, in 80 % of the time).
 SELFIE_CHART_STAGES = ((640, 5, 3),)
+#: When the preview's face is at most this much wider than WORK_FACE_WIDTH, the analysis
+#: uses the preview's pixels as they are (one resampling less).
+PREVIEW_AS_WORKING = 1.1
 #: The heatmaps cover the face's box grown by this fraction of the face width.
 HEATMAP_MARGIN = 0.3
 
@@ -42,25 +46,46 @@ def _scaled(face, f: float):
 
 
 def _preview(rgb_lin):
-    """The photo at most DETECT_MAX_SIDE px, made once for face and chart detection (and the
-    working copy when that is smaller): one pass over a 12 MP photo instead of three."""
+    """The photo shrunk by the smallest whole factor that brings it to at most DETECT_MAX_SIDE
+    px, made once for face and chart detection: a whole factor (the last rows and columns
+    that do not fill a block are left out) takes cv2's box-filter path, twice as fast on a
+    12 MP photo as a fractional one. Returns the preview and its scale (1 / the factor)."""
     h, w = rgb_lin.shape[:2]
-    k = min(1.0, DETECT_MAX_SIDE / max(h, w))
-    if k == 1.0:
+    n = -(-max(h, w) // DETECT_MAX_SIDE)
+    if n <= 1:
         return rgb_lin, 1.0
-    size = (max(1, round(w * k)), max(1, round(h * k)))
-    return cv2.resize(rgb_lin, size, interpolation=cv2.INTER_AREA), k
+    whole = rgb_lin[: h - h % n, : w - w % n]
+    return cv2.resize(whole, (w // n, h // n), interpolation=cv2.INTER_AREA), 1.0 / n
 
 
-def _working_copy(rgb_lin, face, s=None):
-    if s is None:
-        s = min(1.0, WORK_FACE_WIDTH / max(face.width, 1.0))
-    if s == 1.0:
-        return rgb_lin, face, 1.0
-    h, w = rgb_lin.shape[:2]
-    small = cv2.resize(rgb_lin, (max(1, round(w * s)), max(1, round(h * s))),
-                       interpolation=cv2.INTER_AREA)  # fmt: skip
-    return small, _scaled(face, s), s
+def _head_copy(rgb_lin, preview, k, face_full):
+    """The head (the face's box grown by HEATMAP_MARGIN) at the working scale, cut from the
+    preview when that is detailed enough, else from the photo: everything after detection
+    works on the head only. Returns the copy, the face in its pixels, the working scale, and
+    the head's box in the photo's pixels."""
+    s = min(1.0, WORK_FACE_WIDTH / max(face_full.width, 1.0))
+    box = _face_box(face_full, rgb_lin.shape[:2], margin=HEATMAP_MARGIN)
+    src, f = (preview, k) if s <= k else (rgb_lin, 1.0)
+    if s <= k <= PREVIEW_AS_WORKING * s:  # the preview's face is near enough the working size
+        s = k
+    x0, y0 = int(box[0] * f), int(box[1] * f)
+    x1 = min(src.shape[1], int(np.ceil(box[2] * f)))
+    y1 = min(src.shape[0], int(np.ceil(box[3] * f)))
+    crop = src[y0:y1, x0:x1]
+    r = s / f
+    if r != 1.0:
+        size = (max(1, round(crop.shape[1] * r)), max(1, round(crop.shape[0] * r)))
+        crop = cv2.resize(crop, size, interpolation=cv2.INTER_AREA)
+    face = _moved(face_full, (x0 / f, y0 / f), s)
+    return crop, face, s, (int(x0 / f), int(y0 / f), int(np.ceil(x1 / f)), int(np.ceil(y1 / f)))
+
+
+def _moved(face, origin, r: float):
+    """The landmarks of ``face`` in a crop starting at ``origin`` (x, y), scaled by ``r``."""
+    points = (face.points - origin) * r
+    (x0, y0), (x1, y1) = points.min(axis=0), points.max(axis=0)
+    bbox = (int(np.floor(x0)), int(np.floor(y0)), int(np.ceil(x1 - x0)), int(np.ceil(y1 - y0)))
+    return replace(face, points=points, depth=face.depth * r, bbox=bbox)
 
 
 def _face_box(face, shape, margin: float = 0.05):
@@ -81,12 +106,15 @@ def _paste(part, shape, origin):
     return out
 
 
-def _full_size(mask_small, shape):
-    """The working-size mask at the photo's size, as a PNG-ready uint8 (255 where flagged)."""
-    u8 = mask_small.astype(np.uint8) * 255
-    if u8.shape != tuple(shape):
-        u8 = cv2.resize(u8, (shape[1], shape[0]), interpolation=cv2.INTER_NEAREST)
-    return u8
+def _full_size(mask_head, shape, head_box):
+    """The head's working-size mask at the photo's size, as a PNG-ready uint8 (255 where
+    flagged, 0 outside the head)."""
+    x0, y0, x1, y1 = head_box
+    x1, y1 = min(x1, shape[1]), min(y1, shape[0])
+    u8 = mask_head.astype(np.uint8) * 255
+    if u8.shape != (y1 - y0, x1 - x0):
+        u8 = cv2.resize(u8, (x1 - x0, y1 - y0), interpolation=cv2.INTER_NEAREST)
+    return _paste(u8, tuple(shape), (x0, y0))
 
 
 @dataclass(frozen=True)
@@ -94,8 +122,8 @@ class FaceAnalysis:
     """What ``analyze`` found; ``images`` holds the pictures to write (name → uint8 array).
 
     ``redness`` and ``change`` hold their maps over the face's box in the working copy (the
-    photo scaled to :data:`WORK_FACE_WIDTH`); the heatmaps show the head at the working scale
-    and ``redness_mask.png`` is at the photo's size.
+    head, scaled to :data:`WORK_FACE_WIDTH`); the heatmaps show that head and
+    ``redness_mask.png`` is at the photo's size.
     """
 
     face: FaceLandmarks | None
@@ -167,22 +195,23 @@ def analyze_selfie(
         return FaceAnalysis(None, assess_quality(preview, None), None, None, None,
                             model_sha256=landmarker.model_sha256)  # fmt: skip
     face_full = _scaled(found[0], 1.0 / k)
-    full_rgb_lin = rgb_lin
-    s = min(1.0, WORK_FACE_WIDTH / max(face_full.width, 1.0))
-    if s <= k:  # the working copy comes from the preview
-        rgb_lin, face, _ = _working_copy(preview, _scaled(face_full, k), s / k)
-        scale = s
-    else:
-        rgb_lin, face, scale = _working_copy(full_rgb_lin, face_full)
+    full_shape = rgb_lin.shape[:2]
+    # after detection everything works on the head, at the working scale
+    rgb_lin, face, _, head_box = _head_copy(rgb_lin, preview, k, face_full)
     shape = rgb_lin.shape[:2]
     # masks and maps are made on the face's box only (all of the face oval is inside it)
     x0, y0, x1, y1 = _face_box(face, shape)
     box_points = face.points - (x0, y0)
     box_rgb = rgb_lin[y0:y1, x0:x1]
-    masks = region_masks(box_points, box_rgb.shape[:2], names=("skin", *REDNESS_ZONES))
+    bx, by, bw, bh = face.bbox
+    box_face = replace(face, points=box_points, bbox=(bx - x0, by - y0, bw, bh))
+    masks = region_masks(box_points, box_rgb.shape[:2], names=("skin", "lips", *REDNESS_ZONES))
     skin = masks["skin"]
-    quality = list(assess_quality(rgb_lin, face, skin_mask=_paste(skin, shape, (x0, y0)),
-                                  scale=scale))  # fmt: skip
+    # framing and the light's colour are judged on the whole frame, the rest on the head
+    quality = [
+        *framing_findings(preview, found[0], scale=k),
+        *capture_findings(box_rgb, box_face, skin_mask=skin),
+    ]
     zones = {z: masks[z] for z in REDNESS_ZONES}
     if redness_model is not None and method == "tsumura":
         from models.redness import redness_map_onnx
@@ -195,10 +224,12 @@ def analyze_selfie(
     change = baseline_face = None
     excess, flagged = red.excess, red.mask
     if baseline_rgb_lin is not None:
-        base_found = landmarker.detect(baseline_rgb_lin)
-        baseline_face = base_found[0] if base_found else None
+        base_preview, bk = _preview(baseline_rgb_lin)
+        base_found = landmarker.detect(base_preview)
         if base_found:
-            baseline_rgb_lin, base_face, _ = _working_copy(baseline_rgb_lin, base_found[0])
+            baseline_face = _scaled(base_found[0], 1.0 / bk)
+            baseline_rgb_lin, base_face, _, _ = _head_copy(baseline_rgb_lin, base_preview, bk,
+                                                           baseline_face)  # fmt: skip
             base_found = (base_face,)
         if not base_found:
             quality.append(Finding("baseline_no_face", "No face was found in the baseline "
@@ -216,10 +247,8 @@ def analyze_selfie(
                    detect_colour_checker(preview, working_stages=SELFIE_CHART_STAGES))  # fmt: skip
     try:
         # the lips and the chart-free regions all lie in the face's box: measure there
-        bx, by, bw, bh = face.bbox
-        box_face = replace(face, points=box_points, bbox=(bx - x0, by - y0, bw, bh))
         m, _ = face_shade(box_rgb, face=box_face, region="lips", detections=charts,
-                          colour_model=colour_model)  # fmt: skip
+                          colour_model=colour_model, masks=masks)  # fmt: skip
     except InvalidInputError:  # lips too small to measure: no lip colour, not an error
         lips = None
     else:
@@ -231,14 +260,12 @@ def analyze_selfie(
             "uncertainty_de00": u,
         }
     # the heatmaps show the head (the face's box and a margin), not the whole frame
-    hx0, hy0, hx1, hy1 = _face_box(face, shape, margin=HEATMAP_MARGIN)
-    srgb = rgb_lin_to_srgb_u8(rgb_lin[hy0:hy1, hx0:hx1])
-    heat, mask_h = excess[hy0:hy1, hx0:hx1], flagged[hy0:hy1, hx0:hx1]
+    srgb = rgb_lin_to_srgb_u8(rgb_lin)
     images = {
-        "redness_mask.png": _full_size(flagged, full_rgb_lin.shape[:2]),
-        "redness_heatmap.png": heatmap_image(srgb, heat, mask_h, face_width=face.width),
+        "redness_mask.png": _full_size(flagged, full_shape, head_box),
+        "redness_heatmap.png": heatmap_image(srgb, excess, flagged, face_width=face.width),
         "redness_heatmap_raw.png": heatmap_image(
-            srgb, heat, mask_h, face_width=face.width, pixelated=False
+            srgb, excess, flagged, face_width=face.width, pixelated=False
         ),
     }
     models = {"face_landmarker": landmarker.model_sha256}

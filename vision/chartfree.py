@@ -43,13 +43,16 @@ def sclera_mask(points, shape) -> np.ndarray:
     return cv2.erode(mask.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
 
 
-def face_region_colours(rgb_lin, face) -> dict[str, np.ndarray]:
+def face_region_colours(rgb_lin, face, *, masks=None) -> dict[str, np.ndarray]:
     """Mean linear sRGB of skin, lips, sclera and (when visible) teeth.
 
     Parameters
     ----------
     rgb_lin : (H, W, 3) float32, linear sRGB
     face : vision.landmarks.FaceLandmarks
+    masks : dict of str → (H, W) bool, keyword-only
+        Skin and lip masks already made for these landmarks (:func:`vision.regions.region_masks`);
+        the missing ones are made here.
 
     Returns
     -------
@@ -64,8 +67,10 @@ def face_region_colours(rgb_lin, face) -> dict[str, np.ndarray]:
     shape = rgb_lin.shape[:2]
     points = np.asarray(face.points, np.float64)
     out = {}
+    masks = masks or {}
     for name in ("skin", "lips"):
-        px = rgb_lin[region_mask(points, name, shape)]
+        mask = masks[name] if name in masks else region_mask(points, name, shape)
+        px = rgb_lin[mask]
         if len(px) < MIN_PIXELS:
             raise ValueError(f"the {name} region has {len(px)} pixels: the face is too small")
         out[name] = _trimmed_mean(px).astype(np.float64)

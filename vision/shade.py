@@ -22,6 +22,7 @@ def face_shade(
     face: FaceLandmarks | None = None,
     region: str = "lips",
     colour_model=None,
+    masks: dict | None = None,
     **measure_options,
 ) -> tuple[ShadeMeasurement, FaceLandmarks]:
     """Measure the colour of a face region, chart-corrected when a chart is in the frame.
@@ -39,6 +40,9 @@ def face_shade(
         Without a usable chart, the lips' colour is estimated by this chart-free model from
         the face itself, with the model's validated uncertainty (so the verdict stays
         ``inconclusive`` unless the difference dwarfs it).
+    masks : dict of str → (H, W) bool, keyword-only
+        Region masks already made for ``face`` (:func:`vision.regions.region_masks`); the
+        missing ones are made here.
     **measure_options
         Passed to :func:`calibration.measure.measure_shade` (reference, tolerance, ...).
 
@@ -56,25 +60,27 @@ def face_shade(
         if not found:
             raise InvalidInputError("expected a face in the photo; none was found")
         face = found[0]
-    mask = region_mask(face.points, region, rgb_lin.shape[:2])
+    masks = masks or {}
+    mask = masks[region] if region in masks else region_mask(face.points, region, rgb_lin.shape[:2])
     if not mask.any():
         raise InvalidInputError(f"the {region} region of the face is empty (face too small?)")
     m = measure_shade(rgb_lin, mask=mask, **measure_options)
     if m.calibrated or colour_model is None or region not in ("lips", "upper_lip", "lower_lip"):
         return m, face
-    return _chart_free(m, rgb_lin, face, colour_model, measure_options), face
+    return _chart_free(m, rgb_lin, face, colour_model, measure_options, masks=masks), face
 
 
 def chart_free_swatch(m: ShadeMeasurement, rgb_lin, face, model, mask, **options):
     """Without a chart but with a face in the frame: the region's colour (a swatch beside the
     face) divided by the white the chart-free model reads from the face, with that route's
     validated uncertainty."""
-    return _chart_free(m, rgb_lin, face, model, options, mask=mask)
+    return _chart_free(m, rgb_lin, face, model, options, region=mask)
 
 
-def _chart_free(m: ShadeMeasurement, rgb_lin, face, model, options, mask=None):
-    """The chart-free Lab (the lips', or a region's by the predicted white) and its
-    uncertainty, with the verdict they allow."""
+def _chart_free(m: ShadeMeasurement, rgb_lin, face, model, options, region=None, masks=None):
+    """The chart-free Lab (the lips', or the ``region`` mask's by the predicted white) and its
+    uncertainty, with the verdict they allow; ``masks`` are the face's region masks made
+    earlier."""
     from dataclasses import replace
 
     from calibration.uncertainty import UncertaintyBudget
@@ -83,12 +89,12 @@ def _chart_free(m: ShadeMeasurement, rgb_lin, face, model, options, mask=None):
     from vision.chartfree import face_region_colours
 
     try:
-        pred = model.predict(face_region_colours(rgb_lin, face))
+        pred = model.predict(face_region_colours(rgb_lin, face, masks=masks))
     except ValueError as exc:  # eyes closed, face too small: stay uncalibrated, say why
         return replace(m, reasons=(*m.reasons, f"No chart-free estimate either: {exc}."))
     lab, model_u = pred.lips_lab, pred.expanded_u
-    if mask is not None:  # another region: its pixels divided by the white, median in Lab
-        lab = np.median(white_corrected_lab(np.asarray(rgb_lin)[mask], pred.white), axis=0)
+    if region is not None:  # another region: its pixels divided by the white, median in Lab
+        lab = np.median(white_corrected_lab(np.asarray(rgb_lin)[region], pred.white), axis=0)
         model_u = model.swatch_u
     ref_u = float(options.get("reference_expanded_u", 0.0) or 0.0)
     expanded = float(np.hypot(model_u, ref_u))
@@ -102,10 +108,10 @@ def _chart_free(m: ShadeMeasurement, rgb_lin, face, model, options, mask=None):
     kept = tuple(r for r in m.reasons if not r.startswith("Uncalibrated"))
     reasons = (*kept, "No usable colour chart: the colour is a chart-free estimate from the "
                f"face, with its validated uncertainty (U {expanded:.1f} ΔE00).")  # fmt: skip
-    what = "the lips'" if mask is None else "a swatch's (divided by the predicted white)"
+    what = "the lips'" if region is None else "a swatch's (divided by the predicted white)"
     details = {"model": "illuminant", "model_sha256": pred.model_sha256,
                "white": np.round(pred.white, 4).tolist(),
-               "route": "lips" if mask is None else "white",
+               "route": "lips" if region is None else "white",
                "uncertainty_source": f"90th percentile of {what} ΔE00 on simulated scenes "
                                      "with a held-out camera (models/illuminant)"}  # fmt: skip
     return replace(m, lab=np.asarray(lab, np.float64), uncertainty=budget, verdict=verdict,

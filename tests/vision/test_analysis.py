@@ -1,0 +1,61 @@
+"""analyze_selfie on phone-sized photos: detection on a preview, analysis on the head only,
+the mask back at the photo's size in the right place."""
+
+import numpy as np
+import pytest
+
+from vision.analysis import WORK_FACE_WIDTH, analyze_selfie
+from vision.regions import region_masks
+from vision.testset import add_erythema, astronaut_face
+
+
+def _photo(scale, frame=None):
+    """The astronaut's head at ``scale`` (face ≈ 90 × scale px wide), centred in a grey frame
+    of ``frame`` (H, W) when given, with a patch of redness on the right cheek."""
+    head = astronaut_face(scale)
+    if frame is not None:
+        img = np.full((*frame, 3), 0.2, np.float32)
+        y0, x0 = (frame[0] - head.shape[0]) // 2, (frame[1] - head.shape[1]) // 2
+        img[y0 : y0 + head.shape[0], x0 : x0 + head.shape[1]] = head
+        head = img
+    return head
+
+
+@pytest.mark.parametrize(
+    "scale, frame",
+    [
+        (9.0, (3000, 2400)),  # the face is small in the preview: the head comes from the photo
+        (19.0, None),  # a 15 MP close-up: the head comes from the preview
+    ],
+)
+def test_the_mask_lands_on_the_patch_at_the_photos_size(landmarker, scale, frame):
+    img = _photo(scale, frame)
+    (face,) = landmarker.detect(img)
+    masks = region_masks(face.points, img.shape[:2], names=("skin", "right_cheek"))
+    ys, xs = np.nonzero(masks["right_cheek"])
+    img, er = add_erythema(img, centre=(xs.mean(), ys.mean()), radius=0.07 * face.width,
+                           strength=0.5, skin_mask=masks["skin"])  # fmt: skip
+    a = analyze_selfie(img, landmarker=landmarker)
+    # the face comes back in the photo's pixels
+    assert abs(a.face.width - face.width) < 0.03 * face.width
+    assert np.median(np.linalg.norm(a.face.points - face.points, axis=1)) < 0.01 * face.width
+    mask = a.images["redness_mask.png"] == 255
+    assert mask.shape == img.shape[:2]
+    assert (mask & er.truth).sum() > 0.5 * er.truth.sum()
+    # nothing flagged away from the patch (the heatmap covers the head only)
+    ys, xs = np.nonzero(mask)
+    cx, cy = er.centre
+    assert np.hypot(xs - cx, ys - cy).max() < 3 * er.radius
+    heat = a.images["redness_heatmap.png"]
+    assert heat.shape[0] < img.shape[0] * WORK_FACE_WIDTH / face.width * 1.05
+    assert a.to_dict()["redness"]["zones"]["right_cheek"]["area_fraction"] > 0.05
+
+
+def test_a_baseline_at_another_size_is_compared(landmarker):
+    after = _photo(9.0, (3000, 2400))
+    before = _photo(6.0, (2000, 1600))
+    a = analyze_selfie(after, landmarker=landmarker, baseline_rgb_lin=before)
+    assert a.change is not None
+    assert abs(a.baseline_face.width - landmarker.detect(before)[0].width) < 0.03 * 540
+    # the same face, nothing added: (almost) nothing flagged as increased
+    assert (a.images["redness_mask.png"] == 255).mean() < 0.001
