@@ -53,15 +53,17 @@ def heatmap_image(
         base = pixelate(base, face_width)
     grey = cv2.cvtColor(cv2.cvtColor(base, cv2.COLOR_RGB2GRAY), cv2.COLOR_GRAY2RGB)
     base = cv2.addWeighted(base, 0.55, grey, 0.45, 0.0)  # muted, so the heatmap stands out
-    # only pixels above 1 σ get colour (alpha is 0 below): blend those, not the whole head
+    # only pixels above 1 σ get colour (alpha is 0 below): blend those, not the whole head,
+    # addressed by flat index (a boolean mask over the head costs ten times more per pass)
     excess = np.asarray(excess, np.float32)
-    sel = excess > 1.0
-    if sel.any():
-        e = excess[sel]
+    idx = np.flatnonzero(excess > 1.0)
+    if idx.size:
+        e = excess.ravel().take(idx)
         level = np.clip(e * np.float32(255.0 / HEATMAP_MAX), 0, 255).astype(np.uint8)
         alpha = np.clip((e - np.float32(1.0)) / np.float32(3.0), 0, 0.85)[:, None]
-        under = base[sel].astype(np.float32)
-        base[sel] = (under + alpha * (_INFERNO_RGB[level] - under)).astype(np.uint8)
+        flat = base.reshape(-1, 3)  # a view: addWeighted's output is contiguous
+        under = flat.take(idx, axis=0).astype(np.float32)
+        flat[idx] = (under + alpha * (_INFERNO_RGB[level] - under)).astype(np.uint8)
     out = base
     contours, _ = cv2.findContours(
         mask.astype(np.uint8), cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE
