@@ -13,7 +13,14 @@ import cv2
 import numpy as np
 
 from calibration.colorimetry import LUMINANCE
-from vision.regions import LEFT_EYE, LIPS_INNER, RIGHT_EYE, fill_polygons, region_mask
+from vision.regions import (
+    LEFT_EYE,
+    LIPS_INNER,
+    RIGHT_EYE,
+    fill_polygons,
+    masked_pixels,
+    region_mask,
+)
 
 __all__ = ["IRIS", "MIN_PIXELS", "face_region_colours"]
 
@@ -27,8 +34,10 @@ LUMA = LUMINANCE.astype(np.float32)
 def _trimmed_mean(pixels: np.ndarray, trim: float = 0.1) -> np.ndarray:
     y = pixels @ LUMA
     lo, hi = np.quantile(y, [trim, 1 - trim])
-    keep = (y >= lo) & (y <= hi)
-    return pixels[keep].mean(axis=0) if keep.any() else pixels.mean(axis=0)
+    keep = ((y >= lo) & (y <= hi)).astype(np.float64)
+    if not keep.any():
+        keep[:] = 1.0
+    return (keep @ pixels) / keep.sum()  # a weighted sum: no gather of the kept pixels
 
 
 def sclera_mask(points, shape) -> np.ndarray:
@@ -70,18 +79,18 @@ def face_region_colours(rgb_lin, face, *, masks=None) -> dict[str, np.ndarray]:
     masks = masks or {}
     for name in ("skin", "lips"):
         mask = masks[name] if name in masks else region_mask(points, name, shape)
-        px = rgb_lin[mask]
+        px = masked_pixels(rgb_lin, mask)
         if len(px) < MIN_PIXELS:
             raise ValueError(f"the {name} region has {len(px)} pixels: the face is too small")
         out[name] = _trimmed_mean(px).astype(np.float64)
-    px = rgb_lin[sclera_mask(points, shape)]
+    px = masked_pixels(rgb_lin, sclera_mask(points, shape))
     if len(px) < MIN_PIXELS:
         raise ValueError(f"the whites of the eyes show {len(px)} pixels: eyes closed or too small")
     y = px @ LUMA
     bright = px[y >= np.median(y)]
     out["sclera"] = _trimmed_mean(bright).astype(np.float64)
     mouth = fill_polygons(shape, (LIPS_INNER,), points).astype(bool)
-    px = rgb_lin[mouth]
+    px = masked_pixels(rgb_lin, mouth)
     if len(px):
         y = px @ LUMA
         ratio = px.max(axis=1) / np.maximum(px.min(axis=1), 1e-4)

@@ -19,6 +19,7 @@ from calibration.colorimetry import (
     xyz_to_lab,
 )
 from vision.landmarks import FaceLandmarks
+from vision.regions import masked_pixels
 
 __all__ = ["LIMITS", "Finding", "assess_quality", "capture_findings", "framing_findings"]
 
@@ -191,8 +192,9 @@ def capture_findings(
         out.append(Finding("blurry", "Hold still: the photo is blurred.", sharp,
                            lim["min_sharpness"]))  # fmt: skip
     if skin_mask is not None and skin_mask.any():
-        skin = rgb_lin[skin_mask]
-        clipped = float(np.mean(np.any(skin >= 0.99, axis=1)))
+        skin = masked_pixels(rgb_lin, skin_mask)
+        brightest = np.maximum(np.maximum(skin[:, 0], skin[:, 1]), skin[:, 2])
+        clipped = float(np.mean(brightest >= 0.99))
         if clipped > lim["max_clipped_fraction"]:
             out.append(Finding("overexposed", "Too bright: part of your skin is washed out.",
                                clipped, lim["max_clipped_fraction"]))  # fmt: skip

@@ -16,7 +16,14 @@ import numpy as np
 
 from vision.landmarks import N_LANDMARKS
 
-__all__ = ["REDNESS_ZONES", "REGIONS", "fill_polygons", "region_mask", "region_masks"]
+__all__ = [
+    "REDNESS_ZONES",
+    "REGIONS",
+    "fill_polygons",
+    "masked_pixels",
+    "region_mask",
+    "region_masks",
+]
 
 # Loops of FaceLandmarksConnections (canonical face mesh), in drawing order.
 LIPS_OUTER = (61, 146, 91, 181, 84, 17, 314, 405, 321, 375, 291,
@@ -80,6 +87,14 @@ def fill_polygons(shape, polys, points) -> np.ndarray:
         pts = np.round(points[list(poly)] * 4).astype(np.int32)  # quarter-pixel precision
         cv2.fillPoly(mask, [pts], 1, lineType=cv2.LINE_8, shift=2)
     return mask
+
+
+def masked_pixels(rgb_lin, mask) -> np.ndarray:
+    """The (N, 3) pixels of ``rgb_lin`` (H, W, 3) where ``mask`` (H, W) is set, in raster
+    order: the same as ``rgb_lin[mask]``, gathered by flat index (2.6× faster on a face's
+    skin, where boolean indexing of a 3-channel image re-scans the mask per pixel row)."""
+    rgb_lin = np.asarray(rgb_lin)
+    return rgb_lin.reshape(-1, rgb_lin.shape[-1]).take(np.flatnonzero(mask), axis=0)
 
 
 def region_mask(points, name: str, shape: tuple[int, int]) -> np.ndarray:
