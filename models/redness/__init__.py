@@ -109,15 +109,17 @@ def redness_map_onnx(model: RednessModel, rgb_lin, *, skin_mask, zone_masks=None
     first = model.run(small, m)
     keep = typical_skin(m, first["melanin_fine"], first["shading_fine"])
     maps = model.run(small, keep)
-    excess, mask, baseline, spread = flag_excess(
-        maps["band_fine"], keep, high=DETECT_THRESHOLD if high is None else high,
-        low=LOW_THRESHOLD if low is None else low, od_units=True, detect=maps["band_detect"],
-    )  # fmt: skip
+    # the maps back at the caller's scale first, then standardised and cut there: the outline
+    # follows the smooth map, not the model's coarser pixel grid (its face is 128 px wide)
     h, w = skin_mask.shape
-    excess = cv2.resize(excess[:hh, :ww], (w, h), interpolation=cv2.INTER_LINEAR)
-    mask = cv2.resize(mask[:hh, :ww].astype(np.float32), (w, h), cv2.INTER_LINEAR) >= 0.5
-    region = cv2.resize(keep[:hh, :ww].astype(np.float32), (w, h), cv2.INTER_LINEAR) >= 0.5
-    excess = np.where(region, excess, 0).astype(np.float32)
-    mask &= region
+
+    def up(a):
+        return cv2.resize(np.ascontiguousarray(a[:hh, :ww]), (w, h), interpolation=cv2.INTER_LINEAR)
+
+    region = (up(keep.astype(np.float32)) >= 0.5) & skin_mask
+    excess, mask, baseline, spread = flag_excess(
+        up(maps["band_fine"]), region, high=DETECT_THRESHOLD if high is None else high,
+        low=LOW_THRESHOLD if low is None else low, od_units=True, detect=up(maps["band_detect"]),
+    )  # fmt: skip
     zones = zone_figures(excess, mask, region, zone_masks)
     return RednessResult(excess, mask, zones, "tsumura-onnx", baseline, spread)
