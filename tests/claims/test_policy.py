@@ -1,0 +1,58 @@
+"""Policy suggestions: which rule each kind of result meets, and when approval is automatic."""
+
+import pytest
+
+from claims.policy import OUTCOMES, REASON_CODES, RULES, suggest
+
+
+def _redness(flagged: bool, compared: bool) -> dict:
+    zones = {"left_cheek": {"area_fraction": 0.12 if flagged else 0.0},
+             "chin": {"area_fraction": 0.0}}  # fmt: skip
+    return {"redness": {"redness": {"zones": zones, "compared_to_baseline": compared}}}
+
+
+@pytest.mark.parametrize(
+    "claim_type, result, rule",
+    [
+        ("shade", {"shade": {"verdict": "mismatch"}}, "shade_mismatch"),
+        ("shade", {"shade": {"verdict": "match"}}, "shade_match"),
+        ("shade", {"shade": {"verdict": "inconclusive"}}, "shade_inconclusive"),
+        ("shade", {"shade": None}, "shade_inconclusive"),
+        ("redness", _redness(True, True), "redness_increase"),
+        ("redness", _redness(True, False), "redness_single"),
+        ("redness", _redness(False, False), "redness_none"),
+        ("redness", _redness(False, True), "redness_no_increase"),
+        ("redness", {"redness": None}, "redness_none"),
+    ],
+)
+def test_each_result_meets_its_rule(claim_type, result, rule):
+    s = suggest(claim_type, result, None)
+    assert s["rule"] == rule and s["automatic"] is False
+    assert (s["outcome"], s["reason_code"], s["text"]) == RULES[rule]
+
+
+def test_no_result_no_suggestion():
+    assert suggest("redness", None, None) is None
+
+
+def test_a_single_photo_without_redness_says_what_it_can_miss():
+    assert "before" in suggest("redness", _redness(False, False), None)["text"]
+    assert "baseline" in suggest("redness", _redness(False, True), None)["text"]
+
+
+def test_automatic_approval_only_for_an_approving_rule_the_brand_chose():
+    policy = {"auto_approve": ["shade_mismatch", "shade_match"]}
+    assert suggest("shade", {"shade": {"verdict": "mismatch"}}, policy)["automatic"] is True
+    # rejecting is never automatic, even when listed
+    assert suggest("shade", {"shade": {"verdict": "match"}}, policy)["automatic"] is False
+    assert suggest("shade", {"shade": {"verdict": "mismatch"}}, {})["automatic"] is False
+
+
+def test_allergy_without_proof_follows_the_brand():
+    s = suggest("redness", _redness(False, False), {"no_proof_allergy": True})
+    assert s["rule"] == "allergy_no_proof" and s["outcome"] == "approve_refund"
+
+
+def test_rules_use_known_outcomes_and_reasons():
+    for outcome, reason, text in RULES.values():
+        assert outcome in OUTCOMES and reason in REASON_CODES and text
