@@ -19,7 +19,7 @@ from calibration.measure import ALGORITHM_VERSION as MEASURE_VERSION
 from calibration.measure import measure_shade
 from vision.analysis import ANALYSIS_VERSION, analyze_selfie
 from vision.ingest import ingest_image
-from vision.overlay import pixelate
+from vision.overlay import PNG_COMPRESS_LEVEL, pixelate
 
 __all__ = ["CLAIM_ANALYSIS_VERSION", "AnalysisFailed", "ClaimAnalysis", "analyse_claim"]
 
@@ -39,7 +39,7 @@ class ClaimAnalysis:
 
 def _png(srgb_u8: np.ndarray) -> bytes:
     buf = io.BytesIO()
-    Image.fromarray(srgb_u8).save(buf, format="PNG", optimize=False)
+    Image.fromarray(srgb_u8).save(buf, format="PNG", compress_level=PNG_COMPRESS_LEVEL)
     return buf.getvalue()
 
 

@@ -14,7 +14,7 @@ from calibration.detect import detect_colour_checker
 from calibration.errors import InvalidInputError
 from vision.beforeafter import RednessChange, redness_change
 from vision.landmarks import DETECT_MAX_SIDE, FaceLandmarker, FaceLandmarks
-from vision.overlay import heatmap_image
+from vision.overlay import PNG_COMPRESS_LEVEL, heatmap_image
 from vision.quality import Finding, assess_quality, capture_findings, framing_findings
 from vision.redness import RednessResult, redness_map
 from vision.regions import REDNESS_ZONES, region_masks
@@ -169,7 +169,7 @@ class FaceAnalysis:
         out_dir = Path(out_dir)
         out_dir.mkdir(parents=True, exist_ok=True)
         for name, arr in self.images.items():
-            Image.fromarray(arr).save(out_dir / name)
+            Image.fromarray(arr).save(out_dir / name, compress_level=PNG_COMPRESS_LEVEL)
 
 
 def analyze_selfie(

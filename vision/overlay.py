@@ -12,12 +12,16 @@ import numpy as np
 
 from calibration.colorimetry import rgb_lin_to_srgb_u8
 
-__all__ = ["PIXELATION_BLOCKS_PER_FACE", "heatmap_image", "pixelate"]
+__all__ = ["PIXELATION_BLOCKS_PER_FACE", "PNG_COMPRESS_LEVEL", "heatmap_image", "pixelate"]
 
 #: Blocks across the face width when pixelating.
 PIXELATION_BLOCKS_PER_FACE = 10
 #: Excess (σ units) mapped to the top of the colour scale.
 HEATMAP_MAX = 10.0
+#: zlib level for the pictures' PNGs: level 1 writes a 12 MP selfie's raw heatmap in 79 ms
+#: instead of 375 ms at Pillow's default 6, for a file 15 % larger (the full-size mask: 41
+#: instead of 104 ms, 52 KB instead of 12 KB).
+PNG_COMPRESS_LEVEL = 1
 #: cv2's inferno colour map as a (256, 3) float32 RGB table.
 _INFERNO_RGB = cv2.applyColorMap(np.arange(256, dtype=np.uint8)[:, None], cv2.COLORMAP_INFERNO)[
     :, 0, ::-1
