@@ -19,7 +19,6 @@ import json
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import cv2
@@ -29,7 +28,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from simset import save_json  # noqa: E402
+from simset import best_of, save_json  # noqa: E402
 
 from calibration.colorimetry import rgb_lin_to_srgb_u8  # noqa: E402
 from vision.beforeafter import redness_change  # noqa: E402
@@ -245,7 +244,7 @@ def speed(landmarker) -> dict:
     cpus = os.sched_getaffinity(0)
     if len(cpus) != 1:
         print(f"(speed measured on {len(cpus)} CPUs, not one)")
-    t_dec = _best(decode, 10)  # the decode's time varies between runs: its best of 10
+    t_dec = best_of(decode, 10)  # the decode's time varies between runs: its best of 10
     image = ingest_image(jpeg)
     models = {"redness_model": default_model(), "colour_model": colour_model()}
 
@@ -256,8 +255,8 @@ def speed(landmarker) -> dict:
         analyze_selfie(ingest_image(jpeg).rgb_lin, landmarker=landmarker, **models)
 
     analyze()  # warm-up
-    t_an = _best(analyze, 5)
-    t_all = _best(end_to_end, 3)
+    t_an = best_of(analyze, 5)
+    t_all = best_of(end_to_end, 3)
     ratio = t_an / t_dec
     print(
         f"\nanalyze on a 12 MP selfie, one core: {1000 * t_an:.0f} ms = {ratio:.2f}x its JPEG "
@@ -271,16 +270,6 @@ def speed(landmarker) -> dict:
     )
     return {"analyze_ms": 1000 * t_an, "decode_ms": 1000 * t_dec, "ratio": ratio,
             "end_to_end_ms": 1000 * t_all, **peak}  # fmt: skip
-
-
-def _best(fn, n: int) -> float:
-    """The shortest of ``n`` runs of ``fn``, in seconds."""
-    times = []
-    for _ in range(n):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return min(times)
 
 
 def _peak_memory(jpeg: bytes) -> dict:

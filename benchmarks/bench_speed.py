@@ -34,16 +34,7 @@ from calibration.simulate import random_scene, render_scene  # noqa: E402
 from vision.ingest import ingest_image  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from simset import save_json  # noqa: E402
-
-
-def best_of(fn, repeat=5):
-    times = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return min(times)
+from simset import best_of, save_json  # noqa: E402
 
 
 def decode(jpeg: bytes):

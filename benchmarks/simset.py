@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 import warnings
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
@@ -11,6 +12,16 @@ from pathlib import Path
 import numpy as np
 
 warnings.filterwarnings("ignore")
+
+
+def best_of(fn, repeat=5) -> float:
+    """The shortest of ``repeat`` runs of ``fn``, in seconds."""
+    times = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return min(times)
 
 
 def _one(seed: int) -> dict:
