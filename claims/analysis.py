@@ -49,10 +49,9 @@ def _pixelated_photo(rgb_lin, face) -> bytes:
     h, w = rgb_lin.shape[:2]
     width = face.width if face is not None else max(h, w) / 6.0
     s = min(1.0, 1024 / max(h, w))
-    small = rgb_lin_to_srgb_u8(rgb_lin)
-    if s < 1.0:
-        small = cv2.resize(small, (round(w * s), round(h * s)), interpolation=cv2.INTER_AREA)
-    return _png(pixelate(small, width * s))
+    if s < 1.0:  # shrunk in linear light first: the sRGB curve then runs on 1 MP, not 12
+        rgb_lin = cv2.resize(rgb_lin, (round(w * s), round(h * s)), interpolation=cv2.INTER_AREA)
+    return _png(pixelate(rgb_lin_to_srgb_u8(rgb_lin), width * s))
 
 
 def analyse_claim(
