@@ -83,3 +83,20 @@ def test_a_swatch_beside_a_face_gets_a_chart_free_reading(capsys, tmp_path):
     assert cli.main(["measure", str(faceless), "--roi", "30,30,60,40", "--json"]) == 0
     r = json.loads(capsys.readouterr().out)
     assert r["colour_source"] == "uncalibrated" and r["uncertainty_de00"] is None
+
+
+def test_a_large_face_is_measured_on_a_shrunk_copy(landmarker, monkeypatch):
+    import vision.chartfree as C
+    from vision.testset import astronaut_face
+
+    img = astronaut_face(7.0)
+    (face,) = landmarker.detect(img)
+    assert face.width > C.MAX_FACE_WIDTH
+    shrunk = C.face_region_colours(img, face)
+    monkeypatch.setattr(C, "MAX_FACE_WIDTH", float("inf"))
+    full = C.face_region_colours(img, face)
+    assert shrunk.keys() == full.keys()
+    for name in full:  # the means survive area-averaging (the sclera's brighter half least)
+        assert np.allclose(shrunk[name], full[name], rtol=0.03), name
+    a, b = default_model().predict(full), default_model().predict(shrunk)
+    assert delta_e00(a.lips_lab, b.lips_lab) < 0.5
