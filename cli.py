@@ -60,15 +60,6 @@ def _measure_lines(r: dict):
         yield r["explanation"]
 
 
-def _roi_mask(roi, shape):
-    import numpy as np
-
-    x, y, w, h = roi
-    mask = np.zeros(shape, bool)
-    mask[y : y + h, x : x + w] = True
-    return mask
-
-
 def cmd_measure(args) -> int:
     from calibration.measure import measure_shade
     from calibration.region import parse_roi
@@ -104,8 +95,7 @@ def cmd_measure(args) -> int:
                 found = landmarker.detect(image.rgb_lin)
             if found:
                 face = found[0]
-                mask = _roi_mask(roi, image.rgb_lin.shape[:2])
-                m = chart_free_swatch(m, image.rgb_lin, face, colour_model(), mask, **options)
+                m = chart_free_swatch(m, image.rgb_lin, face, colour_model(), roi, **options)
     result = m.to_dict()
     result["image"] = image.facts()
     if face is not None:

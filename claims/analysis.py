@@ -102,10 +102,8 @@ def analyse_claim(
                 from models.illuminant import default_model as colour_model
                 from vision.shade import chart_free_swatch
 
-                x, y, w, h = roi
-                mask = np.zeros(image.rgb_lin.shape[:2], bool)
-                mask[y : y + h, x : x + w] = True
-                m = chart_free_swatch(m, image.rgb_lin, face, colour_model(), mask, **options)
+                m = chart_free_swatch(m, image.rgb_lin, face, colour_model(), tuple(roi),
+                                      **options)  # fmt: skip
         else:
             from vision.shade import face_shade
 

@@ -70,11 +70,14 @@ def face_shade(
     return _chart_free(m, rgb_lin, face, colour_model, measure_options, masks=masks), face
 
 
-def chart_free_swatch(m: ShadeMeasurement, rgb_lin, face, model, mask, **options):
-    """Without a chart but with a face in the frame: the region's colour (a swatch beside the
-    face) divided by the white the chart-free model reads from the face, with that route's
-    validated uncertainty."""
-    return _chart_free(m, rgb_lin, face, model, options, region=mask)
+def chart_free_swatch(m: ShadeMeasurement, rgb_lin, face, model, roi, **options):
+    """Without a chart but with a face in the frame: the colour of ``roi`` (x, y, w, h; a
+    swatch beside the face) divided by the white the chart-free model reads from the face,
+    with that route's validated uncertainty."""
+    x, y, w, h = roi
+    region = np.zeros(np.shape(rgb_lin)[:2], bool)
+    region[y : y + h, x : x + w] = True
+    return _chart_free(m, rgb_lin, face, model, options, region=region)
 
 
 def _chart_free(m: ShadeMeasurement, rgb_lin, face, model, options, region=None, masks=None):
