@@ -68,13 +68,12 @@ def heatmap_image(
         flat = base.reshape(-1, 3)  # a view: addWeighted's output is contiguous
         under = flat.take(idx, axis=0).astype(np.float32)
         flat[idx] = (under + alpha * (_INFERNO_RGB[level] - under)).astype(np.uint8)
-    out = base
     contours, _ = cv2.findContours(
         mask.astype(np.uint8), cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE
     )
     thick = max(1, int(face_width / 150))
-    cv2.drawContours(out, contours, -1, (255, 255, 255), thick)
-    return _with_legend(out, title)
+    cv2.drawContours(base, contours, -1, (255, 255, 255), thick)
+    return _with_legend(base, title)
 
 
 def _with_legend(img, title):
