@@ -112,7 +112,7 @@ class ClaimsService:
     def file_claim(self, principal: Principal | None, form: dict, photo: bytes | None,
                    baseline: bytes | None, idempotency_key: str | None):  # fmt: skip
         """File a claim; returns (view, created). Same key and request: the same claim."""
-        from vision.ingest import ingest_image
+        from vision.ingest import check_image
 
         authorize(principal, "claims.create")
         if not idempotency_key or len(idempotency_key) > 200:
@@ -142,9 +142,10 @@ class ClaimsService:
         limits = dict(
             max_bytes=self.config.max_image_bytes, max_pixels=self.config.max_image_pixels
         )
-        images = [ingest_image(photo, **limits)]
+        # checked and stored now, decoded for analysis by the worker: no float image here
+        images = [check_image(photo, **limits)]
         if baseline is not None:
-            images.append(ingest_image(baseline, **limits))
+            images.append(check_image(baseline, **limits))
         if roi is not None:
             x, y, w, h = roi
             if x + w > images[0].width or y + h > images[0].height:

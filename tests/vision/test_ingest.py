@@ -166,3 +166,32 @@ def test_byte_limit():
 def test_wrong_type_is_refused():
     with pytest.raises(InvalidImageError, match="expected image bytes; got str"):
         ingest_image("photo.jpg")
+
+
+@pytest.mark.parametrize("orientation", [1, 6])
+def test_check_image_states_what_ingest_would_without_pixels(orientation):
+    from vision.ingest import check_image
+
+    exif = Image.Exif()
+    exif[0x0112] = orientation
+    data = _encode(_marker_image(), "JPEG", quality=95, exif=exif.tobytes())
+    checked, img = check_image(data), ingest_image(data)
+    assert (checked.sha256, checked.format, checked.orientation, checked.byte_size) == (
+        img.sha256, img.format, img.orientation, img.byte_size)  # fmt: skip
+    assert (checked.height, checked.width) == img.rgb_lin.shape[:2]
+
+
+def test_check_image_refuses_what_ingest_refuses():
+    from vision.ingest import check_image
+
+    noise = np.random.default_rng(1).integers(0, 256, size=(100, 200, 3), dtype=np.uint8)
+    data = _encode(Image.fromarray(noise), "JPEG", quality=95)
+    with pytest.raises(InvalidImageError, match="complete JPEG"):
+        check_image(data[: len(data) // 2])
+    with pytest.raises(ImageTooLarge, match="at most 500 pixels"):
+        check_image(_encode(_marker_image(40, 20), "PNG"), max_pixels=500)
+    cmyk = _encode(_marker_image().convert("CMYK"), "JPEG", quality=95)
+    with pytest.raises(InvalidImageError, match="CMYK without a colour profile"):
+        ingest_image(cmyk)
+    with pytest.raises(InvalidImageError, match="CMYK without a colour profile"):
+        check_image(cmyk)
