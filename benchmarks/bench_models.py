@@ -13,7 +13,6 @@ import argparse
 import json
 import platform
 import re
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -25,7 +24,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from browser import chromium, have_chromium, live_server  # noqa: E402
-from simset import save_json  # noqa: E402
+from simset import peak_rss_mib, save_json  # noqa: E402
 
 from vision.testset import astronaut_face  # noqa: E402
 
@@ -113,20 +112,13 @@ def illuminant(runs: int) -> dict:
 
 
 def peak_memory() -> dict:
-    probe = (
-        "import resource, subprocess, sys; subprocess.run(sys.argv[1:]);"
-        "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)"
-    )
     run = (
         "import numpy as np; from models.redness import RednessModel; m = RednessModel();"
         "m.run(np.full((512, 512, 3), 0.3, np.float32), np.ones((512, 512), np.float32))"
     )
     base = "import numpy as np, onnxruntime"
-    out = {}
-    for name, code in (("baseline_mib", base), ("model_512_mib", run)):
-        res = subprocess.run([sys.executable, "-c", probe, sys.executable, "-c", code],
-                             capture_output=True, text=True, cwd=ROOT)  # fmt: skip
-        out[name] = int(res.stdout.strip().splitlines()[-1]) / 1024.0
+    out = {name: peak_rss_mib([sys.executable, "-c", code], ROOT)
+           for name, code in (("baseline_mib", base), ("model_512_mib", run))}  # fmt: skip
     print(
         f"peak memory: {out['model_512_mib']:.0f} MiB loading and running at 512×512 (a "
         f"process importing numpy and onnxruntime only: {out['baseline_mib']:.0f} MiB)"

@@ -28,7 +28,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from simset import best_of, save_json  # noqa: E402
+from simset import best_of, peak_rss_mib, save_json  # noqa: E402
 
 from calibration.colorimetry import rgb_lin_to_srgb_u8  # noqa: E402
 from vision.beforeafter import redness_change  # noqa: E402
@@ -280,30 +280,21 @@ def speed(landmarker) -> dict:
 
 def _peak_memory(jpeg: bytes) -> dict:
     """Peak RSS of the CLI on the photo, and of a decode-only process, each in a fresh process."""
-    import json
-    import subprocess
     import tempfile
 
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "selfie.jpg"
         path.write_bytes(jpeg)
-        probe = (
-            "import resource, subprocess, sys; subprocess.run(sys.argv[1:], capture_output=True);"
-            "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)"
-        )
         decode = [
             sys.executable,
             "-c",
             f"import numpy, PIL.Image as I; I.open({str(path)!r}).load()",
         ]
         analyze = [sys.executable, "-m", "cli", "analyze", str(path), "--out", tmp, "--json"]
-        out = {}
-        for name, cmd in (("decode_mib", decode), ("analyze_mib", analyze)):
-            res = subprocess.run(
-                [sys.executable, "-c", probe, *cmd], capture_output=True, text=True, cwd=ROOT
-            )
-            out[name] = int(json.loads(res.stdout.strip().splitlines()[-1])) / 1024.0
-        return out
+        return {
+            "decode_mib": peak_rss_mib(decode, ROOT),
+            "analyze_mib": peak_rss_mib(analyze, ROOT),
+        }
 
 
 def main(argv=None) -> dict:

@@ -14,6 +14,20 @@ import numpy as np
 warnings.filterwarnings("ignore")
 
 
+def peak_rss_mib(cmd, cwd=None) -> float:
+    """Peak resident memory of the command ``cmd`` (a list), run in a fresh process, in MiB."""
+    import subprocess
+    import sys
+
+    probe = (
+        "import resource, subprocess, sys; subprocess.run(sys.argv[1:], capture_output=True);"
+        "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)"
+    )
+    res = subprocess.run([sys.executable, "-c", probe, *cmd], capture_output=True, text=True,
+                         cwd=cwd, check=True)  # fmt: skip
+    return int(res.stdout.strip().splitlines()[-1]) / 1024.0
+
+
 def best_of(fn, repeat=5) -> float:
     """The shortest of ``repeat`` runs of ``fn``, in seconds."""
     times = []
