@@ -17,7 +17,7 @@ from vision.landmarks import DETECT_MAX_SIDE, FaceLandmarker, FaceLandmarks
 from vision.overlay import PNG_COMPRESS_LEVEL, heatmap_image
 from vision.quality import Finding, assess_quality, capture_findings, framing_findings
 from vision.redness import RednessResult, redness_map
-from vision.regions import REDNESS_ZONES, region_masks
+from vision.regions import REDNESS_ZONES, face_box, region_masks
 from vision.shade import face_shade
 
 __all__ = ["ANALYSIS_VERSION", "FaceAnalysis", "analyze_selfie"]
@@ -64,7 +64,7 @@ def _head_copy(rgb_lin, preview, k, face_full):
     works on the head only. Returns the copy, the face in its pixels, the working scale, and
     the head's box in the photo's pixels."""
     s = min(1.0, WORK_FACE_WIDTH / max(face_full.width, 1.0))
-    box = _face_box(face_full, rgb_lin.shape[:2], margin=HEATMAP_MARGIN)
+    box = face_box(face_full, rgb_lin.shape[:2], margin=HEATMAP_MARGIN)
     src, f = (preview, k) if s <= k else (rgb_lin, 1.0)
     if s <= k <= PREVIEW_AS_WORKING * s:  # the preview's face is near enough the working size
         s = k
@@ -86,16 +86,6 @@ def _moved(face, origin, r: float):
     (x0, y0), (x1, y1) = points.min(axis=0), points.max(axis=0)
     bbox = (int(np.floor(x0)), int(np.floor(y0)), int(np.ceil(x1 - x0)), int(np.ceil(y1 - y0)))
     return replace(face, points=points, depth=face.depth * r, bbox=bbox)
-
-
-def _face_box(face, shape, margin: float = 0.05):
-    """The landmarks' bounding box grown by ``margin`` of the face width, inside the image."""
-    pts = face.points
-    m = margin * face.width
-    x0, y0 = np.floor(pts.min(axis=0) - m).astype(int).clip(0)
-    x1 = min(shape[1], int(np.ceil(pts[:, 0].max() + m)) + 1)
-    y1 = min(shape[0], int(np.ceil(pts[:, 1].max() + m)) + 1)
-    return int(x0), int(y0), x1, y1
 
 
 def _paste(part, shape, origin):
@@ -200,7 +190,7 @@ def analyze_selfie(
     rgb_lin, face, _, head_box = _head_copy(rgb_lin, preview, k, face_full)
     shape = rgb_lin.shape[:2]
     # masks and maps are made on the face's box only (all of the face oval is inside it)
-    x0, y0, x1, y1 = _face_box(face, shape)
+    x0, y0, x1, y1 = face_box(face, shape)
     box_points = face.points - (x0, y0)
     box_rgb = rgb_lin[y0:y1, x0:x1]
     bx, by, bw, bh = face.bbox

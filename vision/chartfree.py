@@ -17,6 +17,7 @@ from vision.regions import (
     LEFT_EYE,
     LIPS_INNER,
     RIGHT_EYE,
+    face_box,
     fill_polygons,
     masked_pixels,
     region_mask,
@@ -56,12 +57,11 @@ def sclera_mask(points, shape) -> np.ndarray:
     return cv2.erode(mask.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
 
 
-def _shrunk_face(rgb_lin, points, s):
-    """The landmarks' box (with a margin) area-averaged by ``s``, and the points in it."""
-    h, w = rgb_lin.shape[:2]
-    m = 0.05 * np.ptp(points[:, 0])
-    x0, y0 = np.maximum(np.floor(points.min(axis=0) - m).astype(int), 0)
-    x1, y1 = np.minimum(np.ceil(points.max(axis=0) + m).astype(int) + 1, (w, h))
+def _shrunk_face(rgb_lin, face, s):
+    """The face's box (:func:`vision.regions.face_box`) area-averaged by ``s``, and the
+    landmarks in it."""
+    x0, y0, x1, y1 = face_box(face, rgb_lin.shape[:2])
+    points = np.asarray(face.points, np.float64)
     size = (max(1, round((x1 - x0) * s)), max(1, round((y1 - y0) * s)))
     small = cv2.resize(rgb_lin[y0:y1, x0:x1], size, interpolation=cv2.INTER_AREA)
     return small, (points - (x0, y0)) * (size[0] / (x1 - x0), size[1] / (y1 - y0))
@@ -92,7 +92,7 @@ def face_region_colours(rgb_lin, face, *, masks=None) -> dict[str, np.ndarray]:
     points = np.asarray(face.points, np.float64)
     masks = masks or {}
     if not masks and face.width > MAX_FACE_WIDTH:
-        rgb_lin, points = _shrunk_face(rgb_lin, points, MAX_FACE_WIDTH / face.width)
+        rgb_lin, points = _shrunk_face(rgb_lin, face, MAX_FACE_WIDTH / face.width)
     shape = rgb_lin.shape[:2]
     out = {}
     for name in ("skin", "lips"):

@@ -19,6 +19,7 @@ from vision.landmarks import N_LANDMARKS
 __all__ = [
     "REDNESS_ZONES",
     "REGIONS",
+    "face_box",
     "fill_polygons",
     "masked_pixels",
     "region_mask",
@@ -87,6 +88,17 @@ def fill_polygons(shape, polys, points) -> np.ndarray:
         pts = np.round(points[list(poly)] * 4).astype(np.int32)  # quarter-pixel precision
         cv2.fillPoly(mask, [pts], 1, lineType=cv2.LINE_8, shift=2)
     return mask
+
+
+def face_box(face, shape, margin: float = 0.05) -> tuple[int, int, int, int]:
+    """(x0, y0, x1, y1): the landmarks' bounding box grown by ``margin`` of the face width,
+    inside an image of ``shape`` (H, W)."""
+    pts = face.points
+    m = margin * face.width
+    x0, y0 = np.floor(pts.min(axis=0) - m).astype(int).clip(0)
+    x1 = min(shape[1], int(np.ceil(pts[:, 0].max() + m)) + 1)
+    y1 = min(shape[0], int(np.ceil(pts[:, 1].max() + m)) + 1)
+    return int(x0), int(y0), x1, y1
 
 
 def masked_pixels(rgb_lin, mask) -> np.ndarray:
