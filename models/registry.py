@@ -105,5 +105,9 @@ def open_session(name: str, path=None, *, threads: int = 1):
     so = ort.SessionOptions()
     so.intra_op_num_threads = threads
     so.inter_op_num_threads = 1
+    # Not ORT_ENABLE_ALL: its NCHWc layout rewrite wraps the redness model's few-channel
+    # convolutions in reorders that cost more than they save (fastest round 3.3-3.6 against
+    # 3.6-4.1 ms at 256×256 on one 2 GHz EPYC core, bench_models.py interleaved).
+    so.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_EXTENDED
     session = ort.InferenceSession(str(path), so, providers=["CPUExecutionProvider"])
     return session, path, sha

@@ -65,7 +65,7 @@ class RednessModel:
         if h % POOL or w % POOL:
             raise ValueError(f"expected H and W multiples of {POOL}; got {h}x{w}")
         feeds = {"rgb_lin": np.ascontiguousarray(rgb_lin.transpose(2, 0, 1)[None]),
-                 "skin": skin.astype(np.float32)[None, None]}  # fmt: skip
+                 "skin": np.asarray(skin, np.float32)[None, None]}  # fmt: skip
         with self._lock:
             out = self.session.run(None, feeds)
         return {name: o[0, 0] for name, o in zip(self.outputs, out, strict=True)}
