@@ -4,7 +4,9 @@ onnxruntime with one thread at 256×256 and 512×512 (per call; the redness anal
 calls), beside the NumPy reference of the same computation measured in the same run; peak
 memory of a process that loads the model and runs it at 512×512; onnxruntime-web (wasm, one
 thread) in headless Chromium at 256×256; a float16 variant of the redness model, judged by
-its parity with the float32 one.
+its parity with the float32 one; the chart-free colour model on held-out illuminants, the
+held-out (Sigma) camera and a second unseen camera (the typical camera of a database of real
+ones, ``models.illuminant.train.DATABASE_CAMERA``).
 """
 
 from __future__ import annotations
@@ -119,14 +121,19 @@ def illuminant(runs: int) -> dict:
     model = default_model()
     rng = np.random.default_rng(123)
     held = T.simulate(300, list(T.HELD_OUT_ILLUMINANTS), [T.TRAIN_CAMERA], rng)
-    cam = T.simulate(300, [n for n in T._illuminants() if n not in T.HELD_OUT_ILLUMINANTS],
-                     [T.HELD_OUT_CAMERA], rng)  # fmt: skip
+    train_ill = [n for n in T._illuminants() if n not in T.HELD_OUT_ILLUMINANTS]
+    cam = T.simulate(300, train_ill, [T.HELD_OUT_CAMERA], rng)
+    typical = T.simulate(300, train_ill, [T.database_camera()], rng)
     region = held[0].region_rgb
     med, p90, _ = _time(lambda: model.predict(region), runs)
     print(f"\n== Chart-free colour model, onnxruntime, 1 thread ==\none face: {med:.3f} ms "
           f"median, p90 {p90:.3f} ms (target ≤ 2 ms)")  # fmt: skip
     out = {"ms_median": med, "ms_p90": p90, "u_de00": model.expanded_u}
-    for name, scenes in (("held-out illuminants", held), ("held-out camera", cam)):
+    for name, scenes in (
+        ("held-out illuminants", held),
+        ("held-out camera", cam),
+        ("database camera", typical),
+    ):
         preds = [model.predict(s.region_rgb) for s in scenes]
         ang = [T.angular_error(p.white, s.white) for p, s in zip(preds, scenes, strict=True)]
         pairs = list(zip(preds, scenes, strict=True))
@@ -143,6 +150,13 @@ def illuminant(runs: int) -> dict:
                      float(np.median(de)), "u_coverage": cover,
                      "grey_world_angular_median": float(np.median(gw)),
                      "white_patch_angular_median": float(np.median(wp))}  # fmt: skip
+    for name in (T.TRAIN_CAMERA, T.HELD_OUT_CAMERA):
+        share = T.span_residual(T._camera(name)[0])
+        out[f"span_residual/{name}"] = share.tolist()
+        print(
+            f"{name}: share of its R, G, B sensitivities outside the span of the camera "
+            f"database's principal components: {', '.join(f'{100 * x:.1f} %' for x in share)}"
+        )
     return out
 
 

@@ -34,3 +34,25 @@ def test_the_network_beats_grey_world_on_held_out_illuminants(tmp_path):
     x = np.stack([s.features for s in test[:5]]).astype(np.float32)
     white, lab = sess.run(None, {"features": x})
     np.testing.assert_allclose(np.c_[white, lab], net.predict(x), atol=1e-3)
+
+
+def test_the_database_camera_is_a_plausible_camera_kept_out_of_training():
+    name = T.database_camera()
+    sens, _ = T._camera(name)
+    lam = T.wavelengths()
+    assert sens.shape == (len(lam), 3) and (sens >= 0).all()
+    peaks = lam[sens.argmax(axis=0)]
+    assert peaks[0] > peaks[1] > peaks[2]  # red, green, blue in that order
+    assert name not in (T.TRAIN_CAMERA, T.HELD_OUT_CAMERA, *T.random_cameras())
+    # its phone matrix, after the simulated auto white balance, renders a white neutral
+    scenes = T.simulate(40, ["D65", "A"], [name], np.random.default_rng(3))
+    assert all(np.isfinite(s.features).all() for s in scenes)
+    assert np.abs(np.mean([s.white[:2] for s in scenes], axis=0)).max() < 0.1
+
+
+def test_span_residual_separates_a_bayer_camera_from_the_foveon():
+    """The projection on the camera database's principal components: the Nikon's curves lie
+    inside that span, the Sigma (Foveon) sensor's well outside it."""
+    assert T.span_residual(T._camera(T.TRAIN_CAMERA)[0]).max() < 0.05
+    assert T.span_residual(T._camera(T.HELD_OUT_CAMERA)[0]).min() > 0.15
+    assert T.span_residual(T._camera(T.database_camera())[0]).max() < 1e-6
