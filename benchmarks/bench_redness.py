@@ -6,8 +6,9 @@ strengths of synthetic erythema (haemoglobin optical density at the patch centre
   of the patch covered), flagged area on the unmodified face (false positives);
 - before/after: the same, the baseline being the unmodified face photographed a little
   closer, turned and under warmer light;
-for the main method (``tsumura``) beside the ``a_star`` baseline. Then ``analyze`` on a
-12 MP selfie ÷ its JPEG decode time on one core.
+for the main method (``tsumura``) beside the ``a_star`` baseline, on patches of the smallest
+size the method is made for (:data:`RADIUS`), then on smaller and larger ones (:data:`OTHER_RADII`,
+one face size). Then ``analyze`` on a 12 MP selfie ÷ its JPEG decode time on one core.
 """
 
 from __future__ import annotations
@@ -46,6 +47,11 @@ from vision.testset import (  # noqa: E402
 )
 
 STRENGTHS = (0.2, 0.35, 0.5)
+#: Patch radius of the main figures (a fraction of the face width): the smallest patch the
+#: detection scale is made for (vision/redness.py). Smaller and larger ones are measured too,
+#: at one face size: a single photo cannot tell a whole cheek's redness from rosy cheeks.
+RADIUS = 0.06
+OTHER_RADII = (0.04, 0.1, 0.15)
 #: Skin density added along the measured light-to-dark direction: ITA° bands light,
 #: intermediate, tan, brown, dark on the astronaut face.
 MELANIN = (0.0, 1.0, 1.5, 2.0, 3.0)
@@ -56,6 +62,8 @@ SCALES = (2.5, 4.0)
 #: baseline at the main method's thresholds, and a* with its detection threshold raised until
 #: it flags at most 0.5 % of the unmodified faces (a comparison at equal false positives).
 METHODS = ("tsumura", "tsumura-onnx", "a_star", "a_star-fair")
+#: Methods measured on the other patch sizes (the ONNX path follows the NumPy one).
+SIZE_METHODS = ("tsumura", "a_star", "a_star-fair")
 FAIR_FP = 0.005
 FAIR_THRESHOLDS = (3.0, 3.5, 4.0, 4.5, 5.0, 6.0, 7.0, 8.0, 10.0)
 _fair = {}
@@ -113,7 +121,8 @@ def _second_photo(img):
     return photograph(relight(moved, gains=(1.0, 0.95, 0.85), exposure=0.9))
 
 
-def accuracy(landmarker, scales=SCALES, seed=7) -> dict:
+def accuracy(landmarker, scales=SCALES, seed=7, radius=RADIUS, methods=METHODS) -> dict:
+    """The figures above for patches of ``radius`` (a fraction of the face width)."""
     if "high" not in _fair:
         fair_a_star_threshold(landmarker)
     rows, fps = [], []
@@ -132,7 +141,7 @@ def accuracy(landmarker, scales=SCALES, seed=7) -> dict:
             band = ita_band(ita_degrees(img, skin))
             before = _second_photo(img)
             found_b = landmarker.detect(before)
-            for method in METHODS:
+            for method in methods:
                 r = _redness(img, skin, face.width, method)
                 fps.append((band, method, float(r.mask.sum() / skin.sum())))
             for zone in REDNESS_ZONES:
@@ -142,13 +151,13 @@ def accuracy(landmarker, scales=SCALES, seed=7) -> dict:
                         add_erythema(
                             img,
                             centre=(xs.mean(), ys.mean()),
-                            radius=0.06 * face.width,
+                            radius=radius * face.width,
                             strength=strength,
                             skin_mask=bare,
                             rng=rng,
                         )
                     )
-                    for method in METHODS:
+                    for method in methods:
                         r = _redness(red, skin, face.width, method)
                         covered = (r.mask & er.truth).sum() >= 0.5 * er.truth.sum()
                         rows.append(
@@ -174,10 +183,11 @@ def accuracy(landmarker, scales=SCALES, seed=7) -> dict:
                             )
                         )
     print("\n== Redness on the astronaut test set ==")
-    print(f"{len(rows)} patch cases; face widths {min(scales) * 90:.0f}-{max(scales) * 90:.0f} px")
+    print(f"{len(rows)} patch cases; face widths {min(scales) * 90:.0f}-{max(scales) * 90:.0f} px"
+          f"; patch radius {radius} face widths")  # fmt: skip
     summary = {}
     for mode in ("single", "before/after"):
-        for method in METHODS:
+        for method in methods:
             sel = [r for r in rows if r[0] == mode and r[2] == method]
             if not sel:
                 continue
@@ -202,7 +212,7 @@ def accuracy(landmarker, scales=SCALES, seed=7) -> dict:
                 "cases_per_strength": len(sel) // len(STRENGTHS),
                 "iou_per_band": {b: float(np.mean(v)) for b, v in by_band.items()},
             }
-    for method in METHODS:
+    for method in methods:
         v = [f for f in fps if f[1] == method]
         print(
             f"unmodified faces, {method}: flagged {100 * np.mean([x[2] for x in v]):.2f}% of skin "
@@ -318,6 +328,10 @@ def main(argv=None) -> dict:
         if args.held_out:
             print("\n-- held out: other face size and patch shapes --")
             result["held_out"] = accuracy(landmarker, scales=(3.2,), seed=11)
+        for radius in OTHER_RADII:
+            print(f"\n-- other patch sizes: radius {radius} face widths --")
+            result[f"radius_{radius}"] = accuracy(landmarker, scales=(2.5,), seed=13,
+                                                  radius=radius, methods=SIZE_METHODS)  # fmt: skip
     if not args.skip_speed:
         result["speed"] = _speed_on_one_core()
     save_json(result, args.out)

@@ -49,11 +49,11 @@ MODELS = {
     ),
     "redness": ModelEntry(
         "redness", "redness/redness.onnx",
-        "2c038a9befb04fbe7aee632640a5014e1dfa4d8fd1904569dd55ce347845ed81", "1",
-        "rgb_lin (N,3,H,W) float32 linear sRGB, skin (N,1,H,W) float32; H, W multiples of 4; "
+        "59a33f998aad2f48a624c1740dc00344041c60742cd5c2eb9b1664053916dcd2", "2",
+        "rgb_lin (N,3,H,W) float32 linear sRGB, skin (N,1,H,W) float32; H, W multiples of 16; "
         "face 128 px wide",
         "haemoglobin, melanin, shading, band_fine, band_detect, melanin_fine, shading_fine "
-        "(N,1,H,W) float32, optical density",
+        "(N,1,H,W) and large_shift, band_detect_large (N,1,H/4,W/4) float32, optical density",
         "python -m models.redness.export (committed; a test checks it is current)",
     ),
     "illuminant": ModelEntry(

@@ -2,9 +2,11 @@
 
 Run ``python -m models.redness.export`` (``make setup`` does when the file is missing or older
 than its sources). Opset :data:`OPSET`; inputs ``rgb_lin`` (N, 3, H, W) float32 linear sRGB
-and ``skin`` (N, 1, H, W) float32 mask, H and W multiples of 4, the face
+and ``skin`` (N, 1, H, W) float32 mask, H and W multiples of
+:data:`models.redness.reference.INPUT_MULTIPLE`, the face
 :data:`models.redness.reference.FACE_WIDTH` pixels wide; outputs named as in
-:func:`models.redness.reference.redness_maps`.
+:func:`models.redness.reference.redness_maps` (two of them, :data:`POOLED_OUTPUTS`, on the
+grid pooled by POOL).
 """
 
 from __future__ import annotations
@@ -21,24 +23,30 @@ from models.redness.reference import (
     DEN_FLOOR,
     DETECT_POOL,
     FACE_WIDTH,
+    INPUT_MULTIPLE,
     POOL,
+    WIDE_POOL,
     kernels,
     unmixing_matrix,
 )
 from vision.redness import (
     BACKGROUND_FRACTION,
     DETECT_FRACTION,
+    LARGE_BACKGROUND_FRACTION,
+    LARGE_DETECT_FRACTION,
     OD_FLOOR,
     SMOOTH_FRACTION,
     pigment_vectors,
 )
 
-__all__ = ["MODEL_VERSION", "OPSET", "OUTPUTS", "build", "main"]
+__all__ = ["MODEL_VERSION", "OPSET", "OUTPUTS", "POOLED_OUTPUTS", "build", "main"]
 
 OPSET = 17
-MODEL_VERSION = 1
+MODEL_VERSION = 2
 OUTPUTS = ("haemoglobin", "melanin", "shading", "band_fine", "band_detect", "melanin_fine",
-           "shading_fine")  # fmt: skip
+           "shading_fine", "large_shift", "band_detect_large")  # fmt: skip
+#: Outputs left on the POOL grid, (N, 1, H / POOL, W / POOL).
+POOLED_OUTPUTS = ("large_shift", "band_detect_large")
 DEFAULT_PATH = Path(__file__).resolve().parent / "redness.onnx"
 
 
@@ -113,11 +121,38 @@ def build() -> onnx.ModelProto:
         n("Mul", ["band_fine_raw", "skin"], ["band_fine"]),
         n("Sub", ["coarse_hb", "local"], ["band_detect_raw"]),
         n("Mul", ["band_detect_raw", "skin"], ["band_detect"]),
+        # the large scales, on the POOL grid: the local level there, a wider one, and the
+        # haemoglobin at the large detection scale (pooled 4× = the 2× pooled, pooled again)
+        n("Split", [local], ["lp_num", "lp_den"], axis=1),
+        n("Max", ["lp_den", "den_floor"], ["lp_den_c"]),
+        n("Div", ["lp_num", "lp_den_c"], ["local_p"]),
+        n("AveragePool", ["detect_pooled"], ["hb_pooled"], kernel_shape=[POOL // DETECT_POOL] * 2,
+          strides=[POOL // DETECT_POOL] * 2),
+    ]  # fmt: skip
+    f = WIDE_POOL // POOL
+    inits.append(_const("scales_wide", [1.0, 1.0, float(f), float(f)]))
+    nodes.append(n("AveragePool", ["pooled"], ["wide_pooled"], kernel_shape=[f, f], strides=[f, f]))
+    wide = _blur_nodes("large_background", "wide_pooled", 2, k["large_background"], nodes, inits)
+    wide_detect = _blur_nodes("large_detect", "hb_pooled", 2, k["large_detect"], nodes, inits)
+    nodes += [
+        n("Resize", [wide, "", "scales_wide"], ["wide_up"], mode="linear",
+          coordinate_transformation_mode="half_pixel"),
+        n("Split", ["wide_up"], ["w_num", "w_den"], axis=1),
+        n("Max", ["w_den", "den_floor"], ["w_den_c"]),
+        n("Div", ["w_num", "w_den_c"], ["local_large"]),
+        n("Split", [wide_detect], ["wd_num", "wd_den"], axis=1),
+        n("Max", ["wd_den", "den_floor"], ["wd_den_c"]),
+        n("Div", ["wd_num", "wd_den_c"], ["coarse_large"]),
+        n("Sub", ["local_p", "local_large"], ["large_shift"]),
+        n("Sub", ["coarse_large", "local_large"], ["band_detect_large"]),
     ]  # fmt: skip
     one = ["N", 1, "H", "W"]
     inputs = [helper.make_tensor_value_info("rgb_lin", TensorProto.FLOAT, ["N", 3, "H", "W"]),
               helper.make_tensor_value_info("skin", TensorProto.FLOAT, one)]  # fmt: skip
-    outputs = [helper.make_tensor_value_info(o, TensorProto.FLOAT, one) for o in OUTPUTS]
+    pooled = ["N", 1, "H_pooled", "W_pooled"]
+    outputs = [helper.make_tensor_value_info(o, TensorProto.FLOAT,
+                                             pooled if o in POOLED_OUTPUTS else one)
+               for o in OUTPUTS]  # fmt: skip
     graph = helper.make_graph(nodes, "hueproof_redness", inputs, outputs, initializer=inits)
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)],
                               producer_name="hueproof models/redness/export.py",
@@ -130,6 +165,8 @@ def build() -> onnx.ModelProto:
         "face_width_px": str(FACE_WIDTH),
         "pool": str(POOL),
         "detect_pool": str(DETECT_POOL),
+        "wide_pool": str(WIDE_POOL),
+        "input_multiple": str(INPUT_MULTIPLE),
         "constants_source": "vision/redness.py (two-layer skin model: Jacques 1998, 2013; "
         "Prahl 1999 haemoglobin extinction; Tsumura et al. 2003 separation)",
         "melanin_od_direction": json.dumps([round(float(v), 8) for v in v_mel]),
@@ -138,6 +175,8 @@ def build() -> onnx.ModelProto:
         "smooth_fraction": str(SMOOTH_FRACTION),
         "detect_fraction": str(DETECT_FRACTION),
         "background_fraction": str(BACKGROUND_FRACTION),
+        "large_detect_fraction": str(LARGE_DETECT_FRACTION),
+        "large_background_fraction": str(LARGE_BACKGROUND_FRACTION),
     }
     for key, value in meta.items():
         model.metadata_props.append(onnx.StringStringEntryProto(key=key, value=value))

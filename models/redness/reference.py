@@ -9,7 +9,10 @@ scale, so every smoothing is a fixed kernel):
    fine (outline), detection (patch scale, on a 2× pooled grid) and the person's local level
    (on a 4× pooled grid), the pooled ones brought back by bilinear interpolation;
 3. the two band-passed haemoglobin maps that ``vision.redness.flag_excess`` standardises and
-   thresholds, and the fine melanin and shading maps ``vision.redness.skin_pixels`` tests.
+   thresholds, and the fine melanin and shading maps ``vision.redness.skin_pixels`` tests;
+4. the large scales of ``vision.redness.flag_two_scales``, given on the POOL grid (they are
+   smooth, and the caller resizes them to its own scale anyway); the wide level is smoothed
+   on a WIDE_POOL grid and brought to the POOL grid by bilinear interpolation.
 
 Every constant comes from ``vision/redness.py``.
 """
@@ -21,19 +24,25 @@ import numpy as np
 from vision.redness import (
     BACKGROUND_FRACTION,
     DETECT_FRACTION,
+    LARGE_BACKGROUND_FRACTION,
+    LARGE_DETECT_FRACTION,
     OD_FLOOR,
     SMOOTH_FRACTION,
     pigment_vectors,
 )
 
-__all__ = ["DETECT_POOL", "FACE_WIDTH", "POOL", "kernels", "redness_maps", "unmixing_matrix"]
+__all__ = ["DETECT_POOL", "FACE_WIDTH", "INPUT_MULTIPLE", "POOL", "WIDE_POOL", "kernels",
+           "redness_maps", "unmixing_matrix"]  # fmt: skip
 
 #: Face width (pixels) of the model's input crop.
 FACE_WIDTH = 128.0
-#: The local level is smoothed on a grid pooled by this factor (inputs are padded to it),
-#: the detection map on one pooled by DETECT_POOL (both cost a quarter or less at full size).
+#: The local level is smoothed on a grid pooled by this factor, the detection map on one
+#: pooled by DETECT_POOL (both cost a quarter or less at full size), the wide level of the
+#: large scales on one pooled by WIDE_POOL; inputs are multiples of INPUT_MULTIPLE.
 POOL = 4
 DETECT_POOL = 2
+WIDE_POOL = 16
+INPUT_MULTIPLE = WIDE_POOL
 #: Minimum weight of the normalised convolution's denominator.
 DEN_FLOOR = 1e-3
 
@@ -53,11 +62,14 @@ def _gauss(sigma: float) -> np.ndarray:
 
 
 def kernels() -> dict[str, np.ndarray]:
-    """The three 1-D Gaussian kernels (fine, detection, pooled background)."""
+    """The 1-D Gaussian kernels: fine, detection, pooled background, and the large scales'
+    detection (on the POOL grid) and wide background (on the WIDE_POOL grid)."""
     return {
         "fine": _gauss(max(0.5, SMOOTH_FRACTION * FACE_WIDTH)),
         "detect": _gauss(max(1.0, DETECT_FRACTION * FACE_WIDTH) / DETECT_POOL),
         "background": _gauss(max(1.0, BACKGROUND_FRACTION * FACE_WIDTH) / POOL),
+        "large_detect": _gauss(LARGE_DETECT_FRACTION * FACE_WIDTH / POOL),
+        "large_background": _gauss(LARGE_BACKGROUND_FRACTION * FACE_WIDTH / WIDE_POOL),
     }
 
 
@@ -106,25 +118,32 @@ def _masked(x, m, k):
     return _blur(x * m, k) / np.maximum(_blur(m, k), DEN_FLOOR)
 
 
+def _ratio(num, den, k):
+    return _blur(num, k) / np.maximum(_blur(den, k), DEN_FLOOR)
+
+
 def redness_maps(rgb_lin, skin) -> dict[str, np.ndarray]:
     """The model's outputs for one crop.
 
     Parameters
     ----------
-    rgb_lin : (H, W, 3) float, linear sRGB; H and W multiples of :data:`POOL`
+    rgb_lin : (H, W, 3) float, linear sRGB; H and W multiples of :data:`INPUT_MULTIPLE`
     skin : (H, W) bool or float mask
 
     Returns
     -------
     dict of (H, W) float32: ``haemoglobin``, ``melanin``, ``shading`` (OD), ``band_fine``,
     ``band_detect`` (haemoglobin OD above the local level; 0 outside the mask),
-    ``melanin_fine``, ``shading_fine``
+    ``melanin_fine``, ``shading_fine``; and of (H / POOL, W / POOL) float32, not masked:
+    ``large_shift`` (the local level minus the wider one: ``band_fine`` plus it is the fine
+    map against the wider level) and ``band_detect_large`` (haemoglobin at the large
+    detection scale above the wider level)
     """
     x = np.asarray(rgb_lin, np.float32)
     m = np.asarray(skin, np.float32)
     h, w = m.shape
-    if h % POOL or w % POOL:
-        raise ValueError(f"expected H and W multiples of {POOL}; got {h}x{w}")
+    if h % INPUT_MULTIPLE or w % INPUT_MULTIPLE:
+        raise ValueError(f"expected H and W multiples of {INPUT_MULTIPLE}; got {h}x{w}")
     od = -np.log(np.maximum(x, np.float32(OD_FLOOR)))
     comps = od @ unmixing_matrix().T
     mel, hb, shade = comps[..., 0], comps[..., 1], comps[..., 2]
@@ -136,6 +155,14 @@ def redness_maps(rgb_lin, skin) -> dict[str, np.ndarray]:
     num = _upsample(_blur(_pool(fine * m), k["background"]))
     den = _upsample(_blur(_pool(m), k["background"]))
     local = num / np.maximum(den, DEN_FLOOR)
+    # the large scales, left on the POOL grid (the caller brings them to its own scale)
+    fine_p, hb_p, m_p = _pool(fine * m), _pool(hb * m), _pool(m)
+    local_p = _ratio(fine_p, m_p, k["background"])
+    f = WIDE_POOL // POOL
+    wide_num = _upsample(_blur(_pool(fine_p, f), k["large_background"]), f)
+    wide_den = _upsample(_blur(_pool(m_p, f), k["large_background"]), f)
+    local_large = wide_num / np.maximum(wide_den, DEN_FLOOR)
+    coarse_large = _ratio(hb_p, m_p, k["large_detect"])
     return {
         "haemoglobin": hb,
         "melanin": mel,
@@ -144,4 +171,6 @@ def redness_maps(rgb_lin, skin) -> dict[str, np.ndarray]:
         "band_detect": ((coarse - local) * m).astype(np.float32),
         "melanin_fine": _masked(mel, m, k["fine"]).astype(np.float32),
         "shading_fine": _masked(shade, m, k["fine"]).astype(np.float32),
+        "large_shift": (local_p - local_large).astype(np.float32),
+        "band_detect_large": (coarse_large - local_large).astype(np.float32),
     }

@@ -32,7 +32,7 @@ def _js_value(file: str, name: str):
         ("paint.js", "FIT_STEPS", tryon.FIT_STEPS),
         ("paint.js", "SHADING_RANGE", list(tryon.SHADING_RANGE)),
         ("redness.js", "FACE_WIDTH", reference.FACE_WIDTH),
-        ("redness.js", "POOL", reference.POOL),
+        ("redness.js", "INPUT_MULTIPLE", reference.INPUT_MULTIPLE),
         ("redness.js", "NON_SKIN_Z", redness.NON_SKIN_Z),
         ("redness.js", "FACE_OVAL", list(regions.FACE_OVAL)),
         ("redness.js", "CUTS", sorted(list(c) for c in regions.REGIONS["skin"][1])),

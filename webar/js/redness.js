@@ -6,7 +6,7 @@ import * as ort from "/vendor/onnxruntime/ort.wasm.min.mjs";
 import { SRGB_U8_TO_LIN } from "./colour.js";
 
 export const FACE_WIDTH = 128;  // models/redness/reference.py
-export const POOL = 4;
+export const INPUT_MULTIPLE = 16;  // the model's inputs are padded to it
 export const NON_SKIN_Z = 3.0;  // vision/redness.py
 export const FACE_OVAL = [10, 338, 297, 332, 284, 251, 389, 356, 454, 323, 361, 288, 397, 365,
   379, 378, 400, 377, 152, 148, 176, 149, 150, 136, 172, 58, 132, 93, 234, 127, 162, 21, 54, 103,
@@ -78,7 +78,8 @@ export async function previewRedness(source, points, srcW, srcH) {
   const x1 = Math.min(srcW, Math.max(...xs) + 8), y1 = Math.min(srcH, Math.max(...ys) + 8);
   const faceW = Math.max(...xs) - Math.min(...xs);
   const s = FACE_WIDTH / faceW;
-  const w = Math.ceil(((x1 - x0) * s) / POOL) * POOL, h = Math.ceil(((y1 - y0) * s) / POOL) * POOL;
+  const w = Math.ceil(((x1 - x0) * s) / INPUT_MULTIPLE) * INPUT_MULTIPLE;
+  const h = Math.ceil(((y1 - y0) * s) / INPUT_MULTIPLE) * INPUT_MULTIPLE;
   const c = new OffscreenCanvas(w, h);
   const ctx = c.getContext("2d", { willReadFrequently: true });
   ctx.drawImage(source, x0, y0, x1 - x0, y1 - y0, 0, 0, (x1 - x0) * s, (y1 - y0) * s);
