@@ -46,9 +46,10 @@ RULES = {
                        "is flagged (no baseline photo to show it is new)."),
     "redness_none": ("request_evidence", "redness_not_documented",
                      "No redness above the person's own skin is flagged in the photo. A single "
-                     "photo can miss mild redness (on the test set, patches of about 4 a* "
-                     "units were found 10 times in 50, those of 7 and more 49 or 50 times; "
-                     "with a photo from before, all 50): ask for a photo in good light, "
+                     "photo can miss mild redness (on the test set, patches an eighth of the "
+                     "face across of about 4 a* units were found 10 times in 50, those of 7 "
+                     "and more 49 or 50 times, cheek-wide ones of 7 a* units 15 times in 25; "
+                     "with a photo from before, every one): ask for a photo in good light, "
                      "ideally with one from before."),
     "redness_no_increase": ("request_evidence", "redness_not_documented",
                             "No increase in redness against the baseline photo is flagged (on "
