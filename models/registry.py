@@ -49,7 +49,7 @@ MODELS = {
     ),
     "redness": ModelEntry(
         "redness", "redness/redness.onnx",
-        "59a33f998aad2f48a624c1740dc00344041c60742cd5c2eb9b1664053916dcd2", "2",
+        "f4adfc65ff278b9a801b75cb2615164d55833ddd378160ff7db3fd6d59032d9a", "2",
         "rgb_lin (N,3,H,W) float32 linear sRGB, skin (N,1,H,W) float32; H, W multiples of 16; "
         "face 128 px wide",
         "haemoglobin, melanin, shading, band_fine, band_detect, melanin_fine, shading_fine "

@@ -67,6 +67,21 @@ def _blur_nodes(prefix, src, channels, kernel, nodes, inits):
     return f"{prefix}_hv"
 
 
+def _ratio_nodes(src, out):
+    """``out`` = numerator ÷ floored denominator of a blurred (numerator, denominator) pair:
+    the normalised convolution's last step."""
+    n = helper.make_node
+    return [n("Split", [src], [f"{out}_num", f"{out}_den"], axis=1),
+            n("Max", [f"{out}_den", "den_floor"], [f"{out}_den_c"]),
+            n("Div", [f"{out}_num", f"{out}_den_c"], [out])]  # fmt: skip
+
+
+def _upsample_node(src, scales, out):
+    """Bilinear upsampling by the factors in ``scales`` (half-pixel centres, edges clamped)."""
+    return helper.make_node("Resize", [src, "", scales], [out], mode="linear",
+                            coordinate_transformation_mode="half_pixel")  # fmt: skip
+
+
 def build() -> onnx.ModelProto:
     k = kernels()
     nodes, inits = [], []
@@ -100,11 +115,8 @@ def build() -> onnx.ModelProto:
     ]  # fmt: skip
     detect = _blur_nodes("detect", "detect_pooled", 2, k["detect"], nodes, inits)
     nodes += [
-        n("Resize", [detect, "", "scales_detect"], ["detect_up"], mode="linear",
-          coordinate_transformation_mode="half_pixel"),
-        n("Split", ["detect_up"], ["d_hb", "d_den"], axis=1),
-        n("Max", ["d_den", "den_floor"], ["d_den_c"]),
-        n("Div", ["d_hb", "d_den_c"], ["coarse_hb"]),
+        _upsample_node(detect, "scales_detect", "detect_up"),
+        *_ratio_nodes("detect_up", "coarse_hb"),
         n("Mul", ["fine_hb", "skin"], ["fine_m"]),
         n("Concat", ["fine_m", "skin"], ["local_in"], axis=1),
         n("AveragePool", ["local_in"], ["pooled"], kernel_shape=[POOL, POOL],
@@ -112,20 +124,15 @@ def build() -> onnx.ModelProto:
     ]  # fmt: skip
     local = _blur_nodes("local", "pooled", 2, k["background"], nodes, inits)
     nodes += [
-        n("Resize", [local, "", "scales"], ["local_up"], mode="linear",
-          coordinate_transformation_mode="half_pixel"),
-        n("Split", ["local_up"], ["l_num", "l_den"], axis=1),
-        n("Max", ["l_den", "den_floor"], ["l_den_c"]),
-        n("Div", ["l_num", "l_den_c"], ["local"]),
+        _upsample_node(local, "scales", "local_up"),
+        *_ratio_nodes("local_up", "local"),
         n("Sub", ["fine_hb", "local"], ["band_fine_raw"]),
         n("Mul", ["band_fine_raw", "skin"], ["band_fine"]),
         n("Sub", ["coarse_hb", "local"], ["band_detect_raw"]),
         n("Mul", ["band_detect_raw", "skin"], ["band_detect"]),
         # the large scales, on the POOL grid: the local level there, a wider one, and the
         # haemoglobin at the large detection scale (pooled 4× = the 2× pooled, pooled again)
-        n("Split", [local], ["lp_num", "lp_den"], axis=1),
-        n("Max", ["lp_den", "den_floor"], ["lp_den_c"]),
-        n("Div", ["lp_num", "lp_den_c"], ["local_p"]),
+        *_ratio_nodes(local, "local_p"),
         n("AveragePool", ["detect_pooled"], ["hb_pooled"], kernel_shape=[POOL // DETECT_POOL] * 2,
           strides=[POOL // DETECT_POOL] * 2),
     ]  # fmt: skip
@@ -135,14 +142,9 @@ def build() -> onnx.ModelProto:
     wide = _blur_nodes("large_background", "wide_pooled", 2, k["large_background"], nodes, inits)
     wide_detect = _blur_nodes("large_detect", "hb_pooled", 2, k["large_detect"], nodes, inits)
     nodes += [
-        n("Resize", [wide, "", "scales_wide"], ["wide_up"], mode="linear",
-          coordinate_transformation_mode="half_pixel"),
-        n("Split", ["wide_up"], ["w_num", "w_den"], axis=1),
-        n("Max", ["w_den", "den_floor"], ["w_den_c"]),
-        n("Div", ["w_num", "w_den_c"], ["local_large"]),
-        n("Split", [wide_detect], ["wd_num", "wd_den"], axis=1),
-        n("Max", ["wd_den", "den_floor"], ["wd_den_c"]),
-        n("Div", ["wd_num", "wd_den_c"], ["coarse_large"]),
+        _upsample_node(wide, "scales_wide", "wide_up"),
+        *_ratio_nodes("wide_up", "local_large"),
+        *_ratio_nodes(wide_detect, "coarse_large"),
         n("Sub", ["local_p", "local_large"], ["large_shift"]),
         n("Sub", ["coarse_large", "local_large"], ["band_detect_large"]),
     ]  # fmt: skip
