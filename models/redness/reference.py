@@ -114,12 +114,21 @@ def _upsample(x, f=POOL):
     return rows[..., x0] * (1 - fx) + rows[..., x1] * fx
 
 
-def _masked(x, m, k):
-    return _blur(x * m, k) / np.maximum(_blur(m, k), DEN_FLOOR)
-
-
 def _ratio(num, den, k):
+    """Normalised convolution: the blurred numerator over the floored blurred denominator."""
     return _blur(num, k) / np.maximum(_blur(den, k), DEN_FLOOR)
+
+
+def _masked(x, m, k):
+    return _ratio(x * m, m, k)
+
+
+def _pooled_ratio(num, den, k, f):
+    """:func:`_ratio` on a grid pooled by ``f``, numerator and denominator brought back by
+    bilinear interpolation before the division (as the graph does)."""
+    up_num = _upsample(_blur(_pool(num, f), k), f)
+    up_den = _upsample(_blur(_pool(den, f), k), f)
+    return up_num / np.maximum(up_den, DEN_FLOOR)
 
 
 def redness_maps(rgb_lin, skin) -> dict[str, np.ndarray]:
@@ -149,19 +158,12 @@ def redness_maps(rgb_lin, skin) -> dict[str, np.ndarray]:
     mel, hb, shade = comps[..., 0], comps[..., 1], comps[..., 2]
     k = kernels()
     fine = _masked(hb, m, k["fine"])
-    num_d = _upsample(_blur(_pool(hb * m, DETECT_POOL), k["detect"]), DETECT_POOL)
-    den_d = _upsample(_blur(_pool(m, DETECT_POOL), k["detect"]), DETECT_POOL)
-    coarse = num_d / np.maximum(den_d, DEN_FLOOR)
-    num = _upsample(_blur(_pool(fine * m), k["background"]))
-    den = _upsample(_blur(_pool(m), k["background"]))
-    local = num / np.maximum(den, DEN_FLOOR)
+    coarse = _pooled_ratio(hb * m, m, k["detect"], DETECT_POOL)
+    local = _pooled_ratio(fine * m, m, k["background"], POOL)
     # the large scales, left on the POOL grid (the caller brings them to its own scale)
     fine_p, hb_p, m_p = _pool(fine * m), _pool(hb * m), _pool(m)
     local_p = _ratio(fine_p, m_p, k["background"])
-    f = WIDE_POOL // POOL
-    wide_num = _upsample(_blur(_pool(fine_p, f), k["large_background"]), f)
-    wide_den = _upsample(_blur(_pool(m_p, f), k["large_background"]), f)
-    local_large = wide_num / np.maximum(wide_den, DEN_FLOOR)
+    local_large = _pooled_ratio(fine_p, m_p, k["large_background"], WIDE_POOL // POOL)
     coarse_large = _ratio(hb_p, m_p, k["large_detect"])
     return {
         "haemoglobin": hb,
