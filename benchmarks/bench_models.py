@@ -63,16 +63,16 @@ def _time(fn, n, rounds=5):
     return float(np.median(ms)), float(np.percentile(ms, 90)), float(quiet)
 
 
-def _levels(img, skin, runs) -> dict:
-    """The registry's graph optimisation level against onnxruntime's default (ALL), calls
-    alternated so that both see the same machine at the same moment."""
+def _levels(registry, img, skin, runs) -> dict:
+    """The registry's session (``registry``) against one at onnxruntime's default level (ALL),
+    calls alternated so that both see the same machine at the same moment."""
     import onnxruntime as ort
 
-    from models.redness import MODEL_PATH, RednessModel
+    from models.redness import MODEL_PATH
 
     opts = ort.SessionOptions()
     opts.intra_op_num_threads = opts.inter_op_num_threads = 1
-    sessions = {"registry": RednessModel().session,
+    sessions = {"registry": registry,
                 "all": ort.InferenceSession(str(MODEL_PATH), opts,
                                             providers=["CPUExecutionProvider"])}  # fmt: skip
     feeds = {"rgb_lin": np.ascontiguousarray(img.transpose(2, 0, 1)[None]),
@@ -108,7 +108,7 @@ def native(runs: int) -> dict:
         print(f"{size}×{size}: {med:.2f} ms median, p90 {p90:.2f} ms, quietest round "
               f"{quiet:.2f} ms{target}; NumPy reference {ref:.1f} ms ({ref / med:.1f}× "
               "slower)")  # fmt: skip
-    out["levels_256"] = _levels(*_inputs(256), runs * 10)
+    out["levels_256"] = _levels(model.session, *_inputs(256), runs * 10)
     return out
 
 
