@@ -121,7 +121,7 @@ async function showPreview(points) {
     const [x0, y0, cw, ch] = p.crop;
     ctx.drawImage(shot, x0, y0, cw, ch, 0, 0, cw * p.scale, ch * p.scale);
     const img = ctx.getImageData(0, 0, p.w, p.h);
-    let peak = 0;
+    let peak = 0, flagged = 0, skin = 0;
     for (let i = 0; i < p.excess.length; i++) {
       const e = p.excess[i];
       peak = Math.max(peak, e);
@@ -129,9 +129,17 @@ async function showPreview(points) {
       img.data[4 * i] = img.data[4 * i] * (1 - a) + 255 * a;
       img.data[4 * i + 1] *= 1 - a;
       img.data[4 * i + 2] *= 1 - a;
+      skin += p.keep[i] > 0;
+      if (!p.mask[i]) continue;
+      flagged++;
+      // the flagged regions outlined, as on the server's heatmap
+      const x = i % p.w, edge = !p.mask[i - p.w] || !p.mask[i + p.w] ||
+        (x > 0 && !p.mask[i - 1]) || (x < p.w - 1 && !p.mask[i + 1]);
+      if (edge) img.data.set([255, 255, 255], 4 * i);
     }
     ctx.putImageData(img, 0, 0);
-    hp.preview = { ms: p.ms, peakExcess: peak, size: [p.w, p.h] };
+    hp.preview = { ms: p.ms, peakExcess: peak, size: [p.w, p.h],
+      flaggedFraction: skin ? flagged / skin : 0 };
     $("previewNote").textContent = `${t("preview")}: ${p.ms.toFixed(0)} ms — ${t("notDiagnosis")}`;
   } catch (e) {
     hp.errors.push(String(e));

@@ -7,7 +7,10 @@ import { SRGB_U8_TO_LIN } from "./colour.js";
 
 export const FACE_WIDTH = 128;  // models/redness/reference.py
 export const INPUT_MULTIPLE = 16;  // the model's inputs are padded to it
-export const NON_SKIN_Z = 3.0;  // vision/redness.py
+export const POOL = 4;  // models/redness/reference.py: the large scales' grid
+export const NON_SKIN_Z = 3.0;  // vision/redness.py, as the flagging constants below
+export const DETECT_THRESHOLD = 3.0, LOW_THRESHOLD = 2.0, MIN_AREA_FRACTION = 0.002;
+export const MIN_PEAK_OD = 0.1, MIN_EDGE_OD = 0.04, PEAK_PERCENTILE = 95;
 export const FACE_OVAL = [10, 338, 297, 332, 284, 251, 389, 356, 454, 323, 361, 288, 397, 365,
   379, 378, 400, 377, 152, 148, 176, 149, 150, 136, 172, 58, 132, 93, 234, 127, 162, 21, 54, 103,
   67, 109];
@@ -42,11 +45,142 @@ export async function runModel(rgbLin, skin, h, w) {
   return Object.fromEntries(Object.entries(out).map(([k, v]) => [k, v.data]));
 }
 
-function robust(values) {
-  const v = Float32Array.from(values).sort();
-  const med = v[v.length >> 1];
-  const dev = Float32Array.from(v, (x) => Math.abs(x - med)).sort();
-  return [med, Math.max(1.4826 * dev[dev.length >> 1], 1e-6)];
+/** The k-th smallest of ``v`` (reordered in place, Hoare's selection): all before it are no
+ *  larger. */
+function select(v, k) {
+  let lo = 0, hi = v.length - 1;
+  while (lo < hi) {
+    const pivot = v[(lo + hi) >> 1];
+    let i = lo, j = hi;
+    while (i <= j) {
+      while (v[i] < pivot) i++;
+      while (v[j] > pivot) j--;
+      if (i <= j) { const t = v[i]; v[i] = v[j]; v[j] = t; i++; j--; }
+    }
+    if (k <= j) hi = j; else if (k >= i) lo = i; else break;
+  }
+  return v[k];
+}
+
+function median(v) {  // as NumPy's: the mean of the two middle values when their count is even
+  const n = v.length, m = n >> 1, upper = select(v, m);
+  if (n % 2) return upper;
+  let lower = -Infinity;
+  for (let i = 0; i < m; i++) lower = Math.max(lower, v[i]);
+  return 0.5 * (lower + upper);
+}
+
+/** Median and robust σ (1.4826 × median absolute deviation), as vision/redness.py. */
+function robust(values) {  // reorders ``values`` (a typed array)
+  const v = values;
+  const med = median(v);
+  for (let i = 0; i < v.length; i++) v[i] = Math.abs(v[i] - med);
+  return [med, Math.max(1.4826 * median(v), 1e-6)];
+}
+
+function percentile(values, q) {  // NumPy's default (linear) percentile
+  const v = new Float64Array(values).sort();
+  const pos = (q / 100) * (v.length - 1), k = Math.floor(pos);
+  return k + 1 < v.length ? v[k] + (pos - k) * (v[k + 1] - v[k]) : v[k];
+}
+
+/** Regions of ``excess`` above ``low`` (8-connected, inside ``region``) whose ``seed`` reaches
+ *  ``high`` and that have ``minPixels``, each cut at half its 95th percentile: the
+ *  hysteresis_mask of vision/redness.py. */
+function hysteresis(excess, seed, region, w, h, high, low, minPixels) {
+  const n = w * h, out = new Uint8Array(n), label = new Int32Array(n).fill(-1);
+  if (!seed.some((v) => v >= high)) return out;
+  const stack = new Int32Array(n);
+  for (let start = 0; start < n; start++) {
+    if (label[start] >= 0 || !region[start] || excess[start] < low) continue;
+    const members = [];
+    let top = 0, seedMax = -Infinity;
+    stack[top++] = start; label[start] = start;
+    while (top) {
+      const i = stack[--top];
+      members.push(i);
+      seedMax = Math.max(seedMax, seed[i]);
+      const x = i % w, y = (i - x) / w;
+      for (let dy = -1; dy <= 1; dy++) {
+        for (let dx = -1; dx <= 1; dx++) {
+          const xx = x + dx, yy = y + dy, j = yy * w + xx;
+          if (xx < 0 || yy < 0 || xx >= w || yy >= h || label[j] >= 0) continue;
+          if (!region[j] || excess[j] < low) continue;
+          label[j] = start; stack[top++] = j;
+        }
+      }
+    }
+    if (seedMax < high || members.length < minPixels) continue;
+    const cut = Math.max(low, 0.5 * percentile(members.map((i) => excess[i]), PEAK_PERCENTILE));
+    for (const i of members) if (excess[i] >= cut) out[i] = 1;
+  }
+  return out;
+}
+
+function standardise(values, region) {
+  // explicit loops: typed arrays' from() and filter() with a function are several times slower
+  let n = 0;
+  for (let i = 0; i < values.length; i++) if (region[i]) n++;
+  const inside = new Float64Array(n);
+  for (let i = 0, k = 0; i < values.length; i++) if (region[i]) inside[k++] = values[i];
+  const [med, spread] = robust(inside);
+  const out = new Float32Array(values.length);
+  for (let i = 0; i < values.length; i++) if (region[i]) out[i] = (values[i] - med) / spread;
+  return [out, spread];
+}
+
+/** flag_excess of vision/redness.py on optical-density maps: the band-passed ``values`` and
+ *  its ``detect`` map standardised over ``region``, thresholds with the physical floors. */
+function flagExcess(values, detect, region, w, h) {
+  const [excess, spread] = standardise(values, region);
+  const [seed, seedSpread] = standardise(detect, region);
+  const high = Math.max(DETECT_THRESHOLD, MIN_PEAK_OD / seedSpread);
+  const low = Math.max(LOW_THRESHOLD, MIN_EDGE_OD / spread);
+  let count = 0;
+  for (const r of region) count += r > 0;
+  const minPixels = Math.max(4, Math.floor(MIN_AREA_FRACTION * count));
+  return { excess, mask: hysteresis(excess, seed, region, w, h, high, low, minPixels) };
+}
+
+/** A map on the model's POOL grid brought to its input grid (bilinear, pixel centres
+ *  aligned, as OpenCV's resize). */
+function fromPool(a, w, h) {
+  const pw = w / POOL, ph = h / POOL, out = new Float32Array(w * h);
+  const axis = (n, size) => {  // per output index: the two source indices and the weight
+    const k0 = new Int32Array(n), k1 = new Int32Array(n), f = new Float32Array(n);
+    for (let d = 0; d < n; d++) {
+      const s = Math.min(Math.max((d + 0.5) / POOL - 0.5, 0), size - 1);
+      k0[d] = Math.floor(s); k1[d] = Math.min(k0[d] + 1, size - 1); f[d] = s - k0[d];
+    }
+    return [k0, k1, f];
+  };
+  const [x0, x1, fx] = axis(w, pw), [y0, y1, fy] = axis(h, ph);
+  for (let y = 0; y < h; y++) {
+    const r0 = y0[y] * pw, r1 = y1[y] * pw, wy = fy[y];
+    for (let x = 0; x < w; x++) {
+      const top = a[r0 + x0[x]] + fx[x] * (a[r0 + x1[x]] - a[r0 + x0[x]]);
+      const bottom = a[r1 + x0[x]] + fx[x] * (a[r1 + x1[x]] - a[r1 + x0[x]]);
+      out[y * w + x] = top + wy * (bottom - top);
+    }
+  }
+  return out;
+}
+
+/** The excess (σ units) and flagged regions of the model's maps, at the patch scales and the
+ *  large ones united as vision/redness.py's flag_two_scales: inside a region found at the
+ *  large scales the larger excess of the two. */
+export function flagMaps(maps, keep, w, h) {
+  const patch = flagExcess(maps.band_fine, maps.band_detect, keep, w, h);
+  const shift = fromPool(maps.large_shift, w, h);
+  for (let i = 0; i < shift.length; i++) shift[i] += maps.band_fine[i];  // against the wide level
+  const large = flagExcess(shift, fromPool(maps.band_detect_large, w, h), keep, w, h);
+  const excess = patch.excess, mask = patch.mask;
+  for (let i = 0; i < mask.length; i++) {
+    if (!large.mask[i]) continue;
+    excess[i] = Math.max(excess[i], large.excess[i]);
+    mask[i] = 1;
+  }
+  return { excess, mask, large: large.mask };
 }
 
 /** Skin mask of the face (oval minus eyes, brows, lips, nostrils), drawn at the crop scale. */
@@ -70,7 +204,8 @@ function skinMask(points, w, h, faceW) {
   return Float32Array.from({ length: w * h }, (_, i) => (a[4 * i + 3] >= 128 ? 1 : 0));
 }
 
-/** Preview on an image source with its landmarks (pixels): excess map at the crop scale. */
+/** Preview on an image source with its landmarks (pixels): excess map (σ units), flagged
+ *  regions and the skin compared, at the crop scale. */
 export async function previewRedness(source, points, srcW, srcH) {
   const t0 = performance.now();
   const xs = FACE_OVAL.map((k) => points[k][0]), ys = FACE_OVAL.map((k) => points[k][1]);
@@ -99,7 +234,9 @@ export async function previewRedness(source, points, srcW, srcH) {
     for (let i = 0; i < n; i++) if (Math.abs(first[name][i] - med) > NON_SKIN_Z * spread) keep[i] = 0;
   }
   const maps = await runModel(rgb, keep, h, w);
-  const [med, spread] = robust(maps.band_fine.filter((_, i) => keep[i] > 0));
-  const excess = Float32Array.from(maps.band_fine, (v, i) => (keep[i] ? (v - med) / spread : 0));
-  return { excess, w, h, scale: s, ms: performance.now() - t0, crop: [x0, y0, x1 - x0, y1 - y0] };
+  const t1 = performance.now();
+  const { excess, mask, large } = flagMaps(maps, keep, w, h);
+  const t2 = performance.now();
+  return { excess, mask, large, keep, w, h, scale: s, ms: t2 - t0, flagMs: t2 - t1,
+    crop: [x0, y0, x1 - x0, y1 - y0] };
 }
