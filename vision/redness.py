@@ -229,6 +229,12 @@ class RednessResult:
 #: robust σ is half as large against a patch) united with this one: 25 of 50 at 4σ but 0.24 %
 #: of unmodified skin flagged on average (1.31 % worst), no more patches than alone from
 #: 4.5σ up: the false positives come from the tail of the face's own blotches, not its σ.
+#: Why 0.2 OD patches stay below it (session 5, the benchmark's 50 cases): a 0.2 OD patch of
+#: radius 0.06 W raises the detection band by only 0.070-0.085 OD at its peak (the 0.04 W
+#: blur keeps about 0.6 of a disc that size and the 0.1 W level takes 0.17 back, computed),
+#: 1.6-1.9σ of the face's own band (robust σ 0.043-0.045 OD); with the face's blotches the
+#: patches' peaks reach 1.7-3.4σ (median 2.6), while the unmodified faces' own maxima reach
+#: 2.49-2.79σ: no threshold on this band finds 90 % of them without flagging clean skin.
 HIGH_THRESHOLD = 3.5
 DETECT_THRESHOLD = 3.0
 LOW_THRESHOLD = 2.0
