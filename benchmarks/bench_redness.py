@@ -44,6 +44,7 @@ from vision.testset import (  # noqa: E402
     ita_degrees,
     photograph,
     relight,
+    zone_centre,
 )
 
 STRENGTHS = (0.2, 0.35, 0.5)
@@ -148,12 +149,11 @@ def accuracy(landmarker, scales=SCALES, seed=7, radius=RADIUS, methods=METHODS,
                 r = _redness(img, skin, face.width, method)
                 fps.append((band, method, float(r.mask.sum() / skin.sum())))
             for zone in REDNESS_ZONES:
-                ys, xs = np.nonzero(masks[zone] & bare)
                 for strength in STRENGTHS:
                     red, er = _photographed(
                         add_erythema(
                             img,
-                            centre=(xs.mean(), ys.mean()),
+                            centre=zone_centre(masks[zone] & bare),
                             radius=radius * face.width,
                             strength=strength,
                             skin_mask=bare,

@@ -133,14 +133,13 @@ def test_analyze_writes_the_mask_and_heatmaps(capsys, tmp_path):
     from calibration.colorimetry import rgb_lin_to_srgb_u8
     from vision.landmarks import FaceLandmarker
     from vision.regions import region_masks
-    from vision.testset import add_erythema, astronaut_face
+    from vision.testset import add_erythema, astronaut_face, zone_centre
 
     img = astronaut_face(3.0)
     with FaceLandmarker() as lm:
         (face,) = lm.detect(img)
     masks = region_masks(face.points, img.shape[:2])
-    ys, xs = np.nonzero(masks["right_cheek"])
-    red, er = add_erythema(img, centre=(xs.mean(), ys.mean()), radius=0.07 * face.width,
+    red, er = add_erythema(img, centre=zone_centre(masks["right_cheek"]), radius=0.07 * face.width,
                            strength=0.6, skin_mask=masks["skin"])  # fmt: skip
     before, after = tmp_path / "before.png", tmp_path / "after.jpg"
     Image.fromarray(rgb_lin_to_srgb_u8(img)).save(before)

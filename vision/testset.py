@@ -36,6 +36,7 @@ __all__ = [
     "relight",
     "skin_tone_direction",
     "write_y4m",
+    "zone_centre",
 ]
 
 #: Individual typology angle bands (Chardon et al. 1991; Del Bino et al. 2006).
@@ -128,6 +129,12 @@ class Erythema:
     radius: float
     strength: float
     truth: np.ndarray = field(repr=False)  # (H, W) bool, where the added density ≥ half
+
+
+def zone_centre(zone_mask) -> tuple[float, float]:
+    """(x, y) of a zone mask's mean pixel, in pixels: where a test patch is centred."""
+    ys, xs = np.nonzero(zone_mask)
+    return float(xs.mean()), float(ys.mean())
 
 
 def add_erythema(rgb_lin, *, centre, radius, strength, skin_mask, rng=None):

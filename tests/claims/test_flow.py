@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 
-import numpy as np
-
 import cli
 from claims.reports import verify_report
 from tests.claims.conftest import bearer, face_jpeg, file_claim, png_shape, wait
@@ -79,13 +77,12 @@ def test_shade_claim_from_upload_to_verified_report(app, client, tokens, tmp_pat
 def _add_patch(img):
     from vision.landmarks import FaceLandmarker
     from vision.regions import region_masks
-    from vision.testset import add_erythema
+    from vision.testset import add_erythema, zone_centre
 
     with FaceLandmarker() as lm:
         (face,) = lm.detect(img)
     masks = region_masks(face.points, img.shape[:2])
-    ys, xs = np.nonzero(masks["left_cheek"])
-    red, _ = add_erythema(img, centre=(xs.mean(), ys.mean()), radius=0.07 * face.width,
+    red, _ = add_erythema(img, centre=zone_centre(masks["left_cheek"]), radius=0.07 * face.width,
                           strength=0.6, skin_mask=masks["skin"])  # fmt: skip
     return red
 

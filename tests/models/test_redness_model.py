@@ -11,7 +11,7 @@ from models.redness import MODEL_PATH, RednessModel, redness_map_onnx
 from models.redness.export import OUTPUTS, POOLED_OUTPUTS, build
 from models.redness.reference import POOL, redness_maps
 from models.registry import MODELS, ModelVerificationError, verify
-from vision.testset import add_erythema, astronaut_face
+from vision.testset import add_erythema, astronaut_face, zone_centre
 
 
 @pytest.fixture(scope="module")
@@ -94,8 +94,7 @@ def test_onnx_redness_finds_a_patch_like_the_numpy_path(model, landmarker):
     img = astronaut_face(3.0)
     (face,) = landmarker.detect(img)
     masks = region_masks(face.points, img.shape[:2])
-    ys, xs = np.nonzero(masks["left_cheek"])
-    red, er = add_erythema(img, centre=(xs.mean(), ys.mean()), radius=0.06 * face.width,
+    red, er = add_erythema(img, centre=zone_centre(masks["left_cheek"]), radius=0.06 * face.width,
                            strength=0.6, skin_mask=masks["skin"])  # fmt: skip
     for r in (redness_map_onnx(model, red, skin_mask=masks["skin"], face_width=face.width),
               redness_map(red, skin_mask=masks["skin"], face_width=face.width)):  # fmt: skip

@@ -6,7 +6,7 @@ import pytest
 
 from vision.analysis import WORK_FACE_WIDTH, analyze_selfie
 from vision.regions import region_masks
-from vision.testset import add_erythema, astronaut_face
+from vision.testset import add_erythema, astronaut_face, zone_centre
 
 
 def _photo(scale, frame=None):
@@ -32,8 +32,7 @@ def test_the_mask_lands_on_the_patch_at_the_photos_size(landmarker, scale, frame
     img = _photo(scale, frame)
     (face,) = landmarker.detect(img)
     masks = region_masks(face.points, img.shape[:2], names=("skin", "right_cheek"))
-    ys, xs = np.nonzero(masks["right_cheek"])
-    img, er = add_erythema(img, centre=(xs.mean(), ys.mean()), radius=0.07 * face.width,
+    img, er = add_erythema(img, centre=zone_centre(masks["right_cheek"]), radius=0.07 * face.width,
                            strength=0.5, skin_mask=masks["skin"])  # fmt: skip
     a = analyze_selfie(img, landmarker=landmarker)
     # the face comes back in the photo's pixels

@@ -4,7 +4,7 @@ import pytest
 
 from vision.beforeafter import redness_change, warp_face
 from vision.regions import REDNESS_ZONES, region_masks
-from vision.testset import add_erythema, astronaut_face, relight
+from vision.testset import add_erythema, astronaut_face, relight, zone_centre
 
 
 def _iou(a, b):
@@ -35,8 +35,7 @@ def test_warp_brings_the_baseline_onto_the_follow_up(pair):
 
 def test_increase_is_found_and_old_redness_is_not(pair):
     before, fb, after, fa, masks = pair
-    ys, xs = np.nonzero(masks["right_cheek"])
-    red, er = add_erythema(after, centre=(xs.mean(), ys.mean()), radius=0.07 * fa.width,
+    red, er = add_erythema(after, centre=zone_centre(masks["right_cheek"]), radius=0.07 * fa.width,
                            strength=0.3, skin_mask=masks["skin"])  # fmt: skip
     zones = {z: masks[z] for z in REDNESS_ZONES}
     ch = redness_change(red, before, after_points=fa.points, before_points=fb.points,
@@ -52,8 +51,7 @@ def test_increase_is_found_and_old_redness_is_not(pair):
 
 def test_different_light_is_reported_and_compensated(pair):
     before, fb, after, fa, masks = pair
-    ys, xs = np.nonzero(masks["forehead"])
-    red, er = add_erythema(after, centre=(xs.mean(), ys.mean()), radius=0.07 * fa.width,
+    red, er = add_erythema(after, centre=zone_centre(masks["forehead"]), radius=0.07 * fa.width,
                            strength=0.3, skin_mask=masks["skin"])  # fmt: skip
     warm = relight(red, gains=(1.0, 0.9, 0.7), exposure=0.8)  # tungsten-ish, darker
     ch = redness_change(warm, before, after_points=fa.points, before_points=fb.points,

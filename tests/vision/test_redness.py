@@ -17,6 +17,7 @@ from vision.testset import (
     ita_degrees,
     photograph,
     relight,
+    zone_centre,
 )
 
 
@@ -60,8 +61,7 @@ def test_haemoglobin_ignores_shading_and_melanin(face_and_masks):
 
 def test_erythema_adds_haemoglobin_where_it_was_put(face_and_masks):
     img, face, masks = face_and_masks
-    ys, xs = np.nonzero(masks["left_cheek"])
-    red, er = add_erythema(img, centre=(xs.mean(), ys.mean()), radius=0.06 * face.width,
+    red, er = add_erythema(img, centre=zone_centre(masks["left_cheek"]), radius=0.06 * face.width,
                            strength=0.3, skin_mask=masks["skin"])  # fmt: skip
     d = haemoglobin_map(red)[0] - haemoglobin_map(img)[0]
     assert np.median(d[er.truth]) > 0.2
@@ -77,8 +77,7 @@ def test_unmodified_face_is_barely_flagged(face_and_masks):
 @pytest.mark.parametrize("zone", ["left_cheek", "forehead", "chin"])
 def test_strong_patch_is_found_with_its_outline(face_and_masks, zone):
     img, face, masks = face_and_masks
-    ys, xs = np.nonzero(masks[zone])
-    red, er = add_erythema(img, centre=(xs.mean(), ys.mean()), radius=0.06 * face.width,
+    red, er = add_erythema(img, centre=zone_centre(masks[zone]), radius=0.06 * face.width,
                            strength=0.6, skin_mask=masks["skin"])  # fmt: skip
     zones = {z: masks[z] for z in REDNESS_ZONES}
     r = redness_map(red, skin_mask=masks["skin"], zone_masks=zones, face_width=face.width)
@@ -93,8 +92,7 @@ def test_a_cheek_wide_reaction_is_outlined_whole(face_and_masks, zone, path):
     """Wider than the person's local level reaches: the large scales find its middle too
     (IoU 0.83-0.85 here; 0.69-0.73 with the patch scales alone)."""
     img, face, masks = face_and_masks
-    ys, xs = np.nonzero(masks[zone])
-    red, er = add_erythema(img, centre=(xs.mean(), ys.mean()), radius=0.15 * face.width,
+    red, er = add_erythema(img, centre=zone_centre(masks[zone]), radius=0.15 * face.width,
                            strength=0.5, skin_mask=masks["skin"])  # fmt: skip
     if path == "onnx":
         from models.redness import default_model, redness_map_onnx
@@ -144,8 +142,7 @@ def test_hair_inside_the_skin_mask_is_left_out(face_and_masks):
     dark[hair] = np.array([0.03, 0.02, 0.012], np.float32)  # dark brown strands over the brow
     kept = skin_pixels(dark, skin, face.width)
     assert not (kept & hair).any() and (kept | hair).sum() >= 0.98 * skin.sum()
-    ys2, xs2 = np.nonzero(masks["left_cheek"])
-    red, er = add_erythema(dark, centre=(xs2.mean(), ys2.mean()), radius=0.06 * face.width,
+    red, er = add_erythema(dark, centre=zone_centre(masks["left_cheek"]), radius=0.06 * face.width,
                            strength=0.6, skin_mask=skin)  # fmt: skip
     assert skin_pixels(red, skin, face.width)[er.truth].all()  # red skin is still skin
 

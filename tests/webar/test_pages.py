@@ -162,13 +162,12 @@ def test_preview_flags_a_cheek_wide_reaction_as_the_server_does(page, server, la
     from calibration.colorimetry import rgb_lin_to_srgb_u8
     from models.redness import default_model, redness_map_onnx
     from vision.regions import region_masks
-    from vision.testset import add_erythema, astronaut_face
+    from vision.testset import add_erythema, astronaut_face, zone_centre
 
     img = astronaut_face(4.0)
     (face,) = landmarker.detect(img)
     masks = region_masks(face.points, img.shape[:2])
-    ys, xs = np.nonzero(masks["right_cheek"])
-    red, er = add_erythema(img, centre=(xs.mean(), ys.mean()), radius=0.15 * face.width,
+    red, er = add_erythema(img, centre=zone_centre(masks["right_cheek"]), radius=0.15 * face.width,
                            strength=0.5, skin_mask=masks["skin"])  # fmt: skip
     u8 = rgb_lin_to_srgb_u8(red)
     png = base64.b64encode(cv2.imencode(".png", u8[..., ::-1])[1].tobytes()).decode()
