@@ -58,10 +58,12 @@ MODELS = {
     ),
     "illuminant": ModelEntry(
         "illuminant", "illuminant/illuminant.onnx",
-        "7d316a1f0e899bbcef35b0d5cf2e5f588320794144e8154f9b66361815f3860d", "1",
+        "902e59a4e116154d4a05e13c93984bc6de9d1ebd5341eeeea1f7da2e4add2832", "2",
         "features (N,12) float32: ln(R/G), ln(B/G), ln Y of the mean linear sRGB of skin, lips, "
-        "sclera, teeth (sclera again when the teeth are hidden)",
-        "white (N,3) ln(R/G), ln(B/G), ln Y of a white in the photo; lips_lab (N,3) CIELAB D65",
+        "sclera, teeth (sclera again when the teeth are hidden); swatch (N,3) float32: the same "
+        "three of a swatch beside the face",
+        "white (N,3) ln(R/G), ln(B/G), ln Y of a white in the photo; lips_lab, swatch_lab (N,3) "
+        "CIELAB D65",
         "python -m models.illuminant.train (committed, trained on simulated faces; seeded)",
     ),
 }  # fmt: skip

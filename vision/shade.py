@@ -72,8 +72,9 @@ def face_shade(
 
 def chart_free_swatch(m: ShadeMeasurement, rgb_lin, face, model, roi, **options):
     """Without a chart but with a face in the frame: the colour of ``roi`` (x, y, w, h; a
-    swatch beside the face) divided by the white the chart-free model reads from the face,
-    with that route's validated uncertainty."""
+    swatch beside the face) as the chart-free model reads it with the face (its swatch
+    route: divided by the white it reads from the face, mixed with its swatch network), with
+    that route's validated uncertainty."""
     x, y, w, h = roi
     region = np.zeros(np.shape(rgb_lin)[:2], bool)
     region[y : y + h, x : x + w] = True
@@ -81,24 +82,25 @@ def chart_free_swatch(m: ShadeMeasurement, rgb_lin, face, model, roi, **options)
 
 
 def _chart_free(m: ShadeMeasurement, rgb_lin, face, model, options, region=None, masks=None):
-    """The chart-free Lab (the lips', or the ``region`` mask's by the predicted white) and its
+    """The chart-free Lab (the lips', or the ``region`` mask's by the swatch route) and its
     uncertainty, with the verdict they allow; ``masks`` are the face's region masks made
     earlier."""
     from dataclasses import replace
 
     from calibration.uncertainty import UncertaintyBudget
     from calibration.verdict import DEFAULT_TOLERANCE, shade_verdict
-    from models.illuminant import white_corrected_lab
+    from models.illuminant import typical_swatch_rgb
     from vision.chartfree import face_region_colours
 
     try:
-        pred = model.predict(face_region_colours(rgb_lin, face, masks=masks))
+        colours = face_region_colours(rgb_lin, face, masks=masks)
+        pred = model.predict(colours)
     except ValueError as exc:  # eyes closed, face too small: stay uncalibrated, say why
         return replace(m, reasons=(*m.reasons, f"No chart-free estimate either: {exc}."))
     lab, model_u = pred.lips_lab, pred.expanded_u
-    if region is not None:  # another region: its pixels divided by the white, median in Lab
-        lab = np.median(white_corrected_lab(np.asarray(rgb_lin)[region], pred.white), axis=0)
-        model_u = model.swatch_u
+    if region is not None:  # a swatch: its pixels' median in Lab, then the swatch route
+        pred = model.predict(colours, typical_swatch_rgb(np.asarray(rgb_lin)[region], pred.white))
+        lab, model_u = pred.swatch_lab, model.swatch_u
     ref_u = float(options.get("reference_expanded_u", 0.0) or 0.0)
     expanded = float(np.hypot(model_u, ref_u))
     budget = UncertaintyBudget(correction=model_u / 2, sampling=0.0, reference=ref_u / 2,
@@ -111,10 +113,10 @@ def _chart_free(m: ShadeMeasurement, rgb_lin, face, model, options, region=None,
     kept = tuple(r for r in m.reasons if not r.startswith("Uncalibrated"))
     reasons = (*kept, "No usable colour chart: the colour is a chart-free estimate from the "
                f"face, with its validated uncertainty (U {expanded:.1f} ΔE00).")  # fmt: skip
-    what = "the lips'" if region is None else "a swatch's (divided by the predicted white)"
+    what = "the lips'" if region is None else "a swatch's (lipsticks, foundations, other colours)"
     details = {"model": "illuminant", "model_sha256": pred.model_sha256,
                "white": np.round(pred.white, 4).tolist(),
-               "route": "lips" if region is None else "white",
+               "route": "lips" if region is None else "swatch",
                "uncertainty_source": f"90th percentile of {what} ΔE00 on simulated scenes "
                                      "with a held-out camera (models/illuminant)"}  # fmt: skip
     return replace(m, lab=np.asarray(lab, np.float64), uncertainty=budget, verdict=verdict,

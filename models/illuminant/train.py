@@ -26,6 +26,7 @@ from __future__ import annotations
 import argparse
 import json
 from dataclasses import dataclass
+from functools import cache
 from itertools import pairwise
 from pathlib import Path
 
@@ -45,7 +46,7 @@ from calibration.simulate import (
     reflectance_to_xyz_d65,
     wavelengths,
 )
-from models.illuminant import white_corrected_lab
+from models.illuminant import swatch_lab, white_corrected_lab
 from vision.redness import skin_reflectance
 
 __all__ = ["FEATURES", "HELD_OUT_ILLUMINANTS", "REGIONS", "features", "main", "simulate"]
@@ -69,6 +70,15 @@ HIDDEN = 32
 #: 90th-percentile angular error from 16° to 4.4°, for 0.7 ΔE00 more on the training camera.
 RANDOM_CAMERAS = 40
 RANDOM_SHIFT_NM, RANDOM_WIDTH, RANDOM_CROSSTALK = 20.0, 0.25, 0.15
+#: Swatches held beside the face (``measure --roi`` on a photo without a chart), by share of
+#: scenes: lipsticks, foundations (the skin model's reflectances, light to deep) and other
+#: colours, the CIE 2017 colour evaluation samples (CIE 224:2017; the even-numbered ones in
+#: training, the odd-numbered held out). Validation scenes also hold the ColorChecker's
+#: colours (SWATCH_CHART of them), never trained on.
+SWATCH_FAMILIES = (("lipstick", 0.5), ("foundation", 0.25), ("colour sample", 0.25))
+SWATCH_CHART = 0.1
+#: The swatch network's scenes (its own, each with one swatch) and hidden width.
+SWATCH_TRAIN, SWATCH_HIDDEN = 20000, 64
 
 
 def _illuminants() -> list[str]:
@@ -95,6 +105,34 @@ def _reflectances(rng, lam):
     return {"skin": skin, "lips": lips, "sclera": sclera, "teeth": teeth}
 
 
+@cache
+def _colour_samples() -> np.ndarray:
+    """(99, n_wavelengths) reflectances of the CIE 2017 colour evaluation samples."""
+    colour = colour_science()
+    sds = colour.quality.cfi2017.load_TCS_CIE2017(colour.SpectralShape(360, 830, 1))
+    return np.stack([np.interp(wavelengths(), sds.wavelengths, sds.values[:, k])
+                     for k in range(sds.values.shape[1])])  # fmt: skip
+
+
+def _swatch(rng, held_out: bool) -> tuple[str, np.ndarray]:
+    """A swatch's family and reflectance (:data:`SWATCH_FAMILIES`); ``held_out`` draws the
+    colour samples kept out of training and, in SWATCH_CHART of scenes, a chart colour."""
+    from calibration.simulate import chart_reflectances
+
+    u = rng.random()
+    if held_out and u < SWATCH_CHART:
+        return "ColorChecker", chart_reflectances()[rng.integers(24)]
+    u = rng.random()
+    if u < SWATCH_FAMILIES[0][1]:
+        return "lipstick", _lipstick(rng)
+    if u < SWATCH_FAMILIES[0][1] + SWATCH_FAMILIES[1][1]:
+        mel = float(np.exp(rng.uniform(np.log(0.01), np.log(0.3))))
+        blood = float(np.exp(rng.uniform(np.log(0.003), np.log(0.02))))
+        return "foundation", skin_reflectance(wavelengths(), melanin=mel, blood=blood)
+    samples = _colour_samples()[1 if held_out else 0 :: 2]
+    return "colour sample", samples[rng.integers(len(samples))]
+
+
 def _lipstick(rng):
     """A lipstick's reflectance, parametric like calibration/simulate.py's shades."""
     from calibration.simulate import shade_reflectance
@@ -114,9 +152,10 @@ class Sample:
     lips_lab_d65: np.ndarray
     illuminant: str
     camera: str
-    #: a lipstick swatch in the same photo (for the white-corrected swatch's uncertainty)
+    #: a swatch beside the face in the same photo (:data:`SWATCH_FAMILIES`)
     swatch_rgb: np.ndarray | None = None
     swatch_lab_d65: np.ndarray | None = None
+    swatch_family: str = ""
 
 
 _CAMERAS: dict[str, tuple[np.ndarray, np.ndarray]] = {}
@@ -203,18 +242,23 @@ def _camera(name: str):
     return camera_sensitivities(name), _phone_colour_matrix(name)
 
 
+def colour_features(rgb) -> np.ndarray:
+    """ln(R/G), ln(B/G), ln Y of one colour's linear sRGB (3,): a region's or a swatch's."""
+    rgb = np.maximum(np.asarray(rgb, np.float64), 1e-5)
+    y = rgb @ LUMINANCE
+    return np.asarray([np.log(rgb[0] / rgb[1]), np.log(rgb[2] / rgb[1]), np.log(max(y, 1e-5))],
+                      np.float32)  # fmt: skip
+
+
 def features(region_rgb: dict) -> np.ndarray:
     """The model's input from the regions' mean linear sRGB (dict region → (3,)); without
     ``teeth`` (mouth closed) the sclera's values stand in for them."""
-    out = []
-    for r in REGIONS:
+
+    def colour_of(r):
         rgb = region_rgb.get(r)
-        if rgb is None and r == "teeth":
-            rgb = region_rgb["sclera"]
-        rgb = np.maximum(np.asarray(rgb, np.float64), 1e-5)
-        y = rgb @ LUMINANCE
-        out += [np.log(rgb[0] / rgb[1]), np.log(rgb[2] / rgb[1]), np.log(max(y, 1e-5))]
-    return np.asarray(out, np.float32)
+        return region_rgb["sclera"] if rgb is None and r == "teeth" else rgb
+
+    return np.concatenate([colour_features(colour_of(r)) for r in REGIONS])
 
 
 def _white_target(white_rgb):
@@ -223,7 +267,12 @@ def _white_target(white_rgb):
     return np.array([np.log(w[0] / w[1]), np.log(w[2] / w[1]), np.log(y)], np.float32)
 
 
-def simulate(n: int, illuminants, cameras, rng) -> list[Sample]:
+def simulate(n: int, illuminants, cameras, rng, *, swatch_rng=None,
+             held_out_swatches=False) -> list[Sample]:  # fmt: skip
+    """``n`` scenes under ``illuminants`` through ``cameras``, each with a swatch beside the
+    face: a lipstick drawn from ``rng``, or with ``swatch_rng`` one of any family drawn from
+    that (:func:`_swatch`; ``held_out_swatches`` for validation scenes). The scenes are the
+    same either way: ``rng`` draws the lipstick whether it is used or not."""
     lam = wavelengths()
     out = []
     for _ in range(n):
@@ -245,10 +294,12 @@ def simulate(n: int, illuminants, cameras, rng) -> list[Sample]:
             del rgb["teeth"]
         white = photo(np.ones_like(lam))
         lips_lab = xyz_to_lab(reflectance_to_xyz_d65(refl["lips"]))
-        swatch = _lipstick(rng)
+        family, swatch = "lipstick", _lipstick(rng)
+        if swatch_rng is not None:
+            family, swatch = _swatch(swatch_rng, held_out_swatches)
         out.append(Sample(features(rgb), _white_target(white), rgb, lips_lab, ill, cam,
                           np.maximum(photo(swatch), 1e-5),
-                          xyz_to_lab(reflectance_to_xyz_d65(swatch))))  # fmt: skip
+                          xyz_to_lab(reflectance_to_xyz_d65(swatch)), family))  # fmt: skip
     return out
 
 
@@ -269,8 +320,8 @@ def _forward(params, x):
     return acts
 
 
-def _train(x, y, rng, epochs=400, lr=3e-3, batch=256):
-    params = _init(rng, [x.shape[1], HIDDEN, HIDDEN, y.shape[1]])
+def _train(x, y, rng, epochs=400, lr=3e-3, batch=256, hidden=HIDDEN):
+    params = _init(rng, [x.shape[1], hidden, hidden, y.shape[1]])
     m = [(np.zeros_like(w), np.zeros_like(b)) for w, b in params]
     v = [(np.zeros_like(w), np.zeros_like(b)) for w, b in params]
     t = 0
@@ -311,9 +362,25 @@ def fit(samples, rng) -> IlluminantNet:
     """Train on the white (3) and the lips' D65 CIELAB (3) together."""
     x = np.stack([s.features for s in samples]).astype(np.float64)
     y = np.stack([np.r_[s.white, s.lips_lab_d65] for s in samples]).astype(np.float64)
+    return _fit(x, y, rng)
+
+
+def swatch_inputs(samples) -> np.ndarray:
+    """The swatch network's input: the face's features and the swatch's own three."""
+    return np.stack([np.r_[s.features, colour_features(s.swatch_rgb)] for s in samples])
+
+
+def fit_swatch(samples, rng) -> IlluminantNet:
+    """Train a second network on a swatch's D65 CIELAB from the face and the swatch: what a
+    white cannot undo of the camera's rendition (as for the lips), for any swatch family."""
+    y = np.stack([s.swatch_lab_d65 for s in samples]).astype(np.float64)
+    return _fit(swatch_inputs(samples).astype(np.float64), y, rng, hidden=SWATCH_HIDDEN)
+
+
+def _fit(x, y, rng, hidden=HIDDEN) -> IlluminantNet:
     xm, xs = x.mean(0), x.std(0) + 1e-6
     ym, ys = y.mean(0), y.std(0) + 1e-6
-    params = _train((x - xm) / xs, (y - ym) / ys, rng)
+    params = _train((x - xm) / xs, (y - ym) / ys, rng, hidden=hidden)
     return IlluminantNet(params, xm, xs, ym, ys)
 
 
@@ -345,35 +412,74 @@ def white_patch(s: Sample) -> np.ndarray:
     return _white_target(mx / 0.7)
 
 
-def evaluate(net: IlluminantNet, samples) -> dict:
-    """Angular error of the white and ΔE00 of the lips' Lab, for the model and the baselines
-    (whose lips are the photographed lips divided by their white)."""
+def evaluate(net: IlluminantNet, samples, swatch_net=None, weight=None) -> dict:
+    """Angular error of the white and ΔE00 of the lips' and the swatch's Lab, for the model and
+    the baselines (whose lips and swatch are the photographed ones divided by their white).
+
+    The model's swatch: divided by its predicted white (``swatch_white``), from
+    ``swatch_net`` (``swatch_net``), and the two mixed by ``weight`` (the white route's
+    share; what the service reports, ``swatch``), also per swatch family.
+    """
     pred = net.predict(np.stack([s.features for s in samples]))
+    refs = np.stack([s.swatch_lab_d65 for s in samples])
     out = {}
-    for name in ("model", "grey_world", "white_patch"):
-        ang, de = [], []
-        for k, s in enumerate(samples):
-            if name == "model":
-                white, lab = pred[k, :3], pred[k, 3:]
-            else:
-                white = grey_world(s) if name == "grey_world" else white_patch(s)
-                lab = white_corrected_lab(s.region_rgb["lips"], white)
-            ang.append(angular_error(white, s.white))
-            de.append(float(delta_e00(s.lips_lab_d65, lab)))
-        ang, de = np.array(ang), np.array(de)
-        whites = pred[:, :3] if name == "model" else [
-            grey_world(s) if name == "grey_world" else white_patch(s) for s in samples]  # fmt: skip
-        sw = np.array([float(delta_e00(s.swatch_lab_d65, white_corrected_lab(s.swatch_rgb, w)))
-                       for w, s in zip(whites, samples, strict=True)])  # fmt: skip
-        out[name] = {"angular_median": float(np.median(ang)),
-                     "angular_p90": float(np.percentile(ang, 90)),
-                     "lips_de00_median": float(np.median(de)),
-                     "lips_de00_p90": float(np.percentile(de, 90)),
-                     "swatch_de00_median": float(np.median(sw)), "_de": de, "_sw": sw}  # fmt: skip
+    baselines = {"grey_world": grey_world, "white_patch": white_patch}
+    for name in ("model", *baselines):
+        if name == "model":
+            whites, lips = pred[:, :3], pred[:, 3:]
+        else:
+            whites = np.stack([baselines[name](s) for s in samples])
+            lips = np.stack([white_corrected_lab(s.region_rgb["lips"], w)
+                             for w, s in zip(whites, samples, strict=True)])  # fmt: skip
+        pairs = list(zip(whites, samples, strict=True))
+        ang = np.array([angular_error(w, s.white) for w, s in pairs])
+        de = _de00(np.stack([s.lips_lab_d65 for s in samples]), lips)
+        by_white = np.stack([white_corrected_lab(s.swatch_rgb, w) for w, s in pairs])
+        sw = _de00(refs, by_white)
+        r = {"angular_median": float(np.median(ang)),
+             "angular_p90": float(np.percentile(ang, 90)),
+             "lips_de00_median": float(np.median(de)),
+             "lips_de00_p90": float(np.percentile(de, 90)),
+             "swatch_de00_median": float(np.median(sw)), "_de": de, "_sw": sw}  # fmt: skip
+        if name == "model" and swatch_net is not None:
+            by_net = swatch_net.predict(swatch_inputs(samples))
+            r["swatch_white_de00_median"] = float(np.median(sw))
+            r["swatch_net_de00_median"] = float(np.median(_de00(refs, by_net)))
+            r["_swatch_routes"] = (by_white, by_net, refs)
+            if weight is not None:
+                sw = _de00(refs, swatch_lab(by_white, by_net, weight))
+                r.update(swatch_de00_median=float(np.median(sw)), _sw=sw,
+                         swatch_de00_p90=float(np.percentile(sw, 90)))  # fmt: skip
+                family = np.array([s.swatch_family for s in samples])
+                r["swatch_de00_median_by_family"] = {
+                    f: float(np.median(sw[family == f])) for f in sorted(set(family))}  # fmt: skip
+        out[name] = r
     return out
 
 
-def export_onnx(net: IlluminantNet, path: Path, meta: dict) -> None:
+def _de00(ref, lab) -> np.ndarray:
+    return np.array([float(delta_e00(a, b)) for a, b in zip(ref, lab, strict=True)])
+
+
+#: The white route's shares tried for the swatch (the network's is the rest).
+SWATCH_WEIGHTS = tuple(round(0.1 * k, 1) for k in range(11))
+
+
+def choose_swatch_weight(calibration_results) -> float:
+    """The white route's share minimising the sum of the swatch's median ΔE00 over the
+    calibration sets (a camera like the training ones, and the held-out camera)."""
+    routes = [r["model"]["_swatch_routes"] for r in calibration_results]
+
+    def cost(w):
+        return sum(np.median(_de00(ref, swatch_lab(a, b, w))) for a, b, ref in routes)
+
+    return min(SWATCH_WEIGHTS, key=cost)
+
+
+def export_onnx(net: IlluminantNet, path: Path, meta: dict, swatch_net=None) -> None:
+    """Write the network(s) as one ONNX graph: ``features`` → ``white``, ``lips_lab``; with
+    ``swatch_net`` also ``features`` and ``swatch`` (the swatch's three features) →
+    ``swatch_lab``."""
     import onnx
     from onnx import TensorProto, helper, numpy_helper
 
@@ -382,33 +488,45 @@ def export_onnx(net: IlluminantNet, path: Path, meta: dict) -> None:
     def const(name, a):
         inits.append(numpy_helper.from_array(np.asarray(a, np.float32), name))
 
-    const("x_mean", net.x_mean)
-    const("x_scale", 1.0 / net.x_std)
-    const("y_std", net.y_std)
-    const("y_mean", net.y_mean)
-    nodes += [helper.make_node("Sub", ["features", "x_mean"], ["xc"]),
-              helper.make_node("Mul", ["xc", "x_scale"], ["h0"])]  # fmt: skip
-    h = "h0"
-    for k, (w, b) in enumerate(net.params):
-        const(f"w{k}", w)
-        const(f"b{k}", b)
-        nodes.append(helper.make_node("MatMul", [h, f"w{k}"], [f"m{k}"]))
-        nodes.append(helper.make_node("Add", [f"m{k}", f"b{k}"], [f"a{k}"]))
-        h = f"a{k}"
-        if k < len(net.params) - 1:
-            nodes.append(helper.make_node("Tanh", [h], [f"t{k}"]))
-            h = f"t{k}"
+    def mlp(prefix, x, net):  # the standardised input through the network, un-standardised
+        const(f"{prefix}x_mean", net.x_mean)
+        const(f"{prefix}x_scale", 1.0 / net.x_std)
+        const(f"{prefix}y_std", net.y_std)
+        const(f"{prefix}y_mean", net.y_mean)
+        nodes.extend([helper.make_node("Sub", [x, f"{prefix}x_mean"], [f"{prefix}xc"]),
+                      helper.make_node("Mul", [f"{prefix}xc", f"{prefix}x_scale"],
+                                       [f"{prefix}h0"])])  # fmt: skip
+        h = f"{prefix}h0"
+        for k, (w, b) in enumerate(net.params):
+            const(f"{prefix}w{k}", w)
+            const(f"{prefix}b{k}", b)
+            nodes.append(helper.make_node("MatMul", [h, f"{prefix}w{k}"], [f"{prefix}m{k}"]))
+            nodes.append(helper.make_node("Add", [f"{prefix}m{k}", f"{prefix}b{k}"],
+                                          [f"{prefix}a{k}"]))  # fmt: skip
+            h = f"{prefix}a{k}"
+            if k < len(net.params) - 1:
+                nodes.append(helper.make_node("Tanh", [h], [f"{prefix}t{k}"]))
+                h = f"{prefix}t{k}"
+        nodes.extend([helper.make_node("Mul", [h, f"{prefix}y_std"], [f"{prefix}ys"]),
+                      helper.make_node("Add", [f"{prefix}ys", f"{prefix}y_mean"],
+                                       [f"{prefix}y"])])  # fmt: skip
+        return f"{prefix}y"
+
+    def tensor(name, width):
+        return helper.make_tensor_value_info(name, TensorProto.FLOAT, ["N", width])
+
     inits.append(numpy_helper.from_array(np.array([3, 3], np.int64), "split"))
-    nodes += [helper.make_node("Mul", [h, "y_std"], ["ys"]),
-              helper.make_node("Add", ["ys", "y_mean"], ["y"]),
-              helper.make_node("Split", ["y", "split"], ["white", "lips_lab"], axis=1)]  # fmt: skip
-    graph = helper.make_graph(
-        nodes, "hueproof_illuminant",
-        [helper.make_tensor_value_info("features", TensorProto.FLOAT, ["N", len(FEATURES)])],
-        [helper.make_tensor_value_info("white", TensorProto.FLOAT, ["N", 3]),
-         helper.make_tensor_value_info("lips_lab", TensorProto.FLOAT, ["N", 3])],
-        initializer=inits,
-    )  # fmt: skip
+    nodes.append(helper.make_node("Split", [mlp("", "features", net), "split"],
+                                  ["white", "lips_lab"], axis=1))  # fmt: skip
+    inputs = [tensor("features", len(FEATURES))]
+    outputs = [tensor("white", 3), tensor("lips_lab", 3)]
+    if swatch_net is not None:
+        nodes.append(helper.make_node("Concat", ["features", "swatch"], ["sw_in"], axis=1))
+        nodes.append(helper.make_node("Identity", [mlp("sw_", "sw_in", swatch_net)],
+                                      ["swatch_lab"]))  # fmt: skip
+        inputs.append(tensor("swatch", 3))
+        outputs.append(tensor("swatch_lab", 3))
+    graph = helper.make_graph(nodes, "hueproof_illuminant", inputs, outputs, initializer=inits)
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)],
                               producer_name="hueproof models/illuminant/train.py")  # fmt: skip
     model.ir_version = 8
@@ -422,6 +540,7 @@ def main(argv=None) -> dict:
     p = argparse.ArgumentParser(description=__doc__)
     p.add_argument("--train", type=int, default=8000)
     p.add_argument("--test", type=int, default=600)
+    p.add_argument("--swatch-train", type=int, default=SWATCH_TRAIN)
     p.add_argument("--out", default=str(HERE / "illuminant.onnx"))
     args = p.parse_args(argv)
     rng = np.random.default_rng(SEED)
@@ -429,28 +548,42 @@ def main(argv=None) -> dict:
     train_ill = [n for n in names if n not in HELD_OUT_ILLUMINANTS]
     train = simulate(args.train, train_ill, [TRAIN_CAMERA, *random_cameras()], rng)
     net = fit(train, rng)
+    # the swatches come from their own streams, so the scenes and the face's network stay
+    # those of the model before swatches were added (version 1)
+    swatch_rng = np.random.default_rng(SEED + 2)
+    swatch_net = fit_swatch(simulate(args.swatch_train, train_ill, [TRAIN_CAMERA,
+                                     *random_cameras()], np.random.default_rng(SEED + 3),
+                                     swatch_rng=swatch_rng), swatch_rng)  # fmt: skip
     held = list(HELD_OUT_ILLUMINANTS)
+
+    def scenes(illuminants, camera):
+        return simulate(args.test, illuminants, [camera], rng, swatch_rng=swatch_rng,
+                        held_out_swatches=True)  # fmt: skip
+
     sets = {
-        "calibration: held-out illuminants": simulate(args.test, held, [TRAIN_CAMERA], rng),
-        "test: held-out illuminants": simulate(args.test, held, [TRAIN_CAMERA], rng),
-        "calibration: held-out camera": simulate(args.test, train_ill, [HELD_OUT_CAMERA], rng),
-        "test: both held out": simulate(args.test, held, [HELD_OUT_CAMERA], rng),
-        "test: database camera, held-out illuminants":
-            simulate(args.test, held, [database_camera()], rng),
-    }  # fmt: skip
-    results = {name: evaluate(net, s) for name, s in sets.items()}
+        "calibration: held-out illuminants": scenes(held, TRAIN_CAMERA),
+        "test: held-out illuminants": scenes(held, TRAIN_CAMERA),
+        "calibration: held-out camera": scenes(train_ill, HELD_OUT_CAMERA),
+        "test: both held out": scenes(held, HELD_OUT_CAMERA),
+        "test: database camera, held-out illuminants": scenes(held, database_camera()),
+    }
+    calibration = [k for k in sets if k.startswith("calibration")]
+    weight = choose_swatch_weight([evaluate(net, sets[k], swatch_net) for k in calibration])
+    results = {name: evaluate(net, s, swatch_net, weight) for name, s in sets.items()}
     # U (k≈2: the 90th percentile of the lips' ΔE00) on calibration scenes, coverage on tests.
     # The service uses the unknown-camera U: a shopper's phone is not the training camera.
     u_known = float(np.percentile(results["calibration: held-out illuminants"]["model"]["_de"],
                                   90))  # fmt: skip
     u = float(np.percentile(results["calibration: held-out camera"]["model"]["_de"], 90))
-    # a swatch beside the face, divided by the predicted white: its own U
+    # a swatch beside the face: its own U, for the same unknown camera
     u_swatch = float(np.percentile(results["calibration: held-out camera"]["model"]["_sw"], 90))
     print("\n== Chart-free colour from the face (simulated, held out) ==")
     print(f"U (90th percentile of the lips' ΔE00): {u_known:.2f} for the training camera's "
           f"kind, {u:.2f} for an unknown camera (used)")  # fmt: skip
-    print(f"U of a swatch beside the face, corrected by the predicted white: {u_swatch:.2f}")
-    report = {"u_de00": u, "u_de00_known_camera": u_known, "u_swatch_de00": u_swatch, "sets": {}}
+    print(f"a swatch beside the face: the white route's share {weight} (chosen on the "
+          f"calibration sets), U {u_swatch:.2f}")  # fmt: skip
+    report = {"u_de00": u, "u_de00_known_camera": u_known, "u_swatch_de00": u_swatch,
+              "swatch_white_weight": weight, "sets": {}}  # fmt: skip
     for name, res in results.items():
         print(f"-- {name} ({len(sets[name])} scenes)")
         report["sets"][name] = {}
@@ -460,19 +593,31 @@ def main(argv=None) -> dict:
                     f"{100 * cover[1]:.0f} %") if method == "model" else ""  # fmt: skip
             print(f"   {method:<12} angular error median {r['angular_median']:.2f}° "
                   f"(p90 {r['angular_p90']:.2f}°); lips ΔE00 median {r['lips_de00_median']:.2f} "
-                  f"(p90 {r['lips_de00_p90']:.2f}); swatch by the white ΔE00 median "
+                  f"(p90 {r['lips_de00_p90']:.2f}); swatch ΔE00 median "
                   f"{r['swatch_de00_median']:.2f}{tail}")  # fmt: skip
+            if method == "model":
+                families = ", ".join(
+                    f"{f} {v:.2f}" for f, v in r["swatch_de00_median_by_family"].items()
+                )
+                print(f"   {'':<12} swatch: by the white {r['swatch_white_de00_median']:.2f}, "
+                      f"by its network {r['swatch_net_de00_median']:.2f}, mixed "
+                      f"{r['swatch_de00_median']:.2f} (p90 {r['swatch_de00_p90']:.2f}, U "
+                      f"{u_swatch:.1f} covers {100 * np.mean(r['_sw'] <= u_swatch):.0f} %); "
+                      f"{families}")  # fmt: skip
             report["sets"][name][method] = {k: v for k, v in r.items() if not k.startswith("_")}
             if method == "model":
-                report["sets"][name][method]["coverage"] = {"u_known": cover[0], "u": cover[1]}
-    meta = {"name": "illuminant", "version": "1", "features": ",".join(FEATURES),
+                report["sets"][name][method]["coverage"] = {
+                    "u_known": cover[0], "u": cover[1],
+                    "u_swatch": float(np.mean(r["_sw"] <= u_swatch))}  # fmt: skip
+    meta = {"name": "illuminant", "version": "2", "features": ",".join(FEATURES),
+            "swatch": "ln_rg,ln_bg,ln_y of the swatch's linear sRGB",
             "outputs": "white: ln(R/G), ln(B/G), ln Y of a white in the photo; lips_lab: the "
-                       "lips' CIELAB (D65, 2°)",
+                       "lips' CIELAB (D65, 2°); swatch_lab: the swatch's CIELAB by its network",
             "u_de00": round(u, 3), "u_de00_known_camera": round(u_known, 3),
-            "u_swatch_de00": round(u_swatch, 3),
+            "u_swatch_de00": round(u_swatch, 3), "swatch_white_weight": weight,
             "held_out_illuminants": ",".join(HELD_OUT_ILLUMINANTS),
             "train_camera": TRAIN_CAMERA, "seed": SEED}  # fmt: skip
-    export_onnx(net, Path(args.out), meta)
+    export_onnx(net, Path(args.out), meta, swatch_net)
     (HERE / "validation.json").write_text(json.dumps(report, indent=2) + "\n")
     print(f"wrote {args.out} and validation.json")
     return report

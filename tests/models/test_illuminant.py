@@ -28,6 +28,30 @@ def test_committed_model_is_registered_and_meets_the_held_out_lips_target():
     assert np.mean(np.asarray(de) <= model.expanded_u) >= 0.9
 
 
+def test_the_swatch_route_beats_dividing_by_the_white_on_held_out_swatches():
+    """A swatch beside the face (colours never trained on: held-out colour samples, the
+    ColorChecker's, new lipsticks and foundations): the swatch route (the white's division
+    mixed with the swatch network) against the white's division alone, on a camera like the
+    training one and on the held-out (Sigma) camera."""
+    from models.illuminant import white_corrected_lab
+
+    model = default_model()
+    assert 0 <= model.swatch_weight <= 1 and 0 < model.swatch_u < 50
+    train_ill = [n for n in T._illuminants() if n not in T.HELD_OUT_ILLUMINANTS]
+    for illuminants, camera in ((T.HELD_OUT_ILLUMINANTS, T.TRAIN_CAMERA),
+                                (train_ill, T.HELD_OUT_CAMERA)):  # fmt: skip
+        rng = np.random.default_rng(5)
+        scenes = T.simulate(150, list(illuminants), [camera], rng, swatch_rng=rng,
+                            held_out_swatches=True)  # fmt: skip
+        route, by_white = [], []
+        for s in scenes:
+            p = model.predict(s.region_rgb, s.swatch_rgb)
+            route.append(delta_e00(s.swatch_lab_d65, p.swatch_lab))
+            by_white.append(delta_e00(s.swatch_lab_d65, white_corrected_lab(s.swatch_rgb, p.white)))
+        assert np.median(route) < np.median(by_white), camera
+    assert model.predict(scenes[0].region_rgb).swatch_lab is None
+
+
 def test_missing_regions_are_refused():
     with pytest.raises(ValueError, match="sclera"):
         default_model().predict({"skin": np.ones(3), "lips": np.ones(3)})
@@ -75,7 +99,7 @@ def test_a_swatch_beside_a_face_gets_a_chart_free_reading(capsys, tmp_path):
     assert cli.main(["measure", str(path), "--roi", "30,30,60,40", "--reference-lab",
                      "35,55,20", "--json"]) == 0  # fmt: skip
     r = json.loads(capsys.readouterr().out)
-    assert r["colour_source"] == "chart-free model" and r["chart_free"]["route"] == "white"
+    assert r["colour_source"] == "chart-free model" and r["chart_free"]["route"] == "swatch"
     assert r["uncertainty_de00"] == pytest.approx(default_model().swatch_u, abs=1e-3)
     assert r["verdict"] == "inconclusive"
     faceless = tmp_path / "plain.jpg"
