@@ -115,15 +115,20 @@ def native(runs: int) -> dict:
 def illuminant(runs: int) -> dict:
     """The chart-free model: speed (one thread) and its held-out accuracy, re-measured."""
     from calibration.colorimetry import delta_e00
-    from models.illuminant import default_model
+    from models.illuminant import default_model, white_corrected_lab
     from models.illuminant import train as T
 
     model = default_model()
-    rng = np.random.default_rng(123)
-    held = T.simulate(300, list(T.HELD_OUT_ILLUMINANTS), [T.TRAIN_CAMERA], rng)
+    rng, swatch_rng = np.random.default_rng(123), np.random.default_rng(124)
+
+    def scenes(illuminants, camera):  # with swatches the model never saw
+        return T.simulate(300, list(illuminants), [camera], rng, swatch_rng=swatch_rng,
+                          held_out_swatches=True)  # fmt: skip
+
     train_ill = [n for n in T._illuminants() if n not in T.HELD_OUT_ILLUMINANTS]
-    cam = T.simulate(300, train_ill, [T.HELD_OUT_CAMERA], rng)
-    typical = T.simulate(300, train_ill, [T.database_camera()], rng)
+    held = scenes(T.HELD_OUT_ILLUMINANTS, T.TRAIN_CAMERA)
+    cam = scenes(train_ill, T.HELD_OUT_CAMERA)
+    typical = scenes(train_ill, T.database_camera())
     region = held[0].region_rgb
     med, p90, _ = _time(lambda: model.predict(region), runs)
     print(f"\n== Chart-free colour model, onnxruntime, 1 thread ==\none face: {med:.3f} ms "
@@ -134,10 +139,13 @@ def illuminant(runs: int) -> dict:
         ("held-out camera", cam),
         ("database camera", typical),
     ):
-        preds = [model.predict(s.region_rgb) for s in scenes]
+        preds = [model.predict(s.region_rgb, s.swatch_rgb) for s in scenes]
         ang = [T.angular_error(p.white, s.white) for p, s in zip(preds, scenes, strict=True)]
         pairs = list(zip(preds, scenes, strict=True))
         de = np.array([delta_e00(s.lips_lab_d65, p.lips_lab) for p, s in pairs])
+        sw = np.array([delta_e00(s.swatch_lab_d65, p.swatch_lab) for p, s in pairs])
+        sw_white = [delta_e00(s.swatch_lab_d65, white_corrected_lab(s.swatch_rgb, p.white))
+                    for p, s in pairs]  # fmt: skip
         gw = [T.angular_error(T.grey_world(s), s.white) for s in scenes]
         wp = [T.angular_error(T.white_patch(s), s.white) for s in scenes]
         cover = float(np.mean(de <= model.expanded_u))
@@ -146,10 +154,17 @@ def illuminant(runs: int) -> dict:
             f"{np.median(gw):.2f}°, white-patch {np.median(wp):.2f}°); lips ΔE00 median "
             f"{np.median(de):.2f}, U {model.expanded_u:.1f} covers {100 * cover:.0f} %"
         )
+        print(
+            f"  a swatch beside the face (held-out colours): ΔE00 median {np.median(sw):.2f} "
+            f"(divided by the white alone {np.median(sw_white):.2f}), U {model.swatch_u:.1f} "
+            f"covers {100 * np.mean(sw <= model.swatch_u):.0f} %"
+        )
         out[name] = {"angular_median": float(np.median(ang)), "lips_de00_median":
                      float(np.median(de)), "u_coverage": cover,
                      "grey_world_angular_median": float(np.median(gw)),
-                     "white_patch_angular_median": float(np.median(wp))}  # fmt: skip
+                     "white_patch_angular_median": float(np.median(wp)),
+                     "swatch_de00_median": float(np.median(sw)),
+                     "swatch_by_white_de00_median": float(np.median(sw_white))}  # fmt: skip
     for name in (T.TRAIN_CAMERA, T.HELD_OUT_CAMERA):
         share = T.span_residual(T._camera(name)[0])
         out[f"span_residual/{name}"] = share.tolist()
