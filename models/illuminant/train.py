@@ -10,13 +10,16 @@ balance and the phone's colour matrix. From the regions' mean linear RGB, a smal
 predicts (1) the colour and level of a white in the photo, ln(R/G), ln(B/G), ln Y, and (2)
 the lips' CIELAB under D65 directly: a white alone cannot undo the camera's rendition of
 saturated lip colours (with the true white the lips are still off by a median 5.4 ΔE00 on
-the Nikon and 12.5 on the Sigma sensitivities, under D65 itself).
+the Nikon and 12.5 on the Sigma sensitivities, under D65 itself). A second network reads a
+swatch held beside the face (a lipstick, a foundation, any colour: :data:`SWATCH_FAMILIES`)
+from the face's features and the swatch's own; the service mixes it with the swatch divided
+by the predicted white (:func:`choose_swatch_weight`).
 
 Held out of training: some illuminants (:data:`HELD_OUT_ILLUMINANTS`) and one camera (the Sigma
 sensitivities); validation scenes use either, test scenes (for U's coverage) use both. A
 second unseen camera, the typical camera of a database of real ones (:data:`DATABASE_CAMERA`),
 is tested under the held-out illuminants.
-Run ``python -m models.illuminant.train`` (seeded; a few seconds); it writes the ONNX file and
+Run ``python -m models.illuminant.train`` (seeded; about 20 seconds); it writes the ONNX file and
 ``validation.json`` beside it and prints the figures with the grey-world and white-patch
 baselines.
 """
@@ -49,7 +52,8 @@ from calibration.simulate import (
 from models.illuminant import swatch_lab, white_corrected_lab
 from vision.redness import skin_reflectance
 
-__all__ = ["FEATURES", "HELD_OUT_ILLUMINANTS", "REGIONS", "features", "main", "simulate"]
+__all__ = ["FEATURES", "HELD_OUT_ILLUMINANTS", "REGIONS", "SWATCH_FAMILIES", "colour_features",
+           "features", "fit", "fit_swatch", "main", "simulate"]  # fmt: skip
 
 HERE = Path(__file__).resolve().parent
 REGIONS = ("skin", "lips", "sclera", "teeth")
