@@ -58,7 +58,7 @@ MODELS = {
     ),
     "illuminant": ModelEntry(
         "illuminant", "illuminant/illuminant.onnx",
-        "902e59a4e116154d4a05e13c93984bc6de9d1ebd5341eeeea1f7da2e4add2832", "2",
+        "28661ccf549bed1b2b027b15ce9b02f98fbf921ae9de04d7a9b2b7e8ee60898f", "2",
         "features (N,12) float32: ln(R/G), ln(B/G), ln Y of the mean linear sRGB of skin, lips, "
         "sclera, teeth (sclera again when the teeth are hidden); swatch (N,3) float32: the same "
         "three of a swatch beside the face",

@@ -66,7 +66,7 @@ FEATURES = tuple(f"{r}_{k}" for r in REGIONS for k in ("ln_rg", "ln_bg", "ln_y")
 HELD_OUT_ILLUMINANTS = ("D75", "FL11", "LED-B5", "LED-V2", "HP3", "Planck 2850")
 TRAIN_CAMERA, HELD_OUT_CAMERA = CAMERAS[0], CAMERAS[1]
 SEED = 20261126
-HIDDEN = 32
+HIDDEN = 64
 #: Cameras the network must not overfit to: the training camera's sensitivities with each
 #: channel shifted (σ 20 nm) and widened or narrowed (σ 25 %, log) and mixed (cross-talk
 #: σ 0.15), each with its own phone matrix fitted on the chart under D65. With them the
@@ -542,7 +542,7 @@ def export_onnx(net: IlluminantNet, path: Path, meta: dict, swatch_net=None) -> 
 
 def main(argv=None) -> dict:
     p = argparse.ArgumentParser(description=__doc__)
-    p.add_argument("--train", type=int, default=8000)
+    p.add_argument("--train", type=int, default=20000)
     p.add_argument("--test", type=int, default=600)
     p.add_argument("--swatch-train", type=int, default=SWATCH_TRAIN)
     p.add_argument("--out", default=str(HERE / "illuminant.onnx"))
