@@ -58,7 +58,7 @@ MODELS = {
     ),
     "illuminant": ModelEntry(
         "illuminant", "illuminant/illuminant.onnx",
-        "28661ccf549bed1b2b027b15ce9b02f98fbf921ae9de04d7a9b2b7e8ee60898f", "2",
+        "89f6fc853e7467211d5249218f38f15ab8de2fe6588243bb773d9ad567dae55d", "2",
         "features (N,12) float32: ln(R/G), ln(B/G), ln Y of the mean linear sRGB of skin, lips, "
         "sclera, teeth (sclera again when the teeth are hidden); swatch (N,3) float32: the same "
         "three of a swatch beside the face",

@@ -83,6 +83,8 @@ SWATCH_FAMILIES = (("lipstick", 0.5), ("foundation", 0.25), ("colour sample", 0.
 SWATCH_CHART = 0.1
 #: The swatch network's scenes (its own, each with one swatch) and hidden width.
 SWATCH_TRAIN, SWATCH_HIDDEN = 20000, 64
+#: Networks averaged (trained alike from different random starts), face's and swatch's.
+MEMBERS, SWATCH_MEMBERS = 4, 4
 
 
 def _illuminants() -> list[str]:
@@ -362,11 +364,22 @@ class IlluminantNet:
         return _forward(self.params, x)[-1] * self.y_std + self.y_mean
 
 
-def fit(samples, rng) -> IlluminantNet:
-    """Train on the white (3) and the lips' D65 CIELAB (3) together."""
+@dataclass
+class Ensemble:
+    """Networks trained alike from different random starts; their mean is the prediction."""
+
+    members: list
+
+    def predict(self, feats) -> np.ndarray:
+        return np.mean([m.predict(feats) for m in self.members], axis=0)
+
+
+def fit(samples, rng, members: int = 1) -> IlluminantNet | Ensemble:
+    """Train on the white (3) and the lips' D65 CIELAB (3) together (``members`` > 1: an
+    :class:`Ensemble` of that many)."""
     x = np.stack([s.features for s in samples]).astype(np.float64)
     y = np.stack([np.r_[s.white, s.lips_lab_d65] for s in samples]).astype(np.float64)
-    return _fit(x, y, rng)
+    return _fit(x, y, rng, members=members)
 
 
 def swatch_inputs(samples) -> np.ndarray:
@@ -374,14 +387,18 @@ def swatch_inputs(samples) -> np.ndarray:
     return np.stack([np.r_[s.features, colour_features(s.swatch_rgb)] for s in samples])
 
 
-def fit_swatch(samples, rng) -> IlluminantNet:
+def fit_swatch(samples, rng, members: int = 1) -> IlluminantNet | Ensemble:
     """Train a second network on a swatch's D65 CIELAB from the face and the swatch: what a
     white cannot undo of the camera's rendition (as for the lips), for any swatch family."""
     y = np.stack([s.swatch_lab_d65 for s in samples]).astype(np.float64)
-    return _fit(swatch_inputs(samples).astype(np.float64), y, rng, hidden=SWATCH_HIDDEN)
+    return _fit(swatch_inputs(samples).astype(np.float64), y, rng, hidden=SWATCH_HIDDEN,
+                members=members)  # fmt: skip
 
 
-def _fit(x, y, rng, hidden=HIDDEN) -> IlluminantNet:
+def _fit(x, y, rng, hidden=HIDDEN, members=1) -> IlluminantNet | Ensemble:
+    if members > 1:
+        seeds = rng.integers(0, 2**32, members)
+        return Ensemble([_fit(x, y, np.random.default_rng(int(k)), hidden) for k in seeds])
     xm, xs = x.mean(0), x.std(0) + 1e-6
     ym, ys = y.mean(0), y.std(0) + 1e-6
     params = _train((x - xm) / xs, (y - ym) / ys, rng, hidden=hidden)
@@ -516,17 +533,24 @@ def export_onnx(net: IlluminantNet, path: Path, meta: dict, swatch_net=None) -> 
                                        [f"{prefix}y"])])  # fmt: skip
         return f"{prefix}y"
 
+    def predictor(prefix, x, net):  # a network, or an ensemble's mean
+        if not isinstance(net, Ensemble):
+            return mlp(prefix, x, net)
+        outs = [mlp(f"{prefix}e{k}_", x, m) for k, m in enumerate(net.members)]
+        nodes.append(helper.make_node("Mean", outs, [f"{prefix}mean"]))
+        return f"{prefix}mean"
+
     def tensor(name, width):
         return helper.make_tensor_value_info(name, TensorProto.FLOAT, ["N", width])
 
     inits.append(numpy_helper.from_array(np.array([3, 3], np.int64), "split"))
-    nodes.append(helper.make_node("Split", [mlp("", "features", net), "split"],
+    nodes.append(helper.make_node("Split", [predictor("", "features", net), "split"],
                                   ["white", "lips_lab"], axis=1))  # fmt: skip
     inputs = [tensor("features", len(FEATURES))]
     outputs = [tensor("white", 3), tensor("lips_lab", 3)]
     if swatch_net is not None:
         nodes.append(helper.make_node("Concat", ["features", "swatch"], ["sw_in"], axis=1))
-        nodes.append(helper.make_node("Identity", [mlp("sw_", "sw_in", swatch_net)],
+        nodes.append(helper.make_node("Identity", [predictor("sw_", "sw_in", swatch_net)],
                                       ["swatch_lab"]))  # fmt: skip
         inputs.append(tensor("swatch", 3))
         outputs.append(tensor("swatch_lab", 3))
@@ -551,13 +575,14 @@ def main(argv=None) -> dict:
     names = _illuminants()
     train_ill = [n for n in names if n not in HELD_OUT_ILLUMINANTS]
     train = simulate(args.train, train_ill, [TRAIN_CAMERA, *random_cameras()], rng)
-    net = fit(train, rng)
+    net = fit(train, rng, members=MEMBERS)
     # the swatches come from their own streams, so the scenes and the face's network stay
     # those of the model before swatches were added (version 1)
     swatch_rng = np.random.default_rng(SEED + 2)
     swatch_net = fit_swatch(simulate(args.swatch_train, train_ill, [TRAIN_CAMERA,
                                      *random_cameras()], np.random.default_rng(SEED + 3),
-                                     swatch_rng=swatch_rng), swatch_rng)  # fmt: skip
+                                     swatch_rng=swatch_rng), swatch_rng,
+                            members=SWATCH_MEMBERS)  # fmt: skip
     held = list(HELD_OUT_ILLUMINANTS)
 
     def scenes(illuminants, camera):

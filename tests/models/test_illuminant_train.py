@@ -36,14 +36,15 @@ def test_the_network_beats_grey_world_on_held_out_illuminants(tmp_path):
     np.testing.assert_allclose(np.c_[white, lab], net.predict(x), atol=1e-3)
 
 
-def test_the_swatch_network_learns_and_exports_beside_the_face_network(tmp_path):
+def test_the_swatch_network_and_an_ensemble_export_beside_each_other(tmp_path):
     import onnxruntime as ort
 
     rng = np.random.default_rng(2)
     train_ill = [n for n in T._illuminants() if n not in T.HELD_OUT_ILLUMINANTS]
     scenes = T.simulate(600, train_ill, [T.TRAIN_CAMERA], rng, swatch_rng=rng)
     assert {s.swatch_family for s in scenes} == {"lipstick", "foundation", "colour sample"}
-    net, swatch_net = T.fit(scenes, rng), T.fit_swatch(scenes, rng)
+    net, swatch_net = T.fit(scenes, rng, members=2), T.fit_swatch(scenes, rng)
+    assert isinstance(net, T.Ensemble) and len(net.members) == 2
     test = T.simulate(100, list(T.HELD_OUT_ILLUMINANTS), [T.TRAIN_CAMERA], rng,
                       swatch_rng=rng, held_out_swatches=True)  # fmt: skip
     assert "ColorChecker" in {s.swatch_family for s in test}
