@@ -253,7 +253,8 @@ BACKGROUND_FRACTION = 0.1
 #: 0.15 W patches at 0.35 OD are found 24 instead of 15 of 25 (IoU 0.539 → 0.620), but the
 #: large scales then also fire on 0.06 W patches and their wider outline drops the main
 #: table's IoU 0.600 → 0.560 (held out 0.599 → 0.546); at 2σ unmodified faces are flagged
-#: (0.32 % on average, 3.20 % worst). Not adopted.
+#: (0.32 % on average, 3.20 % worst). Adding at 2.25σ only the large regions that the patch
+#: scales cover less than half of: main table 0.562, cheek-wide 0.505. Not adopted.
 LARGE_DETECT_FRACTION = 0.08
 LARGE_BACKGROUND_FRACTION = 0.3
 #: Floors in haemoglobin optical density under the σ thresholds: a region must rise at least
