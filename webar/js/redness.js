@@ -228,10 +228,9 @@ export async function previewRedness(source, points, srcW, srcH) {
   const skin = skinMask(local, w, h, FACE_WIDTH);
   const first = await runModel(rgb, skin, h, w);
   const keep = Float32Array.from(skin);
-  for (const name of ["melanin_fine", "shading_fine"]) {
-    const vals = first[name].filter((_, i) => skin[i] > 0);
-    const [med, spread] = robust(vals);
-    for (let i = 0; i < n; i++) if (Math.abs(first[name][i] - med) > NON_SKIN_Z * spread) keep[i] = 0;
+  for (const name of ["melanin_fine", "shading_fine"]) {  // typical_skin of vision/redness.py
+    const [z] = standardise(first[name], skin);
+    for (let i = 0; i < n; i++) if (Math.abs(z[i]) > NON_SKIN_Z) keep[i] = 0;
   }
   const maps = await runModel(rgb, keep, h, w);
   const t1 = performance.now();
