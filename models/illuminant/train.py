@@ -19,7 +19,7 @@ Held out of training: some illuminants (:data:`HELD_OUT_ILLUMINANTS`) and one ca
 sensitivities); validation scenes use either, test scenes (for U's coverage) use both. A
 second unseen camera, the typical camera of a database of real ones (:data:`DATABASE_CAMERA`),
 is tested under the held-out illuminants.
-Run ``python -m models.illuminant.train`` (seeded; about 20 seconds); it writes the ONNX file and
+Run ``python -m models.illuminant.train`` (seeded; about 90 seconds); it writes the ONNX file and
 ``validation.json`` beside it and prints the figures with the grey-world and white-patch
 baselines.
 """
@@ -433,7 +433,7 @@ def white_patch(s: Sample) -> np.ndarray:
     return _white_target(mx / 0.7)
 
 
-def evaluate(net: IlluminantNet, samples, swatch_net=None, weight=None) -> dict:
+def evaluate(net: IlluminantNet | Ensemble, samples, swatch_net=None, weight=None) -> dict:
     """Angular error of the white and ΔE00 of the lips' and the swatch's Lab, for the model and
     the baselines (whose lips and swatch are the photographed ones divided by their white).
 
@@ -497,7 +497,7 @@ def choose_swatch_weight(calibration_results) -> float:
     return min(SWATCH_WEIGHTS, key=cost)
 
 
-def export_onnx(net: IlluminantNet, path: Path, meta: dict, swatch_net=None) -> None:
+def export_onnx(net: IlluminantNet | Ensemble, path: Path, meta: dict, swatch_net=None) -> None:
     """Write the network(s) as one ONNX graph: ``features`` → ``white``, ``lips_lab``; with
     ``swatch_net`` also ``features`` and ``swatch`` (the swatch's three features) →
     ``swatch_lab``."""
@@ -576,8 +576,7 @@ def main(argv=None) -> dict:
     train_ill = [n for n in names if n not in HELD_OUT_ILLUMINANTS]
     train = simulate(args.train, train_ill, [TRAIN_CAMERA, *random_cameras()], rng)
     net = fit(train, rng, members=MEMBERS)
-    # the swatches come from their own streams, so the scenes and the face's network stay
-    # those of the model before swatches were added (version 1)
+    # the swatches come from their own streams: adding them changed no scene
     swatch_rng = np.random.default_rng(SEED + 2)
     swatch_net = fit_swatch(simulate(args.swatch_train, train_ill, [TRAIN_CAMERA,
                                      *random_cameras()], np.random.default_rng(SEED + 3),
