@@ -76,15 +76,14 @@ def chart_free_swatch(m: ShadeMeasurement, rgb_lin, face, model, roi, **options)
     route: divided by the white it reads from the face, mixed with its swatch network), with
     that route's validated uncertainty."""
     x, y, w, h = roi
-    region = np.zeros(np.shape(rgb_lin)[:2], bool)
-    region[y : y + h, x : x + w] = True
-    return _chart_free(m, rgb_lin, face, model, options, region=region)
+    swatch = np.asarray(rgb_lin)[y : y + h, x : x + w].reshape(-1, 3)  # the ROI's pixels
+    return _chart_free(m, rgb_lin, face, model, options, swatch=swatch)
 
 
-def _chart_free(m: ShadeMeasurement, rgb_lin, face, model, options, region=None, masks=None):
-    """The chart-free Lab (the lips', or the ``region`` mask's by the swatch route) and its
-    uncertainty, with the verdict they allow; ``masks`` are the face's region masks made
-    earlier."""
+def _chart_free(m: ShadeMeasurement, rgb_lin, face, model, options, swatch=None, masks=None):
+    """The chart-free Lab (the lips', or by the swatch route that of ``swatch``, a swatch's
+    (N, 3) pixels) and its uncertainty, with the verdict they allow; ``masks`` are the
+    face's region masks made earlier."""
     from dataclasses import replace
 
     from calibration.uncertainty import UncertaintyBudget
@@ -98,8 +97,8 @@ def _chart_free(m: ShadeMeasurement, rgb_lin, face, model, options, region=None,
     except ValueError as exc:  # eyes closed, face too small: stay uncalibrated, say why
         return replace(m, reasons=(*m.reasons, f"No chart-free estimate either: {exc}."))
     lab, model_u = pred.lips_lab, pred.expanded_u
-    if region is not None:  # a swatch: its pixels' median in Lab, then the swatch route
-        pred = model.predict(colours, typical_swatch_rgb(np.asarray(rgb_lin)[region], pred.white))
+    if swatch is not None:  # its pixels' median in Lab, then the swatch route
+        pred = model.predict(colours, typical_swatch_rgb(swatch, pred.white))
         lab, model_u = pred.swatch_lab, model.swatch_u
     ref_u = float(options.get("reference_expanded_u", 0.0) or 0.0)
     expanded = float(np.hypot(model_u, ref_u))
@@ -113,10 +112,10 @@ def _chart_free(m: ShadeMeasurement, rgb_lin, face, model, options, region=None,
     kept = tuple(r for r in m.reasons if not r.startswith("Uncalibrated"))
     reasons = (*kept, "No usable colour chart: the colour is a chart-free estimate from the "
                f"face, with its validated uncertainty (U {expanded:.1f} ΔE00).")  # fmt: skip
-    what = "the lips'" if region is None else "a swatch's (lipsticks, foundations, other colours)"
+    what = "the lips'" if swatch is None else "a swatch's (lipsticks, foundations, other colours)"
     details = {"model": "illuminant", "model_sha256": pred.model_sha256,
                "white": np.round(pred.white, 4).tolist(),
-               "route": "lips" if region is None else "swatch",
+               "route": "lips" if swatch is None else "swatch",
                "uncertainty_source": f"90th percentile of {what} ΔE00 on simulated scenes "
                                      "with a held-out camera (models/illuminant)"}  # fmt: skip
     return replace(m, lab=np.asarray(lab, np.float64), uncertainty=budget, verdict=verdict,
