@@ -88,14 +88,14 @@ function percentile(values, q) {  // NumPy's default (linear) percentile
  *  ``high`` and that have ``minPixels``, each cut at half its 95th percentile: the
  *  hysteresis_mask of vision/redness.py. */
 function hysteresis(excess, seed, region, w, h, high, low, minPixels) {
-  const n = w * h, out = new Uint8Array(n), label = new Int32Array(n).fill(-1);
+  const n = w * h, out = new Uint8Array(n), seen = new Uint8Array(n);
   if (!seed.some((v) => v >= high)) return out;
   const stack = new Int32Array(n);
   for (let start = 0; start < n; start++) {
-    if (label[start] >= 0 || !region[start] || excess[start] < low) continue;
+    if (seen[start] || !region[start] || excess[start] < low) continue;
     const members = [];
     let top = 0, seedMax = -Infinity;
-    stack[top++] = start; label[start] = start;
+    stack[top++] = start; seen[start] = 1;
     while (top) {
       const i = stack[--top];
       members.push(i);
@@ -104,9 +104,9 @@ function hysteresis(excess, seed, region, w, h, high, low, minPixels) {
       for (let dy = -1; dy <= 1; dy++) {
         for (let dx = -1; dx <= 1; dx++) {
           const xx = x + dx, yy = y + dy, j = yy * w + xx;
-          if (xx < 0 || yy < 0 || xx >= w || yy >= h || label[j] >= 0) continue;
+          if (xx < 0 || yy < 0 || xx >= w || yy >= h || seen[j]) continue;
           if (!region[j] || excess[j] < low) continue;
-          label[j] = start; stack[top++] = j;
+          seen[j] = 1; stack[top++] = j;
         }
       }
     }
