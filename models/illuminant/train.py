@@ -408,14 +408,14 @@ def _fit(x, y, rng, hidden=HIDDEN, members=1) -> IlluminantNet | Ensemble:
 # ---- evaluation ------------------------------------------------------------------------------
 
 
-def _white_rgb(pred):
+def _white_direction(pred):
     rg, bg, _ = pred
     w = np.array([np.exp(rg), 1.0, np.exp(bg)])
     return w / np.linalg.norm(w)
 
 
 def angular_error(pred, true) -> float:
-    a, b = _white_rgb(pred), _white_rgb(true)
+    a, b = _white_direction(pred), _white_direction(true)
     return float(np.degrees(np.arccos(np.clip(a @ b, -1, 1))))
 
 
