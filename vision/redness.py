@@ -235,6 +235,17 @@ class RednessResult:
 #: 1.6-1.9σ of the face's own band (robust σ 0.043-0.045 OD); with the face's blotches the
 #: patches' peaks reach 1.7-3.4σ (median 2.6), while the unmodified faces' own maxima reach
 #: 2.49-2.79σ: no threshold on this band finds 90 % of them without flagging clean skin.
+#: A local level that leaves out what stands above it (session 6; σ-clipped like an
+#: astronomer's sky background: one pass, the pixels more than 1.5 robust σ above the first
+#: level dropped) keeps a patch from lifting its own level, and lifts the skin's own blotches
+#: as much: the unmodified faces' maxima rise to 2.87-3.45σ (all three face sizes). In
+#: place of the 0.1 W level at 3.5σ: 18 of 50 patches of 0.2 OD found instead of 10, 48
+#: instead of 50 at 0.35 OD, mean IoU 0.599, nothing flagged, cheek-wide (0.15 W) IoU 0.539
+#: → 0.667 and 15 → 25 of 25 found at 0.35 OD; but the threshold then sits 0.05σ above the
+#: held-out face's own maximum (3.45σ), and at 3.25σ 0.92 % of clean skin is flagged. United
+#: with the present bands as a third detection at 3.75σ (1.09× that maximum, the present
+#: margin being 1.04×): cheek-wide 0.670-0.681 (25 of 25) but the main table 0.600 →
+#: 0.585-0.588, the union widening 0.35 OD outlines (IoU 0.80 → 0.74-0.76). Not adopted.
 HIGH_THRESHOLD = 3.5
 DETECT_THRESHOLD = 3.0
 LOW_THRESHOLD = 2.0
