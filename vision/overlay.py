@@ -90,11 +90,10 @@ def _with_legend(img, title):
         y = int(top + frac * (bottom - top))
         cv2.putText(legend, label, (x1 + 4, y + 4), cv2.FONT_HERSHEY_SIMPLEX, scale, (0, 0, 0), 1,
                     cv2.LINE_AA)  # fmt: skip
-    for i, line in enumerate(("redness", "above own", "skin")):
-        cv2.putText(legend, line, (4, int(0.04 * h) + i * int(22 * scale * 1.6)),
-                    cv2.FONT_HERSHEY_SIMPLEX, scale, (0, 0, 0), 1, cv2.LINE_AA)  # fmt: skip
-    cv2.putText(legend, "not a", (4, int(0.92 * h)), cv2.FONT_HERSHEY_SIMPLEX, scale, (0, 0, 0), 1,
-                cv2.LINE_AA)  # fmt: skip
-    cv2.putText(legend, "diagnosis", (4, int(0.96 * h)), cv2.FONT_HERSHEY_SIMPLEX, scale,
-                (0, 0, 0), 1, cv2.LINE_AA)  # fmt: skip
+    step = int(22 * scale * 1.6)  # one line of text at this scale, with leading
+    lines = {0.04 * h: ("redness", "above own", "skin"), 0.96 * h - step: ("not a", "diagnosis")}
+    for first, block in lines.items():
+        for i, line in enumerate(block):
+            cv2.putText(legend, line, (4, int(first) + i * step), cv2.FONT_HERSHEY_SIMPLEX,
+                        scale, (0, 0, 0), 1, cv2.LINE_AA)  # fmt: skip
     return np.concatenate([img, legend], axis=1)
