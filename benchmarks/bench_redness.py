@@ -5,16 +5,18 @@ strengths of synthetic erythema (haemoglobin optical density at the patch centre
 - single photo: IoU of the flagged mask with the true patch, share of patches found (half
   of the patch covered), flagged area on the unmodified face (false positives);
 - before/after: the same, the baseline being the unmodified face photographed a little
-  closer, turned and under warmer light;
+  closer, turned and under warmer light (flagged area: that pair without a patch);
 for the main method (``tsumura``) beside the ``a_star`` baseline, on patches of the smallest
 size the method is made for (:data:`RADIUS`), then on smaller and larger ones (:data:`OTHER_RADII`,
-one face size). Then ``analyze`` on a 12 MP selfie ÷ its JPEG decode time on one core.
+one face size), and on JPEG files (:data:`JPEG_QUALITIES`). Then ``analyze`` on a 12 MP selfie
+÷ its JPEG decode time on one core.
 """
 
 from __future__ import annotations
 
 import argparse
 import collections
+import functools
 import io
 import json
 import os
@@ -57,6 +59,9 @@ OTHER_RADII = (0.04, 0.1, 0.15)
 #: intermediate, tan, brown, dark on the astronaut face.
 MELANIN = (0.0, 1.0, 1.5, 2.0, 3.0)
 SCALES = (2.5, 4.0)
+#: The same measurements on JPEG files: the capture page's quality, and a photo compressed
+#: again by a chat app (the baseline a shopper finds in a conversation).
+JPEG_QUALITIES = (92, 80)
 
 
 #: The NumPy reference at the working scale, the ONNX model (what the service runs), the a*
@@ -110,23 +115,28 @@ def _iou(a, b):
     return float((a & b).sum() / max(1, (a | b).sum()))
 
 
-def _photographed(result):
+def jpeg(quality):
+    """:func:`vision.testset.photograph` as a JPEG of ``quality``."""
+    return functools.partial(photograph, jpeg_quality=quality)
+
+
+def _photographed(result, photo=photograph):
     red, er = result
-    return photograph(red), er
+    return photo(red), er
 
 
-def _second_photo(img):
+def _second_photo(img, photo=photograph):
     h, w = img.shape[:2]
     m = cv2.getRotationMatrix2D((w / 2, h / 2), 3.0, 1.06)
     moved = cv2.warpAffine(img, m, (w, h), flags=cv2.INTER_CUBIC, borderMode=cv2.BORDER_REFLECT)
-    return photograph(relight(moved, gains=(1.0, 0.95, 0.85), exposure=0.9))
+    return photo(relight(moved, gains=(1.0, 0.95, 0.85), exposure=0.9))
 
 
 def accuracy(landmarker, scales=SCALES, seed=7, radius=RADIUS, methods=METHODS,
-             false_positives=True) -> dict:  # fmt: skip
+             false_positives=True, photo=photograph) -> dict:  # fmt: skip
     """The figures above for patches of ``radius`` (a fraction of the face width); without
     ``false_positives`` the unmodified faces are not measured (the patch size changes
-    nothing there)."""
+    nothing there). ``photo`` makes the files analysed: 8-bit, or JPEG (:func:`jpeg`)."""
     if "high" not in _fair:
         fair_a_star_threshold(landmarker)
     rows, fps = [], []
@@ -136,29 +146,35 @@ def accuracy(landmarker, scales=SCALES, seed=7, radius=RADIUS, methods=METHODS,
             base = astronaut_face(scale)
             (f0,) = landmarker.detect(base)
             skin0 = region_masks(f0.points, base.shape[:2], names=("skin",))["skin"]
-            img = photograph(add_melanin(base, mel, mask=skin0)) if mel else base
+            skin_face = photograph(add_melanin(base, mel, mask=skin0)) if mel else base
+            img = photo(skin_face)
             (face,) = landmarker.detect(img)
             masks = region_masks(face.points, img.shape[:2])
             skin = masks["skin"]
             # patches go on skin, not on the hair that falls inside the landmark polygons
             bare = skin_pixels(img, skin, face.width)
             band = ita_band(ita_degrees(img, skin))
-            before = _second_photo(img)
+            before = _second_photo(skin_face, photo)
             found_b = landmarker.detect(before)
             for method in methods if false_positives else ():
                 r = _redness(img, skin, face.width, method)
                 fps.append((band, method, float(r.mask.sum() / skin.sum())))
+            if false_positives and found_b:
+                ch = redness_change(img, before, after_points=face.points,
+                                    before_points=found_b[0].points, skin_mask=skin)  # fmt: skip
+                fps.append((band, "before/after", float(ch.mask.sum() / skin.sum())))
             for zone in REDNESS_ZONES:
                 for strength in STRENGTHS:
                     red, er = _photographed(
                         add_erythema(
-                            img,
+                            skin_face,
                             centre=zone_centre(masks[zone] & bare),
                             radius=radius * face.width,
                             strength=strength,
                             skin_mask=bare,
                             rng=rng,
-                        )
+                        ),
+                        photo,
                     )
                     for method in methods:
                         r = _redness(red, skin, face.width, method)
@@ -215,11 +231,15 @@ def accuracy(landmarker, scales=SCALES, seed=7, radius=RADIUS, methods=METHODS,
                 "cases_per_strength": len(sel) // len(STRENGTHS),
                 "iou_per_band": {b: float(np.mean(v)) for b, v in by_band.items()},
             }
-    for method in methods if false_positives else ():
+    for method in (*methods, "before/after") if false_positives else ():
         v = [f for f in fps if f[1] == method]
+        worst_by_band = {}
+        for band, _, flagged in v:
+            worst_by_band[band] = max(flagged, worst_by_band.get(band, 0.0))
         print(
             f"unmodified faces, {method}: flagged {100 * np.mean([x[2] for x in v]):.2f}% of skin "
-            f"on average, worst {100 * max(x[2] for x in v):.2f}% ({len(v)} faces)"
+            f"on average, worst {100 * max(x[2] for x in v):.2f}% ({len(v)} faces); worst per "
+            "ITA band: " + ", ".join(f"{b} {100 * f:.2f}%" for b, f in worst_by_band.items())
         )
         summary[f"false_positive/{method}"] = float(max(x[2] for x in v))
     return summary
@@ -336,6 +356,10 @@ def main(argv=None) -> dict:
             result[f"radius_{radius}"] = accuracy(landmarker, scales=(2.5,), seed=13,
                                                   radius=radius, methods=SIZE_METHODS,
                                                   false_positives=False)  # fmt: skip
+        for quality in JPEG_QUALITIES:
+            print(f"\n-- as JPEG files, quality {quality} --")
+            result[f"jpeg_{quality}"] = accuracy(landmarker, methods=("tsumura", "tsumura-onnx"),
+                                                 photo=jpeg(quality))  # fmt: skip
     if not args.skip_speed:
         result["speed"] = _speed_on_one_core()
     save_json(result, args.out)

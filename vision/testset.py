@@ -8,6 +8,7 @@ exposure between a "before" and an "after" photo).
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -116,9 +117,21 @@ def add_melanin(rgb_lin, delta: float, *, mask, feather: float = 6.0) -> np.ndar
     return (rgb_lin * np.exp(-delta * w * v)).astype(np.float32)
 
 
-def photograph(rgb_lin) -> np.ndarray:
-    """What a camera file keeps: 8-bit sRGB, decoded back to linear (dark skin loses levels)."""
-    return srgb_u8_to_rgb_lin(rgb_lin_to_srgb_u8(np.clip(rgb_lin, 0.0, 1.0)))
+def photograph(rgb_lin, *, jpeg_quality: int | None = None) -> np.ndarray:
+    """What a camera file keeps: 8-bit sRGB, decoded back to linear (dark skin loses levels).
+
+    With ``jpeg_quality`` (1-100) the file is a JPEG as phones and chat apps write it (libjpeg
+    through Pillow, colour subsampled 4:2:0): the capture page sends quality 92, a photo
+    shared through a chat app is often compressed again to 70-85.
+    """
+    srgb_u8 = rgb_lin_to_srgb_u8(np.clip(rgb_lin, 0.0, 1.0))
+    if jpeg_quality is not None:
+        from PIL import Image
+
+        buf = io.BytesIO()
+        Image.fromarray(srgb_u8).save(buf, format="JPEG", quality=int(jpeg_quality))
+        srgb_u8 = np.asarray(Image.open(buf).convert("RGB"))
+    return srgb_u8_to_rgb_lin(srgb_u8)
 
 
 @dataclass(frozen=True)
