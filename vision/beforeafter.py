@@ -16,7 +16,6 @@ import numpy as np
 from scipy.spatial import Delaunay
 
 from vision.redness import (
-    HIGH_THRESHOLD,
     LOW_THRESHOLD,
     SMOOTH_FRACTION,
     _masked_blur,
@@ -32,6 +31,24 @@ __all__ = ["RednessChange", "redness_change", "warp_face"]
 #: taken under different light or by a different camera; exposure beyond |ln gG|.
 MAX_CHROMATIC_GAIN = 0.08
 MAX_EXPOSURE_GAIN = 0.5
+#: The change is outlined at the fine scale (SMOOTH_FRACTION of the face width) and detected
+#: on the same map smoothed at CHANGE_DETECT_FRACTION, at CHANGE_THRESHOLD robust σ; the peak
+#: floor MIN_PEAK_OD bounds the outlined change itself. JPEG compression is what this is
+#: for: it quantises colour (chroma) in 16-pixel blocks, and haemoglobin density is mostly
+#: colour, so the difference of two JPEGs carries blotches of that size. Measured on the
+#: benchmark's ten unmodified pairs as JPEG files (session 6), flagged skin worst / mean when
+#: detected at the fine scale at 3.5σ (before): 0.14 / 0.01 % as 8-bit PNGs, 0.22 / 0.06 % at
+#: JPEG quality 92 (the capture page's), 0.61 / 0.19 % at 90, 2.04 / 0.57 % at 85, 0.93 /
+#: 0.47 % at 75; with these constants 0.00, 0.22, 0.19, 0.45 and 0.51 %, 0.05 % or less on
+#: average. On the benchmark's patches (benchmarks/bench_redness.py): as PNGs all found as
+#: before, mean IoU 0.926 → 0.934 (radius 0.06 W), 0.919 (0.04 W, unchanged); as JPEG files
+#: of quality 92, IoU 0.837 → 0.871 and unmodified pairs 0.82 % → 0 % flagged at worst; of
+#: quality 80, IoU 0.617 → 0.726, 1.22 % → 0 %, but 35 instead of 45 of 50 patches of 0.2 OD
+#: found (weak changes sink into the compression's blotches). At 4σ: 0.61 % at quality 90,
+#: detected at 0.025, 0.03 or 0.04 W alike; with the floor on the detection map (as a single
+#: photo's), the 0.04 W patches of 0.2 OD are lost (0 of 25 found).
+CHANGE_DETECT_FRACTION = 0.03
+CHANGE_THRESHOLD = 4.5
 
 
 def warp_face(src_rgb_lin, src_points, dst_points, dst_shape):
@@ -121,7 +138,7 @@ def redness_change(
     before_points,
     skin_mask,
     zone_masks=None,
-    high: float = HIGH_THRESHOLD,
+    high: float = CHANGE_THRESHOLD,
     low: float = LOW_THRESHOLD,
 ) -> RednessChange:
     """Map where redness increased from ``before`` to ``after``.
@@ -132,7 +149,8 @@ def redness_change(
     after_points, before_points : (478, 2) landmarks of each photo
     skin_mask : (H, W) bool, skin of the after photo
     zone_masks : dict of str → (H, W) bool, keyword-only
-    high, low : float, hysteresis thresholds (σ units of the change)
+    high, low : float, hysteresis thresholds (σ units of the change): ``high`` at the detection
+        scale, ``low`` at the outline scale
 
     Returns
     -------
@@ -161,7 +179,9 @@ def redness_change(
     hb_a = haemoglobin_map(after_rgb_lin)[0]
     hb_b = haemoglobin_map(before_n)[0]
     d = _masked_blur(hb_a - hb_b, region, max(0.5, SMOOTH_FRACTION * face_w))
-    increase, mask, _, _ = flag_excess(d, region, high=high, low=low, od_units=True)
+    detect = _masked_blur(hb_a - hb_b, region, max(1.0, CHANGE_DETECT_FRACTION * face_w))
+    increase, mask, _, _ = flag_excess(d, region, high=high, low=low, od_units=True,
+                                       detect=detect, floor_on_outline=True)  # fmt: skip
     zones = zone_figures(increase, mask, region, zone_masks)
     return RednessChange(increase, mask, zones, tuple(float(g) for g in gains), lighting,
                          exposure, tuple(findings))  # fmt: skip

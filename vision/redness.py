@@ -219,11 +219,11 @@ class RednessResult:
 #: background scale and threshold): detecting at the fine scale with 3.5σ against a 0.2 W
 #: background gave mean IoU 0.46 and up to 2.7 % of skin flagged on unmodified faces; at
 #: 0.04 W with 3σ against 0.1 W, 0.60 and none, also on a face size and patch shapes held out
-#: of the choice (``--held-out``). Before/after compares two photos of the same skin and
-#: detects at the fine scale with HIGH_THRESHOLD. Lower detection thresholds buy weak
-#: patches with false positives (the face's own perinasal and cheek redness): at 2.5σ, 30 of
-#: 50 patches of 0.2 OD found and 0.84 % of unmodified skin flagged on average (1.32 %
-#: worst), at 2.25σ 33 of 50 and 2.28 % (3σ: 10 of 50 and none). Standardising per zone
+#: of the choice (``--held-out``). Before/after compares two photos of the same skin, with
+#: its own detection scale and threshold (vision/beforeafter.py). Lower detection thresholds
+#: buy weak patches with false positives (the face's own perinasal and cheek redness): at
+#: 2.5σ, 30 of 50 patches of 0.2 OD found and 0.84 % of unmodified skin flagged on average
+#: (1.32 % worst), at 2.25σ 33 of 50 and 2.28 % (3σ: 10 of 50 and none). Standardising per zone
 #: instead of over the whole skin lets a patch widen its own zone's spread: 13 of 50 found
 #: even at 0.5 OD. A second, finer detection band (0.025 W against a 0.05 W background, whose
 #: robust σ is half as large against a patch) united with this one: 25 of 50 at 4σ but 0.24 %
@@ -246,7 +246,6 @@ class RednessResult:
 #: with the present bands as a third detection at 3.75σ (1.09× that maximum, the present
 #: margin being 1.04×): cheek-wide 0.670-0.681 (25 of 25) but the main table 0.600 →
 #: 0.585-0.588, the union widening 0.35 OD outlines (IoU 0.80 → 0.74-0.76). Not adopted.
-HIGH_THRESHOLD = 3.5
 DETECT_THRESHOLD = 3.0
 LOW_THRESHOLD = 2.0
 MIN_AREA_FRACTION = 0.002
@@ -340,13 +339,16 @@ def typical_skin(skin_mask, melanin_fine, shading_fine) -> np.ndarray:
     return keep
 
 
-def hysteresis_mask(excess, skin_mask, *, high, low, min_pixels, seed_excess=None):
+def hysteresis_mask(
+    excess, skin_mask, *, high, low, min_pixels, seed_excess=None, min_peak=-np.inf
+):
     """Regions above ``low`` that reach ``high``, cut at half their own peak.
 
     Cutting each region at half its peak (the patch's full width at half maximum) makes the
     outline independent of how strong the patch is. With ``seed_excess`` (the same map
     smoothed more, standardised on its own spread) a region is kept when *that* map reaches
     ``high`` inside it: detection at the scale of a patch, outline at the finer scale.
+    ``min_peak`` is a floor on a region's peak in ``excess`` itself, whatever the seed map.
     """
     out = np.zeros(skin_mask.shape, bool)
     seed_map = excess if seed_excess is None else seed_excess
@@ -360,7 +362,7 @@ def hysteresis_mask(excess, skin_mask, *, high, low, min_pixels, seed_excess=Non
     ids = labels[inside]
     peaks = _label_maxima(ids, excess[inside], n)
     seeds = peaks if seed_excess is None else _label_maxima(ids, seed_excess[inside], n)
-    keep = (seeds >= high) & (stats[:, cv2.CC_STAT_AREA] >= min_pixels)
+    keep = (seeds >= high) & (peaks >= min_peak) & (stats[:, cv2.CC_STAT_AREA] >= min_pixels)
     keep[0] = False
     if keep.any():
         # each kept region's peak, robustly: its PEAK_PERCENTILE, not one noisy pixel
@@ -384,7 +386,9 @@ def _standardise(values, region):
     return np.where(region, (values - baseline) / spread, 0.0).astype(np.float32), baseline, spread
 
 
-def flag_excess(values, region, *, high, low, od_units: bool, detect=None):
+def flag_excess(
+    values, region, *, high, low, od_units: bool, detect=None, floor_on_outline: bool = False
+):
     """Standardise a band-passed map over ``region`` and flag its excess regions.
 
     Parameters
@@ -400,6 +404,10 @@ def flag_excess(values, region, *, high, low, od_units: bool, detect=None):
     detect : (H, W) float, optional
         The same map smoothed at the scale of a patch, for detection (see
         :func:`hysteresis_mask`).
+    floor_on_outline : bool
+        With ``detect``, :data:`MIN_PEAK_OD` bounds a region's peak in ``values`` (what is
+        outlined) instead of in ``detect``: a change map smoothed for detection only, whose
+        small regions' peaks the smoothing lowers below the floor (before/after).
 
     Returns
     -------
@@ -410,12 +418,16 @@ def flag_excess(values, region, *, high, low, od_units: bool, detect=None):
     seed_excess, seed_spread = None, spread
     if detect is not None:
         seed_excess, _, seed_spread = _standardise(detect, region)
+    min_peak = -np.inf
     if od_units:
-        high, low = max(high, MIN_PEAK_OD / seed_spread), max(low, MIN_EDGE_OD / spread)
+        low = max(low, MIN_EDGE_OD / spread)
+        if floor_on_outline and detect is not None:
+            min_peak = MIN_PEAK_OD / spread
+        else:
+            high = max(high, MIN_PEAK_OD / seed_spread)
     min_pixels = max(4, int(MIN_AREA_FRACTION * region.sum()))
-    mask = hysteresis_mask(
-        excess, region, high=high, low=low, min_pixels=min_pixels, seed_excess=seed_excess
-    )
+    mask = hysteresis_mask(excess, region, high=high, low=low, min_pixels=min_pixels,
+                           seed_excess=seed_excess, min_peak=min_peak)  # fmt: skip
     return excess, mask, baseline, spread
 
 
