@@ -35,18 +35,17 @@ MAX_EXPOSURE_GAIN = 0.5
 #: on the same map smoothed at CHANGE_DETECT_FRACTION, at CHANGE_THRESHOLD robust σ; the peak
 #: floor MIN_PEAK_OD bounds the outlined change itself. JPEG compression is what this is
 #: for: it quantises colour (chroma) in 16-pixel blocks, and haemoglobin density is mostly
-#: colour, so the difference of two JPEGs carries blotches of that size. Measured on the
-#: benchmark's ten unmodified pairs as JPEG files (session 6), flagged skin worst / mean when
-#: detected at the fine scale at 3.5σ (before): 0.14 / 0.01 % as 8-bit PNGs, 0.22 / 0.06 % at
-#: JPEG quality 92 (the capture page's), 0.61 / 0.19 % at 90, 2.04 / 0.57 % at 85, 0.93 /
-#: 0.47 % at 75; with these constants 0.00, 0.22, 0.19, 0.45 and 0.51 %, 0.05 % or less on
-#: average. On the benchmark's patches (benchmarks/bench_redness.py): as PNGs all found as
-#: before, mean IoU 0.926 → 0.934 (radius 0.06 W), 0.919 (0.04 W, unchanged); as JPEG files
-#: of quality 92, IoU 0.837 → 0.871 and unmodified pairs 0.82 % → 0 % flagged at worst; of
-#: quality 80, IoU 0.617 → 0.726, 1.22 % → 0 %, but 35 instead of 45 of 50 patches of 0.2 OD
-#: found (weak changes sink into the compression's blotches). At 4σ: 0.61 % at quality 90,
-#: detected at 0.025, 0.03 or 0.04 W alike; with the floor on the detection map (as a single
-#: photo's), the 0.04 W patches of 0.2 OD are lost (0 of 25 found).
+#: colour, so the difference of two JPEGs carries blotches of that size. Measured in session 6
+#: (benchmarks/bench_redness.py; the benchmark's faces and patches as JPEG files), before →
+#: after this change: at quality 92, unmodified pairs flagged 0.82 → 0 % of skin at worst
+#: (detected at the fine scale at 3.5σ, as before), mean IoU 0.837 → 0.871; at quality 80,
+#: 1.22 → 0 %, IoU 0.617 → 0.726, but 35 instead of 45 of 50 patches of 0.2 OD found (weak
+#: changes sink into the compression's blotches); as 8-bit PNGs, every patch found as before,
+#: IoU 0.926 → 0.934 (radius 0.06 W) and 0.919 (0.04 W, unchanged). In a grid over qualities
+#: 75-92 (a separate script, ten unmodified pairs) the worst flagged area was 0.22-2.04 %
+#: before, 0.19-0.51 % after; at 4σ instead of 4.5σ, 0.61 % at quality 90 (alike when detected
+#: at 0.025, 0.03 or 0.04 W). The floor on the detection map (as a single photo's) would lose
+#: the 0.04 W patches of 0.2 OD (0 of 25 found).
 CHANGE_DETECT_FRACTION = 0.03
 CHANGE_THRESHOLD = 4.5
 

@@ -121,8 +121,8 @@ def photograph(rgb_lin, *, jpeg_quality: int | None = None) -> np.ndarray:
     """What a camera file keeps: 8-bit sRGB, decoded back to linear (dark skin loses levels).
 
     With ``jpeg_quality`` (1-100) the file is a JPEG as phones and chat apps write it (libjpeg
-    through Pillow, colour subsampled 4:2:0): the capture page sends quality 92, a photo
-    shared through a chat app is often compressed again to 70-85.
+    through Pillow, colour subsampled 4:2:0): the capture page sends quality 97, many apps
+    92, and a photo shared through a chat app is often compressed again to 70-85.
     """
     srgb_u8 = rgb_lin_to_srgb_u8(np.clip(rgb_lin, 0.0, 1.0))
     if jpeg_quality is not None:
