@@ -129,14 +129,17 @@ def cmd_analyze(args) -> int:
     from vision.landmarks import FaceLandmarker
 
     image = load_image(args.selfie)
-    baseline = load_image(args.baseline).rgb_lin if args.baseline else None
+    baseline = load_image(args.baseline) if args.baseline else None
     with FaceLandmarker() as landmarker:
         from models.illuminant import default_model as colour_model
         from models.redness import default_model
 
-        result = analyze_selfie(image.rgb_lin, landmarker=landmarker, baseline_rgb_lin=baseline,
-                                redness_model=default_model(),
-                                colour_model=colour_model())  # fmt: skip
+        result = analyze_selfie(
+            image.rgb_lin, landmarker=landmarker, redness_model=default_model(),
+            colour_model=colour_model(), jpeg_quality=image.jpeg_quality,
+            baseline_rgb_lin=None if baseline is None else baseline.rgb_lin,
+            baseline_jpeg_quality=None if baseline is None else baseline.jpeg_quality,
+        )  # fmt: skip
     out = result.to_dict()
     out["image"] = image.facts()
     if result.face is None:

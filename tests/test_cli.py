@@ -161,6 +161,27 @@ def test_analyze_writes_the_mask_and_heatmaps(capsys, tmp_path):
     # the head (face box + margin) with a legend beside it
     assert face_w < heat.shape[1] and heat.shape[0] <= img.shape[0] and heat.shape[2] == 3
     assert r["lips"]["lab"][1] > 10
+    assert r["image"]["jpeg_quality"] == 95 and "compressed" not in r["quality"]["problems"]
+
+
+def test_analyze_reports_strongly_compressed_photos(capsys, tmp_path):
+    from PIL import Image
+
+    from calibration.colorimetry import rgb_lin_to_srgb_u8
+    from vision.testset import astronaut_face
+
+    srgb_u8 = rgb_lin_to_srgb_u8(astronaut_face(3.0))
+    before, after = tmp_path / "before.jpg", tmp_path / "after.jpg"
+    Image.fromarray(srgb_u8).save(before, quality=75)
+    Image.fromarray(srgb_u8).save(after, quality=80)
+    code, stdout, err = _run(capsys, "analyze", str(after), "--baseline", str(before),
+                             "--out", str(tmp_path / "out"), "--json")  # fmt: skip
+    assert code == 0, err
+    r = json.loads(stdout)
+    findings = {f["code"]: f for f in r["quality"]["findings"]}
+    assert findings["compressed"]["value"] == 80 and findings["compressed"]["limit"] == 92
+    assert findings["baseline_compressed"]["value"] == 75
+    assert "JPEG quality about 80" in findings["compressed"]["message"]
 
 
 def test_analyze_without_face_exits_2(capsys, tmp_path):

@@ -15,7 +15,13 @@ from calibration.errors import InvalidInputError
 from vision.beforeafter import RednessChange, redness_change
 from vision.landmarks import DETECT_MAX_SIDE, FaceLandmarker, FaceLandmarks
 from vision.overlay import PNG_COMPRESS_LEVEL, heatmap_image
-from vision.quality import Finding, assess_quality, capture_findings, framing_findings
+from vision.quality import (
+    Finding,
+    assess_quality,
+    capture_findings,
+    compression_findings,
+    framing_findings,
+)
 from vision.redness import RednessResult, redness_map
 from vision.regions import REDNESS_ZONES, face_box, region_masks
 from vision.shade import face_shade
@@ -170,6 +176,8 @@ def analyze_selfie(
     method: str = "tsumura",
     redness_model=None,
     colour_model=None,
+    jpeg_quality: int | None = None,
+    baseline_jpeg_quality: int | None = None,
 ) -> FaceAnalysis:
     """Landmarks, quality findings, redness (single photo or against a baseline), lip colour.
 
@@ -177,7 +185,9 @@ def analyze_selfie(
     With ``redness_model`` (a :class:`models.redness.RednessModel`) the single-photo redness
     is computed by that ONNX graph, the same file the capture page runs; with
     ``colour_model`` (:class:`models.illuminant.IlluminantModel`) the lips get a chart-free
-    colour, with its uncertainty, when no chart is in the frame.
+    colour, with its uncertainty, when no chart is in the frame. ``jpeg_quality`` and
+    ``baseline_jpeg_quality`` (the files', from :mod:`vision.ingest`) feed the compression
+    gate.
     """
     preview, k = _preview(rgb_lin)
     found = landmarker.detect(preview)
@@ -201,6 +211,7 @@ def analyze_selfie(
     quality = [
         *framing_findings(preview, found[0], scale=k),
         *capture_findings(box_rgb, box_face, skin_mask=skin),
+        *compression_findings(jpeg_quality),
     ]
     zones = {z: masks[z] for z in REDNESS_ZONES}
     if redness_model is not None and method == "tsumura":
@@ -229,6 +240,7 @@ def analyze_selfie(
                                     before_points=base_found[0].points, skin_mask=skin,
                                     zone_masks=zones)  # fmt: skip
             excess, flagged = change.increase, change.mask
+            quality.extend(compression_findings(baseline_jpeg_quality, baseline=True))
             for f in change.findings:
                 quality.append(Finding(f["code"], f["message"], 1, 0))
     excess, flagged = _paste(excess, shape, (x0, y0)), _paste(flagged, shape, (x0, y0))

@@ -10,6 +10,7 @@ import hashlib
 import io
 import warnings
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 
 import numpy as np
@@ -33,6 +34,7 @@ __all__ = [
     "ImageCheck",
     "IngestedImage",
     "check_image",
+    "estimate_jpeg_quality",
     "ingest_image",
     "load_image",
 ]
@@ -78,6 +80,9 @@ class IngestedImage:
         The embedded ICC profile's description, or ``"sRGB (assumed)"``.
     profile_conversion : str
         ``"none"``, ``"display-p3-matrix"`` (float, unclipped) or ``"lcms-relative-colorimetric"``.
+    jpeg_quality : int or None
+        For a JPEG, the libjpeg quality (1-100) whose luminance quantisation table is nearest
+        the file's (:func:`estimate_jpeg_quality`); None for other formats.
     """
 
     rgb_lin: np.ndarray = field(repr=False)
@@ -87,6 +92,7 @@ class IngestedImage:
     colour_profile: str
     profile_conversion: str
     byte_size: int
+    jpeg_quality: int | None = None
 
     @property
     def height(self) -> int:
@@ -107,6 +113,7 @@ class IngestedImage:
             "colour_profile": self.colour_profile,
             "profile_conversion": self.profile_conversion,
             "bytes": self.byte_size,
+            "jpeg_quality": self.jpeg_quality,
         }
 
 
@@ -158,6 +165,7 @@ def ingest_image(
     dtype('float32')
     """
     im, fmt, digest, orientation, icc = _decoded(data, max_pixels, max_bytes)
+    quality = estimate_jpeg_quality(im) if fmt == "JPEG" else None
     # applies and removes the tag (never applied twice); in place: without a rotation this
     # costs nothing, where a returned copy costs a quarter of a 12 MP decode
     ImageOps.exif_transpose(im, in_place=True)
@@ -170,6 +178,7 @@ def ingest_image(
         colour_profile=profile,
         profile_conversion=conversion,
         byte_size=len(data),
+        jpeg_quality=quality,
     )
 
 
@@ -203,6 +212,38 @@ def check_image(
     if orientation in (5, 6, 7, 8):  # a quarter turn swaps the sides
         width, height = height, width
     return ImageCheck(digest, fmt, width, height, orientation, len(data))
+
+
+@cache
+def _libjpeg_luma_tables() -> np.ndarray:
+    """(100, 64) the luminance quantisation tables libjpeg writes at qualities 1-100, read back
+    from files Pillow (libjpeg) encodes: the same order as any JPEG's ``quantization``."""
+    tables = []
+    for quality in range(1, 101):
+        buf = io.BytesIO()
+        Image.new("L", (8, 8)).save(buf, format="JPEG", quality=quality)
+        tables.append(Image.open(buf).quantization[0])
+    return np.log(np.asarray(tables, np.float64))
+
+
+def estimate_jpeg_quality(im: Image.Image) -> int | None:
+    """The libjpeg quality (1-100) nearest to a JPEG's luminance quantisation table.
+
+    Exact for files written by libjpeg (Pillow, browsers' canvas, many apps); for a camera's
+    own tables, the libjpeg quality that quantises about as coarsely (nearest in log scale).
+    Compression quantises colour in blocks, and redness is mostly colour (see
+    ``vision/quality.py``: ``compressed``).
+
+    Returns
+    -------
+    int, or None when the image carries no quantisation table (not a JPEG).
+    """
+    tables = getattr(im, "quantization", None) or {}
+    luma = tables.get(0)
+    if luma is None or len(luma) != 64:
+        return None
+    cost = np.abs(_libjpeg_luma_tables() - np.log(np.maximum(np.asarray(luma, float), 1))).sum(1)
+    return int(np.argmin(cost)) + 1
 
 
 def _decoded(data, max_pixels: int, max_bytes: int):

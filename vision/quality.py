@@ -21,7 +21,8 @@ from calibration.colorimetry import (
 from vision.landmarks import FaceLandmarks
 from vision.regions import masked_pixels
 
-__all__ = ["LIMITS", "Finding", "assess_quality", "capture_findings", "framing_findings"]
+__all__ = ["LIMITS", "Finding", "assess_quality", "capture_findings", "compression_findings",
+           "framing_findings"]  # fmt: skip
 
 #: Limits of the gates. Face size: MediaPipe needs ~100 px but skin texture and redness
 #: need ~300 px across the face. Pose: beyond ~20° one cheek foreshortens and the mesh
@@ -30,6 +31,12 @@ __all__ = ["LIMITS", "Finding", "assess_quality", "capture_findings", "framing_f
 #: and a Gaussian blur of half its pixel pitch drops it to 6-8 (measured on the test set).
 #: Exposure: share of clipped skin pixels and the skin's median L*. Colour cast: chroma of
 #: the brightest 2 % of the frame (a white-patch estimate of the light), in CIELAB units.
+#: Compression: the JPEG quality (vision/ingest.py estimates it from the file's tables), below
+#: which the benchmark's redness figures no longer hold (benchmarks/bench_redness.py, the
+#: faces as JPEG files, session 6): before/after mean IoU 0.934 as PNGs, 0.904 at quality 97,
+#: 0.871 at 92, 0.822 at 90, 0.774 at 85, 0.726 at 80 (0.2 OD changes found 35 of 50); a
+#: single photo flags none of the unmodified faces at 92 and above, up to 1.36 % of the skin at
+#: 90, 0.96 % at 85 and 80 (the face's own perinasal redness pushed over the threshold).
 LIMITS = {
     "min_face_px": 300,
     "min_face_fraction": 0.2,
@@ -42,6 +49,7 @@ LIMITS = {
     "min_skin_lstar": 25.0,
     "max_skin_lstar": 85.0,
     "max_cast_chroma": 12.0,
+    "min_jpeg_quality": 92,
 }
 
 
@@ -165,6 +173,33 @@ def framing_findings(
         msg = "The light is strongly coloured: use daylight or white light."
         out.append(Finding("colour_cast", msg, cast, lim["max_cast_chroma"]))
     return tuple(out)
+
+
+def compression_findings(
+    jpeg_quality: int | None, *, baseline: bool = False, limits: dict | None = None
+) -> tuple[Finding, ...]:
+    """The compression gate: a JPEG saved below :data:`LIMITS` ``min_jpeg_quality``.
+
+    Parameters
+    ----------
+    jpeg_quality : int or None
+        The file's JPEG quality (:attr:`vision.ingest.IngestedImage.jpeg_quality`); None for a
+        file that is not a JPEG, which passes.
+    baseline : bool, keyword-only
+        The file is the earlier photo of a before/after pair (code ``baseline_compressed``).
+    limits : dict, keyword-only
+        Overrides of :data:`LIMITS`.
+    """
+    limit = {**LIMITS, **(limits or {})}["min_jpeg_quality"]
+    if jpeg_quality is None or jpeg_quality >= limit:
+        return ()
+    which = "The earlier photo" if baseline else "The photo"
+    msg = (
+        f"{which} is strongly compressed (JPEG quality about {jpeg_quality}): faint redness "
+        "can be hidden or imitated by compression. Send the original file if you have it."
+    )
+    return (Finding("baseline_compressed" if baseline else "compressed", msg,
+                    float(jpeg_quality), float(limit)),)  # fmt: skip
 
 
 def capture_findings(

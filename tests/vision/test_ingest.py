@@ -108,7 +108,22 @@ def test_facts_carry_no_pixels_or_metadata():
     facts = img.facts()
     assert "SecretPhoneMaker" not in repr(facts) and "SecretPhoneMaker" not in repr(img)
     assert set(facts) == {"sha256", "format", "width", "height", "orientation", "colour_profile",
-                          "profile_conversion", "bytes"}  # fmt: skip
+                          "profile_conversion", "bytes", "jpeg_quality"}  # fmt: skip
+
+
+@pytest.mark.parametrize("quality", [40, 75, 85, 92, 97])
+def test_jpeg_quality_is_read_from_the_quantisation_tables(quality):
+    data = _encode(_marker_image(), "JPEG", quality=quality)
+    assert ingest_image(data).jpeg_quality == quality
+    assert ingest_image(_encode(_marker_image(), "PNG")).jpeg_quality is None
+
+
+def test_a_foreign_jpeg_table_gets_the_nearest_libjpeg_quality():
+    # a camera's own tables: libjpeg's quality-90 table made a little coarser
+    Image.new("L", (8, 8)).save(buf := io.BytesIO(), format="JPEG", quality=90)
+    table = [min(255, round(v * 1.15)) for v in Image.open(buf).quantization[0]]
+    data = _encode(_marker_image(), "JPEG", qtables=[table, table])
+    assert 86 <= ingest_image(data).jpeg_quality <= 89
 
 
 def test_empty_bytes_are_refused():

@@ -4,7 +4,7 @@ import pytest
 
 from calibration.colorimetry import srgb_u8_to_rgb_lin
 from tests.vision.conftest import face_crop
-from vision.quality import LIMITS, assess_quality
+from vision.quality import LIMITS, assess_quality, compression_findings
 from vision.regions import region_mask
 from vision.testset import relight
 
@@ -67,3 +67,12 @@ def test_shade_claim_without_chart(good):
     lin, face, skin = good
     codes = _codes(assess_quality(lin, face, skin_mask=skin, chart_found=False, claim_type="shade"))
     assert "no_chart" in codes
+
+
+def test_compression_gate():
+    assert compression_findings(None) == ()
+    assert compression_findings(LIMITS["min_jpeg_quality"]) == ()
+    (f,) = compression_findings(80)
+    assert (f.code, f.value, f.limit) == ("compressed", 80.0, LIMITS["min_jpeg_quality"])
+    (b,) = compression_findings(60, baseline=True, limits={"min_jpeg_quality": 70})
+    assert b.code == "baseline_compressed" and b.message.startswith("The earlier photo")
