@@ -239,8 +239,8 @@ class RednessResult:
 #: blotches can push the face's own perinasal maxima over 3σ. As JPEG files of quality 90,
 #: 85 or 80, one unmodified face of ten is flagged on 0.96-1.36 % of its skin (none at 92 and
 #: above: vision/quality.py's compression gate); with sensor noise (σ 0.004 + 0.02·√x in
-#: linear values, then JPEG 97) two faces are flagged on 1.04 % and 1.12 % (none with half that
-#: noise, none with more in another draw: chance, not the noise's level).
+#: linear values, then JPEG 97) two faces are flagged on 1.04 % and 1.12 %, none with half
+#: that noise or with more (0.008 + 0.03·√x): chance, not the noise's level.
 #: A local level that leaves out what stands above it (session 6; σ-clipped like an
 #: astronomer's sky background: one pass, the pixels more than 1.5 robust σ above the first
 #: level dropped) keeps a patch from lifting its own level, and lifts the skin's own blotches
