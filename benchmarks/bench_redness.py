@@ -45,7 +45,7 @@ from vision.testset import (  # noqa: E402
     ita_band,
     ita_degrees,
     photograph,
-    relight,
+    second_photo,
     zone_centre,
 )
 
@@ -125,13 +125,6 @@ def _photographed(result, photo=photograph):
     return photo(red), er
 
 
-def _second_photo(img, photo=photograph):
-    h, w = img.shape[:2]
-    m = cv2.getRotationMatrix2D((w / 2, h / 2), 3.0, 1.06)
-    moved = cv2.warpAffine(img, m, (w, h), flags=cv2.INTER_CUBIC, borderMode=cv2.BORDER_REFLECT)
-    return photo(relight(moved, gains=(1.0, 0.95, 0.85), exposure=0.9))
-
-
 def accuracy(landmarker, scales=SCALES, seed=7, radius=RADIUS, methods=METHODS,
              false_positives=True, photo=photograph) -> dict:  # fmt: skip
     """The figures above for patches of ``radius`` (a fraction of the face width); without
@@ -154,7 +147,7 @@ def accuracy(landmarker, scales=SCALES, seed=7, radius=RADIUS, methods=METHODS,
             # patches go on skin, not on the hair that falls inside the landmark polygons
             bare = skin_pixels(img, skin, face.width)
             band = ita_band(ita_degrees(img, skin))
-            before = _second_photo(skin_face, photo)
+            before = second_photo(skin_face, photo=photo)
             found_b = landmarker.detect(before)
             for method in methods if false_positives else ():
                 r = _redness(img, skin, face.width, method)

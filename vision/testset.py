@@ -35,7 +35,9 @@ __all__ = [
     "ita_degrees",
     "photograph",
     "relight",
+    "second_photo",
     "skin_tone_direction",
+    "turned",
     "write_y4m",
     "zone_centre",
 ]
@@ -178,6 +180,21 @@ def relight(rgb_lin, *, gains=(1.0, 1.0, 1.0), exposure: float = 1.0) -> np.ndar
     """Another light or exposure: per-channel gains on linear RGB (clipped at 1)."""
     g = np.asarray(gains, np.float32) * np.float32(exposure)
     return np.clip(rgb_lin * g, 0.0, 1.0).astype(np.float32)
+
+
+def turned(rgb_lin, *, degrees: float, zoom: float) -> np.ndarray:
+    """The same scene photographed turned by ``degrees`` about the centre and ``zoom`` times
+    closer (bicubic, edges reflected)."""
+    h, w = rgb_lin.shape[:2]
+    m = cv2.getRotationMatrix2D((w / 2, h / 2), degrees, zoom)
+    return cv2.warpAffine(rgb_lin, m, (w, h), flags=cv2.INTER_CUBIC, borderMode=cv2.BORDER_REFLECT)
+
+
+def second_photo(rgb_lin, *, photo=photograph) -> np.ndarray:
+    """Another photo of the same face, as a before/after pair's baseline: a little closer,
+    turned and under warmer, dimmer light, made into a file by ``photo``."""
+    moved = turned(rgb_lin, degrees=3.0, zoom=1.06)
+    return photo(relight(moved, gains=(1.0, 0.95, 0.85), exposure=0.9))
 
 
 def camera_frame(width=640, height=480) -> np.ndarray:

@@ -1,4 +1,5 @@
-import cv2
+import functools
+
 import numpy as np
 import pytest
 
@@ -10,6 +11,8 @@ from vision.testset import (
     astronaut_face,
     photograph,
     relight,
+    second_photo,
+    turned,
     zone_centre,
 )
 
@@ -22,9 +25,7 @@ def _iou(a, b):
 def pair(landmarker):
     """A baseline, and a follow-up taken a little closer and turned (a real second photo)."""
     before = astronaut_face(3.5)
-    h, w = before.shape[:2]
-    m = cv2.getRotationMatrix2D((w / 2, h / 2), 4.0, 1.08)
-    after = cv2.warpAffine(before, m, (w, h), flags=cv2.INTER_CUBIC, borderMode=cv2.BORDER_REFLECT)
+    after = turned(before, degrees=4.0, zoom=1.08)
     (fb,) = landmarker.detect(before)
     (fa,) = landmarker.detect(after)
     masks = region_masks(fa.points, after.shape[:2])
@@ -77,11 +78,8 @@ def test_jpeg_blocks_are_not_an_increase_and_a_real_one_is_found(landmarker):
     (f0,) = landmarker.detect(base)
     skin0 = region_masks(f0.points, base.shape[:2], names=("skin",))["skin"]
     face = photograph(add_melanin(base, 3.0, mask=skin0))
-    h, w = face.shape[:2]
-    m = cv2.getRotationMatrix2D((w / 2, h / 2), 3.0, 1.06)
-    moved = cv2.warpAffine(face, m, (w, h), flags=cv2.INTER_CUBIC, borderMode=cv2.BORDER_REFLECT)
-    before = photograph(relight(moved, gains=(1.0, 0.95, 0.85), exposure=0.9), jpeg_quality=85)
-    after = photograph(face, jpeg_quality=85)
+    jpeg_85 = functools.partial(photograph, jpeg_quality=85)
+    before, after = second_photo(face, photo=jpeg_85), jpeg_85(face)
     (fb,), (fa,) = landmarker.detect(before), landmarker.detect(after)
     masks = region_masks(fa.points, after.shape[:2])
     skin = masks["skin"]
