@@ -175,10 +175,9 @@ def redness_change(
         findings.append({"code": "exposure_changed", "message": "The two photos differ "
                          "strongly in brightness."})  # fmt: skip
     before_n = (warped * gains.astype(np.float32)).astype(np.float32)
-    hb_a = haemoglobin_map(after_rgb_lin)[0]
-    hb_b = haemoglobin_map(before_n)[0]
-    d = _masked_blur(hb_a - hb_b, region, max(0.5, SMOOTH_FRACTION * face_w))
-    detect = _masked_blur(hb_a - hb_b, region, max(1.0, CHANGE_DETECT_FRACTION * face_w))
+    diff = haemoglobin_map(after_rgb_lin)[0] - haemoglobin_map(before_n)[0]
+    d = _masked_blur(diff, region, max(0.5, SMOOTH_FRACTION * face_w))
+    detect = _masked_blur(diff, region, max(1.0, CHANGE_DETECT_FRACTION * face_w))
     increase, mask, _, _ = flag_excess(d, region, high=high, low=low, od_units=True,
                                        detect=detect, floor_on_outline=True)  # fmt: skip
     zones = zone_figures(increase, mask, region, zone_masks)
