@@ -18,9 +18,12 @@ from scipy.spatial import Delaunay
 from vision.redness import (
     LOW_THRESHOLD,
     SMOOTH_FRACTION,
+    DetectionLimit,
     _masked_blur,
+    detection_limit,
     flag_excess,
     haemoglobin_map,
+    patch_response,
     skin_pixels,
     zone_figures,
 )
@@ -106,9 +109,10 @@ class RednessChange:
     lighting_changed: bool
     exposure_changed: bool
     findings: tuple[dict, ...] = ()
+    detection_limit: DetectionLimit | None = None
 
     def to_dict(self) -> dict:
-        return {
+        out = {
             "zones": {k: v.to_dict() for k, v in self.zones.items()},
             "gains": [round(g, 4) for g in self.gains],
             "lighting_changed": self.lighting_changed,
@@ -116,6 +120,9 @@ class RednessChange:
             "findings": list(self.findings),
             "flagged_fraction": round(float(self.mask.mean()), 5),
         }
+        if self.detection_limit is not None:
+            out["detection_limit"] = self.detection_limit.to_dict()
+        return out
 
 
 def _gains(after, before, mask):
@@ -181,5 +188,9 @@ def redness_change(
     increase, mask, _, _ = flag_excess(d, region, high=high, low=low, od_units=True,
                                        detect=detect, floor_on_outline=True)  # fmt: skip
     zones = zone_figures(increase, mask, region, zone_masks)
+    # an increase is detected on the smoothed change and bounded by the floor on the outline
+    limit = detection_limit(detect, region, after_rgb_lin, high=high,
+                            response=patch_response(CHANGE_DETECT_FRACTION),
+                            floor_response=patch_response(SMOOTH_FRACTION))  # fmt: skip
     return RednessChange(increase, mask, zones, tuple(float(g) for g in gains), lighting,
-                         exposure, tuple(findings))  # fmt: skip
+                         exposure, tuple(findings), limit)  # fmt: skip

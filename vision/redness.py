@@ -35,13 +35,24 @@ from functools import cache
 import cv2
 import numpy as np
 
-from calibration.colorimetry import colour_science, rgb_lin_to_xyz, xyz_to_lab
+from calibration.colorimetry import (
+    colour_science,
+    delta_e00,
+    lab_to_xyz,
+    rgb_lin_to_xyz,
+    xyz_to_lab,
+    xyz_to_rgb_lin,
+)
 
 __all__ = [
     "REDNESS_METHODS",
+    "DetectionLimit",
     "RednessResult",
     "ZoneRedness",
+    "detection_limit",
     "haemoglobin_map",
+    "patch_profile",
+    "patch_response",
     "pigment_vectors",
     "redness_map",
     "skin_pixels",
@@ -187,6 +198,35 @@ class ZoneRedness:
 
 
 @dataclass(frozen=True)
+class DetectionLimit:
+    """The weakest redness an analysis could have found, so that "nothing flagged" has a
+    meaning: a round patch of :data:`REFERENCE_RADIUS` face widths, on this person's typical
+    skin in this photo, is found from about this haemoglobin density at its centre. Weaker or
+    smaller patches cannot be told from the person's own skin; larger ones can be found a
+    little weaker. The skin's own blotches add to a patch or take away: on the test set
+    (benchmarks/bench_redness.py, 50 patches in five zones of ten faces), single photos at
+    0.75 / 1 / 1.33 times their limit were found 18 / 39 / 50 times, before/after pairs 14 /
+    32 / 50 times.
+
+    ``a_star`` and ``delta_e00`` say what the density does to the person's median skin colour
+    (CIELAB a* units, and CIEDE2000 against the skin itself).
+    """
+
+    haemoglobin_od: float
+    a_star: float
+    delta_e00: float
+    patch_radius: float = 0.0  # face widths
+
+    def to_dict(self) -> dict:
+        return {
+            "haemoglobin_od": round(self.haemoglobin_od, 3),
+            "a_star": round(self.a_star, 2),
+            "delta_e00": round(self.delta_e00, 2),
+            "patch_diameter_face_widths": round(2 * self.patch_radius, 3),
+        }
+
+
+@dataclass(frozen=True)
 class RednessResult:
     """A redness analysis.
 
@@ -200,13 +240,17 @@ class RednessResult:
     method: str
     baseline: float
     spread: float
+    detection_limit: DetectionLimit | None = None
 
     def to_dict(self) -> dict:
-        return {
+        out = {
             "method": self.method,
             "zones": {k: v.to_dict() for k, v in self.zones.items()},
             "flagged_fraction": round(float(self.mask.mean()), 5),
         }
+        if self.detection_limit is not None:
+            out["detection_limit"] = self.detection_limit.to_dict()
+        return out
 
 
 #: Hysteresis thresholds on the excess (skin σ units), the minimum flagged area as a fraction
@@ -280,6 +324,78 @@ MIN_PEAK_OD = 0.1
 MIN_EDGE_OD = 0.04
 #: The peak a region is cut at half of (its full width at half maximum).
 PEAK_PERCENTILE = 95
+
+
+#: The patch a detection limit refers to (:class:`DetectionLimit`): round, its full density
+#: out to PATCH_CORE of its radius, then falling as a raised cosine to nothing at
+#: REFERENCE_RADIUS face widths (about 1.7 cm across on a 14 cm wide face). It is the smallest
+#: patch the detection scale is made for, and the test set's patch (vision/testset.py).
+REFERENCE_RADIUS = 0.06
+PATCH_CORE = 0.66
+#: At most about this many skin pixels, evenly spread, give a detection limit's spread and
+#: the person's median skin colour: 4.4 ms on one core for a region of 294 000 pixels in a
+#: 1.2 MP image, where every pixel took 25 ms (the analysis's whole budget is about 125 ms).
+LIMIT_SAMPLES = 20_000
+LIMIT_COLOUR_SAMPLES = 5_000
+
+
+def patch_profile(r):
+    """The reference patch's density at ``r`` (in units of its radius), 1 at the centre."""
+    r = np.asarray(r)
+    t = np.clip((r - PATCH_CORE) / (1.0 - PATCH_CORE), 0.0, 1.0)
+    return np.where(r <= PATCH_CORE, 1.0, 0.5 * (1.0 + np.cos(np.pi * t)))
+
+
+def _centre_of_blurred_patch(sigma: float, radius: float) -> float:
+    """The reference patch (unit density) smoothed by a Gaussian of ``sigma``, at its
+    centre: the radial integral of profile × Gaussian (both in face widths)."""
+    r = np.linspace(0.0, radius, 2001)
+    f = patch_profile(r / radius) * r / sigma**2 * np.exp(-(r**2) / (2.0 * sigma**2))
+    return float(np.sum(0.5 * (f[1:] + f[:-1]) * np.diff(r)))
+
+
+@cache
+def patch_response(detect: float, background: float | None = None,
+                   radius: float = REFERENCE_RADIUS) -> float:  # fmt: skip
+    """The peak that a reference patch of unit density leaves in a band-passed map: the
+    patch smoothed at ``detect`` minus the person's level, the fine map smoothed again at
+    ``background`` (scales in face widths, as the constants above; no level when None).
+    For the single photo's band, 0.42: a 0.2 OD patch raises it by 0.084 OD."""
+    peak = _centre_of_blurred_patch(detect, radius)
+    if background is not None:
+        peak -= _centre_of_blurred_patch(float(np.hypot(SMOOTH_FRACTION, background)), radius)
+    return peak
+
+
+def detection_limit(
+    detect, region, rgb_lin, *, high, response, floor_response=None
+) -> DetectionLimit:
+    """The weakest reference patch a detection map finds on this person's typical skin.
+
+    Parameters
+    ----------
+    detect : (H, W) float, the detection map in haemoglobin OD (standardised on ``region``
+        by its robust spread, as :func:`flag_excess` does)
+    region : (H, W) bool, the skin compared
+    rgb_lin : (H, W, 3) float, the photo (the person's median skin colour, for a* and ΔE00)
+    high : float, the detection threshold in σ units of ``detect``
+    response : float, :func:`patch_response` for ``detect``'s smoothing
+    floor_response : float, optional
+        The response of the map that :data:`MIN_PEAK_OD` bounds, when not ``detect``
+        (before/after bounds the outlined map).
+    """
+    idx = np.flatnonzero(region)
+    _, spread = _robust(detect.ravel()[idx[:: max(1, len(idx) // LIMIT_SAMPLES)]])
+    floor_response = response if floor_response is None else floor_response
+    od = max(high * spread / response, MIN_PEAK_OD / floor_response)
+    skin = np.asarray(rgb_lin).reshape(-1, 3)[idx[:: max(1, len(idx) // LIMIT_COLOUR_SAMPLES)]]
+    lab = np.median(xyz_to_lab(rgb_lin_to_xyz(np.clip(skin, 1e-4, None))), axis=0)
+    _, v_hb = pigment_vectors()
+    redder_lin = xyz_to_rgb_lin(lab_to_xyz(lab)) * np.exp(-od * v_hb)
+    redder = xyz_to_lab(rgb_lin_to_xyz(redder_lin))
+    return DetectionLimit(haemoglobin_od=float(od), a_star=float(redder[1] - lab[1]),
+                          delta_e00=float(delta_e00(lab, redder)),
+                          patch_radius=REFERENCE_RADIUS)  # fmt: skip
 
 
 def _robust(values):
@@ -539,4 +655,8 @@ def redness_map(
         bands, skin_mask, high=high, low=low, od_units=method == "tsumura"
     )
     zones = zone_figures(excess, mask, skin_mask, zone_masks)
-    return RednessResult(excess, mask, zones, method, baseline, spread)
+    limit = None
+    if method == "tsumura":
+        response = patch_response(DETECT_FRACTION, BACKGROUND_FRACTION)
+        limit = detection_limit(bands["detect"], skin_mask, rgb_lin, high=high, response=response)
+    return RednessResult(excess, mask, zones, method, baseline, spread, limit)

@@ -22,7 +22,7 @@ from calibration.colorimetry import (
     srgb_u8_to_rgb_lin,
     xyz_to_lab,
 )
-from vision.redness import pigment_vectors
+from vision.redness import patch_profile, pigment_vectors
 
 __all__ = [
     "ITA_BANDS",
@@ -155,8 +155,9 @@ def zone_centre(zone_mask) -> tuple[float, float]:
 def add_erythema(rgb_lin, *, centre, radius, strength, skin_mask, rng=None):
     """Add a soft, irregular patch of haemoglobin; returns (new image, Erythema).
 
-    The profile is a flat-topped disc with a smooth edge (a raised cosine over the outer
-    third of the radius), made irregular by a low-frequency random modulation of the radius.
+    The profile is the reference patch of :func:`vision.redness.patch_profile` (a flat-topped
+    disc with a smooth edge, a raised cosine over the outer third of the radius), made
+    irregular by a low-frequency random modulation of the radius.
     """
     rng = rng or np.random.default_rng(0)
     _, v_hb = pigment_vectors()
@@ -167,10 +168,7 @@ def add_erythema(rgb_lin, *, centre, radius, strength, skin_mask, rng=None):
         rng.uniform(0.3, 1.0) * np.cos(k * ang + rng.uniform(0, 2 * np.pi)) for k in (2, 3)
     )
     r = np.hypot(xx - centre[0], yy - centre[1]) / (radius * wobble)
-    edge0, edge1 = 0.66, 1.0
-    t = np.clip((r - edge0) / (edge1 - edge0), 0.0, 1.0)
-    profile = np.where(r <= edge0, 1.0, 0.5 * (1 + np.cos(np.pi * t))).astype(np.float32)
-    profile *= skin_mask
+    profile = patch_profile(r).astype(np.float32) * skin_mask
     out = rgb_lin * np.exp(-strength * profile[..., None] * v_hb.astype(np.float32))
     truth = (profile >= 0.5) & skin_mask
     return out.astype(np.float32), Erythema(tuple(centre), float(radius), float(strength), truth)

@@ -94,10 +94,14 @@ def redness_map_onnx(model: RednessModel, rgb_lin, *, skin_mask, zone_masks=None
                      face_width=None, high=None, low=None):  # fmt: skip
     """:func:`vision.redness.redness_map` through the ONNX model (method ``tsumura``)."""
     from vision.redness import (
+        BACKGROUND_FRACTION,
+        DETECT_FRACTION,
         DETECT_THRESHOLD,
         LOW_THRESHOLD,
         RednessResult,
+        detection_limit,
         flag_excess,
+        patch_response,
         typical_skin,
         unite_scales,
         zone_figures,
@@ -120,10 +124,10 @@ def redness_map_onnx(model: RednessModel, rgb_lin, *, skin_mask, zone_masks=None
     high = DETECT_THRESHOLD if high is None else high
     low = LOW_THRESHOLD if low is None else low
     region = (up(keep.astype(np.float32)) >= 0.5) & skin_mask
+    detect = up(maps["band_detect"])
     excess, mask, baseline, spread = flag_excess(
-        up(maps["band_fine"]), region, high=high, low=low, od_units=True,
-        detect=up(maps["band_detect"]),
-    )  # fmt: skip
+        up(maps["band_fine"]), region, high=high, low=low, od_units=True, detect=detect
+    )
     # the large scales are flagged at the model's scale, where their maps are as smooth, and
     # the regions brought back: flagged at the caller's scale they made this whole function
     # 1.5-1.8x slower (faces 364 and 728 px wide), here 1.03-1.10x
@@ -143,4 +147,6 @@ def redness_map_onnx(model: RednessModel, rgb_lin, *, skin_mask, zone_masks=None
         excess, mask = unite_scales(excess, mask, up(excess_l),
                                     (up(mask_l.astype(np.float32)) >= 0.5) & region)  # fmt: skip
     zones = zone_figures(excess, mask, region, zone_masks)
-    return RednessResult(excess, mask, zones, "tsumura-onnx", baseline, spread)
+    response = patch_response(DETECT_FRACTION, BACKGROUND_FRACTION)
+    limit = detection_limit(detect, region, rgb_lin, high=high, response=response)
+    return RednessResult(excess, mask, zones, "tsumura-onnx", baseline, spread, limit)

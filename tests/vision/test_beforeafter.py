@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from vision.beforeafter import redness_change, warp_face
+from vision.redness import MIN_PEAK_OD, SMOOTH_FRACTION, patch_response
 from vision.regions import REDNESS_ZONES, region_masks
 from vision.testset import (
     add_erythema,
@@ -92,3 +93,27 @@ def test_jpeg_blocks_are_not_an_increase_and_a_real_one_is_found(landmarker):
     changed = redness_change(photograph(red, jpeg_quality=85), before, after_points=fa.points,
                              before_points=fb.points, skin_mask=skin)  # fmt: skip
     assert _iou(changed.mask, er.truth) >= 0.6
+
+
+def test_a_pair_states_its_detection_limit(pair):
+    """Two clean photos of the same skin: the floor of 0.1 OD bounds what can be found (the
+    benchmark: patches at 1.33 times it found 50 of 50, at 0.75 times 12 of 50); a patch at
+    1.5 times it is found, at half of it not. A JPEG 50 follow-up's blotches raise it."""
+    before, fb, after, fa, masks = pair
+    same = redness_change(after, before, after_points=fa.points, before_points=fb.points,
+                          skin_mask=masks["skin"])  # fmt: skip
+    lim = same.detection_limit
+    assert lim.haemoglobin_od == pytest.approx(MIN_PEAK_OD / patch_response(SMOOTH_FRACTION))
+    assert 1.0 < lim.a_star < 3.0
+    assert same.to_dict()["detection_limit"]["haemoglobin_od"] == pytest.approx(0.1, abs=1e-3)
+    for factor, found in ((0.5, False), (1.5, True)):
+        red, er = add_erythema(after, centre=zone_centre(masks["left_cheek"]),
+                               radius=0.06 * fa.width, strength=factor * lim.haemoglobin_od,
+                               skin_mask=masks["skin"])  # fmt: skip
+        ch = redness_change(red, before, after_points=fa.points, before_points=fb.points,
+                            skin_mask=masks["skin"])  # fmt: skip
+        assert bool((ch.mask & er.truth).sum() >= 0.5 * er.truth.sum()) is found
+    coarse = photograph(after, jpeg_quality=50)
+    worse = redness_change(coarse, before, after_points=fa.points, before_points=fb.points,
+                           skin_mask=masks["skin"]).detection_limit  # fmt: skip
+    assert worse.haemoglobin_od > 1.1 * lim.haemoglobin_od

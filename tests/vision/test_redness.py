@@ -2,8 +2,14 @@ import numpy as np
 import pytest
 
 from vision.redness import (
+    BACKGROUND_FRACTION,
+    DETECT_FRACTION,
     REDNESS_METHODS,
+    SMOOTH_FRACTION,
+    _masked_blur,
     haemoglobin_map,
+    patch_profile,
+    patch_response,
     pigment_vectors,
     redness_map,
     skin_pixels,
@@ -152,3 +158,78 @@ def test_relight_is_a_per_channel_gain():
     np.testing.assert_allclose(
         relight(x, gains=(1.1, 1.0, 0.8), exposure=0.5)[0, 0], [0.22, 0.2, 0.16]
     )
+
+
+def test_patch_response_is_what_the_bands_leave_of_a_rendered_patch():
+    """The detection limit's arithmetic against the real smoothings: a unit-density reference
+    patch drawn on a flat 400 px wide skin, band-passed as redness_map does."""
+    w = 300.0
+    yy, xx = np.mgrid[0:400, 0:400]
+    raw = patch_profile(np.hypot(xx - 200, yy - 200) / (0.06 * w)).astype(np.float32)
+    inside = np.ones(raw.shape, bool)
+    fine = _masked_blur(raw, inside, SMOOTH_FRACTION * w)
+    band = _masked_blur(raw, inside, DETECT_FRACTION * w) - _masked_blur(
+        fine, inside, BACKGROUND_FRACTION * w
+    )
+    assert band[200, 200] == pytest.approx(patch_response(DETECT_FRACTION, BACKGROUND_FRACTION),
+                                           rel=0.03)  # fmt: skip
+    plain = _masked_blur(raw, inside, 0.03 * w)[200, 200]
+    assert plain == pytest.approx(patch_response(0.03), rel=0.01)
+    assert patch_response(0.001) == pytest.approx(1.0, abs=1e-3)  # no smoothing: the density
+
+
+@pytest.fixture(scope="module")
+def limit_case(face_and_masks):
+    img, face, masks = face_and_masks
+    r = redness_map(img, skin_mask=masks["skin"], face_width=face.width)
+    return img, face, masks, r.detection_limit
+
+
+def test_a_single_photo_states_its_detection_limit(limit_case):
+    img, face, masks, lim = limit_case
+    # the benchmark's faces: 0.31-0.32 OD, a* +3.6 (dark skin) to +6.0 (light)
+    assert 0.2 < lim.haemoglobin_od < 0.45
+    assert 3.0 < lim.a_star < 9.0 and lim.delta_e00 > 2.0
+    d = redness_map(img, skin_mask=masks["skin"], face_width=face.width).to_dict()
+    assert d["detection_limit"]["patch_diameter_face_widths"] == 0.12
+    a_star = redness_map(img, skin_mask=masks["skin"], face_width=face.width, method="a_star")
+    assert a_star.detection_limit is None and "detection_limit" not in a_star.to_dict()
+
+
+@pytest.mark.parametrize("zone", ["left_cheek", "forehead"])
+@pytest.mark.parametrize("factor, found", [(0.6, False), (1.5, True)])
+def test_patches_below_the_limit_are_missed_and_above_it_found(limit_case, zone, factor, found):
+    img, face, masks, lim = limit_case
+    bare = skin_pixels(img, masks["skin"], face.width)
+    red, er = add_erythema(img, centre=zone_centre(masks[zone] & bare), radius=0.06 * face.width,
+                           strength=factor * lim.haemoglobin_od, skin_mask=bare)  # fmt: skip
+    r = redness_map(red, skin_mask=masks["skin"], face_width=face.width)
+    assert bool((r.mask & er.truth).sum() >= 0.5 * er.truth.sum()) is found
+
+
+@pytest.mark.parametrize("path", ["numpy", "onnx"])
+def test_blotchier_skin_has_a_higher_detection_limit(limit_case, path):
+    """The limit follows the person's own blotchiness at the patch scale (pixel noise is
+    smoothed away there): blotches of haemoglobin about a patch's size, 0.1 OD, added."""
+    import cv2
+
+    img, face, masks, lim = limit_case
+    field = np.random.default_rng(3).normal(0, 1, img.shape[:2]).astype(np.float32)
+    field = cv2.GaussianBlur(field, (0, 0), 0.05 * face.width)
+    field *= 0.1 / field[masks["skin"]].std()
+    _, v_hb = pigment_vectors()
+    blotchy = (img * np.exp(-field[..., None] * masks["skin"][..., None] * v_hb)).astype(np.float32)
+    if path == "onnx":
+        from models.redness import default_model, redness_map_onnx
+
+        def run(x):
+            return redness_map_onnx(default_model(), x, skin_mask=masks["skin"],
+                                    face_width=face.width).detection_limit  # fmt: skip
+    else:
+
+        def run(x):
+            return redness_map(x, skin_mask=masks["skin"], face_width=face.width).detection_limit
+
+    clean = run(img)
+    assert clean.haemoglobin_od == pytest.approx(lim.haemoglobin_od, rel=0.05)
+    assert run(blotchy).haemoglobin_od > 1.2 * clean.haemoglobin_od
