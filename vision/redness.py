@@ -296,6 +296,15 @@ class RednessResult:
 #: with the present bands as a third detection at 3.75σ (1.09× that maximum, the present
 #: margin being 1.04×): cheek-wide 0.670-0.681 (25 of 25) but the main table 0.600 →
 #: 0.585-0.588, the union widening 0.35 OD outlines (IoU 0.80 → 0.74-0.76). Not adopted.
+#: The person's other side as the reference (session 7; a dermatologist compares a reaction
+#: with the same place on the other cheek): the photo mirrored, landmarks found on the
+#: mirror, warped back along the mesh (vision/beforeafter.py's warp) and subtracted, then the
+#: same bands. Its spread is half the present band's (0.021-0.022 against 0.044 OD), but the
+#: astronaut's face is neither frontal nor evenly lit: the unmodified faces' maxima reach
+#: 4.5-4.6σ beside the nose (face width 225 px, two skin tones; 13-18σ before the hair on
+#: the mirrored side was left out), while 0.2 OD patches peak at 2.5-3.5σ on the cheeks,
+#: 3.7-3.9σ on the forehead, 2.3σ on the chin and 0.2-0.8σ on the nose (a patch on the
+#: midline is its own mirror). Not adopted.
 DETECT_THRESHOLD = 3.0
 LOW_THRESHOLD = 2.0
 MIN_AREA_FRACTION = 0.002
