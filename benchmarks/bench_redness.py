@@ -8,14 +8,16 @@ strengths of synthetic erythema (haemoglobin optical density at the patch centre
   closer, turned and under warmer light (flagged area: that pair without a patch);
 for the main method (``tsumura``) beside the ``a_star`` baseline, on patches of the smallest
 size the method is made for (:data:`RADIUS`), then on smaller and larger ones (:data:`OTHER_RADII`,
-one face size), and on JPEG files (:data:`JPEG_QUALITIES`). Then ``analyze`` on a 12 MP selfie
-÷ its JPEG decode time on one core.
+one face size), and on JPEG files (:data:`JPEG_QUALITIES`). Then each face's detection limit
+(vision/redness.py, :class:`~vision.redness.DetectionLimit`) and what is found just under and
+over it; ``analyze`` on a 12 MP selfie ÷ its JPEG decode time on one core.
 """
 
 from __future__ import annotations
 
 import argparse
 import collections
+import dataclasses
 import functools
 import io
 import json
@@ -125,15 +127,26 @@ def _photographed(result, photo=photograph):
     return photo(red), er
 
 
-def accuracy(landmarker, scales=SCALES, seed=7, radius=RADIUS, methods=METHODS,
-             false_positives=True, photo=photograph) -> dict:  # fmt: skip
-    """The figures above for patches of ``radius`` (a fraction of the face width); without
-    ``false_positives`` the unmodified faces are not measured (the patch size changes
-    nothing there). ``photo`` makes the files analysed: 8-bit, or JPEG (:func:`jpeg`)."""
-    if "high" not in _fair:
-        fair_a_star_threshold(landmarker)
-    rows, fps = [], []
-    rng = np.random.default_rng(seed)
+@dataclasses.dataclass
+class TestFace:
+    """One face of the test set, photographed, and the baseline photo of a before/after pair.
+
+    ``skin_face`` is the face before it became a file (patches are added there); ``bare``
+    the skin pixels (patches go on skin, not on the hair inside the landmark polygons)."""
+
+    skin_face: np.ndarray
+    img: np.ndarray
+    face: object
+    masks: dict
+    skin: np.ndarray
+    bare: np.ndarray
+    band: str
+    before: np.ndarray
+    found_b: list
+
+
+def test_faces(landmarker, scales=SCALES, photo=photograph):
+    """The test set's unmodified faces: face sizes × skin tones (:data:`MELANIN`)."""
     for scale in scales:
         for mel in MELANIN:
             base = astronaut_face(scale)
@@ -144,56 +157,76 @@ def accuracy(landmarker, scales=SCALES, seed=7, radius=RADIUS, methods=METHODS,
             (face,) = landmarker.detect(img)
             masks = region_masks(face.points, img.shape[:2])
             skin = masks["skin"]
-            # patches go on skin, not on the hair that falls inside the landmark polygons
-            bare = skin_pixels(img, skin, face.width)
-            band = ita_band(ita_degrees(img, skin))
             before = second_photo(skin_face, photo=photo)
-            found_b = landmarker.detect(before)
-            for method in methods if false_positives else ():
-                r = _redness(img, skin, face.width, method)
-                fps.append((band, method, float(r.mask.sum() / skin.sum())))
-            if false_positives and found_b:
-                ch = redness_change(img, before, after_points=face.points,
-                                    before_points=found_b[0].points, skin_mask=skin)  # fmt: skip
-                fps.append((band, "before/after", float(ch.mask.sum() / skin.sum())))
-            for zone in REDNESS_ZONES:
-                for strength in STRENGTHS:
-                    red, er = _photographed(
-                        add_erythema(
-                            skin_face,
-                            centre=zone_centre(masks[zone] & bare),
-                            radius=radius * face.width,
-                            strength=strength,
-                            skin_mask=bare,
-                            rng=rng,
-                        ),
-                        photo,
+            yield TestFace(
+                skin_face,
+                img,
+                face,
+                masks,
+                skin,
+                skin_pixels(img, skin, face.width),
+                ita_band(ita_degrees(img, skin)),
+                before,
+                landmarker.detect(before),
+            )
+
+
+def accuracy(landmarker, scales=SCALES, seed=7, radius=RADIUS, methods=METHODS,
+             false_positives=True, photo=photograph) -> dict:  # fmt: skip
+    """The figures above for patches of ``radius`` (a fraction of the face width); without
+    ``false_positives`` the unmodified faces are not measured (the patch size changes
+    nothing there). ``photo`` makes the files analysed: 8-bit, or JPEG (:func:`jpeg`)."""
+    if "high" not in _fair:
+        fair_a_star_threshold(landmarker)
+    rows, fps = [], []
+    rng = np.random.default_rng(seed)
+    for t in test_faces(landmarker, scales, photo):
+        img, face, skin, before, found_b = t.img, t.face, t.skin, t.before, t.found_b
+        for method in methods if false_positives else ():
+            r = _redness(img, skin, face.width, method)
+            fps.append((t.band, method, float(r.mask.sum() / skin.sum())))
+        if false_positives and found_b:
+            ch = redness_change(img, before, after_points=face.points,
+                                before_points=found_b[0].points, skin_mask=skin)  # fmt: skip
+            fps.append((t.band, "before/after", float(ch.mask.sum() / skin.sum())))
+        for zone in REDNESS_ZONES:
+            for strength in STRENGTHS:
+                red, er = _photographed(
+                    add_erythema(
+                        t.skin_face,
+                        centre=zone_centre(t.masks[zone] & t.bare),
+                        radius=radius * face.width,
+                        strength=strength,
+                        skin_mask=t.bare,
+                        rng=rng,
+                    ),
+                    photo,
+                )
+                for method in methods:
+                    r = _redness(red, skin, face.width, method)
+                    covered = (r.mask & er.truth).sum() >= 0.5 * er.truth.sum()
+                    rows.append(
+                        ("single", t.band, method, strength, _iou(r.mask, er.truth), covered)
                     )
-                    for method in methods:
-                        r = _redness(red, skin, face.width, method)
-                        covered = (r.mask & er.truth).sum() >= 0.5 * er.truth.sum()
-                        rows.append(
-                            ("single", band, method, strength, _iou(r.mask, er.truth), covered)
+                if found_b:
+                    ch = redness_change(
+                        red,
+                        before,
+                        after_points=face.points,
+                        before_points=found_b[0].points,
+                        skin_mask=skin,
+                    )
+                    covered = (ch.mask & er.truth).sum() >= 0.5 * er.truth.sum()
+                    rows.append(
+                        (
+                            "before/after",
+                            t.band,
+                            "tsumura",
+                            strength,
+                            _iou(ch.mask, er.truth),
+                            covered,
                         )
-                    if found_b:
-                        ch = redness_change(
-                            red,
-                            before,
-                            after_points=face.points,
-                            before_points=found_b[0].points,
-                            skin_mask=skin,
-                        )
-                        covered = (ch.mask & er.truth).sum() >= 0.5 * er.truth.sum()
-                        rows.append(
-                            (
-                                "before/after",
-                                band,
-                                "tsumura",
-                                strength,
-                                _iou(ch.mask, er.truth),
-                                covered,
-                            )
-                        )
+                    )
     print("\n== Redness on the astronaut test set ==")
     print(f"{len(rows)} patch cases; face widths {min(scales) * 90:.0f}-{max(scales) * 90:.0f} px"
           f"; patch radius {radius} face widths")  # fmt: skip
@@ -236,6 +269,54 @@ def accuracy(landmarker, scales=SCALES, seed=7, radius=RADIUS, methods=METHODS,
         )
         summary[f"false_positive/{method}"] = float(max(x[2] for x in v))
     return summary
+
+
+#: Patches at these multiples of each photo's own detection limit check what the limit says:
+#: few found below it, most above it.
+LIMIT_FACTORS = (0.75, 1.0, 1.33)
+
+
+def detection_limits(landmarker, scales=SCALES, seed=17, photo=photograph) -> dict:
+    """Each unmodified face's detection limits (single photo, before/after), and the share
+    of reference patches found at :data:`LIMIT_FACTORS` times them, in every zone."""
+    limits, found = collections.defaultdict(list), collections.defaultdict(list)
+    rng = np.random.default_rng(seed)
+    for t in test_faces(landmarker, scales, photo):
+        if not t.found_b:
+            continue
+
+        def analyse(img, t=t):
+            single = redness_map(img, skin_mask=t.skin, face_width=t.face.width)
+            change = redness_change(img, t.before, skin_mask=t.skin, after_points=t.face.points,
+                                    before_points=t.found_b[0].points)  # fmt: skip
+            return {"single": single, "before/after": change}
+
+        clean = {m: r.detection_limit for m, r in analyse(t.img).items()}
+        for mode, limit in clean.items():
+            limits[mode].append(limit)
+        for mode, limit in clean.items():
+            for factor in LIMIT_FACTORS:
+                for zone in REDNESS_ZONES:
+                    red, er = _photographed(add_erythema(
+                        t.skin_face, centre=zone_centre(t.masks[zone] & t.bare),
+                        radius=RADIUS * t.face.width, strength=factor * limit.haemoglobin_od,
+                        skin_mask=t.bare, rng=rng), photo)  # fmt: skip
+                    mask = analyse(red)[mode].mask
+                    found[mode, factor].append((mask & er.truth).sum() >= 0.5 * er.truth.sum())
+    print(f"\n== Detection limits (reference patch {2 * RADIUS} face widths across) ==")
+    out = {}
+    for mode, lims in limits.items():
+        od = [x.haemoglobin_od for x in lims]
+        a = [x.a_star for x in lims]
+        line = (f"{mode:<12} limit {min(od):.3f}-{max(od):.3f} OD (a* +{min(a):.1f} to "
+                f"+{max(a):.1f}) on {len(lims)} faces; found")  # fmt: skip
+        out[mode] = {"od": [min(od), max(od)], "a_star": [min(a), max(a)]}
+        for factor in LIMIT_FACTORS:
+            hits = found[mode, factor]
+            line += f" at {factor}x: {sum(hits)}/{len(hits)}"
+            out[mode][f"found_at_{factor}"] = [int(sum(hits)), len(hits)]
+        print(line)
+    return out
 
 
 def speed(landmarker) -> dict:
@@ -333,6 +414,7 @@ def main(argv=None) -> dict:
         help="face sizes and patch shapes not used to choose the thresholds (3.2x, seed 11)",
     )
     p.add_argument("--speed-only", action="store_true", help=argparse.SUPPRESS)
+    p.add_argument("--limits-only", action="store_true", help="only the detection limits")
     args = p.parse_args(argv)
     if args.speed_only:  # the child of _speed_on_one_core
         with FaceLandmarker() as landmarker:
@@ -340,6 +422,8 @@ def main(argv=None) -> dict:
         print("SPEED " + json.dumps(result))
         return result
     with FaceLandmarker() as landmarker:
+        if args.limits_only:
+            return {"detection_limits": detection_limits(landmarker)}
         result = {"accuracy": accuracy(landmarker)}
         if args.held_out:
             print("\n-- held out: other face size and patch shapes --")
@@ -353,6 +437,9 @@ def main(argv=None) -> dict:
             print(f"\n-- as JPEG files, quality {quality} --")
             result[f"jpeg_{quality}"] = accuracy(landmarker, methods=("tsumura", "tsumura-onnx"),
                                                  photo=jpeg(quality))  # fmt: skip
+        result["detection_limits"] = detection_limits(landmarker)
+        print("\n-- as JPEG files, quality 80 --")
+        result["detection_limits_jpeg_80"] = detection_limits(landmarker, photo=jpeg(80))
     if not args.skip_speed:
         result["speed"] = _speed_on_one_core()
     save_json(result, args.out)
