@@ -92,6 +92,13 @@ def suggest(claim_type: str, result: dict | None, brand_policy: dict | None) -> 
         else:
             rule = "redness_no_increase" if compared else "redness_none"
     outcome, reason, text = RULES[rule]
+    limit = _redness(result).get("detection_limit")
+    if rule in ("redness_none", "redness_no_increase") and limit:
+        text += (
+            f" In this photo, redness weaker than about {limit['a_star']:.0f} a* units over a "
+            f"patch {limit['patch_diameter_face_widths']:g} face widths across cannot be told "
+            "from the person's own skin (the analysis's detection limit)."
+        )
     automatic = rule in set(policy.get("auto_approve") or ()) and outcome.startswith("approve")
     return {"rule": rule, "outcome": outcome, "reason_code": reason, "text": text,
             "automatic": automatic}  # fmt: skip

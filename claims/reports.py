@@ -35,6 +35,7 @@ def _measurements(claim_type: str, result: dict | None) -> dict:
     return {
         "zones": r.get("zones"),
         "compared_to_baseline": r.get("compared_to_baseline"),
+        "detection_limit": r.get("detection_limit"),
         "method": r.get("method"),
         "quality_problems": ((result.get("redness") or {}).get("quality") or {}).get("problems"),
     }

@@ -157,6 +157,8 @@ class FaceAnalysis:
                 "method": self.redness.method,
                 "compared_to_baseline": self.change is not None,
             }
+            if source.detection_limit is not None:
+                out["redness"]["detection_limit"] = source.detection_limit.to_dict()
             if self.change is not None:
                 out["redness"]["baseline"] = self.change.to_dict()
         return out

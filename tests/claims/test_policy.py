@@ -40,6 +40,22 @@ def test_a_single_photo_without_redness_says_what_it_can_miss():
     assert "baseline" in suggest("redness", _redness(False, True), None)["text"]
 
 
+def test_nothing_flagged_states_this_photos_detection_limit():
+    result = _redness(False, False)
+    result["redness"]["redness"]["detection_limit"] = {
+        "haemoglobin_od": 0.31,
+        "a_star": 5.8,
+        "delta_e00": 6.0,
+        "patch_diameter_face_widths": 0.12,
+    }
+    text = suggest("redness", result, None)["text"]
+    assert text.startswith(RULES["redness_none"][2])
+    assert "about 6 a* units over a patch 0.12 face widths across" in text
+    # a flagged photo's suggestion does not carry it
+    result["redness"]["redness"]["zones"]["chin"]["area_fraction"] = 0.1
+    assert suggest("redness", result, None)["text"] == RULES["redness_single"][2]
+
+
 def test_automatic_approval_only_for_an_approving_rule_the_brand_chose():
     policy = {"auto_approve": ["shade_mismatch", "shade_match"]}
     assert suggest("shade", {"shade": {"verdict": "mismatch"}}, policy)["automatic"] is True

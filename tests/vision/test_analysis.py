@@ -47,7 +47,10 @@ def test_the_mask_lands_on_the_patch_at_the_photos_size(landmarker, scale, frame
     assert np.hypot(xs - cx, ys - cy).max() < 3 * er.radius
     heat = a.images["redness_heatmap.png"]
     assert heat.shape[0] < img.shape[0] * WORK_FACE_WIDTH / face.width * 1.05
-    assert a.to_dict()["redness"]["zones"]["right_cheek"]["area_fraction"] > 0.05
+    red = a.to_dict()["redness"]
+    assert red["zones"]["right_cheek"]["area_fraction"] > 0.05
+    # what "nothing flagged" would have meant here: the single photo's detection limit
+    assert 0.2 < red["detection_limit"]["haemoglobin_od"] < 0.5
 
 
 def test_a_baseline_at_another_size_is_compared(landmarker):
@@ -58,3 +61,7 @@ def test_a_baseline_at_another_size_is_compared(landmarker):
     assert abs(a.baseline_face.width - landmarker.detect(before)[0].width) < 0.03 * 540
     # the same face, nothing added: (almost) nothing flagged as increased
     assert (a.images["redness_mask.png"] == 255).mean() < 0.001
+    # against a baseline the limit is the pair's, far below a single photo's
+    limit = a.to_dict()["redness"]["detection_limit"]
+    assert limit == a.change.detection_limit.to_dict()
+    assert 0.1 <= limit["haemoglobin_od"] < 0.2

@@ -87,6 +87,9 @@ def test_review_shows_the_heatmap_and_records_a_decision(page, server):
     assert "not a diagnosis" in page.text_content("main")
     assert "Retinol" in page.text_content("#ingredients")
     assert "left_cheek" in page.text_content("#zones")  # the API's zone names
+    # what "nothing flagged" means for this pair: the detection limit, from the API
+    limit = page.text_content("#rednessLimit")
+    assert limit.startswith("Weakest redness this photo can show: a* +") and "OD" in limit
     page.fill("#heatOpacity", "40")
     page.fill("#revealReason", "check whether the redness is make-up")
     page.click("#revealBtn")

@@ -25,6 +25,7 @@ const STRINGS = {
     catalog: "商品目录", calibratePhoto: "用色卡照片校准", calibrateLab: "输入分光测色值",
     roi: "色块区域 X,Y,W,H", preview2: "预览", saveVersion: "保存为新版本", stats: "统计与预警",
     keys: "快捷键：J/K 上下条，A 通过，R 驳回，V 查看原图",
+    detectionLimit: "本照片可检出的最弱发红", faceWidths: "脸宽",
   },
   en: {
     tryon: "Try on", claim: "File a claim", review: "Review", brand: "Brand calibration",
@@ -55,6 +56,7 @@ const STRINGS = {
     calibrateLab: "Enter spectrophotometer values", roi: "Swatch region X,Y,W,H",
     preview2: "Preview", saveVersion: "Save as a new version", stats: "Statistics and alerts",
     keys: "Keys: J/K next/previous, A approve, R reject, V reveal",
+    detectionLimit: "Weakest redness this photo can show", faceWidths: "face widths",
   },
 };
 

@@ -77,6 +77,8 @@ async function open(k) {
       tr.innerHTML = `<td>${toSnake(z)}</td><td>${(100 * v.areaFraction).toFixed(1)} %</td><td>${fmt(v.meanExcess)}</td><td>${fmt(v.peakExcess)}</td>`;
       return tr;
     }));
+    const lim = red.detectionLimit;  // what "nothing flagged" means in this photo
+    $("rednessLimit").textContent = lim ? `${t("detectionLimit")}: a* +${fmt(lim.aStar, 1)} (ΔE00 ${fmt(lim.deltaE00, 1)}, ${fmt(lim.haemoglobinOd)} OD), ⌀ ${lim.patchDiameterFaceWidths} ${t("faceWidths")}` : "";
   }
   const findings = a.redness?.quality?.findings || [];
   $("findings").replaceChildren(...findings.map((f) => Object.assign(document.createElement("li"), { textContent: `${f.code}: ${f.message}` })));
