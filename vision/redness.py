@@ -305,6 +305,14 @@ class RednessResult:
 #: the mirrored side was left out), while 0.2 OD patches peak at 2.5-3.5σ on the cheeks,
 #: 3.7-3.9σ on the forehead, 2.3σ on the chin and 0.2-0.8σ on the nose (a patch on the
 #: midline is its own mirror). Not adopted.
+#: The best linear filter of this kind (session 7): a Fisher discriminant over the
+#: haemoglobin map smoothed at ten scales (0.012-0.3 W), weights C⁻¹s from the clean skin's
+#: covariance C (ten benchmark faces) and the reference patch's responses s. It doubles the
+#: Gaussian signal-to-noise ratio (9.6 → 18.7 per OD) but the clean skin's tail grows with it
+#: (maxima 4.4-5.8σ instead of 2.5-2.9σ): the density at which a patch alone reaches the
+#: clean face's maximum falls from 0.26-0.31 OD to 0.21-0.26 (0.21-0.24 with a ridge of 3 %
+#: of the mean variance, also on the held-out face size 3.2), so 0.2 OD stays at or under
+#: the skin's own maxima, and the weights would be one person's texture. Not adopted.
 DETECT_THRESHOLD = 3.0
 LOW_THRESHOLD = 2.0
 MIN_AREA_FRACTION = 0.002
