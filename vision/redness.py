@@ -310,9 +310,10 @@ class RednessResult:
 #: covariance C (ten benchmark faces) and the reference patch's responses s. It doubles the
 #: Gaussian signal-to-noise ratio (9.6 → 18.7 per OD) but the clean skin's tail grows with it
 #: (maxima 4.4-5.8σ instead of 2.5-2.9σ): the density at which a patch alone reaches the
-#: clean face's maximum falls from 0.26-0.31 OD to 0.21-0.26 (0.21-0.24 with a ridge of 3 %
-#: of the mean variance, also on the held-out face size 3.2), so 0.2 OD stays at or under
-#: the skin's own maxima, and the weights would be one person's texture. Not adopted.
+#: clean face's maximum falls from 0.26-0.31 OD to 0.21-0.26 (with a ridge of 3 % of the
+#: mean variance, median 0.21 and worst 0.245; on the held-out face size 3.2, 0.215 and
+#: 0.242), so 0.2 OD stays at or under the skin's own maxima, and the weights would be one
+#: person's texture. Not adopted.
 DETECT_THRESHOLD = 3.0
 LOW_THRESHOLD = 2.0
 MIN_AREA_FRACTION = 0.002
