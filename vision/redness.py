@@ -215,7 +215,7 @@ class DetectionLimit:
     haemoglobin_od: float
     a_star: float
     delta_e00: float
-    patch_radius: float = 0.0  # face widths
+    patch_radius: float  # face widths
 
     def to_dict(self) -> dict:
         return {
@@ -392,8 +392,9 @@ def detection_limit(
 
     Parameters
     ----------
-    detect : (H, W) float, the detection map in haemoglobin OD (standardised on ``region``
-        by its robust spread, as :func:`flag_excess` does)
+    detect : (H, W) float, the detection map in haemoglobin OD, before :func:`flag_excess`
+        standardises it by its robust spread over ``region`` (the spread is measured again
+        here, on at most :data:`LIMIT_SAMPLES` pixels)
     region : (H, W) bool, the skin compared
     rgb_lin : (H, W, 3) float, the photo (the person's median skin colour, for a* and ΔE00)
     high : float, the detection threshold in σ units of ``detect``
