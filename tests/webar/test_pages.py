@@ -33,6 +33,8 @@ def test_capture_walks_the_checks_takes_consent_and_files_a_claim(page, server):
     page.goto(page.base + "/claim")
     assert page.evaluate("document.documentElement.lang") == "zh-CN"
     assert page.text_content("#submit") == "提交"
+    # why a photo from before helps, with the measured detection limits
+    assert "前后对比约 +1 至 +2" in page.text_content("[data-i18n=baselineWhy]")
     page.wait_for_function("window.hueproof && window.hueproof.ready", timeout=90_000)
     # a shade claim waits for the colour chart: the astronaut holds none
     page.wait_for_function("window.hueproof.checks.faceSize !== undefined", timeout=30_000)
