@@ -185,11 +185,12 @@ def redness_change(
     diff = haemoglobin_map(after_rgb_lin)[0] - haemoglobin_map(before_n)[0]
     d = _masked_blur(diff, region, max(0.5, SMOOTH_FRACTION * face_w))
     detect = _masked_blur(diff, region, max(1.0, CHANGE_DETECT_FRACTION * face_w))
-    increase, mask, _, _ = flag_excess(d, region, high=high, low=low, od_units=True,
-                                       detect=detect, floor_on_outline=True)  # fmt: skip
+    increase, mask, _, _, detect_spread = flag_excess(
+        d, region, high=high, low=low, od_units=True, detect=detect, floor_on_outline=True
+    )
     zones = zone_figures(increase, mask, region, zone_masks)
     # an increase is detected on the smoothed change and bounded by the floor on the outline
-    limit = detection_limit(detect, region, after_rgb_lin, high=high,
+    limit = detection_limit(detect_spread, region, after_rgb_lin, high=high,
                             response=patch_response(CHANGE_DETECT_FRACTION),
                             floor_response=patch_response(SMOOTH_FRACTION))  # fmt: skip
     return RednessChange(increase, mask, zones, tuple(float(g) for g in gains), lighting,

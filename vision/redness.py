@@ -350,10 +350,8 @@ PEAK_PERCENTILE = 95
 #: patch the detection scale is made for, and the test set's patch (vision/testset.py).
 REFERENCE_RADIUS = 0.06
 PATCH_CORE = 0.66
-#: At most about this many skin pixels, evenly spread, give a detection limit's spread and
-#: the person's median skin colour: 4.4 ms on one core for a region of 294 000 pixels in a
-#: 1.2 MP image, where every pixel took 25 ms (the analysis's whole budget is about 125 ms).
-LIMIT_SAMPLES = 20_000
+#: At most about this many skin pixels, evenly spread, give a detection limit's median skin
+#: colour (the median of 20 000 in CIELAB took 3.1 ms on one core, of 5 000 under 1 ms).
 LIMIT_COLOUR_SAMPLES = 5_000
 
 
@@ -386,16 +384,15 @@ def patch_response(detect: float, background: float | None = None,
 
 
 def detection_limit(
-    detect, region, rgb_lin, *, high, response, floor_response=None
+    detect_spread, region, rgb_lin, *, high, response, floor_response=None
 ) -> DetectionLimit:
     """The weakest reference patch a detection map finds on this person's typical skin.
 
     Parameters
     ----------
-    detect : (H, W) float, the detection map in haemoglobin OD, before :func:`flag_excess`
-        standardises it by its robust spread over ``region`` (the spread is measured again
-        here, on at most :data:`LIMIT_SAMPLES` pixels)
-    region : (H, W) bool, the skin compared
+    detect_spread : float, the detection map's robust spread in haemoglobin OD, the σ of
+        ``high`` (:func:`flag_excess` returns it)
+    region : (H, W) bool, the skin compared (its median colour)
     rgb_lin : (H, W, 3) float, the photo (the person's median skin colour, for a* and ΔE00)
     high : float, the detection threshold in σ units of ``detect``
     response : float, :func:`patch_response` for ``detect``'s smoothing
@@ -403,10 +400,9 @@ def detection_limit(
         The response of the map that :data:`MIN_PEAK_OD` bounds, when not ``detect``
         (before/after bounds the outlined map).
     """
-    idx = np.flatnonzero(region)
-    _, spread = _robust(detect.ravel()[idx[:: max(1, len(idx) // LIMIT_SAMPLES)]])
     floor_response = response if floor_response is None else floor_response
-    od = max(high * spread / response, MIN_PEAK_OD / floor_response)
+    od = max(high * detect_spread / response, MIN_PEAK_OD / floor_response)
+    idx = np.flatnonzero(region)
     skin = np.asarray(rgb_lin).reshape(-1, 3)[idx[:: max(1, len(idx) // LIMIT_COLOUR_SAMPLES)]]
     lab = np.median(xyz_to_lab(rgb_lin_to_xyz(np.clip(skin, 1e-4, None))), axis=0)
     _, v_hb = pigment_vectors()
@@ -553,7 +549,8 @@ def flag_excess(
     Returns
     -------
     excess : (H, W) float32, σ units, 0 outside ``region``; mask : (H, W) bool;
-    baseline, spread : float
+    baseline, spread : float; detect_spread : float, the robust spread of ``detect`` (of
+    ``values`` without it), the σ of ``high`` (:func:`detection_limit` takes it)
     """
     excess, baseline, spread = _standardise(values, region)
     seed_excess, seed_spread = None, spread
@@ -569,7 +566,7 @@ def flag_excess(
     min_pixels = max(4, int(MIN_AREA_FRACTION * region.sum()))
     mask = hysteresis_mask(excess, region, high=high, low=low, min_pixels=min_pixels,
                            seed_excess=seed_excess, min_peak=min_peak)  # fmt: skip
-    return excess, mask, baseline, spread
+    return excess, mask, baseline, spread, seed_spread
 
 
 def flag_two_scales(bands, region, *, high, low, od_units: bool):
@@ -578,17 +575,17 @@ def flag_two_scales(bands, region, *, high, low, od_units: bool):
     ``bands`` holds the four band-passed maps: ``fine``, ``detect`` (against the local
     level) and ``fine_large``, ``detect_large`` (against the wider one). Inside a region
     found at the large scales the excess shown is the larger of the two; elsewhere it is the
-    patch scales' (the person's rosy cheeks are not redrawn). Baseline and spread are the
-    patch scales'.
+    patch scales' (the person's rosy cheeks are not redrawn). Baseline and both spreads are
+    the patch scales'.
     """
-    excess, mask, baseline, spread = flag_excess(
+    excess, mask, baseline, spread, detect_spread = flag_excess(
         bands["fine"], region, high=high, low=low, od_units=od_units, detect=bands["detect"]
     )
-    excess_l, mask_l, _, _ = flag_excess(
+    excess_l, mask_l, *_ = flag_excess(
         bands["fine_large"], region, high=high, low=low, od_units=od_units,
         detect=bands["detect_large"],
     )  # fmt: skip
-    return (*unite_scales(excess, mask, excess_l, mask_l), baseline, spread)
+    return (*unite_scales(excess, mask, excess_l, mask_l), baseline, spread, detect_spread)
 
 
 def unite_scales(excess, mask, excess_large, mask_large):
@@ -670,12 +667,12 @@ def redness_map(
     local_l = _masked_blur(fine, skin_mask, max(1.0, LARGE_BACKGROUND_FRACTION * face_width))
     bands = {"fine": fine - local, "detect": coarse - local, "fine_large": fine - local_l,
              "detect_large": coarse_l - local_l}  # fmt: skip
-    excess, mask, baseline, spread = flag_two_scales(
+    excess, mask, baseline, spread, detect_spread = flag_two_scales(
         bands, skin_mask, high=high, low=low, od_units=method == "tsumura"
     )
     zones = zone_figures(excess, mask, skin_mask, zone_masks)
     limit = None
     if method == "tsumura":
         response = patch_response(DETECT_FRACTION, BACKGROUND_FRACTION)
-        limit = detection_limit(bands["detect"], skin_mask, rgb_lin, high=high, response=response)
+        limit = detection_limit(detect_spread, skin_mask, rgb_lin, high=high, response=response)
     return RednessResult(excess, mask, zones, method, baseline, spread, limit)

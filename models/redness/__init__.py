@@ -124,10 +124,10 @@ def redness_map_onnx(model: RednessModel, rgb_lin, *, skin_mask, zone_masks=None
     high = DETECT_THRESHOLD if high is None else high
     low = LOW_THRESHOLD if low is None else low
     region = (up(keep.astype(np.float32)) >= 0.5) & skin_mask
-    detect = up(maps["band_detect"])
-    excess, mask, baseline, spread = flag_excess(
-        up(maps["band_fine"]), region, high=high, low=low, od_units=True, detect=detect
-    )
+    excess, mask, baseline, spread, detect_spread = flag_excess(
+        up(maps["band_fine"]), region, high=high, low=low, od_units=True,
+        detect=up(maps["band_detect"]),
+    )  # fmt: skip
     # the large scales are flagged at the model's scale, where their maps are as smooth, and
     # the regions brought back: flagged at the caller's scale they made this whole function
     # 1.5-1.8x slower (faces 364 and 728 px wide), here 1.03-1.10x
@@ -139,7 +139,7 @@ def redness_map_onnx(model: RednessModel, rgb_lin, *, skin_mask, zone_masks=None
 
     fine_l = maps["band_fine"][:hh, :ww] + from_pool(maps["large_shift"])
     detect_l = from_pool(maps["band_detect_large"])
-    excess_l, mask_l, _, _ = flag_excess(
+    excess_l, mask_l, *_ = flag_excess(
         np.where(model_region, fine_l, 0), model_region, high=high, low=low, od_units=True,
         detect=np.where(model_region, detect_l, 0),
     )  # fmt: skip
@@ -148,5 +148,5 @@ def redness_map_onnx(model: RednessModel, rgb_lin, *, skin_mask, zone_masks=None
                                     (up(mask_l.astype(np.float32)) >= 0.5) & region)  # fmt: skip
     zones = zone_figures(excess, mask, region, zone_masks)
     response = patch_response(DETECT_FRACTION, BACKGROUND_FRACTION)
-    limit = detection_limit(detect, region, rgb_lin, high=high, response=response)
+    limit = detection_limit(detect_spread, region, rgb_lin, high=high, response=response)
     return RednessResult(excess, mask, zones, "tsumura-onnx", baseline, spread, limit)
