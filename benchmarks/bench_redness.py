@@ -90,16 +90,7 @@ def _redness(img, skin, face_width, method):
 
 def fair_a_star_threshold(landmarker, scales=SCALES) -> float:
     """The lowest a* detection threshold flagging ≤ FAIR_FP of every unmodified face."""
-    faces = []
-    for scale in scales:
-        base = astronaut_face(scale)
-        (f0,) = landmarker.detect(base)
-        skin0 = region_masks(f0.points, base.shape[:2], names=("skin",))["skin"]
-        for mel in MELANIN:
-            img = photograph(add_melanin(base, mel, mask=skin0)) if mel else base
-            (face,) = landmarker.detect(img)
-            faces.append((img, region_masks(face.points, img.shape[:2], names=("skin",))["skin"],
-                          face.width))  # fmt: skip
+    faces = [(t.img, t.skin, t.face.width) for t in test_faces(landmarker, scales)]
     for high in FAIR_THRESHOLDS:
         worst = max(
             redness_map(img, skin_mask=skin, face_width=w, method="a_star", high=high).mask.mean()
@@ -115,6 +106,11 @@ def fair_a_star_threshold(landmarker, scales=SCALES) -> float:
 
 def _iou(a, b):
     return float((a & b).sum() / max(1, (a | b).sum()))
+
+
+def _found(mask, er) -> bool:
+    """A patch is found when the flagged mask covers half of it."""
+    return bool((mask & er.truth).sum() >= 0.5 * er.truth.sum())
 
 
 def jpeg(quality):
@@ -148,10 +144,10 @@ class TestFace:
 def test_faces(landmarker, scales=SCALES, photo=photograph):
     """The test set's unmodified faces: face sizes × skin tones (:data:`MELANIN`)."""
     for scale in scales:
+        base = astronaut_face(scale)
+        (f0,) = landmarker.detect(base)
+        skin0 = region_masks(f0.points, base.shape[:2], names=("skin",))["skin"]
         for mel in MELANIN:
-            base = astronaut_face(scale)
-            (f0,) = landmarker.detect(base)
-            skin0 = region_masks(f0.points, base.shape[:2], names=("skin",))["skin"]
             skin_face = photograph(add_melanin(base, mel, mask=skin0)) if mel else base
             img = photo(skin_face)
             (face,) = landmarker.detect(img)
@@ -204,7 +200,7 @@ def accuracy(landmarker, scales=SCALES, seed=7, radius=RADIUS, methods=METHODS,
                 )
                 for method in methods:
                     r = _redness(red, skin, face.width, method)
-                    covered = (r.mask & er.truth).sum() >= 0.5 * er.truth.sum()
+                    covered = _found(r.mask, er)
                     rows.append(
                         ("single", t.band, method, strength, _iou(r.mask, er.truth), covered)
                     )
@@ -216,7 +212,7 @@ def accuracy(landmarker, scales=SCALES, seed=7, radius=RADIUS, methods=METHODS,
                         before_points=found_b[0].points,
                         skin_mask=skin,
                     )
-                    covered = (ch.mask & er.truth).sum() >= 0.5 * er.truth.sum()
+                    covered = _found(ch.mask, er)
                     rows.append(
                         (
                             "before/after",
@@ -302,7 +298,7 @@ def detection_limits(landmarker, scales=SCALES, seed=17, photo=photograph) -> di
                         radius=RADIUS * t.face.width, strength=factor * limit.haemoglobin_od,
                         skin_mask=t.bare, rng=rng), photo)  # fmt: skip
                     mask = analyse(red)[mode].mask
-                    found[mode, factor].append((mask & er.truth).sum() >= 0.5 * er.truth.sum())
+                    found[mode, factor].append(_found(mask, er))
     print(f"\n== Detection limits (reference patch {2 * RADIUS} face widths across) ==")
     out = {}
     for mode, lims in limits.items():
