@@ -21,6 +21,7 @@ from vision.quality import (
     capture_findings,
     compression_findings,
     framing_findings,
+    grain_findings,
 )
 from vision.redness import RednessResult, redness_map
 from vision.regions import REDNESS_ZONES, face_box, region_masks
@@ -243,6 +244,10 @@ def analyze_selfie(
                                     zone_masks=zones)  # fmt: skip
             excess, flagged = change.increase, change.mask
             quality.extend(compression_findings(baseline_jpeg_quality, baseline=True))
+            base_skin = region_masks(base_found[0].points, baseline_rgb_lin.shape[:2],
+                                     names=("skin",))["skin"]  # fmt: skip
+            quality.extend(grain_findings(baseline_rgb_lin, base_found[0], base_skin,
+                                          baseline=True))  # fmt: skip
             for f in change.findings:
                 quality.append(Finding(f["code"], f["message"], 1, 0))
     excess, flagged = _paste(excess, shape, (x0, y0)), _paste(flagged, shape, (x0, y0))

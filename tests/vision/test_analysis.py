@@ -65,3 +65,15 @@ def test_a_baseline_at_another_size_is_compared(landmarker):
     limit = a.to_dict()["redness"]["detection_limit"]
     assert limit == a.change.detection_limit.to_dict()
     assert 0.1 <= limit["haemoglobin_od"] < 0.2
+    assert not {"grainy", "baseline_grainy"} & set(a.to_dict()["quality"]["problems"])
+
+
+def test_a_grainy_baseline_is_reported(landmarker):
+    after = _photo(6.0)
+    before = _photo(5.0)
+    rng = np.random.default_rng(3)
+    before = np.clip(before + rng.normal(0, 1, before.shape) * (0.01 + 0.04 * np.sqrt(before)),
+                     0, 1).astype(np.float32)  # fmt: skip
+    a = analyze_selfie(after, landmarker=landmarker, baseline_rgb_lin=before)
+    problems = a.to_dict()["quality"]["problems"]
+    assert "baseline_grainy" in problems and "grainy" not in problems
