@@ -10,7 +10,8 @@ for the main method (``tsumura``) beside the ``a_star`` baseline, on patches of 
 size the method is made for (:data:`RADIUS`), then on smaller and larger ones (:data:`OTHER_RADII`,
 one face size), and on JPEG files (:data:`JPEG_QUALITIES`). Then each face's detection limit
 (vision/redness.py, :class:`~vision.redness.DetectionLimit`) and what is found just under and
-over it; ``analyze`` on a 12 MP selfie ÷ its JPEG decode time on one core.
+over it; the grain gate (vision/quality.py) and the figures under sensor noise
+(:data:`NOISE_LEVELS`); ``analyze`` on a 12 MP selfie ÷ its JPEG decode time on one core.
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ from simset import best_of, peak_rss_mib, save_json  # noqa: E402
 from calibration.colorimetry import rgb_lin_to_srgb_u8  # noqa: E402
 from vision.beforeafter import redness_change  # noqa: E402
 from vision.landmarks import FaceLandmarker  # noqa: E402
+from vision.quality import LIMITS, skin_grain  # noqa: E402
 from vision.redness import redness_map, skin_pixels  # noqa: E402
 from vision.regions import REDNESS_ZONES, region_masks  # noqa: E402
 from vision.testset import (  # noqa: E402
@@ -64,6 +66,10 @@ SCALES = (2.5, 4.0)
 #: The same measurements on JPEG files: the capture page's quality, a common default, and a
 #: photo compressed again by a chat app (the baseline a shopper finds in a conversation).
 JPEG_QUALITIES = (97, 92, 80)
+#: The same measurements with sensor noise added before the file is written: σ a + 5a·√x in
+#: linear values (read and shot noise; a photo taken in dim light), at these a. At the first
+#: the grain gate (vision/quality.py) fires on the smaller, darker faces, at the second on most.
+NOISE_LEVELS = (0.002, 0.004)
 
 
 #: The NumPy reference at the working scale, the ONNX model (what the service runs), the a*
@@ -116,6 +122,50 @@ def _found(mask, er) -> bool:
 def jpeg(quality):
     """:func:`vision.testset.photograph` as a JPEG of ``quality``."""
     return functools.partial(photograph, jpeg_quality=quality)
+
+
+def noisy(a, seed=23):
+    """:func:`vision.testset.photograph` of the scene with sensor noise of σ a + 5a·√x."""
+    rng = np.random.default_rng(seed)
+
+    def photo(rgb_lin):
+        x = np.clip(rgb_lin, 0.0, 1.0)
+        noise = rng.normal(0.0, 1.0, x.shape).astype(np.float32) * (a + 5 * a * np.sqrt(x))
+        return photograph(x + noise)
+
+    return photo
+
+
+def grain(landmarker, photo=photograph) -> dict:
+    """Each test face's grain (:func:`vision.quality.skin_grain`), the photo and its baseline,
+    and how many the grain gate flags."""
+    rows = []
+    for t in test_faces(landmarker, photo=photo):
+        (before,) = t.found_b
+        before_skin = region_masks(before.points, t.before.shape[:2], names=("skin",))["skin"]
+        rows.append((skin_grain(t.img, t.skin, t.face.width),
+                     skin_grain(t.before, before_skin, before.width)))  # fmt: skip
+    g = np.array(rows)
+    limit = LIMITS["max_grain_od"]
+    print(f"grain (haemoglobin OD at the outline's scale): photos {g[:, 0].min():.4f}-"
+          f"{g[:, 0].max():.4f}, baselines {g[:, 1].min():.4f}-{g[:, 1].max():.4f}; the gate "
+          f"(> {limit}) flags {int((g[:, 0] > limit).sum())} of {len(g)} photos and "
+          f"{int((g[:, 1] > limit).sum())} of {len(g)} baselines")  # fmt: skip
+    return {"photos": [float(g[:, 0].min()), float(g[:, 0].max())],
+            "baselines": [float(g[:, 1].min()), float(g[:, 1].max())],
+            "flagged": [int((g[:, 0] > limit).sum()), int((g[:, 1] > limit).sum())]}  # fmt: skip
+
+
+def noise_figures(landmarker) -> dict:
+    """The grain and the accuracy figures at each of :data:`NOISE_LEVELS`."""
+    out = {}
+    for a in NOISE_LEVELS:
+        print(f"\n-- with sensor noise, σ {a} + {5 * a:g}·√x in linear values --")
+        out[f"noise_{a}"] = {
+            "grain": grain(landmarker, noisy(a)),
+            "accuracy": accuracy(landmarker, methods=METHODS[:2], photo=noisy(a)),
+        }
+    return out
 
 
 def _photographed(result, photo=photograph):
@@ -411,6 +461,7 @@ def main(argv=None) -> dict:
     )
     p.add_argument("--speed-only", action="store_true", help=argparse.SUPPRESS)
     p.add_argument("--limits-only", action="store_true", help="only the detection limits")
+    p.add_argument("--noise-only", action="store_true", help="only the grain and sensor noise")
     args = p.parse_args(argv)
     if args.speed_only:  # the child of _speed_on_one_core
         with FaceLandmarker() as landmarker:
@@ -420,7 +471,9 @@ def main(argv=None) -> dict:
     with FaceLandmarker() as landmarker:
         if args.limits_only:
             return {"detection_limits": detection_limits(landmarker)}
-        result = {"accuracy": accuracy(landmarker)}
+        if args.noise_only:
+            return {"grain": grain(landmarker), **noise_figures(landmarker)}
+        result = {"accuracy": accuracy(landmarker), "grain": grain(landmarker)}
         if args.held_out:
             print("\n-- held out: other face size and patch shapes --")
             result["held_out"] = accuracy(landmarker, scales=(3.2,), seed=11)
@@ -433,6 +486,7 @@ def main(argv=None) -> dict:
             print(f"\n-- as JPEG files, quality {quality} --")
             result[f"jpeg_{quality}"] = accuracy(landmarker, methods=("tsumura", "tsumura-onnx"),
                                                  photo=jpeg(quality))  # fmt: skip
+        result.update(noise_figures(landmarker))
         result["detection_limits"] = detection_limits(landmarker)
         print("\n-- as JPEG files, quality 80 --")
         result["detection_limits_jpeg_80"] = detection_limits(landmarker, photo=jpeg(80))
