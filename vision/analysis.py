@@ -249,7 +249,8 @@ def analyze_selfie(
             quality.extend(grain_findings(baseline_rgb_lin, base_found[0], base_skin,
                                           baseline=True))  # fmt: skip
             for f in change.findings:
-                quality.append(Finding(f["code"], f["message"], 1, 0))
+                quality.append(Finding(f["code"], f["message"], f.get("value", 1),
+                                       f.get("limit", 0)))  # fmt: skip
     excess, flagged = _paste(excess, shape, (x0, y0)), _paste(flagged, shape, (x0, y0))
     # a chart held up in a selfie is large: the detector's first stage on the preview suffices
     charts = tuple(replace(c, quad=c.quad / k) for c in

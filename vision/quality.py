@@ -53,7 +53,10 @@ __all__ = ["LIMITS", "Finding", "assess_quality", "capture_findings", "compressi
 #: 0.010-0.047, all flagged, 0.808 (dark skin 0.628) and 0.578. Outlining a grainy pair's
 #: change at a wider scale, chosen so that the grain there stays at 0.005 or 0.0075 OD, made it
 #: worse (mean IoU at a = 0.002: 0.753 and 0.857; at 0.004: 0.362 and 0.612): the wider outline
-#: lowers the peaks under the 0.1 OD floor and the patches are lost. Grain is reported.
+#: lowers the peaks under the 0.1 OD floor and the patches are lost. Grain is reported. The
+#: estimate sees noise at the pixel scale: noise the camera's processing smoothed (demosaicing,
+#: denoising, JPEG) reads as 0.001-0.005 OD while it harms a pair as much; a pair is judged on
+#: its own change map instead (vision/beforeafter.py, ``noisy_pair``).
 LIMITS = {
     "min_face_px": 300,
     "min_face_fraction": 0.2,
