@@ -224,7 +224,7 @@ def accuracy(landmarker, scales=SCALES, seed=7, radius=RADIUS, methods=METHODS,
     nothing there). ``photo`` makes the files analysed: 8-bit, or JPEG (:func:`jpeg`)."""
     if "high" not in _fair:
         fair_a_star_threshold(landmarker)
-    rows, fps = [], []
+    rows, fps, noisy_pairs = [], [], []
     rng = np.random.default_rng(seed)
     for t in test_faces(landmarker, scales, photo):
         img, face, skin, before, found_b = t.img, t.face, t.skin, t.before, t.found_b
@@ -235,6 +235,7 @@ def accuracy(landmarker, scales=SCALES, seed=7, radius=RADIUS, methods=METHODS,
             ch = redness_change(img, before, after_points=face.points,
                                 before_points=found_b[0].points, skin_mask=skin)  # fmt: skip
             fps.append((t.band, "before/after", float(ch.mask.sum() / skin.sum())))
+            noisy_pairs.append(any(f["code"] == "noisy_pair" for f in ch.findings))
         for zone in REDNESS_ZONES:
             for strength in STRENGTHS:
                 red, er = _photographed(
@@ -314,6 +315,10 @@ def accuracy(landmarker, scales=SCALES, seed=7, radius=RADIUS, methods=METHODS,
             "ITA band: " + ", ".join(f"{b} {100 * f:.2f}%" for b, f in worst_by_band.items())
         )
         summary[f"false_positive/{method}"] = float(max(x[2] for x in v))
+    if noisy_pairs:
+        print(f"unmodified pairs reported as noisy (noisy_pair): {sum(noisy_pairs)} of "
+              f"{len(noisy_pairs)}")  # fmt: skip
+        summary["noisy_pairs"] = [int(sum(noisy_pairs)), len(noisy_pairs)]
     return summary
 
 
