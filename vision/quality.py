@@ -56,7 +56,12 @@ __all__ = ["LIMITS", "Finding", "assess_quality", "capture_findings", "compressi
 #: lowers the peaks under the 0.1 OD floor and the patches are lost. Grain is reported. The
 #: estimate sees noise at the pixel scale: noise the camera's processing smoothed (demosaicing,
 #: denoising, JPEG) reads as 0.001-0.005 OD while it harms a pair as much; a pair is judged on
-#: its own change map instead (vision/beforeafter.py, ``noisy_pair``).
+#: its own change map instead (vision/beforeafter.py, ``noisy_pair``). A single photo has no
+#: such reference, and its skin's own blotches look like smoothed colour noise: with noise
+#: blurred by 0.8 px (a = 0.002 / 0.004) the ONNX path's mean IoU is 0.575 / 0.517 and up to
+#: 0 / 0.87 % of unmodified skin is flagged; with colour-only noise blurred by 2 px, 0.546 /
+#: 0.458 and up to 1.28 / 0.74 % (session 8, a separate script; 0.586 / 0.564 and 0 / 0.69 %
+#: with white noise). Not caught.
 LIMITS = {
     "min_face_px": 300,
     "min_face_fraction": 0.2,
