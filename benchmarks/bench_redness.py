@@ -50,6 +50,7 @@ from vision.testset import (  # noqa: E402
     ita_degrees,
     photograph,
     second_photo,
+    sensor_noise,
     zone_centre,
 )
 
@@ -127,13 +128,7 @@ def jpeg(quality):
 def noisy(a, seed=23):
     """:func:`vision.testset.photograph` of the scene with sensor noise of σ a + 5a·√x."""
     rng = np.random.default_rng(seed)
-
-    def photo(rgb_lin):
-        x = np.clip(rgb_lin, 0.0, 1.0)
-        noise = rng.normal(0.0, 1.0, x.shape).astype(np.float32) * (a + 5 * a * np.sqrt(x))
-        return photograph(x + noise)
-
-    return photo
+    return lambda rgb_lin: photograph(sensor_noise(rgb_lin, a, rng=rng))
 
 
 def grain(landmarker, photo=photograph) -> dict:

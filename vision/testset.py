@@ -36,6 +36,7 @@ __all__ = [
     "photograph",
     "relight",
     "second_photo",
+    "sensor_noise",
     "skin_tone_direction",
     "turned",
     "write_y4m",
@@ -178,6 +179,21 @@ def relight(rgb_lin, *, gains=(1.0, 1.0, 1.0), exposure: float = 1.0) -> np.ndar
     """Another light or exposure: per-channel gains on linear RGB (clipped at 1)."""
     g = np.asarray(gains, np.float32) * np.float32(exposure)
     return np.clip(rgb_lin * g, 0.0, 1.0).astype(np.float32)
+
+
+def sensor_noise(rgb_lin, a: float, *, rng, smooth: float = 0.0) -> np.ndarray:
+    """The scene with a camera's noise added in linear values, σ a + 5a·√x (read and shot
+    noise: a photo taken in dim light has a larger ``a``), clipped to [0, 1].
+
+    With ``smooth`` (pixels) the noise is blurred by a Gaussian of that σ, as a camera's
+    demosaicing and denoising leave it, then scaled back to unit variance per pixel: the same
+    σ, spread over blotches a few pixels wide."""
+    x = np.clip(np.asarray(rgb_lin, np.float32), 0.0, 1.0)
+    noise = rng.normal(0.0, 1.0, x.shape).astype(np.float32)
+    if smooth:
+        noise = cv2.GaussianBlur(noise, (0, 0), smooth)
+        noise /= noise.std()
+    return np.clip(x + noise * (a + 5 * a * np.sqrt(x)), 0.0, 1.0).astype(np.float32)
 
 
 def turned(rgb_lin, *, degrees: float, zoom: float) -> np.ndarray:

@@ -6,7 +6,7 @@ import pytest
 
 from vision.analysis import WORK_FACE_WIDTH, analyze_selfie
 from vision.regions import region_masks
-from vision.testset import add_erythema, astronaut_face, zone_centre
+from vision.testset import add_erythema, astronaut_face, sensor_noise, zone_centre
 
 
 def _photo(scale, frame=None):
@@ -71,9 +71,7 @@ def test_a_baseline_at_another_size_is_compared(landmarker):
 def test_a_grainy_baseline_is_reported(landmarker):
     after = _photo(6.0)
     before = _photo(5.0)
-    rng = np.random.default_rng(3)
-    before = np.clip(before + rng.normal(0, 1, before.shape) * (0.01 + 0.04 * np.sqrt(before)),
-                     0, 1).astype(np.float32)  # fmt: skip
+    before = sensor_noise(before, 0.01, rng=np.random.default_rng(3))
     a = analyze_selfie(after, landmarker=landmarker, baseline_rgb_lin=before)
     problems = a.to_dict()["quality"]["problems"]
     assert "baseline_grainy" in problems and "grainy" not in problems

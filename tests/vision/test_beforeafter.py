@@ -1,6 +1,5 @@
 import functools
 
-import cv2
 import numpy as np
 import pytest
 
@@ -15,6 +14,7 @@ from vision.testset import (
     photograph,
     relight,
     second_photo,
+    sensor_noise,
     turned,
     zone_centre,
 )
@@ -121,14 +121,6 @@ def test_a_pair_states_its_detection_limit(pair):
     assert worse.haemoglobin_od > 1.1 * lim.haemoglobin_od
 
 
-def _smoothed_noise(lin, a, seed):
-    """Sensor noise of σ a + 5a·√x, smoothed as a camera's demosaicing does (0.8 px)."""
-    x = np.clip(lin, 0.0, 1.0)
-    n = cv2.GaussianBlur(np.random.default_rng(seed).normal(0, 1, x.shape).astype(np.float32),
-                         (0, 0), 0.8) * 2.0  # fmt: skip
-    return photograph(x + n * (a + 5 * a * np.sqrt(x)))
-
-
 def test_a_noisy_pair_is_reported_even_where_the_grain_gate_is_blind(pair):
     """Noise the camera smoothed hardly shows pixel to pixel (the single photo's grain gate
     stays quiet) but blotches the change map: the pair says so, with its spread."""
@@ -136,7 +128,10 @@ def test_a_noisy_pair_is_reported_even_where_the_grain_gate_is_blind(pair):
     clean = redness_change(after, before, after_points=fa.points, before_points=fb.points,
                            skin_mask=masks["skin"])  # fmt: skip
     assert "noisy_pair" not in {f["code"] for f in clean.findings}
-    noisy_before, noisy_after = _smoothed_noise(before, 0.004, 1), _smoothed_noise(after, 0.004, 2)
+    noisy_before, noisy_after = (
+        photograph(sensor_noise(x, 0.004, rng=np.random.default_rng(seed), smooth=0.8))
+        for x, seed in ((before, 1), (after, 2))
+    )
     assert skin_grain(noisy_after, masks["skin"], fa.width) < LIMITS["max_grain_od"]
     ch = redness_change(noisy_after, noisy_before, after_points=fa.points,
                         before_points=fb.points, skin_mask=masks["skin"])  # fmt: skip

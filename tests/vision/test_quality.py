@@ -12,7 +12,7 @@ from vision.quality import (
     skin_grain,
 )
 from vision.regions import region_mask
-from vision.testset import relight
+from vision.testset import relight, sensor_noise
 
 
 def _codes(findings):
@@ -84,24 +84,16 @@ def test_compression_gate():
     assert b.code == "baseline_compressed" and b.message.startswith("The earlier photo")
 
 
-def _sensor_noise(lin, a, seed=0):
-    """Noise of σ a + 5a·√x in linear values (read and shot noise), kept in [0, 1]."""
-    x = np.clip(lin, 0.0, 1.0)
-    rng = np.random.default_rng(seed)
-    return np.clip(x + rng.normal(0.0, 1.0, x.shape) * (a + 5 * a * np.sqrt(x)), 0, 1).astype(
-        np.float32
-    )
-
-
 def test_grain_is_caught_and_grows_with_the_noise(good):
     lin, face, skin = good
     clean = skin_grain(lin, skin, face.width)
     assert 0 < clean < LIMITS["max_grain_od"] / 3
-    grains = [skin_grain(_sensor_noise(lin, a), skin, face.width) for a in (0.002, 0.004, 0.008)]
+    images = {a: sensor_noise(lin, a, rng=np.random.default_rng(0)) for a in (0.002, 0.004, 0.008)}
+    grains = [skin_grain(img, skin, face.width) for img in images.values()]
     # white noise: the estimate follows its σ (doubling it about doubles the grain)
     assert grains[0] > 2 * clean
     assert 1.7 < grains[1] / grains[0] < 2.3 and 1.7 < grains[2] / grains[1] < 2.3
-    noisy = _sensor_noise(lin, 0.008)
+    noisy = images[0.008]
     (f,) = [x for x in assess_quality(noisy, face, skin_mask=skin) if x.code == "grainy"]
     assert f.value == pytest.approx(grains[2]) and f.limit == LIMITS["max_grain_od"]
     assert "brighter light" in f.message
@@ -111,11 +103,12 @@ def test_grain_is_caught_and_grows_with_the_noise(good):
 
 def test_grain_is_judged_at_the_scale_redness_is_outlined_at(landmarker):
     """The same noise on a face twice as wide is averaged by smoothing twice as wide: about
-    half the grain, as a larger face keeps faint redness better (session 8's table)."""
+    half the grain, as a larger face keeps faint redness better (LIMITS' figures)."""
     grains = []
     for scale in (2.0, 4.0):
         lin = srgb_u8_to_rgb_lin(face_crop(scale))
         (face,) = landmarker.detect(lin)
         skin = region_mask(face.points, "skin", lin.shape[:2])
-        grains.append(skin_grain(_sensor_noise(lin, 0.004), skin, face.width))
+        noisy = sensor_noise(lin, 0.004, rng=np.random.default_rng(0))
+        grains.append(skin_grain(noisy, skin, face.width))
     assert 1.6 < grains[0] / grains[1] < 2.4
