@@ -29,7 +29,9 @@ from vision.shade import face_shade
 
 __all__ = ["ANALYSIS_VERSION", "FaceAnalysis", "analyze_selfie"]
 
-ANALYSIS_VERSION = "hueproof-analyze/0.1"
+#: Recorded with every result; changes whenever the same photos could give a different result.
+#: 0.2: the detection limit (session 7), the grain and noisy-pair findings (session 8).
+ANALYSIS_VERSION = "hueproof-analyze/0.2"
 #: After detection the analysis runs on the head only, scaled so that the face is at most
 #: this wide (or up to PREVIEW_AS_WORKING times it, see there): redness lives at the scale of
 #: the face, and a 12 MP selfie would otherwise cost minutes. The mask is scaled back to the
