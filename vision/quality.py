@@ -138,18 +138,18 @@ def skin_grain(rgb_lin: np.ndarray, skin_mask: np.ndarray, face_width: float) ->
 
     Returns
     -------
-    float, haemoglobin OD (0.0 when fewer than 100 skin pixels lie 1 px inside the mask)
+    float, haemoglobin OD (0.0 when fewer than about 400 skin pixels lie 1 px inside the mask)
     """
-    ys, xs = np.nonzero(skin_mask)
-    if len(ys) < 100:
+    mask = np.asarray(skin_mask, np.uint8)
+    x, y, w, h = cv2.boundingRect(mask)
+    inner = cv2.erode(mask[y : y + h, x : x + w], np.ones((3, 3), np.uint8)) > 0
+    # every other row and column: a quarter of the responses give their median as well
+    sample = inner[::2, ::2]
+    if sample.sum() < 100:
         return 0.0
-    y0, y1, x0, x1 = ys.min(), ys.max() + 1, xs.min(), xs.max() + 1
-    inner = cv2.erode(skin_mask[y0:y1, x0:x1].astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
-    if inner.sum() < 100:
-        return 0.0
-    hb = haemoglobin_map(rgb_lin[y0:y1, x0:x1])[0]
+    hb = haemoglobin_map(rgb_lin[y : y + h, x : x + w])[0]
     response = cv2.filter2D(hb, -1, _NOISE_KERNEL, borderType=cv2.BORDER_REFLECT)
-    sigma = float(np.median(np.abs(response[inner]))) / (0.6745 * 6.0)
+    sigma = float(np.median(np.abs(response[::2, ::2][sample]))) / (0.6745 * 6.0)
     return sigma / (2.0 * np.sqrt(np.pi) * SMOOTH_FRACTION * max(face_width, 1.0))
 
 
