@@ -220,12 +220,14 @@ def camera_frame(width=640, height=480) -> np.ndarray:
 
 
 def write_y4m(path: Path, rgb: np.ndarray, frames: int = 60) -> Path:
-    """A Y4M (4:2:0, 30 fps) video of one still frame repeated."""
-    h, w = rgb.shape[:2]
-    yuv = cv2.cvtColor(np.ascontiguousarray(rgb), cv2.COLOR_RGB2YUV_I420)
+    """A Y4M (4:2:0, 30 fps) video of one still frame repeated, or of a (N, H, W, 3) stack of
+    frames in turn (uint8 sRGB)."""
+    stack = rgb[None] if rgb.ndim == 3 else rgb
+    h, w = stack.shape[1:3]
+    yuv = [cv2.cvtColor(np.ascontiguousarray(f), cv2.COLOR_RGB2YUV_I420) for f in stack]
     with open(path, "wb") as f:
         f.write(f"YUV4MPEG2 W{w} H{h} F30:1 Ip A1:1 C420jpeg\n".encode())
-        for _ in range(frames):
+        for i in range(frames):
             f.write(b"FRAME\n")
-            f.write(yuv.tobytes())
+            f.write(yuv[i % len(yuv)].tobytes())
     return path

@@ -18,7 +18,7 @@ from vision.testset import camera_frame, write_y4m
 CHROMIUM = os.environ.get("HUEPROOF_CHROMIUM", "/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 #: Flags of the machine's probe: no connection attempt leaves the machine.
-__all__ = ["QUIET", "as_user", "camera_frame"]
+__all__ = ["QUIET", "as_user", "camera_frame", "launch"]
 
 QUIET = [
     "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -51,17 +51,28 @@ def server(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
-def browser(fake_camera):
+def chromium():
+    """Playwright's Chromium driver, for :func:`launch` (one per session)."""
     if not Path(CHROMIUM).exists():
         pytest.skip(f"no Chromium at {CHROMIUM}: `make test` installs Debian's chromium")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=[
-            *QUIET, "--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream",
-            f"--use-file-for-fake-video-capture={fake_camera}"])  # fmt: skip
-        yield b
-        b.close()
+        yield p.chromium
+
+
+def launch(chromium, camera: Path):
+    """Debian's Chromium, headless, its camera the Y4M video ``camera``."""
+    return chromium.launch(executable_path=CHROMIUM, headless=True, args=[
+        *QUIET, "--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream",
+        f"--use-file-for-fake-video-capture={camera}"])  # fmt: skip
+
+
+@pytest.fixture(scope="session")
+def browser(chromium, fake_camera):
+    b = launch(chromium, fake_camera)
+    yield b
+    b.close()
 
 
 def as_user(page, token: str):

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from models.redness import reference
-from vision import redness, regions, tryon
+from vision import quality, redness, regions, tryon
 
 JS = Path(__file__).resolve().parents[2] / "webar" / "js"
 
@@ -45,6 +45,8 @@ def _js_value(file: str, name: str):
         ("redness.js", "CUTS", sorted(list(c) for c in regions.REGIONS["skin"][1])),
         ("redness.js", "SKIN_EROSION", regions.REGIONS["skin"][2]),
         ("redness.js", "CUTOUT_MARGIN", regions.CUTOUT_MARGIN),
+        ("claim.js", "SMOOTH_FRACTION", redness.SMOOTH_FRACTION),
+        ("claim.js", "GRAIN_LIMIT_OD", quality.LIMITS["max_grain_od"]),
     ],
 )
 def test_page_constant_matches_python(file, name, python):
@@ -52,3 +54,12 @@ def test_page_constant_matches_python(file, name, python):
     if name == "CUTS":  # the cut-outs' order does not matter
         value = sorted(value)
     assert value == python
+
+
+def test_the_capture_pages_haemoglobin_row_is_the_servers():
+    """claim.js's grain check projects optical density on haemoglobin as the server does."""
+    import numpy as np
+
+    melanin, haemoglobin = redness.pigment_vectors()
+    inverse = np.linalg.inv(np.stack([melanin, haemoglobin, np.ones(3)], axis=1))
+    assert _js_value("claim.js", "HB_OD") == pytest.approx(inverse[1].tolist(), abs=1e-9)

@@ -6,6 +6,7 @@ import io
 import time
 
 import numpy as np
+import pytest
 from PIL import Image
 
 from calibration.simulate import random_scene, render_scene
@@ -202,3 +203,78 @@ def test_preview_flags_a_cheek_wide_reaction_as_the_server_does(page, server, la
 
     assert any(p["large"])  # found by the large scales
     assert iou(preview, er.truth) >= 0.8 and iou(preview, server_mask) >= 0.8
+
+
+def _grain_on_the_capture_page(browser, server, page=None):
+    """The capture page's grain check and measure once it has measured (redness claim)."""
+    _, tokens, _ = server
+    context = None
+    if page is None:
+        context = browser.new_context(permissions=["camera"])
+        page = context.new_page()
+        page.base = server[0]
+    as_user(page, tokens["shopper"])
+    page.goto(page.base + "/claim")
+    page.wait_for_function("window.hueproof && window.hueproof.ready", timeout=90_000)
+    page.select_option("#type", "redness")
+    page.wait_for_function("window.hueproof.measures && window.hueproof.measures.grain !== null",
+                           timeout=30_000)  # fmt: skip
+    page.wait_for_timeout(500)  # a few more frames
+    out = page.evaluate("[window.hueproof.checks.grain, window.hueproof.measures.grain]")
+    if context is not None:
+        context.close()
+    return out
+
+
+def _temporal_grain(frames_u8, landmarker):
+    """claim.js's grain measure in NumPy: the face box shrunk (INTER_AREA) to 1 / SMOOTH_FRACTION
+    pixels wide, the haemoglobin change between consecutive frames on the cheeks and nose,
+    1.4826 · median |change| / √2 / 2√π; the median over the pairs."""
+    import cv2
+
+    from calibration.colorimetry import srgb_u8_to_rgb_lin
+    from vision.redness import SMOOTH_FRACTION, haemoglobin_map
+
+    (face,) = landmarker.detect(srgb_u8_to_rgb_lin(frames_u8[0]))
+    (x0, y0), (x1, y1) = face.points.min(axis=0), face.points.max(axis=0)
+    gw = round(1 / SMOOTH_FRACTION)
+    gh = round(gw * (y1 - y0) / (x1 - x0))
+
+    def cheeks(u8):
+        crop = u8[int(y0) : int(np.ceil(y1)), int(x0) : int(np.ceil(x1))]
+        small = cv2.resize(crop, (gw, gh), interpolation=cv2.INTER_AREA)
+        hb = haemoglobin_map(np.clip(srgb_u8_to_rgb_lin(small), 1e-3, 1))[0]
+        return hb[round(0.45 * gh) : round(0.7 * gh), round(0.15 * gw) : round(0.85 * gw)]
+
+    maps = [cheeks(f) for f in frames_u8]
+    sigmas = [1.4826 * np.median(np.abs(maps[i] - maps[i - 1])) for i in range(len(maps))]
+    return float(np.median(sigmas)) / np.sqrt(2) / (2 * np.sqrt(np.pi))
+
+
+def test_a_grainy_camera_fails_the_grain_check(chromium, server, page, landmarker, tmp_path):
+    """Eight video frames of the astronaut, each with its own sensor noise (σ a + 5a·√x in linear
+    values): the grain check fails, measuring what the same measure gives in NumPy; the still
+    camera passes with no grain. The video is 4:2:0, as a phone's: its colour noise spreads
+    over 2 px, which the server's one-photo estimate (vision/quality.py) sees only in part."""
+    import cv2
+
+    from calibration.colorimetry import rgb_lin_to_srgb_u8, srgb_u8_to_rgb_lin
+    from tests.webar.conftest import launch
+    from vision.quality import LIMITS
+    from vision.testset import camera_frame, sensor_noise, write_y4m
+
+    lin = srgb_u8_to_rgb_lin(camera_frame())
+    rng = np.random.default_rng(4)
+    frames = np.stack([rgb_lin_to_srgb_u8(sensor_noise(lin, 0.004, rng=rng)) for _ in range(8)])
+    grainy = launch(chromium, write_y4m(tmp_path / "grainy.y4m", frames))
+    try:
+        passed, grain = _grain_on_the_capture_page(grainy, server)
+    finally:
+        grainy.close()
+    # what the camera delivers: the frames through 4:2:0
+    seen = [cv2.cvtColor(cv2.cvtColor(f, cv2.COLOR_RGB2YUV_I420), cv2.COLOR_YUV2RGB_I420)
+            for f in frames]  # fmt: skip
+    assert passed is False and grain > LIMITS["max_grain_od"], grain
+    assert grain == pytest.approx(_temporal_grain(seen, landmarker), rel=0.25)
+    passed, grain = _grain_on_the_capture_page(None, server, page)
+    assert passed is True and grain < LIMITS["max_grain_od"] / 3, grain

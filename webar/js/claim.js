@@ -16,6 +16,24 @@ const LIMITS = { minFaceFraction: 0.25, maxCentreOffset: 0.2, maxYawRatio: 0.25,
 // and 0.587 at 97, before/after 0.871 and 0.904, for 1.7× the bytes (the test camera frame at
 // 1280×720 through Pillow's libjpeg: 153 KB at 92, 260 KB at 97).
 const CAPTURE_JPEG_QUALITY = 0.97;
+// Grain, measured on the device between video frames while the face holds still: the change of
+// haemoglobin density on the cheeks and nose from one frame to the next is the camera's noise,
+// however its processing smoothed it (the server's estimate from one photo, vision/quality.py,
+// sees only pixel-to-pixel noise). The face is drawn 1 / SMOOTH_FRACTION pixels wide, so one
+// pixel is the scale redness is outlined at (vision/redness.py); σ = 1.4826 · median
+// |difference| / √2 / 2√π is in the server's units: above GRAIN_LIMIT_OD (vision/quality.py's
+// max_grain_od) the check fails. HB_OD: haemoglobin's row of the inverse of vision/redness.py's
+// (melanin, haemoglobin, shading) optical-density basis.
+const SMOOTH_FRACTION = 0.012, GRAIN_LIMIT_OD = 0.01, GRAIN_STILL_PX = 0.5, GRAIN_RUNS = 5;
+const HB_OD = [-1.7623457735341261, 3.034612206526655, -1.2722664329925288];
+const SRGB_OD = Float32Array.from({ length: 256 }, (_, v) => {
+  const c = v / 255, lin = c <= 0.04045 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
+  return -Math.log(Math.max(lin, 1e-3));
+});
+const grainCanvas = new OffscreenCanvas(1, 1);
+const grainCtx = grainCanvas.getContext("2d", { willReadFrequently: true });
+let grainLast = null;
+const grainRuns = [];
 let landmarker, shades = [], photoBlob = null, passes = 0, key = null, lastTime = -1;
 let lastLandmarks = null;
 const probe = new OffscreenCanvas(128, 128);
@@ -53,7 +71,8 @@ function updateSubmit() {
 function assess(landmarks, w, h) {
   const out = {};
   if (!landmarks) {
-    for (const k of ["faceSize", "centred", "pose", "sharp", "exposure", "chart"]) out[k] = false;
+    for (const k of ["faceSize", "centred", "pose", "sharp", "exposure", "grain", "chart"]) out[k] = false;
+    grainLast = null;
     return out;
   }
   const xs = landmarks.map((p) => p.x * w), ys = landmarks.map((p) => p.y * h);
@@ -89,8 +108,45 @@ function assess(landmarks, w, h) {
   out.exposure = luma >= LIMITS.minLuma && luma <= LIMITS.maxLuma
     && clipped / g.length <= LIMITS.maxClipped;
   out.chart = chartVisible();
-  hp.measures = { yaw, roll, sharpness, luma, faceFraction: (x1 - x0) / w };
+  const grain = frameGrain(x0, y0, x1, y1);
+  out.grain = grain !== null && grain <= GRAIN_LIMIT_OD;
+  hp.measures = { yaw, roll, sharpness, luma, faceFraction: (x1 - x0) / w, grain };
   return out;
+}
+
+/** The median of the last GRAIN_RUNS frame-to-frame grain measurements (haemoglobin OD at the
+ * outline's scale), or null until the face has held still for one. */
+function frameGrain(x0, y0, x1, y1) {
+  const gw = Math.round(1 / SMOOTH_FRACTION), gh = Math.max(1, Math.round(gw * (y1 - y0) / (x1 - x0)));
+  grainCanvas.width = gw; grainCanvas.height = gh;  // (which resets the context's settings)
+  grainCtx.imageSmoothingQuality = "high";  // averaged as it shrinks, as INTER_AREA
+  grainCtx.drawImage(video, x0, y0, x1 - x0, y1 - y0, 0, 0, gw, gh);
+  const px = grainCtx.getImageData(0, 0, gw, gh).data;
+  // the cheeks and the nose between them: below the eyes, above the mouth
+  const xa = Math.round(0.15 * gw), xb = Math.round(0.85 * gw);
+  const ya = Math.round(0.45 * gh), yb = Math.round(0.7 * gh);
+  const hb = new Float32Array((xb - xa) * (yb - ya));
+  let k = 0;
+  for (let y = ya; y < yb; y++) {
+    for (let x = xa; x < xb; x++) {
+      const i = 4 * (y * gw + x);
+      hb[k++] = HB_OD[0] * SRGB_OD[px[i]] + HB_OD[1] * SRGB_OD[px[i + 1]] + HB_OD[2] * SRGB_OD[px[i + 2]];
+    }
+  }
+  const box = [x0, y0, x1, y1], last = grainLast;
+  grainLast = { box, hb };
+  const pitch = (x1 - x0) / gw;  // video pixels per grain pixel
+  if (last && last.hb.length === hb.length
+      && box.every((v, i) => Math.abs(v - last.box[i]) <= GRAIN_STILL_PX * pitch)) {
+    const diff = hb.map((v, i) => Math.abs(v - last.hb[i])).sort();
+    // a pixel here averages a square one outline scale wide; the server's Gaussian of that σ
+    // averages white noise over 2√π times as wide a square (vision/quality.py's skin_grain)
+    grainRuns.push(1.4826 * diff[diff.length >> 1] / Math.SQRT2 / (2 * Math.sqrt(Math.PI)));
+    if (grainRuns.length > GRAIN_RUNS) grainRuns.shift();
+  }
+  if (!grainRuns.length) return null;
+  const sorted = [...grainRuns].sort((a, b) => a - b);
+  return sorted[sorted.length >> 1];
 }
 
 /** A ColorChecker in view shows saturated colours of nearly every hue at once; a face and a
