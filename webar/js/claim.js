@@ -109,7 +109,9 @@ function assess(landmarks, w, h) {
     && clipped / g.length <= LIMITS.maxClipped;
   out.chart = chartVisible();
   const grain = frameGrain(x0, y0, x1, y1);
-  out.grain = grain !== null && grain <= GRAIN_LIMIT_OD;
+  // not measured yet (the face has not held still between two frames): the check waits for a
+  // measurement no more than the capture does; the server's one-photo estimate still applies
+  out.grain = grain === null || grain <= GRAIN_LIMIT_OD;
   hp.measures = { yaw, roll, sharpness, luma, faceFraction: (x1 - x0) / w, grain };
   return out;
 }
