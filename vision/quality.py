@@ -61,7 +61,10 @@ __all__ = ["LIMITS", "Finding", "assess_quality", "capture_findings", "compressi
 #: blurred by 0.8 px (a = 0.002 / 0.004) the ONNX path's mean IoU is 0.575 / 0.517 and up to
 #: 0 / 0.87 % of unmodified skin is flagged; with colour-only noise blurred by 2 px, 0.546 /
 #: 0.458 and up to 1.28 / 0.74 % (session 8, a separate script; 0.586 / 0.564 and 0 / 0.69 %
-#: with white noise). Not caught.
+#: with white noise). Not caught: the same estimate on the map reduced 2× or 4× first reads
+#: the clean faces' own texture as much as that noise (0.001-0.005 against 0.002-0.006 at 2×,
+#: 0.010-0.015 against 0.010-0.020 at 4×). The capture page measures grain between video
+#: frames instead (webar/js/claim.js), where the skin's texture cancels.
 LIMITS = {
     "min_face_px": 300,
     "min_face_fraction": 0.2,
