@@ -46,6 +46,7 @@ def _js_value(file: str, name: str):
         ("redness.js", "SKIN_EROSION", regions.REGIONS["skin"][2]),
         ("redness.js", "CUTOUT_MARGIN", regions.CUTOUT_MARGIN),
         ("claim.js", "SMOOTH_FRACTION", redness.SMOOTH_FRACTION),
+        ("claim.js", "OD_FLOOR", redness.OD_FLOOR),
         ("claim.js", "GRAIN_LIMIT_OD", quality.LIMITS["max_grain_od"]),
     ],
 )

@@ -2,6 +2,7 @@
 // consent, upload with progress and retries under one Idempotency-Key, then the status.
 import { FaceLandmarker, FilesetResolver } from "/vendor/mediapipe/vision_bundle.mjs";
 import { ApiError, get, setToken, toSnake, token, upload } from "./api.js";
+import { SRGB_U8_TO_LIN } from "./colour.js";
 import { language, t, translate } from "./i18n.js";
 import { previewRedness, runModel } from "./redness.js";
 
@@ -26,10 +27,8 @@ const CAPTURE_JPEG_QUALITY = 0.97;
 // (melanin, haemoglobin, shading) optical-density basis.
 const SMOOTH_FRACTION = 0.012, GRAIN_LIMIT_OD = 0.01, GRAIN_STILL_PX = 0.5, GRAIN_RUNS = 5;
 const HB_OD = [-1.7623457735341261, 3.034612206526655, -1.2722664329925288];
-const SRGB_OD = Float32Array.from({ length: 256 }, (_, v) => {
-  const c = v / 255, lin = c <= 0.04045 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
-  return -Math.log(Math.max(lin, 1e-3));
-});
+const OD_FLOOR = 1e-3;  // vision/redness.py: linear values floored before the logarithm
+const SRGB_OD = SRGB_U8_TO_LIN.map((lin) => -Math.log(Math.max(lin, OD_FLOOR)));
 const grainCanvas = new OffscreenCanvas(1, 1);
 const grainCtx = grainCanvas.getContext("2d", { willReadFrequently: true });
 let grainLast = null;
