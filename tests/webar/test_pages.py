@@ -205,25 +205,16 @@ def test_preview_flags_a_cheek_wide_reaction_as_the_server_does(page, server, la
     assert iou(preview, er.truth) >= 0.8 and iou(preview, server_mask) >= 0.8
 
 
-def _grain_on_the_capture_page(browser, server, page=None):
+def _grain_on_the_capture_page(page, server):
     """The capture page's grain check and measure once it has measured (redness claim)."""
-    _, tokens, _ = server
-    context = None
-    if page is None:
-        context = browser.new_context(permissions=["camera"])
-        page = context.new_page()
-        page.base = server[0]
-    as_user(page, tokens["shopper"])
-    page.goto(page.base + "/claim")
+    as_user(page, server[1]["shopper"])
+    page.goto(server[0] + "/claim")
     page.wait_for_function("window.hueproof && window.hueproof.ready", timeout=90_000)
     page.select_option("#type", "redness")
     page.wait_for_function("window.hueproof.measures && window.hueproof.measures.grain !== null",
                            timeout=30_000)  # fmt: skip
     page.wait_for_timeout(500)  # a few more frames
-    out = page.evaluate("[window.hueproof.checks.grain, window.hueproof.measures.grain]")
-    if context is not None:
-        context.close()
-    return out
+    return page.evaluate("[window.hueproof.checks.grain, window.hueproof.measures.grain]")
 
 
 def _temporal_grain(frames_u8, landmarker):
@@ -268,7 +259,9 @@ def test_a_grainy_camera_fails_the_grain_check(chromium, server, page, landmarke
     frames = np.stack([rgb_lin_to_srgb_u8(sensor_noise(lin, 0.004, rng=rng)) for _ in range(8)])
     grainy = launch(chromium, write_y4m(tmp_path / "grainy.y4m", frames))
     try:
-        passed, grain = _grain_on_the_capture_page(grainy, server)
+        passed, grain = _grain_on_the_capture_page(
+            grainy.new_context(permissions=["camera"]).new_page(), server
+        )
     finally:
         grainy.close()
     # what the camera delivers: the frames through 4:2:0
@@ -276,5 +269,5 @@ def test_a_grainy_camera_fails_the_grain_check(chromium, server, page, landmarke
             for f in frames]  # fmt: skip
     assert passed is False and grain > LIMITS["max_grain_od"], grain
     assert grain == pytest.approx(_temporal_grain(seen, landmarker), rel=0.25)
-    passed, grain = _grain_on_the_capture_page(None, server, page)
+    passed, grain = _grain_on_the_capture_page(page, server)
     assert passed is True and grain < LIMITS["max_grain_od"] / 3, grain
