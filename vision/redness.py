@@ -384,7 +384,7 @@ def patch_response(detect: float, background: float | None = None,
 
 
 def detection_limit(
-    detect_spread, region, rgb_lin, *, high, response, floor_response=None
+    detect_spread, region, rgb_lin, *, high, response=None, floor_response=None
 ) -> DetectionLimit:
     """The weakest reference patch a detection map finds on this person's typical skin.
 
@@ -395,11 +395,16 @@ def detection_limit(
     region : (H, W) bool, the skin compared (its median colour)
     rgb_lin : (H, W, 3) float, the photo (the person's median skin colour, for a* and ΔE00)
     high : float, the detection threshold in σ units of ``detect``
-    response : float, :func:`patch_response` for ``detect``'s smoothing
+    response : float, optional
+        :func:`patch_response` for ``detect``'s smoothing; by default the single photo's
+        band (DETECT_FRACTION against the BACKGROUND_FRACTION level), which the NumPy path
+        and the ONNX model share
     floor_response : float, optional
         The response of the map that :data:`MIN_PEAK_OD` bounds, when not ``detect``
         (before/after bounds the outlined map).
     """
+    if response is None:
+        response = patch_response(DETECT_FRACTION, BACKGROUND_FRACTION)
     floor_response = response if floor_response is None else floor_response
     od = max(high * detect_spread / response, MIN_PEAK_OD / floor_response)
     idx = np.flatnonzero(region)
@@ -673,6 +678,5 @@ def redness_map(
     zones = zone_figures(excess, mask, skin_mask, zone_masks)
     limit = None
     if method == "tsumura":
-        response = patch_response(DETECT_FRACTION, BACKGROUND_FRACTION)
-        limit = detection_limit(detect_spread, skin_mask, rgb_lin, high=high, response=response)
+        limit = detection_limit(detect_spread, skin_mask, rgb_lin, high=high)
     return RednessResult(excess, mask, zones, method, baseline, spread, limit)

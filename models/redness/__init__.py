@@ -94,14 +94,11 @@ def redness_map_onnx(model: RednessModel, rgb_lin, *, skin_mask, zone_masks=None
                      face_width=None, high=None, low=None):  # fmt: skip
     """:func:`vision.redness.redness_map` through the ONNX model (method ``tsumura``)."""
     from vision.redness import (
-        BACKGROUND_FRACTION,
-        DETECT_FRACTION,
         DETECT_THRESHOLD,
         LOW_THRESHOLD,
         RednessResult,
         detection_limit,
         flag_excess,
-        patch_response,
         typical_skin,
         unite_scales,
         zone_figures,
@@ -147,6 +144,5 @@ def redness_map_onnx(model: RednessModel, rgb_lin, *, skin_mask, zone_masks=None
         excess, mask = unite_scales(excess, mask, up(excess_l),
                                     (up(mask_l.astype(np.float32)) >= 0.5) & region)  # fmt: skip
     zones = zone_figures(excess, mask, region, zone_masks)
-    response = patch_response(DETECT_FRACTION, BACKGROUND_FRACTION)
-    limit = detection_limit(detect_spread, region, rgb_lin, high=high, response=response)
+    limit = detection_limit(detect_spread, region, rgb_lin, high=high)
     return RednessResult(excess, mask, zones, "tsumura-onnx", baseline, spread, limit)
