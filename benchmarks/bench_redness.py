@@ -10,7 +10,7 @@ for the main method (``tsumura``) beside the ``a_star`` baseline, on patches of 
 size the method is made for (:data:`RADIUS`), then on smaller and larger ones (:data:`OTHER_RADII`,
 one face size), and on JPEG files (:data:`JPEG_QUALITIES`). Then each face's detection limit
 (vision/redness.py, :class:`~vision.redness.DetectionLimit`) and what is found just under and
-over it; the grain gate (vision/quality.py) and the figures under sensor noise
+over it; the faces' grain (vision/quality.py's gate) and the figures under sensor noise
 (:data:`NOISE_LEVELS`); ``analyze`` on a 12 MP selfie ÷ its JPEG decode time on one core.
 """
 
@@ -131,16 +131,10 @@ def noisy(a, seed=23):
     return lambda rgb_lin: photograph(sensor_noise(rgb_lin, a, rng=rng))
 
 
-def grain(landmarker, photo=photograph) -> dict:
-    """Each test face's grain (:func:`vision.quality.skin_grain`), the photo and its baseline,
-    and how many the grain gate flags."""
-    rows = []
-    for t in test_faces(landmarker, photo=photo):
-        (before,) = t.found_b
-        before_skin = region_masks(before.points, t.before.shape[:2], names=("skin",))["skin"]
-        rows.append((skin_grain(t.img, t.skin, t.face.width),
-                     skin_grain(t.before, before_skin, before.width)))  # fmt: skip
-    g = np.array(rows)
+def _grain_line(grains) -> dict:
+    """Print and return the range of the photos' and baselines' grain
+    (:func:`vision.quality.skin_grain`) and how many the grain gate flags."""
+    g = np.array(grains)
     limit = LIMITS["max_grain_od"]
     print(f"grain (haemoglobin OD at the outline's scale): photos {g[:, 0].min():.4f}-"
           f"{g[:, 0].max():.4f}, baselines {g[:, 1].min():.4f}-{g[:, 1].max():.4f}; the gate "
@@ -152,14 +146,11 @@ def grain(landmarker, photo=photograph) -> dict:
 
 
 def noise_figures(landmarker) -> dict:
-    """The grain and the accuracy figures at each of :data:`NOISE_LEVELS`."""
+    """The accuracy figures, with the faces' grain, at each of :data:`NOISE_LEVELS`."""
     out = {}
     for a in NOISE_LEVELS:
         print(f"\n-- with sensor noise, σ {a} + {5 * a:g}·√x in linear values --")
-        out[f"noise_{a}"] = {
-            "grain": grain(landmarker, noisy(a)),
-            "accuracy": accuracy(landmarker, methods=METHODS[:2], photo=noisy(a)),
-        }
+        out[f"noise_{a}"] = accuracy(landmarker, methods=METHODS[:2], photo=noisy(a))
     return out
 
 
@@ -219,7 +210,7 @@ def accuracy(landmarker, scales=SCALES, seed=7, radius=RADIUS, methods=METHODS,
     nothing there). ``photo`` makes the files analysed: 8-bit, or JPEG (:func:`jpeg`)."""
     if "high" not in _fair:
         fair_a_star_threshold(landmarker)
-    rows, fps, noisy_pairs = [], [], []
+    rows, fps, noisy_pairs, grains = [], [], [], []
     rng = np.random.default_rng(seed)
     for t in test_faces(landmarker, scales, photo):
         img, face, skin, before, found_b = t.img, t.face, t.skin, t.before, t.found_b
@@ -231,6 +222,9 @@ def accuracy(landmarker, scales=SCALES, seed=7, radius=RADIUS, methods=METHODS,
                                 before_points=found_b[0].points, skin_mask=skin)  # fmt: skip
             fps.append((t.band, "before/after", float(ch.mask.sum() / skin.sum())))
             noisy_pairs.append(any(f["code"] == "noisy_pair" for f in ch.findings))
+            before_skin = region_masks(found_b[0].points, before.shape[:2], names=("skin",))
+            grains.append((skin_grain(img, skin, face.width),
+                           skin_grain(before, before_skin["skin"], found_b[0].width)))  # fmt: skip
         for zone in REDNESS_ZONES:
             for strength in STRENGTHS:
                 red, er = _photographed(
@@ -314,6 +308,8 @@ def accuracy(landmarker, scales=SCALES, seed=7, radius=RADIUS, methods=METHODS,
         print(f"unmodified pairs reported as noisy (noisy_pair): {sum(noisy_pairs)} of "
               f"{len(noisy_pairs)}")  # fmt: skip
         summary["noisy_pairs"] = [int(sum(noisy_pairs)), len(noisy_pairs)]
+    if grains:
+        summary["grain"] = _grain_line(grains)
     return summary
 
 
@@ -472,8 +468,8 @@ def main(argv=None) -> dict:
         if args.limits_only:
             return {"detection_limits": detection_limits(landmarker)}
         if args.noise_only:
-            return {"grain": grain(landmarker), **noise_figures(landmarker)}
-        result = {"accuracy": accuracy(landmarker), "grain": grain(landmarker)}
+            return noise_figures(landmarker)
+        result = {"accuracy": accuracy(landmarker)}
         if args.held_out:
             print("\n-- held out: other face size and patch shapes --")
             result["held_out"] = accuracy(landmarker, scales=(3.2,), seed=11)
