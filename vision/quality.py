@@ -22,8 +22,9 @@ from vision.landmarks import FaceLandmarks
 from vision.redness import SMOOTH_FRACTION, haemoglobin_map
 from vision.regions import masked_pixels
 
-__all__ = ["LIMITS", "Finding", "assess_quality", "capture_findings", "compression_findings",
-           "framing_findings", "grain_findings", "skin_grain"]  # fmt: skip
+__all__ = ["EXPRESSION_BLENDSHAPES", "LIMITS", "Finding", "assess_quality", "capture_findings",
+           "compression_findings", "expression_findings", "framing_findings", "grain_findings",
+           "skin_grain"]  # fmt: skip
 
 #: Limits of the gates. Face size: MediaPipe needs ~100 px but skin texture and redness
 #: need ~300 px across the face. Pose: beyond ~20° one cheek foreshortens and the mesh
@@ -64,7 +65,9 @@ __all__ = ["LIMITS", "Finding", "assess_quality", "capture_findings", "compressi
 #: with white noise). Not caught: the same estimate on the map reduced 2× or 4× first reads
 #: the clean faces' own texture as much as that noise (0.001-0.005 against 0.002-0.006 at 2×,
 #: 0.010-0.015 against 0.010-0.020 at 4×). The capture page measures grain between video
-#: frames instead (webar/js/claim.js), where the skin's texture cancels.
+#: frames instead (webar/js/claim.js), where the skin's texture cancels. Expression: the
+#: largest change between a pair's two photos of the blendshapes in
+#: :data:`EXPRESSION_BLENDSHAPES` (MediaPipe's scores, 0-1).
 LIMITS = {
     "min_face_px": 300,
     "min_face_fraction": 0.2,
@@ -79,7 +82,19 @@ LIMITS = {
     "max_cast_chroma": 12.0,
     "min_jpeg_quality": 92,
     "max_grain_od": 0.01,
+    "max_expression_change": 0.25,
 }
+
+#: The expressions that change the skin a before/after pair compares: a smile deepens the
+#: folds beside the nose and lifts the cheeks, an open jaw stretches cheeks and chin. Measured
+#: (session 9): the test set's pairs (one photo and a warped, relit copy; 8-bit, JPEG 80 or
+#: noisy files, 30 pairs) differ by at most 0.044; real pairs of the same man on different
+#: days (vision/people) by 0.36-0.90. On those real pairs (a smile against a talking or a
+#: neutral face, under other light) the change map spreads 0.09-0.20 OD where the test set's
+#: pairs spread 0.002-0.016, and before/after finds 3 of 30 patches of 0.5 OD
+#: (benchmarks/bench_redness.py, ``real_pairs``). Their light differs too, so the share of the
+#: expression in that is not measured apart.
+EXPRESSION_BLENDSHAPES = ("mouthSmileLeft", "mouthSmileRight", "jawOpen")
 
 
 @dataclass(frozen=True)
@@ -189,6 +204,23 @@ def grain_findings(
         msg = ("The photo is grainy: faint redness can be hidden or imitated by the grain. "
                "Take it in brighter light.")  # fmt: skip
     return (Finding(code, msg, grain, limit),)
+
+
+def expression_findings(
+    face: FaceLandmarks, baseline_face: FaceLandmarks, *, limits: dict | None = None
+) -> tuple[Finding, ...]:
+    """``expression_changed`` when a pair's two faces differ in expression: the largest
+    change of the :data:`EXPRESSION_BLENDSHAPES` scores above :data:`LIMITS`
+    ``max_expression_change``. Faces without blendshapes give nothing."""
+    limit = {**LIMITS, **(limits or {})}["max_expression_change"]
+    now, then = face.blendshapes or {}, baseline_face.blendshapes or {}
+    changes = [abs(now[k] - then[k]) for k in EXPRESSION_BLENDSHAPES if k in now and k in then]
+    if not changes or max(changes) <= limit:
+        return ()
+    msg = ("The two photos show different expressions (a smile or an open mouth): the cheeks "
+           "and the folds beside the nose change colour with expression, so changes there are "
+           "uncertain. Take the new photo with the expression of the earlier one.")  # fmt: skip
+    return (Finding("expression_changed", msg, max(changes), limit),)
 
 
 def assess_quality(
