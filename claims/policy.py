@@ -43,18 +43,25 @@ RULES = {
                          "baseline photo."),
     "redness_single": ("escalate", "redness_flagged_single_photo",
                        "Escalate to a human reviewer: redness above the person's own skin "
-                       "is flagged (no baseline photo to show it is new)."),
+                       "is flagged (no baseline photo to show it is new). A single photo also "
+                       "flags skin that is red by nature: on every real photo of people the "
+                       "analysis was not tuned on, 1-5 % of the skin beside the nose, in the "
+                       "folds or under the eyes. A photo from before shows what is new."),
     "redness_none": ("request_evidence", "redness_not_documented",
                      "No redness above the person's own skin is flagged in the photo. A single "
                      "photo can miss mild redness (on the test set, patches an eighth of the "
                      "face across of about 4 a* units were found 10 times in 50, those of 7 "
                      "and more 49 or 50 times, cheek-wide ones of 7 a* units 15 times in 25; "
-                     "with a photo from before, every one): ask for a photo in good light, "
-                     "ideally with one from before."),
+                     "with a photo from before, every one; on real photos of people it was not "
+                     "tuned on, 11 of 20 of the patches the test set's photos always showed): "
+                     "ask for a photo in good light, ideally with one from before."),
     "redness_no_increase": ("request_evidence", "redness_not_documented",
                             "No increase in redness against the baseline photo is flagged (on "
                             "the test set a before/after pair found every patch down to about "
-                            "4 a* units): ask for a photo taken while the reaction shows."),
+                            "4 a* units; between real photos of one man taken on different "
+                            "days, with another expression and light, 3 of 30 of the strongest "
+                            "patches): ask for a photo taken while the reaction shows, with the "
+                            "expression, light and distance of the earlier one."),
     "allergy_no_proof": ("approve_refund", "allergy_policy_no_proof",
                          "The brand accepts allergy claims without proof."),
 }  # fmt: skip

@@ -11,7 +11,7 @@ import pytest
 from calibration.colorimetry import delta_e00
 from calibration.simulate import product_lab, random_scene, render_scene
 from claims.catalog import ingredient_flags, irritants
-from claims.stats import brand_stats
+from claims.stats import _metrics, brand_stats
 from tests.claims.conftest import bearer, face_jpeg, file_claim, wait
 
 
@@ -110,6 +110,27 @@ def test_stats_suppress_small_cells_and_raise_alerts(app, client, tokens):
         strict = brand_stats(s, get_brand(s, "demo-cosmetics"), min_cell=10)
     assert strict["skus"]["LIP-VELVET"]["suppressed"] is True
     assert "claim" not in str(stats["batches"]).lower().replace("claims", "")  # no ids leak
+
+
+def test_redness_statistics_keep_an_increase_apart_from_a_single_photos_flags():
+    """A single photo flags the person's own redness too; only an increase against a
+    baseline photo is the product's redness rate."""
+    from types import SimpleNamespace
+
+    def claim(compared, flagged):
+        zones = {"chin": {"area_fraction": 0.02 if flagged else 0.0}}
+        red = {"zones": zones, "compared_to_baseline": compared}
+        return SimpleNamespace(type="redness", analysis={"redness": {"redness": red}})
+
+    m = _metrics([claim(True, True), claim(True, False), claim(False, True),
+                  claim(False, True), claim(False, False)])  # fmt: skip
+    assert m["redness_claims"] == 5 and m["redness_with_baseline"] == 2
+    assert m["redness_increase_share"] == 0.5
+    assert m["redness_single_flagged_share"] == round(2 / 3, 3)
+    assert "redness_flagged_share" not in m
+    single_only = _metrics([claim(False, True)])
+    assert single_only["redness_increase_share"] is None
+    assert single_only["redness_single_flagged_share"] == 1.0
 
 
 @pytest.mark.parametrize("slug", ["UPPER", "-x", "a b", "x" * 65])
