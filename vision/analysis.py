@@ -164,9 +164,6 @@ class FaceAnalysis:
             }
             if source.detection_limit is not None:
                 out["redness"]["detection_limit"] = source.detection_limit.to_dict()
-            if self.change is None and self.redness.shaded is not None:
-                # share of the skin redder than the person's own but in shadow: not flagged
-                out["redness"]["shaded_fraction"] = round(self.redness.shaded_fraction, 4)
             if self.change is not None:
                 out["redness"]["baseline"] = self.change.to_dict()
         return out

@@ -55,8 +55,6 @@ __all__ = [
     "patch_response",
     "pigment_vectors",
     "redness_map",
-    "shaded_regions",
-    "shading_band",
     "skin_pixels",
     "typical_skin",
 ]
@@ -243,10 +241,6 @@ class RednessResult:
     baseline: float
     spread: float
     detection_limit: DetectionLimit | None = None
-    #: regions that passed the thresholds but lie in shadow (:func:`shaded_regions`), not in
-    #: ``mask``; and their share of the skin compared
-    shaded: np.ndarray | None = field(default=None, repr=False)
-    shaded_fraction: float = 0.0
 
     def to_dict(self) -> dict:
         out = {
@@ -256,8 +250,6 @@ class RednessResult:
         }
         if self.detection_limit is not None:
             out["detection_limit"] = self.detection_limit.to_dict()
-        if self.shaded is not None:
-            out["shaded_fraction"] = round(self.shaded_fraction, 5)
         return out
 
 
@@ -350,23 +342,6 @@ MIN_PEAK_OD = 0.1
 MIN_EDGE_OD = 0.04
 #: The peak a region is cut at half of (its full width at half maximum).
 PEAK_PERCENTILE = 95
-#: A single photo's region whose shading density stands this much above its surroundings
-#: (OD, at the detection scale against the local level: about 4 % darker) lies in a fold or a
-#: hollow, and is left out of the mask (:func:`shaded_regions`). Light that reaches a fold has
-#: bounced off the skin around it and is redder, so folds read redder than the skin is.
-#: Measured in session 9 (a separate script, NumPy path): on the astronaut test set (where
-#: the thresholds were chosen) the 110 regions found on patches average at most 0.027 OD
-#: (median −0.035: patches sit on the lit centres of the zones), and nothing changes at 0.03
-#: or 0.05 (mean IoU 0.602, 10/50/50 of 50 found, nothing flagged on unmodified faces); at
-#: 0.02 one 0.5 OD patch is lost, at 0 four of 0.35 and 0.5 OD. The limit sits between
-#: 0.03 and 0.05. On the held-out people (vision/people; four photos, two men, looked at
-#: while the limit was tried, so not held out for this one number) unmodified skin flagged
-#: 3.65 / 4.30 / 1.06 / 3.81 % → 2.33 / 2.53 / 0 / 0 % at 0.03-0.05 (at 0.08: 3.65 / 2.53 /
-#: 0 / 0; at 0.02: 0.62 / 2.53 / 0 / 0), and patches found at 0.2 / 0.35 / 0.5 OD 2 / 9 /
-#: 11 → 2 / 8 / 10 of 20. What is left flagged there lies at the sides of the nose and in
-#: the smile's folds, lit: skin red by nature, which this does not remove. A reaction in a
-#: fold is not flagged in a single photo; before/after compares the fold with itself.
-MAX_SHADING_OD = 0.04
 
 
 #: The patch a detection limit refers to (:class:`DetectionLimit`): round, its full density
@@ -618,30 +593,6 @@ def flag_two_scales(bands, region, *, high, low, od_units: bool):
     return (*unite_scales(excess, mask, excess_l, mask_l), baseline, spread, detect_spread)
 
 
-def shading_band(shading, region, face_width: float) -> np.ndarray:
-    """Shading density at the detection scale above its local level (OD; positive = darker
-    than the skin around it), the band the haemoglobin is detected in."""
-    detect = _masked_blur(shading, region, max(1.0, DETECT_FRACTION * face_width))
-    return detect - _masked_blur(shading, region, max(1.0, BACKGROUND_FRACTION * face_width))
-
-
-def shaded_regions(mask, shading, limit: float = MAX_SHADING_OD):
-    """Split flagged regions by their mean ``shading`` band (:func:`shading_band`): those
-    above ``limit`` lie in shadow (:data:`MAX_SHADING_OD`). Returns (lit, shaded) masks."""
-    mask = np.asarray(mask, bool)
-    n, labels = cv2.connectedComponents(mask.astype(np.uint8), connectivity=8)
-    if n <= 1:
-        return mask, np.zeros_like(mask)
-    ids = labels[mask]
-    mean = np.bincount(ids, weights=shading[mask], minlength=n) / np.maximum(
-        np.bincount(ids, minlength=n), 1
-    )
-    dark = mean > limit
-    dark[0] = False
-    shaded = dark[labels] & mask
-    return mask & ~shaded, shaded
-
-
 def unite_scales(excess, mask, excess_large, mask_large):
     """The patch scales' excess and regions with the large scales' regions added; inside
     those the larger excess of the two."""
@@ -724,18 +675,8 @@ def redness_map(
     excess, mask, baseline, spread, detect_spread = flag_two_scales(
         bands, skin_mask, high=high, low=low, od_units=method == "tsumura"
     )
-    limit = shaded = None
+    zones = zone_figures(excess, mask, skin_mask, zone_masks)
+    limit = None
     if method == "tsumura":
         limit = detection_limit(detect_spread, skin_mask, rgb_lin, high=high)
-        if mask.any():
-            shading = shading_band(haemoglobin_map(rgb_lin)[2], skin_mask, face_width)
-            mask, shaded = shaded_regions(mask, shading)
-        else:
-            shaded = np.zeros_like(mask)
-    zones = zone_figures(excess, mask, skin_mask, zone_masks)
-    return RednessResult(excess, mask, zones, method, baseline, spread, limit, shaded,
-                         _share(shaded, skin_mask))  # fmt: skip
-
-
-def _share(part, region) -> float:
-    return 0.0 if part is None else float(part.sum() / max(1, region.sum()))
+    return RednessResult(excess, mask, zones, method, baseline, spread, limit)

@@ -97,11 +97,8 @@ def redness_map_onnx(model: RednessModel, rgb_lin, *, skin_mask, zone_masks=None
         DETECT_THRESHOLD,
         LOW_THRESHOLD,
         RednessResult,
-        _share,
         detection_limit,
         flag_excess,
-        shaded_regions,
-        shading_band,
         typical_skin,
         unite_scales,
         zone_figures,
@@ -146,11 +143,6 @@ def redness_map_onnx(model: RednessModel, rgb_lin, *, skin_mask, zone_masks=None
     if mask_l.any():
         excess, mask = unite_scales(excess, mask, up(excess_l),
                                     (up(mask_l.astype(np.float32)) >= 0.5) & region)  # fmt: skip
-    shaded = np.zeros_like(mask)
-    if mask.any():  # the shading band at the model's scale (its face FACE_WIDTH px wide)
-        mask, shaded = shaded_regions(mask, up(shading_band(maps["shading_fine"], keep,
-                                                            FACE_WIDTH)))  # fmt: skip
     zones = zone_figures(excess, mask, region, zone_masks)
     limit = detection_limit(detect_spread, region, rgb_lin, high=high)
-    return RednessResult(excess, mask, zones, "tsumura-onnx", baseline, spread, limit, shaded,
-                         _share(shaded, region))  # fmt: skip
+    return RednessResult(excess, mask, zones, "tsumura-onnx", baseline, spread, limit)

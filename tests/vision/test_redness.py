@@ -4,7 +4,6 @@ import pytest
 from vision.redness import (
     BACKGROUND_FRACTION,
     DETECT_FRACTION,
-    MAX_SHADING_OD,
     REDNESS_METHODS,
     SMOOTH_FRACTION,
     _masked_blur,
@@ -13,7 +12,6 @@ from vision.redness import (
     patch_response,
     pigment_vectors,
     redness_map,
-    shaded_regions,
     skin_pixels,
 )
 from vision.regions import REDNESS_ZONES, region_masks
@@ -109,52 +107,6 @@ def test_a_cheek_wide_reaction_is_outlined_whole(face_and_masks, zone, path):
     else:
         r = redness_map(red, skin_mask=masks["skin"], face_width=face.width)
     assert _iou(r.mask, er.truth) >= 0.8
-
-
-@pytest.mark.parametrize("path", ["numpy", "onnx"])
-def test_redness_in_a_shadowed_fold_is_left_out_and_counted(face_and_masks, path):
-    """The same haemoglobin twice: on a lit cheek it is flagged; where the skin is also in
-    shadow (a fold, lit by light the skin around it reddened) it is left out of the mask and
-    reported as shaded. The cheek's centre is lit (its shading band about −0.06 OD): 0.5 OD
-    of shadow there makes it darker than its surroundings (0.3 OD does not; measured)."""
-    img, face, masks = face_and_masks
-    lit, er_lit = add_erythema(img, centre=zone_centre(masks["left_cheek"]),
-                               radius=0.06 * face.width, strength=0.6,
-                               skin_mask=masks["skin"])  # fmt: skip
-    centre = zone_centre(masks["right_cheek"])
-    both, er_fold = add_erythema(lit, centre=centre, radius=0.06 * face.width, strength=0.6,
-                                 skin_mask=masks["skin"])  # fmt: skip
-    yy, xx = np.mgrid[0 : img.shape[0], 0 : img.shape[1]]
-    r = np.hypot(xx - centre[0], yy - centre[1]) / (0.06 * face.width)
-    fold = (both * np.exp(-0.5 * patch_profile(r))[..., None]).astype(np.float32)
-    if path == "onnx":
-        from models.redness import default_model, redness_map_onnx
-
-        res = redness_map_onnx(default_model(), fold, skin_mask=masks["skin"],
-                               face_width=face.width)  # fmt: skip
-    else:
-        res = redness_map(fold, skin_mask=masks["skin"], face_width=face.width)
-    assert _iou(res.mask, er_lit.truth) >= 0.6
-    assert not (res.mask & er_fold.truth).any()  # (0.3 OD of shadow: 87 % of it flagged)
-    assert (res.shaded & er_fold.truth).sum() >= 0.5 * er_fold.truth.sum()
-    assert res.shaded_fraction > 0.005
-    assert res.to_dict()["shaded_fraction"] == round(res.shaded_fraction, 5)
-    unshaded = redness_map(both, skin_mask=masks["skin"], face_width=face.width)
-    assert (unshaded.mask & er_fold.truth).sum() >= 0.5 * er_fold.truth.sum()
-    assert unshaded.shaded_fraction == 0
-
-
-def test_shaded_regions_splits_by_the_regions_mean_shading():
-    mask = np.zeros((20, 30), bool)
-    mask[2:6, 2:6] = mask[10:15, 10:20] = True
-    shading = np.zeros((20, 30), np.float32)
-    shading[2:6, 2:6] = MAX_SHADING_OD + 0.01
-    shading[10:15, 10:15] = 2 * MAX_SHADING_OD  # half of the second region: mean under it
-    lit, shaded = shaded_regions(mask, shading)
-    assert shaded[2:6, 2:6].all() and not shaded[10:15, 10:20].any()
-    assert (lit | shaded).sum() == mask.sum() and not (lit & shaded).any()
-    lit, shaded = shaded_regions(np.zeros_like(mask), shading)
-    assert not lit.any() and not shaded.any()
 
 
 def test_methods_registry_and_errors(face_and_masks):

@@ -156,50 +156,16 @@ def test_browser_redness_model_matches_the_server(page, server):
                                    server_out[name], atol=1e-3, err_msg=name)  # fmt: skip
 
 
-def _preview_on_the_page(page, server, rgb_lin, points):
-    """The capture page's redness preview of a photo: its mask, large-scale mask and shaded
-    regions brought back onto the photo's pixels."""
-    import base64
-
-    import cv2
-
-    from calibration.colorimetry import rgb_lin_to_srgb_u8
-
-    u8 = rgb_lin_to_srgb_u8(rgb_lin)
-    png = base64.b64encode(cv2.imencode(".png", u8[..., ::-1])[1].tobytes()).decode()
-    as_user(page, server[1]["shopper"])
-    page.goto(page.base + "/claim?lang=en")
-    page.wait_for_function("typeof window.hueproof?.runRedness === 'function'", timeout=90_000)
-    p = page.evaluate("""async ([png, points]) => {
-        const { previewRedness } = await import("/webar/js/redness.js");
-        const blob = await (await fetch("data:image/png;base64," + png)).blob();
-        const bmp = await createImageBitmap(blob);
-        const p = await previewRedness(bmp, points, bmp.width, bmp.height);
-        return { mask: Array.from(p.mask), large: Array.from(p.large),
-                 shaded: Array.from(p.shaded), w: p.w, h: p.h, scale: p.scale, crop: p.crop };
-    }""", [png, points[:, :2].tolist()])  # fmt: skip
-    x0, y0, cw, ch = (round(v) for v in p["crop"])
-
-    def on_photo(name):  # a crop-scale mask brought back onto the photo
-        small = np.asarray(p[name], np.uint8).reshape(p["h"], p["w"])
-        big = cv2.resize(small, None, fx=1 / p["scale"], fy=1 / p["scale"],
-                         interpolation=cv2.INTER_NEAREST)[:ch, :cw]  # fmt: skip
-        out = np.zeros(rgb_lin.shape[:2], bool)
-        out[y0 : y0 + big.shape[0], x0 : x0 + big.shape[1]] = big > 0
-        return out
-
-    return on_photo("mask"), any(p["large"]), on_photo("shaded")
-
-
-def _iou(a, b):
-    return (a & b).sum() / max(1, (a | b).sum())
-
-
 def test_preview_flags_a_cheek_wide_reaction_as_the_server_does(page, server, landmarker):
     """The capture page's preview flags with both pairs of scales, as the server: a reaction
     wider than the person's local level is outlined whole, not only at its rim (IoU 0.82
     against the truth, 0.93 against the server's mask; 0.68 and 0.77 with the patch scales
     alone)."""
+    import base64
+
+    import cv2
+
+    from calibration.colorimetry import rgb_lin_to_srgb_u8
     from models.redness import default_model, redness_map_onnx
     from vision.regions import region_masks
     from vision.testset import add_erythema, astronaut_face, zone_centre
@@ -209,41 +175,34 @@ def test_preview_flags_a_cheek_wide_reaction_as_the_server_does(page, server, la
     masks = region_masks(face.points, img.shape[:2])
     red, er = add_erythema(img, centre=zone_centre(masks["right_cheek"]), radius=0.15 * face.width,
                            strength=0.5, skin_mask=masks["skin"])  # fmt: skip
-    preview, large, _ = _preview_on_the_page(page, server, red, face.points)
+    u8 = rgb_lin_to_srgb_u8(red)
+    png = base64.b64encode(cv2.imencode(".png", u8[..., ::-1])[1].tobytes()).decode()
+    as_user(page, server[1]["shopper"])
+    page.goto(page.base + "/claim?lang=en")
+    page.wait_for_function("typeof window.hueproof?.runRedness === 'function'", timeout=90_000)
+    p = page.evaluate("""async ([png, points]) => {
+        const { previewRedness } = await import("/webar/js/redness.js");
+        const blob = await (await fetch("data:image/png;base64," + png)).blob();
+        const bmp = await createImageBitmap(blob);
+        const p = await previewRedness(bmp, points, bmp.width, bmp.height);
+        return { mask: Array.from(p.mask), large: Array.from(p.large), w: p.w, h: p.h,
+                 scale: p.scale, crop: p.crop };
+    }""", [png, face.points[:, :2].tolist()])  # fmt: skip
+    # the preview's mask (crop scale) brought back onto the photo
+    x0, y0, cw, ch = (round(v) for v in p["crop"])
+    small = np.asarray(p["mask"], np.uint8).reshape(p["h"], p["w"])
+    big = cv2.resize(small, None, fx=1 / p["scale"], fy=1 / p["scale"],
+                     interpolation=cv2.INTER_NEAREST)[:ch, :cw]  # fmt: skip
+    preview = np.zeros(img.shape[:2], bool)
+    preview[y0 : y0 + big.shape[0], x0 : x0 + big.shape[1]] = big > 0
     server_mask = redness_map_onnx(default_model(), red, skin_mask=masks["skin"],
                                    face_width=face.width).mask  # fmt: skip
-    assert large  # found by the large scales
-    assert _iou(preview, er.truth) >= 0.8 and _iou(preview, server_mask) >= 0.8
 
+    def iou(a, b):
+        return (a & b).sum() / max(1, (a | b).sum())
 
-def test_preview_leaves_a_shadowed_fold_out_as_the_server_does(page, server, landmarker):
-    """The same haemoglobin on a lit cheek and in a shadow (vision/redness.py's
-    MAX_SHADING_OD, as tests/vision/test_redness.py): the preview flags the first and shows
-    the second as shaded, as the server does."""
-    from models.redness import default_model, redness_map_onnx
-    from vision.redness import patch_profile
-    from vision.regions import region_masks
-    from vision.testset import add_erythema, astronaut_face, zone_centre
-
-    img = astronaut_face(4.0)
-    (face,) = landmarker.detect(img)
-    masks = region_masks(face.points, img.shape[:2])
-    radius = 0.06 * face.width
-    lit, er_lit = add_erythema(img, centre=zone_centre(masks["left_cheek"]), radius=radius,
-                               strength=0.6, skin_mask=masks["skin"])  # fmt: skip
-    centre = zone_centre(masks["right_cheek"])
-    both, er_fold = add_erythema(lit, centre=centre, radius=radius, strength=0.6,
-                                 skin_mask=masks["skin"])  # fmt: skip
-    yy, xx = np.mgrid[0 : img.shape[0], 0 : img.shape[1]]
-    shadow = np.exp(-0.5 * patch_profile(np.hypot(xx - centre[0], yy - centre[1]) / radius))
-    fold = (both * shadow[..., None]).astype(np.float32)
-    preview, _, shaded = _preview_on_the_page(page, server, fold, face.points)
-    on_server = redness_map_onnx(default_model(), fold, skin_mask=masks["skin"],
-                                 face_width=face.width)  # fmt: skip
-    assert (preview & er_lit.truth).sum() >= 0.5 * er_lit.truth.sum()
-    assert (preview & er_fold.truth).sum() <= 0.05 * er_fold.truth.sum()
-    assert (shaded & er_fold.truth).sum() >= 0.5 * er_fold.truth.sum()
-    assert _iou(preview, on_server.mask) >= 0.6 and _iou(shaded, on_server.shaded) >= 0.6
+    assert any(p["large"])  # found by the large scales
+    assert iou(preview, er.truth) >= 0.8 and iou(preview, server_mask) >= 0.8
 
 
 def _grain_on_the_capture_page(page, server):

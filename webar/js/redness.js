@@ -1,8 +1,7 @@
 // On-device redness preview: models/redness/redness.onnx through onnxruntime-web (wasm, one
-// thread), on the face crop at the model's scale, with the same skin mask, the same
-// non-skin rejection and the same shaded-fold rule as the server (vision/regions.py,
-// vision/redness.py). A preview: the adjudicator's figures come from the server's run of the
-// same file.
+// thread), on the face crop at the model's scale, with the same skin mask and the same
+// non-skin rejection as the server (vision/regions.py, vision/redness.py). A preview: the
+// adjudicator's figures come from the server's run of the same file.
 import * as ort from "/vendor/onnxruntime/ort.wasm.min.mjs";
 import { SRGB_U8_TO_LIN } from "./colour.js";
 
@@ -12,8 +11,6 @@ export const POOL = 4;  // models/redness/reference.py: the large scales' grid
 export const NON_SKIN_Z = 3.0;  // vision/redness.py, as the flagging constants below
 export const DETECT_THRESHOLD = 3.0, LOW_THRESHOLD = 2.0, MIN_AREA_FRACTION = 0.002;
 export const MIN_PEAK_OD = 0.1, MIN_EDGE_OD = 0.04, PEAK_PERCENTILE = 95;
-// a region darker than its surroundings by more than MAX_SHADING_OD lies in a fold: not flagged
-export const DETECT_FRACTION = 0.04, BACKGROUND_FRACTION = 0.1, MAX_SHADING_OD = 0.04;
 export const FACE_OVAL = [10, 338, 297, 332, 284, 251, 389, 356, 454, 323, 361, 288, 397, 365,
   379, 378, 400, 377, 152, 148, 176, 149, 150, 136, 172, 58, 132, 93, 234, 127, 162, 21, 54, 103,
   67, 109];
@@ -183,64 +180,7 @@ export function flagMaps(maps, keep, w, h) {
     excess[i] = Math.max(excess[i], large.excess[i]);
     mask[i] = 1;
   }
-  const detect = maskedBlur(maps.shading_fine, keep, w, h, DETECT_FRACTION * FACE_WIDTH);
-  const local = maskedBlur(maps.shading_fine, keep, w, h, BACKGROUND_FRACTION * FACE_WIDTH);
-  for (let i = 0; i < detect.length; i++) detect[i] -= local[i];
-  const shaded = shadedRegions(mask, detect, w, h);
-  return { excess, mask, large: large.mask, shaded };
-}
-
-/** Gaussian smoothing inside a mask (normalised convolution), as vision/redness.py's
- *  _masked_blur: separable, the kernel cut at 3σ, zero outside the image. */
-function maskedBlur(values, mask, w, h, sigma) {
-  const r = Math.ceil(3 * sigma), k = new Float32Array(2 * r + 1);
-  for (let j = -r; j <= r; j++) k[j + r] = Math.exp(-0.5 * (j / sigma) ** 2);
-  const pass = (src, horizontal) => {
-    const out = new Float32Array(w * h);
-    for (let y = 0; y < h; y++) {
-      for (let x = 0; x < w; x++) {
-        let acc = 0;
-        for (let j = -r; j <= r; j++) {
-          const xx = horizontal ? x + j : x, yy = horizontal ? y : y + j;
-          if (xx >= 0 && yy >= 0 && xx < w && yy < h) acc += k[j + r] * src[yy * w + xx];
-        }
-        out[y * w + x] = acc;
-      }
-    }
-    return out;
-  };
-  const num = new Float32Array(w * h), den = new Float32Array(w * h);
-  for (let i = 0; i < num.length; i++) { num[i] = mask[i] ? values[i] : 0; den[i] = mask[i] ? 1 : 0; }
-  const n = pass(pass(num, true), false), d = pass(pass(den, true), false);
-  for (let i = 0; i < n.length; i++) n[i] /= Math.max(d[i], 1e-3);
-  return n;
-}
-
-/** shaded_regions of vision/redness.py: the flagged regions (8-connected) whose mean shading
- *  band is above MAX_SHADING_OD move from ``mask`` (changed in place) to the returned mask. */
-function shadedRegions(mask, shading, w, h) {
-  const n = w * h, shaded = new Uint8Array(n), seen = new Uint8Array(n), stack = new Int32Array(n);
-  for (let start = 0; start < n; start++) {
-    if (seen[start] || !mask[start]) continue;
-    const members = [];
-    let top = 0, sum = 0;
-    stack[top++] = start; seen[start] = 1;
-    while (top) {
-      const i = stack[--top];
-      members.push(i); sum += shading[i];
-      const x = i % w, y = (i - x) / w;
-      for (let dy = -1; dy <= 1; dy++) {
-        for (let dx = -1; dx <= 1; dx++) {
-          const xx = x + dx, yy = y + dy, j = yy * w + xx;
-          if (xx < 0 || yy < 0 || xx >= w || yy >= h || seen[j] || !mask[j]) continue;
-          seen[j] = 1; stack[top++] = j;
-        }
-      }
-    }
-    if (sum / members.length <= MAX_SHADING_OD) continue;
-    for (const i of members) { mask[i] = 0; shaded[i] = 1; }
-  }
-  return shaded;
+  return { excess, mask, large: large.mask };
 }
 
 /** Skin mask of the face (oval minus eyes, brows, lips, nostrils), drawn at the crop scale. */
@@ -294,8 +234,8 @@ export async function previewRedness(source, points, srcW, srcH) {
   }
   const maps = await runModel(rgb, keep, h, w);
   const t1 = performance.now();
-  const { excess, mask, large, shaded } = flagMaps(maps, keep, w, h);
+  const { excess, mask, large } = flagMaps(maps, keep, w, h);
   const t2 = performance.now();
-  return { excess, mask, large, shaded, keep, w, h, scale: s, ms: t2 - t0, flagMs: t2 - t1,
+  return { excess, mask, large, keep, w, h, scale: s, ms: t2 - t0, flagMs: t2 - t1,
     crop: [x0, y0, x1 - x0, y1 - y0] };
 }
