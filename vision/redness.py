@@ -314,6 +314,25 @@ class RednessResult:
 #: mean variance, median 0.21 and worst 0.245; on the held-out face size 3.2, 0.215 and
 #: 0.242), so 0.2 OD stays at or under the skin's own maxima, and the weights would be one
 #: person's texture. Not adopted.
+#: On people the thresholds were not chosen on (session 9; vision/people, four photos of two
+#: men, benchmarks/bench_redness.py): unmodified skin is flagged on 1.06-4.30 % of the skin
+#: (every photo), beside the nose, in the smile's folds, under the nose and the eyes; the
+#: 0.35 and 0.5 OD patches are found 9 and 11 times of 20, the astronaut's 50 of 50. Their
+#: skin's maxima reach 3.3-5.3σ of this band (the astronaut's 2.5-2.8σ). Measured (a separate
+#: script, NumPy path), none adopted: a higher threshold (3.5 / 4 / 4.5 / 5 / 5.5σ: flagged
+#: 2.36 / 2.17 / 1.28 / 0.54 / 0 % on average, 0.5 OD patches found 11 / 9 / 7 / 5 / 2 of
+#: 20; on the astronaut 0.35 OD found 34 / 11 / 7 / 0 of 50 from 3.5σ); leaving out the sides
+#: of the nose, the underside of its tip and the lower eyelids (landmark polygons, 11 % of
+#: the skin: 1.60-2.81 % still flagged, at the polygons' edges and elsewhere); haemoglobin
+#: made uncorrelated with melanin and shading per photo (a trimmed regression at the
+#: detection scale: the held-out faces' flags 0.92-4.86 %, the astronaut's unmodified faces
+#: 1.36-3.68 % instead of none); and leaving out regions darker than their surroundings
+#: (most of those flags lie in shadow, up to 0.34 OD darker: at 0.04 OD 3.20 → 1.22 %
+#: on average, but a tenth of every face's skin is more than 0.1 OD darker than its
+#: surroundings, the astronaut's forehead under her fringe 0.06-0.14, and a 0.6 OD reaction
+#: there went unflagged). A single photo's flags are therefore evidence for a reviewer that
+#: includes the person's natural redness; a baseline photo separates the two
+#: (claims/policy.py says so).
 DETECT_THRESHOLD = 3.0
 LOW_THRESHOLD = 2.0
 MIN_AREA_FRACTION = 0.002
