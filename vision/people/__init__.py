@@ -44,7 +44,8 @@ class HeldOutPhoto:
 
 
 #: The photos used, with their SHA-256 as shipped in face_recognition-1.3.0.tar.gz. Faces
-#: 235-290 px wide; obama.jpg is a JPEG of quality about 92, obama3.jpg and biden.jpg lower.
+#: 235-287 px wide (under the face-size gate's 300 px); obama.jpg and obama2.jpg are JPEGs of
+#: quality 92, obama3.jpg and biden.jpg of 89 (under the compression gate's 92).
 PEOPLE = (
     HeldOutPhoto("obama.jpg", "Barack Obama", "Canon EOS 5D Mark III",
                  "0930e3aa8cae5920329c0c8cbc6a2ab70f47b0e67b432875beaa95cbf7e741f6"),
