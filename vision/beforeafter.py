@@ -67,8 +67,8 @@ CHANGE_THRESHOLD = 4.5
 #: at 0.88 or more; at 0.03, one JPEG 97 pair (the small dark face, 0.885), four JPEG 92 ones.
 #: Noise the camera smoothed hides from a single photo's grain estimate (vision/quality.py:
 #: 0.001-0.005 OD where the pair spreads 0.015-0.08 OD), not from this. Real pairs of one man
-#: on different days (vision/people; another expression and light) spread 0.13-0.22 OD: all
-#: six are reported (session 9).
+#: on different days (vision/people; another expression and light) spread 0.13-0.22 OD (four
+#: measured): all six are reported (session 9).
 MAX_CHANGE_SPREAD_OD = 0.03
 
 

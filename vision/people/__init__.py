@@ -2,7 +2,9 @@
 
 Every threshold of the redness analysis was chosen on one person, ``skimage.data.astronaut()``
 (vision/testset.py). These photos test whether what was chosen holds on other people, with
-other skin, light, cameras and JPEG files: they are never used to choose anything.
+other skin, light, cameras and JPEG files; no threshold of the analysis is chosen on them. (The
+limit of a pair's ``expression_changed`` finding, vision/quality.py, sits under the expression
+changes of their real pairs: those pairs are what the finding is for.)
 
 They are White House photographs (works of the U.S. federal government, public domain) that
 the PyPI source distribution ``face_recognition==1.3.0`` ships as test images
