@@ -327,11 +327,11 @@ class RednessResult:
 #: made uncorrelated with melanin and shading per photo (a trimmed regression at the
 #: detection scale: the held-out faces' flags 0.92-4.86 %, the astronaut's unmodified faces
 #: 1.36-3.68 % instead of none); and leaving out regions darker than their surroundings
-#: (most of those flags lie in shadow, up to 0.34 OD darker: at 0.04 OD 3.20 → 1.22 %
-#: on average, but a tenth of every face's skin is more than 0.1 OD darker than its
-#: surroundings, the astronaut's forehead under her fringe 0.06-0.14, and a 0.6 OD reaction
-#: there went unflagged). A single photo's flags are therefore evidence for a reviewer that
-#: includes the person's natural redness; a baseline photo separates the two
+#: (15 of the 18 regions flagged on the clean photos are darker than their surroundings: at
+#: 0.04 OD 3.20 → 1.22 % on average, but a tenth of every face's skin is more than 0.1 OD
+#: darker than its surroundings, the astronaut's forehead under her fringe 0.06-0.14, and a
+#: 0.6 OD reaction there went unflagged). A single photo's flags are therefore evidence for
+#: a reviewer that includes the person's natural redness; a baseline photo separates the two
 #: (claims/policy.py says so).
 DETECT_THRESHOLD = 3.0
 LOW_THRESHOLD = 2.0
