@@ -11,7 +11,9 @@ size the method is made for (:data:`RADIUS`), then on smaller and larger ones (:
 one face size), and on JPEG files (:data:`JPEG_QUALITIES`). Then each face's detection limit
 (vision/redness.py, :class:`~vision.redness.DetectionLimit`) and what is found just under and
 over it; the faces' grain (vision/quality.py's gate) and the figures under sensor noise
-(:data:`NOISE_LEVELS`); ``analyze`` on a 12 MP selfie ÷ its JPEG decode time on one core.
+(:data:`NOISE_LEVELS`); the same figures on held-out people (vision/people: real photos of two
+other men, never used to choose a threshold), and before/after between real photos of one man
+taken on different days; ``analyze`` on a 12 MP selfie ÷ its JPEG decode time on one core.
 """
 
 from __future__ import annotations
@@ -172,9 +174,9 @@ def real_pairs(faces, seed=31) -> dict:
     (other light, camera settings, expression and file), the patch added to the later one.
     Unlike the test set's pairs (one photo and a warped, relit copy of it), the person's own
     texture, folds and redness differ between the two photos."""
-    by_person = collections.defaultdict(list)
     from vision.people import PEOPLE
 
+    by_person = collections.defaultdict(list)
     person = {p.name: p.person for p in PEOPLE}
     for t in faces:
         by_person[person[t.name]].append(t)
