@@ -48,6 +48,8 @@ def _js_value(file: str, name: str):
         ("claim.js", "SMOOTH_FRACTION", redness.SMOOTH_FRACTION),
         ("claim.js", "OD_FLOOR", redness.OD_FLOOR),
         ("claim.js", "GRAIN_LIMIT_OD", quality.LIMITS["max_grain_od"]),
+        ("claim.js", "EXPRESSION_LIMIT", quality.LIMITS["max_expression_change"]),
+        ("claim.js", "EXPRESSION_BLENDSHAPES", list(quality.EXPRESSION_BLENDSHAPES)),
     ],
 )
 def test_page_constant_matches_python(file, name, python):

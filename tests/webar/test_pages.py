@@ -271,3 +271,44 @@ def test_a_grainy_camera_fails_the_grain_check(chromium, server, page, landmarke
     assert grain == pytest.approx(_temporal_grain(seen, landmarker), rel=0.25)
     passed, grain = _grain_on_the_capture_page(page, server)
     assert passed is True and grain < LIMITS["max_grain_od"] / 3, grain
+
+
+def test_the_capture_page_asks_for_the_earlier_photos_expression(page, server, landmarker,
+                                                                    tmp_path):  # fmt: skip
+    """With a photo from before attached, the live check asks for its expression (a smile or
+    an open jaw changes the skin the pair compares: vision/quality.py's expression_changed).
+    The test camera's astronaut smiles; a neutral earlier photo fails the check, by the change
+    Python measures, and holds the automatic capture back; a photo of the same smile passes
+    and the photo is taken."""
+    import cv2
+
+    from calibration.colorimetry import srgb_u8_to_rgb_lin
+    from vision.ingest import load_image
+    from vision.people import people_photos
+    from vision.quality import EXPRESSION_BLENDSHAPES, LIMITS
+    from vision.testset import camera_frame
+
+    (neutral,) = (p.path for p in people_photos() if p.name == "obama3.jpg")
+    smiling = tmp_path / "smile.jpg"
+    cv2.imwrite(str(smiling), camera_frame()[..., ::-1])
+    (now,) = landmarker.detect(srgb_u8_to_rgb_lin(camera_frame()))
+    (then,) = landmarker.detect(load_image(neutral).rgb_lin)
+    expected = max(abs(now.blendshapes[k] - then.blendshapes[k]) for k in EXPRESSION_BLENDSHAPES)
+
+    as_user(page, server[1]["shopper"])
+    page.goto(server[0] + "/claim?lang=en")
+    page.wait_for_function("window.hueproof && window.hueproof.ready", timeout=90_000)
+    assert page.is_hidden("[data-check=expression]")  # no photo from before: no check
+    page.set_input_files("#baseline", str(neutral))  # a shade claim: the chart holds capture
+    page.wait_for_function("window.hueproof.measures?.expression != null", timeout=60_000)
+    page.wait_for_timeout(300)
+    checks, change = page.evaluate("[window.hueproof.checks, window.hueproof.measures.expression]")
+    assert checks["expression"] is False and page.is_visible("[data-check=expression]")
+    assert change > LIMITS["max_expression_change"]
+    assert change == pytest.approx(expected, abs=0.1), (change, expected)
+    page.select_option("#type", "redness")  # every other check passes: the expression holds it
+    page.wait_for_timeout(1500)
+    assert not page.evaluate("window.hueproof.captured")
+    page.set_input_files("#baseline", str(smiling))
+    page.wait_for_function("window.hueproof.captured", timeout=30_000)
+    assert page.evaluate("window.hueproof.measures.expression") <= LIMITS["max_expression_change"]

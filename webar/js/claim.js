@@ -33,6 +33,14 @@ const grainCanvas = new OffscreenCanvas(1, 1);
 const grainCtx = grainCanvas.getContext("2d", { willReadFrequently: true });
 let grainLast = null;
 const grainRuns = [];
+// With a photo from before attached, the new one must show its expression: the analysis
+// compares the two photos' skin, and a smile or an open jaw changes the cheeks and the folds
+// beside the nose (vision/quality.py's expression_changed: the largest change of these
+// blendshape scores, above max_expression_change). Real pairs of one man with another
+// expression found 3 of 30 strong patches (benchmarks/bench_redness.py, real pairs).
+const EXPRESSION_BLENDSHAPES = ["mouthSmileLeft", "mouthSmileRight", "jawOpen"];
+const EXPRESSION_LIMIT = 0.25;
+let baselineExpression = null, imageLandmarker = null, visionFiles = null;
 let landmarker, shades = [], photoBlob = null, passes = 0, key = null, lastTime = -1;
 let lastLandmarks = null;
 const probe = new OffscreenCanvas(128, 128);
@@ -174,6 +182,30 @@ function showChecks(checks) {
   });
 }
 
+/** The expression scores of a face's blendshapes ({categories: [{categoryName, score}]}). */
+function expressionScores(blendshapes) {
+  const all = Object.fromEntries((blendshapes?.categories || []).map((c) => [c.categoryName, c.score]));
+  return EXPRESSION_BLENDSHAPES.every((k) => k in all)
+    ? Object.fromEntries(EXPRESSION_BLENDSHAPES.map((k) => [k, all[k]])) : null;
+}
+
+/** The baseline photo's expression (null without a baseline, or without a face in it). */
+async function readBaseline() {
+  const file = $("baseline").files[0], row = document.querySelector("[data-check=expression]");
+  baselineExpression = null; hp.baselineExpression = null; row.hidden = true;
+  $("baselineNote").textContent = "";
+  if (!file) return;
+  imageLandmarker ??= await FaceLandmarker.createFromOptions(visionFiles, {
+    baseOptions: { modelAssetPath: "/models/face_landmarker.task", delegate: "CPU" },
+    runningMode: "IMAGE", numFaces: 1, outputFaceBlendshapes: true,
+  });
+  const found = imageLandmarker.detect(await createImageBitmap(file));
+  baselineExpression = expressionScores(found.faceBlendshapes?.[0]);
+  hp.baselineExpression = baselineExpression;
+  row.hidden = !baselineExpression;
+  if (!baselineExpression) $("baselineNote").textContent = t("baselineNoFace");
+}
+
 async function showPreview(points) {
   // the on-device redness preview: the same ONNX model the server runs
   try {
@@ -230,6 +262,13 @@ function loop() {
     lastLandmarks = res.faceLandmarks?.[0] || null;
     const checks = assess(lastLandmarks, video.videoWidth, video.videoHeight);
     if ($("type").value !== "shade") delete checks.chart;
+    if (baselineExpression) {  // the largest change of the expression scores
+      const now = expressionScores(res.faceBlendshapes?.[0]);
+      const change = now && Math.max(...EXPRESSION_BLENDSHAPES.map((k) =>
+        Math.abs(now[k] - baselineExpression[k])));
+      checks.expression = now !== null && change <= EXPRESSION_LIMIT;
+      hp.measures = { ...hp.measures, expression: now && change };
+    }
     hp.checks = checks;
     showChecks(checks);
     passes = Object.values(checks).every(Boolean) ? passes + 1 : 0;
@@ -286,6 +325,7 @@ async function main() {
   ["consentFacial", "consentHealth"].forEach((id) => { $(id).onchange = updateSubmit; });
   $("submit").onclick = submit;
   $("retry").onclick = submit;
+  $("baseline").onchange = () => readBaseline().catch((e) => { hp.errors.push(String(e)); });
   $("retake").onclick = () => {
     photoBlob = null; hp.captured = false; passes = 0; shot.hidden = true; video.hidden = false;
     $("retake").hidden = true; updateSubmit();
@@ -293,10 +333,10 @@ async function main() {
   updateType();
   hp.consent = await get("/consent");
   $("consentText").textContent = hp.consent.text[language()] || hp.consent.text.zh;
-  const files = await FilesetResolver.forVisionTasks("/vendor/mediapipe/wasm");
-  landmarker = await FaceLandmarker.createFromOptions(files, {
+  visionFiles = await FilesetResolver.forVisionTasks("/vendor/mediapipe/wasm");
+  landmarker = await FaceLandmarker.createFromOptions(visionFiles, {
     baseOptions: { modelAssetPath: "/models/face_landmarker.task", delegate: "CPU" },
-    runningMode: "VIDEO", numFaces: 1,
+    runningMode: "VIDEO", numFaces: 1, outputFaceBlendshapes: true,
   });
   video.srcObject = await navigator.mediaDevices.getUserMedia({ video: { width: 640, height: 480 } });
   await video.play();
