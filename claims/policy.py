@@ -7,7 +7,7 @@ in the chain and the signed report as automatic, under that rule's name.
 
 from __future__ import annotations
 
-__all__ = ["OUTCOMES", "REASON_CODES", "RULES", "suggest"]
+__all__ = ["OUTCOMES", "REASON_CODES", "RULES", "redness_flagged", "redness_of", "suggest"]
 
 OUTCOMES = (
     "approve_refund",
@@ -67,13 +67,14 @@ RULES = {
 }  # fmt: skip
 
 
-def _redness(result: dict) -> dict:
+def redness_of(result: dict | None) -> dict:
     """The redness part of a claim analysis (``analysis["redness"]["redness"]``)."""
     return ((result or {}).get("redness") or {}).get("redness") or {}
 
 
-def _flagged(result: dict) -> bool:
-    zones = _redness(result).get("zones") or {}
+def redness_flagged(result: dict | None) -> bool:
+    """Whether a claim analysis flags redness in any zone."""
+    zones = redness_of(result).get("zones") or {}
     return any(z.get("area_fraction", 0) > 0 for z in zones.values())
 
 
@@ -93,13 +94,13 @@ def suggest(claim_type: str, result: dict | None, brand_policy: dict | None) -> 
     elif policy.get("no_proof_allergy"):
         rule = "allergy_no_proof"
     else:
-        compared = ((result.get("redness") or {}).get("redness") or {}).get("compared_to_baseline")
-        if _flagged(result):
+        compared = redness_of(result).get("compared_to_baseline")
+        if redness_flagged(result):
             rule = "redness_increase" if compared else "redness_single"
         else:
             rule = "redness_no_increase" if compared else "redness_none"
     outcome, reason, text = RULES[rule]
-    limit = _redness(result).get("detection_limit")
+    limit = redness_of(result).get("detection_limit")
     if rule in ("redness_none", "redness_no_increase") and limit:
         text += (
             f" In this photo, redness weaker than about {limit['a_star']:.0f} a* units over a "

@@ -14,6 +14,7 @@ import numpy as np
 from sqlalchemy import select
 
 from claims.models import Claim, Sku
+from claims.policy import redness_flagged, redness_of
 
 __all__ = ["ALERT_FACTOR", "brand_stats"]
 
@@ -33,25 +34,20 @@ def _metrics(claims: list[Claim]) -> dict:
     des = [d for d in des if d is not None]
     verdicts = [((c.analysis or {}).get("shade") or {}).get("verdict") for c in shade]
     # an increase documented against a baseline photo, apart from a single photo's flags
-    counts = {True: [0, 0], False: [0, 0]}  # compared to a baseline → [claims, flagged]
-    for c in red:
-        r = ((c.analysis or {}).get("redness") or {}).get("redness") or {}
-        n = counts[bool(r.get("compared_to_baseline"))]
-        n[0] += 1
-        n[1] += any(z.get("area_fraction", 0) > 0 for z in (r.get("zones") or {}).values())
+    paired = [c for c in red if redness_of(c.analysis).get("compared_to_baseline")]
+    single = [c for c in red if not redness_of(c.analysis).get("compared_to_baseline")]
 
-    def share(compared):
-        n, flagged = counts[compared]
-        return round(flagged / n, 3) if n else None
+    def share(cs):
+        return round(sum(redness_flagged(c.analysis) for c in cs) / len(cs), 3) if cs else None
 
     return {
         "claims": len(claims),
         "shade_claims": len(shade),
         "redness_claims": len(red),
         "mismatch_share": round(verdicts.count("mismatch") / len(shade), 3) if shade else None,
-        "redness_with_baseline": counts[True][0],
-        "redness_increase_share": share(True),
-        "redness_single_flagged_share": share(False),
+        "redness_with_baseline": len(paired),
+        "redness_increase_share": share(paired),
+        "redness_single_flagged_share": share(single),
         "delta_e00": None if not des else {
             "median": round(float(np.median(des)), 2),
             "p90": round(float(np.percentile(des, 90)), 2),
