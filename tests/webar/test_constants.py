@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from models.redness import reference
-from vision import quality, redness, regions, tryon
+from vision import beforeafter, quality, redness, regions, tryon
 
 JS = Path(__file__).resolve().parents[2] / "webar" / "js"
 
@@ -50,6 +50,8 @@ def _js_value(file: str, name: str):
         ("claim.js", "GRAIN_LIMIT_OD", quality.LIMITS["max_grain_od"]),
         ("claim.js", "EXPRESSION_LIMIT", quality.LIMITS["max_expression_change"]),
         ("claim.js", "EXPRESSION_BLENDSHAPES", list(quality.EXPRESSION_BLENDSHAPES)),
+        ("claim.js", "MAX_CHROMATIC_GAIN", beforeafter.MAX_CHROMATIC_GAIN),
+        ("claim.js", "MAX_EXPOSURE_GAIN", beforeafter.MAX_EXPOSURE_GAIN),
     ],
 )
 def test_page_constant_matches_python(file, name, python):

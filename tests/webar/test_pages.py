@@ -312,3 +312,57 @@ def test_the_capture_page_asks_for_the_earlier_photos_expression(page, server, l
     page.set_input_files("#baseline", str(smiling))
     page.wait_for_function("window.hueproof.captured", timeout=30_000)
     assert page.evaluate("window.hueproof.measures.expression") <= LIMITS["max_expression_change"]
+
+
+def test_the_capture_page_asks_for_the_earlier_photos_light(page, server, landmarker, tmp_path):
+    """With a photo from before attached, the live check asks for its light: the page measures
+    the gains from the earlier photo's skin to the camera's as the server's analysis of the
+    same pair does (vision/beforeafter.py: lighting_changed, exposure_changed). An earlier
+    photo under warmer, dimmer light fails the check and holds the automatic capture back;
+    "take it anyway" then captures; the same light passes and the photo is taken."""
+    import cv2
+
+    from calibration.colorimetry import rgb_lin_to_srgb_u8, srgb_u8_to_rgb_lin
+    from vision.analysis import analyze_selfie
+    from vision.beforeafter import MAX_CHROMATIC_GAIN, MAX_EXPOSURE_GAIN
+    from vision.testset import camera_frame
+
+    frame = camera_frame()
+    lin = srgb_u8_to_rgb_lin(frame)
+    relit = rgb_lin_to_srgb_u8(lin * np.array([1.15, 1.0, 0.85], np.float32) * 0.5)
+    warm, same = tmp_path / "warm.png", tmp_path / "same.png"
+    cv2.imwrite(str(warm), relit[..., ::-1])
+    cv2.imwrite(str(same), frame[..., ::-1])
+    # what the camera delivers (4:2:0), against the earlier photo: the server's gains
+    seen = cv2.cvtColor(cv2.cvtColor(frame, cv2.COLOR_RGB2YUV_I420), cv2.COLOR_YUV2RGB_I420)
+    result = analyze_selfie(srgb_u8_to_rgb_lin(seen), landmarker=landmarker,
+                            baseline_rgb_lin=srgb_u8_to_rgb_lin(relit))  # fmt: skip
+    expected = np.log(result.change.gains)
+    assert {"lighting_changed", "exposure_changed"} <= {f.code for f in result.quality}
+
+    as_user(page, server[1]["shopper"])
+    page.goto(server[0] + "/claim?lang=en")
+    page.wait_for_function("window.hueproof && window.hueproof.ready", timeout=90_000)
+    assert page.is_hidden("[data-check=light]")  # no photo from before: no check
+    page.set_input_files("#baseline", str(warm))  # a shade claim: the chart holds capture
+    page.wait_for_function("window.hueproof.measures?.light != null", timeout=60_000)
+    page.wait_for_timeout(300)
+    checks, light = page.evaluate("[window.hueproof.checks, window.hueproof.measures.light]")
+    assert checks["light"] is False and page.is_visible("[data-check=light]")
+    measured = np.log(light["gains"])
+    assert measured == pytest.approx(expected, abs=0.03), (measured, expected)
+    assert light["chromatic"] > MAX_CHROMATIC_GAIN and light["exposure"] > MAX_EXPOSURE_GAIN
+    assert page.is_hidden("#captureAnyway")  # the chart check fails too: nothing to offer
+    page.select_option("#type", "redness")  # every other check passes: the light holds it
+    page.wait_for_selector("#captureAnyway", state="visible", timeout=30_000)
+    assert not page.evaluate("window.hueproof.captured")
+    page.click("#captureAnyway")
+    page.wait_for_function("window.hueproof.captured", timeout=10_000)
+    assert page.evaluate("window.hueproof.capturedAnyway") == ["light"]
+    assert "does not match" in page.text_content("#captureState")
+    page.click("#retake")
+    page.set_input_files("#baseline", str(same))
+    page.wait_for_function("window.hueproof.captured", timeout=30_000)
+    light = page.evaluate("window.hueproof.measures.light")
+    assert light["chromatic"] <= MAX_CHROMATIC_GAIN and light["exposure"] <= MAX_EXPOSURE_GAIN
+    assert page.evaluate("window.hueproof.capturedAnyway") is None

@@ -40,9 +40,23 @@ const grainRuns = [];
 // expression found 3 of 30 strong patches (benchmarks/bench_redness.py, real pairs).
 const EXPRESSION_BLENDSHAPES = ["mouthSmileLeft", "mouthSmileRight", "jawOpen"];
 const EXPRESSION_LIMIT = 0.25;
-let baselineExpression = null, imageLandmarker = null, visionFiles = null;
+// ... and its light: the analysis matches the two photos' colours per channel on unchanged skin
+// and reports a change of light or camera beyond these (vision/beforeafter.py's
+// lighting_changed, |ln(gR/gG)| or |ln(gB/gG)|, and exposure_changed, |ln gG|). The page
+// measures the same gains as the ratio of the skin's median linear levels, live against the
+// earlier photo, on the cheeks and the nose between them (CHEEK_BAND of the face's box, as
+// for grain).
+const MAX_CHROMATIC_GAIN = 0.08, MAX_EXPOSURE_GAIN = 0.5;
+const CHEEK_BAND = { x: [0.15, 0.85], y: [0.45, 0.7] }, LEVEL_WIDTH = 64;
+// What the shopper may not be able to match (another phone's colours, a room's light that has
+// changed for good): once every other check passes, "take it anyway" captures without the
+// matching checks, and the analysis reports what differs.
+const MATCH_CHECKS = ["expression", "light"];
+const levelCanvas = new OffscreenCanvas(1, 1);
+const levelCtx = levelCanvas.getContext("2d", { willReadFrequently: true });
+let baselineExpression = null, baselineLevels = null, imageLandmarker = null, visionFiles = null;
 let landmarker, shades = [], photoBlob = null, passes = 0, key = null, lastTime = -1;
-let lastLandmarks = null;
+let lastLandmarks = null, ownPasses = 0, readingBaseline = false;
 const probe = new OffscreenCanvas(128, 128);
 const probeCtx = probe.getContext("2d", { willReadFrequently: true });
 const frameCanvas = new OffscreenCanvas(160, 120);
@@ -83,7 +97,7 @@ function assess(landmarks, w, h) {
     return out;
   }
   const xs = landmarks.map((p) => p.x * w), ys = landmarks.map((p) => p.y * h);
-  const x0 = Math.min(...xs), x1 = Math.max(...xs), y0 = Math.min(...ys), y1 = Math.max(...ys);
+  const [x0, y0, x1, y1] = faceBox(landmarks, w, h);
   out.faceSize = (x1 - x0) / w >= LIMITS.minFaceFraction;
   out.centred = Math.max(Math.abs((x0 + x1) / 2 / w - 0.5), Math.abs((y0 + y1) / 2 / h - 0.5))
     <= LIMITS.maxCentreOffset;
@@ -123,6 +137,37 @@ function assess(landmarks, w, h) {
   return out;
 }
 
+/** The box [x0, y0, x1, y1] of normalised landmarks in an image w × h. */
+function faceBox(landmarks, w, h) {
+  const xs = landmarks.map((p) => p.x * w), ys = landmarks.map((p) => p.y * h);
+  return [Math.min(...xs), Math.min(...ys), Math.max(...xs), Math.max(...ys)];
+}
+
+/** CHEEK_BAND of a face box drawn gw pixels wide: [xa, xb, ya, yb] in those pixels. */
+function cheekBand(gw, gh) {
+  return [Math.round(CHEEK_BAND.x[0] * gw), Math.round(CHEEK_BAND.x[1] * gw),
+    Math.round(CHEEK_BAND.y[0] * gh), Math.round(CHEEK_BAND.y[1] * gh)];
+}
+
+/** The skin's level per channel: the median linear sRGB of the cheek band of ``box`` in
+ * ``source`` (a video or an image), drawn LEVEL_WIDTH pixels wide. */
+function skinLevels(source, [x0, y0, x1, y1]) {
+  const lw = LEVEL_WIDTH, lh = Math.max(1, Math.round(lw * (y1 - y0) / (x1 - x0)));
+  levelCanvas.width = lw; levelCanvas.height = lh;
+  levelCtx.imageSmoothingQuality = "high";
+  levelCtx.drawImage(source, x0, y0, x1 - x0, y1 - y0, 0, 0, lw, lh);
+  const px = levelCtx.getImageData(0, 0, lw, lh).data;
+  const [xa, xb, ya, yb] = cheekBand(lw, lh);
+  const channels = [0, 1, 2].map(() => new Float32Array((xb - xa) * (yb - ya)));
+  let k = 0;
+  for (let y = ya; y < yb; y++) {
+    for (let x = xa; x < xb; x++, k++) {
+      for (let c = 0; c < 3; c++) channels[c][k] = SRGB_U8_TO_LIN[px[4 * (y * lw + x) + c]];
+    }
+  }
+  return channels.map((v) => v.sort()[v.length >> 1]);
+}
+
 /** The median of the last GRAIN_RUNS frame-to-frame grain measurements (haemoglobin OD at the
  * outline's scale), or null until the face has held still for one. */
 function frameGrain(x0, y0, x1, y1) {
@@ -132,8 +177,7 @@ function frameGrain(x0, y0, x1, y1) {
   grainCtx.drawImage(video, x0, y0, x1 - x0, y1 - y0, 0, 0, gw, gh);
   const px = grainCtx.getImageData(0, 0, gw, gh).data;
   // the cheeks and the nose between them: below the eyes, above the mouth
-  const xa = Math.round(0.15 * gw), xb = Math.round(0.85 * gw);
-  const ya = Math.round(0.45 * gh), yb = Math.round(0.7 * gh);
+  const [xa, xb, ya, yb] = cheekBand(gw, gh);
   const hb = new Float32Array((xb - xa) * (yb - ya));
   let k = 0;
   for (let y = ya; y < yb; y++) {
@@ -182,6 +226,8 @@ function showChecks(checks) {
   });
 }
 
+const checkRow = (k) => document.querySelector(`#checks [data-check=${k}]`);
+
 /** The expression scores of a face's blendshapes ({categories: [{categoryName, score}]}). */
 function expressionScores(blendshapes) {
   const all = Object.fromEntries((blendshapes?.categories || []).map((c) => [c.categoryName, c.score]));
@@ -189,21 +235,62 @@ function expressionScores(blendshapes) {
     ? Object.fromEntries(EXPRESSION_BLENDSHAPES.map((k) => [k, all[k]])) : null;
 }
 
-/** The baseline photo's expression (null without a baseline, or without a face in it). */
+/** The baseline photo's expression and skin levels (null without a baseline, or without a
+ * face in it). */
 async function readBaseline() {
-  const file = $("baseline").files[0], row = document.querySelector("[data-check=expression]");
-  baselineExpression = null; hp.baselineExpression = null; row.hidden = true;
+  const file = $("baseline").files[0];
+  baselineExpression = baselineLevels = null;
+  hp.baselineExpression = hp.baselineLevels = null;
+  MATCH_CHECKS.forEach((k) => { checkRow(k).hidden = true; });
   $("baselineNote").textContent = "";
   if (!file) return;
+  readingBaseline = true;  // no capture until the photo's checks are known
+  try {
+    await readBaselineFace(file);
+  } finally {
+    readingBaseline = false;
+  }
+}
+
+async function readBaselineFace(file) {
   imageLandmarker ??= await FaceLandmarker.createFromOptions(visionFiles, {
     baseOptions: { modelAssetPath: "/models/face_landmarker.task", delegate: "CPU" },
     runningMode: "IMAGE", numFaces: 1, outputFaceBlendshapes: true,
   });
-  const found = imageLandmarker.detect(await createImageBitmap(file));
+  const image = await createImageBitmap(file);
+  const found = imageLandmarker.detect(image);
+  const landmarks = found.faceLandmarks?.[0];
   baselineExpression = expressionScores(found.faceBlendshapes?.[0]);
-  hp.baselineExpression = baselineExpression;
-  row.hidden = !baselineExpression;
-  if (!baselineExpression) $("baselineNote").textContent = t("baselineNoFace");
+  baselineLevels = landmarks ? skinLevels(image, faceBox(landmarks, image.width, image.height)) : null;
+  hp.baselineExpression = baselineExpression; hp.baselineLevels = baselineLevels;
+  checkRow("expression").hidden = !baselineExpression;
+  checkRow("light").hidden = !baselineLevels;
+  if (!landmarks) $("baselineNote").textContent = t("baselineNoFace");
+}
+
+/** The checks against the photo from before, into ``checks`` and hp.measures: its expression
+ * (the largest change of the scores) and its light (the gains from it to the live skin). */
+function matchBaseline(res, checks) {
+  const landmarks = res.faceLandmarks?.[0];
+  if (baselineExpression) {
+    const now = expressionScores(res.faceBlendshapes?.[0]);
+    const change = now && Math.max(...EXPRESSION_BLENDSHAPES.map((k) =>
+      Math.abs(now[k] - baselineExpression[k])));
+    checks.expression = now !== null && change <= EXPRESSION_LIMIT;
+    hp.measures = { ...hp.measures, expression: now && change };
+  }
+  if (baselineLevels) {
+    let light = null;
+    if (landmarks) {
+      const now = skinLevels(video, faceBox(landmarks, video.videoWidth, video.videoHeight));
+      const lg = now.map((v, c) => Math.log(Math.max(v, OD_FLOOR) / Math.max(baselineLevels[c], OD_FLOOR)));
+      light = { gains: lg.map(Math.exp), chromatic: Math.max(Math.abs(lg[0] - lg[1]), Math.abs(lg[2] - lg[1])),
+        exposure: Math.abs(lg[1]) };
+    }
+    checks.light = light !== null && light.chromatic <= MAX_CHROMATIC_GAIN
+      && light.exposure <= MAX_EXPOSURE_GAIN;
+    hp.measures = { ...hp.measures, light };
+  }
 }
 
 async function showPreview(points) {
@@ -249,8 +336,9 @@ function capture() {
   if (points) showPreview(points);
   shot.toBlob((b) => {
     photoBlob = b; hp.captured = true; key = crypto.randomUUID();
-    $("captureState").textContent = t("allGood");
-    $("retake").hidden = false; shot.hidden = false; video.hidden = true;
+    $("captureState").textContent = hp.capturedAnyway?.length ? t("takenAnyway") : t("allGood");
+    $("retake").hidden = false; $("captureAnyway").hidden = true;
+    shot.hidden = false; video.hidden = true;
     updateSubmit();
   }, "image/jpeg", CAPTURE_JPEG_QUALITY);
 }
@@ -262,16 +350,14 @@ function loop() {
     lastLandmarks = res.faceLandmarks?.[0] || null;
     const checks = assess(lastLandmarks, video.videoWidth, video.videoHeight);
     if ($("type").value !== "shade") delete checks.chart;
-    if (baselineExpression) {  // the largest change of the expression scores
-      const now = expressionScores(res.faceBlendshapes?.[0]);
-      const change = now && Math.max(...EXPRESSION_BLENDSHAPES.map((k) =>
-        Math.abs(now[k] - baselineExpression[k])));
-      checks.expression = now !== null && change <= EXPRESSION_LIMIT;
-      hp.measures = { ...hp.measures, expression: now && change };
-    }
+    matchBaseline(res, checks);
     hp.checks = checks;
     showChecks(checks);
-    passes = Object.values(checks).every(Boolean) ? passes + 1 : 0;
+    passes = !readingBaseline && Object.values(checks).every(Boolean) ? passes + 1 : 0;
+    // every check but the matching ones held as long as a capture needs: offer to take it
+    const own = Object.entries(checks).every(([k, v]) => v || MATCH_CHECKS.includes(k));
+    ownPasses = own && !readingBaseline ? ownPasses + 1 : 0;
+    $("captureAnyway").hidden = ownPasses < LIMITS.stableFrames || passes > 0;
     if (passes >= LIMITS.stableFrames) capture();
   }
   requestAnimationFrame(loop);
@@ -326,8 +412,13 @@ async function main() {
   $("submit").onclick = submit;
   $("retry").onclick = submit;
   $("baseline").onchange = () => readBaseline().catch((e) => { hp.errors.push(String(e)); });
+  $("captureAnyway").onclick = () => {
+    hp.capturedAnyway = Object.keys(hp.checks).filter((k) => !hp.checks[k]);
+    capture();
+  };
   $("retake").onclick = () => {
-    photoBlob = null; hp.captured = false; passes = 0; shot.hidden = true; video.hidden = false;
+    photoBlob = null; hp.captured = false; hp.capturedAnyway = null; passes = ownPasses = 0;
+    shot.hidden = true; video.hidden = false;
     $("retake").hidden = true; updateSubmit();
   };
   updateType();
