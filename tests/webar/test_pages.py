@@ -344,6 +344,12 @@ def test_the_capture_page_asks_for_the_earlier_photos_light(page, server, landma
     page.goto(server[0] + "/claim?lang=en")
     page.wait_for_function("window.hueproof && window.hueproof.ready", timeout=90_000)
     assert page.is_hidden("[data-check=light]")  # no photo from before: no check
+    unreadable = tmp_path / "before.heic"  # what this browser cannot decode (the server can)
+    unreadable.write_bytes(b"\x00\x00\x00\x18ftypheic" + bytes(64))
+    page.set_input_files("#baseline", str(unreadable))
+    page.wait_for_function("document.getElementById('baselineNote').textContent", timeout=30_000)
+    assert "not checked live" in page.text_content("#baselineNote")
+    assert page.is_hidden("[data-check=light]") and page.is_hidden("[data-check=expression]")
     page.set_input_files("#baseline", str(warm))  # a shade claim: the chart holds capture
     page.wait_for_function("window.hueproof.measures?.light != null", timeout=60_000)
     page.wait_for_timeout(300)

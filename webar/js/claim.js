@@ -411,7 +411,10 @@ async function main() {
   ["consentFacial", "consentHealth"].forEach((id) => { $(id).onchange = updateSubmit; });
   $("submit").onclick = submit;
   $("retry").onclick = submit;
-  $("baseline").onchange = () => readBaseline().catch((e) => { hp.errors.push(String(e)); });
+  $("baseline").onchange = () => readBaseline().catch((e) => {
+    hp.errors.push(String(e));
+    $("baselineNote").textContent = t("baselineUnreadable");
+  });
   $("captureAnyway").onclick = () => {
     hp.capturedAnyway = Object.keys(hp.checks).filter((k) => !hp.checks[k]);
     capture();
