@@ -330,9 +330,16 @@ class RednessResult:
 #: (15 of the 18 regions flagged on the clean photos are darker than their surroundings: at
 #: 0.04 OD 3.20 → 1.22 % on average, but a tenth of every face's skin is more than 0.1 OD
 #: darker than its surroundings, the astronaut's forehead under her fringe 0.06-0.14, and a
-#: 0.6 OD reaction there went unflagged). A single photo's flags are therefore evidence for
-#: a reviewer that includes the person's natural redness; a baseline photo separates the two
-#: (claims/policy.py says so).
+#: 0.6 OD reaction there went unflagged). Session 10: with shading alone (the same regression
+#: at the detection scale, slopes −0.06 to −0.09) 0.5 OD patches are found 17 of 20 times,
+#: but clean skin is flagged 3.67 % on average instead of 3.20 (obama3.jpg 1.06 → 3.84 %).
+#: Nor are the flags where faces are red by nature alone: the clean photos' excess maps,
+#: warped onto one face, correlate r 0.26-0.50 between photos of the same man and 0.19-0.55
+#: between different people, and their regions above 2σ overlap (Jaccard) 0.04-0.27, so a
+#: map of where faces are red, learned from a few photos, would not remove them; the photo
+#: (expression, light) matters as much as the person. A single photo's flags are therefore
+#: evidence for a reviewer that includes the person's natural redness and the photo's folds;
+#: a baseline photo separates them (claims/policy.py says so).
 DETECT_THRESHOLD = 3.0
 LOW_THRESHOLD = 2.0
 MIN_AREA_FRACTION = 0.002
