@@ -18,6 +18,7 @@ from vision.overlay import PNG_COMPRESS_LEVEL, heatmap_image
 from vision.quality import (
     Finding,
     assess_quality,
+    baseline_size_findings,
     capture_findings,
     compression_findings,
     expression_findings,
@@ -33,7 +34,8 @@ __all__ = ["ANALYSIS_VERSION", "FaceAnalysis", "analyze_selfie"]
 #: Recorded with every result; changes whenever the same photos could give a different result.
 #: 0.2: the detection limit (session 7), the grain and noisy-pair findings (session 8).
 #: 0.3: the expression_changed finding of a pair (session 9).
-ANALYSIS_VERSION = "hueproof-analyze/0.3"
+#: 0.4: the baseline_face_too_small finding of a pair (session 10).
+ANALYSIS_VERSION = "hueproof-analyze/0.4"
 #: After detection the analysis runs on the head only, scaled so that the face is at most
 #: this wide (or up to PREVIEW_AS_WORKING times it, see there): redness lives at the scale of
 #: the face, and a 12 MP selfie would otherwise cost minutes. The mask is scaled back to the
@@ -249,6 +251,7 @@ def analyze_selfie(
             excess, flagged = change.increase, change.mask
             quality.extend(compression_findings(baseline_jpeg_quality, baseline=True))
             quality.extend(expression_findings(face, base_found[0]))
+            quality.extend(baseline_size_findings(baseline_face.width))
             base_skin = region_masks(base_found[0].points, baseline_rgb_lin.shape[:2],
                                      names=("skin",))["skin"]  # fmt: skip
             quality.extend(grain_findings(baseline_rgb_lin, base_found[0], base_skin,

@@ -22,9 +22,9 @@ from vision.landmarks import FaceLandmarks
 from vision.redness import SMOOTH_FRACTION, haemoglobin_map
 from vision.regions import masked_pixels
 
-__all__ = ["EXPRESSION_BLENDSHAPES", "LIMITS", "Finding", "assess_quality", "capture_findings",
-           "compression_findings", "expression_findings", "framing_findings", "grain_findings",
-           "skin_grain"]  # fmt: skip
+__all__ = ["EXPRESSION_BLENDSHAPES", "LIMITS", "Finding", "assess_quality",
+           "baseline_size_findings", "capture_findings", "compression_findings",
+           "expression_findings", "framing_findings", "grain_findings", "skin_grain"]  # fmt: skip
 
 #: Limits of the gates. Face size: MediaPipe needs ~100 px but skin texture and redness
 #: need ~300 px across the face. Pose: beyond ~20° one cheek foreshortens and the mesh
@@ -67,9 +67,20 @@ __all__ = ["EXPRESSION_BLENDSHAPES", "LIMITS", "Finding", "assess_quality", "cap
 #: 0.010-0.015 against 0.010-0.020 at 4×). The capture page measures grain between video
 #: frames instead (webar/js/claim.js), where the skin's texture cancels. Expression: the
 #: largest change between a pair's two photos of the blendshapes in
-#: :data:`EXPRESSION_BLENDSHAPES` (MediaPipe's scores, 0-1).
+#: :data:`EXPRESSION_BLENDSHAPES` (MediaPipe's scores, 0-1). A pair's baseline face size: the
+#: photo from before is often an older, smaller photo (a thumbnail, a group photo, a crop).
+#: Measured in session 10 (a separate script): the held-out people's synthetic pairs
+#: (vision/people, the follow-up's face 248-301 px wide, 0.2 and 0.35 OD patches in five
+#: zones) with the baseline photo shrunk (INTER_AREA) so its face is narrower: at full size
+#: mean IoU 0.873 and unmodified skin flagged 0.19 % at worst; with the baseline's face
+#: 112-212 px, 0.86-0.93 and 0-0.59 % (not monotonic in the size: resampling's phase moves
+#: it); 99-121 px 0.804 and 0.97 %; 87-106 px 0.759 and 1.20 %; 74-91 px 0.745 and 1.46 %.
+#: Every patch was still found and ``noisy_pair`` never fired, so nothing else reports it.
+#: The astronaut test set, an upscale of a 90 px face with no finer texture to lose, holds to
+#: 116 px (0.934, nothing flagged) and falls at 77 px (0.881, 0.23 %).
 LIMITS = {
     "min_face_px": 300,
+    "min_baseline_face_px": 120,
     "min_face_fraction": 0.2,
     "max_centre_offset": 0.25,
     "max_yaw": 20.0,
@@ -205,6 +216,21 @@ def grain_findings(
         msg = ("The photo is grainy: faint redness can be hidden or imitated by the grain. "
                "Take it in brighter light.")  # fmt: skip
     return (Finding(code, msg, grain, limit),)
+
+
+def baseline_size_findings(
+    baseline_face_width: float, *, limits: dict | None = None
+) -> tuple[Finding, ...]:
+    """``baseline_face_too_small`` when a pair's photo from before shows the face narrower than
+    :data:`LIMITS` ``min_baseline_face_px`` in its own pixels."""
+    limit = {**LIMITS, **(limits or {})}["min_baseline_face_px"]
+    if baseline_face_width >= limit:
+        return ()
+    msg = (f"The face in the photo from before is only {baseline_face_width:.0f} px wide: "
+           "compared with it, unchanged skin can be flagged and a change's outline is "
+           "uncertain. Send the original photo (not a thumbnail or a screenshot), or one taken "
+           "closer.")  # fmt: skip
+    return (Finding("baseline_face_too_small", msg, baseline_face_width, limit),)
 
 
 def expression_findings(

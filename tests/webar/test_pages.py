@@ -319,12 +319,15 @@ def test_the_capture_page_asks_for_the_earlier_photos_light(page, server, landma
     the gains from the earlier photo's skin to the camera's as the server's analysis of the
     same pair does (vision/beforeafter.py: lighting_changed, exposure_changed). An earlier
     photo under warmer, dimmer light fails the check and holds the automatic capture back;
-    "take it anyway" then captures; the same light passes and the photo is taken."""
+    "take it anyway" then captures; the same light passes and the photo is taken. Before that,
+    a photo the browser cannot decode, and a thumbnail whose face is narrower than the
+    analysis's min_baseline_face_px, are each explained in the note."""
     import cv2
 
     from calibration.colorimetry import rgb_lin_to_srgb_u8, srgb_u8_to_rgb_lin
     from vision.analysis import analyze_selfie
     from vision.beforeafter import MAX_CHROMATIC_GAIN, MAX_EXPOSURE_GAIN
+    from vision.quality import LIMITS
     from vision.testset import camera_frame
 
     frame = camera_frame()
@@ -350,6 +353,13 @@ def test_the_capture_page_asks_for_the_earlier_photos_light(page, server, landma
     page.wait_for_function("document.getElementById('baselineNote').textContent", timeout=30_000)
     assert "not checked live" in page.text_content("#baselineNote")
     assert page.is_hidden("[data-check=light]") and page.is_hidden("[data-check=expression]")
+    small = tmp_path / "small.png"  # a thumbnail: the face under the analysis's limit
+    cv2.imwrite(str(small), cv2.resize(frame, (256, 192), interpolation=cv2.INTER_AREA)[..., ::-1])
+    page.set_input_files("#baseline", str(small))
+    page.wait_for_function("window.hueproof.baselineFaceWidth != null", timeout=30_000)
+    width = page.evaluate("window.hueproof.baselineFaceWidth")
+    assert width < LIMITS["min_baseline_face_px"], width
+    assert f"only {round(width)} px wide" in page.text_content("#baselineNote")
     page.set_input_files("#baseline", str(warm))  # a shade claim: the chart holds capture
     page.wait_for_function("window.hueproof.measures?.light != null", timeout=60_000)
     page.wait_for_timeout(300)

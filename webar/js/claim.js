@@ -52,6 +52,9 @@ const CHEEK_BAND = { x: [0.15, 0.85], y: [0.45, 0.7] }, LEVEL_WIDTH = 64;
 // changed for good): once every other check passes, "take it anyway" captures without the
 // matching checks, and the analysis reports what differs.
 const MATCH_CHECKS = ["expression", "light"];
+// A photo from before whose face is narrower than this (pixels, vision/quality.py's
+// min_baseline_face_px) makes a pair flag unchanged skin: the page says so when it is attached.
+const MIN_BASELINE_FACE_PX = 120;
 const levelCanvas = new OffscreenCanvas(1, 1);
 const levelCtx = levelCanvas.getContext("2d", { willReadFrequently: true });
 let baselineExpression = null, baselineLevels = null, imageLandmarker = null, visionFiles = null;
@@ -240,7 +243,7 @@ function expressionScores(blendshapes) {
 async function readBaseline() {
   const file = $("baseline").files[0];
   baselineExpression = baselineLevels = null;
-  hp.baselineExpression = hp.baselineLevels = null;
+  hp.baselineExpression = hp.baselineLevels = hp.baselineFaceWidth = null;
   MATCH_CHECKS.forEach((k) => { checkRow(k).hidden = true; });
   $("baselineNote").textContent = "";
   if (!file) return;
@@ -261,11 +264,16 @@ async function readBaselineFace(file) {
   const found = imageLandmarker.detect(image);
   const landmarks = found.faceLandmarks?.[0];
   baselineExpression = expressionScores(found.faceBlendshapes?.[0]);
-  baselineLevels = landmarks ? skinLevels(image, faceBox(landmarks, image.width, image.height)) : null;
+  const box = landmarks && faceBox(landmarks, image.width, image.height);
+  baselineLevels = box ? skinLevels(image, box) : null;
   hp.baselineExpression = baselineExpression; hp.baselineLevels = baselineLevels;
+  hp.baselineFaceWidth = box ? box[2] - box[0] : null;
   checkRow("expression").hidden = !baselineExpression;
   checkRow("light").hidden = !baselineLevels;
   if (!landmarks) $("baselineNote").textContent = t("baselineNoFace");
+  else if (hp.baselineFaceWidth < MIN_BASELINE_FACE_PX) {
+    $("baselineNote").textContent = t("baselineSmall").replace("{px}", Math.round(hp.baselineFaceWidth));
+  }
 }
 
 /** The checks against the photo from before, into ``checks`` and hp.measures: its expression
