@@ -68,23 +68,20 @@ def test_a_baseline_at_another_size_is_compared(landmarker):
     assert not {"grainy", "baseline_grainy"} & set(a.to_dict()["quality"]["problems"])
 
 
-@pytest.mark.parametrize("scale", [1.2, 1.45])
-def test_a_small_baseline_face_is_reported(landmarker, scale):
+@pytest.mark.parametrize(("scale", "small"), [(1.2, True), (1.45, False)])
+def test_a_small_baseline_face_is_reported(landmarker, scale, small):
     """A photo from before whose face is narrower than the limit (a thumbnail, a group photo)
-    is reported with its width; one just wide enough is not."""
+    is reported with its width, and still compared; one just wide enough is not reported."""
     from vision.quality import LIMITS
 
     a = analyze_selfie(_photo(6.0), landmarker=landmarker, baseline_rgb_lin=_photo(scale))
     width = a.baseline_face.width
+    assert (width < LIMITS["min_baseline_face_px"]) == small, width
+    assert a.change is not None
     found = [f for f in a.quality if f.code == "baseline_face_too_small"]
-    assert a.change is not None  # still compared
-    if width < LIMITS["min_baseline_face_px"]:
-        assert len(found) == 1 and found[0].value == pytest.approx(width)
-        assert f"{width:.0f} px" in found[0].message
-    else:
-        assert found == []
-    # the two scales fall on either side of the limit
-    assert (width < LIMITS["min_baseline_face_px"]) == (scale < 1.3), width
+    assert len(found) == small
+    if small:
+        assert found[0].value == pytest.approx(width) and f"{width:.0f} px" in found[0].message
 
 
 def test_a_grainy_baseline_is_reported(landmarker):
