@@ -360,9 +360,9 @@ def test_the_capture_page_asks_for_the_earlier_photos_light(page, server, landma
     width = page.evaluate("window.hueproof.baselineFaceWidth")
     assert width < LIMITS["min_baseline_face_px"], width
     assert f"only {round(width)} px wide" in page.text_content("#baselineNote")
+    page.wait_for_function("window.hueproof.checks.light === true", timeout=30_000)  # its light
     page.set_input_files("#baseline", str(warm))  # a shade claim: the chart holds capture
-    page.wait_for_function("window.hueproof.measures?.light != null", timeout=60_000)
-    page.wait_for_timeout(300)
+    page.wait_for_function("window.hueproof.checks.light === false", timeout=60_000)
     checks, light = page.evaluate("[window.hueproof.checks, window.hueproof.measures.light]")
     assert checks["light"] is False and page.is_visible("[data-check=light]")
     measured = np.log(light["gains"])
