@@ -42,7 +42,7 @@ from calibration.colorimetry import rgb_lin_to_srgb_u8  # noqa: E402
 from vision.beforeafter import redness_change  # noqa: E402
 from vision.landmarks import FaceLandmarker  # noqa: E402
 from vision.quality import LIMITS, skin_grain  # noqa: E402
-from vision.redness import redness_map, skin_pixels  # noqa: E402
+from vision.redness import redness_map, shaded_share, skin_pixels  # noqa: E402
 from vision.regions import REDNESS_ZONES, region_masks  # noqa: E402
 from vision.testset import (  # noqa: E402
     add_erythema,
@@ -295,6 +295,7 @@ def accuracy(landmarker, scales=SCALES, seed=7, radius=RADIUS, methods=METHODS,
     if "high" not in _fair:
         fair_a_star_threshold(landmarker)
     rows, fps, noisy_pairs, grains = [], [], [], []
+    shade = collections.defaultdict(lambda: {"fp": [], "tp": [], "skin": []})  # folds, shadows
     rng = np.random.default_rng(seed)
     widths = []
     for t in test_faces(landmarker, scales, photo) if faces is None else faces:
@@ -303,6 +304,9 @@ def accuracy(landmarker, scales=SCALES, seed=7, radius=RADIUS, methods=METHODS,
         for method in methods if false_positives else ():
             r = _redness(img, skin, face.width, method)
             fps.append((t.band, method, float(r.mask.sum() / skin.sum()), t.name))
+            if r.shaded is not None:
+                shade[method]["fp"].append((int(r.mask.sum()), int((r.mask & r.shaded).sum())))
+                shade[method]["skin"].append(float(r.shaded.sum() / skin.sum()))
         if false_positives and found_b:
             ch = redness_change(img, before, after_points=face.points,
                                 before_points=found_b[0].points, skin_mask=skin)  # fmt: skip
@@ -327,6 +331,8 @@ def accuracy(landmarker, scales=SCALES, seed=7, radius=RADIUS, methods=METHODS,
                 for method in methods:
                     r = _redness(red, skin, face.width, method)
                     covered = _found(r.mask, er)
+                    if r.shaded is not None and (r.mask & er.truth).any():
+                        shade[method]["tp"].append(shaded_share(r.mask & er.truth, r.shaded))
                     rows.append(
                         ("single", t.band, method, strength, _iou(r.mask, er.truth), covered)
                     )
@@ -392,6 +398,21 @@ def accuracy(landmarker, scales=SCALES, seed=7, radius=RADIUS, methods=METHODS,
         if any(x[3] for x in v):
             print("    per photo: " + ", ".join(f"{x[3]} {100 * x[2]:.2f}%" for x in v))
         summary[f"false_positive/{method}"] = float(max(x[2] for x in v))
+    for method, v in shade.items():  # where the flags lie: reported per zone, never left out
+        flagged = sum(n for n, _ in v["fp"])
+        line = f"folds and shadows ({method}): {100 * np.mean(v['skin']):.0f}% of the skin"
+        if flagged:
+            in_shade = sum(k for _, k in v["fp"]) / flagged
+            per_photo = ", ".join(f"{100 * k / n:.0f}%" for n, k in v["fp"] if n)
+            line += f"; of the unmodified skin flagged, {100 * in_shade:.0f}% ({per_photo})"
+        if v["tp"]:
+            line += (f"; of the patches' flagged area, {100 * np.mean(v['tp']):.0f}% on average, "
+                     f"{100 * max(v['tp']):.0f}% at worst ({len(v['tp'])} patches)")  # fmt: skip
+        print(line)
+        summary[f"shaded/{method}"] = {
+            "skin": float(np.mean(v["skin"])),
+            "patches_mean": float(np.mean(v["tp"])) if v["tp"] else None,
+        }
     if noisy_pairs:
         print(f"unmodified pairs reported as noisy (noisy_pair): {sum(noisy_pairs)} of "
               f"{len(noisy_pairs)}")  # fmt: skip

@@ -99,6 +99,7 @@ def redness_map_onnx(model: RednessModel, rgb_lin, *, skin_mask, zone_masks=None
         RednessResult,
         detection_limit,
         flag_excess,
+        shaded_skin,
         typical_skin,
         unite_scales,
         zone_figures,
@@ -143,6 +144,9 @@ def redness_map_onnx(model: RednessModel, rgb_lin, *, skin_mask, zone_masks=None
     if mask_l.any():
         excess, mask = unite_scales(excess, mask, up(excess_l),
                                     (up(mask_l.astype(np.float32)) >= 0.5) & region)  # fmt: skip
-    zones = zone_figures(excess, mask, region, zone_masks)
+    # folds and shadows, found on the model's grid as the NumPy path finds them at its scale
+    shaded = shaded_skin(maps["shading_fine"], keep, FACE_WIDTH)
+    shaded = (up(shaded.astype(np.float32)) >= 0.5) & region
+    zones = zone_figures(excess, mask, region, zone_masks, shaded)
     limit = detection_limit(detect_spread, region, rgb_lin, high=high)
-    return RednessResult(excess, mask, zones, "tsumura-onnx", baseline, spread, limit)
+    return RednessResult(excess, mask, zones, "tsumura-onnx", baseline, spread, limit, shaded)

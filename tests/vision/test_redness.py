@@ -236,3 +236,37 @@ def test_blotchier_skin_has_a_higher_detection_limit(limit_case, path):
     clean = run(img)
     assert clean.haemoglobin_od == pytest.approx(lim.haemoglobin_od, rel=0.05)
     assert run(blotchy).haemoglobin_od > 1.2 * clean.haemoglobin_od
+
+
+@pytest.mark.parametrize("path", ["numpy", "onnx"])
+def test_a_reaction_in_a_shadow_is_flagged_and_said_to_lie_there(face_and_masks, path):
+    """Folds and shadows are reported, never left out: a patch on the left cheek is flagged
+    whether or not it lies in a shadow, and the share of its flagged area in shade says which.
+    The shadow is a disc as wide as a fold, 0.4 OD darker (pure shading): the cheek's centre
+    is lit, 0.2-0.3 OD lighter than its surroundings, and a weaker shadow leaves it so."""
+    img, face, masks = face_and_masks
+    zones = {z: masks[z] for z in REDNESS_ZONES}
+    centre = zone_centre(masks["left_cheek"])
+    red, er = add_erythema(img, centre=centre, radius=0.06 * face.width, strength=0.6,
+                           skin_mask=masks["skin"])  # fmt: skip
+    yy, xx = np.mgrid[: img.shape[0], : img.shape[1]]
+    shadow = np.hypot(xx - centre[0], yy - centre[1]) < 0.07 * face.width  # a fold's width
+    shaded_img = red * np.where(shadow, np.exp(-0.4), 1.0)[..., None].astype(np.float32)
+
+    def run(image):
+        if path == "onnx":
+            from models.redness import default_model, redness_map_onnx
+
+            return redness_map_onnx(default_model(), image, skin_mask=masks["skin"],
+                                    zone_masks=zones, face_width=face.width)  # fmt: skip
+        return redness_map(image, skin_mask=masks["skin"], zone_masks=zones,
+                           face_width=face.width)  # fmt: skip
+
+    lit, dark = run(red), run(shaded_img)
+    for r in (lit, dark):
+        assert _iou(r.mask, er.truth) >= 0.6
+    assert lit.zones["left_cheek"].shaded_fraction <= 0.2
+    assert dark.zones["left_cheek"].shaded_fraction >= 0.8
+    assert dark.shaded_fraction >= 0.8 and dark.to_dict()["shaded_fraction"] >= 0.8
+    # a zone with nothing flagged has nothing in shade
+    assert dark.zones["chin"].area_fraction == 0 and dark.zones["chin"].shaded_fraction == 0
