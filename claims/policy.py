@@ -27,6 +27,11 @@ REASON_CODES = (
     "allergy_policy_no_proof",
     "other",
 )
+#: A single photo's flags lying in folds or shadows at least this much (vision/redness.py,
+#: SHADED_OD) get a sentence saying so: the share of their area there (the analysis's
+#: ``shaded_fraction``) is the measured difference between natural redness and the test's
+#: reactions.
+SHADED_SHARE = 0.5
 #: rule → (outcome, reason code, text for the adjudicator)
 RULES = {
     "shade_mismatch": ("approve_price_difference", "shade_mismatch_measured",
@@ -100,6 +105,14 @@ def suggest(claim_type: str, result: dict | None, brand_policy: dict | None) -> 
         else:
             rule = "redness_no_increase" if compared else "redness_none"
     outcome, reason, text = RULES[rule]
+    shaded = redness_of(result).get("shaded_fraction")
+    if rule == "redness_single" and shaded is not None and shaded >= SHADED_SHARE:
+        text += (
+            f" {shaded:.0%} of the flagged area lies in folds or shadows: on real photos of "
+            "people the analysis was not tuned on, 50-100 % of the skin flagged without any "
+            "reaction lay there, against 5 % of the test reactions' flagged area. Compare the "
+            "flagged area with the photo before deciding."
+        )
     limit = redness_of(result).get("detection_limit")
     if rule in ("redness_none", "redness_no_increase") and limit:
         text += (

@@ -34,7 +34,8 @@ __all__ = ["ANALYSIS_VERSION", "FaceAnalysis", "analyze_selfie"]
 #: Recorded with every result; changes whenever the same photos could give a different result.
 #: 0.2: the detection limit (session 7), the grain and noisy-pair findings (session 8).
 #: 0.3: the expression_changed finding of a pair (session 9).
-#: 0.4: the baseline_face_too_small finding of a pair (session 10).
+#: 0.4: the baseline_face_too_small finding of a pair; the share of a single photo's flagged
+#: area lying in folds or shadows, per zone and in all (session 10).
 ANALYSIS_VERSION = "hueproof-analyze/0.4"
 #: After detection the analysis runs on the head only, scaled so that the face is at most
 #: this wide (or up to PREVIEW_AS_WORKING times it, see there): redness lives at the scale of
@@ -166,6 +167,8 @@ class FaceAnalysis:
             }
             if source.detection_limit is not None:
                 out["redness"]["detection_limit"] = source.detection_limit.to_dict()
+            if self.change is None and self.redness.shaded_fraction is not None:
+                out["redness"]["shaded_fraction"] = round(self.redness.shaded_fraction, 3)
             if self.change is not None:
                 out["redness"]["baseline"] = self.change.to_dict()
         return out

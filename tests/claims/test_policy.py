@@ -72,3 +72,20 @@ def test_allergy_without_proof_follows_the_brand():
 def test_rules_use_known_outcomes_and_reasons():
     for outcome, reason, text in RULES.values():
         assert outcome in OUTCOMES and reason in REASON_CODES and text
+
+
+def test_a_single_photos_flags_in_folds_and_shadows_are_pointed_out():
+    """Most of a single photo's flagged area in folds or shadows (where natural redness lies
+    on real photos) gets a sentence; less of it, or a pair's increase, does not."""
+    from claims.policy import SHADED_SHARE
+
+    for compared, shaded, said in [(False, SHADED_SHARE + 0.3, True),
+                                   (False, SHADED_SHARE - 0.1, False), (False, None, False),
+                                   (True, SHADED_SHARE + 0.3, False)]:  # fmt: skip
+        result = _redness(True, compared)
+        if shaded is not None:
+            result["redness"]["redness"]["shaded_fraction"] = shaded
+        text = suggest("redness", result, None)["text"]
+        assert ("lies in folds or shadows" in text) == said, (compared, shaded)
+        if said:
+            assert text.startswith(RULES["redness_single"][2]) and f"{shaded:.0%}" in text

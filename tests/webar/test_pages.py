@@ -105,6 +105,34 @@ def test_review_shows_the_heatmap_and_records_a_decision(page, server):
     assert view["status"] == "decided" and view["decision"]["outcome"] == "escalate"
 
 
+def test_review_says_where_a_single_photos_flags_lie(page, server):
+    """A single photo of a real person (vision/people: biden.jpg, whose natural redness beside
+    the nose is flagged): the review shows, per zone and in all, the share of the flagged area
+    lying in folds or shadows, and the suggestion says so."""
+    from vision.people import people_photos
+
+    (photo,) = (p.path for p in people_photos() if p.name == "biden.jpg")
+    tokens = server[1]
+    client = _api(server)
+    form = {"type": "redness", "sku": "SERUM-RETINOL", "consent_version": "2026-11-26",
+            "consent_facial": "true", "consent_health": "true",
+            "photo": (io.BytesIO(photo.read_bytes()), "selfie.jpg")}  # fmt: skip
+    cid = client.post("/api/v1/claims", data=form, content_type="multipart/form-data",
+                      headers={**bearer(tokens["shopper"]), "Idempotency-Key": "review-shade"}
+                      ).json["id"]  # fmt: skip
+    view = _wait_status(client, tokens["adjudicator"], cid)
+    shaded = view["analysis"]["redness"]["redness"]["shaded_fraction"]
+    assert view["status"] == "ready" and shaded >= 0.5
+    as_user(page, tokens["adjudicator"])
+    page.goto(page.base + "/review?lang=en")
+    page.wait_for_function("window.hueproof && window.hueproof.ready", timeout=30_000)
+    page.click(f"#queue tr[data-id='{cid}']")
+    page.wait_for_function("document.getElementById('rednessShade').textContent", timeout=30_000)
+    assert f"{100 * shaded:.0f} %" in page.text_content("#rednessShade")
+    assert "In folds or shadows" in page.text_content("#rednessBox thead")
+    assert "lies in folds or shadows" in page.text_content("#suggestion")
+
+
 def test_brand_calibrates_a_shade_from_a_chart_photo(page, server, tmp_path):
     _, tokens, _ = server
     ph = render_scene(random_scene(77, illuminant="D65", product="coral"))

@@ -35,6 +35,9 @@ const STRINGS = {
     roi: "色块区域 X,Y,W,H", preview2: "预览", saveVersion: "保存为新版本", stats: "统计与预警",
     keys: "快捷键：J/K 上下条，A 通过，R 驳回，V 查看原图",
     detectionLimit: "本照片可检出的最弱发红", faceWidths: "脸宽",
+    zone: "区域", flaggedArea: "标记面积", meanExcess: "平均超出（σ）", peakExcess: "峰值超出（σ）",
+    inShade: "位于褶皱或阴影中",
+    inShadeNote: "标记面积中位于褶皱或阴影处的比例（真实照片中天然发红多在此处，测试中的过敏斑块很少）",
   },
   en: {
     tryon: "Try on", claim: "File a claim", review: "Review", brand: "Brand calibration",
@@ -75,6 +78,9 @@ const STRINGS = {
     preview2: "Preview", saveVersion: "Save as a new version", stats: "Statistics and alerts",
     keys: "Keys: J/K next/previous, A approve, R reject, V reveal",
     detectionLimit: "Weakest redness this photo can show", faceWidths: "face widths",
+    zone: "Zone", flaggedArea: "Flagged area", meanExcess: "Mean excess (σ)",
+    peakExcess: "Peak excess (σ)", inShade: "In folds or shadows",
+    inShadeNote: "Share of the flagged area in folds or shadows (where real photos show natural redness; the test's reactions seldom lie there)",
   },
 };
 

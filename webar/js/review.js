@@ -74,9 +74,13 @@ async function open(k) {
   if (red) {
     $("zones").replaceChildren(...Object.entries(red.zones).map(([z, v]) => {
       const tr = document.createElement("tr");
-      tr.innerHTML = `<td>${toSnake(z)}</td><td>${(100 * v.areaFraction).toFixed(1)} %</td><td>${fmt(v.meanExcess)}</td><td>${fmt(v.peakExcess)}</td>`;
+      // how much of the zone's flagged area lies in folds or shadows (single photos only)
+      const shaded = v.shadedFraction == null || !v.areaFraction ? "–" : `${(100 * v.shadedFraction).toFixed(0)} %`;
+      tr.innerHTML = `<td>${toSnake(z)}</td><td>${(100 * v.areaFraction).toFixed(1)} %</td><td>${fmt(v.meanExcess)}</td><td>${fmt(v.peakExcess)}</td><td>${shaded}</td>`;
       return tr;
     }));
+    $("rednessShade").textContent = red.shadedFraction == null ? ""
+      : `${t("inShadeNote")}: ${(100 * red.shadedFraction).toFixed(0)} %`;
     const lim = red.detectionLimit;  // what "nothing flagged" means in this photo
     $("rednessLimit").textContent = lim ? `${t("detectionLimit")}: a* +${fmt(lim.aStar, 1)} (ΔE00 ${fmt(lim.deltaE00, 1)}, ${fmt(lim.haemoglobinOd)} OD), ⌀ ${lim.patchDiameterFaceWidths} ${t("faceWidths")}` : "";
   }
