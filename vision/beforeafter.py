@@ -34,6 +34,18 @@ __all__ = ["RednessChange", "redness_change", "warp_face"]
 #: taken under different light or by a different camera; exposure beyond |ln gG|.
 MAX_CHROMATIC_GAIN = 0.08
 MAX_EXPOSURE_GAIN = 0.5
+#: The light's direction: the slope of a plane fitted to the change of shading density over
+#: the compared skin (OD per face width, across or down the face) beyond which the light falls
+#: from another side (``light_direction_changed``). Shading is separated from haemoglobin
+#: exactly only in linear light; a phone's contrast (a tone curve steeper than sRGB's) lets a
+#: change of shading leak into haemoglobin. Measured in session 10 (a separate script; the
+#: pair of tests/vision/test_beforeafter.py with a shading ramp across the follow-up, both
+#: photos through an S-curve on sRGB, 0.5 + 0.5·tanh(k(e − 0.5))/tanh(k/2)): under sRGB
+#: alone no ramp up to 0.7 harms; at k = 2.5 (1.5× the mid-tone contrast) ramps of 0.5 and
+#: more make the pair noisy_pair; at k = 4 (2×) a ramp of 0.2 flags 4.1 % of unchanged skin
+#: with no finding (0.1: 0.08 %). The real pairs of vision/people ramp 0.16-1.04 across and
+#: 0.15-0.36 down the face (every one over the limit), the test set's relit pairs 0.012 at most.
+MAX_SHADING_SLOPE = 0.2
 #: The change is outlined at the fine scale (SMOOTH_FRACTION of the face width) and detected
 #: on the same map smoothed at CHANGE_DETECT_FRACTION, at CHANGE_THRESHOLD robust σ; the peak
 #: floor MIN_PEAK_OD bounds the outlined change itself. JPEG compression is what this is
@@ -175,6 +187,17 @@ def _gains(after, before, mask):
     return np.exp(np.median(lr[keep], axis=0))
 
 
+def _shading_slope(shade_change, region, points, face_w) -> float:
+    """The steeper slope (across or down the face, OD per face width) of a plane fitted to
+    the change of shading density over ``region`` (every fourth pixel each way)."""
+    ys, xs = np.nonzero(region[::4, ::4])
+    centre = np.asarray(points, float).mean(axis=0)
+    design = np.stack([(4 * xs - centre[0]) / face_w, (4 * ys - centre[1]) / face_w,
+                       np.ones(len(xs))], axis=1)  # fmt: skip
+    coef = np.linalg.lstsq(design, shade_change[::4, ::4][ys, xs], rcond=None)[0]
+    return float(max(abs(coef[0]), abs(coef[1])))
+
+
 def redness_change(
     after_rgb_lin,
     before_rgb_lin,
@@ -221,7 +244,16 @@ def redness_change(
         findings.append({"code": "exposure_changed", "message": "The two photos differ "
                          "strongly in brightness."})  # fmt: skip
     before_n = (warped * gains.astype(np.float32)).astype(np.float32)
-    diff = haemoglobin_map(after_rgb_lin)[0] - haemoglobin_map(before_n)[0]
+    hb_after, _, shade_after = haemoglobin_map(after_rgb_lin)
+    hb_before, _, shade_before = haemoglobin_map(before_n)
+    diff = hb_after - hb_before
+    slope = _shading_slope(shade_after - shade_before, region, after_points, face_w)
+    if slope > MAX_SHADING_SLOPE:
+        findings.append({"code": "light_direction_changed", "message": "The light falls on the "
+                         "face from another side than in the earlier photo: with a phone's "
+                         "contrast, a change of shadows can look like a change of redness. "
+                         "Take the new photo facing the light as in the earlier one.",
+                         "value": slope, "limit": MAX_SHADING_SLOPE})  # fmt: skip
     d = _masked_blur(diff, region, max(0.5, SMOOTH_FRACTION * face_w))
     detect = _masked_blur(diff, region, max(1.0, CHANGE_DETECT_FRACTION * face_w))
     increase, mask, _, spread, detect_spread = flag_excess(

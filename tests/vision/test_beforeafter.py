@@ -72,6 +72,26 @@ def test_different_light_is_reported_and_compensated(pair):
     assert _iou(ch.mask, er.truth) >= 0.5
 
 
+@pytest.mark.parametrize("ramp", [0.1, 0.4])
+def test_light_from_another_side_is_reported(pair, ramp):
+    """A shading ramp across the follow-up (the light moved to one side: pure shading, in
+    OD per face width) is measured as such and reported above MAX_SHADING_SLOPE; under it,
+    or with light of another colour or strength only, it is not."""
+    from vision.beforeafter import MAX_SHADING_SLOPE
+
+    before, fb, after, fa, masks = pair
+    x = (np.arange(after.shape[1]) - fa.points[:, 0].mean()) / fa.width
+    side = (after * np.exp(-ramp * x)[None, :, None]).astype(np.float32)
+    ch = redness_change(side, before, after_points=fa.points, before_points=fb.points,
+                        skin_mask=masks["skin"])  # fmt: skip
+    found = [f for f in ch.findings if f["code"] == "light_direction_changed"]
+    if ramp > MAX_SHADING_SLOPE:
+        assert len(found) == 1 and found[0]["value"] == pytest.approx(ramp, abs=0.05)
+    else:
+        assert found == []
+    assert ch.mask.sum() <= 0.005 * masks["skin"].sum()  # in linear light, nothing leaks
+
+
 def test_jpeg_blocks_are_not_an_increase_and_a_real_one_is_found(landmarker):
     """Two JPEGs (quality 85, as a chat app re-compresses) of the same dark skin: JPEG quantises
     colour in 16-pixel blocks, and the difference of two such files must not read as redness

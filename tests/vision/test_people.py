@@ -10,6 +10,7 @@ import pytest
 
 import vision.people as people
 from vision.analysis import analyze_selfie
+from vision.beforeafter import MAX_SHADING_SLOPE
 from vision.ingest import load_image
 from vision.quality import EXPRESSION_BLENDSHAPES, LIMITS, expression_findings
 from vision.regions import REDNESS_ZONES, region_masks
@@ -47,16 +48,19 @@ def _face(landmarker, photo):
 
 
 def test_a_real_pair_of_one_man_flags_nothing_and_says_why(landmarker, photos):
-    """Two photos of the same man on different days (a smile, then talking, other light): no
-    redness increased, and the pair says why faint changes would be uncertain."""
+    """Two photos of the same man on different days (a smile, then talking, other light from
+    another side): no redness increased, and the pair says why faint changes would be
+    uncertain."""
     after, _ = _face(landmarker, photos["obama.jpg"])
     before, _ = _face(landmarker, photos["obama2.jpg"])
     result = analyze_selfie(after, landmarker=landmarker, baseline_rgb_lin=before)
     assert result.change is not None
     assert not result.change.mask.any()
     codes = {f.code: f for f in result.quality}
-    assert {"expression_changed", "noisy_pair", "lighting_changed"} <= set(codes)
+    assert {"expression_changed", "noisy_pair", "lighting_changed",
+            "light_direction_changed"} <= set(codes)  # fmt: skip
     assert codes["expression_changed"].value > LIMITS["max_expression_change"]
+    assert codes["light_direction_changed"].value > MAX_SHADING_SLOPE
 
 
 def test_a_strong_patch_on_a_real_face_is_found_where_it_is(landmarker, photos):
