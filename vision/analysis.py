@@ -34,8 +34,8 @@ __all__ = ["ANALYSIS_VERSION", "FaceAnalysis", "analyze_selfie"]
 #: Recorded with every result; changes whenever the same photos could give a different result.
 #: 0.2: the detection limit (session 7), the grain and noisy-pair findings (session 8).
 #: 0.3: the expression_changed finding of a pair (session 9).
-#: 0.4: the baseline_face_too_small finding of a pair; the share of a single photo's flagged
-#: area lying in folds or shadows, per zone and in all (session 10).
+#: 0.4: the baseline_face_too_small and light_direction_changed findings of a pair; the share
+#: of a single photo's flagged area lying in folds or shadows, per zone and in all (session 10).
 ANALYSIS_VERSION = "hueproof-analyze/0.4"
 #: After detection the analysis runs on the head only, scaled so that the face is at most
 #: this wide (or up to PREVIEW_AS_WORKING times it, see there): redness lives at the scale of

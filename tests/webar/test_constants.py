@@ -52,6 +52,7 @@ def _js_value(file: str, name: str):
         ("claim.js", "EXPRESSION_BLENDSHAPES", list(quality.EXPRESSION_BLENDSHAPES)),
         ("claim.js", "MAX_CHROMATIC_GAIN", beforeafter.MAX_CHROMATIC_GAIN),
         ("claim.js", "MAX_EXPOSURE_GAIN", beforeafter.MAX_EXPOSURE_GAIN),
+        ("claim.js", "MAX_SHADING_SLOPE", beforeafter.MAX_SHADING_SLOPE),
         ("claim.js", "MIN_BASELINE_FACE_PX", quality.LIMITS["min_baseline_face_px"]),
     ],
 )

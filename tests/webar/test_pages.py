@@ -346,30 +346,39 @@ def test_the_capture_page_asks_for_the_earlier_photos_light(page, server, landma
     """With a photo from before attached, the live check asks for its light: the page measures
     the gains from the earlier photo's skin to the camera's as the server's analysis of the
     same pair does (vision/beforeafter.py: lighting_changed, exposure_changed). An earlier
-    photo under warmer, dimmer light fails the check and holds the automatic capture back;
-    "take it anyway" then captures; the same light passes and the photo is taken. Before that,
+    photo under warmer, dimmer light fails the check and holds the automatic capture back, as
+    does one lit from the side (the shading's slope across the face, as the server measures
+    it for light_direction_changed); "take it anyway" then captures; the same light passes
+    and the photo is taken. Before that,
     a photo the browser cannot decode, and a thumbnail whose face is narrower than the
     analysis's min_baseline_face_px, are each explained in the note."""
     import cv2
 
     from calibration.colorimetry import rgb_lin_to_srgb_u8, srgb_u8_to_rgb_lin
     from vision.analysis import analyze_selfie
-    from vision.beforeafter import MAX_CHROMATIC_GAIN, MAX_EXPOSURE_GAIN
+    from vision.beforeafter import MAX_CHROMATIC_GAIN, MAX_EXPOSURE_GAIN, MAX_SHADING_SLOPE
     from vision.quality import LIMITS
     from vision.testset import camera_frame
 
     frame = camera_frame()
     lin = srgb_u8_to_rgb_lin(frame)
     relit = rgb_lin_to_srgb_u8(lin * np.array([1.15, 1.0, 0.85], np.float32) * 0.5)
-    warm, same = tmp_path / "warm.png", tmp_path / "same.png"
+    (face,) = landmarker.detect(lin)  # light from the side: a shading ramp across the face
+    ramp = np.exp(0.4 * (np.arange(lin.shape[1]) - face.points[:, 0].mean()) / face.width)
+    sided = rgb_lin_to_srgb_u8(lin * 0.8 * ramp[None, :, None].astype(np.float32))
+    warm, same, side = tmp_path / "warm.png", tmp_path / "same.png", tmp_path / "side.png"
     cv2.imwrite(str(warm), relit[..., ::-1])
     cv2.imwrite(str(same), frame[..., ::-1])
+    cv2.imwrite(str(side), sided[..., ::-1])
     # what the camera delivers (4:2:0), against the earlier photo: the server's gains
     seen = cv2.cvtColor(cv2.cvtColor(frame, cv2.COLOR_RGB2YUV_I420), cv2.COLOR_YUV2RGB_I420)
     result = analyze_selfie(srgb_u8_to_rgb_lin(seen), landmarker=landmarker,
                             baseline_rgb_lin=srgb_u8_to_rgb_lin(relit))  # fmt: skip
     expected = np.log(result.change.gains)
     assert {"lighting_changed", "exposure_changed"} <= {f.code for f in result.quality}
+    result = analyze_selfie(srgb_u8_to_rgb_lin(seen), landmarker=landmarker,
+                            baseline_rgb_lin=srgb_u8_to_rgb_lin(sided))  # fmt: skip
+    (direction,) = (f.value for f in result.quality if f.code == "light_direction_changed")
 
     as_user(page, server[1]["shopper"])
     page.goto(server[0] + "/claim?lang=en")
@@ -396,7 +405,17 @@ def test_the_capture_page_asks_for_the_earlier_photos_light(page, server, landma
     measured = np.log(light["gains"])
     assert measured == pytest.approx(expected, abs=0.03), (measured, expected)
     assert light["chromatic"] > MAX_CHROMATIC_GAIN and light["exposure"] > MAX_EXPOSURE_GAIN
+    assert light["direction"] <= MAX_SHADING_SLOPE  # from the same side, though
     assert page.is_hidden("#captureAnyway")  # the chart check fails too: nothing to offer
+    page.set_input_files("#baseline", str(side))  # light from the side, colour and level alike
+    page.wait_for_function("window.hueproof.baselineRead === 'side.png'", timeout=30_000)
+    page.wait_for_function("window.hueproof.checks.light === false", timeout=30_000)
+    light = page.evaluate("window.hueproof.measures.light")
+    assert light["chromatic"] <= MAX_CHROMATIC_GAIN and light["exposure"] <= MAX_EXPOSURE_GAIN
+    assert light["direction"] > MAX_SHADING_SLOPE
+    assert light["direction"] == pytest.approx(direction, abs=0.1), (light, direction)
+    page.set_input_files("#baseline", str(warm))
+    page.wait_for_function("window.hueproof.baselineRead === 'warm.png'", timeout=30_000)
     page.select_option("#type", "redness")  # every other check passes: the light holds it
     page.wait_for_selector("#captureAnyway", state="visible", timeout=30_000)
     assert not page.evaluate("window.hueproof.captured")

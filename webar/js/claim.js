@@ -47,7 +47,13 @@ const EXPRESSION_LIMIT = 0.25;
 // earlier photo, on the cheeks and the nose between them (CHEEK_BAND of the face's box, as
 // for grain).
 const MAX_CHROMATIC_GAIN = 0.08, MAX_EXPOSURE_GAIN = 0.5;
-const CHEEK_BAND = { x: [0.15, 0.85], y: [0.45, 0.7] }, LEVEL_WIDTH = 64;
+const CHEEK_BAND = { x: [0.15, 0.85], y: [0.45, 0.7] };
+// ... and the side the light falls from: the change of shading across the face (the band's
+// two halves) and down it (the forehead against the band), in OD per face width, within the
+// analysis's light_direction_changed limit (vision/beforeafter.py's MAX_SHADING_SLOPE).
+const FOREHEAD = { x: [0.3, 0.7], y: [0.08, 0.22] }, MAX_SHADING_SLOPE = 0.2;
+const LEFT_CHEEK = { x: [0.15, 0.35], y: CHEEK_BAND.y }, RIGHT_CHEEK = { x: [0.65, 0.85], y: CHEEK_BAND.y };
+const LEVEL_SIZE = [64, 80];  // the face box, drawn this size for the light's comparison
 // What the shopper may not be able to match (another phone's colours, a room's light that has
 // changed for good): once every other check passes, "take it anyway" captures without the
 // matching checks, and the analysis reports what differs.
@@ -55,7 +61,7 @@ const MATCH_CHECKS = ["expression", "light"];
 // A photo from before whose face is narrower than this (pixels, vision/quality.py's
 // min_baseline_face_px) makes a pair flag unchanged skin: the page says so when it is attached.
 const MIN_BASELINE_FACE_PX = 120;
-const levelCanvas = new OffscreenCanvas(1, 1);
+const levelCanvas = new OffscreenCanvas(...LEVEL_SIZE);
 const levelCtx = levelCanvas.getContext("2d", { willReadFrequently: true });
 let baselineExpression = null, baselineLevels = null, imageLandmarker = null, visionFiles = null;
 let landmarker, shades = [], photoBlob = null, passes = 0, key = null, lastTime = -1;
@@ -152,23 +158,46 @@ function cheekBand(gw, gh) {
     Math.round(CHEEK_BAND.y[0] * gh), Math.round(CHEEK_BAND.y[1] * gh)];
 }
 
-/** The skin's level per channel: the median linear sRGB of the cheek band of ``box`` in
- * ``source`` (a video or an image), drawn LEVEL_WIDTH pixels wide. */
+/** The face box of ``source`` (a video or an image) drawn LEVEL_SIZE pixels: its linear sRGB
+ * per channel, and the box's height over its width. */
 function skinLevels(source, [x0, y0, x1, y1]) {
-  const lw = LEVEL_WIDTH, lh = Math.max(1, Math.round(lw * (y1 - y0) / (x1 - x0)));
-  levelCanvas.width = lw; levelCanvas.height = lh;
+  const [lw, lh] = LEVEL_SIZE;
   levelCtx.imageSmoothingQuality = "high";
   levelCtx.drawImage(source, x0, y0, x1 - x0, y1 - y0, 0, 0, lw, lh);
   const px = levelCtx.getImageData(0, 0, lw, lh).data;
-  const [xa, xb, ya, yb] = cheekBand(lw, lh);
-  const channels = [0, 1, 2].map(() => new Float32Array((xb - xa) * (yb - ya)));
+  const lin = [0, 1, 2].map((c) => Float32Array.from({ length: lw * lh },
+    (_, i) => SRGB_U8_TO_LIN[px[4 * i + c]]));
+  return { lin, aspect: (y1 - y0) / (x1 - x0) };
+}
+
+/** The median of ``f(i)`` over the pixels i of a rectangle of the levels' grid, given as
+ * fractions of the face box {x: [a, b], y: [a, b]}. */
+function medianIn(rect, f) {
+  const [lw, lh] = LEVEL_SIZE;
+  const xa = Math.round(rect.x[0] * lw), xb = Math.round(rect.x[1] * lw);
+  const ya = Math.round(rect.y[0] * lh), yb = Math.round(rect.y[1] * lh);
+  const v = new Float32Array((xb - xa) * (yb - ya));
   let k = 0;
-  for (let y = ya; y < yb; y++) {
-    for (let x = xa; x < xb; x++, k++) {
-      for (let c = 0; c < 3; c++) channels[c][k] = SRGB_U8_TO_LIN[px[4 * (y * lw + x) + c]];
-    }
-  }
-  return channels.map((v) => v.sort()[v.length >> 1]);
+  for (let y = ya; y < yb; y++) for (let x = xa; x < xb; x++) v[k++] = f(y * lw + x);
+  return v.sort()[v.length >> 1];
+}
+
+/** The light on the live face against the earlier photo's: per-channel gains (ratios of the
+ * cheek band's medians, as the analysis matches the two photos), and the change of shading
+ * density across the face (the outer cheeks) and down it (the forehead against the band) in
+ * OD per face width, from the pixels' log ratios of green, the box's grids aligned. */
+function compareLight(now, then) {
+  const ln = (a, b) => Math.log(Math.max(a, OD_FLOOR) / Math.max(b, OD_FLOOR));
+  const lg = [0, 1, 2].map((c) => ln(medianIn(CHEEK_BAND, (i) => now.lin[c][i]),
+    medianIn(CHEEK_BAND, (i) => then.lin[c][i])));
+  const ratio = (i) => ln(now.lin[1][i], then.lin[1][i]);
+  const centre = (r) => (r[0] + r[1]) / 2;
+  const across = (medianIn(LEFT_CHEEK, ratio) - medianIn(RIGHT_CHEEK, ratio))
+    / (centre(RIGHT_CHEEK.x) - centre(LEFT_CHEEK.x));
+  const down = (medianIn(FOREHEAD, ratio) - medianIn(CHEEK_BAND, ratio))
+    / ((centre(CHEEK_BAND.y) - centre(FOREHEAD.y)) * now.aspect);
+  return { gains: lg.map(Math.exp), chromatic: Math.max(Math.abs(lg[0] - lg[1]), Math.abs(lg[2] - lg[1])),
+    exposure: Math.abs(lg[1]), slopes: [across, down], direction: Math.max(Math.abs(across), Math.abs(down)) };
 }
 
 /** The median of the last GRAIN_RUNS frame-to-frame grain measurements (haemoglobin OD at the
@@ -243,7 +272,7 @@ function expressionScores(blendshapes) {
 async function readBaseline() {
   const file = $("baseline").files[0];
   baselineExpression = baselineLevels = null;
-  hp.baselineExpression = hp.baselineLevels = hp.baselineFaceWidth = null;
+  hp.baselineExpression = hp.baselineLevels = hp.baselineFaceWidth = hp.baselineRead = null;
   MATCH_CHECKS.forEach((k) => { checkRow(k).hidden = true; });
   $("baselineNote").textContent = "";
   if (!file) return;
@@ -267,6 +296,7 @@ async function readBaselineFace(file) {
   const box = landmarks && faceBox(landmarks, image.width, image.height);
   baselineLevels = box ? skinLevels(image, box) : null;
   hp.baselineExpression = baselineExpression; hp.baselineLevels = baselineLevels;
+  hp.baselineRead = file.name;  // (what the page now compares against)
   hp.baselineFaceWidth = box ? box[2] - box[0] : null;
   checkRow("expression").hidden = !baselineExpression;
   checkRow("light").hidden = !baselineLevels;
@@ -290,13 +320,11 @@ function matchBaseline(res, checks) {
   if (baselineLevels) {
     let light = null;
     if (landmarks) {
-      const now = skinLevels(video, faceBox(landmarks, video.videoWidth, video.videoHeight));
-      const lg = now.map((v, c) => Math.log(Math.max(v, OD_FLOOR) / Math.max(baselineLevels[c], OD_FLOOR)));
-      light = { gains: lg.map(Math.exp), chromatic: Math.max(Math.abs(lg[0] - lg[1]), Math.abs(lg[2] - lg[1])),
-        exposure: Math.abs(lg[1]) };
+      light = compareLight(skinLevels(video, faceBox(landmarks, video.videoWidth, video.videoHeight)),
+        baselineLevels);
     }
     checks.light = light !== null && light.chromatic <= MAX_CHROMATIC_GAIN
-      && light.exposure <= MAX_EXPOSURE_GAIN;
+      && light.exposure <= MAX_EXPOSURE_GAIN && light.direction <= MAX_SHADING_SLOPE;
     hp.measures = { ...hp.measures, light };
   }
 }
