@@ -48,9 +48,10 @@ const EXPRESSION_LIMIT = 0.25;
 // for grain).
 const MAX_CHROMATIC_GAIN = 0.08, MAX_EXPOSURE_GAIN = 0.5;
 const CHEEK_BAND = { x: [0.15, 0.85], y: [0.45, 0.7] };
-// ... and the side the light falls from: the change of shading across the face (the band's
-// two halves) and down it (the forehead against the band), in OD per face width, within the
-// analysis's light_direction_changed limit (vision/beforeafter.py's MAX_SHADING_SLOPE).
+// ... and the side the light falls from: the change of shading across the face (LEFT_CHEEK
+// against RIGHT_CHEEK) and down it (FOREHEAD against CHEEK_BAND), in OD per face width, within
+// the analysis's light_direction_changed limit (vision/beforeafter.py's MAX_SHADING_SLOPE),
+// from each pixel's log ratio of green, both faces' boxes drawn LEVEL_SIZE.
 const FOREHEAD = { x: [0.3, 0.7], y: [0.08, 0.22] }, MAX_SHADING_SLOPE = 0.2;
 const LEFT_CHEEK = { x: [0.15, 0.35], y: CHEEK_BAND.y }, RIGHT_CHEEK = { x: [0.65, 0.85], y: CHEEK_BAND.y };
 const LEVEL_SIZE = [64, 80];  // the face box, drawn this size for the light's comparison
