@@ -32,6 +32,11 @@ REASON_CODES = (
 #: ``shaded_fraction``) is the measured difference between natural redness and the test's
 #: reactions.
 SHADED_SHARE = 0.5
+#: A pair's findings that say its two photos differ in more than the skin: an increase
+#: flagged with any of them gets a sentence naming them (vision/quality.py,
+#: vision/beforeafter.py).
+PAIR_DIFFERENCES = ("expression_changed", "light_direction_changed", "lighting_changed",
+                    "exposure_changed", "noisy_pair", "baseline_face_too_small")  # fmt: skip
 #: rule → (outcome, reason code, text for the adjudicator)
 RULES = {
     "shade_mismatch": ("approve_price_difference", "shade_mismatch_measured",
@@ -112,6 +117,13 @@ def suggest(claim_type: str, result: dict | None, brand_policy: dict | None) -> 
             "people the analysis was not tuned on, 50-100 % of the skin flagged without any "
             "reaction lay there, against 5 % of the test reactions' flagged area. Compare the "
             "flagged area with the photo before deciding."
+        )
+    problems = ((result.get("redness") or {}).get("quality") or {}).get("problems") or []
+    differences = [p for p in PAIR_DIFFERENCES if p in problems]
+    if rule == "redness_increase" and differences:
+        text += (
+            f" The two photos differ ({', '.join(differences)}): part of the increase may come "
+            "from the photos rather than the skin. Compare them side by side before deciding."
         )
     limit = redness_of(result).get("detection_limit")
     if rule in ("redness_none", "redness_no_increase") and limit:

@@ -89,3 +89,17 @@ def test_a_single_photos_flags_in_folds_and_shadows_are_pointed_out():
         assert ("lies in folds or shadows" in text) == said, (compared, shaded)
         if said:
             assert text.startswith(RULES["redness_single"][2]) and f"{shaded:.0%}" in text
+
+
+def test_an_increase_between_photos_that_differ_says_how_they_differ():
+    result = _redness(True, True)
+    assert suggest("redness", result, None)["text"] == RULES["redness_increase"][2]
+    result["redness"]["quality"] = {"problems": ["blurry", "light_direction_changed",
+                                                "expression_changed"]}  # fmt: skip
+    text = suggest("redness", result, None)["text"]
+    assert text.startswith(RULES["redness_increase"][2])
+    assert "differ (expression_changed, light_direction_changed)" in text
+    # nothing increased: the rule's own text already asks for matching photos
+    result = _redness(False, True)
+    result["redness"]["quality"] = {"problems": ["light_direction_changed"]}
+    assert "differ (" not in suggest("redness", result, None)["text"]
