@@ -14,7 +14,7 @@ import numpy as np
 from sqlalchemy import select
 
 from claims.models import Claim, Sku
-from claims.policy import redness_flagged, redness_of
+from claims.policy import SHADED_SHARE, redness_flagged, redness_of
 
 __all__ = ["ALERT_FACTOR", "brand_stats"]
 
@@ -24,7 +24,10 @@ ALERT_FACTOR = 1.5
 # flags the person's own redness too (the folds and sides of the nose): on real photos of
 # people the analysis was not tuned on, 1.0-4.6 % of unmodified skin, every photo
 # (benchmarks/bench_redness.py, held-out people, session 9), so its share says more about
-# the photos than about the product. It is reported as ``redness_single_flagged_share``.
+# the photos than about the product. It is reported as ``redness_single_flagged_share``, and
+# beside it ``redness_single_open_skin_share``: single photos flagged with less than half of
+# the flagged area in folds or shadows (policy.SHADED_SHARE), where the held-out people's
+# natural flags lay 50-100 % and the test's reactions 5 % (session 10).
 
 
 def _metrics(claims: list[Claim]) -> dict:
@@ -37,8 +40,14 @@ def _metrics(claims: list[Claim]) -> dict:
     paired = [c for c in red if redness_of(c.analysis).get("compared_to_baseline")]
     single = [c for c in red if not redness_of(c.analysis).get("compared_to_baseline")]
 
-    def share(cs):
-        return round(sum(redness_flagged(c.analysis) for c in cs) / len(cs), 3) if cs else None
+    def share(cs, on_open_skin=False):
+        if not cs:
+            return None
+        flagged = [c for c in cs if redness_flagged(c.analysis)]
+        if on_open_skin:  # a photo without the figure counts as flagged on open skin
+            flagged = [c for c in flagged if (redness_of(c.analysis).get("shaded_fraction")
+                                              or 0.0) < SHADED_SHARE]  # fmt: skip
+        return round(len(flagged) / len(cs), 3)
 
     return {
         "claims": len(claims),
@@ -48,6 +57,7 @@ def _metrics(claims: list[Claim]) -> dict:
         "redness_with_baseline": len(paired),
         "redness_increase_share": share(paired),
         "redness_single_flagged_share": share(single),
+        "redness_single_open_skin_share": share(single, on_open_skin=True),
         "delta_e00": None if not des else {
             "median": round(float(np.median(des)), 2),
             "p90": round(float(np.percentile(des, 90)), 2),

@@ -117,16 +117,20 @@ def test_redness_statistics_keep_an_increase_apart_from_a_single_photos_flags():
     baseline photo is the product's redness rate."""
     from types import SimpleNamespace
 
-    def claim(compared, flagged):
+    def claim(compared, flagged, shaded=None):
         zones = {"chin": {"area_fraction": 0.02 if flagged else 0.0}}
         red = {"zones": zones, "compared_to_baseline": compared}
+        if shaded is not None:
+            red["shaded_fraction"] = shaded
         return SimpleNamespace(type="redness", analysis={"redness": {"redness": red}})
 
-    m = _metrics([claim(True, True), claim(True, False), claim(False, True),
-                  claim(False, True), claim(False, False)])  # fmt: skip
+    m = _metrics([claim(True, True), claim(True, False), claim(False, True, 0.9),
+                  claim(False, True, 0.1), claim(False, False, 0.0)])  # fmt: skip
     assert m["redness_claims"] == 5 and m["redness_with_baseline"] == 2
     assert m["redness_increase_share"] == 0.5
     assert m["redness_single_flagged_share"] == round(2 / 3, 3)
+    # the photo flagged mostly in folds or shadows is not counted on open skin
+    assert m["redness_single_open_skin_share"] == round(1 / 3, 3)
     assert "redness_flagged_share" not in m
     single_only = _metrics([claim(False, True)])
     assert single_only["redness_increase_share"] is None
