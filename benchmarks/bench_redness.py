@@ -400,7 +400,9 @@ def accuracy(landmarker, scales=SCALES, seed=7, radius=RADIUS, methods=METHODS,
         summary[f"false_positive/{method}"] = float(max(x[2] for x in v))
     for method, v in shade.items():  # where the flags lie: reported per zone, never left out
         flagged = sum(n for n, _ in v["fp"])
-        line = f"folds and shadows ({method}): {100 * np.mean(v['skin']):.0f}% of the skin"
+        line = f"folds and shadows ({method})"
+        if v["skin"]:  # measured on the unmodified faces
+            line += f": {100 * np.mean(v['skin']):.0f}% of the skin"
         if flagged:
             in_shade = sum(k for _, k in v["fp"]) / flagged
             per_photo = ", ".join(f"{100 * k / n:.0f}%" for n, k in v["fp"] if n)
@@ -410,7 +412,7 @@ def accuracy(landmarker, scales=SCALES, seed=7, radius=RADIUS, methods=METHODS,
                      f"{100 * max(v['tp']):.0f}% at worst ({len(v['tp'])} patches)")  # fmt: skip
         print(line)
         summary[f"shaded/{method}"] = {
-            "skin": float(np.mean(v["skin"])),
+            "skin": float(np.mean(v["skin"])) if v["skin"] else None,
             "patches_mean": float(np.mean(v["tp"])) if v["tp"] else None,
         }
     if noisy_pairs:
