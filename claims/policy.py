@@ -36,7 +36,8 @@ SHADED_SHARE = 0.5
 #: flagged with any of them gets a sentence naming them (vision/quality.py,
 #: vision/beforeafter.py).
 PAIR_DIFFERENCES = ("expression_changed", "light_direction_changed", "lighting_changed",
-                    "exposure_changed", "noisy_pair", "baseline_face_too_small")  # fmt: skip
+                    "exposure_changed", "noisy_pair", "baseline_face_too_small",
+                    "baseline_smoothed")  # fmt: skip
 #: rule → (outcome, reason code, text for the adjudicator)
 RULES = {
     "shade_mismatch": ("approve_price_difference", "shade_mismatch_measured",

@@ -24,6 +24,8 @@ from vision.quality import (
     expression_findings,
     framing_findings,
     grain_findings,
+    skin_texture,
+    texture_findings,
 )
 from vision.redness import RednessResult, redness_map
 from vision.regions import REDNESS_ZONES, face_box, region_masks
@@ -34,8 +36,9 @@ __all__ = ["ANALYSIS_VERSION", "FaceAnalysis", "analyze_selfie"]
 #: Recorded with every result; changes whenever the same photos could give a different result.
 #: 0.2: the detection limit (session 7), the grain and noisy-pair findings (session 8).
 #: 0.3: the expression_changed finding of a pair (session 9).
-#: 0.4: the baseline_face_too_small and light_direction_changed findings of a pair; the share
-#: of a single photo's flagged area lying in folds or shadows, per zone and in all (session 10).
+#: 0.4: the baseline_face_too_small, baseline_smoothed and light_direction_changed findings of
+#: a pair; the share of a single photo's flagged area lying in folds or shadows, per zone and
+#: in all (session 10).
 ANALYSIS_VERSION = "hueproof-analyze/0.4"
 #: After detection the analysis runs on the head only, scaled so that the face is at most
 #: this wide (or up to PREVIEW_AS_WORKING times it, see there): redness lives at the scale of
@@ -259,6 +262,9 @@ def analyze_selfie(
                                      names=("skin",))["skin"]  # fmt: skip
             quality.extend(grain_findings(baseline_rgb_lin, base_found[0], base_skin,
                                           baseline=True))  # fmt: skip
+            quality.extend(texture_findings(
+                skin_texture(box_rgb, skin, face.width),
+                skin_texture(baseline_rgb_lin, base_skin, base_found[0].width)))  # fmt: skip
             for f in change.findings:
                 quality.append(Finding(f["code"], f["message"], f.get("value", 1),
                                        f.get("limit", 0)))  # fmt: skip

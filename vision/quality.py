@@ -24,7 +24,8 @@ from vision.regions import masked_pixels
 
 __all__ = ["EXPRESSION_BLENDSHAPES", "LIMITS", "Finding", "assess_quality",
            "baseline_size_findings", "capture_findings", "compression_findings",
-           "expression_findings", "framing_findings", "grain_findings", "skin_grain"]  # fmt: skip
+           "expression_findings", "framing_findings", "grain_findings", "skin_grain",
+           "skin_texture", "texture_findings"]  # fmt: skip
 
 #: Limits of the gates. Face size: MediaPipe needs ~100 px but skin texture and redness
 #: need ~300 px across the face. Pose: beyond ~20° one cheek foreshortens and the mesh
@@ -77,10 +78,20 @@ __all__ = ["EXPRESSION_BLENDSHAPES", "LIMITS", "Finding", "assess_quality",
 #: it); 99-121 px 0.804 and 0.97 %; 87-106 px 0.759 and 1.20 %; 74-91 px 0.745 and 1.46 %.
 #: Every patch was still found and ``noisy_pair`` never fired, so nothing else reports it.
 #: The astronaut test set, an upscale of a 90 px face with no finer texture to lose, holds to
-#: 116 px (0.934, nothing flagged) and falls at 77 px (0.881, 0.23 %).
+#: 116 px (0.934, nothing flagged) and falls at 77 px (0.881, 0.23 %). A pair's baseline
+#: texture: beauty modes smooth the skin and often take redness out with it, so an increase
+#: against such a photo may not be new. The ratio of the earlier photo's :func:`skin_texture`
+#: to the new one's, both at the analysis's working scale, measured in session 10 (a separate
+#: script through analyze_selfie; the held-out people, each against its warped, relit copy):
+#: unedited 0.94-0.97; the copy through a bilateral filter (OpenCV, diameter 0.03 face widths,
+#: σ 25 levels) 0.39-0.52, twice as strong 0.20-0.29 (which flags 0.30-1.33 % of unchanged
+#: skin, with no other finding); as JPEG 70 / 50 0.86-0.93 / 0.82-0.91 (noisy_pair reports
+#: those); shrunk so the face is 124-212 px 0.68-0.81, 87-106 px 0.51-0.65 (reported as too
+#: small). The real pairs of one man 0.80-1.25, the astronaut's pairs 1.00-1.02.
 LIMITS = {
     "min_face_px": 300,
     "min_baseline_face_px": 120,
+    "min_baseline_texture_ratio": 0.6,
     "min_face_fraction": 0.2,
     "max_centre_offset": 0.25,
     "max_yaw": 20.0,
@@ -216,6 +227,38 @@ def grain_findings(
         msg = ("The photo is grainy: faint redness can be hidden or imitated by the grain. "
                "Take it in brighter light.")  # fmt: skip
     return (Finding(code, msg, grain, limit),)
+
+
+def skin_texture(rgb_lin: np.ndarray, skin_mask: np.ndarray, face_width: float) -> float:
+    """The skin's fine texture: the robust spread (1.4826 · MAD) of luminance optical density
+    minus its own smoothing at :data:`vision.redness.SMOOTH_FRACTION` of the face width, on
+    the skin 1 px inside the mask. Pores, fine lines and grain count; retouching ("beauty"
+    modes), heavy compression and upscaling take it away."""
+    from vision.redness import _masked_blur
+
+    inner = cv2.erode(np.asarray(skin_mask, np.uint8), np.ones((3, 3), np.uint8)) > 0
+    if inner.sum() < 100:
+        return 0.0
+    od = -np.log(np.clip(np.asarray(rgb_lin, np.float32) @ LUMINANCE.astype(np.float32), 1e-3,
+                         None))  # fmt: skip
+    fine = od - _masked_blur(od, inner, max(0.5, SMOOTH_FRACTION * face_width))
+    v = fine[inner]
+    return float(1.4826 * np.median(np.abs(v - np.median(v))))
+
+
+def texture_findings(after_texture: float, baseline_texture: float, *,
+                     limits: dict | None = None) -> tuple[Finding, ...]:  # fmt: skip
+    """``baseline_smoothed`` when a pair's earlier photo shows less than :data:`LIMITS`
+    ``min_baseline_texture_ratio`` of the new photo's skin texture (:func:`skin_texture`)."""
+    limit = {**LIMITS, **(limits or {})}["min_baseline_texture_ratio"]
+    ratio = baseline_texture / max(after_texture, 1e-6)
+    if ratio >= limit:
+        return ()
+    msg = (f"The photo from before shows {ratio:.0%} of the new photo's skin texture: it may "
+           "be retouched (a beauty mode or filter) or enlarged from a small photo. Such a "
+           "photo can hide redness that was already there, so an increase may not be new. "
+           "Send the photo as the camera took it.")  # fmt: skip
+    return (Finding("baseline_smoothed", msg, ratio, limit),)
 
 
 def baseline_size_findings(

@@ -93,3 +93,23 @@ def test_an_expression_change_is_reported_above_its_limit(landmarker, photos):
         assert f.code == "expression_changed"
         assert np.isclose(f.value, 1.1 * LIMITS["max_expression_change"])
     assert expression_findings(face, dataclasses.replace(face, blendshapes={})) == ()
+
+
+def test_a_retouched_photo_from_before_is_reported(landmarker, photos):
+    """A beauty mode's smoothing on the earlier photo (a bilateral filter) leaves less skin
+    texture than the new photo shows: reported, with the ratio; the unedited copy is not."""
+    import cv2
+
+    from calibration.colorimetry import rgb_lin_to_srgb_u8, srgb_u8_to_rgb_lin
+    from vision.testset import second_photo
+
+    after, face = _face(landmarker, photos["obama3.jpg"])
+    before = second_photo(after)
+    d = round(0.03 * face.width)
+    smoothed = srgb_u8_to_rgb_lin(cv2.bilateralFilter(rgb_lin_to_srgb_u8(before), d, 25, d))
+    for baseline, retouched in ((before, False), (smoothed, True)):
+        result = analyze_selfie(after, landmarker=landmarker, baseline_rgb_lin=baseline)
+        found = [f for f in result.quality if f.code == "baseline_smoothed"]
+        assert len(found) == retouched
+        if retouched:
+            assert found[0].value < LIMITS["min_baseline_texture_ratio"]
