@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from functools import partial
 from pathlib import Path
 
 import cv2
@@ -37,8 +38,8 @@ __all__ = ["ANALYSIS_VERSION", "FaceAnalysis", "analyze_selfie"]
 #: 0.2: the detection limit (session 7), the grain and noisy-pair findings (session 8).
 #: 0.3: the expression_changed finding of a pair (session 9).
 #: 0.4: the baseline_face_too_small, baseline_smoothed and light_direction_changed findings of
-#: a pair; the share of a single photo's flagged area lying in folds or shadows, per zone and
-#: in all (session 10).
+#: a pair, and a mirrored baseline flipped back (baseline_mirrored); the share of a single
+#: photo's flagged area lying in folds or shadows, per zone and in all (session 10).
 ANALYSIS_VERSION = "hueproof-analyze/0.4"
 #: After detection the analysis runs on the head only, scaled so that the face is at most
 #: this wide (or up to PREVIEW_AS_WORKING times it, see there): redness lives at the scale of
@@ -183,6 +184,21 @@ class FaceAnalysis:
             Image.fromarray(arr).save(out_dir / name, compress_level=PNG_COMPRESS_LEVEL)
 
 
+#: Front cameras often save selfies mirrored, and the capture page's photo is not: compared
+#: as it is, a mirrored photo from before puts one cheek over the other. A pair whose change
+#: is noisy (noisy_pair) is compared flipped back too, and kept so when that is not noisy.
+#: Measured in session 10 (a separate script): mirrored copies of the held-out people's
+#: and the astronaut's photos spread 0.05-0.27 OD (noisy_pair; the astronaut's flagged 1.1 %
+#: of unchanged skin), 0.001-0.012 flipped back; the real pairs of one man, mirrored or not,
+#: spread 0.09-0.25 either way, so they are never flipped.
+MIRRORED_MESSAGE = ("The photo from before is mirrored (as front cameras often save selfies): "
+                    "it was compared flipped back.")  # fmt: skip
+
+
+def _noisy(change: RednessChange) -> bool:
+    return any(f["code"] == "noisy_pair" for f in change.findings)
+
+
 def analyze_selfie(
     rgb_lin: np.ndarray,
     *,
@@ -251,9 +267,16 @@ def analyze_selfie(
             quality.append(Finding("baseline_no_face", "No face was found in the baseline "
                                    "photo: it was not used.", 0, 1))  # fmt: skip
         else:
-            change = redness_change(box_rgb, baseline_rgb_lin, after_points=box_points,
-                                    before_points=base_found[0].points, skin_mask=skin,
-                                    zone_masks=zones)  # fmt: skip
+            compare = partial(redness_change, box_rgb, after_points=box_points, skin_mask=skin,
+                              zone_masks=zones)  # fmt: skip
+            change = compare(baseline_rgb_lin, before_points=base_found[0].points)
+            if _noisy(change):  # a selfie saved mirrored? compared flipped back, it is not
+                flipped = np.ascontiguousarray(baseline_rgb_lin[:, ::-1])
+                flipped_found = landmarker.detect(flipped)
+                again = flipped_found and compare(flipped, before_points=flipped_found[0].points)
+                if again and not _noisy(again):
+                    change, baseline_rgb_lin, base_found = again, flipped, flipped_found
+                    quality.append(Finding("baseline_mirrored", MIRRORED_MESSAGE, 1, 0))
             excess, flagged = change.increase, change.mask
             quality.extend(compression_findings(baseline_jpeg_quality, baseline=True))
             quality.extend(expression_findings(face, base_found[0]))

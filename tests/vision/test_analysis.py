@@ -91,3 +91,18 @@ def test_a_grainy_baseline_is_reported(landmarker):
     a = analyze_selfie(after, landmarker=landmarker, baseline_rgb_lin=before)
     problems = a.to_dict()["quality"]["problems"]
     assert "baseline_grainy" in problems and "grainy" not in problems
+
+
+def test_a_mirrored_photo_from_before_is_compared_flipped_back(landmarker):
+    """Front cameras often save selfies mirrored: compared as it is, one cheek lies over the
+    other and the pair is noisy (unchanged skin flagged); flipped back it is not, and the
+    analysis says it did so. A pair that is not mirrored is never flipped."""
+    after, before = _photo(6.0), _photo(5.0)
+    straight = analyze_selfie(after, landmarker=landmarker, baseline_rgb_lin=before)
+    mirrored = analyze_selfie(after, landmarker=landmarker,
+                              baseline_rgb_lin=np.ascontiguousarray(before[:, ::-1]))  # fmt: skip
+    codes = [f.code for f in mirrored.quality]
+    assert "baseline_mirrored" in codes and "noisy_pair" not in codes
+    assert (mirrored.images["redness_mask.png"] == 255).mean() < 0.001
+    assert "baseline_mirrored" not in [f.code for f in straight.quality]
+    assert mirrored.change.gains == pytest.approx(straight.change.gains, abs=0.01)
