@@ -19,7 +19,7 @@ from calibration.colorimetry import (
     xyz_to_lab,
 )
 from vision.landmarks import FaceLandmarks
-from vision.redness import SMOOTH_FRACTION, haemoglobin_map
+from vision.redness import SMOOTH_FRACTION, _masked_blur, haemoglobin_map
 from vision.regions import masked_pixels
 
 __all__ = ["EXPRESSION_BLENDSHAPES", "LIMITS", "Finding", "assess_quality",
@@ -233,9 +233,7 @@ def skin_texture(rgb_lin: np.ndarray, skin_mask: np.ndarray, face_width: float) 
     """The skin's fine texture: the robust spread (1.4826 · MAD) of luminance optical density
     minus its own smoothing at :data:`vision.redness.SMOOTH_FRACTION` of the face width, on
     the skin 1 px inside the mask. Pores, fine lines and grain count; retouching ("beauty"
-    modes), heavy compression and upscaling take it away."""
-    from vision.redness import _masked_blur
-
+    modes) and upscaling take it away, JPEG compression little (see :data:`LIMITS`)."""
     inner = cv2.erode(np.asarray(skin_mask, np.uint8), np.ones((3, 3), np.uint8)) > 0
     if inner.sum() < 100:
         return 0.0
