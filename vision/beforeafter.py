@@ -191,6 +191,8 @@ def _shading_slope(shade_change, region, points, face_w) -> float:
     """The steeper slope (across or down the face, OD per face width) of a plane fitted to
     the change of shading density over ``region`` (every fourth pixel each way)."""
     ys, xs = np.nonzero(region[::4, ::4])
+    if len(xs) < 50:  # too little skin to tell a slope from the skin's own shading
+        return 0.0
     centre = np.asarray(points, float).mean(axis=0)
     design = np.stack([(4 * xs - centre[0]) / face_w, (4 * ys - centre[1]) / face_w,
                        np.ones(len(xs))], axis=1)  # fmt: skip
