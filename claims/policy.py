@@ -89,6 +89,13 @@ def redness_flagged(result: dict | None) -> bool:
     return any(z.get("area_fraction", 0) > 0 for z in zones.values())
 
 
+def pair_differences(result: dict | None) -> list[str]:
+    """The findings of a claim analysis that say its two photos differ (:data:`PAIR_DIFFERENCES`,
+    in that order)."""
+    problems = (((result or {}).get("redness") or {}).get("quality") or {}).get("problems") or []
+    return [p for p in PAIR_DIFFERENCES if p in problems]
+
+
 def suggest(claim_type: str, result: dict | None, brand_policy: dict | None) -> dict | None:
     """The rule that applies, with its outcome, reason code and text; None without a result.
 
@@ -119,8 +126,7 @@ def suggest(claim_type: str, result: dict | None, brand_policy: dict | None) -> 
             "reaction lay there, against 5 % of the test reactions' flagged area. Compare the "
             "flagged area with the photo before deciding."
         )
-    problems = ((result.get("redness") or {}).get("quality") or {}).get("problems") or []
-    differences = [p for p in PAIR_DIFFERENCES if p in problems]
+    differences = pair_differences(result)
     if rule == "redness_increase" and differences:
         text += (
             f" The two photos differ ({', '.join(differences)}): part of the increase may come "

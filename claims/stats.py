@@ -14,7 +14,7 @@ import numpy as np
 from sqlalchemy import select
 
 from claims.models import Claim, Sku
-from claims.policy import SHADED_SHARE, redness_flagged, redness_of
+from claims.policy import SHADED_SHARE, pair_differences, redness_flagged, redness_of
 
 __all__ = ["ALERT_FACTOR", "brand_stats"]
 
@@ -27,7 +27,11 @@ ALERT_FACTOR = 1.5
 # the photos than about the product. It is reported as ``redness_single_flagged_share``, and
 # beside it ``redness_single_open_skin_share``: single photos flagged with less than half of
 # the flagged area in folds or shadows (policy.SHADED_SHARE), where the held-out people's
-# natural flags lay 50-100 % and the test's reactions 5 % (session 10).
+# natural flags lay 50-100 % and the test's reactions 5 % (session 10). Pairs are also
+# counted apart when no finding says their two photos differ (policy.PAIR_DIFFERENCES:
+# expression, light, its side, grain, a small or retouched earlier photo):
+# ``redness_matched_pairs`` and ``redness_increase_share_matched``, the rate on the
+# strongest evidence. The alerts still use every pair.
 
 
 def _metrics(claims: list[Claim]) -> dict:
@@ -39,6 +43,8 @@ def _metrics(claims: list[Claim]) -> dict:
     # an increase documented against a baseline photo, apart from a single photo's flags
     paired = [c for c in red if redness_of(c.analysis).get("compared_to_baseline")]
     single = [c for c in red if not redness_of(c.analysis).get("compared_to_baseline")]
+    # pairs whose two photos match (no finding says they differ): the strongest evidence
+    matched = [c for c in paired if not pair_differences(c.analysis)]
 
     def share(cs, on_open_skin=False):
         if not cs:
@@ -56,6 +62,8 @@ def _metrics(claims: list[Claim]) -> dict:
         "mismatch_share": round(verdicts.count("mismatch") / len(shade), 3) if shade else None,
         "redness_with_baseline": len(paired),
         "redness_increase_share": share(paired),
+        "redness_matched_pairs": len(matched),
+        "redness_increase_share_matched": share(matched),
         "redness_single_flagged_share": share(single),
         "redness_single_open_skin_share": share(single, on_open_skin=True),
         "delta_e00": None if not des else {

@@ -117,17 +117,21 @@ def test_redness_statistics_keep_an_increase_apart_from_a_single_photos_flags():
     baseline photo is the product's redness rate."""
     from types import SimpleNamespace
 
-    def claim(compared, flagged, shaded=None):
+    def claim(compared, flagged, shaded=None, problems=()):
         zones = {"chin": {"area_fraction": 0.02 if flagged else 0.0}}
         red = {"zones": zones, "compared_to_baseline": compared}
         if shaded is not None:
             red["shaded_fraction"] = shaded
-        return SimpleNamespace(type="redness", analysis={"redness": {"redness": red}})
+        analysis = {"redness": {"redness": red, "quality": {"problems": list(problems)}}}
+        return SimpleNamespace(type="redness", analysis=analysis)
 
     m = _metrics([claim(True, True), claim(True, False), claim(False, True, 0.9),
-                  claim(False, True, 0.1), claim(False, False, 0.0)])  # fmt: skip
-    assert m["redness_claims"] == 5 and m["redness_with_baseline"] == 2
-    assert m["redness_increase_share"] == 0.5
+                  claim(False, True, 0.1), claim(False, False, 0.0),
+                  claim(True, True, problems=["light_direction_changed"])])  # fmt: skip
+    assert m["redness_claims"] == 6 and m["redness_with_baseline"] == 3
+    assert m["redness_increase_share"] == round(2 / 3, 3)
+    # the pair whose photos differ is left out of the matched pairs' share
+    assert m["redness_matched_pairs"] == 2 and m["redness_increase_share_matched"] == 0.5
     assert m["redness_single_flagged_share"] == round(2 / 3, 3)
     # the photo flagged mostly in folds or shadows is not counted on open skin
     assert m["redness_single_open_skin_share"] == round(1 / 3, 3)
