@@ -51,7 +51,12 @@ const CHEEK_BAND = { x: [0.15, 0.85], y: [0.45, 0.7] };
 // ... and the side the light falls from: the change of shading across the face (LEFT_CHEEK
 // against RIGHT_CHEEK) and down it (FOREHEAD against CHEEK_BAND), in OD per face width, within
 // the analysis's light_direction_changed limit (vision/beforeafter.py's MAX_SHADING_SLOPE),
-// from each pixel's log ratio of green, both faces' boxes drawn LEVEL_SIZE.
+// from each pixel's log ratio of green, both faces' boxes drawn LEVEL_SIZE. A selfie saved
+// mirrored shows its light on the other side of the picture, and this check then asks for
+// the mirrored side ("take it anyway" overrides it; the analysis flips such a photo back when
+// the pair is noisy otherwise). Neither accepting both sides (a copy lit from one side then
+// passed on the test camera) nor telling a mirrored photo by its appearance on this grid
+// (wrong on 8 of the 12 real pairs of vision/people, straight and mirrored) worked (session 10).
 const FOREHEAD = { x: [0.3, 0.7], y: [0.08, 0.22] }, MAX_SHADING_SLOPE = 0.2;
 const LEFT_CHEEK = { x: [0.15, 0.35], y: CHEEK_BAND.y }, RIGHT_CHEEK = { x: [0.65, 0.85], y: CHEEK_BAND.y };
 const LEVEL_SIZE = [64, 80];  // the face box, drawn this size for the light's comparison
