@@ -248,15 +248,18 @@ def texture_findings(after_texture: float, baseline_texture: float, *,
                      limits: dict | None = None) -> tuple[Finding, ...]:  # fmt: skip
     """``baseline_smoothed`` when a pair's earlier photo shows less than :data:`LIMITS`
     ``min_baseline_texture_ratio`` of the new photo's skin texture (:func:`skin_texture`)."""
-    limit = {**LIMITS, **(limits or {})}["min_baseline_texture_ratio"]
     ratio = baseline_texture / max(after_texture, 1e-6)
-    if ratio >= limit:
-        return ()
     msg = (f"The photo from before shows {ratio:.0%} of the new photo's skin texture: it may "
            "be retouched (a beauty mode or filter) or enlarged from a small photo. Such a "
            "photo can hide redness that was already there, so an increase may not be new. "
            "Send the photo as the camera took it.")  # fmt: skip
-    return (Finding("baseline_smoothed", msg, ratio, limit),)
+    return _under("baseline_smoothed", ratio, "min_baseline_texture_ratio", msg, limits)
+
+
+def _under(code: str, value: float, key: str, msg: str, limits) -> tuple[Finding, ...]:
+    """A finding when ``value`` is under the limit ``key`` of :data:`LIMITS` (or ``limits``)."""
+    limit = {**LIMITS, **(limits or {})}[key]
+    return () if value >= limit else (Finding(code, msg, value, limit),)
 
 
 def baseline_size_findings(
@@ -264,14 +267,12 @@ def baseline_size_findings(
 ) -> tuple[Finding, ...]:
     """``baseline_face_too_small`` when a pair's photo from before shows the face narrower than
     :data:`LIMITS` ``min_baseline_face_px`` in its own pixels."""
-    limit = {**LIMITS, **(limits or {})}["min_baseline_face_px"]
-    if baseline_face_width >= limit:
-        return ()
     msg = (f"The face in the photo from before is only {baseline_face_width:.0f} px wide: "
            "compared with it, unchanged skin can be flagged and a change's outline is "
            "uncertain. Send the original photo (not a thumbnail or a screenshot), or one taken "
            "closer.")  # fmt: skip
-    return (Finding("baseline_face_too_small", msg, baseline_face_width, limit),)
+    return _under("baseline_face_too_small", baseline_face_width, "min_baseline_face_px", msg,
+                  limits)  # fmt: skip
 
 
 def expression_findings(
