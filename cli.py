@@ -139,9 +139,12 @@ def cmd_analyze(args) -> int:
             colour_model=colour_model(), jpeg_quality=image.jpeg_quality,
             baseline_rgb_lin=None if baseline is None else baseline.rgb_lin,
             baseline_jpeg_quality=None if baseline is None else baseline.jpeg_quality,
+            origin=image.origin, baseline_origin=None if baseline is None else baseline.origin,
         )  # fmt: skip
     out = result.to_dict()
     out["image"] = image.facts()
+    if baseline is not None:
+        out["baseline_image"] = baseline.facts()
     if result.face is None:
         _print(out, args.json, _analyze_lines)
         print(f"hueproof analyze: no face found in {args.selfie}", file=sys.stderr)

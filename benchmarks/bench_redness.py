@@ -41,7 +41,7 @@ from simset import best_of, peak_rss_mib, save_json  # noqa: E402
 from calibration.colorimetry import rgb_lin_to_srgb_u8  # noqa: E402
 from vision.beforeafter import redness_change  # noqa: E402
 from vision.landmarks import FaceLandmarker  # noqa: E402
-from vision.quality import LIMITS, skin_grain  # noqa: E402
+from vision.quality import LIMITS, origin_findings, skin_grain  # noqa: E402
 from vision.redness import redness_map, shaded_share, skin_pixels  # noqa: E402
 from vision.regions import REDNESS_ZONES, region_masks  # noqa: E402
 from vision.testset import (  # noqa: E402
@@ -174,10 +174,12 @@ def real_pairs(faces, seed=31) -> dict:
     (other light, camera settings, expression and file), the patch added to the later one.
     Unlike the test set's pairs (one photo and a warped, relit copy of it), the person's own
     texture, folds and redness differ between the two photos."""
+    from vision.ingest import load_image
     from vision.people import PEOPLE
 
     by_person = collections.defaultdict(list)
     person = {p.name: p.person for p in PEOPLE}
+    origin = {p.name: load_image(p.path).origin for p in PEOPLE}
     for t in faces:
         by_person[person[t.name]].append(t)
     rng = np.random.default_rng(seed)
@@ -197,6 +199,10 @@ def real_pairs(faces, seed=31) -> dict:
                 fps.append(float(clean.mask.sum() / after.skin.sum()))
                 limits.append(clean.detection_limit.haemoglobin_od)
                 findings.update(f["code"] for f in clean.findings)
+                # what the files state: another camera, a photo "from before" taken later
+                findings.update(
+                    f.code for f in origin_findings(origin[after.name], origin[before.name])
+                )
                 for zone in REDNESS_ZONES:
                     for strength in STRENGTHS:
                         red, er = _photographed(add_erythema(

@@ -128,15 +128,16 @@ def _redness_claim(image, baseline, landmarker, result) -> ClaimAnalysis:
     from models.illuminant import default_model as colour_model
     from models.redness import default_model
 
-    base_rgb = base_quality = None
+    base_rgb = base_quality = base_origin = None
     if baseline is not None:
         base_image = ingest_image(baseline)
         base_rgb, base_quality = base_image.rgb_lin, base_image.jpeg_quality
+        base_origin = base_image.origin
         result["baseline"] = base_image.facts()
     a = analyze_selfie(image.rgb_lin, landmarker=landmarker, baseline_rgb_lin=base_rgb,
                        redness_model=default_model(), colour_model=colour_model(),
-                       jpeg_quality=image.jpeg_quality,
-                       baseline_jpeg_quality=base_quality)  # fmt: skip
+                       jpeg_quality=image.jpeg_quality, baseline_jpeg_quality=base_quality,
+                       origin=image.origin, baseline_origin=base_origin)  # fmt: skip
     if a.face is None:
         raise AnalysisFailed("no face found in the photo: redness cannot be mapped")
     pictures = {"photo_pixelated": _pixelated_photo(image.rgb_lin, a.face)}

@@ -36,8 +36,8 @@ SHADED_SHARE = 0.5
 #: flagged with any of them gets a sentence naming them (vision/quality.py,
 #: vision/beforeafter.py).
 PAIR_DIFFERENCES = ("expression_changed", "light_direction_changed", "lighting_changed",
-                    "exposure_changed", "noisy_pair", "baseline_face_too_small",
-                    "baseline_smoothed")  # fmt: skip
+                    "exposure_changed", "camera_changed", "noisy_pair",
+                    "baseline_face_too_small", "baseline_smoothed")  # fmt: skip
 #: rule → (outcome, reason code, text for the adjudicator)
 RULES = {
     "shade_mismatch": ("approve_price_difference", "shade_mismatch_measured",
@@ -89,10 +89,15 @@ def redness_flagged(result: dict | None) -> bool:
     return any(z.get("area_fraction", 0) > 0 for z in zones.values())
 
 
+def _problems(result: dict | None) -> list[str]:
+    """The codes of a claim analysis's face findings."""
+    return (((result or {}).get("redness") or {}).get("quality") or {}).get("problems") or []
+
+
 def pair_differences(result: dict | None) -> list[str]:
     """The findings of a claim analysis that say its two photos differ (:data:`PAIR_DIFFERENCES`,
     in that order)."""
-    problems = (((result or {}).get("redness") or {}).get("quality") or {}).get("problems") or []
+    problems = _problems(result)
     return [p for p in PAIR_DIFFERENCES if p in problems]
 
 
@@ -131,6 +136,13 @@ def suggest(claim_type: str, result: dict | None, brand_policy: dict | None) -> 
         text += (
             f" The two photos differ ({', '.join(differences)}): part of the increase may come "
             "from the photos rather than the skin. Compare them side by side before deciding."
+        )
+    later = "baseline_not_earlier" in _problems(result)
+    if later and rule in ("redness_increase", "redness_no_increase"):
+        text += (
+            " By the dates the files state, the photo from before was taken after this one: "
+            "ask the shopper which photo shows the skin before the product before relying on "
+            "the comparison (dates in files are easily changed, and may be wrong either way)."
         )
     limit = redness_of(result).get("detection_limit")
     if rule in ("redness_none", "redness_no_increase") and limit:

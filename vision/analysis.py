@@ -25,6 +25,7 @@ from vision.quality import (
     expression_findings,
     framing_findings,
     grain_findings,
+    origin_findings,
     skin_texture,
     texture_findings,
 )
@@ -40,7 +41,8 @@ __all__ = ["ANALYSIS_VERSION", "FaceAnalysis", "analyze_selfie"]
 #: 0.4: the baseline_face_too_small, baseline_smoothed and light_direction_changed findings of
 #: a pair, and a mirrored baseline flipped back (baseline_mirrored); the share of a single
 #: photo's flagged area lying in folds or shadows, per zone and in all (session 10).
-ANALYSIS_VERSION = "hueproof-analyze/0.4"
+#: 0.5: the camera_changed and baseline_not_earlier findings of a pair (session 11).
+ANALYSIS_VERSION = "hueproof-analyze/0.5"
 #: After detection the analysis runs on the head only, scaled so that the face is at most
 #: this wide (or up to PREVIEW_AS_WORKING times it, see there): redness lives at the scale of
 #: the face, and a 12 MP selfie would otherwise cost minutes. The mask is scaled back to the
@@ -209,6 +211,8 @@ def analyze_selfie(
     colour_model=None,
     jpeg_quality: int | None = None,
     baseline_jpeg_quality: int | None = None,
+    origin=None,
+    baseline_origin=None,
 ) -> FaceAnalysis:
     """Landmarks, quality findings, redness (single photo or against a baseline), lip colour.
 
@@ -218,7 +222,8 @@ def analyze_selfie(
     ``colour_model`` (:class:`models.illuminant.IlluminantModel`) the lips get a chart-free
     colour, with its uncertainty, when no chart is in the frame. ``jpeg_quality`` and
     ``baseline_jpeg_quality`` (the files', from :mod:`vision.ingest`) feed the compression
-    gate.
+    gate; ``origin`` and ``baseline_origin`` (their :class:`vision.ingest.Origin`) the pair's
+    camera and date findings.
     """
     preview, k = _preview(rgb_lin)
     found = landmarker.detect(preview)
@@ -280,6 +285,7 @@ def analyze_selfie(
             excess, flagged = change.increase, change.mask
             quality.extend(compression_findings(baseline_jpeg_quality, baseline=True))
             quality.extend(expression_findings(face, base_found[0]))
+            quality.extend(origin_findings(origin, baseline_origin))
             quality.extend(baseline_size_findings(baseline_face.width))
             base_skin = region_masks(base_found[0].points, baseline_rgb_lin.shape[:2],
                                      names=("skin",))["skin"]  # fmt: skip

@@ -6,12 +6,16 @@ format checks, size limits, orientation and colour profiles are handled once, in
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import io
+import re
+import struct
 import warnings
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 from PIL import Image, ImageCms, ImageOps
@@ -33,6 +37,8 @@ __all__ = [
     "DEFAULT_MAX_PIXELS",
     "ImageCheck",
     "IngestedImage",
+    "Origin",
+    "capture_origin",
     "check_image",
     "estimate_jpeg_quality",
     "ingest_image",
@@ -61,6 +67,23 @@ def _rgb_to_xyz_matrix(primaries_xy, white_xy=(0.3127, 0.3290)):
 P3_TO_SRGB_LIN = np.linalg.inv(SRGB_TO_XYZ) @ _rgb_to_xyz_matrix(_P3_PRIMARIES_XY)
 
 
+class Origin(NamedTuple):
+    """What a file states about where it comes from.
+
+    ``camera``: the EXIF make and model, or for a phone that names its camera modules the
+    module (front or back, from the lens model). ``taken_at``: EXIF ``DateTimeOriginal``, the
+    camera's local time, aware when the file records its UTC offset (``OffsetTimeOriginal``).
+    Either is None when absent: files edited or sent through messengers often lose them. Both
+    are easily changed: statements of the file, not proof.
+    """
+
+    camera: str | None
+    taken_at: dt.datetime | None
+
+
+NO_ORIGIN = Origin(None, None)
+
+
 @dataclass(frozen=True)
 class IngestedImage:
     """An upload, decoded once.
@@ -83,6 +106,8 @@ class IngestedImage:
     jpeg_quality : int or None
         For a JPEG, the libjpeg quality (1-100) whose luminance quantisation table is nearest
         the file's (:func:`estimate_jpeg_quality`); None for other formats.
+    origin : Origin
+        The camera and the time of taking that the file states (:func:`capture_origin`).
     """
 
     rgb_lin: np.ndarray = field(repr=False)
@@ -93,6 +118,7 @@ class IngestedImage:
     profile_conversion: str
     byte_size: int
     jpeg_quality: int | None = None
+    origin: Origin = NO_ORIGIN
 
     @property
     def height(self) -> int:
@@ -114,6 +140,8 @@ class IngestedImage:
             "profile_conversion": self.profile_conversion,
             "bytes": self.byte_size,
             "jpeg_quality": self.jpeg_quality,
+            "camera": self.origin.camera,
+            "taken_at": None if self.origin.taken_at is None else self.origin.taken_at.isoformat(),
         }
 
 
@@ -166,6 +194,7 @@ def ingest_image(
     """
     im, fmt, digest, orientation, icc = _decoded(data, max_pixels, max_bytes)
     quality = estimate_jpeg_quality(im) if fmt == "JPEG" else None
+    origin = capture_origin(im.getexif())
     # applies and removes the tag (never applied twice); in place: without a rotation this
     # costs nothing, where a returned copy costs a quarter of a 12 MP decode
     ImageOps.exif_transpose(im, in_place=True)
@@ -179,6 +208,7 @@ def ingest_image(
         profile_conversion=conversion,
         byte_size=len(data),
         jpeg_quality=quality,
+        origin=origin,
     )
 
 
@@ -290,6 +320,56 @@ def _decoded(data, max_pixels: int, max_bytes: int):
         orientation = 1
     icc = im.info.get("icc_profile")
     return im, fmt, digest, orientation, icc
+
+
+#: EXIF tags: the camera (make, model, lens) and when it took the photo. Of a file's metadata only
+#: these are read, for comparing the two photos of a pair (vision/quality.py,
+#: ``origin_findings``); location, serial numbers, owner and software never leave the file.
+_MAKE, _MODEL, _EXIF_IFD, _TAKEN, _TAKEN_OFFSET, _LENS = (0x010F, 0x0110, 0x8769, 0x9003,
+                                                          0x9011, 0xA434)  # fmt: skip
+_MAX_CAMERA_CHARS = 80
+
+
+def _exif_text(value) -> str:
+    if isinstance(value, bytes):
+        value = value.decode("ascii", "replace")
+    if not isinstance(value, str):
+        return ""
+    return " ".join("".join(c for c in value if c.isprintable()).split())
+
+
+def capture_origin(exif: Image.Exif) -> Origin:
+    """The :class:`Origin` a file's EXIF states.
+
+    The camera is "make model", the make once when the model repeats it; the lens model
+    replaces the model when it starts with it, as phones name their front and back cameras
+    ("iPhone 12 front camera 2.71mm f/2.2"). The time is ``DateTimeOriginal``, with
+    ``OffsetTimeOriginal`` when present. What is absent or unreadable is None: cameras write
+    ``0000:00:00 00:00:00``, and some append junk after the seconds (only the first 19
+    characters are read).
+    """
+    make, model = _exif_text(exif.get(_MAKE)), _exif_text(exif.get(_MODEL))
+    if make and model.casefold().startswith(make.casefold()):
+        make = ""
+    try:
+        ifd = exif.get_ifd(_EXIF_IFD)
+    except (KeyError, TypeError, ValueError, struct.error):  # a broken EXIF sub-directory
+        ifd = {}
+    lens = _exif_text(ifd.get(_LENS))
+    if model and lens.casefold().startswith(model.casefold()):
+        model = lens
+    camera = " ".join(filter(None, (make, model)))[:_MAX_CAMERA_CHARS] or None
+    try:
+        taken = dt.datetime.strptime(_exif_text(ifd.get(_TAKEN))[:19], "%Y:%m:%d %H:%M:%S")
+    except ValueError:  # no date, or not one
+        return Origin(camera, None)
+    offset = re.fullmatch(r"([+-])(\d\d):(\d\d)", _exif_text(ifd.get(_TAKEN_OFFSET)))
+    if offset:
+        sign = -1 if offset[1] == "-" else 1
+        delta = dt.timedelta(hours=int(offset[2]), minutes=int(offset[3]))
+        if delta <= dt.timedelta(hours=14):
+            taken = taken.replace(tzinfo=dt.timezone(sign * delta))
+    return Origin(camera, taken)
 
 
 def _profile_description(icc: bytes) -> tuple[ImageCms.ImageCmsProfile | None, str]:

@@ -24,7 +24,8 @@ from vision.regions import masked_pixels
 
 __all__ = ["EXPRESSION_BLENDSHAPES", "LIMITS", "Finding", "assess_quality",
            "baseline_size_findings", "capture_findings", "compression_findings",
-           "expression_findings", "framing_findings", "grain_findings", "skin_grain",
+           "expression_findings", "framing_findings", "grain_findings", "origin_findings",
+           "skin_grain",
            "skin_texture", "texture_findings"]  # fmt: skip
 
 #: Limits of the gates. Face size: MediaPipe needs ~100 px but skin texture and redness
@@ -290,6 +291,40 @@ def expression_findings(
            "and the folds beside the nose change colour with expression, so changes there are "
            "uncertain. Take the new photo with the expression of the earlier one.")  # fmt: skip
     return (Finding("expression_changed", msg, max(changes), limit),)
+
+
+def origin_findings(origin, baseline_origin) -> tuple[Finding, ...]:
+    """What the two files of a pair state about where they come from (each a
+    :class:`vision.ingest.Origin`, or None).
+
+    ``camera_changed``: both name a camera, and not the same one. Cameras and phones differ in
+    colour processing, sharpening and smoothing beyond the light's colour, which the pair's
+    gains correct (``lighting_changed``).
+
+    ``baseline_not_earlier``: by the dates both files state, the photo from before was taken
+    at the same time as the new one or later (value: how many days later). The times are
+    compared as the cameras' local times unless both files state their UTC offsets.
+    """
+    if origin is None or baseline_origin is None:
+        return ()
+    found = []
+    now, then = origin.camera, baseline_origin.camera
+    if now and then and now.casefold() != then.casefold():
+        found.append(Finding("camera_changed", f"The two photos were taken with different "
+                             f"cameras (before: {then}; now: {now}): their colours and "
+                             "processing differ, so part of a change may come from the "
+                             "cameras.", 1, 0))  # fmt: skip
+    now, then = origin.taken_at, baseline_origin.taken_at
+    if now is not None and then is not None:
+        if (now.tzinfo is None) != (then.tzinfo is None):
+            now, then = now.replace(tzinfo=None), then.replace(tzinfo=None)
+        if then >= now:
+            days = (then - now).total_seconds() / 86400
+            found.append(Finding("baseline_not_earlier", "By the dates the files state, the "
+                                 f"photo from before was taken {days:.1f} days after the new "
+                                 "one, not before it: ask which photo shows the skin before "
+                                 "the product.", days, 0))  # fmt: skip
+    return tuple(found)
 
 
 def assess_quality(

@@ -103,3 +103,16 @@ def test_an_increase_between_photos_that_differ_says_how_they_differ():
     result = _redness(False, True)
     result["redness"]["quality"] = {"problems": ["light_direction_changed"]}
     assert "differ (" not in suggest("redness", result, None)["text"]
+
+
+@pytest.mark.parametrize(
+    ("flagged", "compared", "said"),
+    [(True, True, True), (False, True, True), (True, False, False), (False, False, False)],
+)
+def test_a_photo_from_before_dated_after_the_new_one_is_pointed_out(flagged, compared, said):
+    result = _redness(flagged, compared)
+    result["redness"]["quality"] = {"problems": ["baseline_not_earlier", "camera_changed"]}
+    text = suggest("redness", result, None)["text"]
+    assert ("photo from before was taken after this one" in text) == said
+    if flagged and compared:
+        assert "differ (camera_changed)" in text

@@ -99,16 +99,60 @@ def test_unreadable_icc_is_recorded_not_trusted():
     assert "unreadable" in img.colour_profile
 
 
-def test_facts_carry_no_pixels_or_metadata():
+def _exif(**tags):
+    """EXIF with a camera, a date and what must never leave the file: a location, the owner,
+    the body's serial number and the editing software."""
     exif = Image.Exif()
-    exif[0x010F] = "SecretPhoneMaker"
+    exif[0x010F], exif[0x0110] = tags.get("make", "Apple"), tags.get("model", "iPhone 12")
     exif[0x0112] = 1
-    data = _encode(_marker_image(), "JPEG", exif=exif.tobytes())
-    img = ingest_image(data)
+    exif[0x013B], exif[0x0131] = "Jane Shopper", "SecretEditor 2.0"  # artist, software
+    sub = exif.get_ifd(0x8769)
+    sub[0x9003] = tags.get("taken", "2026:10:01 09:14:00")
+    if "offset" in tags:
+        sub[0x9011] = tags["offset"]
+    if "lens" in tags:
+        sub[0xA434] = tags["lens"]
+    sub[0xA431] = "SERIAL-0042"  # body serial number
+    gps = exif.get_ifd(0x8825)
+    gps[1], gps[2] = "N", (22.0, 32.0, 7.0)
+    return exif.tobytes()
+
+
+@pytest.mark.parametrize("fmt", ["JPEG", "PNG", "WEBP", "HEIF"])
+def test_facts_carry_the_camera_and_date_and_no_other_metadata(fmt):
+    img = ingest_image(_encode(_marker_image(), fmt, exif=_exif()))
     facts = img.facts()
-    assert "SecretPhoneMaker" not in repr(facts) and "SecretPhoneMaker" not in repr(img)
+    assert facts["camera"] == "Apple iPhone 12" and facts["taken_at"] == "2026-10-01T09:14:00"
+    for secret in ("Jane Shopper", "SecretEditor", "SERIAL-0042", "22.0", "32.0"):
+        assert secret not in repr(facts) and secret not in repr(img)
     assert set(facts) == {"sha256", "format", "width", "height", "orientation", "colour_profile",
-                          "profile_conversion", "bytes", "jpeg_quality"}  # fmt: skip
+                          "profile_conversion", "bytes", "jpeg_quality", "camera",
+                          "taken_at"}  # fmt: skip
+
+
+@pytest.mark.parametrize(("tags", "camera", "taken_at"), [
+    ({"make": "Canon", "model": "Canon EOS 5D Mark II"}, "Canon EOS 5D Mark II",
+     "2026-10-01T09:14:00"),  # the make said once
+    ({"lens": "iPhone 12 front camera 2.71mm f/2.2"}, "Apple iPhone 12 front camera 2.71mm f/2.2",
+     "2026-10-01T09:14:00"),  # a phone's camera module
+    ({"lens": "EF24-70mm f/2.8L II USM"}, "Apple iPhone 12", "2026-10-01T09:14:00"),
+    ({"offset": "+08:00"}, "Apple iPhone 12", "2026-10-01T09:14:00+08:00"),
+    ({"offset": "-03:30"}, "Apple iPhone 12", "2026-10-01T09:14:00-03:30"),
+    ({"offset": "+99:00"}, "Apple iPhone 12", "2026-10-01T09:14:00"),  # no such offset
+    ({"taken": "2009:09:09 20:27:09.60:04:00"}, "Apple iPhone 12", "2009-09-09T20:27:09"),
+    ({"taken": "0000:00:00 00:00:00"}, "Apple iPhone 12", None),
+    ({"taken": "    :  :     :  :  "}, "Apple iPhone 12", None),
+    ({"make": "\x00 ", "model": "Pixel\x00 8 "}, "Pixel 8", "2026-10-01T09:14:00"),
+    ({"make": "", "model": ""}, None, "2026-10-01T09:14:00"),
+])  # fmt: skip
+def test_the_camera_and_date_are_read_as_files_write_them(tags, camera, taken_at):
+    facts = ingest_image(_encode(_marker_image(), "JPEG", exif=_exif(**tags))).facts()
+    assert (facts["camera"], facts["taken_at"]) == (camera, taken_at)
+
+
+def test_a_file_without_exif_states_no_origin():
+    facts = ingest_image(_encode(_marker_image(), "PNG")).facts()
+    assert facts["camera"] is None and facts["taken_at"] is None
 
 
 @pytest.mark.parametrize("quality", [40, 75, 85, 92, 97])

@@ -12,7 +12,7 @@ import vision.people as people
 from vision.analysis import analyze_selfie
 from vision.beforeafter import MAX_SHADING_SLOPE
 from vision.ingest import load_image
-from vision.quality import EXPRESSION_BLENDSHAPES, LIMITS, expression_findings
+from vision.quality import EXPRESSION_BLENDSHAPES, LIMITS, expression_findings, origin_findings
 from vision.regions import REDNESS_ZONES, region_masks
 from vision.testset import add_erythema, zone_centre
 
@@ -51,16 +51,31 @@ def test_a_real_pair_of_one_man_flags_nothing_and_says_why(landmarker, photos):
     """Two photos of the same man on different days (a smile, then talking, other light from
     another side): no redness increased, and the pair says why faint changes would be
     uncertain."""
-    after, _ = _face(landmarker, photos["obama.jpg"])
-    before, _ = _face(landmarker, photos["obama2.jpg"])
-    result = analyze_selfie(after, landmarker=landmarker, baseline_rgb_lin=before)
+    after, before = load_image(photos["obama.jpg"].path), load_image(photos["obama2.jpg"].path)
+    result = analyze_selfie(after.rgb_lin, landmarker=landmarker, baseline_rgb_lin=before.rgb_lin,
+                            origin=after.origin, baseline_origin=before.origin)  # fmt: skip
     assert result.change is not None
     assert not result.change.mask.any()
     codes = {f.code: f for f in result.quality}
     assert {"expression_changed", "noisy_pair", "lighting_changed",
-            "light_direction_changed"} <= set(codes)  # fmt: skip
+            "light_direction_changed", "camera_changed"} <= set(codes)  # fmt: skip
+    assert "Canon EOS 5D Mark II;" in codes["camera_changed"].message
+    assert "baseline_not_earlier" not in codes  # 2009, then 2012
     assert codes["expression_changed"].value > LIMITS["max_expression_change"]
     assert codes["light_direction_changed"].value > MAX_SHADING_SLOPE
+
+
+def test_the_files_say_which_camera_took_them_and_when(photos):
+    """The held-out files' EXIF: two cameras, three dates. Compared the other way round, the
+    photo "from before" is the later one, by 1184 days."""
+    obama, obama2 = load_image(photos["obama.jpg"].path), load_image(photos["obama2.jpg"].path)
+    assert obama.facts()["camera"] == "Canon EOS 5D Mark III"
+    assert obama.facts()["taken_at"] == "2012-12-06T15:46:01"
+    # this file's date carries junk after the seconds ("2009:09:09 20:27:09.60:04:00")
+    assert obama2.facts()["taken_at"] == "2009-09-09T20:27:09"
+    (later,) = [f for f in origin_findings(obama2.origin, obama.origin) if f.code ==
+                "baseline_not_earlier"]  # fmt: skip
+    assert later.value == pytest.approx(1183.8, abs=0.1) and "1183.8 days" in later.message
 
 
 def test_a_strong_patch_on_a_real_face_is_found_where_it_is(landmarker, photos):

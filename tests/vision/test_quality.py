@@ -1,14 +1,18 @@
+import datetime as dt
+
 import cv2
 import numpy as np
 import pytest
 
 from calibration.colorimetry import srgb_u8_to_rgb_lin
 from tests.vision.conftest import face_crop
+from vision.ingest import Origin
 from vision.quality import (
     LIMITS,
     assess_quality,
     compression_findings,
     grain_findings,
+    origin_findings,
     skin_grain,
 )
 from vision.regions import region_mask
@@ -112,3 +116,33 @@ def test_grain_is_judged_at_the_scale_redness_is_outlined_at(landmarker):
         noisy = sensor_noise(lin, 0.004, rng=np.random.default_rng(0))
         grains.append(skin_grain(noisy, skin, face.width))
     assert 1.6 < grains[0] / grains[1] < 2.4
+
+
+_UTC8 = dt.timezone(dt.timedelta(hours=8))
+
+
+@pytest.mark.parametrize(("now", "then", "codes", "days"), [
+    (Origin("Apple iPhone 12", dt.datetime(2026, 10, 9)),
+     Origin("apple iphone 12", dt.datetime(2026, 10, 1)), set(), None),  # same camera, earlier
+    (Origin("Apple iPhone 12", None), Origin("Samsung SM-G991B", None), {"camera_changed"}, None),
+    (Origin("Apple iPhone 12 back dual wide camera 4.2mm f/1.6", None),
+     Origin("Apple iPhone 12 front camera 2.71mm f/2.2", None), {"camera_changed"}, None),
+    (Origin(None, None), Origin("Samsung SM-G991B", None), set(), None),  # one camera unknown
+    (Origin(None, dt.datetime(2026, 10, 1)), Origin(None, dt.datetime(2026, 10, 3, 12)),
+     {"baseline_not_earlier"}, 2.5),
+    (Origin(None, dt.datetime(2026, 10, 1)), Origin(None, dt.datetime(2026, 10, 1)),
+     {"baseline_not_earlier"}, 0.0),  # the same moment: not a photo from before
+    # both with offsets: 09:00 at UTC+8 is 01:00 UTC, before 02:00 UTC
+    (Origin(None, dt.datetime(2026, 10, 1, 2, tzinfo=dt.UTC)),
+     Origin(None, dt.datetime(2026, 10, 1, 9, tzinfo=_UTC8)), set(), None),
+    # one offset unknown: the local times are compared
+    (Origin(None, dt.datetime(2026, 10, 1, 2, tzinfo=dt.UTC)),
+     Origin(None, dt.datetime(2026, 10, 1, 9)), {"baseline_not_earlier"}, 7 / 24),
+    (Origin(None, dt.datetime(2026, 10, 1)), Origin(None, None), set(), None),
+])  # fmt: skip
+def test_a_pairs_files_are_compared_by_camera_and_date(now, then, codes, days):
+    found = {f.code: f for f in origin_findings(now, then)}
+    assert set(found) == codes
+    if days is not None:
+        assert found["baseline_not_earlier"].value == pytest.approx(days)
+    assert origin_findings(None, then) == origin_findings(now, None) == ()

@@ -18,6 +18,15 @@ def _api(server):
     return server[2].test_client()
 
 
+def _with_exif(jpeg: bytes, camera: str, taken: str) -> bytes:
+    """The JPEG with an EXIF segment naming its camera and date (pixels untouched)."""
+    exif = Image.Exif()
+    exif[0x0110] = camera
+    exif.get_ifd(0x8769)[0x9003] = taken
+    app1 = exif.tobytes()
+    return jpeg[:2] + b"\xff\xe1" + (len(app1) + 2).to_bytes(2, "big") + app1 + jpeg[2:]
+
+
 def _wait_status(client, token, cid, timeout=120):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -72,8 +81,11 @@ def test_review_shows_the_heatmap_and_records_a_decision(page, server):
     client = _api(server)
     form = {"type": "redness", "sku": "SERUM-RETINOL", "consent_version": "2026-11-26",
             "consent_facial": "true", "consent_health": "true",
-            "photo": (io.BytesIO(face_jpeg(3.0)), "selfie.jpg"),
-            "baseline": (io.BytesIO(face_jpeg(2.8)), "before.jpg")}  # fmt: skip
+            "photo": (io.BytesIO(_with_exif(face_jpeg(3.0), "Pixel 8", "2026:10:01 09:14:00")),
+                      "selfie.jpg"),
+            # dated after the new photo, by another camera
+            "baseline": (io.BytesIO(_with_exif(face_jpeg(2.8), "Pixel 6", "2026:10:03 21:00:00")),
+                         "before.jpg")}  # fmt: skip
     cid = client.post("/api/v1/claims", data=form, content_type="multipart/form-data",
                       headers={**bearer(tokens["shopper"]), "Idempotency-Key": "review-1"}
                       ).json["id"]  # fmt: skip
@@ -90,6 +102,14 @@ def test_review_shows_the_heatmap_and_records_a_decision(page, server):
     assert "not a diagnosis" in page.text_content("main")
     assert "Retinol" in page.text_content("#ingredients")
     assert "left_cheek" in page.text_content("#zones")  # the API's zone names
+    # each file's camera and date, and what the pair's findings and the suggestion make of them
+    assert page.text_content("#origins").startswith(
+        "Photo from before: Pixel 6, 2026-10-03 21:00:00 · New photo: Pixel 8, 2026-10-01 09:14:00"
+    )
+    findings = page.text_content("#findings")
+    assert "camera_changed" in findings and "baseline_not_earlier" in findings
+    assert "2.5 days after the new one" in findings
+    assert "photo from before was taken after this one" in page.text_content("#suggestion")
     # what "nothing flagged" means for this pair: the detection limit, from the API
     limit = page.text_content("#rednessLimit")
     assert limit.startswith("Weakest redness this photo can show: a* +") and "OD" in limit

@@ -38,6 +38,8 @@ const STRINGS = {
     zone: "区域", flaggedArea: "标记面积", meanExcess: "平均超出（σ）", peakExcess: "峰值超出（σ）",
     inShade: "位于褶皱或阴影中",
     inShadeNote: "标记面积中位于褶皱或阴影处的比例（真实照片中天然发红多在此处，测试中的过敏斑块很少）",
+    photoBefore: "使用前照片", photoNow: "当前照片", notStated: "文件未注明",
+    originNote: "相机与拍摄时间为文件自述，可被修改",
   },
   en: {
     tryon: "Try on", claim: "File a claim", review: "Review", brand: "Brand calibration",
@@ -81,6 +83,8 @@ const STRINGS = {
     zone: "Zone", flaggedArea: "Flagged area", meanExcess: "Mean excess (σ)",
     peakExcess: "Peak excess (σ)", inShade: "In folds or shadows",
     inShadeNote: "Share of the flagged area in folds or shadows (where real photos show natural redness; the test's reactions seldom lie there)",
+    photoBefore: "Photo from before", photoNow: "New photo", notStated: "not stated",
+    originNote: "camera and time as the files state them; files can be edited",
   },
 };
 

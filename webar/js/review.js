@@ -60,6 +60,10 @@ async function open(k) {
     setCompare();
   }
   const a = claim.analysis || {};
+  // which camera took each photo, and when, as the files state it (a pair's findings compare them)
+  const origin = (facts) => [facts?.camera, facts?.takenAt?.replace("T", " ")].map((v) => v || t("notStated")).join(", ");
+  $("origins").textContent = a.baseline
+    ? `${t("photoBefore")}: ${origin(a.baseline)} · ${t("photoNow")}: ${origin(a.photo)} (${t("originNote")})` : "";
   $("verdictBox").hidden = !a.shade;
   if (a.shade) {
     const s = a.shade;
