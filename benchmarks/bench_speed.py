@@ -1,7 +1,8 @@
 """Speed, as ratios measured in one run (figures printed, never asserted).
 
 1. Chart detection + measurement of a 12 MP photo ÷ the JPEG decode time of the same file
-   (target ≤ 4×), for a large chart and for a ~150 px chart.
+   (target ≤ 4×), for a large chart and for a ~150 px chart; and the upload check a claim's
+   photo passes before it is stored (decode, metadata removed, the stored file decoded again).
 2. hueproof's chart detector vs colour-checker-detection's segmentation detector on the same
    images: detection rate (correct chart, right patch order) and time per image (target: ≥ 4×
    faster at an equal or better rate). The peer runs from ``.venv-peer`` (``make peer``).
@@ -31,7 +32,7 @@ from calibration.colorimetry import srgb_u8_to_rgb_lin  # noqa: E402
 from calibration.detect import detect_colour_checker, sample_patches  # noqa: E402
 from calibration.measure import measure_shade  # noqa: E402
 from calibration.simulate import random_scene, render_scene  # noqa: E402
-from vision.ingest import ingest_image  # noqa: E402
+from vision.ingest import check_image, ingest_image  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from simset import best_of, save_json  # noqa: E402
@@ -61,6 +62,7 @@ def speed_12mp() -> dict:
         t_decode = best_of(lambda p=photo: decode(p.jpeg))
         image = ingest_image(photo.jpeg)
         t_ingest = best_of(lambda p=photo: ingest_image(p.jpeg), repeat=3)
+        t_check = best_of(lambda p=photo: check_image(p.jpeg), repeat=3)
 
         def pipeline(img=image, p=photo):
             det = detect_colour_checker(img.rgb_lin)
@@ -74,9 +76,12 @@ def speed_12mp() -> dict:
             f"linearise) {1000 * t_ingest:.0f} ms; detection + measurement "
             f"{1000 * t_pipe:.0f} ms = {ratio:.2f}x decode; chart found: {m.chart is not None}"
         )
+        print(f"  upload check (decode, metadata removed, stored file decoded again) "
+              f"{1000 * t_check:.0f} ms = {t_check / t_decode:.2f}x decode")  # fmt: skip
         out[label] = {
             "decode_ms": 1000 * t_decode,
             "ingest_ms": 1000 * t_ingest,
+            "upload_check_ms": 1000 * t_check,
             "pipeline_ms": 1000 * t_pipe,
             "ratio": ratio,
             "found": m.chart is not None,

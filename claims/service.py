@@ -142,7 +142,8 @@ class ClaimsService:
         limits = dict(
             max_bytes=self.config.max_image_bytes, max_pixels=self.config.max_image_pixels
         )
-        # checked and stored now, decoded for analysis by the worker: no float image here
+        # checked and stored now (without their metadata: vision/metadata.py), decoded for
+        # analysis by the worker: no float image here
         images = [check_image(photo, **limits)]
         if baseline is not None:
             images.append(check_image(baseline, **limits))
@@ -171,12 +172,11 @@ class ClaimsService:
                 find_shade(s, sku, shade_code)
         with self._filing:
             new_files = [im.sha256 for im in images if not self.store.blobs.exists(im.sha256)]
-            for data in (photo, baseline):
-                if data is not None:
-                    self.store.blobs.put(data)
+            for im in images:
+                self.store.blobs.put(im.stored)
             try:
-                view, claim_id = self._insert_claim(principal, fields, images, (photo, baseline),
-                                                    idempotency_key, request_sha)  # fmt: skip
+                view, claim_id = self._insert_claim(principal, fields, images, idempotency_key,
+                                                    request_sha)  # fmt: skip
             except Exception:
                 self._forget_files(new_files)  # nothing half-written
                 existing = self._idempotent(principal, idempotency_key, request_sha)
@@ -194,17 +194,17 @@ class ClaimsService:
                 if s.get(Image, sha) is None:
                     self.store.blobs.delete(sha)
 
-    def _insert_claim(self, principal, fields, images, datas, idempotency_key, request_sha):
+    def _insert_claim(self, principal, fields, images, idempotency_key, request_sha):
         facial, health = fields["consent_facial"], fields["consent_health"]
         with self.store.write() as s:
             brand = get_brand(s, fields["brand"]) if fields["brand"] else None
             sku = find_sku(s, fields["sku"], brand)
             shade = find_shade(s, sku, fields["shade"]) if fields["shade"] else None
-            for im, data in zip(images, datas, strict=False):
+            for im in images:
                 row = s.get(Image, im.sha256)
                 if row is None:
                     s.add(Image(sha256=im.sha256, media_type=f"image/{im.format.lower()}",
-                                size=len(data), width=im.width, height=im.height))  # fmt: skip
+                                size=im.byte_size, width=im.width, height=im.height))  # fmt: skip
                 else:
                     row.erased_at = None
             consent = Consent(user_id=principal.id, notice_version=NOTICE_VERSION,
@@ -232,6 +232,8 @@ class ClaimsService:
             self._audit(s, principal.actor, "claim.filed", f"claim:{claim.id}", {
                 "type": claim.type, "sku": fields["sku"], "shade": fields["shade"],
                 "photo_sha256": claim.photo_sha256, "baseline_sha256": claim.baseline_sha256,
+                # the files as sent, before their metadata was removed
+                "uploads_sha256": [im.upload_sha256 for im in images],
                 "consent_id": consent.id,
             })  # fmt: skip
             return self._view(s, claim, principal), claim.id

@@ -6,22 +6,19 @@ format checks, size limits, orientation and colour profiles are handled once, in
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import io
-import re
-import struct
 import warnings
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import NamedTuple
 
 import numpy as np
-from PIL import Image, ImageCms, ImageOps
+from PIL import Image, ImageChops, ImageCms, ImageOps
 
 from calibration.colorimetry import SRGB_TO_XYZ, srgb_to_rgb_lin, srgb_u8_to_rgb_lin
 from calibration.errors import ImageTooLarge, InvalidImageError, UnsupportedImageType
+from vision.metadata import NO_ORIGIN, Origin, capture_origin, strip_metadata
 
 try:  # HEIC/HEIF from phones; registered as the Pillow format "HEIF".
     import pillow_heif
@@ -38,7 +35,6 @@ __all__ = [
     "ImageCheck",
     "IngestedImage",
     "Origin",
-    "capture_origin",
     "check_image",
     "estimate_jpeg_quality",
     "ingest_image",
@@ -65,23 +61,6 @@ def _rgb_to_xyz_matrix(primaries_xy, white_xy=(0.3127, 0.3290)):
 
 
 P3_TO_SRGB_LIN = np.linalg.inv(SRGB_TO_XYZ) @ _rgb_to_xyz_matrix(_P3_PRIMARIES_XY)
-
-
-class Origin(NamedTuple):
-    """What a file states about where it comes from.
-
-    ``camera``: the EXIF make and model, or for a phone that names its camera modules the
-    module (front or back, from the lens model). ``taken_at``: EXIF ``DateTimeOriginal``, the
-    camera's local time, aware when the file records its UTC offset (``OffsetTimeOriginal``).
-    Either is None when absent: files edited or sent through messengers often lose them. Both
-    are easily changed: statements of the file, not proof.
-    """
-
-    camera: str | None
-    taken_at: dt.datetime | None
-
-
-NO_ORIGIN = Origin(None, None)
 
 
 @dataclass(frozen=True)
@@ -214,7 +193,11 @@ def ingest_image(
 
 @dataclass(frozen=True)
 class ImageCheck:
-    """An upload that passed every check of :func:`ingest_image`, without its pixels."""
+    """An upload that passed every check of :func:`ingest_image`, without its pixels, and the
+    file to store: the upload without its metadata (:func:`vision.metadata.strip_metadata`).
+
+    ``sha256`` and ``byte_size`` are the stored file's, ``upload_sha256`` the upload's.
+    """
 
     sha256: str
     format: str
@@ -222,6 +205,8 @@ class ImageCheck:
     height: int
     orientation: int
     byte_size: int
+    stored: bytes = field(repr=False)
+    upload_sha256: str = ""
 
 
 def check_image(
@@ -229,19 +214,47 @@ def check_image(
 ) -> ImageCheck:
     """Every check of :func:`ingest_image` (format, limits, a complete decode, a usable colour
     profile) without making the float image: for an upload that is stored now and analysed
-    later, whose linear copy (144 MB for 12 MP) would be thrown away.
+    later, whose linear copy (144 MB for 12 MP) would be thrown away. The file to store is
+    the upload without its metadata; it is decoded again and must give the same pixels, the
+    same colour profile and the same EXIF that hueproof reads.
 
     Raises
     ------
     InvalidImageError
-        Exactly where :func:`ingest_image` would.
+        Exactly where :func:`ingest_image` would, and when the metadata cannot be removed
+        (:class:`UnsupportedImageType`).
     """
     im, fmt, digest, orientation, icc = _decoded(data, max_pixels, max_bytes)
     _to_rgb_lin(im, icc, pixels=False)
+    exif = im.getexif()
+    stored = strip_metadata(data, fmt, exif)
+    if not _decodes_alike(stored, im, icc, exif):
+        raise UnsupportedImageType(f"expected a {fmt} file whose metadata can be removed "
+                                   "without changing its picture; this one cannot")  # fmt: skip
     width, height = im.size
     if orientation in (5, 6, 7, 8):  # a quarter turn swaps the sides
         width, height = height, width
-    return ImageCheck(digest, fmt, width, height, orientation, len(data))
+    return ImageCheck(hashlib.sha256(stored).hexdigest(), fmt, width, height, orientation,
+                      len(stored), stored, digest)  # fmt: skip
+
+
+def _decodes_alike(stored: bytes, im: Image.Image, icc: bytes | None, exif: Image.Exif) -> bool:
+    """Whether a stored file decodes to the upload's pixels, colour profile, orientation and
+    stated origin."""
+    again = Image.open(io.BytesIO(stored))
+    again.load()
+    seen = again.getexif()
+    return (again.size == im.size and again.mode == im.mode
+            and again.info.get("icc_profile") == icc and seen.get(0x0112) == exif.get(0x0112)
+            and capture_origin(seen) == capture_origin(exif)
+            and _same_pixels(again, im))  # fmt: skip
+
+
+def _same_pixels(a: Image.Image, b: Image.Image) -> bool:
+    try:  # in C, without copying 36 MB out of each 12 MP image
+        return ImageChops.difference(a, b).getbbox() is None
+    except ValueError:  # modes ImageChops does not handle (16-bit greys)
+        return a.tobytes() == b.tobytes()
 
 
 @cache
@@ -320,56 +333,6 @@ def _decoded(data, max_pixels: int, max_bytes: int):
         orientation = 1
     icc = im.info.get("icc_profile")
     return im, fmt, digest, orientation, icc
-
-
-#: EXIF tags: the camera (make, model, lens) and when it took the photo. Of a file's metadata only
-#: these are read, for comparing the two photos of a pair (vision/quality.py,
-#: ``origin_findings``); location, serial numbers, owner and software never leave the file.
-_MAKE, _MODEL, _EXIF_IFD, _TAKEN, _TAKEN_OFFSET, _LENS = (0x010F, 0x0110, 0x8769, 0x9003,
-                                                          0x9011, 0xA434)  # fmt: skip
-_MAX_CAMERA_CHARS = 80
-
-
-def _exif_text(value) -> str:
-    if isinstance(value, bytes):
-        value = value.decode("ascii", "replace")
-    if not isinstance(value, str):
-        return ""
-    return " ".join("".join(c for c in value if c.isprintable()).split())
-
-
-def capture_origin(exif: Image.Exif) -> Origin:
-    """The :class:`Origin` a file's EXIF states.
-
-    The camera is "make model", the make once when the model repeats it; the lens model
-    replaces the model when it starts with it, as phones name their front and back cameras
-    ("iPhone 12 front camera 2.71mm f/2.2"). The time is ``DateTimeOriginal``, with
-    ``OffsetTimeOriginal`` when present. What is absent or unreadable is None: cameras write
-    ``0000:00:00 00:00:00``, and some append junk after the seconds (only the first 19
-    characters are read).
-    """
-    make, model = _exif_text(exif.get(_MAKE)), _exif_text(exif.get(_MODEL))
-    if make and model.casefold().startswith(make.casefold()):
-        make = ""
-    try:
-        ifd = exif.get_ifd(_EXIF_IFD)
-    except (KeyError, TypeError, ValueError, struct.error):  # a broken EXIF sub-directory
-        ifd = {}
-    lens = _exif_text(ifd.get(_LENS))
-    if model and lens.casefold().startswith(model.casefold()):
-        model = lens
-    camera = " ".join(filter(None, (make, model)))[:_MAX_CAMERA_CHARS] or None
-    try:
-        taken = dt.datetime.strptime(_exif_text(ifd.get(_TAKEN))[:19], "%Y:%m:%d %H:%M:%S")
-    except ValueError:  # no date, or not one
-        return Origin(camera, None)
-    offset = re.fullmatch(r"([+-])(\d\d):(\d\d)", _exif_text(ifd.get(_TAKEN_OFFSET)))
-    if offset:
-        sign = -1 if offset[1] == "-" else 1
-        delta = dt.timedelta(hours=int(offset[2]), minutes=int(offset[3]))
-        if delta <= dt.timedelta(hours=14):
-            taken = taken.replace(tzinfo=dt.timezone(sign * delta))
-    return Origin(camera, taken)
 
 
 def _profile_description(icc: bytes) -> tuple[ImageCms.ImageCmsProfile | None, str]:

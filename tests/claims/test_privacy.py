@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import io
 
 import numpy as np
 import pytest
@@ -11,7 +13,8 @@ from sqlalchemy import select
 
 from claims.models import AuditEntry, Claim
 from claims.models import Image as ImageRow
-from tests.claims.conftest import bearer, file_claim, seeded_app, wait
+from tests.claims.conftest import bearer, face_jpeg, file_claim, seeded_app, wait
+from vision.ingest import ingest_image
 
 REASON = {"reason": "verify the swatch region is the product"}
 
@@ -29,14 +32,59 @@ def _ready_claim(app, client, tokens, key="p1"):
 
 
 def test_served_photo_is_pixelated(app, client, tokens):
-    import io
-
     cid = _ready_claim(app, client, tokens)
     png = client.get(f"/api/v1/claims/{cid}/photo.png", headers=bearer(tokens["shopper"])).data
     px = np.asarray(Image.open(io.BytesIO(png)))
     # a mosaic: runs of identical pixels at least 8 long along every row
     changes = np.count_nonzero(np.any(np.diff(px.astype(int), axis=1) != 0, axis=-1))
     assert changes <= px.shape[0] * px.shape[1] / 8
+
+
+def _phone_jpeg() -> bytes:
+    """A face as a phone might send it: EXIF with a camera, a date, a location, the owner and
+    the body's serial number; XMP with a city; a comment; a motion photo's video after the
+    image."""
+    exif = Image.Exif()
+    exif[0x010F], exif[0x0110], exif[0x013B] = "Google", "Pixel 8", "Jane Shopper"
+    sub = exif.get_ifd(0x8769)
+    sub[0x9003], sub[0xA431] = "2026:10:01 09:14:00", "SERIAL-0042"
+    gps = exif.get_ifd(0x8825)
+    gps[1], gps[2] = "N", (22.0, 32.0, 7.0)
+    xmp = (b'<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/'
+           b'22-rdf-syntax-ns#"><rdf:Description xmlns:photoshop="http://ns.adobe.com/photoshop/'
+           b'1.0/" photoshop:City="Shenzhen"/></rdf:RDF></x:xmpmeta>')  # fmt: skip
+    Image.open(io.BytesIO(face_jpeg(3.0))).save(buf := io.BytesIO(), format="JPEG", quality=97,
+                                                 exif=exif.tobytes(), xmp=xmp,
+                                                 comment=b"Jane at home")  # fmt: skip
+    return buf.getvalue() + b"ftypmp42 MOTION-PHOTO-VIDEO"
+
+
+def test_stored_photos_keep_no_metadata_but_what_the_analysis_reads(app, client, tokens):
+    """The revealed raw photo is the upload without its location, owner, serial number, XMP,
+    comment and trailing video; it decodes to the same pixels and states the same camera and
+    date. The chain records the upload's hash beside the stored file's."""
+    upload = _phone_jpeg()
+    resp = file_claim(client, tokens["shopper"], key="meta-1", photo=upload)
+    assert resp.status_code == 202
+    wait(app)
+    cid, adj = resp.json["id"], bearer(tokens["adjudicator"])
+    url = client.post(f"/api/v1/claims/{cid}/reveal", json=REASON, headers=adj).json["url"]
+    raw = client.get(url, headers=adj).data
+    for secret in (b"Jane", b"SERIAL-0042", b"Shenzhen", b"xmpmeta", b"MOTION-PHOTO"):
+        assert secret in upload and secret not in raw
+    exif = Image.open(io.BytesIO(raw)).getexif()
+    assert not exif.get_ifd(0x8825) and 0x013B not in exif  # no location, no owner
+    sent, kept = ingest_image(upload), ingest_image(raw)
+    assert np.array_equal(sent.rgb_lin, kept.rgb_lin)
+    assert kept.facts()["camera"] == "Google Pixel 8" == sent.facts()["camera"]
+    assert kept.facts()["taken_at"] == "2026-10-01T09:14:00"
+    view = client.get(f"/api/v1/claims/{cid}", headers=adj).json
+    assert view["photo_sha256"] == hashlib.sha256(raw).hexdigest()
+    assert view["analysis"]["photo"]["camera"] == "Google Pixel 8"
+    with app.extensions["hueproof"]["store"].read() as s:
+        filed = s.execute(select(AuditEntry).where(AuditEntry.action == "claim.filed")).scalar()
+        assert s.get(ImageRow, view["photo_sha256"]).size == len(raw)
+    assert filed.payload["uploads_sha256"] == [hashlib.sha256(upload).hexdigest()]
 
 
 def test_reveal_needs_a_reason_and_is_logged_in_the_same_transaction(app, client, tokens):

@@ -4,14 +4,16 @@ it was never tuned on."""
 from __future__ import annotations
 
 import dataclasses
+import io
 
 import numpy as np
 import pytest
+from PIL import Image
 
 import vision.people as people
 from vision.analysis import analyze_selfie
 from vision.beforeafter import MAX_SHADING_SLOPE
-from vision.ingest import load_image
+from vision.ingest import check_image, load_image
 from vision.quality import EXPRESSION_BLENDSHAPES, LIMITS, expression_findings, origin_findings
 from vision.regions import REDNESS_ZONES, region_masks
 from vision.testset import add_erythema, zone_centre
@@ -76,6 +78,17 @@ def test_the_files_say_which_camera_took_them_and_when(photos):
     (later,) = [f for f in origin_findings(obama2.origin, obama.origin) if f.code ==
                 "baseline_not_earlier"]  # fmt: skip
     assert later.value == pytest.approx(1183.8, abs=0.1) and "1183.8 days" in later.message
+
+
+def test_a_cameras_files_are_stored_without_their_iptc_and_xmp(photos):
+    """The held-out files as a camera and a photo agency wrote them (EXIF, IPTC, XMP, ICC,
+    Adobe): stored with EXIF (what hueproof reads), ICC and Adobe only, to the same pixels."""
+    for photo in photos.values():
+        check = check_image(photo.path.read_bytes())
+        kept = Image.open(io.BytesIO(check.stored))
+        assert [m for m, _ in kept.applist] in (["APP1", "APP2", "APP14"], ["APP1", "APP14"])
+        assert b"http://ns.adobe.com/xap/1.0/" not in check.stored
+        assert check.byte_size < photo.path.stat().st_size
 
 
 def test_a_strong_patch_on_a_real_face_is_found_where_it_is(landmarker, photos):
