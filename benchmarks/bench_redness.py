@@ -13,7 +13,9 @@ one face size), and on JPEG files (:data:`JPEG_QUALITIES`). Then each face's det
 over it; the faces' grain (vision/quality.py's gate) and the figures under sensor noise
 (:data:`NOISE_LEVELS`); the same figures on held-out people (vision/people: real photos of two
 other men, never used to choose a threshold), and before/after between real photos of one man
-taken on different days; ``analyze`` on a 12 MP selfie ÷ its JPEG decode time on one core.
+taken on different days; before/after with the head turned in the earlier photo
+(:data:`TURNS`), registered and along the mesh only; ``analyze`` on a 12 MP selfie ÷ its JPEG
+decode time on one core.
 """
 
 from __future__ import annotations
@@ -41,16 +43,18 @@ from simset import best_of, peak_rss_mib, save_json  # noqa: E402
 from calibration.colorimetry import rgb_lin_to_srgb_u8  # noqa: E402
 from vision.beforeafter import redness_change  # noqa: E402
 from vision.landmarks import FaceLandmarker  # noqa: E402
-from vision.quality import LIMITS, origin_findings, skin_grain  # noqa: E402
+from vision.quality import LIMITS, origin_findings, pose_findings, skin_grain  # noqa: E402
 from vision.redness import redness_map, shaded_share, skin_pixels  # noqa: E402
 from vision.regions import REDNESS_ZONES, region_masks  # noqa: E402
 from vision.testset import (  # noqa: E402
     add_erythema,
     add_melanin,
     astronaut_face,
+    head_turned,
     ita_band,
     ita_degrees,
     photograph,
+    relight,
     second_photo,
     sensor_noise,
     zone_centre,
@@ -167,6 +171,63 @@ def people_figures(landmarker) -> dict:
         "detection_limits": detection_limits(landmarker, seed=29, faces=faces),
         "real_pairs": real_pairs(faces, seed=31),
     }
+
+
+#: The earlier photo's head turned (yaw, pitch; degrees, vision/testset.py's head_turned).
+TURNS = ((0, 0), (5, 0), (10, 0), (15, 0), (0, 10), (0, 20))
+
+
+def pose_figures(landmarker, seed=37) -> dict:
+    """Before/after with the head turned in the earlier photo (:data:`TURNS`, the test set's
+    faces, patches of 0.35 OD in each zone), as the analysis compares them (registered by
+    optical flow, foreshortened skin left out) and along the mesh only."""
+    print("\n== Before/after, the head turned in the earlier photo ==")
+    out = {}
+    faces = list(test_faces(landmarker))
+    for yaw, pitch in TURNS:
+        rng = np.random.default_rng(seed)
+        rows = {True: [], False: []}
+        turns, reported = [], 0
+        for t in faces:
+            (f0,) = landmarker.detect(t.skin_face)
+            before = photograph(relight(head_turned(t.skin_face, f0, yaw=yaw, pitch=pitch),
+                                        gains=(1.0, 0.95, 0.85), exposure=0.9))  # fmt: skip
+            (fb,) = landmarker.detect(before)
+            turns.append((abs(t.face.yaw - fb.yaw), abs(t.face.pitch - fb.pitch)))
+            reported += bool(pose_findings(t.face, fb))
+            patches = [add_erythema(t.skin_face, centre=zone_centre(t.masks[z] & t.bare),
+                                    radius=RADIUS * t.face.width, strength=0.35,
+                                    skin_mask=t.bare, rng=rng) for z in REDNESS_ZONES]  # fmt: skip
+            for register in (True, False):
+
+                def change(img, register=register, before=before, fb=fb, t=t):
+                    return redness_change(img, before, after_points=t.face.points,
+                                          before_points=fb.points, skin_mask=t.skin,
+                                          register=register)  # fmt: skip
+
+                fp = float(change(t.img).mask.sum() / t.skin.sum())
+                hits = [(_iou(m, er.truth), _found(m, er)) for m, er in
+                        ((change(photograph(red)).mask, er) for red, er in patches)]  # fmt: skip
+                rows[register].append((fp, hits))
+        dyaw, dpitch = np.mean(turns, axis=0)
+        key = f"yaw_{yaw}_pitch_{pitch}"
+        out[key] = {"seen_degrees": [float(dyaw), float(dpitch)], "pose_changed": reported}
+        head = (f"turned {yaw}° sideways, {pitch}° up (MediaPipe sees {dyaw:.1f}°, {dpitch:.1f}°; "
+                f"pose_changed {reported}/{len(faces)})")  # fmt: skip
+        for register, label in ((True, "registered"), (False, "mesh only ")):
+            fps = [r[0] for r in rows[register]]
+            hits = [h for r in rows[register] for h in r[1]]
+            iou = float(np.mean([h[0] for h in hits]))
+            found = sum(h[1] for h in hits)
+            print(f"{head if register else ' ' * len(head)}: {label} mean IoU {iou:.3f}, found "
+                  f"{found}/{len(hits)}, unchanged skin flagged {100 * np.mean(fps):.2f}% on "
+                  f"average, {100 * max(fps):.2f}% at worst")  # fmt: skip
+            out[key]["registered" if register else "mesh_only"] = {
+                "mean_iou": iou,
+                "found": [found, len(hits)],
+                "false_positive": float(max(fps)),
+            }
+    return out
 
 
 def real_pairs(faces, seed=31) -> dict:
@@ -576,6 +637,7 @@ def main(argv=None) -> dict:
     p.add_argument("--limits-only", action="store_true", help="only the detection limits")
     p.add_argument("--noise-only", action="store_true", help="only the grain and sensor noise")
     p.add_argument("--people-only", action="store_true", help="only the held-out people")
+    p.add_argument("--pose-only", action="store_true", help="only the turned heads")
     args = p.parse_args(argv)
     if args.speed_only:  # the child of _speed_on_one_core
         with FaceLandmarker() as landmarker:
@@ -589,8 +651,11 @@ def main(argv=None) -> dict:
             return noise_figures(landmarker)
         if args.people_only:
             return people_figures(landmarker)
+        if args.pose_only:
+            return pose_figures(landmarker)
         result = {"accuracy": accuracy(landmarker)}
         result["people"] = people_figures(landmarker)
+        result["pose"] = pose_figures(landmarker)
         if args.held_out:
             print("\n-- held out: other face size and patch shapes --")
             result["held_out"] = accuracy(landmarker, scales=(3.2,), seed=11)

@@ -35,8 +35,8 @@ SHADED_SHARE = 0.5
 #: A pair's findings that say its two photos differ in more than the skin: an increase
 #: flagged with any of them gets a sentence naming them (vision/quality.py,
 #: vision/beforeafter.py).
-PAIR_DIFFERENCES = ("expression_changed", "light_direction_changed", "lighting_changed",
-                    "exposure_changed", "camera_changed", "noisy_pair",
+PAIR_DIFFERENCES = ("expression_changed", "pose_changed", "light_direction_changed",
+                    "lighting_changed", "exposure_changed", "camera_changed", "noisy_pair",
                     "baseline_face_too_small", "baseline_smoothed")  # fmt: skip
 #: rule → (outcome, reason code, text for the adjudicator)
 RULES = {
@@ -70,9 +70,10 @@ RULES = {
                             "No increase in redness against the baseline photo is flagged (on "
                             "the test set a before/after pair found every patch down to about "
                             "4 a* units; between real photos of one man taken on different "
-                            "days, with another expression and light, 3 of 30 of the strongest "
-                            "patches): ask for a photo taken while the reaction shows, with the "
-                            "expression, light and distance of the earlier one."),
+                            "days, with another expression, light and turn of the head, 1 of "
+                            "30 of the strongest patches): ask for a photo taken while the "
+                            "reaction shows, with the expression, light, facing and distance "
+                            "of the earlier one."),
     "allergy_no_proof": ("approve_refund", "allergy_policy_no_proof",
                          "The brand accepts allergy claims without proof."),
 }  # fmt: skip

@@ -26,6 +26,7 @@ from vision.quality import (
     framing_findings,
     grain_findings,
     origin_findings,
+    pose_findings,
     skin_texture,
     texture_findings,
 )
@@ -41,7 +42,9 @@ __all__ = ["ANALYSIS_VERSION", "FaceAnalysis", "analyze_selfie"]
 #: 0.4: the baseline_face_too_small, baseline_smoothed and light_direction_changed findings of
 #: a pair, and a mirrored baseline flipped back (baseline_mirrored); the share of a single
 #: photo's flagged area lying in folds or shadows, per zone and in all (session 10).
-#: 0.5: the camera_changed and baseline_not_earlier findings of a pair (session 11).
+#: 0.5: the camera_changed, baseline_not_earlier and pose_changed findings of a pair; a
+#: pair's warp refined by optical flow, and skin the earlier photo shows foreshortened left
+#: out (session 11).
 ANALYSIS_VERSION = "hueproof-analyze/0.5"
 #: After detection the analysis runs on the head only, scaled so that the face is at most
 #: this wide (or up to PREVIEW_AS_WORKING times it, see there): redness lives at the scale of
@@ -285,6 +288,7 @@ def analyze_selfie(
             excess, flagged = change.increase, change.mask
             quality.extend(compression_findings(baseline_jpeg_quality, baseline=True))
             quality.extend(expression_findings(face, base_found[0]))
+            quality.extend(pose_findings(face, base_found[0]))
             quality.extend(origin_findings(origin, baseline_origin))
             quality.extend(baseline_size_findings(baseline_face.width))
             base_skin = region_masks(base_found[0].points, baseline_rgb_lin.shape[:2],

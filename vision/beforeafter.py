@@ -1,10 +1,12 @@
 """Before/after: warp the baseline photo onto the follow-up along the face mesh, compare.
 
 The "before" face is mapped triangle by triangle (piecewise affine over a Delaunay
-triangulation of the follow-up's landmarks) onto the "after" face, then normalised per
-channel on the skin that did not change (a von Kries gain, estimated robustly), and the
-increase of haemoglobin density is mapped. A change of light or camera between the two photos
-is detected from those gains and reported, never silently compared.
+triangulation of the follow-up's landmarks) onto the "after" face, the mapping refined by
+optical flow between the two photos' melanin density, then normalised per channel on the skin
+that did not change (a von Kries gain, estimated robustly), and the increase of haemoglobin
+density is mapped. Skin the earlier photo shows foreshortened is left out. A change of light
+or camera between the two photos is detected from those gains and reported, never silently
+compared.
 """
 
 from __future__ import annotations
@@ -82,6 +84,36 @@ CHANGE_THRESHOLD = 4.5
 #: on different days (vision/people; another expression and light) spread 0.13-0.22 OD (four
 #: measured): all six are reported (session 9).
 MAX_CHANGE_SPREAD_OD = 0.03
+#: Registration (session 11). A head turned a few degrees between the two photos is enough
+#: for the mesh alone to flag unchanged skin: MediaPipe places a turned face's landmarks a few
+#: pixels off its skin's features (at 10° of turn, 1.8 px median and 6 px at the 90th
+#: percentile on a 363 px face), most of all along the outline and the jaw. Measured with the
+#: test set's faces, the earlier photo's head turned by rotating the landmarks in depth
+#: (vision/testset.py's head_turned; benchmarks/bench_redness.py, "the head turned"), patches
+#: of 0.35 OD in every zone; mesh only → registered, MediaPipe's view of the turn in brackets:
+#: - turned 5° sideways (3.5°): mean IoU 0.897 → 0.943, unchanged skin flagged 0.29 → 0 % at
+#:   worst;
+#: - 10° (6.5°): 0.401 → 0.894, 3.53 → 0.34 %; 15° (9.3°): 0.301 → 0.784, 6.01 → 0.43 %;
+#: - 10° up (7.3°): 0.374 → 0.942, 5.66 → 0 %; 20° up (16.2°): 0.351 → 0.842, 3.25 → 0.66 %.
+#: vision/quality.py's pose_changed limits lie between what holds and what does not.
+#: The registration: the mesh is carried on around the face (REGISTER_MARGIN of the face width
+#: beyond its box, moving as the face does overall) so that the flow sees the outline; OpenCV's
+#: DIS optical flow (preset MEDIUM) between the two photos' melanin densities then moves the
+#: warped photo. Melanin is what a change of redness leaves alone. Alternatives measured on the
+#: same turned pairs (unchanged skin flagged, on average): the flow on log red (straight pairs
+#: 0.13 % where melanin gave 0.06, at an earlier stage); the preset FAST (10° sideways 0.25 %,
+#: MEDIUM 0.06), and with it the flow capped at 0.02 face widths, computed at half size or on
+#: blurred densities (0.25-0.33 %); MEDIUM with the flow smoothed at 0.02 face widths (0.11 %);
+#: the flow without the mesh carried on, the photos set grey outside the face (mean IoU 0.939
+#: straight, but 0.626 at 10° sideways).
+#: Skin whose mesh triangles are MAX_STRETCH times larger in the new photo than in the earlier
+#: one (over the photos' scale) is left out: the earlier photo shows it foreshortened, turned
+#: away from the camera. With the flow alone 10° sideways flagged 0.54 % on average and 15°
+#: 1.85 %; with both 0.22 and 0.37 % (preset FAST). On the test pair of 10° it leaves out 8 %
+#: of the skin; on the real pairs of vision/people (turned 11-26° sideways, and smiling in
+#: one), 24-59 %.
+MAX_STRETCH = 1.25
+REGISTER_MARGIN = 0.15
 # Measured in session 10 and not adopted: removing the part of the haemoglobin change that
 # follows the shading change (a separate script; trimmed least squares of the change on the
 # shading change over the compared skin, the slope times the shading change subtracted).
@@ -104,7 +136,49 @@ MAX_CHANGE_SPREAD_OD = 0.03
 # local leak, and new false flags on shared and real photos weigh more than the patches found.
 
 
-def warp_face(src_rgb_lin, src_points, dst_points, dst_shape):
+def _box(points, shape, margin: float) -> tuple[int, int, int, int]:
+    """(x0, y0, x1, y1): the points' box grown by ``margin`` of its width, inside the image."""
+    lo, hi = np.min(points, axis=0), np.max(points, axis=0)
+    grow = margin * (hi[0] - lo[0])
+    x0, y0 = np.floor(lo - grow).astype(int).clip(0)
+    x1, y1 = np.ceil(hi + grow).astype(int) + 1
+    return int(x0), int(y0), int(min(x1, shape[1])), int(min(y1, shape[0]))
+
+
+def _mesh(src_points, dst_points, dst_shape, *, beyond: float):
+    """The warp's triangulation: (triangulation, src points, for each pixel its triangle or
+    -1, the pixels' x, y). The pixels are those of the face's box grown by ``beyond`` of the
+    face width; with ``beyond`` the face's mesh is carried on there by points around it that
+    move as the face does overall (a similarity fitted to the landmarks)."""
+    src_points = np.asarray(src_points, np.float64)
+    dst_points = np.asarray(dst_points, np.float64)
+    x0, y0, x1, y1 = _box(dst_points, dst_shape, beyond)
+    if beyond:
+        m, _ = cv2.estimateAffinePartial2D(
+            dst_points.astype(np.float32), src_points.astype(np.float32), method=cv2.LMEDS
+        )
+        centre = dst_points.mean(axis=0)
+        radius = 0.75 * np.ptp(dst_points, axis=0).max()
+        angles = np.linspace(0, 2 * np.pi, 24, endpoint=False)
+        ring = centre + radius * np.c_[np.cos(angles), np.sin(angles)]
+        frame = np.array(
+            [
+                [x, y]
+                for x in (x0 - 1, (x0 + x1) / 2, x1)
+                for y in (y0 - 1, (y0 + y1) / 2, y1)
+                if (x, y) != ((x0 + x1) / 2, (y0 + y1) / 2)
+            ]
+        )
+        extra = np.vstack([ring, frame])
+        dst_points = np.vstack([dst_points, extra])
+        src_points = np.vstack([src_points, extra @ m[:, :2].T + m[:, 2]])
+    tri = Delaunay(dst_points)
+    yy, xx = np.mgrid[y0:y1, x0:x1]
+    simplex = tri.find_simplex(np.c_[xx.ravel(), yy.ravel()].astype(np.float64))
+    return tri, src_points, simplex, xx.ravel(), yy.ravel()
+
+
+def warp_face(src_rgb_lin, src_points, dst_points, dst_shape, *, beyond: float = 0.0):
     """Piecewise-affine warp of ``src`` so that its landmarks land on ``dst_points``.
 
     Parameters
@@ -112,36 +186,37 @@ def warp_face(src_rgb_lin, src_points, dst_points, dst_shape):
     src_rgb_lin : (H, W, 3) float32
     src_points, dst_points : (478, 2) float, pixel x, y
     dst_shape : (H, W) of the destination image
+    beyond : float, keyword-only
+        Warp the face's box grown by this fraction of the face width too, the mesh carried on
+        around the face (:func:`_mesh`): what lies around the face (its outline, hair), for
+        the registration to see.
 
     Returns
     -------
     warped : (H', W', 3) float32, valid : (H', W') bool
-        ``valid`` marks pixels inside the destination mesh.
+        ``valid`` marks pixels inside the destination mesh (the face's, also with ``beyond``);
+        pixels not warped are 0.
     """
-    src_points = np.asarray(src_points, np.float64)
-    dst_points = np.asarray(dst_points, np.float64)
-    tri = Delaunay(dst_points)
+    n_face = len(dst_points)
+    tri, src_points, simplex, xs, ys = _mesh(src_points, dst_points, dst_shape, beyond=beyond)
     h, w = dst_shape
-    x0, y0 = np.floor(dst_points.min(axis=0)).astype(int).clip(0)
-    x1, y1 = np.ceil(dst_points.max(axis=0)).astype(int) + 1
-    x1, y1 = min(x1, w), min(y1, h)
-    yy, xx = np.mgrid[y0:y1, x0:x1]
-    pts = np.c_[xx.ravel(), yy.ravel()].astype(np.float64)
-    simplex = tri.find_simplex(pts)
     inside = simplex >= 0
     t = tri.transform[simplex[inside]]
-    bary2 = np.einsum("nij,nj->ni", t[:, :2], pts[inside] - t[:, 2])
+    pts = np.c_[xs[inside], ys[inside]].astype(np.float64)
+    bary2 = np.einsum("nij,nj->ni", t[:, :2], pts - t[:, 2])
     bary = np.c_[bary2, 1.0 - bary2.sum(axis=1)]
     verts = tri.simplices[simplex[inside]]
     src = np.einsum("ni,nij->nj", bary, src_points[verts])
     map_x = np.full((h, w), -1.0, np.float32)
     map_y = np.full((h, w), -1.0, np.float32)
-    map_x[yy.ravel()[inside], xx.ravel()[inside]] = src[:, 0]
-    map_y[yy.ravel()[inside], xx.ravel()[inside]] = src[:, 1]
+    map_x[ys[inside], xs[inside]] = src[:, 0]
+    map_y[ys[inside], xs[inside]] = src[:, 1]
     warped = cv2.remap(src_rgb_lin.astype(np.float32), map_x, map_y, cv2.INTER_LINEAR,
                        borderMode=cv2.BORDER_CONSTANT, borderValue=0)  # fmt: skip
     valid = np.zeros((h, w), bool)
-    valid[yy.ravel()[inside], xx.ravel()[inside]] = True
+    face = np.zeros_like(inside)
+    face[inside] = (verts < n_face).all(axis=1)
+    valid[ys[face], xs[face]] = True
     return warped, valid
 
 
@@ -150,7 +225,9 @@ class RednessChange:
     """Redness that increased between a baseline and a follow-up photo.
 
     ``increase`` is the haemoglobin increase in units of its robust spread over unchanged skin;
-    ``gains`` are the per-channel factors that matched the baseline to the follow-up.
+    ``gains`` are the per-channel factors that matched the baseline to the follow-up;
+    ``compared_fraction`` the share of the follow-up's skin compared (the rest is not skin in
+    one of the photos, or foreshortened in the earlier one: :data:`MAX_STRETCH`).
     """
 
     increase: np.ndarray = field(repr=False)
@@ -161,6 +238,7 @@ class RednessChange:
     exposure_changed: bool
     findings: tuple[dict, ...] = ()
     detection_limit: DetectionLimit | None = None
+    compared_fraction: float = 1.0
 
     def to_dict(self) -> dict:
         out = {
@@ -170,10 +248,54 @@ class RednessChange:
             "exposure_changed": self.exposure_changed,
             "findings": list(self.findings),
             "flagged_fraction": round(float(self.mask.mean()), 5),
+            "compared_fraction": round(self.compared_fraction, 3),
         }
         if self.detection_limit is not None:
             out["detection_limit"] = self.detection_limit.to_dict()
         return out
+
+
+def _melanin_u8(rgb_lin) -> np.ndarray:
+    """Melanin density as 8-bit grey (its 1st-99th percentiles stretched over 0-255)."""
+    mel = haemoglobin_map(rgb_lin)[1]
+    lo, hi = np.percentile(mel, (1, 99))
+    return np.clip((mel - lo) * (255.0 / max(hi - lo, 1e-6)), 0, 255).astype(np.uint8)
+
+
+def _registered(after_rgb_lin, warped, box):
+    """The warped photo moved onto the other, within ``box`` (x0, y0, x1, y1), by dense
+    optical flow (OpenCV's DIS) between the two photos' melanin density. The landmarks place a
+    face's outline and features a few pixels differently when its pose differs; the flow sees
+    melanin and not haemoglobin, so a change of redness does not move it. ``warped`` covers
+    the box (the mesh carried on beyond the face) so that the flow sees the outline."""
+    x0, y0, x1, y1 = box
+    part = np.ascontiguousarray(warped[y0:y1, x0:x1])
+    dis = cv2.DISOpticalFlow_create(cv2.DISOPTICAL_FLOW_PRESET_MEDIUM)
+    flow = dis.calc(_melanin_u8(after_rgb_lin[y0:y1, x0:x1]), _melanin_u8(part), None)
+    yy, xx = np.mgrid[0 : y1 - y0, 0 : x1 - x0].astype(np.float32)
+    out = warped.copy()
+    out[y0:y1, x0:x1] = cv2.remap(part, xx + flow[..., 0], yy + flow[..., 1], cv2.INTER_LINEAR,
+                                  borderMode=cv2.BORDER_REPLICATE)  # fmt: skip
+    return out
+
+
+def _stretch(before_points, after_points, shape) -> np.ndarray:
+    """(H, W) how much larger each mesh triangle is in the new photo than in the earlier one,
+    over the median of that ratio (the photos' scale); inf outside the mesh. Above 1 the
+    earlier photo shows the skin foreshortened (turned away from the camera)."""
+    tri, src, simplex, xs, ys = _mesh(before_points, after_points, shape, beyond=0.0)
+
+    def areas(p):
+        v = p[tri.simplices]
+        e1, e2 = v[:, 1] - v[:, 0], v[:, 2] - v[:, 0]
+        return 0.5 * np.abs(e1[:, 0] * e2[:, 1] - e1[:, 1] * e2[:, 0])
+
+    ratio = areas(tri.points) / np.maximum(areas(src), 1e-6)
+    ratio /= np.median(ratio)
+    out = np.full(shape, np.inf)
+    inside = simplex >= 0
+    out[ys[inside], xs[inside]] = ratio[simplex[inside]]
+    return out
 
 
 def _gains(after, before, mask):
@@ -210,6 +332,7 @@ def redness_change(
     zone_masks=None,
     high: float = CHANGE_THRESHOLD,
     low: float = LOW_THRESHOLD,
+    register: bool = True,
 ) -> RednessChange:
     """Map where redness increased from ``before`` to ``after``.
 
@@ -221,15 +344,22 @@ def redness_change(
     zone_masks : dict of str → (H, W) bool, keyword-only
     high, low : float, hysteresis thresholds (σ units of the change): ``high`` at the detection
         scale, ``low`` at the outline scale
+    register : bool, keyword-only
+        Refine the mesh's warp by optical flow and leave out the skin the earlier photo shows
+        foreshortened (:data:`MAX_STRETCH`); False only to measure what that does.
 
     Returns
     -------
     RednessChange
     """
     shape = after_rgb_lin.shape[:2]
-    warped, valid = warp_face(before_rgb_lin, before_points, after_points, shape)
+    beyond = REGISTER_MARGIN if register else 0.0
+    warped, valid = warp_face(before_rgb_lin, before_points, after_points, shape, beyond=beyond)
     face_w = float(np.ptp(np.asarray(after_points)[:, 0]))
     region = skin_pixels(after_rgb_lin, skin_mask, face_w) & valid
+    if register:
+        warped = _registered(after_rgb_lin, warped, _box(after_points, shape, beyond))
+        region &= _stretch(before_points, after_points, shape) <= MAX_STRETCH
     region &= (warped.min(axis=-1) > 1e-3) & (after_rgb_lin.min(axis=-1) > 1e-3)
     if region.sum() < 100:
         raise ValueError("the two faces share too little skin to be compared")
@@ -272,5 +402,6 @@ def redness_change(
     limit = detection_limit(detect_spread, region, after_rgb_lin, high=high,
                             response=patch_response(CHANGE_DETECT_FRACTION),
                             floor_response=patch_response(SMOOTH_FRACTION))  # fmt: skip
+    compared = float(region.sum() / max(1, np.count_nonzero(skin_mask)))
     return RednessChange(increase, mask, zones, tuple(float(g) for g in gains), lighting,
-                         exposure, tuple(findings), limit)  # fmt: skip
+                         exposure, tuple(findings), limit, compared)  # fmt: skip

@@ -25,6 +25,7 @@ from vision.regions import masked_pixels
 __all__ = ["EXPRESSION_BLENDSHAPES", "LIMITS", "Finding", "assess_quality",
            "baseline_size_findings", "capture_findings", "compression_findings",
            "expression_findings", "framing_findings", "grain_findings", "origin_findings",
+           "pose_findings",
            "skin_grain",
            "skin_texture", "texture_findings"]  # fmt: skip
 
@@ -106,6 +107,8 @@ LIMITS = {
     "min_jpeg_quality": 92,
     "max_grain_od": 0.01,
     "max_expression_change": 0.25,
+    "max_yaw_change": 7.0,
+    "max_pitch_change": 10.0,
 }
 
 #: The expressions that change the skin a before/after pair compares: a smile deepens the
@@ -291,6 +294,27 @@ def expression_findings(
            "and the folds beside the nose change colour with expression, so changes there are "
            "uncertain. Take the new photo with the expression of the earlier one.")  # fmt: skip
     return (Finding("expression_changed", msg, max(changes), limit),)
+
+
+def pose_findings(
+    face: FaceLandmarks, baseline_face: FaceLandmarks, *, limits: dict | None = None
+) -> tuple[Finding, ...]:
+    """``pose_changed`` when a pair's two faces are turned differently: sideways (yaw) by more
+    than :data:`LIMITS` ``max_yaw_change`` or up or down (pitch) by more than
+    ``max_pitch_change`` degrees. The value is the larger change over its limit's, in degrees.
+    Measured in :mod:`vision.beforeafter` (``MAX_STRETCH``)."""
+    lim = {**LIMITS, **(limits or {})}
+    yaw, pitch = abs(face.yaw - baseline_face.yaw), abs(face.pitch - baseline_face.pitch)
+    over = [(v, limit) for v, limit in ((yaw, lim["max_yaw_change"]),
+                                        (pitch, lim["max_pitch_change"])) if v > limit]  # fmt: skip
+    if not over:  # NaN (no pose) never exceeds a limit
+        return ()
+    value, limit = max(over, key=lambda o: o[0] / o[1])
+    msg = (f"The head is turned differently in the two photos ({yaw:.0f}° sideways, {pitch:.0f}° "
+           "up or down): where the earlier photo sees the skin at another angle, its colour "
+           "and outline differ, and unchanged skin can be flagged. Take the new photo facing "
+           "the camera as in the earlier one.")  # fmt: skip
+    return (Finding("pose_changed", msg, value, limit),)
 
 
 def origin_findings(origin, baseline_origin) -> tuple[Finding, ...]:

@@ -31,6 +31,7 @@ __all__ = [
     "add_melanin",
     "astronaut_face",
     "camera_frame",
+    "head_turned",
     "ita_band",
     "ita_degrees",
     "photograph",
@@ -202,6 +203,41 @@ def turned(rgb_lin, *, degrees: float, zoom: float) -> np.ndarray:
     h, w = rgb_lin.shape[:2]
     m = cv2.getRotationMatrix2D((w / 2, h / 2), degrees, zoom)
     return cv2.warpAffine(rgb_lin, m, (w, h), flags=cv2.INTER_CUBIC, borderMode=cv2.BORDER_REFLECT)
+
+
+def head_turned(rgb_lin, face, *, yaw: float = 0.0, pitch: float = 0.0) -> np.ndarray:
+    """The same head turned by ``yaw`` and ``pitch`` degrees (about its landmarks' centre).
+
+    The face's 478 landmarks, with MediaPipe's depth, are rotated and projected straight on
+    (``face`` is a :class:`vision.landmarks.FaceLandmarks` of this image). The image follows
+    piecewise linearly over the mesh, and outside it with the displacement of the nearest
+    landmark fading out over 0.3 face widths, so that hair and background move with the
+    outline (no doubled edge). The light turns with the head; what a turn hides is not
+    hidden, and nothing new comes into view."""
+    from scipy.interpolate import griddata
+
+    pts = np.c_[face.points, face.depth]
+    centre = pts.mean(axis=0)
+    a, b = np.radians(yaw), np.radians(pitch)
+    ry = np.array([[np.cos(a), 0, np.sin(a)], [0, 1, 0], [-np.sin(a), 0, np.cos(a)]])
+    rx = np.array([[1, 0, 0], [0, np.cos(b), -np.sin(b)], [0, np.sin(b), np.cos(b)]])
+    dst = ((pts - centre) @ (rx @ ry).T + centre)[:, :2]
+    h, w = rgb_lin.shape[:2]
+    step = 4  # the displacement is smooth: found on a coarse grid, then resized
+    gy, gx = np.mgrid[0:h:step, 0:w:step]
+    back = face.points - dst  # at a destination point, where it comes from
+    linear = np.stack([griddata(dst, back[:, k], (gx, gy)) for k in (0, 1)], axis=-1)
+    nearest = np.stack([griddata(dst, back[:, k], (gx, gy), method="nearest")
+                        for k in (0, 1)], axis=-1)  # fmt: skip
+    inside = ~np.isnan(linear[..., 0])
+    away = cv2.distanceTransform((~inside).astype(np.uint8), cv2.DIST_L2, 5) * step
+    fade = np.exp(-((away / (0.3 * face.width)) ** 2))[..., None]
+    field = np.where(inside[..., None], linear, nearest * fade).astype(np.float32)
+    field = np.where(inside[..., None], field, cv2.GaussianBlur(field, (0, 0), 2.0))
+    field = cv2.resize(field, (w, h), interpolation=cv2.INTER_LINEAR)
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+    return cv2.remap(rgb_lin.astype(np.float32), xx + field[..., 0], yy + field[..., 1],
+                     cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT)  # fmt: skip
 
 
 def second_photo(rgb_lin, *, photo=photograph) -> np.ndarray:

@@ -3,7 +3,13 @@ import functools
 import numpy as np
 import pytest
 
-from vision.beforeafter import MAX_CHANGE_SPREAD_OD, redness_change, warp_face
+from vision.beforeafter import (
+    MAX_CHANGE_SPREAD_OD,
+    MAX_STRETCH,
+    _stretch,
+    redness_change,
+    warp_face,
+)
 from vision.quality import LIMITS, skin_grain
 from vision.redness import MIN_PEAK_OD, SMOOTH_FRACTION, patch_response
 from vision.regions import REDNESS_ZONES, region_masks
@@ -11,6 +17,7 @@ from vision.testset import (
     add_erythema,
     add_melanin,
     astronaut_face,
+    head_turned,
     photograph,
     relight,
     second_photo,
@@ -158,3 +165,34 @@ def test_a_noisy_pair_is_reported_even_where_the_grain_gate_is_blind(pair):
     (f,) = [f for f in ch.findings if f["code"] == "noisy_pair"]
     assert f["value"] > f["limit"] == MAX_CHANGE_SPREAD_OD
     assert "uncertain" in f["message"]
+
+
+@pytest.fixture(scope="module")
+def turned_pair(landmarker):
+    """A follow-up facing the camera, and the same face turned 10° sideways as the earlier
+    photo (MediaPipe sees 6-7°): the landmarks of a turned face sit a few pixels off its skin's
+    features, most of all along the outline."""
+    after = photograph(astronaut_face(4.0))
+    (fa,) = landmarker.detect(after)
+    before = photograph(head_turned(after, fa, yaw=10.0))
+    (fb,) = landmarker.detect(before)
+    masks = region_masks(fa.points, after.shape[:2])
+    return before, fb, after, fa, masks
+
+
+def test_a_turned_head_is_registered_and_its_foreshortened_skin_left_out(turned_pair):
+    """Without the registration, unchanged skin along the outline is flagged as increased;
+    with it, (almost) none is, and a patch on the cheek is found with its outline."""
+    before, fb, after, fa, masks = turned_pair
+    assert 4 < abs(fa.yaw - fb.yaw) < 9
+    skin = masks["skin"]
+    change = functools.partial(redness_change, before_rgb_lin=before, after_points=fa.points,
+                               before_points=fb.points, skin_mask=skin)  # fmt: skip
+    assert change(after, register=False).mask.sum() > 0.01 * skin.sum()
+    assert change(after).mask.sum() <= 0.005 * skin.sum()  # the FP target of a pair
+    red, er = add_erythema(after, centre=zone_centre(masks["right_cheek"]),
+                           radius=0.06 * fa.width, strength=0.35, skin_mask=skin)  # fmt: skip
+    assert _iou(change(red).mask, er.truth) >= 0.7
+    # the earlier photo shows the side it turned away foreshortened: some skin is left out
+    stretch = _stretch(fb.points, fa.points, after.shape[:2])
+    assert 0.01 < (skin & (stretch > MAX_STRETCH)).sum() / skin.sum() < 0.2

@@ -60,7 +60,7 @@ def test_a_real_pair_of_one_man_flags_nothing_and_says_why(landmarker, photos):
     assert not result.change.mask.any()
     codes = {f.code: f for f in result.quality}
     assert {"expression_changed", "noisy_pair", "lighting_changed",
-            "light_direction_changed", "camera_changed"} <= set(codes)  # fmt: skip
+            "light_direction_changed", "camera_changed", "pose_changed"} <= set(codes)  # fmt: skip
     assert "Canon EOS 5D Mark II;" in codes["camera_changed"].message
     assert "baseline_not_earlier" not in codes  # 2009, then 2012
     assert codes["expression_changed"].value > LIMITS["max_expression_change"]

@@ -13,6 +13,7 @@ from vision.quality import (
     compression_findings,
     grain_findings,
     origin_findings,
+    pose_findings,
     skin_grain,
 )
 from vision.regions import region_mask
@@ -146,3 +147,20 @@ def test_a_pairs_files_are_compared_by_camera_and_date(now, then, codes, days):
     if days is not None:
         assert found["baseline_not_earlier"].value == pytest.approx(days)
     assert origin_findings(None, then) == origin_findings(now, None) == ()
+
+
+@pytest.mark.parametrize(("yaw", "pitch", "value"), [
+    (6.0, 9.0, None), (8.0, 0.0, 8.0), (-8.0, 0.0, 8.0), (1.0, 12.0, 12.0),
+    (10.0, 12.0, 10.0),  # both over: the one further over its limit (10/7 > 12/10)
+    (float("nan"), 0.0, None),  # no pose from the face model
+])  # fmt: skip
+def test_a_pair_turned_differently_is_reported(good, yaw, pitch, value):
+    import dataclasses
+
+    _, face, _ = good
+    turned = dataclasses.replace(face, yaw=face.yaw + yaw, pitch=face.pitch + pitch)
+    found = pose_findings(face, turned)
+    assert [f.value for f in found] == ([] if value is None else [pytest.approx(value)])
+    if value is not None:
+        assert found[0].code == "pose_changed"
+        assert f"{abs(yaw):.0f}° sideways, {pitch:.0f}° up or down" in found[0].message
