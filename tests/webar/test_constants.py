@@ -54,6 +54,8 @@ def _js_value(file: str, name: str):
         ("claim.js", "MAX_EXPOSURE_GAIN", beforeafter.MAX_EXPOSURE_GAIN),
         ("claim.js", "MAX_SHADING_SLOPE", beforeafter.MAX_SHADING_SLOPE),
         ("claim.js", "MIN_BASELINE_FACE_PX", quality.LIMITS["min_baseline_face_px"]),
+        ("claim.js", "MAX_YAW_CHANGE", quality.LIMITS["max_yaw_change"]),
+        ("claim.js", "MAX_PITCH_CHANGE", quality.LIMITS["max_pitch_change"]),
     ],
 )
 def test_page_constant_matches_python(file, name, python):

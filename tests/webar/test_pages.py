@@ -89,7 +89,8 @@ def test_review_shows_the_heatmap_and_records_a_decision(page, server):
     cid = client.post("/api/v1/claims", data=form, content_type="multipart/form-data",
                       headers={**bearer(tokens["shopper"]), "Idempotency-Key": "review-1"}
                       ).json["id"]  # fmt: skip
-    assert _wait_status(client, tokens["adjudicator"], cid)["status"] == "ready"
+    view_ready = _wait_status(client, tokens["adjudicator"], cid)
+    assert view_ready["status"] == "ready"
     as_user(page, tokens["adjudicator"])
     page.goto(page.base + "/review?lang=en")
     page.wait_for_function("window.hueproof && window.hueproof.ready", timeout=30_000)
@@ -110,6 +111,11 @@ def test_review_shows_the_heatmap_and_records_a_decision(page, server):
     assert "camera_changed" in findings and "baseline_not_earlier" in findings
     assert "2.5 days after the new one" in findings
     assert "photo from before was taken after this one" in page.text_content("#suggestion")
+    compared = view_ready["analysis"]["redness"]["redness"]["baseline"]["compared_fraction"]
+    assert 0.5 < compared <= 1
+    line = page.text_content("#rednessCompared")
+    assert line.startswith("Skin compared with the earlier photo") and line.endswith(
+        f": {100 * compared:.0f} %")  # fmt: skip
     # what "nothing flagged" means for this pair: the detection limit, from the API
     limit = page.text_content("#rednessLimit")
     assert limit.startswith("Weakest redness this photo can show: a* +") and "OD" in limit
@@ -449,3 +455,51 @@ def test_the_capture_page_asks_for_the_earlier_photos_light(page, server, landma
     light = page.evaluate("window.hueproof.measures.light")
     assert light["chromatic"] <= MAX_CHROMATIC_GAIN and light["exposure"] <= MAX_EXPOSURE_GAIN
     assert page.evaluate("window.hueproof.capturedAnyway") is None
+
+
+def test_the_capture_page_asks_for_the_earlier_photos_facing(page, server, landmarker, tmp_path):
+    """With a photo from before attached, the live check asks for the way the head faced the
+    camera: the page reads yaw and pitch from the face's transformation matrix as the server
+    does (vision/landmarks.py), for the camera and for an earlier photo with the head turned
+    15° (vision/testset.py's head_turned). That photo fails the check and holds the automatic
+    capture back; the camera's own frame passes and the photo is taken."""
+    import cv2
+
+    from calibration.colorimetry import rgb_lin_to_srgb_u8, srgb_u8_to_rgb_lin
+    from vision.quality import LIMITS
+    from vision.testset import camera_frame, head_turned
+
+    frame = camera_frame()
+    lin = srgb_u8_to_rgb_lin(frame)
+    (face,) = landmarker.detect(lin)
+    turned = rgb_lin_to_srgb_u8(head_turned(lin, face, yaw=15.0))
+    (then,) = landmarker.detect(srgb_u8_to_rgb_lin(turned))
+    seen = cv2.cvtColor(cv2.cvtColor(frame, cv2.COLOR_RGB2YUV_I420), cv2.COLOR_YUV2RGB_I420)
+    (now,) = landmarker.detect(srgb_u8_to_rgb_lin(seen))  # what the camera delivers (4:2:0)
+    assert abs(now.yaw - then.yaw) > LIMITS["max_yaw_change"]
+    before, same = tmp_path / "turned.png", tmp_path / "same.png"
+    cv2.imwrite(str(before), turned[..., ::-1])
+    cv2.imwrite(str(same), frame[..., ::-1])
+
+    as_user(page, server[1]["shopper"])
+    page.goto(server[0] + "/claim?lang=en")
+    page.wait_for_function("window.hueproof && window.hueproof.ready", timeout=90_000)
+    assert page.is_hidden("[data-check=facing]")  # no photo from before: no check
+    page.set_input_files("#baseline", str(before))  # a shade claim: the chart holds capture
+    page.wait_for_function("window.hueproof.measures?.facing != null", timeout=60_000)
+    page.wait_for_timeout(500)
+    base, pose, facing = page.evaluate("[window.hueproof.baselinePose, window.hueproof.measures"
+                                       ".pose, window.hueproof.measures.facing]")  # fmt: skip
+    assert base["yaw"] == pytest.approx(then.yaw, abs=1.5) and base["pitch"] == pytest.approx(
+        then.pitch, abs=1.5)  # fmt: skip
+    assert pose["yaw"] == pytest.approx(now.yaw, abs=1.5), (pose, now.yaw)
+    assert facing["yaw"] > LIMITS["max_yaw_change"] and page.is_visible("[data-check=facing]")
+    assert page.evaluate("window.hueproof.checks.facing") is False
+    page.select_option("#type", "redness")  # every other check passes: the facing holds it
+    page.wait_for_selector("#captureAnyway", state="visible", timeout=30_000)
+    assert not page.evaluate("window.hueproof.captured")  # the facing holds it back
+    page.set_input_files("#baseline", str(same))
+    page.wait_for_function("window.hueproof.captured", timeout=30_000)
+    facing = page.evaluate("window.hueproof.measures.facing")
+    assert facing["yaw"] <= LIMITS["max_yaw_change"]
+    assert facing["pitch"] <= LIMITS["max_pitch_change"]

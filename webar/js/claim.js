@@ -37,7 +37,7 @@ const grainRuns = [];
 // compares the two photos' skin, and a smile or an open jaw changes the cheeks and the folds
 // beside the nose (vision/quality.py's expression_changed: the largest change of these
 // blendshape scores, above max_expression_change). Real pairs of one man with another
-// expression found 3 of 30 strong patches (benchmarks/bench_redness.py, real pairs).
+// expression found 3 of 30 strong patches (benchmarks/bench_redness.py, real pairs, session 9).
 const EXPRESSION_BLENDSHAPES = ["mouthSmileLeft", "mouthSmileRight", "jawOpen"];
 const EXPRESSION_LIMIT = 0.25;
 // ... and its light: the analysis matches the two photos' colours per channel on unchanged skin
@@ -60,16 +60,24 @@ const CHEEK_BAND = { x: [0.15, 0.85], y: [0.45, 0.7] };
 const FOREHEAD = { x: [0.3, 0.7], y: [0.08, 0.22] }, MAX_SHADING_SLOPE = 0.2;
 const LEFT_CHEEK = { x: [0.15, 0.35], y: CHEEK_BAND.y }, RIGHT_CHEEK = { x: [0.65, 0.85], y: CHEEK_BAND.y };
 const LEVEL_SIZE = [64, 80];  // the face box, drawn this size for the light's comparison
+// ... and the way the head faces the camera: the analysis registers the two photos along the
+// face mesh and refines that by optical flow, but where the earlier photo sees the skin at
+// another angle its outline and colour differ (vision/quality.py's pose_changed: yaw beyond
+// max_yaw_change, pitch beyond max_pitch_change, in degrees of MediaPipe's head pose, as
+// vision/landmarks.py's head_pose_degrees reads the face's transformation matrix). A selfie
+// saved mirrored turns the other way, and this check then asks for the mirrored turn.
+const MAX_YAW_CHANGE = 7, MAX_PITCH_CHANGE = 10;
 // What the shopper may not be able to match (another phone's colours, a room's light that has
 // changed for good): once every other check passes, "take it anyway" captures without the
 // matching checks, and the analysis reports what differs.
-const MATCH_CHECKS = ["expression", "light"];
+const MATCH_CHECKS = ["expression", "light", "facing"];
 // A photo from before whose face is narrower than this (pixels, vision/quality.py's
 // min_baseline_face_px) makes a pair flag unchanged skin: the page says so when it is attached.
 const MIN_BASELINE_FACE_PX = 120;
 const levelCanvas = new OffscreenCanvas(...LEVEL_SIZE);
 const levelCtx = levelCanvas.getContext("2d", { willReadFrequently: true });
-let baselineExpression = null, baselineLevels = null, imageLandmarker = null, visionFiles = null;
+let baselineExpression = null, baselineLevels = null, baselinePose = null;
+let imageLandmarker = null, visionFiles = null;
 let landmarker, shades = [], photoBlob = null, passes = 0, key = null, lastTime = -1;
 let lastLandmarks = null, ownPasses = 0, readingBaseline = false;
 const probe = new OffscreenCanvas(128, 128);
@@ -266,6 +274,16 @@ function showChecks(checks) {
 
 const checkRow = (k) => document.querySelector(`#checks [data-check=${k}]`);
 
+/** Yaw and pitch (degrees) of a face's transformation matrix (column-major 4×4), as
+ * vision/landmarks.py's head_pose_degrees: R = Rz(roll)·Ry(yaw)·Rx(pitch). */
+function headPose(matrix) {
+  if (!matrix?.data) return null;
+  const r = (i, j) => matrix.data[j * 4 + i];
+  const deg = 180 / Math.PI;
+  return { yaw: Math.asin(Math.min(1, Math.max(-1, -r(2, 0)))) * deg,
+    pitch: Math.atan2(r(2, 1), r(2, 2)) * deg };
+}
+
 /** The expression scores of a face's blendshapes ({categories: [{categoryName, score}]}). */
 function expressionScores(blendshapes) {
   const all = Object.fromEntries((blendshapes?.categories || []).map((c) => [c.categoryName, c.score]));
@@ -277,8 +295,9 @@ function expressionScores(blendshapes) {
  * face in it). */
 async function readBaseline() {
   const file = $("baseline").files[0];
-  baselineExpression = baselineLevels = null;
+  baselineExpression = baselineLevels = baselinePose = null;
   hp.baselineExpression = hp.baselineLevels = hp.baselineFaceWidth = hp.baselineRead = null;
+  hp.baselinePose = null;
   MATCH_CHECKS.forEach((k) => { checkRow(k).hidden = true; });
   $("baselineNote").textContent = "";
   if (!file) return;
@@ -294,6 +313,7 @@ async function readBaselineFace(file) {
   imageLandmarker ??= await FaceLandmarker.createFromOptions(visionFiles, {
     baseOptions: { modelAssetPath: "/models/face_landmarker.task", delegate: "CPU" },
     runningMode: "IMAGE", numFaces: 1, outputFaceBlendshapes: true,
+    outputFacialTransformationMatrixes: true,
   });
   const image = await createImageBitmap(file);
   const found = imageLandmarker.detect(image);
@@ -301,11 +321,14 @@ async function readBaselineFace(file) {
   baselineExpression = expressionScores(found.faceBlendshapes?.[0]);
   const box = landmarks && faceBox(landmarks, image.width, image.height);
   baselineLevels = box ? skinLevels(image, box) : null;
+  baselinePose = landmarks ? headPose(found.facialTransformationMatrixes?.[0]) : null;
   hp.baselineExpression = baselineExpression; hp.baselineLevels = baselineLevels;
+  hp.baselinePose = baselinePose;
   hp.baselineRead = file.name;  // (what the page now compares against)
   hp.baselineFaceWidth = box ? box[2] - box[0] : null;
   checkRow("expression").hidden = !baselineExpression;
   checkRow("light").hidden = !baselineLevels;
+  checkRow("facing").hidden = !baselinePose;
   if (!landmarks) $("baselineNote").textContent = t("baselineNoFace");
   else if (hp.baselineFaceWidth < MIN_BASELINE_FACE_PX) {
     $("baselineNote").textContent = t("baselineSmall").replace("{px}", Math.round(hp.baselineFaceWidth));
@@ -313,7 +336,8 @@ async function readBaselineFace(file) {
 }
 
 /** The checks against the photo from before, into ``checks`` and hp.measures: its expression
- * (the largest change of the scores) and its light (the gains from it to the live skin). */
+ * (the largest change of the scores), its light (the gains from it to the live skin) and the
+ * way the head faces the camera (the changes of yaw and pitch). */
 function matchBaseline(res, checks) {
   const landmarks = res.faceLandmarks?.[0];
   if (baselineExpression) {
@@ -332,6 +356,14 @@ function matchBaseline(res, checks) {
     checks.light = light !== null && light.chromatic <= MAX_CHROMATIC_GAIN
       && light.exposure <= MAX_EXPOSURE_GAIN && light.direction <= MAX_SHADING_SLOPE;
     hp.measures = { ...hp.measures, light };
+  }
+  if (baselinePose) {
+    const now = landmarks ? headPose(res.facialTransformationMatrixes?.[0]) : null;
+    const facing = now && { yaw: Math.abs(now.yaw - baselinePose.yaw),
+      pitch: Math.abs(now.pitch - baselinePose.pitch) };
+    checks.facing = facing !== null && facing.yaw <= MAX_YAW_CHANGE
+      && facing.pitch <= MAX_PITCH_CHANGE;
+    hp.measures = { ...hp.measures, facing, pose: now };
   }
 }
 
@@ -473,6 +505,7 @@ async function main() {
   landmarker = await FaceLandmarker.createFromOptions(visionFiles, {
     baseOptions: { modelAssetPath: "/models/face_landmarker.task", delegate: "CPU" },
     runningMode: "VIDEO", numFaces: 1, outputFaceBlendshapes: true,
+    outputFacialTransformationMatrixes: true,
   });
   video.srcObject = await navigator.mediaDevices.getUserMedia({ video: { width: 640, height: 480 } });
   await video.play();
