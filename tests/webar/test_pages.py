@@ -27,6 +27,17 @@ def _with_exif(jpeg: bytes, camera: str, taken: str) -> bytes:
     return jpeg[:2] + b"\xff\xe1" + (len(app1) + 2).to_bytes(2, "big") + app1 + jpeg[2:]
 
 
+def _with_baseline(page, server, baseline, check: str):
+    """The capture page of a shade claim (the chart check holds capture) with ``baseline``
+    attached, once the live ``check`` against it is measured; before, its row was hidden."""
+    as_user(page, server[1]["shopper"])
+    page.goto(server[0] + "/claim?lang=en")
+    page.wait_for_function("window.hueproof && window.hueproof.ready", timeout=90_000)
+    assert page.is_hidden(f"[data-check={check}]")  # no photo from before: no check
+    page.set_input_files("#baseline", str(baseline))
+    page.wait_for_function(f"window.hueproof.measures?.{check} != null", timeout=60_000)
+
+
 def _wait_status(client, token, cid, timeout=120):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -349,12 +360,7 @@ def test_the_capture_page_asks_for_the_earlier_photos_expression(page, server, l
     (then,) = landmarker.detect(load_image(neutral).rgb_lin)
     expected = max(abs(now.blendshapes[k] - then.blendshapes[k]) for k in EXPRESSION_BLENDSHAPES)
 
-    as_user(page, server[1]["shopper"])
-    page.goto(server[0] + "/claim?lang=en")
-    page.wait_for_function("window.hueproof && window.hueproof.ready", timeout=90_000)
-    assert page.is_hidden("[data-check=expression]")  # no photo from before: no check
-    page.set_input_files("#baseline", str(neutral))  # a shade claim: the chart holds capture
-    page.wait_for_function("window.hueproof.measures?.expression != null", timeout=60_000)
+    _with_baseline(page, server, neutral, "expression")
     page.wait_for_timeout(300)
     checks, change = page.evaluate("[window.hueproof.checks, window.hueproof.measures.expression]")
     assert checks["expression"] is False and page.is_visible("[data-check=expression]")
@@ -481,12 +487,7 @@ def test_the_capture_page_asks_for_the_earlier_photos_facing(page, server, landm
     cv2.imwrite(str(before), turned[..., ::-1])
     cv2.imwrite(str(same), frame[..., ::-1])
 
-    as_user(page, server[1]["shopper"])
-    page.goto(server[0] + "/claim?lang=en")
-    page.wait_for_function("window.hueproof && window.hueproof.ready", timeout=90_000)
-    assert page.is_hidden("[data-check=facing]")  # no photo from before: no check
-    page.set_input_files("#baseline", str(before))  # a shade claim: the chart holds capture
-    page.wait_for_function("window.hueproof.measures?.facing != null", timeout=60_000)
+    _with_baseline(page, server, before, "facing")
     page.wait_for_timeout(500)
     base, pose, facing = page.evaluate("[window.hueproof.baselinePose, window.hueproof.measures"
                                        ".pose, window.hueproof.measures.facing]")  # fmt: skip
