@@ -225,7 +225,7 @@ def analyze_selfie(
     ``colour_model`` (:class:`models.illuminant.IlluminantModel`) the lips get a chart-free
     colour, with its uncertainty, when no chart is in the frame. ``jpeg_quality`` and
     ``baseline_jpeg_quality`` (the files', from :mod:`vision.ingest`) feed the compression
-    gate; ``origin`` and ``baseline_origin`` (their :class:`vision.ingest.Origin`) the pair's
+    gate; ``origin`` and ``baseline_origin`` (their :class:`vision.metadata.Origin`) the pair's
     camera and date findings.
     """
     preview, k = _preview(rgb_lin)

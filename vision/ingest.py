@@ -206,7 +206,7 @@ class ImageCheck:
     orientation: int
     byte_size: int
     stored: bytes = field(repr=False)
-    upload_sha256: str = ""
+    upload_sha256: str
 
 
 def check_image(

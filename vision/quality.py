@@ -301,8 +301,8 @@ def pose_findings(
 ) -> tuple[Finding, ...]:
     """``pose_changed`` when a pair's two faces are turned differently: sideways (yaw) by more
     than :data:`LIMITS` ``max_yaw_change`` or up or down (pitch) by more than
-    ``max_pitch_change`` degrees. The value is the larger change over its limit's, in degrees.
-    Measured in :mod:`vision.beforeafter` (``MAX_STRETCH``)."""
+    ``max_pitch_change`` degrees. The value is the change (degrees) further over its limit;
+    the limits are measured in :mod:`vision.beforeafter` (at ``MAX_STRETCH``)."""
     lim = {**LIMITS, **(limits or {})}
     yaw, pitch = abs(face.yaw - baseline_face.yaw), abs(face.pitch - baseline_face.pitch)
     over = [(v, limit) for v, limit in ((yaw, lim["max_yaw_change"]),
@@ -319,7 +319,7 @@ def pose_findings(
 
 def origin_findings(origin, baseline_origin) -> tuple[Finding, ...]:
     """What the two files of a pair state about where they come from (each a
-    :class:`vision.ingest.Origin`, or None).
+    :class:`vision.metadata.Origin`, or None).
 
     ``camera_changed``: both name a camera, and not the same one. Cameras and phones differ in
     colour processing, sharpening and smoothing beyond the light's colour, which the pair's
