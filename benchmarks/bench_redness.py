@@ -195,9 +195,10 @@ def pose_figures(landmarker, seed=37) -> dict:
             (fb,) = landmarker.detect(before)
             turns.append((abs(t.face.yaw - fb.yaw), abs(t.face.pitch - fb.pitch)))
             reported += bool(pose_findings(t.face, fb))
-            patches = [add_erythema(t.skin_face, centre=zone_centre(t.masks[z] & t.bare),
-                                    radius=RADIUS * t.face.width, strength=0.35,
-                                    skin_mask=t.bare, rng=rng) for z in REDNESS_ZONES]  # fmt: skip
+            patches = [_photographed(add_erythema(
+                t.skin_face, centre=zone_centre(t.masks[z] & t.bare),
+                radius=RADIUS * t.face.width, strength=0.35, skin_mask=t.bare, rng=rng))
+                for z in REDNESS_ZONES]  # fmt: skip
             for register in (True, False):
 
                 def change(img, register=register, before=before, fb=fb, t=t):
@@ -207,7 +208,7 @@ def pose_figures(landmarker, seed=37) -> dict:
 
                 fp = float(change(t.img).mask.sum() / t.skin.sum())
                 hits = [(_iou(m, er.truth), _found(m, er)) for m, er in
-                        ((change(photograph(red)).mask, er) for red, er in patches)]  # fmt: skip
+                        ((change(red).mask, er) for red, er in patches)]  # fmt: skip
                 rows[register].append((fp, hits))
         dyaw, dpitch = np.mean(turns, axis=0)
         key = f"yaw_{yaw}_pitch_{pitch}"
