@@ -261,10 +261,12 @@ def real_pairs(faces, seed=31) -> dict:
                 fps.append(float(clean.mask.sum() / after.skin.sum()))
                 limits.append(clean.detection_limit.haemoglobin_od)
                 findings.update(f["code"] for f in clean.findings)
-                # what the files state: another camera, a photo "from before" taken later
+                # what the files state: another camera, a photo "from before" taken later;
+                # and how differently the head is turned
                 findings.update(
                     f.code for f in origin_findings(origin[after.name], origin[before.name])
                 )
+                findings.update(f.code for f in pose_findings(after.face, before.face))
                 for zone in REDNESS_ZONES:
                     for strength in STRENGTHS:
                         red, er = _photographed(add_erythema(
