@@ -86,8 +86,9 @@ CHANGE_THRESHOLD = 4.5
 MAX_CHANGE_SPREAD_OD = 0.03
 #: Registration (session 11). A head turned a few degrees between the two photos is enough
 #: for the mesh alone to flag unchanged skin: MediaPipe places a turned face's landmarks a few
-#: pixels off its skin's features (at 10° of turn, 1.8 px median and 6 px at the 90th
-#: percentile on a 363 px face), most of all along the outline and the jaw. Measured with the
+#: pixels off its skin's features (turned 10°: 1.7 px median, 4.2 px at the 90th percentile,
+#: 11.6 px at worst on a 364 px face; 5°: 0.9, 2.0, 6.1 px), most of all along the outline
+#: and the jaw. Measured with the
 #: test set's faces, the earlier photo's head turned by rotating the landmarks in depth
 #: (vision/testset.py's head_turned; benchmarks/bench_redness.py, "the head turned"), patches
 #: of 0.35 OD in every zone; mesh only → registered, MediaPipe's view of the turn in brackets:
