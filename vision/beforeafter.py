@@ -26,7 +26,7 @@ from vision.redness import (
     flag_excess,
     haemoglobin_map,
     patch_response,
-    skin_pixels,
+    skin_of_densities,
     zone_figures,
 )
 
@@ -256,23 +256,24 @@ class RednessChange:
         return out
 
 
-def _melanin_u8(rgb_lin) -> np.ndarray:
-    """Melanin density as 8-bit grey (its 1st-99th percentiles stretched over 0-255)."""
-    mel = haemoglobin_map(rgb_lin)[1]
-    lo, hi = np.percentile(mel, (1, 99))
-    return np.clip((mel - lo) * (255.0 / max(hi - lo, 1e-6)), 0, 255).astype(np.uint8)
+def _grey_u8(density) -> np.ndarray:
+    """A density map as 8-bit grey (its 1st-99th percentiles stretched over 0-255)."""
+    lo, hi = np.percentile(density, (1, 99))
+    return np.clip((density - lo) * (255.0 / max(hi - lo, 1e-6)), 0, 255).astype(np.uint8)
 
 
-def _registered(after_rgb_lin, warped, box):
+def _registered(after_melanin, warped, box):
     """The warped photo moved onto the other, within ``box`` (x0, y0, x1, y1), by dense
     optical flow (OpenCV's DIS) between the two photos' melanin density. The landmarks place a
     face's outline and features a few pixels differently when its pose differs; the flow sees
-    melanin and not haemoglobin, so a change of redness does not move it. ``warped`` covers
-    the box (the mesh carried on beyond the face) so that the flow sees the outline."""
+    melanin and not haemoglobin, so a change of redness does not move it. ``after_melanin`` is
+    the other photo's melanin density (:func:`~vision.redness.haemoglobin_map`); ``warped``
+    covers the box (the mesh carried on beyond the face) so that the flow sees the outline."""
     x0, y0, x1, y1 = box
     part = np.ascontiguousarray(warped[y0:y1, x0:x1])
     dis = cv2.DISOpticalFlow_create(cv2.DISOPTICAL_FLOW_PRESET_MEDIUM)
-    flow = dis.calc(_melanin_u8(after_rgb_lin[y0:y1, x0:x1]), _melanin_u8(part), None)
+    flow = dis.calc(_grey_u8(after_melanin[y0:y1, x0:x1]), _grey_u8(haemoglobin_map(part)[1]),
+                    None)  # fmt: skip
     yy, xx = np.mgrid[0 : y1 - y0, 0 : x1 - x0].astype(np.float32)
     out = warped.copy()
     out[y0:y1, x0:x1] = cv2.remap(part, xx + flow[..., 0], yy + flow[..., 1], cv2.INTER_LINEAR,
@@ -357,9 +358,10 @@ def redness_change(
     beyond = REGISTER_MARGIN if register else 0.0
     warped, valid = warp_face(before_rgb_lin, before_points, after_points, shape, beyond=beyond)
     face_w = float(np.ptp(np.asarray(after_points)[:, 0]))
-    region = skin_pixels(after_rgb_lin, skin_mask, face_w) & valid
+    hb_after, mel_after, shade_after = haemoglobin_map(after_rgb_lin)  # once, used thrice
+    region = skin_of_densities(skin_mask, mel_after, shade_after, face_w)[0] & valid
     if register:
-        warped = _registered(after_rgb_lin, warped, _box(after_points, shape, beyond))
+        warped = _registered(mel_after, warped, _box(after_points, shape, beyond))
         region &= _stretch(before_points, after_points, shape) <= MAX_STRETCH
     region &= (warped.min(axis=-1) > 1e-3) & (after_rgb_lin.min(axis=-1) > 1e-3)
     if region.sum() < 100:
@@ -377,7 +379,6 @@ def redness_change(
         findings.append({"code": "exposure_changed", "message": "The two photos differ "
                          "strongly in brightness."})  # fmt: skip
     before_n = (warped * gains.astype(np.float32)).astype(np.float32)
-    hb_after, _, shade_after = haemoglobin_map(after_rgb_lin)
     hb_before, _, shade_before = haemoglobin_map(before_n)
     diff = hb_after - hb_before
     slope = _shading_slope(shade_after - shade_before, region, after_points, face_w)

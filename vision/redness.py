@@ -55,6 +55,7 @@ __all__ = [
     "patch_response",
     "pigment_vectors",
     "redness_map",
+    "skin_of_densities",
     "skin_pixels",
     "typical_skin",
 ]
@@ -521,11 +522,18 @@ def skin_pixels(rgb_lin, skin_mask, face_width: float) -> np.ndarray:
 
 def _skin_and_densities(rgb_lin, skin_mask, face_width: float):
     """:func:`skin_pixels`, with the haemoglobin map and the smoothed shading it computed."""
-    skin_mask = np.asarray(skin_mask, bool)
     hb, mel, shade = haemoglobin_map(rgb_lin)
+    skin, shading_fine = skin_of_densities(skin_mask, mel, shade, face_width)
+    return skin, hb, shading_fine
+
+
+def skin_of_densities(skin_mask, mel, shade, face_width: float):
+    """:func:`skin_pixels` from a photo's melanin and shading densities
+    (:func:`haemoglobin_map`) already computed: (skin, smoothed shading)."""
+    skin_mask = np.asarray(skin_mask, bool)
     sigma = max(0.5, SMOOTH_FRACTION * face_width)
     fine = [_masked_blur(density, skin_mask, sigma) for density in (mel, shade)]
-    return typical_skin(skin_mask, *fine), hb, fine[1]
+    return typical_skin(skin_mask, *fine), fine[1]
 
 
 def shaded_skin(shading_fine, region, face_width: float) -> np.ndarray:
