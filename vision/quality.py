@@ -25,9 +25,7 @@ from vision.regions import masked_pixels
 __all__ = ["EXPRESSION_BLENDSHAPES", "LIMITS", "Finding", "assess_quality",
            "baseline_size_findings", "capture_findings", "compression_findings",
            "expression_findings", "framing_findings", "grain_findings", "origin_findings",
-           "pose_findings",
-           "skin_grain",
-           "skin_texture", "texture_findings"]  # fmt: skip
+           "pose_findings", "skin_grain", "skin_texture", "texture_findings"]  # fmt: skip
 
 #: Limits of the gates. Face size: MediaPipe needs ~100 px but skin texture and redness
 #: need ~300 px across the face. Pose: beyond ~20° one cheek foreshortens and the mesh
