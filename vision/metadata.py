@@ -20,7 +20,14 @@ from PIL import Image
 
 from calibration.errors import UnsupportedImageType
 
-__all__ = ["NO_ORIGIN", "Origin", "capture_origin", "kept_exif", "strip_metadata"]
+__all__ = [
+    "CAPTURE_PAGE_CAMERA",
+    "NO_ORIGIN",
+    "Origin",
+    "capture_origin",
+    "kept_exif",
+    "strip_metadata",
+]
 
 #: EXIF tags: the orientation, the camera (make, model, lens) and when it took the photo. Of
 #: a file's metadata only these are read, and kept in a stored file.
@@ -44,6 +51,10 @@ class Origin(NamedTuple):
 
 
 NO_ORIGIN = Origin(None, None)
+#: The camera the capture page's photo states (webar/js/exif.js: Make "hueproof", Model
+#: "capture page" and the browser's name for the camera in brackets): a frame of the
+#: browser's video.
+CAPTURE_PAGE_CAMERA = "hueproof capture page"
 
 
 def _exif_text(value) -> str:

@@ -19,6 +19,7 @@ from calibration.colorimetry import (
     xyz_to_lab,
 )
 from vision.landmarks import FaceLandmarks
+from vision.metadata import CAPTURE_PAGE_CAMERA
 from vision.redness import SMOOTH_FRACTION, _masked_blur, haemoglobin_map
 from vision.regions import masked_pixels
 
@@ -321,7 +322,9 @@ def origin_findings(origin, baseline_origin) -> tuple[Finding, ...]:
 
     ``camera_changed``: both name a camera, and not the same one. Cameras and phones differ in
     colour processing, sharpening and smoothing beyond the light's colour, which the pair's
-    gains correct (``lighting_changed``).
+    gains correct (``lighting_changed``). A frame of the capture page's video
+    (:data:`vision.metadata.CAPTURE_PAGE_CAMERA`) against a camera app's photo is said so: the
+    two may come from one phone, processed differently.
 
     ``baseline_not_earlier``: by the dates both files state, the photo from before was taken
     at the same time as the new one or later (value: how many days later). The times are
@@ -332,10 +335,17 @@ def origin_findings(origin, baseline_origin) -> tuple[Finding, ...]:
     found = []
     now, then = origin.camera, baseline_origin.camera
     if now and then and now.casefold() != then.casefold():
-        found.append(Finding("camera_changed", f"The two photos were taken with different "
-                             f"cameras (before: {then}; now: {now}): their colours and "
-                             "processing differ, so part of a change may come from the "
-                             "cameras.", 1, 0))  # fmt: skip
+        page = [c for c in (then, now) if c.startswith(CAPTURE_PAGE_CAMERA)]
+        if len(page) == 1:  # a video frame and a camera app's photo: one phone or two
+            msg = (f"One photo is a frame of the capture page's video ({page[0]}), the other "
+                   f"was taken by {then if page[0] == now else now}: a browser's video and a "
+                   "camera app process colour differently, even on one phone, so part of a "
+                   "change may come from that.")  # fmt: skip
+        else:
+            msg = (f"The two photos were taken with different cameras (before: {then}; now: "
+                   f"{now}): their colours and processing differ, so part of a change may "
+                   "come from the cameras.")  # fmt: skip
+        found.append(Finding("camera_changed", msg, 1, 0))
     now, then = origin.taken_at, baseline_origin.taken_at
     if now is not None and then is not None:
         if (now.tzinfo is None) != (then.tzinfo is None):

@@ -7,6 +7,7 @@ import pytest
 from calibration.colorimetry import srgb_u8_to_rgb_lin
 from tests.vision.conftest import face_crop
 from vision.ingest import Origin
+from vision.metadata import CAPTURE_PAGE_CAMERA
 from vision.quality import (
     LIMITS,
     assess_quality,
@@ -129,6 +130,10 @@ _UTC8 = dt.timezone(dt.timedelta(hours=8))
     (Origin("Apple iPhone 12 back dual wide camera 4.2mm f/1.6", None),
      Origin("Apple iPhone 12 front camera 2.71mm f/2.2", None), {"camera_changed"}, None),
     (Origin(None, None), Origin("Samsung SM-G991B", None), set(), None),  # one camera unknown
+    (Origin("hueproof capture page (Front Camera)", None),
+     Origin("hueproof capture page (front camera)", None), set(), None),  # one page camera
+    (Origin("hueproof capture page (Front Camera)", None),
+     Origin("hueproof capture page (Back Camera)", None), {"camera_changed"}, None),
     (Origin(None, dt.datetime(2026, 10, 1)), Origin(None, dt.datetime(2026, 10, 3, 12)),
      {"baseline_not_earlier"}, 2.5),
     (Origin(None, dt.datetime(2026, 10, 1)), Origin(None, dt.datetime(2026, 10, 1)),
@@ -147,6 +152,20 @@ def test_a_pairs_files_are_compared_by_camera_and_date(now, then, codes, days):
     if days is not None:
         assert found["baseline_not_earlier"].value == pytest.approx(days)
     assert origin_findings(None, then) == origin_findings(now, None) == ()
+
+
+@pytest.mark.parametrize("page_photo", ["new", "earlier"])
+def test_a_capture_page_frame_against_a_camera_apps_photo_is_said_so(page_photo):
+    page = Origin(f"{CAPTURE_PAGE_CAMERA} (Front Camera)", None)
+    app = Origin("Apple iPhone 12", None)
+    now, then = (page, app) if page_photo == "new" else (app, page)
+    (found,) = origin_findings(now, then)
+    assert found.code == "camera_changed"
+    assert found.message.startswith("One photo is a frame of the capture page's video "
+                                    f"({CAPTURE_PAGE_CAMERA} (Front Camera)), the other was "
+                                    "taken by Apple iPhone 12:")  # fmt: skip
+    (other,) = origin_findings(app, Origin("Samsung SM-G991B", None))
+    assert other.message.startswith("The two photos were taken with different cameras")
 
 
 @pytest.mark.parametrize(("yaw", "pitch", "value"), [

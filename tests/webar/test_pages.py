@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import time
 
@@ -12,6 +13,7 @@ from PIL import Image
 from calibration.simulate import random_scene, render_scene
 from tests.claims.conftest import bearer, face_jpeg
 from tests.webar.conftest import as_user
+from vision.metadata import CAPTURE_PAGE_CAMERA
 
 
 def _api(server):
@@ -85,6 +87,52 @@ def test_capture_walks_the_checks_takes_consent_and_files_a_claim(page, server):
     view = _api(server).get(f"/api/v1/claims/{cid}", headers=bearer(tokens["shopper"])).json
     assert view["type"] == "redness" and view["consent"]["health"] is True
     assert view["analysis"]["redness"]["face"]["detected"] is True
+    # the photo states the page as its camera, and when it was taken (webar/js/exif.js)
+    facts = view["analysis"]["photo"]
+    assert facts["camera"].startswith(CAPTURE_PAGE_CAMERA), facts
+    taken = dt.datetime.fromisoformat(facts["taken_at"])
+    assert abs(dt.datetime.now(dt.UTC) - taken) < dt.timedelta(minutes=10), taken
+
+
+def test_the_capture_pages_photo_states_its_camera_and_time(browser, server):
+    """The page's EXIF segment, read by Pillow and by the server's reader: the camera named
+    without a USB camera's ids or non-ASCII, the device's local time with its UTC offset
+    (a half-hour west of UTC here), and the pixels untouched."""
+    from vision.metadata import capture_origin, strip_metadata
+
+    context = browser.new_context(timezone_id="America/St_Johns")  # UTC-03:30 in November
+    try:
+        page = context.new_page()
+        page.goto(server[0] + "/review")
+        made = page.evaluate("""async () => {
+          const { cameraName, exifTime, withExif } = await import("/webar/js/exif.js");
+          const canvas = new OffscreenCanvas(48, 32), ctx = canvas.getContext("2d");
+          ctx.fillStyle = "#c08070"; ctx.fillRect(0, 0, 48, 32);
+          const plain = await canvas.convertToBlob({ type: "image/jpeg", quality: 0.97 });
+          const when = new Date(Date.UTC(2026, 10, 27, 2, 5, 9));
+          const model = cameraName("Integrated Camera (04f2:b6d9) \u524d\u7f6e");
+          const blob = await withExif(plain, { make: "hueproof", model, ...exifTime(when) });
+          const bytes = async (b) => Array.from(new Uint8Array(await b.arrayBuffer()));
+          return { plain: await bytes(plain), dated: await bytes(blob),
+                   bare: cameraName(""), model };
+        }""")
+    finally:
+        context.close()
+    assert made["bare"] == "capture page"
+    assert made["model"] == "capture page (Integrated Camera)"
+    plain, dated = bytes(made["plain"]), bytes(made["dated"])
+    im = Image.open(io.BytesIO(dated))
+    exif = im.getexif()
+    assert (exif[0x010F], exif[0x0110]) == ("hueproof", "capture page (Integrated Camera)")
+    sub = exif.get_ifd(0x8769)
+    assert (sub[0x9003], sub[0x9011]) == ("2026:11:26 22:35:09", "-03:30")
+    origin = capture_origin(exif)
+    assert origin.camera == f"{CAPTURE_PAGE_CAMERA} (Integrated Camera)"
+    assert origin.taken_at == dt.datetime(2026, 11, 27, 2, 5, 9, tzinfo=dt.UTC)
+    assert np.array_equal(np.asarray(im), np.asarray(Image.open(io.BytesIO(plain))))
+    # what the server stores keeps exactly that
+    stored = strip_metadata(dated, "JPEG", exif)
+    assert capture_origin(Image.open(io.BytesIO(stored)).getexif()) == origin
 
 
 def test_review_shows_the_heatmap_and_records_a_decision(page, server):

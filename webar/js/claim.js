@@ -3,6 +3,7 @@
 import { FaceLandmarker, FilesetResolver } from "/vendor/mediapipe/vision_bundle.mjs";
 import { ApiError, get, setToken, toSnake, token, upload } from "./api.js";
 import { SRGB_U8_TO_LIN } from "./colour.js";
+import { cameraName, exifTime, withExif } from "./exif.js";
 import { language, t, translate } from "./i18n.js";
 import { previewRedness, runModel } from "./redness.js";
 
@@ -79,6 +80,7 @@ const levelCtx = levelCanvas.getContext("2d", { willReadFrequently: true });
 let baselineExpression = null, baselineLevels = null, baselinePose = null;
 let imageLandmarker = null, visionFiles = null;
 let landmarker, shades = [], photoBlob = null, passes = 0, key = null, lastTime = -1;
+let taking = false;  // a frame is being encoded: the loop waits for it
 let lastLandmarks = null, ownPasses = 0, readingBaseline = false;
 const probe = new OffscreenCanvas(128, 128);
 const probeCtx = probe.getContext("2d", { willReadFrequently: true });
@@ -404,12 +406,22 @@ async function showPreview(points) {
 }
 
 function capture() {
+  taking = true;
   shot.width = video.videoWidth; shot.height = video.videoHeight;
   shot.getContext("2d").drawImage(video, 0, 0);
   const points = lastLandmarks?.map((p) => [p.x * shot.width, p.y * shot.height]);
   if (points) showPreview(points);
-  shot.toBlob((b) => {
-    photoBlob = b; hp.captured = true; key = crypto.randomUUID();
+  const taken = exifTime(new Date());
+  const label = video.srcObject?.getVideoTracks?.()[0]?.label;
+  shot.toBlob(async (b) => {
+    try {  // the file states its camera and time as a camera's would (exif.js)
+      photoBlob = await withExif(b, { make: "hueproof", model: cameraName(label), ...taken });
+    } catch (e) {
+      hp.errors.push(String(e)); photoBlob = b;
+    } finally {
+      taking = false;
+    }
+    hp.captured = true; key = crypto.randomUUID();
     $("captureState").textContent = hp.capturedAnyway?.length ? t("takenAnyway") : t("allGood");
     $("retake").hidden = false; $("captureAnyway").hidden = true;
     shot.hidden = false; video.hidden = true;
@@ -418,7 +430,7 @@ function capture() {
 }
 
 function loop() {
-  if (!photoBlob && video.readyState >= 2 && video.currentTime !== lastTime) {
+  if (!photoBlob && !taking && video.readyState >= 2 && video.currentTime !== lastTime) {
     lastTime = video.currentTime;
     const res = landmarker.detectForVideo(video, performance.now());
     lastLandmarks = res.faceLandmarks?.[0] || null;

@@ -1,0 +1,79 @@
+// The capture page's photo states where it comes from, as a camera's file does: an EXIF
+// segment with the camera (Make "hueproof", Model "capture page" and the browser's name for
+// the camera) and the time of taking (DateTimeOriginal, the device's local time, with its UTC
+// offset in OffsetTimeOriginal). The server keeps exactly these (vision/metadata.py's
+// kept_exif) and compares them with the photo from before (camera_changed,
+// baseline_not_earlier). Like any file's EXIF, a statement and not proof.
+
+const MAKE = 0x010f, MODEL = 0x0110, EXIF_IFD = 0x8769;
+const TAKEN = 0x9003, TAKEN_OFFSET = 0x9011;
+const ASCII = 2, LONG = 4;
+const MAX_LABEL = 40;
+
+// Printable ASCII only (EXIF's ASCII type), without a USB camera's "(vendor:product)" ids.
+export function cameraName(label) {
+  const clean = String(label || "").replace(/\s*\([0-9a-f]{4}:[0-9a-f]{4}\)/gi, "")
+    .replace(/[^\x20-\x7e]/g, "").replace(/\s+/g, " ").trim().slice(0, MAX_LABEL);
+  return clean ? `capture page (${clean})` : "capture page";
+}
+
+const pad = (n) => String(n).padStart(2, "0");
+
+// "YYYY:MM:DD HH:MM:SS" and "+HH:MM": the date's local time and UTC offset.
+export function exifTime(date) {
+  const taken = `${date.getFullYear()}:${pad(date.getMonth() + 1)}:${pad(date.getDate())} `
+    + `${pad(date.getHours())}:${pad(date.getMinutes())}:${pad(date.getSeconds())}`;
+  const east = -date.getTimezoneOffset();
+  const offset = `${east < 0 ? "-" : "+"}${pad(Math.floor(Math.abs(east) / 60))}:${pad(Math.abs(east) % 60)}`;
+  return { taken, offset };
+}
+
+// The TIFF structure (little-endian) of IFD0 {Make, Model, ExifIFD} and the Exif IFD
+// {DateTimeOriginal, OffsetTimeOriginal}; ASCII values NUL-terminated, at even offsets (each
+// is over the 4 bytes an entry holds in place).
+export function exifBytes({ make, model, taken, offset }) {
+  const ifd0 = [[MAKE, make], [MODEL, model], [EXIF_IFD, null]];
+  const sub = [[TAKEN, taken], [TAKEN_OFFSET, offset]];
+  const ifdSize = (n) => 2 + 12 * n + 4;
+  const ifd0At = 8, subAt = ifd0At + ifdSize(ifd0.length);
+  let dataAt = subAt + ifdSize(sub.length);
+  const texts = [...ifd0, ...sub].filter(([, text]) => text !== null).map(([tag, text]) => {
+    const bytes = new TextEncoder().encode(`${text}\0`);
+    const at = dataAt;
+    dataAt += bytes.length + (bytes.length % 2);
+    return [tag, { bytes, at }];
+  });
+  const where = new Map(texts);
+  const out = new Uint8Array(dataAt), view = new DataView(out.buffer);
+  out.set([0x49, 0x49, 0x2a, 0x00]);  // "II", 42
+  view.setUint32(4, ifd0At, true);
+  const writeIfd = (at, entries) => {
+    view.setUint16(at, entries.length, true);
+    entries.forEach(([tag], i) => {
+      const pos = at + 2 + 12 * i, text = where.get(tag);
+      view.setUint16(pos, tag, true);
+      view.setUint16(pos + 2, text ? ASCII : LONG, true);
+      view.setUint32(pos + 4, text ? text.bytes.length : 1, true);
+      view.setUint32(pos + 8, text ? text.at : subAt, true);
+    });
+    view.setUint32(at + 2 + 12 * entries.length, 0, true);  // no next IFD
+  };
+  writeIfd(ifd0At, ifd0);
+  writeIfd(subAt, sub);
+  texts.forEach(([, { bytes, at }]) => out.set(bytes, at));
+  return out;
+}
+
+// The JPEG with the EXIF segment (APP1) after its start and JFIF header; pixels untouched.
+export async function withExif(jpeg, facts) {
+  const bytes = new Uint8Array(await jpeg.arrayBuffer());
+  if (bytes[0] !== 0xff || bytes[1] !== 0xd8) throw new Error("not a JPEG");
+  let at = 2;
+  if (bytes[2] === 0xff && bytes[3] === 0xe0) at = 4 + ((bytes[4] << 8) | bytes[5]);  // JFIF
+  const tiff = exifBytes(facts);
+  const length = 2 + 6 + tiff.length;
+  const app1 = new Uint8Array(2 + length);
+  app1.set([0xff, 0xe1, length >> 8, length & 0xff, 0x45, 0x78, 0x69, 0x66, 0, 0]);  // "Exif\0\0"
+  app1.set(tiff, 10);
+  return new Blob([bytes.subarray(0, at), app1, bytes.subarray(at)], { type: "image/jpeg" });
+}
