@@ -45,7 +45,8 @@ __all__ = ["ANALYSIS_VERSION", "FaceAnalysis", "analyze_selfie"]
 #: 0.5: the camera_changed, baseline_not_earlier and pose_changed findings of a pair; a
 #: pair's warp refined by optical flow, and skin the earlier photo shows foreshortened left
 #: out (session 11).
-ANALYSIS_VERSION = "hueproof-analyze/0.5"
+#: 0.6: camera_changed says when one photo is a frame of the capture page's video (session 12).
+ANALYSIS_VERSION = "hueproof-analyze/0.6"
 #: After detection the analysis runs on the head only, scaled so that the face is at most
 #: this wide (or up to PREVIEW_AS_WORKING times it, see there): redness lives at the scale of
 #: the face, and a 12 MP selfie would otherwise cost minutes. The mask is scaled back to the
