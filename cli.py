@@ -255,6 +255,9 @@ def cmd_serve(args) -> int:
             print(f"  {role:<12} {token}")
     else:
         print("Users exist already; `hueproof users add --role ROLE` prints a new token.")
+    done = ext["metadata_stripped"]
+    if done["stripped"] or done["failed"]:
+        print(_stripped_lines(done)[0])
     print(f"hueproof serving on {base} (data in {args.data}); Ctrl+C stops it")
     print(f"  try-on {base}/tryon   claim {base}/claim   review {base}/review   "
           f"brand {base}/brand")  # fmt: skip
@@ -361,6 +364,21 @@ def cmd_models(args) -> int:
     return 0 if ok else 1
 
 
+def _stripped_lines(r: dict) -> list[str]:
+    return [f"stored photos without their metadata now: {r['stripped']} rewritten "
+            f"({r['bytes_removed']} bytes removed), {r['unchanged']} had none, "
+            f"{r['waiting']} being analysed (next run), {r['missing']} erased or missing, "
+            f"{len(r['failed'])} refused",
+            *(f"  refused {sha}: {why}" for sha, why in r["failed"].items())]  # fmt: skip
+
+
+def cmd_images_strip(args) -> int:
+    _, _, service = _open(args.data)
+    r = service.strip_stored_metadata()
+    _print(r, args.json, _stripped_lines)
+    return 1 if r["failed"] else 0
+
+
 def cmd_purge(args) -> int:
     _, _, service = _open(args.data)
     n = service.purge()
@@ -448,6 +466,15 @@ def build_parser() -> argparse.ArgumentParser:
     ua.add_argument("--json", action="store_true")
     data_arg(ua)
     ua.set_defaults(func=cmd_users_add, command="users add")
+
+    im = sub.add_parser("images", help="the stored photos").add_subparsers(
+        dest="images_cmd", required=True
+    )
+    ims = im.add_parser("strip-metadata", help="remove the metadata of photos stored before "
+                        "uploads lost it (serve does this at start)")  # fmt: skip
+    ims.add_argument("--json", action="store_true")
+    data_arg(ims)
+    ims.set_defaults(func=cmd_images_strip, command="images strip-metadata")
 
     au = sub.add_parser("audit", help="the audit chain").add_subparsers(
         dest="audit_cmd", required=True

@@ -97,13 +97,16 @@ def create_app(test_config: dict | None = None) -> Flask:
     )
     landmarker = LazyFaceLandmarker(LandmarkerOptions(model_path=app.config["FACE_MODEL"]))
     service = ClaimsService(store, keys, config, landmarker)
+    # files stored before uploads lost their metadata lose it now, before any worker reads one
+    stripped = service.strip_stored_metadata()
     pool = None
     if int(app.config["ANALYSIS_WORKERS"]) > 0:
         pool = WorkerPool(service, int(app.config["ANALYSIS_WORKERS"]))
         service.submit = pool.submit
         pool.resume()
     app.extensions["hueproof"] = {"store": store, "service": service, "pool": pool,
-                                  "keys": keys, "landmarker": landmarker}  # fmt: skip
+                                  "keys": keys, "landmarker": landmarker,
+                                  "metadata_stripped": stripped}  # fmt: skip
 
     def _close():
         if pool is not None:

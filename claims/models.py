@@ -157,6 +157,10 @@ class Image(Base):
     height: Mapped[int] = mapped_column(Integer)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     erased_at: Mapped[dt.datetime | None] = mapped_column()
+    #: whether the stored file has lost its metadata (vision/metadata.py's strip_metadata):
+    #: true for every file stored since session 11; older ones (false after migration 0002)
+    #: are stripped by ``hueproof images strip-metadata``, which ``hueproof serve`` runs first
+    metadata_stripped: Mapped[bool] = mapped_column(Boolean, default=True)
 
 
 class Consent(Base):

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import func, select
 
-from calibration.errors import InvalidInputError
+from calibration.errors import InvalidImageError, InvalidInputError
 from claims import audit
 from claims.analysis import CLAIM_ANALYSIS_VERSION, AnalysisFailed, analyse_claim
 from claims.auth import Principal, authorize, token_sha256
@@ -40,6 +40,7 @@ from claims.errors import (
 from claims.models import (
     CLAIM_TYPES,
     Alert,
+    AuditEntry,
     Brand,
     Claim,
     Consent,
@@ -609,6 +610,103 @@ class ClaimsService:
                 claim.artefacts = arte
                 n += 1
         return n
+
+    def strip_stored_metadata(self) -> dict:
+        """Rewrite every stored photo that still carries its metadata (stored before uploads
+        were stripped, session 11) as an upload is stored now: without its location, owner,
+        serial numbers, XMP and trailing data, the pixels, colour profile, orientation, camera
+        and date unchanged (:func:`vision.ingest.check_image` decodes the new file and refuses
+        it otherwise). The new file replaces the old one under its own hash: the claims using
+        it point to it, the chain records ``image.metadata_stripped`` with both hashes (a
+        report signed before names the file as it was filed), and the old file is deleted.
+        Files of claims being analysed wait for the next run; a file that cannot be stripped
+        stays as it is and is counted. Safe to run again, also after an interruption.
+
+        Returns
+        -------
+        dict
+            ``stripped``, ``unchanged`` (nothing to remove), ``waiting`` (being analysed),
+            ``missing`` (no file), ``failed`` (refused: {sha256: reason}), ``bytes_removed``.
+        """
+        from vision.ingest import check_image
+
+        report = {"stripped": 0, "unchanged": 0, "waiting": 0, "missing": 0, "failed": {},
+                  "bytes_removed": 0}  # fmt: skip
+        self._delete_replaced_files()
+        with self.store.read() as s:
+            kept = select(Image.sha256).where(Image.metadata_stripped.is_(False),
+                                              Image.erased_at.is_(None))  # fmt: skip
+            old = list(s.execute(kept).scalars())
+        limits = dict(max_bytes=self.config.max_image_bytes,
+                      max_pixels=self.config.max_image_pixels)  # fmt: skip
+        for sha in old:
+            if not self.store.blobs.exists(sha):
+                report["missing"] += 1
+                continue
+            data = self.store.blobs.get(sha)
+            try:
+                im = check_image(data, **limits)
+            except InvalidImageError as exc:
+                report["failed"][sha] = str(exc)
+                continue
+            if im.stored != data:
+                self.store.blobs.put(im.stored)  # before the rows point to it
+            outcome = self._replace_file(sha, im)
+            report[outcome] += 1
+            if outcome == "stripped":
+                report["bytes_removed"] += len(data) - len(im.stored)
+                self.store.blobs.delete(sha)
+            elif outcome == "waiting" and im.sha256 != sha:
+                self._forget_files([im.sha256])
+        return report
+
+    def _replace_file(self, sha: str, im) -> str:
+        """Point everything at the stripped file ``im`` (a :class:`vision.ingest.ImageCheck`)
+        instead of ``sha``, in one transaction: "stripped", "unchanged" or "waiting"."""
+        with self.store.write() as s:
+            row = s.get(Image, sha)
+            if row is None or row.metadata_stripped:  # done meanwhile by another process
+                return "unchanged"
+            uses = (Claim.photo_sha256 == sha) | (Claim.baseline_sha256 == sha)
+            using = list(s.execute(select(Claim).where(uses)).scalars())
+            if any(c.status == "analyzing" for c in using):  # a worker may be reading it
+                return "waiting"
+            if im.sha256 == sha:
+                row.metadata_stripped = True
+                return "unchanged"
+            new = s.get(Image, im.sha256)
+            if new is None:  # else: the same picture, filed again since, is stored already
+                new = Image(sha256=im.sha256, media_type=row.media_type, size=im.byte_size,
+                            width=row.width, height=row.height,
+                            created_at=row.created_at)  # fmt: skip
+                s.add(new)
+            new.erased_at, new.metadata_stripped = None, True
+            s.flush()  # the row exists before the claims point to it
+            for claim in using:
+                if claim.photo_sha256 == sha:
+                    claim.photo_sha256 = im.sha256
+                if claim.baseline_sha256 == sha:
+                    claim.baseline_sha256 = im.sha256
+            s.flush()
+            size = row.size
+            s.delete(row)
+            self._audit(s, SYSTEM_ACTOR, "image.metadata_stripped", f"image:{im.sha256}", {
+                "before_sha256": sha, "after_sha256": im.sha256,
+                "bytes_before": size, "bytes_after": im.byte_size,
+                "claims": sorted(c.id for c in using),
+            })  # fmt: skip
+            return "stripped"
+
+    def _delete_replaced_files(self) -> None:
+        """Delete files the chain says were replaced by a stripped copy, if a run stopped
+        between its commit and the deletion (no image row uses them any more)."""
+        with self.store.read() as s:
+            replaced = s.execute(select(AuditEntry.payload).where(
+                AuditEntry.action == "image.metadata_stripped")).scalars()  # fmt: skip
+            gone = [p["before_sha256"] for p in replaced
+                    if s.get(Image, p["before_sha256"]) is None]  # fmt: skip
+        for sha in gone:
+            self.store.blobs.delete(sha)
 
     def alerts(self, principal) -> list[dict]:
         authorize(principal, "alerts.read")

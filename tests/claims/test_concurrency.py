@@ -3,6 +3,7 @@ scale-out worker and the purge command run from the command line."""
 
 from __future__ import annotations
 
+import json
 import threading
 
 from sqlalchemy import func, select
@@ -81,3 +82,24 @@ def test_worker_and_purge_commands(tmp_path, capsys):
     assert cli.main(["purge", "--json", "--data", str(data)]) == 0
     assert '"purged_claims": 0' in capsys.readouterr().out  # nothing decided yet
     app.extensions["hueproof"]["close"]()
+
+
+def test_images_strip_metadata_command(tmp_path, capsys):
+    """The command names a stored file it could not strip (exit 1) and leaves it as it is."""
+    from claims.models import Image
+
+    data = tmp_path / "d"
+    app, _ = seeded_app(data, ANALYSIS_WORKERS=0)
+    store = app.extensions["hueproof"]["store"]
+    sha = store.blobs.put(b"not a picture")
+    with store.write() as s:
+        s.add(Image(sha256=sha, media_type="image/jpeg", size=13, width=1, height=1,
+                    metadata_stripped=False))  # fmt: skip
+    app.extensions["hueproof"]["close"]()
+    assert cli.main(["images", "strip-metadata", "--data", str(data)]) == 1
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].startswith("stored photos without their metadata now: 0 rewritten")
+    assert out[0].endswith("1 refused") and out[1].startswith(f"  refused {sha}: expected")
+    assert cli.main(["images", "strip-metadata", "--json", "--data", str(data)]) == 1
+    assert list(json.loads(capsys.readouterr().out)["failed"]) == [sha]
+    assert store.blobs.get(sha) == b"not a picture"

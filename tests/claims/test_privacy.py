@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from claims.models import AuditEntry, Claim
 from claims.models import Image as ImageRow
+from server import create_app
 from tests.claims.conftest import bearer, face_jpeg, file_claim, seeded_app, wait
 from vision.ingest import ingest_image
 
@@ -197,3 +198,87 @@ def test_consent_is_required_and_recorded(app, client, tokens):
     with app.extensions["hueproof"]["store"].read() as s:
         e = s.execute(select(AuditEntry).where(AuditEntry.action == "consent.given")).scalar()
     assert e.payload["notice_sha256"] == notice["sha256"]
+
+
+def test_photos_stored_with_their_metadata_lose_it_at_the_next_start(tmp_path, monkeypatch):
+    """A store from before uploads were stripped: its photos carry location, owner and serial
+    number. The next start rewrites them (pixels, camera and date kept), points the claims
+    at the new files, records both hashes in the chain and deletes the old files; a photo
+    being analysed waits for the next run; signed reports and the chain still verify."""
+    from claims.audit import verify_chain
+    from claims.reports import verify_report
+    from vision import ingest
+
+    check = ingest.check_image
+
+    def as_filed_before_session_11(data: bytes, **limits):  # the upload stored as sent
+        im = check(data, **limits)
+        return ingest.ImageCheck(im.upload_sha256, im.format, im.width, im.height,
+                                 im.orientation, len(data), data, im.upload_sha256)  # fmt: skip
+
+    monkeypatch.setattr(ingest, "check_image", as_filed_before_session_11)
+    app, tokens = seeded_app(tmp_path / "d")
+    client, shopper = app.test_client(), tokens["shopper"]
+    upload, before = _phone_jpeg(), _phone_jpeg() + b"-2"  # two files, one picture
+    redness = dict(type="redness", sku="SERUM-RETINOL", shade=None, roi=None,
+                   consent_health="true")  # fmt: skip
+    ids = [file_claim(client, shopper, key=k, photo=upload, baseline=b, **redness).json["id"]
+           for k, b in (("old-1", before), ("old-2", None), ("old-3", None))]  # fmt: skip
+    wait(app)
+    adj = bearer(tokens["adjudicator"])
+    decided = client.post(f"/api/v1/claims/{ids[0]}/decision", headers=adj, json={
+        "outcome": "escalate", "reason_code": "redness_flagged_single_photo"})  # fmt: skip
+    assert decided.status_code == 201, decided.json
+    report = decided.json  # signed, naming the files as filed
+    assert report["photos"]["photo_sha256"] == hashlib.sha256(upload).hexdigest()
+    store = app.extensions["hueproof"]["store"]
+    with store.write() as s:  # as migration 0002 leaves the rows of that time; one still busy
+        for row in s.execute(select(ImageRow)).scalars():
+            row.metadata_stripped = False
+        s.get(Claim, ids[2]).status = "analyzing"
+    old = {hashlib.sha256(upload).hexdigest(), hashlib.sha256(before).hexdigest()}
+    assert all(store.blobs.exists(sha) for sha in old)
+    app.extensions["hueproof"]["close"]()
+    monkeypatch.undo()
+
+    app = create_app({"TESTING": True, "DATA_DIR": str(tmp_path / "d")})
+    try:
+        done = app.extensions["hueproof"]["metadata_stripped"]
+        # the baseline at once; the photo the busy claim uses waits
+        assert (done["stripped"], done["waiting"], done["failed"]) == (1, 1, {}), done
+        wait(app)  # the busy claim's analysis, resumed, reads its file as stored
+        service, store = app.extensions["hueproof"]["service"], app.extensions["hueproof"]["store"]
+        done = service.strip_stored_metadata()
+        assert (done["stripped"], done["waiting"], done["failed"]) == (1, 0, {}), done
+        assert done["bytes_removed"] > 0
+        client = app.test_client()
+        views = [client.get(f"/api/v1/claims/{c}", headers=adj).json for c in ids]
+        assert views[2]["status"] == "ready"
+        photo, base = views[0]["photo_sha256"], views[0]["baseline_sha256"]
+        assert photo not in old and base == photo  # the two files differed in metadata only
+        assert views[1]["photo_sha256"] == views[2]["photo_sha256"] == photo  # one file, shared
+        assert not any(store.blobs.exists(sha) for sha in old)
+        stored = store.blobs.get(photo)
+        for secret in (b"Jane", b"SERIAL-0042", b"Shenzhen", b"xmpmeta", b"MOTION-PHOTO"):
+            assert secret not in stored
+        kept = ingest_image(stored)
+        assert np.array_equal(kept.rgb_lin, ingest_image(upload).rgb_lin)
+        assert kept.facts()["camera"] == "Google Pixel 8"
+        url = client.post(f"/api/v1/claims/{ids[0]}/reveal", json=REASON, headers=adj).json["url"]
+        assert hashlib.sha256(client.get(url, headers=adj).data).hexdigest() == photo
+        with store.read() as s:
+            entries = s.execute(select(AuditEntry).where(
+                AuditEntry.action == "image.metadata_stripped")).scalars().all()  # fmt: skip
+            links = {e.payload["before_sha256"]: e.payload["after_sha256"] for e in entries}
+            assert links == dict.fromkeys(old, photo)
+            assert {c for e in entries for c in e.payload["claims"]} == set(ids)
+            assert verify_chain(s, app.extensions["hueproof"]["keys"].public_keys()).ok
+            assert verify_report(report, app.extensions["hueproof"]["keys"].public_keys(), s) == []
+            assert all(s.get(ImageRow, sha) is None for sha in old)
+        # a run stopped after its commit leaves the old file: the next run deletes it
+        store.blobs.put(upload)
+        again = service.strip_stored_metadata()
+        assert (again["stripped"], again["unchanged"]) == (0, 0)
+        assert not store.blobs.exists(hashlib.sha256(upload).hexdigest())
+    finally:
+        app.extensions["hueproof"]["close"]()

@@ -55,3 +55,36 @@ def _refs(node):
     elif isinstance(node, list):
         for v in node:
             yield from _refs(v)
+
+
+def test_files_stored_before_migration_0002_are_marked_as_keeping_their_metadata(tmp_path):
+    """A store at the first schema: its image rows come out of 0002 as not stripped (so the
+    next start strips them), the rows added since as stripped."""
+    import datetime as dt
+
+    import sqlalchemy as sa
+    from alembic import command
+    from alembic.config import Config
+
+    from claims.db import MIGRATIONS, database_url
+    from claims.models import Image, UTCDateTime
+
+    engine = sa.create_engine(database_url(tmp_path))
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    columns = [sa.column(c) for c in ("sha256", "media_type", "size", "width", "height")]
+    images = sa.table("images", *columns, sa.column("created_at", UTCDateTime()))
+    row = dict(sha256="a" * 64, media_type="image/jpeg", size=1, width=1, height=1,
+               created_at=dt.datetime.now(dt.UTC))  # fmt: skip
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "0001")
+        conn.execute(images.insert().values(**row))
+    engine.dispose()
+    store = open_store(tmp_path)
+    with store.write() as s:
+        assert s.get(Image, "a" * 64).metadata_stripped is False
+        s.add(Image(sha256="b" * 64, media_type="image/jpeg", size=1, width=1, height=1))
+    with store.read() as s:
+        assert s.get(Image, "b" * 64).metadata_stripped is True
+    store.dispose()
