@@ -45,7 +45,9 @@ __all__ = ["ANALYSIS_VERSION", "FaceAnalysis", "analyze_selfie"]
 #: 0.5: the camera_changed, baseline_not_earlier and pose_changed findings of a pair; a
 #: pair's warp refined by optical flow, and skin the earlier photo shows foreshortened left
 #: out (session 11).
-#: 0.6: camera_changed says when one photo is a frame of the capture page's video (session 12).
+#: 0.6: camera_changed says when one photo is a frame of the capture page's video; a mirrored
+#: photo from before is told by the melanin mismatch (``melanin_mismatch_od``), so that real
+#: pairs, noisy either way, are flipped back too (session 12).
 ANALYSIS_VERSION = "hueproof-analyze/0.6"
 #: After detection the analysis runs on the head only, scaled so that the face is at most
 #: this wide (or up to PREVIEW_AS_WORKING times it, see there): redness lives at the scale of
@@ -192,11 +194,23 @@ class FaceAnalysis:
 
 #: Front cameras often save selfies mirrored, and the capture page's photo is not: compared
 #: as it is, a mirrored photo from before puts one cheek over the other. A pair whose change
-#: is noisy (noisy_pair) is compared flipped back too, and kept so when that is not noisy.
+#: is noisy (noisy_pair) is compared flipped back too, and kept so when the person's own
+#: features then fall on each other better: the melanin mismatch after the mesh's warp
+#: (:class:`vision.beforeafter.RednessChange`'s ``melanin_mismatch``) MIRROR_MARGIN times
+#: lower flipped than as it is.
 #: Measured in session 10 (a separate script): mirrored copies of the held-out people's
 #: and the astronaut's photos spread 0.05-0.27 OD (noisy_pair; the astronaut's flagged 1.1 %
-#: of unchanged skin), 0.001-0.012 flipped back; the real pairs of one man, mirrored or not,
-#: spread 0.09-0.25 either way, so they are never flipped.
+#: of unchanged skin), 0.001-0.012 flipped back; but the real pairs of one man, mirrored or
+#: not, spread 0.09-0.25 either way, so that a rule on the spread (flipped back when that is
+#: not noisy, sessions 10-11) never flipped them.
+#: Measured in session 12 (a separate script, analyze_selfie with and without the earlier
+#: photo mirrored): the melanin mismatch of the six ordered real pairs of vision/people's
+#: three photos of one man is 0.42-0.78 OD straight and 1.09-1.28 times that mirrored, in
+#: every pair; the test set's pairs (ten faces, the second photo, and turned 10° and relit)
+#: 0.005-0.046 straight and 7.9-83 times that mirrored. What the mesh's landmarks alone
+#: show does not tell (the shape of the 478 points, aligned in 3D: mirrored against straight
+#: 0.97-1.04 times as far apart on those real pairs, 1.02 between two men).
+MIRROR_MARGIN = 1.05
 MIRRORED_MESSAGE = ("The photo from before is mirrored (as front cameras often save selfies): "
                     "it was compared flipped back.")  # fmt: skip
 
@@ -279,11 +293,11 @@ def analyze_selfie(
             compare = partial(redness_change, box_rgb, after_points=box_points, skin_mask=skin,
                               zone_masks=zones)  # fmt: skip
             change = compare(baseline_rgb_lin, before_points=base_found[0].points)
-            if _noisy(change):  # a selfie saved mirrored? compared flipped back, it is not
+            if _noisy(change):  # a selfie saved mirrored? its features match better flipped
                 flipped = np.ascontiguousarray(baseline_rgb_lin[:, ::-1])
                 flipped_found = landmarker.detect(flipped)
                 again = flipped_found and compare(flipped, before_points=flipped_found[0].points)
-                if again and not _noisy(again):
+                if again and change.melanin_mismatch > MIRROR_MARGIN * again.melanin_mismatch:
                     change, baseline_rgb_lin, base_found = again, flipped, flipped_found
                     quality.append(Finding("baseline_mirrored", MIRRORED_MESSAGE, 1, 0))
             excess, flagged = change.increase, change.mask

@@ -22,6 +22,7 @@ from vision.redness import (
     SMOOTH_FRACTION,
     DetectionLimit,
     _masked_blur,
+    _robust,
     detection_limit,
     flag_excess,
     haemoglobin_map,
@@ -228,7 +229,11 @@ class RednessChange:
     ``increase`` is the haemoglobin increase in units of its robust spread over unchanged skin;
     ``gains`` are the per-channel factors that matched the baseline to the follow-up;
     ``compared_fraction`` the share of the follow-up's skin compared (the rest is not skin in
-    one of the photos, or foreshortened in the earlier one: :data:`MAX_STRETCH`).
+    one of the photos, or foreshortened in the earlier one: :data:`MAX_STRETCH`);
+    ``melanin_mismatch`` the robust spread (OD) of the two photos' melanin difference over
+    that skin once the mesh alone has warped one onto the other: how well the person's own
+    features (brows, beard, moles, hairline) fall on each other, which tells a mirrored
+    photo from a straight one (vision/analysis.py).
     """
 
     increase: np.ndarray = field(repr=False)
@@ -240,6 +245,7 @@ class RednessChange:
     findings: tuple[dict, ...] = ()
     detection_limit: DetectionLimit | None = None
     compared_fraction: float = 1.0
+    melanin_mismatch: float = 0.0
 
     def to_dict(self) -> dict:
         out = {
@@ -250,6 +256,7 @@ class RednessChange:
             "findings": list(self.findings),
             "flagged_fraction": round(float(self.mask.mean()), 5),
             "compared_fraction": round(self.compared_fraction, 3),
+            "melanin_mismatch_od": round(self.melanin_mismatch, 4),
         }
         if self.detection_limit is not None:
             out["detection_limit"] = self.detection_limit.to_dict()
@@ -360,12 +367,15 @@ def redness_change(
     face_w = float(np.ptp(np.asarray(after_points)[:, 0]))
     hb_after, mel_after, shade_after = haemoglobin_map(after_rgb_lin)  # once, used thrice
     region = skin_of_densities(skin_mask, mel_after, shade_after, face_w)[0] & valid
+    mel_mesh = haemoglobin_map(warped)[1]  # the person's features as the mesh alone matches them
     if register:
         warped = _registered(mel_after, warped, _box(after_points, shape, beyond))
         region &= _stretch(before_points, after_points, shape) <= MAX_STRETCH
     region &= (warped.min(axis=-1) > 1e-3) & (after_rgb_lin.min(axis=-1) > 1e-3)
     if region.sum() < 100:
         raise ValueError("the two faces share too little skin to be compared")
+    sigma = max(0.5, SMOOTH_FRACTION * face_w)
+    mismatch = _robust(_masked_blur(mel_after - mel_mesh, region, sigma)[region])[1]
     gains = _gains(after_rgb_lin, warped, region)
     lg = np.log(gains)
     lighting = bool(max(abs(lg[0] - lg[1]), abs(lg[2] - lg[1])) > MAX_CHROMATIC_GAIN)
@@ -388,7 +398,7 @@ def redness_change(
                          "contrast, a change of shadows can look like a change of redness. "
                          "Take the new photo facing the light as in the earlier one.",
                          "value": slope, "limit": MAX_SHADING_SLOPE})  # fmt: skip
-    d = _masked_blur(diff, region, max(0.5, SMOOTH_FRACTION * face_w))
+    d = _masked_blur(diff, region, sigma)
     detect = _masked_blur(diff, region, max(1.0, CHANGE_DETECT_FRACTION * face_w))
     increase, mask, _, spread, detect_spread = flag_excess(
         d, region, high=high, low=low, od_units=True, detect=detect, floor_on_outline=True
@@ -406,4 +416,4 @@ def redness_change(
                             floor_response=patch_response(SMOOTH_FRACTION))  # fmt: skip
     compared = float(region.sum() / max(1, np.count_nonzero(skin_mask)))
     return RednessChange(increase, mask, zones, tuple(float(g) for g in gains), lighting,
-                         exposure, tuple(findings), limit, compared)  # fmt: skip
+                         exposure, tuple(findings), limit, compared, mismatch)  # fmt: skip

@@ -65,6 +65,24 @@ def test_a_real_pair_of_one_man_flags_nothing_and_says_why(landmarker, photos):
     assert "baseline_not_earlier" not in codes  # 2009, then 2012
     assert codes["expression_changed"].value > LIMITS["max_expression_change"]
     assert codes["light_direction_changed"].value > MAX_SHADING_SLOPE
+    assert "baseline_mirrored" not in codes
+
+
+def test_a_real_pairs_mirrored_photo_from_before_is_flipped_back(landmarker, photos):
+    """The same pair with the earlier photo saved mirrored: noisy either way (another day,
+    expression and light), it is told by how well the man's own features fall on each other,
+    and compared as the straight pair (the head's copy flipped, its landmarks found again)."""
+    after, before = load_image(photos["obama.jpg"].path), load_image(photos["obama2.jpg"].path)
+    straight = analyze_selfie(after.rgb_lin, landmarker=landmarker,
+                              baseline_rgb_lin=before.rgb_lin)  # fmt: skip
+    saved_mirrored = np.ascontiguousarray(before.rgb_lin[:, ::-1])
+    mirrored = analyze_selfie(after.rgb_lin, landmarker=landmarker,
+                              baseline_rgb_lin=saved_mirrored)  # fmt: skip
+    codes = [f.code for f in mirrored.quality]
+    assert "baseline_mirrored" in codes and "noisy_pair" in codes
+    m = straight.change.melanin_mismatch
+    assert mirrored.change.melanin_mismatch == pytest.approx(m, rel=0.03)
+    assert mirrored.change.gains == pytest.approx(straight.change.gains, abs=0.01)
 
 
 def test_the_files_say_which_camera_took_them_and_when(photos):
