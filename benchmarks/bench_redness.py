@@ -231,6 +231,41 @@ def pose_figures(landmarker, seed=37) -> dict:
     return out
 
 
+def mirror_figures(landmarker) -> dict:
+    """Photos from before saved mirrored (as front cameras often save selfies), through
+    ``analyze_selfie``: how many are flipped back (``baseline_mirrored``), and how many
+    straight ones are flipped wrongly; on the test set's pairs (the second photo) and on the
+    real pairs of vision/people (photos of one person from different days)."""
+    from vision.analysis import analyze_selfie
+    from vision.ingest import load_image
+    from vision.people import PEOPLE
+
+    print("\n== Before/after, the photo from before saved mirrored ==")
+    pairs = {"test set": [(t.img, t.before) for t in test_faces(landmarker)], "real pairs": []}
+    by_person = collections.defaultdict(list)
+    for p in PEOPLE:
+        by_person[p.person].append(load_image(p.path).rgb_lin)
+    for photos in by_person.values():
+        pairs["real pairs"] += [(a, b) for a in photos for b in photos if a is not b]
+    out = {}
+    for name, group in pairs.items():
+        counts, mismatch = collections.Counter(), []
+        for after, before in group:
+            for mirrored in (False, True):
+                shown = np.ascontiguousarray(before[:, ::-1]) if mirrored else before
+                r = analyze_selfie(after, landmarker=landmarker, baseline_rgb_lin=shown)
+                flipped = "baseline_mirrored" in [f.code for f in r.quality]
+                counts[mirrored, flipped] += 1
+                mismatch.append(r.change.melanin_mismatch)
+        n = len(group)
+        print(f"{name} ({n} pairs): mirrored flipped back {counts[True, True]}/{n}, straight "
+              f"flipped {counts[False, True]}/{n}; melanin mismatch of the pairs compared "
+              f"{min(mismatch):.3f}-{max(mismatch):.3f} OD")  # fmt: skip
+        out[name.replace(" ", "_")] = {"pairs": n, "mirrored_flipped": counts[True, True],
+                                       "straight_flipped": counts[False, True]}  # fmt: skip
+    return out
+
+
 def real_pairs(faces, seed=31) -> dict:
     """Before/after on real pairs: two photos of the same person taken on different days
     (other light, camera settings, expression and file), the patch added to the later one.
@@ -641,6 +676,7 @@ def main(argv=None) -> dict:
     p.add_argument("--noise-only", action="store_true", help="only the grain and sensor noise")
     p.add_argument("--people-only", action="store_true", help="only the held-out people")
     p.add_argument("--pose-only", action="store_true", help="only the turned heads")
+    p.add_argument("--mirror-only", action="store_true", help="only the mirrored photos")
     args = p.parse_args(argv)
     if args.speed_only:  # the child of _speed_on_one_core
         with FaceLandmarker() as landmarker:
@@ -656,9 +692,12 @@ def main(argv=None) -> dict:
             return people_figures(landmarker)
         if args.pose_only:
             return pose_figures(landmarker)
+        if args.mirror_only:
+            return mirror_figures(landmarker)
         result = {"accuracy": accuracy(landmarker)}
         result["people"] = people_figures(landmarker)
         result["pose"] = pose_figures(landmarker)
+        result["mirror"] = mirror_figures(landmarker)
         if args.held_out:
             print("\n-- held out: other face size and patch shapes --")
             result["held_out"] = accuracy(landmarker, scales=(3.2,), seed=11)
