@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from models.redness import reference
-from vision import beforeafter, quality, redness, regions, tryon
+from vision import analysis, beforeafter, quality, redness, regions, tryon
 
 JS = Path(__file__).resolve().parents[2] / "webar" / "js"
 
@@ -56,6 +56,11 @@ def _js_value(file: str, name: str):
         ("claim.js", "MIN_BASELINE_FACE_PX", quality.LIMITS["min_baseline_face_px"]),
         ("claim.js", "MAX_YAW_CHANGE", quality.LIMITS["max_yaw_change"]),
         ("claim.js", "MAX_PITCH_CHANGE", quality.LIMITS["max_pitch_change"]),
+        ("mirror.js", "MIRROR_MARGIN", analysis.MIRROR_MARGIN),
+        ("mirror.js", "MAX_STRETCH", beforeafter.MAX_STRETCH),
+        ("mirror.js", "SMOOTH_FRACTION", redness.SMOOTH_FRACTION),
+        ("mirror.js", "OD_FLOOR", redness.OD_FLOOR),
+        ("mirror.js", "NON_SKIN_Z", redness.NON_SKIN_Z),
     ],
 )
 def test_page_constant_matches_python(file, name, python):
@@ -65,10 +70,14 @@ def test_page_constant_matches_python(file, name, python):
     assert value == python
 
 
-def test_the_capture_pages_haemoglobin_row_is_the_servers():
-    """claim.js's grain check projects optical density on haemoglobin as the server does."""
+def test_the_capture_pages_density_rows_are_the_servers():
+    """claim.js's grain check projects optical density on haemoglobin as the server does, and
+    mirror.js on melanin and shading."""
     import numpy as np
 
     melanin, haemoglobin = redness.pigment_vectors()
     inverse = np.linalg.inv(np.stack([melanin, haemoglobin, np.ones(3)], axis=1))
     assert _js_value("claim.js", "HB_OD") == pytest.approx(inverse[1].tolist(), abs=1e-9)
+    # mirror.js's test of a mirrored photo from before: melanin and shading
+    assert _js_value("mirror.js", "MEL_OD") == pytest.approx(inverse[0].tolist(), abs=1e-9)
+    assert _js_value("mirror.js", "SHADE_OD") == pytest.approx(inverse[2].tolist(), abs=1e-9)

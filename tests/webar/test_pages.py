@@ -552,3 +552,64 @@ def test_the_capture_page_asks_for_the_earlier_photos_facing(page, server, landm
     facing = page.evaluate("window.hueproof.measures.facing")
     assert facing["yaw"] <= LIMITS["max_yaw_change"]
     assert facing["pitch"] <= LIMITS["max_pitch_change"]
+
+
+def _mirror_decision(page, baseline) -> dict:
+    """The page's decision on ``baseline`` once the live face made it (hp.baselineMirror)."""
+    page.set_input_files("#baseline", str(baseline))
+    page.wait_for_function(f"window.hueproof.baselineRead === {baseline.name!r} && "
+                           "window.hueproof.baselineMirror", timeout=60_000)  # fmt: skip
+    return page.evaluate("[window.hueproof.baselineMirror, window.hueproof.baselinePose, "
+                         "document.getElementById('baselineNote').textContent]")  # fmt: skip
+
+
+def test_the_capture_page_tells_a_mirrored_photo_from_before(chromium, server, landmarker,
+                                                             tmp_path):  # fmt: skip
+    """A real man on the camera (vision/people's obama.jpg as a 640×480 video) and his photos
+    from other days, attached as they are and saved mirrored: the page tells which, as the
+    analysis does (vision/analysis.py's baseline_mirrored), and its facing check then follows
+    the photo flipped back (the yaw it compares with is the straight photo's)."""
+    import cv2
+
+    from tests.webar.conftest import launch
+    from vision.analysis import analyze_selfie
+    from vision.ingest import load_image
+    from vision.people import people_photos
+    from vision.testset import write_y4m
+
+    photos = {p.name: p.path for p in people_photos()}
+    rgb = cv2.imread(str(photos["obama.jpg"]))[..., ::-1]
+    (face,) = landmarker.detect(load_image(photos["obama.jpg"]).rgb_lin)
+    (x0, y0), (x1, y1) = face.points.min(axis=0), face.points.max(axis=0)
+    w = 2.2 * (x1 - x0)  # the face 45 % of the frame's width, in its middle
+    cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
+    crop = rgb[int(cy - 0.375 * w) : int(cy + 0.375 * w), int(cx - w / 2) : int(cx + w / 2)]
+    frame = cv2.resize(crop, (640, 480), interpolation=cv2.INTER_AREA)
+    camera = launch(chromium, write_y4m(tmp_path / "obama.y4m", frame))
+    try:
+        page = camera.new_context(permissions=["camera"]).new_page()
+        as_user(page, server[1]["shopper"])
+        page.goto(server[0] + "/claim?lang=en")
+        page.wait_for_function("window.hueproof && window.hueproof.ready", timeout=90_000)
+        for name in ("obama2.jpg", "obama3.jpg"):
+            straight, mirrored = tmp_path / name, tmp_path / f"mirrored-{name}"
+            picture = cv2.imread(str(photos[name]))
+            cv2.imwrite(str(straight), picture, [cv2.IMWRITE_JPEG_QUALITY, 95])
+            cv2.imwrite(str(mirrored), picture[:, ::-1], [cv2.IMWRITE_JPEG_QUALITY, 95])
+            found, pose, note = _mirror_decision(page, straight)
+            assert found["mirrored"] is False, (name, found)
+            assert found["flipped"] > found["straight"] * 1.05 and found["compared"] > 3000
+            assert "mirrored" not in note
+            found_m, pose_m, note_m = _mirror_decision(page, mirrored)
+            assert found_m["mirrored"] is True, (name, found_m)
+            assert found_m["straight"] == pytest.approx(found["flipped"], rel=0.05)
+            assert pose_m["yaw"] == pytest.approx(pose["yaw"], abs=1.0), (pose, pose_m)
+            assert note_m.startswith("The earlier photo is saved mirrored")
+            # the analysis, on the same two files, flips the mirrored one back and not the other
+            now = load_image(photos["obama.jpg"]).rgb_lin
+            for file, flips in ((straight, False), (mirrored, True)):
+                result = analyze_selfie(now, landmarker=landmarker,
+                                        baseline_rgb_lin=load_image(file).rgb_lin)  # fmt: skip
+                assert ("baseline_mirrored" in [f.code for f in result.quality]) is flips
+    finally:
+        camera.close()

@@ -4,6 +4,7 @@ import { FaceLandmarker, FilesetResolver } from "/vendor/mediapipe/vision_bundle
 import { ApiError, get, setToken, toSnake, token, upload } from "./api.js";
 import { SRGB_U8_TO_LIN } from "./colour.js";
 import { cameraName, exifTime, withExif } from "./exif.js";
+import { BASE_WIDTH, faceCopy, mirrored } from "./mirror.js";
 import { language, t, translate } from "./i18n.js";
 import { previewRedness, runModel } from "./redness.js";
 
@@ -53,11 +54,11 @@ const CHEEK_BAND = { x: [0.15, 0.85], y: [0.45, 0.7] };
 // against RIGHT_CHEEK) and down it (FOREHEAD against CHEEK_BAND), in OD per face width, within
 // the analysis's light_direction_changed limit (vision/beforeafter.py's MAX_SHADING_SLOPE),
 // from each pixel's log ratio of green, both faces' boxes drawn LEVEL_SIZE. A selfie saved
-// mirrored shows its light on the other side of the picture, and this check then asks for
-// the mirrored side ("take it anyway" overrides it; the analysis flips such a photo back when
-// the pair is noisy otherwise). Neither accepting both sides (a copy lit from one side then
-// passed on the test camera) nor telling a mirrored photo by its appearance on this grid
-// (wrong on 8 of the 12 real pairs of vision/people, straight and mirrored) worked (session 10).
+// mirrored shows its light on the other side of the picture: the first large, centred live
+// face tells whether it is (mirror.js, as the analysis tells it), and the checks then follow
+// it flipped back. Neither accepting both sides (a copy lit from one side then passed on the
+// test camera) nor telling a mirrored photo by its appearance on this grid (wrong on 8 of
+// the 12 real pairs of vision/people, straight and mirrored) worked (session 10).
 const FOREHEAD = { x: [0.3, 0.7], y: [0.08, 0.22] }, MAX_SHADING_SLOPE = 0.2;
 const LEFT_CHEEK = { x: [0.15, 0.35], y: CHEEK_BAND.y }, RIGHT_CHEEK = { x: [0.65, 0.85], y: CHEEK_BAND.y };
 const LEVEL_SIZE = [64, 80];  // the face box, drawn this size for the light's comparison
@@ -66,7 +67,7 @@ const LEVEL_SIZE = [64, 80];  // the face box, drawn this size for the light's c
 // another angle its outline and colour differ (vision/quality.py's pose_changed: yaw beyond
 // max_yaw_change, pitch beyond max_pitch_change, in degrees of MediaPipe's head pose, as
 // vision/landmarks.py's head_pose_degrees reads the face's transformation matrix). A selfie
-// saved mirrored turns the other way, and this check then asks for the mirrored turn.
+// saved mirrored turns the other way: the check follows it flipped back (mirror.js).
 const MAX_YAW_CHANGE = 7, MAX_PITCH_CHANGE = 10;
 // What the shopper may not be able to match (another phone's colours, a room's light that has
 // changed for good): once every other check passes, "take it anyway" captures without the
@@ -78,6 +79,7 @@ const MIN_BASELINE_FACE_PX = 120;
 const levelCanvas = new OffscreenCanvas(...LEVEL_SIZE);
 const levelCtx = levelCanvas.getContext("2d", { willReadFrequently: true });
 let baselineExpression = null, baselineLevels = null, baselinePose = null;
+let baselineChoices = null, mirrorPending = false;  // the photo from before, straight and flipped
 let imageLandmarker = null, visionFiles = null;
 let landmarker, shades = [], photoBlob = null, passes = 0, key = null, lastTime = -1;
 let taking = false;  // a frame is being encoded: the loop waits for it
@@ -297,9 +299,10 @@ function expressionScores(blendshapes) {
  * face in it). */
 async function readBaseline() {
   const file = $("baseline").files[0];
-  baselineExpression = baselineLevels = baselinePose = null;
+  baselineExpression = baselineLevels = baselinePose = baselineChoices = null;
+  mirrorPending = false;
   hp.baselineExpression = hp.baselineLevels = hp.baselineFaceWidth = hp.baselineRead = null;
-  hp.baselinePose = null;
+  hp.baselinePose = hp.baselineMirror = null;
   MATCH_CHECKS.forEach((k) => { checkRow(k).hidden = true; });
   $("baselineNote").textContent = "";
   if (!file) return;
@@ -318,22 +321,56 @@ async function readBaselineFace(file) {
     outputFacialTransformationMatrixes: true,
   });
   const image = await createImageBitmap(file);
+  const flip = new OffscreenCanvas(image.width, image.height);
+  const flipCtx = flip.getContext("2d");
+  flipCtx.setTransform(-1, 0, 0, 1, image.width, 0);
+  flipCtx.drawImage(image, 0, 0);
+  // both ways round: the live face tells which one the analysis will compare (mirror.js)
+  baselineChoices = { straight: baselineFacts(image), flipped: baselineFacts(flip) };
+  useBaseline(baselineChoices.straight);
+  mirrorPending = Boolean(baselineChoices.straight.copy && baselineChoices.flipped.copy);
+  hp.baselineRead = file.name;  // (what the page now compares against)
+  if (!baselineChoices.straight.copy) $("baselineNote").textContent = t("baselineNoFace");
+  else if (hp.baselineFaceWidth < MIN_BASELINE_FACE_PX) {
+    $("baselineNote").textContent = t("baselineSmall").replace("{px}", Math.round(hp.baselineFaceWidth));
+  }
+}
+
+/** What the live checks compare with, read from one image of the photo from before. */
+function baselineFacts(image) {
   const found = imageLandmarker.detect(image);
   const landmarks = found.faceLandmarks?.[0];
-  baselineExpression = expressionScores(found.faceBlendshapes?.[0]);
   const box = landmarks && faceBox(landmarks, image.width, image.height);
-  baselineLevels = box ? skinLevels(image, box) : null;
-  baselinePose = landmarks ? headPose(found.facialTransformationMatrixes?.[0]) : null;
+  return {
+    expression: expressionScores(found.faceBlendshapes?.[0]),
+    levels: box ? skinLevels(image, box) : null,
+    pose: landmarks ? headPose(found.facialTransformationMatrixes?.[0]) : null,
+    width: box ? box[2] - box[0] : null,
+    copy: landmarks ? faceCopy(image, landmarks.map((p) => [p.x * image.width, p.y * image.height]),
+      BASE_WIDTH) : null,
+  };
+}
+
+function useBaseline(facts) {
+  baselineExpression = facts.expression; baselineLevels = facts.levels; baselinePose = facts.pose;
   hp.baselineExpression = baselineExpression; hp.baselineLevels = baselineLevels;
-  hp.baselinePose = baselinePose;
-  hp.baselineRead = file.name;  // (what the page now compares against)
-  hp.baselineFaceWidth = box ? box[2] - box[0] : null;
+  hp.baselinePose = baselinePose; hp.baselineFaceWidth = facts.width;
   checkRow("expression").hidden = !baselineExpression;
   checkRow("light").hidden = !baselineLevels;
   checkRow("facing").hidden = !baselinePose;
-  if (!landmarks) $("baselineNote").textContent = t("baselineNoFace");
-  else if (hp.baselineFaceWidth < MIN_BASELINE_FACE_PX) {
-    $("baselineNote").textContent = t("baselineSmall").replace("{px}", Math.round(hp.baselineFaceWidth));
+}
+
+/** Once, on the first live face that is large and centred enough: is the photo from before
+ *  mirrored? If so the checks follow it flipped back. */
+function decideMirror(landmarks) {
+  mirrorPending = false;
+  const t0 = performance.now();
+  const points = landmarks.map((p) => [p.x * video.videoWidth, p.y * video.videoHeight]);
+  const found = mirrored(video, points, baselineChoices.straight.copy, baselineChoices.flipped.copy);
+  hp.baselineMirror = { ...found, ms: performance.now() - t0 };
+  if (found.mirrored) {
+    useBaseline(baselineChoices.flipped);
+    $("baselineNote").textContent = t("baselineMirrored");
   }
 }
 
@@ -435,6 +472,9 @@ function loop() {
     const res = landmarker.detectForVideo(video, performance.now());
     lastLandmarks = res.faceLandmarks?.[0] || null;
     const checks = assess(lastLandmarks, video.videoWidth, video.videoHeight);
+    if (mirrorPending && !readingBaseline && checks.faceSize && checks.centred) {
+      decideMirror(lastLandmarks);
+    }
     if ($("type").value !== "shade") delete checks.chart;
     matchBaseline(res, checks);
     hp.checks = checks;

@@ -71,7 +71,7 @@ function median(v) {  // as NumPy's: the mean of the two middle values when thei
 }
 
 /** Median and robust σ (1.4826 × median absolute deviation), as vision/redness.py. */
-function robust(values) {  // reorders ``values`` (a typed array)
+export function robust(values) {  // reorders ``values`` (a typed array)
   const v = values;
   const med = median(v);
   for (let i = 0; i < v.length; i++) v[i] = Math.abs(v[i] - med);
@@ -184,7 +184,7 @@ export function flagMaps(maps, keep, w, h) {
 }
 
 /** Skin mask of the face (oval minus eyes, brows, lips, nostrils), drawn at the crop scale. */
-function skinMask(points, w, h, faceW) {
+export function skinMask(points, w, h, faceW) {
   const c = new OffscreenCanvas(w, h);
   const ctx = c.getContext("2d", { willReadFrequently: true });
   const poly = (ids) => {
