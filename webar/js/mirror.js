@@ -19,7 +19,7 @@ import { robust, skinMask } from "./redness.js";
 export const MIRROR_MARGIN = 1.05;  // vision/analysis.py
 export const MAX_STRETCH = 1.25;  // vision/beforeafter.py
 const WORK_WIDTH = 128;  // the live face drawn this wide (pixels)
-const BASE_WIDTH = 256;  // the earlier photo's face scaled to this before it is warped
+export const BASE_WIDTH = 256;  // the earlier photo's face scaled to this before it is warped
 const SMOOTH_FRACTION = 0.012, OD_FLOOR = 1e-3, NON_SKIN_Z = 3.0;  // vision/redness.py
 // melanin's and shading's rows of the inverse of vision/redness.py's (melanin, haemoglobin,
 // shading) optical-density basis
@@ -110,7 +110,8 @@ export function melaninMismatch(live, earlier) {
   });
   const pxA = live.canvas.getContext("2d", { willReadFrequently: true }).getImageData(0, 0, w, h).data;
   const pxB = ctx.getImageData(0, 0, w, h).data;
-  const skin = skinMask(pts, w, h, box(pts)[2] - box(pts)[0]);
+  const [x0, , x1] = box(pts);
+  const skin = skinMask(pts, w, h, x1 - x0);
   const n = w * h, melA = new Float32Array(n), shadeA = new Float32Array(n);
   const diff = new Float32Array(n);
   for (let i = 0; i < n; i++) {
@@ -139,5 +140,3 @@ export function mirrored(liveSource, livePoints, straight, flipped) {
   return { mirrored: a.mismatch > MIRROR_MARGIN * b.mismatch, straight: a.mismatch,
     flipped: b.mismatch, compared: a.compared };
 }
-
-export { BASE_WIDTH };
