@@ -8,7 +8,7 @@ import time
 
 import numpy as np
 import pytest
-from PIL import Image
+from PIL import Image, ImageOps
 
 from calibration.simulate import random_scene, render_scene
 from tests.claims.conftest import bearer, face_jpeg
@@ -593,9 +593,10 @@ def test_the_capture_page_tells_a_mirrored_photo_from_before(chromium, server, l
         page.wait_for_function("window.hueproof && window.hueproof.ready", timeout=90_000)
         for name in ("obama2.jpg", "obama3.jpg"):
             straight, mirrored = tmp_path / name, tmp_path / f"mirrored-{name}"
-            picture = cv2.imread(str(photos[name]))
-            cv2.imwrite(str(straight), picture, [cv2.IMWRITE_JPEG_QUALITY, 95])
-            cv2.imwrite(str(mirrored), picture[:, ::-1], [cv2.IMWRITE_JPEG_QUALITY, 95])
+            picture = Image.open(photos[name])  # saved again with its EXIF (camera, date)
+            exif = picture.info["exif"]
+            picture.save(straight, quality=95, exif=exif)
+            ImageOps.mirror(picture).save(mirrored, quality=95, exif=exif)
             found, pose, note = _mirror_decision(page, straight)
             assert found["mirrored"] is False, (name, found)
             assert found["flipped"] > found["straight"] * 1.05 and found["compared"] > 3000
@@ -611,5 +612,24 @@ def test_the_capture_page_tells_a_mirrored_photo_from_before(chromium, server, l
                 result = analyze_selfie(now, landmarker=landmarker,
                                         baseline_rgb_lin=load_image(file).rgb_lin)  # fmt: skip
                 assert ("baseline_mirrored" in [f.code for f in result.quality]) is flips
+        # filed from the page with the last one (obama3.jpg saved mirrored): the server flips
+        # it back too, and names the page's video frame against the earlier photo's camera
+        page.select_option("#type", "redness")
+        page.fill("#sku", "SERUM-RETINOL")
+        page.wait_for_selector("#captureAnyway", state="visible", timeout=30_000)
+        page.click("#captureAnyway")  # another day's expression and light: not matched
+        page.wait_for_function("window.hueproof.captured", timeout=10_000)
+        page.check("#consentFacial")
+        page.check("#consentHealth")
+        page.click("#submit")
+        page.wait_for_function("['ready', 'failed'].includes(window.hueproof.status)",
+                               timeout=120_000)  # fmt: skip
+        cid = page.evaluate("window.hueproof.claimId")
+        view = _api(server).get(f"/api/v1/claims/{cid}", headers=bearer(server[1]["shopper"])).json
+        findings = {f["code"]: f for f in view["analysis"]["redness"]["quality"]["findings"]}
+        assert "baseline_mirrored" in findings, sorted(findings)
+        page_video = f"One photo is a frame of the capture page's video ({CAPTURE_PAGE_CAMERA}"
+        assert findings["camera_changed"]["message"].startswith(page_video)
+        assert "the other was taken by Canon EOS" in findings["camera_changed"]["message"]
     finally:
         camera.close()
