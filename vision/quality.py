@@ -89,6 +89,11 @@ __all__ = ["EXPRESSION_BLENDSHAPES", "LIMITS", "Finding", "assess_quality",
 #: skin, with no other finding); as JPEG 70 / 50 0.86-0.93 / 0.82-0.91 (noisy_pair reports
 #: those); shrunk so the face is 124-212 px 0.68-0.81, 87-106 px 0.51-0.65 (reported as too
 #: small). The real pairs of one man 0.80-1.25, the astronaut's pairs 1.00-1.02.
+#: A filter that takes redness out and keeps the texture is not caught, and measured in
+#: session 12 (a separate script) a finding on the redness's own contrast could not catch it
+#: either: the robust spread of haemoglobin between 0.04 and 0.1 face widths is 0.039, 0.047
+#: and 0.086 OD on three photos of one man (vision/people), 2.2× apart, where such a filter
+#: (that band compressed to 0.4 of itself along haemoglobin) lowers it to 0.6×.
 LIMITS = {
     "min_face_px": 300,
     "min_baseline_face_px": 120,
