@@ -141,7 +141,9 @@ def _redness_claim(image, baseline, landmarker, result) -> ClaimAnalysis:
     if a.face is None:
         raise AnalysisFailed("no face found in the photo: redness cannot be mapped")
     pictures = {"photo_pixelated": _pixelated_photo(image.rgb_lin, a.face)}
-    if base_rgb is not None:
+    if base_rgb is not None:  # shown as it was compared: a mirrored selfie flipped back
+        if any(f.code == "baseline_mirrored" for f in a.quality):
+            base_rgb = base_rgb[:, ::-1]
         pictures["baseline_pixelated"] = _pixelated_photo(base_rgb, a.baseline_face)
     result["versions"]["models"] = a.models
     result["redness"] = a.to_dict()

@@ -109,3 +109,31 @@ def test_redness_claim_with_baseline_shows_increase_and_irritants(app, client, t
     assert heat.status_code == 200 and heat.mimetype == "image/png"
     before_png = client.get(view["links"]["baseline"], headers=bearer(tokens["shopper"]))
     assert before_png.status_code == 200 and before_png.mimetype == "image/png"
+
+
+def test_a_mirrored_baseline_is_shown_as_it_was_compared():
+    """A selfie from before saved mirrored: the analysis compares it flipped back, and the
+    pixelated picture the review page lays over the new photo shows it that way too (the raw
+    file stays as it was filed)."""
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    from claims.analysis import _pixelated_photo, analyse_claim
+    from vision.ingest import ingest_image
+    from vision.landmarks import FaceLandmarker
+
+    before = Image.open(io.BytesIO(face_jpeg(2.8)))
+    mirrored = io.BytesIO()
+    before.transpose(Image.Transpose.FLIP_LEFT_RIGHT).save(mirrored, format="JPEG", quality=97)
+    with FaceLandmarker() as landmarker:
+        out = analyse_claim("redness", face_jpeg(3.0), landmarker=landmarker,
+                            baseline=mirrored.getvalue())  # fmt: skip
+        assert "baseline_mirrored" in out.result["redness"]["quality"]["problems"]
+        filed = ingest_image(mirrored.getvalue()).rgb_lin
+        (face,) = landmarker.detect(filed)
+    shown = np.asarray(Image.open(io.BytesIO(out.pictures["baseline_pixelated"])))
+    as_compared = np.asarray(Image.open(io.BytesIO(_pixelated_photo(filed[:, ::-1], face))))
+    as_filed = np.asarray(Image.open(io.BytesIO(_pixelated_photo(filed, face))))
+    assert np.array_equal(shown, as_compared) and not np.array_equal(shown, as_filed)
