@@ -19,6 +19,9 @@ import { robust, skinMask } from "./redness.js";
 export const MIRROR_MARGIN = 1.05;  // vision/analysis.py
 export const MAX_STRETCH = 1.25;  // vision/beforeafter.py
 const WORK_WIDTH = 128;  // the live face drawn this wide (pixels)
+// skin pixels both copies must share with the live face for a decision: a tenth of a straight
+// pair's (5600-7300 on the test's real pairs)
+const MIN_COMPARED = 600;
 export const BASE_WIDTH = 256;  // the earlier photo's face scaled to this before it is warped
 const SMOOTH_FRACTION = 0.012, OD_FLOOR = 1e-3, NON_SKIN_Z = 3.0;  // vision/redness.py
 // melanin's and shading's rows of the inverse of vision/redness.py's (melanin, haemoglobin,
@@ -137,6 +140,8 @@ export function melaninMismatch(live, earlier) {
 export function mirrored(liveSource, livePoints, straight, flipped) {
   const live = faceCopy(liveSource, livePoints, WORK_WIDTH);
   const a = melaninMismatch(live, straight), b = melaninMismatch(live, flipped);
-  return { mirrored: a.mismatch > MIRROR_MARGIN * b.mismatch, straight: a.mismatch,
+  // too little skin shared to tell (a face turned far away in one photo): taken as it is
+  const enough = Math.min(a.compared, b.compared) >= MIN_COMPARED;
+  return { mirrored: enough && a.mismatch > MIRROR_MARGIN * b.mismatch, straight: a.mismatch,
     flipped: b.mismatch, compared: a.compared };
 }
