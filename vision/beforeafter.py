@@ -269,18 +269,19 @@ def _grey_u8(density) -> np.ndarray:
     return np.clip((density - lo) * (255.0 / max(hi - lo, 1e-6)), 0, 255).astype(np.uint8)
 
 
-def _registered(after_melanin, warped, box):
+def _registered(after_melanin, warped, warped_melanin, box):
     """The warped photo moved onto the other, within ``box`` (x0, y0, x1, y1), by dense
     optical flow (OpenCV's DIS) between the two photos' melanin density. The landmarks place a
     face's outline and features a few pixels differently when its pose differs; the flow sees
-    melanin and not haemoglobin, so a change of redness does not move it. ``after_melanin`` is
-    the other photo's melanin density (:func:`~vision.redness.haemoglobin_map`); ``warped``
-    covers the box (the mesh carried on beyond the face) so that the flow sees the outline."""
+    melanin and not haemoglobin, so a change of redness does not move it. ``after_melanin`` and
+    ``warped_melanin`` are the two photos' melanin densities
+    (:func:`~vision.redness.haemoglobin_map`); ``warped`` covers the box (the mesh carried on
+    beyond the face) so that the flow sees the outline."""
     x0, y0, x1, y1 = box
     part = np.ascontiguousarray(warped[y0:y1, x0:x1])
     dis = cv2.DISOpticalFlow_create(cv2.DISOPTICAL_FLOW_PRESET_MEDIUM)
-    flow = dis.calc(_grey_u8(after_melanin[y0:y1, x0:x1]), _grey_u8(haemoglobin_map(part)[1]),
-                    None)  # fmt: skip
+    flow = dis.calc(_grey_u8(after_melanin[y0:y1, x0:x1]),
+                    _grey_u8(warped_melanin[y0:y1, x0:x1]), None)  # fmt: skip
     yy, xx = np.mgrid[0 : y1 - y0, 0 : x1 - x0].astype(np.float32)
     out = warped.copy()
     out[y0:y1, x0:x1] = cv2.remap(part, xx + flow[..., 0], yy + flow[..., 1], cv2.INTER_LINEAR,
@@ -369,7 +370,7 @@ def redness_change(
     region = skin_of_densities(skin_mask, mel_after, shade_after, face_w)[0] & valid
     mel_mesh = haemoglobin_map(warped)[1]  # the person's features as the mesh alone matches them
     if register:
-        warped = _registered(mel_after, warped, _box(after_points, shape, beyond))
+        warped = _registered(mel_after, warped, mel_mesh, _box(after_points, shape, beyond))
         region &= _stretch(before_points, after_points, shape) <= MAX_STRETCH
     region &= (warped.min(axis=-1) > 1e-3) & (after_rgb_lin.min(axis=-1) > 1e-3)
     if region.sum() < 100:
