@@ -45,8 +45,8 @@ def _js_value(file: str, name: str):
         ("redness.js", "CUTS", sorted(list(c) for c in regions.REGIONS["skin"][1])),
         ("redness.js", "SKIN_EROSION", regions.REGIONS["skin"][2]),
         ("redness.js", "CUTOUT_MARGIN", regions.CUTOUT_MARGIN),
-        ("claim.js", "SMOOTH_FRACTION", redness.SMOOTH_FRACTION),
-        ("claim.js", "OD_FLOOR", redness.OD_FLOOR),
+        ("redness.js", "SMOOTH_FRACTION", redness.SMOOTH_FRACTION),
+        ("colour.js", "OD_FLOOR", redness.OD_FLOOR),
         ("claim.js", "GRAIN_LIMIT_OD", quality.LIMITS["max_grain_od"]),
         ("claim.js", "EXPRESSION_LIMIT", quality.LIMITS["max_expression_change"]),
         ("claim.js", "EXPRESSION_BLENDSHAPES", list(quality.EXPRESSION_BLENDSHAPES)),
@@ -58,9 +58,6 @@ def _js_value(file: str, name: str):
         ("claim.js", "MAX_PITCH_CHANGE", quality.LIMITS["max_pitch_change"]),
         ("mirror.js", "MIRROR_MARGIN", analysis.MIRROR_MARGIN),
         ("mirror.js", "MAX_STRETCH", beforeafter.MAX_STRETCH),
-        ("mirror.js", "SMOOTH_FRACTION", redness.SMOOTH_FRACTION),
-        ("mirror.js", "OD_FLOOR", redness.OD_FLOOR),
-        ("mirror.js", "NON_SKIN_Z", redness.NON_SKIN_Z),
     ],
 )
 def test_page_constant_matches_python(file, name, python):
@@ -71,13 +68,12 @@ def test_page_constant_matches_python(file, name, python):
 
 
 def test_the_capture_pages_density_rows_are_the_servers():
-    """claim.js's grain check projects optical density on haemoglobin as the server does, and
-    mirror.js on melanin and shading."""
+    """colour.js's density rows (claim.js's grain check on haemoglobin, mirror.js's test of a
+    mirrored photo on melanin and shading) are the server's."""
     import numpy as np
 
     melanin, haemoglobin = redness.pigment_vectors()
     inverse = np.linalg.inv(np.stack([melanin, haemoglobin, np.ones(3)], axis=1))
-    assert _js_value("claim.js", "HB_OD") == pytest.approx(inverse[1].tolist(), abs=1e-9)
-    # mirror.js's test of a mirrored photo from before: melanin and shading
-    assert _js_value("mirror.js", "MEL_OD") == pytest.approx(inverse[0].tolist(), abs=1e-9)
-    assert _js_value("mirror.js", "SHADE_OD") == pytest.approx(inverse[2].tolist(), abs=1e-9)
+    assert _js_value("colour.js", "HB_OD") == pytest.approx(inverse[1].tolist(), abs=1e-9)
+    assert _js_value("colour.js", "MEL_OD") == pytest.approx(inverse[0].tolist(), abs=1e-9)
+    assert _js_value("colour.js", "SHADE_OD") == pytest.approx(inverse[2].tolist(), abs=1e-9)

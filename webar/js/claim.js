@@ -2,11 +2,11 @@
 // consent, upload with progress and retries under one Idempotency-Key, then the status.
 import { FaceLandmarker, FilesetResolver } from "/vendor/mediapipe/vision_bundle.mjs";
 import { ApiError, get, setToken, toSnake, token, upload } from "./api.js";
-import { SRGB_U8_TO_LIN } from "./colour.js";
+import { HB_OD, OD_FLOOR, SRGB_U8_TO_LIN, project } from "./colour.js";
 import { cameraName, exifTime, withExif } from "./exif.js";
 import { BASE_WIDTH, faceCopy, mirrored } from "./mirror.js";
 import { language, t, translate } from "./i18n.js";
-import { previewRedness, runModel } from "./redness.js";
+import { SMOOTH_FRACTION, previewRedness, runModel } from "./redness.js";
 
 const $ = (id) => document.getElementById(id);
 const hp = (window.hueproof = { checks: {}, captured: false, errors: [] });
@@ -25,12 +25,8 @@ const CAPTURE_JPEG_QUALITY = 0.97;
 // sees only pixel-to-pixel noise). The face is drawn 1 / SMOOTH_FRACTION pixels wide, so one
 // pixel is the scale redness is outlined at (vision/redness.py); σ = 1.4826 · median
 // |difference| / √2 / 2√π is in the server's units: above GRAIN_LIMIT_OD (vision/quality.py's
-// max_grain_od) the check fails. HB_OD: haemoglobin's row of the inverse of vision/redness.py's
-// (melanin, haemoglobin, shading) optical-density basis.
-const SMOOTH_FRACTION = 0.012, GRAIN_LIMIT_OD = 0.01, GRAIN_STILL_PX = 0.5, GRAIN_RUNS = 5;
-const HB_OD = [-1.7623457735341261, 3.034612206526655, -1.2722664329925288];
-const OD_FLOOR = 1e-3;  // vision/redness.py: linear values floored before the logarithm
-const SRGB_OD = SRGB_U8_TO_LIN.map((lin) => -Math.log(Math.max(lin, OD_FLOOR)));
+// max_grain_od) the check fails.
+const GRAIN_LIMIT_OD = 0.01, GRAIN_STILL_PX = 0.5, GRAIN_RUNS = 5;
 const grainCanvas = new OffscreenCanvas(1, 1);
 const grainCtx = grainCanvas.getContext("2d", { willReadFrequently: true });
 let grainLast = null;
@@ -233,7 +229,7 @@ function frameGrain(x0, y0, x1, y1) {
   for (let y = ya; y < yb; y++) {
     for (let x = xa; x < xb; x++) {
       const i = 4 * (y * gw + x);
-      hb[k++] = HB_OD[0] * SRGB_OD[px[i]] + HB_OD[1] * SRGB_OD[px[i + 1]] + HB_OD[2] * SRGB_OD[px[i + 2]];
+      hb[k++] = project(HB_OD, px, i);
     }
   }
   const box = [x0, y0, x1, y1], last = grainLast;

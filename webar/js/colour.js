@@ -28,6 +28,20 @@ export const SRGB_U8_TO_LIN = new Float32Array(256).map((_, k) => {
   return v <= 0.04045 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4;
 });
 
+// Optical density of skin, as vision/redness.py: linear values floored at OD_FLOOR before the
+// logarithm (SRGB_OD: an 8-bit code's density); MEL_OD, HB_OD and SHADE_OD are the rows of the
+// inverse of its (melanin, haemoglobin, shading) optical-density basis.
+export const OD_FLOOR = 1e-3;
+export const SRGB_OD = SRGB_U8_TO_LIN.map((lin) => -Math.log(Math.max(lin, OD_FLOOR)));
+export const MEL_OD = [0.20326646182147154, -3.202017884847151, 2.998751423025679];
+export const HB_OD = [-1.7623457735341261, 3.034612206526655, -1.2722664329925288];
+export const SHADE_OD = [1.105849711392635, 0.4906925391752143, -0.5965422505678494];
+
+/** The density along ``row`` (one of the rows above) of the pixel at byte ``i`` of RGBA
+ *  bytes ``px``. */
+export const project = (row, px, i) => row[0] * SRGB_OD[px[i]] + row[1] * SRGB_OD[px[i + 1]]
+  + row[2] * SRGB_OD[px[i + 2]];
+
 export function linToSrgb(v) {
   const a = Math.min(Math.max(v, 0), 1);
   return a <= 0.0031308 ? a * 12.92 : 1.055 * a ** (1 / 2.4) - 0.055;

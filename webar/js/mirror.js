@@ -13,8 +13,8 @@
 // were wrong (0.78-0.98), as with one similarity or affine map for the whole face, or with
 // the melanin sampled at the 478 landmarks alone.
 import { FaceLandmarker } from "/vendor/mediapipe/vision_bundle.mjs";
-import { SRGB_U8_TO_LIN } from "./colour.js";
-import { robust, skinMask } from "./redness.js";
+import { MEL_OD, SHADE_OD, project } from "./colour.js";
+import { NON_SKIN_Z, SMOOTH_FRACTION, robust, skinMask } from "./redness.js";
 
 export const MIRROR_MARGIN = 1.05;  // vision/analysis.py
 export const MAX_STRETCH = 1.25;  // vision/beforeafter.py
@@ -23,12 +23,6 @@ const WORK_WIDTH = 128;  // the live face drawn this wide (pixels)
 // pair's (5600-7300 on the test's real pairs)
 const MIN_COMPARED = 600;
 export const BASE_WIDTH = 256;  // the earlier photo's face scaled to this before it is warped
-const SMOOTH_FRACTION = 0.012, OD_FLOOR = 1e-3, NON_SKIN_Z = 3.0;  // vision/redness.py
-// melanin's and shading's rows of the inverse of vision/redness.py's (melanin, haemoglobin,
-// shading) optical-density basis
-const MEL_OD = [0.20326646182147154, -3.202017884847151, 2.998751423025679];
-const SHADE_OD = [1.105849711392635, 0.4906925391752143, -0.5965422505678494];
-const SRGB_OD = SRGB_U8_TO_LIN.map((lin) => -Math.log(Math.max(lin, OD_FLOOR)));
 // the face mesh's triangles: MediaPipe's tesselation lists each triangle's three edges in turn
 const TRIANGLES = [];
 for (let i = 0; i + 2 < FaceLandmarker.FACE_LANDMARKS_TESSELATION.length; i += 3) {
@@ -80,9 +74,6 @@ function maskedBlur(values, mask, w, h, sigma) {
   const den = pass(pass(Float32Array.from(mask), true), false);
   return num.map((v, i) => v / Math.max(den[i], 1e-3));
 }
-
-const project = (row, px, i) => row[0] * SRGB_OD[px[i]] + row[1] * SRGB_OD[px[i + 1]]
-  + row[2] * SRGB_OD[px[i + 2]];
 
 /** The melanin mismatch (OD) of an earlier photo warped onto the live face: ``live`` and
  *  ``earlier`` are faceCopy results, the live one WORK_WIDTH wide. Returns { mismatch,

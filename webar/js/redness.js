@@ -9,6 +9,7 @@ export const FACE_WIDTH = 128;  // models/redness/reference.py
 export const INPUT_MULTIPLE = 16;  // the model's inputs are padded to it
 export const POOL = 4;  // models/redness/reference.py: the large scales' grid
 export const NON_SKIN_Z = 3.0;  // vision/redness.py, as the flagging constants below
+export const SMOOTH_FRACTION = 0.012;  // σ of the finest smoothing, in face widths
 export const DETECT_THRESHOLD = 3.0, LOW_THRESHOLD = 2.0, MIN_AREA_FRACTION = 0.002;
 export const MIN_PEAK_OD = 0.1, MIN_EDGE_OD = 0.04, PEAK_PERCENTILE = 95;
 export const FACE_OVAL = [10, 338, 297, 332, 284, 251, 389, 356, 454, 323, 361, 288, 397, 365,
