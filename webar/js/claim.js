@@ -74,8 +74,8 @@ const MATCH_CHECKS = ["expression", "light", "facing"];
 const MIN_BASELINE_FACE_PX = 120;
 const levelCanvas = new OffscreenCanvas(...LEVEL_SIZE);
 const levelCtx = levelCanvas.getContext("2d", { willReadFrequently: true });
-let baselineExpression = null, baselineLevels = null, baselinePose = null;
-let baselineChoices = null, mirrorPending = false;  // the photo from before, straight and flipped
+// the photo from before: the facts compared with (baselineFacts), and both ways round
+let baseline = null, baselineChoices = null, mirrorPending = false;
 let imageLandmarker = null, visionFiles = null;
 let landmarker, shades = [], photoBlob = null, passes = 0, key = null, lastTime = -1;
 let taking = false;  // a frame is being encoded: the loop waits for it
@@ -295,7 +295,7 @@ function expressionScores(blendshapes) {
  * face in it). */
 async function readBaseline() {
   const file = $("baseline").files[0];
-  baselineExpression = baselineLevels = baselinePose = baselineChoices = null;
+  baseline = baselineChoices = null;
   mirrorPending = false;
   hp.baselineExpression = hp.baselineLevels = hp.baselineFaceWidth = hp.baselineRead = null;
   hp.baselinePose = hp.baselineMirror = null;
@@ -348,12 +348,12 @@ function baselineFacts(image) {
 }
 
 function useBaseline(facts) {
-  baselineExpression = facts.expression; baselineLevels = facts.levels; baselinePose = facts.pose;
-  hp.baselineExpression = baselineExpression; hp.baselineLevels = baselineLevels;
-  hp.baselinePose = baselinePose; hp.baselineFaceWidth = facts.width;
-  checkRow("expression").hidden = !baselineExpression;
-  checkRow("light").hidden = !baselineLevels;
-  checkRow("facing").hidden = !baselinePose;
+  baseline = facts;
+  hp.baselineExpression = facts.expression; hp.baselineLevels = facts.levels;
+  hp.baselinePose = facts.pose; hp.baselineFaceWidth = facts.width;
+  checkRow("expression").hidden = !facts.expression;
+  checkRow("light").hidden = !facts.levels;
+  checkRow("facing").hidden = !facts.pose;
 }
 
 /** Once, on the first live face that is large and centred enough: is the photo from before
@@ -375,27 +375,27 @@ function decideMirror(landmarks) {
  * way the head faces the camera (the changes of yaw and pitch). */
 function matchBaseline(res, checks) {
   const landmarks = res.faceLandmarks?.[0];
-  if (baselineExpression) {
+  if (baseline?.expression) {
     const now = expressionScores(res.faceBlendshapes?.[0]);
     const change = now && Math.max(...EXPRESSION_BLENDSHAPES.map((k) =>
-      Math.abs(now[k] - baselineExpression[k])));
+      Math.abs(now[k] - baseline.expression[k])));
     checks.expression = now !== null && change <= EXPRESSION_LIMIT;
     hp.measures = { ...hp.measures, expression: now && change };
   }
-  if (baselineLevels) {
+  if (baseline?.levels) {
     let light = null;
     if (landmarks) {
       light = compareLight(skinLevels(video, faceBox(landmarks, video.videoWidth, video.videoHeight)),
-        baselineLevels);
+        baseline.levels);
     }
     checks.light = light !== null && light.chromatic <= MAX_CHROMATIC_GAIN
       && light.exposure <= MAX_EXPOSURE_GAIN && light.direction <= MAX_SHADING_SLOPE;
     hp.measures = { ...hp.measures, light };
   }
-  if (baselinePose) {
+  if (baseline?.pose) {
     const now = landmarks ? headPose(res.facialTransformationMatrixes?.[0]) : null;
-    const facing = now && { yaw: Math.abs(now.yaw - baselinePose.yaw),
-      pitch: Math.abs(now.pitch - baselinePose.pitch) };
+    const facing = now && { yaw: Math.abs(now.yaw - baseline.pose.yaw),
+      pitch: Math.abs(now.pitch - baseline.pose.pitch) };
     checks.facing = facing !== null && facing.yaw <= MAX_YAW_CHANGE
       && facing.pitch <= MAX_PITCH_CHANGE;
     hp.measures = { ...hp.measures, facing, pose: now };
