@@ -7,7 +7,9 @@ skipped (which ``CI=true`` turns into failures): ``make test`` installs it.
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import threading
 from pathlib import Path
 
@@ -17,8 +19,9 @@ from vision.testset import camera_frame, write_y4m
 
 CHROMIUM = os.environ.get("HUEPROOF_CHROMIUM", "/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+JS = Path(__file__).resolve().parents[2] / "webar" / "js"
 #: Flags of the machine's probe: no connection attempt leaves the machine.
-__all__ = ["QUIET", "as_user", "camera_frame", "launch"]
+__all__ = ["JS", "QUIET", "as_user", "camera_frame", "js_value", "launch"]
 
 QUIET = [
     "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -99,3 +102,11 @@ def page(browser, server, request):
     context.close()
     outside = [u for u in requests if not u.startswith((base, "data:", "blob:"))]
     assert outside == [], f"requests left 127.0.0.1: {outside[:5]}"
+
+
+def js_value(file: str, name: str):
+    """A constant of one of the pages' modules (``webar/js/<file>``): a number or a JSON list."""
+    text = (JS / file).read_text()
+    m = re.search(rf"\b{name} = (\[.*?\](?=;)|[-0-9.e]+)", text, re.S)
+    assert m, f"{name} not found in {file}"
+    return json.loads(re.sub(r",\s*\]", "]", m.group(1)))

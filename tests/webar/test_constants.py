@@ -3,23 +3,11 @@ side without the other fails here instead of drifting silently."""
 
 from __future__ import annotations
 
-import json
-import re
-from pathlib import Path
-
 import pytest
 
 from models.redness import reference
+from tests.webar.conftest import js_value
 from vision import analysis, beforeafter, quality, redness, regions, tryon
-
-JS = Path(__file__).resolve().parents[2] / "webar" / "js"
-
-
-def _js_value(file: str, name: str):
-    text = (JS / file).read_text()
-    m = re.search(rf"\b{name} = (\[.*?\](?=;)|[-0-9.e]+)", text, re.S)
-    assert m, f"{name} not found in {file}"
-    return json.loads(re.sub(r",\s*\]", "]", m.group(1)))
 
 
 @pytest.mark.parametrize(
@@ -61,7 +49,7 @@ def _js_value(file: str, name: str):
     ],
 )
 def test_page_constant_matches_python(file, name, python):
-    value = _js_value(file, name)
+    value = js_value(file, name)
     if name == "CUTS":  # the cut-outs' order does not matter
         value = sorted(value)
     assert value == python
@@ -74,6 +62,6 @@ def test_the_capture_pages_density_rows_are_the_servers():
 
     melanin, haemoglobin = redness.pigment_vectors()
     inverse = np.linalg.inv(np.stack([melanin, haemoglobin, np.ones(3)], axis=1))
-    assert _js_value("colour.js", "HB_OD") == pytest.approx(inverse[1].tolist(), abs=1e-9)
-    assert _js_value("colour.js", "MEL_OD") == pytest.approx(inverse[0].tolist(), abs=1e-9)
-    assert _js_value("colour.js", "SHADE_OD") == pytest.approx(inverse[2].tolist(), abs=1e-9)
+    assert js_value("colour.js", "HB_OD") == pytest.approx(inverse[1].tolist(), abs=1e-9)
+    assert js_value("colour.js", "MEL_OD") == pytest.approx(inverse[0].tolist(), abs=1e-9)
+    assert js_value("colour.js", "SHADE_OD") == pytest.approx(inverse[2].tolist(), abs=1e-9)

@@ -12,7 +12,7 @@ from PIL import Image, ImageOps
 
 from calibration.simulate import random_scene, render_scene
 from tests.claims.conftest import bearer, face_jpeg
-from tests.webar.conftest import as_user
+from tests.webar.conftest import as_user, js_value
 from vision.metadata import CAPTURE_PAGE_CAMERA
 
 
@@ -509,6 +509,9 @@ def test_the_capture_page_asks_for_the_earlier_photos_light(page, server, landma
     light = page.evaluate("window.hueproof.measures.light")
     assert light["chromatic"] <= MAX_CHROMATIC_GAIN and light["exposure"] <= MAX_EXPOSURE_GAIN
     assert page.evaluate("window.hueproof.capturedAnyway") is None
+    # taken only once the live frames had told whether the photo is mirrored (it is not)
+    told = page.evaluate("window.hueproof.baselineMirror")
+    assert told["mirrored"] is False and told["frames"] == js_value("mirror.js", "MIRROR_FRAMES")
 
 
 def test_the_capture_page_asks_for_the_earlier_photos_facing(page, server, landmarker, tmp_path):
@@ -578,6 +581,7 @@ def test_the_capture_page_tells_a_mirrored_photo_from_before(chromium, server, l
     from vision.testset import write_y4m
 
     photos = {p.name: p.path for p in people_photos()}
+    frames = js_value("mirror.js", "MIRROR_FRAMES")
     rgb = cv2.imread(str(photos["obama.jpg"]))[..., ::-1]
     (face,) = landmarker.detect(load_image(photos["obama.jpg"]).rgb_lin)
     (x0, y0), (x1, y1) = face.points.min(axis=0), face.points.max(axis=0)
@@ -600,6 +604,12 @@ def test_the_capture_page_tells_a_mirrored_photo_from_before(chromium, server, l
             found, pose, note = _mirror_decision(page, straight)
             assert found["mirrored"] is False, (name, found)
             assert found["flipped"] > found["straight"] * 1.05 and found["compared"] > 3000
+            # the evidence of several live frames, each with enough skin shared, combined
+            assert found["frames"] == frames == len(found["perFrame"]) == found["tries"]
+            assert all(f["compared"] >= found["compared"] for f in found["perFrame"])
+            assert found["straight"] == pytest.approx(
+                np.exp(np.mean([np.log(f["straight"]) for f in found["perFrame"]])), rel=1e-6
+            )
             assert "mirrored" not in note
             found_m, pose_m, note_m = _mirror_decision(page, mirrored)
             assert found_m["mirrored"] is True, (name, found_m)

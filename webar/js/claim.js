@@ -4,7 +4,8 @@ import { FaceLandmarker, FilesetResolver } from "/vendor/mediapipe/vision_bundle
 import { ApiError, get, setToken, toSnake, token, upload } from "./api.js";
 import { HB_OD, OD_FLOOR, SRGB_U8_TO_LIN, project } from "./colour.js";
 import { cameraName, exifTime, withExif } from "./exif.js";
-import { BASE_WIDTH, faceCopy, mirrored } from "./mirror.js";
+import { BASE_WIDTH, MIRROR_FRAMES, MIRROR_SPACING_MS, MIRROR_TRIES, decide, faceCopy }
+  from "./mirror.js";
 import { language, t, translate } from "./i18n.js";
 import { SMOOTH_FRACTION, previewRedness, runModel } from "./redness.js";
 
@@ -50,9 +51,9 @@ const CHEEK_BAND = { x: [0.15, 0.85], y: [0.45, 0.7] };
 // against RIGHT_CHEEK) and down it (FOREHEAD against CHEEK_BAND), in OD per face width, within
 // the analysis's light_direction_changed limit (vision/beforeafter.py's MAX_SHADING_SLOPE),
 // from each pixel's log ratio of green, both faces' boxes drawn LEVEL_SIZE. A selfie saved
-// mirrored shows its light on the other side of the picture: the first large, centred live
-// face tells whether it is (mirror.js, as the analysis tells it), and the checks then follow
-// it flipped back. Neither accepting both sides (a copy lit from one side then passed on the
+// mirrored shows its light on the other side of the picture: large, centred live frames tell
+// whether it is (mirror.js, as the analysis tells it; a worker does the work), and the checks
+// then follow it flipped back; nothing is captured before that is known. Neither accepting both sides (a copy lit from one side then passed on the
 // test camera) nor telling a mirrored photo by its appearance on this grid (wrong on 8 of
 // the 12 real pairs of vision/people, straight and mirrored) worked (session 10).
 const FOREHEAD = { x: [0.3, 0.7], y: [0.08, 0.22] }, MAX_SHADING_SLOPE = 0.2;
@@ -74,8 +75,11 @@ const MATCH_CHECKS = ["expression", "light", "facing"];
 const MIN_BASELINE_FACE_PX = 120;
 const levelCanvas = new OffscreenCanvas(...LEVEL_SIZE);
 const levelCtx = levelCanvas.getContext("2d", { willReadFrequently: true });
-// the photo from before: the facts compared with (baselineFacts), and both ways round
-let baseline = null, baselineChoices = null, mirrorPending = false;
+// the photo from before: the facts compared with (baselineFacts), both ways round, and while
+// it is being told whether it is mirrored, the frames' evidence so far (mirror.js's decide)
+let baseline = null, baselineChoices = null, mirrorTest = null, mirrorGeneration = 0;
+const MIRROR_LOST_MS = 5000;  // a frame the worker has not answered by then ends the test
+const mirrorWorker = new Worker("/webar/js/mirror-worker.js", { type: "module" });
 let imageLandmarker = null, visionFiles = null;
 let landmarker, shades = [], photoBlob = null, passes = 0, key = null, lastTime = -1;
 let taking = false;  // a frame is being encoded: the loop waits for it
@@ -295,8 +299,7 @@ function expressionScores(blendshapes) {
  * face in it). */
 async function readBaseline() {
   const file = $("baseline").files[0];
-  baseline = baselineChoices = null;
-  mirrorPending = false;
+  baseline = baselineChoices = mirrorTest = null;
   hp.baselineExpression = hp.baselineLevels = hp.baselineFaceWidth = hp.baselineRead = null;
   hp.baselinePose = hp.baselineMirror = null;
   MATCH_CHECKS.forEach((k) => { checkRow(k).hidden = true; });
@@ -324,7 +327,7 @@ async function readBaselineFace(file) {
   // both ways round: the live face tells which one the analysis will compare (mirror.js)
   baselineChoices = { straight: baselineFacts(image), flipped: baselineFacts(flip) };
   useBaseline(baselineChoices.straight);
-  mirrorPending = Boolean(baselineChoices.straight.copy && baselineChoices.flipped.copy);
+  if (baselineChoices.straight.copy && baselineChoices.flipped.copy) await startMirrorTest();
   hp.baselineRead = file.name;  // (what the page now compares against)
   if (!baselineChoices.straight.copy) $("baselineNote").textContent = t("baselineNoFace");
   else if (hp.baselineFaceWidth < MIN_BASELINE_FACE_PX) {
@@ -356,14 +359,53 @@ function useBaseline(facts) {
   checkRow("facing").hidden = !facts.pose;
 }
 
-/** Once, on the first live face that is large and centred enough: is the photo from before
- *  mirrored? If so the checks follow it flipped back. */
-function decideMirror(landmarks) {
-  mirrorPending = false;
-  const t0 = performance.now();
+/** Sends the worker the photo from before both ways round; large, centred live frames then
+ *  tell whether it is mirrored (mirrorFrame, and the worker's answers below). */
+async function startMirrorTest() {
+  const generation = ++mirrorGeneration;
+  const copy = async ({ copy: c }) => ({ canvas: await createImageBitmap(c.canvas), points: c.points,
+    w: c.w, h: c.h });
+  const straight = await copy(baselineChoices.straight), flipped = await copy(baselineChoices.flipped);
+  mirrorWorker.postMessage({ type: "baseline", generation, straight, flipped },
+    [straight.canvas, flipped.canvas]);
+  mirrorTest = { generation, evidence: [], tries: 0, inFlight: false, last: -Infinity, ms: 0 };
+}
+
+/** One live frame to the worker, at most one at a time and MIRROR_SPACING_MS apart. */
+async function mirrorFrame(landmarks) {
+  const test = mirrorTest;
+  test.inFlight = true; test.last = performance.now();
   const points = landmarks.map((p) => [p.x * video.videoWidth, p.y * video.videoHeight]);
-  const found = mirrored(video, points, baselineChoices.straight.copy, baselineChoices.flipped.copy);
-  hp.baselineMirror = { ...found, ms: performance.now() - t0 };
+  try {
+    const frame = await createImageBitmap(video);
+    mirrorWorker.postMessage({ type: "frame", generation: test.generation, frame, points }, [frame]);
+  } catch (e) {  // no frame to test: the photo is taken as it is
+    hp.errors.push(String(e)); endMirrorTest();
+  }
+}
+
+/** A frame's evidence back from the worker: once MIRROR_FRAMES frames had enough skin shared
+ *  (or MIRROR_TRIES were tried), the decision; if mirrored the checks follow the photo flipped
+ *  back. */
+mirrorWorker.onmessage = ({ data }) => {
+  const test = mirrorTest;
+  if (!test || data.generation !== test.generation) return;  // another photo attached since
+  test.inFlight = false; test.tries += 1;
+  if (data.error) hp.errors.push(`mirror worker: ${data.error}`);
+  else { test.evidence.push(data); test.ms += data.ms; }
+  const enough = test.evidence.filter((e) => e.enough).length;
+  if (enough >= MIRROR_FRAMES || test.tries >= MIRROR_TRIES) endMirrorTest();
+};
+// a worker that cannot run (or a frame lost in it) must not hold the capture back
+mirrorWorker.onerror = (e) => { hp.errors.push(`mirror worker: ${e.message}`); endMirrorTest(); };
+
+function endMirrorTest() {
+  const test = mirrorTest;
+  if (!test) return;
+  mirrorTest = null;
+  const found = decide(test.evidence);
+  hp.baselineMirror = { ...found, tries: test.tries, ms: test.ms,
+    perFrame: test.evidence.map(({ straight, flipped, compared }) => ({ straight, flipped, compared })) };
   if (found.mirrored) {
     useBaseline(baselineChoices.flipped);
     $("baselineNote").textContent = t("baselineMirrored");
@@ -468,17 +510,19 @@ function loop() {
     const res = landmarker.detectForVideo(video, performance.now());
     lastLandmarks = res.faceLandmarks?.[0] || null;
     const checks = assess(lastLandmarks, video.videoWidth, video.videoHeight);
-    if (mirrorPending && !readingBaseline && checks.faceSize && checks.centred) {
-      decideMirror(lastLandmarks);
+    if (mirrorTest?.inFlight && performance.now() - mirrorTest.last > MIRROR_LOST_MS) endMirrorTest();
+    if (mirrorTest && !mirrorTest.inFlight && !readingBaseline && checks.faceSize && checks.centred
+        && performance.now() - mirrorTest.last >= MIRROR_SPACING_MS) {
+      mirrorFrame(lastLandmarks);
     }
     if ($("type").value !== "shade") delete checks.chart;
     matchBaseline(res, checks);
     hp.checks = checks;
     showChecks(checks);
-    passes = !readingBaseline && Object.values(checks).every(Boolean) ? passes + 1 : 0;
+    passes = !readingBaseline && !mirrorTest && Object.values(checks).every(Boolean) ? passes + 1 : 0;
     // every check but the matching ones held as long as a capture needs: offer to take it
     const own = Object.entries(checks).every(([k, v]) => v || MATCH_CHECKS.includes(k));
-    ownPasses = own && !readingBaseline ? ownPasses + 1 : 0;
+    ownPasses = own && !readingBaseline && !mirrorTest ? ownPasses + 1 : 0;
     $("captureAnyway").hidden = ownPasses < LIMITS.stableFrames || passes > 0;
     if (passes >= LIMITS.stableFrames) capture();
   }
