@@ -113,6 +113,8 @@ def _analyze_lines(r: dict):
     yield f"Face: {face['landmarks']} landmarks, box {face['bbox']}"
     problems = r["quality"]["problems"]
     yield "Quality: " + (", ".join(problems) if problems else "ok")
+    if r["redness"] and not r["redness"]["measurable"]:
+        yield "Redness: not measurable (the photo has no colour)"
     for name, z in r["redness"]["zones"].items():
         yield (
             f"  {name:<12} flagged {100 * z['area_fraction']:5.1f}%  mean {z['mean_excess']:5.2f}  "

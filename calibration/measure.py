@@ -21,17 +21,48 @@ from calibration.verdict import DEFAULT_TOLERANCE, Verdict, shade_verdict
 
 __all__ = [
     "ALGORITHM_VERSION",
+    "MIN_COLOUR_RANGE",
+    "NO_COLOUR_REASON",
     "POOR_FIT_MAX",
     "POOR_FIT_MEAN",
     "ShadeMeasurement",
+    "colour_range",
     "measure_shade",
 ]
 
-ALGORITHM_VERSION = "hueproof-measure/0.1"
+
+#: 0.2: a photo without colour (black and white, sepia, a filter that takes colour out) is
+#: not measured (:data:`MIN_COLOUR_RANGE`).
+ALGORITHM_VERSION = "hueproof-measure/0.2"
 #: A chart whose leave-one-out residuals exceed these (ΔE00) is too poorly fitted to judge by:
 #: glare on the chart, a chart partly in shadow, or an extreme light source.
 POOR_FIT_MEAN = 3.0
 POOR_FIT_MAX = 12.0
+#: A photo whose pixels show less colour than this (:func:`colour_range`) has none to
+#: measure: black and white, sepia, or a filter that takes the colour out. Its "colour" is not
+#: the product's, and the chart-free model, fed faces without colour, still returns a
+#: plausible lip colour (a black-and-white copy of the astronaut's face read as Lab 64.8,
+#: 15.7, 8.6, a mismatch against a red reference). The range is a ratio of channels, so a
+#: coloured light (a gain per channel) leaves it alone. Measured in session 13 (a separate
+#: script, 8-bit files): the boxes of the astronaut's face in four skin tones and under warm
+#: and cool light and of vision/people's four photos (JPEG 92) read 1.47-3.59, the same with
+#: half their saturation 0.80-1.93, a quarter 0.41-0.94, in sepia 0.30-0.39 (the tails are
+#: the dark pixels' quantisation), in black and white 0; sixteen simulated photos of a
+#: product beside a chart (calibration/simulate.py, the whole frame) 2.24-4.99, a quarter
+#: 0.57-1.32, sepia 0.14-0.20, black and white 0 (two of the four real photos lose their face
+#: to the landmarker in sepia and in black and white). The limit sits 1.5× over sepia and 2.5×
+#: under the least coloured face. The 5th-95th percentiles instead of the 1st and 99th read
+#: the bulk of a frame, its background: one colour scene 0.40. A light of one colour (a
+#: sodium lamp, one LED colour) leaves no colour either.
+MIN_COLOUR_RANGE = 0.6
+#: :func:`colour_range` reads at most this many pixels (a regular subsample of larger images):
+#: 1.7-2.7 ms for a face's box at the analysis's scale, 6.6-10 ms with four times as many.
+COLOUR_RANGE_PIXELS = 16_384
+NO_COLOUR_REASON = (
+    "No colour: the photo is black and white or toned (sepia, a filter that takes colour "
+    "out, or a light of one colour), so its colours are not the product's and cannot be "
+    "measured."
+)
 
 
 @dataclass(frozen=True)
@@ -54,6 +85,12 @@ class ShadeMeasurement:
     reasons: tuple[str, ...] = ()
     #: Without a usable chart, a chart-free estimate: {"model", "model_sha256", "white", ...}
     chart_free: dict | None = None
+    #: How much colour the photo shows (:func:`colour_range`); under MIN_COLOUR_RANGE, none
+    colour_range: float | None = None
+
+    @property
+    def colourless(self) -> bool:
+        return self.colour_range is not None and self.colour_range < MIN_COLOUR_RANGE
 
     @property
     def calibrated(self) -> bool:
@@ -91,12 +128,53 @@ class ShadeMeasurement:
             "algorithm_version": ALGORITHM_VERSION,
             "colour_source": self.colour_source,
             "chart_free": self.chart_free,
+            "colour_range": None if self.colour_range is None or not np.isfinite(
+                self.colour_range) else round(self.colour_range, 3),
         }  # fmt: skip
         if self.verdict is not None:
             v = self.verdict.to_dict()
             out.update({k: v[k] for k in ("delta_e00", "delta", "verdict", "tolerance")})
             out["explanation"] = " ".join([*self.reasons, v["explanation"]]).strip()
         return out
+
+
+def colour_range(rgb_lin: np.ndarray) -> float:
+    """How much colour an image shows: the larger of the 1st-99th percentile ranges of
+    ln(R/G) and ln(B/G) over its pixels that are neither dark nor clipped.
+
+    Parameters
+    ----------
+    rgb_lin : (..., 3) float, linear sRGB, [0, 1]; images larger than
+        :data:`COLOUR_RANGE_PIXELS` are read on a regular subsample
+
+    Returns
+    -------
+    float, natural-log units: 0 for black and white; NaN when fewer than 50 pixels are
+    neither darker than a hundredth of their channel's 99th percentile nor brighter than 0.98
+    in any channel (nothing to tell by)
+
+    Examples
+    --------
+    >>> grey = np.full((8, 8, 3), 0.5) * np.linspace(0.2, 1, 8)[:, None, None]
+    >>> colour_range(grey)
+    0.0
+    """
+    rgb_lin = np.asarray(rgb_lin)
+    if rgb_lin.ndim == 3:  # an image: a regular subsample, both ways
+        step = max(1, int(np.ceil(np.sqrt(rgb_lin.shape[0] * rgb_lin.shape[1]
+                                          / COLOUR_RANGE_PIXELS))))  # fmt: skip
+        rgb_lin = rgb_lin[::step, ::step]
+    px = rgb_lin.reshape(-1, 3).astype(np.float32)
+    px = px[px.max(axis=1) < 0.98]
+    # dark relative to each channel's own bright end: a coloured light (a gain per channel)
+    # then keeps and drops the same pixels
+    dark = 0.01 * np.percentile(px, 99, axis=0) if len(px) else 0.0
+    px = px[(px > np.maximum(dark, 1e-4)).all(axis=1)]
+    if len(px) < 50:
+        return float("nan")
+    ratios = np.log(px[:, [0, 2]] / px[:, 1:2])
+    lo, hi = np.percentile(ratios, (1, 99), axis=0)
+    return float(np.max(hi - lo))
 
 
 def _check_lab(lab, name):
@@ -171,11 +249,17 @@ def measure_shade(
         pixels = rgb_lin[y : y + rh, x : x + rw].reshape(-1, 3)
 
     reasons: list[str] = []
-    if detections is None:
+    spread = colour_range(rgb_lin)
+    colourless = spread < MIN_COLOUR_RANGE  # (NaN: too dark or clipped to tell, not colourless)
+    if colourless:  # no chart can give it colour: nothing to calibrate
+        detections = ()
+    elif detections is None:
         detections = detect_colour_checker(rgb_lin, reference=chart_reference_name)
     chart = detections[0] if detections else None
     correction = None
-    if chart is None:
+    if colourless:
+        reasons.append(NO_COLOUR_REASON)
+    elif chart is None:
         reasons.append(
             "Uncalibrated: no colour chart was found in the photo, so the colour is read as if "
             "the phone rendered true sRGB and no verdict can be given."
@@ -227,4 +311,5 @@ def measure_shade(
         reference_lab=reference_lab,
         verdict=verdict,
         reasons=tuple(reasons),
+        colour_range=spread,
     )

@@ -74,6 +74,12 @@ RULES = {
                             "30 of the strongest patches): ask for a photo taken while the "
                             "reaction shows, with the expression, light, facing and distance "
                             "of the earlier one."),
+    "redness_unmeasurable": ("request_evidence", "inconclusive_photo",
+                             "The photo has no colour (black and white, sepia, a filter that "
+                             "takes colour out, or a light of one colour): redness cannot be "
+                             "seen in it, so nothing is flagged and nothing is ruled out. Ask "
+                             "for a photo as the camera takes it, without a filter, in "
+                             "daylight or white light."),
     "allergy_no_proof": ("approve_refund", "allergy_policy_no_proof",
                          "The brand accepts allergy claims without proof."),
 }  # fmt: skip
@@ -117,6 +123,8 @@ def suggest(claim_type: str, result: dict | None, brand_policy: dict | None) -> 
         )
     elif policy.get("no_proof_allergy"):
         rule = "allergy_no_proof"
+    elif redness_of(result).get("measurable") is False:
+        rule = "redness_unmeasurable"
     else:
         compared = redness_of(result).get("compared_to_baseline")
         if redness_flagged(result):

@@ -40,9 +40,12 @@ def _metrics(claims: list[Claim]) -> dict:
     des = [((c.analysis or {}).get("shade") or {}).get("delta_e00") for c in shade]
     des = [d for d in des if d is not None]
     verdicts = [((c.analysis or {}).get("shade") or {}).get("verdict") for c in shade]
+    # a photo without colour shows no redness either way: counted, left out of the shares
+    unmeasurable = [c for c in red if redness_of(c.analysis).get("measurable") is False]
+    measured = [c for c in red if c not in unmeasurable]
     # an increase documented against a baseline photo, apart from a single photo's flags
-    paired = [c for c in red if redness_of(c.analysis).get("compared_to_baseline")]
-    single = [c for c in red if not redness_of(c.analysis).get("compared_to_baseline")]
+    paired = [c for c in measured if redness_of(c.analysis).get("compared_to_baseline")]
+    single = [c for c in measured if not redness_of(c.analysis).get("compared_to_baseline")]
     # pairs whose two photos match (no finding says they differ): the strongest evidence
     matched = [c for c in paired if not pair_differences(c.analysis)]
 
@@ -59,6 +62,7 @@ def _metrics(claims: list[Claim]) -> dict:
         "claims": len(claims),
         "shade_claims": len(shade),
         "redness_claims": len(red),
+        "redness_unmeasurable": len(unmeasurable),
         "mismatch_share": round(verdicts.count("mismatch") / len(shade), 3) if shade else None,
         "redness_with_baseline": len(paired),
         "redness_increase_share": share(paired),

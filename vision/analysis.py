@@ -21,6 +21,7 @@ from vision.quality import (
     assess_quality,
     baseline_size_findings,
     capture_findings,
+    colour_findings,
     compression_findings,
     expression_findings,
     framing_findings,
@@ -48,7 +49,9 @@ __all__ = ["ANALYSIS_VERSION", "FaceAnalysis", "analyze_selfie"]
 #: 0.6: camera_changed says when one photo is a frame of the capture page's video; a mirrored
 #: photo from before is told by the melanin mismatch (``melanin_mismatch_od``), so that real
 #: pairs, noisy either way, are flipped back too (session 12).
-ANALYSIS_VERSION = "hueproof-analyze/0.6"
+#: 0.7: a photo without colour (``no_colour``) has its redness reported as not measurable,
+#: and a photo from before without colour (``baseline_no_colour``) is not used (session 13).
+ANALYSIS_VERSION = "hueproof-analyze/0.7"
 #: After detection the analysis runs on the head only, scaled so that the face is at most
 #: this wide (or up to PREVIEW_AS_WORKING times it, see there): redness lives at the scale of
 #: the face, and a 12 MP selfie would otherwise cost minutes. The mask is scaled back to the
@@ -139,7 +142,8 @@ class FaceAnalysis:
 
     ``redness`` and ``change`` hold their maps over the face's box in the working copy (the
     head, scaled to :data:`WORK_FACE_WIDTH`); the heatmaps show that head and
-    ``redness_mask.png`` is at the photo's size.
+    ``redness_mask.png`` is at the photo's size. A face with no ``redness`` is a photo
+    without colour (``no_colour``): nothing measured, nothing flagged.
     """
 
     face: FaceLandmarks | None
@@ -167,9 +171,20 @@ class FaceAnalysis:
             "models": self.models,
             "note": "Redness maps are evidence for a human reviewer, not a diagnosis.",
         }
+        if self.face is not None and self.redness is None:  # a photo without colour
+            out["redness"] = {
+                "measurable": False,
+                "zones": {},
+                "mask": "redness_mask.png",
+                "heatmap": "redness_heatmap.png",
+                "heatmap_unpixelated": "redness_heatmap_raw.png",
+                "method": None,
+                "compared_to_baseline": False,
+            }
         if self.redness is not None:
             source = self.change if self.change is not None else self.redness
             out["redness"] = {
+                "measurable": True,
                 "zones": {k: v.to_dict() for k, v in source.zones.items()},
                 "mask": "redness_mask.png",
                 "heatmap": "redness_heatmap.png",
@@ -262,13 +277,18 @@ def analyze_selfie(
     masks = region_masks(box_points, box_rgb.shape[:2], names=("skin", "lips", *REDNESS_ZONES))
     skin = masks["skin"]
     # framing and the light's colour are judged on the whole frame, the rest on the head
+    colourless = colour_findings(box_rgb)
     quality = [
         *framing_findings(preview, found[0], scale=k),
+        *colourless,
         *capture_findings(box_rgb, box_face, skin_mask=skin),
         *compression_findings(jpeg_quality),
     ]
     zones = {z: masks[z] for z in REDNESS_ZONES}
-    if redness_model is not None and method == "tsumura":
+    change = baseline_face = red = None
+    if colourless:  # no colour, no redness to see: nothing is flagged, nothing ruled out
+        excess, flagged = np.zeros(skin.shape, np.float32), np.zeros(skin.shape, bool)
+    elif redness_model is not None and method == "tsumura":
         from models.redness import redness_map_onnx
 
         red = redness_map_onnx(redness_model, box_rgb, skin_mask=skin, zone_masks=zones,
@@ -276,19 +296,24 @@ def analyze_selfie(
     else:
         red = redness_map(box_rgb, skin_mask=skin, zone_masks=zones, face_width=face.width,
                           method=method)  # fmt: skip
-    change = baseline_face = None
-    excess, flagged = red.excess, red.mask
-    if baseline_rgb_lin is not None:
+    if red is not None:
+        excess, flagged = red.excess, red.mask
+    if baseline_rgb_lin is not None and red is not None:
         base_preview, bk = _preview(baseline_rgb_lin)
         base_found = landmarker.detect(base_preview)
+        base_colourless = ()
         if base_found:
             baseline_face = _scaled(base_found[0], 1.0 / bk)
             baseline_rgb_lin, base_face, _, _ = _head_copy(baseline_rgb_lin, base_preview, bk,
                                                            baseline_face)  # fmt: skip
             base_found = (base_face,)
+            bx0, by0, bx1, by1 = face_box(base_face, baseline_rgb_lin.shape[:2])
+            base_colourless = colour_findings(baseline_rgb_lin[by0:by1, bx0:bx1], baseline=True)
         if not base_found:
             quality.append(Finding("baseline_no_face", "No face was found in the baseline "
                                    "photo: it was not used.", 0, 1))  # fmt: skip
+        elif base_colourless:  # compared, the new photo's own redness would read as new
+            quality.extend(base_colourless)
         else:
             compare = partial(redness_change, box_rgb, after_points=box_points, skin_mask=skin,
                               zone_masks=zones)  # fmt: skip

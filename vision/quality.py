@@ -18,13 +18,14 @@ from calibration.colorimetry import (
     rgb_lin_to_xyz,
     xyz_to_lab,
 )
+from calibration.measure import MIN_COLOUR_RANGE, colour_range
 from vision.landmarks import FaceLandmarks
 from vision.metadata import CAPTURE_PAGE_CAMERA
 from vision.redness import SMOOTH_FRACTION, _masked_blur, haemoglobin_map
 from vision.regions import masked_pixels
 
 __all__ = ["EXPRESSION_BLENDSHAPES", "LIMITS", "Finding", "assess_quality",
-           "baseline_size_findings", "capture_findings", "compression_findings",
+           "baseline_size_findings", "capture_findings", "colour_findings", "compression_findings",
            "expression_findings", "framing_findings", "grain_findings", "origin_findings",
            "pose_findings", "skin_grain", "skin_texture", "texture_findings"]  # fmt: skip
 
@@ -113,6 +114,7 @@ LIMITS = {
     "max_expression_change": 0.25,
     "max_yaw_change": 7.0,
     "max_pitch_change": 10.0,
+    "min_colour_range": MIN_COLOUR_RANGE,
 }
 
 #: The expressions that change the skin a before/after pair compares: a smile deepens the
@@ -262,6 +264,35 @@ def texture_findings(after_texture: float, baseline_texture: float, *,
            "photo can hide redness that was already there, so an increase may not be new. "
            "Send the photo as the camera took it.")  # fmt: skip
     return _under("baseline_smoothed", ratio, "min_baseline_texture_ratio", msg, limits)
+
+
+def colour_findings(face_rgb_lin: np.ndarray, *, baseline: bool = False,
+                    limits: dict | None = None) -> tuple[Finding, ...]:  # fmt: skip
+    """``no_colour`` (``baseline_no_colour`` for a pair's photo from before) when the face's
+    box shows less colour than :data:`LIMITS` ``min_colour_range``
+    (:func:`calibration.measure.colour_range`): black and white, sepia, a filter that took the
+    colour out, or a light of one colour. Redness is a colour: such a photo shows none,
+    whatever the skin.
+
+    Parameters
+    ----------
+    face_rgb_lin : (H, W, 3) float32, linear sRGB; the face's box
+    """
+    spread = colour_range(face_rgb_lin)
+    if not np.isfinite(spread):  # too dark or clipped to tell: the exposure gates say so
+        return ()
+    if baseline:
+        code, msg = "baseline_no_colour", (
+            "The photo from before has no colour (black and white, sepia, a filter that takes "
+            "colour out, or a light of one colour): redness cannot be compared with it, so it "
+            "was not used. Send the photo as the camera took it.")  # fmt: skip
+    else:
+        code, msg = "no_colour", (
+            "The photo has no colour (black and white, sepia, a filter that takes colour out, "
+            "or a light of one colour): redness and colours cannot be measured in it. Send a "
+            "photo as the camera takes it, without a filter, in daylight or white "
+            "light.")  # fmt: skip
+    return _under(code, spread, "min_colour_range", msg, limits)
 
 
 def _under(code: str, value: float, key: str, msg: str, limits) -> tuple[Finding, ...]:

@@ -91,6 +91,9 @@ def _chart_free(m: ShadeMeasurement, rgb_lin, face, model, options, swatch=None,
     from models.illuminant import typical_swatch_rgb
     from vision.chartfree import face_region_colours
 
+    if m.colourless:  # a face without colour still gets a plausible lip colour from the model
+        return replace(m, reasons=(*m.reasons, "No chart-free estimate either: the face shows "
+                                   "no colour."))  # fmt: skip
     try:
         colours = face_region_colours(rgb_lin, face, masks=masks)
         pred = model.predict(colours)

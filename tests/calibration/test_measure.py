@@ -7,7 +7,12 @@ import pytest
 
 from calibration.colorimetry import delta_e00
 from calibration.errors import InvalidInputError
-from calibration.measure import measure_shade
+from calibration.measure import (
+    MIN_COLOUR_RANGE,
+    NO_COLOUR_REASON,
+    colour_range,
+    measure_shade,
+)
 from calibration.simulate import random_scene, render_scene
 from vision.ingest import ingest_image
 
@@ -93,3 +98,38 @@ def test_roi_outside_image_and_bad_reference_are_refused(measured):
         measure_shade(image.rgb_lin, roi=(image.width - 5, 0, 10, 10), detections=())
     with pytest.raises(InvalidInputError, match="L\\* in \\[0, 100\\]"):
         measure_shade(image.rgb_lin, roi=photo.roi, reference_lab=[140, 0, 0], detections=())
+
+
+def test_colour_range_reads_colour_not_the_light(measured):
+    """Colour photos read well above the limit, and the same through a coloured light (a gain
+    per channel) alike; black and white reads 0, sepia under the limit, black nothing."""
+    from calibration.colorimetry import LUMINANCE, rgb_lin_to_srgb, srgb_to_rgb_lin
+
+    sepia = np.array([[0.393, 0.769, 0.189], [0.349, 0.686, 0.168], [0.272, 0.534, 0.131]])
+    for _, image, m in measured[:4]:
+        rgb = image.rgb_lin
+        assert m.colour_range == colour_range(rgb) > 2 * MIN_COLOUR_RANGE
+        lit = rgb * np.array([0.9, 0.7, 0.5], np.float32)  # a warm light, nothing newly clipped
+        assert colour_range(lit) == pytest.approx(m.colour_range, abs=0.02)
+        grey = np.repeat((rgb @ LUMINANCE.astype(np.float32))[..., None], 3, axis=-1)
+        assert colour_range(grey) == 0.0
+        toned = srgb_to_rgb_lin(np.clip(rgb_lin_to_srgb(rgb) @ sepia.T, 0, 1))
+        assert colour_range(toned) < MIN_COLOUR_RANGE
+    assert np.isnan(colour_range(np.zeros((64, 64, 3), np.float32)))
+    assert np.isnan(colour_range(np.ones((64, 64, 3), np.float32)))
+
+
+def test_a_photo_without_colour_is_not_measured(measured):
+    """A black-and-white photo of a product beside a chart: the chart's patches are grey, the
+    product's "colour" is not its colour. No calibration, no verdict but inconclusive, and the
+    reason says why."""
+    from calibration.colorimetry import LUMINANCE
+
+    photo, image, m = next((p, i, m) for p, i, m in measured if m.calibrated)
+    grey = np.repeat((image.rgb_lin @ LUMINANCE.astype(np.float32))[..., None], 3, axis=-1)
+    r = measure_shade(grey, roi=photo.roi, reference_lab=photo.product_lab)
+    assert r.colourless and not m.colourless
+    assert not r.calibrated and r.chart is None and r.verdict.verdict == "inconclusive"
+    assert r.reasons == (NO_COLOUR_REASON,)
+    d = r.to_dict()
+    assert d["colour_range"] == 0.0 and d["explanation"].startswith("No colour")

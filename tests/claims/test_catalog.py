@@ -139,6 +139,12 @@ def test_redness_statistics_keep_an_increase_apart_from_a_single_photos_flags():
     single_only = _metrics([claim(False, True)])
     assert single_only["redness_increase_share"] is None
     assert single_only["redness_single_flagged_share"] == 1.0
+    # a photo without colour shows nothing either way: counted, but in no share
+    colourless = claim(False, False)
+    colourless.analysis["redness"]["redness"].update(measurable=False, zones={})
+    m = _metrics([claim(False, True), colourless])
+    assert m["redness_claims"] == 2 and m["redness_unmeasurable"] == 1
+    assert m["redness_single_flagged_share"] == 1.0
 
 
 @pytest.mark.parametrize("slug", ["UPPER", "-x", "a b", "x" * 65])

@@ -111,6 +111,30 @@ def test_redness_claim_with_baseline_shows_increase_and_irritants(app, client, t
     assert before_png.status_code == 200 and before_png.mimetype == "image/png"
 
 
+def test_a_black_and_white_photo_asks_for_one_in_colour(app, client, tokens):
+    """A redness claim filed with a black-and-white photo: nothing flagged must not read as
+    "no redness". The suggestion asks for the photo as the camera took it."""
+    import io
+
+    from PIL import Image
+
+    grey = io.BytesIO()
+    colour = Image.open(io.BytesIO(face_jpeg(erythema=_add_patch)))
+    colour.convert("L").save(grey, "JPEG", quality=95)
+    resp = file_claim(client, tokens["shopper"], type="redness", sku="SERUM-RETINOL",
+                      shade=None, roi=None, consent_health="true",
+                      photo=grey.getvalue())  # fmt: skip
+    assert resp.status_code == 202, resp.json
+    wait(app)
+    view = client.get(f"/api/v1/claims/{resp.json['id']}", headers=bearer(tokens["adjudicator"]))
+    view = view.json
+    assert view["status"] == "ready", view.get("failure_reason")
+    red = view["analysis"]["redness"]
+    assert red["redness"]["measurable"] is False and "no_colour" in red["quality"]["problems"]
+    assert view["suggestion"]["rule"] == "redness_unmeasurable"
+    assert view["suggestion"]["outcome"] == "request_evidence"
+
+
 def test_a_mirrored_baseline_is_shown_as_it_was_compared():
     """A selfie from before saved mirrored: the analysis compares it flipped back, and the
     pixelated picture the review page lays over the new photo shows it that way too (the raw

@@ -23,6 +23,15 @@ def _redness(flagged: bool, compared: bool) -> dict:
         ("redness", _redness(False, False), "redness_none"),
         ("redness", _redness(False, True), "redness_no_increase"),
         ("redness", {"redness": None}, "redness_none"),
+        (
+            "redness",
+            {
+                "redness": {
+                    "redness": {"measurable": False, "zones": {}, "compared_to_baseline": False}
+                }
+            },
+            "redness_unmeasurable",
+        ),
     ],
 )
 def test_each_result_meets_its_rule(claim_type, result, rule):

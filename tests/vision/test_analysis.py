@@ -106,3 +106,56 @@ def test_a_mirrored_photo_from_before_is_compared_flipped_back(landmarker):
     assert (mirrored.images["redness_mask.png"] == 255).mean() < 0.001
     assert "baseline_mirrored" not in [f.code for f in straight.quality]
     assert mirrored.change.gains == pytest.approx(straight.change.gains, abs=0.01)
+
+
+def _without_colour(rgb_lin, kind):
+    """The photo in black and white (its luminance in every channel) or sepia (the usual sepia
+    matrix on encoded sRGB), as filters make it."""
+    from calibration.colorimetry import LUMINANCE, rgb_lin_to_srgb, srgb_to_rgb_lin
+
+    if kind == "black and white":
+        return np.repeat((rgb_lin @ LUMINANCE.astype(np.float32))[..., None], 3, axis=-1)
+    sepia = np.array([[0.393, 0.769, 0.189], [0.349, 0.686, 0.168], [0.272, 0.534, 0.131]])
+    return srgb_to_rgb_lin(np.clip(rgb_lin_to_srgb(rgb_lin) @ sepia.T, 0, 1)).astype(np.float32)
+
+
+@pytest.mark.parametrize("kind", ["black and white", "sepia"])
+def test_a_photo_without_colour_measures_neither_redness_nor_lips(landmarker, kind):
+    """A filter that takes the colour out leaves no redness to see and no lip colour to read:
+    reported as not measurable (the chart-free model would still return a plausible lip
+    colour), while the same photo in colour is measured, a red patch found."""
+    from models.illuminant import default_model as colour_model
+
+    img = _photo(6.0)
+    (face,) = landmarker.detect(img)
+    masks = region_masks(face.points, img.shape[:2], names=("skin", "right_cheek"))
+    img, _ = add_erythema(img, centre=zone_centre(masks["right_cheek"]), radius=0.07 * face.width,
+                          strength=0.5, skin_mask=masks["skin"])  # fmt: skip
+    coloured = analyze_selfie(img, landmarker=landmarker, colour_model=colour_model()).to_dict()
+    assert "no_colour" not in coloured["quality"]["problems"]
+    assert coloured["redness"]["measurable"] is True
+    assert coloured["redness"]["zones"]["right_cheek"]["area_fraction"] > 0.05
+    assert coloured["lips"]["colour_source"] == "chart-free model"
+    a = analyze_selfie(_without_colour(img, kind), landmarker=landmarker,
+                       colour_model=colour_model())  # fmt: skip
+    d = a.to_dict()
+    (finding,) = [f for f in d["quality"]["findings"] if f["code"] == "no_colour"]
+    assert finding["value"] < finding["limit"]
+    assert d["redness"]["measurable"] is False and d["redness"]["zones"] == {}
+    assert "detection_limit" not in d["redness"]
+    assert not a.images["redness_mask.png"].any()
+    assert d["lips"]["colour_source"] == "uncalibrated" and d["lips"]["uncertainty_de00"] is None
+
+
+def test_a_photo_from_before_without_colour_is_not_used(landmarker):
+    """Compared with a black-and-white photo from before, the new photo's own redness would
+    read as an increase: the earlier photo is not used, and the finding says why."""
+    after = _photo(6.0)
+    before = _without_colour(_photo(5.0), "black and white")
+    a = analyze_selfie(after, landmarker=landmarker, baseline_rgb_lin=before)
+    d = a.to_dict()
+    assert a.change is None and d["redness"]["compared_to_baseline"] is False
+    assert "baseline_no_colour" in d["quality"]["problems"]
+    assert "no_colour" not in d["quality"]["problems"]
+    coloured = analyze_selfie(after, landmarker=landmarker, baseline_rgb_lin=_photo(5.0))
+    assert coloured.change is not None

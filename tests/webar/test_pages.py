@@ -218,6 +218,36 @@ def test_review_says_where_a_single_photos_flags_lie(page, server):
     assert "lies in folds or shadows" in page.text_content("#suggestion")
 
 
+def test_review_says_a_photo_without_colour_shows_no_redness(page, server):
+    """A black-and-white copy of a real selfie (vision/people: obama.jpg): the review says the
+    redness is not measurable, instead of an empty table reading as "none", and the
+    suggestion asks for a photo in colour."""
+    from vision.people import people_photos
+
+    (photo,) = (p.path for p in people_photos() if p.name == "obama.jpg")
+    grey = io.BytesIO()
+    Image.open(photo).convert("L").save(grey, "JPEG", quality=95)
+    tokens = server[1]
+    client = _api(server)
+    form = {"type": "redness", "sku": "SERUM-RETINOL", "consent_version": "2026-11-26",
+            "consent_facial": "true", "consent_health": "true",
+            "photo": (io.BytesIO(grey.getvalue()), "selfie.jpg")}  # fmt: skip
+    cid = client.post("/api/v1/claims", data=form, content_type="multipart/form-data",
+                      headers={**bearer(tokens["shopper"]), "Idempotency-Key": "review-grey"}
+                      ).json["id"]  # fmt: skip
+    view = _wait_status(client, tokens["adjudicator"], cid)
+    assert view["status"] == "ready" and view["suggestion"]["rule"] == "redness_unmeasurable"
+    as_user(page, tokens["adjudicator"])
+    page.goto(page.base + "/review?lang=en")
+    page.wait_for_function("window.hueproof && window.hueproof.ready", timeout=30_000)
+    page.click(f"#queue tr[data-id='{cid}']")
+    page.wait_for_function("document.getElementById('rednessLimit').textContent", timeout=30_000)
+    assert page.text_content("#rednessLimit").startswith("Redness not measurable")
+    assert page.locator("#zones tr").count() == 0
+    assert "no_colour" in page.text_content("#findings")
+    assert "The photo has no colour" in page.text_content("#suggestion")
+
+
 def test_brand_calibrates_a_shade_from_a_chart_photo(page, server, tmp_path):
     _, tokens, _ = server
     ph = render_scene(random_scene(77, illuminant="D65", product="coral"))

@@ -88,7 +88,8 @@ async function open(k) {
     const lim = red.detectionLimit;  // what "nothing flagged" means in this photo
     const compared = red.baseline?.comparedFraction;  // skin left out: not seen alike in both photos
     $("rednessCompared").textContent = compared == null ? "" : `${t("comparedSkin")}: ${(100 * compared).toFixed(0)} %`;
-    $("rednessLimit").textContent = lim ? `${t("detectionLimit")}: a* +${fmt(lim.aStar, 1)} (ΔE00 ${fmt(lim.deltaE00, 1)}, ${fmt(lim.haemoglobinOd)} OD), ⌀ ${lim.patchDiameterFaceWidths} ${t("faceWidths")}` : "";
+    $("rednessLimit").textContent = red.measurable === false ? t("rednessUnmeasurable")
+      : lim ? `${t("detectionLimit")}: a* +${fmt(lim.aStar, 1)} (ΔE00 ${fmt(lim.deltaE00, 1)}, ${fmt(lim.haemoglobinOd)} OD), ⌀ ${lim.patchDiameterFaceWidths} ${t("faceWidths")}` : "";
   }
   const findings = a.redness?.quality?.findings || [];
   $("findings").replaceChildren(...findings.map((f) => Object.assign(document.createElement("li"), { textContent: `${f.code}: ${f.message}` })));
