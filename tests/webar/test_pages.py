@@ -460,13 +460,16 @@ def test_the_capture_page_asks_for_the_earlier_photos_light(page, server, landma
     does one lit from the side (the shading's slope across the face, as the server measures
     it for light_direction_changed); "take it anyway" then captures; the same light passes
     and the photo is taken. Before that,
-    a photo the browser cannot decode, and a thumbnail whose face is narrower than the
-    analysis's min_baseline_face_px, are each explained in the note."""
+    a photo the browser cannot decode, a black-and-white one (which the analysis does not
+    use), and a thumbnail whose face is narrower than the analysis's min_baseline_face_px,
+    are each explained in the note."""
     import cv2
 
     from calibration.colorimetry import rgb_lin_to_srgb_u8, srgb_u8_to_rgb_lin
+    from calibration.measure import colour_range
     from vision.analysis import analyze_selfie
     from vision.beforeafter import MAX_CHROMATIC_GAIN, MAX_EXPOSURE_GAIN, MAX_SHADING_SLOPE
+    from vision.ingest import load_image
     from vision.quality import LIMITS
     from vision.testset import camera_frame
 
@@ -500,6 +503,16 @@ def test_the_capture_page_asks_for_the_earlier_photos_light(page, server, landma
     page.wait_for_function("document.getElementById('baselineNote').textContent", timeout=30_000)
     assert "not checked live" in page.text_content("#baselineNote")
     assert page.is_hidden("[data-check=light]") and page.is_hidden("[data-check=expression]")
+    grey = tmp_path / "grey.png"  # black and white: the analysis will not use it
+    cv2.imwrite(str(grey), cv2.cvtColor(frame, cv2.COLOR_RGB2GRAY))
+    page.set_input_files("#baseline", str(grey))
+    page.wait_for_function("window.hueproof.baselineRead === 'grey.png'", timeout=30_000)
+    assert page.evaluate("window.hueproof.baselineColourRange") == 0
+    assert page.text_content("#baselineNote").startswith("The earlier photo has no colour")
+    assert page.is_hidden("[data-check=light]") and page.is_hidden("[data-check=facing]")
+    result = analyze_selfie(lin, landmarker=landmarker,
+                            baseline_rgb_lin=load_image(grey).rgb_lin)  # fmt: skip
+    assert "baseline_no_colour" in {f.code for f in result.quality} and result.change is None
     small = tmp_path / "small.png"  # a thumbnail: the face under the analysis's limit
     cv2.imwrite(str(small), cv2.resize(frame, (256, 192), interpolation=cv2.INTER_AREA)[..., ::-1])
     page.set_input_files("#baseline", str(small))
@@ -507,6 +520,12 @@ def test_the_capture_page_asks_for_the_earlier_photos_light(page, server, landma
     width = page.evaluate("window.hueproof.baselineFaceWidth")
     assert width < LIMITS["min_baseline_face_px"], width
     assert f"only {round(width)} px wide" in page.text_content("#baselineNote")
+    # its colour, read as the server reads it (calibration/measure.py's colour_range)
+    (small_face,) = landmarker.detect(load_image(small).rgb_lin)
+    x0, y0, x1, y1 = (int(v) for v in (*small_face.points.min(0), *small_face.points.max(0)))
+    python = colour_range(load_image(small).rgb_lin[y0:y1, x0:x1])
+    assert page.evaluate("window.hueproof.baselineColourRange") == pytest.approx(python, rel=0.1)
+    assert python > js_value("colour.js", "MIN_COLOUR_RANGE")
     page.wait_for_function("window.hueproof.checks.light === true", timeout=30_000)  # its light
     page.set_input_files("#baseline", str(warm))  # a shade claim: the chart holds capture
     page.wait_for_function("window.hueproof.checks.light === false", timeout=60_000)

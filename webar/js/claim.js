@@ -2,7 +2,7 @@
 // consent, upload with progress and retries under one Idempotency-Key, then the status.
 import { FaceLandmarker, FilesetResolver } from "/vendor/mediapipe/vision_bundle.mjs";
 import { ApiError, get, setToken, toSnake, token, upload } from "./api.js";
-import { HB_OD, OD_FLOOR, SRGB_U8_TO_LIN, project } from "./colour.js";
+import { HB_OD, MIN_COLOUR_RANGE, OD_FLOOR, SRGB_U8_TO_LIN, colourRange, project } from "./colour.js";
 import { cameraName, exifTime, withExif } from "./exif.js";
 import { BASE_WIDTH, MIRROR_FRAMES, MIRROR_SPACING_MS, MIRROR_TRIES, decide, faceCopy }
   from "./mirror.js";
@@ -301,6 +301,7 @@ async function readBaseline() {
   const file = $("baseline").files[0];
   baseline = baselineChoices = mirrorTest = null;
   hp.baselineExpression = hp.baselineLevels = hp.baselineFaceWidth = hp.baselineRead = null;
+  hp.baselineColourRange = null;
   hp.baselinePose = hp.baselineMirror = null;
   MATCH_CHECKS.forEach((k) => { checkRow(k).hidden = true; });
   $("baselineNote").textContent = "";
@@ -326,6 +327,14 @@ async function readBaselineFace(file) {
   flipCtx.drawImage(image, 0, 0);
   // both ways round: the live face tells which one the analysis will compare (mirror.js)
   baselineChoices = { straight: baselineFacts(image), flipped: baselineFacts(flip) };
+  hp.baselineColourRange = baselineChoices.straight.colour;
+  if (baselineChoices.straight.colour < MIN_COLOUR_RANGE) {  // the analysis will not use it
+    baselineChoices = null;
+    useBaseline({ expression: null, levels: null, pose: null, width: null });
+    hp.baselineRead = file.name;
+    $("baselineNote").textContent = t("baselineNoColour");
+    return;
+  }
   useBaseline(baselineChoices.straight);
   if (baselineChoices.straight.copy && baselineChoices.flipped.copy) await startMirrorTest();
   hp.baselineRead = file.name;  // (what the page now compares against)
@@ -333,6 +342,17 @@ async function readBaselineFace(file) {
   else if (hp.baselineFaceWidth < MIN_BASELINE_FACE_PX) {
     $("baselineNote").textContent = t("baselineSmall").replace("{px}", Math.round(hp.baselineFaceWidth));
   }
+}
+
+/** colour.js's colourRange of the face box [x0, y0, x1, y1] of ``image``, read on at most
+ *  128 × 128 of its pixels (nearest ones, as calibration/measure.py subsamples). */
+function boxColourRange(image, [x0, y0, x1, y1]) {
+  const s = Math.min(1, 128 / Math.max(x1 - x0, y1 - y0));
+  const w = Math.max(1, Math.round((x1 - x0) * s)), h = Math.max(1, Math.round((y1 - y0) * s));
+  const ctx = new OffscreenCanvas(w, h).getContext("2d", { willReadFrequently: true });
+  ctx.imageSmoothingEnabled = false;
+  ctx.drawImage(image, x0, y0, x1 - x0, y1 - y0, 0, 0, w, h);
+  return colourRange(ctx.getImageData(0, 0, w, h).data);
 }
 
 /** What the live checks compare with, read from one image of the photo from before. */
@@ -345,6 +365,7 @@ function baselineFacts(image) {
     levels: box ? skinLevels(image, box) : null,
     pose: landmarks ? headPose(found.facialTransformationMatrixes?.[0]) : null,
     width: box ? box[2] - box[0] : null,
+    colour: box ? boxColourRange(image, box) : NaN,
     copy: landmarks ? faceCopy(image, landmarks.map((p) => [p.x * image.width, p.y * image.height]),
       BASE_WIDTH) : null,
   };

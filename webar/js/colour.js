@@ -80,3 +80,37 @@ export function labToXyz(lab) {
 
 export const linToLab = (rgb) => xyzToLab(mul3(SRGB_TO_XYZ, rgb));
 export const labToLin = (lab) => mul3(XYZ_TO_SRGB, labToXyz(lab));
+
+// How much colour an image shows, as calibration/measure.py's colour_range: the larger of the
+// 1st-99th percentile ranges of ln(R/G) and ln(B/G) over the pixels neither dark (under a
+// hundredth of their channel's 99th percentile) nor clipped (0.98 in linear sRGB); NaN with
+// fewer than 50 such pixels. Under MIN_COLOUR_RANGE a photo has no colour to measure (black
+// and white, sepia, a filter that takes colour out, a light of one colour).
+export const MIN_COLOUR_RANGE = 0.6;
+
+/** numpy's percentile (linear interpolation) of a sorted Float32Array, q in [0, 100]. */
+function percentile(sorted, q) {
+  const at = (q / 100) * (sorted.length - 1), lo = Math.floor(at), hi = Math.min(lo + 1, sorted.length - 1);
+  return sorted[lo] + (at - lo) * (sorted[hi] - sorted[lo]);
+}
+
+/** colour_range of RGBA bytes ``px`` (8-bit sRGB, as getImageData gives them). */
+export function colourRange(px) {
+  const n = px.length / 4, lin = [0, 1, 2].map(() => new Float32Array(n));
+  let kept = 0;
+  for (let i = 0; i < n; i++) {
+    const r = SRGB_U8_TO_LIN[px[4 * i]], g = SRGB_U8_TO_LIN[px[4 * i + 1]], b = SRGB_U8_TO_LIN[px[4 * i + 2]];
+    if (Math.max(r, g, b) >= 0.98) continue;  // clipped
+    lin[0][kept] = r; lin[1][kept] = g; lin[2][kept] = b; kept += 1;
+  }
+  const dark = lin.map((c) => Math.max(0.01 * percentile(c.slice(0, kept).sort(), 99), 1e-4));
+  const red = new Float32Array(kept), blue = new Float32Array(kept);
+  let m = 0;
+  for (let i = 0; i < kept; i++) {
+    if (lin[0][i] <= dark[0] || lin[1][i] <= dark[1] || lin[2][i] <= dark[2]) continue;
+    red[m] = Math.log(lin[0][i] / lin[1][i]); blue[m] = Math.log(lin[2][i] / lin[1][i]); m += 1;
+  }
+  if (m < 50) return NaN;
+  const range = (v) => { const s = v.slice(0, m).sort(); return percentile(s, 99) - percentile(s, 1); };
+  return Math.max(range(red), range(blue));
+}
