@@ -316,6 +316,11 @@ def _decoded(data, max_pixels: int, max_bytes: int):
         fmt = ALLOWED_FORMATS.get(im.format or "")
         if fmt is None:
             raise UnsupportedImageType(f"expected an image in {allowed}; got {im.format}")
+        # evidence is one photo: an animation's frames may differ, and which one was measured
+        # would be the decoder's choice (a HEIC's primary image is the photo the phone shows)
+        if fmt != "HEIC" and getattr(im, "is_animated", False):
+            raise UnsupportedImageType(f"expected a still photo; got an animated {fmt} of "
+                                       f"{im.n_frames} frames")  # fmt: skip
         width, height = im.size
         if width <= 0 or height <= 0 or width * height > max_pixels:
             raise ImageTooLarge(

@@ -180,6 +180,19 @@ def test_not_an_image_is_refused():
         ingest_image(b"%PDF-1.4 not an image" * 10)
 
 
+@pytest.mark.parametrize("fmt", ["WEBP", "PNG"])
+def test_an_animation_is_refused(fmt):
+    """Evidence is one photo: which frame of an animation was measured would be the decoder's
+    choice. The same file with one frame is taken."""
+    first = _marker_image()
+    second = first.transpose(Image.Transpose.FLIP_LEFT_RIGHT)
+    buf = io.BytesIO()
+    first.save(buf, format=fmt, save_all=True, append_images=[second], duration=100)
+    with pytest.raises(UnsupportedImageType, match="expected a still photo; got an animated"):
+        ingest_image(buf.getvalue())
+    assert ingest_image(_encode(first, fmt)).width == first.width
+
+
 def test_disallowed_format_is_refused():
     with pytest.raises(UnsupportedImageType, match="got GIF"):
         ingest_image(_encode(_marker_image(), "GIF"))
