@@ -133,7 +133,7 @@ def test_analyze_writes_the_mask_and_heatmaps(capsys, tmp_path):
     from calibration.colorimetry import rgb_lin_to_srgb_u8
     from vision.landmarks import FaceLandmarker
     from vision.regions import region_masks
-    from vision.testset import add_erythema, astronaut_face, zone_centre
+    from vision.testset import add_erythema, astronaut_face, second_photo, zone_centre
 
     img = astronaut_face(3.0)
     with FaceLandmarker() as lm:
@@ -142,7 +142,7 @@ def test_analyze_writes_the_mask_and_heatmaps(capsys, tmp_path):
     red, er = add_erythema(img, centre=zone_centre(masks["right_cheek"]), radius=0.07 * face.width,
                            strength=0.6, skin_mask=masks["skin"])  # fmt: skip
     before, after = tmp_path / "before.png", tmp_path / "after.jpg"
-    Image.fromarray(rgb_lin_to_srgb_u8(img)).save(before)
+    Image.fromarray(rgb_lin_to_srgb_u8(second_photo(img))).save(before)  # another photo of it
     Image.fromarray(rgb_lin_to_srgb_u8(red)).save(after, quality=95)
     out = tmp_path / "out"
     code, stdout, err = _run(capsys, "analyze", str(after), "--baseline", str(before),
@@ -168,12 +168,12 @@ def test_analyze_reports_strongly_compressed_photos(capsys, tmp_path):
     from PIL import Image
 
     from calibration.colorimetry import rgb_lin_to_srgb_u8
-    from vision.testset import astronaut_face
+    from vision.testset import astronaut_face, second_photo
 
-    srgb_u8 = rgb_lin_to_srgb_u8(astronaut_face(3.0))
+    face = astronaut_face(3.0)
     before, after = tmp_path / "before.jpg", tmp_path / "after.jpg"
-    Image.fromarray(srgb_u8).save(before, quality=75)
-    Image.fromarray(srgb_u8).save(after, quality=80)
+    Image.fromarray(rgb_lin_to_srgb_u8(second_photo(face))).save(before, quality=75)
+    Image.fromarray(rgb_lin_to_srgb_u8(face)).save(after, quality=80)
     code, stdout, err = _run(capsys, "analyze", str(after), "--baseline", str(before),
                              "--out", str(tmp_path / "out"), "--json")  # fmt: skip
     assert code == 0, err

@@ -27,7 +27,9 @@ from vision.quality import (
     framing_findings,
     grain_findings,
     origin_findings,
+    picture_difference,
     pose_findings,
+    same_picture_findings,
     skin_texture,
     texture_findings,
 )
@@ -50,7 +52,8 @@ __all__ = ["ANALYSIS_VERSION", "FaceAnalysis", "analyze_selfie"]
 #: photo from before is told by the melanin mismatch (``melanin_mismatch_od``), so that real
 #: pairs, noisy either way, are flipped back too (session 12).
 #: 0.7: a photo without colour (``no_colour``) has its redness reported as not measurable,
-#: and a photo from before without colour (``baseline_no_colour``) is not used (session 13).
+#: and a photo from before without colour (``baseline_no_colour``) or that is the new photo's
+#: picture (``baseline_same_photo``) is not used (session 13).
 ANALYSIS_VERSION = "hueproof-analyze/0.7"
 #: After detection the analysis runs on the head only, scaled so that the face is at most
 #: this wide (or up to PREVIEW_AS_WORKING times it, see there): redness lives at the scale of
@@ -300,7 +303,11 @@ def analyze_selfie(
         excess, flagged = red.excess, red.mask
     if baseline_rgb_lin is not None and red is not None:
         base_preview, bk = _preview(baseline_rgb_lin)
-        base_found = landmarker.detect(base_preview)
+        aspects = (full_shape[1] / full_shape[0],
+                   baseline_rgb_lin.shape[1] / baseline_rgb_lin.shape[0])  # fmt: skip
+        same = same_picture_findings(picture_difference(preview, base_preview, aspects=aspects))
+        quality.extend(same)
+        base_found = () if same else landmarker.detect(base_preview)
         base_colourless = ()
         if base_found:
             baseline_face = _scaled(base_found[0], 1.0 / bk)
@@ -309,7 +316,9 @@ def analyze_selfie(
             base_found = (base_face,)
             bx0, by0, bx1, by1 = face_box(base_face, baseline_rgb_lin.shape[:2])
             base_colourless = colour_findings(baseline_rgb_lin[by0:by1, bx0:bx1], baseline=True)
-        if not base_found:
+        if same:  # not compared: the finding says why
+            pass
+        elif not base_found:
             quality.append(Finding("baseline_no_face", "No face was found in the baseline "
                                    "photo: it was not used.", 0, 1))  # fmt: skip
         elif base_colourless:  # compared, the new photo's own redness would read as new

@@ -61,12 +61,16 @@ def sample_photo() -> bytes:
         return f.read()
 
 
-def face_jpeg(scale=2.5, erythema=None) -> bytes:
-    """The astronaut's face as a JPEG, optionally with a red patch on the left cheek."""
+def face_jpeg(scale=2.5, erythema=None, *, earlier=False) -> bytes:
+    """The astronaut's face as a JPEG, optionally with a red patch on the left cheek;
+    ``earlier``: another photo of it (vision/testset.py's second_photo), as a pair's photo
+    from before (the same picture is not compared)."""
     from calibration.colorimetry import rgb_lin_to_srgb_u8
-    from vision.testset import astronaut_face
+    from vision.testset import astronaut_face, second_photo
 
     img = astronaut_face(scale)
+    if earlier:
+        img = second_photo(img)
     if erythema is not None:
         img = erythema(img)
     buf = io.BytesIO()

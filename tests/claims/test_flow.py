@@ -88,7 +88,7 @@ def _add_patch(img):
 
 
 def test_redness_claim_with_baseline_shows_increase_and_irritants(app, client, tokens):
-    before, after = face_jpeg(), face_jpeg(erythema=_add_patch)
+    before, after = face_jpeg(earlier=True), face_jpeg(erythema=_add_patch)
     resp = file_claim(client, tokens["shopper"], type="redness", sku="SERUM-RETINOL",
                       shade=None, roi=None, consent_health="true", photo=after,
                       baseline=before)  # fmt: skip

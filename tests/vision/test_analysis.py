@@ -6,13 +6,17 @@ import pytest
 
 from vision.analysis import WORK_FACE_WIDTH, analyze_selfie
 from vision.regions import region_masks
-from vision.testset import add_erythema, astronaut_face, sensor_noise, zone_centre
+from vision.testset import add_erythema, astronaut_face, second_photo, sensor_noise, zone_centre
 
 
-def _photo(scale, frame=None):
+def _photo(scale, frame=None, *, earlier=False):
     """The astronaut's head at ``scale`` (face ≈ 90 × scale px wide), centred in a grey frame
-    of ``frame`` (H, W) when given, with a patch of redness on the right cheek."""
+    of ``frame`` (H, W) when given; ``earlier``: another photo of it, as a pair's photo from
+    before (vision/testset.py's second_photo: a little closer, turned, under warmer light),
+    not the same picture at another size (which the analysis does not compare)."""
     head = astronaut_face(scale)
+    if earlier:
+        head = second_photo(head)
     if frame is not None:
         img = np.full((*frame, 3), 0.2, np.float32)
         y0, x0 = (frame[0] - head.shape[0]) // 2, (frame[1] - head.shape[1]) // 2
@@ -55,7 +59,7 @@ def test_the_mask_lands_on_the_patch_at_the_photos_size(landmarker, scale, frame
 
 def test_a_baseline_at_another_size_is_compared(landmarker):
     after = _photo(9.0, (3000, 2400))
-    before = _photo(6.0, (2000, 1600))
+    before = _photo(6.0, (2000, 1600), earlier=True)
     a = analyze_selfie(after, landmarker=landmarker, baseline_rgb_lin=before)
     assert a.change is not None
     assert abs(a.baseline_face.width - landmarker.detect(before)[0].width) < 0.03 * 540
@@ -74,7 +78,9 @@ def test_a_small_baseline_face_is_reported(landmarker, scale, small):
     is reported with its width, and still compared; one just wide enough is not reported."""
     from vision.quality import LIMITS
 
-    a = analyze_selfie(_photo(6.0), landmarker=landmarker, baseline_rgb_lin=_photo(scale))
+    a = analyze_selfie(
+        _photo(6.0), landmarker=landmarker, baseline_rgb_lin=_photo(scale, earlier=True)
+    )
     width = a.baseline_face.width
     assert (width < LIMITS["min_baseline_face_px"]) == small, width
     assert a.change is not None
@@ -86,7 +92,7 @@ def test_a_small_baseline_face_is_reported(landmarker, scale, small):
 
 def test_a_grainy_baseline_is_reported(landmarker):
     after = _photo(6.0)
-    before = _photo(5.0)
+    before = _photo(5.0, earlier=True)
     before = sensor_noise(before, 0.01, rng=np.random.default_rng(3))
     a = analyze_selfie(after, landmarker=landmarker, baseline_rgb_lin=before)
     problems = a.to_dict()["quality"]["problems"]
@@ -97,7 +103,7 @@ def test_a_mirrored_photo_from_before_is_compared_flipped_back(landmarker):
     """Front cameras often save selfies mirrored: compared as it is, one cheek lies over the
     other and the pair is noisy (unchanged skin flagged); flipped back it is not, and the
     analysis says it did so. A pair that is not mirrored is never flipped."""
-    after, before = _photo(6.0), _photo(5.0)
+    after, before = _photo(6.0), _photo(5.0, earlier=True)
     straight = analyze_selfie(after, landmarker=landmarker, baseline_rgb_lin=before)
     mirrored = analyze_selfie(after, landmarker=landmarker,
                               baseline_rgb_lin=np.ascontiguousarray(before[:, ::-1]))  # fmt: skip
@@ -151,11 +157,49 @@ def test_a_photo_from_before_without_colour_is_not_used(landmarker):
     """Compared with a black-and-white photo from before, the new photo's own redness would
     read as an increase: the earlier photo is not used, and the finding says why."""
     after = _photo(6.0)
-    before = _without_colour(_photo(5.0), "black and white")
+    before = _without_colour(_photo(5.0, earlier=True), "black and white")
     a = analyze_selfie(after, landmarker=landmarker, baseline_rgb_lin=before)
     d = a.to_dict()
     assert a.change is None and d["redness"]["compared_to_baseline"] is False
     assert "baseline_no_colour" in d["quality"]["problems"]
     assert "no_colour" not in d["quality"]["problems"]
-    coloured = analyze_selfie(after, landmarker=landmarker, baseline_rgb_lin=_photo(5.0))
+    coloured = analyze_selfie(
+        after, landmarker=landmarker, baseline_rgb_lin=_photo(5.0, earlier=True)
+    )
     assert coloured.change is not None
+
+
+def test_the_same_picture_is_not_a_photo_from_before(landmarker):
+    """A copy of the new photo (re-saved smaller, or the new photo before a red patch was
+    painted in) shows the same moment: it is not compared, and the new photo is analysed on
+    its own, its patch found; another photo of the face (turned, closer, warmer) is compared."""
+    import io
+
+    from PIL import Image
+
+    from calibration.colorimetry import rgb_lin_to_srgb_u8
+    from vision.ingest import ingest_image
+    from vision.quality import LIMITS, picture_difference
+
+    img = _photo(6.0)
+    (face,) = landmarker.detect(img)
+    masks = region_masks(face.points, img.shape[:2], names=("skin", "right_cheek"))
+    red, er = add_erythema(img, centre=zone_centre(masks["right_cheek"]), radius=0.07 * face.width,
+                           strength=0.5, skin_mask=masks["skin"])  # fmt: skip
+    half = Image.fromarray(rgb_lin_to_srgb_u8(img)).resize((img.shape[1] // 2, img.shape[0] // 2))
+    half.save(buf := io.BytesIO(), "JPEG", quality=85)
+    copy = ingest_image(buf.getvalue()).rgb_lin
+    earlier = _photo(6.0, earlier=True)
+    limit = LIMITS["min_picture_difference"]
+    assert picture_difference(red, copy) < limit / 2 < 2 * limit < picture_difference(red, earlier)
+    assert picture_difference(red, img[:, : img.shape[1] // 2]) == np.inf  # another shape
+    for before in (copy, img):
+        a = analyze_selfie(red, landmarker=landmarker, baseline_rgb_lin=before)
+        (finding,) = [f for f in a.quality if f.code == "baseline_same_photo"]
+        assert finding.value < limit and a.change is None and a.baseline_face is None
+        mask = a.images["redness_mask.png"] == 255
+        assert (mask & er.truth).sum() > 0.5 * er.truth.sum()  # the single photo's flags
+        assert a.to_dict()["redness"]["compared_to_baseline"] is False
+    pair = analyze_selfie(red, landmarker=landmarker, baseline_rgb_lin=earlier)
+    assert pair.change is not None
+    assert "baseline_same_photo" not in [f.code for f in pair.quality]

@@ -143,8 +143,8 @@ def test_review_shows_the_heatmap_and_records_a_decision(page, server):
             "photo": (io.BytesIO(_with_exif(face_jpeg(3.0), "Pixel 8", "2026:10:01 09:14:00")),
                       "selfie.jpg"),
             # dated after the new photo, by another camera
-            "baseline": (io.BytesIO(_with_exif(face_jpeg(2.8), "Pixel 6", "2026:10:03 21:00:00")),
-                         "before.jpg")}  # fmt: skip
+            "baseline": (io.BytesIO(_with_exif(face_jpeg(2.8, earlier=True), "Pixel 6",
+                                               "2026:10:03 21:00:00")), "before.jpg")}  # fmt: skip
     cid = client.post("/api/v1/claims", data=form, content_type="multipart/form-data",
                       headers={**bearer(tokens["shopper"]), "Idempotency-Key": "review-1"}
                       ).json["id"]  # fmt: skip
