@@ -7,7 +7,15 @@ in the chain and the signed report as automatic, under that rule's name.
 
 from __future__ import annotations
 
-__all__ = ["OUTCOMES", "REASON_CODES", "RULES", "redness_flagged", "redness_of", "suggest"]
+__all__ = [
+    "BASELINE_UNUSED",
+    "OUTCOMES",
+    "REASON_CODES",
+    "RULES",
+    "redness_flagged",
+    "redness_of",
+    "suggest",
+]
 
 OUTCOMES = (
     "approve_refund",
@@ -38,6 +46,9 @@ SHADED_SHARE = 0.5
 PAIR_DIFFERENCES = ("expression_changed", "pose_changed", "light_direction_changed",
                     "lighting_changed", "exposure_changed", "camera_changed", "noisy_pair",
                     "baseline_face_too_small", "baseline_smoothed")  # fmt: skip
+#: Findings that say a claim's photo from before was not used (vision/analysis.py): the
+#: analysis then is a single photo's, and the suggestion says why.
+BASELINE_UNUSED = ("baseline_no_face", "baseline_no_colour", "baseline_same_photo")
 #: rule → (outcome, reason code, text for the adjudicator)
 RULES = {
     "shade_mismatch": ("approve_price_difference", "shade_mismatch_measured",
@@ -145,6 +156,12 @@ def suggest(claim_type: str, result: dict | None, brand_policy: dict | None) -> 
         text += (
             f" The two photos differ ({', '.join(differences)}): part of the increase may come "
             "from the photos rather than the skin. Compare them side by side before deciding."
+        )
+    unused = [p for p in BASELINE_UNUSED if p in _problems(result)]
+    if unused and rule in ("redness_single", "redness_none"):
+        text += (
+            f" The photo from before was not used ({', '.join(unused)}): ask for one taken "
+            "before the product was used, as the camera took it."
         )
     later = "baseline_not_earlier" in _problems(result)
     if later and rule in ("redness_increase", "redness_no_increase"):

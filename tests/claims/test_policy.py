@@ -125,3 +125,15 @@ def test_a_photo_from_before_dated_after_the_new_one_is_pointed_out(flagged, com
     assert ("photo from before was taken after this one" in text) == said
     if flagged and compared:
         assert "differ (camera_changed)" in text
+
+
+@pytest.mark.parametrize("flagged", [True, False])
+def test_a_photo_from_before_that_was_not_used_is_named(flagged):
+    """A baseline the analysis did not use (no face, no colour, the same picture) leaves a
+    single photo's analysis: the suggestion says the earlier photo was not used, and why."""
+    result = _redness(flagged, False)
+    result["redness"]["quality"] = {"problems": ["baseline_same_photo"]}
+    s = suggest("redness", result, None)
+    assert s["rule"] == ("redness_single" if flagged else "redness_none")
+    assert "The photo from before was not used (baseline_same_photo)" in s["text"]
+    assert "not used" not in suggest("redness", _redness(flagged, False), None)["text"]
