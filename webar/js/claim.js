@@ -2,7 +2,8 @@
 // consent, upload with progress and retries under one Idempotency-Key, then the status.
 import { FaceLandmarker, FilesetResolver } from "/vendor/mediapipe/vision_bundle.mjs";
 import { ApiError, get, setToken, toSnake, token, upload } from "./api.js";
-import { HB_OD, MIN_COLOUR_RANGE, OD_FLOOR, SRGB_U8_TO_LIN, colourRange, project } from "./colour.js";
+import { HB_OD, MIN_COLOUR_RANGE, OD_FLOOR, SRGB_U8_TO_LIN, colourRange, project }
+  from "./colour.js";
 import { cameraName, exifTime, withExif } from "./exif.js";
 import { BASE_WIDTH, MIRROR_FRAMES, MIRROR_SPACING_MS, MIRROR_TRIES, decide, faceCopy }
   from "./mirror.js";
@@ -53,9 +54,10 @@ const CHEEK_BAND = { x: [0.15, 0.85], y: [0.45, 0.7] };
 // from each pixel's log ratio of green, both faces' boxes drawn LEVEL_SIZE. A selfie saved
 // mirrored shows its light on the other side of the picture: large, centred live frames tell
 // whether it is (mirror.js, as the analysis tells it; a worker does the work), and the checks
-// then follow it flipped back; nothing is captured before that is known. Neither accepting both sides (a copy lit from one side then passed on the
-// test camera) nor telling a mirrored photo by its appearance on this grid (wrong on 8 of
-// the 12 real pairs of vision/people, straight and mirrored) worked (session 10).
+// then follow it flipped back; nothing is captured before that is known. Neither accepting
+// both sides (a copy lit from one side then passed on the test camera) nor telling a mirrored
+// photo by its appearance on this grid (wrong on 8 of the 12 real pairs of vision/people,
+// straight and mirrored) worked (session 10).
 const FOREHEAD = { x: [0.3, 0.7], y: [0.08, 0.22] }, MAX_SHADING_SLOPE = 0.2;
 const LEFT_CHEEK = { x: [0.15, 0.35], y: CHEEK_BAND.y }, RIGHT_CHEEK = { x: [0.65, 0.85], y: CHEEK_BAND.y };
 const LEVEL_SIZE = [64, 80];  // the face box, drawn this size for the light's comparison
@@ -79,7 +81,7 @@ const levelCtx = levelCanvas.getContext("2d", { willReadFrequently: true });
 // it is being told whether it is mirrored, the frames' evidence so far (mirror.js's decide)
 let baseline = null, baselineChoices = null, mirrorTest = null, mirrorGeneration = 0;
 const MIRROR_LOST_MS = 5000;  // a frame the worker has not answered by then ends the test
-const mirrorWorker = new Worker("/webar/js/mirror-worker.js", { type: "module" });
+let mirrorWorker = null;  // made when a photo from before is first attached (mirrorWorkerFor)
 let imageLandmarker = null, visionFiles = null;
 let landmarker, shades = [], photoBlob = null, passes = 0, key = null, lastTime = -1;
 let taking = false;  // a frame is being encoded: the loop waits for it
@@ -387,7 +389,7 @@ async function startMirrorTest() {
   const copy = async ({ copy: c }) => ({ canvas: await createImageBitmap(c.canvas), points: c.points,
     w: c.w, h: c.h });
   const straight = await copy(baselineChoices.straight), flipped = await copy(baselineChoices.flipped);
-  mirrorWorker.postMessage({ type: "baseline", generation, straight, flipped },
+  mirrorWorkerFor().postMessage({ type: "baseline", generation, straight, flipped },
     [straight.canvas, flipped.canvas]);
   mirrorTest = { generation, evidence: [], tries: 0, inFlight: false, last: -Infinity, ms: 0 };
 }
@@ -399,16 +401,27 @@ async function mirrorFrame(landmarks) {
   const points = landmarks.map((p) => [p.x * video.videoWidth, p.y * video.videoHeight]);
   try {
     const frame = await createImageBitmap(video);
-    mirrorWorker.postMessage({ type: "frame", generation: test.generation, frame, points }, [frame]);
+    mirrorWorkerFor().postMessage({ type: "frame", generation: test.generation, frame, points },
+      [frame]);
   } catch (e) {  // no frame to test: the photo is taken as it is
     hp.errors.push(String(e)); endMirrorTest();
   }
 }
 
+/** The page's one mirror worker (mirror-worker.js), made on first use. */
+function mirrorWorkerFor() {
+  if (mirrorWorker) return mirrorWorker;
+  mirrorWorker = new Worker("/webar/js/mirror-worker.js", { type: "module" });
+  mirrorWorker.onmessage = ({ data }) => mirrorEvidence(data);
+  // a worker that cannot run must not hold the capture back
+  mirrorWorker.onerror = (e) => { hp.errors.push(`mirror worker: ${e.message}`); endMirrorTest(); };
+  return mirrorWorker;
+}
+
 /** A frame's evidence back from the worker: once MIRROR_FRAMES frames had enough skin shared
  *  (or MIRROR_TRIES were tried), the decision; if mirrored the checks follow the photo flipped
  *  back. */
-mirrorWorker.onmessage = ({ data }) => {
+function mirrorEvidence(data) {
   const test = mirrorTest;
   if (!test || data.generation !== test.generation) return;  // another photo attached since
   test.inFlight = false; test.tries += 1;
@@ -416,9 +429,7 @@ mirrorWorker.onmessage = ({ data }) => {
   else { test.evidence.push(data); test.ms += data.ms; }
   const enough = test.evidence.filter((e) => e.enough).length;
   if (enough >= MIRROR_FRAMES || test.tries >= MIRROR_TRIES) endMirrorTest();
-};
-// a worker that cannot run (or a frame lost in it) must not hold the capture back
-mirrorWorker.onerror = (e) => { hp.errors.push(`mirror worker: ${e.message}`); endMirrorTest(); };
+}
 
 function endMirrorTest() {
   const test = mirrorTest;
