@@ -319,10 +319,11 @@ def picture_difference(rgb_lin, baseline_rgb_lin, *, aspects=None) -> float:
     if abs(np.log(ra / rb)) > SAME_ASPECT:
         return float("inf")
 
+    h, w = rgb_lin.shape[:2]  # one size for both (their aspects may differ by rounding)
+    size = (THUMB_SIDE, max(1, round(THUMB_SIDE * h / w))) if w >= h else (
+        max(1, round(THUMB_SIDE * w / h)), THUMB_SIDE)  # fmt: skip
+
     def thumb(img):
-        h, w = img.shape[:2]
-        size = (THUMB_SIDE, max(1, round(THUMB_SIDE * h / w))) if w >= h else (
-            max(1, round(THUMB_SIDE * w / h)), THUMB_SIDE)  # fmt: skip
         return rgb_lin_to_srgb(cv2.resize(img, size, interpolation=cv2.INTER_AREA))
 
     return float(np.abs(thumb(rgb_lin) - thumb(baseline_rgb_lin)).mean() * 255)

@@ -193,6 +193,9 @@ def test_the_same_picture_is_not_a_photo_from_before(landmarker):
     limit = LIMITS["min_picture_difference"]
     assert picture_difference(red, copy) < limit / 2 < 2 * limit < picture_difference(red, earlier)
     assert picture_difference(red, img[:, : img.shape[1] // 2]) == np.inf  # another shape
+    # aspects within rounding of each other give one thumbnail size (73 and 72.5 rows here)
+    grey = np.full((1460, 1920, 3), 0.2, np.float32)
+    assert picture_difference(grey, grey[:1450]) == pytest.approx(0.0, abs=1e-4)
     for before in (copy, img):
         a = analyze_selfie(red, landmarker=landmarker, baseline_rgb_lin=before)
         (finding,) = [f for f in a.quality if f.code == "baseline_same_photo"]
