@@ -170,9 +170,10 @@ def test_a_photo_from_before_without_colour_is_not_used(landmarker):
 
 
 def test_the_same_picture_is_not_a_photo_from_before(landmarker):
-    """A copy of the new photo (re-saved smaller, or the new photo before a red patch was
-    painted in) shows the same moment: it is not compared, and the new photo is analysed on
-    its own, its patch found; another photo of the face (turned, closer, warmer) is compared."""
+    """A copy of the new photo (re-saved smaller, saved mirrored, or the new photo before a
+    red patch was painted in) shows the same moment: it is not compared, and the new photo is
+    analysed on its own, its patch found; another photo of the face (turned, closer, warmer)
+    is compared."""
     import io
 
     from PIL import Image
@@ -196,7 +197,7 @@ def test_the_same_picture_is_not_a_photo_from_before(landmarker):
     # aspects within rounding of each other give one thumbnail size (73 and 72.5 rows here)
     grey = np.full((1460, 1920, 3), 0.2, np.float32)
     assert picture_difference(grey, grey[:1450]) == pytest.approx(0.0, abs=1e-4)
-    for before in (copy, img):
+    for before in (copy, img, np.ascontiguousarray(copy[:, ::-1])):  # saved mirrored too
         a = analyze_selfie(red, landmarker=landmarker, baseline_rgb_lin=before)
         (finding,) = [f for f in a.quality if f.code == "baseline_same_photo"]
         assert finding.value < limit and a.change is None and a.baseline_face is None
