@@ -51,8 +51,12 @@ POOR_FIT_MAX = 12.0
 #: product beside a chart (calibration/simulate.py, the whole frame) 2.24-4.99, a quarter
 #: 0.57-1.32, sepia 0.14-0.20, black and white 0 (two of the four real photos lose their face
 #: to the landmarker in sepia and in black and white). The limit sits 1.5× over sepia and 2.5×
-#: under the least coloured face. The 5th-95th percentiles instead of the 1st and 99th read
-#: the bulk of a frame, its background: one colour scene 0.40. A light of one colour (a
+#: under the least coloured face. A frame mostly of plain background reads low whatever its
+#: colours (those scenes inside a neutral border, the frame three times as wide and high:
+#: 0.16-0.89), so a photo is judged on a face's box or on a chart's 24 patches (3.5-6.7 on
+#: those scenes; the chart detector finds no chart in their sepia or black-and-white copies),
+#: never on the whole frame. The 5th-95th percentiles instead of the 1st and 99th read the
+#: bulk of what they are given: one colour scene's frame 0.40. A light of one colour (a
 #: sodium lamp, one LED colour) leaves no colour either.
 MIN_COLOUR_RANGE = 0.6
 #: :func:`colour_range` reads at most this many pixels (a regular subsample of larger images):
@@ -85,7 +89,8 @@ class ShadeMeasurement:
     reasons: tuple[str, ...] = ()
     #: Without a usable chart, a chart-free estimate: {"model", "model_sha256", "white", ...}
     chart_free: dict | None = None
-    #: How much colour the photo shows (:func:`colour_range`); under MIN_COLOUR_RANGE, none
+    #: How much colour the chart's patches show (:func:`colour_range`; None without a chart);
+    #: under MIN_COLOUR_RANGE, none
     colour_range: float | None = None
 
     @property
@@ -138,18 +143,21 @@ class ShadeMeasurement:
         return out
 
 
-def colour_range(rgb_lin: np.ndarray) -> float:
+def colour_range(rgb_lin: np.ndarray, *, min_pixels: int = 50) -> float:
     """How much colour an image shows: the larger of the 1st-99th percentile ranges of
     ln(R/G) and ln(B/G) over its pixels that are neither dark nor clipped.
 
     Parameters
     ----------
     rgb_lin : (..., 3) float, linear sRGB, [0, 1]; images larger than
-        :data:`COLOUR_RANGE_PIXELS` are read on a regular subsample
+        :data:`COLOUR_RANGE_PIXELS` are read on a regular subsample; a face's box or a
+        chart's patches, not a whole frame (:data:`MIN_COLOUR_RANGE`)
+    min_pixels : int, keyword-only
+        Fewer usable pixels than this tell nothing (24 patches: pass 10)
 
     Returns
     -------
-    float, natural-log units: 0 for black and white; NaN when fewer than 50 pixels are
+    float, natural-log units: 0 for black and white; NaN when fewer than ``min_pixels`` are
     neither darker than a hundredth of their channel's 99th percentile nor brighter than 0.98
     in any channel (nothing to tell by)
 
@@ -170,7 +178,7 @@ def colour_range(rgb_lin: np.ndarray) -> float:
     # then keeps and drops the same pixels
     dark = 0.01 * np.percentile(px, 99, axis=0) if len(px) else 0.0
     px = px[(px > np.maximum(dark, 1e-4)).all(axis=1)]
-    if len(px) < 50:
+    if len(px) < min_pixels:
         return float("nan")
     ratios = np.log(px[:, [0, 2]] / px[:, 1:2])
     lo, hi = np.percentile(ratios, (1, 99), axis=0)
@@ -249,15 +257,13 @@ def measure_shade(
         pixels = rgb_lin[y : y + rh, x : x + rw].reshape(-1, 3)
 
     reasons: list[str] = []
-    spread = colour_range(rgb_lin)
-    colourless = spread < MIN_COLOUR_RANGE  # (NaN: too dark or clipped to tell, not colourless)
-    if colourless:  # no chart can give it colour: nothing to calibrate
-        detections = ()
-    elif detections is None:
+    if detections is None:
         detections = detect_colour_checker(rgb_lin, reference=chart_reference_name)
     chart = detections[0] if detections else None
+    # a chart without colour (NaN, too dark or clipped to tell, is not colourless)
+    spread = None if chart is None else colour_range(chart.patches_rgb_lin, min_pixels=10)
     correction = None
-    if colourless:
+    if spread is not None and spread < MIN_COLOUR_RANGE:
         reasons.append(NO_COLOUR_REASON)
     elif chart is None:
         reasons.append(

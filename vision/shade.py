@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 
 from calibration.errors import InvalidInputError
-from calibration.measure import ShadeMeasurement, measure_shade
+from calibration.measure import MIN_COLOUR_RANGE, ShadeMeasurement, colour_range, measure_shade
 from vision.landmarks import FaceLandmarker, FaceLandmarks
-from vision.regions import region_mask
+from vision.regions import face_box, region_mask
 
 __all__ = ["SHADE_REGIONS", "chart_free_swatch", "face_shade"]
 
@@ -91,9 +91,12 @@ def _chart_free(m: ShadeMeasurement, rgb_lin, face, model, options, swatch=None,
     from models.illuminant import typical_swatch_rgb
     from vision.chartfree import face_region_colours
 
-    if m.colourless:  # a face without colour still gets a plausible lip colour from the model
+    x0, y0, x1, y1 = face_box(face, np.shape(rgb_lin)[:2])
+    if colour_range(np.asarray(rgb_lin)[y0:y1, x0:x1]) < MIN_COLOUR_RANGE:
+        # a face without colour still gets a plausible lip colour from the model
         return replace(m, reasons=(*m.reasons, "No chart-free estimate either: the face shows "
-                                   "no colour."))  # fmt: skip
+                                   "no colour (black and white, sepia, a filter that takes "
+                                   "colour out, or a light of one colour)."))  # fmt: skip
     try:
         colours = face_region_colours(rgb_lin, face, masks=masks)
         pred = model.predict(colours)

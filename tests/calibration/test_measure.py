@@ -108,9 +108,11 @@ def test_colour_range_reads_colour_not_the_light(measured):
     sepia = np.array([[0.393, 0.769, 0.189], [0.349, 0.686, 0.168], [0.272, 0.534, 0.131]])
     for _, image, m in measured[:4]:
         rgb = image.rgb_lin
-        assert m.colour_range == colour_range(rgb) > 2 * MIN_COLOUR_RANGE
+        spread = colour_range(rgb)
+        assert spread > 2 * MIN_COLOUR_RANGE
+        assert m.colour_range > 2 * MIN_COLOUR_RANGE and not m.colourless  # its chart's
         lit = rgb * np.array([0.9, 0.7, 0.5], np.float32)  # a warm light, nothing newly clipped
-        assert colour_range(lit) == pytest.approx(m.colour_range, abs=0.02)
+        assert colour_range(lit) == pytest.approx(spread, abs=0.02)
         grey = np.repeat((rgb @ LUMINANCE.astype(np.float32))[..., None], 3, axis=-1)
         assert colour_range(grey) == 0.0
         toned = srgb_to_rgb_lin(np.clip(rgb_lin_to_srgb(rgb) @ sepia.T, 0, 1))
@@ -119,17 +121,31 @@ def test_colour_range_reads_colour_not_the_light(measured):
     assert np.isnan(colour_range(np.ones((64, 64, 3), np.float32)))
 
 
-def test_a_photo_without_colour_is_not_measured(measured):
-    """A black-and-white photo of a product beside a chart: the chart's patches are grey, the
-    product's "colour" is not its colour. No calibration, no verdict but inconclusive, and the
-    reason says why."""
+def test_a_chart_without_colour_is_not_used(measured):
+    """A chart whose patches show no colour (as a detector finding one in a black-and-white
+    photo would give) calibrates nothing: no verdict but inconclusive, and the reason says
+    why. A black-and-white photo has no chart found at all; and a colour photo whose chart and
+    product fill a ninth of the frame, the rest plain, is calibrated as before (the frame's
+    own colour range reads under the limit: the test is on the chart, not the frame)."""
     from calibration.colorimetry import LUMINANCE
 
     photo, image, m = next((p, i, m) for p, i, m in measured if m.calibrated)
     grey = np.repeat((image.rgb_lin @ LUMINANCE.astype(np.float32))[..., None], 3, axis=-1)
-    r = measure_shade(grey, roi=photo.roi, reference_lab=photo.product_lab)
-    assert r.colourless and not m.colourless
-    assert not r.calibrated and r.chart is None and r.verdict.verdict == "inconclusive"
+    patches = np.repeat((m.chart.patches_rgb_lin @ LUMINANCE)[:, None], 3, axis=1)
+    r = measure_shade(grey, roi=photo.roi, reference_lab=photo.product_lab,
+                      detections=(replace(m.chart, patches_rgb_lin=patches),))  # fmt: skip
+    assert r.colourless and not r.calibrated and r.verdict.verdict == "inconclusive"
     assert r.reasons == (NO_COLOUR_REASON,)
     d = r.to_dict()
     assert d["colour_range"] == 0.0 and d["explanation"].startswith("No colour")
+    plain = measure_shade(grey, roi=photo.roi, reference_lab=photo.product_lab)
+    assert plain.chart is None and not plain.calibrated and plain.colour_range is None
+    h, w = image.rgb_lin.shape[:2]
+    framed = np.empty((3 * h, 3 * w, 3), np.float32)
+    framed[:] = np.median(image.rgb_lin.reshape(-1, 3), axis=0)
+    framed[:h, :w] = image.rgb_lin
+    assert colour_range(framed) < MIN_COLOUR_RANGE
+    wide = measure_shade(framed, roi=photo.roi, reference_lab=photo.product_lab,
+                         detections=(m.chart,))  # fmt: skip
+    assert wide.calibrated and not wide.colourless
+    assert wide.lab == pytest.approx(m.lab, abs=1e-6)

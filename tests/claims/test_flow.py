@@ -148,7 +148,7 @@ def test_a_mirrored_baseline_is_shown_as_it_was_compared():
     from vision.ingest import ingest_image
     from vision.landmarks import FaceLandmarker
 
-    before = Image.open(io.BytesIO(face_jpeg(2.8)))
+    before = Image.open(io.BytesIO(face_jpeg(2.8, earlier=True)))
     mirrored = io.BytesIO()
     before.transpose(Image.Transpose.FLIP_LEFT_RIGHT).save(mirrored, format="JPEG", quality=97)
     with FaceLandmarker() as landmarker:
