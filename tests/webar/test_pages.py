@@ -190,6 +190,26 @@ def test_review_shows_the_heatmap_and_records_a_decision(page, server):
     assert view["status"] == "decided" and view["decision"]["outcome"] == "escalate"
 
 
+def _review_single_photo(page, server, photo: bytes, key: str) -> dict:
+    """A single-photo redness claim filed with ``photo``, analysed, and opened on the review
+    page by the adjudicator; its view (the API's)."""
+    tokens = server[1]
+    client = _api(server)
+    form = {"type": "redness", "sku": "SERUM-RETINOL", "consent_version": "2026-11-26",
+            "consent_facial": "true", "consent_health": "true",
+            "photo": (io.BytesIO(photo), "selfie.jpg")}  # fmt: skip
+    cid = client.post("/api/v1/claims", data=form, content_type="multipart/form-data",
+                      headers={**bearer(tokens["shopper"]), "Idempotency-Key": key}
+                      ).json["id"]  # fmt: skip
+    view = _wait_status(client, tokens["adjudicator"], cid)
+    assert view["status"] == "ready", view.get("failure_reason")
+    as_user(page, tokens["adjudicator"])
+    page.goto(page.base + "/review?lang=en")
+    page.wait_for_function("window.hueproof && window.hueproof.ready", timeout=30_000)
+    page.click(f"#queue tr[data-id='{cid}']")
+    return view
+
+
 def test_review_says_where_a_single_photos_flags_lie(page, server):
     """A single photo of a real person (vision/people: biden.jpg, whose natural redness beside
     the nose is flagged): the review shows, per zone and in all, the share of the flagged area
@@ -197,21 +217,9 @@ def test_review_says_where_a_single_photos_flags_lie(page, server):
     from vision.people import people_photos
 
     (photo,) = (p.path for p in people_photos() if p.name == "biden.jpg")
-    tokens = server[1]
-    client = _api(server)
-    form = {"type": "redness", "sku": "SERUM-RETINOL", "consent_version": "2026-11-26",
-            "consent_facial": "true", "consent_health": "true",
-            "photo": (io.BytesIO(photo.read_bytes()), "selfie.jpg")}  # fmt: skip
-    cid = client.post("/api/v1/claims", data=form, content_type="multipart/form-data",
-                      headers={**bearer(tokens["shopper"]), "Idempotency-Key": "review-shade"}
-                      ).json["id"]  # fmt: skip
-    view = _wait_status(client, tokens["adjudicator"], cid)
+    view = _review_single_photo(page, server, photo.read_bytes(), "review-shade")
     shaded = view["analysis"]["redness"]["redness"]["shaded_fraction"]
-    assert view["status"] == "ready" and shaded >= 0.5
-    as_user(page, tokens["adjudicator"])
-    page.goto(page.base + "/review?lang=en")
-    page.wait_for_function("window.hueproof && window.hueproof.ready", timeout=30_000)
-    page.click(f"#queue tr[data-id='{cid}']")
+    assert shaded >= 0.5
     page.wait_for_function("document.getElementById('rednessShade').textContent", timeout=30_000)
     assert f"{100 * shaded:.0f} %" in page.text_content("#rednessShade")
     assert "In folds or shadows" in page.text_content("#rednessBox thead")
@@ -227,20 +235,8 @@ def test_review_says_a_photo_without_colour_shows_no_redness(page, server):
     (photo,) = (p.path for p in people_photos() if p.name == "obama.jpg")
     grey = io.BytesIO()
     Image.open(photo).convert("L").save(grey, "JPEG", quality=95)
-    tokens = server[1]
-    client = _api(server)
-    form = {"type": "redness", "sku": "SERUM-RETINOL", "consent_version": "2026-11-26",
-            "consent_facial": "true", "consent_health": "true",
-            "photo": (io.BytesIO(grey.getvalue()), "selfie.jpg")}  # fmt: skip
-    cid = client.post("/api/v1/claims", data=form, content_type="multipart/form-data",
-                      headers={**bearer(tokens["shopper"]), "Idempotency-Key": "review-grey"}
-                      ).json["id"]  # fmt: skip
-    view = _wait_status(client, tokens["adjudicator"], cid)
-    assert view["status"] == "ready" and view["suggestion"]["rule"] == "redness_unmeasurable"
-    as_user(page, tokens["adjudicator"])
-    page.goto(page.base + "/review?lang=en")
-    page.wait_for_function("window.hueproof && window.hueproof.ready", timeout=30_000)
-    page.click(f"#queue tr[data-id='{cid}']")
+    view = _review_single_photo(page, server, grey.getvalue(), "review-grey")
+    assert view["suggestion"]["rule"] == "redness_unmeasurable"
     page.wait_for_function("document.getElementById('rednessLimit').textContent", timeout=30_000)
     assert page.text_content("#rednessLimit").startswith("Redness not measurable")
     assert page.locator("#zones tr").count() == 0
