@@ -42,7 +42,7 @@ def _metrics(claims: list[Claim]) -> dict:
     verdicts = [((c.analysis or {}).get("shade") or {}).get("verdict") for c in shade]
     # a photo without colour shows no redness either way: counted, left out of the shares
     unmeasurable = [c for c in red if redness_of(c.analysis).get("measurable") is False]
-    measured = [c for c in red if c not in unmeasurable]
+    measured = [c for c in red if redness_of(c.analysis).get("measurable") is not False]
     # an increase documented against a baseline photo, apart from a single photo's flags
     paired = [c for c in measured if redness_of(c.analysis).get("compared_to_baseline")]
     single = [c for c in measured if not redness_of(c.analysis).get("compared_to_baseline")]

@@ -90,7 +90,8 @@ export const MIN_COLOUR_RANGE = 0.6;
 
 /** numpy's percentile (linear interpolation) of a sorted Float32Array, q in [0, 100]. */
 function percentile(sorted, q) {
-  const at = (q / 100) * (sorted.length - 1), lo = Math.floor(at), hi = Math.min(lo + 1, sorted.length - 1);
+  const at = (q / 100) * (sorted.length - 1), lo = Math.floor(at);
+  const hi = Math.min(lo + 1, sorted.length - 1);
   return sorted[lo] + (at - lo) * (sorted[hi] - sorted[lo]);
 }
 
@@ -99,7 +100,8 @@ export function colourRange(px) {
   const n = px.length / 4, lin = [0, 1, 2].map(() => new Float32Array(n));
   let kept = 0;
   for (let i = 0; i < n; i++) {
-    const r = SRGB_U8_TO_LIN[px[4 * i]], g = SRGB_U8_TO_LIN[px[4 * i + 1]], b = SRGB_U8_TO_LIN[px[4 * i + 2]];
+    const r = SRGB_U8_TO_LIN[px[4 * i]], g = SRGB_U8_TO_LIN[px[4 * i + 1]];
+    const b = SRGB_U8_TO_LIN[px[4 * i + 2]];
     if (Math.max(r, g, b) >= 0.98) continue;  // clipped
     lin[0][kept] = r; lin[1][kept] = g; lin[2][kept] = b; kept += 1;
   }
