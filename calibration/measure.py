@@ -89,8 +89,9 @@ class ShadeMeasurement:
     reasons: tuple[str, ...] = ()
     #: Without a usable chart, a chart-free estimate: {"model", "model_sha256", "white", ...}
     chart_free: dict | None = None
-    #: How much colour the chart's patches show (:func:`colour_range`; None without a chart);
-    #: under MIN_COLOUR_RANGE, none
+    #: How much colour the chart's patches show (:func:`colour_range`), or without a chart the
+    #: face's box the chart-free route read (vision/shade.py; else None): under
+    #: MIN_COLOUR_RANGE, none
     colour_range: float | None = None
 
     @property

@@ -7,6 +7,8 @@ in the chain and the signed report as automatic, under that rule's name.
 
 from __future__ import annotations
 
+from calibration.measure import MIN_COLOUR_RANGE
+
 __all__ = [
     "BASELINE_UNUSED",
     "OUTCOMES",
@@ -127,11 +129,14 @@ def suggest(claim_type: str, result: dict | None, brand_policy: dict | None) -> 
     if result is None:
         return None
     policy = brand_policy or {}
+    colourless = False
     if claim_type == "shade":
-        verdict = (result.get("shade") or {}).get("verdict")
+        shade = result.get("shade") or {}
         rule = {"mismatch": "shade_mismatch", "match": "shade_match"}.get(
-            verdict, "shade_inconclusive"
+            shade.get("verdict"), "shade_inconclusive"
         )
+        spread = shade.get("colour_range")  # the chart's patches' or the face's, if read
+        colourless = spread is not None and spread < MIN_COLOUR_RANGE
     elif policy.get("no_proof_allergy"):
         rule = "allergy_no_proof"
     elif redness_of(result).get("measurable") is False:
@@ -143,6 +148,9 @@ def suggest(claim_type: str, result: dict | None, brand_policy: dict | None) -> 
         else:
             rule = "redness_no_increase" if compared else "redness_none"
     outcome, reason, text = RULES[rule]
+    if colourless:
+        text += (" The photo has no colour (black and white, sepia, a filter that takes colour "
+                 "out, or a light of one colour): ask for one as the camera takes it.")  # fmt: skip
     shaded = redness_of(result).get("shaded_fraction")
     if rule == "redness_single" and shaded is not None and shaded >= SHADED_SHARE:
         text += (

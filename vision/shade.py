@@ -92,11 +92,12 @@ def _chart_free(m: ShadeMeasurement, rgb_lin, face, model, options, swatch=None,
     from vision.chartfree import face_region_colours
 
     x0, y0, x1, y1 = face_box(face, np.shape(rgb_lin)[:2])
-    if colour_range(np.asarray(rgb_lin)[y0:y1, x0:x1]) < MIN_COLOUR_RANGE:
+    spread = colour_range(np.asarray(rgb_lin)[y0:y1, x0:x1])
+    if spread < MIN_COLOUR_RANGE:
         # a face without colour still gets a plausible lip colour from the model
-        return replace(m, reasons=(*m.reasons, "No chart-free estimate either: the face shows "
-                                   "no colour (black and white, sepia, a filter that takes "
-                                   "colour out, or a light of one colour)."))  # fmt: skip
+        why = ("No chart-free estimate either: the face shows no colour (black and white, "
+               "sepia, a filter that takes colour out, or a light of one colour).")  # fmt: skip
+        return replace(m, colour_range=spread, reasons=(*m.reasons, why))
     try:
         colours = face_region_colours(rgb_lin, face, masks=masks)
         pred = model.predict(colours)

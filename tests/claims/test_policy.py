@@ -137,3 +137,16 @@ def test_a_photo_from_before_that_was_not_used_is_named(flagged):
     assert s["rule"] == ("redness_single" if flagged else "redness_none")
     assert "The photo from before was not used (baseline_same_photo)" in s["text"]
     assert "not used" not in suggest("redness", _redness(flagged, False), None)["text"]
+
+
+def test_a_shade_photo_without_colour_says_so():
+    """An inconclusive shade verdict on a photo without colour (a chart's patches or the face's
+    box under the limit) asks for a photo in colour, not only for a chart."""
+    from calibration.measure import MIN_COLOUR_RANGE
+
+    grey = {"shade": {"verdict": "inconclusive", "colour_range": 0.0}}
+    s = suggest("shade", grey, None)
+    assert s["rule"] == "shade_inconclusive" and "The photo has no colour" in s["text"]
+    for spread in (None, MIN_COLOUR_RANGE, 3.0):
+        coloured = {"shade": {"verdict": "inconclusive", "colour_range": spread}}
+        assert suggest("shade", coloured, None)["text"] == RULES["shade_inconclusive"][2]

@@ -151,6 +151,12 @@ def test_a_photo_without_colour_measures_neither_redness_nor_lips(landmarker, ki
     assert "detection_limit" not in d["redness"]
     assert not a.images["redness_mask.png"].any()
     assert d["lips"]["colour_source"] == "uncalibrated" and d["lips"]["uncertainty_de00"] is None
+    from vision.shade import face_shade  # the lips as a shade claim reads them
+
+    (grey_face,) = landmarker.detect(_without_colour(img, kind))
+    m, _ = face_shade(_without_colour(img, kind), face=grey_face, colour_model=colour_model(),
+                      reference_lab=[45, 60, 30])  # fmt: skip
+    assert m.colourless and m.verdict.verdict == "inconclusive" and m.chart_free is None
 
 
 def test_a_photo_from_before_without_colour_is_not_used(landmarker):
