@@ -24,6 +24,7 @@ from vision.quality import (
     colour_findings,
     compression_findings,
     expression_findings,
+    face_difference,
     framing_findings,
     grain_findings,
     origin_findings,
@@ -311,6 +312,11 @@ def analyze_selfie(
             picture_difference(preview, base_preview[:, ::-1], aspects=aspects)))  # fmt: skip
         quality.extend(same)
         base_found = () if same else landmarker.detect(base_preview)
+        if base_found:  # a crop or a turn of the same picture: its face falls on the new one
+            same = same_picture_findings(face_difference(preview, found[0], base_preview,
+                                                         base_found[0]), aligned=True)  # fmt: skip
+            quality.extend(same)
+            base_found = () if same else base_found
         base_colourless = ()
         if base_found:
             baseline_face = _scaled(base_found[0], 1.0 / bk)

@@ -176,17 +176,17 @@ def test_a_photo_from_before_without_colour_is_not_used(landmarker):
 
 
 def test_the_same_picture_is_not_a_photo_from_before(landmarker):
-    """A copy of the new photo (re-saved smaller, saved mirrored, or the new photo before a
-    red patch was painted in) shows the same moment: it is not compared, and the new photo is
-    analysed on its own, its patch found; another photo of the face (turned, closer, warmer)
-    is compared."""
+    """A copy of the new photo (re-saved smaller, saved mirrored, cropped, or the new photo
+    before a red patch was painted in) shows the same moment: it is not compared, and the
+    new photo is analysed on its own, its patch found; another photo of the face (turned,
+    closer, warmer) is compared."""
     import io
 
     from PIL import Image
 
     from calibration.colorimetry import rgb_lin_to_srgb_u8
     from vision.ingest import ingest_image
-    from vision.quality import LIMITS, picture_difference
+    from vision.quality import LIMITS, face_difference, picture_difference
 
     img = _photo(6.0)
     (face,) = landmarker.detect(img)
@@ -203,10 +203,19 @@ def test_the_same_picture_is_not_a_photo_from_before(landmarker):
     # aspects within rounding of each other give one thumbnail size (73 and 72.5 rows here)
     grey = np.full((1460, 1920, 3), 0.2, np.float32)
     assert picture_difference(grey, grey[:1450]) == pytest.approx(0.0, abs=1e-4)
-    for before in (copy, img, np.ascontiguousarray(copy[:, ::-1])):  # saved mirrored too
+    h, w = img.shape[:2]  # cropped (another shape): its face falls on the new one
+    cropped = Image.fromarray(rgb_lin_to_srgb_u8(img[h // 10 : h - h // 20, w // 8 : w - w // 5]))
+    cropped.save(buf := io.BytesIO(), "JPEG", quality=85)
+    cropped = ingest_image(buf.getvalue()).rgb_lin
+    assert picture_difference(red, cropped) == np.inf
+    (f_red,), (f_crop,), (f_earlier,) = (landmarker.detect(x) for x in (red, cropped, earlier))
+    face_limit = LIMITS["min_face_picture_difference"]
+    assert face_difference(red, f_red, cropped, f_crop) < face_limit  # the patch counts too
+    assert face_difference(red, f_red, earlier, f_earlier) > face_limit
+    for before in (copy, img, np.ascontiguousarray(copy[:, ::-1]), cropped):  # mirrored too
         a = analyze_selfie(red, landmarker=landmarker, baseline_rgb_lin=before)
         (finding,) = [f for f in a.quality if f.code == "baseline_same_photo"]
-        assert finding.value < limit and a.change is None and a.baseline_face is None
+        assert finding.value < finding.limit and a.change is None
         mask = a.images["redness_mask.png"] == 255
         assert (mask & er.truth).sum() > 0.5 * er.truth.sum()  # the single photo's flags
         assert a.to_dict()["redness"]["compared_to_baseline"] is False
