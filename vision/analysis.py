@@ -339,26 +339,34 @@ def analyze_selfie(
             if _noisy(change):  # a selfie saved mirrored? its features match better flipped
                 flipped = np.ascontiguousarray(baseline_rgb_lin[:, ::-1])
                 flipped_found = landmarker.detect(flipped)
-                again = flipped_found and compare(flipped, before_points=flipped_found[0].points)
-                if again and change.melanin_mismatch > MIRROR_MARGIN * again.melanin_mismatch:
+                # or the new photo's own picture, saved mirrored and cropped: not compared
+                same = flipped_found and same_picture_findings(face_difference(
+                    box_rgb, box_face, flipped, flipped_found[0]), aligned=True)  # fmt: skip
+                again = not same and flipped_found and compare(
+                    flipped, before_points=flipped_found[0].points)  # fmt: skip
+                if same:
+                    quality.extend(same)
+                    change = None
+                elif again and change.melanin_mismatch > MIRROR_MARGIN * again.melanin_mismatch:
                     change, baseline_rgb_lin, base_found = again, flipped, flipped_found
                     quality.append(Finding("baseline_mirrored", MIRRORED_MESSAGE, 1, 0))
-            excess, flagged = change.increase, change.mask
-            quality.extend(compression_findings(baseline_jpeg_quality, baseline=True))
-            quality.extend(expression_findings(face, base_found[0]))
-            quality.extend(pose_findings(face, base_found[0]))
-            quality.extend(origin_findings(origin, baseline_origin))
-            quality.extend(baseline_size_findings(baseline_face.width))
-            base_skin = region_masks(base_found[0].points, baseline_rgb_lin.shape[:2],
-                                     names=("skin",))["skin"]  # fmt: skip
-            quality.extend(grain_findings(baseline_rgb_lin, base_found[0], base_skin,
-                                          baseline=True))  # fmt: skip
-            quality.extend(texture_findings(
-                skin_texture(box_rgb, skin, face.width),
-                skin_texture(baseline_rgb_lin, base_skin, base_found[0].width)))  # fmt: skip
-            for f in change.findings:
-                quality.append(Finding(f["code"], f["message"], f.get("value", 1),
-                                       f.get("limit", 0)))  # fmt: skip
+            if change is not None:
+                excess, flagged = change.increase, change.mask
+                quality.extend(compression_findings(baseline_jpeg_quality, baseline=True))
+                quality.extend(expression_findings(face, base_found[0]))
+                quality.extend(pose_findings(face, base_found[0]))
+                quality.extend(origin_findings(origin, baseline_origin))
+                quality.extend(baseline_size_findings(baseline_face.width))
+                base_skin = region_masks(base_found[0].points, baseline_rgb_lin.shape[:2],
+                                         names=("skin",))["skin"]  # fmt: skip
+                quality.extend(grain_findings(baseline_rgb_lin, base_found[0], base_skin,
+                                              baseline=True))  # fmt: skip
+                quality.extend(texture_findings(
+                    skin_texture(box_rgb, skin, face.width),
+                    skin_texture(baseline_rgb_lin, base_skin, base_found[0].width)))  # fmt: skip
+                for f in change.findings:
+                    quality.append(Finding(f["code"], f["message"], f.get("value", 1),
+                                           f.get("limit", 0)))  # fmt: skip
     excess, flagged = _paste(excess, shape, (x0, y0)), _paste(flagged, shape, (x0, y0))
     # a chart held up in a selfie is large: the detector's first stage on the preview suffices
     charts = tuple(replace(c, quad=c.quad / k) for c in

@@ -212,7 +212,8 @@ def test_the_same_picture_is_not_a_photo_from_before(landmarker):
     face_limit = LIMITS["min_face_picture_difference"]
     assert face_difference(red, f_red, cropped, f_crop) < face_limit  # the patch counts too
     assert face_difference(red, f_red, earlier, f_earlier) > face_limit
-    for before in (copy, img, np.ascontiguousarray(copy[:, ::-1]), cropped):  # mirrored too
+    mirrored = (np.ascontiguousarray(x[:, ::-1]) for x in (copy, cropped))
+    for before in (copy, img, cropped, *mirrored):
         a = analyze_selfie(red, landmarker=landmarker, baseline_rgb_lin=before)
         (finding,) = [f for f in a.quality if f.code == "baseline_same_photo"]
         assert finding.value < finding.limit and a.change is None
