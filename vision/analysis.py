@@ -306,10 +306,8 @@ def analyze_selfie(
         base_preview, bk = _preview(baseline_rgb_lin)
         aspects = (full_shape[1] / full_shape[0],
                    baseline_rgb_lin.shape[1] / baseline_rgb_lin.shape[0])  # fmt: skip
-        # the same picture, or it saved mirrored
-        same = same_picture_findings(min(
-            picture_difference(preview, base_preview, aspects=aspects),
-            picture_difference(preview, base_preview[:, ::-1], aspects=aspects)))  # fmt: skip
+        # the same picture (or it saved mirrored)
+        same = same_picture_findings(picture_difference(preview, base_preview, aspects=aspects))
         quality.extend(same)
         base_found = () if same else landmarker.detect(base_preview)
         if base_found:  # a crop or a turn of the same picture: its face falls on the new one

@@ -304,10 +304,17 @@ THUMB_SIDE = 96
 SAME_ASPECT = 0.01
 
 
+def _thumbnail(rgb_lin, size) -> np.ndarray:
+    """``rgb_lin`` shrunk to ``size`` (w, h) by area, as encoded sRGB in [0, 1]."""
+    return rgb_lin_to_srgb(cv2.resize(np.ascontiguousarray(rgb_lin), size,
+                                      interpolation=cv2.INTER_AREA))  # fmt: skip
+
+
 def picture_difference(rgb_lin, baseline_rgb_lin, *, aspects=None) -> float:
     """How different two photos are as pictures: the mean absolute difference, in 8-bit sRGB
-    levels, of the two shrunk to :data:`THUMB_SIDE` pixels on their long side; infinite when
-    their aspect ratios differ by more than :data:`SAME_ASPECT` (another picture, or a crop).
+    levels, of the two shrunk to :data:`THUMB_SIDE` pixels on their long side, the earlier
+    one as it is or mirrored, whichever is nearer; infinite when their aspect ratios differ by
+    more than :data:`SAME_ASPECT` (another picture, or a crop).
 
     Parameters
     ----------
@@ -319,15 +326,11 @@ def picture_difference(rgb_lin, baseline_rgb_lin, *, aspects=None) -> float:
                          baseline_rgb_lin.shape[1] / baseline_rgb_lin.shape[0])  # fmt: skip
     if abs(np.log(ra / rb)) > SAME_ASPECT:
         return float("inf")
-
     h, w = rgb_lin.shape[:2]  # one size for both (their aspects may differ by rounding)
     size = (THUMB_SIDE, max(1, round(THUMB_SIDE * h / w))) if w >= h else (
         max(1, round(THUMB_SIDE * w / h)), THUMB_SIDE)  # fmt: skip
-
-    def thumb(img):
-        return rgb_lin_to_srgb(cv2.resize(img, size, interpolation=cv2.INTER_AREA))
-
-    return float(np.abs(thumb(rgb_lin) - thumb(baseline_rgb_lin)).mean() * 255)
+    new, earlier = _thumbnail(rgb_lin, size), _thumbnail(baseline_rgb_lin, size)
+    return float(min(np.abs(new - earlier).mean(), np.abs(new - earlier[:, ::-1]).mean()) * 255)
 
 
 def face_difference(rgb_lin, face: FaceLandmarks, baseline_rgb_lin,
@@ -353,11 +356,8 @@ def face_difference(rgb_lin, face: FaceLandmarks, baseline_rgb_lin,
     s = THUMB_SIDE / max(x1 - x0, y1 - y0, 1)
     size = (max(1, round((x1 - x0) * s)), max(1, round((y1 - y0) * s)))
 
-    def thumb(img):
-        box = np.ascontiguousarray(img[y0:y1, x0:x1])
-        return rgb_lin_to_srgb(cv2.resize(box, size, interpolation=cv2.INTER_AREA))
-
-    return float(np.abs(thumb(rgb_lin) - thumb(moved)).mean() * 255)
+    new, earlier = (_thumbnail(img[y0:y1, x0:x1], size) for img in (rgb_lin, moved))
+    return float(np.abs(new - earlier).mean() * 255)
 
 
 def same_picture_findings(difference: float, *, aligned: bool = False,
