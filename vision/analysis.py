@@ -306,31 +306,25 @@ def analyze_selfie(
         base_preview, bk = _preview(baseline_rgb_lin)
         aspects = (full_shape[1] / full_shape[0],
                    baseline_rgb_lin.shape[1] / baseline_rgb_lin.shape[0])  # fmt: skip
-        # the same picture (or it saved mirrored)
-        same = same_picture_findings(picture_difference(preview, base_preview, aspects=aspects))
-        quality.extend(same)
-        base_found = () if same else landmarker.detect(base_preview)
-        if base_found:  # a crop or a turn of the same picture: its face falls on the new one
-            same = same_picture_findings(face_difference(preview, found[0], base_preview,
-                                                         base_found[0]), aligned=True)  # fmt: skip
-            quality.extend(same)
-            base_found = () if same else base_found
-        base_colourless = ()
+        # not used (each finding says why): the same picture (or it saved mirrored), no face,
+        # a crop or a turn of the same picture (its face falls on the new one), no colour
+        unused = same_picture_findings(picture_difference(preview, base_preview, aspects=aspects))
+        base_found = () if unused else landmarker.detect(base_preview)
         if base_found:
+            moved = face_difference(preview, found[0], base_preview, base_found[0])
+            unused = same_picture_findings(moved, aligned=True)
+        if base_found and not unused:
             baseline_face = _scaled(base_found[0], 1.0 / bk)
             baseline_rgb_lin, base_face, _, _ = _head_copy(baseline_rgb_lin, base_preview, bk,
                                                            baseline_face)  # fmt: skip
             base_found = (base_face,)
             bx0, by0, bx1, by1 = face_box(base_face, baseline_rgb_lin.shape[:2])
-            base_colourless = colour_findings(baseline_rgb_lin[by0:by1, bx0:bx1], baseline=True)
-        if same:  # not compared: the finding says why
-            pass
-        elif not base_found:
-            quality.append(Finding("baseline_no_face", "No face was found in the baseline "
-                                   "photo: it was not used.", 0, 1))  # fmt: skip
-        elif base_colourless:  # compared, the new photo's own redness would read as new
-            quality.extend(base_colourless)
-        else:
+            unused = colour_findings(baseline_rgb_lin[by0:by1, bx0:bx1], baseline=True)
+        elif not unused:
+            unused = (Finding("baseline_no_face", "No face was found in the baseline photo: it "
+                              "was not used.", 0, 1),)  # fmt: skip
+        quality.extend(unused)
+        if not unused:
             compare = partial(redness_change, box_rgb, after_points=box_points, skin_mask=skin,
                               zone_masks=zones)  # fmt: skip
             change = compare(baseline_rgb_lin, before_points=base_found[0].points)
