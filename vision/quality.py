@@ -310,6 +310,12 @@ def _thumbnail(rgb_lin, size) -> np.ndarray:
                                       interpolation=cv2.INTER_AREA))  # fmt: skip
 
 
+def _thumbnail_size(w, h) -> tuple[int, int]:
+    """(w, h) of a thumbnail THUMB_SIDE pixels on its long side, of a w × h picture."""
+    s = THUMB_SIDE / max(w, h, 1)
+    return max(1, round(w * s)), max(1, round(h * s))
+
+
 def picture_difference(rgb_lin, baseline_rgb_lin, *, aspects=None) -> float:
     """How different two photos are as pictures: the mean absolute difference, in 8-bit sRGB
     levels, of the two shrunk to :data:`THUMB_SIDE` pixels on their long side, the earlier
@@ -326,9 +332,8 @@ def picture_difference(rgb_lin, baseline_rgb_lin, *, aspects=None) -> float:
                          baseline_rgb_lin.shape[1] / baseline_rgb_lin.shape[0])  # fmt: skip
     if abs(np.log(ra / rb)) > SAME_ASPECT:
         return float("inf")
-    h, w = rgb_lin.shape[:2]  # one size for both (their aspects may differ by rounding)
-    size = (THUMB_SIDE, max(1, round(THUMB_SIDE * h / w))) if w >= h else (
-        max(1, round(THUMB_SIDE * w / h)), THUMB_SIDE)  # fmt: skip
+    # one size for both (their aspects may differ by rounding)
+    size = _thumbnail_size(rgb_lin.shape[1], rgb_lin.shape[0])
     new, earlier = _thumbnail(rgb_lin, size), _thumbnail(baseline_rgb_lin, size)
     return float(min(np.abs(new - earlier).mean(), np.abs(new - earlier[:, ::-1]).mean()) * 255)
 
@@ -350,13 +355,11 @@ def face_difference(rgb_lin, face: FaceLandmarks, baseline_rgb_lin,
                                           np.asarray(face.points, np.float32))  # fmt: skip
     if move is None:
         return float("inf")
-    h, w = rgb_lin.shape[:2]
-    moved = cv2.warpAffine(baseline_rgb_lin, move, (w, h), flags=cv2.INTER_AREA)
-    x0, y0, x1, y1 = face_box(face, (h, w), margin=0.0)
-    s = THUMB_SIDE / max(x1 - x0, y1 - y0, 1)
-    size = (max(1, round((x1 - x0) * s)), max(1, round((y1 - y0) * s)))
-
-    new, earlier = (_thumbnail(img[y0:y1, x0:x1], size) for img in (rgb_lin, moved))
+    x0, y0, x1, y1 = face_box(face, rgb_lin.shape[:2], margin=0.0)
+    move[:, 2] -= (x0, y0)  # straight into the new face's box, not the whole frame
+    moved = cv2.warpAffine(baseline_rgb_lin, move, (x1 - x0, y1 - y0), flags=cv2.INTER_AREA)
+    size = _thumbnail_size(x1 - x0, y1 - y0)
+    new, earlier = _thumbnail(rgb_lin[y0:y1, x0:x1], size), _thumbnail(moved, size)
     return float(np.abs(new - earlier).mean() * 255)
 
 
