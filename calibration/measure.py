@@ -22,6 +22,7 @@ from calibration.verdict import DEFAULT_TOLERANCE, Verdict, shade_verdict
 __all__ = [
     "ALGORITHM_VERSION",
     "MIN_COLOUR_RANGE",
+    "NO_COLOUR_CAUSES",
     "NO_COLOUR_REASON",
     "POOR_FIT_MAX",
     "POOR_FIT_MEAN",
@@ -62,9 +63,12 @@ MIN_COLOUR_RANGE = 0.6
 #: :func:`colour_range` reads at most this many pixels (a regular subsample of larger images):
 #: 1.7-2.7 ms for a face's box at the analysis's scale, 6.6-10 ms with four times as many.
 COLOUR_RANGE_PIXELS = 16_384
+#: What leaves a photo without colour, as every message about it names it.
+NO_COLOUR_CAUSES = (
+    "black and white, sepia, a filter that takes colour out, or a light of one colour"
+)
 NO_COLOUR_REASON = (
-    "No colour: the photo is black and white or toned (sepia, a filter that takes colour "
-    "out, or a light of one colour), so its colours are not the product's and cannot be "
+    f"No colour ({NO_COLOUR_CAUSES}): the photo's colours are not the product's and cannot be "
     "measured."
 )
 

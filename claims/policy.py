@@ -7,7 +7,7 @@ in the chain and the signed report as automatic, under that rule's name.
 
 from __future__ import annotations
 
-from calibration.measure import MIN_COLOUR_RANGE
+from calibration.measure import MIN_COLOUR_RANGE, NO_COLOUR_CAUSES
 
 __all__ = [
     "BASELINE_UNUSED",
@@ -88,10 +88,9 @@ RULES = {
                             "reaction shows, with the expression, light, facing and distance "
                             "of the earlier one."),
     "redness_unmeasurable": ("request_evidence", "inconclusive_photo",
-                             "The photo has no colour (black and white, sepia, a filter that "
-                             "takes colour out, or a light of one colour): redness cannot be "
-                             "seen in it, so nothing is flagged and nothing is ruled out. Ask "
-                             "for a photo as the camera takes it, without a filter, in "
+                             f"The photo has no colour ({NO_COLOUR_CAUSES}): redness cannot "
+                             "be seen in it, so nothing is flagged and nothing is ruled out. "
+                             "Ask for a photo as the camera takes it, without a filter, in "
                              "daylight or white light."),
     "allergy_no_proof": ("approve_refund", "allergy_policy_no_proof",
                          "The brand accepts allergy claims without proof."),
@@ -149,8 +148,9 @@ def suggest(claim_type: str, result: dict | None, brand_policy: dict | None) -> 
             rule = "redness_no_increase" if compared else "redness_none"
     outcome, reason, text = RULES[rule]
     if colourless:
-        text += (" The photo has no colour (black and white, sepia, a filter that takes colour "
-                 "out, or a light of one colour): ask for one as the camera takes it.")  # fmt: skip
+        text += (
+            f" The photo has no colour ({NO_COLOUR_CAUSES}): ask for one as the camera takes it."
+        )
     shaded = redness_of(result).get("shaded_fraction")
     if rule == "redness_single" and shaded is not None and shaded >= SHADED_SHARE:
         text += (

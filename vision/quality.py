@@ -18,7 +18,7 @@ from calibration.colorimetry import (
     rgb_lin_to_xyz,
     xyz_to_lab,
 )
-from calibration.measure import MIN_COLOUR_RANGE, colour_range
+from calibration.measure import MIN_COLOUR_RANGE, NO_COLOUR_CAUSES, colour_range
 from vision.landmarks import FaceLandmarks
 from vision.metadata import CAPTURE_PAGE_CAMERA
 from vision.redness import SMOOTH_FRACTION, _masked_blur, haemoglobin_map
@@ -286,15 +286,14 @@ def colour_findings(face_rgb_lin: np.ndarray, *, baseline: bool = False,
         return ()
     if baseline:
         code, msg = "baseline_no_colour", (
-            "The photo from before has no colour (black and white, sepia, a filter that takes "
-            "colour out, or a light of one colour): redness cannot be compared with it, so it "
-            "was not used. Send the photo as the camera took it.")  # fmt: skip
+            f"The photo from before has no colour ({NO_COLOUR_CAUSES}): redness cannot be "
+            "compared with it, so it was not used. Send the photo as the camera took "
+            "it.")  # fmt: skip
     else:
         code, msg = "no_colour", (
-            "The photo has no colour (black and white, sepia, a filter that takes colour out, "
-            "or a light of one colour): redness and colours cannot be measured in it. Send a "
-            "photo as the camera takes it, without a filter, in daylight or white "
-            "light.")  # fmt: skip
+            f"The photo has no colour ({NO_COLOUR_CAUSES}): redness and colours cannot be "
+            "measured in it. Send a photo as the camera takes it, without a filter, in daylight "
+            "or white light.")  # fmt: skip
     return _under(code, spread, "min_colour_range", msg, limits)
 
 

@@ -5,7 +5,13 @@ from __future__ import annotations
 import numpy as np
 
 from calibration.errors import InvalidInputError
-from calibration.measure import MIN_COLOUR_RANGE, ShadeMeasurement, colour_range, measure_shade
+from calibration.measure import (
+    MIN_COLOUR_RANGE,
+    NO_COLOUR_CAUSES,
+    ShadeMeasurement,
+    colour_range,
+    measure_shade,
+)
 from vision.landmarks import FaceLandmarker, FaceLandmarks
 from vision.regions import face_box, region_mask
 
@@ -95,8 +101,7 @@ def _chart_free(m: ShadeMeasurement, rgb_lin, face, model, options, swatch=None,
     spread = colour_range(np.asarray(rgb_lin)[y0:y1, x0:x1])
     if spread < MIN_COLOUR_RANGE:
         # a face without colour still gets a plausible lip colour from the model
-        why = ("No chart-free estimate either: the face shows no colour (black and white, "
-               "sepia, a filter that takes colour out, or a light of one colour).")  # fmt: skip
+        why = f"No chart-free estimate either: the face shows no colour ({NO_COLOUR_CAUSES})."
         return replace(m, colour_range=spread, reasons=(*m.reasons, why))
     try:
         colours = face_region_colours(rgb_lin, face, masks=masks)
