@@ -323,21 +323,21 @@ async function readBaselineFace(file) {
     outputFacialTransformationMatrixes: true,
   });
   const image = await createImageBitmap(file);
-  const flip = new OffscreenCanvas(image.width, image.height);
-  const flipCtx = flip.getContext("2d");
-  flipCtx.setTransform(-1, 0, 0, 1, image.width, 0);
-  flipCtx.drawImage(image, 0, 0);
-  // both ways round: the live face tells which one the analysis will compare (mirror.js)
-  baselineChoices = { straight: baselineFacts(image), flipped: baselineFacts(flip) };
-  hp.baselineColourRange = baselineChoices.straight.colour;
-  if (baselineChoices.straight.colour < MIN_COLOUR_RANGE) {  // the analysis will not use it
-    baselineChoices = null;
+  const straight = baselineFacts(image);
+  hp.baselineColourRange = straight.box ? boxColourRange(image, straight.box) : NaN;
+  if (hp.baselineColourRange < MIN_COLOUR_RANGE) {  // the analysis will not use it
     useBaseline({ expression: null, levels: null, pose: null, width: null });
     hp.baselineRead = file.name;
     $("baselineNote").textContent = t("baselineNoColour");
     return;
   }
-  useBaseline(baselineChoices.straight);
+  const flip = new OffscreenCanvas(image.width, image.height);
+  const flipCtx = flip.getContext("2d");
+  flipCtx.setTransform(-1, 0, 0, 1, image.width, 0);
+  flipCtx.drawImage(image, 0, 0);
+  // both ways round: the live face tells which one the analysis will compare (mirror.js)
+  baselineChoices = { straight, flipped: baselineFacts(flip) };
+  useBaseline(straight);
   if (baselineChoices.straight.copy && baselineChoices.flipped.copy) await startMirrorTest();
   hp.baselineRead = file.name;  // (what the page now compares against)
   if (!baselineChoices.straight.copy) $("baselineNote").textContent = t("baselineNoFace");
@@ -367,7 +367,7 @@ function baselineFacts(image) {
     levels: box ? skinLevels(image, box) : null,
     pose: landmarks ? headPose(found.facialTransformationMatrixes?.[0]) : null,
     width: box ? box[2] - box[0] : null,
-    colour: box ? boxColourRange(image, box) : NaN,
+    box,
     copy: landmarks ? faceCopy(image, landmarks.map((p) => [p.x * image.width, p.y * image.height]),
       BASE_WIDTH) : null,
   };
