@@ -113,7 +113,7 @@ def _analyze_lines(r: dict):
     yield f"Face: {face['landmarks']} landmarks, box {face['bbox']}"
     problems = r["quality"]["problems"]
     yield "Quality: " + (", ".join(problems) if problems else "ok")
-    if r["redness"] and not r["redness"]["measurable"]:
+    if not r["redness"]["measurable"]:  # (a face found: redness is always reported)
         yield "Redness: not measurable (the photo has no colour)"
     for name, z in r["redness"]["zones"].items():
         yield (
