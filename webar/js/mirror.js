@@ -19,6 +19,7 @@ import { NON_SKIN_Z, SMOOTH_FRACTION, robust, skinMask } from "./redness.js";
 export const MIRROR_MARGIN = 1.05;  // vision/analysis.py
 export const MAX_STRETCH = 1.25;  // vision/beforeafter.py
 const WORK_WIDTH = 128;  // the live face drawn this wide (pixels)
+const SIGMA = Math.max(0.5, SMOOTH_FRACTION * WORK_WIDTH);  // the outline's smoothing there
 // skin pixels both copies must share with the live face for a decision: a tenth of a straight
 // pair's (5600-7300 on the test's real pairs)
 const MIN_COMPARED = 600;
@@ -91,10 +92,32 @@ function maskedBlur(values, mask, w, h, sigma) {
   return num.map((v, i) => v / Math.max(den[i], 1e-3));
 }
 
+/** The live face's side of the comparison, the same for every earlier copy: its melanin
+ *  density and its skin without what is not skin (hair, brows, shadows), as
+ *  vision/redness.py's typical_skin. ``live`` is a faceCopy result, WORK_WIDTH wide. */
+export function liveSkin(live) {
+  const { w, h } = live, pts = live.points;
+  const px = live.canvas.getContext("2d", { willReadFrequently: true }).getImageData(0, 0, w, h).data;
+  const [x0, , x1] = box(pts);
+  const skin = skinMask(pts, w, h, x1 - x0);
+  const n = w * h, melanin = new Float32Array(n), shade = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    melanin[i] = project(MEL_OD, px, 4 * i); shade[i] = project(SHADE_OD, px, 4 * i);
+  }
+  const region = Uint8Array.from(skin);
+  for (const density of [melanin, shade]) {
+    const fine = maskedBlur(density, skin, w, h, SIGMA);
+    const [med, spread] = robust(fine.filter((_, i) => skin[i]));
+    fine.forEach((v, i) => { if (Math.abs(v - med) > NON_SKIN_Z * spread) region[i] = 0; });
+  }
+  return { melanin, region };
+}
+
 /** The melanin mismatch (OD) of an earlier photo warped onto the live face: ``live`` and
- *  ``earlier`` are faceCopy results, the live one WORK_WIDTH wide. Returns { mismatch,
- *  compared (skin pixels compared) }. */
-export function melaninMismatch(live, earlier) {
+ *  ``earlier`` are faceCopy results, the live one WORK_WIDTH wide; ``side`` its liveSkin,
+ *  made once when several earlier copies are compared. Returns { mismatch, compared (skin
+ *  pixels compared) }. */
+export function melaninMismatch(live, earlier, side = liveSkin(live)) {
   const { w, h } = live, pts = live.points, src = earlier.points;
   const warped = new OffscreenCanvas(w, h);
   const ctx = warped.getContext("2d", { willReadFrequently: true });
@@ -118,26 +141,13 @@ export function melaninMismatch(live, earlier) {
     ctx.drawImage(earlier.canvas, 0, 0);
     ctx.restore();
   });
-  const pxA = live.canvas.getContext("2d", { willReadFrequently: true }).getImageData(0, 0, w, h).data;
   const pxB = ctx.getImageData(0, 0, w, h).data;
-  const [x0, , x1] = box(pts);
-  const skin = skinMask(pts, w, h, x1 - x0);
-  const n = w * h, melA = new Float32Array(n), shadeA = new Float32Array(n);
-  const diff = new Float32Array(n);
+  const n = w * h, diff = new Float32Array(n), region = Uint8Array.from(side.region);
   for (let i = 0; i < n; i++) {
-    melA[i] = project(MEL_OD, pxA, 4 * i); shadeA[i] = project(SHADE_OD, pxA, 4 * i);
-    diff[i] = melA[i] - project(MEL_OD, pxB, 4 * i);
+    diff[i] = side.melanin[i] - project(MEL_OD, pxB, 4 * i);
+    if (pxB[4 * i + 3] < 128) region[i] = 0;  // not warped
   }
-  const sigma = Math.max(0.5, SMOOTH_FRACTION * WORK_WIDTH);
-  // the skin without what is not skin (hair, brows, shadows), as vision/redness.py's typical_skin
-  const region = Uint8Array.from(skin);
-  for (const density of [melA, shadeA]) {
-    const fine = maskedBlur(density, skin, w, h, sigma);
-    const [med, spread] = robust(fine.filter((_, i) => skin[i]));
-    fine.forEach((v, i) => { if (Math.abs(v - med) > NON_SKIN_Z * spread) region[i] = 0; });
-  }
-  for (let i = 0; i < n; i++) if (pxB[4 * i + 3] < 128) region[i] = 0;  // not warped
-  const smoothed = maskedBlur(diff, region, w, h, sigma);
+  const smoothed = maskedBlur(diff, region, w, h, SIGMA);
   const values = smoothed.filter((_, i) => region[i]);
   return { mismatch: values.length ? robust(values)[1] : Infinity, compared: values.length };
 }
@@ -146,8 +156,8 @@ export function melaninMismatch(live, earlier) {
  *  results, BASE_WIDTH wide) against the frame with its landmarks (pixels). Returns
  *  { straight, flipped (the two mismatches), compared (skin pixels), enough }. */
 export function frameEvidence(liveSource, livePoints, straight, flipped) {
-  const live = faceCopy(liveSource, livePoints, WORK_WIDTH);
-  const a = melaninMismatch(live, straight), b = melaninMismatch(live, flipped);
+  const live = faceCopy(liveSource, livePoints, WORK_WIDTH), side = liveSkin(live);
+  const a = melaninMismatch(live, straight, side), b = melaninMismatch(live, flipped, side);
   // too little skin shared to tell (a face turned far away in one photo): not evidence
   return { straight: a.mismatch, flipped: b.mismatch, compared: Math.min(a.compared, b.compared),
     enough: Math.min(a.compared, b.compared) >= MIN_COMPARED };
