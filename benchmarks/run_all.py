@@ -7,6 +7,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import bench_accuracy
 import bench_models
+import bench_privacy
 import bench_redness
 import bench_speed
 import bench_tryon
@@ -19,3 +20,4 @@ if __name__ == "__main__":
     bench_redness.main(["--held-out"])
     bench_tryon.main([])
     bench_models.main([])
+    bench_privacy.main([])

@@ -44,8 +44,9 @@ def _png(srgb_u8: np.ndarray) -> bytes:
 
 
 def _pixelated_photo(rgb_lin, face) -> bytes:
-    """The photo as anyone may see it: mosaicked with blocks of a tenth of the face width, or
-    of a sixtieth of the photo's larger side when no face was found (a face may be there)."""
+    """The photo as anyone may see it: mosaicked with blocks of a sixth of the face width
+    (vision/overlay.py), or as if a face a sixth of the photo's larger side wide were there when
+    none was found (one may be)."""
     h, w = rgb_lin.shape[:2]
     width = face.width if face is not None else max(h, w) / 6.0
     s = min(1.0, 1024 / max(h, w))

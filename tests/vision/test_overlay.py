@@ -1,7 +1,15 @@
 import numpy as np
 
 from tests.vision.conftest import face_crop
-from vision.overlay import heatmap_image, pixelate
+from vision.overlay import heatmap_image, pixelate, pixelation_block
+from vision.people.matcher import (
+    ATTACKS,
+    SAME_PERSON_COSINE,
+    FaceMatcher,
+    identity_scores,
+    pixelated,
+    portraits,
+)
 
 
 def test_pixelation_destroys_facial_detail(landmarker):
@@ -14,8 +22,24 @@ def test_pixelation_destroys_facial_detail(landmarker):
     assert mosaic.shape == u8.shape
     # a face matcher needs the eyes: on the mosaic the landmarker no longer finds a face
     assert landmarker.detect(srgb_u8_to_rgb_lin(np.ascontiguousarray(mosaic))) == ()
-    block = max(8, round(face.width / 10))
+    block = pixelation_block(face.width)
     assert len(np.unique(mosaic[:block, :block].reshape(-1, 3), axis=0)) <= 4
+
+
+def test_a_face_matcher_cannot_tell_who_is_in_the_pixelated_picture(landmarker):
+    """SFace tells the man with three photos (vision/people) from everyone else every time on
+    the photos themselves; on the pixelated pictures, shown as they are, blurred or with their
+    block grid interpolated again, it must rank at most 4 in 5 of (his, someone else's) pairs
+    right and never reach its own threshold for "the same person". At 10 blocks per face width
+    (the first choice) the re-interpolated pictures tell him apart every time: this fails."""
+    matcher = FaceMatcher()
+    gallery = portraits(landmarker)
+    plain = identity_scores(matcher, gallery, lambda u8, w: (u8, 1))
+    assert plain.separation == 1.0 and min(plain.genuine) > SAME_PERSON_COSINE
+    for attack in ATTACKS:
+        scores = identity_scores(matcher, gallery, pixelated(), attack)
+        assert scores.separation <= 0.8, attack
+        assert max(scores.genuine) < SAME_PERSON_COSINE, attack
 
 
 def test_heatmap_keeps_the_flagged_region_sharp():
