@@ -270,7 +270,10 @@ def analyze_selfie(
     face_full = _scaled(found[0], 1.0 / k)
     full_shape = rgb_lin.shape[:2]
     # after detection everything works on the head, at the working scale
-    rgb_lin, face, _, head_box = _head_copy(rgb_lin, preview, k, face_full)
+    rgb_lin, face, scale, head_box = _head_copy(rgb_lin, preview, k, face_full)
+    # the photo's corner in the head's pixels (the landmarks moved by the crop and scaled):
+    # the heatmap's mosaic is anchored there, as the pixelated photo's is (vision/overlay.py)
+    photo_corner = tuple(face.points[0] - face_full.points[0] * scale)
     shape = rgb_lin.shape[:2]
     # masks and maps are made on the face's box only (all of the face oval is inside it)
     x0, y0, x1, y1 = face_box(face, shape)
@@ -381,7 +384,9 @@ def analyze_selfie(
     srgb = rgb_lin_to_srgb_u8(rgb_lin)
     images = {
         "redness_mask.png": _full_size(flagged, full_shape, head_box),
-        "redness_heatmap.png": heatmap_image(srgb, excess, flagged, face_width=face.width),
+        "redness_heatmap.png": heatmap_image(
+            srgb, excess, flagged, face_width=face.width, anchor=photo_corner
+        ),
         "redness_heatmap_raw.png": heatmap_image(
             srgb, excess, flagged, face_width=face.width, pixelated=False
         ),

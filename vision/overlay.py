@@ -16,20 +16,23 @@ __all__ = [
     "PIXELATION_BLOCKS_PER_FACE",
     "PNG_COMPRESS_LEVEL",
     "heatmap_image",
+    "mosaic_edges",
     "pixelate",
     "pixelation_block",
 ]
 
 #: Blocks across the face width when pixelating. Measured with a face matcher nobody here
 #: trained (SFace, vision/people/matcher.py; benchmarks/bench_privacy.py) on the held-out
-#: people and the astronaut, some with their skin darkened to match: at 10 blocks (the first
-#: choice) a picture whose blocks were interpolated again (bicubic) scored +0.26..+0.32 against
-#: the same man's other photos and at most +0.19 against other people's, telling him apart
-#: every time (separation 1.00); at 12 and more, blurred or re-interpolated, every time too. At
-#: 6, his other photos scored -0.06..+0.28 and other people up to +0.39: separation 0.29-0.70
-#: over the four attacks measured, at 8 still 0.60-0.87. People recognise familiar faces from
-#: about 12 × 14 pixels, and identify them far less well at 9-15 pixels per face (Bachmann
-#: 1991; Costen, Parker & Craw 1994): 10 blocks across the cheeks are about 12 across the head.
+#: people and the astronaut, two of them also with their skin darkened to match the third: at
+#: 10 blocks (the first choice), with the blocks interpolated again (bicubic), the one man's
+#: pictures scored +0.26..+0.37 against his other photos and at most +0.24 against other
+#: people's, telling him apart every time (separation 1.00; blurred 0.92, bilinear 0.99); at 12
+#: and 16 every smoothing told him apart every time. At 6 the separation is 0.50-0.77 over the
+#: four attacks (0.5 is chance) and his smoothed pictures score at most +0.15; at 7 and 8 it
+#: was 0.61-0.90. One man with several photos is all the measurement has: its separations
+#: move by about ±0.15 from one block count to the next. People recognise familiar faces from
+#: about 12 × 14 pixels and identify them far less well at 9-15 pixels per face (Bachmann 1991;
+#: Costen, Parker & Craw 1994): 10 blocks across the cheeks are about 12 across the head.
 PIXELATION_BLOCKS_PER_FACE = 6
 #: Excess (σ units) mapped to the top of the colour scale.
 HEATMAP_MAX = 10.0
@@ -44,25 +47,62 @@ _INFERNO_RGB = cv2.applyColorMap(np.arange(256, dtype=np.uint8)[:, None], cv2.CO
 NOTE = "redness above own skin - evidence for review, not a diagnosis"
 
 
-def pixelation_block(face_width: float, blocks: int = PIXELATION_BLOCKS_PER_FACE) -> int:
+def pixelation_block(face_width: float, blocks: int = PIXELATION_BLOCKS_PER_FACE) -> float:
     """The mosaic's block side in pixels: ``face_width / blocks``, at least 8."""
-    return max(8, int(round(face_width / blocks)))
+    return max(8.0, float(face_width) / blocks)
 
 
-def pixelate(srgb_u8: np.ndarray, face_width: float, *,
+def mosaic_edges(length: int, anchor: float, block: float) -> np.ndarray:
+    """A mosaic's block edges along one axis: ``anchor + k·block`` for whole k, rounded to
+    whole pixels and clipped to ``0 … length`` (both ends included)."""
+    k = np.arange(np.floor(-anchor / block), np.ceil((length - anchor) / block) + 1)
+    return np.unique(np.clip(np.round(anchor + k * block), 0, length).astype(np.int64))
+
+
+def pixelate(srgb_u8: np.ndarray, face_width: float, anchor=None, *,
              blocks: int = PIXELATION_BLOCKS_PER_FACE) -> np.ndarray:  # fmt: skip
-    """Mosaic the whole image with blocks of :func:`pixelation_block` pixels (``blocks``
-    other than the default only to measure what the default does)."""
+    """Mosaic the whole image: each block (:func:`pixelation_block` pixels) painted with its
+    mean colour.
+
+    The block grid passes through ``anchor`` (x, y; by default the image's corner). Every
+    picture made of one photo is anchored at that photo's corner, in its own pixels: the photo
+    shown and the heatmap of its head (a crop at another scale) then cut the face into the same
+    blocks, and together show no more than one of them. On differing grids they are more
+    samples of the face: combined by back-projection they gave the face matcher a separation
+    of 0.80 and 0.67 at two scales, against 0.75 and 0.73 on one grid
+    (benchmarks/bench_privacy.py); within that measurement's noise, a leak this removes rather
+    than one measured. A grid tied to the face (anchored at its centre) lays the same features
+    on the same blocks in every photo of a person: "as shown", the separation rose from 0.77 to
+    0.83 (a separate script).
+
+    Parameters
+    ----------
+    srgb_u8 : (H, W, 3) uint8
+    face_width : float, pixels
+    anchor : (x, y), optional, pixels
+    blocks : int, keyword-only; other than the default only to measure what the default does
+    """
     h, w = srgb_u8.shape[:2]
     block = pixelation_block(face_width, blocks)
-    small = cv2.resize(
-        srgb_u8, (max(1, w // block), max(1, h // block)), interpolation=cv2.INTER_AREA
-    )
-    return cv2.resize(small, (w, h), interpolation=cv2.INTER_NEAREST)
+    cx, cy = (0.0, 0.0) if anchor is None else (float(anchor[0]), float(anchor[1]))
+    ye, xe = mosaic_edges(h, cy, block), mosaic_edges(w, cx, block)
+    sums = cv2.integral(np.ascontiguousarray(srgb_u8), sdepth=cv2.CV_64F)
+    total = (sums[ye[1:]][:, xe[1:]] - sums[ye[:-1]][:, xe[1:]]
+             - sums[ye[1:]][:, xe[:-1]] + sums[ye[:-1]][:, xe[:-1]])  # fmt: skip
+    dy, dx = np.diff(ye), np.diff(xe)
+    means = np.round(total / (dy[:, None, None] * dx[None, :, None])).astype(np.uint8)
+    return np.repeat(np.repeat(means, dy, axis=0), dx, axis=1)
 
 
 def heatmap_image(
-    rgb_lin, excess, mask, *, face_width: float, pixelated: bool = True, title: str = NOTE
+    rgb_lin,
+    excess,
+    mask,
+    *,
+    face_width: float,
+    anchor=None,
+    pixelated: bool = True,
+    title: str = NOTE,
 ) -> np.ndarray:
     """An (H, W + legend, 3) uint8 sRGB picture of the redness excess over the face.
 
@@ -72,11 +112,13 @@ def heatmap_image(
     excess : (H, W) float, redness excess in σ units (0 outside skin)
     mask : (H, W) bool, the flagged regions (outlined)
     face_width : float, pixels
+    anchor : (x, y), where the mosaic's grid is anchored (:func:`pixelate`): the photo's
+        corner when ``rgb_lin`` is a crop of it
     pixelated : bool, keyword-only; False only for authorised (revealed) views
     """
     base = rgb_lin if rgb_lin.dtype == np.uint8 else rgb_lin_to_srgb_u8(rgb_lin)
     if pixelated:
-        base = pixelate(base, face_width)
+        base = pixelate(base, face_width, anchor)
     grey = cv2.cvtColor(cv2.cvtColor(base, cv2.COLOR_RGB2GRAY), cv2.COLOR_GRAY2RGB)
     base = cv2.addWeighted(base, 0.55, grey, 0.45, 0.0)  # muted, so the heatmap stands out
     # only pixels above 1 σ get colour (alpha is 0 below): blend those, not the whole head,

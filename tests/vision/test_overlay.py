@@ -1,4 +1,7 @@
+import io
+
 import numpy as np
+from PIL import Image
 
 from tests.vision.conftest import face_crop
 from vision.overlay import heatmap_image, pixelate, pixelation_block
@@ -22,24 +25,64 @@ def test_pixelation_destroys_facial_detail(landmarker):
     assert mosaic.shape == u8.shape
     # a face matcher needs the eyes: on the mosaic the landmarker no longer finds a face
     assert landmarker.detect(srgb_u8_to_rgb_lin(np.ascontiguousarray(mosaic))) == ()
-    block = pixelation_block(face.width)
-    assert len(np.unique(mosaic[:block, :block].reshape(-1, 3), axis=0)) <= 4
+    block = int(pixelation_block(face.width))  # the first block, from the corner
+    assert len(np.unique(mosaic[:block, :block].reshape(-1, 3), axis=0)) == 1
+    assert np.abs(mosaic[0, 0].astype(float) - u8[:block, :block].mean(axis=(0, 1))).max() <= 1
+
+
+def _edges(line):
+    """Where a row of a mosaic changes colour: its blocks' edges."""
+    return np.flatnonzero(np.any(line[1:] != line[:-1], axis=-1)) + 1
+
+
+def test_the_photo_and_its_heatmap_cut_the_face_into_the_same_blocks(landmarker):
+    """The heatmap is the head cut out at the analysis's working size, the photo shown is the
+    whole frame shrunk to 1024 px: two scales. Anchored at the photo's corner, the heatmap's
+    mosaic has its block edges where the pixelated photo's are (within the two resamplings'
+    rounding); anchored at the head's own corner (as before) they fell elsewhere."""
+    from calibration.colorimetry import srgb_u8_to_rgb_lin
+    from claims.analysis import _pixelated_photo
+    from vision.analysis import HEATMAP_MARGIN, WORK_FACE_WIDTH, analyze_selfie
+    from vision.regions import face_box
+
+    lin = srgb_u8_to_rgb_lin(face_crop(6.0))
+    a = analyze_selfie(lin, landmarker=landmarker)
+    scale = min(1.0, WORK_FACE_WIDTH / a.face.width)
+    shown = min(1.0, 1024 / max(lin.shape[:2]))
+    assert scale < 0.9 and shown < 0.9 and abs(scale - shown) > 0.02  # three scales
+    x0, y0, x1, y1 = face_box(a.face, lin.shape[:2], margin=HEATMAP_MARGIN)
+    photo = np.asarray(Image.open(io.BytesIO(_pixelated_photo(lin, a.face))))
+    heat = a.images["redness_heatmap.png"]
+    cols, rows = round((x1 - x0) * scale), round((y1 - y0) * scale)  # the legend follows
+    lines = ((photo[round(y0 * shown)], heat[0, :cols], x0),
+             (photo[:, round(x0 * shown)], heat[:rows, 0], y0))  # fmt: skip
+    for photo_line, heat_line, start in lines:
+        photo_edges = _edges(photo_line) / shown
+        heat_edges = start + _edges(heat_line) / scale
+        assert len(heat_edges) >= 4
+        gap = np.abs(heat_edges[:, None] - photo_edges[None, :]).min(axis=1)
+        assert gap.max() <= 1.0 / scale + 1.0 / shown, gap
 
 
 def test_a_face_matcher_cannot_tell_who_is_in_the_pixelated_picture(landmarker):
     """SFace tells the man with three photos (vision/people) from everyone else every time on
-    the photos themselves; on the pixelated pictures, shown as they are, blurred or with their
-    block grid interpolated again, it must rank at most 4 in 5 of (his, someone else's) pairs
-    right and never reach its own threshold for "the same person". At 10 blocks per face width
-    (the first choice) the re-interpolated pictures tell him apart every time: this fails."""
+    the photos themselves. On the pixelated pictures, shown as they are, blurred, or with their
+    blocks interpolated again, it must rank at most 9 in 10 of (his other photo, someone
+    else's) pairs right and 3 in 4 over the four, and once the blocks are smoothed never reach
+    its own threshold for "the same person". At 10 blocks per face width (the first choice)
+    the interpolated pictures tell him apart every time, above that threshold: this fails."""
     matcher = FaceMatcher()
     gallery = portraits(landmarker)
-    plain = identity_scores(matcher, gallery, lambda u8, w: (u8, 1))
+    plain = identity_scores(matcher, gallery)
     assert plain.separation == 1.0 and min(plain.genuine) > SAME_PERSON_COSINE
+    separations = []
     for attack in ATTACKS:
         scores = identity_scores(matcher, gallery, pixelated(), attack)
-        assert scores.separation <= 0.8, attack
-        assert max(scores.genuine) < SAME_PERSON_COSINE, attack
+        separations.append(scores.separation)
+        assert scores.separation <= 0.9, attack
+        if attack != "as shown":  # raw blocks score everyone high, whoever they are
+            assert max(scores.genuine) < SAME_PERSON_COSINE, attack
+    assert np.mean(separations) <= 0.75, separations
 
 
 def test_heatmap_keeps_the_flagged_region_sharp():

@@ -185,25 +185,36 @@ def portraits(landmarker) -> list[Portrait]:
     return out
 
 
-def _blurred(px, block):
-    return cv2.GaussianBlur(px, (0, 0), block / 2.0)
+def _blurred(px, grid):
+    return cv2.GaussianBlur(px, (0, 0), grid[0] / 2.0)
 
 
 def _resampled(interpolation):
-    def attack(px, block):
+    def attack(px, grid):
+        from vision.overlay import mosaic_edges
+
+        block, (cx, cy) = grid
         h, w = px.shape[:2]
-        grid = cv2.resize(px, (max(1, w // block), max(1, h // block)),
-                          interpolation=cv2.INTER_AREA)  # fmt: skip
-        return cv2.resize(grid, (w, h), interpolation=interpolation)
+        ye, xe = mosaic_edges(h, cy, block), mosaic_edges(w, cx, block)
+        means = px[(ye[:-1] + ye[1:]) // 2][:, (xe[:-1] + xe[1:]) // 2]
+
+        # each pixel's place on the grid of block centres (the first, partial block's centre
+        # taken where a whole block's would be)
+        def coords(n, anchor):
+            first = anchor + np.floor(-anchor / block) * block
+            return ((np.arange(n) + 0.5 - first) / block - 0.5).astype(np.float32)
+
+        mx, my = np.meshgrid(coords(w, cx), coords(h, cy))
+        return cv2.remap(means, mx, my, interpolation, borderMode=cv2.BORDER_REPLICATE)
 
     return attack
 
 
-#: What whoever holds a pixelated picture can do to it before matching, knowing the block
-#: side (it shows): nothing; blur the block edges away (half a block, as squinting does); or
-#: read the block grid and interpolate it smoothly again.
+#: What whoever holds a pixelated picture can do to it before matching, knowing its block grid
+#: (it shows): nothing; blur the block edges away (half a block, as squinting does); or read
+#: the blocks' colours and interpolate them smoothly again.
 ATTACKS = {
-    "as shown": lambda px, block: px,
+    "as shown": lambda px, grid: px,
     "blurred": _blurred,
     "bilinear": _resampled(cv2.INTER_LINEAR),
     "bicubic": _resampled(cv2.INTER_CUBIC),
@@ -233,28 +244,38 @@ class IdentityScores:
 
 def pixelated(blocks: int | None = None):
     """The obscuring :func:`identity_scores` takes: vision/overlay.py's mosaic, at ``blocks``
-    across the face width (by default the shipped number)."""
+    across the face width (by default the shipped number), anchored at the picture's corner as
+    the service anchors it at the photo's."""
     from vision.overlay import PIXELATION_BLOCKS_PER_FACE, pixelate, pixelation_block
 
     n = PIXELATION_BLOCKS_PER_FACE if blocks is None else blocks
-    return lambda u8, width: (pixelate(u8, width, blocks=n), pixelation_block(width, n))
+
+    def obscure(p: Portrait):
+        grid = (pixelation_block(p.face_width, n), (0.0, 0.0))
+        return pixelate(p.srgb_u8, p.face_width, blocks=n), grid
+
+    return obscure
 
 
-def identity_scores(matcher: FaceMatcher, gallery: list[Portrait], obscure,
+def identity_scores(matcher: FaceMatcher, gallery: list[Portrait], obscure=None,
                     attack="as shown") -> IdentityScores:  # fmt: skip
-    """Score every portrait, obscured by ``obscure(srgb_u8, face_width) -> (picture, block)``
-    and then ``attack`` (:data:`ATTACKS`), against the unaltered ones. Each probe is aligned on
-    its face's true landmarks: the attacker is given where the face is, exactly."""
+    """Score every portrait, obscured by ``obscure(portrait) -> (picture, grid)`` (grid: the
+    mosaic's block side and anchor, as :func:`pixelated` gives them; by default the portraits
+    as they are) and then ``attack`` (:data:`ATTACKS`), against the unaltered ones. Each probe
+    is aligned on its face's true landmarks: the attacker is given where the face is, exactly."""
     attack = ATTACKS[attack] if isinstance(attack, str) else attack
     plain = [matcher.embedding(p.srgb_u8, p.points) for p in gallery]
     genuine, impostor, same = [], [], []
-    for probe in gallery:
-        picture, block = obscure(probe.srgb_u8, probe.face_width)
-        e = matcher.embedding(attack(picture, block), probe.points)
+    for probe, own in zip(gallery, plain, strict=True):
+        if obscure is None:
+            e = own
+        else:
+            picture, grid = obscure(probe)
+            e = matcher.embedding(attack(picture, grid), probe.points)
         for p, q in zip(gallery, plain, strict=True):
             score = float(e @ q)
             if p.source == probe.source:
-                if p.srgb_u8 is probe.srgb_u8:
+                if p is probe:
                     same.append(score)
             elif p.person == probe.person:
                 genuine.append(score)
