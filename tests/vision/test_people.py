@@ -11,6 +11,7 @@ import pytest
 from PIL import Image
 
 import vision.people as people
+from calibration.colorimetry import rgb_lin_to_srgb_u8
 from vision.analysis import analyze_selfie
 from vision.beforeafter import MAX_SHADING_SLOPE
 from vision.ingest import check_image, load_image
@@ -41,6 +42,36 @@ def test_a_photo_that_is_not_the_pinned_file_is_refused(tmp_path, monkeypatch, p
     (tmp_path / "obama2.jpg").write_bytes(b"\xff\xd8 not the photo")
     with pytest.raises(people.PeopleError, match=r"obama2\.jpg has sha256 .*expected a7efcc907375"):
         people.people_photos()
+
+
+def test_the_face_matcher_is_refused_when_missing_or_not_the_pinned_file(tmp_path):
+    from vision.people.matcher import MATCHER_PATH, FaceMatcher, MatcherError
+
+    with pytest.raises(MatcherError, match=r"missing; run `python -m vision.people`"):
+        FaceMatcher(tmp_path / MATCHER_PATH.name)
+    altered = bytearray(MATCHER_PATH.read_bytes())
+    altered[-1] ^= 1
+    (tmp_path / MATCHER_PATH.name).write_bytes(bytes(altered))
+    with pytest.raises(MatcherError, match=r"not the pinned file .*--force"):
+        FaceMatcher(tmp_path / MATCHER_PATH.name)
+
+
+def test_the_face_matcher_tells_one_man_from_another(landmarker, photos):
+    """On the photos as they are, the matcher that measures the pixelation (vision/overlay.py)
+    works: the man's two photos score over its threshold, another man under it, and the five
+    points it aligns on lie left to right as its template has them."""
+    from vision.people.matcher import SAME_PERSON_COSINE, FaceMatcher, five_points
+
+    matcher = FaceMatcher()
+    embedded = {}
+    for name in ("obama.jpg", "obama3.jpg", "biden.jpg"):
+        rgb_lin, face = _face(landmarker, photos[name])
+        pts = five_points(face.points)
+        assert pts[0, 0] < pts[1, 0] and pts[3, 0] < pts[4, 0]  # left to right in the picture
+        assert pts[2, 1] > pts[:2, 1].max() and pts[3:, 1].min() > pts[2, 1]  # eyes, nose, mouth
+        embedded[name] = matcher.embedding(rgb_lin_to_srgb_u8(rgb_lin), face.points)
+    assert embedded["obama.jpg"] @ embedded["obama3.jpg"] > SAME_PERSON_COSINE
+    assert embedded["obama.jpg"] @ embedded["biden.jpg"] < SAME_PERSON_COSINE
 
 
 def _face(landmarker, photo):
