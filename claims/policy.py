@@ -50,7 +50,8 @@ PAIR_DIFFERENCES = ("expression_changed", "pose_changed", "light_direction_chang
                     "baseline_face_too_small", "baseline_smoothed")  # fmt: skip
 #: Findings that say a claim's photo from before was not used (vision/analysis.py): the
 #: analysis then is a single photo's, and the suggestion says why.
-BASELINE_UNUSED = ("baseline_no_face", "baseline_no_colour", "baseline_same_photo")
+BASELINE_UNUSED = ("baseline_no_face", "baseline_no_colour", "baseline_same_photo",
+                   "baseline_other_person")  # fmt: skip
 #: rule → (outcome, reason code, text for the adjudicator)
 RULES = {
     "shade_mismatch": ("approve_price_difference", "shade_mismatch_measured",

@@ -54,6 +54,14 @@ MODELS = {
         "faces: box, five points, score (privacy: the mosaic's block, never a measurement)",
         "python -m models.face_detector (make setup)",
     ),
+    "face_matcher": ModelEntry(
+        "face_matcher", "face_matcher/face_recognition_sface_2021dec_int8bq.onnx",
+        "fb143eea07838aa532d1c95df5f69899974ea0140e1fba05e94204be13ed74ee", "2021dec int8bq",
+        "data (1,3,112,112) float32, BGR 0-255, the face aligned on five points (ArcFace "
+        "template)",
+        "fc1 (1,128) float32; only the cosine of two photos' vectors is kept",
+        "python -m models.face_matcher (make setup)",
+    ),
     "redness": ModelEntry(
         "redness", "redness/redness.onnx",
         "f4adfc65ff278b9a801b75cb2615164d55833ddd378160ff7db3fd6d59032d9a", "2",

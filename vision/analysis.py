@@ -27,6 +27,7 @@ from vision.quality import (
     face_difference,
     framing_findings,
     grain_findings,
+    identity_findings,
     origin_findings,
     picture_difference,
     pose_findings,
@@ -55,7 +56,10 @@ __all__ = ["ANALYSIS_VERSION", "FaceAnalysis", "analyze_selfie"]
 #: 0.7: a photo without colour (``no_colour``) has its redness reported as not measurable,
 #: and a photo from before without colour (``baseline_no_colour``) or that is the new photo's
 #: picture (``baseline_same_photo``) is not used (session 13).
-ANALYSIS_VERSION = "hueproof-analyze/0.7"
+#: 0.8: a photo from before whose face the face matcher takes for another person's
+#: (``baseline_other_person``) is not used; the pixelated heatmap's blocks are those of the
+#: photo shown, a sixth of the face wide (session 14).
+ANALYSIS_VERSION = "hueproof-analyze/0.8"
 #: After detection the analysis runs on the head only, scaled so that the face is at most
 #: this wide (or up to PREVIEW_AS_WORKING times it, see there): redness lives at the scale of
 #: the face, and a 12 MP selfie would otherwise cost minutes. The mask is scaled back to the
@@ -160,6 +164,9 @@ class FaceAnalysis:
     models: dict = field(default_factory=dict)
     #: the baseline photo's face, in its own pixels (None without a baseline or a face in it)
     baseline_face: FaceLandmarks | None = None
+    #: how alike the two photos' faces are (the face matcher's cosine, models/face_matcher;
+    #: None when not compared)
+    baseline_face_match: float | None = None
 
     def to_dict(self) -> dict:
         out = {
@@ -175,6 +182,8 @@ class FaceAnalysis:
             "models": self.models,
             "note": "Redness maps are evidence for a human reviewer, not a diagnosis.",
         }
+        if self.baseline_face_match is not None:
+            out["baseline_face_match"] = round(self.baseline_face_match, 3)
         if self.face is not None and self.redness is None:  # a photo without colour
             out["redness"] = {
                 "measurable": False,
@@ -234,6 +243,13 @@ MIRRORED_MESSAGE = ("The photo from before is mirrored (as front cameras often s
                     "it was compared flipped back.")  # fmt: skip
 
 
+def _face_srgb(rgb_lin, face):
+    """The face's box (and a margin the matcher's crop needs) in 8-bit sRGB, and its landmarks
+    there: what :meth:`models.face_matcher.FaceMatcher.similarity` reads."""
+    x0, y0, x1, y1 = face_box(face, rgb_lin.shape[:2], margin=0.4)
+    return rgb_lin_to_srgb_u8(rgb_lin[y0:y1, x0:x1]), face.points - (x0, y0)
+
+
 def _noisy(change: RednessChange) -> bool:
     return any(f["code"] == "noisy_pair" for f in change.findings)
 
@@ -250,6 +266,7 @@ def analyze_selfie(
     baseline_jpeg_quality: int | None = None,
     origin=None,
     baseline_origin=None,
+    face_matcher=None,
 ) -> FaceAnalysis:
     """Landmarks, quality findings, redness (single photo or against a baseline), lip colour.
 
@@ -260,7 +277,8 @@ def analyze_selfie(
     colour, with its uncertainty, when no chart is in the frame. ``jpeg_quality`` and
     ``baseline_jpeg_quality`` (the files', from :mod:`vision.ingest`) feed the compression
     gate; ``origin`` and ``baseline_origin`` (their :class:`vision.metadata.Origin`) the pair's
-    camera and date findings.
+    camera and date findings. With ``face_matcher`` (a :class:`models.face_matcher.FaceMatcher`)
+    a photo from before whose face is another person's is not used (``baseline_other_person``).
     """
     preview, k = _preview(rgb_lin)
     found = landmarker.detect(preview)
@@ -292,7 +310,7 @@ def analyze_selfie(
         *compression_findings(jpeg_quality),
     ]
     zones = {z: masks[z] for z in REDNESS_ZONES}
-    change = baseline_face = red = None
+    change = baseline_face = red = face_match = None
     if colourless:  # no colour, no redness to see: nothing is flagged, nothing ruled out
         excess, flagged = np.zeros(skin.shape, np.float32), np.zeros(skin.shape, bool)
     elif redness_model is not None and method == "tsumura":
@@ -316,6 +334,10 @@ def analyze_selfie(
         if base_found:
             moved = face_difference(preview, found[0], base_preview, base_found[0])
             unused = same_picture_findings(moved, aligned=True)
+        if base_found and not unused and face_matcher is not None:  # another person?
+            faces = (*_face_srgb(preview, found[0]), *_face_srgb(base_preview, base_found[0]))
+            face_match = face_matcher.similarity(*faces)
+            unused = identity_findings(face_match)
         if base_found and not unused:
             baseline_face = _scaled(base_found[0], 1.0 / bk)
             baseline_rgb_lin, base_face, _, _ = _head_copy(baseline_rgb_lin, base_preview, bk,
@@ -396,6 +418,8 @@ def analyze_selfie(
         models["redness"] = redness_model.sha256
     if colour_model is not None:
         models["illuminant"] = colour_model.sha256
+    if face_match is not None:
+        models["face_matcher"] = face_matcher.sha256
     return FaceAnalysis(
         face_full,
         tuple(quality),
@@ -406,4 +430,5 @@ def analyze_selfie(
         landmarker.model_sha256,
         models,
         baseline_face,
+        face_match,
     )

@@ -23,7 +23,7 @@ __all__ = [
 ]
 
 #: Blocks across the face width when pixelating. Measured with a face matcher nobody here
-#: trained (SFace, vision/people/matcher.py; benchmarks/bench_privacy.py) on the held-out
+#: trained (SFace, models/face_matcher; benchmarks/bench_privacy.py) on the held-out
 #: people and the astronaut, two of them also with their skin darkened to match the third: at
 #: 10 blocks (the first choice), with the blocks interpolated again (bicubic), the one man's
 #: pictures scored +0.26..+0.37 against his other photos and at most +0.24 against other

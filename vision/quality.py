@@ -19,6 +19,7 @@ from calibration.colorimetry import (
     xyz_to_lab,
 )
 from calibration.measure import MIN_COLOUR_RANGE, NO_COLOUR_CAUSES, colour_range
+from models.face_matcher import SAME_PERSON_COSINE
 from vision.landmarks import FaceLandmarks
 from vision.metadata import CAPTURE_PAGE_CAMERA
 from vision.redness import SMOOTH_FRACTION, _masked_blur, haemoglobin_map
@@ -118,6 +119,7 @@ LIMITS = {
     "min_colour_range": MIN_COLOUR_RANGE,
     "min_picture_difference": 4.0,
     "min_face_picture_difference": 6.0,
+    "min_same_person": SAME_PERSON_COSINE,
 }
 
 #: The expressions that change the skin a before/after pair compares: a smile deepens the
@@ -295,6 +297,24 @@ def colour_findings(face_rgb_lin: np.ndarray, *, baseline: bool = False,
             "measured in it. Send a photo as the camera takes it, without a filter, in daylight "
             "or white light.")  # fmt: skip
     return _under(code, spread, "min_colour_range", msg, limits)
+
+
+def identity_findings(face_match: float, *, limits: dict | None = None) -> tuple[Finding, ...]:
+    """``baseline_other_person`` when the face matcher (models/face_matcher) scores a pair's
+    two faces under :data:`LIMITS` ``min_same_person``: the photo from before shows someone
+    else, and is not used (any difference would look like a change of skin).
+
+    The limit is OpenCV's threshold for the matcher. Measured (session 14, a separate script):
+    the man with three photos (vision/people) scored 0.66-0.69 between his photos (0.67-0.68
+    with one mirrored); the astronaut against her second photo (vision/testset.py) 0.998, with
+    five 0.8 OD patches added 0.92, her head turned 15° 0.88, her skin darkened to ITA° -4
+    0.67; other people 0.30 at most, their skin tones matched to his included.
+    """
+    msg = (f"The photo from before seems to show another person (their faces match "
+           f"{face_match:.2f}; one person's photos match {SAME_PERSON_COSINE} or more): redness "
+           "cannot be compared across people, so it was not used. Send a photo of the same "
+           "person from before.")  # fmt: skip
+    return _under("baseline_other_person", face_match, "min_same_person", msg, limits)
 
 
 #: The side (pixels) of the thumbnails :func:`picture_difference` compares, and how far the

@@ -128,14 +128,16 @@ def test_a_photo_from_before_dated_after_the_new_one_is_pointed_out(flagged, com
 
 
 @pytest.mark.parametrize("flagged", [True, False])
-def test_a_photo_from_before_that_was_not_used_is_named(flagged):
-    """A baseline the analysis did not use (no face, no colour, the same picture) leaves a
-    single photo's analysis: the suggestion says the earlier photo was not used, and why."""
+@pytest.mark.parametrize("why", ["baseline_same_photo", "baseline_other_person"])
+def test_a_photo_from_before_that_was_not_used_is_named(flagged, why):
+    """A baseline the analysis did not use (no face, no colour, the same picture, another
+    person) leaves a single photo's analysis: the suggestion says the earlier photo was not
+    used, and why."""
     result = _redness(flagged, False)
-    result["redness"]["quality"] = {"problems": ["baseline_same_photo"]}
+    result["redness"]["quality"] = {"problems": [why]}
     s = suggest("redness", result, None)
     assert s["rule"] == ("redness_single" if flagged else "redness_none")
-    assert "The photo from before was not used (baseline_same_photo)" in s["text"]
+    assert f"The photo from before was not used ({why})" in s["text"]
     assert "not used" not in suggest("redness", _redness(flagged, False), None)["text"]
 
 

