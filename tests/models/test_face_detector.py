@@ -6,7 +6,6 @@ import io
 
 import cv2
 import numpy as np
-import pytest
 from PIL import Image
 
 import models.face_detector as detector
@@ -14,17 +13,6 @@ from calibration.colorimetry import rgb_lin_to_srgb_u8
 from vision.ingest import load_image
 from vision.overlay import OTHER_FACE, mosaic_face_width
 from vision.people import people_photos
-
-
-def test_a_missing_or_altered_detector_names_the_command(tmp_path, monkeypatch):
-    monkeypatch.setattr(detector, "DEFAULT_PATH", tmp_path / "yunet.onnx")
-    with pytest.raises(
-        detector.FaceDetectorError, match=r"missing .*python -m models.face_detector"
-    ):
-        detector.face_detector_path()
-    (tmp_path / "yunet.onnx").write_bytes(b"not the model")
-    with pytest.raises(detector.FaceDetectorError, match=r"expected 49f000ec501f.*--force"):
-        detector.face_detector_path()
 
 
 def _close_up(landmarker):
