@@ -13,7 +13,7 @@ import json
 
 __all__ = ["NOTICE", "NOTICE_SHA256", "NOTICE_VERSION", "PURPOSE", "notice"]
 
-NOTICE_VERSION = "2026-11-26"
+NOTICE_VERSION = "2026-11-27"
 PURPOSE = "after-sales-claim"
 RETENTION_DAYS = 30
 
@@ -21,7 +21,8 @@ NOTICE = {
     "zh": (
         "为处理您的售后申请，hueproof 将分析您上传的照片：测量商品颜色，并在红肿申请中"
         "分析皮肤发红区域。照片含有您的面部信息（敏感个人信息），红肿分析涉及健康信息，"
-        "两者需分别同意。审核人员默认只看到打码后的照片；查看原图必须填写理由并被记录。"
+        "两者需分别同意。如您提供使用前的照片，系统会自动比对两张照片中的面部是否为同一人，"
+        "仅保留比对分数。审核人员默认只看到打码后的照片；查看原图必须填写理由并被记录。"
         f"裁决后 {RETENTION_DAYS} 天删除原始照片，仅保留哈希值与去标识化的测量结果。"
         "您可随时撤回同意：处理将停止，照片将被删除。"
     ),
@@ -29,7 +30,9 @@ NOTICE = {
         "To handle your after-sales claim, hueproof analyses the photos you upload: it "
         "measures the product's colour and, for redness claims, the reddened areas of skin. "
         "The photos show your face (sensitive personal data) and redness analysis concerns "
-        "your health: each needs its own consent. Reviewers see a pixelated photo by "
+        "your health: each needs its own consent. If you send a photo from before, the two "
+        "faces are compared automatically to check that they show the same person; only the "
+        "comparison's score is kept. Reviewers see a pixelated photo by "
         "default; viewing the original requires a stated reason and is logged. Original "
         f"photos are deleted {RETENTION_DAYS} days after the decision; only their hashes and "
         "de-identified measurements are kept. You may withdraw consent at any time: "

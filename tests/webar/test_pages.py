@@ -11,6 +11,7 @@ import pytest
 from PIL import Image, ImageOps
 
 from calibration.simulate import random_scene, render_scene
+from claims.consent import NOTICE_VERSION
 from tests.claims.conftest import bearer, face_jpeg
 from tests.webar.conftest import as_user, js_value
 from vision.metadata import CAPTURE_PAGE_CAMERA
@@ -138,7 +139,7 @@ def test_the_capture_pages_photo_states_its_camera_and_time(browser, server):
 def test_review_shows_the_heatmap_and_records_a_decision(page, server):
     tokens = server[1]
     client = _api(server)
-    form = {"type": "redness", "sku": "SERUM-RETINOL", "consent_version": "2026-11-26",
+    form = {"type": "redness", "sku": "SERUM-RETINOL", "consent_version": NOTICE_VERSION,
             "consent_facial": "true", "consent_health": "true",
             "photo": (io.BytesIO(_with_exif(face_jpeg(3.0), "Pixel 8", "2026:10:01 09:14:00")),
                       "selfie.jpg"),
@@ -195,7 +196,7 @@ def _review_single_photo(page, server, photo: bytes, key: str) -> dict:
     page by the adjudicator; its view (the API's)."""
     tokens = server[1]
     client = _api(server)
-    form = {"type": "redness", "sku": "SERUM-RETINOL", "consent_version": "2026-11-26",
+    form = {"type": "redness", "sku": "SERUM-RETINOL", "consent_version": NOTICE_VERSION,
             "consent_facial": "true", "consent_health": "true",
             "photo": (io.BytesIO(photo), "selfie.jpg")}  # fmt: skip
     cid = client.post("/api/v1/claims", data=form, content_type="multipart/form-data",
