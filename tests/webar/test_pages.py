@@ -164,9 +164,13 @@ def test_review_shows_the_heatmap_and_records_a_decision(page, server):
     assert "Retinol" in page.text_content("#ingredients")
     assert "left_cheek" in page.text_content("#zones")  # the API's zone names
     # each file's camera and date, and what the pair's findings and the suggestion make of them
-    assert page.text_content("#origins").startswith(
+    origins = page.text_content("#origins")
+    assert origins.startswith(
         "Photo from before: Pixel 6, 2026-10-03 21:00:00 · New photo: Pixel 8, 2026-10-01 09:14:00"
     )
+    # how alike the two faces are: the pictures are too coarse for a reviewer to tell
+    match = view_ready["analysis"]["redness"]["baseline_face_match"]
+    assert match > 0.9 and f" · {match:.2f}: the two faces match" in origins
     findings = page.text_content("#findings")
     assert "camera_changed" in findings and "baseline_not_earlier" in findings
     assert "2.5 days after the new one" in findings

@@ -45,6 +45,7 @@ const STRINGS = {
     inShadeNote: "标记面积中位于褶皱或阴影处的比例（真实照片中天然发红多在此处，测试中的过敏斑块很少）",
     photoBefore: "使用前照片", photoNow: "当前照片", notStated: "文件未注明",
     originNote: "相机与拍摄时间为文件自述，可被修改",
+    faceMatch: "两张照片的面部相似度（自动比对；低于阈值的使用前照片不会被使用）",
   },
   en: {
     tryon: "Try on", claim: "File a claim", review: "Review", brand: "Brand calibration",
@@ -95,6 +96,7 @@ const STRINGS = {
     inShadeNote: "Share of the flagged area in folds or shadows (where real photos show natural redness; the test's reactions seldom lie there)",
     photoBefore: "Photo from before", photoNow: "New photo", notStated: "not stated",
     originNote: "camera and time as the files state them; files can be edited",
+    faceMatch: "the two faces match (compared automatically; a photo from before under the matcher's threshold is not used)",
   },
 };
 

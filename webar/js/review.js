@@ -62,8 +62,11 @@ async function open(k) {
   const a = claim.analysis || {};
   // which camera took each photo, and when, as the files state it (a pair's findings compare them)
   const origin = (facts) => [facts?.camera, facts?.takenAt?.replace("T", " ")].map((v) => v || t("notStated")).join(", ");
+  // and how alike the two faces are (the face matcher's score; the pictures here are too coarse to tell)
+  const match = a.redness?.baselineFaceMatch;
   $("origins").textContent = a.baseline
-    ? `${t("photoBefore")}: ${origin(a.baseline)} · ${t("photoNow")}: ${origin(a.photo)} (${t("originNote")})` : "";
+    ? `${t("photoBefore")}: ${origin(a.baseline)} · ${t("photoNow")}: ${origin(a.photo)} (${t("originNote")})`
+      + (match == null ? "" : ` · ${fmt(match)}: ${t("faceMatch")}`) : "";
   $("verdictBox").hidden = !a.shade;
   if (a.shade) {
     const s = a.shade;
