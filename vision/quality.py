@@ -310,10 +310,11 @@ def identity_findings(face_match: float, *, limits: dict | None = None) -> tuple
     five 0.8 OD patches added 0.92, her head turned 15° 0.88, her skin darkened to ITA° -4
     0.67; other people 0.30 at most, their skin tones matched to his included.
     """
+    limit = {**LIMITS, **(limits or {})}["min_same_person"]
     msg = (f"The photo from before seems to show another person (their faces match "
-           f"{face_match:.2f}; one person's photos match {SAME_PERSON_COSINE} or more): redness "
-           "cannot be compared across people, so it was not used. Send a photo of the same "
-           "person from before.")  # fmt: skip
+           f"{face_match:.2f}; one person's photos match {limit} or more): redness cannot be "
+           "compared across people, so it was not used. Send a photo of the same person from "
+           "before.")  # fmt: skip
     return _under("baseline_other_person", face_match, "min_same_person", msg, limits)
 
 
