@@ -15,6 +15,7 @@ import cv2
 import numpy as np
 
 from models.face_matcher import FaceMatcher
+from vision.overlay import PIXELATION_BLOCKS_PER_FACE, mosaic_edges, pixelate, pixelation_block
 
 __all__ = [
     "ATTACKS",
@@ -80,8 +81,6 @@ def _blurred(px, grid):
 
 def _resampled(interpolation):
     def attack(px, grid):
-        from vision.overlay import mosaic_edges
-
         block, (cx, cy) = grid
         h, w = px.shape[:2]
         ye, xe = mosaic_edges(h, cy, block), mosaic_edges(w, cx, block)
@@ -135,8 +134,6 @@ def pixelated(blocks: int | None = None):
     """The obscuring :func:`identity_scores` takes: vision/overlay.py's mosaic, at ``blocks``
     across the face width (by default the shipped number), anchored at the picture's corner as
     the service anchors it at the photo's."""
-    from vision.overlay import PIXELATION_BLOCKS_PER_FACE, pixelate, pixelation_block
-
     n = PIXELATION_BLOCKS_PER_FACE if blocks is None else blocks
 
     def obscure(p: Portrait):
