@@ -2,15 +2,11 @@
 
 The pictures anyone allowed to see a claim is shown are mosaicked in blocks of a sixth of the
 face's width (vision/overlay.py). That needs the face's width, and the MediaPipe landmarker
-finds no face when much of it is out of the frame or the photo is upside down. Measured (a
-separate script, session 14) on close-ups of vision/people's four photos and the astronaut
-(the face a half and a third of the frame's width, 10 photos): with half the face out of the
-frame the landmarker found 1 of 10 faces, upside down 4 of 10, with one side of the face
-greyed out 7 of 10; YuNet found all 30. (Turned on its side, YuNet found 5 of 10 and the
-landmarker all; as they were, and with the face from the nose down or the eyes covered, or a
-hand over a cheek, both found all.) Without a face, the photo's mosaic assumed one a sixth of
-the frame wide, which cut a close-up's face into 12-18 blocks: recognisable
-(benchmarks/bench_privacy.py). YuNet's faces set the block, never a measurement.
+finds no face when much of it is out of the frame or the photo is upside down; without one,
+the mosaic assumed a face a sixth of the frame wide, which cut a close-up's face into 12-18
+blocks: recognisable (benchmarks/bench_privacy.py). YuNet found every face the landmarker
+missed on the close-ups measured (README.md, beside this module). Its faces set the block,
+never a measurement.
 
 YuNet: W. Wu, H. Peng, S. Yu, "YuNet: A Tiny Millisecond-level Face Detector", Machine
 Intelligence Research 20, 656-665, 2023; OpenCV Zoo's int8 block-quantised export
