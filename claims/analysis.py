@@ -43,17 +43,19 @@ def _png(srgb_u8: np.ndarray) -> bytes:
     return buf.getvalue()
 
 
-def _pixelated_photo(rgb_lin, face) -> bytes:
+def _pixelated_photo(rgb_lin, face=None, *, mosaic_width: float | None = None) -> bytes:
     """The photo as anyone may see it: mosaicked with blocks of a sixth of the face width, the
     face the landmarker found or, when it found none or there is a wider one, the face
-    detector's (vision/overlay.py: mosaic_face_width)."""
+    detector's (vision/overlay.py: mosaic_face_width). ``mosaic_width`` (the photo's pixels)
+    is that width when the analysis has already chosen it (its heatmap is cut for it too)."""
     h, w = rgb_lin.shape[:2]
     s = min(1.0, 1024 / max(h, w))
     if s < 1.0:  # shrunk in linear light first: the sRGB curve then runs on 1 MP, not 12
         rgb_lin = cv2.resize(rgb_lin, (round(w * s), round(h * s)), interpolation=cv2.INTER_AREA)
     srgb = rgb_lin_to_srgb_u8(rgb_lin)
-    width = mosaic_face_width(srgb, None if face is None else face.width * s)
-    return _png(pixelate(srgb, width))
+    if mosaic_width is None:
+        mosaic_width = mosaic_face_width(srgb, None if face is None else face.width * s) / s
+    return _png(pixelate(srgb, mosaic_width * s))
 
 
 def analyse_claim(
@@ -144,7 +146,8 @@ def _redness_claim(image, baseline, landmarker, result) -> ClaimAnalysis:
                        face_matcher=None if base_rgb is None else default_matcher())  # fmt: skip
     if a.face is None:
         raise AnalysisFailed("no face found in the photo: redness cannot be mapped")
-    pictures = {"photo_pixelated": _pixelated_photo(image.rgb_lin, a.face)}
+    shown = _pixelated_photo(image.rgb_lin, mosaic_width=a.mosaic_face_width)
+    pictures = {"photo_pixelated": shown}
     if base_rgb is not None:  # shown as it was compared: a mirrored selfie flipped back
         if any(f.code == "baseline_mirrored" for f in a.quality):
             base_rgb = base_rgb[:, ::-1]

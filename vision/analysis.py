@@ -13,9 +13,10 @@ from PIL import Image
 from calibration.colorimetry import rgb_lin_to_srgb_u8
 from calibration.detect import detect_colour_checker
 from calibration.errors import InvalidInputError
+from models.face_detector import DETECT_SIDE
 from vision.beforeafter import RednessChange, redness_change
 from vision.landmarks import DETECT_MAX_SIDE, FaceLandmarker, FaceLandmarks
-from vision.overlay import PNG_COMPRESS_LEVEL, heatmap_image
+from vision.overlay import PNG_COMPRESS_LEVEL, heatmap_image, mosaic_face_width
 from vision.quality import (
     Finding,
     assess_quality,
@@ -59,7 +60,10 @@ __all__ = ["ANALYSIS_VERSION", "FaceAnalysis", "analyze_selfie"]
 #: 0.8: a photo from before whose face the face matcher takes for another person's
 #: (``baseline_other_person``) is not used; the pixelated heatmap's blocks are those of the
 #: photo shown, a sixth of the face wide (session 14).
-ANALYSIS_VERSION = "hueproof-analyze/0.8"
+#: 0.9: when the face detector finds a face much wider than the landmarked one (another
+#: person, nearer the camera), the pixelated heatmap is cut for that face too, as the photo
+#: shown already was (session 15).
+ANALYSIS_VERSION = "hueproof-analyze/0.9"
 #: After detection the analysis runs on the head only, scaled so that the face is at most
 #: this wide (or up to PREVIEW_AS_WORKING times it, see there): redness lives at the scale of
 #: the face, and a 12 MP selfie would otherwise cost minutes. The mask is scaled back to the
@@ -93,6 +97,20 @@ def _preview(rgb_lin):
         return rgb_lin, 1.0
     whole = rgb_lin[: h - h % n, : w - w % n]
     return cv2.resize(whole, (w // n, h // n), interpolation=cv2.INTER_AREA), 1.0 / n
+
+
+def _mosaic_width(preview, k, face_full) -> float:
+    """The face width, in the photo's pixels, that the photo's mosaics are cut for: the
+    landmarked face's, or that of a face the face detector finds much wider (another person,
+    nearer the camera, whom the landmarker missed: vision/overlay.py mosaic_face_width). Looked
+    for once, in the preview shrunk to the detector's side, so that the heatmap and the
+    pixelated photo (claims/analysis.py) share one block size as well as one grid."""
+    h, w = preview.shape[:2]
+    s = min(1.0, DETECT_SIDE / max(h, w))
+    if s < 1.0:
+        preview = cv2.resize(preview, (max(1, round(w * s)), max(1, round(h * s))),
+                             interpolation=cv2.INTER_AREA)  # fmt: skip
+    return mosaic_face_width(rgb_lin_to_srgb_u8(preview), face_full.width * k * s) / (k * s)
 
 
 def _head_copy(rgb_lin, preview, k, face_full):
@@ -167,6 +185,9 @@ class FaceAnalysis:
     #: how alike the two photos' faces are (the face matcher's cosine, models/face_matcher;
     #: None when not compared)
     baseline_face_match: float | None = None
+    #: the face width (the photo's pixels) every mosaic of this photo is cut for: the
+    #: heatmap's and the pixelated photo's (:func:`_mosaic_width`; None without a face)
+    mosaic_face_width: float | None = None
 
     def to_dict(self) -> dict:
         out = {
@@ -287,6 +308,7 @@ def analyze_selfie(
                             model_sha256=landmarker.model_sha256)  # fmt: skip
     face_full = _scaled(found[0], 1.0 / k)
     full_shape = rgb_lin.shape[:2]
+    mosaic_width = _mosaic_width(preview, k, face_full)
     # after detection everything works on the head, at the working scale
     rgb_lin, face, scale, head_box = _head_copy(rgb_lin, preview, k, face_full)
     # the photo's corner in the head's pixels (the landmarks moved by the crop and scaled):
@@ -407,7 +429,7 @@ def analyze_selfie(
     images = {
         "redness_mask.png": _full_size(flagged, full_shape, head_box),
         "redness_heatmap.png": heatmap_image(
-            srgb, excess, flagged, face_width=face.width, anchor=photo_corner
+            srgb, excess, flagged, face_width=mosaic_width * scale, anchor=photo_corner
         ),
         "redness_heatmap_raw.png": heatmap_image(
             srgb, excess, flagged, face_width=face.width, pixelated=False
@@ -431,4 +453,5 @@ def analyze_selfie(
         models,
         baseline_face,
         face_match,
+        mosaic_width,
     )

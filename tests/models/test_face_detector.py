@@ -60,3 +60,41 @@ def test_a_wider_face_beside_the_landmarked_one_sets_the_mosaic(landmarker):
     scene[:h, :w], scene[:, w:] = srgb, near
     wider = mosaic_face_width(scene, width)
     assert wider > OTHER_FACE * width and abs(wider - 1.6 * width) < 0.2 * width
+
+
+def test_the_heatmap_is_cut_for_the_wider_face_as_the_photo_is(landmarker):
+    """A redness claim's photo with Biden's close-up and, nearer the camera at the frame's
+    edge, half of Obama's face 2.6 times as wide, which the landmarker misses: the pixelated
+    photo is cut for the wider face, and so is the heatmap of Biden's head, on the same grid.
+    Before, the heatmap kept blocks of a sixth of Biden's face: finer, on another grid."""
+    from calibration.colorimetry import srgb_u8_to_rgb_lin
+    from claims.analysis import _redness_claim
+    from tests.vision.test_overlay import assert_one_grid
+    from vision.analysis import WORK_FACE_WIDTH, analyze_selfie
+    from vision.ingest import ingest_image
+
+    srgb, _, width = _close_up(landmarker)
+    obama = next(p for p in people_photos() if p.name == "obama.jpg")
+    other = load_image(obama.path).rgb_lin
+    (face,) = landmarker.detect(other)
+    f = 2.6 * width / face.width
+    near = cv2.resize(rgb_lin_to_srgb_u8(other), None, fx=f, fy=f, interpolation=cv2.INTER_AREA)
+    (x0, y0), (x1, y1) = face.points.min(axis=0) * f, face.points.max(axis=0) * f
+    margin = 0.2 * (y1 - y0)
+    half = near[max(0, int(y0 - margin)) : int(y1 + margin), int(x0 - margin) : int((x0 + x1) / 2)]
+    scene = np.full((max(srgb.shape[0], half.shape[0]), srgb.shape[1] + half.shape[1], 3), 128,
+                    np.uint8)  # fmt: skip
+    scene[: srgb.shape[0], : srgb.shape[1]] = srgb
+    scene[: half.shape[0], srgb.shape[1] :] = half
+    lin = srgb_u8_to_rgb_lin(scene)
+    a = analyze_selfie(lin, landmarker=landmarker)
+    assert abs(a.face.width - width) < 0.05 * width  # Biden's face, not the half one
+    assert a.mosaic_face_width > OTHER_FACE * a.face.width
+    buf = io.BytesIO()
+    Image.fromarray(scene).save(buf, format="PNG")
+    shown = _redness_claim(ingest_image(buf.getvalue()), None, landmarker, {"versions": {}})
+    assert_one_grid(lin, a, shown.pictures["photo_pixelated"])
+    heat = a.images["redness_heatmap.png"]
+    block = np.median(np.diff(np.flatnonzero(np.any(heat[0, 1:] != heat[0, :-1], axis=-1))))
+    scale = min(1.0, WORK_FACE_WIDTH / a.face.width)
+    assert abs(block - a.mosaic_face_width * scale / 6) <= 1.5

@@ -29,23 +29,17 @@ def _edges(line):
     return np.flatnonzero(np.any(line[1:] != line[:-1], axis=-1)) + 1
 
 
-def test_the_photo_and_its_heatmap_cut_the_face_into_the_same_blocks(landmarker):
-    """The heatmap is the head cut out at the analysis's working size, the photo shown is the
-    whole frame shrunk to 1024 px: two scales. Anchored at the photo's corner, the heatmap's
-    mosaic has its block edges where the pixelated photo's are (within the two resamplings'
-    rounding); anchored at the head's own corner (as before) they fell elsewhere."""
-    from calibration.colorimetry import srgb_u8_to_rgb_lin
-    from claims.analysis import _pixelated_photo
-    from vision.analysis import HEATMAP_MARGIN, WORK_FACE_WIDTH, analyze_selfie
+def assert_one_grid(lin, a, photo_png: bytes):
+    """The heatmap of analysis ``a`` of photo ``lin`` (the head at the working scale) and the
+    pixelated photo (the whole frame at 1024 px): block edges at the same places of the photo,
+    within the two resamplings' rounding."""
+    from vision.analysis import HEATMAP_MARGIN, WORK_FACE_WIDTH
     from vision.regions import face_box
 
-    lin = srgb_u8_to_rgb_lin(face_crop(6.0))
-    a = analyze_selfie(lin, landmarker=landmarker)
     scale = min(1.0, WORK_FACE_WIDTH / a.face.width)
     shown = min(1.0, 1024 / max(lin.shape[:2]))
-    assert scale < 0.9 and shown < 0.9 and abs(scale - shown) > 0.02  # three scales
     x0, y0, x1, y1 = face_box(a.face, lin.shape[:2], margin=HEATMAP_MARGIN)
-    photo = np.asarray(Image.open(io.BytesIO(_pixelated_photo(lin, a.face))))
+    photo = np.asarray(Image.open(io.BytesIO(photo_png)))
     heat = a.images["redness_heatmap.png"]
     cols, rows = round((x1 - x0) * scale), round((y1 - y0) * scale)  # the legend follows
     lines = ((photo[round(y0 * shown)], heat[0, :cols], x0),
@@ -56,6 +50,24 @@ def test_the_photo_and_its_heatmap_cut_the_face_into_the_same_blocks(landmarker)
         assert len(heat_edges) >= 4
         gap = np.abs(heat_edges[:, None] - photo_edges[None, :]).min(axis=1)
         assert gap.max() <= 1.0 / scale + 1.0 / shown, gap
+    return scale, shown
+
+
+def test_the_photo_and_its_heatmap_cut_the_face_into_the_same_blocks(landmarker):
+    """The heatmap is the head cut out at the analysis's working size, the photo shown is the
+    whole frame shrunk to 1024 px: two scales. Anchored at the photo's corner, the heatmap's
+    mosaic has its block edges where the pixelated photo's are (within the two resamplings'
+    rounding); anchored at the head's own corner (as before) they fell elsewhere."""
+    from calibration.colorimetry import srgb_u8_to_rgb_lin
+    from claims.analysis import _pixelated_photo
+    from vision.analysis import analyze_selfie
+
+    lin = srgb_u8_to_rgb_lin(face_crop(6.0))
+    a = analyze_selfie(lin, landmarker=landmarker)
+    photo = _pixelated_photo(lin, mosaic_width=a.mosaic_face_width)
+    assert photo == _pixelated_photo(lin, a.face)  # the analysis chose what the photo would
+    scale, shown = assert_one_grid(lin, a, photo)
+    assert scale < 0.9 and shown < 0.9 and abs(scale - shown) > 0.02  # three scales
 
 
 def test_a_face_matcher_cannot_tell_who_is_in_the_pixelated_picture(landmarker):
