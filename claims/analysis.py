@@ -20,6 +20,7 @@ from calibration.measure import measure_shade
 from vision.analysis import ANALYSIS_VERSION, analyze_selfie
 from vision.ingest import ingest_image
 from vision.overlay import PNG_COMPRESS_LEVEL, mosaic_face_width, pixelate
+from vision.quality import edit_findings
 
 __all__ = ["CLAIM_ANALYSIS_VERSION", "AnalysisFailed", "ClaimAnalysis", "analyse_claim"]
 
@@ -123,6 +124,9 @@ def analyse_claim(
             result["measured_region"] = "lips"
         result["shade"] = m.to_dict()
         result["reference"] = reference
+        edited = edit_findings(image.origin)  # a redness claim's are among its face findings
+        result["quality"] = {"problems": [f.code for f in edited],
+                             "findings": [f.to_dict() for f in edited]}  # fmt: skip
     else:
         raise ValueError(f"unknown claim type {claim_type!r}")
     return ClaimAnalysis(result, pictures)

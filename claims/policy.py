@@ -11,6 +11,7 @@ from calibration.measure import MIN_COLOUR_RANGE, NO_COLOUR_CAUSES
 
 __all__ = [
     "BASELINE_UNUSED",
+    "EDITED",
     "OUTCOMES",
     "REASON_CODES",
     "RULES",
@@ -52,6 +53,9 @@ PAIR_DIFFERENCES = ("expression_changed", "pose_changed", "light_direction_chang
 #: analysis then is a single photo's, and the suggestion says why.
 BASELINE_UNUSED = ("baseline_no_face", "baseline_no_colour", "baseline_same_photo",
                    "baseline_other_person")  # fmt: skip
+#: Findings that say a photo's file names a photo editor as what saved it (vision/quality.py
+#: edit_findings): the suggestion says so, and is never applied automatically.
+EDITED = ("edited", "baseline_edited")
 #: rule → (outcome, reason code, text for the adjudicator)
 RULES = {
     "shade_mismatch": ("approve_price_difference", "shade_mismatch_measured",
@@ -110,8 +114,10 @@ def redness_flagged(result: dict | None) -> bool:
 
 
 def _problems(result: dict | None) -> list[str]:
-    """The codes of a claim analysis's face findings."""
-    return (((result or {}).get("redness") or {}).get("quality") or {}).get("problems") or []
+    """The codes of a claim analysis's findings: a redness claim's face findings, a shade
+    claim's photo findings."""
+    quality = ((result or {}).get("redness") or {}).get("quality") or (result or {}).get("quality")
+    return (quality or {}).get("problems") or []
 
 
 def pair_differences(result: dict | None) -> list[str]:
@@ -186,6 +192,15 @@ def suggest(claim_type: str, result: dict | None, brand_policy: dict | None) -> 
             f"patch {limit['patch_diameter_face_widths']:g} face widths across cannot be told "
             "from the person's own skin (the analysis's detection limit)."
         )
+    # a brand that accepts allergy claims without proof does not need the photo
+    edited = [p for p in EDITED if p in _problems(result) and rule != "allergy_no_proof"]
+    if edited:
+        text += (
+            f" A file states that a photo editor saved it ({', '.join(edited)}): its colours "
+            "and skin may have been changed after it was taken. Ask for the file as the camera "
+            "saved it before relying on it; never approved automatically."
+        )
     automatic = rule in set(policy.get("auto_approve") or ()) and outcome.startswith("approve")
+    automatic = automatic and not edited
     return {"rule": rule, "outcome": outcome, "reason_code": reason, "text": text,
             "automatic": automatic}  # fmt: skip

@@ -24,6 +24,7 @@ from vision.quality import (
     capture_findings,
     colour_findings,
     compression_findings,
+    edit_findings,
     expression_findings,
     face_difference,
     framing_findings,
@@ -62,7 +63,8 @@ __all__ = ["ANALYSIS_VERSION", "FaceAnalysis", "analyze_selfie"]
 #: photo shown, a sixth of the face wide (session 14).
 #: 0.9: when the face detector finds a face much wider than the landmarked one (another
 #: person, nearer the camera), the pixelated heatmap is cut for that face too, as the photo
-#: shown already was (session 15).
+#: shown already was; a file whose EXIF names a photo editor as what saved it is reported
+#: (``edited``, ``baseline_edited``; a shade claim's photo too) (session 15).
 ANALYSIS_VERSION = "hueproof-analyze/0.9"
 #: After detection the analysis runs on the head only, scaled so that the face is at most
 #: this wide (or up to PREVIEW_AS_WORKING times it, see there): redness lives at the scale of
@@ -330,6 +332,7 @@ def analyze_selfie(
         *colourless,
         *capture_findings(box_rgb, box_face, skin_mask=skin),
         *compression_findings(jpeg_quality),
+        *edit_findings(origin),
     ]
     zones = {z: masks[z] for z in REDNESS_ZONES}
     change = baseline_face = red = face_match = None
@@ -395,6 +398,7 @@ def analyze_selfie(
                 quality.extend(expression_findings(face, base_found[0]))
                 quality.extend(pose_findings(face, base_found[0]))
                 quality.extend(origin_findings(origin, baseline_origin))
+                quality.extend(edit_findings(baseline_origin, baseline=True))
                 quality.extend(baseline_size_findings(baseline_face.width))
                 base_skin = region_masks(base_found[0].points, baseline_rgb_lin.shape[:2],
                                          names=("skin",))["skin"]  # fmt: skip

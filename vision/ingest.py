@@ -86,7 +86,8 @@ class IngestedImage:
         For a JPEG, the libjpeg quality (1-100) whose luminance quantisation table is nearest
         the file's (:func:`estimate_jpeg_quality`); None for other formats.
     origin : Origin
-        The camera and the time of taking that the file states (:func:`capture_origin`).
+        The camera, the time of taking and the software that the file states
+        (:func:`capture_origin`).
     """
 
     rgb_lin: np.ndarray = field(repr=False)
@@ -121,6 +122,7 @@ class IngestedImage:
             "jpeg_quality": self.jpeg_quality,
             "camera": self.origin.camera,
             "taken_at": None if self.origin.taken_at is None else self.origin.taken_at.isoformat(),
+            "software": self.origin.software,
         }
 
 

@@ -3,9 +3,11 @@
 A phone photo's metadata can say where it was taken (GPS), who owns the phone, the camera's
 serial number, the editing software, and can carry a thumbnail of the uncropped photo or a
 few seconds of video. hueproof reads only the camera and the time of taking (a pair's
-findings compare them, vision/quality.py) and the orientation; :func:`strip_metadata` keeps
-those and removes everything else before a file is stored, without decoding the pixels: the
-stored file decodes to the same pixels, in the same colour profile, as the upload.
+findings compare them, vision/quality.py), the software that saved the file (a photo
+editor's name is reported: vision/quality.py edit_findings) and the orientation;
+:func:`strip_metadata` keeps those and removes everything else before a file is stored,
+without decoding the pixels: the stored file decodes to the same pixels, in the same colour
+profile, as the upload.
 """
 
 from __future__ import annotations
@@ -29,9 +31,10 @@ __all__ = [
     "strip_metadata",
 ]
 
-#: EXIF tags: the orientation, the camera (make, model, lens) and when it took the photo. Of
-#: a file's metadata only these are read, and kept in a stored file.
-_ORIENTATION, _MAKE, _MODEL, _EXIF_IFD = 0x0112, 0x010F, 0x0110, 0x8769
+#: EXIF tags: the orientation, the camera (make, model, lens), when it took the photo and the
+#: software that saved the file. Of a file's metadata only these are read, and kept in a
+#: stored file.
+_ORIENTATION, _MAKE, _MODEL, _SOFTWARE, _EXIF_IFD = 0x0112, 0x010F, 0x0110, 0x0131, 0x8769
 _TAKEN, _TAKEN_OFFSET, _LENS = 0x9003, 0x9011, 0xA434
 _MAX_CAMERA_CHARS = 80
 
@@ -42,12 +45,14 @@ class Origin(NamedTuple):
     ``camera``: the EXIF make and model, or for a phone that names its camera modules the
     module (front or back, from the lens model). ``taken_at``: EXIF ``DateTimeOriginal``, the
     camera's local time, aware when the file records its UTC offset (``OffsetTimeOriginal``).
-    Either is None when absent: files edited or sent through messengers often lose them. Both
-    are easily changed: statements of the file, not proof.
+    ``software``: EXIF ``Software``, what last saved the file (a phone's firmware, a camera
+    app, a photo editor). Each is None when absent: files edited or sent through messengers
+    often lose them. All are easily changed: statements of the file, not proof.
     """
 
     camera: str | None
     taken_at: dt.datetime | None
+    software: str | None = None
 
 
 NO_ORIGIN = Origin(None, None)
@@ -80,8 +85,9 @@ def capture_origin(exif: Image.Exif) -> Origin:
     ("iPhone 12 front camera 2.71mm f/2.2"). The time is ``DateTimeOriginal``, with
     ``OffsetTimeOriginal`` when present. What is absent or unreadable is None: cameras write
     ``0000:00:00 00:00:00``, and some append junk after the seconds (only the first 19
-    characters are read).
+    characters are read). The software is the ``Software`` tag's text.
     """
+    software = _exif_text(exif.get(_SOFTWARE))[:_MAX_CAMERA_CHARS] or None
     make, model = _exif_text(exif.get(_MAKE)), _exif_text(exif.get(_MODEL))
     if make and model.casefold().startswith(make.casefold()):
         make = ""
@@ -93,21 +99,21 @@ def capture_origin(exif: Image.Exif) -> Origin:
     try:
         taken = dt.datetime.strptime(_exif_text(ifd.get(_TAKEN))[:19], "%Y:%m:%d %H:%M:%S")
     except ValueError:  # no date, or not one
-        return Origin(camera, None)
+        return Origin(camera, None, software)
     offset = re.fullmatch(r"([+-])(\d\d):(\d\d)", _exif_text(ifd.get(_TAKEN_OFFSET)))
     if offset:
         sign = -1 if offset[1] == "-" else 1
         delta = dt.timedelta(hours=int(offset[2]), minutes=int(offset[3]))
         if delta <= dt.timedelta(hours=14):
             taken = taken.replace(tzinfo=dt.timezone(sign * delta))
-    return Origin(camera, taken)
+    return Origin(camera, taken, software)
 
 
 def kept_exif(exif: Image.Exif) -> bytes | None:
     """The TIFF structure of an EXIF holding only what hueproof reads (orientation, camera,
-    time of taking); None when the file states none of it."""
+    time of taking, software); None when the file states none of it."""
     kept = Image.Exif()
-    for tag in (_ORIENTATION, _MAKE, _MODEL):
+    for tag in (_ORIENTATION, _MAKE, _MODEL, _SOFTWARE):
         if isinstance(exif.get(tag), str | int):
             kept[tag] = exif[tag]
     sub = {t: v for t, v in _sub_ifd(exif).items() if t in (_TAKEN, _TAKEN_OFFSET, _LENS)
@@ -127,7 +133,7 @@ def strip_metadata(data: bytes, fmt: str, exif: Image.Exif) -> bytes:
     ``"WebP"``, ``"HEIC"``); ``exif`` its EXIF as Pillow read it, of which :func:`kept_exif`
     is written back. Kept besides: what decoding needs (tables, colour profile, Adobe's colour
     transform, transparency, animation). Removed: every other EXIF tag (location, owner,
-    serial numbers, software, maker notes, the thumbnail), XMP, IPTC, comments, text chunks,
+    serial numbers, maker notes, the thumbnail), XMP, IPTC, comments, text chunks,
     JPEG's other application segments (multi-picture images among them) and whatever follows
     the image's end (a motion photo's video). A HEIC file keeps its layout: its EXIF and XMP
     items are overwritten in place.

@@ -6,6 +6,7 @@ reported; the analysis still runs unless it is impossible (no face).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import cv2
@@ -27,7 +28,8 @@ from vision.regions import face_box, masked_pixels
 
 __all__ = ["EXPRESSION_BLENDSHAPES", "LIMITS", "Finding", "assess_quality",
            "baseline_size_findings", "capture_findings", "colour_findings",
-           "compression_findings", "expression_findings", "face_difference", "framing_findings",
+           "compression_findings", "edit_findings", "expression_findings", "face_difference",
+           "framing_findings",
            "grain_findings", "origin_findings", "picture_difference", "pose_findings",
            "same_picture_findings", "skin_grain", "skin_texture", "texture_findings"]  # fmt: skip
 
@@ -465,6 +467,38 @@ def pose_findings(
            "and outline differ, and unchanged skin can be flagged. Take the new photo facing "
            "the camera as in the earlier one.")  # fmt: skip
     return (Finding("pose_changed", msg, value, limit),)
+
+
+#: Photo editors and beauty-filter apps, as they name themselves in the EXIF ``Software`` tag
+#: of a file they save (matched as whole words, case ignored: "Adobe Photoshop 25.0
+#: (Windows)", "GIMP 2.10.34", "Snapseed 2.0"). Phones and camera apps write their firmware or
+#: their own name there ("17.1", "G991BXXU5CVDD", "HDR+ 1.0.345"), which is not an edit. A
+#: file naming none of these may still have been edited: many apps write no ``Software``, and
+#: any tag is easily changed.
+PHOTO_EDITORS = ("Photoshop", "Lightroom", "GIMP", "Snapseed", "PicsArt", "VSCO", "Meitu",
+                 "BeautyPlus", "BeautyCam", "Facetune", "FaceApp", "AirBrush", "YouCam",
+                 "Perfect365", "Pixlr", "Fotor", "Canva", "Polarr", "Affinity Photo", "Luminar",
+                 "Capture One", "darktable", "RawTherapee", "Paint.NET", "Picasa",
+                 "PhotoDirector", "PhotoScape", "Pixelmator", "Photopea", "Remini")  # fmt: skip
+_EDITORS = "|".join(re.escape(e) for e in PHOTO_EDITORS)
+_EDITOR = re.compile(rf"(?<![a-z0-9])(?:{_EDITORS})(?![a-z0-9])", re.IGNORECASE)
+
+
+def edit_findings(origin, *, baseline: bool = False) -> tuple[Finding, ...]:
+    """``edited`` (``baseline_edited`` for the photo from before): the file states that a
+    photo editor (:data:`PHOTO_EDITORS`) saved it, so its colours and skin may have been
+    changed after it was taken (a filter, smoothing, retouching). ``origin`` is the file's
+    :class:`vision.metadata.Origin`, or None. Nothing is said of a file that names no
+    editor: that proves nothing either way.
+    """
+    software = None if origin is None else origin.software
+    if not software or not _EDITOR.search(software):
+        return ()
+    which = "The photo from before" if baseline else "The photo"
+    msg = (f"{which} states that it was saved by {software}, a photo editor: its colours and "
+           "skin may have been changed after it was taken. Ask for the file as the camera "
+           "saved it.")  # fmt: skip
+    return (Finding("baseline_edited" if baseline else "edited", msg, 1, 0),)
 
 
 def origin_findings(origin, baseline_origin) -> tuple[Finding, ...]:

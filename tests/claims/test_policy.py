@@ -152,3 +152,27 @@ def test_a_shade_photo_without_colour_says_so():
     for spread in (None, MIN_COLOUR_RANGE, 3.0):
         coloured = {"shade": {"verdict": "inconclusive", "colour_range": spread}}
         assert suggest("shade", coloured, None)["text"] == RULES["shade_inconclusive"][2]
+
+
+@pytest.mark.parametrize("claim_type, result, code", [
+    ("shade", {"shade": {"verdict": "mismatch"}, "quality": {"problems": ["edited"]}}, "edited"),
+    ("redness", {**_redness(True, True), "redness": {**_redness(True, True)["redness"],
+                 "quality": {"problems": ["baseline_edited"]}}}, "baseline_edited"),
+])  # fmt: skip
+def test_a_photo_a_photo_editor_saved_is_never_approved_automatically(claim_type, result, code):
+    """A file naming a photo editor as what saved it: the suggestion says so and asks for the
+    camera's file, and a brand's automatic approval does not apply; without the finding it
+    does."""
+    policy = {"auto_approve": ["shade_mismatch", "redness_increase"]}
+    s = suggest(claim_type, result, policy)
+    assert f"a photo editor saved it ({code})" in s["text"] and s["automatic"] is False
+    plain = {k: v for k, v in result.items() if k != "quality"}
+    if claim_type == "redness":
+        plain = _redness(True, True)
+    assert "photo editor" not in suggest(claim_type, plain, policy)["text"]
+    if claim_type == "shade":
+        assert suggest(claim_type, plain, policy)["automatic"] is True
+    # a brand that pays allergy claims without proof does not need the photo
+    if claim_type == "redness":
+        s = suggest(claim_type, result, {"no_proof_allergy": True})
+        assert s["rule"] == "allergy_no_proof" and "photo editor" not in s["text"]

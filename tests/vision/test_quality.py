@@ -12,6 +12,7 @@ from vision.quality import (
     LIMITS,
     assess_quality,
     compression_findings,
+    edit_findings,
     grain_findings,
     origin_findings,
     pose_findings,
@@ -183,3 +184,27 @@ def test_a_pair_turned_differently_is_reported(good, yaw, pitch, value):
     if value is not None:
         assert found[0].code == "pose_changed"
         assert f"{abs(yaw):.0f}° sideways, {pitch:.0f}° up or down" in found[0].message
+
+
+@pytest.mark.parametrize(("software", "edited"), [
+    ("Adobe Photoshop 25.0 (Windows)", True),
+    ("Adobe Photoshop Lightroom Classic 13.0 (Macintosh)", True),
+    ("GIMP 2.10.34", True),
+    ("Snapseed 2.0", True),
+    ("meitu", True),  # case ignored
+    ("17.1", False),  # an iPhone's firmware
+    ("G991BXXU5CVDD", False),  # a Samsung's
+    ("HDR+ 1.0.345618096zd", False),  # a Pixel's camera app
+    ("Canvas Camera 2", False),  # a whole word only: not Canva
+    (None, False),
+])  # fmt: skip
+def test_a_file_naming_a_photo_editor_is_reported(software, edited):
+    found = edit_findings(Origin("Apple iPhone 12", None, software))
+    assert _codes(found) == ({"edited"} if edited else set())
+    if edited:
+        assert f"saved by {software}, a photo editor" in found[0].message
+        (before,) = edit_findings(Origin(None, None, software), baseline=True)
+        assert before.code == "baseline_edited" and before.message.startswith(
+            "The photo from before"
+        )
+    assert edit_findings(None) == ()

@@ -21,10 +21,13 @@ def _api(server):
     return server[2].test_client()
 
 
-def _with_exif(jpeg: bytes, camera: str, taken: str) -> bytes:
-    """The JPEG with an EXIF segment naming its camera and date (pixels untouched)."""
+def _with_exif(jpeg: bytes, camera: str, taken: str, software: str | None = None) -> bytes:
+    """The JPEG with an EXIF segment naming its camera and date, and the software that saved
+    it if given (pixels untouched)."""
     exif = Image.Exif()
     exif[0x0110] = camera
+    if software:
+        exif[0x0131] = software
     exif.get_ifd(0x8769)[0x9003] = taken
     app1 = exif.tobytes()
     return jpeg[:2] + b"\xff\xe1" + (len(app1) + 2).to_bytes(2, "big") + app1 + jpeg[2:]
@@ -143,9 +146,10 @@ def test_review_shows_the_heatmap_and_records_a_decision(page, server):
             "consent_facial": "true", "consent_health": "true",
             "photo": (io.BytesIO(_with_exif(face_jpeg(3.0), "Pixel 8", "2026:10:01 09:14:00")),
                       "selfie.jpg"),
-            # dated after the new photo, by another camera
+            # dated after the new photo, by another camera, saved by a photo editor
             "baseline": (io.BytesIO(_with_exif(face_jpeg(2.8, earlier=True), "Pixel 6",
-                                               "2026:10:03 21:00:00")), "before.jpg")}  # fmt: skip
+                                               "2026:10:03 21:00:00", "Snapseed 2.0")),
+                         "before.jpg")}  # fmt: skip
     cid = client.post("/api/v1/claims", data=form, content_type="multipart/form-data",
                       headers={**bearer(tokens["shopper"]), "Idempotency-Key": "review-1"}
                       ).json["id"]  # fmt: skip
@@ -166,13 +170,15 @@ def test_review_shows_the_heatmap_and_records_a_decision(page, server):
     # each file's camera and date, and what the pair's findings and the suggestion make of them
     origins = page.text_content("#origins")
     assert origins.startswith(
-        "Photo from before: Pixel 6, 2026-10-03 21:00:00 · New photo: Pixel 8, 2026-10-01 09:14:00"
+        "Photo from before: Pixel 6, 2026-10-03 21:00:00, saved by Snapseed 2.0 · New photo: "
+        "Pixel 8, 2026-10-01 09:14:00 ("
     )
     # how alike the two faces are: the pictures are too coarse for a reviewer to tell
     match = view_ready["analysis"]["redness"]["baseline_face_match"]
     assert match > 0.9 and f" · {match:.2f}: the two faces match" in origins
     findings = page.text_content("#findings")
     assert "camera_changed" in findings and "baseline_not_earlier" in findings
+    assert "baseline_edited: The photo from before states that it was saved by Snapseed" in findings
     assert "2.5 days after the new one" in findings
     assert "photo from before was taken after this one" in page.text_content("#suggestion")
     compared = view_ready["analysis"]["redness"]["redness"]["baseline"]["compared_fraction"]

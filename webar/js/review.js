@@ -60,8 +60,10 @@ async function open(k) {
     setCompare();
   }
   const a = claim.analysis || {};
-  // which camera took each photo, and when, as the files state it (a pair's findings compare them)
-  const origin = (facts) => [facts?.camera, facts?.takenAt?.replace("T", " ")].map((v) => v || t("notStated")).join(", ");
+  // which camera took each photo, and when, as the files state it (a pair's findings compare
+  // them), and what saved the file when it says (a photo editor's name is also a finding)
+  const origin = (facts) => [facts?.camera, facts?.takenAt?.replace("T", " ")].map((v) => v || t("notStated")).join(", ")
+    + (facts?.software ? `, ${t("savedBy")} ${facts.software}` : "");
   // and how alike the two faces are (the face matcher's score; the pictures here are too coarse to tell)
   const match = a.redness?.baselineFaceMatch;
   $("origins").textContent = a.baseline
@@ -94,7 +96,7 @@ async function open(k) {
     $("rednessLimit").textContent = red.measurable === false ? t("rednessUnmeasurable")
       : lim ? `${t("detectionLimit")}: a* +${fmt(lim.aStar, 1)} (ΔE00 ${fmt(lim.deltaE00, 1)}, ${fmt(lim.haemoglobinOd)} OD), ⌀ ${lim.patchDiameterFaceWidths} ${t("faceWidths")}` : "";
   }
-  const findings = a.redness?.quality?.findings || [];
+  const findings = a.redness?.quality?.findings || a.quality?.findings || [];  // redness, shade
   $("findings").replaceChildren(...findings.map((f) => Object.assign(document.createElement("li"), { textContent: `${f.code}: ${f.message}` })));
   $("ingredientsBox").hidden = !claim.ingredients;
   if (claim.ingredients) {
