@@ -36,6 +36,7 @@ from vision import analysis, beforeafter, quality, redness, regions, tryon
         ("redness.js", "CUTOUT_MARGIN", regions.CUTOUT_MARGIN),
         ("redness.js", "SMOOTH_FRACTION", redness.SMOOTH_FRACTION),
         ("colour.js", "OD_FLOOR", redness.OD_FLOOR),
+        ("exif.js", "PHOTO_EDITORS", list(quality.PHOTO_EDITORS)),
         ("colour.js", "MIN_COLOUR_RANGE", measure.MIN_COLOUR_RANGE),
         ("claim.js", "GRAIN_LIMIT_OD", quality.LIMITS["max_grain_od"]),
         ("claim.js", "EXPRESSION_LIMIT", quality.LIMITS["max_expression_change"]),

@@ -699,3 +699,62 @@ def test_the_capture_page_tells_a_mirrored_photo_from_before(chromium, server, l
         assert "the other was taken by Canon EOS" in findings["camera_changed"]["message"]
     finally:
         camera.close()
+
+
+def _saved_by(jpeg: bytes, software: str | None, endian: str = ">") -> bytes:
+    """The JPEG saved again with an EXIF naming ``software`` (big- or little-endian TIFF)."""
+    exif = Image.Exif()
+    exif.endian = endian
+    exif[0x0110] = "Pixel 6"
+    if software is not None:
+        exif[0x0131] = software
+    out = io.BytesIO()
+    Image.open(io.BytesIO(jpeg)).save(out, "JPEG", quality=95, exif=exif)
+    return out.getvalue()
+
+
+def test_the_capture_page_says_when_the_photo_from_before_names_a_photo_editor(
+    page, server, tmp_path
+):
+    """The page reads a JPEG's Software tag as the server does (vision/metadata.py), in both
+    byte orders, short values held in place included, and names a photo editor at once:
+    the analysis would report it (baseline_edited)."""
+    from vision.metadata import capture_origin
+    from vision.quality import edit_findings
+
+    as_user(page, server[1]["shopper"])
+    page.goto(server[0] + "/claim?lang=en")
+    page.wait_for_function("window.hueproof && window.hueproof.ready", timeout=90_000)
+    face = face_jpeg(2.8, earlier=True)
+    files = [_saved_by(face, "Adobe Photoshop 25.0 (Windows)"),
+             _saved_by(face, "Snapseed 2.0", "<"), _saved_by(face, "ab"),  # held in place
+             _saved_by(face, "HDR+ 1.0.345618096zd"), _saved_by(face, None), face,
+             b"\x89PNG\r\n\x1a\n"]  # fmt: skip
+    read = page.evaluate(
+        """async (files) => {
+          const { softwareOf, photoEditor } = await import("/webar/js/exif.js");
+          return files.map((f) => {
+            const software = softwareOf(new Uint8Array(f).buffer);
+            return [software, photoEditor(software)];
+          });
+        }""",
+        [list(f) for f in files],
+    )
+    for data, (software, edited) in zip(files[:-1], read[:-1], strict=True):
+        origin = capture_origin(Image.open(io.BytesIO(data)).getexif())
+        assert software == origin.software
+        assert edited == bool(edit_findings(origin))
+    assert [r[1] for r in read] == [True, True, False, False, False, False, False]
+    assert read[-1] == [None, False]  # not a JPEG
+    edited = tmp_path / "before.jpg"
+    edited.write_bytes(files[0])
+    page.set_input_files("#baseline", str(edited))
+    page.wait_for_function("window.hueproof.baselineRead === 'before.jpg'", timeout=30_000)
+    note = page.text_content("#baselineEdited")
+    assert note.startswith("The earlier photo says it was saved by Adobe Photoshop 25.0 (Windows)")
+    plain = tmp_path / "plain.jpg"
+    plain.write_bytes(files[3])
+    page.set_input_files("#baseline", str(plain))
+    page.wait_for_function("window.hueproof.baselineRead === 'plain.jpg'", timeout=30_000)
+    assert page.evaluate("window.hueproof.baselineSoftware") == "HDR+ 1.0.345618096zd"
+    assert page.text_content("#baselineEdited") == ""

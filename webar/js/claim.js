@@ -4,7 +4,7 @@ import { FaceLandmarker, FilesetResolver } from "/vendor/mediapipe/vision_bundle
 import { ApiError, get, setToken, toSnake, token, upload } from "./api.js";
 import { HB_OD, MIN_COLOUR_RANGE, OD_FLOOR, SRGB_U8_TO_LIN, colourRange, project }
   from "./colour.js";
-import { cameraName, exifTime, withExif } from "./exif.js";
+import { cameraName, exifTime, photoEditor, softwareOf, withExif } from "./exif.js";
 import { BASE_WIDTH, MIRROR_FRAMES, MIRROR_SPACING_MS, MIRROR_TRIES, decide, faceCopy }
   from "./mirror.js";
 import { language, t, translate } from "./i18n.js";
@@ -306,10 +306,17 @@ async function readBaseline() {
   hp.baselineColourRange = null;
   hp.baselinePose = hp.baselineMirror = null;
   MATCH_CHECKS.forEach((k) => { checkRow(k).hidden = true; });
-  $("baselineNote").textContent = "";
+  $("baselineNote").textContent = $("baselineEdited").textContent = "";
+  hp.baselineSoftware = undefined;
   if (!file) return;
   readingBaseline = true;  // no capture until the photo's checks are known
   try {
+    // what saved the file, as its EXIF states (the analysis reports a photo editor:
+    // baseline_edited)
+    hp.baselineSoftware = softwareOf(await file.arrayBuffer());
+    if (photoEditor(hp.baselineSoftware)) {
+      $("baselineEdited").textContent = t("baselineEdited").replace("{software}", hp.baselineSoftware);
+    }
     await readBaselineFace(file);
   } finally {
     readingBaseline = false;

@@ -5,7 +5,7 @@
 // kept_exif) and compares them with the photo from before (camera_changed,
 // baseline_not_earlier). Like any file's EXIF, a statement and not proof.
 
-const MAKE = 0x010f, MODEL = 0x0110, EXIF_IFD = 0x8769;
+const MAKE = 0x010f, MODEL = 0x0110, SOFTWARE = 0x0131, EXIF_IFD = 0x8769;
 const TAKEN = 0x9003, TAKEN_OFFSET = 0x9011;
 const ASCII = 2, LONG = 4;
 const MAX_LABEL = 40;
@@ -76,4 +76,55 @@ export async function withExif(jpeg, facts) {
   app1.set([0xff, 0xe1, length >> 8, length & 0xff, 0x45, 0x78, 0x69, 0x66, 0, 0]);  // "Exif\0\0"
   app1.set(tiff, 10);
   return new Blob([bytes.subarray(0, at), app1, bytes.subarray(at)], { type: "image/jpeg" });
+}
+
+// Photo editors and beauty apps as they name themselves in a file's Software tag: the
+// server's list (vision/quality.py PHOTO_EDITORS, checked by tests/webar/test_constants.py),
+// matched as whole words, case ignored. A file naming none may still have been edited.
+export const PHOTO_EDITORS = ["Photoshop", "Lightroom", "GIMP", "Snapseed", "PicsArt", "VSCO",
+  "Meitu", "BeautyPlus", "BeautyCam", "Facetune", "FaceApp", "AirBrush", "YouCam", "Perfect365",
+  "Pixlr", "Fotor", "Canva", "Polarr", "Affinity Photo", "Luminar", "Capture One", "darktable",
+  "RawTherapee", "Paint.NET", "Picasa", "PhotoDirector", "PhotoScape", "Pixelmator", "Photopea",
+  "Remini"];
+const escapeRegExp = (text) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+const EDITOR = new RegExp(`(?<![a-z0-9])(?:${PHOTO_EDITORS.map(escapeRegExp).join("|")})(?![a-z0-9])`, "i");
+
+/** Whether a Software text names a photo editor (as vision/quality.py edit_findings). */
+export const photoEditor = (software) => Boolean(software) && EDITOR.test(software);
+
+/** The Software tag (IFD0) of a JPEG file's EXIF, as the server reads it (printable
+ *  characters, spaces collapsed, at most 80), or null: none, or not a JPEG. Other formats'
+ *  EXIF is read by the server only. */
+export function softwareOf(buffer) {
+  const bytes = new Uint8Array(buffer), view = new DataView(bytes.buffer, bytes.byteOffset);
+  if (bytes.length < 4 || bytes[0] !== 0xff || bytes[1] !== 0xd8) return null;
+  let at = 2;
+  while (at + 4 <= bytes.length && bytes[at] === 0xff) {
+    const marker = bytes[at + 1], length = view.getUint16(at + 2);
+    if (marker === 0xda || marker === 0xd9) return null;  // the image data: no EXIF before it
+    const start = at + 4;
+    if (marker === 0xe1 && length >= 16 && String.fromCharCode(...bytes.subarray(start, start + 6)) === "Exif\0\0") {
+      return tiffSoftware(bytes.subarray(start + 6, at + 2 + length));
+    }
+    at += 2 + length;
+  }
+  return null;
+}
+
+function tiffSoftware(tiff) {
+  if (tiff.length < 8) return null;
+  const view = new DataView(tiff.buffer, tiff.byteOffset, tiff.length);
+  const little = tiff[0] === 0x49;  // "II"; "MM" is big-endian
+  const u16 = (at) => view.getUint16(at, little), u32 = (at) => view.getUint32(at, little);
+  const ifd = u32(4);
+  if (ifd + 2 > tiff.length) return null;
+  for (let i = 0, n = u16(ifd); i < n && ifd + 2 + 12 * (i + 1) <= tiff.length; i++) {
+    const pos = ifd + 2 + 12 * i;
+    if (u16(pos) !== SOFTWARE || u16(pos + 2) !== ASCII) continue;
+    const count = u32(pos + 4), from = count <= 4 ? pos + 8 : u32(pos + 8);
+    const raw = tiff.subarray(from, Math.min(tiff.length, from + count));
+    const text = String.fromCharCode(...raw).replace(/[^\x20-\x7e]/g, " ").replace(/\s+/g, " ").trim();
+    return text.slice(0, 80) || null;
+  }
+  return null;
 }
