@@ -78,6 +78,20 @@ def face_jpeg(scale=2.5, erythema=None, *, earlier=False) -> bytes:
     return buf.getvalue()
 
 
+def saved_by(jpeg: bytes, software: str | None, *, endian: str = ">", camera=None) -> bytes:
+    """The JPEG saved again with an EXIF naming ``software`` as what saved it (and ``camera``
+    as its model), its TIFF structure big- (">") or little-endian ("<")."""
+    exif = Image.Exif()
+    exif.endian = endian
+    if camera is not None:
+        exif[0x0110] = camera
+    if software is not None:
+        exif[0x0131] = software
+    out = io.BytesIO()
+    Image.open(io.BytesIO(jpeg)).save(out, "JPEG", quality=95, exif=exif)
+    return out.getvalue()
+
+
 def claim_form(photo: bytes, **fields) -> dict:
     form = {
         "type": "shade", "sku": "LIP-VELVET", "shade": "R01", "order_ref": "ORDER-1",

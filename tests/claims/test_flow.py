@@ -8,7 +8,15 @@ import pytest
 
 import cli
 from claims.reports import verify_report
-from tests.claims.conftest import bearer, face_jpeg, file_claim, png_shape, sample_photo, wait
+from tests.claims.conftest import (
+    bearer,
+    face_jpeg,
+    file_claim,
+    png_shape,
+    sample_photo,
+    saved_by,
+    wait,
+)
 
 
 def test_shade_claim_from_upload_to_verified_report(app, client, tokens, tmp_path):
@@ -165,19 +173,6 @@ def test_a_mirrored_baseline_is_shown_as_it_was_compared():
     assert np.array_equal(shown, as_compared) and not np.array_equal(shown, as_filed)
 
 
-def _saved_by(jpeg: bytes, software: str) -> bytes:
-    """The picture saved again, its EXIF naming ``software`` as what saved it."""
-    import io
-
-    from PIL import Image
-
-    exif = Image.Exif()
-    exif[0x0131] = software
-    out = io.BytesIO()
-    Image.open(io.BytesIO(jpeg)).save(out, "JPEG", quality=95, exif=exif)
-    return out.getvalue()
-
-
 @pytest.mark.parametrize("claim_type", ["shade", "redness"])
 def test_a_photo_a_photo_editor_saved_is_named_and_never_approved_automatically(
     app, client, tokens, claim_type
@@ -186,12 +181,12 @@ def test_a_photo_a_photo_editor_saved_is_named_and_never_approved_automatically(
     statement (the worker reads the stored file), the analysis reports it as a finding, and
     the suggestion asks for the camera's file instead of approving automatically."""
     if claim_type == "shade":
-        fields = {"photo": _saved_by(sample_photo(), "Adobe Photoshop 25.0 (Windows)")}
+        fields = {"photo": saved_by(sample_photo(), "Adobe Photoshop 25.0 (Windows)")}
         code, software = "edited", "Adobe Photoshop 25.0 (Windows)"
     else:
         fields = {"type": "redness", "sku": "SERUM-RETINOL", "shade": None, "roi": None,
                   "consent_health": "true", "photo": face_jpeg(erythema=_add_patch),
-                  "baseline": _saved_by(face_jpeg(earlier=True), "Snapseed 2.0")}  # fmt: skip
+                  "baseline": saved_by(face_jpeg(earlier=True), "Snapseed 2.0")}  # fmt: skip
         code, software = "baseline_edited", "Snapseed 2.0"
     resp = file_claim(client, tokens["shopper"], **fields)
     assert resp.status_code == 202, resp.json

@@ -12,7 +12,7 @@ from PIL import Image, ImageOps
 
 from calibration.simulate import random_scene, render_scene
 from claims.consent import NOTICE_VERSION
-from tests.claims.conftest import bearer, face_jpeg
+from tests.claims.conftest import bearer, face_jpeg, saved_by
 from tests.webar.conftest import as_user, js_value
 from vision.metadata import CAPTURE_PAGE_CAMERA
 
@@ -701,18 +701,6 @@ def test_the_capture_page_tells_a_mirrored_photo_from_before(chromium, server, l
         camera.close()
 
 
-def _saved_by(jpeg: bytes, software: str | None, endian: str = ">") -> bytes:
-    """The JPEG saved again with an EXIF naming ``software`` (big- or little-endian TIFF)."""
-    exif = Image.Exif()
-    exif.endian = endian
-    exif[0x0110] = "Pixel 6"
-    if software is not None:
-        exif[0x0131] = software
-    out = io.BytesIO()
-    Image.open(io.BytesIO(jpeg)).save(out, "JPEG", quality=95, exif=exif)
-    return out.getvalue()
-
-
 def test_the_capture_page_says_when_the_photo_from_before_names_a_photo_editor(
     page, server, tmp_path
 ):
@@ -726,9 +714,9 @@ def test_the_capture_page_says_when_the_photo_from_before_names_a_photo_editor(
     page.goto(server[0] + "/claim?lang=en")
     page.wait_for_function("window.hueproof && window.hueproof.ready", timeout=90_000)
     face = face_jpeg(2.8, earlier=True)
-    files = [_saved_by(face, "Adobe Photoshop 25.0 (Windows)"),
-             _saved_by(face, "Snapseed 2.0", "<"), _saved_by(face, "ab"),  # held in place
-             _saved_by(face, "HDR+ 1.0.345618096zd"), _saved_by(face, None), face,
+    files = [saved_by(face, "Adobe Photoshop 25.0 (Windows)", camera="Pixel 6"),
+             saved_by(face, "Snapseed 2.0", endian="<"), saved_by(face, "ab"),  # held in place
+             saved_by(face, "HDR+ 1.0.345618096zd"), saved_by(face, None), face,
              b"\x89PNG\r\n\x1a\n"]  # fmt: skip
     read = page.evaluate(
         """async (files) => {
