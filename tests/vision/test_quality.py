@@ -188,6 +188,15 @@ def test_a_pair_turned_differently_is_reported(good, yaw, pitch, value):
 
 @pytest.mark.parametrize(("software", "edited"), [
     ("Adobe Photoshop 25.0 (Windows)", True),
+    # as files in Pillow 11.0.0's test images state them
+    ("Adobe Photoshop Elements 5.0", True),
+    ("Adobe Photoshop Lightroom Classic 7.4 (Macintosh)", True),
+    ("Pixelmator 3.6", True),
+    ("IrfanView", True),
+    ("Digital Camera FinePix REAL 3D W3 Ver1.20", False),
+    ("00204", False),
+    ("HDR+ 1.0.621982163zd", False),
+    ("ImageMagick 6.5.7-8 2010-12-02 Q16 http://www.imagemagick.org", False),
     ("Adobe Photoshop Lightroom Classic 13.0 (Macintosh)", True),
     ("GIMP 2.10.34", True),
     ("Snapseed 2.0", True),

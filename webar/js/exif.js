@@ -84,8 +84,8 @@ export async function withExif(jpeg, facts) {
 export const PHOTO_EDITORS = ["Photoshop", "Lightroom", "GIMP", "Snapseed", "PicsArt", "VSCO",
   "Meitu", "BeautyPlus", "BeautyCam", "Facetune", "FaceApp", "AirBrush", "YouCam", "Perfect365",
   "Pixlr", "Fotor", "Canva", "Polarr", "Affinity Photo", "Luminar", "Capture One", "darktable",
-  "RawTherapee", "Paint.NET", "Picasa", "PhotoDirector", "PhotoScape", "Pixelmator", "Photopea",
-  "Remini"];
+  "RawTherapee", "Paint.NET", "Picasa", "IrfanView", "PhotoDirector", "PhotoScape", "Pixelmator",
+  "Photopea", "Remini"];
 const escapeRegExp = (text) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 const EDITOR = new RegExp(`(?<![a-z0-9])(?:${PHOTO_EDITORS.map(escapeRegExp).join("|")})(?![a-z0-9])`, "i");
 
