@@ -43,13 +43,20 @@ DETECT_SIDE = 640
 #: YuNet's confidence threshold: OpenCV's sample uses 0.9; lower finds more faces, and a
 #: false one can only make the mosaic coarser (vision/overlay.py takes the widest face).
 SCORE_THRESHOLD = 0.6
+#: A face cut by the frame's side keeps its height: YuNet's box on a whole face was 1.03-1.45
+#: times as tall as the landmarks are wide (vision/people's four photos and the astronaut as
+#: close-ups, upright and upside down; session 15), so height ÷ 1.45 never overstates a whole
+#: face's width, and puts half a face at 0.76-0.95 of its width where the box's own width
+#: says 0.47-0.55.
+HEIGHT_PER_WIDTH = 1.45
 
 _local = threading.local()  # one detector per thread: OpenCV's detector keeps state
 
 
 def face_widths(srgb_u8: np.ndarray) -> list[float]:
     """The width (pixels of ``srgb_u8``) of every face YuNet finds in an (H, W, 3) uint8 sRGB
-    picture, widest first."""
+    picture, widest first: its box's width, or its height ÷ :data:`HEIGHT_PER_WIDTH` when
+    that is more (a face partly out of the frame at the side)."""
     detector = getattr(_local, "detector", None)
     if detector is None:
         model = np.frombuffer(DETECTOR_FILE.read(), np.uint8)  # the bytes that were checked
@@ -66,7 +73,8 @@ def face_widths(srgb_u8: np.ndarray) -> list[float]:
     _, faces = detector.detect(bgr)
     if faces is None:
         return []
-    return sorted((float(f[2]) / s for f in faces), reverse=True)
+    return sorted((max(float(f[2]), float(f[3]) / HEIGHT_PER_WIDTH) / s for f in faces),
+                  reverse=True)  # fmt: skip
 
 
 def main(argv=None) -> int:
