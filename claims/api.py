@@ -8,11 +8,15 @@ generated from the routes as they are registered, so it cannot drift from the co
 
 from __future__ import annotations
 
+import csv
+import io
+import math
 import re
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from claims.catalog import CODE
 from claims.policy import OUTCOMES, REASON_CODES
 
 __all__ = ["Registry", "shade_record"]
@@ -43,8 +47,8 @@ class DecisionIn(_Closed):
 class ShadeIn(_Closed):
     """A shade calibration from spectrophotometer CIELAB, or from spectral reflectance."""
 
-    sku: str = Field(min_length=1, max_length=64)
-    shade: str = Field(min_length=1, max_length=64)
+    sku: str = Field(min_length=1, max_length=64, pattern=CODE.pattern)
+    shade: str = Field(min_length=1, max_length=64, pattern=CODE.pattern)
     name: str = Field(default="", max_length=200)
     lab: list[float] | None = Field(default=None, min_length=3, max_length=3,
                                     description="L*, a*, b* (D65, 2° unless stated)")  # fmt: skip
@@ -62,10 +66,22 @@ class ShadeIn(_Closed):
             raise ValueError("expected L* in 0-100 and a*, b* in ±200")
         return v
 
+    @field_validator("spectral")
+    @classmethod
+    def _wavelengths(cls, v):
+        for key in v or ():
+            try:
+                ok = math.isfinite(float(key))
+            except ValueError:
+                ok = False
+            if not ok:
+                raise ValueError(f'expected wavelengths in nm as keys (like "550"), got {key!r}')
+        return v
+
 
 class ShadeFormIn(_Closed):
-    sku: str = Field(min_length=1, max_length=64)
-    shade: str = Field(min_length=1, max_length=64)
+    sku: str = Field(min_length=1, max_length=64, pattern=CODE.pattern)
+    shade: str = Field(min_length=1, max_length=64, pattern=CODE.pattern)
     name: str = Field(default="", max_length=200)
     roi: str = Field(description="the swatch region X,Y,W,H in the photo")
     tolerance: float | None = Field(default=None, ge=0.1, le=20)
@@ -249,17 +265,21 @@ def shade_record(body: ShadeIn):
     if (body.lab is None) == (body.spectral is None):
         raise InvalidInputError("expected exactly one of 'lab' or 'spectral'")
     if body.lab is not None:
-        csv_text = (
-            "shade,L,a,b,illuminant,observer\n"
-            f"{body.shade},{body.lab[0]},{body.lab[1]},{body.lab[2]},{body.illuminant},"
-            f"{body.observer}\n"
-        )
+        csv_text = _csv([["shade", "L", "a", "b", "illuminant", "observer"],
+                         [body.shade, *body.lab, body.illuminant, body.observer]])  # fmt: skip
         (record,) = swatch.calibrate_from_lab_csv(csv_text.encode())
         return record
     rows = sorted((float(k), v) for k, v in body.spectral.items())
-    csv_text = "wavelength," + body.shade + "\n" + "".join(f"{w},{r}\n" for w, r in rows)
+    csv_text = _csv([["wavelength", body.shade], *rows])
     (record,) = swatch.calibrate_from_spectral_csv(csv_text.encode())
     return record
+
+
+def _csv(rows) -> str:
+    """Rows as CSV text, each value quoted where it needs it (one with a comma)."""
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator="\n").writerows(rows)
+    return buf.getvalue()
 
 
 _ERRORS = {

@@ -36,6 +36,20 @@ def test_lab_calibrations_are_versions_and_feed_the_shade_list(client, tokens):
     assert both.status_code == 422
     bad_lab = client.post(url, json={"sku": "X", "shade": "Y", "lab": [150, 0, 0]}, headers=brand)
     assert bad_lab.status_code == 422
+    # keys that are no wavelength: a clear 422, not a server error (schemathesis found "")
+    for key in ("", "red", "nan"):
+        bad = client.post(url, json={"sku": "X", "shade": "Y", "spectral": {key: 0.5}},
+                          headers=brand)  # fmt: skip
+        assert bad.status_code == 422 and "wavelengths in nm" in bad.get_data(as_text=True)
+    # a code the catalog cannot hold: a clear 422, before anything is calibrated
+    for code in ({"shade": "C2,60"}, {"sku": "LIP NEW"}):
+        bad = client.post(url, json={"sku": "LIP-NEW", "shade": "C2", "lab": [40.0, 20.0, 10.0],
+                                     **code}, headers=brand)  # fmt: skip
+        assert bad.status_code == 422 and "pattern" in bad.get_data(as_text=True), bad.json
+    # an illuminant with a comma stays one CSV field: refused as an unknown illuminant
+    odd = client.post(url, json={"sku": "LIP-NEW", "shade": "C2", "lab": [40.0, 20.0, 10.0],
+                                 "illuminant": "D65,2"}, headers=brand)  # fmt: skip
+    assert odd.status_code == 422 and "D65,2" in odd.get_data(as_text=True), odd.json
 
 
 def test_spectral_and_photo_calibrations(client, tokens):
