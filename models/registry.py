@@ -79,7 +79,7 @@ MODELS = {
     ),
     "illuminant": ModelEntry(
         "illuminant", "illuminant/illuminant.onnx",
-        "89f6fc853e7467211d5249218f38f15ab8de2fe6588243bb773d9ad567dae55d", "2",
+        "55400a7747cb7326edc19244e7031c2956922b2bdd2ddbbe393e4d0264090ddd", "3",
         "features (N,12) float32: ln(R/G), ln(B/G), ln Y of the mean linear sRGB of skin, lips, "
         "sclera, teeth (sclera again when the teeth are hidden); swatch (N,3) float32: the same "
         "three of a swatch beside the face",
