@@ -13,7 +13,6 @@ from PIL import Image
 from calibration.colorimetry import rgb_lin_to_srgb_u8
 from calibration.detect import detect_colour_checker
 from calibration.errors import InvalidInputError
-from models.face_detector import DETECT_SIDE
 from vision.beforeafter import RednessChange, redness_change
 from vision.landmarks import DETECT_MAX_SIDE, FaceLandmarker, FaceLandmarks
 from vision.overlay import PNG_COMPRESS_LEVEL, heatmap_image, mosaic_face_width
@@ -101,20 +100,6 @@ def _preview(rgb_lin):
     return cv2.resize(whole, (w // n, h // n), interpolation=cv2.INTER_AREA), 1.0 / n
 
 
-def _mosaic_width(preview, k, face_full) -> float:
-    """The face width, in the photo's pixels, that the photo's mosaics are cut for: the
-    landmarked face's, or that of a face the face detector finds much wider (another person,
-    nearer the camera, whom the landmarker missed: vision/overlay.py mosaic_face_width). Looked
-    for once, in the preview shrunk to the detector's side, so that the heatmap and the
-    pixelated photo (claims/analysis.py) share one block size as well as one grid."""
-    h, w = preview.shape[:2]
-    s = min(1.0, DETECT_SIDE / max(h, w))
-    if s < 1.0:
-        preview = cv2.resize(preview, (max(1, round(w * s)), max(1, round(h * s))),
-                             interpolation=cv2.INTER_AREA)  # fmt: skip
-    return mosaic_face_width(rgb_lin_to_srgb_u8(preview), face_full.width * k * s) / (k * s)
-
-
 def _head_copy(rgb_lin, preview, k, face_full):
     """The head (the face's box grown by HEATMAP_MARGIN) at the working scale, cut from the
     preview when that is detailed enough, else from the photo: everything after detection
@@ -188,7 +173,8 @@ class FaceAnalysis:
     #: None when not compared)
     baseline_face_match: float | None = None
     #: the face width (the photo's pixels) every mosaic of this photo is cut for: the
-    #: heatmap's and the pixelated photo's (:func:`_mosaic_width`; None without a face)
+    #: heatmap's and the pixelated photo's (vision/overlay.py mosaic_face_width; None without
+    #: a face)
     mosaic_face_width: float | None = None
 
     def to_dict(self) -> dict:
@@ -310,7 +296,11 @@ def analyze_selfie(
                             model_sha256=landmarker.model_sha256)  # fmt: skip
     face_full = _scaled(found[0], 1.0 / k)
     full_shape = rgb_lin.shape[:2]
-    mosaic_width = _mosaic_width(preview, k, face_full)
+    # the face width (the photo's pixels) the photo's mosaics are cut for: the landmarked
+    # face's, or a much wider one the face detector finds (another person, nearer the camera:
+    # vision/overlay.py); looked for once, so that the heatmap and the pixelated photo
+    # (claims/analysis.py) share one block size as well as one grid
+    mosaic_width = mosaic_face_width(preview, face_full.width * k) / k
     # after detection everything works on the head, at the working scale
     rgb_lin, face, scale, head_box = _head_copy(rgb_lin, preview, k, face_full)
     # the photo's corner in the head's pixels (the landmarks moved by the crop and scaled):

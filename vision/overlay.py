@@ -55,8 +55,9 @@ NOTE = "redness above own skin - evidence for review, not a diagnosis"
 OTHER_FACE = 1.25
 
 
-def mosaic_face_width(srgb_u8: np.ndarray, face_width: float | None = None) -> float:
-    """The face width a shown picture's mosaic is cut for (pixels of ``srgb_u8``).
+def mosaic_face_width(image: np.ndarray, face_width: float | None = None) -> float:
+    """The face width a shown picture's mosaic is cut for (pixels of ``image``: uint8 sRGB or
+    float linear sRGB, as :func:`models.face_detector.face_widths` reads them).
 
     The landmarked face's ``face_width``, unless the face detector finds a face
     :data:`OTHER_FACE` times wider (another person, nearer the camera); without a landmarked
@@ -65,10 +66,10 @@ def mosaic_face_width(srgb_u8: np.ndarray, face_width: float | None = None) -> f
     """
     from models.face_detector import face_widths
 
-    found = face_widths(srgb_u8)
+    found = face_widths(image)
     if face_width is not None:
         return max([float(face_width)] + [w for w in found if w > OTHER_FACE * face_width])
-    return max([max(srgb_u8.shape[:2]) / 6.0, *found])
+    return max([max(image.shape[:2]) / 6.0, *found])
 
 
 def pixelation_block(face_width: float, blocks: int = PIXELATION_BLOCKS_PER_FACE) -> float:

@@ -25,6 +25,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from calibration.colorimetry import rgb_lin_to_srgb_u8
 from models.pypi import PinnedFile, PinnedFileError
 
 __all__ = ["DETECTOR_FILE", "PinnedFileError", "face_widths", "main"]
@@ -53,22 +54,28 @@ HEIGHT_PER_WIDTH = 1.45
 _local = threading.local()  # one detector per thread: OpenCV's detector keeps state
 
 
-def face_widths(srgb_u8: np.ndarray) -> list[float]:
-    """The width (pixels of ``srgb_u8``) of every face YuNet finds in an (H, W, 3) uint8 sRGB
-    picture, widest first: its box's width, or its height ÷ :data:`HEIGHT_PER_WIDTH` when
-    that is more (a face partly out of the frame at the side)."""
+def face_widths(image: np.ndarray) -> list[float]:
+    """The width (pixels of ``image``) of every face YuNet finds in an (H, W, 3) picture,
+    widest first: its box's width, or its height ÷ :data:`HEIGHT_PER_WIDTH` when that is more
+    (a face partly out of the frame at the side).
+
+    ``image`` is uint8 sRGB, or float linear sRGB: shrunk to :data:`DETECT_SIDE` first (in
+    linear light), then encoded, so a large linear photo is never encoded whole.
+    """
     detector = getattr(_local, "detector", None)
     if detector is None:
         model = np.frombuffer(DETECTOR_FILE.read(), np.uint8)  # the bytes that were checked
         detector = cv2.FaceDetectorYN.create("onnx", model, np.empty(0, np.uint8), (320, 320),
                                              SCORE_THRESHOLD)  # fmt: skip
         _local.detector = detector
-    h, w = srgb_u8.shape[:2]
+    h, w = image.shape[:2]
     s = min(1.0, DETECT_SIDE / max(h, w))
-    bgr = np.ascontiguousarray(srgb_u8[..., ::-1])
     if s < 1.0:
-        bgr = cv2.resize(bgr, (max(1, round(w * s)), max(1, round(h * s))),
-                         interpolation=cv2.INTER_AREA)  # fmt: skip
+        image = cv2.resize(image, (max(1, round(w * s)), max(1, round(h * s))),
+                           interpolation=cv2.INTER_AREA)  # fmt: skip
+    if image.dtype != np.uint8:
+        image = rgb_lin_to_srgb_u8(image)
+    bgr = np.ascontiguousarray(image[..., ::-1])
     detector.setInputSize((bgr.shape[1], bgr.shape[0]))
     _, faces = detector.detect(bgr)
     if faces is None:
