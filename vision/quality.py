@@ -26,12 +26,12 @@ from vision.metadata import CAPTURE_PAGE_CAMERA
 from vision.redness import SMOOTH_FRACTION, _masked_blur, haemoglobin_map
 from vision.regions import face_box, masked_pixels
 
-__all__ = ["EXPRESSION_BLENDSHAPES", "LIMITS", "Finding", "assess_quality",
+__all__ = ["EXPRESSION_BLENDSHAPES", "LIMITS", "PHOTO_EDITORS", "Finding", "assess_quality",
            "baseline_size_findings", "capture_findings", "colour_findings",
            "compression_findings", "edit_findings", "expression_findings", "face_difference",
-           "framing_findings",
-           "grain_findings", "origin_findings", "picture_difference", "pose_findings",
-           "same_picture_findings", "skin_grain", "skin_texture", "texture_findings"]  # fmt: skip
+           "framing_findings", "grain_findings", "identity_findings", "origin_findings",
+           "picture_difference", "pose_findings", "same_picture_findings", "skin_grain",
+           "skin_texture", "texture_findings"]  # fmt: skip
 
 #: Limits of the gates. Face size: MediaPipe needs ~100 px but skin texture and redness
 #: need ~300 px across the face. Pose: beyond ~20° one cheek foreshortens and the mesh
