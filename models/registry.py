@@ -79,7 +79,7 @@ MODELS = {
     ),
     "illuminant": ModelEntry(
         "illuminant", "illuminant/illuminant.onnx",
-        "55400a7747cb7326edc19244e7031c2956922b2bdd2ddbbe393e4d0264090ddd", "3",
+        "50544b3787bcc2680f0b3ae42db4ab5b39b5061519899ef42ce1d6d8dcac8199", "4",
         "features (N,12) float32: ln(R/G), ln(B/G), ln Y of the mean linear sRGB of skin, lips, "
         "sclera, teeth (sclera again when the teeth are hidden); swatch (N,3) float32: the same "
         "three of a swatch beside the face",

@@ -4,8 +4,8 @@ Input: the mean linear sRGB of the face's skin, lips, sclera and (when visible) 
 (``vision/chartfree.py`` finds them), and optionally a swatch's colour; output: the photo's
 white (ln R/G, ln B/G, ln Y), the lips' CIELAB under D65 and the swatch's, each with the
 model's validated expanded uncertainty (its metadata ``u_de00`` and ``u_swatch_de00``: the
-90th percentile of the error on simulated scenes with a held-out camera, because a
-shopper's phone is not the training camera).
+error that covers 90 % of simulated scenes with a held-out camera with 95 % confidence,
+because a shopper's phone is not the training camera; ``train.expanded_u``).
 """
 
 from __future__ import annotations
