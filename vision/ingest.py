@@ -18,7 +18,7 @@ from PIL import Image, ImageChops, ImageCms, ImageOps
 
 from calibration.colorimetry import SRGB_TO_XYZ, srgb_to_rgb_lin, srgb_u8_to_rgb_lin
 from calibration.errors import ImageTooLarge, InvalidImageError, UnsupportedImageType
-from vision.metadata import NO_ORIGIN, Origin, capture_origin, strip_metadata
+from vision.metadata import NO_ORIGIN, Origin, capture_origin, image_xmp, strip_metadata
 
 try:  # HEIC/HEIF from phones; registered as the Pillow format "HEIF".
     import pillow_heif
@@ -175,7 +175,7 @@ def ingest_image(
     """
     im, fmt, digest, orientation, icc = _decoded(data, max_pixels, max_bytes)
     quality = estimate_jpeg_quality(im) if fmt == "JPEG" else None
-    origin = capture_origin(im.getexif())
+    origin = capture_origin(im.getexif(), image_xmp(im))
     # applies and removes the tag (never applied twice); in place: without a rotation this
     # costs nothing, where a returned copy costs a quarter of a 12 MP decode
     ImageOps.exif_transpose(im, in_place=True)
@@ -228,9 +228,9 @@ def check_image(
     """
     im, fmt, digest, orientation, icc = _decoded(data, max_pixels, max_bytes)
     _to_rgb_lin(im, icc, pixels=False)
-    exif = im.getexif()
-    stored = strip_metadata(data, fmt, exif)
-    if not _decodes_alike(stored, im, icc, exif):
+    exif, xmp = im.getexif(), image_xmp(im)
+    stored = strip_metadata(data, fmt, exif, xmp)
+    if not _decodes_alike(stored, im, icc, exif, xmp):
         raise UnsupportedImageType(f"expected a {fmt} file whose metadata can be removed "
                                    "without changing its picture; this one cannot")  # fmt: skip
     width, height = im.size
@@ -240,7 +240,8 @@ def check_image(
                       len(stored), stored, digest)  # fmt: skip
 
 
-def _decodes_alike(stored: bytes, im: Image.Image, icc: bytes | None, exif: Image.Exif) -> bool:
+def _decodes_alike(stored: bytes, im: Image.Image, icc: bytes | None, exif: Image.Exif,
+                   xmp) -> bool:  # fmt: skip
     """Whether a stored file decodes to the upload's pixels, colour profile, orientation and
     stated origin."""
     again = Image.open(io.BytesIO(stored))
@@ -248,7 +249,7 @@ def _decodes_alike(stored: bytes, im: Image.Image, icc: bytes | None, exif: Imag
     seen = again.getexif()
     return (again.size == im.size and again.mode == im.mode
             and again.info.get("icc_profile") == icc and seen.get(0x0112) == exif.get(0x0112)
-            and capture_origin(seen) == capture_origin(exif)
+            and capture_origin(seen, image_xmp(again)) == capture_origin(exif, xmp)
             and _same_pixels(again, im))  # fmt: skip
 
 

@@ -7,12 +7,14 @@ findings compare them, vision/quality.py), the software that saved the file (a p
 editor's name is reported: vision/quality.py edit_findings) and the orientation;
 :func:`strip_metadata` keeps those and removes everything else before a file is stored,
 without decoding the pixels: the stored file decodes to the same pixels, in the same colour
-profile, as the upload.
+profile, as the upload. The software is EXIF's, or else the XMP packet's ``CreatorTool``
+(JPEG, PNG, WebP), which the stored file then states in its EXIF.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import html
 import re
 import struct
 import zlib
@@ -27,8 +29,10 @@ __all__ = [
     "NO_ORIGIN",
     "Origin",
     "capture_origin",
+    "image_xmp",
     "kept_exif",
     "strip_metadata",
+    "xmp_creator_tool",
 ]
 
 #: EXIF tags: the orientation, the camera (make, model, lens), when it took the photo and the
@@ -46,8 +50,10 @@ class Origin(NamedTuple):
     module (front or back, from the lens model). ``taken_at``: EXIF ``DateTimeOriginal``, the
     camera's local time, aware when the file records its UTC offset (``OffsetTimeOriginal``).
     ``software``: EXIF ``Software``, what last saved the file (a phone's firmware, a camera
-    app, a photo editor). Each is None when absent: files edited or sent through messengers
-    often lose them. All are easily changed: statements of the file, not proof.
+    app, a photo editor), or without it the XMP packet's ``CreatorTool`` (what made the
+    file: editors that write no EXIF write it). Each is None when absent: files edited or
+    sent through messengers often lose them. All are easily changed: statements of the
+    file, not proof.
     """
 
     camera: str | None
@@ -77,17 +83,46 @@ def _sub_ifd(exif: Image.Exif) -> dict:
         return {}
 
 
-def capture_origin(exif: Image.Exif) -> Origin:
-    """The :class:`Origin` a file's EXIF states.
+#: ``xmp:CreatorTool`` as an attribute or as an element (the XMP namespace's usual prefix).
+_CREATOR_TOOL = re.compile(rb'xmp:CreatorTool\s*=\s*(?:"([^"]*)"|\'([^\']*)\')'
+                           rb"|<xmp:CreatorTool>([^<]*)</xmp:CreatorTool>")  # fmt: skip
+
+
+def xmp_creator_tool(xmp: bytes | str | None) -> str | None:
+    """The ``CreatorTool`` an XMP packet names (XML entities resolved), or None; in ASCII,
+    as the stored file's EXIF states it (other characters become "?")."""
+    if not xmp:
+        return None
+    found = _CREATOR_TOOL.search(xmp.encode("utf-8", "replace") if isinstance(xmp, str) else xmp)
+    if found is None:
+        return None
+    text = html.unescape(
+        next(g for g in found.groups() if g is not None).decode("utf-8", "replace")
+    )
+    text = text.encode("ascii", "replace").decode("ascii")
+    return _exif_text(text)[:_MAX_CAMERA_CHARS] or None
+
+
+def image_xmp(im: Image.Image) -> bytes | str | None:
+    """The XMP packet Pillow read from a JPEG, PNG or WebP file. A HEIC's is not read: its
+    stored file is overwritten in place, where an EXIF that states more may not fit."""
+    if im.format not in ("JPEG", "PNG", "WEBP"):
+        return None
+    return im.info.get("xmp") or im.info.get("XML:com.adobe.xmp")
+
+
+def capture_origin(exif: Image.Exif, xmp: bytes | str | None = None) -> Origin:
+    """The :class:`Origin` a file's EXIF (and, for the software, its XMP) states.
 
     The camera is "make model", the make once when the model repeats it; the lens model
     replaces the model when it starts with it, as phones name their front and back cameras
     ("iPhone 12 front camera 2.71mm f/2.2"). The time is ``DateTimeOriginal``, with
     ``OffsetTimeOriginal`` when present. What is absent or unreadable is None: cameras write
     ``0000:00:00 00:00:00``, and some append junk after the seconds (only the first 19
-    characters are read). The software is the ``Software`` tag's text.
+    characters are read). The software is the ``Software`` tag's text, or without one the
+    ``CreatorTool`` of ``xmp`` (:func:`image_xmp`).
     """
-    software = _exif_text(exif.get(_SOFTWARE))[:_MAX_CAMERA_CHARS] or None
+    software = _exif_text(exif.get(_SOFTWARE))[:_MAX_CAMERA_CHARS] or xmp_creator_tool(xmp)
     make, model = _exif_text(exif.get(_MAKE)), _exif_text(exif.get(_MODEL))
     if make and model.casefold().startswith(make.casefold()):
         make = ""
@@ -109,13 +144,17 @@ def capture_origin(exif: Image.Exif) -> Origin:
     return Origin(camera, taken, software)
 
 
-def kept_exif(exif: Image.Exif) -> bytes | None:
+def kept_exif(exif: Image.Exif, xmp: bytes | str | None = None) -> bytes | None:
     """The TIFF structure of an EXIF holding only what hueproof reads (orientation, camera,
-    time of taking, software); None when the file states none of it."""
+    time of taking, software: without EXIF's, the ``CreatorTool`` of ``xmp``); None when the
+    file states none of it."""
     kept = Image.Exif()
     for tag in (_ORIENTATION, _MAKE, _MODEL, _SOFTWARE):
         if isinstance(exif.get(tag), str | int):
             kept[tag] = exif[tag]
+    creator = None if _exif_text(exif.get(_SOFTWARE)) else xmp_creator_tool(xmp)
+    if creator is not None:
+        kept[_SOFTWARE] = creator
     sub = {t: v for t, v in _sub_ifd(exif).items() if t in (_TAKEN, _TAKEN_OFFSET, _LENS)
            and isinstance(v, str)}  # fmt: skip
     if sub:
@@ -126,12 +165,15 @@ def kept_exif(exif: Image.Exif) -> bytes | None:
     return data[6:] if data.startswith(b"Exif\x00\x00") else data
 
 
-def strip_metadata(data: bytes, fmt: str, exif: Image.Exif) -> bytes:
+def strip_metadata(
+    data: bytes, fmt: str, exif: Image.Exif, xmp: bytes | str | None = None
+) -> bytes:
     """The file without its metadata, its pixels untouched.
 
     ``fmt`` is the file's format as :mod:`vision.ingest` names it (``"JPEG"``, ``"PNG"``,
     ``"WebP"``, ``"HEIC"``); ``exif`` its EXIF as Pillow read it, of which :func:`kept_exif`
-    is written back. Kept besides: what decoding needs (tables, colour profile, Adobe's colour
+    is written back (with the ``CreatorTool`` of ``xmp``, :func:`image_xmp`, when EXIF names
+    no software). Kept besides: what decoding needs (tables, colour profile, Adobe's colour
     transform, transparency, animation). Removed: every other EXIF tag (location, owner,
     serial numbers, maker notes, the thumbnail), XMP, IPTC, comments, text chunks,
     JPEG's other application segments (multi-picture images among them) and whatever follows
@@ -143,7 +185,7 @@ def strip_metadata(data: bytes, fmt: str, exif: Image.Exif) -> bytes:
     UnsupportedImageType
         The file's structure does not allow removing its metadata safely.
     """
-    tiff = kept_exif(exif)
+    tiff = kept_exif(exif, xmp)
     strip = {"JPEG": _strip_jpeg, "PNG": _strip_png, "WebP": _strip_webp, "HEIC": _strip_heic}
     try:
         return strip[fmt](data, tiff)
@@ -163,6 +205,10 @@ _SOI, _EOI, _SOS, _APP0, _APP1, _APP2, _APP14, _COM = (0xD8, 0xD9, 0xDA, 0xE0, 0
 _NEXT_MARKER = re.compile(rb"\xff[^\x00\xd0-\xd7\xff]")
 
 
+#: The start of an APP1 segment holding an XMP packet.
+_XMP_ID = b"http://ns.adobe.com/xap/1.0/\x00"
+
+
 def _segment(marker: int, payload: bytes) -> bytes:
     return bytes((0xFF, marker)) + struct.pack(">H", len(payload) + 2) + payload
 
@@ -173,10 +219,10 @@ def _jpeg_payload(marker: int, payload: bytes, tiff: bytes | None) -> bytes | No
         if payload.startswith(b"JFIF\x00") and len(payload) >= 14:
             return payload[:12] + b"\x00\x00"
         return None
-    if marker == _APP1:
-        if payload.startswith(b"Exif\x00\x00") and tiff is not None:
+    if marker == _APP1:  # the kept EXIF where the EXIF was, or the XMP when there was none
+        if payload.startswith((b"Exif\x00\x00", _XMP_ID)) and tiff is not None:
             return b"Exif\x00\x00" + tiff
-        return None  # XMP, extended XMP, or an EXIF with nothing to keep
+        return None  # extended XMP, or an EXIF with nothing to keep
     if marker == _APP2:
         return payload if payload.startswith(b"ICC_PROFILE\x00") else None  # not MPF, FPXR
     if marker == _APP14:

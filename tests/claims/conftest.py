@@ -78,17 +78,25 @@ def face_jpeg(scale=2.5, erythema=None, *, earlier=False) -> bytes:
     return buf.getvalue()
 
 
-def saved_by(jpeg: bytes, software: str | None, *, endian: str = ">", camera=None) -> bytes:
+def saved_by(jpeg: bytes, software: str | None, *, endian: str = ">", camera=None,
+             xmp: str | None = None) -> bytes:  # fmt: skip
     """The JPEG saved again with an EXIF naming ``software`` as what saved it (and ``camera``
-    as its model), its TIFF structure big- (">") or little-endian ("<")."""
+    as its model), its TIFF structure big- (">") or little-endian ("<"), and with ``xmp`` an
+    XMP packet whose CreatorTool attribute is that text (XML-escaped already)."""
     exif = Image.Exif()
     exif.endian = endian
     if camera is not None:
         exif[0x0110] = camera
     if software is not None:
         exif[0x0131] = software
+    extra = {}
+    if xmp is not None:
+        extra["xmp"] = ('<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3'
+                        '.org/1999/02/22-rdf-syntax-ns#"><rdf:Description xmlns:xmp="http://ns.'
+                        f'adobe.com/xap/1.0/" xmp:CreatorTool="{xmp}"/></rdf:RDF></x:xmpmeta>'
+                        ).encode()  # fmt: skip
     out = io.BytesIO()
-    Image.open(io.BytesIO(jpeg)).save(out, "JPEG", quality=95, exif=exif)
+    Image.open(io.BytesIO(jpeg)).save(out, "JPEG", quality=95, exif=exif, **extra)
     return out.getvalue()
 
 

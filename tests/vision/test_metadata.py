@@ -132,3 +132,52 @@ def test_a_file_without_metadata_is_stored_as_it_came():
 def test_a_damaged_structure_is_refused_not_stored_as_it_is(data, fmt):
     with pytest.raises(UnsupportedImageType, match=f"expected a {fmt} file whose metadata"):
         strip_metadata(data, fmt, Image.Exif())
+
+
+def _xmp(creator: str, *, element: bool = False) -> bytes:
+    """An XMP packet naming its CreatorTool (as an attribute, or as an element) and a place."""
+    tool = (f"><xmp:CreatorTool>{creator}</xmp:CreatorTool></rdf:Description>" if element
+            else f' xmp:CreatorTool="{creator}"/>')  # fmt: skip
+    return (b'<?xpacket begin="" id="W5M0MpCehiHzreSzNTczkc9d"?><x:xmpmeta xmlns:x="adobe:ns:'
+            b'meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">'
+            b'<rdf:Description xmlns:xmp="http://ns.adobe.com/xap/1.0/" xmlns:photoshop='
+            b'"http://ns.adobe.com/photoshop/1.0/" photoshop:City="Shenzhen"'
+            + tool.encode() + b"</rdf:RDF></x:xmpmeta><?xpacket end=\"w\"?>")  # fmt: skip
+
+
+@pytest.mark.parametrize("fmt", ["JPEG", "PNG", "WEBP"])
+@pytest.mark.parametrize("element", [False, True])
+def test_an_editor_named_only_in_xmp_is_read_and_stated_by_the_stored_file(fmt, element):
+    """Editors that write no EXIF name themselves in XMP (Pixelmator's and Photoshop's PNGs
+    in Pillow's test images do). The stored file loses the XMP, place and all, and states
+    the editor in its EXIF, so the analysis of the stored file still reports it."""
+    from vision.quality import edit_findings
+
+    xmp = _xmp("Meitu 9.1 &amp; Snapseed", element=element)
+    if fmt == "PNG":
+        info = PngImagePlugin.PngInfo()
+        info.add_itxt("XML:com.adobe.xmp", xmp.decode())
+        data = _encode(_picture(), fmt, pnginfo=info)
+    else:  # no EXIF at all: the JPEG's EXIF takes the XMP segment's place
+        data = _encode(_picture(), fmt, quality=95, xmp=xmp)
+    check, sent = _kept_as_sent(data)
+    assert sent.origin.software == "Meitu 9.1 & Snapseed"
+    assert b"xpacket" not in check.stored
+    assert Image.open(io.BytesIO(check.stored)).getexif()[0x0131] == "Meitu 9.1 & Snapseed"
+    assert [f.code for f in edit_findings(ingest_image(check.stored).origin)] == ["edited"]
+
+
+def test_exif_software_comes_before_xmp_and_other_scripts_survive_as_question_marks():
+    both = _encode(_picture(), "JPEG", quality=95, exif=_exif(), xmp=_xmp("Photoshop"))
+    assert _kept_as_sent(both)[1].origin.software == "Snapseed 2.0"
+    native = _encode(_picture(), "JPEG", quality=95, xmp=_xmp("美图秀秀 BeautyCam"))
+    assert _kept_as_sent(native)[1].origin.software == "???? BeautyCam"
+
+
+def test_a_heic_files_xmp_is_not_read_and_the_file_is_still_stored():
+    """A HEIC file is overwritten in place, where a longer EXIF may not fit: its XMP's
+    CreatorTool is not read (a stated limit), and the upload is stored as before."""
+    data = _encode(_picture(), "HEIF", quality=95, xmp=_xmp("Photoshop"))
+    check, sent = _kept_as_sent(data)
+    assert sent.origin.software is None
+    assert b"Photoshop" not in check.stored

@@ -705,9 +705,9 @@ def test_the_capture_page_says_when_the_photo_from_before_names_a_photo_editor(
     page, server, tmp_path
 ):
     """The page reads a JPEG's Software tag as the server does (vision/metadata.py), in both
-    byte orders, short values held in place included, and names a photo editor at once:
-    the analysis would report it (baseline_edited)."""
-    from vision.metadata import capture_origin
+    byte orders, short values held in place included, or without one its XMP CreatorTool,
+    and names a photo editor at once: the analysis would report it (baseline_edited)."""
+    from vision.metadata import capture_origin, image_xmp
     from vision.quality import edit_findings
 
     as_user(page, server[1]["shopper"])
@@ -717,6 +717,9 @@ def test_the_capture_page_says_when_the_photo_from_before_names_a_photo_editor(
     files = [saved_by(face, "Adobe Photoshop 25.0 (Windows)", camera="Pixel 6"),
              saved_by(face, "Snapseed 2.0", endian="<"), saved_by(face, "ab"),  # held in place
              saved_by(face, "HDR+ 1.0.345618096zd"), saved_by(face, None), face,
+             saved_by(face, None, xmp="Pixelmator 3.2.1"),
+             saved_by(face, None, xmp="美图秀秀 &amp; Meitu&#x21; \t 9"),
+             saved_by(face, "HDR+ 1.0.345618096zd", xmp="Adobe Photoshop"),  # EXIF's first
              b"\x89PNG\r\n\x1a\n"]  # fmt: skip
     read = page.evaluate(
         """async (files) => {
@@ -729,10 +732,13 @@ def test_the_capture_page_says_when_the_photo_from_before_names_a_photo_editor(
         [list(f) for f in files],
     )
     for data, (software, edited) in zip(files[:-1], read[:-1], strict=True):
-        origin = capture_origin(Image.open(io.BytesIO(data)).getexif())
+        im = Image.open(io.BytesIO(data))
+        origin = capture_origin(im.getexif(), image_xmp(im))
         assert software == origin.software
         assert edited == bool(edit_findings(origin))
-    assert [r[1] for r in read] == [True, True, False, False, False, False, False]
+    assert [r[1] for r in read] == [True, True, False, False, False, False, True, True, False,
+                                    False]  # fmt: skip
+    assert read[7][0] == "???? & Meitu! 9"
     assert read[-1] == [None, False]  # not a JPEG
     edited = tmp_path / "before.jpg"
     edited.write_bytes(files[0])

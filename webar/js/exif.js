@@ -92,23 +92,47 @@ const EDITOR = new RegExp(`(?<![a-z0-9])(?:${PHOTO_EDITORS.map(escapeRegExp).joi
 /** Whether a Software text names a photo editor (as vision/quality.py edit_findings). */
 export const photoEditor = (software) => Boolean(software) && EDITOR.test(software);
 
-/** The Software tag (IFD0) of a JPEG file's EXIF, as the server reads it (printable
- *  characters, spaces collapsed, at most 80), or null: none, or not a JPEG. Other formats'
- *  EXIF is read by the server only. */
+/** The Software tag (IFD0) of a JPEG file's EXIF or, without one, its XMP packet's
+ *  CreatorTool, as the server reads them (vision/metadata.py capture_origin: printable ASCII,
+ *  other characters as "?", spaces collapsed, at most 80), or null: none, or not a JPEG.
+ *  Other formats' metadata is read by the server only. */
 export function softwareOf(buffer) {
   const bytes = new Uint8Array(buffer), view = new DataView(bytes.buffer, bytes.byteOffset);
   if (bytes.length < 4 || bytes[0] !== 0xff || bytes[1] !== 0xd8) return null;
-  let at = 2;
+  let at = 2, software = null, creator = null;
   while (at + 4 <= bytes.length && bytes[at] === 0xff) {
     const marker = bytes[at + 1], length = view.getUint16(at + 2);
-    if (marker === 0xda || marker === 0xd9) return null;  // the image data: no EXIF before it
-    const start = at + 4;
-    if (marker === 0xe1 && length >= 16 && String.fromCharCode(...bytes.subarray(start, start + 6)) === "Exif\0\0") {
-      return tiffSoftware(bytes.subarray(start + 6, at + 2 + length));
+    if (marker === 0xda || marker === 0xd9) break;  // the image data: no metadata after it
+    const start = at + 4, end = Math.min(bytes.length, at + 2 + length);
+    const head = (text) => String.fromCharCode(...bytes.subarray(start, start + text.length)) === text;
+    if (marker === 0xe1 && length >= 16 && head("Exif\0\0") && software === null) {
+      software = tiffSoftware(bytes.subarray(start + 6, end));
+    } else if (marker === 0xe1 && head(XMP_ID) && creator === null) {
+      creator = creatorTool(new TextDecoder().decode(bytes.subarray(start + XMP_ID.length, end)));
     }
     at += 2 + length;
   }
-  return null;
+  return software ?? creator;
+}
+
+const XMP_ID = "http://ns.adobe.com/xap/1.0/\0";
+const CREATOR_TOOL = /xmp:CreatorTool\s*=\s*(?:"([^"]*)"|'([^']*)')|<xmp:CreatorTool>([^<]*)<\/xmp:CreatorTool>/;
+const ENTITIES = { amp: "&", lt: "<", gt: ">", quot: '"', apos: "'" };
+
+/** An XMP packet's CreatorTool: entities resolved, other scripts as "?", as EXIF states it. */
+function creatorTool(xmp) {
+  const found = CREATOR_TOOL.exec(xmp);
+  if (!found) return null;
+  const text = (found[1] ?? found[2] ?? found[3]).replace(/&(#x[0-9a-f]+|#[0-9]+|[a-z]+);/gi,
+    (all, name) => {
+      if (name[0] !== "#") return ENTITIES[name] ?? all;
+      const hex = name[1].toLowerCase() === "x";
+      const code = parseInt(name.slice(hex ? 2 : 1), hex ? 16 : 10);
+      const invalid = code === 0 || code > 0x10ffff || (code >= 0xd800 && code <= 0xdfff);
+      return invalid ? "?" : String.fromCodePoint(code);  // as Python's html.unescape
+    });
+  const ascii = [...text].map((c) => (c.codePointAt(0) > 0x7f ? "?" : c)).join("");
+  return ascii.replace(/[\x00-\x1f\x7f]/g, "").replace(/\s+/g, " ").trim().slice(0, 80) || null;
 }
 
 function tiffSoftware(tiff) {
