@@ -55,7 +55,11 @@ def _pixelated_photo(rgb_lin, face=None, *, mosaic_width: float | None = None) -
         rgb_lin = cv2.resize(rgb_lin, (round(w * s), round(h * s)), interpolation=cv2.INTER_AREA)
     srgb = rgb_lin_to_srgb_u8(rgb_lin)
     if mosaic_width is None:
-        mosaic_width = mosaic_face_width(srgb, None if face is None else face.width * s) / s
+        width = box = None
+        if face is not None:
+            width = face.width * s
+            box = (*(face.points.min(axis=0) * s), *(face.points.max(axis=0) * s))
+        mosaic_width = mosaic_face_width(srgb, width, box) / s
     return _png(pixelate(srgb, mosaic_width * s))
 
 

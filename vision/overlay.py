@@ -55,21 +55,27 @@ NOTE = "redness above own skin - evidence for review, not a diagnosis"
 OTHER_FACE = 1.25
 
 
-def mosaic_face_width(image: np.ndarray, face_width: float | None = None) -> float:
+def mosaic_face_width(image: np.ndarray, face_width: float | None = None,
+                      face_box=None) -> float:  # fmt: skip
     """The face width a shown picture's mosaic is cut for (pixels of ``image``: uint8 sRGB or
     float linear sRGB, as :func:`models.face_detector.face_widths` reads them).
 
     The landmarked face's ``face_width``, unless the face detector finds a face
-    :data:`OTHER_FACE` times wider (another person, nearer the camera); without a landmarked
-    face, the widest face the detector finds, and never less than a sixth of the picture's
-    longer side (a face may be there that neither finds).
+    :data:`OTHER_FACE` times wider (another person, nearer the camera; upright or turned,
+    the landmarked face's ``face_box``, x0, y0, x1, y1, aside); without a landmarked face,
+    the widest face the detector finds, and never less than a sixth of the picture's longer
+    side (a face may be there that neither finds).
     """
     from models.face_detector import face_widths
 
-    found = face_widths(image)
     if face_width is not None:
-        return max([float(face_width)] + [w for w in found if w > OTHER_FACE * face_width])
-    return max([max(image.shape[:2]) / 6.0, *found])
+        if face_box is None:  # turned, the face itself may look wider than it is
+            raise ValueError("expected the landmarked face's box with its width")
+        bar = OTHER_FACE * float(face_width)
+        found = face_widths(image, turned_at_least=bar, known_box=face_box)
+        return max([float(face_width)] + [w for w in found if w > bar])
+    least = max(image.shape[:2]) / 6.0
+    return max([least, *face_widths(image, turned_at_least=least)])
 
 
 def pixelation_block(face_width: float, blocks: int = PIXELATION_BLOCKS_PER_FACE) -> float:

@@ -6,6 +6,7 @@ import io
 
 import cv2
 import numpy as np
+import pytest
 from PIL import Image
 
 import models.face_detector as detector
@@ -13,6 +14,14 @@ from calibration.colorimetry import rgb_lin_to_srgb_u8
 from vision.ingest import load_image
 from vision.overlay import OTHER_FACE, mosaic_face_width
 from vision.people import people_photos
+
+
+def _box(landmarker, srgb):
+    """The landmarked face's box (x0, y0, x1, y1) in an 8-bit sRGB picture."""
+    from calibration.colorimetry import srgb_u8_to_rgb_lin
+
+    (face,) = landmarker.detect(srgb_u8_to_rgb_lin(srgb))
+    return (*face.points.min(axis=0), *face.points.max(axis=0))
 
 
 def _close_up(landmarker):
@@ -54,12 +63,13 @@ def test_a_wider_face_beside_the_landmarked_one_sets_the_mosaic(landmarker):
     """Another face, nearer the camera, widens the blocks; the same face found by both does
     not change the landmarked width (the photo and its heatmap keep one grid)."""
     srgb, _, width = _close_up(landmarker)
-    assert mosaic_face_width(srgb, width) == width
+    box = _box(landmarker, srgb)
+    assert mosaic_face_width(srgb, width, box) == width
     h, w = srgb.shape[:2]
     near = cv2.resize(srgb, None, fx=1.6, fy=1.6, interpolation=cv2.INTER_LINEAR)
     scene = np.full((near.shape[0], w + near.shape[1], 3), 128, np.uint8)
     scene[:h, :w], scene[:, w:] = srgb, near
-    wider = mosaic_face_width(scene, width)
+    wider = mosaic_face_width(scene, width, box)
     assert wider > OTHER_FACE * width and abs(wider - 1.6 * width) < 0.2 * width
 
 
@@ -100,3 +110,34 @@ def test_the_heatmap_is_cut_for_the_wider_face_as_the_photo_is(landmarker):
     block = np.median(np.diff(np.flatnonzero(np.any(heat[0, 1:] != heat[0, :-1], axis=-1))))
     scale = min(1.0, WORK_FACE_WIDTH / a.face.width)
     assert abs(block - a.mosaic_face_width * scale / 6) <= 1.5
+
+
+@pytest.mark.parametrize("turns", [1, 2, 3])
+def test_a_turned_half_face_beside_the_landmarked_one_sets_the_mosaic(landmarker, turns):
+    """Obama's face, 2.2 times as wide as Biden's close-up, half out of the frame and turned a
+    quarter turn either way or upside down: the upright search misses it, the turned one
+    finds it. Biden's own face turned is not taken for another (his box is set aside): turned
+    a quarter turn, it looks 1.3 times as wide as he is."""
+    srgb, _, width = _close_up(landmarker)
+    box = _box(landmarker, srgb)
+    obama = next(p for p in people_photos() if p.name == "obama.jpg")
+    other = load_image(obama.path).rgb_lin
+    (face,) = landmarker.detect(other)
+    f = 2.2 * width / face.width
+    near = cv2.resize(rgb_lin_to_srgb_u8(other), None, fx=f, fy=f, interpolation=cv2.INTER_AREA)
+    (x0, y0), (x1, y1) = face.points.min(axis=0) * f, face.points.max(axis=0) * f
+    margin = 0.2 * (y1 - y0)
+    half = np.ascontiguousarray(np.rot90(
+        near[max(0, int(y0 - margin)) : int(y1 + margin), int(x0 - margin) : int((x0 + x1) / 2)],
+        turns))  # fmt: skip
+    scene = np.full((max(srgb.shape[0], half.shape[0]), srgb.shape[1] + half.shape[1], 3), 128,
+                    np.uint8)  # fmt: skip
+    scene[: srgb.shape[0], : srgb.shape[1]] = srgb
+    scene[: half.shape[0], srgb.shape[1] :] = half
+    assert max(detector.face_widths(scene)) < OTHER_FACE * width  # upright: missed
+    assert 1.8 * width < mosaic_face_width(scene, width, box) < 3.5 * width
+    alone = detector.face_widths(srgb, turned_at_least=OTHER_FACE * width)
+    assert max(alone) > OTHER_FACE * width  # his own face, turned
+    assert mosaic_face_width(srgb, width, box) == width
+    with pytest.raises(ValueError, match="box"):
+        mosaic_face_width(srgb, width)
