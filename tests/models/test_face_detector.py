@@ -38,6 +38,27 @@ def _close_up(landmarker):
     return srgb, np.ascontiguousarray(srgb[:, srgb.shape[1] // 2 :]), face.width
 
 
+def _beside_half_obama(landmarker, times: float, turns: int = 0):
+    """Biden's close-up (8-bit sRGB), the scene with, at its right edge, the left half of
+    Obama's face ``times`` as wide as Biden's turned ``turns`` quarter turns (anticlockwise),
+    and Biden's width."""
+    srgb, _, width = _close_up(landmarker)
+    obama = next(p for p in people_photos() if p.name == "obama.jpg")
+    other = load_image(obama.path).rgb_lin
+    (face,) = landmarker.detect(other)
+    f = times * width / face.width
+    near = cv2.resize(rgb_lin_to_srgb_u8(other), None, fx=f, fy=f, interpolation=cv2.INTER_AREA)
+    (x0, y0), (x1, y1) = face.points.min(axis=0) * f, face.points.max(axis=0) * f
+    margin = 0.2 * (y1 - y0)
+    half = near[max(0, int(y0 - margin)) : int(y1 + margin), int(x0 - margin) : int((x0 + x1) / 2)]
+    half = np.ascontiguousarray(np.rot90(half, turns))
+    scene = np.full((max(srgb.shape[0], half.shape[0]), srgb.shape[1] + half.shape[1], 3), 128,
+                    np.uint8)  # fmt: skip
+    scene[: srgb.shape[0], : srgb.shape[1]] = srgb
+    scene[: half.shape[0], srgb.shape[1] :] = half
+    return srgb, scene, width
+
+
 def test_a_face_the_landmarker_misses_still_sets_the_mosaic(landmarker):
     """The shade claim's pixelated photo of a close-up face half out of the frame: blocks of
     a sixth of the face the detector finds, taken from the face's height (which the frame
@@ -85,19 +106,7 @@ def test_the_heatmap_is_cut_for_the_wider_face_as_the_photo_is(landmarker):
     from vision.analysis import WORK_FACE_WIDTH, analyze_selfie
     from vision.ingest import ingest_image
 
-    srgb, _, width = _close_up(landmarker)
-    obama = next(p for p in people_photos() if p.name == "obama.jpg")
-    other = load_image(obama.path).rgb_lin
-    (face,) = landmarker.detect(other)
-    f = 1.8 * width / face.width
-    near = cv2.resize(rgb_lin_to_srgb_u8(other), None, fx=f, fy=f, interpolation=cv2.INTER_AREA)
-    (x0, y0), (x1, y1) = face.points.min(axis=0) * f, face.points.max(axis=0) * f
-    margin = 0.2 * (y1 - y0)
-    half = near[max(0, int(y0 - margin)) : int(y1 + margin), int(x0 - margin) : int((x0 + x1) / 2)]
-    scene = np.full((max(srgb.shape[0], half.shape[0]), srgb.shape[1] + half.shape[1], 3), 128,
-                    np.uint8)  # fmt: skip
-    scene[: srgb.shape[0], : srgb.shape[1]] = srgb
-    scene[: half.shape[0], srgb.shape[1] :] = half
+    _, scene, width = _beside_half_obama(landmarker, 1.8)
     lin = srgb_u8_to_rgb_lin(scene)
     a = analyze_selfie(lin, landmarker=landmarker)
     assert abs(a.face.width - width) < 0.05 * width  # Biden's face, not the half one
@@ -118,22 +127,8 @@ def test_a_turned_half_face_beside_the_landmarked_one_sets_the_mosaic(landmarker
     quarter turn either way or upside down: the upright search misses it, the turned one
     finds it. Biden's own face turned is not taken for another (his box is set aside): turned
     a quarter turn, it looks 1.3 times as wide as he is."""
-    srgb, _, width = _close_up(landmarker)
+    srgb, scene, width = _beside_half_obama(landmarker, 2.2, turns)
     box = _box(landmarker, srgb)
-    obama = next(p for p in people_photos() if p.name == "obama.jpg")
-    other = load_image(obama.path).rgb_lin
-    (face,) = landmarker.detect(other)
-    f = 2.2 * width / face.width
-    near = cv2.resize(rgb_lin_to_srgb_u8(other), None, fx=f, fy=f, interpolation=cv2.INTER_AREA)
-    (x0, y0), (x1, y1) = face.points.min(axis=0) * f, face.points.max(axis=0) * f
-    margin = 0.2 * (y1 - y0)
-    half = np.ascontiguousarray(np.rot90(
-        near[max(0, int(y0 - margin)) : int(y1 + margin), int(x0 - margin) : int((x0 + x1) / 2)],
-        turns))  # fmt: skip
-    scene = np.full((max(srgb.shape[0], half.shape[0]), srgb.shape[1] + half.shape[1], 3), 128,
-                    np.uint8)  # fmt: skip
-    scene[: srgb.shape[0], : srgb.shape[1]] = srgb
-    scene[: half.shape[0], srgb.shape[1] :] = half
     assert max(detector.face_widths(scene)) < OTHER_FACE * width  # upright: missed
     assert 1.8 * width < mosaic_face_width(scene, width, box) < 3.5 * width
     alone = detector.face_widths(srgb, turned_at_least=OTHER_FACE * width)
