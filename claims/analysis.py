@@ -19,7 +19,7 @@ from calibration.measure import ALGORITHM_VERSION as MEASURE_VERSION
 from calibration.measure import measure_shade
 from vision.analysis import ANALYSIS_VERSION, analyze_selfie
 from vision.ingest import ingest_image
-from vision.overlay import PNG_COMPRESS_LEVEL, mosaic_face_width, pixelate
+from vision.overlay import PNG_COMPRESS_LEVEL, mosaic_face_width, pixelate, scaled_box
 from vision.quality import edit_findings
 
 __all__ = ["CLAIM_ANALYSIS_VERSION", "AnalysisFailed", "ClaimAnalysis", "analyse_claim"]
@@ -55,11 +55,10 @@ def _pixelated_photo(rgb_lin, face=None, *, mosaic_width: float | None = None) -
         rgb_lin = cv2.resize(rgb_lin, (round(w * s), round(h * s)), interpolation=cv2.INTER_AREA)
     srgb = rgb_lin_to_srgb_u8(rgb_lin)
     if mosaic_width is None:
-        width = box = None
-        if face is not None:
-            width = face.width * s
-            box = (*(face.points.min(axis=0) * s), *(face.points.max(axis=0) * s))
-        mosaic_width = mosaic_face_width(srgb, width, box) / s
+        if face is None:
+            mosaic_width = mosaic_face_width(srgb) / s
+        else:
+            mosaic_width = mosaic_face_width(srgb, face.width * s, scaled_box(face, s)) / s
     return _png(pixelate(srgb, mosaic_width * s))
 
 

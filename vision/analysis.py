@@ -15,7 +15,7 @@ from calibration.detect import detect_colour_checker
 from calibration.errors import InvalidInputError
 from vision.beforeafter import RednessChange, redness_change
 from vision.landmarks import DETECT_MAX_SIDE, FaceLandmarker, FaceLandmarks
-from vision.overlay import PNG_COMPRESS_LEVEL, heatmap_image, mosaic_face_width
+from vision.overlay import PNG_COMPRESS_LEVEL, heatmap_image, mosaic_face_width, scaled_box
 from vision.quality import (
     Finding,
     assess_quality,
@@ -300,8 +300,7 @@ def analyze_selfie(
     # face's, or a much wider one the face detector finds (another person, nearer the camera:
     # vision/overlay.py); looked for once, so that the heatmap and the pixelated photo
     # (claims/analysis.py) share one block size as well as one grid
-    box = (*(face_full.points.min(axis=0) * k), *(face_full.points.max(axis=0) * k))
-    mosaic_width = mosaic_face_width(preview, face_full.width * k, box) / k
+    mosaic_width = mosaic_face_width(preview, face_full.width * k, scaled_box(face_full, k)) / k
     # after detection everything works on the head, at the working scale
     rgb_lin, face, scale, head_box = _head_copy(rgb_lin, preview, k, face_full)
     # the photo's corner in the head's pixels (the landmarks moved by the crop and scaled):

@@ -20,6 +20,7 @@ __all__ = [
     "mosaic_face_width",
     "pixelate",
     "pixelation_block",
+    "scaled_box",
 ]
 
 #: Blocks across the face width when pixelating. Measured with a face matcher nobody here
@@ -76,6 +77,13 @@ def mosaic_face_width(image: np.ndarray, face_width: float | None = None,
         return max([float(face_width)] + [w for w in found if w > bar])
     least = max(image.shape[:2]) / 6.0
     return max([least, *face_widths(image, turned_at_least=least)])
+
+
+def scaled_box(face, scale: float = 1.0) -> tuple[float, float, float, float]:
+    """A landmarked face's box (its ``bbox``) as x0, y0, x1, y1 in a picture scaled by
+    ``scale``: what :func:`mosaic_face_width` sets aside."""
+    x, y, w, h = face.bbox
+    return (x * scale, y * scale, (x + w) * scale, (y + h) * scale)
 
 
 def pixelation_block(face_width: float, blocks: int = PIXELATION_BLOCKS_PER_FACE) -> float:
