@@ -146,10 +146,7 @@ def test_the_committed_metadata_is_what_validating_its_networks_gives():
     """``train.py --revalidate`` on the committed file reproduces its U's and swatch weight:
     the service's uncertainty is what the code and the networks give, not a hand-set number
     (about 20 seconds: 11 800 simulated scenes)."""
-    import onnxruntime as ort
-
-    meta = ort.InferenceSession(str(MODEL_PATH), providers=["CPUExecutionProvider"])
-    meta = meta.get_modelmeta().custom_metadata_map
+    meta = default_model().session.get_modelmeta().custom_metadata_map
     _, fresh = T.validate(*T.load_onnx(MODEL_PATH), 600)
     for key in ("u_de00", "u_de00_known_camera", "u_swatch_de00", "swatch_white_weight",
                 "version", "calibration_scenes", "validation_seed"):  # fmt: skip
