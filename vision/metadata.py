@@ -7,8 +7,9 @@ findings compare them, vision/quality.py), the software that saved the file (a p
 editor's name is reported: vision/quality.py edit_findings) and the orientation;
 :func:`strip_metadata` keeps those and removes everything else before a file is stored,
 without decoding the pixels: the stored file decodes to the same pixels, in the same colour
-profile, as the upload. The software is EXIF's, or else the XMP packet's ``CreatorTool``
-(JPEG, PNG, WebP), which the stored file then states in its EXIF.
+profile, as the upload. The software is EXIF's, or else the XMP packet's ``CreatorTool``,
+which the stored file then states in its EXIF (JPEG, PNG, WebP) or, as a HEIC file is
+overwritten in place where a longer EXIF may not fit, in what is left of its XMP.
 """
 
 from __future__ import annotations
@@ -104,9 +105,9 @@ def xmp_creator_tool(xmp: bytes | str | None) -> str | None:
 
 
 def image_xmp(im: Image.Image) -> bytes | str | None:
-    """The XMP packet Pillow read from a JPEG, PNG or WebP file. A HEIC's is not read: its
-    stored file is overwritten in place, where an EXIF that states more may not fit."""
-    if im.format not in ("JPEG", "PNG", "WEBP"):
+    """The XMP packet Pillow (pillow-heif for HEIC) read from a JPEG, PNG, WebP or HEIC
+    file."""
+    if im.format not in ("JPEG", "PNG", "WEBP", "HEIF"):
         return None
     return im.info.get("xmp") or im.info.get("XML:com.adobe.xmp")
 
@@ -178,14 +179,15 @@ def strip_metadata(
     serial numbers, maker notes, the thumbnail), XMP, IPTC, comments, text chunks,
     JPEG's other application segments (multi-picture images among them) and whatever follows
     the image's end (a motion photo's video). A HEIC file keeps its layout: its EXIF and XMP
-    items are overwritten in place.
+    items are overwritten in place, the XMP keeping only its ``CreatorTool`` (the EXIF gains
+    none: it may have no room for it).
 
     Raises
     ------
     UnsupportedImageType
         The file's structure does not allow removing its metadata safely.
     """
-    tiff = kept_exif(exif, xmp)
+    tiff = kept_exif(exif, None if fmt == "HEIC" else xmp)
     strip = {"JPEG": _strip_jpeg, "PNG": _strip_png, "WebP": _strip_webp, "HEIC": _strip_heic}
     try:
         return strip[fmt](data, tiff)
@@ -340,6 +342,30 @@ def _strip_webp(data: bytes, tiff: bytes | None) -> bytes:
 #: An empty XMP packet, padded with spaces to the item's length (whitespace is allowed there).
 _EMPTY_XMP = (b'<?xpacket begin="" id="W5M0MpCehiHzreSzNTczkc9d"?><x:xmpmeta '
               b'xmlns:x="adobe:ns:meta/"/><?xpacket end="w"?>')  # fmt: skip
+#: A packet stating one property of the XMP namespace, around it.
+_XMP_OPEN = (b'<?xpacket begin="" id="W5M0MpCehiHzreSzNTczkc9d"?><x:xmpmeta xmlns:x="adobe:ns:'
+             b'meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">'
+             b'<rdf:Description rdf:about="" xmlns:xmp="http://ns.adobe.com/xap/1.0/"')  # fmt: skip
+_XMP_CLOSE = b'</rdf:RDF></x:xmpmeta><?xpacket end="w"?>'
+
+
+def _kept_xmp(payload: bytes) -> bytes:
+    """A HEIC's XMP item as stored, as long as it was: a packet stating only the
+    ``CreatorTool`` the item named, in the item's own bytes so that it reads back alike; the
+    bare property when the packet would not fit (the property always fits: the item held
+    it); an empty packet when the item names none. Padded with spaces."""
+    found = _CREATOR_TOOL.search(payload)
+    if found is None:
+        options = (_EMPTY_XMP,)
+    else:
+        tool = found.group(0)
+        if tool.startswith(b"xmp:"):  # an attribute
+            inside = b" " + tool + b"/>"
+        else:  # an element
+            inside = b">" + tool + b"</rdf:Description>"
+        options = (_XMP_OPEN + inside + _XMP_CLOSE, tool)
+    new = next((o for o in options if len(o) <= len(payload)), b"")
+    return new + b" " * (len(payload) - len(new))
 
 
 def _boxes(data: bytes, start: int, end: int):
@@ -437,8 +463,7 @@ def _strip_heic(data: bytes, tiff: bytes | None) -> bytes:
             body = tiff if tiff is not None and len(tiff) <= room else b""
             new = payload[:head] + body + b"\x00" * (room - len(body))
         else:
-            new = _EMPTY_XMP if len(_EMPTY_XMP) <= len(payload) else b""
-            new += b" " * (len(payload) - len(new))
+            new = _kept_xmp(payload)
         k = 0
         for offset, length in spans:
             out[offset : offset + length] = new[k : k + length]

@@ -174,10 +174,26 @@ def test_exif_software_comes_before_xmp_and_other_scripts_survive_as_question_ma
     assert _kept_as_sent(native)[1].origin.software == "???? BeautyCam"
 
 
-def test_a_heic_files_xmp_is_not_read_and_the_file_is_still_stored():
-    """A HEIC file is overwritten in place, where a longer EXIF may not fit: its XMP's
-    CreatorTool is not read (a stated limit), and the upload is stored as before."""
-    data = _encode(_picture(), "HEIF", quality=95, xmp=_xmp("Photoshop"))
+@pytest.mark.parametrize("element", [False, True])
+def test_a_heic_files_xmp_keeps_only_the_editor_it_names(element):
+    """A HEIC file is overwritten in place, where a longer EXIF may not fit: the editor its
+    XMP names stays in that XMP, alone, and the stored file still reports it."""
+    from vision.quality import edit_findings
+
+    data = _encode(_picture(), "HEIF", quality=95, xmp=_xmp("Meitu 9.1 &amp; Snapseed",
+                                                              element=element))  # fmt: skip
     check, sent = _kept_as_sent(data)
-    assert sent.origin.software is None
-    assert b"Photoshop" not in check.stored
+    assert sent.origin.software == "Meitu 9.1 & Snapseed"
+    kept = Image.open(io.BytesIO(check.stored)).info["xmp"]
+    assert kept.startswith(b"<?xpacket") and b"photoshop" not in kept
+    assert [f.code for f in edit_findings(ingest_image(check.stored).origin)] == ["edited"]
+
+
+def test_a_heic_files_exif_software_comes_first_and_a_bare_xmp_property_is_kept_bare():
+    both = _encode(_picture(), "HEIF", quality=95, exif=_exif(), xmp=_xmp("Photoshop"))
+    assert _kept_as_sent(both)[1].origin.software == "Snapseed 2.0"
+    # an item holding just the property: the packet around it would not fit
+    bare = _encode(_picture(), "HEIF", quality=95, xmp=b"xmp:CreatorTool='Facetune 2'")
+    check, sent = _kept_as_sent(bare)
+    assert sent.origin.software == "Facetune 2"
+    assert Image.open(io.BytesIO(check.stored)).info["xmp"] == b"xmp:CreatorTool='Facetune 2'"
