@@ -58,7 +58,11 @@ POOR_FIT_MAX = 12.0
 #: those scenes; the chart detector finds no chart in their sepia or black-and-white copies),
 #: never on the whole frame. The 5th-95th percentiles instead of the 1st and 99th read the
 #: bulk of what they are given: one colour scene's frame 0.40. A light of one colour (a
-#: sodium lamp, one LED colour) leaves no colour either.
+#: sodium lamp, one LED colour) leaves no colour either. Half the saturation is not told, by
+#: this range nor by the skin's own chroma (session 17, a separate script: the skin's median
+#: C*ab on the astronaut's face in four skin tones and vision/people's four photos 16.8-34.8,
+#: at half saturation 8.1-16.4: the least coloured face in full colour, 16.8, lies 0.4 over
+#: the most coloured at half, so no limit tells them apart with any margin).
 MIN_COLOUR_RANGE = 0.6
 #: :func:`colour_range` reads at most this many pixels (a regular subsample of larger images):
 #: 1.7-2.7 ms for a face's box at the analysis's scale, 6.6-10 ms with four times as many.
