@@ -73,10 +73,10 @@ def mosaic_face_width(image: np.ndarray, face_width: float | None = None,
         if face_box is None:  # turned, the face itself may look wider than it is
             raise ValueError("expected the landmarked face's box with its width")
         bar = OTHER_FACE * float(face_width)
-        found = face_widths(image, turned_at_least=bar, known_box=face_box)
+        found = face_widths(image, at_least=bar, known_box=face_box)
         return max([float(face_width)] + [w for w in found if w > bar])
     least = max(image.shape[:2]) / 6.0
-    return max([least, *face_widths(image, turned_at_least=least)])
+    return max([least, *face_widths(image, at_least=least)])
 
 
 def scaled_box(face, scale: float = 1.0) -> tuple[float, float, float, float]:

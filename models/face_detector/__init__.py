@@ -102,23 +102,24 @@ def _width(face) -> float:
     return max(float(face[2]), float(face[3]) / HEIGHT_PER_WIDTH)
 
 
-def face_widths(image: np.ndarray, *, turned_at_least: float | None = None,
+def face_widths(image: np.ndarray, *, at_least: float | None = None,
                 known_box=None) -> list[float]:  # fmt: skip
     """The width (pixels of ``image``) of every face YuNet finds in an (H, W, 3) picture,
     widest first: its box's width, or its height ÷ :data:`HEIGHT_PER_WIDTH` when that is more
     (a face partly out of the frame at the side).
 
-    ``image`` is uint8 sRGB, or float linear sRGB: shrunk to :data:`DETECT_SIDE` first (in
-    linear light), then encoded, so a large linear photo is never encoded whole. With
-    ``turned_at_least`` (pixels of ``image``) only faces at least that wide are looked for,
-    at the side where they span :data:`TURNED_MIN_FACE` pixels, upright and turned a quarter
-    or half turn (narrower ones may be missed), turned ones except those whose centre lies in
-    ``known_box`` (x0, y0, x1, y1: the landmarked face, which turned may look wider).
+    ``image`` is uint8 sRGB, or float linear sRGB: shrunk first (in linear light), then
+    encoded, so a large linear photo is never encoded whole. It is shrunk to
+    :data:`DETECT_SIDE`; with ``at_least`` (pixels of ``image``), to the side where faces that
+    wide span :data:`TURNED_MIN_FACE` pixels, and only those matter (narrower ones may be
+    missed): they are looked for upright and turned a quarter or half turn, turned ones
+    except those whose centre lies in ``known_box`` (x0, y0, x1, y1: the landmarked face,
+    which turned may look wider).
     """
-    if turned_at_least is None:
+    if at_least is None:
         small, s = _shrunk(image, DETECT_SIDE)
         return sorted((_width(f) / s for f in _faces(small)), reverse=True)
-    side = TURNED_MIN_FACE * max(image.shape[:2]) / max(float(turned_at_least), 1.0)
+    side = TURNED_MIN_FACE * max(image.shape[:2]) / max(float(at_least), 1.0)
     small, s = _shrunk(image, float(np.clip(side, *TURNED_SIDES)))
     widths = [_width(f) / s for f in _faces(small)]
     h, w = small.shape[:2]

@@ -131,7 +131,7 @@ def test_a_turned_half_face_beside_the_landmarked_one_sets_the_mosaic(landmarker
     box = _box(landmarker, srgb)
     assert max(detector.face_widths(scene)) < OTHER_FACE * width  # upright: missed
     assert 1.8 * width < mosaic_face_width(scene, width, box) < 3.5 * width
-    alone = detector.face_widths(srgb, turned_at_least=OTHER_FACE * width)
+    alone = detector.face_widths(srgb, at_least=OTHER_FACE * width)
     assert max(alone) > OTHER_FACE * width  # his own face, turned
     assert mosaic_face_width(srgb, width, box) == width
     with pytest.raises(ValueError, match="box"):
