@@ -39,7 +39,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from simset import best_of, peak_rss_mib, save_json  # noqa: E402
+from simset import best_of, peak_rss_mib, print_targets, save_json, target  # noqa: E402
 
 from calibration.colorimetry import rgb_lin_to_srgb_u8  # noqa: E402
 from vision.beforeafter import redness_change  # noqa: E402
@@ -672,11 +672,6 @@ BEFORE_AFTER_IOU = 0.85
 SPEED_RATIO = 2.5
 
 
-def _target(what, value, limit, at_least) -> tuple[str, str, bool]:
-    return (what, f"{value:.4f} {'≥' if at_least else '≤'} {limit}",
-            value >= limit if at_least else value <= limit)  # fmt: skip
-
-
 def targets(result: dict) -> list[tuple[str, str, bool]]:
     """(what, measured against the target, met) for each target of the issue: before/after,
     the NumPy reference and the ONNX path (what ``analyze`` runs) on a single photo, the ONNX
@@ -695,10 +690,10 @@ def targets(result: dict) -> list[tuple[str, str, bool]]:
     rows = []
     pair = figures("before/after", "tsumura", "before/after")
     pair_limits = {**TARGETS, "mean IoU": (BEFORE_AFTER_IOU, True)}
-    rows += [_target(f"before/after: {k}", v, *pair_limits[k]) for k, v in pair.items()]
+    rows += [target(f"before/after: {k}", v, *pair_limits[k]) for k, v in pair.items()]
     for method in ("tsumura", "tsumura-onnx"):
         single = figures("single", method, method)
-        rows += [_target(f"{method}: {k}", v, *TARGETS[k]) for k, v in single.items()]
+        rows += [target(f"{method}: {k}", v, *TARGETS[k]) for k, v in single.items()]
     ours = figures("single", "tsumura-onnx", "tsumura-onnx")
     for base in ("a_star", "a_star-fair"):
         theirs = figures("single", base, base)
@@ -707,17 +702,9 @@ def targets(result: dict) -> list[tuple[str, str, bool]]:
             won = a > b if at_least else (a < b or a == b == 0)  # none flagged: a tie at best
             rows.append((f"tsumura-onnx beats {base}: {k}", f"{a:.4f} vs {b:.4f}", won))
     if "speed" in result:
-        rows.append(_target("analyze ÷ JPEG decode, 12 MP, one core", result["speed"]["ratio"],
+        rows.append(target("analyze ÷ JPEG decode, 12 MP, one core", result["speed"]["ratio"],
                             SPEED_RATIO, False))  # fmt: skip
     return rows
-
-
-def print_targets(result: dict) -> None:
-    rows = targets(result)
-    print("\n== The issue's targets (test set; full precision) ==")
-    for what, measured, met in rows:
-        print(f"{'met    ' if met else 'NOT met'}  {what}: {measured}")
-    print(f"{sum(m for *_, m in rows)} of {len(rows)} met")
 
 
 def main(argv=None) -> dict:
@@ -774,7 +761,7 @@ def main(argv=None) -> dict:
         result["detection_limits_jpeg_80"] = detection_limits(landmarker, photo=jpeg(80))
     if not args.skip_speed:
         result["speed"] = _speed_on_one_core()
-    print_targets(result)
+    print_targets("The issue's targets (test set)", targets(result))
     save_json(result, args.out)
     return result
 

@@ -89,3 +89,17 @@ def summary(values) -> str:
         f"n={len(v):3d} median {np.median(v):5.2f} mean {v.mean():5.2f} "
         f"p90 {np.percentile(v, 90):5.2f} max {v.max():5.2f}"
     )
+
+
+def target(what: str, value: float, limit: float, at_least: bool) -> tuple[str, str, bool]:
+    """An issue's target as (what, the figure against the limit, met), at full precision."""
+    return (what, f"{value:.4f} {'≥' if at_least else '≤'} {limit}",
+            value >= limit if at_least else value <= limit)  # fmt: skip
+
+
+def print_targets(title: str, rows) -> None:
+    """The targets' rows, met or NOT met, and how many are met."""
+    print(f"\n== {title} (full precision) ==")
+    for what, measured, met in rows:
+        print(f"{'met    ' if met else 'NOT met'}  {what}: {measured}")
+    print(f"{sum(m for *_, m in rows)} of {len(rows)} met")
