@@ -64,7 +64,11 @@ __all__ = ["ANALYSIS_VERSION", "FaceAnalysis", "analyze_selfie"]
 #: person, nearer the camera), the pixelated heatmap is cut for that face too, as the photo
 #: shown already was; a file whose EXIF names a photo editor as what saved it is reported
 #: (``edited``, ``baseline_edited``; a shade claim's photo too) (session 15).
-ANALYSIS_VERSION = "hueproof-analyze/0.9"
+#: 0.10: an editor named only in a file's XMP ``CreatorTool`` is reported (JPEG, PNG and WebP
+#: in session 16, HEIC in session 17); faces turned a quarter or half turn set the mosaic
+#: (session 16), and the upright search for a wider face runs where such a face spans 54 px
+#: instead of at 640 px (session 17), so a mosaic's blocks may differ.
+ANALYSIS_VERSION = "hueproof-analyze/0.10"
 #: After detection the analysis runs on the head only, scaled so that the face is at most
 #: this wide (or up to PREVIEW_AS_WORKING times it, see there): redness lives at the scale of
 #: the face, and a 12 MP selfie would otherwise cost minutes. The mask is scaled back to the
