@@ -55,14 +55,14 @@ HEIGHT_PER_WIDTH = 1.45
 #: down in the frame): YuNet finds upright faces, and of turned ones cut by the frame's side
 #: few (of 15 each, a quarter turn either way and a half turn, 1.6-2.6 times the landmarked
 #: face: 3, 0 and 6; whole, 8, 9 and 15; session 16). So the picture is also searched turned
-#: three ways, at the smallest side where a face that matters spans TURNED_MIN_FACE pixels
-#: (within TURNED_SIDES): then all 90 were found. A face 54 px wide was found in 10 of 10
+#: three ways, at the smallest side where a face that matters spans SEARCH_MIN_FACE pixels
+#: (within SEARCH_SIDES): then all 90 were found. A face 54 px wide was found in 10 of 10
 #: turned half faces, 40 px in 8 of 10, 27 px in 2 of 10. Only such faces matter, so the
 #: upright search runs at that side too (session 17; README): the search on a 12 MP selfie
 #: 36-54 → 17-18 ms; beside the five close-ups, faces 1.6-2.6 times as wide, upright and
 #: turned, whole and half, found in 478 of 480 scenes (479 upright at 640 px).
-TURNED_MIN_FACE = 54
-TURNED_SIDES = (240, DETECT_SIDE)
+SEARCH_MIN_FACE = 54
+SEARCH_SIDES = (240, DETECT_SIDE)
 
 _local = threading.local()  # one detector per thread: OpenCV's detector keeps state
 
@@ -111,7 +111,7 @@ def face_widths(image: np.ndarray, *, at_least: float | None = None,
     ``image`` is uint8 sRGB, or float linear sRGB: shrunk first (in linear light), then
     encoded, so a large linear photo is never encoded whole. It is shrunk to
     :data:`DETECT_SIDE`; with ``at_least`` (pixels of ``image``), to the side where faces that
-    wide span :data:`TURNED_MIN_FACE` pixels, and only those matter (narrower ones may be
+    wide span :data:`SEARCH_MIN_FACE` pixels, and only those matter (narrower ones may be
     missed): they are looked for upright and turned a quarter or half turn, turned ones
     except those whose centre lies in ``known_box`` (x0, y0, x1, y1: the landmarked face,
     which turned may look wider).
@@ -119,15 +119,14 @@ def face_widths(image: np.ndarray, *, at_least: float | None = None,
     if at_least is None:
         small, s = _shrunk(image, DETECT_SIDE)
         return sorted((_width(f) / s for f in _faces(small)), reverse=True)
-    side = TURNED_MIN_FACE * max(image.shape[:2]) / max(float(at_least), 1.0)
-    small, s = _shrunk(image, float(np.clip(side, *TURNED_SIDES)))
-    widths = [_width(f) / s for f in _faces(small)]
-    h, w = small.shape[:2]
-    for k in (1, 2, 3):  # np.rot90's quarter turns, anticlockwise
+    side = SEARCH_MIN_FACE * max(image.shape[:2]) / max(float(at_least), 1.0)
+    small, s = _shrunk(image, float(np.clip(side, *SEARCH_SIDES)))
+    widths, (h, w) = [], small.shape[:2]
+    for k in (0, 1, 2, 3):  # upright, then np.rot90's quarter turns, anticlockwise
         for f in _faces(np.ascontiguousarray(np.rot90(small, k))):
             u, v = f[0] + f[2] / 2, f[1] + f[3] / 2  # the box's centre, turned
-            x, y = {1: (w - 1 - v, u), 2: (w - 1 - u, h - 1 - v), 3: (v, h - 1 - u)}[k]
-            if known_box is not None:
+            x, y = ((u, v), (w - 1 - v, u), (w - 1 - u, h - 1 - v), (v, h - 1 - u))[k]
+            if k and known_box is not None:
                 x0, y0, x1, y1 = known_box
                 if x0 <= x / s <= x1 and y0 <= y / s <= y1:
                     continue
