@@ -61,8 +61,15 @@ HEIGHT_PER_WIDTH = 1.45
 #: upright search runs at that side too (session 17; README): the search on a 12 MP selfie
 #: 36-54 → 17-18 ms; beside the five close-ups, faces 1.6-2.6 times as wide, upright and
 #: turned, whole and half, found in 478 of 480 scenes (479 upright at 640 px).
+#: That side is never under SEARCH_MIN_SIDE and has no upper bound but the photo's own size
+#: (session 18). The pinned landmarker finds no face narrower than about an eleventh of the
+#: photo's longer side (vision/landmarks.py), so beside a face it landmarks the side stays
+#: under about 470 px; a landmarker given by HUEPROOF_FACE_MODEL may find smaller ones. Bounded
+#: at 640 px as before, the left halves of the four photos' faces, 60 and 80 px wide, upright,
+#: a quarter turn or upside down, at the edge of a 2400 × 1800 photo, were missed in 22 of 24
+#: scenes; unbounded, found in 22 of 24 (the search then took 0.5-0.8 s instead of 50 ms).
 SEARCH_MIN_FACE = 54
-SEARCH_SIDES = (240, DETECT_SIDE)
+SEARCH_MIN_SIDE = 240
 
 _local = threading.local()  # one detector per thread: OpenCV's detector keeps state
 
@@ -111,16 +118,16 @@ def face_widths(image: np.ndarray, *, at_least: float | None = None,
     ``image`` is uint8 sRGB, or float linear sRGB: shrunk first (in linear light), then
     encoded, so a large linear photo is never encoded whole. It is shrunk to
     :data:`DETECT_SIDE`; with ``at_least`` (pixels of ``image``), to the side where faces that
-    wide span :data:`SEARCH_MIN_FACE` pixels, and only those matter (narrower ones may be
-    missed): they are looked for upright and turned a quarter or half turn, turned ones
-    except those whose centre lies in ``known_box`` (x0, y0, x1, y1: the landmarked face,
-    which turned may look wider).
+    wide span :data:`SEARCH_MIN_FACE` pixels (at least :data:`SEARCH_MIN_SIDE`, never
+    enlarged), and only those matter (narrower ones may be missed): they are looked for
+    upright and turned a quarter or half turn, turned ones except those whose centre lies in
+    ``known_box`` (x0, y0, x1, y1: the landmarked face, which turned may look wider).
     """
     if at_least is None:
         small, s = _shrunk(image, DETECT_SIDE)
         return sorted((_width(f) / s for f in _faces(small)), reverse=True)
     side = SEARCH_MIN_FACE * max(image.shape[:2]) / max(float(at_least), 1.0)
-    small, s = _shrunk(image, float(np.clip(side, *SEARCH_SIDES)))
+    small, s = _shrunk(image, max(side, SEARCH_MIN_SIDE))
     widths, (h, w) = [], small.shape[:2]
     for k in (0, 1, 2, 3):  # upright, then np.rot90's quarter turns, anticlockwise
         for f in _faces(np.ascontiguousarray(np.rot90(small, k))):

@@ -136,3 +136,24 @@ def test_a_turned_half_face_beside_the_landmarked_one_sets_the_mosaic(landmarker
     assert mosaic_face_width(srgb, width, box) == width
     with pytest.raises(ValueError, match="box"):
         mosaic_face_width(srgb, width)
+
+
+def test_a_face_that_matters_is_looked_for_however_small_it_is_in_the_photo(landmarker):
+    """The left half of Obama's face, 80 px wide and a quarter turn, at the edge of a
+    2400 × 1800 photo: beside a landmarked face 64 px wide (which the pinned landmarker would
+    not find in such a photo, but another model may) it matters. The search looks where it
+    spans :data:`SEARCH_MIN_FACE` px, here the whole photo. Before, the side stopped at 640 px,
+    where the half face spans 21 px and was missed."""
+    obama = next(p for p in people_photos() if p.name == "obama.jpg")
+    rgb_lin = load_image(obama.path).rgb_lin
+    (face,) = landmarker.detect(rgb_lin)
+    f = 80 / face.width
+    near = cv2.resize(rgb_lin_to_srgb_u8(rgb_lin), None, fx=f, fy=f, interpolation=cv2.INTER_AREA)
+    (x0, y0), (x1, y1) = face.points.min(axis=0) * f, face.points.max(axis=0) * f
+    margin = 0.3 * (y1 - y0)
+    half = near[int(y0 - margin) : int(y1 + margin), int(x0 - margin) : int((x0 + x1) / 2)]
+    half = np.rot90(half)
+    scene = np.full((1800, 2400, 3), 128, np.uint8)
+    scene[700 : 700 + half.shape[0], 2400 - half.shape[1] :] = half
+    bar = 0.8 * 80
+    assert any(w > bar for w in detector.face_widths(scene, at_least=bar))
