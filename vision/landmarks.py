@@ -23,6 +23,7 @@ import numpy as np
 
 from calibration.colorimetry import rgb_lin_to_srgb_u8
 from models.face_landmarker.provision import face_model_path
+from models.native import quiet_start
 
 os.environ.setdefault("GLOG_minloglevel", "2")  # MediaPipe's C++ logging: warnings and up
 
@@ -141,7 +142,8 @@ class FaceLandmarker:
             output_face_blendshapes=True,
             output_facial_transformation_matrixes=True,
         )
-        self._landmarker = vision.FaceLandmarker.create_from_options(mp_options)
+        with quiet_start():  # MediaPipe's start-up chatter on stderr
+            self._landmarker = vision.FaceLandmarker.create_from_options(mp_options)
         self._lock = threading.Lock()  # one graph, many request threads
 
     def close(self) -> None:

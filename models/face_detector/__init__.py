@@ -26,6 +26,7 @@ import cv2
 import numpy as np
 
 from calibration.colorimetry import rgb_lin_to_srgb_u8
+from models.native import quiet_start
 from models.pypi import PinnedFile, PinnedFileError
 
 __all__ = ["DETECTOR_FILE", "PinnedFileError", "face_widths", "main"]
@@ -78,8 +79,9 @@ def _detector():
     detector = getattr(_local, "detector", None)
     if detector is None:
         model = np.frombuffer(DETECTOR_FILE.read(), np.uint8)  # the bytes that were checked
-        detector = cv2.FaceDetectorYN.create("onnx", model, np.empty(0, np.uint8), (320, 320),
-                                             SCORE_THRESHOLD)  # fmt: skip
+        with quiet_start():  # OpenCV's DNN warns that it ignores a target never asked for
+            detector = cv2.FaceDetectorYN.create("onnx", model, np.empty(0, np.uint8),
+                                                 (320, 320), SCORE_THRESHOLD)  # fmt: skip
         _local.detector = detector
     return detector
 
