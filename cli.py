@@ -5,12 +5,15 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import sys
 from pathlib import Path
 
 from calibration.errors import HueproofError
 
 EXIT_BAD_INPUT = 2
+#: A command stopped by Ctrl+C (128 + SIGINT, as shells report it); serve and worker exit 0.
+EXIT_INTERRUPTED = 130
 
 
 def _floats(text: str, n: int, what: str) -> list[float]:
@@ -268,8 +271,26 @@ def cmd_serve(args) -> int:
     print(f"  API {base}/api/v1/openapi.json   shades {base}/api/v1/shades", flush=True)
     from waitress import serve
 
-    serve(app, host=args.host, port=args.port, threads=8, ident="hueproof")
+    _stop_on_sigterm()
+    try:
+        serve(app, host=args.host, port=args.port, threads=8, ident="hueproof")
+    except KeyboardInterrupt:
+        pass
+    print("hueproof serve: stopping; analyses under way finish first", file=sys.stderr,
+          flush=True)  # fmt: skip
+    ext["close"]()
+    print("hueproof serve: stopped", file=sys.stderr)
     return 0
+
+
+def _stop_on_sigterm() -> None:
+    """A service manager's SIGTERM stops ``serve`` and ``worker`` as Ctrl+C does (they
+    catch the KeyboardInterrupt), instead of ending the process at once."""
+
+    def stop(signum, frame):
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, stop)
 
 
 def cmd_users_add(args) -> int:
@@ -341,8 +362,12 @@ def cmd_worker(args) -> int:
 
     _, _, service = _open(args.data)
     service.landmarker = LazyFaceLandmarker()
+    _stop_on_sigterm()
     try:
         n = poll_forever(service, interval=args.interval, once=args.once)
+    except KeyboardInterrupt:  # a claim cut short stays analysing: the next poll runs it again
+        print("hueproof worker: stopped", file=sys.stderr)
+        return 0
     finally:
         service.landmarker.close()
     print(json.dumps({"analysed": n}))
@@ -525,6 +550,9 @@ def main(argv=None) -> int:
     except (HueproofError, ValueError, OSError, RuntimeError) as exc:
         print(f"hueproof {args.command}: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        print(f"hueproof {args.command}: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
 
 
 if __name__ == "__main__":

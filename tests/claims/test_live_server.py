@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import signal
 import socket
 import subprocess
 import sys
@@ -55,13 +56,13 @@ def _call(base, method, path, token=None, body=None, ctype=None, headers=None):
         return exc.code, json.loads(exc.read() or b"null")
 
 
-@pytest.fixture()
-def live(tmp_path):
+def _serve(data: Path, stderr=subprocess.DEVNULL):
+    """``hueproof serve`` on a free port, once it answers: the process, its base URL, the
+    tokens it printed and what it printed."""
     port = _free_port()
-    data = tmp_path / "var"
     proc = subprocess.Popen(
         [sys.executable, "-m", "cli", "serve", "--port", str(port), "--data", str(data)],
-        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=stderr, text=True,
     )  # fmt: skip
     tokens, lines = {}, []
     deadline = time.monotonic() + 60
@@ -80,7 +81,23 @@ def live(tmp_path):
             break
         except OSError:
             time.sleep(0.1)
-    yield base, tokens, data, "".join(lines)
+    return proc, base, tokens, "".join(lines)
+
+
+def _file_shade_claim(base, token, key):
+    body, ctype = _multipart(
+        {"type": "shade", "sku": "LIP-VELVET", "shade": "R01", "roi": SAMPLE_ROI,
+         "consent_version": NOTICE_VERSION, "consent_facial": "true", "order_ref": "L1"},
+        {"photo": ("swatch.jpg", sample_photo())},
+    )  # fmt: skip
+    return _call(base, "POST", "/api/v1/claims", token, body, ctype, {"Idempotency-Key": key})
+
+
+@pytest.fixture()
+def live(tmp_path):
+    data = tmp_path / "var"
+    proc, base, tokens, banner = _serve(data)
+    yield base, tokens, data, banner
     proc.terminate()
     proc.wait(timeout=20)
 
@@ -91,13 +108,7 @@ def test_newcomer_path_on_a_live_server(live, tmp_path):
     assert "/api/v1/openapi.json" in banner
     status, shades = _call(base, "GET", "/api/v1/shades?sku=LIP-VELVET")
     assert status == 200 and {s["shade"] for s in shades["shades"]} == {"R01", "N02", "B03"}
-    body, ctype = _multipart(
-        {"type": "shade", "sku": "LIP-VELVET", "shade": "R01", "roi": SAMPLE_ROI,
-         "consent_version": NOTICE_VERSION, "consent_facial": "true", "order_ref": "L1"},
-        {"photo": ("swatch.jpg", sample_photo())},
-    )  # fmt: skip
-    status, claim = _call(base, "POST", "/api/v1/claims", tokens["shopper"], body, ctype,
-                          {"Idempotency-Key": "live-1"})  # fmt: skip
+    status, claim = _file_shade_claim(base, tokens["shopper"], "live-1")
     assert status == 202, claim
     for _ in range(300):
         status, view = _call(base, "GET", f"/api/v1/claims/{claim['id']}", tokens["adjudicator"])
@@ -123,3 +134,31 @@ def test_newcomer_path_on_a_live_server(live, tmp_path):
     token = res.stdout.split()[-1]
     status, mine = _call(base, "GET", "/api/v1/claims", token)
     assert status == 200 and mine["total"] == 0
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
+def test_a_stopped_server_finishes_its_analyses_and_exits_cleanly(tmp_path, sig):
+    """Ctrl+C, or a service manager's SIGTERM, just after a claim was filed: the claim is
+    analysed before the process ends, which exits 0 and says so in two lines. Before, Ctrl+C
+    printed waitress's KeyboardInterrupt traceback and exited 1, and SIGTERM ended the
+    process at once, the claim left queued until the next start."""
+    from server import create_app
+
+    data = tmp_path / "var"
+    with open(tmp_path / "stderr", "w") as err:
+        proc, base, tokens, _ = _serve(data, stderr=err)
+        status, claim = _file_shade_claim(base, tokens["shopper"], "stop-1")
+        assert status == 202, claim
+        proc.send_signal(sig)
+        assert proc.wait(timeout=60) == 0
+    printed = (tmp_path / "stderr").read_text()
+    assert "Traceback" not in printed and printed.endswith("hueproof serve: stopped\n"), printed
+    app = create_app({"DATA_DIR": str(data), "ANALYSIS_WORKERS": 0})
+    try:
+        view = app.test_client().get(
+            f"/api/v1/claims/{claim['id']}",
+            headers={"Authorization": f"Bearer {tokens['shopper']}"},
+        )
+        assert view.status_code == 200 and view.get_json()["status"] == "ready", view.get_json()
+    finally:
+        app.extensions["hueproof"]["close"]()
