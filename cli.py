@@ -7,6 +7,8 @@ import json
 import os
 import signal
 import sys
+import threading
+from contextlib import contextmanager
 from pathlib import Path
 
 from calibration.errors import HueproofError
@@ -271,9 +273,12 @@ def cmd_serve(args) -> int:
     print(f"  API {base}/api/v1/openapi.json   shades {base}/api/v1/shades", flush=True)
     from waitress import serve
 
-    _stop_on_sigterm()
+    def stop(signum, frame):  # SIGTERM (a service manager's stop) as Ctrl+C
+        raise KeyboardInterrupt
+
     try:
-        serve(app, host=args.host, port=args.port, threads=8, ident="hueproof")
+        with _on_stop_signals(stop, interrupt=False):
+            serve(app, host=args.host, port=args.port, threads=8, ident="hueproof")
     except KeyboardInterrupt:
         pass
     print("hueproof serve: stopping; analyses under way finish first", file=sys.stderr,
@@ -283,14 +288,21 @@ def cmd_serve(args) -> int:
     return 0
 
 
-def _stop_on_sigterm() -> None:
-    """A service manager's SIGTERM stops ``serve`` and ``worker`` as Ctrl+C does (they
-    catch the KeyboardInterrupt), instead of ending the process at once."""
-
-    def stop(signum, frame):
-        raise KeyboardInterrupt
-
-    signal.signal(signal.SIGTERM, stop)
+@contextmanager
+def _on_stop_signals(handler, *, interrupt: bool = True):
+    """``handler`` for SIGTERM and, with ``interrupt``, SIGINT (Ctrl+C) while the block runs;
+    the handlers before are restored after it. Outside the main thread, where Python takes
+    no signal handlers, nothing changes."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    signals = (signal.SIGTERM, signal.SIGINT) if interrupt else (signal.SIGTERM,)
+    before = {sig: signal.signal(sig, handler) for sig in signals}
+    try:
+        yield
+    finally:
+        for sig, old in before.items():
+            signal.signal(sig, old)
 
 
 def cmd_users_add(args) -> int:
@@ -362,12 +374,18 @@ def cmd_worker(args) -> int:
 
     _, _, service = _open(args.data)
     service.landmarker = LazyFaceLandmarker()
-    _stop_on_sigterm()
+    stop = threading.Event()
+
+    def finish(signum, frame):  # the first Ctrl+C or SIGTERM lets the claim under way finish
+        if stop.is_set():
+            raise KeyboardInterrupt  # the second: at once (the claim is run again later)
+        print("hueproof worker: stopping after the claim under way", file=sys.stderr,
+              flush=True)  # fmt: skip
+        stop.set()
+
     try:
-        n = poll_forever(service, interval=args.interval, once=args.once)
-    except KeyboardInterrupt:  # a claim cut short stays analysing: the next poll runs it again
-        print("hueproof worker: stopped", file=sys.stderr)
-        return 0
+        with _on_stop_signals(finish):
+            n = poll_forever(service, interval=args.interval, once=args.once, stop=stop)
     finally:
         service.landmarker.close()
     print(json.dumps({"analysed": n}))

@@ -2,7 +2,8 @@
 
 Jobs are idempotent on (claim, image sha256, analysis version): running a claim twice, or
 after a crash, gives the same result; a claim left ``analyzing`` by a stopped process is
-picked up again when a pool starts.
+run again once its job's lease has run out (a pool looks every :data:`RESUME_EVERY` seconds,
+``hueproof worker`` on every poll).
 """
 
 from __future__ import annotations
@@ -17,30 +18,49 @@ __all__ = ["WorkerPool", "poll_forever"]
 log = logging.getLogger("hueproof.jobs")
 #: Seconds between two retention purges run by the embedded pool.
 PURGE_EVERY = 3600.0
+#: Seconds between two looks by the embedded pool for claims left queued or analysing. A
+#: claim whose process stopped while analysing it is held by its job's lease
+#: (claims/service.py, JOB_LEASE) and is run once the lease has run out; looking only when a
+#: pool starts, as before, left it analysing until a restart after that.
+RESUME_EVERY = 60.0
 
 
 class WorkerPool:
     """Threads that run :meth:`ClaimsService.run_analysis` for submitted claim ids."""
 
-    def __init__(self, service, workers: int = 1, *, purge_every: float = PURGE_EVERY):
+    def __init__(self, service, workers: int = 1, *, purge_every: float = PURGE_EVERY,
+                 resume_every: float = RESUME_EVERY):  # fmt: skip
         self.service = service
         self._pool = ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="analyse")
         self._pending: set[str] = set()
         self._lock = threading.Lock()
         self._idle = threading.Condition(self._lock)
         self._stop = threading.Event()
-        self._purger = threading.Thread(target=self._purge_loop, args=(purge_every,),
-                                        name="purge", daemon=True)  # fmt: skip
-        self._purger.start()
+        self._chores = threading.Thread(target=self._chores_loop,
+                                        args=(purge_every, resume_every), name="pool-chores",
+                                        daemon=True)  # fmt: skip
+        self._chores.start()
 
-    def _purge_loop(self, every: float) -> None:
-        """Erase raw photos past their retention now and then (the embedded default)."""
+    def _chores_loop(self, purge_every: float, resume_every: float) -> None:
+        """Erase raw photos past their retention now and then (the embedded default), and
+        submit claims left queued or analysing more often."""
+        last_purge = None
         while not self._stop.is_set():
+            now = time.monotonic()
+            if last_purge is None or now - last_purge >= purge_every:
+                last_purge = now
+                try:
+                    self.service.purge()
+                except Exception:
+                    log.exception("purge failed; retrying in %s s", purge_every)
+            if self._stop.wait(resume_every):
+                return
             try:
-                self.service.purge()
-            except Exception:
-                log.exception("purge failed; retrying in %s s", every)
-            self._stop.wait(every)
+                self.resume()
+            except Exception:  # a pool shut down meanwhile takes no more claims: no error
+                if not self._stop.is_set():
+                    log.exception("looking for claims to run failed; again in %s s",
+                                  resume_every)  # fmt: skip
 
     def submit(self, claim_id: str) -> None:
         with self._lock:
@@ -83,12 +103,17 @@ class WorkerPool:
 
 
 def poll_forever(service, *, interval: float = 2.0, once: bool = False,
-                 purge_every: float = PURGE_EVERY) -> int:  # fmt: skip
+                 purge_every: float = PURGE_EVERY,
+                 stop: threading.Event | None = None) -> int:  # fmt: skip
     """``hueproof worker``: run pending claims from the database, one at a time, and the
-    retention purge every ``purge_every`` seconds (not on every poll)."""
+    retention purge every ``purge_every`` seconds (not on every poll); returns how many
+    claims it ran. Once ``stop`` is set it returns after the claim under way."""
+    stop = stop or threading.Event()
     done, last_purge = 0, None
-    while True:
+    while not stop.is_set():
         for cid in service.pending_claims():
+            if stop.is_set():
+                return done
             service.run_analysis(cid)
             done += 1
         now = time.monotonic()
@@ -97,4 +122,5 @@ def poll_forever(service, *, interval: float = 2.0, once: bool = False,
             last_purge = now
         if once:
             return done
-        time.sleep(interval)
+        stop.wait(interval)
+    return done

@@ -3,9 +3,16 @@ scale-out worker and the purge command run from the command line."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+import signal
+import subprocess
+import sys
 import threading
+import time
+from pathlib import Path
 
+import pytest
 from sqlalchemy import func, select
 
 import cli
@@ -15,6 +22,8 @@ from claims.db import open_store
 from claims.keys import KeyRing
 from claims.models import AuditEntry, Claim
 from tests.claims.conftest import bearer, claim_form, sample_photo, seeded_app
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_concurrent_appends_make_one_unbroken_chain(tmp_path):
@@ -103,3 +112,73 @@ def test_images_strip_metadata_command(tmp_path, capsys):
     assert cli.main(["images", "strip-metadata", "--json", "--data", str(data)]) == 1
     assert list(json.loads(capsys.readouterr().out)["failed"]) == [sha]
     assert store.blobs.get(sha) == b"not a picture"
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT], ids=["sigterm", "ctrl-c"])
+def test_a_stopped_worker_finishes_the_claim_under_way(tmp_path, sig):
+    """``hueproof worker`` as its own process, stopped by a service manager's SIGTERM or
+    Ctrl+C once it has taken a claim: the claim is analysed, the worker exits 0 and says
+    how many it ran. Before, SIGTERM ended it at once, leaving the claim analysing until its
+    lease ran out, and Ctrl+C printed a traceback."""
+    data = tmp_path / "d"
+    app, tokens = seeded_app(data, ANALYSIS_WORKERS=0)  # the web process only queues
+    client = app.test_client()
+    headers = {**bearer(tokens["shopper"]), "Idempotency-Key": "stop"}
+    cid = client.post("/api/v1/claims", data=claim_form(sample_photo()), headers=headers,
+                      content_type="multipart/form-data").json["id"]  # fmt: skip
+    proc = subprocess.Popen([sys.executable, "-m", "cli", "worker", "--data", str(data)],
+                            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True)  # fmt: skip
+    try:
+        view, deadline = None, time.monotonic() + 60
+        while time.monotonic() < deadline:
+            view = client.get(f"/api/v1/claims/{cid}", headers=bearer(tokens["shopper"])).json
+            if view["status"] != "queued":
+                break
+            time.sleep(0.02)
+        proc.send_signal(sig)
+        out, err = proc.communicate(timeout=60)
+    finally:
+        proc.kill()
+    assert proc.returncode == 0, err
+    assert '"analysed": 1' in out and "Traceback" not in err, err
+    view = client.get(f"/api/v1/claims/{cid}", headers=bearer(tokens["shopper"])).json
+    assert view["status"] == "ready", view
+    app.extensions["hueproof"]["close"]()
+
+
+def test_a_claim_left_analysing_by_a_stopped_process_is_run_once_its_lease_runs_out(tmp_path):
+    """A process stopped hard (killed, the power cut) while analysing a claim leaves its job
+    running; the next pool that starts finds it leased and leaves it. The pool looks again
+    every RESUME_EVERY seconds and runs it once the lease has run out. Before, it looked only
+    when it started, and the claim stayed analysing until a restart after the lease."""
+    from claims.jobs import WorkerPool
+    from claims.models import Job, utcnow
+    from claims.service import CLAIM_ANALYSIS_VERSION, JOB_LEASE
+
+    app, tokens = seeded_app(tmp_path / "d", ANALYSIS_WORKERS=0)
+    ext = app.extensions["hueproof"]
+    client = app.test_client()
+    headers = {**bearer(tokens["shopper"]), "Idempotency-Key": "lease"}
+    cid = client.post("/api/v1/claims", data=claim_form(sample_photo()), headers=headers,
+                      content_type="multipart/form-data").json["id"]  # fmt: skip
+    with ext["store"].write() as s:  # taken by a process that then stopped
+        s.get(Claim, cid).status = "analyzing"
+        job = s.execute(select(Job).where(Job.claim_id == cid,
+                                          Job.analysis_version == CLAIM_ANALYSIS_VERSION)
+                        ).scalar_one()  # fmt: skip
+        job.status, job.attempts = "running", 1
+        job.started_at = utcnow() - JOB_LEASE + dt.timedelta(seconds=1.5)
+    pool = WorkerPool(ext["service"], 1, resume_every=0.25)
+    try:
+        assert pool.resume() == 1 and pool.wait_idle()
+        view = client.get(f"/api/v1/claims/{cid}", headers=bearer(tokens["shopper"])).json
+        assert view["status"] == "analyzing"  # leased: left alone
+        deadline = time.monotonic() + 30
+        while view["status"] == "analyzing" and time.monotonic() < deadline:
+            time.sleep(0.1)
+            view = client.get(f"/api/v1/claims/{cid}", headers=bearer(tokens["shopper"])).json
+        assert view["status"] == "ready", view
+    finally:
+        pool.shutdown()
+        ext["close"]()
