@@ -7,6 +7,8 @@ at full resolution) stays sharp.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import cv2
 import numpy as np
 
@@ -15,7 +17,9 @@ from calibration.colorimetry import rgb_lin_to_srgb_u8
 __all__ = [
     "PIXELATION_BLOCKS_PER_FACE",
     "PNG_COMPRESS_LEVEL",
+    "LegendLayout",
     "heatmap_image",
+    "legend_layout",
     "mosaic_edges",
     "mosaic_face_width",
     "pixelate",
@@ -47,6 +51,7 @@ _INFERNO_RGB = cv2.applyColorMap(np.arange(256, dtype=np.uint8)[:, None], cv2.CO
     :, 0, ::-1
 ].astype(np.float32)
 NOTE = "redness above own skin - evidence for review, not a diagnosis"
+_FONT = cv2.FONT_HERSHEY_SIMPLEX
 
 
 #: The face detector (models/face_detector) measured the faces the landmarker found 0.77-1.19
@@ -186,24 +191,59 @@ def heatmap_image(
     return _with_legend(base, title)
 
 
+@dataclass(frozen=True)
+class LegendLayout:
+    """Where :func:`heatmap_image`'s legend puts things, in pixels of a picture ``h`` tall:
+    text lines as (baseline, text) at x = 4, the colour bar's rows ``top`` to ``bottom`` at
+    columns ``bar_x``, its labels as (baseline, text) right of it."""
+
+    width: int
+    scale: float
+    cap: int  # a digit's height
+    descent: int  # how far a "g" reaches under the baseline
+    lines: tuple
+    top: int
+    bottom: int
+    bar_x: tuple
+    labels: tuple
+
+
+def legend_layout(h: int, w: int) -> LegendLayout:
+    """The legend beside a heatmap ``h`` × ``w``: the title above the bar, "not a diagnosis"
+    below it. On a small picture (a small face's head) the bar shortens, and loses its middle
+    label, so that neither text block runs into the labels; the column is as wide as the
+    widest line."""
+    scale = max(0.35, h / 1600)
+    cap = cv2.getTextSize("0", _FONT, scale, 1)[0][1]
+    descent = cv2.getTextSize("g", _FONT, scale, 1)[1]
+    step = int(22 * scale * 1.6)  # one line of text at this scale, with leading
+    above, below = ("redness", "above own", "skin"), ("not a", "diagnosis")
+    first, last = int(max(0.04 * h, cap + 2)), int(0.96 * h - step)
+    lines = (*((first + i * step, t) for i, t in enumerate(above)),
+             *((last + i * step, t) for i, t in enumerate(below)))  # fmt: skip
+    widest = max(cv2.getTextSize(t, _FONT, scale, 1)[0][0] for _, t in lines)
+    width = max(90, w // 8, widest + 8)
+    # a label is centred on its end of the bar (its baseline half a digit below): the bar
+    # starts and ends where its end labels clear the text above and below by a row
+    top = int(max(0.1 * h, lines[2][0] + descent + 1 + cap - cap // 2))
+    bottom = int(min(0.85 * h, lines[3][0] - cap - 1 - cap // 2 - descent))
+    marks = ((0.0, f"{HEATMAP_MAX:g} sd"), (0.5, f"{HEATMAP_MAX / 2:g} sd"), (1.0, "0"))
+    if bottom - top < 2 * (cap + descent + 1):  # no room for the middle one
+        marks = marks[::2]
+    labels = tuple((int(top + f * (bottom - top)) + cap // 2, t) for f, t in marks)
+    return LegendLayout(width, scale, cap, descent, lines, top, bottom,
+                        (width // 8, width // 8 + width // 5), labels)  # fmt: skip
+
+
 def _with_legend(img, title):
     h, w = img.shape[:2]
-    lw = max(90, w // 8)
-    legend = np.full((h, lw, 3), 255, np.uint8)
-    top, bottom = int(0.1 * h), int(0.85 * h)
-    ramp = np.linspace(1, 0, bottom - top)[:, None]
+    lay = legend_layout(h, w)
+    legend = np.full((h, lay.width, 3), 255, np.uint8)
+    ramp = np.linspace(1, 0, max(2, lay.bottom - lay.top))[:, None]
     bar = cv2.applyColorMap((ramp * 255).astype(np.uint8), cv2.COLORMAP_INFERNO)[..., ::-1]
-    x0, x1 = lw // 8, lw // 8 + lw // 5
-    legend[top:bottom, x0:x1] = np.repeat(bar, x1 - x0, axis=1)
-    scale = max(0.35, h / 1600)
-    for frac, label in ((0.0, f"{HEATMAP_MAX:g} sd"), (0.5, f"{HEATMAP_MAX / 2:g} sd"), (1.0, "0")):
-        y = int(top + frac * (bottom - top))
-        cv2.putText(legend, label, (x1 + 4, y + 4), cv2.FONT_HERSHEY_SIMPLEX, scale, (0, 0, 0), 1,
-                    cv2.LINE_AA)  # fmt: skip
-    step = int(22 * scale * 1.6)  # one line of text at this scale, with leading
-    lines = {0.04 * h: ("redness", "above own", "skin"), 0.96 * h - step: ("not a", "diagnosis")}
-    for first, block in lines.items():
-        for i, line in enumerate(block):
-            cv2.putText(legend, line, (4, int(first) + i * step), cv2.FONT_HERSHEY_SIMPLEX,
-                        scale, (0, 0, 0), 1, cv2.LINE_AA)  # fmt: skip
+    x0, x1 = lay.bar_x
+    legend[lay.top : lay.top + len(bar), x0:x1] = np.repeat(bar, x1 - x0, axis=1)
+    for x, texts in ((x1 + 4, lay.labels), (4, lay.lines)):
+        for y, text in texts:
+            cv2.putText(legend, text, (x, y), _FONT, lay.scale, (0, 0, 0), 1, cv2.LINE_AA)
     return np.concatenate([img, legend], axis=1)

@@ -1,11 +1,12 @@
 import io
 
 import numpy as np
+import pytest
 from PIL import Image
 
 from models.face_matcher import SAME_PERSON_COSINE, FaceMatcher
 from tests.vision.conftest import face_crop
-from vision.overlay import heatmap_image, pixelate, pixelation_block
+from vision.overlay import heatmap_image, legend_layout, pixelate, pixelation_block
 from vision.people.matcher import ATTACKS, identity_scores, pixelated, portraits
 
 
@@ -101,3 +102,35 @@ def test_heatmap_keeps_the_flagged_region_sharp():
     inside, outside = out[100, 130], out[20, 20]
     assert inside[0] > outside[0] + 40  # warm colour where flagged
     assert (out[80, 100:160] > 240).all(axis=-1).any()  # white outline at the border
+
+
+@pytest.mark.parametrize("h", [90, 120, 162, 240, 400, 700, 1000, 1600, 3000])
+def test_the_legend_never_writes_over_itself(h):
+    """At every height: each line of text, the bar and each of its labels keep rows of their
+    own (a label shares rows only with the bar it marks), all inside the picture, and the
+    column is as wide as the widest line. Before, a small face's heatmap (162 px tall, the
+    astronaut's 512 px photo) had its "10 sd" written over "above own" and its "0" beside
+    "not a"; from about 1000 px "above own" ran off the column's edge."""
+    import cv2
+
+    font, w = cv2.FONT_HERSHEY_SIMPLEX, int(0.7 * h)
+    lay = legend_layout(h, w)
+    (_, cap), descent = cv2.getTextSize("0g", font, lay.scale, 1)
+
+    def rows(y):
+        return set(range(y - cap, y + descent))
+
+    text = [rows(y) for y, _ in lay.lines]
+    marks = [rows(y) for y, _ in lay.labels]
+    bar = set(range(lay.top, lay.bottom + 1))
+    for group in (text, marks):
+        for i, a in enumerate(group):
+            assert all(not (a & b) for b in group[i + 1 :]), lay
+    assert all(not (t & (m | bar)) for t in text for m in marks), lay
+    assert min(min(r) for r in text + marks) >= 0 and max(max(r) for r in text + marks) < h
+    assert len(lay.labels) == 3 or lay.bottom - lay.top < 2 * (cap + descent + 1)
+    widest = max(cv2.getTextSize(t, font, lay.scale, 1)[0][0] for _, t in lay.lines)
+    assert 4 + widest < lay.width
+    legend = heatmap_image(np.full((h, w, 3), 0.3, np.float32), np.zeros((h, w), np.float32),
+                           np.zeros((h, w), bool), face_width=0.5 * h)[:, w:]  # fmt: skip
+    assert legend.shape[1] == lay.width and (legend[:, -2:] == 255).all()  # nothing cut off
