@@ -50,7 +50,9 @@ PNG_COMPRESS_LEVEL = 1
 _INFERNO_RGB = cv2.applyColorMap(np.arange(256, dtype=np.uint8)[:, None], cv2.COLORMAP_INFERNO)[
     :, 0, ::-1
 ].astype(np.float32)
-NOTE = "redness above own skin - evidence for review, not a diagnosis"
+#: What every heatmap's legend says, above and below its colour bar: what is shown, and that
+#: it is evidence for review, not a diagnosis (DESIGN.md, "Measurement honesty").
+LEGEND_ABOVE, LEGEND_BELOW = ("redness", "above own", "skin"), ("not a", "diagnosis")
 _FONT = cv2.FONT_HERSHEY_SIMPLEX
 
 
@@ -153,7 +155,6 @@ def heatmap_image(
     face_width: float,
     anchor=None,
     pixelated: bool = True,
-    title: str = NOTE,
 ) -> np.ndarray:
     """An (H, W + legend, 3) uint8 sRGB picture of the redness excess over the face.
 
@@ -188,7 +189,7 @@ def heatmap_image(
     )
     thick = max(1, int(face_width / 150))
     cv2.drawContours(base, contours, -1, (255, 255, 255), thick)
-    return _with_legend(base, title)
+    return _with_legend(base)
 
 
 @dataclass(frozen=True)
@@ -217,10 +218,9 @@ def legend_layout(h: int, w: int) -> LegendLayout:
     cap = cv2.getTextSize("0", _FONT, scale, 1)[0][1]
     descent = cv2.getTextSize("g", _FONT, scale, 1)[1]
     step = int(22 * scale * 1.6)  # one line of text at this scale, with leading
-    above, below = ("redness", "above own", "skin"), ("not a", "diagnosis")
     first, last = int(max(0.04 * h, cap + 2)), int(0.96 * h - step)
-    lines = (*((first + i * step, t) for i, t in enumerate(above)),
-             *((last + i * step, t) for i, t in enumerate(below)))  # fmt: skip
+    lines = (*((first + i * step, t) for i, t in enumerate(LEGEND_ABOVE)),
+             *((last + i * step, t) for i, t in enumerate(LEGEND_BELOW)))  # fmt: skip
     widest = max(cv2.getTextSize(t, _FONT, scale, 1)[0][0] for _, t in lines)
     width = max(90, w // 8, widest + 8)
     # a label is centred on its end of the bar (its baseline half a digit below): the bar
@@ -235,7 +235,7 @@ def legend_layout(h: int, w: int) -> LegendLayout:
                         (width // 8, width // 8 + width // 5), labels)  # fmt: skip
 
 
-def _with_legend(img, title):
+def _with_legend(img):
     h, w = img.shape[:2]
     lay = legend_layout(h, w)
     legend = np.full((h, lay.width, 3), 255, np.uint8)
