@@ -77,13 +77,20 @@ def test_simultaneous_duplicate_uploads_give_one_claim(tmp_path):
     app.extensions["hueproof"]["close"]()
 
 
-def test_worker_and_purge_commands(tmp_path, capsys):
-    data = tmp_path / "d"
-    app, tokens = seeded_app(data, ANALYSIS_WORKERS=0)  # the web process only queues
+def _queued_claim(data, key):
+    """A service whose web process only queues, and a claim filed with it: the app, the
+    demo users' tokens, a test client and the claim's id."""
+    app, tokens = seeded_app(data, ANALYSIS_WORKERS=0)
     client = app.test_client()
-    headers = {**bearer(tokens["shopper"]), "Idempotency-Key": "w"}
+    headers = {**bearer(tokens["shopper"]), "Idempotency-Key": key}
     cid = client.post("/api/v1/claims", data=claim_form(sample_photo()), headers=headers,
                       content_type="multipart/form-data").json["id"]  # fmt: skip
+    return app, tokens, client, cid
+
+
+def test_worker_and_purge_commands(tmp_path, capsys):
+    data = tmp_path / "d"
+    app, tokens, client, cid = _queued_claim(data, "w")
     assert cli.main(["worker", "--once", "--data", str(data)]) == 0
     assert '"analysed": 1' in capsys.readouterr().out
     view = client.get(f"/api/v1/claims/{cid}", headers=bearer(tokens["adjudicator"])).json
@@ -121,11 +128,7 @@ def test_a_stopped_worker_finishes_the_claim_under_way(tmp_path, sig):
     how many it ran. Before, SIGTERM ended it at once, leaving the claim analysing until its
     lease ran out, and Ctrl+C printed a traceback."""
     data = tmp_path / "d"
-    app, tokens = seeded_app(data, ANALYSIS_WORKERS=0)  # the web process only queues
-    client = app.test_client()
-    headers = {**bearer(tokens["shopper"]), "Idempotency-Key": "stop"}
-    cid = client.post("/api/v1/claims", data=claim_form(sample_photo()), headers=headers,
-                      content_type="multipart/form-data").json["id"]  # fmt: skip
+    app, tokens, client, cid = _queued_claim(data, "stop")
     proc = subprocess.Popen([sys.executable, "-m", "cli", "worker", "--data", str(data)],
                             cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             text=True)  # fmt: skip
@@ -156,12 +159,8 @@ def test_a_claim_left_analysing_by_a_stopped_process_is_run_once_its_lease_runs_
     from claims.models import Job, utcnow
     from claims.service import CLAIM_ANALYSIS_VERSION, JOB_LEASE
 
-    app, tokens = seeded_app(tmp_path / "d", ANALYSIS_WORKERS=0)
+    app, tokens, client, cid = _queued_claim(tmp_path / "d", "lease")
     ext = app.extensions["hueproof"]
-    client = app.test_client()
-    headers = {**bearer(tokens["shopper"]), "Idempotency-Key": "lease"}
-    cid = client.post("/api/v1/claims", data=claim_form(sample_photo()), headers=headers,
-                      content_type="multipart/form-data").json["id"]  # fmt: skip
     with ext["store"].write() as s:  # taken by a process that then stopped
         s.get(Claim, cid).status = "analyzing"
         job = s.execute(select(Job).where(Job.claim_id == cid,
