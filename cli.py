@@ -338,7 +338,10 @@ def cmd_verify(args) -> int:
 
     try:
         report = json.loads(Path(args.report).read_text(encoding="utf-8"))
-    except json.JSONDecodeError as exc:
+    except OSError as exc:
+        raise HueproofError(f"expected a readable report file; got {args.report}: "
+                            f"{exc.strerror or exc}") from None  # fmt: skip
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise HueproofError(f"expected a JSON report in {args.report}: {exc}") from None
     if args.key:
         pk = PublicKey.from_dict(json.loads(Path(args.key).read_text()))

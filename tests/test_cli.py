@@ -60,12 +60,16 @@ def test_measure_human_output(capsys, photo):
         (["measure", "{img}"], "expected a face in the photo"),
         (["measure", "/nonexistent.jpg", "--roi", "0,0,1,1"], "readable image file"),
         (["measure", "{txt}", "--roi", "0,0,1,1"], "no decoder recognises"),
+        (["verify", "/nonexistent.json"], "expected a readable report file"),
+        (["verify", "{tmp}"], "expected a readable report file"),
+        (["verify", "{img}"], "expected a JSON report"),
+        (["verify", "{txt}"], "expected a JSON report"),
     ],
 )
 def test_bad_input_exits_2_with_one_line(capsys, photo, tmp_path, argv, message):
     txt = tmp_path / "notes.txt"
     txt.write_text("not an image")
-    argv = [a.format(img=photo[0], txt=txt) for a in argv]
+    argv = [a.format(img=photo[0], txt=txt, tmp=tmp_path) for a in argv]
     code, out, err = _run(capsys, *argv)
     assert code == 2
     assert message in err and err.count("\n") == 1 and out == ""
