@@ -233,12 +233,23 @@ def cmd_reference(args) -> int:
     return 0
 
 
-def _open(data_dir):
-    """Store, key ring and service of a data directory (without the web app)."""
-    from claims.db import open_store
+def _open(data_dir, *, create: bool = False):
+    """Store, key ring and service of a data directory (without the web app). Without
+    ``create`` the directory must hold a store already: a mistyped ``--data`` would get a new,
+    empty store with new signing keys, and ``audit verify`` would call its chain OK."""
+    from claims.db import database_url, open_store
     from claims.keys import KeyRing
     from claims.service import ClaimsService
 
+    url = database_url(data_dir)
+    sqlite = Path(url.removeprefix("sqlite:///")) if url.startswith("sqlite:///") else None
+    if not create and not (Path(data_dir).is_dir() and (sqlite is None or sqlite.is_file())):
+        raise HueproofError(
+            f"expected a hueproof data directory; {data_dir} holds no store"
+            + (f" (no {sqlite.name})" if sqlite else "")
+            + f": `hueproof serve --data {data_dir}` or `hueproof users add --data {data_dir}` "
+            "makes one"
+        )
     store = open_store(data_dir)
     keys = KeyRing(Path(data_dir) / "keys")
     return store, keys, ClaimsService(store, keys)
@@ -309,7 +320,7 @@ def cmd_users_add(args) -> int:
     from claims import audit
     from claims.auth import create_user
 
-    store, keys, _ = _open(args.data)
+    store, keys, _ = _open(args.data, create=True)
     with store.write() as s:
         user, token = create_user(s, role=args.role, name=args.name or "", brand=args.brand)
         audit.append(s, actor="cli", action="user.created", subject=f"user:{user.id}",

@@ -64,6 +64,10 @@ def test_measure_human_output(capsys, photo):
         (["verify", "{tmp}"], "expected a readable report file"),
         (["verify", "{img}"], "expected a JSON report"),
         (["verify", "{txt}"], "expected a JSON report"),
+        (["audit", "verify", "--data", "{tmp}/typo"], "holds no store"),
+        (["purge", "--data", "{tmp}/typo"], "holds no store"),
+        (["images", "strip-metadata", "--data", "{tmp}/typo"], "holds no store"),
+        (["worker", "--once", "--data", "{tmp}/typo"], "holds no store"),
     ],
 )
 def test_bad_input_exits_2_with_one_line(capsys, photo, tmp_path, argv, message):
@@ -73,6 +77,7 @@ def test_bad_input_exits_2_with_one_line(capsys, photo, tmp_path, argv, message)
     code, out, err = _run(capsys, *argv)
     assert code == 2
     assert message in err and err.count("\n") == 1 and out == ""
+    assert not (tmp_path / "typo").exists()  # a mistyped --data makes no new, empty store
 
 
 def test_bad_reference_lab_is_an_argparse_error(capsys, photo):
