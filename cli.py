@@ -217,9 +217,9 @@ def cmd_reference(args) -> int:
         roi = parse_roi(args.roi, width=image.width, height=image.height)
         records = (swatch.calibrate_from_photo(image, roi=roi, shade=args.shade or ""),)
     elif args.lab_csv:
-        records = swatch.calibrate_from_lab_csv(Path(args.lab_csv).read_bytes())
+        records = swatch.calibrate_from_lab_csv(_read_bytes(args.lab_csv, "CSV"))
     else:
-        records = swatch.calibrate_from_spectral_csv(Path(args.spectral_csv).read_bytes())
+        records = swatch.calibrate_from_spectral_csv(_read_bytes(args.spectral_csv, "CSV"))
     result = {"references": [r.to_dict() for r in records]}
     _print(
         result,
@@ -231,6 +231,14 @@ def cmd_reference(args) -> int:
         ],
     )
     return 0
+
+
+def _read_bytes(path, what: str) -> bytes:
+    try:
+        return Path(path).read_bytes()
+    except OSError as exc:
+        raise HueproofError(f"expected a readable {what} file; got {path}: "
+                            f"{exc.strerror or exc}") from None  # fmt: skip
 
 
 def _open(data_dir, *, create: bool = False):
@@ -347,15 +355,19 @@ def cmd_verify(args) -> int:
     from claims.keys import PublicKey, load_public_keys
     from claims.reports import verify_report
 
+    data = _read_bytes(args.report, "report")
     try:
-        report = json.loads(Path(args.report).read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise HueproofError(f"expected a readable report file; got {args.report}: "
-                            f"{exc.strerror or exc}") from None  # fmt: skip
+        report = json.loads(data.decode("utf-8"))
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise HueproofError(f"expected a JSON report in {args.report}: {exc}") from None
     if args.key:
-        pk = PublicKey.from_dict(json.loads(Path(args.key).read_text()))
+        try:
+            pk = PublicKey.from_dict(json.loads(_read_bytes(args.key, "public key")))
+        except (json.JSONDecodeError, UnicodeDecodeError, KeyError, TypeError) as exc:
+            why = f"missing {exc}" if isinstance(exc, KeyError) else str(exc)
+            raise HueproofError(f"expected a public key in {args.key}, JSON with key_id and "
+                                f"public_key as GET /api/v1/keys lists them: "
+                                f"{why}") from None  # fmt: skip
         keys = {pk.key_id: pk}
     else:
         keys = load_public_keys(Path(args.data) / "keys")

@@ -126,7 +126,11 @@ def _to_d65_2deg(lab, illuminant: str, observer: str):
 
 
 def _read_csv(data: bytes | str) -> list[dict]:
-    text = data.decode("utf-8-sig") if isinstance(data, bytes) else data
+    try:
+        text = data.decode("utf-8-sig") if isinstance(data, bytes) else data
+    except UnicodeDecodeError as exc:
+        raise InvalidInputError(f"expected a CSV in UTF-8 text; got bytes that are not "
+                                f"({exc.reason} at byte {exc.start})") from None  # fmt: skip
     rows = list(csv.DictReader(io.StringIO(text)))
     if not rows:
         raise InvalidInputError("expected a CSV with a header row and at least one data row")

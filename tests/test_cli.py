@@ -64,6 +64,12 @@ def test_measure_human_output(capsys, photo):
         (["verify", "{tmp}"], "expected a readable report file"),
         (["verify", "{img}"], "expected a JSON report"),
         (["verify", "{txt}"], "expected a JSON report"),
+        (["reference", "--lab-csv", "/nonexistent.csv"], "expected a readable CSV file"),
+        (["reference", "--spectral-csv", "{tmp}"], "expected a readable CSV file"),
+        (["reference", "--lab-csv", "{img}"], "expected a CSV in UTF-8 text"),
+        (["verify", "{json}", "--key", "/nonexistent.json"], "readable public key file"),
+        (["verify", "{json}", "--key", "{txt}"], "expected a public key in"),
+        (["verify", "{json}", "--key", "{json}"], "missing 'public_key'"),
         (["audit", "verify", "--data", "{tmp}/typo"], "holds no store"),
         (["purge", "--data", "{tmp}/typo"], "holds no store"),
         (["images", "strip-metadata", "--data", "{tmp}/typo"], "holds no store"),
@@ -73,7 +79,9 @@ def test_measure_human_output(capsys, photo):
 def test_bad_input_exits_2_with_one_line(capsys, photo, tmp_path, argv, message):
     txt = tmp_path / "notes.txt"
     txt.write_text("not an image")
-    argv = [a.format(img=photo[0], txt=txt, tmp=tmp_path) for a in argv]
+    (tmp_path / "empty.json").write_text("{}")
+    argv = [a.format(img=photo[0], txt=txt, tmp=tmp_path, json=tmp_path / "empty.json")
+            for a in argv]  # fmt: skip
     code, out, err = _run(capsys, *argv)
     assert code == 2
     assert message in err and err.count("\n") == 1 and out == ""
