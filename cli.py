@@ -264,10 +264,18 @@ def _open(data_dir, *, create: bool = False):
 
 
 def cmd_serve(args) -> int:
+    from waitress.server import create_server
+
     from server import create_app
 
     app = create_app({"DATA_DIR": args.data})
     ext = app.extensions["hueproof"]
+    try:  # listen first: a port in use stops here, before a first start's tokens are shown
+        server = create_server(app, host=args.host, port=args.port, threads=8, ident="hueproof")
+    except OSError as exc:
+        ext["close"]()
+        raise HueproofError(f"cannot listen on {args.host}:{args.port}: {exc.strerror or exc} "
+                            "(--port takes another)") from None  # fmt: skip
     base = f"http://{args.host}:{args.port}"
     if ext["service"].user_count() == 0:
         from claims import audit
@@ -290,14 +298,13 @@ def cmd_serve(args) -> int:
     print(f"  try-on {base}/tryon   claim {base}/claim   review {base}/review   "
           f"brand {base}/brand")  # fmt: skip
     print(f"  API {base}/api/v1/openapi.json   shades {base}/api/v1/shades", flush=True)
-    from waitress import serve
 
     def stop(signum, frame):  # SIGTERM (a service manager's stop) as Ctrl+C
         raise KeyboardInterrupt
 
     try:
         with _on_stop_signals(stop, interrupt=False):
-            serve(app, host=args.host, port=args.port, threads=8, ident="hueproof")
+            server.run()
     except KeyboardInterrupt:
         pass
     print("hueproof serve: stopping; analyses under way finish first", file=sys.stderr,

@@ -162,3 +162,26 @@ def test_a_stopped_server_finishes_its_analyses_and_exits_cleanly(tmp_path, sig)
         assert view.status_code == 200 and view.get_json()["status"] == "ready", view.get_json()
     finally:
         app.extensions["hueproof"]["close"]()
+
+
+def test_a_port_in_use_stops_serve_before_it_shows_anything(tmp_path):
+    """One line, exit 2, nothing on stdout; the next start, on a free port, is the first
+    start and shows the demo's tokens. Before, the first start's tokens were printed, the
+    demo seeded, and then waitress's error ended the process."""
+    data = tmp_path / "var"
+    with socket.socket() as held:
+        held.bind(("127.0.0.1", 0))
+        held.listen()
+        port = held.getsockname()[1]
+        res = subprocess.run(
+            [sys.executable, "-m", "cli", "serve", "--port", str(port), "--data", str(data)],
+            cwd=ROOT, capture_output=True, text=True, timeout=60,
+        )  # fmt: skip
+    assert res.returncode == 2 and res.stdout == "", res.stdout
+    assert f"cannot listen on 127.0.0.1:{port}" in res.stderr and res.stderr.count("\n") == 1
+    proc, _, tokens, banner = _serve(data)
+    try:
+        assert set(tokens) == {"shopper", "adjudicator", "brand", "admin"}, banner
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
