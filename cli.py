@@ -137,6 +137,7 @@ def cmd_analyze(args) -> int:
 
     image = load_image(args.selfie)
     baseline = load_image(args.baseline) if args.baseline else None
+    out_dir = _writable_dir(args.out)  # before the analysis, not after it
     with FaceLandmarker() as landmarker:
         from models.face_matcher import default_matcher
         from models.illuminant import default_model as colour_model
@@ -158,7 +159,7 @@ def cmd_analyze(args) -> int:
         _print(out, args.json, _analyze_lines)
         print(f"hueproof analyze: no face found in {args.selfie}", file=sys.stderr)
         return EXIT_BAD_INPUT
-    result.write_images(args.out)
+    result.write_images(out_dir)
     _print(out, args.json, _analyze_lines)
     return 0
 
@@ -189,7 +190,11 @@ def cmd_simulate(args) -> int:
             swatch_size_px=scene.swatch_size_px * scale,
         )
     photo = render_scene(scene)
-    Path(args.out).write_bytes(photo.jpeg)
+    try:
+        Path(args.out).write_bytes(photo.jpeg)
+    except OSError as exc:
+        raise HueproofError(f"expected a path to write the photo to; got {args.out}: "
+                            f"{exc.strerror or exc}") from None  # fmt: skip
     result = {
         "path": str(args.out),
         "roi": list(photo.roi),
@@ -231,6 +236,21 @@ def cmd_reference(args) -> int:
         ],
     )
     return 0
+
+
+def _writable_dir(path) -> Path:
+    """``path`` as a directory this process can write into, made when missing."""
+    out = Path(path)
+    if out.exists() and not out.is_dir():
+        raise HueproofError(f"expected a directory to write into; got {path}, a file")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise HueproofError(f"expected a directory to write into; got {path}: "
+                            f"{exc.strerror or exc}") from None  # fmt: skip
+    if not os.access(out, os.W_OK | os.X_OK):
+        raise HueproofError(f"expected a directory to write into; got {path}: not writable")
+    return out
 
 
 def _read_bytes(path, what: str) -> bytes:
