@@ -35,6 +35,19 @@ PERMISSIONS = {
     "brand.stats": {"brand", "admin"},
     "alerts.read": {"admin"},
 }
+#: Each action in the words of a refusal ("a brand may not decide a claim").
+ACTION_WORDS = {
+    "claims.create": "file a claim",
+    "claims.list": "list claims",
+    "claims.read": "read a claim",
+    "claims.images": "see a claim's pictures",
+    "claims.withdraw": "withdraw a claim",
+    "claims.reveal": "reveal a raw photo",
+    "claims.decide": "decide a claim",
+    "catalog.write": "change a brand's catalog",
+    "brand.stats": "read a brand's statistics",
+    "alerts.read": "read the alerts",
+}
 
 
 @dataclass(frozen=True)
@@ -93,6 +106,10 @@ def authenticate(session, authorization: str | None) -> Principal | None:
     return Principal(user.id, user.role, user.brand_id, user.name)
 
 
+def _article(role: str) -> str:
+    return "an" if role[0] in "aeiou" else "a"
+
+
 def _may_see(principal: Principal, claim) -> bool:
     """Whether the claim exists for this user at all (else it answers 404)."""
     if principal.role in ("adjudicator", "admin"):
@@ -118,11 +135,14 @@ def authorize(principal: Principal | None, action: str, *, claim=None, brand: Br
         raise ValueError(
             f"unknown action {action!r}; expected one of {sorted(PERMISSIONS)}"
         ) from None
+    words = ACTION_WORDS[action]
     if principal is None:
-        raise Unauthorized(f"{action} needs a bearer token")
+        raise Unauthorized(f"expected a bearer token (Authorization: Bearer …) to {words}")
     if claim is not None and not _may_see(principal, claim):
         raise NotFound("no such claim")
     if principal.role not in roles:
-        raise Forbidden(f"a {principal.role} may not {action.replace('.', ' ')}")
+        who = " or ".join(f"{_article(r)} {r}" for r in sorted(roles))
+        raise Forbidden(f"{_article(principal.role)} {principal.role} may not {words}; "
+                        f"{who} may")  # fmt: skip
     if brand is not None and principal.role == "brand" and brand.id != principal.brand_id:
         raise NotFound("no such brand")

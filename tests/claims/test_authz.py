@@ -113,3 +113,22 @@ def test_raw_photo_link_is_for_its_adjudicator_only(app, client, tokens, claim_i
     assert client.get(url).status_code == 401  # the link alone is not enough
     assert client.get(url, headers=bearer(tokens["shopper"])).status_code == 403
     assert client.get("/api/v1/raw/forged", headers=adj).status_code == 404
+
+
+def test_a_refusal_says_what_was_refused_and_who_may(client, tokens, claim_id):
+    """In words, with the right article. Before: "a shopper may not claims decide", "a
+    adjudicator may not catalog write", "claims.list needs a bearer token"."""
+    from claims.auth import ACTION_WORDS, PERMISSIONS
+
+    assert set(ACTION_WORDS) == set(PERMISSIONS)
+    cases = [
+        ("POST", f"/api/v1/claims/{claim_id}/decision", "decision", "shopper", 403,
+         "a shopper may not decide a claim; an adjudicator may"),
+        ("PUT", "/api/v1/brands/demo-cosmetics/skus/NEW-2", "sku", "adjudicator", 403,
+         "an adjudicator may not change a brand's catalog; an admin or a brand may"),
+        ("GET", "/api/v1/claims", None, "anonymous", 401,
+         "expected a bearer token (Authorization: Bearer …) to list claims"),
+    ]  # fmt: skip
+    for n, (method, path, kind, who, status, detail) in enumerate(cases):
+        resp = _call(client, method, path, kind, tokens.get(who), n)
+        assert (resp.status_code, resp.json["detail"]) == (status, detail)
