@@ -286,6 +286,37 @@ def test_brand_calibrates_a_shade_from_a_chart_photo(page, server, tmp_path):
     assert saved["version"] == 1 and saved["source"] == "photo"
 
 
+def test_brand_sees_its_statistics_as_tables(page, server):
+    """Five claims on one batch make a cell with figures; the page shows every SKU (all
+    batches) and batch the API counts, a suppressed cell as "<5" and nothing else, and the
+    alerts in words. Before, the panel was the API's JSON."""
+    from tests.claims.conftest import file_claim, wait
+
+    _, tokens, app = server
+    client = app.test_client()
+    for k in range(5):
+        resp = file_claim(client, tokens["shopper"], key=f"stats-{k}", batch="STATS-B7",
+                          order_ref=f"STATS-{k}")  # fmt: skip
+        assert resp.status_code == 202, resp.json
+    wait(app)
+    as_user(page, tokens["brand"])
+    page.goto(page.base + "/brand?lang=en")
+    page.wait_for_function("window.hueproof && window.hueproof.ready", timeout=30_000)
+    stats = page.evaluate("window.hueproof.stats")
+    rows = [[c.strip() for c in r] for r in page.eval_on_selector_all(
+        "#stats tr", "rows => rows.map(r => [...r.cells].map(c => c.textContent))")]  # fmt: skip
+    assert len(rows) == len({b["sku"] for b in stats["batches"]}) + len(stats["batches"])
+    b7 = next(r for r in rows if r[1] == "STATS-B7")
+    assert b7[2] == "5" and b7[3] == "5" and b7[4].endswith("%"), rows
+    for r in rows:
+        if r[2].startswith("<"):
+            assert r[2] == "<5" and not any(r[3:]), r  # suppressed: no figures
+    alerts = page.eval_on_selector_all("#alerts li", "els => els.map(e => e.textContent)")
+    assert len(alerts) == max(1, len(stats["alerts"])) and "{" not in "".join(alerts)
+    assert "fewer than 5 claims" in page.text_content("#statsNote")
+    assert page.evaluate("window.hueproof.errors") == []
+
+
 def test_browser_redness_model_matches_the_server(page, server):
     from models.redness import default_model
     from vision.testset import astronaut_face

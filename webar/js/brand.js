@@ -1,8 +1,8 @@
 // Brand: catalog, calibrate a shade from a chart photo (chart outline and per-patch residuals
 // shown before saving) or from spectrophotometer values, statistics and alerts.
-import { ApiError, call, get, post, setToken, token } from "./api.js";
+import { ApiError, call, get, post, setToken, toCamel, token } from "./api.js";
 import { labToLin, linToU8 } from "./colour.js";
-import { translate } from "./i18n.js";
+import { t, translate } from "./i18n.js";
 
 const $ = (id) => document.getElementById(id);
 const hp = (window.hueproof = { errors: [] });
@@ -11,6 +11,12 @@ translate();
 $("token").value = token();
 $("token").onchange = (e) => { setToken(e.target.value); load(); };
 const hex = (lab) => "#" + labToLin(lab).map((v) => linToU8(v).toString(16).padStart(2, "0")).join("");
+/** A table row of cells, each a node or text. */
+const row = (cells) => {
+  const tr = document.createElement("tr");
+  tr.append(...cells.map((c) => { const td = document.createElement("td"); td.append(c); return td; }));
+  return tr;
+};
 const fail = (e) => { $("error").textContent = e instanceof ApiError ? e.message : String(e); hp.errors.push(String(e)); };
 
 async function load() {
@@ -20,16 +26,52 @@ async function load() {
     $("brandName").textContent = brand || me.role;
     const shades = (await get("/shades")).shades.filter((s) => s.brand === brand);
     $("catalog").replaceChildren(...shades.map((s) => {
-      const tr = document.createElement("tr");
-      tr.innerHTML = `<td><span class="swatch" style="display:inline-block;width:1.5rem;height:1.5rem;background:${s.render.srgbHex}"></span></td>
-        <td>${s.sku}</td><td>${s.shade}</td><td>${s.name}</td><td>v${s.calibrationVersion}</td>
-        <td>${s.render.lab.map((v) => v.toFixed(1)).join(", ")}</td><td>± ${s.uncertaintyDe00}</td><td>${s.source}</td>`;
-      return tr;
+      const swatch = document.createElement("span");
+      swatch.className = "swatch";
+      Object.assign(swatch.style, { display: "inline-block", width: "1.5rem", height: "1.5rem",
+                                    background: s.render.srgbHex });
+      // a shade's name is anyone's text: cells take it as text, never as markup
+      return row([swatch, s.sku, s.shade, s.name, `v${s.calibrationVersion}`,
+                  s.render.lab.map((v) => v.toFixed(1)).join(", "),
+                  s.uncertaintyDe00 == null ? "–" : `± ${s.uncertaintyDe00.toFixed(2)}`, s.source]);
     }));
     hp.catalog = shades;
-    $("stats").textContent = JSON.stringify(await get(`/brands/${brand}/stats`), null, 2);
+    showStats(await get(`/brands/${brand}/stats`));
     hp.ready = true;
   } catch (e) { fail(e); }
+}
+
+const share = (v) => (v == null ? "–" : `${(100 * v).toFixed(0)} %`);
+const METRIC_WORDS = { claims: "statClaims", mismatch_share: "statMismatch",
+                       redness_increase_share: "statIncrease" };
+
+/** GET /brands/{brand}/stats as its alerts, and a table row per SKU (all batches) followed by
+ *  one per batch; a cell under the minimum shows its "<n>" and nothing else. The SKUs come
+ *  from the batches' values: the client camel-cases keys, and SKU codes are keys of `skus`. */
+function showStats(stats) {
+  hp.stats = stats;
+  $("alerts").replaceChildren(...(stats.alerts.length ? stats.alerts : [null]).map((a) => {
+    const li = document.createElement("li");
+    if (!a) { li.textContent = t("noAlerts"); return li; }
+    li.className = a.level;
+    const where = [a.sku, a.batch && `${t("batch")} ${a.batch}`].filter(Boolean).join(", ");
+    const why = a.reason ?? t("aboveBaseline").replace("{what}",
+      a.metricsAboveBaseline.map((m) => t(METRIC_WORDS[m] ?? m)).join(", "));
+    li.textContent = `${where}: ${why}`;
+    return li;
+  }));
+  const cells = (c) => (c.suppressed
+    ? [c.claims, "", "", "", "", ""]
+    : [String(c.claims), String(c.shadeClaims), share(c.mismatchShare),
+       c.deltaE00 ? `${c.deltaE00.median} / ${c.deltaE00.p90}` : "–",
+       String(c.rednessClaims), share(c.rednessIncreaseShare)]);
+  const skus = [...new Set(stats.batches.map((b) => b.sku))];
+  $("stats").replaceChildren(...skus.flatMap((sku) => [
+    row([sku, t("allBatches"), ...cells(stats.skus[toCamel(sku)])]),
+    ...stats.batches.filter((b) => b.sku === sku).map((b) =>
+      row(["", b.batch === "(none)" ? t("noBatch") : b.batch, ...cells(b)])),
+  ]));
+  $("statsNote").textContent = t("statSuppressed").replace("{n}", stats.minCell);
 }
 
 function photoForm() {

@@ -47,6 +47,10 @@ const STRINGS = {
     photoBefore: "使用前照片", photoNow: "当前照片", notStated: "文件未注明", savedBy: "保存软件",
     originNote: "相机与拍摄时间为文件自述，可被修改",
     faceMatch: "两张照片的面部相似度（自动比对；低于阈值的使用前照片不会被使用）",
+    statClaims: "申请数", statShade: "颜色申请", statMismatch: "色差不符比例", statRedness: "发红申请",
+    statIncrease: "发红加重比例（有使用前照片）", allBatches: "全部批次", noBatch: "未注明",
+    statSuppressed: "少于 {n} 件的单元格不显示数字，以免识别出个人", noAlerts: "暂无预警",
+    aboveBaseline: "高于品牌整体水平：{what}",
   },
   en: {
     tryon: "Try on", claim: "File a claim", review: "Review", brand: "Brand calibration",
@@ -99,6 +103,11 @@ const STRINGS = {
     photoBefore: "Photo from before", photoNow: "New photo", notStated: "not stated", savedBy: "saved by",
     originNote: "camera and time as the files state them; files can be edited",
     faceMatch: "the two faces match (compared automatically; a photo from before under the matcher's threshold is not used)",
+    statClaims: "Claims", statShade: "Shade claims", statMismatch: "Mismatch share",
+    statRedness: "Redness claims", statIncrease: "Redness increased (with a photo from before)",
+    allBatches: "all batches", noBatch: "not stated",
+    statSuppressed: "Cells of fewer than {n} claims show no figures, so that no one can be singled out",
+    noAlerts: "No alerts", aboveBaseline: "above the brand's overall level: {what}",
   },
 };
 
