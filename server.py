@@ -117,6 +117,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     atexit.register(_close)
     app.extensions["hueproof"]["close"] = _close
     _register_errors(app)
+    _register_security_headers(app)
     _register_routes(app, service, keys)
     _register_pages(app)
     return app
@@ -177,6 +178,36 @@ def _register_pages(app):
 
         path = face_model_path()
         return send(path.parent, path.name)
+
+
+#: Every response: no MIME sniffing (an uploaded photo is never run as a script), no Referer
+#: (a revealed photo's short-lived link must not leak to another site), no framing.
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "X-Frame-Options": "DENY",
+}
+#: The pages' Content-Security-Policy: everything from this server, as it is (no CDN); the
+#: face model and onnxruntime-web compile WebAssembly ('wasm-unsafe-eval', not 'unsafe-eval');
+#: images, the camera and workers may be object URLs; style attributes stay allowed. A script
+#: injected into a page (a shade's name, a claim's field) cannot run.
+PAGE_CSP = "; ".join((
+    "default-src 'self'", "script-src 'self' 'wasm-unsafe-eval'", "worker-src 'self' blob:",
+    "img-src 'self' blob: data:", "media-src 'self' blob: mediastream:",
+    "connect-src 'self' blob: data:", "style-src 'self' 'unsafe-inline'", "object-src 'none'",
+    "base-uri 'none'", "form-action 'self'", "frame-ancestors 'none'",
+))  # fmt: skip
+
+
+def _register_security_headers(app):
+    @app.after_request
+    def secure(resp):
+        for k, v in SECURITY_HEADERS.items():
+            resp.headers.setdefault(k, v)
+        if resp.mimetype == "text/html":
+            resp.headers.setdefault("Content-Security-Policy", PAGE_CSP)
+            resp.headers.setdefault("Permissions-Policy", "camera=(self), microphone=()")
+        return resp
 
 
 def _register_errors(app):

@@ -45,3 +45,21 @@ def test_bad_upload_is_problem_json(client):
     assert truncated.status_code == 422 and truncated.json["type"].endswith("/invalid-image")
     missing = client.post("/api/v1/measure", data={}, content_type="multipart/form-data")
     assert missing.status_code == 422 and "photo" in missing.json["detail"]
+
+
+def test_every_response_carries_the_security_headers_and_pages_their_policy(client):
+    """No MIME sniffing, no Referer, no framing on every response; the pages also carry the
+    Content-Security-Policy under which the browser tests run them (tests/webar/conftest.py
+    fails a test on anything it refuses), so a script injected into a page cannot run."""
+    from server import PAGE_CSP, SECURITY_HEADERS
+
+    for path in ("/tryon", "/claim", "/review", "/brand", "/api/v1/shades", "/healthz",
+                 "/api/v1/claims", "/webar/js/api.js", "/nowhere"):  # fmt: skip
+        resp = client.get(path)
+        assert {k: resp.headers.get(k) for k in SECURITY_HEADERS} == SECURITY_HEADERS, path
+        html = resp.mimetype == "text/html"
+        assert (resp.headers.get("Content-Security-Policy") == PAGE_CSP) == html, path
+    policy = dict(d.split(" ", 1) for d in PAGE_CSP.split("; "))
+    assert "'unsafe-eval'" not in policy["script-src"].split()
+    assert "'unsafe-inline'" not in policy["script-src"].split()
+    assert policy["frame-ancestors"] == "'none'" and policy["object-src"] == "'none'"

@@ -11,6 +11,7 @@ import json
 import os
 import re
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -21,7 +22,7 @@ CHROMIUM = os.environ.get("HUEPROOF_CHROMIUM", "/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 JS = Path(__file__).resolve().parents[2] / "webar" / "js"
 #: Flags of the machine's probe: no connection attempt leaves the machine.
-__all__ = ["JS", "QUIET", "as_user", "camera_frame", "js_value", "launch"]
+__all__ = ["JS", "QUIET", "as_user", "camera_frame", "js_value", "launch", "wait_js"]
 
 QUIET = [
     "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -78,6 +79,28 @@ def browser(chromium, fake_camera):
     b.close()
 
 
+def wait_js(page, expression: str, timeout: float = 30_000, interval: float = 100):
+    """``page.wait_for_function`` for pages under the server's Content-Security-Policy: the
+    expression is evaluated over the DevTools protocol, which the policy does not govern.
+    Playwright's own polling compiles it in the page (``new Function``), which the policy
+    refuses as it would any injected script. Returns the first truthy value."""
+    from playwright.sync_api import Error
+
+    deadline = time.monotonic() + timeout / 1000
+    while True:
+        try:
+            value = page.evaluate(expression)
+        except Error as exc:  # a navigation under way: its new document is asked next time
+            if "context was destroyed" not in str(exc):
+                raise
+            value = None
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"{expression!r} was still falsy after {timeout / 1000:g} s")
+        page.wait_for_timeout(interval)
+
+
 def as_user(page, token: str):
     """Make the page's bearer token ``token`` (kept in localStorage, as a user would)."""
     page.context.add_init_script(f"localStorage.setItem('hueproof.token', {token!r});")
@@ -85,10 +108,14 @@ def as_user(page, token: str):
 
 @pytest.fixture()
 def page(browser, server, request):
-    """A fresh page that records every request and fails if one leaves 127.0.0.1."""
+    """A fresh page that records every request and fails if one leaves 127.0.0.1, or if the
+    server's Content-Security-Policy refused anything the page did (its pages run under it)."""
     base = server[0]
     context = browser.new_context(viewport={"width": 1100, "height": 900},
                                   permissions=["camera"])  # fmt: skip
+    context.add_init_script("document.addEventListener('securitypolicyviolation', (e) => "
+                            "(window.__refused ||= []).push(`${e.violatedDirective} "
+                            "${e.blockedURI}`));")  # fmt: skip
     pg = context.new_page()
     requests, console = [], []
     pg.on("request", lambda r: requests.append(r.url))
@@ -99,9 +126,12 @@ def page(browser, server, request):
     yield pg
     ARTIFACTS.mkdir(exist_ok=True)
     pg.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"), full_page=True)
+    refused = pg.evaluate("window.__refused || []")
     context.close()
     outside = [u for u in requests if not u.startswith((base, "data:", "blob:"))]
     assert outside == [], f"requests left 127.0.0.1: {outside[:5]}"
+    refused += [line for line in console if "Content Security Policy" in line]
+    assert refused == [], f"the page's Content-Security-Policy refused: {refused[:5]}"
 
 
 def js_value(file: str, name: str):

@@ -13,7 +13,7 @@ from PIL import Image, ImageOps
 from calibration.simulate import random_scene, render_scene
 from claims.consent import NOTICE_VERSION
 from tests.claims.conftest import bearer, face_jpeg, saved_by
-from tests.webar.conftest import as_user, js_value
+from tests.webar.conftest import as_user, js_value, wait_js
 from vision.metadata import CAPTURE_PAGE_CAMERA
 
 
@@ -38,10 +38,10 @@ def _with_baseline(page, server, baseline, check: str):
     attached, once the live ``check`` against it is measured; before, its row was hidden."""
     as_user(page, server[1]["shopper"])
     page.goto(server[0] + "/claim?lang=en")
-    page.wait_for_function("window.hueproof && window.hueproof.ready", timeout=90_000)
+    wait_js(page, "window.hueproof && window.hueproof.ready", timeout=90_000)
     assert page.is_hidden(f"[data-check={check}]")  # no photo from before: no check
     page.set_input_files("#baseline", str(baseline))
-    page.wait_for_function(f"window.hueproof.measures?.{check} != null", timeout=60_000)
+    wait_js(page, f"window.hueproof.measures?.{check} != null", timeout=60_000)
 
 
 def _wait_status(client, token, cid, timeout=120):
@@ -62,9 +62,9 @@ def test_capture_walks_the_checks_takes_consent_and_files_a_claim(page, server):
     assert page.text_content("#submit") == "提交"
     # why a photo from before helps, with the measured detection limits
     assert "前后对比约 +1 至 +2" in page.text_content("[data-i18n=baselineWhy]")
-    page.wait_for_function("window.hueproof && window.hueproof.ready", timeout=90_000)
+    wait_js(page, "window.hueproof && window.hueproof.ready", timeout=90_000)
     # a shade claim waits for the colour chart: the astronaut holds none
-    page.wait_for_function("window.hueproof.checks.faceSize !== undefined", timeout=30_000)
+    wait_js(page, "window.hueproof.checks.faceSize !== undefined", timeout=30_000)
     page.wait_for_timeout(800)
     checks = page.evaluate("window.hueproof.checks")
     assert checks["chart"] is False and not page.evaluate("window.hueproof.captured")
@@ -73,8 +73,8 @@ def test_capture_walks_the_checks_takes_consent_and_files_a_claim(page, server):
     page.select_option("#type", "redness")
     page.fill("#sku", "SERUM-RETINOL")
     page.fill("#orderRef", "WEB-1")
-    page.wait_for_function("window.hueproof.captured", timeout=30_000)
-    page.wait_for_function("window.hueproof.preview", timeout=60_000)  # on-device redness
+    wait_js(page, "window.hueproof.captured", timeout=30_000)
+    wait_js(page, "window.hueproof.preview", timeout=60_000)  # on-device redness
     preview = page.evaluate("window.hueproof.preview")
     assert preview["size"][0] >= 128 and preview["ms"] > 0
     assert preview["flaggedFraction"] <= 0.005  # the astronaut's skin, unmodified
@@ -83,8 +83,8 @@ def test_capture_walks_the_checks_takes_consent_and_files_a_claim(page, server):
     assert page.is_disabled("#submit")  # health data needs its own consent
     page.check("#consentHealth")
     page.click("#submit")
-    page.wait_for_function("window.hueproof.claimId", timeout=30_000)
-    page.wait_for_function("['ready', 'failed'].includes(window.hueproof.status)",
+    wait_js(page, "window.hueproof.claimId", timeout=30_000)
+    wait_js(page, "['ready', 'failed'].includes(window.hueproof.status)",
                            timeout=120_000)  # fmt: skip
     assert page.evaluate("window.hueproof.status") == "ready"
     cid = page.evaluate("window.hueproof.claimId")
@@ -157,11 +157,11 @@ def test_review_shows_the_heatmap_and_records_a_decision(page, server):
     assert view_ready["status"] == "ready"
     as_user(page, tokens["adjudicator"])
     page.goto(page.base + "/review?lang=en")
-    page.wait_for_function("window.hueproof && window.hueproof.ready", timeout=30_000)
+    wait_js(page, "window.hueproof && window.hueproof.ready", timeout=30_000)
     page.click(f"#queue tr[data-id='{cid}']")
-    page.wait_for_function("document.getElementById('heatmap').naturalWidth > 0", timeout=30_000)
+    wait_js(page, "document.getElementById('heatmap').naturalWidth > 0", timeout=30_000)
     assert page.evaluate("document.getElementById('photo').naturalWidth") > 0
-    page.wait_for_function("document.getElementById('beforeImg').naturalWidth > 0")
+    wait_js(page, "document.getElementById('beforeImg').naturalWidth > 0")
     page.fill("#compare", "30")
     assert "70%" in page.evaluate("document.getElementById('beforeImg').style.clipPath")
     assert "not a diagnosis" in page.text_content("main")
@@ -192,11 +192,11 @@ def test_review_shows_the_heatmap_and_records_a_decision(page, server):
     page.fill("#heatOpacity", "40")
     page.fill("#revealReason", "check whether the redness is make-up")
     page.click("#revealBtn")
-    page.wait_for_function("window.hueproof.revealed", timeout=30_000)
+    wait_js(page, "window.hueproof.revealed", timeout=30_000)
     page.select_option("#outcome", "escalate")
     page.select_option("#reasonCode", "redness_flagged_single_photo")
     page.click("#decideBtn")
-    page.wait_for_function("window.hueproof.report", timeout=30_000)
+    wait_js(page, "window.hueproof.report", timeout=30_000)
     view = client.get(f"/api/v1/claims/{cid}", headers=bearer(tokens["adjudicator"])).json
     assert view["status"] == "decided" and view["decision"]["outcome"] == "escalate"
 
@@ -216,7 +216,7 @@ def _review_single_photo(page, server, photo: bytes, key: str) -> dict:
     assert view["status"] == "ready", view.get("failure_reason")
     as_user(page, tokens["adjudicator"])
     page.goto(page.base + "/review?lang=en")
-    page.wait_for_function("window.hueproof && window.hueproof.ready", timeout=30_000)
+    wait_js(page, "window.hueproof && window.hueproof.ready", timeout=30_000)
     page.click(f"#queue tr[data-id='{cid}']")
     return view
 
@@ -231,7 +231,7 @@ def test_review_says_where_a_single_photos_flags_lie(page, server):
     view = _review_single_photo(page, server, photo.read_bytes(), "review-shade")
     shaded = view["analysis"]["redness"]["redness"]["shaded_fraction"]
     assert shaded >= 0.5
-    page.wait_for_function("document.getElementById('rednessShade').textContent", timeout=30_000)
+    wait_js(page, "document.getElementById('rednessShade').textContent", timeout=30_000)
     assert f"{100 * shaded:.0f} %" in page.text_content("#rednessShade")
     assert "In folds or shadows" in page.text_content("#rednessBox thead")
     assert "lies in folds or shadows" in page.text_content("#suggestion")
@@ -248,7 +248,7 @@ def test_review_says_a_photo_without_colour_shows_no_redness(page, server):
     Image.open(photo).convert("L").save(grey, "JPEG", quality=95)
     view = _review_single_photo(page, server, grey.getvalue(), "review-grey")
     assert view["suggestion"]["rule"] == "redness_unmeasurable"
-    page.wait_for_function("document.getElementById('rednessLimit').textContent", timeout=30_000)
+    wait_js(page, "document.getElementById('rednessLimit').textContent", timeout=30_000)
     assert page.text_content("#rednessLimit").startswith("Redness not measurable")
     assert page.locator("#zones tr").count() == 0
     assert "no_colour" in page.text_content("#findings")
@@ -262,7 +262,7 @@ def test_brand_calibrates_a_shade_from_a_chart_photo(page, server, tmp_path):
     path.write_bytes(ph.jpeg)
     as_user(page, tokens["brand"])
     page.goto(page.base + "/brand?lang=en")
-    page.wait_for_function("window.hueproof && window.hueproof.ready", timeout=30_000)
+    wait_js(page, "window.hueproof && window.hueproof.ready", timeout=30_000)
     assert page.locator("#catalog tr").count() == 3
     page.fill("#pSku", "LIP-VELVET")
     page.fill("#pShade", "C04")
@@ -270,7 +270,7 @@ def test_brand_calibrates_a_shade_from_a_chart_photo(page, server, tmp_path):
     page.fill("#pRoi", ",".join(map(str, ph.roi)))
     page.set_input_files("#pFile", str(path))
     page.click("#pPreview")
-    page.wait_for_function("window.hueproof.preview", timeout=60_000)
+    wait_js(page, "window.hueproof.preview", timeout=60_000)
     assert page.text_content("#error") == "", page.console_lines
     assert page.locator("#pResiduals tr").count() == 24  # per-patch residuals before saving
     assert page.evaluate("window.hueproof.catalog.length") == 3  # nothing saved yet
@@ -280,8 +280,8 @@ def test_brand_calibrates_a_shade_from_a_chart_photo(page, server, tmp_path):
     drawn = np.asarray(Image.open(io.BytesIO(base64.b64decode(canvas.split(",", 1)[1]))))
     assert ((drawn[..., 0] < 40) & (drawn[..., 1] > 200) & (drawn[..., 2] > 200)).sum() > 100
     page.click("#pSave")
-    page.wait_for_function("window.hueproof.saved", timeout=60_000)
-    page.wait_for_function("window.hueproof.catalog.length === 4", timeout=30_000)
+    wait_js(page, "window.hueproof.saved", timeout=60_000)
+    wait_js(page, "window.hueproof.catalog.length === 4", timeout=30_000)
     saved = page.evaluate("window.hueproof.saved")
     assert saved["version"] == 1 and saved["source"] == "photo"
 
@@ -301,7 +301,7 @@ def test_brand_sees_its_statistics_as_tables(page, server):
     wait(app)
     as_user(page, tokens["brand"])
     page.goto(page.base + "/brand?lang=en")
-    page.wait_for_function("window.hueproof && window.hueproof.ready", timeout=30_000)
+    wait_js(page, "window.hueproof && window.hueproof.ready", timeout=30_000)
     stats = page.evaluate("window.hueproof.stats")
     rows = [[c.strip() for c in r] for r in page.eval_on_selector_all(
         "#stats tr", "rows => rows.map(r => [...r.cells].map(c => c.textContent))")]  # fmt: skip
@@ -323,7 +323,7 @@ def test_browser_redness_model_matches_the_server(page, server):
 
     as_user(page, server[1]["shopper"])
     page.goto(page.base + "/claim?lang=en")
-    page.wait_for_function("typeof window.hueproof?.runRedness === 'function'", timeout=90_000)
+    wait_js(page, "typeof window.hueproof?.runRedness === 'function'", timeout=90_000)
     img = np.ascontiguousarray(astronaut_face(1.0)[40:104, 40:104])  # 64 × 64 of the face
     skin = np.zeros((64, 64), np.float32)
     skin[8:56, 8:56] = 1
@@ -360,7 +360,7 @@ def test_preview_flags_a_cheek_wide_reaction_as_the_server_does(page, server, la
     png = base64.b64encode(cv2.imencode(".png", u8[..., ::-1])[1].tobytes()).decode()
     as_user(page, server[1]["shopper"])
     page.goto(page.base + "/claim?lang=en")
-    page.wait_for_function("typeof window.hueproof?.runRedness === 'function'", timeout=90_000)
+    wait_js(page, "typeof window.hueproof?.runRedness === 'function'", timeout=90_000)
     p = page.evaluate("""async ([png, points]) => {
         const { previewRedness } = await import("/webar/js/redness.js");
         const blob = await (await fetch("data:image/png;base64," + png)).blob();
@@ -390,9 +390,9 @@ def _grain_on_the_capture_page(page, server):
     """The capture page's grain check and measure once it has measured (redness claim)."""
     as_user(page, server[1]["shopper"])
     page.goto(server[0] + "/claim")
-    page.wait_for_function("window.hueproof && window.hueproof.ready", timeout=90_000)
+    wait_js(page, "window.hueproof && window.hueproof.ready", timeout=90_000)
     page.select_option("#type", "redness")
-    page.wait_for_function("window.hueproof.measures && window.hueproof.measures.grain !== null",
+    wait_js(page, "window.hueproof.measures && window.hueproof.measures.grain !== null",
                            timeout=30_000)  # fmt: skip
     page.wait_for_timeout(500)  # a few more frames
     return page.evaluate("[window.hueproof.checks.grain, window.hueproof.measures.grain]")
@@ -486,7 +486,7 @@ def test_the_capture_page_asks_for_the_earlier_photos_expression(page, server, l
     page.wait_for_timeout(1500)
     assert not page.evaluate("window.hueproof.captured")
     page.set_input_files("#baseline", str(smiling))
-    page.wait_for_function("window.hueproof.captured", timeout=30_000)
+    wait_js(page, "window.hueproof.captured", timeout=30_000)
     assert page.evaluate("window.hueproof.measures.expression") <= LIMITS["max_expression_change"]
 
 
@@ -533,18 +533,18 @@ def test_the_capture_page_asks_for_the_earlier_photos_light(page, server, landma
 
     as_user(page, server[1]["shopper"])
     page.goto(server[0] + "/claim?lang=en")
-    page.wait_for_function("window.hueproof && window.hueproof.ready", timeout=90_000)
+    wait_js(page, "window.hueproof && window.hueproof.ready", timeout=90_000)
     assert page.is_hidden("[data-check=light]")  # no photo from before: no check
     unreadable = tmp_path / "before.heic"  # what this browser cannot decode (the server can)
     unreadable.write_bytes(b"\x00\x00\x00\x18ftypheic" + bytes(64))
     page.set_input_files("#baseline", str(unreadable))
-    page.wait_for_function("document.getElementById('baselineNote').textContent", timeout=30_000)
+    wait_js(page, "document.getElementById('baselineNote').textContent", timeout=30_000)
     assert "not checked live" in page.text_content("#baselineNote")
     assert page.is_hidden("[data-check=light]") and page.is_hidden("[data-check=expression]")
     grey = tmp_path / "grey.png"  # black and white: the analysis will not use it
     cv2.imwrite(str(grey), cv2.cvtColor(frame, cv2.COLOR_RGB2GRAY))
     page.set_input_files("#baseline", str(grey))
-    page.wait_for_function("window.hueproof.baselineRead === 'grey.png'", timeout=30_000)
+    wait_js(page, "window.hueproof.baselineRead === 'grey.png'", timeout=30_000)
     assert page.evaluate("window.hueproof.baselineColourRange") == 0
     assert page.text_content("#baselineNote").startswith("The earlier photo has no colour")
     assert page.is_hidden("[data-check=light]") and page.is_hidden("[data-check=facing]")
@@ -554,7 +554,7 @@ def test_the_capture_page_asks_for_the_earlier_photos_light(page, server, landma
     small = tmp_path / "small.png"  # a thumbnail: the face under the analysis's limit
     cv2.imwrite(str(small), cv2.resize(frame, (256, 192), interpolation=cv2.INTER_AREA)[..., ::-1])
     page.set_input_files("#baseline", str(small))
-    page.wait_for_function("window.hueproof.baselineFaceWidth != null", timeout=30_000)
+    wait_js(page, "window.hueproof.baselineFaceWidth != null", timeout=30_000)
     width = page.evaluate("window.hueproof.baselineFaceWidth")
     assert width < LIMITS["min_baseline_face_px"], width
     assert f"only {round(width)} px wide" in page.text_content("#baselineNote")
@@ -564,9 +564,9 @@ def test_the_capture_page_asks_for_the_earlier_photos_light(page, server, landma
     python = colour_range(load_image(small).rgb_lin[y0:y1, x0:x1])
     assert page.evaluate("window.hueproof.baselineColourRange") == pytest.approx(python, rel=0.1)
     assert python > js_value("colour.js", "MIN_COLOUR_RANGE")
-    page.wait_for_function("window.hueproof.checks.light === true", timeout=30_000)  # its light
+    wait_js(page, "window.hueproof.checks.light === true", timeout=30_000)  # its light
     page.set_input_files("#baseline", str(warm))  # a shade claim: the chart holds capture
-    page.wait_for_function("window.hueproof.checks.light === false", timeout=60_000)
+    wait_js(page, "window.hueproof.checks.light === false", timeout=60_000)
     checks, light = page.evaluate("[window.hueproof.checks, window.hueproof.measures.light]")
     assert checks["light"] is False and page.is_visible("[data-check=light]")
     measured = np.log(light["gains"])
@@ -575,24 +575,24 @@ def test_the_capture_page_asks_for_the_earlier_photos_light(page, server, landma
     assert light["direction"] <= MAX_SHADING_SLOPE  # from the same side, though
     assert page.is_hidden("#captureAnyway")  # the chart check fails too: nothing to offer
     page.set_input_files("#baseline", str(side))  # light from the side, colour and level alike
-    page.wait_for_function("window.hueproof.baselineRead === 'side.png'", timeout=30_000)
-    page.wait_for_function("window.hueproof.checks.light === false", timeout=30_000)
+    wait_js(page, "window.hueproof.baselineRead === 'side.png'", timeout=30_000)
+    wait_js(page, "window.hueproof.checks.light === false", timeout=30_000)
     light = page.evaluate("window.hueproof.measures.light")
     assert light["chromatic"] <= MAX_CHROMATIC_GAIN and light["exposure"] <= MAX_EXPOSURE_GAIN
     assert light["direction"] > MAX_SHADING_SLOPE
     assert light["direction"] == pytest.approx(direction, abs=0.1), (light, direction)
     page.set_input_files("#baseline", str(warm))
-    page.wait_for_function("window.hueproof.baselineRead === 'warm.png'", timeout=30_000)
+    wait_js(page, "window.hueproof.baselineRead === 'warm.png'", timeout=30_000)
     page.select_option("#type", "redness")  # every other check passes: the light holds it
     page.wait_for_selector("#captureAnyway", state="visible", timeout=30_000)
     assert not page.evaluate("window.hueproof.captured")
     page.click("#captureAnyway")
-    page.wait_for_function("window.hueproof.captured", timeout=10_000)
+    wait_js(page, "window.hueproof.captured", timeout=10_000)
     assert page.evaluate("window.hueproof.capturedAnyway") == ["light"]
     assert "does not match" in page.text_content("#captureState")
     page.click("#retake")
     page.set_input_files("#baseline", str(same))
-    page.wait_for_function("window.hueproof.captured", timeout=30_000)
+    wait_js(page, "window.hueproof.captured", timeout=30_000)
     light = page.evaluate("window.hueproof.measures.light")
     assert light["chromatic"] <= MAX_CHROMATIC_GAIN and light["exposure"] <= MAX_EXPOSURE_GAIN
     assert page.evaluate("window.hueproof.capturedAnyway") is None
@@ -638,7 +638,7 @@ def test_the_capture_page_asks_for_the_earlier_photos_facing(page, server, landm
     page.wait_for_selector("#captureAnyway", state="visible", timeout=30_000)
     assert not page.evaluate("window.hueproof.captured")  # the facing holds it back
     page.set_input_files("#baseline", str(same))
-    page.wait_for_function("window.hueproof.captured", timeout=30_000)
+    wait_js(page, "window.hueproof.captured", timeout=30_000)
     facing = page.evaluate("window.hueproof.measures.facing")
     assert facing["yaw"] <= LIMITS["max_yaw_change"]
     assert facing["pitch"] <= LIMITS["max_pitch_change"]
@@ -647,7 +647,7 @@ def test_the_capture_page_asks_for_the_earlier_photos_facing(page, server, landm
 def _mirror_decision(page, baseline) -> dict:
     """The page's decision on ``baseline`` once the live face made it (hp.baselineMirror)."""
     page.set_input_files("#baseline", str(baseline))
-    page.wait_for_function(f"window.hueproof.baselineRead === {baseline.name!r} && "
+    wait_js(page, f"window.hueproof.baselineRead === {baseline.name!r} && "
                            "window.hueproof.baselineMirror", timeout=60_000)  # fmt: skip
     return page.evaluate("[window.hueproof.baselineMirror, window.hueproof.baselinePose, "
                          "document.getElementById('baselineNote').textContent]")  # fmt: skip
@@ -681,7 +681,7 @@ def test_the_capture_page_tells_a_mirrored_photo_from_before(chromium, server, l
         page = camera.new_context(permissions=["camera"]).new_page()
         as_user(page, server[1]["shopper"])
         page.goto(server[0] + "/claim?lang=en")
-        page.wait_for_function("window.hueproof && window.hueproof.ready", timeout=90_000)
+        wait_js(page, "window.hueproof && window.hueproof.ready", timeout=90_000)
         for name in ("obama2.jpg", "obama3.jpg"):
             straight, mirrored = tmp_path / name, tmp_path / f"mirrored-{name}"
             picture = Image.open(photos[name])  # saved again with its EXIF (camera, date)
@@ -715,11 +715,11 @@ def test_the_capture_page_tells_a_mirrored_photo_from_before(chromium, server, l
         page.fill("#sku", "SERUM-RETINOL")
         page.wait_for_selector("#captureAnyway", state="visible", timeout=30_000)
         page.click("#captureAnyway")  # another day's expression and light: not matched
-        page.wait_for_function("window.hueproof.captured", timeout=10_000)
+        wait_js(page, "window.hueproof.captured", timeout=10_000)
         page.check("#consentFacial")
         page.check("#consentHealth")
         page.click("#submit")
-        page.wait_for_function("['ready', 'failed'].includes(window.hueproof.status)",
+        wait_js(page, "['ready', 'failed'].includes(window.hueproof.status)",
                                timeout=120_000)  # fmt: skip
         cid = page.evaluate("window.hueproof.claimId")
         view = _api(server).get(f"/api/v1/claims/{cid}", headers=bearer(server[1]["shopper"])).json
@@ -743,7 +743,7 @@ def test_the_capture_page_says_when_the_photo_from_before_names_a_photo_editor(
 
     as_user(page, server[1]["shopper"])
     page.goto(server[0] + "/claim?lang=en")
-    page.wait_for_function("window.hueproof && window.hueproof.ready", timeout=90_000)
+    wait_js(page, "window.hueproof && window.hueproof.ready", timeout=90_000)
     face = face_jpeg(2.8, earlier=True)
     files = [saved_by(face, "Adobe Photoshop 25.0 (Windows)", camera="Pixel 6"),
              saved_by(face, "Snapseed 2.0", endian="<"), saved_by(face, "ab"),  # held in place
@@ -774,12 +774,12 @@ def test_the_capture_page_says_when_the_photo_from_before_names_a_photo_editor(
     edited = tmp_path / "before.jpg"
     edited.write_bytes(files[0])
     page.set_input_files("#baseline", str(edited))
-    page.wait_for_function("window.hueproof.baselineRead === 'before.jpg'", timeout=30_000)
+    wait_js(page, "window.hueproof.baselineRead === 'before.jpg'", timeout=30_000)
     note = page.text_content("#baselineEdited")
     assert note.startswith("The earlier photo says it was saved by Adobe Photoshop 25.0 (Windows)")
     plain = tmp_path / "plain.jpg"
     plain.write_bytes(files[3])
     page.set_input_files("#baseline", str(plain))
-    page.wait_for_function("window.hueproof.baselineRead === 'plain.jpg'", timeout=30_000)
+    wait_js(page, "window.hueproof.baselineRead === 'plain.jpg'", timeout=30_000)
     assert page.evaluate("window.hueproof.baselineSoftware") == "HDR+ 1.0.345618096zd"
     assert page.text_content("#baselineEdited") == ""

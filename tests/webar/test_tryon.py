@@ -17,7 +17,7 @@ from calibration.colorimetry import (
     srgb_u8_to_rgb_lin,
     xyz_to_lab,
 )
-from tests.webar.conftest import camera_frame
+from tests.webar.conftest import camera_frame, wait_js
 
 LIPS = {"upper lip": (0, 13), "lower lip": (17, 14)}  # outer and inner landmark of each lip
 TEETH = (13, 14)  # between the inner contours: the mouth opening
@@ -37,7 +37,7 @@ def _at(img, pts, a, b=None):
 
 def test_tryon_paints_the_lips_only(page):
     page.goto(page.base + "/tryon?lang=en")
-    page.wait_for_function("window.hueproof && window.hueproof.frames.filter(f => f.face)"
+    wait_js(page, "window.hueproof && window.hueproof.frames.filter(f => f.face)"
                            ".length > 8", timeout=90_000)  # fmt: skip
     assert page.evaluate("window.hueproof.errors") == []
     shades = page.evaluate("window.hueproof.shades")
@@ -72,7 +72,7 @@ def test_js_render_matches_the_python_reference(page, landmarker):
     page.route(frame_url, lambda route: route.fulfill(
         status=200, body=buf.getvalue(), content_type="image/png"))  # fmt: skip
     page.goto(page.base + "/tryon?lang=en&image=/test-frame.png")
-    page.wait_for_function("window.hueproof && window.hueproof.ready", timeout=90_000)
+    wait_js(page, "window.hueproof && window.hueproof.ready", timeout=90_000)
     rgb_lin = srgb_u8_to_rgb_lin(frame)
     (face,) = landmarker.detect(rgb_lin)
     js_points = np.asarray(page.evaluate("window.hueproof.lastPoints"))
