@@ -150,11 +150,15 @@ def rgb_lin_to_srgb_u8(rgb_lin):
     -------
     srgb_u8 : (..., 3) uint8 array
     """
-    idx = np.clip(_as_float(rgb_lin, np.float32), 0.0, 1.0)
-    idx *= np.float32(_ENCODE_STEPS)  # in place: a photo-sized temporary less per step
-    idx += np.float32(0.5)
-    # ndarray.take is 2.5x faster than fancy indexing on a whole photo (same result)
-    return _ENCODE_U8_LUT.take(idx.astype(np.uint16))
+    a = _as_float(rgb_lin, np.float32)
+    if a.size == 0:
+        return np.zeros(a.shape, np.uint8)
+    flat = np.ascontiguousarray(a).reshape(a.shape[0] if a.ndim > 1 else 1, -1)
+    # one pass: scaled, rounded to the nearest level and clipped to the table (cv2's
+    # saturate_cast), where clip, scale, offset and cast took four; then ndarray.take, 2.5x
+    # faster than fancy indexing on a whole photo
+    idx = cv2.addWeighted(flat, float(_ENCODE_STEPS), flat, 0.0, 0.0, dtype=cv2.CV_16U)
+    return _ENCODE_U8_LUT.take(idx).reshape(a.shape)
 
 
 #: Encoding to 8 bits goes through a table over 65 536 linear levels: one step is 1.5e-5,
