@@ -42,6 +42,7 @@ async function load() {
 }
 
 const share = (v) => (v == null ? "–" : `${(100 * v).toFixed(0)} %`);
+const batchName = (b) => (b === "(none)" ? t("noBatch") : b);  // claims/stats.py's "(none)"
 const METRIC_WORDS = { claims: "statClaims", mismatch_share: "statMismatch",
                        redness_increase_share: "statIncrease" };
 
@@ -54,7 +55,8 @@ function showStats(stats) {
     const li = document.createElement("li");
     if (!a) { li.textContent = t("noAlerts"); return li; }
     li.className = a.level;
-    const where = [a.sku, a.batch && `${t("batch")} ${a.batch}`].filter(Boolean).join(", ");
+    const where = [a.sku, a.batch && `${t("batch")} ${batchName(a.batch)}`].filter(Boolean)
+      .join(", ");
     const why = a.reason ?? t("aboveBaseline").replace("{what}",
       a.metricsAboveBaseline.map((m) => t(METRIC_WORDS[m] ?? m)).join(", "));
     li.textContent = `${where}: ${why}`;
@@ -69,7 +71,7 @@ function showStats(stats) {
   $("stats").replaceChildren(...skus.flatMap((sku) => [
     row([sku, t("allBatches"), ...cells(stats.skus[toCamel(sku)])]),
     ...stats.batches.filter((b) => b.sku === sku).map((b) =>
-      row(["", b.batch === "(none)" ? t("noBatch") : b.batch, ...cells(b)])),
+      row(["", batchName(b.batch), ...cells(b)])),
   ]));
   $("statsNote").textContent = t("statSuppressed").replace("{n}", stats.minCell);
 }
