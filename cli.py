@@ -265,17 +265,15 @@ def _open(data_dir, *, create: bool = False):
     """Store, key ring and service of a data directory (without the web app). Without
     ``create`` the directory must hold a store already: a mistyped ``--data`` would get a new,
     empty store with new signing keys, and ``audit verify`` would call its chain OK."""
-    from claims.db import database_url, open_store
+    from claims.db import missing_store, open_store
     from claims.keys import KeyRing
     from claims.service import ClaimsService
 
-    url = database_url(data_dir)
-    sqlite = Path(url.removeprefix("sqlite:///")) if url.startswith("sqlite:///") else None
-    if not create and not (Path(data_dir).is_dir() and (sqlite is None or sqlite.is_file())):
+    lacking = None if create else missing_store(data_dir)
+    if lacking:
         raise HueproofError(
-            f"expected a hueproof data directory; {data_dir} holds no store"
-            + (f" (no {sqlite.name})" if sqlite else "")
-            + f": `hueproof serve --data {data_dir}` or `hueproof users add --data {data_dir}` "
+            f"expected a hueproof data directory; {data_dir} holds no store ({lacking}): "
+            f"`hueproof serve --data {data_dir}` or `hueproof users add --data {data_dir}` "
             "makes one"
         )
     store = open_store(data_dir)

@@ -19,7 +19,7 @@ from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import sessionmaker
 
-__all__ = ["BlobStore", "Store", "database_url", "open_store"]
+__all__ = ["BlobStore", "Store", "database_url", "missing_store", "open_store"]
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 SQLITE_FILE = "hueproof.sqlite3"
@@ -31,6 +31,17 @@ def database_url(data_dir) -> str:
     if url:
         return url
     return f"sqlite:///{Path(data_dir).resolve() / SQLITE_FILE}"
+
+
+def missing_store(data_dir) -> str | None:
+    """What ``data_dir`` lacks to hold a store already (its directory, or the SQLite file
+    ``database_url`` names), or None: :func:`open_store` would make one."""
+    url = database_url(data_dir)
+    if not Path(data_dir).is_dir():
+        return "no such directory"
+    if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).is_file():
+        return f"no {Path(url.removeprefix('sqlite:///')).name}"
+    return None
 
 
 def _sqlite_engine(url: str, *, immediate: bool) -> Engine:
