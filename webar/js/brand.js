@@ -2,6 +2,7 @@
 // shown before saving) or from spectrophotometer values, statistics and alerts.
 import { ApiError, call, get, post, setToken, toCamel, token } from "./api.js";
 import { labToLin, linToU8 } from "./colour.js";
+import { row } from "./dom.js";
 import { t, translate } from "./i18n.js";
 
 const $ = (id) => document.getElementById(id);
@@ -11,12 +12,6 @@ translate();
 $("token").value = token();
 $("token").onchange = (e) => { setToken(e.target.value); load(); };
 const hex = (lab) => "#" + labToLin(lab).map((v) => linToU8(v).toString(16).padStart(2, "0")).join("");
-/** A table row of cells, each a node or text. */
-const row = (cells) => {
-  const tr = document.createElement("tr");
-  tr.append(...cells.map((c) => { const td = document.createElement("td"); td.append(c); return td; }));
-  return tr;
-};
 const fail = (e) => { $("error").textContent = e instanceof ApiError ? e.message : String(e); hp.errors.push(String(e)); };
 
 async function load() {
@@ -98,14 +93,14 @@ async function drawPreview(result) {
   ctx.closePath(); ctx.stroke();
   const [x, y, w, h] = $("pRoi").value.split(",").map(Number);
   ctx.strokeStyle = "#ff00aa"; ctx.strokeRect(x * s, y * s, w * s, h * s);
-  $("pResult").innerHTML = `<span class="swatch" style="display:inline-block;background:${hex(result.lab)}"></span>
-    Lab ${result.lab.map((v) => v.toFixed(2)).join(", ")} ± ${result.uncertaintyDe00} ΔE00 ·
-    ${chart.method} · LOO ΔE00 mean ${chart.residualDe00Mean}, max ${chart.residualDe00Max}`;
-  $("pResiduals").replaceChildren(...chart.residualsDe00.map((v, k) => {
-    const tr = document.createElement("tr");
-    tr.innerHTML = `<td>patch ${k + 1}</td><td>${v.toFixed(2)}</td>`;
-    return tr;
-  }));
+  const swatch = document.createElement("span");
+  swatch.className = "swatch";
+  Object.assign(swatch.style, { display: "inline-block", background: hex(result.lab) });
+  $("pResult").replaceChildren(swatch, ` Lab ${result.lab.map((v) => v.toFixed(2)).join(", ")} ± `
+    + `${result.uncertaintyDe00} ΔE00 · ${chart.method} · LOO ΔE00 mean `
+    + `${chart.residualDe00Mean}, max ${chart.residualDe00Max}`);
+  $("pResiduals").replaceChildren(...chart.residualsDe00.map((v, k) => row([`patch ${k + 1}`,
+                                                                             v.toFixed(2)])));
 }
 
 $("pPreview").onclick = async () => {

@@ -2,6 +2,7 @@
 // ingredients, suggestion, logged reveal, decision. Keyboard: J/K, A, R, V.
 import { ApiError, get, imageUrl, post, setToken, toSnake, token } from "./api.js";
 import { labToLin, linToU8 } from "./colour.js";
+import { row } from "./dom.js";
 import { t, translate } from "./i18n.js";
 
 const $ = (id) => document.getElementById(id);
@@ -31,9 +32,8 @@ async function loadQueue() {
     items = list.items;
     $("counts").textContent = Object.entries(list.counts).map(([k, v]) => `${k} ${v}`).join(" · ");
     $("queue").replaceChildren(...items.map((c, k) => {
-      const tr = document.createElement("tr");
+      const tr = row([c.id.slice(0, 8), c.type, c.sku, c.status]);
       tr.dataset.id = c.id;
-      tr.innerHTML = `<td>${c.id.slice(0, 8)}</td><td>${c.type}</td><td>${c.sku}</td><td>${c.status}</td>`;
       tr.onclick = () => open(k);
       tr.style.cursor = "pointer";
       return tr;
@@ -82,11 +82,10 @@ async function open(k) {
   $("rednessBox").hidden = !red;
   if (red) {
     $("zones").replaceChildren(...Object.entries(red.zones).map(([z, v]) => {
-      const tr = document.createElement("tr");
       // how much of the zone's flagged area lies in folds or shadows (single photos only)
       const shaded = v.shadedFraction == null || !v.areaFraction ? "–" : `${(100 * v.shadedFraction).toFixed(0)} %`;
-      tr.innerHTML = `<td>${toSnake(z)}</td><td>${(100 * v.areaFraction).toFixed(1)} %</td><td>${fmt(v.meanExcess)}</td><td>${fmt(v.peakExcess)}</td><td>${shaded}</td>`;
-      return tr;
+      return row([toSnake(z), `${(100 * v.areaFraction).toFixed(1)} %`, fmt(v.meanExcess),
+                  fmt(v.peakExcess), shaded]);
     }));
     $("rednessShade").textContent = red.shadedFraction == null ? ""
       : `${t("inShadeNote")}: ${(100 * red.shadedFraction).toFixed(0)} %`;
