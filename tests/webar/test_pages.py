@@ -286,6 +286,27 @@ def test_brand_calibrates_a_shade_from_a_chart_photo(page, server, tmp_path):
     assert saved["version"] == 1 and saved["source"] == "photo"
 
 
+def test_a_shade_name_is_shown_as_text_not_markup(page, server):
+    """A shade named with markup: the brand's catalog shows the text and makes no element
+    of it. Before, the name went into innerHTML and the page grew an <img>."""
+    from claims.auth import create_user
+
+    _, _, app = server
+    with app.extensions["hueproof"]["store"].write() as s:  # a brand of its own: the demo
+        _, token = create_user(s, role="brand", name="", brand="markup-brand")  # catalog stays
+    name = '<img id="injected" src="/nowhere.png">'
+    resp = app.test_client().post(
+        "/api/v1/brands/markup-brand/shades", headers=bearer(token),
+        json={"sku": "MARKUP-1", "shade": "X1", "name": name, "lab": [45.0, 40.0, 20.0]},
+    )  # fmt: skip
+    assert resp.status_code == 201, resp.json
+    as_user(page, token)
+    page.goto(page.base + "/brand?lang=en")
+    wait_js(page, "window.hueproof && window.hueproof.ready", timeout=30_000)
+    assert page.locator("#injected").count() == 0
+    assert name in page.text_content("#catalog")
+
+
 def test_brand_sees_its_statistics_as_tables(page, server):
     """Five claims on one batch make a cell with figures; the page shows every SKU (all
     batches) and batch the API counts, a suppressed cell as "<5" and nothing else, and the
