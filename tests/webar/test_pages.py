@@ -69,6 +69,10 @@ def test_capture_walks_the_checks_takes_consent_and_files_a_claim(page, server):
     checks = page.evaluate("window.hueproof.checks")
     assert checks["chart"] is False and not page.evaluate("window.hueproof.captured")
     assert checks["faceSize"] and checks["centred"] and checks["exposure"], checks
+    # a passed check says so; one that fails says what to do (before, a passed grain check
+    # read "✓ the picture is grainy: move to brighter light")
+    assert page.text_content("[data-check=faceSize]") == "脸部大小合适"
+    assert page.text_content("[data-check=chart]") == "请把色卡放在商品旁边并完整入镜"
     # a redness claim needs no chart: every check passes and the photo is taken by itself
     page.select_option("#type", "redness")
     page.fill("#sku", "SERUM-RETINOL")

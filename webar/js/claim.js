@@ -271,10 +271,13 @@ function chartVisible() {
   return bins.filter((c) => c >= 0.002 * 160 * 120).length >= 5;
 }
 
+/** Each visible check as passed (its short "…Ok" words) or not (what to do about it). */
 function showChecks(checks) {
   document.querySelectorAll("#checks li").forEach((li) => {
     if (li.hidden) return;
-    li.className = checks[li.dataset.check] ? "ok" : "bad";
+    const ok = Boolean(checks[li.dataset.check]);
+    li.className = ok ? "ok" : "bad";
+    li.textContent = t(ok ? `${li.dataset.check}Ok` : li.dataset.i18n);
   });
 }
 
