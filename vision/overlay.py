@@ -200,8 +200,6 @@ class LegendLayout:
 
     width: int
     scale: float
-    cap: int  # a digit's height
-    descent: int  # how far a "g" reaches under the baseline
     lines: tuple
     top: int
     bottom: int
@@ -231,7 +229,7 @@ def legend_layout(h: int, w: int) -> LegendLayout:
     if bottom - top < 2 * (cap + descent + 1):  # no room for the middle one
         marks = marks[::2]
     labels = tuple((int(top + f * (bottom - top)) + cap // 2, t) for f, t in marks)
-    return LegendLayout(width, scale, cap, descent, lines, top, bottom,
+    return LegendLayout(width, scale, lines, top, bottom,
                         (width // 8, width // 8 + width // 5), labels)  # fmt: skip
 
 
