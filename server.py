@@ -108,7 +108,8 @@ def create_app(test_config: dict | None = None) -> Flask:
                                   "keys": keys, "landmarker": landmarker,
                                   "metadata_stripped": stripped}  # fmt: skip
 
-    def _close():
+    def _close():  # once: `hueproof serve` closes at Ctrl+C, and then the exit would again
+        atexit.unregister(_close)
         if pool is not None:
             pool.shutdown()
         landmarker.close()
