@@ -2,7 +2,7 @@
 // shown before saving) or from spectrophotometer values, statistics and alerts.
 import { ApiError, call, get, post, setToken, toCamel, token } from "./api.js";
 import { labToLin, linToU8 } from "./colour.js";
-import { row } from "./dom.js";
+import { row, swatch } from "./dom.js";
 import { t, translate } from "./i18n.js";
 
 const $ = (id) => document.getElementById(id);
@@ -21,12 +21,9 @@ async function load() {
     $("brandName").textContent = brand || me.role;
     const shades = (await get("/shades")).shades.filter((s) => s.brand === brand);
     $("catalog").replaceChildren(...shades.map((s) => {
-      const swatch = document.createElement("span");
-      swatch.className = "swatch";
-      Object.assign(swatch.style, { display: "inline-block", width: "1.5rem", height: "1.5rem",
-                                    background: s.render.srgbHex });
       // a shade's name is anyone's text: cells take it as text, never as markup
-      return row([swatch, s.sku, s.shade, s.name, `v${s.calibrationVersion}`,
+      return row([swatch(s.render.srgbHex, "1.5rem"), s.sku, s.shade, s.name,
+                  `v${s.calibrationVersion}`,
                   s.render.lab.map((v) => v.toFixed(1)).join(", "),
                   s.uncertaintyDe00 == null ? "–" : `± ${s.uncertaintyDe00.toFixed(2)}`, s.source]);
     }));
@@ -93,10 +90,7 @@ async function drawPreview(result) {
   ctx.closePath(); ctx.stroke();
   const [x, y, w, h] = $("pRoi").value.split(",").map(Number);
   ctx.strokeStyle = "#ff00aa"; ctx.strokeRect(x * s, y * s, w * s, h * s);
-  const swatch = document.createElement("span");
-  swatch.className = "swatch";
-  Object.assign(swatch.style, { display: "inline-block", background: hex(result.lab) });
-  $("pResult").replaceChildren(swatch, ` Lab ${result.lab.map((v) => v.toFixed(2)).join(", ")} ± `
+  $("pResult").replaceChildren(swatch(hex(result.lab)), ` Lab ${result.lab.map((v) => v.toFixed(2)).join(", ")} ± `
     + `${result.uncertaintyDe00} ΔE00 · ${chart.method} · LOO ΔE00 mean `
     + `${chart.residualDe00Mean}, max ${chart.residualDe00Max}`);
   $("pResiduals").replaceChildren(...chart.residualsDe00.map((v, k) => row([`patch ${k + 1}`,

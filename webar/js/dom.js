@@ -12,3 +12,12 @@ export function row(cells) {
   }));
   return tr;
 }
+
+/** A colour swatch (the `.swatch` style) of CSS colour `background`, optionally sized. */
+export function swatch(background, size = null) {
+  const span = document.createElement("span");
+  span.className = "swatch";
+  Object.assign(span.style, { display: "inline-block", background },
+                size ? { width: size, height: size } : {});
+  return span;
+}
