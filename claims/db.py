@@ -36,12 +36,11 @@ def database_url(data_dir) -> str:
 def missing_store(data_dir) -> str | None:
     """What ``data_dir`` lacks to hold a store already (its directory, or the SQLite file
     ``database_url`` names), or None: :func:`open_store` would make one."""
-    url = database_url(data_dir)
     if not Path(data_dir).is_dir():
         return "no such directory"
-    if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).is_file():
-        return f"no {Path(url.removeprefix('sqlite:///')).name}"
-    return None
+    url = database_url(data_dir)
+    sqlite = Path(url.removeprefix("sqlite:///")) if url.startswith("sqlite:///") else None
+    return f"no {sqlite.name}" if sqlite is not None and not sqlite.is_file() else None
 
 
 def _sqlite_engine(url: str, *, immediate: bool) -> Engine:
