@@ -21,9 +21,20 @@ from vision.testset import camera_frame, write_y4m
 CHROMIUM = os.environ.get("HUEPROOF_CHROMIUM", "/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 JS = Path(__file__).resolve().parents[2] / "webar" / "js"
-#: Flags of the machine's probe: no connection attempt leaves the machine.
-__all__ = ["JS", "QUIET", "as_user", "camera_frame", "js_value", "launch", "wait_js"]
+#: axe-core (webar/package.json's devDependencies), the accessibility rules the pages meet
+AXE = Path(__file__).resolve().parents[2] / "webar" / "node_modules" / "axe-core" / "axe.min.js"
+__all__ = [
+    "JS",
+    "QUIET",
+    "as_user",
+    "assert_accessible",
+    "camera_frame",
+    "js_value",
+    "launch",
+    "wait_js",
+]
 
+#: Flags of the machine's probe: no connection attempt leaves the machine.
 QUIET = [
     "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
@@ -99,6 +110,21 @@ def wait_js(page, expression: str, timeout: float = 30_000, interval: float = 10
         if time.monotonic() > deadline:
             raise TimeoutError(f"{expression!r} was still falsy after {timeout / 1000:g} s")
         page.wait_for_timeout(interval)
+
+
+def assert_accessible(page, where: str):
+    """No violation of axe-core's rules (WCAG 2.x A and AA, and its best practices: labels,
+    contrast, headings, names of buttons and images, …) on the page as it stands now.
+
+    axe is evaluated over the DevTools protocol, which the pages' Content-Security-Policy
+    does not govern (see :func:`wait_js`); it checks only what is shown, so a test calls this
+    at each state worth checking."""
+    if not page.evaluate("typeof axe !== 'undefined'"):
+        page.evaluate(AXE.read_text())
+    found = page.evaluate("""axe.run(document, { resultTypes: ["violations"] }).then((r) =>
+      r.violations.map((v) => `${v.impact} ${v.id} (${v.help}): ` +
+        v.nodes.slice(0, 4).map((n) => n.target.join(" ")).join(", ")))""")
+    assert found == [], f"{where}: {len(found)} accessibility rule(s) broken: " + "; ".join(found)
 
 
 def as_user(page, token: str):

@@ -13,7 +13,7 @@ from PIL import Image, ImageOps
 from calibration.simulate import random_scene, render_scene
 from claims.consent import NOTICE_VERSION
 from tests.claims.conftest import bearer, face_jpeg, saved_by
-from tests.webar.conftest import as_user, js_value, wait_js
+from tests.webar.conftest import as_user, assert_accessible, js_value, wait_js
 from vision.metadata import CAPTURE_PAGE_CAMERA
 
 
@@ -73,6 +73,7 @@ def test_capture_walks_the_checks_takes_consent_and_files_a_claim(page, server):
     # read "✓ the picture is grainy: move to brighter light")
     assert page.text_content("[data-check=faceSize]") == "脸部大小合适"
     assert page.text_content("[data-check=chart]") == "请把色卡放在商品旁边并完整入镜"
+    assert_accessible(page, "the capture page, its checks under way")
     # a redness claim needs no chart: every check passes and the photo is taken by itself
     page.select_option("#type", "redness")
     page.fill("#sku", "SERUM-RETINOL")
@@ -91,6 +92,7 @@ def test_capture_walks_the_checks_takes_consent_and_files_a_claim(page, server):
     wait_js(page, "['ready', 'failed'].includes(window.hueproof.status)",
                            timeout=120_000)  # fmt: skip
     assert page.evaluate("window.hueproof.status") == "ready"
+    assert_accessible(page, "the capture page, its claim filed")
     cid = page.evaluate("window.hueproof.claimId")
     view = _api(server).get(f"/api/v1/claims/{cid}", headers=bearer(tokens["shopper"])).json
     assert view["type"] == "redness" and view["consent"]["health"] is True
@@ -100,6 +102,28 @@ def test_capture_walks_the_checks_takes_consent_and_files_a_claim(page, server):
     assert facts["camera"].startswith(CAPTURE_PAGE_CAMERA), facts
     taken = dt.datetime.fromisoformat(facts["taken_at"])
     assert abs(dt.datetime.now(dt.UTC) - taken) < dt.timedelta(minutes=10), taken
+
+
+@pytest.mark.parametrize(
+    "name, role",
+    [("tryon", "shopper"), ("claim", "shopper"), ("review", "adjudicator"), ("brand", "brand")],
+)
+def test_every_page_meets_the_accessibility_rules(page, server, name, role):
+    """Each page as it opens, in Chinese without a token and in English signed in (its role's
+    data loaded): labelled fields, readable contrast, headings in order (axe-core's rules).
+    Before, the brand page's photo field had no label, the grey notes were under 4.5:1 and
+    every page's headings jumped from h1 to h3."""
+    page.goto(f"{page.base}/{name}")
+    wait_js(
+        page,
+        "window.hueproof && (window.hueproof.ready || window.hueproof.errors?.length)",
+        timeout=90_000,
+    )  # without a token, the brand page says it needs one
+    assert_accessible(page, f"/{name} without a token")
+    as_user(page, server[1][role])
+    page.goto(f"{page.base}/{name}?lang=en")
+    wait_js(page, "window.hueproof && window.hueproof.ready", timeout=90_000)
+    assert_accessible(page, f"/{name}?lang=en signed in")
 
 
 def test_the_capture_pages_photo_states_its_camera_and_time(browser, server):
@@ -170,6 +194,7 @@ def test_review_shows_the_heatmap_and_records_a_decision(page, server):
     assert "70%" in page.evaluate("document.getElementById('beforeImg').style.clipPath")
     assert "not a diagnosis" in page.text_content("main")
     assert "Retinol" in page.text_content("#ingredients")
+    assert_accessible(page, "the review page, a before/after claim open")
     assert "left_cheek" in page.text_content("#zones")  # the API's zone names
     # each file's camera and date, and what the pair's findings and the suggestion make of them
     origins = page.text_content("#origins")
@@ -201,6 +226,7 @@ def test_review_shows_the_heatmap_and_records_a_decision(page, server):
     page.select_option("#reasonCode", "redness_flagged_single_photo")
     page.click("#decideBtn")
     wait_js(page, "window.hueproof.report", timeout=30_000)
+    assert_accessible(page, "the review page, the photo revealed and the claim decided")
     view = client.get(f"/api/v1/claims/{cid}", headers=bearer(tokens["adjudicator"])).json
     assert view["status"] == "decided" and view["decision"]["outcome"] == "escalate"
 
@@ -254,6 +280,7 @@ def test_review_says_a_photo_without_colour_shows_no_redness(page, server):
     assert view["suggestion"]["rule"] == "redness_unmeasurable"
     wait_js(page, "document.getElementById('rednessLimit').textContent", timeout=30_000)
     assert page.text_content("#rednessLimit").startswith("Redness not measurable")
+    assert_accessible(page, "the review page, a claim without colour open")
     assert page.locator("#zones tr").count() == 0
     assert "no_colour" in page.text_content("#findings")
     assert "The photo has no colour" in page.text_content("#suggestion")
@@ -268,6 +295,11 @@ def test_brand_calibrates_a_shade_from_a_chart_photo(page, server, tmp_path):
     page.goto(page.base + "/brand?lang=en")
     wait_js(page, "window.hueproof && window.hueproof.ready", timeout=30_000)
     assert page.locator("#catalog tr").count() == 3
+    # the catalog's columns are named, its sources in words (before: "v1", "± 0.40", "spectral"
+    # under no header); the photo's canvas waits for a photo
+    assert "Uncertainty U (ΔE00)" in page.text_content("table:has(#catalog) thead")
+    assert page.locator("#catalog tr", has_text="spectral data").count() == 3
+    assert page.is_hidden("#pCanvas")
     page.fill("#pSku", "LIP-VELVET")
     page.fill("#pShade", "C04")
     page.fill("#pName", "coral")
@@ -277,6 +309,7 @@ def test_brand_calibrates_a_shade_from_a_chart_photo(page, server, tmp_path):
     wait_js(page, "window.hueproof.preview", timeout=60_000)
     assert page.text_content("#error") == "", page.console_lines
     assert page.locator("#pResiduals tr").count() == 24  # per-patch residuals before saving
+    assert_accessible(page, "the brand page, a chart photo's calibration shown")
     assert page.evaluate("window.hueproof.catalog.length") == 3  # nothing saved yet
     canvas = page.evaluate("document.getElementById('pCanvas').toDataURL('image/png')")
     import base64
@@ -288,6 +321,7 @@ def test_brand_calibrates_a_shade_from_a_chart_photo(page, server, tmp_path):
     wait_js(page, "window.hueproof.catalog.length === 4", timeout=30_000)
     saved = page.evaluate("window.hueproof.saved")
     assert saved["version"] == 1 and saved["source"] == "photo"
+    assert page.locator("#catalog tr", has_text="C04").text_content().endswith("chart photo")
 
 
 def test_a_shade_name_is_shown_as_text_not_markup(page, server):
@@ -339,6 +373,7 @@ def test_brand_sees_its_statistics_as_tables(page, server):
     alerts = page.eval_on_selector_all("#alerts li", "els => els.map(e => e.textContent)")
     assert len(alerts) == max(1, len(stats["alerts"])) and "{" not in "".join(alerts)
     assert "fewer than 5 claims" in page.text_content("#statsNote")
+    assert_accessible(page, "the brand page, its statistics shown")
     assert page.evaluate("window.hueproof.errors") == []
 
 

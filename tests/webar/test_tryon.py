@@ -17,7 +17,7 @@ from calibration.colorimetry import (
     srgb_u8_to_rgb_lin,
     xyz_to_lab,
 )
-from tests.webar.conftest import camera_frame, wait_js
+from tests.webar.conftest import assert_accessible, camera_frame, wait_js
 
 LIPS = {"upper lip": (0, 13), "lower lip": (17, 14)}  # outer and inner landmark of each lip
 TEETH = (13, 14)  # between the inner contours: the mouth opening
@@ -60,6 +60,7 @@ def test_tryon_paints_the_lips_only(page):
     frames = page.evaluate("window.hueproof.frames")
     assert np.median([f["totalMs"] for f in frames]) > 0
     assert page.text_content("#state") == "Ready"
+    assert_accessible(page, "the try-on page, a shade on the lips")
 
 
 def test_js_render_matches_the_python_reference(page, landmarker):

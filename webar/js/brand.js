@@ -25,7 +25,8 @@ async function load() {
       return row([swatch(s.render.srgbHex, "1.5rem"), s.sku, s.shade, s.name,
                   `v${s.calibrationVersion}`,
                   s.render.lab.map((v) => v.toFixed(1)).join(", "),
-                  s.uncertaintyDe00 == null ? "–" : `± ${s.uncertaintyDe00.toFixed(2)}`, s.source]);
+                  s.uncertaintyDe00 == null ? "–" : `± ${s.uncertaintyDe00.toFixed(2)}`,
+                  t(`source_${s.source}`)]);
     }));
     hp.catalog = shades;
     showStats(await get(`/brands/${brand}/stats`));
@@ -79,6 +80,7 @@ function photoForm() {
 async function drawPreview(result) {
   const bitmap = await createImageBitmap($("pFile").files[0]);
   const c = $("pCanvas");
+  c.hidden = false;
   const s = Math.min(1, 640 / bitmap.width);
   c.width = Math.round(bitmap.width * s); c.height = Math.round(bitmap.height * s);
   const ctx = c.getContext("2d");
@@ -90,10 +92,11 @@ async function drawPreview(result) {
   ctx.closePath(); ctx.stroke();
   const [x, y, w, h] = $("pRoi").value.split(",").map(Number);
   ctx.strokeStyle = "#ff00aa"; ctx.strokeRect(x * s, y * s, w * s, h * s);
-  $("pResult").replaceChildren(swatch(hex(result.lab)), ` Lab ${result.lab.map((v) => v.toFixed(2)).join(", ")} ± `
-    + `${result.uncertaintyDe00} ΔE00 · ${chart.method} · LOO ΔE00 mean `
-    + `${chart.residualDe00Mean}, max ${chart.residualDe00Max}`);
-  $("pResiduals").replaceChildren(...chart.residualsDe00.map((v, k) => row([`patch ${k + 1}`,
+  const loo = t("looResidual").replace("{mean}", chart.residualDe00Mean)
+    .replace("{max}", chart.residualDe00Max);
+  $("pResult").replaceChildren(swatch(hex(result.lab)), ` L* a* b* ${result.lab.map((v) => v.toFixed(2)).join(", ")} ± `
+    + `${result.uncertaintyDe00} ΔE00 · ${t("chartFit")} ${chart.method} · ${loo}`);
+  $("pResiduals").replaceChildren(...chart.residualsDe00.map((v, k) => row([`${t("patch")} ${k + 1}`,
                                                                              v.toFixed(2)])));
 }
 
