@@ -49,6 +49,7 @@ from vision import analysis, beforeafter, quality, redness, regions, tryon
         ("claim.js", "MAX_PITCH_CHANGE", quality.LIMITS["max_pitch_change"]),
         ("mirror.js", "MIRROR_MARGIN", analysis.MIRROR_MARGIN),
         ("mirror.js", "MAX_STRETCH", beforeafter.MAX_STRETCH),
+        ("myclaims.js", "ZONES", list(regions.REDNESS_ZONES)),
     ],
 )
 def test_page_constant_matches_python(file, name, python):

@@ -843,3 +843,89 @@ def test_the_capture_page_says_when_the_photo_from_before_names_a_photo_editor(
     wait_js(page, "window.hueproof.baselineRead === 'plain.jpg'", timeout=30_000)
     assert page.evaluate("window.hueproof.baselineSoftware") == "HDR+ 1.0.345618096zd"
     assert page.text_content("#baselineEdited") == ""
+
+
+def test_a_shopper_sees_her_claims_gets_the_signed_report_and_withdraws_consent(page, server):
+    """The capture page lists the shopper's own claims in words of her language: status,
+    verdict with ΔE00 ± U, where redness was flagged, the decision; the signed report
+    downloads as the server signed it; withdrawing consent erases the photos. Before, the page
+    showed only the claim just filed, as API words ("ready", "left_cheek: 0.0 %"), and a
+    shopper could neither fetch her report nor withdraw consent without curl."""
+    import json
+    from pathlib import Path
+
+    from claims.auth import create_user
+    from claims.keys import load_public_keys
+    from claims.reports import verify_report
+    from tests.claims.conftest import file_claim, wait
+
+    _, tokens, app = server
+    with app.extensions["hueproof"]["store"].write() as s:  # a shopper of her own
+        _, shopper = create_user(s, role="shopper", name="")
+    client = app.test_client()
+    shade = file_claim(client, shopper, key="mine-shade", order_ref="MINE-1").json["id"]
+    red = file_claim(client, shopper, key="mine-red", photo=face_jpeg(3.0), type="redness",
+                     sku="SERUM-RETINOL", shade=None, roi=None, order_ref="MINE-2",
+                     consent_health="true").json["id"]  # fmt: skip
+    wait(app)
+    resp = client.post(
+        f"/api/v1/claims/{shade}/decision",
+        headers=bearer(tokens["adjudicator"]),
+        json={"outcome": "reject", "reason_code": "shade_within_tolerance"},
+    )
+    assert resp.status_code == 201, resp.json
+    as_user(page, shopper)
+    page.goto(page.base + "/claim?lang=en")
+    wait_js(page, "window.hueproof.myClaims?.length === 2", timeout=60_000)
+    cells = lambda cid: page.eval_on_selector(  # noqa: E731
+        f"#myClaims tr[data-id='{cid}']", "r => [...r.cells].map(c => c.textContent)"
+    )
+    row = cells(shade)
+    assert row[1:5] == ["Colour not as shown", "LIP-VELVET · R01", "MINE-1", "decided"], row
+    assert row[5].startswith("the colours match (ΔE00 0.") and row[6] == "rejected", row
+    row = cells(red)
+    assert row[4] == "analysed, awaiting review" and row[5] == "no redness flagged", row
+    assert_accessible(page, "the capture page, the shopper's claims listed")
+    # the signed report, byte for byte as served, verifies
+    with page.expect_download() as download:
+        page.click(f"#myClaims tr[data-id='{shade}'] a")
+    data = Path(download.value.path()).read_bytes()
+    assert data == client.get(f"/api/v1/claims/{shade}/report", headers=bearer(shopper)).data
+    keys = load_public_keys(Path(app.config["DATA_DIR"]) / "keys")
+    assert verify_report(json.loads(data), keys) == []
+    # withdrawing asks first; dismissed, nothing happens
+    page.once("dialog", lambda d: d.dismiss())
+    page.click(f"#myClaims tr[data-id='{red}'] button")
+    page.wait_for_timeout(500)
+    assert client.get(f"/api/v1/claims/{red}", headers=bearer(shopper)).json["status"] == "ready"
+    page.once("dialog", lambda d: d.accept())
+    page.click(f"#myClaims tr[data-id='{red}'] button")
+    wait_js(page, f"window.hueproof.myClaims.find(c => c.id === '{red}').status === 'withdrawn'")
+    assert cells(red)[4] == "consent withdrawn, photos erased"
+    assert page.locator(f"#myClaims tr[data-id='{red}'] button").count() == 0
+    view = client.get(f"/api/v1/claims/{red}", headers=bearer(shopper)).json
+    assert view["status"] == "withdrawn" and view["consent"]["withdrawn"] is True
+    # in Chinese
+    page.goto(page.base + "/claim?lang=zh")
+    wait_js(page, "window.hueproof.myClaims?.length === 2", timeout=60_000)
+    row = cells(shade)
+    assert row[4:7] == ["已裁决", row[5], "未予支持"] and row[5].startswith("颜色相符"), row
+    assert page.evaluate("window.hueproof.errors") == []
+
+
+def test_the_claim_pages_words_cover_every_api_value(page, server):
+    """Every status, verdict, zone and decision outcome the API can give has words on the
+    capture page, in Chinese and in English."""
+    from claims.api import ClaimView
+    from claims.policy import OUTCOMES
+    from vision.regions import REDNESS_ZONES as ZONES
+
+    page.goto(page.base + "/claim?lang=en")
+    strings = page.evaluate("import('/webar/js/i18n.js').then(m => m.STRINGS)")
+    statuses = ClaimView.model_fields["status"].annotation.__args__
+    keys = ([f"status_{s}" for s in statuses] + [f"outcome_{o}" for o in OUTCOMES]
+            + [f"verdict_{v}" for v in ("match", "mismatch", "inconclusive")]
+            + [f"zone_{z}" for z in ZONES])  # fmt: skip
+    for lang in ("zh", "en"):
+        missing = [k for k in keys if not strings[lang].get(k)]
+        assert missing == [], (lang, missing)

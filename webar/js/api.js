@@ -60,8 +60,9 @@ export const get = (path) => call("GET", path);
 export const post = (path, body, h) => call("POST", path, body, h);
 export const put = (path, body) => call("PUT", path, body);
 
-/** An image the API serves behind the bearer token, as an object URL for <img>. */
-export async function imageUrl(path) {
+/** A file the API serves behind the bearer token (an image, a signed report), as an object
+ *  URL of its bytes exactly as served (a report's signature covers them). */
+export async function fileUrl(path) {
   const resp = await fetch(BASE + path, { headers: headers() });
   if (!resp.ok) throw new ApiError(resp.status, await resp.json().catch(() => null));
   return URL.createObjectURL(await resp.blob());

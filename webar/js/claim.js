@@ -1,13 +1,14 @@
 // Guided claim capture: live quality checks on the device, automatic capture when all pass,
 // consent, upload with progress and retries under one Idempotency-Key, then the status.
 import { FaceLandmarker, FilesetResolver } from "/vendor/mediapipe/vision_bundle.mjs";
-import { ApiError, get, setToken, toSnake, token, upload } from "./api.js";
+import { ApiError, get, setToken, token, upload } from "./api.js";
 import { HB_OD, MIN_COLOUR_RANGE, OD_FLOOR, SRGB_U8_TO_LIN, colourRange, project }
   from "./colour.js";
 import { cameraName, exifTime, photoEditor, softwareOf, withExif } from "./exif.js";
 import { BASE_WIDTH, MIRROR_FRAMES, MIRROR_SPACING_MS, MIRROR_TRIES, decide, faceCopy }
   from "./mirror.js";
 import { language, t, translate } from "./i18n.js";
+import { resultWords, showMyClaims, statusWords } from "./myclaims.js";
 import { SMOOTH_FRACTION, previewRedness, runModel } from "./redness.js";
 
 const $ = (id) => document.getElementById(id);
@@ -93,7 +94,7 @@ const frameCtx = frameCanvas.getContext("2d", { willReadFrequently: true });
 
 translate();
 $("token").value = token();
-$("token").onchange = (e) => setToken(e.target.value);
+$("token").onchange = (e) => { setToken(e.target.value); myClaims(); };
 
 function fillShades() {
   const sku = $("sku").value;
@@ -598,12 +599,22 @@ async function submit() {
 async function poll(id) {
   const claim = await get(`/claims/${id}`);
   hp.status = claim.status;
-  $("claimStatus").textContent = claim.status + (claim.failureReason ? `: ${claim.failureReason}` : "");
-  const a = claim.analysis;
-  if (a?.shade) $("claimResult").textContent = `ΔE00 ${a.shade.deltaE00} ± ${a.shade.uncertaintyDe00} → ${a.shade.verdict}\n${a.shade.explanation || ""}`;
-  if (a?.redness) $("claimResult").textContent = Object.entries(a.redness.redness?.zones || {})
-    .map(([z, v]) => `${toSnake(z)}: ${(100 * v.areaFraction).toFixed(1)} %`).join("\n");
+  $("claimStatus").textContent = statusWords(claim);
+  $("claimResult").textContent = resultWords(claim);
   if (["queued", "analyzing"].includes(claim.status)) setTimeout(() => poll(id), 1000);
+  else await myClaims();
+}
+
+/** The signed-in shopper's claims (none shown without a shopper's token: staff see claims
+ *  on the review page). */
+async function myClaims() {
+  $("myClaimsBox").hidden = true;
+  if (!token()) return;
+  try {
+    if ((await get("/me")).role !== "shopper") return;
+    await showMyClaims($("myClaims"), hp);
+    $("myClaimsBox").hidden = false;
+  } catch (e) { hp.errors.push(String(e)); }
 }
 
 async function main() {
@@ -633,6 +644,7 @@ async function main() {
     $("retake").hidden = true; updateSubmit();
   };
   updateType();
+  myClaims();  // beside the camera's start, not before it
   hp.consent = await get("/consent");
   $("consentText").textContent = hp.consent.text[language()] || hp.consent.text.zh;
   visionFiles = await FilesetResolver.forVisionTasks("/vendor/mediapipe/wasm");

@@ -1,6 +1,6 @@
 // Adjudicator's review: queue, claim with pixelated photo and heatmap, verdict, findings,
 // ingredients, suggestion, logged reveal, decision. Keyboard: J/K, A, R, V.
-import { ApiError, get, imageUrl, post, setToken, toSnake, token } from "./api.js";
+import { ApiError, get, fileUrl, post, setToken, toSnake, token } from "./api.js";
 import { labToLin, linToU8 } from "./colour.js";
 import { row } from "./dom.js";
 import { t, translate } from "./i18n.js";
@@ -50,12 +50,12 @@ async function open(k) {
   $("claim").hidden = false;
   $("claimTitle").textContent = `${claim.type} · ${claim.brand} ${claim.sku} ${claim.shade || ""} · ${claim.status}`;
   $("raw").hidden = true;
-  $("photo").src = claim.links.photo ? await imageUrl(claim.links.photo.replace("/api/v1", "")) : "";
+  $("photo").src = claim.links.photo ? await fileUrl(claim.links.photo.replace("/api/v1", "")) : "";
   $("heatBox").hidden = $("heatOpacityRow").hidden = !claim.links.heatmap;
-  if (claim.links.heatmap) $("heatmap").src = await imageUrl(claim.links.heatmap.replace("/api/v1", ""));
+  if (claim.links.heatmap) $("heatmap").src = await fileUrl(claim.links.heatmap.replace("/api/v1", ""));
   $("compareBox").hidden = !claim.links.baseline;
   if (claim.links.baseline) {  // before/after: the baseline over the follow-up, cut by the slider
-    $("beforeImg").src = await imageUrl(claim.links.baseline.replace("/api/v1", ""));
+    $("beforeImg").src = await fileUrl(claim.links.baseline.replace("/api/v1", ""));
     $("afterImg").src = $("photo").src;
     setCompare();
   }
@@ -113,7 +113,7 @@ async function open(k) {
 async function reveal() {
   try {
     const r = await post(`/claims/${claim.id}/reveal`, { reason: $("revealReason").value });
-    $("raw").src = await imageUrl(r.url.replace("/api/v1", ""));
+    $("raw").src = await fileUrl(r.url.replace("/api/v1", ""));
     $("raw").hidden = false;
     hp.revealed = true;
   } catch (e) { $("error").textContent = e instanceof ApiError ? e.message : String(e); }

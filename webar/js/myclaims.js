@@ -1,0 +1,79 @@
+// The shopper's own claims, on the capture page: what each one is, where it stands, what the
+// measurement says and what was decided, in the page's language; the signed report as the
+// server signed it; and consent withdrawn (processing stops, the photos are erased) at a click.
+import { ApiError, fileUrl, get, post, toSnake } from "./api.js";
+import { language, t } from "./i18n.js";
+import { row } from "./dom.js";
+
+const ZONES = ["forehead", "left_cheek", "right_cheek", "nose", "chin"];  // vision/regions.py REDNESS_ZONES
+const fmt = (v, d = 2) => (v == null ? "–" : Number(v).toFixed(d));
+
+/** A claim's status in words (a failure with the server's reason). */
+export function statusWords(claim) {
+  const words = t(`status_${claim.status}`);
+  return claim.status === "failed" && claim.failureReason ? `${words}: ${claim.failureReason}` : words;
+}
+
+/** What the analysis found, in words: a shade's verdict with ΔE00 ± U, or where redness was
+ *  flagged (an increase, with a photo from before); "" while there is no analysis. */
+export function resultWords(claim) {
+  const a = claim.analysis;
+  if (a?.shade) {
+    const s = a.shade;
+    return `${t(`verdict_${s.verdict ?? "inconclusive"}`)} (ΔE00 ${fmt(s.deltaE00)} ± ${fmt(s.uncertaintyDe00)})`;
+  }
+  const red = a?.redness?.redness;
+  if (!red) return "";
+  if (red.measurable === false) return t("rednessNotMeasurable");
+  const flagged = Object.entries(red.zones || {}).filter(([, v]) => v.areaFraction > 0)
+    .map(([z]) => toSnake(z)).sort((x, y) => ZONES.indexOf(x) - ZONES.indexOf(y));
+  if (!flagged.length) return t(red.baseline ? "noIncreaseFlagged" : "noRednessFlagged");
+  return `${t(red.baseline ? "increaseFlaggedIn" : "rednessFlaggedIn")}: `
+    + flagged.map((z) => t(`zone_${z}`)).join(language() === "zh" ? "、" : ", ");
+}
+
+function button(label, onclick) {
+  const b = document.createElement("button");
+  b.textContent = label;
+  b.onclick = onclick;
+  return b;
+}
+
+/** The signed report's download link (the file as served, which `hueproof verify` checks). */
+async function reportLink(claim) {
+  const a = document.createElement("a");
+  a.href = await fileUrl(`/claims/${claim.id}/report`);
+  a.download = `hueproof-report-${claim.id}.json`;
+  a.textContent = t("signedReport");
+  return a;
+}
+
+/** Fill `tbody` with the signed-in shopper's claims, newest first (her latest 50); `hp`
+ *  records them once shown. */
+export async function showMyClaims(tbody, hp) {
+  const list = await get("/claims?limit=50");
+  const rows = await Promise.all(list.items.map(async (c) => {
+    const actions = document.createElement("span");
+    if (c.decision) actions.append(await reportLink(c), " ");
+    if (!c.consent.withdrawn) {
+      actions.append(button(t("withdraw"), async () => {
+        if (!confirm(t("withdrawConfirm"))) return;
+        try {
+          await post(`/claims/${c.id}/withdraw`);
+        } catch (e) { hp.errors.push(String(e instanceof ApiError ? e.message : e)); }
+        await showMyClaims(tbody, hp);
+      }));
+    }
+    const product = c.shade ? `${c.sku} · ${c.shade}` : c.sku;
+    const decision = c.decision ? t(`outcome_${c.decision.outcome}`) : "–";
+    const tr = row([new Date(c.createdAt).toLocaleString(language() === "zh" ? "zh-CN" : "en"),
+                    t(c.type === "shade" ? "typeShade" : "typeRedness"), product,
+                    c.orderRef || "–", statusWords(c), resultWords(c) || "–", decision, actions]);
+    tr.dataset.id = c.id;
+    return tr;
+  }));
+  tbody.replaceChildren(...rows);
+  hp.myClaims = list.items;  // as shown
+  document.getElementById("myClaimsEmpty").hidden = rows.length > 0;
+  tbody.closest("table").hidden = !rows.length;
+}
