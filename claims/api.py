@@ -39,6 +39,10 @@ class RevealIn(_Closed):
 
 
 class DecisionIn(_Closed):
+    """A decision: the reason code must apply to the claim's type and must not contradict the
+    outcome (an approval "because the colour is within tolerance" is refused with 422;
+    claims/policy.py TYPE_REASONS, CONTRADICTING_REASONS)."""
+
     outcome: Literal[OUTCOMES]  # type: ignore[valid-type]
     reason_code: Literal[REASON_CODES]  # type: ignore[valid-type]
     note: str = Field(default="", max_length=2000)

@@ -11,10 +11,13 @@ from calibration.measure import MIN_COLOUR_RANGE, NO_COLOUR_CAUSES
 
 __all__ = [
     "BASELINE_UNUSED",
+    "CONTRADICTING_REASONS",
     "EDITED",
     "OUTCOMES",
     "REASON_CODES",
     "RULES",
+    "TYPE_REASONS",
+    "decision_problem",
     "redness_flagged",
     "redness_of",
     "suggest",
@@ -38,6 +41,22 @@ REASON_CODES = (
     "allergy_policy_no_proof",
     "other",
 )
+#: The reason codes a decision on each claim type may give: a shade claim is not decided on
+#: redness, nor a redness claim on a shade's measurement.
+TYPE_REASONS = {
+    "shade": ("shade_mismatch_measured", "shade_within_tolerance", "inconclusive_photo", "other"),
+    "redness": ("redness_increase_documented", "redness_flagged_single_photo",
+                "redness_not_documented", "allergy_policy_no_proof", "inconclusive_photo",
+                "other"),
+}  # fmt: skip
+#: Reason codes that say the opposite of an outcome, which a signed report must never pair
+#: with it: an approval "because the colour is within tolerance", a rejection "because a
+#: mismatch was measured". Every ``approve_…`` outcome shares the first list.
+CONTRADICTING_REASONS = {
+    "approve": ("shade_within_tolerance", "redness_not_documented"),
+    "reject": ("shade_mismatch_measured", "redness_increase_documented",
+               "allergy_policy_no_proof"),
+}  # fmt: skip
 #: A single photo's flags lying in folds or shadows at least this much (vision/redness.py,
 #: SHADED_OD) get a sentence saying so: the share of their area there (the analysis's
 #: ``shaded_fraction``) is the measured difference between natural redness and the test's
@@ -100,6 +119,21 @@ RULES = {
     "allergy_no_proof": ("approve_refund", "allergy_policy_no_proof",
                          "The brand accepts allergy claims without proof."),
 }  # fmt: skip
+
+
+def decision_problem(claim_type: str, outcome: str, reason_code: str) -> str | None:
+    """Why ``reason_code`` cannot be given for ``outcome`` on a claim of ``claim_type``; None
+    when it can (:data:`TYPE_REASONS`, :data:`CONTRADICTING_REASONS`)."""
+    fitting = TYPE_REASONS.get(claim_type, ())
+    if reason_code not in fitting:
+        return (f"reason_code {reason_code!r} does not apply to a {claim_type} claim; expected "
+                f"one of {list(fitting)}")  # fmt: skip
+    kind = "approve" if outcome.startswith("approve") else outcome
+    if reason_code in CONTRADICTING_REASONS.get(kind, ()):
+        return (f"reason_code {reason_code!r} contradicts the outcome {outcome!r}: a report "
+                f"would state both; choose the reason the decision rests on, or 'other' with "
+                f"a note")  # fmt: skip
+    return None
 
 
 def redness_of(result: dict | None) -> dict:

@@ -53,7 +53,7 @@ from claims.models import (
     User,
     utcnow,
 )
-from claims.policy import OUTCOMES, REASON_CODES, suggest
+from claims.policy import OUTCOMES, REASON_CODES, decision_problem, suggest
 from claims.reports import body_sha256, report_body, sign_report
 
 __all__ = ["ClaimsService", "ServiceConfig"]
@@ -451,6 +451,9 @@ class ClaimsService:
             if claim.status != "ready":
                 raise StateConflict(f"only a claim in status 'ready' can be decided; this one "
                                     f"is {claim.status!r}")  # fmt: skip
+            problem = decision_problem(claim.type, outcome, reason_code)
+            if problem:
+                raise InvalidInputError(problem)
             return self._decide(s, claim, principal, outcome, reason_code, note)
 
     def _decide(self, s, claim, principal, outcome, reason_code, note, automatic_rule=None):

@@ -43,6 +43,13 @@ def test_shade_claim_from_upload_to_verified_report(app, client, tokens, tmp_pat
     assert photo.status_code == 200 and photo.mimetype == "image/png"
     assert len(png_shape(photo.data)) == 3
 
+    # a refund "because the colour is within tolerance" is refused: a signed report would
+    # state both (before, it was signed)
+    contradiction = client.post(f"/api/v1/claims/{claim['id']}/decision", headers=adj,
+                                json={"outcome": "approve_refund",
+                                      "reason_code": "shade_within_tolerance"})  # fmt: skip
+    assert contradiction.status_code == 422, contradiction.json
+    assert "contradicts the outcome 'approve_refund'" in contradiction.json["detail"]
     decided = client.post(f"/api/v1/claims/{claim['id']}/decision", headers=adj,
                           json={"outcome": "reject", "reason_code": "shade_within_tolerance",
                                 "note": "within tolerance"})  # fmt: skip

@@ -2,7 +2,7 @@
 
 import pytest
 
-from claims.policy import OUTCOMES, REASON_CODES, RULES, suggest
+from claims.policy import OUTCOMES, REASON_CODES, RULES, TYPE_REASONS, decision_problem, suggest
 
 
 def _redness(flagged: bool, compared: bool) -> dict:
@@ -81,6 +81,33 @@ def test_allergy_without_proof_follows_the_brand():
 def test_rules_use_known_outcomes_and_reasons():
     for outcome, reason, text in RULES.values():
         assert outcome in OUTCOMES and reason in REASON_CODES and text
+
+
+def test_every_rules_suggestion_is_a_decision_the_service_accepts():
+    for rule, (outcome, reason, _) in RULES.items():
+        claim_type = "shade" if rule.startswith("shade") else "redness"
+        assert decision_problem(claim_type, outcome, reason) is None, rule
+    assert set().union(*TYPE_REASONS.values()) == set(REASON_CODES)
+
+
+@pytest.mark.parametrize(
+    ("claim_type", "outcome", "reason", "said"),
+    [
+        ("shade", "approve_refund", "shade_within_tolerance", "contradicts"),
+        ("shade", "approve_price_difference", "shade_within_tolerance", "contradicts"),
+        ("shade", "reject", "shade_mismatch_measured", "contradicts"),
+        ("redness", "reject", "redness_increase_documented", "contradicts"),
+        ("redness", "reject", "allergy_policy_no_proof", "contradicts"),
+        ("redness", "approve_replacement", "redness_not_documented", "contradicts"),
+        ("shade", "escalate", "redness_flagged_single_photo", "does not apply to a shade"),
+        ("redness", "reject", "shade_within_tolerance", "does not apply to a redness"),
+    ],
+)
+def test_a_reason_that_contradicts_the_outcome_or_fits_another_claim_type_is_named(
+    claim_type, outcome, reason, said
+):
+    assert said in decision_problem(claim_type, outcome, reason)
+    assert decision_problem(claim_type, "escalate", "other") is None
 
 
 def test_a_single_photos_flags_in_folds_and_shadows_are_pointed_out():

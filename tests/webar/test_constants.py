@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from calibration import measure
+from claims import policy
 from models.redness import reference
 from tests.webar.conftest import js_value
 from vision import analysis, beforeafter, quality, redness, regions, tryon
@@ -50,6 +51,12 @@ from vision import analysis, beforeafter, quality, redness, regions, tryon
         ("mirror.js", "MIRROR_MARGIN", analysis.MIRROR_MARGIN),
         ("mirror.js", "MAX_STRETCH", beforeafter.MAX_STRETCH),
         ("myclaims.js", "ZONES", list(regions.REDNESS_ZONES)),
+        ("review.js", "OUTCOMES", list(policy.OUTCOMES)),
+        ("review.js", "REASONS", list(policy.REASON_CODES)),
+        ("review.js", "SHADE_REASONS", list(policy.TYPE_REASONS["shade"])),
+        ("review.js", "REDNESS_REASONS", list(policy.TYPE_REASONS["redness"])),
+        ("review.js", "APPROVE_CONTRADICTIONS", list(policy.CONTRADICTING_REASONS["approve"])),
+        ("review.js", "REJECT_CONTRADICTIONS", list(policy.CONTRADICTING_REASONS["reject"])),
     ],
 )
 def test_page_constant_matches_python(file, name, python):

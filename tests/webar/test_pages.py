@@ -929,3 +929,40 @@ def test_the_claim_pages_words_cover_every_api_value(page, server):
     for lang in ("zh", "en"):
         missing = [k for k in keys if not strings[lang].get(k)]
         assert missing == [], (lang, missing)
+
+
+def test_the_review_page_offers_only_reasons_that_fit_the_outcome(page, server):
+    """A shade claim the measurement says matches (suggested: reject, shade within
+    tolerance): pressing A to approve does not sign a refund "because the colour is within
+    tolerance" but asks for a reason that fits; the list offers no redness reasons. Before,
+    A signed that contradiction."""
+    from tests.claims.conftest import file_claim, wait
+
+    _, tokens, app = server
+    client = app.test_client()
+    cid = file_claim(client, tokens["shopper"], key="fit-reasons", order_ref="FIT-1").json["id"]
+    wait(app)
+    as_user(page, tokens["adjudicator"])
+    page.goto(page.base + "/review?lang=en")
+    wait_js(page, "window.hueproof && window.hueproof.ready", timeout=30_000)
+    page.click(f"#queue tr[data-id='{cid}']")
+    wait_js(page, "document.getElementById('reasonCode').value === 'shade_within_tolerance'")
+    offered = lambda: page.eval_on_selector_all(  # noqa: E731
+        "#reasonCode option", "os => os.map(o => o.value).filter(Boolean)"
+    )
+    # rejecting: neither a measured mismatch nor a redness reason is offered
+    assert offered() == ["shade_within_tolerance", "inconclusive_photo", "other"]
+    page.click("h1")  # the keys act outside the form's fields
+    page.keyboard.press("a")
+    wait_js(page, "document.getElementById('error').textContent")
+    assert page.text_content("#error") == "Choose a reason code that fits this outcome"
+    assert page.evaluate("document.activeElement.id") == "reasonCode"
+    assert offered() == ["shade_mismatch_measured", "inconclusive_photo", "other"]
+    view = client.get(f"/api/v1/claims/{cid}", headers=bearer(tokens["adjudicator"])).json
+    assert view["status"] == "ready"  # nothing was signed
+    page.select_option("#reasonCode", "other")
+    page.fill("#note", "goodwill: the shopper is a long-standing customer")
+    page.click("#decideBtn")
+    wait_js(page, "window.hueproof.report", timeout=30_000)
+    decision = page.evaluate("window.hueproof.report.decision")
+    assert (decision["outcome"], decision["reasonCode"]) == ("approve_refund", "other")

@@ -12,13 +12,36 @@ const OUTCOMES = ["approve_refund", "approve_price_difference", "approve_replace
 const REASONS = ["shade_mismatch_measured", "shade_within_tolerance", "inconclusive_photo",
   "redness_increase_documented", "redness_flagged_single_photo", "redness_not_documented",
   "allergy_policy_no_proof", "other"];
+// claims/policy.py TYPE_REASONS and CONTRADICTING_REASONS: the reasons that fit a claim's type,
+// and those that say the opposite of an outcome (the service refuses both with 422)
+const SHADE_REASONS = ["shade_mismatch_measured", "shade_within_tolerance", "inconclusive_photo",
+  "other"];
+const REDNESS_REASONS = ["redness_increase_documented", "redness_flagged_single_photo",
+  "redness_not_documented", "allergy_policy_no_proof", "inconclusive_photo", "other"];
+const APPROVE_CONTRADICTIONS = ["shade_within_tolerance", "redness_not_documented"];
+const REJECT_CONTRADICTIONS = ["shade_mismatch_measured", "redness_increase_documented",
+  "allergy_policy_no_proof"];
 let items = [], current = -1, claim = null;
 
 translate();
 $("token").value = token();
 $("token").onchange = (e) => { setToken(e.target.value); loadQueue(); };
 $("outcome").replaceChildren(...OUTCOMES.map((o) => new Option(o, o)));
-$("reasonCode").replaceChildren(...REASONS.map((o) => new Option(o, o)));
+
+/** The reason codes that fit the open claim's type and the chosen outcome; `keep` stays
+ *  chosen when it fits, otherwise none is (the adjudicator chooses: a report never gives a
+ *  reason the adjudicator did not). */
+function fitReasons(keep) {
+  const outcome = $("outcome").value;
+  const against = outcome.startsWith("approve") ? APPROVE_CONTRADICTIONS
+    : outcome === "reject" ? REJECT_CONTRADICTIONS : [];
+  const fitting = (claim?.type === "shade" ? SHADE_REASONS : REDNESS_REASONS)
+    .filter((r) => REASONS.includes(r) && !against.includes(r));
+  $("reasonCode").replaceChildren(new Option(t("chooseReason"), ""),
+                                  ...fitting.map((o) => new Option(o, o)));
+  $("reasonCode").value = fitting.includes(keep) ? keep : "";
+}
+$("outcome").onchange = () => fitReasons($("reasonCode").value);
 
 const hex = (lab) => "#" + labToLin(lab).map((v) => linToU8(v).toString(16).padStart(2, "0")).join("");
 const fmt = (v, d = 2) => (v == null ? "–" : Number(v).toFixed(d));
@@ -105,7 +128,8 @@ async function open(k) {
   }
   const s = claim.suggestion;
   $("suggestion").textContent = s ? `${s.text} → ${s.outcome} / ${s.reasonCode}` : "–";
-  if (s) { $("outcome").value = s.outcome; $("reasonCode").value = s.reasonCode; }
+  if (s) $("outcome").value = s.outcome;
+  fitReasons(s?.reasonCode);
   $("decision").textContent = claim.decision ? `${t("decided")}: ${claim.decision.outcome}` : "";
   document.querySelectorAll("#queue tr").forEach((tr, i) => { tr.style.background = i === k ? "#f3e6ea" : ""; });
 }
@@ -121,6 +145,11 @@ async function reveal() {
 
 async function decide() {
   $("error").textContent = "";
+  if (!$("reasonCode").value) {  // none chosen, or the one chosen no longer fits the outcome
+    $("error").textContent = t("chooseReasonFirst");
+    $("reasonCode").focus();
+    return;
+  }
   try {
     const report = await post(`/claims/${claim.id}/decision`, {
       outcome: $("outcome").value, reasonCode: $("reasonCode").value, note: $("note").value });
@@ -143,8 +172,8 @@ document.addEventListener("keydown", (e) => {
   const key = e.key.toLowerCase();
   if (key === "j") open(current + 1);
   else if (key === "k") open(current - 1);
-  else if (key === "a" && claim) { $("outcome").value = claim.suggestion?.outcome?.startsWith("approve") ? claim.suggestion.outcome : "approve_refund"; decide(); }
-  else if (key === "r" && claim) { $("outcome").value = "reject"; decide(); }
+  else if (key === "a" && claim) { $("outcome").value = claim.suggestion?.outcome?.startsWith("approve") ? claim.suggestion.outcome : "approve_refund"; fitReasons($("reasonCode").value); decide(); }
+  else if (key === "r" && claim) { $("outcome").value = "reject"; fitReasons($("reasonCode").value); decide(); }
   else if (key === "v") $("revealReason").focus();
 });
 
