@@ -764,9 +764,11 @@ class ClaimsService:
             brand = self._brand(s, principal, brand_slug)
             cal = add_calibration(s, brand, sku=sku, shade=shade, record=record, name=name,
                                   user_id=principal.id, tolerance=tolerance)  # fmt: skip
+            # the tolerance the shade's verdicts use from now on: it decides them as much as
+            # the reference does
             self._audit(s, principal.actor, "catalog.calibrated", f"brand:{brand.slug}", {
                 "sku": sku, "shade": shade, "version": cal.version, "lab": cal.lab,
-                "source": cal.source,
+                "source": cal.source, "tolerance": s.get(Shade, cal.shade_id).tolerance,
                 "record_sha256": audit.sha256_hex(audit.canonical(cal.record)),
             })  # fmt: skip
             return {"brand": brand.slug, "sku": sku, "shade": shade, "version": cal.version,

@@ -52,6 +52,27 @@ def test_lab_calibrations_are_versions_and_feed_the_shade_list(client, tokens):
     assert odd.status_code == 422 and "D65,2" in odd.get_data(as_text=True), odd.json
 
 
+def test_a_shades_tolerance_is_set_kept_and_recorded_in_the_chain(app, client, tokens):
+    """The tolerance decides a shade's verdicts as much as its reference: a calibration that
+    sets it states it in the chain, and one that does not keeps it (before, the chain's
+    entry left it out)."""
+    from sqlalchemy import select
+
+    from claims.models import AuditEntry
+
+    brand = bearer(tokens["brand"])
+    url = "/api/v1/brands/demo-cosmetics/shades"
+    for body in ({"lab": [60.0, 45.0, 30.0], "tolerance": 2.0}, {"lab": [59.5, 45.0, 30.0]}):
+        resp = client.post(url, json={"sku": "LIP-TOL", "shade": "T1", **body}, headers=brand)
+        assert resp.status_code == 201, resp.json
+    (shade,) = client.get("/api/v1/shades?sku=LIP-TOL").json["shades"]
+    assert shade["tolerance"] == 2.0
+    with app.extensions["hueproof"]["store"].read() as s:
+        rows = s.execute(select(AuditEntry).where(AuditEntry.action == "catalog.calibrated"))
+        stated = [e.payload["tolerance"] for e in rows.scalars() if e.payload["sku"] == "LIP-TOL"]
+    assert stated == [2.0, 2.0]
+
+
 def test_spectral_and_photo_calibrations(client, tokens):
     brand = bearer(tokens["brand"])
     url = "/api/v1/brands/demo-cosmetics/shades"

@@ -966,3 +966,36 @@ def test_the_review_page_offers_only_reasons_that_fit_the_outcome(page, server):
     wait_js(page, "window.hueproof.report", timeout=30_000)
     decision = page.evaluate("window.hueproof.report.decision")
     assert (decision["outcome"], decision["reasonCode"]) == ("approve_refund", "other")
+
+
+def test_brand_enters_spectrophotometer_values_with_a_name_and_a_tolerance(page, server):
+    """Blank L* a* b* fields are refused on the page (before, Number("") made them 0 and the
+    shade was saved as black); a shade's name and tolerance are entered with its values and
+    the catalog shows the tolerance."""
+    _, tokens, app = server
+    as_user(page, tokens["brand"])
+    page.goto(page.base + "/brand?lang=en")
+    wait_js(page, "window.hueproof && window.hueproof.ready", timeout=30_000)
+    page.fill("#lSku", "LIP-SPECTRO")
+    page.fill("#lShade", "S1")
+    page.fill("#lL", "52.5")
+    page.click("#lSave")
+    wait_js(page, "document.getElementById('error').textContent")
+    assert page.text_content("#error") == "Enter L* a* b* as numbers"
+    shades = app.test_client().get("/api/v1/shades?sku=LIP-SPECTRO").json["shades"]
+    assert shades == []  # nothing saved
+    page.fill("#lA", "41")
+    page.fill("#lB", "-3.25")
+    page.fill("#lName", "plum velvet")
+    page.fill("#lTol", "2.5")
+    page.select_option("#lIll", "D50")
+    page.click("#lSave")
+    wait_js(page, "window.hueproof.catalog.some(s => s.sku === 'LIP-SPECTRO')", timeout=30_000)
+    assert page.text_content("#error") == ""
+    (shade,) = app.test_client().get("/api/v1/shades?sku=LIP-SPECTRO").json["shades"]
+    assert shade["name"] == "plum velvet" and shade["tolerance"] == 2.5
+    assert shade["source"] == "spectro-lab"
+    cells = page.eval_on_selector("#catalog tr:has-text('LIP-SPECTRO')",
+                                  "r => [...r.cells].map(c => c.textContent)")  # fmt: skip
+    assert cells[3] == "plum velvet" and cells[7] == "2.5", cells
+    assert_accessible(page, "the brand page, a spectrophotometer shade saved")

@@ -1,6 +1,6 @@
 // Brand: catalog, calibrate a shade from a chart photo (chart outline and per-patch residuals
 // shown before saving) or from spectrophotometer values, statistics and alerts.
-import { ApiError, call, get, post, setToken, toCamel, token } from "./api.js";
+import { call, get, post, setToken, toCamel, token } from "./api.js";
 import { labToLin, linToU8 } from "./colour.js";
 import { row, swatch } from "./dom.js";
 import { t, translate } from "./i18n.js";
@@ -12,7 +12,7 @@ translate();
 $("token").value = token();
 $("token").onchange = (e) => { setToken(e.target.value); load(); };
 const hex = (lab) => "#" + labToLin(lab).map((v) => linToU8(v).toString(16).padStart(2, "0")).join("");
-const fail = (e) => { $("error").textContent = e instanceof ApiError ? e.message : String(e); hp.errors.push(String(e)); };
+const fail = (e) => { $("error").textContent = e instanceof Error ? e.message : String(e); hp.errors.push(String(e)); };
 
 async function load() {
   try {
@@ -26,7 +26,7 @@ async function load() {
                   `v${s.calibrationVersion}`,
                   s.render.lab.map((v) => v.toFixed(1)).join(", "),
                   s.uncertaintyDe00 == null ? "–" : `± ${s.uncertaintyDe00.toFixed(2)}`,
-                  t(`source_${s.source}`)]);
+                  s.tolerance == null ? "–" : s.tolerance.toFixed(1), t(`source_${s.source}`)]);
     }));
     hp.catalog = shades;
     showStats(await get(`/brands/${brand}/stats`));
@@ -73,8 +73,19 @@ function photoForm() {
   const f = new FormData();
   f.append("sku", $("pSku").value); f.append("shade", $("pShade").value);
   f.append("name", $("pName").value); f.append("roi", $("pRoi").value);
+  if ($("pTol").value.trim()) f.append("tolerance", $("pTol").value.trim());
   f.append("photo", $("pFile").files[0]);
   return f;
+}
+
+/** The numbers typed in `ids`, or an error naming what is missing: a blank field is no
+ *  number (Number("") is 0, and L* a* b* 0, 0, 0 would be saved as black). */
+function numbers(ids, what) {
+  const values = ids.map((id) => $(id).value.trim());
+  if (values.some((v) => v === "" || !Number.isFinite(Number(v)))) {
+    throw new Error(t("enterNumbers").replace("{what}", what));
+  }
+  return values.map(Number);
 }
 
 async function drawPreview(result) {
@@ -117,10 +128,13 @@ $("pSave").onclick = async () => {
   } catch (e) { fail(e); }
 };
 $("lSave").onclick = async () => {
+  $("error").textContent = "";
   try {
-    hp.saved = await post(`/brands/${brand}/shades`, { sku: $("lSku").value, shade: $("lShade").value,
-      lab: [$("lL").value, $("lA").value, $("lB").value].map(Number),
-      illuminant: $("lIll").value, observer: $("lObs").value });
+    const body = { sku: $("lSku").value, shade: $("lShade").value, name: $("lName").value,
+      lab: numbers(["lL", "lA", "lB"], "L* a* b*"),
+      illuminant: $("lIll").value, observer: $("lObs").value };
+    if ($("lTol").value.trim()) [body.tolerance] = numbers(["lTol"], t("toleranceField"));
+    hp.saved = await post(`/brands/${brand}/shades`, body);
     await load();
   } catch (e) { fail(e); }
 };
