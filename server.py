@@ -334,7 +334,8 @@ def _register_routes(app: Flask, service, keys):
         a = request.args
         return service.list_claims(_principal(), status=a.get("status"),
                                    claim_type=a.get("type"), limit=a.get("limit", "50"),
-                                   offset=a.get("offset", "0"))  # fmt: skip
+                                   offset=a.get("offset", "0"),
+                                   order=a.get("order", "newest"))  # fmt: skip
 
     @route.get("/claims/<claim_id>", summary="One claim", response=api.ClaimView)
     def get_claim(claim_id):

@@ -221,6 +221,8 @@ CLAIM_LIST_QUERY = {
     "type": ({"type": "string", "enum": ["shade", "redness"]}, "only claims of this type"),
     "limit": ({"type": "integer", "minimum": 1, "maximum": 200}, "page size"),
     "offset": ({"type": "integer", "minimum": 0}, "page start"),
+    "order": ({"type": "string", "enum": ["newest", "oldest"]},
+              "newest filed first (the default), or oldest first: a queue's order"),
 }  # fmt: skip
 
 DRY_RUN_QUERY = {

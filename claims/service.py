@@ -311,8 +311,13 @@ class ClaimsService:
         with self.store.read() as s:
             return self._view(s, self._claim(s, principal, claim_id, "claims.read"), principal)
 
-    def list_claims(self, principal, *, status=None, claim_type=None, limit=50, offset=0):
+    def list_claims(self, principal, *, status=None, claim_type=None, limit=50, offset=0,
+                    order="newest"):  # fmt: skip
+        """A page of claims, newest or oldest filed first; claims filed in the same instant
+        keep one order (by id), so that no claim falls between two pages."""
         authorize(principal, "claims.list")
+        if order not in ("newest", "oldest"):
+            raise InvalidInputError(f"expected order 'newest' or 'oldest'; got {order!r}")
         try:
             limit, offset = int(limit), int(offset)
         except (TypeError, ValueError):
@@ -333,7 +338,8 @@ class ClaimsService:
             if principal.role == "shopper":
                 counts_q = counts_q.where(Claim.shopper_id == principal.id)
             counts = dict(s.execute(counts_q).all())
-            rows = s.execute(q.order_by(Claim.created_at.desc()).limit(limit).offset(offset))
+            filed = Claim.created_at.desc() if order == "newest" else Claim.created_at.asc()
+            rows = s.execute(q.order_by(filed, Claim.id).limit(limit).offset(offset))
             items = [self._view(s, c, principal) for c in rows.scalars()]
         return {"items": items, "total": total, "counts": counts, "limit": limit,
                 "offset": offset}  # fmt: skip

@@ -125,5 +125,23 @@ def wait(app):
     assert app.extensions["hueproof"]["pool"].wait_idle(120)
 
 
+def claim_copies(app, claim_id: str, times, status: str) -> list[str]:
+    """Copies of a claim's row filed at ``times`` (aware datetimes, repeats allowed) with
+    ``status``: many claims for a list's order and pages, without analysing each."""
+    import uuid
+
+    from claims.models import Claim
+
+    ids = []
+    with app.extensions["hueproof"]["store"].write() as s:
+        src = s.get(Claim, claim_id)
+        columns = {c.name: getattr(src, c.name) for c in Claim.__table__.columns}
+        for when in times:
+            ids.append(uuid.uuid4().hex)
+            s.add(Claim(**{**columns, "id": ids[-1], "idempotency_key": f"copy-{ids[-1]}",
+                           "created_at": when, "updated_at": when, "status": status}))  # fmt: skip
+    return ids
+
+
 def png_shape(data: bytes):
     return np.asarray(Image.open(io.BytesIO(data))).shape

@@ -10,6 +10,7 @@ import cli
 from claims.reports import verify_report
 from tests.claims.conftest import (
     bearer,
+    claim_copies,
     face_jpeg,
     file_claim,
     png_shape,
@@ -102,6 +103,36 @@ def _add_patch(img):
     red, _ = add_erythema(img, centre=zone_centre(masks["left_cheek"]), radius=0.07 * face.width,
                           strength=0.6, skin_mask=masks["skin"])  # fmt: skip
     return red
+
+
+def test_a_queue_is_read_oldest_first_in_pages_that_lose_no_claim(app, client, tokens):
+    """20 claims, filed in 8 distinct instants (several in the same one): pages of 7, oldest
+    first, hold each claim once; the default is newest first. Before, there was no oldest
+    first (the review queue showed the newest 50 and never the claims waiting longest), and
+    claims filed in one instant had no fixed order between pages."""
+    import datetime as dt
+
+    resp = file_claim(client, tokens["shopper"], key="queue-src")
+    wait(app)
+    t0 = dt.datetime(2026, 12, 1, 9, 0, tzinfo=dt.UTC)
+    times = [t0 + dt.timedelta(minutes=k // 3) for k in range(20)][::-1]
+    ids = claim_copies(app, resp.json["id"], times, "failed")
+    adj = bearer(tokens["adjudicator"])
+
+    def page(order, offset):
+        url = f"/api/v1/claims?status=failed&order={order}&limit=7&offset={offset}"
+        got = client.get(url, headers=adj)
+        assert got.status_code == 200, got.json
+        return got.json
+
+    oldest = [c for off in (0, 7, 14) for c in page("oldest", off)["items"]]
+    assert sorted(c["id"] for c in oldest) == sorted(ids)  # each once
+    filed = [c["created_at"] for c in oldest]
+    assert filed == sorted(filed) and page("oldest", 0)["total"] == 20
+    newest = client.get("/api/v1/claims?status=failed&limit=20", headers=adj).json["items"]
+    assert [c["created_at"] for c in newest] == filed[::-1]
+    bad = client.get("/api/v1/claims?order=sideways", headers=adj)
+    assert bad.status_code == 422 and "'newest' or 'oldest'" in bad.json["detail"]
 
 
 def test_redness_claim_with_baseline_shows_increase_and_irritants(app, client, tokens):

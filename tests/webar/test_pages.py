@@ -999,3 +999,46 @@ def test_brand_enters_spectrophotometer_values_with_a_name_and_a_tolerance(page,
                                   "r => [...r.cells].map(c => c.textContent)")  # fmt: skip
     assert cells[3] == "plum velvet" and cells[7] == "2.5", cells
     assert_accessible(page, "the brand page, a spectrophotometer shade saved")
+
+
+def test_the_review_queue_opens_on_the_claims_waiting_longest_and_pages_through_all(page, server):
+    """The queue opens on claims awaiting a decision, oldest first, with how long each has
+    waited; 55 failed claims page as 50 and 5, each shown once; a row opens with Enter.
+    Before, it opened on every status, newest first, and showed the newest 50 only: in a
+    sale's peak the claims waiting longest were never on the page."""
+    import datetime as dt
+
+    from tests.claims.conftest import claim_copies, file_claim, wait
+
+    _, tokens, app = server
+    client = app.test_client()
+    src = file_claim(client, tokens["shopper"], key="queue-page", order_ref="Q-1").json["id"]
+    wait(app)
+    t0 = dt.datetime.now(dt.UTC) - dt.timedelta(days=3)
+    copies = claim_copies(app, src, [t0 + dt.timedelta(minutes=k) for k in range(55)], "failed")
+    as_user(page, tokens["adjudicator"])
+    page.goto(page.base + "/review?lang=en")
+    wait_js(page, "window.hueproof && window.hueproof.ready", timeout=30_000)
+    ready = client.get("/api/v1/claims?status=ready&order=oldest&limit=50",
+                       headers=bearer(tokens["adjudicator"])).json  # fmt: skip
+    assert page.evaluate("window.hueproof.queue") == [c["id"] for c in ready["items"]]
+    assert page.evaluate("window.hueproof.queueTotal") == ready["total"]
+    page.select_option("#fStatus", "failed")
+    wait_js(page, f"window.hueproof.queue[0] === '{copies[0]}'")
+    assert page.evaluate("window.hueproof.queue.length") == 50
+    first = page.eval_on_selector(f"#queue tr[data-id='{copies[0]}']",
+                                  "r => [...r.cells].map(c => c.textContent)")  # fmt: skip
+    assert first[3] == "failed" and first[4].startswith("3 d"), first
+    failed_total = page.evaluate("window.hueproof.queueTotal")
+    assert page.text_content("#pageAt") == f"1–50 / {failed_total}" and page.is_disabled(
+        "#pagePrev"
+    )
+    page.click("#pageNext")
+    wait_js(page, "document.getElementById('pageAt').textContent.startsWith('51')")
+    second = page.evaluate("window.hueproof.queue")
+    shown = set(copies[:50]) | set(second)
+    assert set(copies) <= shown and len(second) == failed_total - 50
+    page.focus(f"#queue tr[data-id='{second[0]}']")
+    page.keyboard.press("Enter")
+    wait_js(page, f"window.hueproof.claim?.id === '{second[0]}'")
+    assert_accessible(page, "the review page, the queue's second page")

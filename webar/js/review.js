@@ -21,7 +21,9 @@ const REDNESS_REASONS = ["redness_increase_documented", "redness_flagged_single_
 const APPROVE_CONTRADICTIONS = ["shade_within_tolerance", "redness_not_documented"];
 const REJECT_CONTRADICTIONS = ["shade_mismatch_measured", "redness_increase_documented",
   "allergy_policy_no_proof"];
-let items = [], current = -1, claim = null;
+// the queue's page: oldest filed first, as a queue is worked
+const PAGE = 50;
+let items = [], current = -1, claim = null, offset = 0;
 
 translate();
 $("token").value = token();
@@ -46,24 +48,42 @@ $("outcome").onchange = () => fitReasons($("reasonCode").value);
 const hex = (lab) => "#" + labToLin(lab).map((v) => linToU8(v).toString(16).padStart(2, "0")).join("");
 const fmt = (v, d = 2) => (v == null ? "–" : Number(v).toFixed(d));
 
+/** How long ago `iso` was, in the largest two units ("2 h 5 min"). */
+function since(iso) {
+  const min = Math.max(0, Math.floor((Date.now() - new Date(iso)) / 60_000));
+  const [d, h, m] = [Math.floor(min / 1440), Math.floor(min / 60) % 24, min % 60];
+  const say = (key, n) => t(key).replace("{n}", n);
+  if (d) return `${say("durDay", d)} ${say("durHour", h)}`;
+  return h ? `${say("durHour", h)} ${say("durMin", m)}` : say("durMin", m);
+}
+
 async function loadQueue() {
-  const q = new URLSearchParams();
+  const q = new URLSearchParams({ order: "oldest", limit: PAGE, offset });
   if ($("fStatus").value) q.set("status", $("fStatus").value);
   if ($("fType").value) q.set("type", $("fType").value);
   try {
     const list = await get(`/claims?${q}`);
+    if (!list.items.length && offset > 0) { offset = Math.max(0, offset - PAGE); return loadQueue(); }
     items = list.items;
     $("counts").textContent = Object.entries(list.counts).map(([k, v]) => `${k} ${v}`).join(" · ");
     $("queue").replaceChildren(...items.map((c, k) => {
-      const tr = row([c.id.slice(0, 8), c.type, c.sku, c.status]);
+      const tr = row([c.id.slice(0, 8), c.type, c.sku, c.status, since(c.createdAt)]);
       tr.dataset.id = c.id;
+      tr.tabIndex = 0;  // the queue is worked by keyboard too: Tab to a claim, Enter opens it
       tr.onclick = () => open(k);
+      tr.onkeydown = (e) => { if (e.key === "Enter") open(k); };
       tr.style.cursor = "pointer";
       return tr;
     }));
+    $("pageAt").textContent = list.total ? `${offset + 1}–${offset + items.length} / ${list.total}` : "0";
+    $("pagePrev").disabled = offset === 0;
+    $("pageNext").disabled = offset + items.length >= list.total;
     hp.queue = items.map((c) => c.id);
+    hp.queueTotal = list.total;
   } catch (e) { hp.errors.push(String(e)); }
 }
+$("pagePrev").onclick = () => { offset = Math.max(0, offset - PAGE); loadQueue(); };
+$("pageNext").onclick = () => { offset += PAGE; loadQueue(); };
 
 async function open(k) {
   if (k < 0 || k >= items.length) return;
@@ -166,7 +186,7 @@ function setCompare() {
 $("compare").oninput = setCompare;
 $("revealBtn").onclick = reveal;
 $("decideBtn").onclick = decide;
-$("fStatus").onchange = $("fType").onchange = loadQueue;
+$("fStatus").onchange = $("fType").onchange = () => { offset = 0; loadQueue(); };
 document.addEventListener("keydown", (e) => {
   if (["INPUT", "SELECT", "TEXTAREA"].includes(e.target.tagName)) return;
   const key = e.key.toLowerCase();
