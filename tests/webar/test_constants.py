@@ -8,7 +8,7 @@ import pytest
 from calibration import measure
 from claims import policy
 from models.redness import reference
-from tests.webar.conftest import js_value
+from tests.webar.conftest import JS, js_value
 from vision import analysis, beforeafter, quality, redness, regions, tryon
 
 
@@ -76,3 +76,27 @@ def test_the_capture_pages_density_rows_are_the_servers():
     assert js_value("colour.js", "HB_OD") == pytest.approx(inverse[1].tolist(), abs=1e-9)
     assert js_value("colour.js", "MEL_OD") == pytest.approx(inverse[0].tolist(), abs=1e-9)
     assert js_value("colour.js", "SHADE_OD") == pytest.approx(inverse[2].tolist(), abs=1e-9)
+
+
+def _string_keys(block: str) -> list[str]:
+    """The keys of one language's object literal in i18n.js, in order, repeats kept."""
+    import re
+
+    literal = r'"(?:[^"\\]|\\.)*"'
+    quoted = [k[1:-1] for k in re.findall(rf"({literal})\s*:", block)]
+    bare = re.findall(r"(?:^|[{,])\s*([A-Za-z_]\w*)\s*:", re.sub(literal, '""', block), re.M)
+    return quoted + bare
+
+
+def test_every_page_string_is_given_once_in_each_language():
+    """A key given twice in one language silently keeps the second (a page then shows another
+    page's words), and a key missing in one language shows the other's."""
+    text = (JS / "i18n.js").read_text()
+    zh, en = text.split("\n  zh: {", 1)[1].split("\n  en: {", 1)
+    en = en.split("\n};", 1)[0]
+    keys = {"zh": _string_keys(zh), "en": _string_keys(en)}
+    for lang, found in keys.items():
+        assert len(found) > 100, (lang, len(found))  # the parse found the strings
+        twice = sorted({k for k in found if found.count(k) > 1})
+        assert twice == [], f"{lang}: given twice: {twice}"
+    assert set(keys["zh"]) == set(keys["en"]), set(keys["zh"]) ^ set(keys["en"])

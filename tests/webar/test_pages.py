@@ -1042,3 +1042,58 @@ def test_the_review_queue_opens_on_the_claims_waiting_longest_and_pages_through_
     page.keyboard.press("Enter")
     wait_js(page, f"window.hueproof.claim?.id === '{second[0]}'")
     assert_accessible(page, "the review page, the queue's second page")
+
+
+def test_without_a_camera_a_photo_from_the_device_files_a_swatch_claim(chromium, server):
+    """No camera (none found, or access refused): the page says so and files the claim with
+    a photo chosen from the device, the product's region dragged on it; the analysis measures
+    that region. Before, the page stopped at "NotFoundError: Requested device not found" and
+    a shopper without a camera, or with the photo taken earlier, could not file a claim."""
+    from pathlib import Path
+
+    from tests.claims.conftest import SAMPLE, SAMPLE_ROI
+    from tests.webar.conftest import CHROMIUM, QUIET
+
+    _, tokens, app = server
+    browser = chromium.launch(executable_path=CHROMIUM, headless=True, args=QUIET)
+    try:
+        page = browser.new_context(viewport={"width": 1100, "height": 900}).new_page()
+        as_user(page, tokens["shopper"])
+        page.goto(server[0] + "/claim?lang=en")
+        wait_js(page, "window.hueproof && window.hueproof.ready", timeout=90_000)
+        assert "NotFoundError" in page.evaluate("window.hueproof.cameraError")
+        assert page.text_content("#captureState").startswith("The camera could not be opened")
+        assert page.text_content("#error") == ""
+        page.fill("#sku", "LIP-VELVET")
+        page.select_option("#shade", "R01")
+        page.fill("#orderRef", "DEVICE-1")
+        photo = Path(__file__).resolve().parents[2] / SAMPLE
+        page.set_input_files("#photoFile", str(photo))
+        wait_js(page, "window.hueproof.fromDevice")
+        page.select_option("#photoShows", "product")
+        page.check("#consentFacial")
+        assert page.is_disabled("#submit")  # the product's region is still missing
+        # drag over the swatch on the photo as shown (1200 × 900 px, drawn 640 × 480)
+        x, y, w, h = map(int, SAMPLE_ROI.split(","))
+        page.locator("#shot").scroll_into_view_if_needed()
+        box = page.locator("#shot").bounding_box()
+        k = box["width"] / 1200
+        page.mouse.move(box["x"] + x * k, box["y"] + y * k)
+        page.mouse.down()
+        page.mouse.move(box["x"] + (x + w / 2) * k, box["y"] + (y + h / 2) * k, steps=4)
+        page.mouse.move(box["x"] + (x + w) * k, box["y"] + (y + h) * k, steps=4)
+        page.mouse.up()
+        dragged = list(map(int, page.input_value("#roi").split(",")))
+        assert np.allclose(dragged, [x, y, w, h], atol=3), dragged
+        assert page.is_enabled("#submit")
+        assert_accessible(page, "the capture page without a camera, a photo chosen")
+        page.fill("#roi", SAMPLE_ROI)  # typed exactly
+        page.click("#submit")
+        wait_js(page, "['ready', 'failed'].includes(window.hueproof.status)", timeout=120_000)
+        cid = page.evaluate("window.hueproof.claimId")
+    finally:
+        browser.close()
+    view = app.test_client().get(f"/api/v1/claims/{cid}", headers=bearer(tokens["shopper"])).json
+    assert view["status"] == "ready", view.get("failure_reason")
+    assert view["analysis"]["measured_region"] == "roi"
+    assert view["analysis"]["shade"]["verdict"] == "match"

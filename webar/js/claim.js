@@ -8,6 +8,7 @@ import { cameraName, exifTime, photoEditor, softwareOf, withExif } from "./exif.
 import { BASE_WIDTH, MIRROR_FRAMES, MIRROR_SPACING_MS, MIRROR_TRIES, decide, faceCopy }
   from "./mirror.js";
 import { language, t, translate } from "./i18n.js";
+import { dragRegion, showPhoto } from "./pickphoto.js";
 import { resultWords, showMyClaims, statusWords } from "./myclaims.js";
 import { SMOOTH_FRACTION, previewRedness, runModel } from "./redness.js";
 
@@ -86,6 +87,9 @@ let mirrorWorker = null;  // made when a photo from before is first attached (mi
 let imageLandmarker = null, visionFiles = null;
 let landmarker, shades = [], photoBlob = null, passes = 0, key = null, lastTime = -1;
 let taking = false;  // a frame is being encoded: the loop waits for it
+// a photo chosen from the device instead of the live capture, and its scale on the canvas
+// (null: the browser cannot show it)
+let fromDevice = false, photoScale = null;
 let lastLandmarks = null, ownPasses = 0, readingBaseline = false;
 const probe = new OffscreenCanvas(128, 128);
 const probeCtx = probe.getContext("2d", { willReadFrequently: true });
@@ -109,13 +113,37 @@ function updateType() {
   $("shadeRow").hidden = !shade;
   $("healthRow").hidden = shade;
   document.querySelector("[data-check=chart]").hidden = !shade;
+  $("productBox").hidden = !(shade && fromDevice);
+  $("roiRow").hidden = $("productBox").hidden || $("photoShows").value !== "product";
   updateSubmit();
+}
+
+/** The product's region typed or dragged (x,y,w,h in the photo's pixels) when the photo
+ *  from the device shows the product rather than the lips; null when none is needed; "" when
+ *  one is needed and missing. */
+function productRegion() {
+  if ($("roiRow").hidden) return null;
+  const v = $("roi").value.split(",").map((s) => s.trim());
+  return v.length === 4 && v.every((s) => /^\d+$/.test(s)) && +v[2] > 0 && +v[3] > 0
+    ? v.join(",") : "";
 }
 
 function updateSubmit() {
   const needHealth = $("type").value === "redness";
   $("submit").disabled = !(photoBlob && $("consentFacial").checked
-    && (!needHealth || $("consentHealth").checked) && $("sku").value);
+    && (!needHealth || $("consentHealth").checked) && $("sku").value && productRegion() !== "");
+}
+
+/** A photo from the device instead of the camera's: sent as it is, checked by the analysis
+ *  (the live checks need the camera). */
+async function usePhotoFile(file) {
+  photoBlob = file; fromDevice = true; hp.captured = true; hp.fromDevice = true;
+  key = crypto.randomUUID();
+  photoScale = await showPhoto(shot, file);
+  shot.hidden = photoScale == null; video.hidden = true;
+  $("photoFileNote").textContent = t(photoScale == null ? "photoNotShown" : "photoFromDeviceNote");
+  $("retake").hidden = false; $("captureAnyway").hidden = true;
+  updateType();
 }
 
 /** Quality checks of one video frame and its landmarks (pure measurements, no upload). */
@@ -581,7 +609,8 @@ async function submit() {
     consentHealth: String($("consentHealth").checked) };
   if (fields.type === "shade") fields.shade = $("shade").value;
   Object.entries(fields).forEach(([k, v]) => form.append(k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`), v));
-  form.append("photo", photoBlob, "capture.jpg");
+  form.append("photo", photoBlob, photoBlob.name || "capture.jpg");
+  if (productRegion()) form.append("roi", productRegion());
   if ($("baseline").files[0]) form.append("baseline", $("baseline").files[0]);
   $("progress").hidden = false; $("submit").disabled = true;
   try {
@@ -640,9 +669,15 @@ async function main() {
   };
   $("retake").onclick = () => {
     photoBlob = null; hp.captured = false; hp.capturedAnyway = null; passes = ownPasses = 0;
-    shot.hidden = true; video.hidden = false;
-    $("retake").hidden = true; updateSubmit();
+    fromDevice = hp.fromDevice = false; photoScale = null; delete shot.photo;
+    $("photoFile").value = ""; $("roi").value = ""; $("photoFileNote").textContent = "";
+    shot.hidden = true; video.hidden = !video.srcObject;
+    $("retake").hidden = true; updateType();
   };
+  $("photoFile").onchange = () => $("photoFile").files[0] && usePhotoFile($("photoFile").files[0]);
+  $("photoShows").onchange = updateType;
+  $("roi").oninput = updateSubmit;
+  dragRegion(shot, () => photoScale, (r) => { $("roi").value = r.join(","); updateSubmit(); });
   updateType();
   myClaims();  // beside the camera's start, not before it
   hp.consent = await get("/consent");
@@ -653,8 +688,14 @@ async function main() {
     runningMode: "VIDEO", numFaces: 1, outputFaceBlendshapes: true,
     outputFacialTransformationMatrixes: true,
   });
-  video.srcObject = await navigator.mediaDevices.getUserMedia({ video: { width: 640, height: 480 } });
-  await video.play();
+  try {
+    video.srcObject = await navigator.mediaDevices.getUserMedia({ video: { width: 640, height: 480 } });
+    await video.play();
+  } catch (e) {  // refused, or no camera: a photo from the device still files the claim
+    video.srcObject = null; video.hidden = true;
+    hp.cameraError = String(e);
+    $("captureState").textContent = t("noCameraPickPhoto");
+  }
   hp.ready = true;
   hp.runRedness = async (rgb, skin, h, w) => {  // for the browser-vs-server parity test
     const out = await runModel(Float32Array.from(rgb), Float32Array.from(skin), h, w);
