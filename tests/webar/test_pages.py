@@ -1064,6 +1064,7 @@ def test_without_a_camera_a_photo_from_the_device_files_a_swatch_claim(chromium,
         assert "NotFoundError" in page.evaluate("window.hueproof.cameraError")
         assert page.text_content("#captureState").startswith("The camera could not be opened")
         assert page.text_content("#error") == ""
+        assert page.is_hidden("#checks")  # the live checks need the camera
         page.fill("#sku", "LIP-VELVET")
         page.select_option("#shade", "R01")
         page.fill("#orderRef", "DEVICE-1")
@@ -1073,6 +1074,16 @@ def test_without_a_camera_a_photo_from_the_device_files_a_swatch_claim(chromium,
         page.select_option("#photoShows", "product")
         page.check("#consentFacial")
         assert page.is_disabled("#submit")  # the product's region is still missing
+        page.fill("#roi", "100,100,200,150")  # typed: outlined on the photo as typed
+        outlined = page.evaluate("""(() => {
+          const d = shot.getContext("2d").getImageData(0, 0, shot.width, shot.height).data;
+          let n = 0;  // the outline's magenta, #ff00aa
+          for (let i = 0; i < d.length; i += 4) n += d[i] > 230 && d[i + 1] < 40 && d[i + 2] > 140;
+          return n;
+        })()""")
+        assert outlined > 100, outlined
+        page.fill("#roi", "")
+        assert page.is_disabled("#submit")
         # drag over the swatch on the photo as shown (1200 × 900 px, drawn 640 × 480)
         x, y, w, h = map(int, SAMPLE_ROI.split(","))
         page.locator("#shot").scroll_into_view_if_needed()

@@ -8,7 +8,7 @@ import { cameraName, exifTime, photoEditor, softwareOf, withExif } from "./exif.
 import { BASE_WIDTH, MIRROR_FRAMES, MIRROR_SPACING_MS, MIRROR_TRIES, decide, faceCopy }
   from "./mirror.js";
 import { language, t, translate } from "./i18n.js";
-import { dragRegion, showPhoto } from "./pickphoto.js";
+import { dragRegion, showPhoto, showRegion } from "./pickphoto.js";
 import { resultWords, showMyClaims, statusWords } from "./myclaims.js";
 import { SMOOTH_FRACTION, previewRedness, runModel } from "./redness.js";
 
@@ -141,6 +141,7 @@ async function usePhotoFile(file) {
   key = crypto.randomUUID();
   photoScale = await showPhoto(shot, file);
   shot.hidden = photoScale == null; video.hidden = true;
+  $("checks").hidden = true;  // the live checks are the camera's; the analysis checks this photo
   $("photoFileNote").textContent = t(photoScale == null ? "photoNotShown" : "photoFromDeviceNote");
   $("retake").hidden = false; $("captureAnyway").hidden = true;
   updateType();
@@ -671,12 +672,15 @@ async function main() {
     photoBlob = null; hp.captured = false; hp.capturedAnyway = null; passes = ownPasses = 0;
     fromDevice = hp.fromDevice = false; photoScale = null; delete shot.photo;
     $("photoFile").value = ""; $("roi").value = ""; $("photoFileNote").textContent = "";
-    shot.hidden = true; video.hidden = !video.srcObject;
+    shot.hidden = true; video.hidden = $("checks").hidden = !video.srcObject;
     $("retake").hidden = true; updateType();
   };
   $("photoFile").onchange = () => $("photoFile").files[0] && usePhotoFile($("photoFile").files[0]);
   $("photoShows").onchange = updateType;
-  $("roi").oninput = updateSubmit;
+  $("roi").oninput = () => {
+    if (productRegion()) showRegion(shot, productRegion().split(",").map(Number), photoScale);
+    updateSubmit();
+  };
   dragRegion(shot, () => photoScale, (r) => { $("roi").value = r.join(","); updateSubmit(); });
   updateType();
   myClaims();  // beside the camera's start, not before it
@@ -692,7 +696,7 @@ async function main() {
     video.srcObject = await navigator.mediaDevices.getUserMedia({ video: { width: 640, height: 480 } });
     await video.play();
   } catch (e) {  // refused, or no camera: a photo from the device still files the claim
-    video.srcObject = null; video.hidden = true;
+    video.srcObject = null; video.hidden = $("checks").hidden = true;
     hp.cameraError = String(e);
     $("captureState").textContent = t("noCameraPickPhoto");
   }

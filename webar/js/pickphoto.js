@@ -21,6 +21,19 @@ export async function showPhoto(canvas, file, maxWidth = 640) {
   return scale;
 }
 
+/** Draw the photo on `canvas` again with the rectangle [x, y, w, h] (canvas pixels) over it. */
+function outline(canvas, [x, y, w, h]) {
+  const ctx = canvas.getContext("2d");
+  ctx.drawImage(canvas.photo, 0, 0, canvas.width, canvas.height);
+  ctx.strokeStyle = "#ff00aa"; ctx.lineWidth = 3;
+  ctx.strokeRect(x, y, w, h);
+}
+
+/** Show the region [x, y, w, h] given in the photo's pixels (typed rather than dragged). */
+export function showRegion(canvas, region, scale) {
+  if (canvas.photo && scale) outline(canvas, region.map((v) => v * scale));
+}
+
 /** Let the pointer drag a rectangle on `canvas` (mouse, pen or touch); `onRegion` receives it
  *  as [x, y, w, h] in the photo's pixels (the canvas's divided by `scale()`). */
 export function dragRegion(canvas, scale, onRegion) {
@@ -30,13 +43,8 @@ export function dragRegion(canvas, scale, onRegion) {
     return [(e.clientX - r.left) * (canvas.width / r.width),
             (e.clientY - r.top) * (canvas.height / r.height)];
   };
-  const draw = (a, b) => {
-    const ctx = canvas.getContext("2d");
-    ctx.drawImage(canvas.photo, 0, 0, canvas.width, canvas.height);
-    ctx.strokeStyle = "#ff00aa"; ctx.lineWidth = 3;
-    ctx.strokeRect(Math.min(a[0], b[0]), Math.min(a[1], b[1]), Math.abs(b[0] - a[0]),
-                   Math.abs(b[1] - a[1]));
-  };
+  const draw = (a, b) => outline(canvas, [Math.min(a[0], b[0]), Math.min(a[1], b[1]),
+                                            Math.abs(b[0] - a[0]), Math.abs(b[1] - a[1])]);
   canvas.style.touchAction = "none";  // a drag on a phone draws, it does not scroll
   canvas.onpointerdown = (e) => {
     if (!canvas.photo) return;
