@@ -89,6 +89,18 @@ def _parse_roi(text):
     return values
 
 
+def _get_claim(session, claim_id, *, lock=False) -> Claim | None:
+    """The claim (None for an id that is no text); with ``lock``, its row locked until the
+    transaction ends (``SELECT … FOR UPDATE``; SQLite's write transactions are serial
+    already). Each change of a claim's state reads and writes under the lock: without it, on
+    PostgreSQL, two adjudicators deciding one claim at once both passed the status check (the
+    second then failed on the decisions' unique key: a 500), and an analysis finishing beside
+    a withdrawal could make the withdrawn claim ready again."""
+    if not isinstance(claim_id, str):
+        return None
+    return session.get(Claim, claim_id, with_for_update=True if lock else None)
+
+
 def _truthy(value) -> bool:
     return str(value).strip().lower() in ("1", "true", "yes", "on")
 
@@ -256,8 +268,10 @@ class ClaimsService:
         return audit.append(session, actor=actor, action=action, subject=subject,
                             payload=payload, keys=self.keys)  # fmt: skip
 
-    def _claim(self, session, principal, claim_id, action) -> Claim:
-        claim = session.get(Claim, claim_id) if isinstance(claim_id, str) else None
+    def _claim(self, session, principal, claim_id, action, *, lock=False) -> Claim:
+        """The claim ``principal`` may act on; ``lock`` holds its row until the transaction
+        ends (:func:`_get_claim`), for an action that changes what it reads."""
+        claim = _get_claim(session, claim_id, lock=lock)
         if claim is None:
             authorize(principal, action)  # anonymous → 401, wrong role → 403, before 404
             raise NotFound("no such claim")
@@ -360,7 +374,7 @@ class ClaimsService:
     def run_analysis(self, claim_id: str) -> str:
         """Analyse one queued claim; returns its final status. Safe to call twice."""
         with self.store.write() as s:
-            claim = s.get(Claim, claim_id)
+            claim = _get_claim(s, claim_id, lock=True)
             if claim is None or claim.status not in ("queued", "analyzing"):
                 return claim.status if claim else "missing"
             job = s.execute(select(Job).where(Job.claim_id == claim_id,
@@ -401,7 +415,7 @@ class ClaimsService:
         except (AnalysisFailed, InvalidInputError, FileNotFoundError, ValueError) as exc:
             result, error = None, str(exc) or type(exc).__name__
         with self.store.write() as s:
-            claim = s.get(Claim, claim_id)
+            claim = _get_claim(s, claim_id, lock=True)
             job = s.execute(select(Job).where(Job.claim_id == claim_id,
                                               Job.analysis_version == CLAIM_ANALYSIS_VERSION)
                             ).scalar()  # fmt: skip
@@ -453,7 +467,7 @@ class ClaimsService:
         if not isinstance(note, str) or len(note) > 2000:
             raise InvalidInputError("expected note as text of at most 2000 characters")
         with self.store.write() as s:
-            claim = self._claim(s, principal, claim_id, "claims.decide")
+            claim = self._claim(s, principal, claim_id, "claims.decide", lock=True)
             if claim.status != "ready":
                 raise StateConflict(f"only a claim in status 'ready' can be decided; this one "
                                     f"is {claim.status!r}")  # fmt: skip
@@ -507,7 +521,7 @@ class ClaimsService:
         now = utcnow()
         expires = now + dt.timedelta(seconds=self.config.reveal_seconds)
         with self.store.write() as s:
-            claim = self._claim(s, principal, claim_id, "claims.reveal")
+            claim = self._claim(s, principal, claim_id, "claims.reveal", lock=True)
             sha = {"photo": claim.photo_sha256, "baseline": claim.baseline_sha256,
                    "heatmap": (claim.artefacts or {}).get("heatmap_raw")}[which]  # fmt: skip
             if sha is None or not self.store.blobs.exists(sha):
@@ -580,7 +594,7 @@ class ClaimsService:
     def withdraw(self, principal, claim_id) -> dict:
         """Withdraw consent: processing stops and the photos are erased."""
         with self.store.write() as s:
-            claim = self._claim(s, principal, claim_id, "claims.withdraw")
+            claim = self._claim(s, principal, claim_id, "claims.withdraw", lock=True)
             consent = s.get(Consent, claim.consent_id)
             if consent.withdrawn_at is not None:
                 return self._view(s, claim, principal)

@@ -62,3 +62,42 @@ def test_claim_flow_and_chain_on_postgresql(pg_url, tmp_path):
         assert verify_chain(s, ext["keys"].public_keys()).ok
         assert verify_report(report.json, ext["keys"].public_keys(), s) == []
     ext["close"]()
+
+
+def test_two_adjudicators_deciding_one_claim_at_once_get_one_report_and_a_409(pg_url, tmp_path):
+    """Two decisions on one claim at the same instant, three times: one is signed, the other
+    answers 409 (the claim's row is locked while its status is checked and changed). Before,
+    both passed the status check and the second failed on the decisions' unique key: a 500."""
+    import threading
+
+    from claims.audit import verify_chain
+    from claims.demo import seed_demo
+    from tests.claims.conftest import _make_app, bearer, file_claim, wait
+
+    app = _make_app(tmp_path / "d", DATABASE_URL=pg_url)
+    ext = app.extensions["hueproof"]
+    with ext["store"].write() as s:
+        tokens = seed_demo(s)
+    adj = bearer(tokens["adjudicator"])
+    for n in range(3):
+        cid = file_claim(app.test_client(), tokens["shopper"], key=f"race-{n}").json["id"]
+        wait(app)
+        start, answers = threading.Barrier(2), []
+
+        def decide(outcome, reason, cid=cid, start=start, answers=answers):
+            client = app.test_client()
+            start.wait()
+            resp = client.post(f"/api/v1/claims/{cid}/decision", headers=adj,
+                               json={"outcome": outcome, "reason_code": reason})  # fmt: skip
+            answers.append(resp.status_code)
+
+        both = [threading.Thread(target=decide, args=("reject", "shade_within_tolerance")),
+                threading.Thread(target=decide, args=("escalate", "other"))]  # fmt: skip
+        for t in both:
+            t.start()
+        for t in both:
+            t.join()
+        assert sorted(answers) == [201, 409], answers
+    with ext["store"].read() as s:
+        assert verify_chain(s, ext["keys"].public_keys()).problems == ()
+    ext["close"]()
