@@ -746,7 +746,7 @@ class ClaimsService:
 
     def put_sku(self, principal, brand_slug, payload: dict) -> dict:
         with self.store.write() as s:
-            brand = self._brand(s, principal, brand_slug)
+            brand = self._brand(s, principal, brand_slug, lock=True)
             sku = upsert_sku(s, brand, payload.get("sku"), name=payload.get("name"),
                              ingredients=payload.get("ingredients"))  # fmt: skip
             self._audit(s, principal.actor, "catalog.sku", f"brand:{brand.slug}",
@@ -755,10 +755,14 @@ class ClaimsService:
                     "ingredients": sku.ingredients,
                     "flagged_ingredients": ingredient_flags(sku.ingredients)}  # fmt: skip
 
-    def _brand(self, s, principal, slug, action: str = "catalog.write") -> Brand:
+    def _brand(self, s, principal, slug, action: str = "catalog.write", *, lock=False) -> Brand:
         """The brand ``slug`` if ``principal`` may do ``action`` on it (a missing brand answers
-        401/403 before 404, like a missing claim)."""
-        brand = s.execute(select(Brand).where(Brand.slug == slug)).scalar()
+        401/403 before 404, like a missing claim). ``lock`` holds the brand's row until the
+        transaction ends: one brand's catalog changes one at a time (on PostgreSQL, two
+        calibrations of one shade, or of two shades of a new SKU, sent at once both read the
+        same next version or no SKU, and the second failed on a unique key: a 500)."""
+        query = select(Brand).where(Brand.slug == slug)
+        brand = s.execute(query.with_for_update() if lock else query).scalar()
         if brand is None:
             authorize(principal, action)
             raise NotFound("no such brand")
@@ -781,7 +785,7 @@ class ClaimsService:
                         "source": record.source, "record": record.to_dict(),
                         "saved": False}  # fmt: skip
         with self.store.write() as s:
-            brand = self._brand(s, principal, brand_slug)
+            brand = self._brand(s, principal, brand_slug, lock=True)
             cal = add_calibration(s, brand, sku=sku, shade=shade, record=record, name=name,
                                   user_id=principal.id, tolerance=tolerance)  # fmt: skip
             # the tolerance the shade's verdicts use from now on: it decides them as much as
@@ -800,7 +804,7 @@ class ClaimsService:
         if not isinstance(policy, dict) or set(policy) - allowed:
             raise InvalidInputError(f"expected a policy with keys among {sorted(allowed)}")
         with self.store.write() as s:
-            brand = self._brand(s, principal, brand_slug)
+            brand = self._brand(s, principal, brand_slug, lock=True)
             brand.policy = {**(brand.policy or {}), **policy}
             self._audit(s, principal.actor, "catalog.policy", f"brand:{brand.slug}",
                         dict(brand.policy))  # fmt: skip

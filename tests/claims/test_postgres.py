@@ -101,3 +101,41 @@ def test_two_adjudicators_deciding_one_claim_at_once_get_one_report_and_a_409(pg
     with ext["store"].read() as s:
         assert verify_chain(s, ext["keys"].public_keys()).problems == ()
     ext["close"]()
+
+
+def test_a_brand_posting_shades_at_once_gets_every_one_saved(pg_url, tmp_path):
+    """Six calibrations at one instant: four shades of a SKU that does not exist yet, and two
+    versions of one shade. Every one is saved (201) with its own version. Before, the brand's
+    rows were not locked: the second to create the SKU, or to take a shade's next version,
+    failed on a unique key (a 500)."""
+    import threading
+
+    from claims.demo import seed_demo
+    from tests.claims.conftest import _make_app, bearer
+
+    app = _make_app(tmp_path / "d", DATABASE_URL=pg_url)
+    ext = app.extensions["hueproof"]
+    with ext["store"].write() as s:
+        tokens = seed_demo(s)
+    brand = bearer(tokens["brand"])
+    bodies = [{"sku": "LIP-NEW", "shade": f"S{k}", "lab": [50.0 + k, 20.0, 10.0]}
+              for k in range(4)]  # fmt: skip
+    bodies += [{"sku": "LIP-VELVET", "shade": "R01", "lab": [40.0 + k, 50.0, 28.0]}
+               for k in range(2)]  # fmt: skip
+    start, answers = threading.Barrier(len(bodies)), []
+
+    def calibrate(body):
+        client = app.test_client()
+        start.wait()
+        resp = client.post("/api/v1/brands/demo-cosmetics/shades", headers=brand, json=body)
+        answers.append((resp.status_code, body["shade"], resp.json.get("version")))
+
+    threads = [threading.Thread(target=calibrate, args=(b,)) for b in bodies]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(answers) == [(201, "R01", 2), (201, "R01", 3)] + [
+        (201, f"S{k}", 1) for k in range(4)
+    ], answers
+    ext["close"]()
