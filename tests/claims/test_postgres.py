@@ -139,3 +139,42 @@ def test_a_brand_posting_shades_at_once_gets_every_one_saved(pg_url, tmp_path):
         (201, f"S{k}", 1) for k in range(4)
     ], answers
     ext["close"]()
+
+
+def test_two_workers_taking_one_queued_claim_analyse_it_once(pg_url, tmp_path):
+    """Two `hueproof worker` processes on one database pick the same queued claim at the same
+    instant: one analyses it, the other leaves it to the first (its job's lease). Before, both
+    read the claim before the other had taken it, and both analysed it."""
+    import threading
+
+    from sqlalchemy import func, select
+
+    from claims.demo import seed_demo
+    from claims.models import AuditEntry
+    from tests.claims.conftest import _make_app, file_claim
+
+    app = _make_app(tmp_path / "d", DATABASE_URL=pg_url, ANALYSIS_WORKERS=0)  # web only
+    ext = app.extensions["hueproof"]
+    with ext["store"].write() as s:
+        tokens = seed_demo(s)
+    cid = file_claim(app.test_client(), tokens["shopper"], key="two-workers").json["id"]
+    start, ends = threading.Barrier(2), []
+
+    def work():
+        start.wait()
+        try:
+            ends.append(ext["service"].run_analysis(cid))
+        except Exception as exc:  # what the worker would die of
+            ends.append(type(exc).__name__)
+
+    workers = [threading.Thread(target=work) for _ in range(2)]
+    for t in workers:
+        t.start()
+    for t in workers:
+        t.join()
+    assert sorted(ends) == ["analyzing", "ready"], ends
+    with ext["store"].read() as s:
+        started = s.execute(select(func.count()).select_from(AuditEntry).where(
+            AuditEntry.action == "claim.analyzing")).scalar()  # fmt: skip
+    assert started == 1
+    ext["close"]()
