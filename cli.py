@@ -364,6 +364,46 @@ def cmd_users_add(args) -> int:
     return 0
 
 
+def cmd_users_list(args) -> int:
+    from claims.auth import list_users
+
+    store, _, _ = _open(args.data)
+    with store.read() as s:
+        users = list_users(s)
+    _print({"users": users}, args.json, lambda r: [
+        f"{u['id']:>4}  {u['role']:<11} {u['brand'] or '':<20} {u['created_at']}"
+        f"{'  disabled' if u['disabled'] else ''}  {u['name']}".rstrip()
+        for u in r["users"]] or ["no users"])  # fmt: skip
+    return 0
+
+
+def cmd_users_change(args) -> int:
+    """``users disable ID`` and ``users token ID``, each a link of the chain."""
+    from claims import audit
+    from claims.auth import disable_user, replace_token
+
+    store, keys, _ = _open(args.data)
+    with store.write() as s:
+        try:
+            if args.users_cmd == "disable":
+                user, token, action = disable_user(s, args.id), None, "user.disabled"
+            else:
+                (user, token), action = replace_token(s, args.id), "user.token_replaced"
+        except LookupError as exc:
+            raise HueproofError(str(exc)) from None
+        audit.append(s, actor="cli", action=action, subject=f"user:{user.id}",
+                     payload={"role": user.role}, keys=keys)  # fmt: skip
+        result = {"id": user.id, "role": user.role, "disabled": user.disabled}
+    if token is None:
+        _print(result, args.json, lambda r: [f"user {r['id']} ({r['role']}) disabled: its "
+                                             f"token no longer works"])  # fmt: skip
+    else:
+        result["token"] = token
+        _print(result, args.json, lambda r: [f"user {r['id']} ({r['role']}) new token, the "
+                                             f"old one no longer works: {r['token']}"])  # fmt: skip
+    return 0
+
+
 def cmd_audit_verify(args) -> int:
     from claims.audit import verify_chain
 
@@ -564,6 +604,19 @@ def build_parser() -> argparse.ArgumentParser:
     ua.add_argument("--json", action="store_true")
     data_arg(ua)
     ua.set_defaults(func=cmd_users_add, command="users add")
+    ul = u.add_parser("list", help="every user: id, role, brand, created, disabled (no tokens)")
+    ul.add_argument("--json", action="store_true")
+    data_arg(ul)
+    ul.set_defaults(func=cmd_users_list, command="users list")
+    for name, text in (("disable", "stop a user's token from working (a lost device, someone "
+                                   "who left)"),
+                       ("token", "give a user a new token (the last word), the old one no "
+                                 "longer working; a disabled user is active again")):  # fmt: skip
+        uc = u.add_parser(name, help=text)
+        uc.add_argument("id", type=int, help="the user's id (`hueproof users list`)")
+        uc.add_argument("--json", action="store_true")
+        data_arg(uc)
+        uc.set_defaults(func=cmd_users_change, command=f"users {name}")
 
     im = sub.add_parser("images", help="the stored photos").add_subparsers(
         dest="images_cmd", required=True

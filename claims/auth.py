@@ -18,7 +18,17 @@ from sqlalchemy import select
 from claims.errors import Forbidden, NotFound, Unauthorized
 from claims.models import ROLES, Brand, User
 
-__all__ = ["PERMISSIONS", "Principal", "authenticate", "authorize", "create_user", "token_sha256"]
+__all__ = [
+    "PERMISSIONS",
+    "Principal",
+    "authenticate",
+    "authorize",
+    "create_user",
+    "disable_user",
+    "list_users",
+    "replace_token",
+    "token_sha256",
+]
 
 TOKEN_PREFIX = "hp_"
 
@@ -85,6 +95,38 @@ def create_user(session, *, role: str, name: str = "", brand: str | None = None)
                 token_sha256=token_sha256(token))  # fmt: skip
     session.add(user)
     session.flush()
+    return user, token
+
+
+def list_users(session) -> list[dict]:
+    """Every user, oldest first: id, role, name, brand, created, disabled (never a token)."""
+    rows = session.execute(select(User).order_by(User.id)).scalars()
+    return [{"id": u.id, "role": u.role, "name": u.name,
+             "brand": u.brand.slug if u.brand else None,
+             "created_at": u.created_at.isoformat(timespec="seconds"),
+             "disabled": u.disabled} for u in rows]  # fmt: skip
+
+
+def _user(session, user_id: int) -> User:
+    user = session.get(User, user_id)
+    if user is None:
+        raise LookupError(f"no user {user_id}; `hueproof users list` shows them")
+    return user
+
+
+def disable_user(session, user_id: int) -> User:
+    """Stop the user's token from working (a lost device, someone who left); the user and
+    everything they did stay. :func:`replace_token` gives them a working token again."""
+    user = _user(session, user_id)
+    user.disabled = True
+    return user
+
+
+def replace_token(session, user_id: int) -> tuple[User, str]:
+    """A new token for the user, who is active again; the old token stops working."""
+    user = _user(session, user_id)
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    user.token_sha256, user.disabled = token_sha256(token), False
     return user, token
 
 

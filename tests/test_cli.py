@@ -213,3 +213,54 @@ def test_analyze_without_face_exits_2(capsys, tmp_path):
     code, out, err = _run(capsys, "analyze", str(path), "--out", str(tmp_path / "o"), "--json")
     assert code == 2 and "no face" in err
     assert json.loads(out)["quality"]["problems"] == ["no_face"]
+
+
+def test_users_are_listed_disabled_and_given_new_tokens(capsys, tmp_path):
+    """An admin lists the users, disables one whose device was lost (its token stops
+    working at once) and gives it a new token (the old one stays dead); each change is a link
+    of the chain. Before, `users add` was the only command: a lost token could not be
+    revoked but by editing the database."""
+    from claims.auth import authenticate
+    from claims.db import open_store
+    from claims.errors import Unauthorized
+
+    data = str(tmp_path / "var")
+
+    def run(*argv):
+        code = cli.main([*argv, "--data", data, "--json"])
+        out = json.loads(capsys.readouterr().out) if code == 0 else None
+        return code, out
+
+    def works(token):
+        with open_store(data).read() as s:
+            try:
+                return authenticate(s, f"Bearer {token}") is not None
+            except Unauthorized:
+                return False
+
+    _, adj = run("users", "add", "--role", "adjudicator", "--name", "Li Wei")
+    _, brand = run("users", "add", "--role", "brand", "--brand", "acme")
+    _, listed = run("users", "list")
+    assert [
+        (u["id"], u["role"], u["brand"], u["name"], u["disabled"]) for u in listed["users"]
+    ] == [
+        (adj["id"], "adjudicator", None, "Li Wei", False),
+        (brand["id"], "brand", "acme", "", False),
+    ]
+    assert "token" not in json.dumps(listed)
+    assert works(adj["token"])
+    code, off = run("users", "disable", str(adj["id"]))
+    assert code == 0 and off["disabled"] is True and not works(adj["token"])
+    assert works(brand["token"])  # the others keep working
+    code, new = run("users", "token", str(adj["id"]))
+    assert code == 0 and new["disabled"] is False
+    assert works(new["token"]) and not works(adj["token"])
+    assert cli.main(["users", "token", "99", "--data", data]) == 2
+    assert "no user 99; `hueproof users list` shows them" in capsys.readouterr().err
+    code, chain = run("audit", "verify")
+    assert code == 0 and chain["ok"]
+    from claims.models import AuditEntry
+
+    with open_store(data).read() as s:
+        actions = [e.action for e in s.query(AuditEntry).order_by(AuditEntry.seq)]
+    assert actions == ["user.created", "user.created", "user.disabled", "user.token_replaced"]
