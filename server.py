@@ -30,6 +30,7 @@ from claims.errors import (
     Forbidden,
     IdempotencyConflict,
     NotFound,
+    RateLimited,
     StateConflict,
     Unauthorized,
 )
@@ -40,6 +41,7 @@ PROBLEM_TYPES = (
     (Forbidden, "forbidden", 403),
     (NotFound, "not-found", 404),
     (StateConflict, "conflict", 409),
+    (RateLimited, "too-many-requests", 429),
     (IdempotencyConflict, "idempotency-key-reused", 422),
     (ConsentRequired, "consent-required", 422),
     (ImageTooLarge, "too-large", 413),
@@ -80,6 +82,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         ANALYSIS_WORKERS=1,
         REVEAL_SECONDS=300,
         REVEAL_ALERT_PER_HOUR=10,
+        CLAIMS_PER_HOUR=20,
         PURGE_AFTER_DAYS=30,
         FACE_MODEL=None,
     )
@@ -92,6 +95,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     config = ServiceConfig(
         reveal_seconds=int(app.config["REVEAL_SECONDS"]),
         reveal_alert_per_hour=int(app.config["REVEAL_ALERT_PER_HOUR"]),
+        claims_per_hour=int(app.config["CLAIMS_PER_HOUR"]),
         purge_after_days=int(app.config["PURGE_AFTER_DAYS"]),
         max_image_bytes=int(app.config["MAX_CONTENT_LENGTH"]),
     )
@@ -215,7 +219,10 @@ def _register_errors(app):
     @app.errorhandler(HueproofError)
     def _hueproof_error(exc):
         kind, status = next((k, s) for cls, k, s in PROBLEM_TYPES if isinstance(exc, cls))
-        return _problem(kind, status, str(exc))
+        resp = _problem(kind, status, str(exc))
+        if isinstance(exc, RateLimited):
+            resp.headers["Retry-After"] = str(exc.retry_after)
+        return resp
 
     @app.errorhandler(ValidationError)
     def _validation(exc):
@@ -314,7 +321,9 @@ def _register_routes(app: Flask, service, keys):
     @route.post("/claims", summary="File a claim (shopper)", multipart=api.CLAIM_FORM,
                 response=api.ClaimView, status=202,
                 headers={"Idempotency-Key": ({"type": "string", "minLength": 1, "maxLength": 200},
-                                             "same key + same request → same claim")})  # fmt: skip
+                                             "same key + same request → same claim")},
+                errors={429: "more claims this hour than a shopper may file (CLAIMS_PER_HOUR); "
+                             "Retry-After says when the next is accepted"})  # fmt: skip
     def file_claim():
         photo = request.files.get("photo")
         baseline = request.files.get("baseline")

@@ -309,14 +309,17 @@ class Registry:
 
     def _add(self, method, rule, *, summary, auth=True, body=None, multipart=None,
              response=None, status=200, produces="application/json", query=None,
-             headers=None):  # fmt: skip
+             headers=None, errors=None):  # fmt: skip
+        """``errors``: status → description of problems this route alone answers."""
+
         def deco(view):
             endpoint = f"{method.lower()}_{view.__name__}"
             self.app.add_url_rule(self.prefix + rule, endpoint, view, methods=[method])
             self.ops.append(dict(method=method.lower(), rule=rule, summary=summary, auth=auth,
                                  body=body, multipart=multipart, response=response,
                                  status=status, produces=produces, query=query or {},
-                                 headers=headers or {}, name=view.__name__))  # fmt: skip
+                                 headers=headers or {}, errors=errors or {},
+                                 name=view.__name__))  # fmt: skip
             return view
 
         return deco
@@ -376,7 +379,7 @@ class Registry:
                 ok["content"] = {op["produces"]: {"schema": {"type": "string",
                                                              "format": "binary"}}}  # fmt: skip
             responses = {str(op["status"]): ok}
-            for code, text in _ERRORS.items():
+            for code, text in {**_ERRORS, **op["errors"]}.items():
                 if code in (401, 403) and not op["auth"]:
                     continue
                 responses[str(code)] = {"description": text, "content": {

@@ -9,6 +9,7 @@ __all__ = [
     "Forbidden",
     "IdempotencyConflict",
     "NotFound",
+    "RateLimited",
     "StateConflict",
     "Unauthorized",
 ]
@@ -28,6 +29,15 @@ class NotFound(HueproofError, LookupError):
 
 class StateConflict(HueproofError, RuntimeError):
     """The thing exists but is not in a state that allows this (e.g. deciding a queued claim)."""
+
+
+class RateLimited(HueproofError, RuntimeError):
+    """Too many requests of one kind from one user; ``retry_after`` seconds until one more
+    is accepted."""
+
+    def __init__(self, message: str, retry_after: int):
+        super().__init__(message)
+        self.retry_after = retry_after
 
 
 class IdempotencyConflict(HueproofError, ValueError):

@@ -9,6 +9,7 @@ it fails, so nothing is left half-written.
 from __future__ import annotations
 
 import datetime as dt
+import math
 import secrets
 import threading
 import uuid
@@ -35,6 +36,7 @@ from claims.errors import (
     ConsentRequired,
     IdempotencyConflict,
     NotFound,
+    RateLimited,
     StateConflict,
 )
 from claims.models import (
@@ -69,6 +71,9 @@ class ServiceConfig:
 
     reveal_seconds: int = 300
     reveal_alert_per_hour: int = 10
+    #: claims one shopper may file in an hour (0: no limit); more answer 429 with Retry-After,
+    #: so that one account (or a script with its token) cannot flood everyone's queue
+    claims_per_hour: int = 20
     purge_after_days: int = 30
     stats_min_cell: int = 5
     redness_cluster_claims: int = 3
@@ -130,6 +135,12 @@ class ClaimsService:
         authorize(principal, "claims.create")
         if not idempotency_key or len(idempotency_key) > 200:
             raise InvalidInputError("expected an Idempotency-Key header of 1-200 characters")
+        with self.store.read() as s:  # before the photos are read: a refusal costs nothing
+            replay = s.execute(select(Claim.id).where(  # a replay files nothing: never refused
+                Claim.shopper_id == principal.id, Claim.idempotency_key == idempotency_key
+            )).scalar()  # fmt: skip
+            if replay is None:
+                self._check_filing_rate(s, principal)
         claim_type = form.get("type")
         if claim_type not in CLAIM_TYPES:
             raise InvalidInputError(f"expected type one of {list(CLAIM_TYPES)}; got {claim_type!r}")
@@ -207,9 +218,29 @@ class ClaimsService:
                 if s.get(Image, sha) is None:
                     self.store.blobs.delete(sha)
 
+    def _check_filing_rate(self, session, principal, *, lock=False):
+        """Refuse a claim beyond :attr:`ServiceConfig.claims_per_hour` for this shopper
+        (``lock``: the shopper's row held, so that claims filed at once are counted one by
+        one)."""
+        limit = self.config.claims_per_hour
+        if limit <= 0:
+            return
+        if lock:
+            session.get(User, principal.id, with_for_update=True)
+        since = utcnow() - dt.timedelta(hours=1)
+        recent = session.execute(select(Claim.created_at).where(
+            Claim.shopper_id == principal.id, Claim.created_at >= since
+        ).order_by(Claim.created_at)).scalars().all()  # fmt: skip
+        if len(recent) >= limit:
+            oldest = recent[len(recent) - limit]
+            wait = max(1, math.ceil((oldest - since).total_seconds()))
+            raise RateLimited(f"at most {limit} claims an hour may be filed; the next one in "
+                              f"{wait} s (Retry-After)", wait)  # fmt: skip
+
     def _insert_claim(self, principal, fields, images, idempotency_key, request_sha):
         facial, health = fields["consent_facial"], fields["consent_health"]
         with self.store.write() as s:
+            self._check_filing_rate(s, principal, lock=True)
             brand = get_brand(s, fields["brand"]) if fields["brand"] else None
             sku = find_sku(s, fields["sku"], brand)
             shade = find_shade(s, sku, fields["shade"]) if fields["shade"] else None

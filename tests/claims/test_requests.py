@@ -106,3 +106,38 @@ def test_a_face_less_photo_without_roi_fails_with_a_reason(app, client, tokens):
     view = client.get(f"/api/v1/claims/{resp.json['id']}", headers=bearer(tokens["shopper"]))
     assert view.json["status"] == "failed"
     assert "no face" in view.json["failure_reason"]
+
+
+def test_a_shopper_filing_more_claims_an_hour_than_allowed_gets_429(tmp_path):
+    """Three claims an hour allowed: the fourth answers 429 with Retry-After, before its photo
+    is stored; a replay of a claim filed (same key) is still answered; another shopper files
+    as before; claims filed over an hour ago do not count. Before, one account, or a script
+    with its token, could queue analyses without end ahead of everyone else's claims."""
+    import datetime as dt
+
+    from claims.auth import create_user
+    from claims.models import utcnow
+
+    app, tokens = seeded_app(tmp_path / "d", CLAIMS_PER_HOUR=3, ANALYSIS_WORKERS=0)
+    with app.extensions["hueproof"]["store"].write() as s:
+        other = create_user(s, role="shopper")[1]
+    client = app.test_client()
+    first = [file_claim(client, tokens["shopper"], key=f"rate-{k}") for k in range(3)]
+    assert [r.status_code for r in first] == [202, 202, 202]
+    before = _counts(app)
+    over = file_claim(client, tokens["shopper"], key="rate-3")
+    assert over.status_code == 429 and over.mimetype == "application/problem+json"
+    assert over.json["type"].endswith("/too-many-requests")
+    assert "at most 3 claims an hour" in over.json["detail"]
+    assert 3500 <= int(over.headers["Retry-After"]) <= 3600
+    assert _counts(app) == before  # nothing written
+    replay = file_claim(client, tokens["shopper"], key="rate-1")
+    assert replay.status_code == 200 and replay.json["id"] == first[1].json["id"]
+    assert file_claim(client, other, key="rate-other").status_code == 202
+    # the three, filed over an hour ago now, no longer count
+    with app.extensions["hueproof"]["store"].write() as s:
+        for r in first:
+            s.get(Claim, r.json["id"]).created_at = utcnow() - dt.timedelta(hours=1, minutes=1)
+    assert file_claim(client, tokens["shopper"], key="rate-4").status_code == 202
+    documented = client.get("/api/v1/openapi.json").json["paths"]["/api/v1/claims"]
+    assert "429" in documented["post"]["responses"] and "429" not in documented["get"]["responses"]
