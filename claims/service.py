@@ -106,6 +106,13 @@ def _get_claim(session, claim_id, *, lock=False) -> Claim | None:
     return session.get(Claim, claim_id, with_for_update=True if lock else None)
 
 
+def _by_key(session, principal, key) -> Claim | None:
+    """The shopper's claim filed under Idempotency-Key ``key``, if any."""
+    return session.execute(
+        select(Claim).where(Claim.shopper_id == principal.id, Claim.idempotency_key == key)
+    ).scalar()
+
+
 def _truthy(value) -> bool:
     return str(value).strip().lower() in ("1", "true", "yes", "on")
 
@@ -136,10 +143,7 @@ class ClaimsService:
         if not idempotency_key or len(idempotency_key) > 200:
             raise InvalidInputError("expected an Idempotency-Key header of 1-200 characters")
         with self.store.read() as s:  # before the photos are read: a refusal costs nothing
-            replay = s.execute(select(Claim.id).where(  # a replay files nothing: never refused
-                Claim.shopper_id == principal.id, Claim.idempotency_key == idempotency_key
-            )).scalar()  # fmt: skip
-            if replay is None:
+            if _by_key(s, principal, idempotency_key) is None:  # a replay is never refused
                 self._check_filing_rate(s, principal)
         claim_type = form.get("type")
         if claim_type not in CLAIM_TYPES:
@@ -284,9 +288,7 @@ class ClaimsService:
 
     def _idempotent(self, principal, key, request_sha):
         with self.store.read() as s:
-            claim = s.execute(
-                select(Claim).where(Claim.shopper_id == principal.id, Claim.idempotency_key == key)
-            ).scalar()
+            claim = _by_key(s, principal, key)
             if claim is None:
                 return None
             if claim.request_sha256 != request_sha:
