@@ -50,7 +50,7 @@ from vision import analysis, beforeafter, quality, redness, regions, tryon
         ("claim.js", "MAX_PITCH_CHANGE", quality.LIMITS["max_pitch_change"]),
         ("mirror.js", "MIRROR_MARGIN", analysis.MIRROR_MARGIN),
         ("mirror.js", "MAX_STRETCH", beforeafter.MAX_STRETCH),
-        ("myclaims.js", "ZONES", list(regions.REDNESS_ZONES)),
+        ("dom.js", "ZONES", list(regions.REDNESS_ZONES)),
         ("review.js", "OUTCOMES", list(policy.OUTCOMES)),
         ("review.js", "REASONS", list(policy.REASON_CODES)),
         ("review.js", "SHADE_REASONS", list(policy.TYPE_REASONS["shade"])),

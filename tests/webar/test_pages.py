@@ -196,6 +196,11 @@ def test_review_shows_the_heatmap_and_records_a_decision(page, server):
     assert "Retinol" in page.text_content("#ingredients")
     assert_accessible(page, "the review page, a before/after claim open")
     assert "left_cheek" in page.text_content("#zones")  # the API's zone names
+    # in words too, in the order of the face from the top (before: the API's key order, chin
+    # first)
+    zones = page.eval_on_selector_all("#zones tr", "rs => rs.map(r => r.cells[0].textContent)")
+    assert zones == ["forehead (forehead)", "left cheek (left_cheek)", "right cheek (right_cheek)",
+                     "nose (nose)", "chin (chin)"]  # fmt: skip
     # each file's camera and date, and what the pair's findings and the suggestion make of them
     origins = page.text_content("#origins")
     assert origins.startswith(

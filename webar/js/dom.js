@@ -1,6 +1,17 @@
 // What the pages share in building their DOM. Text from the API (a shade's name, a claim's
 // fields) goes in as text, never as markup: the pages' Content-Security-Policy would stop an
 // injected script, and this keeps markup from being injected at all.
+import { toSnake } from "./api.js";
+
+/** The redness zones, in the order the pages show them (vision/regions.py REDNESS_ZONES). */
+export const ZONES = ["forehead", "left_cheek", "right_cheek", "nose", "chin"];
+
+/** [zone, figures] of an analysis's zones (the API's camelCase keys), in ZONES order, each
+ *  zone by its API name. */
+export function zoneEntries(zones) {
+  return Object.entries(zones || {}).map(([z, v]) => [toSnake(z), v])
+    .sort(([a], [b]) => ZONES.indexOf(a) - ZONES.indexOf(b));
+}
 
 /** A table row of cells, each a node or text. */
 export function row(cells) {

@@ -1,11 +1,10 @@
 // The shopper's own claims, on the capture page: what each one is, where it stands, what the
 // measurement says and what was decided, in the page's language; the signed report as the
 // server signed it; and consent withdrawn (processing stops, the photos are erased) at a click.
-import { ApiError, fileUrl, get, post, toSnake } from "./api.js";
+import { ApiError, fileUrl, get, post } from "./api.js";
 import { language, t } from "./i18n.js";
-import { row } from "./dom.js";
+import { row, zoneEntries } from "./dom.js";
 
-const ZONES = ["forehead", "left_cheek", "right_cheek", "nose", "chin"];  // vision/regions.py REDNESS_ZONES
 const fmt = (v, d = 2) => (v == null ? "–" : Number(v).toFixed(d));
 
 /** A claim's status in words (a failure with the server's reason). */
@@ -25,8 +24,7 @@ export function resultWords(claim) {
   const red = a?.redness?.redness;
   if (!red) return "";
   if (red.measurable === false) return t("rednessNotMeasurable");
-  const flagged = Object.entries(red.zones || {}).filter(([, v]) => v.areaFraction > 0)
-    .map(([z]) => toSnake(z)).sort((x, y) => ZONES.indexOf(x) - ZONES.indexOf(y));
+  const flagged = zoneEntries(red.zones).filter(([, v]) => v.areaFraction > 0).map(([z]) => z);
   if (!flagged.length) return t(red.baseline ? "noIncreaseFlagged" : "noRednessFlagged");
   return `${t(red.baseline ? "increaseFlaggedIn" : "rednessFlaggedIn")}: `
     + flagged.map((z) => t(`zone_${z}`)).join(language() === "zh" ? "、" : ", ");

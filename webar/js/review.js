@@ -1,8 +1,8 @@
 // Adjudicator's review: queue, claim with pixelated photo and heatmap, verdict, findings,
 // ingredients, suggestion, logged reveal, decision. Keyboard: J/K, A, R, V.
-import { ApiError, get, fileUrl, post, setToken, toSnake, token } from "./api.js";
+import { ApiError, get, fileUrl, post, setToken, token } from "./api.js";
 import { labToLin, linToU8 } from "./colour.js";
-import { row } from "./dom.js";
+import { row, zoneEntries } from "./dom.js";
 import { t, translate } from "./i18n.js";
 
 const $ = (id) => document.getElementById(id);
@@ -124,10 +124,10 @@ async function open(k) {
   const red = a.redness?.redness;
   $("rednessBox").hidden = !red;
   if (red) {
-    $("zones").replaceChildren(...Object.entries(red.zones).map(([z, v]) => {
+    $("zones").replaceChildren(...zoneEntries(red.zones).map(([z, v]) => {
       // how much of the zone's flagged area lies in folds or shadows (single photos only)
       const shaded = v.shadedFraction == null || !v.areaFraction ? "–" : `${(100 * v.shadedFraction).toFixed(0)} %`;
-      return row([toSnake(z), `${(100 * v.areaFraction).toFixed(1)} %`, fmt(v.meanExcess),
+      return row([`${t(`zone_${z}`)} (${z})`, `${(100 * v.areaFraction).toFixed(1)} %`, fmt(v.meanExcess),
                   fmt(v.peakExcess), shaded]);
     }));
     $("rednessShade").textContent = red.shadedFraction == null ? ""
