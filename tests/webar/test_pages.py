@@ -231,9 +231,18 @@ def test_review_shows_the_heatmap_and_records_a_decision(page, server):
     page.select_option("#reasonCode", "redness_flagged_single_photo")
     page.click("#decideBtn")
     wait_js(page, "window.hueproof.report", timeout=30_000)
-    assert_accessible(page, "the review page, the photo revealed and the claim decided")
     view = client.get(f"/api/v1/claims/{cid}", headers=bearer(tokens["adjudicator"])).json
     assert view["status"] == "decided" and view["decision"]["outcome"] == "escalate"
+    # the queue moves on: the claim that took the decided one's place is open (or none is),
+    # and the decision stays in words above the queue
+    wait_js(page, "window.hueproof.next !== undefined", timeout=30_000)
+    waiting = client.get("/api/v1/claims?status=ready&order=oldest&limit=50",
+                         headers=bearer(tokens["adjudicator"])).json["items"]  # fmt: skip
+    assert page.evaluate("window.hueproof.next") in [c["id"] for c in waiting] + [None]
+    assert page.text_content("#lastDecided").startswith(
+        f"Decided {cid[:8]}: escalate / redness_flagged_single_photo (#"
+    )
+    assert_accessible(page, "the review page, the claim decided and the next one open")
 
 
 def _review_single_photo(page, server, photo: bytes, key: str) -> dict:

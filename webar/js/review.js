@@ -88,6 +88,7 @@ $("pageNext").onclick = () => { offset += PAGE; loadQueue(); };
 async function open(k) {
   if (k < 0 || k >= items.length) return;
   current = k;
+  hp.next = undefined;
   claim = await get(`/claims/${items[k].id}`);
   hp.claim = claim;
   $("claim").hidden = false;
@@ -175,8 +176,22 @@ async function decide() {
       outcome: $("outcome").value, reasonCode: $("reasonCode").value, note: $("note").value });
     hp.report = report;
     $("decision").textContent = `${t("decided")}: ${report.decision.outcome} (#${report.chain.seq})`;
-    await loadQueue();
+    $("lastDecided").textContent = `${t("decided")} ${claim.id.slice(0, 8)}: `
+      + `${report.decision.outcome} / ${report.decision.reasonCode} (#${report.chain.seq})`;
+    await next(claim.id);
   } catch (e) { $("error").textContent = e instanceof ApiError ? e.message : String(e); }
+}
+
+/** The queue again, and the claim after `decided` opened (the queue is worked in order): the
+ *  one in its place when it left the list (a queue of claims to decide), else the one after
+ *  it. `hp.next` is its id, or null at the end of the page. */
+async function next(decided) {
+  await loadQueue();
+  const at = items.findIndex((c) => c.id === decided);
+  const k = at >= 0 ? at + 1 : current;
+  if (k < items.length) await open(k);
+  else { $("claim").hidden = true; claim = null; current = -1; }
+  hp.next = claim?.id ?? null;
 }
 
 $("heatOpacity").oninput = (e) => { $("heatmap").style.opacity = e.target.value / 100; };
