@@ -1122,3 +1122,20 @@ def test_without_a_camera_a_photo_from_the_device_files_a_swatch_claim(chromium,
     assert view["status"] == "ready", view.get("failure_reason")
     assert view["analysis"]["measured_region"] == "roi"
     assert view["analysis"]["shade"]["verdict"] == "match"
+
+
+def test_a_link_from_an_order_fills_the_claim_form(page, server):
+    """The shop's "file a claim" link names the order, product, shade and batch: the form is
+    filled with them; a shade the product does not have is left to the shopper."""
+    as_user(page, server[1]["shopper"])
+    page.goto(page.base + "/claim?lang=en&type=redness&sku=SERUM-RETINOL&order=ORD-9&batch=B7")
+    wait_js(page, "document.getElementById('orderRef').value", timeout=60_000)
+    assert page.input_value("#type") == "redness" and page.is_hidden("#shadeRow")
+    assert (page.input_value("#sku"), page.input_value("#orderRef"),
+            page.input_value("#batch")) == ("SERUM-RETINOL", "ORD-9", "B7")  # fmt: skip
+    page.goto(page.base + "/claim?lang=en&type=shade&sku=LIP-VELVET&shade=N02&order=ORD-10")
+    wait_js(page, "document.getElementById('orderRef').value === 'ORD-10'", timeout=60_000)
+    assert page.input_value("#shade") == "N02" and page.is_visible("#shadeRow")
+    page.goto(page.base + "/claim?lang=en&sku=LIP-VELVET&shade=NOPE&order=ORD-11")
+    wait_js(page, "document.getElementById('orderRef').value === 'ORD-11'", timeout=60_000)
+    assert page.input_value("#shade") in ("R01", "N02", "B03")  # the product's own shades

@@ -108,6 +108,17 @@ function fillShades() {
   }));
 }
 
+/** A link from an order (the shop's "file a claim" button) fills what it knows:
+ *  `/claim?type=shade&sku=LIP-VELVET&shade=R01&order=A1&batch=B7`. A value the page cannot
+ *  take (a type or shade it does not offer) is left to the shopper. */
+function prefill(q) {
+  if (["shade", "redness"].includes(q.get("type"))) $("type").value = q.get("type");
+  if (q.get("sku")) { $("sku").value = q.get("sku"); fillShades(); }
+  if ([...$("shade").options].some((o) => o.value === q.get("shade"))) $("shade").value = q.get("shade");
+  if (q.get("order")) $("orderRef").value = q.get("order");
+  if (q.get("batch")) $("batch").value = q.get("batch");
+}
+
 function updateType() {
   const shade = $("type").value === "shade";
   $("shadeRow").hidden = !shade;
@@ -655,6 +666,7 @@ async function main() {
   $("skus").replaceChildren(...skus.map((s) => Object.assign(document.createElement("option"), { value: s })));
   $("sku").value = skus[0] || "";
   fillShades();
+  prefill(new URLSearchParams(location.search));
   $("sku").oninput = () => { fillShades(); updateSubmit(); };
   $("type").onchange = updateType;
   ["consentFacial", "consentHealth"].forEach((id) => { $(id).onchange = updateSubmit; });
