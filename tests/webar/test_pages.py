@@ -902,21 +902,21 @@ def test_a_shopper_sees_her_claims_gets_the_signed_report_and_withdraws_consent(
     assert_accessible(page, "the capture page, the shopper's claims listed")
     # the signed report, byte for byte as served, verifies
     with page.expect_download() as download:
-        page.click(f"#myClaims tr[data-id='{shade}'] a")
+        page.click(f"#myClaims tr[data-id='{shade}'] button[data-action=report]")
     data = Path(download.value.path()).read_bytes()
     assert data == client.get(f"/api/v1/claims/{shade}/report", headers=bearer(shopper)).data
     keys = load_public_keys(Path(app.config["DATA_DIR"]) / "keys")
     assert verify_report(json.loads(data), keys) == []
     # withdrawing asks first; dismissed, nothing happens
     page.once("dialog", lambda d: d.dismiss())
-    page.click(f"#myClaims tr[data-id='{red}'] button")
+    page.click(f"#myClaims tr[data-id='{red}'] button[data-action=withdraw]")
     page.wait_for_timeout(500)
     assert client.get(f"/api/v1/claims/{red}", headers=bearer(shopper)).json["status"] == "ready"
     page.once("dialog", lambda d: d.accept())
-    page.click(f"#myClaims tr[data-id='{red}'] button")
+    page.click(f"#myClaims tr[data-id='{red}'] button[data-action=withdraw]")
     wait_js(page, f"window.hueproof.myClaims.find(c => c.id === '{red}').status === 'withdrawn'")
     assert cells(red)[4] == "consent withdrawn, photos erased"
-    assert page.locator(f"#myClaims tr[data-id='{red}'] button").count() == 0
+    assert page.locator(f"#myClaims tr[data-id='{red}'] button").count() == 0  # nothing left
     view = client.get(f"/api/v1/claims/{red}", headers=bearer(shopper)).json
     assert view["status"] == "withdrawn" and view["consent"]["withdrawn"] is True
     # in Chinese

@@ -30,35 +30,38 @@ export function resultWords(claim) {
     + flagged.map((z) => t(`zone_${z}`)).join(language() === "zh" ? "、" : ", ");
 }
 
-function button(label, onclick) {
+function button(action, label, onclick) {
   const b = document.createElement("button");
+  b.dataset.action = action;
   b.textContent = label;
   b.onclick = onclick;
   return b;
 }
 
-/** The signed report's download link (the file as served, which `hueproof verify` checks). */
-async function reportLink(claim) {
+/** Download the claim's signed report, fetched when asked for, as the file the server
+ *  serves (which `hueproof verify` checks). */
+async function downloadReport(claim) {
   const a = document.createElement("a");
   a.href = await fileUrl(`/claims/${claim.id}/report`);
   a.download = `hueproof-report-${claim.id}.json`;
-  a.textContent = t("signedReport");
-  return a;
+  a.click();
+  setTimeout(() => URL.revokeObjectURL(a.href), 10_000);
 }
 
 /** Fill `tbody` with the signed-in shopper's claims, newest first (her latest 50); `hp`
  *  records them once shown. */
 export async function showMyClaims(tbody, hp) {
   const list = await get("/claims?limit=50");
-  const rows = await Promise.all(list.items.map(async (c) => {
+  const rows = list.items.map((c) => {
     const actions = document.createElement("span");
-    if (c.decision) actions.append(await reportLink(c), " ");
+    const fail = (e) => hp.errors.push(String(e instanceof ApiError ? e.message : e));
+    if (c.decision) {
+      actions.append(button("report", t("signedReport"), () => downloadReport(c).catch(fail)), " ");
+    }
     if (!c.consent.withdrawn) {
-      actions.append(button(t("withdraw"), async () => {
+      actions.append(button("withdraw", t("withdraw"), async () => {
         if (!confirm(t("withdrawConfirm"))) return;
-        try {
-          await post(`/claims/${c.id}/withdraw`);
-        } catch (e) { hp.errors.push(String(e instanceof ApiError ? e.message : e)); }
+        await post(`/claims/${c.id}/withdraw`).catch(fail);
         await showMyClaims(tbody, hp);
       }));
     }
@@ -69,7 +72,7 @@ export async function showMyClaims(tbody, hp) {
                     c.orderRef || "–", statusWords(c), resultWords(c) || "–", decision, actions]);
     tr.dataset.id = c.id;
     return tr;
-  }));
+  });
   tbody.replaceChildren(...rows);
   hp.myClaims = list.items;  // as shown
   document.getElementById("myClaimsEmpty").hidden = rows.length > 0;
