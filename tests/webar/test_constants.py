@@ -100,3 +100,18 @@ def test_every_page_string_is_given_once_in_each_language():
         twice = sorted({k for k in found if found.count(k) > 1})
         assert twice == [], f"{lang}: given twice: {twice}"
     assert set(keys["zh"]) == set(keys["en"]), set(keys["zh"]) ^ set(keys["en"])
+
+
+def test_every_problem_type_has_a_headline_in_each_language():
+    """The pages put a headline in their language before the server's words of a failed
+    request (i18n.js errorText); each problem type the API answers has one."""
+    from server import PROBLEM_TYPES
+
+    text = (JS / "i18n.js").read_text()
+    zh, en = text.split("\n  zh: {", 1)[1].split("\n  en: {", 1)
+    for block in (zh, en.split("\n};", 1)[0]):
+        keys = set(_string_keys(block))
+        missing = {kind for _, kind, _ in PROBLEM_TYPES} - {
+            k[8:] for k in keys if k.startswith("problem_")
+        }
+        assert missing == set(), missing

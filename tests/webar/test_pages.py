@@ -1139,3 +1139,18 @@ def test_a_link_from_an_order_fills_the_claim_form(page, server):
     page.goto(page.base + "/claim?lang=en&sku=LIP-VELVET&shade=NOPE&order=ORD-11")
     wait_js(page, "document.getElementById('orderRef').value === 'ORD-11'", timeout=60_000)
     assert page.input_value("#shade") in ("R01", "N02", "B03")  # the product's own shades
+
+
+def test_a_failed_request_is_said_in_the_pages_language(page, server):
+    """A 429 from the API on the Chinese page: a Chinese headline, then the server's own
+    words with the figures (before, only the server's English)."""
+    page.goto(page.base + "/review")
+    said = page.evaluate("""async () => {
+      const { ApiError } = await import("/webar/js/api.js");
+      const { errorText } = await import("/webar/js/i18n.js");
+      const e = new ApiError(429, { type: "https://hueproof.example/problems/too-many-requests",
+                                    detail: "at most 20 claims an hour may be filed" });
+      return [errorText(e), errorText(new Error("offline")), errorText(new ApiError(500, null))];
+    }""")
+    assert said == ["提交过于频繁，请稍后再试（at most 20 claims an hour may be filed）", "offline",
+                    "HTTP 500"]  # fmt: skip

@@ -3,7 +3,7 @@
 import { call, get, post, setToken, toCamel, token } from "./api.js";
 import { labToLin, linToU8 } from "./colour.js";
 import { row, swatch } from "./dom.js";
-import { t, translate } from "./i18n.js";
+import { errorText, t, translate } from "./i18n.js";
 
 const $ = (id) => document.getElementById(id);
 const hp = (window.hueproof = { errors: [] });
@@ -12,7 +12,7 @@ translate();
 $("token").value = token();
 $("token").onchange = (e) => { setToken(e.target.value); load(); };
 const hex = (lab) => "#" + labToLin(lab).map((v) => linToU8(v).toString(16).padStart(2, "0")).join("");
-const fail = (e) => { $("error").textContent = e instanceof Error ? e.message : String(e); hp.errors.push(String(e)); };
+const fail = (e) => { $("error").textContent = errorText(e); hp.errors.push(String(e)); };
 
 async function load() {
   try {

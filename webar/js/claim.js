@@ -1,13 +1,13 @@
 // Guided claim capture: live quality checks on the device, automatic capture when all pass,
 // consent, upload with progress and retries under one Idempotency-Key, then the status.
 import { FaceLandmarker, FilesetResolver } from "/vendor/mediapipe/vision_bundle.mjs";
-import { ApiError, get, setToken, token, upload } from "./api.js";
+import { get, setToken, token, upload } from "./api.js";
 import { HB_OD, MIN_COLOUR_RANGE, OD_FLOOR, SRGB_U8_TO_LIN, colourRange, project }
   from "./colour.js";
 import { cameraName, exifTime, photoEditor, softwareOf, withExif } from "./exif.js";
 import { BASE_WIDTH, MIRROR_FRAMES, MIRROR_SPACING_MS, MIRROR_TRIES, decide, faceCopy }
   from "./mirror.js";
-import { language, t, translate } from "./i18n.js";
+import { errorText, language, t, translate } from "./i18n.js";
 import { dragRegion, showPhoto, showRegion } from "./pickphoto.js";
 import { resultWords, showMyClaims, statusWords } from "./myclaims.js";
 import { SMOOTH_FRACTION, previewRedness, runModel } from "./redness.js";
@@ -632,7 +632,7 @@ async function submit() {
     $("statusBox").hidden = false;
     poll(claim.id);
   } catch (e) {
-    $("error").textContent = e instanceof ApiError ? e.message : String(e);
+    $("error").textContent = errorText(e);
     $("retry").hidden = false;  // the same Idempotency-Key: never a second claim
   }
 }

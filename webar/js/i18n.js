@@ -77,6 +77,13 @@ const STRINGS = {
     photoNotShown: "浏览器无法显示这张照片（如 HEIC），将按原样发送", photoShows: "照片内容",
     showsLips: "涂着该色号的嘴唇", showsProduct: "商品或试色（请在照片上拖动框选）",
     productRegion: "商品区域 X,Y,W,H", noCameraPickPhoto: "无法打开摄像头（未允许或未找到）：请从设备选择照片",
+    problem_unauthorized: "访问令牌无效或缺失", problem_forbidden: "当前角色无权执行此操作",
+    "problem_not-found": "未找到", problem_conflict: "当前状态不允许此操作",
+    "problem_too-many-requests": "提交过于频繁，请稍后再试",
+    "problem_idempotency-key-reused": "重试的内容与第一次提交不一致",
+    "problem_consent-required": "需要您的同意", "problem_too-large": "文件太大",
+    "problem_unsupported-media-type": "不支持的图片格式", "problem_invalid-image": "无法读取该图片",
+    "problem_invalid-input": "填写的内容有误", "problem_calibration-failed": "校准失败",
     colour: "颜色", version: "版本", uncertainty: "不确定度 U（ΔE00）", source: "来源",
     source_photo: "色卡照片", "source_spectro-lab": "分光测色值", source_spectral: "光谱数据",
     chartFit: "色卡拟合", looResidual: "留一残差 ΔE00：平均 {mean}，最大 {max}", patch: "色块",
@@ -173,6 +180,14 @@ const STRINGS = {
     showsProduct: "the product or a swatch (drag a rectangle over it on the photo)",
     productRegion: "Product region X,Y,W,H",
     noCameraPickPhoto: "The camera could not be opened (not allowed, or none found): choose a photo from the device",
+    problem_unauthorized: "No valid access token", problem_forbidden: "This role may not do this",
+    "problem_not-found": "Not found", problem_conflict: "Not possible in this state",
+    "problem_too-many-requests": "Too many requests: try again later",
+    "problem_idempotency-key-reused": "A retry differed from the first request",
+    "problem_consent-required": "Consent is needed", "problem_too-large": "The file is too large",
+    "problem_unsupported-media-type": "Not an accepted image format",
+    "problem_invalid-image": "The image cannot be read", "problem_invalid-input": "Invalid input",
+    "problem_calibration-failed": "The calibration failed",
     colour: "Colour", version: "Version", uncertainty: "Uncertainty U (ΔE00)", source: "Source",
     source_photo: "chart photo", "source_spectro-lab": "spectrophotometer Lab",
     source_spectral: "spectral data", chartFit: "chart fit",
@@ -190,6 +205,17 @@ export function language() {
 
 export function t(key) {
   return (STRINGS[language()] || STRINGS.zh)[key] ?? STRINGS.en[key] ?? key;
+}
+
+/** What a page shows for a failed request: a headline in the page's language for the
+ *  problem's type (server.py PROBLEM_TYPES), then the server's own words, which name the
+ *  specifics; other errors as they are. */
+export function errorText(e) {
+  const detail = e instanceof Error ? e.message : String(e);
+  const kind = e?.problem?.type?.split("/").pop();
+  const key = `problem_${kind}`;
+  if (!kind || !(key in STRINGS.en)) return detail;
+  return language() === "zh" ? `${t(key)}（${detail}）` : `${t(key)} (${detail})`;
 }
 
 /** Fill every element carrying data-i18n="key" and set <html lang>. */

@@ -1,8 +1,8 @@
 // The shopper's own claims, on the capture page: what each one is, where it stands, what the
 // measurement says and what was decided, in the page's language; the signed report as the
 // server signed it; and consent withdrawn (processing stops, the photos are erased) at a click.
-import { ApiError, fileUrl, get, post } from "./api.js";
-import { language, t } from "./i18n.js";
+import { fileUrl, get, post } from "./api.js";
+import { errorText, language, t } from "./i18n.js";
 import { row, zoneEntries } from "./dom.js";
 
 const fmt = (v, d = 2) => (v == null ? "–" : Number(v).toFixed(d));
@@ -54,7 +54,10 @@ export async function showMyClaims(tbody, hp) {
   const list = await get("/claims?limit=50");
   const rows = list.items.map((c) => {
     const actions = document.createElement("span");
-    const fail = (e) => hp.errors.push(String(e instanceof ApiError ? e.message : e));
+    const fail = (e) => {  // said where the page says what failed
+      hp.errors.push(String(e));
+      document.getElementById("error").textContent = errorText(e);
+    };
     if (c.decision) {
       actions.append(button("report", t("signedReport"), () => downloadReport(c).catch(fail)), " ");
     }

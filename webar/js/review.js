@@ -1,9 +1,9 @@
 // Adjudicator's review: queue, claim with pixelated photo and heatmap, verdict, findings,
 // ingredients, suggestion, logged reveal, decision. Keyboard: J/K, A, R, V.
-import { ApiError, get, fileUrl, post, setToken, token } from "./api.js";
+import { get, fileUrl, post, setToken, token } from "./api.js";
 import { labToLin, linToU8 } from "./colour.js";
 import { row, zoneEntries } from "./dom.js";
-import { t, translate } from "./i18n.js";
+import { errorText, t, translate } from "./i18n.js";
 
 const $ = (id) => document.getElementById(id);
 const hp = (window.hueproof = { errors: [] });
@@ -161,7 +161,7 @@ async function reveal() {
     $("raw").src = await fileUrl(r.url.replace("/api/v1", ""));
     $("raw").hidden = false;
     hp.revealed = true;
-  } catch (e) { $("error").textContent = e instanceof ApiError ? e.message : String(e); }
+  } catch (e) { $("error").textContent = errorText(e); }
 }
 
 async function decide() {
@@ -179,7 +179,7 @@ async function decide() {
     $("lastDecided").textContent = `${t("decided")} ${claim.id.slice(0, 8)}: `
       + `${report.decision.outcome} / ${report.decision.reasonCode} (#${report.chain.seq})`;
     await next(claim.id);
-  } catch (e) { $("error").textContent = e instanceof ApiError ? e.message : String(e); }
+  } catch (e) { $("error").textContent = errorText(e); }
 }
 
 /** The queue again, and the claim after `decided` opened (the queue is worked in order): the
