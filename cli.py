@@ -404,6 +404,18 @@ def cmd_users_change(args) -> int:
     return 0
 
 
+def cmd_backup(args) -> int:
+    from claims.backup import backup
+
+    result = backup(args.data, args.dest)
+    _print(result, args.json, lambda r: [
+        f"backup OK in {r['backup']}: {r['claims']} claims, {r['image_files']} photo files "
+        f"({r['image_bytes'] / 2**20:.1f} MiB), audit chain of {r['audit_entries']} entries "
+        "verified" + (f"; {r['images_missing']} photos erased while copying, not copied"
+                      if r["images_missing"] else "")])  # fmt: skip
+    return 0
+
+
 def cmd_audit_verify(args) -> int:
     from claims.audit import verify_chain
 
@@ -656,6 +668,16 @@ def build_parser() -> argparse.ArgumentParser:
         mp = md.add_parser(name, help=text)
         mp.add_argument("--json", action="store_true")
         mp.set_defaults(func=cmd_models, command=f"models {name}")
+
+    bk = sub.add_parser(
+        "backup",
+        help="copy the data directory while the service runs "
+        "(database snapshot, photos, keys), checked; restore by serving the copy",
+    )
+    bk.add_argument("dest", help="a new or empty directory for the copy")
+    bk.add_argument("--json", action="store_true")
+    data_arg(bk)
+    bk.set_defaults(func=cmd_backup, command="backup")
 
     pg = sub.add_parser("purge", help="erase raw photos past their retention")
     pg.add_argument("--json", action="store_true")
