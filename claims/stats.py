@@ -1,9 +1,11 @@
 """De-identified claim statistics for a brand, per SKU and per batch, with risk alerts.
 
 Cells with fewer than ``min_cell`` claims are suppressed (their counts are not shown), so
-that no figure points at a single shopper. Alerts come in three levels: blue when one metric
-of a SKU is above the brand's own baseline, yellow when several are, red when redness claims
-cluster on one batch within a short window.
+that no figure points at a single shopper; and so are as many more as it takes (the smallest
+batches of a SKU, the brand-wide cell) that a total less the cells shown cannot give a
+suppressed cell's figures away (:func:`_complement`). Alerts come in three levels: blue when
+one metric of a SKU is above the brand's own baseline, yellow when several are, red when
+redness claims cluster on one batch within a short window.
 """
 
 from __future__ import annotations
@@ -78,10 +80,29 @@ def _metrics(claims: list[Claim]) -> dict:
     }  # fmt: skip
 
 
-def _cell(claims, min_cell):
+def _cell(claims, min_cell, hidden=False):
     if len(claims) < min_cell:
         return {"suppressed": True, "claims": f"<{min_cell}"}
+    if hidden:  # suppressed to protect a smaller cell (_complement): not "<min_cell"
+        return {"suppressed": True, "claims": "hidden"}
     return {"suppressed": False, **_metrics(claims)}
+
+
+def _complement(parts: dict, min_cell: int) -> set:
+    """Parts (of a total that is shown) to suppress beside those under ``min_cell``: the
+    smallest first, until the suppressed parts together hold no claim or at least
+    ``min_cell``. Else the total less the parts shown is a cell under ``min_cell``, its
+    figures in full: a SKU of 7 claims, one batch of 5 shown, gave the other batch's 2 claims
+    and their mismatches away."""
+    small = {k for k, claims in parts.items() if len(claims) < min_cell}
+    held = sum(len(parts[k]) for k in small)
+    shown = sorted((k for k in parts if k not in small), key=lambda k: (len(parts[k]), k))
+    extra = set()
+    while 0 < held < min_cell and shown:
+        k = shown.pop(0)
+        extra.add(k)
+        held += len(parts[k])
+    return extra
 
 
 def brand_stats(session, brand, *, min_cell=5, cluster_claims=3, cluster_hours=72) -> dict:
@@ -120,13 +141,22 @@ def brand_stats(session, brand, *, min_cell=5, cluster_claims=3, cluster_hours=7
                                "reason": f"{cluster_claims} or more redness claims on one batch "
                                          f"within {cluster_hours} h"})  # fmt: skip
                 break
+    # the SKUs' cells stay (the figures a brand watches): a brand-wide cell that would give a
+    # small SKU away is the one hidden; within a SKU shown, the smallest batches are
+    small_skus = sum(len(c) for c in by_sku.values() if len(c) < min_cell)
+    hide_base = 0 < small_skus < min_cell
+    hidden_batches = set()
+    for code, claims in by_sku.items():
+        if len(claims) >= min_cell:
+            parts = {key: c for key, c in by_batch.items() if key[0] == code}
+            hidden_batches |= _complement(parts, min_cell)
     return {
         "brand": brand.slug,
         "min_cell": min_cell,
-        "baseline": _cell(everything, min_cell),
+        "baseline": _cell(everything, min_cell, hidden=hide_base),
         "skus": {code: _cell(c, min_cell) for code, c in sorted(by_sku.items())},
         "batches": [
-            {"sku": code, "batch": batch, **_cell(c, min_cell)}
+            {"sku": code, "batch": batch, **_cell(c, min_cell, (code, batch) in hidden_batches)}
             for (code, batch), c in sorted(by_batch.items())
         ],
         "alerts": alerts,

@@ -147,6 +147,35 @@ def test_stats_suppress_small_cells_and_raise_alerts(app, client, tokens):
     assert "claim" not in str(stats["batches"]).lower().replace("claims", "")  # no ids leak
 
 
+def test_no_suppressed_cell_can_be_worked_out_from_a_total_less_the_cells_shown(
+    app, client, tokens
+):
+    """LIP-VELVET: 6 claims on batch A, 2 on batch B; SERUM-RETINOL: 3. Batch B is under 5,
+    so batch A is hidden too (the SKU's 8 less A's 6 gave B's 2 claims, and their figures,
+    away); the SKU's own cell stays. SERUM-RETINOL is under 5, so the brand-wide cell is
+    hidden (it less LIP-VELVET's 8 gave SERUM's 3 away). Before, both could be worked out."""
+    for k in range(8):
+        file_claim(client, tokens["shopper"], key=f"lip-{k}", batch="A" if k < 6 else "B")
+    for k in range(3):
+        file_claim(client, tokens["shopper_b"], key=f"serum-{k}", type="redness",
+                   sku="SERUM-RETINOL", shade=None, roi=None, consent_health="true",
+                   photo=face_jpeg(2.0 + 0.1 * k))  # fmt: skip
+    wait(app)
+    stats = client.get("/api/v1/brands/demo-cosmetics/stats", headers=bearer(tokens["brand"])).json
+    batches = {(b["sku"], b["batch"]): b for b in stats["batches"]}
+    assert batches[("LIP-VELVET", "B")] == {"sku": "LIP-VELVET", "batch": "B",
+                                           "suppressed": True, "claims": "<5"}  # fmt: skip
+    assert batches[("LIP-VELVET", "A")] == {"sku": "LIP-VELVET", "batch": "A",
+                                           "suppressed": True, "claims": "hidden"}  # fmt: skip
+    assert stats["skus"]["LIP-VELVET"]["claims"] == 8  # the product's figures stay
+    assert stats["skus"]["SERUM-RETINOL"] == {"suppressed": True, "claims": "<5"}
+    assert stats["baseline"] == {"suppressed": True, "claims": "hidden"}
+    # what is shown now never adds up to a cell under 5
+    shown = [b["claims"] for b in stats["batches"] if b["sku"] == "LIP-VELVET"
+             and not b["suppressed"]]  # fmt: skip
+    assert not 0 < stats["skus"]["LIP-VELVET"]["claims"] - sum(shown) < 5
+
+
 def test_redness_statistics_keep_an_increase_apart_from_a_single_photos_flags():
     """A single photo flags the person's own redness too; only an increase against a
     baseline photo is the product's redness rate."""

@@ -55,8 +55,8 @@ function showStats(stats) {
     li.textContent = `${where}: ${why}`;
     return li;
   }));
-  const cells = (c) => (c.suppressed
-    ? [c.claims, "", "", "", "", ""]
+  const cells = (c) => (c.suppressed  // "<5", or "hidden" to protect a smaller cell
+    ? [c.claims === "hidden" ? t("hiddenCell") : c.claims, "", "", "", "", ""]
     : [String(c.claims), String(c.shadeClaims), share(c.mismatchShare),
        c.deltaE00 ? `${c.deltaE00.median} / ${c.deltaE00.p90}` : "–",
        String(c.rednessClaims), share(c.rednessIncreaseShare)]);
