@@ -901,7 +901,10 @@ def test_a_shopper_sees_her_claims_gets_the_signed_report_and_withdraws_consent(
     )
     row = cells(shade)
     assert row[1:5] == ["Colour not as shown", "LIP-VELVET · R01", "MINE-1", "decided"], row
-    assert row[5].startswith("the colours match (ΔE00 0.") and row[6] == "rejected", row
+    assert row[5].startswith("the colours match (ΔE00 0."), row
+    assert row[6] == (
+        "rejected: the measured colour matches the brand's reference within the tolerance"
+    ), row
     row = cells(red)
     assert row[4] == "analysed, awaiting review" and row[5] == "no redness flagged", row
     assert_accessible(page, "the capture page, the shopper's claims listed")
@@ -928,7 +931,8 @@ def test_a_shopper_sees_her_claims_gets_the_signed_report_and_withdraws_consent(
     page.goto(page.base + "/claim?lang=zh")
     wait_js(page, "window.hueproof.myClaims?.length === 2", timeout=60_000)
     row = cells(shade)
-    assert row[4:7] == ["已裁决", row[5], "未予支持"] and row[5].startswith("颜色相符"), row
+    assert row[4] == "已裁决" and row[5].startswith("颜色相符"), row
+    assert row[6] == "未予支持：测得的颜色在容差范围内与品牌参考色一致", row
     assert page.evaluate("window.hueproof.errors") == []
 
 
@@ -936,7 +940,7 @@ def test_the_claim_pages_words_cover_every_api_value(page, server):
     """Every status, verdict, zone and decision outcome the API can give has words on the
     capture page, in Chinese and in English."""
     from claims.api import ClaimView
-    from claims.policy import OUTCOMES
+    from claims.policy import OUTCOMES, REASON_CODES
     from vision.regions import REDNESS_ZONES as ZONES
 
     page.goto(page.base + "/claim?lang=en")
@@ -944,6 +948,7 @@ def test_the_claim_pages_words_cover_every_api_value(page, server):
     statuses = ClaimView.model_fields["status"].annotation.__args__
     keys = ([f"status_{s}" for s in statuses] + [f"outcome_{o}" for o in OUTCOMES]
             + [f"verdict_{v}" for v in ("match", "mismatch", "inconclusive")]
+            + [f"reason_{r}" for r in REASON_CODES]
             + [f"zone_{z}" for z in ZONES])  # fmt: skip
     for lang in ("zh", "en"):
         missing = [k for k in keys if not strings[lang].get(k)]

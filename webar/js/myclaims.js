@@ -69,7 +69,10 @@ export async function showMyClaims(tbody, hp) {
       }));
     }
     const product = c.shade ? `${c.sku} · ${c.shade}` : c.sku;
-    const decision = c.decision ? t(`outcome_${c.decision.outcome}`) : "–";
+    const decision = c.decision  // the outcome, and the reason it rests on, in words
+      ? `${t(`outcome_${c.decision.outcome}`)}${language() === "zh" ? "：" : ": "}`
+        + t(`reason_${c.decision.reasonCode}`)
+      : "–";
     const tr = row([new Date(c.createdAt).toLocaleString(language() === "zh" ? "zh-CN" : "en"),
                     t(c.type === "shade" ? "typeShade" : "typeRedness"), product,
                     c.orderRef || "–", statusWords(c), resultWords(c) || "–", decision, actions]);
