@@ -96,3 +96,39 @@ def test_js_render_matches_the_python_reference(page, landmarker):
         lab_py = xyz_to_lab(rgb_lin_to_xyz(py.rgb_lin[both].astype(np.float64))).mean(axis=0)
         assert delta_e00(lab_py, lab_js) <= 1.0, (lab, lab_py, lab_js)
         assert delta_e00(lab, py.mean_lab) <= 1.5
+
+
+def test_shades_are_tried_on_a_photo_from_the_device(page, tmp_path):
+    """A selfie chosen on the device replaces the camera: its lips take each shade clicked,
+    the opacity and the split redraw it, the skin stays; nothing is sent (the page fixture
+    fails on a request leaving the page's own server, and no request carries the photo).
+    Before, the page offered the camera only: without one there was nothing to try on."""
+    path = tmp_path / "selfie.png"
+    Image.fromarray(camera_frame()).save(path)
+    sent = []
+    page.on("request", lambda r: sent.append((r.method, r.url)))
+    page.goto(page.base + "/tryon?lang=en")
+    wait_js(page, "window.hueproof && window.hueproof.ready", timeout=90_000)
+    page.set_input_files("#photo", str(path))
+    wait_js(page, "window.hueproof.ready && window.hueproof.lastPoints?.length === 478",
+            timeout=90_000)  # fmt: skip
+    shades = {s["shade"]: s for s in page.evaluate("window.hueproof.shades")}
+    pts = page.evaluate("window.hueproof.lastPoints")
+    page.fill("#opacity", "0")
+    bare = _canvas(page)
+    page.fill("#opacity", "100")
+    seen = {}
+    for code in ("B03", "N02"):
+        page.click(f"button[data-shade='{code}']")
+        seen[code] = _canvas(page)
+        target = np.asarray(Image.new("RGB", (1, 1), shades[code]["render"]["srgbHex"]))[0, 0]
+        for name, (a, b) in LIPS.items():
+            before, after = _at(bare, pts, a, b), _at(seen[code], pts, a, b)
+            assert np.linalg.norm(after - target) < 0.6 * np.linalg.norm(before - target), name
+        for k in SKIN:
+            assert np.abs(_at(seen[code], pts, k) - _at(bare, pts, k)).max() <= 3
+    page.fill("#split", "100")  # all of it as it is
+    assert np.abs(_canvas(page).astype(int) - bare.astype(int)).max() <= 2
+    assert [m for m, _ in sent if m != "GET"] == []  # the photo never left the page
+    assert page.text_content("#state") == "Ready"
+    assert_accessible(page, "the try-on page, a photo from the device")

@@ -13,6 +13,8 @@ const video = document.getElementById("camera");
 const hp = (window.hueproof = { ready: false, frames: [], errors: [] });
 const started = performance.now();
 let landmarker, shades = [], current = null, lastVideoTime = -1;
+// a still photo tried on instead of the camera: the image and its landmarks (null: the camera)
+let photo = null;
 const smoother = new OneEuro({ minCutoff: 1.5, beta: 0.05 });
 const scratch = new OffscreenCanvas(640, 480);
 
@@ -41,6 +43,7 @@ function renderShades() {
     b.onclick = () => {
       current = s;
       box.querySelectorAll("button").forEach((x) => x.setAttribute("aria-pressed", String(x === b)));
+      repaintPhoto();
     };
     return b;
   }));
@@ -51,20 +54,23 @@ function toPixels(landmarks, w, h) {
   return landmarks.map((p) => [p.x * w, p.y * h]);
 }
 
-/** Paint one frame already drawn on `ctx` (only the lips' box is read and written). */
-function paintFrame(points, w, h) {
+/** Paint one frame already drawn on `ctx` from `source` (the camera, or a still photo; only
+ *  the lips' box is read and written). */
+function paintFrame(points, w, h, source = video) {
   const opacity = document.getElementById("opacity").value / 100;
   const res = current ? paintLipsOnContext(ctx, w, h, points, current.render.lab, opacity, scratch) : null;
   const split = document.getElementById("split").value / 100;
-  if (split > 0) {  // left part: the camera as it is
+  if (split > 0) {  // left part: the picture as it is
     const cut = Math.round(split * w);
-    ctx.drawImage(video, 0, 0, cut * video.videoWidth / w, video.videoHeight, 0, 0, cut, h);
+    const [sw, sh] = source === video ? [video.videoWidth, video.videoHeight] : [w, h];
+    ctx.drawImage(source, 0, 0, cut * sw / w, sh, 0, 0, cut, h);
   }
   document.getElementById("splitLine").style.left = `${split * 100}%`;
   return res;
 }
 
 function loop() {
+  if (photo) return;  // a still photo replaced the camera: no more frames
   if (video.readyState >= 2 && video.currentTime !== lastVideoTime) {
     lastVideoTime = video.currentTime;
     const t0 = performance.now();
@@ -92,18 +98,29 @@ function loop() {
   requestAnimationFrame(loop);
 }
 
+/** The still photo painted again with the chosen shade, opacity and split. */
+function repaintPhoto() {
+  if (!photo?.points) return;
+  ctx.drawImage(photo.img, 0, 0);
+  paintFrame(photo.points, canvas.width, canvas.height, photo.img);
+}
+
+let stillLandmarker = null;
 async function still(url) {
-  // A still photo instead of the camera (used by the benchmarks and the parity test).
-  const img = new Image();
+  // A still photo instead of the camera: one chosen on the device (it never leaves it), or
+  // one named by ?image= (the benchmarks and the parity test).
+  photo = { img: new Image(), points: null };
+  const img = photo.img;
   img.src = url;
   await img.decode();
   canvas.width = img.naturalWidth; canvas.height = img.naturalHeight;
-  const lm = await loadLandmarker("IMAGE");
+  stillLandmarker ||= await loadLandmarker("IMAGE");
   hp.readyMs = performance.now() - started;
-  const result = lm.detect(img);
+  const result = stillLandmarker.detect(img);
   ctx.drawImage(img, 0, 0);
   if (!result.faceLandmarks?.length) { state.textContent = t("noFace"); hp.ready = true; return; }
   const pts = toPixels(result.faceLandmarks[0], canvas.width, canvas.height);
+  photo.points = pts;
   hp.lastPoints = pts;
   hp.paintWith = (lab, opacity = 1) => {
     ctx.drawImage(img, 0, 0);
@@ -111,10 +128,26 @@ async function still(url) {
       new OffscreenCanvas(8, 8));
     return { gain: res?.gain, pixels: res?.pixels, meanLab: res?.meanLab };
   };
-  if (current) hp.paintWith(current.render.lab);
+  repaintPhoto();
   state.textContent = t("ready");
   hp.ready = true;
 }
+
+document.getElementById("opacity").addEventListener("input", repaintPhoto);
+document.getElementById("split").addEventListener("input", repaintPhoto);
+document.getElementById("photo").onchange = async (e) => {
+  const file = e.target.files[0];
+  if (!file) return;
+  video.srcObject?.getTracks().forEach((track) => track.stop());  // the camera is not needed
+  video.srcObject = null;
+  hp.ready = false;
+  try {
+    await still(URL.createObjectURL(file));
+  } catch (err) {  // a photo the browser cannot decode (HEIC in Chromium)
+    hp.errors.push(String(err));
+    state.textContent = t("photoUnreadable");
+  }
+};
 
 async function main() {
   try {
