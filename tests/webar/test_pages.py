@@ -317,8 +317,21 @@ def test_brand_calibrates_a_shade_from_a_chart_photo(page, server, tmp_path):
     page.fill("#pSku", "LIP-VELVET")
     page.fill("#pShade", "C04")
     page.fill("#pName", "coral")
-    page.fill("#pRoi", ",".join(map(str, ph.roi)))
     page.set_input_files("#pFile", str(path))
+    # the photo shows once chosen, and the swatch's region is dragged on it
+    wait_js(page, "!document.getElementById('pCanvas').hidden")
+    x, y, w, h = ph.roi
+    canvas = page.locator("#pCanvas")
+    canvas.scroll_into_view_if_needed()
+    box = canvas.bounding_box()
+    k = box["width"] / Image.open(path).width
+    page.mouse.move(box["x"] + x * k, box["y"] + y * k)
+    page.mouse.down()
+    page.mouse.move(box["x"] + (x + w) * k, box["y"] + (y + h) * k, steps=5)
+    page.mouse.up()
+    dragged = [int(v) for v in page.input_value("#pRoi").split(",")]
+    assert np.allclose(dragged, ph.roi, atol=3 / k), (dragged, ph.roi)
+    page.fill("#pRoi", ",".join(map(str, ph.roi)))  # typed exactly
     page.click("#pPreview")
     wait_js(page, "window.hueproof.preview", timeout=60_000)
     assert page.text_content("#error") == "", page.console_lines

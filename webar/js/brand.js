@@ -4,6 +4,7 @@ import { call, get, post, setToken, toCamel, token } from "./api.js";
 import { labToLin, linToU8 } from "./colour.js";
 import { row, swatch } from "./dom.js";
 import { errorText, t, translate } from "./i18n.js";
+import { dragRegion, showPhoto, showRegion } from "./pickphoto.js";
 
 const $ = (id) => document.getElementById(id);
 const hp = (window.hueproof = { errors: [] });
@@ -110,6 +111,20 @@ async function drawPreview(result) {
   $("pResiduals").replaceChildren(...chart.residualsDe00.map((v, k) => row([`${t("patch")} ${k + 1}`,
                                                                              v.toFixed(2)])));
 }
+
+// the chart photo is shown once chosen, and the swatch's region dragged on it (or typed)
+let photoScale = null;
+$("pFile").onchange = async () => {
+  const file = $("pFile").files[0];
+  if (!file) return;
+  photoScale = await showPhoto($("pCanvas"), file);
+  $("pCanvas").hidden = photoScale == null;
+};
+dragRegion($("pCanvas"), () => photoScale, (r) => { $("pRoi").value = r.join(","); });
+$("pRoi").oninput = () => {
+  const r = $("pRoi").value.split(",").map(Number);
+  if (r.length === 4 && r.every(Number.isFinite)) showRegion($("pCanvas"), r, photoScale);
+};
 
 $("pPreview").onclick = async () => {
   $("error").textContent = "";
