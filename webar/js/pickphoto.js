@@ -1,7 +1,7 @@
-// A photo from the device instead of the live capture (no camera, camera refused, or a photo
-// taken earlier), shown on a canvas where the shopper drags a rectangle over the product for
-// a swatch or product photo. The file is sent as it is: its own EXIF (camera, time of taking,
-// the software that saved it) is evidence the analysis reads.
+// A photo chosen on the device, shown on a canvas where a rectangle is dragged over the
+// product: on the capture page instead of the live capture (no camera, camera refused, or a
+// photo taken earlier; the file is sent as it is, its own EXIF being evidence the analysis
+// reads), and on the brand page over a chart photo's swatch.
 
 /** Show `file` on `canvas`, at most `maxWidth` px wide; resolves to the scale from the
  *  photo's pixels (as oriented by its EXIF, as the server orients it) to the canvas's, or
