@@ -16,6 +16,7 @@ import uuid
 from dataclasses import dataclass, field
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import defer
 
 from calibration.errors import InvalidImageError, InvalidInputError
 from claims import audit
@@ -111,6 +112,23 @@ def _by_key(session, principal, key) -> Claim | None:
     return session.execute(
         select(Claim).where(Claim.shopper_id == principal.id, Claim.idempotency_key == key)
     ).scalar()
+
+
+def _rows_for_views(session, page: list[Claim]):
+    """What the views of a page of claims read, in five queries: (the products, brands,
+    shades and consents, to hold while the views are made; the decisions by claim id, without
+    their reports). The session's identity map holds rows weakly: one product's row was read
+    again for each of its claims, 450 reads for a page of 50."""
+    held = list(session.scalars(select(Sku).where(Sku.id.in_({c.sku_id for c in page}))))
+    held += session.scalars(select(Brand).where(Brand.id.in_({k.brand_id for k in held})))
+    held += session.scalars(
+        select(Shade).where(Shade.id.in_({c.shade_id for c in page if c.shade_id}))
+    )
+    held += session.scalars(select(Consent).where(Consent.id.in_({c.consent_id for c in page})))
+    no_report = select(Decision).options(defer(Decision.report))
+    decisions = {d.claim_id: d for d in session.scalars(
+        no_report.where(Decision.claim_id.in_([c.id for c in page])))}  # fmt: skip
+    return held, decisions
 
 
 def _truthy(value) -> bool:
@@ -311,11 +329,18 @@ class ClaimsService:
         authorize(principal, action, claim=claim)
         return claim
 
-    def _view(self, session, claim: Claim, principal: Principal) -> dict:
+    def _view(self, session, claim: Claim, principal: Principal, decisions=None) -> dict:
+        """The claim as ``principal`` sees it; ``decisions`` (claim id → Decision) when a page
+        of claims loaded them together (:meth:`list_claims`)."""
         sku = session.get(Sku, claim.sku_id)
         brand = session.get(Brand, sku.brand_id)
         shade = session.get(Shade, claim.shade_id) if claim.shade_id else None
-        decision = session.execute(select(Decision).where(Decision.claim_id == claim.id)).scalar()
+        if decisions is not None:
+            decision = decisions.get(claim.id)
+        else:
+            decision = session.execute(
+                select(Decision).where(Decision.claim_id == claim.id)
+            ).scalar()
         consent = session.get(Consent, claim.consent_id)
         base = f"/api/v1/claims/{claim.id}"
         view = {
@@ -386,8 +411,10 @@ class ClaimsService:
                 counts_q = counts_q.where(Claim.shopper_id == principal.id)
             counts = dict(s.execute(counts_q).all())
             filed = Claim.created_at.desc() if order == "newest" else Claim.created_at.asc()
-            rows = s.execute(q.order_by(filed, Claim.id).limit(limit).offset(offset))
-            items = [self._view(s, c, principal) for c in rows.scalars()]
+            page = s.scalars(q.order_by(filed, Claim.id).limit(limit).offset(offset)).all()
+            held, decisions = _rows_for_views(s, page)  # held while the views are made
+            items = [self._view(s, c, principal, decisions) for c in page]
+            del held
         return {"items": items, "total": total, "counts": counts, "limit": limit,
                 "offset": offset}  # fmt: skip
 
