@@ -206,9 +206,11 @@ PAGE_CSP = "; ".join((
 ))  # fmt: skip
 
 
-#: Media types sent gzip-compressed to a client that accepts it: the pages' WebAssembly (the
-#: face landmarker's 13 MB and onnxruntime-web's 14 MB, about 3.4-3.9 times smaller), scripts,
-#: and the API's JSON (a page of 50 claims, 309 KB). Not images, nor the face model (a zip).
+#: Media types of GET answers sent gzip-compressed to a client that accepts it: the pages'
+#: WebAssembly (the face landmarker's 13 MB and onnxruntime-web's 14 MB, about 3.4-3.9 times
+#: smaller), scripts, and the API's JSON (a page of 50 claims, 309 KB). Not images, nor the
+#: face model (a zip); nor a POST's answer, which may carry a secret (a reveal's link) beside
+#: text the client chose, which compression would let a response's length tell.
 GZIP_TYPES = {"application/json", "application/problem+json", "application/wasm",
               "text/javascript", "text/css", "text/html"}  # fmt: skip
 #: Below this many bytes a response goes as it is (one packet either way).
@@ -222,6 +224,7 @@ def _register_compression(app):
     def compress(resp):
         if (
             resp.status_code != 200
+            or request.method != "GET"  # a POST's answer may hold a secret (a reveal's link)
             or resp.mimetype not in GZIP_TYPES
             or "Content-Encoding" in resp.headers
             or not request.accept_encodings["gzip"]

@@ -65,7 +65,9 @@ def test_every_response_carries_the_security_headers_and_pages_their_policy(clie
     assert policy["frame-ancestors"] == "'none'" and policy["object-src"] == "'none'"
 
 
-def test_the_pages_assets_and_the_apis_json_go_compressed_to_a_client_that_accepts_it(client):
+def test_the_pages_assets_and_the_apis_json_go_compressed_to_a_client_that_accepts_it(
+    client, monkeypatch
+):
     """onnxruntime-web's 14 MB of WebAssembly goes as about 3.7 MB of gzip, byte for byte
     the file once unpacked, and revalidates with 304 by its tag; the API's JSON too; a client
     that does not ask gets the bytes as they are, and images and the face model (a zip) go as
@@ -73,6 +75,8 @@ def test_the_pages_assets_and_the_apis_json_go_compressed_to_a_client_that_accep
     a shopper's phone."""
     import gzip
     import json
+
+    import server
 
     wasm = "/vendor/onnxruntime/ort-wasm-simd-threaded.wasm"
     plain = client.get(wasm)
@@ -92,3 +96,11 @@ def test_the_pages_assets_and_the_apis_json_go_compressed_to_a_client_that_accep
     assert "Content-Encoding" not in small.headers  # under a packet: as it is
     model = client.get("/models/face_landmarker.task", headers={"Accept-Encoding": "gzip"})
     assert model.status_code == 200 and "Content-Encoding" not in model.headers
+    monkeypatch.setattr(server, "GZIP_MIN_BYTES", 100)  # the measurement's answer, 1.3 KB
+    ph = render_scene(random_scene(9100, illuminant="D65"))
+    posted = client.post(
+        "/api/v1/measure", headers={"Accept-Encoding": "gzip"}, content_type="multipart/form-data",
+        data={"photo": (io.BytesIO(ph.jpeg), "p.jpg"), "roi": ",".join(map(str, ph.roi))},
+    )  # fmt: skip
+    assert posted.status_code == 200 and len(posted.data) > 100
+    assert "Content-Encoding" not in posted.headers  # a POST's answer: never
