@@ -30,7 +30,11 @@ def seeded(tmp_path_factory):
 def test_api_conforms_to_its_document(seeded, role):
     app, tokens = seeded
     schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app)
-    headers = {"Authorization": f"Bearer {tokens[role]}"} if role in tokens else {}
+    # identity: schemathesis asks for gzip, which its WSGI transport, unlike an HTTP client,
+    # does not unpack (tests/test_server.py checks the compressed answers)
+    headers = {"Accept-Encoding": "identity"}
+    if role in tokens:
+        headers["Authorization"] = f"Bearer {tokens[role]}"
     operations = [result.ok() for result in schema.get_all_operations()]
     doc = app.test_client().get("/api/v1/openapi.json").json
     uploads = {(m, p) for p, item in doc["paths"].items() for m, o in item.items()
