@@ -92,7 +92,7 @@ const STRINGS = {
     reason_redness_not_documented: "照片未能记录发红", reason_allergy_policy_no_proof: "品牌接受无需证明的过敏申请",
     reason_other: "其他原因（见报告中的备注）",
     tryPhoto: "或用设备上的照片试色（照片不会离开设备）", photoUnreadable: "浏览器无法读取这张照片（如 HEIC）",
-    colour: "颜色", version: "版本", uncertainty: "不确定度 U（ΔE00）", source: "来源",
+    zonesTable: "各区域的发红", colour: "颜色", version: "版本", uncertainty: "不确定度 U（ΔE00）", source: "来源",
     source_photo: "色卡照片", "source_spectro-lab": "分光测色值", source_spectral: "光谱数据",
     chartFit: "色卡拟合", looResidual: "留一残差 ΔE00：平均 {mean}，最大 {max}", patch: "色块",
     aboveBaseline: "高于品牌整体水平：{what}",
@@ -206,7 +206,7 @@ const STRINGS = {
     reason_other: "another reason (the report's note says which)",
     tryPhoto: "Or try shades on a photo from the device (it never leaves the device)",
     photoUnreadable: "The browser cannot read this photo (HEIC, say)",
-    colour: "Colour", version: "Version", uncertainty: "Uncertainty U (ΔE00)", source: "Source",
+    zonesTable: "Redness per zone", colour: "Colour", version: "Version", uncertainty: "Uncertainty U (ΔE00)", source: "Source",
     source_photo: "chart photo", "source_spectro-lab": "spectrophotometer Lab",
     source_spectral: "spectral data", chartFit: "chart fit",
     looResidual: "leave-one-out ΔE00: mean {mean}, max {max}", patch: "patch",
@@ -243,6 +243,9 @@ export function translate(root = document) {
   root.querySelectorAll("[data-i18n]").forEach((el) => { el.textContent = t(el.dataset.i18n); });
   root.querySelectorAll("[data-i18n-placeholder]").forEach((el) => {
     el.placeholder = t(el.dataset.i18nPlaceholder);
+  });
+  root.querySelectorAll("[data-i18n-label]").forEach((el) => {
+    el.setAttribute("aria-label", t(el.dataset.i18nLabel));
   });
 }
 
