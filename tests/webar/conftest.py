@@ -29,6 +29,7 @@ __all__ = [
     "as_user",
     "assert_accessible",
     "camera_frame",
+    "drag_over",
     "js_value",
     "launch",
     "wait_js",
@@ -125,6 +126,21 @@ def assert_accessible(page, where: str):
       r.violations.map((v) => `${v.impact} ${v.id} (${v.help}): ` +
         v.nodes.slice(0, 4).map((n) => n.target.join(" ")).join(", ")))""")
     assert found == [], f"{where}: {len(found)} accessibility rule(s) broken: " + "; ".join(found)
+
+
+def drag_over(page, selector: str, region, photo_width: int):
+    """Drag the mouse over ``region`` (x, y, w, h in the photo's pixels) on the canvas
+    ``selector``, which shows a photo ``photo_width`` pixels wide scaled to its box."""
+    x, y, w, h = region
+    canvas = page.locator(selector)
+    canvas.scroll_into_view_if_needed()  # a checkbox clicked lower down scrolled it away
+    box = canvas.bounding_box()
+    k = box["width"] / photo_width
+    page.mouse.move(box["x"] + x * k, box["y"] + y * k)
+    page.mouse.down()
+    page.mouse.move(box["x"] + (x + w) * k, box["y"] + (y + h) * k, steps=5)
+    page.mouse.up()
+    return k
 
 
 def as_user(page, token: str):

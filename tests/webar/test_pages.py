@@ -13,7 +13,7 @@ from PIL import Image, ImageOps
 from calibration.simulate import random_scene, render_scene
 from claims.consent import NOTICE_VERSION
 from tests.claims.conftest import bearer, face_jpeg, saved_by
-from tests.webar.conftest import as_user, assert_accessible, js_value, wait_js
+from tests.webar.conftest import as_user, assert_accessible, drag_over, js_value, wait_js
 from vision.metadata import CAPTURE_PAGE_CAMERA
 
 
@@ -351,15 +351,7 @@ def test_brand_calibrates_a_shade_from_a_chart_photo(page, server, tmp_path):
     page.set_input_files("#pFile", str(path))
     # the photo shows once chosen, and the swatch's region is dragged on it
     wait_js(page, "!document.getElementById('pCanvas').hidden")
-    x, y, w, h = ph.roi
-    canvas = page.locator("#pCanvas")
-    canvas.scroll_into_view_if_needed()
-    box = canvas.bounding_box()
-    k = box["width"] / Image.open(path).width
-    page.mouse.move(box["x"] + x * k, box["y"] + y * k)
-    page.mouse.down()
-    page.mouse.move(box["x"] + (x + w) * k, box["y"] + (y + h) * k, steps=5)
-    page.mouse.up()
+    k = drag_over(page, "#pCanvas", ph.roi, Image.open(path).width)
     dragged = [int(v) for v in page.input_value("#pRoi").split(",")]
     assert np.allclose(dragged, ph.roi, atol=3 / k), (dragged, ph.roi)
     page.fill("#pRoi", ",".join(map(str, ph.roi)))  # typed exactly
@@ -1154,14 +1146,7 @@ def test_without_a_camera_a_photo_from_the_device_files_a_swatch_claim(chromium,
         assert page.is_disabled("#submit")
         # drag over the swatch on the photo as shown (1200 × 900 px, drawn 640 × 480)
         x, y, w, h = map(int, SAMPLE_ROI.split(","))
-        page.locator("#shot").scroll_into_view_if_needed()
-        box = page.locator("#shot").bounding_box()
-        k = box["width"] / 1200
-        page.mouse.move(box["x"] + x * k, box["y"] + y * k)
-        page.mouse.down()
-        page.mouse.move(box["x"] + (x + w / 2) * k, box["y"] + (y + h / 2) * k, steps=4)
-        page.mouse.move(box["x"] + (x + w) * k, box["y"] + (y + h) * k, steps=4)
-        page.mouse.up()
+        drag_over(page, "#shot", (x, y, w, h), 1200)
         dragged = list(map(int, page.input_value("#roi").split(",")))
         assert np.allclose(dragged, [x, y, w, h], atol=3), dragged
         assert page.is_enabled("#submit")

@@ -4,11 +4,12 @@ import { call, get, post, setToken, toCamel, token } from "./api.js";
 import { labToLin, linToU8 } from "./colour.js";
 import { row, swatch } from "./dom.js";
 import { errorText, t, translate } from "./i18n.js";
-import { dragRegion, showPhoto, showRegion } from "./pickphoto.js";
+import { dragRegion, showPhoto, showRegion, typedRegion } from "./pickphoto.js";
 
 const $ = (id) => document.getElementById(id);
 const hp = (window.hueproof = { errors: [] });
 let brand = null;
+let photoScale = null;  // the chosen chart photo's scale on its canvas (null: none shown)
 translate();
 $("token").value = token();
 $("token").onchange = (e) => { setToken(e.target.value); load(); };
@@ -89,21 +90,19 @@ function numbers(ids, what) {
   return values.map(Number);
 }
 
-async function drawPreview(result) {
-  const bitmap = await createImageBitmap($("pFile").files[0]);
-  const c = $("pCanvas");
-  c.hidden = false;
-  const s = Math.min(1, 640 / bitmap.width);
-  c.width = Math.round(bitmap.width * s); c.height = Math.round(bitmap.height * s);
-  const ctx = c.getContext("2d");
-  ctx.drawImage(bitmap, 0, 0, c.width, c.height);
+/** The calibration's preview: on the photo as shown when chosen (not decoded again), the
+ *  swatch's region and the chart found; then the figures and each patch's residual. */
+function drawPreview(result) {
   const chart = result.record.details.chart;
-  ctx.strokeStyle = "#00e5ff"; ctx.lineWidth = 3;
-  ctx.beginPath();
-  chart.quad.forEach(([x, y], k) => (k ? ctx.lineTo(x * s, y * s) : ctx.moveTo(x * s, y * s)));
-  ctx.closePath(); ctx.stroke();
-  const [x, y, w, h] = $("pRoi").value.split(",").map(Number);
-  ctx.strokeStyle = "#ff00aa"; ctx.strokeRect(x * s, y * s, w * s, h * s);
+  const region = typedRegion($("pRoi").value);
+  if (photoScale && region) {  // a photo the browser cannot show (HEIC) gets the figures only
+    const c = $("pCanvas"), s = photoScale, ctx = c.getContext("2d");
+    showRegion(c, region, s);
+    ctx.strokeStyle = "#00e5ff"; ctx.lineWidth = 3;
+    ctx.beginPath();
+    chart.quad.forEach(([x, y], k) => (k ? ctx.lineTo(x * s, y * s) : ctx.moveTo(x * s, y * s)));
+    ctx.closePath(); ctx.stroke();
+  }
   const loo = t("looResidual").replace("{mean}", chart.residualDe00Mean)
     .replace("{max}", chart.residualDe00Max);
   $("pResult").replaceChildren(swatch(hex(result.lab)), ` L* a* b* ${result.lab.map((v) => v.toFixed(2)).join(", ")} ± `
@@ -113,7 +112,6 @@ async function drawPreview(result) {
 }
 
 // the chart photo is shown once chosen, and the swatch's region dragged on it (or typed)
-let photoScale = null;
 $("pFile").onchange = async () => {
   const file = $("pFile").files[0];
   if (!file) return;
@@ -122,15 +120,15 @@ $("pFile").onchange = async () => {
 };
 dragRegion($("pCanvas"), () => photoScale, (r) => { $("pRoi").value = r.join(","); });
 $("pRoi").oninput = () => {
-  const r = $("pRoi").value.split(",").map(Number);
-  if (r.length === 4 && r.every(Number.isFinite)) showRegion($("pCanvas"), r, photoScale);
+  const region = typedRegion($("pRoi").value);
+  if (region) showRegion($("pCanvas"), region, photoScale);
 };
 
 $("pPreview").onclick = async () => {
   $("error").textContent = "";
   try {
     const result = await call("POST", `/brands/${brand}/shades?dry_run=true`, photoForm());
-    await drawPreview(result);
+    drawPreview(result);
     $("pSave").disabled = false;
     hp.preview = result;
   } catch (e) { fail(e); }

@@ -8,7 +8,7 @@ import { cameraName, exifTime, photoEditor, softwareOf, withExif } from "./exif.
 import { BASE_WIDTH, MIRROR_FRAMES, MIRROR_SPACING_MS, MIRROR_TRIES, decide, faceCopy }
   from "./mirror.js";
 import { errorText, language, t, translate } from "./i18n.js";
-import { dragRegion, showPhoto, showRegion } from "./pickphoto.js";
+import { dragRegion, showPhoto, showRegion, typedRegion } from "./pickphoto.js";
 import { resultWords, showMyClaims, statusWords } from "./myclaims.js";
 import { SMOOTH_FRACTION, previewRedness, runModel } from "./redness.js";
 
@@ -134,9 +134,7 @@ function updateType() {
  *  one is needed and missing. */
 function productRegion() {
   if ($("roiRow").hidden) return null;
-  const v = $("roi").value.split(",").map((s) => s.trim());
-  return v.length === 4 && v.every((s) => /^\d+$/.test(s)) && +v[2] > 0 && +v[3] > 0
-    ? v.join(",") : "";
+  return typedRegion($("roi").value)?.join(",") ?? "";
 }
 
 function updateSubmit() {
@@ -690,7 +688,8 @@ async function main() {
   $("photoFile").onchange = () => $("photoFile").files[0] && usePhotoFile($("photoFile").files[0]);
   $("photoShows").onchange = updateType;
   $("roi").oninput = () => {
-    if (productRegion()) showRegion(shot, productRegion().split(",").map(Number), photoScale);
+    const region = typedRegion($("roi").value);
+    if (region) showRegion(shot, region, photoScale);
     updateSubmit();
   };
   dragRegion(shot, () => photoScale, (r) => { $("roi").value = r.join(","); updateSubmit(); });

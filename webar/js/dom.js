@@ -13,6 +13,9 @@ export function zoneEntries(zones) {
     .sort(([a], [b]) => ZONES.indexOf(a) - ZONES.indexOf(b));
 }
 
+/** A figure with `d` decimals, or "–" for none. */
+export const fmt = (v, d = 2) => (v == null ? "–" : Number(v).toFixed(d));
+
 /** A table row of cells, each a node or text. */
 export function row(cells) {
   const tr = document.createElement("tr");

@@ -3,9 +3,7 @@
 // server signed it; and consent withdrawn (processing stops, the photos are erased) at a click.
 import { fileUrl, get, post } from "./api.js";
 import { errorText, language, t } from "./i18n.js";
-import { row, zoneEntries } from "./dom.js";
-
-const fmt = (v, d = 2) => (v == null ? "–" : Number(v).toFixed(d));
+import { fmt, row, zoneEntries } from "./dom.js";
 
 /** A claim's status in words (a failure with the server's reason). */
 export function statusWords(claim) {

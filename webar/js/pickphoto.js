@@ -21,6 +21,15 @@ export async function showPhoto(canvas, file, maxWidth = 640) {
   return scale;
 }
 
+/** The region typed as "x,y,w,h" (whole pixels of the photo, a width and height above 0),
+ *  as [x, y, w, h]; null for anything else. */
+export function typedRegion(text) {
+  const parts = text.split(",").map((s) => s.trim());
+  if (parts.length !== 4 || !parts.every((s) => /^\d+$/.test(s))) return null;
+  const region = parts.map(Number);
+  return region[2] > 0 && region[3] > 0 ? region : null;
+}
+
 /** Draw the photo on `canvas` again with the rectangle [x, y, w, h] (canvas pixels) over it. */
 function outline(canvas, [x, y, w, h]) {
   const ctx = canvas.getContext("2d");

@@ -2,7 +2,7 @@
 // ingredients, suggestion, logged reveal, decision. Keyboard: J/K, A, R, V.
 import { get, fileUrl, post, setToken, token } from "./api.js";
 import { labToLin, linToU8 } from "./colour.js";
-import { row, zoneEntries } from "./dom.js";
+import { fmt, row, zoneEntries } from "./dom.js";
 import { errorText, t, translate } from "./i18n.js";
 
 const $ = (id) => document.getElementById(id);
@@ -38,7 +38,7 @@ function fitReasons(keep) {
   const against = outcome.startsWith("approve") ? APPROVE_CONTRADICTIONS
     : outcome === "reject" ? REJECT_CONTRADICTIONS : [];
   const fitting = (claim?.type === "shade" ? SHADE_REASONS : REDNESS_REASONS)
-    .filter((r) => REASONS.includes(r) && !against.includes(r));
+    .filter((r) => !against.includes(r));
   $("reasonCode").replaceChildren(new Option(t("chooseReason"), ""),
                                   ...fitting.map((o) => new Option(o, o)));
   $("reasonCode").value = fitting.includes(keep) ? keep : "";
@@ -46,7 +46,6 @@ function fitReasons(keep) {
 $("outcome").onchange = () => fitReasons($("reasonCode").value);
 
 const hex = (lab) => "#" + labToLin(lab).map((v) => linToU8(v).toString(16).padStart(2, "0")).join("");
-const fmt = (v, d = 2) => (v == null ? "–" : Number(v).toFixed(d));
 
 /** How long ago `iso` was, in the largest two units ("2 h 5 min"). */
 function since(iso) {
