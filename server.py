@@ -231,23 +231,22 @@ def _register_compression(app):
         ):
             return resp
         resp.vary.add("Accept-Encoding")
+        resp.direct_passthrough = False  # a file's response: its body is read or replaced here
         etag, _ = resp.get_etag()
         if etag in packed:  # a file compressed before: not read again
             if hasattr(resp.response, "close"):
                 resp.call_on_close(resp.response.close)
             body = packed[etag]
         else:
-            resp.direct_passthrough = False  # a file's response: read here
             data = resp.get_data()
             if len(data) < GZIP_MIN_BYTES:
                 return resp
-            body = gzip.compress(data, 6 if etag else 5, mtime=0)
+            body = gzip.compress(data, 6, mtime=0)
             if etag:  # a file: the same bytes for that tag, compressed once
                 packed[etag] = body
         if etag:  # another encoding of the same file: its tag turns weak, so that a
             # revalidation by it still gets 304 from send_file
             resp.set_etag(etag, weak=True)
-        resp.direct_passthrough = False
         resp.set_data(body)
         resp.headers["Content-Encoding"] = "gzip"
         return resp

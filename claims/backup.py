@@ -18,7 +18,7 @@ import shutil
 import sqlite3
 from pathlib import Path
 
-from claims.db import SQLITE_FILE, database_url
+from claims.db import SQLITE_FILE, database_url, open_store
 
 __all__ = ["backup"]
 
@@ -29,7 +29,6 @@ def backup(data_dir, dest) -> dict:
     from sqlalchemy import func, select
 
     from claims.audit import verify_chain
-    from claims.db import open_store
     from claims.keys import load_public_keys
     from claims.models import AuditEntry, Claim, Image
 

@@ -412,9 +412,8 @@ class ClaimsService:
             counts = dict(s.execute(counts_q).all())
             filed = Claim.created_at.desc() if order == "newest" else Claim.created_at.asc()
             page = s.scalars(q.order_by(filed, Claim.id).limit(limit).offset(offset)).all()
-            held, decisions = _rows_for_views(s, page)  # held while the views are made
+            _held, decisions = _rows_for_views(s, page)  # held while the views are made
             items = [self._view(s, c, principal, decisions) for c in page]
-            del held
         return {"items": items, "total": total, "counts": counts, "limit": limit,
                 "offset": offset}  # fmt: skip
 
