@@ -26,6 +26,8 @@ __all__ = [
     "NO_COLOUR_REASON",
     "POOR_FIT_MAX",
     "POOR_FIT_MEAN",
+    "REASON_CODES",
+    "Reason",
     "ShadeMeasurement",
     "colour_range",
     "measure_shade",
@@ -77,6 +79,35 @@ NO_COLOUR_REASON = (
 )
 
 
+#: Why a measurement is uncalibrated or gives no verdict, each reason's code: the pages give
+#: each one words in their languages (webar/js/i18n.js ``measureReason_<code>``).
+REASON_CODES = (
+    "no_colour",  # the photo has no colour (NO_COLOUR_REASON)
+    "no_chart",  # no chart was found
+    "chart_unusable",  # a chart was found but could not be fitted
+    "chart_poor_fit",  # its fit is too poor (POOR_FIT_MEAN, POOR_FIT_MAX)
+    "chart_free",  # without a chart, the colour is the chart-free model's (vision/shade.py)
+    "no_chart_free",  # nor could the model estimate it (no colour on the face, eyes closed...)
+)
+
+
+@dataclass(frozen=True)
+class Reason:
+    """Why a measurement is uncalibrated or gives no verdict: a code for machines (one of
+    :data:`REASON_CODES`), a message for people with the specifics."""
+
+    code: str
+    message: str
+
+    def __post_init__(self):
+        if self.code not in REASON_CODES:
+            raise ValueError(f"unknown reason code {self.code!r}; expected one of "
+                             f"{', '.join(REASON_CODES)}")  # fmt: skip
+
+    def to_dict(self) -> dict:
+        return {"code": self.code, "message": self.message}
+
+
 @dataclass(frozen=True)
 class ShadeMeasurement:
     """Everything ``hueproof measure`` reports.
@@ -94,7 +125,7 @@ class ShadeMeasurement:
     uncertainty: UncertaintyBudget | None
     reference_lab: np.ndarray | None
     verdict: Verdict | None
-    reasons: tuple[str, ...] = ()
+    reasons: tuple[Reason, ...] = ()
     #: Without a usable chart, a chart-free estimate: {"model", "model_sha256", "white", ...}
     chart_free: dict | None = None
     #: How much colour the chart's patches show (:func:`colour_range`), or without a chart the
@@ -135,10 +166,10 @@ class ShadeMeasurement:
             "delta": None,
             "verdict": None,
             "tolerance": None,
-            "explanation": "; ".join(self.reasons) if self.reasons else None,
+            "explanation": "; ".join(r.message for r in self.reasons) or None,
             "roi": list(self.roi),
             "region": self.region.to_dict(),
-            "reasons": list(self.reasons),
+            "reasons": [r.to_dict() for r in self.reasons],
             "algorithm_version": ALGORITHM_VERSION,
             "colour_source": self.colour_source,
             "chart_free": self.chart_free,
@@ -147,8 +178,10 @@ class ShadeMeasurement:
         }  # fmt: skip
         if self.verdict is not None:
             v = self.verdict.to_dict()
-            out.update({k: v[k] for k in ("delta_e00", "delta", "verdict", "tolerance")})
-            out["explanation"] = " ".join([*self.reasons, v["explanation"]]).strip()
+            out.update({k: v[k] for k in ("delta_e00", "delta", "verdict", "tolerance",
+                                          "difference")})  # fmt: skip
+            out["explanation"] = " ".join([*(r.message for r in self.reasons),
+                                           v["explanation"]]).strip()  # fmt: skip
         return out
 
 
@@ -265,7 +298,7 @@ def measure_shade(
     else:
         pixels = rgb_lin[y : y + rh, x : x + rw].reshape(-1, 3)
 
-    reasons: list[str] = []
+    reasons: list[Reason] = []
     if detections is None:
         detections = detect_colour_checker(rgb_lin, reference=chart_reference_name)
     chart = detections[0] if detections else None
@@ -273,27 +306,26 @@ def measure_shade(
     spread = None if chart is None else colour_range(chart.patches_rgb_lin, min_pixels=10)
     correction = None
     if spread is not None and spread < MIN_COLOUR_RANGE:
-        reasons.append(NO_COLOUR_REASON)
+        reasons.append(Reason("no_colour", NO_COLOUR_REASON))
     elif chart is None:
-        reasons.append(
+        reasons.append(Reason("no_chart",
             "Uncalibrated: no colour chart was found in the photo, so the colour is read as if "
-            "the phone rendered true sRGB and no verdict can be given."
-        )
+            "the phone rendered true sRGB and no verdict can be given."))  # fmt: skip
     else:
         try:
             correction = fit_colour_correction(
                 chart.patches_rgb_lin, reference=chart_reference_name, method=method
             )
         except CalibrationError as exc:
-            reasons.append(f"Uncalibrated: the chart could not be used ({exc}).")
+            reasons.append(Reason("chart_unusable",
+                                  f"Uncalibrated: the chart could not be used ({exc})."))
         else:
             mean, worst = float(correction.loo_de00.mean()), float(correction.loo_de00.max())
             if mean > POOR_FIT_MEAN or worst > POOR_FIT_MAX:
-                reasons.append(
+                reasons.append(Reason("chart_poor_fit",
                     f"Uncalibrated: the chart fit is poor (leave-one-out ΔE00 mean {mean:.2f}, "
                     f"max {worst:.2f}; limits {POOR_FIT_MEAN}, {POOR_FIT_MAX}); glare or uneven "
-                    "light on the chart is the usual cause."
-                )
+                    "light on the chart is the usual cause."))  # fmt: skip
                 correction = None
 
     if correction is not None:

@@ -26,7 +26,7 @@ from vision.metadata import CAPTURE_PAGE_CAMERA
 from vision.redness import SMOOTH_FRACTION, _masked_blur, haemoglobin_map
 from vision.regions import face_box, masked_pixels
 
-__all__ = ["EXPRESSION_BLENDSHAPES", "LIMITS", "PHOTO_EDITORS", "Finding", "assess_quality",
+__all__ = ["EXPRESSION_BLENDSHAPES", "FINDING_CODES", "LIMITS", "PHOTO_EDITORS", "Finding", "assess_quality",
            "baseline_size_findings", "capture_findings", "colour_findings",
            "compression_findings", "edit_findings", "expression_findings", "face_difference",
            "framing_findings", "grain_findings", "identity_findings", "origin_findings",
@@ -137,14 +137,37 @@ LIMITS = {
 EXPRESSION_BLENDSHAPES = ("mouthSmileLeft", "mouthSmileRight", "jawOpen")
 
 
+#: Every finding's code: the pages give each one words in their languages (webar/js/i18n.js
+#: ``finding_<code>``), so a code is added here before a gate gives it.
+FINDING_CODES = (
+    # one photo: framing, light and the camera (assess_quality and its gates)
+    "no_face", "no_chart", "face_too_small", "face_off_centre", "head_turned", "head_tilted",
+    "head_rolled", "colour_cast", "no_colour", "blurry", "overexposed", "too_dark",
+    "too_bright", "grainy", "compressed", "edited",
+    # a pair: the photo from before, and how the two compare (vision/analysis.py,
+    # vision/beforeafter.py)
+    "baseline_no_face", "baseline_no_colour", "baseline_mirrored", "baseline_grainy",
+    "baseline_compressed", "baseline_edited", "baseline_smoothed", "baseline_other_person",
+    "baseline_same_photo", "baseline_face_too_small", "baseline_not_earlier",
+    "expression_changed", "pose_changed", "camera_changed", "lighting_changed",
+    "exposure_changed", "light_direction_changed", "noisy_pair",
+)  # fmt: skip
+
+
 @dataclass(frozen=True)
 class Finding:
-    """One quality problem: a code for machines, a message for people, the measured value."""
+    """One quality problem: a code for machines (one of :data:`FINDING_CODES`), a message for
+    people, the measured value."""
 
     code: str
     message: str
     value: float
     limit: float
+
+    def __post_init__(self):
+        if self.code not in FINDING_CODES:
+            raise ValueError(f"unknown finding code {self.code!r}: add it to FINDING_CODES "
+                             "(and its words to webar/js/i18n.js)")  # fmt: skip
 
     def to_dict(self) -> dict:
         return {

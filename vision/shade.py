@@ -8,6 +8,7 @@ from calibration.errors import InvalidInputError
 from calibration.measure import (
     MIN_COLOUR_RANGE,
     NO_COLOUR_CAUSES,
+    Reason,
     ShadeMeasurement,
     colour_range,
     measure_shade,
@@ -101,13 +102,15 @@ def _chart_free(m: ShadeMeasurement, rgb_lin, face, model, options, swatch=None,
     spread = colour_range(np.asarray(rgb_lin)[y0:y1, x0:x1])
     if spread < MIN_COLOUR_RANGE:
         # a face without colour still gets a plausible lip colour from the model
-        why = f"No chart-free estimate either: the face shows no colour ({NO_COLOUR_CAUSES})."
+        why = Reason("no_chart_free", "No chart-free estimate either: the face shows no "
+                     f"colour ({NO_COLOUR_CAUSES}).")  # fmt: skip
         return replace(m, colour_range=spread, reasons=(*m.reasons, why))
     try:
         colours = face_region_colours(rgb_lin, face, masks=masks)
         pred = model.predict(colours)
     except ValueError as exc:  # eyes closed, face too small: stay uncalibrated, say why
-        return replace(m, reasons=(*m.reasons, f"No chart-free estimate either: {exc}."))
+        why = Reason("no_chart_free", f"No chart-free estimate either: {exc}.")
+        return replace(m, reasons=(*m.reasons, why))
     lab, model_u = pred.lips_lab, pred.expanded_u
     if swatch is not None:  # its pixels' median in Lab, then the swatch route
         pred = model.predict(colours, typical_swatch_rgb(swatch, pred.white))
@@ -121,9 +124,11 @@ def _chart_free(m: ShadeMeasurement, rgb_lin, face, model, options, swatch=None,
         verdict = shade_verdict(options["reference_lab"], lab, uncertainty=expanded,
                                 tolerance=options.get("tolerance", DEFAULT_TOLERANCE))  # fmt: skip
     # the chart-free estimate replaces the "uncalibrated, no verdict" reading
-    kept = tuple(r for r in m.reasons if not r.startswith("Uncalibrated"))
-    reasons = (*kept, "No usable colour chart: the colour is a chart-free estimate from the "
-               f"face, with its validated uncertainty (U {expanded:.1f} ΔE00).")  # fmt: skip
+    kept = tuple(r for r in m.reasons if r.code not in ("no_chart", "chart_unusable",
+                                                        "chart_poor_fit"))  # fmt: skip
+    reasons = (*kept, Reason("chart_free", "No usable colour chart: the colour is a chart-free "
+               f"estimate from the face, with its validated uncertainty (U {expanded:.1f} "
+               "ΔE00)."))  # fmt: skip
     what = "the lips'" if swatch is None else "a swatch's (lipsticks, foundations, other colours)"
     details = {"model": "illuminant", "model_sha256": pred.model_sha256,
                "white": np.round(pred.white, 4).tolist(),

@@ -10,6 +10,7 @@ from calibration.errors import InvalidInputError
 from calibration.measure import (
     MIN_COLOUR_RANGE,
     NO_COLOUR_REASON,
+    Reason,
     colour_range,
     measure_shade,
 )
@@ -81,6 +82,9 @@ def test_no_chart_gives_uncalibrated_inconclusive():
     d = m.to_dict()
     assert d["chart"]["detected"] is False and d["uncertainty_de00"] is None
     assert "no colour chart" in d["explanation"]
+    # why, as a code the pages say in their language, and as the English sentence
+    assert [r["code"] for r in d["reasons"]] == ["no_chart"]
+    assert d["reasons"][0]["message"] in d["explanation"]
 
 
 def test_poor_chart_fit_is_refused_with_the_reason(measured):
@@ -90,6 +94,12 @@ def test_poor_chart_fit_is_refused_with_the_reason(measured):
     r = measure_shade(image.rgb_lin, roi=photo.roi, reference_lab=[40, 50, 20], detections=(bad,))
     assert not r.calibrated and r.verdict.verdict == "inconclusive"
     assert "chart fit is poor" in r.to_dict()["explanation"]
+    assert [x.code for x in r.reasons] == ["chart_poor_fit"]
+
+
+def test_a_reason_has_a_known_code():
+    with pytest.raises(ValueError, match="unknown reason code 'dark'; expected one of no_colour"):
+        Reason("dark", "Too dark.")
 
 
 def test_roi_outside_image_and_bad_reference_are_refused(measured):
@@ -135,7 +145,7 @@ def test_a_chart_without_colour_is_not_used(measured):
     r = measure_shade(grey, roi=photo.roi, reference_lab=photo.product_lab,
                       detections=(replace(m.chart, patches_rgb_lin=patches),))  # fmt: skip
     assert r.colourless and not r.calibrated and r.verdict.verdict == "inconclusive"
-    assert r.reasons == (NO_COLOUR_REASON,)
+    assert r.reasons == (Reason("no_colour", NO_COLOUR_REASON),)
     d = r.to_dict()
     assert d["colour_range"] == 0.0 and d["explanation"].startswith("No colour")
     plain = measure_shade(grey, roi=photo.roi, reference_lab=photo.product_lab)

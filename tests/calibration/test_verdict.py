@@ -1,7 +1,12 @@
 import pytest
 
 from calibration.colorimetry import delta_e00
-from calibration.verdict import describe_difference, shade_verdict
+from calibration.verdict import (
+    DIFFERENCE_WORDS,
+    describe_difference,
+    difference_terms,
+    shade_verdict,
+)
 
 REF = [45.0, 55.0, 30.0]
 
@@ -45,6 +50,9 @@ def test_terms_are_sample_minus_reference():
     v = shade_verdict(REF, [40.0, 45.0, 25.0], uncertainty=0.5)
     assert v.delta["L"] < 0 and v.delta["C"] < 0
     assert "darker and less saturated than the reference" in v.explanation
+    # the same as codes, for the pages to say in their language
+    assert v.difference == ("darker", "less_saturated")
+    assert v.to_dict()["difference"] == ["darker", "less_saturated"]
 
 
 @pytest.mark.parametrize(
@@ -59,6 +67,10 @@ def test_terms_are_sample_minus_reference():
 )
 def test_explanations(sample, words):
     assert describe_difference(REF, sample) == words
+    # the words are those of the codes (none: practically the same colour)
+    codes = difference_terms(REF, sample)
+    assert all(DIFFERENCE_WORDS[c] in words for c in codes) and len(codes) == (
+        "practically" not in words)
 
 
 def test_bad_uncertainty_and_tolerance_are_refused():

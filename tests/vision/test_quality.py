@@ -9,7 +9,9 @@ from tests.vision.conftest import face_crop
 from vision.ingest import Origin
 from vision.metadata import CAPTURE_PAGE_CAMERA
 from vision.quality import (
+    FINDING_CODES,
     LIMITS,
+    Finding,
     assess_quality,
     compression_findings,
     edit_findings,
@@ -41,6 +43,14 @@ def test_a_good_close_selfie_passes(good):
 def test_no_face():
     (f,) = assess_quality(np.zeros((8, 8, 3), np.float32), None)
     assert f.code == "no_face" and "face" in f.message
+
+
+def test_a_finding_has_a_known_code():
+    """The pages say each code in their language (webar/js/i18n.js): a gate cannot give a code
+    they do not know."""
+    assert len(set(FINDING_CODES)) == len(FINDING_CODES)
+    with pytest.raises(ValueError, match="unknown finding code 'too_red': add it to FINDING_"):
+        Finding("too_red", "Too red.", 1.0, 0.0)
 
 
 def test_small_face_in_a_big_frame(landmarker, astronaut_srgb_u8):

@@ -115,3 +115,22 @@ def test_every_problem_type_has_a_headline_in_each_language():
             k[8:] for k in keys if k.startswith("problem_")
         }
         assert missing == set(), missing
+
+
+def test_every_analysis_code_has_words_in_each_language():
+    """The pages say an analysis's findings, a shade measurement's reasons and how its colour
+    differs in their language (explain.js), from the codes the API gives beside its English:
+    each code the analysis can give has words in both (before, the pages showed the English
+    message on a Chinese page)."""
+    from calibration.measure import REASON_CODES
+    from calibration.verdict import DIFFERENCE_WORDS
+    from vision.quality import FINDING_CODES
+
+    text = (JS / "i18n.js").read_text()
+    zh, en = text.split("\n  zh: {", 1)[1].split("\n  en: {", 1)
+    wanted = ([f"finding_{c}" for c in FINDING_CODES] + [f"measureReason_{c}" for c in REASON_CODES]
+              + [f"difference_{c}" for c in DIFFERENCE_WORDS]
+              + [f"verdictTail_{v}" for v in ("match", "mismatch", "inconclusive", "uncalibrated")])
+    for block in (zh, en.split("\n};", 1)[0]):
+        keys = set(_string_keys(block))
+        assert [k for k in wanted if k not in keys] == []

@@ -243,8 +243,9 @@ def test_review_shows_the_heatmap_and_records_a_decision(page, server):
     assert match > 0.9 and f" · {match:.2f}: the two faces match" in origins
     findings = page.text_content("#findings")
     assert "camera_changed" in findings and "baseline_not_earlier" in findings
-    assert "baseline_edited: The photo from before states that it was saved by Snapseed" in findings
-    assert "2.5 days after the new one" in findings
+    assert ("The file of the photo from before states that a photo editor saved it: its colours"
+            in findings and "(baseline_edited)" in findings)  # the editor's name: in #origins
+    assert "taken 2.5 days after the new one" in findings
     assert "photo from before was taken after this one" in page.text_content("#suggestion")
     compared = view_ready["analysis"]["redness"]["redness"]["baseline"]["compared_fraction"]
     assert 0.5 < compared <= 1
@@ -329,6 +330,14 @@ def test_review_says_a_photo_without_colour_shows_no_redness(page, server):
     assert page.locator("#zones tr").count() == 0
     assert "no_colour" in page.text_content("#findings")
     assert "The photo has no colour" in page.text_content("#suggestion")
+    # the findings in the page's language (before: the server's English on a Chinese page)
+    page.goto(page.base + "/review?lang=zh")
+    wait_js(page, "window.hueproof && window.hueproof.ready", timeout=30_000)
+    page.click(f"#queue tr[data-id='{view['id']}']")
+    wait_js(page, "document.getElementById('findings').textContent", timeout=30_000)
+    items = page.eval_on_selector_all("#findings li", "ls => ls.map(l => l.textContent)")
+    assert ("照片没有颜色（黑白、怀旧色调、去色滤镜或单色光）：无法测量其中的发红和颜色。请在日光"
+            "或白光下拍摄，不加滤镜。 (no_colour)") in items, items  # fmt: skip
 
 
 def test_brand_calibrates_a_shade_from_a_chart_photo(page, server, tmp_path):
@@ -941,8 +950,19 @@ def test_a_shopper_sees_her_claims_gets_the_signed_report_and_withdraws_consent(
     assert row[6] == (
         "rejected: the measured colour matches the brand's reference within the tolerance"
     ), row
+    # why, under the result (folded): the measured colour against the brand's; what the
+    # photo's findings say
+    why = lambda cid: page.eval_on_selector_all(  # noqa: E731
+        f"#myClaims tr[data-id='{cid}'] details li", "ls => ls.map(l => l.textContent)"
+    )
+    explanation = page.evaluate(f"window.hueproof.myClaims.find(c => c.id === '{shade}')"
+                                ".analysis.shade.explanation")  # fmt: skip
+    assert why(shade) == [explanation], why(shade)  # the server's English
+    assert explanation.startswith("The measured colour is") and explanation.endswith(
+        "within the tolerance even at the edge of the uncertainty.")  # fmt: skip
     row = cells(red)
-    assert row[4] == "analysed, awaiting review" and row[5] == "no redness flagged", row
+    assert row[4] == "analysed, awaiting review" and row[5].startswith("no redness flagged"), row
+    assert why(red) == ["Move closer: the face should fill more of the frame."]  # a small face
     assert_accessible(page, "the capture page, the shopper's claims listed")
     # the signed report, byte for byte as served, verifies
     with page.expect_download() as download:
@@ -968,6 +988,12 @@ def test_a_shopper_sees_her_claims_gets_the_signed_report_and_withdraws_consent(
     wait_js(page, "window.hueproof.myClaims?.length === 2", timeout=60_000)
     row = cells(shade)
     assert row[4] == "已裁决" and row[5].startswith("颜色相符"), row
+    shade_view = client.get(f"/api/v1/claims/{shade}", headers=bearer(shopper)
+                            ).json["analysis"]["shade"]  # fmt: skip
+    assert why(shade) == [
+        f"实测颜色与品牌参考色几乎相同（ΔE00 {shade_view['delta_e00']:.2f} ± "
+        f"{shade_view['uncertainty_de00']:.2f}，容差 3）：即使计入不确定度，也在容差之内。"
+    ], why(shade)
     assert row[6] == "未予支持：测得的颜色在容差范围内与品牌参考色一致", row
     assert page.evaluate("window.hueproof.errors") == []
 
@@ -1007,6 +1033,14 @@ def test_the_review_page_offers_only_reasons_that_fit_the_outcome(page, server):
     wait_js(page, "window.hueproof && window.hueproof.ready", timeout=30_000)
     page.click(f"#queue tr[data-id='{cid}']")
     wait_js(page, "document.getElementById('reasonCode').value === 'shade_within_tolerance'")
+    # the verdict and why, as the page's sentence from the API's codes and figures
+    shade = client.get(f"/api/v1/claims/{cid}", headers=bearer(tokens["adjudicator"])
+                       ).json["analysis"]["shade"]  # fmt: skip
+    assert page.text_content("#verdictLine") == (
+        f"the colours match (match): The measured colour is practically the same colour as the "
+        f"reference (ΔE00 {shade['delta_e00']:.2f} ± {shade['uncertainty_de00']:.2f}, tolerance "
+        "3): within the tolerance even at the edge of the uncertainty."
+    )
     offered = lambda: page.eval_on_selector_all(  # noqa: E731
         "#reasonCode option", "os => os.map(o => o.value).filter(Boolean)"
     )

@@ -4,6 +4,7 @@
 import { fileUrl, get, post } from "./api.js";
 import { errorText, language, t } from "./i18n.js";
 import { fmt, row, zoneEntries } from "./dom.js";
+import { findingText, findingsOf, shadeExplanation } from "./explain.js";
 
 /** A claim's status in words (a failure with the server's reason). */
 export function statusWords(claim) {
@@ -26,6 +27,32 @@ export function resultWords(claim) {
   if (!flagged.length) return t(red.baseline ? "noIncreaseFlagged" : "noRednessFlagged");
   return `${t(red.baseline ? "increaseFlaggedIn" : "rednessFlaggedIn")}: `
     + flagged.map((z) => t(`zone_${z}`)).join(language() === "zh" ? "、" : ", ");
+}
+
+/** Why the analysis says what it says, sentence by sentence in the page's language: a
+ *  shade measurement's explanation, then what the photos' findings say (for a photo the
+ *  shopper may send again). */
+export function resultReasons(claim) {
+  const a = claim.analysis;
+  const shade = a?.shade ? [shadeExplanation(a.shade)] : [];
+  return [...shade, ...findingsOf(a).map(findingText)].filter(Boolean);
+}
+
+/** A claim's result cell: the result in words, and its reasons under "why" (folded). */
+function resultCell(claim) {
+  const cell = document.createElement("span");
+  cell.append(resultWords(claim) || "–");
+  const reasons = resultReasons(claim);
+  if (reasons.length) {
+    const why = document.createElement("details");
+    const summary = document.createElement("summary");
+    summary.textContent = t("why");
+    const list = document.createElement("ul");
+    list.append(...reasons.map((r) => Object.assign(document.createElement("li"), { textContent: r })));
+    why.append(summary, list);
+    cell.append(why);
+  }
+  return cell;
 }
 
 function button(action, label, onclick) {
@@ -73,7 +100,7 @@ export async function showMyClaims(tbody, hp) {
       : "–";
     const tr = row([new Date(c.createdAt).toLocaleString(language() === "zh" ? "zh-CN" : "en"),
                     t(c.type === "shade" ? "typeShade" : "typeRedness"), product,
-                    c.orderRef || "–", statusWords(c), resultWords(c) || "–", decision, actions]);
+                    c.orderRef || "–", statusWords(c), resultCell(c), decision, actions]);
     tr.dataset.id = c.id;
     return tr;
   });

@@ -3,7 +3,8 @@
 import { get, fileUrl, post, setToken, token } from "./api.js";
 import { labToLin, linToU8 } from "./colour.js";
 import { fmt, row, zoneEntries } from "./dom.js";
-import { errorText, t, translate } from "./i18n.js";
+import { findingText, findingsOf, shadeExplanation } from "./explain.js";
+import { errorText, language, t, translate } from "./i18n.js";
 
 const $ = (id) => document.getElementById(id);
 const hp = (window.hueproof = { errors: [] });
@@ -115,7 +116,8 @@ async function open(k) {
   $("verdictBox").hidden = !a.shade;
   if (a.shade) {
     const s = a.shade;
-    $("verdictLine").textContent = `ΔE00 ${fmt(s.deltaE00)} ± ${fmt(s.uncertaintyDe00)} (T ${fmt(s.tolerance, 1)}) → ${s.verdict ?? "–"}. ${s.explanation ?? ""}`;
+    $("verdictLine").textContent = `${t(`verdict_${s.verdict ?? "inconclusive"}`)} (${s.verdict ?? "–"})`
+      + `${language() === "zh" ? "：" : ": "}${shadeExplanation(s)}`;
     if (s.referenceLab) { $("refSwatch").style.background = hex(s.referenceLab); $("refLab").textContent = s.referenceLab.map((v) => fmt(v, 1)).join(", "); }
     $("measSwatch").style.background = hex(s.lab);
     $("measLab").textContent = s.lab.map((v) => fmt(v, 1)).join(", ");
@@ -138,8 +140,8 @@ async function open(k) {
     $("rednessLimit").textContent = red.measurable === false ? t("rednessUnmeasurable")
       : lim ? `${t("detectionLimit")}: a* +${fmt(lim.aStar, 1)} (ΔE00 ${fmt(lim.deltaE00, 1)}, ${fmt(lim.haemoglobinOd)} OD), ⌀ ${lim.patchDiameterFaceWidths} ${t("faceWidths")}` : "";
   }
-  const findings = a.redness?.quality?.findings || a.quality?.findings || [];  // redness, shade
-  $("findings").replaceChildren(...findings.map((f) => Object.assign(document.createElement("li"), { textContent: `${f.code}: ${f.message}` })));
+  $("findings").replaceChildren(...findingsOf(a).map((f) => Object.assign(document.createElement("li"),
+    { textContent: `${findingText(f)} (${f.code})` })));
   $("ingredientsBox").hidden = !claim.ingredients;
   if (claim.ingredients) {
     $("ingredients").replaceChildren(...claim.ingredients.knownIrritantsAndAllergens.map((f) =>

@@ -1,0 +1,52 @@
+// What an analysis says, in the page's language: a photo's findings, why a shade measurement
+// is uncalibrated, and its verdict's sentence. The API gives codes and figures beside its
+// English messages (vision/quality.py FINDING_CODES, calibration/measure.py REASON_CODES,
+// calibration/verdict.py DIFFERENCE_WORDS); the words are i18n.js's.
+import { language, t } from "./i18n.js";
+import { fmt } from "./dom.js";
+
+/** Words in the page's language for a list: "a、b、c" or "a, b and c". */
+function listWords(words) {
+  if (language() === "zh") return words.join("、");
+  return words.length < 2 ? words.join("") : `${words.slice(0, -1).join(", ")} and ${words.at(-1)}`;
+}
+
+/** An analysis's findings: a redness claim's (its face's and its pair's), a shade claim's
+ *  (its photo's). */
+export function findingsOf(analysis) {
+  return analysis?.redness?.quality?.findings || analysis?.quality?.findings || [];
+}
+
+/** A finding ({code, message, value, limit}) in words: its value where they name it ({n}
+ *  rounded, {x} one decimal, {x2} two, {pct} a share in per cent). */
+export function findingText(f) {
+  const v = Number(f.value);
+  return t(`finding_${f.code}`).replace("{n}", v.toFixed(0)).replace("{x}", v.toFixed(1))
+    .replace("{x2}", v.toFixed(2)).replace("{pct}", (100 * v).toFixed(0));
+}
+
+/** Why a measurement is uncalibrated or gives no verdict: each reason in words (a stored
+ *  analysis from before the codes keeps its English sentence). */
+export function reasonTexts(s) {
+  return (s.reasons || []).map((r) => (typeof r === "string" ? r
+    : t(`measureReason_${r.code}`).replace("{u}", fmt(s.uncertaintyDe00, 1))));
+}
+
+/** The verdict's sentence: how the measured colour differs from the brand's, the figures,
+ *  and what they allow; "" without a verdict (no reference). */
+export function verdictText(s) {
+  if (s.verdict == null) return "";
+  const how = s.difference.length
+    ? t("shadeDiffers").replace("{how}", listWords(s.difference.map((d) => t(`difference_${d}`))))
+    : t("shadeSame");
+  const figures = `ΔE00 ${fmt(s.deltaE00)}${s.uncertaintyDe00 == null ? "" : ` ± ${fmt(s.uncertaintyDe00)}`}`
+    + `${language() === "zh" ? "，" : ", "}${t("toleranceWord")} ${s.tolerance}`;
+  const tail = t(s.uncertaintyDe00 == null ? "verdictTail_uncalibrated" : `verdictTail_${s.verdict}`);
+  return language() === "zh" ? `${how}（${figures}）：${tail}。` : `${how} (${figures}): ${tail}.`;
+}
+
+/** The whole explanation of a shade measurement: its reasons, then the verdict's sentence. */
+export function shadeExplanation(s) {
+  if (s.verdict != null && !Array.isArray(s.difference)) return s.explanation ?? "";  // analysed before the codes
+  return [...reasonTexts(s), verdictText(s)].filter(Boolean).join(language() === "zh" ? "" : " ");
+}
