@@ -121,6 +121,35 @@ RULES = {
 }  # fmt: skip
 
 
+#: note → the sentence a suggestion adds (:func:`_notes`), formatted with the note's figures
+#: (its findings' codes as ``findings_list``);
+#: the review page says each in its language (webar/js/i18n.js ``note_<code>``).
+NOTES = {
+    "colourless": f"The photo has no colour ({NO_COLOUR_CAUSES}): ask for one as the camera "
+                  "takes it.",
+    "flags_in_shade": "{shaded_fraction:.0%} of the flagged area lies in folds or shadows: on "
+                      "real photos of people the analysis was not tuned on, 50-100 % of the "
+                      "skin flagged without any reaction lay there, against 5 % of the test "
+                      "reactions' flagged area. Compare the flagged area with the photo before "
+                      "deciding.",
+    "photos_differ": "The two photos differ ({findings_list}): part of the increase may come "
+                     "from the photos rather than the skin. Compare them side by side before "
+                     "deciding.",
+    "baseline_unused": "The photo from before was not used ({findings_list}): ask for one "
+                       "taken before the product was used, as the camera took it.",
+    "baseline_later": "By the dates the files state, the photo from before was taken after "
+                      "this one: ask the shopper which photo shows the skin before the product "
+                      "before relying on the comparison (dates in files are easily changed, and "
+                      "may be wrong either way).",
+    "detection_limit": "In this photo, redness weaker than about {a_star:.0f} a* units over a "
+                       "patch {patch_diameter_face_widths:g} face widths across cannot be told "
+                       "from the person's own skin (the analysis's detection limit).",
+    "edited": "A file states that a photo editor saved it ({findings_list}): its colours and "
+              "skin may have been changed after it was taken. Ask for the file as the camera "
+              "saved it before relying on it; never approved automatically.",
+}  # fmt: skip
+
+
 def decision_problem(claim_type: str, outcome: str, reason_code: str) -> str | None:
     """Why ``reason_code`` cannot be given for ``outcome`` on a claim of ``claim_type``; None
     when it can (:data:`TYPE_REASONS`, :data:`CONTRADICTING_REASONS`)."""
@@ -188,53 +217,41 @@ def suggest(claim_type: str, result: dict | None, brand_policy: dict | None) -> 
         else:
             rule = "redness_no_increase" if compared else "redness_none"
     outcome, reason, text = RULES[rule]
-    if colourless:
-        text += (
-            f" The photo has no colour ({NO_COLOUR_CAUSES}): ask for one as the camera takes it."
-        )
-    shaded = redness_of(result).get("shaded_fraction")
-    if rule == "redness_single" and shaded is not None and shaded >= SHADED_SHARE:
-        text += (
-            f" {shaded:.0%} of the flagged area lies in folds or shadows: on real photos of "
-            "people the analysis was not tuned on, 50-100 % of the skin flagged without any "
-            "reaction lay there, against 5 % of the test reactions' flagged area. Compare the "
-            "flagged area with the photo before deciding."
-        )
-    differences = pair_differences(result)
-    if rule == "redness_increase" and differences:
-        text += (
-            f" The two photos differ ({', '.join(differences)}): part of the increase may come "
-            "from the photos rather than the skin. Compare them side by side before deciding."
-        )
-    unused = [p for p in BASELINE_UNUSED if p in _problems(result)]
-    if unused and rule in ("redness_single", "redness_none"):
-        text += (
-            f" The photo from before was not used ({', '.join(unused)}): ask for one taken "
-            "before the product was used, as the camera took it."
-        )
-    later = "baseline_not_earlier" in _problems(result)
-    if later and rule in ("redness_increase", "redness_no_increase"):
-        text += (
-            " By the dates the files state, the photo from before was taken after this one: "
-            "ask the shopper which photo shows the skin before the product before relying on "
-            "the comparison (dates in files are easily changed, and may be wrong either way)."
-        )
-    limit = redness_of(result).get("detection_limit")
-    if rule in ("redness_none", "redness_no_increase") and limit:
-        text += (
-            f" In this photo, redness weaker than about {limit['a_star']:.0f} a* units over a "
-            f"patch {limit['patch_diameter_face_widths']:g} face widths across cannot be told "
-            "from the person's own skin (the analysis's detection limit)."
-        )
-    # a brand that accepts allergy claims without proof does not need the photo
-    edited = [p for p in EDITED if p in _problems(result) and rule != "allergy_no_proof"]
-    if edited:
-        text += (
-            f" A file states that a photo editor saved it ({', '.join(edited)}): its colours "
-            "and skin may have been changed after it was taken. Ask for the file as the camera "
-            "saved it before relying on it; never approved automatically."
-        )
+    notes = _notes(rule, result, colourless)
+    text = " ".join([text, *(NOTES[code].format(**params, findings_list=", ".join(
+        params.get("findings", ()))) for code, params in notes)])  # fmt: skip
+    edited = any(code == "edited" for code, _ in notes)
     automatic = rule in set(policy.get("auto_approve") or ()) and outcome.startswith("approve")
     automatic = automatic and not edited
     return {"rule": rule, "outcome": outcome, "reason_code": reason, "text": text,
+            "notes": [{"code": code, **params} for code, params in notes],
             "automatic": automatic}  # fmt: skip
+
+
+def _notes(rule: str, result: dict, colourless: bool) -> list[tuple[str, dict]]:
+    """The sentences (:data:`NOTES`) the suggestion of ``rule`` adds for ``result``: each a
+    code and the figures or findings it names."""
+    notes = []
+    if colourless:
+        notes.append(("colourless", {}))
+    shaded = redness_of(result).get("shaded_fraction")
+    if rule == "redness_single" and shaded is not None and shaded >= SHADED_SHARE:
+        notes.append(("flags_in_shade", {"shaded_fraction": shaded}))
+    differences = pair_differences(result)
+    if rule == "redness_increase" and differences:
+        notes.append(("photos_differ", {"findings": differences}))
+    unused = [p for p in BASELINE_UNUSED if p in _problems(result)]
+    if unused and rule in ("redness_single", "redness_none"):
+        notes.append(("baseline_unused", {"findings": unused}))
+    later = "baseline_not_earlier" in _problems(result)
+    if later and rule in ("redness_increase", "redness_no_increase"):
+        notes.append(("baseline_later", {}))
+    limit = redness_of(result).get("detection_limit")
+    if rule in ("redness_none", "redness_no_increase") and limit:
+        notes.append(("detection_limit", {k: limit[k] for k in
+                                          ("a_star", "patch_diameter_face_widths")}))  # fmt: skip
+    # a brand that accepts allergy claims without proof does not need the photo
+    edited = [p for p in EDITED if p in _problems(result) and rule != "allergy_no_proof"]
+    if edited:
+        notes.append(("edited", {"findings": edited}))
+    return notes

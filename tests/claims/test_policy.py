@@ -57,9 +57,12 @@ def test_nothing_flagged_states_this_photos_detection_limit():
         "delta_e00": 6.0,
         "patch_diameter_face_widths": 0.12,
     }
-    text = suggest("redness", result, None)["text"]
-    assert text.startswith(RULES["redness_none"][2])
-    assert "about 6 a* units over a patch 0.12 face widths across" in text
+    s = suggest("redness", result, None)
+    assert s["text"].startswith(RULES["redness_none"][2])
+    assert "about 6 a* units over a patch 0.12 face widths across" in s["text"]
+    # and as a note with its figures, for the review page to say in its language
+    assert s["notes"] == [{"code": "detection_limit", "a_star": 5.8,
+                           "patch_diameter_face_widths": 0.12}]  # fmt: skip
     # a flagged photo's suggestion does not carry it
     result["redness"]["redness"]["zones"]["chin"]["area_fraction"] = 0.1
     assert suggest("redness", result, None)["text"] == RULES["redness_single"][2]
@@ -132,9 +135,11 @@ def test_an_increase_between_photos_that_differ_says_how_they_differ():
     assert suggest("redness", result, None)["text"] == RULES["redness_increase"][2]
     result["redness"]["quality"] = {"problems": ["blurry", "light_direction_changed",
                                                 "expression_changed"]}  # fmt: skip
-    text = suggest("redness", result, None)["text"]
-    assert text.startswith(RULES["redness_increase"][2])
-    assert "differ (expression_changed, light_direction_changed)" in text
+    s = suggest("redness", result, None)
+    assert s["text"].startswith(RULES["redness_increase"][2])
+    assert "differ (expression_changed, light_direction_changed)" in s["text"]
+    assert s["notes"] == [{"code": "photos_differ",
+                           "findings": ["expression_changed", "light_direction_changed"]}]
     # nothing increased: the rule's own text already asks for matching photos
     result = _redness(False, True)
     result["redness"]["quality"] = {"problems": ["light_direction_changed"]}

@@ -119,18 +119,33 @@ def test_every_problem_type_has_a_headline_in_each_language():
 
 def test_every_analysis_code_has_words_in_each_language():
     """The pages say an analysis's findings, a shade measurement's reasons and how its colour
-    differs in their language (explain.js), from the codes the API gives beside its English:
-    each code the analysis can give has words in both (before, the pages showed the English
-    message on a Chinese page)."""
+    differs, and the policy's suggestion, in their language (explain.js), from the codes the
+    API gives beside its English: each code has words in both (before, the pages showed the
+    English on a Chinese page)."""
     from calibration.measure import REASON_CODES
     from calibration.verdict import DIFFERENCE_WORDS
+    from claims.policy import NOTES, RULES
     from vision.quality import FINDING_CODES
 
     text = (JS / "i18n.js").read_text()
     zh, en = text.split("\n  zh: {", 1)[1].split("\n  en: {", 1)
     wanted = ([f"finding_{c}" for c in FINDING_CODES] + [f"measureReason_{c}" for c in REASON_CODES]
               + [f"difference_{c}" for c in DIFFERENCE_WORDS]
-              + [f"verdictTail_{v}" for v in ("match", "mismatch", "inconclusive", "uncalibrated")])
+              + [f"verdictTail_{v}" for v in ("match", "mismatch", "inconclusive", "uncalibrated")]
+              + [f"rule_{r}" for r in RULES] + [f"note_{n}" for n in NOTES])  # fmt: skip
     for block in (zh, en.split("\n};", 1)[0]):
         keys = set(_string_keys(block))
         assert [k for k in wanted if k not in keys] == []
+
+
+def test_the_pages_english_suggestions_are_the_policys():
+    """The review page says a suggestion's rule in the page's language (explain.js
+    suggestionText); in English, the words are the policy's own."""
+    import json
+
+    from claims.policy import RULES
+
+    text = (JS / "i18n.js").read_text()
+    en = text.split("\n  en: {", 1)[1]
+    for rule, (_, _, sentence) in RULES.items():
+        assert f"rule_{rule}: {json.dumps(sentence, ensure_ascii=False)}," in en, rule

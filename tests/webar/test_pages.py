@@ -247,6 +247,10 @@ def test_review_shows_the_heatmap_and_records_a_decision(page, server):
             in findings and "(baseline_edited)" in findings)  # the editor's name: in #origins
     assert "taken 2.5 days after the new one" in findings
     assert "photo from before was taken after this one" in page.text_content("#suggestion")
+    # the page's words for the suggestion, from its rule and notes, are the server's English
+    s = view_ready["suggestion"]
+    assert {"baseline_later", "edited"} <= {n["code"] for n in s["notes"]}, s["notes"]
+    assert page.text_content("#suggestion") == f"{s['text']} → {s['outcome']} / {s['reason_code']}"
     compared = view_ready["analysis"]["redness"]["redness"]["baseline"]["compared_fraction"]
     assert 0.5 < compared <= 1
     line = page.text_content("#rednessCompared")
@@ -311,6 +315,8 @@ def test_review_says_where_a_single_photos_flags_lie(page, server):
     assert f"{100 * shaded:.0f} %" in page.text_content("#rednessShade")
     assert "In folds or shadows" in page.text_content("#rednessBox thead")
     assert "lies in folds or shadows" in page.text_content("#suggestion")
+    s = view["suggestion"]  # the page's words, from the rule and its notes, are the server's
+    assert page.text_content("#suggestion") == f"{s['text']} → {s['outcome']} / {s['reason_code']}"
 
 
 def test_review_says_a_photo_without_colour_shows_no_redness(page, server):
@@ -338,6 +344,9 @@ def test_review_says_a_photo_without_colour_shows_no_redness(page, server):
     items = page.eval_on_selector_all("#findings li", "ls => ls.map(l => l.textContent)")
     assert ("照片没有颜色（黑白、怀旧色调、去色滤镜或单色光）：无法测量其中的发红和颜色。请在日光"
             "或白光下拍摄，不加滤镜。 (no_colour)") in items, items  # fmt: skip
+    assert page.text_content("#suggestion").startswith(
+        "照片没有颜色（黑白、怀旧色调、去色滤镜或单色光）：看不出其中的发红，所以既没有标记，也没有排除。"
+    )
 
 
 def test_brand_calibrates_a_shade_from_a_chart_photo(page, server, tmp_path):

@@ -1,7 +1,8 @@
 // What an analysis says, in the page's language: a photo's findings, why a shade measurement
-// is uncalibrated, and its verdict's sentence. The API gives codes and figures beside its
-// English messages (vision/quality.py FINDING_CODES, calibration/measure.py REASON_CODES,
-// calibration/verdict.py DIFFERENCE_WORDS); the words are i18n.js's.
+// is uncalibrated, its verdict's sentence, and the policy's suggestion. The API gives codes
+// and figures beside its English (vision/quality.py FINDING_CODES, calibration/measure.py
+// REASON_CODES, calibration/verdict.py DIFFERENCE_WORDS, claims/policy.py RULES and NOTES);
+// the words are i18n.js's.
 import { language, t } from "./i18n.js";
 import { fmt } from "./dom.js";
 
@@ -49,4 +50,14 @@ export function verdictText(s) {
 export function shadeExplanation(s) {
   if (s.verdict != null && !Array.isArray(s.difference)) return s.explanation ?? "";  // analysed before the codes
   return [...reasonTexts(s), verdictText(s)].filter(Boolean).join(language() === "zh" ? "" : " ");
+}
+
+/** The policy's suggestion in words: its rule's sentence and the notes it adds with their
+ *  figures (a suggestion without notes, as stored before them, keeps its English). */
+export function suggestionText(s) {
+  if (!Array.isArray(s.notes)) return s.text;
+  const note = (n) => t(`note_${n.code}`).replace("{share}", fmt(100 * n.shadedFraction, 0))
+    .replace("{findings}", (n.findings || []).join(", ")).replace("{aStar}", fmt(n.aStar, 0))
+    .replace("{widths}", String(n.patchDiameterFaceWidths));
+  return [t(`rule_${s.rule}`), ...s.notes.map(note)].join(language() === "zh" ? "" : " ");
 }

@@ -3,7 +3,7 @@
 import { get, fileUrl, post, setToken, token } from "./api.js";
 import { labToLin, linToU8 } from "./colour.js";
 import { fmt, row, zoneEntries } from "./dom.js";
-import { findingText, findingsOf, shadeExplanation } from "./explain.js";
+import { findingText, findingsOf, shadeExplanation, suggestionText } from "./explain.js";
 import { errorText, language, t, translate } from "./i18n.js";
 
 const $ = (id) => document.getElementById(id);
@@ -149,7 +149,7 @@ async function open(k) {
     $("ingredientsNote").textContent = claim.ingredients.note;
   }
   const s = claim.suggestion;
-  $("suggestion").textContent = s ? `${s.text} → ${s.outcome} / ${s.reasonCode}` : "–";
+  $("suggestion").textContent = s ? `${suggestionText(s)} → ${s.outcome} / ${s.reasonCode}` : "–";
   if (s) $("outcome").value = s.outcome;
   fitReasons(s?.reasonCode);
   $("decision").textContent = claim.decision ? `${t("decided")}: ${claim.decision.outcome}` : "";
