@@ -119,11 +119,12 @@ def test_every_problem_type_has_a_headline_in_each_language():
 
 def test_every_analysis_code_has_words_in_each_language():
     """The pages say an analysis's findings, a shade measurement's reasons and how its colour
-    differs, and the policy's suggestion, in their language (explain.js), from the codes the
+    differs, the policy's suggestion and the categories of irritants, in their language (explain.js), from the codes the
     API gives beside its English: each code has words in both (before, the pages showed the
     English on a Chinese page)."""
     from calibration.measure import REASON_CODES
     from calibration.verdict import DIFFERENCE_WORDS
+    from claims.catalog import irritants
     from claims.policy import NOTES, RULES
     from vision.quality import FINDING_CODES
 
@@ -132,7 +133,8 @@ def test_every_analysis_code_has_words_in_each_language():
     wanted = ([f"finding_{c}" for c in FINDING_CODES] + [f"measureReason_{c}" for c in REASON_CODES]
               + [f"difference_{c}" for c in DIFFERENCE_WORDS]
               + [f"verdictTail_{v}" for v in ("match", "mismatch", "inconclusive", "uncalibrated")]
-              + [f"rule_{r}" for r in RULES] + [f"note_{n}" for n in NOTES])  # fmt: skip
+              + [f"rule_{r}" for r in RULES] + [f"note_{n}" for n in NOTES]
+              + [f"category_{v['category']}" for v in irritants().values()])  # fmt: skip
     for block in (zh, en.split("\n};", 1)[0]):
         keys = set(_string_keys(block))
         assert [k for k in wanted if k not in keys] == []

@@ -250,7 +250,7 @@ def test_review_shows_the_heatmap_and_records_a_decision(page, server):
     # the page's words for the suggestion, from its rule and notes, are the server's English
     s = view_ready["suggestion"]
     assert {"baseline_later", "edited"} <= {n["code"] for n in s["notes"]}, s["notes"]
-    assert page.text_content("#suggestion") == f"{s['text']} → {s['outcome']} / {s['reason_code']}"
+    assert page.text_content("#suggestion").startswith(f"{s['text']} → ")
     compared = view_ready["analysis"]["redness"]["redness"]["baseline"]["compared_fraction"]
     assert 0.5 < compared <= 1
     line = page.text_content("#rednessCompared")
@@ -276,7 +276,7 @@ def test_review_shows_the_heatmap_and_records_a_decision(page, server):
                          headers=bearer(tokens["adjudicator"])).json["items"]  # fmt: skip
     assert page.evaluate("window.hueproof.next") in [c["id"] for c in waiting] + [None]
     assert page.text_content("#lastDecided").startswith(
-        f"Decided {cid[:8]}: escalate / redness_flagged_single_photo (#"
+        f"Decided {cid[:8]}: passed on for further review: redness is flagged in a single photo (#"
     )
     assert_accessible(page, "the review page, the claim decided and the next one open")
 
@@ -316,7 +316,8 @@ def test_review_says_where_a_single_photos_flags_lie(page, server):
     assert "In folds or shadows" in page.text_content("#rednessBox thead")
     assert "lies in folds or shadows" in page.text_content("#suggestion")
     s = view["suggestion"]  # the page's words, from the rule and its notes, are the server's
-    assert page.text_content("#suggestion") == f"{s['text']} → {s['outcome']} / {s['reason_code']}"
+    assert page.text_content("#suggestion") == (
+        f"{s['text']} → passed on for further review: redness is flagged in a single photo")
 
 
 def test_review_says_a_photo_without_colour_shows_no_redness(page, server):
@@ -1131,7 +1132,8 @@ def test_the_review_queue_opens_on_the_claims_waiting_longest_and_pages_through_
     assert page.evaluate("window.hueproof.queue.length") == 50
     first = page.eval_on_selector(f"#queue tr[data-id='{copies[0]}']",
                                   "r => [...r.cells].map(c => c.textContent)")  # fmt: skip
-    assert first[3] == "failed" and first[4].startswith("3 d"), first
+    assert first[1:4] == ["Colour not as shown", "LIP-VELVET", "analysis failed"], first
+    assert first[4].startswith("3 d"), first
     failed_total = page.evaluate("window.hueproof.queueTotal")
     assert page.text_content("#pageAt") == f"1–50 / {failed_total}" and page.is_disabled(
         "#pagePrev"

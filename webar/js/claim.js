@@ -104,7 +104,8 @@ function fillShades() {
   const sku = $("sku").value;
   $("shade").replaceChildren(...shades.filter((s) => s.sku === sku).map((s) => {
     const o = document.createElement("option");
-    o.value = s.shade; o.textContent = `${s.shade} ${s.name}`; return o;
+    o.value = s.shade; o.textContent = s.name && s.name !== s.shade ? `${s.shade} ${s.name}` : s.shade;
+    return o;
   }));
 }
 

@@ -61,3 +61,12 @@ export function suggestionText(s) {
     .replace("{widths}", String(n.patchDiameterFaceWidths));
   return [t(`rule_${s.rule}`), ...s.notes.map(note)].join(language() === "zh" ? "" : " ");
 }
+
+/** A claim's type in words. */
+export const typeWords = (type) => t(type === "shade" ? "typeShade" : "typeRedness");
+
+/** An outcome and the reason it rests on ({outcome, reasonCode}: a decision, a suggestion),
+ *  in words: "rejected: the measured colour matches …". */
+export function decisionWords(d) {
+  return `${t(`outcome_${d.outcome}`)}${language() === "zh" ? "：" : ": "}${t(`reason_${d.reasonCode}`)}`;
+}

@@ -165,6 +165,13 @@ const STRINGS = {
     note_baseline_later: "按文件记录的日期，“之前”的照片比这张晚拍：依赖对比之前，请向申请人确认哪张照片是使用产品之前的皮肤（文件中的日期很容易修改，也可能有误）。",
     note_detection_limit: "在这张照片中，直径 {widths} 个脸宽的斑块上弱于约 {aStar} 个 a* 单位的发红，无法与本人肤色区分（分析的检测极限）。",
     note_edited: "有文件注明由照片编辑软件保存（{findings}）：其颜色和皮肤可能在拍摄后被修改过。依赖它之前请索取相机保存的原始文件；不会自动同意。",
+    // the review page's ingredient cross-reference (claims/data/irritants.csv categories)
+    beforeAfter: "使用前/使用后", ingredientsNote: "供审核人员参考：列出的成分是可能的原因，不是诊断。",
+    category_active: "活性成分", category_active_aha: "果酸（AHA）", category_active_bha: "水杨酸类（BHA）",
+    category_active_retinoid: "维 A 类", category_emollient: "润肤剂", category_essential_oil: "精油",
+    category_fragrance: "香精", category_fragrance_allergen_eu26: "香料过敏原（欧盟 26 种须标注）",
+    category_preservative: "防腐剂", category_preservative_formaldehyde_releaser: "甲醛释放体防腐剂",
+    category_solvent: "溶剂", category_surfactant: "表面活性剂", category_uv_filter: "防晒剂",
   },
   en: {
     tryon: "Try on", claim: "File a claim", review: "Review", brand: "Brand calibration",
@@ -353,6 +360,16 @@ const STRINGS = {
     note_baseline_later: "By the dates the files state, the photo from before was taken after this one: ask the shopper which photo shows the skin before the product before relying on the comparison (dates in files are easily changed, and may be wrong either way).",
     note_detection_limit: "In this photo, redness weaker than about {aStar} a* units over a patch {widths} face widths across cannot be told from the person's own skin (the analysis's detection limit).",
     note_edited: "A file states that a photo editor saved it ({findings}): its colours and skin may have been changed after it was taken. Ask for the file as the camera saved it before relying on it; never approved automatically.",
+    // the review page's ingredient cross-reference (claims/data/irritants.csv categories)
+    beforeAfter: "before/after",
+    ingredientsNote: "Information for the reviewer: a listed ingredient is a possible cause, not a diagnosis.",
+    category_active: "active", category_active_aha: "alpha hydroxy acid (AHA)",
+    category_active_bha: "beta hydroxy acid (BHA)", category_active_retinoid: "retinoid",
+    category_emollient: "emollient", category_essential_oil: "essential oil", category_fragrance: "fragrance",
+    category_fragrance_allergen_eu26: "fragrance allergen (the EU's 26 labelled)",
+    category_preservative: "preservative",
+    category_preservative_formaldehyde_releaser: "formaldehyde-releasing preservative",
+    category_solvent: "solvent", category_surfactant: "surfactant", category_uv_filter: "UV filter",
   },
 };
 

@@ -4,7 +4,7 @@
 import { fileUrl, get, post } from "./api.js";
 import { errorText, language, t } from "./i18n.js";
 import { fmt, row, zoneEntries } from "./dom.js";
-import { findingText, findingsOf, shadeExplanation } from "./explain.js";
+import { decisionWords, findingText, findingsOf, shadeExplanation, typeWords } from "./explain.js";
 
 /** A claim's status in words (a failure with the server's reason). */
 export function statusWords(claim) {
@@ -94,12 +94,9 @@ export async function showMyClaims(tbody, hp) {
       }));
     }
     const product = c.shade ? `${c.sku} · ${c.shade}` : c.sku;
-    const decision = c.decision  // the outcome, and the reason it rests on, in words
-      ? `${t(`outcome_${c.decision.outcome}`)}${language() === "zh" ? "：" : ": "}`
-        + t(`reason_${c.decision.reasonCode}`)
-      : "–";
+    const decision = c.decision ? decisionWords(c.decision) : "–";
     const tr = row([new Date(c.createdAt).toLocaleString(language() === "zh" ? "zh-CN" : "en"),
-                    t(c.type === "shade" ? "typeShade" : "typeRedness"), product,
+                    typeWords(c.type), product,
                     c.orderRef || "–", statusWords(c), resultCell(c), decision, actions]);
     tr.dataset.id = c.id;
     return tr;

@@ -3,7 +3,8 @@
 import { get, fileUrl, post, setToken, token } from "./api.js";
 import { labToLin, linToU8 } from "./colour.js";
 import { fmt, row, zoneEntries } from "./dom.js";
-import { findingText, findingsOf, shadeExplanation, suggestionText } from "./explain.js";
+import { decisionWords, findingText, findingsOf, shadeExplanation, suggestionText, typeWords }
+  from "./explain.js";
 import { errorText, language, t, translate } from "./i18n.js";
 
 const $ = (id) => document.getElementById(id);
@@ -29,7 +30,7 @@ let items = [], current = -1, claim = null, offset = 0;
 translate();
 $("token").value = token();
 $("token").onchange = (e) => { setToken(e.target.value); loadQueue(); };
-$("outcome").replaceChildren(...OUTCOMES.map((o) => new Option(o, o)));
+$("outcome").replaceChildren(...OUTCOMES.map((o) => new Option(t(`outcome_${o}`), o)));
 
 /** The reason codes that fit the open claim's type and the chosen outcome; `keep` stays
  *  chosen when it fits, otherwise none is (the adjudicator chooses: a report never gives a
@@ -41,7 +42,7 @@ function fitReasons(keep) {
   const fitting = (claim?.type === "shade" ? SHADE_REASONS : REDNESS_REASONS)
     .filter((r) => !against.includes(r));
   $("reasonCode").replaceChildren(new Option(t("chooseReason"), ""),
-                                  ...fitting.map((o) => new Option(o, o)));
+                                  ...fitting.map((r) => new Option(t(`reason_${r}`), r)));
   $("reasonCode").value = fitting.includes(keep) ? keep : "";
 }
 $("outcome").onchange = () => fitReasons($("reasonCode").value);
@@ -65,9 +66,11 @@ async function loadQueue() {
     const list = await get(`/claims?${q}`);
     if (!list.items.length && offset > 0) { offset = Math.max(0, offset - PAGE); return loadQueue(); }
     items = list.items;
-    $("counts").textContent = Object.entries(list.counts).map(([k, v]) => `${k} ${v}`).join(" · ");
+    $("counts").textContent = Object.entries(list.counts).map(([k, v]) => `${t(`status_${k}`)} ${v}`)
+      .join(" · ");
     $("queue").replaceChildren(...items.map((c, k) => {
-      const tr = row([c.id.slice(0, 8), c.type, c.sku, c.status, since(c.createdAt)]);
+      const tr = row([c.id.slice(0, 8), typeWords(c.type), c.sku, t(`status_${c.status}`),
+                      since(c.createdAt)]);
       tr.dataset.id = c.id;
       tr.tabIndex = 0;  // the queue is worked by keyboard too: Tab to a claim, Enter opens it
       tr.onclick = () => open(k);
@@ -92,7 +95,8 @@ async function open(k) {
   claim = await get(`/claims/${items[k].id}`);
   hp.claim = claim;
   $("claim").hidden = false;
-  $("claimTitle").textContent = `${claim.type} · ${claim.brand} ${claim.sku} ${claim.shade || ""} · ${claim.status}`;
+  $("claimTitle").textContent = [typeWords(claim.type), `${claim.brand} ${claim.sku} ${claim.shade || ""}`.trim(),
+    t(`status_${claim.status}`)].join(" · ");
   $("raw").hidden = true;
   $("photo").src = claim.links.photo ? await fileUrl(claim.links.photo.replace("/api/v1", "")) : "";
   $("heatBox").hidden = $("heatOpacityRow").hidden = !claim.links.heatmap;
@@ -145,14 +149,13 @@ async function open(k) {
   $("ingredientsBox").hidden = !claim.ingredients;
   if (claim.ingredients) {
     $("ingredients").replaceChildren(...claim.ingredients.knownIrritantsAndAllergens.map((f) =>
-      Object.assign(document.createElement("li"), { textContent: `${f.ingredient} (${f.category})` })));
-    $("ingredientsNote").textContent = claim.ingredients.note;
+      Object.assign(document.createElement("li"), { textContent: `${f.ingredient} (${t(`category_${f.category}`)})` })));
   }
   const s = claim.suggestion;
-  $("suggestion").textContent = s ? `${suggestionText(s)} → ${s.outcome} / ${s.reasonCode}` : "–";
+  $("suggestion").textContent = s ? `${suggestionText(s)} → ${decisionWords(s)}` : "–";
   if (s) $("outcome").value = s.outcome;
   fitReasons(s?.reasonCode);
-  $("decision").textContent = claim.decision ? `${t("decided")}: ${claim.decision.outcome}` : "";
+  $("decision").textContent = claim.decision ? `${t("decided")}: ${decisionWords(claim.decision)}` : "";
   document.querySelectorAll("#queue tr").forEach((tr, i) => { tr.style.background = i === k ? "#f3e6ea" : ""; });
 }
 
@@ -176,9 +179,9 @@ async function decide() {
     const report = await post(`/claims/${claim.id}/decision`, {
       outcome: $("outcome").value, reasonCode: $("reasonCode").value, note: $("note").value });
     hp.report = report;
-    $("decision").textContent = `${t("decided")}: ${report.decision.outcome} (#${report.chain.seq})`;
+    $("decision").textContent = `${t("decided")}: ${decisionWords(report.decision)} (#${report.chain.seq})`;
     $("lastDecided").textContent = `${t("decided")} ${claim.id.slice(0, 8)}: `
-      + `${report.decision.outcome} / ${report.decision.reasonCode} (#${report.chain.seq})`;
+      + `${decisionWords(report.decision)} (#${report.chain.seq})`;
     await next(claim.id);
   } catch (e) { $("error").textContent = errorText(e); }
 }
