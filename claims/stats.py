@@ -138,6 +138,8 @@ def brand_stats(session, brand, *, min_cell=5, cluster_claims=3, cluster_hours=7
         for i in range(len(times) - cluster_claims + 1):
             if times[i + cluster_claims - 1] - times[i] <= window:
                 alerts.append({"level": "red", "sku": code, "batch": batch,
+                               "code": "redness_cluster", "claims": cluster_claims,
+                               "hours": cluster_hours,
                                "reason": f"{cluster_claims} or more redness claims on one batch "
                                          f"within {cluster_hours} h"})  # fmt: skip
                 break

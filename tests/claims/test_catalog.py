@@ -138,7 +138,9 @@ def test_stats_suppress_small_cells_and_raise_alerts(app, client, tokens):
     assert lip["suppressed"] is False and lip["claims"] == 5 and lip["shade_claims"] == 5
     assert lip["delta_e00"]["median"] < 3
     assert stats["skus"]["SERUM-RETINOL"] == {"suppressed": True, "claims": "<5"}
-    assert any(a["level"] == "red" and a["batch"] == "BAD-LOT" for a in stats["alerts"])
+    (cluster,) = (a for a in stats["alerts"] if a["level"] == "red")
+    assert cluster["batch"] == "BAD-LOT" and cluster["code"] == "redness_cluster"
+    assert (cluster["claims"], cluster["hours"]) == (3, 72), cluster  # what the pages say
     with ext["store"].read() as s:
         from claims.catalog import get_brand
 

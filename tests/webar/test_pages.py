@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 import time
 
 import numpy as np
@@ -1238,3 +1239,89 @@ def test_a_failed_request_is_said_in_the_pages_language(page, server):
     }""")
     assert said == ["提交过于频繁，请稍后再试（at most 20 claims an hour may be filed）", "offline",
                     "HTTP 500"]  # fmt: skip
+
+
+#: What a Chinese page may show in Latin letters besides the data it lists (products,
+#: shades, brands, batches, ingredients): the product's name, the language menu's "English",
+#: units and symbols, and the API's codes, which the review page keeps in parentheses beside
+#: their words.
+LATIN_ALLOWED = re.compile(r"hueproof|English|\bID\b|ΔE00|\b[abL]\*|\bOD\b|\bD65\b|\bD50\b|\bF2\b"
+                           r"|\b[0-9a-f]{8}\b"  # a claim's id, as the queue shows it
+                           r"|\(\s*[a-z]+(?:_[a-z0-9]+)*\s*\)")  # fmt: skip
+
+
+def _latin_words(page, data: set[str]) -> list[str]:
+    """The page's visible text, its options, labels and tooltips, with ``data`` and
+    :data:`LATIN_ALLOWED` taken out: what remains in Latin letters (3 or more)."""
+    texts = page.evaluate("""() => {
+      const out = [], w = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+      while (w.nextNode()) {
+        const el = w.currentNode.parentElement;
+        if (el && !el.closest('script, style, [hidden]')) out.push(w.currentNode.textContent);
+      }
+      for (const el of document.querySelectorAll('[aria-label], [title], [placeholder]'))
+        out.push(el.getAttribute('aria-label') || el.title || el.placeholder);
+      return out; }""")
+    words = []
+    for text in texts:
+        for d in sorted(data, key=len, reverse=True):
+            text = text.replace(d, " ")
+        words += re.findall(r"[A-Za-z]{3,}", LATIN_ALLOWED.sub(" ", text))
+    return words
+
+
+def test_the_chinese_pages_show_no_english(page, server):
+    """Each page in Chinese, with claims open, listed and decided: every word is Chinese but
+    the data listed (product and shade codes and names, the brand, ingredients) and codes
+    beside their words. Before, the review page listed statuses, types, outcomes and reasons as
+    API codes, and showed findings, the verdict's explanation, the suggestion and the
+    ingredient note in the server's English; the brand page's ΔE00 header was English."""
+    from claims.auth import create_user
+    from tests.claims.conftest import file_claim, wait
+
+    _, tokens, app = server
+    with app.extensions["hueproof"]["store"].write() as s:
+        _, shopper = create_user(s, role="shopper", name="")
+    client = app.test_client()
+    shade = file_claim(client, shopper, key="zh-shade", order_ref="ZH-1").json["id"]
+    red = file_claim(client, shopper, key="zh-red", photo=face_jpeg(3.0), type="redness",
+                     sku="SERUM-RETINOL", shade=None, roi=None, order_ref="ZH-2",
+                     consent_health="true").json["id"]  # fmt: skip
+    wait(app)
+    resp = client.post(f"/api/v1/claims/{shade}/decision", headers=bearer(tokens["adjudicator"]),
+                       json={"outcome": "reject", "reason_code": "shade_within_tolerance"})
+    assert resp.status_code == 201, resp.json
+    catalog = client.get("/api/v1/shades").json["shades"]
+    data = {v for s in catalog for v in (s["sku"], s["shade"], s["name"], s["brand"])}
+    red_view = client.get(f"/api/v1/claims/{red}", headers=bearer(tokens["adjudicator"])).json
+    data |= {f["ingredient"] for f in red_view["ingredients"]["known_irritants_and_allergens"]}
+    data.add(red_view["sku"])
+    stats = client.get("/api/v1/brands/demo-cosmetics/stats", headers=bearer(tokens["brand"])).json
+    data |= {b["batch"] for b in stats["batches"] if b["batch"]}
+    seen = {}
+    as_user(page, shopper)
+    page.goto(page.base + "/claim?lang=zh")
+    wait_js(page, "window.hueproof.myClaims?.length === 2", timeout=60_000)
+    page.click(f"#myClaims tr[data-id='{shade}'] summary")  # the reasons unfolded
+    seen["/claim"] = _latin_words(page, data)
+    page.goto(page.base + "/tryon?lang=zh")
+    wait_js(page, "document.querySelectorAll('#shades button').length > 0", timeout=60_000)
+    seen["/tryon"] = _latin_words(page, data)
+    as_user(page, tokens["adjudicator"])
+    for cid in (shade, red):  # a link to each claim opens it, on the queue's page or not
+        page.goto(page.base + f"/review?lang=zh&claim={cid}")
+        wait_js(page, f"window.hueproof.ready && window.hueproof.claim?.id === '{cid}'",
+                timeout=30_000)  # fmt: skip
+        seen[f"/review {cid[:8]}"] = _latin_words(page, data)
+    as_user(page, tokens["brand"])
+    page.goto(page.base + "/brand?lang=zh")
+    wait_js(page, "window.hueproof && window.hueproof.ready && window.hueproof.stats",
+            timeout=30_000)  # fmt: skip
+    seen["/brand"] = _latin_words(page, data)
+    english = {where: words for where, words in seen.items() if words}
+    assert english == {}, english
+    as_user(page, tokens["adjudicator"])
+    page.goto(page.base + "/review?lang=en&claim=nope")  # a link to no claim says so
+    wait_js(page, "window.hueproof.ready", timeout=30_000)
+    assert page.text_content("#error").startswith("Not found"), page.text_content("#error")
+    assert page.is_hidden("#claim")

@@ -52,8 +52,10 @@ function showStats(stats) {
     li.className = a.level;
     const where = [a.sku, a.batch && `${t("batch")} ${batchName(a.batch)}`].filter(Boolean)
       .join(", ");
-    const why = a.reason ?? t("aboveBaseline").replace("{what}",
-      a.metricsAboveBaseline.map((m) => t(METRIC_WORDS[m] ?? m)).join(", "));
+    const why = a.code === "redness_cluster"  // claims close in time on one batch
+      ? t("alertCluster").replace("{n}", a.claims).replace("{h}", a.hours)
+      : t("aboveBaseline").replace("{what}",
+        a.metricsAboveBaseline.map((m) => t(METRIC_WORDS[m] ?? m)).join(", "));
     li.textContent = `${where}: ${why}`;
     return li;
   }));

@@ -7,6 +7,7 @@ import { HB_OD, MIN_COLOUR_RANGE, OD_FLOOR, SRGB_U8_TO_LIN, colourRange, project
 import { cameraName, exifTime, photoEditor, softwareOf, withExif } from "./exif.js";
 import { BASE_WIDTH, MIRROR_FRAMES, MIRROR_SPACING_MS, MIRROR_TRIES, decide, faceCopy }
   from "./mirror.js";
+import { shadeLabel } from "./dom.js";
 import { errorText, language, t, translate } from "./i18n.js";
 import { dragRegion, showPhoto, showRegion, typedRegion } from "./pickphoto.js";
 import { resultWords, showMyClaims, statusWords } from "./myclaims.js";
@@ -104,8 +105,7 @@ function fillShades() {
   const sku = $("sku").value;
   $("shade").replaceChildren(...shades.filter((s) => s.sku === sku).map((s) => {
     const o = document.createElement("option");
-    o.value = s.shade; o.textContent = s.name && s.name !== s.shade ? `${s.shade} ${s.name}` : s.shade;
-    return o;
+    o.value = s.shade; o.textContent = shadeLabel(s); return o;
   }));
 }
 

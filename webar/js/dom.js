@@ -16,6 +16,9 @@ export function zoneEntries(zones) {
 /** A figure with `d` decimals, or "–" for none. */
 export const fmt = (v, d = 2) => (v == null ? "–" : Number(v).toFixed(d));
 
+/** A catalog shade's label: its code, and its name when it has one of its own. */
+export const shadeLabel = (s) => (s.name && s.name !== s.shade ? `${s.shade} ${s.name}` : s.shade);
+
 /** A table row of cells, each a node or text. */
 export function row(cells) {
   const tr = document.createElement("tr");

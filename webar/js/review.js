@@ -90,9 +90,15 @@ $("pageNext").onclick = () => { offset += PAGE; loadQueue(); };
 
 async function open(k) {
   if (k < 0 || k >= items.length) return;
+  await show(items[k].id, k);
+}
+
+/** Show claim `id`; `k` is its row on the queue's page, -1 when it is not there (a link to
+ *  one claim: `/review?claim=<id>`). */
+async function show(id, k) {
   current = k;
   hp.next = undefined;
-  claim = await get(`/claims/${items[k].id}`);
+  claim = await get(`/claims/${id}`);
   hp.claim = claim;
   $("claim").hidden = false;
   $("claimTitle").textContent = [typeWords(claim.type), `${claim.brand} ${claim.sku} ${claim.shade || ""}`.trim(),
@@ -216,4 +222,11 @@ document.addEventListener("keydown", (e) => {
   else if (key === "v") $("revealReason").focus();
 });
 
-loadQueue().then(() => { hp.ready = true; });
+loadQueue().then(async () => {
+  const linked = new URLSearchParams(location.search).get("claim");
+  if (linked) {
+    await show(linked, items.findIndex((c) => c.id === linked))
+      .catch((e) => { $("error").textContent = errorText(e); });
+  }
+  hp.ready = true;
+});

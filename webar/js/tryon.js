@@ -2,6 +2,7 @@
 // lips painted in linear light (paint.js). Nothing leaves the device.
 import { FaceLandmarker, FilesetResolver } from "/vendor/mediapipe/vision_bundle.mjs";
 import { get } from "./api.js";
+import { shadeLabel } from "./dom.js";
 import { t, translate } from "./i18n.js";
 import { OneEuro } from "./oneeuro.js";
 import { paintLipsOnContext } from "./paint.js";
@@ -37,7 +38,7 @@ function renderShades() {
   box.replaceChildren(...shades.map((s, k) => {
     const b = document.createElement("button");
     b.style.background = s.render.srgbHex;
-    b.title = `${s.sku} ${s.shade} ${s.name}`;
+    b.title = `${s.sku} ${shadeLabel(s)}`;
     b.dataset.shade = s.shade;
     b.setAttribute("aria-pressed", String(k === 0));
     b.onclick = () => {
