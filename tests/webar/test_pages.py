@@ -974,6 +974,16 @@ def test_a_shopper_sees_her_claims_gets_the_signed_report_and_withdraws_consent(
     row = cells(red)
     assert row[4] == "analysed, awaiting review" and row[5].startswith("no redness flagged"), row
     assert why(red) == ["Move closer: the face should fill more of the frame."]  # a small face
+    # the redness map, as the adjudicator sees it (the face pixelated), when unfolded
+    assert page.locator(f"#myClaims tr[data-id='{shade}'] [data-part=map]").count() == 0
+    page.click(f"#myClaims tr[data-id='{red}'] [data-part=map] summary")
+    shown = f"#myClaims tr[data-id='{red}'] img.map"
+    wait_js(page, f"document.querySelector(\"{shown}\")?.naturalWidth > 0", timeout=30_000)
+    served = Image.open(io.BytesIO(client.get(f"/api/v1/claims/{red}/heatmap.png",
+                                              headers=bearer(shopper)).data))  # fmt: skip
+    assert page.eval_on_selector(shown, "i => [i.naturalWidth, i.naturalHeight]") == list(
+        served.size)
+    assert "not a diagnosis" in page.text_content(f"#myClaims tr[data-id='{red}'] [data-part=map]")
     assert_accessible(page, "the capture page, the shopper's claims listed")
     # the signed report, byte for byte as served, verifies
     with page.expect_download() as download:
@@ -1251,7 +1261,7 @@ LATIN_ALLOWED = re.compile(r"hueproof|English|\bID\b|ΔE00|\b[abL]\*|\bOD\b|\bD6
 
 
 def _latin_words(page, data: set[str]) -> list[str]:
-    """The page's visible text, its options, labels and tooltips, with ``data`` and
+    """The page's visible text, its options, labels, tooltips and pictures' texts, with ``data`` and
     :data:`LATIN_ALLOWED` taken out: what remains in Latin letters (3 or more)."""
     texts = page.evaluate("""() => {
       const out = [], w = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
@@ -1259,8 +1269,8 @@ def _latin_words(page, data: set[str]) -> list[str]:
         const el = w.currentNode.parentElement;
         if (el && !el.closest('script, style, [hidden]')) out.push(w.currentNode.textContent);
       }
-      for (const el of document.querySelectorAll('[aria-label], [title], [placeholder]'))
-        out.push(el.getAttribute('aria-label') || el.title || el.placeholder);
+      for (const el of document.querySelectorAll('[aria-label], [title], [placeholder], img[alt]'))
+        out.push(el.getAttribute('aria-label') || el.title || el.placeholder || el.alt);
       return out; }""")
     words = []
     for text in texts:

@@ -51,7 +51,7 @@ const STRINGS = {
     faceSizeOk: "脸部大小合适", centredOk: "脸部位于画面中央", poseOk: "正对镜头", sharpOk: "画面清晰",
     exposureOk: "光线合适", grainOk: "光线充足，画面无噪点", chartOk: "色卡完整入镜",
     expressionOk: "表情与之前的照片一致", lightOk: "光线与之前的照片一致", facingOk: "朝向与之前的照片一致",
-    statClaims: "申请数", statShade: "颜色申请", statMismatch: "色差不符比例", statDeltaE: "ΔE00（中位数 / 第 90 百分位）", alertCluster: "{h} 小时内同一批次有 {n} 件及以上的发红申请", languageMenu: "语言", statRedness: "发红申请",
+    statClaims: "申请数", statShade: "颜色申请", statMismatch: "色差不符比例", statDeltaE: "ΔE00（中位数 / 第 90 百分位）", altPhoto: "照片（已打码）", altHeatmap: "发红热力图（打码的脸上）", altAfter: "现在的照片（已打码）", altBefore: "之前的照片（已打码）", altRaw: "原图", rednessMap: "发红图", alertCluster: "{h} 小时内同一批次有 {n} 件及以上的发红申请", languageMenu: "语言", statRedness: "发红申请",
     statIncrease: "发红加重比例（有使用前照片）", allBatches: "全部批次", noBatch: "未注明",
     statSuppressed: "少于 {n} 件的单元格不显示数字，以免识别出个人；标为“隐藏”的单元格也不显示，以免用合计减去其余单元格推算出较小的单元格",
     noAlerts: "暂无预警", hiddenCell: "隐藏",
@@ -230,7 +230,7 @@ const STRINGS = {
     sharpOk: "Sharp", exposureOk: "Light level right", grainOk: "Enough light: no grain",
     chartOk: "Colour chart in view", expressionOk: "Expression as in the earlier photo",
     lightOk: "Light as in the earlier photo", facingOk: "Facing as in the earlier photo",
-    statClaims: "Claims", statShade: "Shade claims", statMismatch: "Mismatch share", statDeltaE: "ΔE00 (median / p90)", alertCluster: "{n} or more redness claims on one batch within {h} h", languageMenu: "Language",
+    statClaims: "Claims", statShade: "Shade claims", statMismatch: "Mismatch share", statDeltaE: "ΔE00 (median / p90)", altPhoto: "photo (pixelated)", altHeatmap: "redness heatmap (over the pixelated face)", altAfter: "new photo (pixelated)", altBefore: "photo from before (pixelated)", altRaw: "raw photo", rednessMap: "Redness map", alertCluster: "{n} or more redness claims on one batch within {h} h", languageMenu: "Language",
     statRedness: "Redness claims", statIncrease: "Redness increased (with a photo from before)",
     allBatches: "all batches", noBatch: "not stated",
     myClaims: "My claims", noClaimsYet: "No claims yet", filedAt: "Filed", result: "Result",
@@ -394,13 +394,15 @@ export function errorText(e) {
   return language() === "zh" ? `${t(key)}（${detail}）` : `${t(key)} (${detail})`;
 }
 
-/** Fill every element carrying data-i18n="key" and set <html lang>. */
+/** Fill every element carrying data-i18n="key" (its text), data-i18n-placeholder, -alt or
+ *  -label (those attributes), and set <html lang>. */
 export function translate(root = document) {
   document.documentElement.lang = language() === "zh" ? "zh-CN" : "en";
   root.querySelectorAll("[data-i18n]").forEach((el) => { el.textContent = t(el.dataset.i18n); });
   root.querySelectorAll("[data-i18n-placeholder]").forEach((el) => {
     el.placeholder = t(el.dataset.i18nPlaceholder);
   });
+  root.querySelectorAll("[data-i18n-alt]").forEach((el) => { el.alt = t(el.dataset.i18nAlt); });
   root.querySelectorAll("[data-i18n-label]").forEach((el) => {
     el.setAttribute("aria-label", t(el.dataset.i18nLabel));
   });

@@ -38,19 +38,37 @@ export function resultReasons(claim) {
   return [...shade, ...findingsOf(a).map(findingText)].filter(Boolean);
 }
 
-/** A claim's result cell: the result in words, and its reasons under "why" (folded). */
+/** A folded part of a result cell: `label`, then `parts` when unfolded. */
+function folded(label, ...parts) {
+  const box = document.createElement("details");
+  const summary = document.createElement("summary");
+  summary.textContent = label;
+  box.append(summary, ...parts);
+  return box;
+}
+
+/** A claim's result cell: the result in words, its reasons under "why", and a redness claim's
+ *  map as the adjudicator sees it (the face pixelated), fetched when unfolded. */
 function resultCell(claim) {
   const cell = document.createElement("span");
   cell.append(resultWords(claim) || "–");
   const reasons = resultReasons(claim);
   if (reasons.length) {
-    const why = document.createElement("details");
-    const summary = document.createElement("summary");
-    summary.textContent = t("why");
     const list = document.createElement("ul");
     list.append(...reasons.map((r) => Object.assign(document.createElement("li"), { textContent: r })));
-    why.append(summary, list);
-    cell.append(why);
+    cell.append(folded(t("why"), list));
+  }
+  if (claim.links?.heatmap) {
+    const img = Object.assign(document.createElement("img"), { alt: t("altHeatmap"), className: "map" });
+    const note = Object.assign(document.createElement("p"), { className: "muted", textContent: t("notDiagnosis") });
+    const map = folded(t("rednessMap"), img, note);
+    map.dataset.part = "map";
+    map.ontoggle = async () => {
+      if (!map.open || img.src) return;
+      try { img.src = await fileUrl(claim.links.heatmap.replace("/api/v1", "")); }
+      catch (e) { document.getElementById("error").textContent = errorText(e); }
+    };
+    cell.append(map);
   }
   return cell;
 }
