@@ -22,14 +22,32 @@ from vision.ingest import ingest_image
 from vision.overlay import PNG_COMPRESS_LEVEL, mosaic_face_width, pixelate, scaled_box
 from vision.quality import edit_findings
 
-__all__ = ["CLAIM_ANALYSIS_VERSION", "AnalysisFailed", "ClaimAnalysis", "analyse_claim"]
+__all__ = ["CLAIM_ANALYSIS_VERSION", "FAILURE_CODES", "AnalysisFailed", "ClaimAnalysis",
+           "analyse_claim"]
 
 #: Recorded with every result and part of each job's idempotency key.
 CLAIM_ANALYSIS_VERSION = f"hueproof-claim/1 ({MEASURE_VERSION}; {ANALYSIS_VERSION})"
 
 
+#: Why a claim's analysis failed, each code (a claim's ``failure_code``; the pages say it in
+#: their language, webar/js/i18n.js ``failure_<code>``).
+FAILURE_CODES = (
+    "no_face",  # no face in a redness claim's photo, nor in a shade claim's without a region
+    "no_lips",  # the face's lips too small to measure
+    "photo_unreadable",  # a stored photo the analysis cannot read
+    "analysis_error",  # anything else (the message says what)
+)
+
+
 class AnalysisFailed(RuntimeError):
-    """The photo cannot be analysed for this claim (no face in a selfie, ...)."""
+    """The photo cannot be analysed for this claim (no face in a selfie, ...): ``code`` is one
+    of :data:`FAILURE_CODES`, the message says what in English."""
+
+    def __init__(self, code: str, message: str):
+        if code not in FAILURE_CODES:
+            raise ValueError(f"unknown failure code {code!r}; expected one of {FAILURE_CODES}")
+        super().__init__(message)
+        self.code = code
 
 
 @dataclass(frozen=True)
@@ -116,14 +134,15 @@ def analyse_claim(
             from vision.shade import face_shade
 
             if face is None:
-                raise AnalysisFailed("no face and no product region: nothing to measure")
+                raise AnalysisFailed("no_face", "no face and no product region: nothing to "
+                                     "measure")  # fmt: skip
             try:
                 from models.illuminant import default_model as colour_model
 
                 m, _ = face_shade(image.rgb_lin, face=face, region="lips",
                                   colour_model=colour_model(), **options)  # fmt: skip
             except InvalidInputError as exc:
-                raise AnalysisFailed(str(exc)) from exc
+                raise AnalysisFailed("no_lips", str(exc)) from exc
             result["measured_region"] = "lips"
         result["shade"] = m.to_dict()
         result["reference"] = reference
@@ -152,7 +171,7 @@ def _redness_claim(image, baseline, landmarker, result) -> ClaimAnalysis:
                        origin=image.origin, baseline_origin=base_origin,
                        face_matcher=None if base_rgb is None else default_matcher())  # fmt: skip
     if a.face is None:
-        raise AnalysisFailed("no face found in the photo: redness cannot be mapped")
+        raise AnalysisFailed("no_face", "no face found in the photo: redness cannot be mapped")
     shown = _pixelated_photo(image.rgb_lin, mosaic_width=a.mosaic_face_width)
     pictures = {"photo_pixelated": shown}
     if base_rgb is not None:  # shown as it was compared: a mirrored selfie flipped back

@@ -194,6 +194,8 @@ class Claim(Base):
     batch: Mapped[str] = mapped_column(String(100), default="")
     status: Mapped[str] = mapped_column(String(16), default="queued")
     failure_reason: Mapped[str] = mapped_column(Text, default="")
+    #: claims/analysis.py FAILURE_CODES ("" unless failed)
+    failure_code: Mapped[str] = mapped_column(String(32), default="", server_default="")
     photo_sha256: Mapped[str] = mapped_column(ForeignKey("images.sha256"))
     baseline_sha256: Mapped[str | None] = mapped_column(ForeignKey("images.sha256"))
     roi: Mapped[list | None] = mapped_column()

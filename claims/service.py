@@ -345,7 +345,8 @@ class ClaimsService:
         base = f"/api/v1/claims/{claim.id}"
         view = {
             "id": claim.id, "type": claim.type, "status": claim.status,
-            "failure_reason": claim.failure_reason or None, "brand": brand.slug, "sku": sku.code,
+            "failure_reason": claim.failure_reason or None,
+            "failure_code": claim.failure_code or None, "brand": brand.slug, "sku": sku.code,
             "shade": shade.code if shade else None, "order_ref": claim.order_ref,
             "batch": claim.batch, "created_at": claim.created_at.isoformat(),
             "updated_at": claim.updated_at.isoformat(),
@@ -470,9 +471,12 @@ class ClaimsService:
             baseline = self.store.blobs.get(base_sha) if base_sha else None
             result = analyse_claim(claim_type, photo, landmarker=self.landmarker,
                                    baseline=baseline, roi=roi, reference=reference)  # fmt: skip
-            error = None
+            error = code = None
         except (AnalysisFailed, InvalidInputError, FileNotFoundError, ValueError) as exc:
             result, error = None, str(exc) or type(exc).__name__
+            code = (exc.code if isinstance(exc, AnalysisFailed)
+                    else "photo_unreadable" if isinstance(exc, InvalidInputError)
+                    else "analysis_error")  # fmt: skip
         with self.store.write() as s:
             claim = _get_claim(s, claim_id, lock=True)
             job = s.execute(select(Job).where(Job.claim_id == claim_id,
@@ -484,10 +488,10 @@ class ClaimsService:
                 return claim.status
             claim.updated_at = utcnow()
             if error is not None:
-                claim.status, claim.failure_reason = "failed", error
+                claim.status, claim.failure_reason, claim.failure_code = "failed", error, code
                 job.status, job.error = "failed", error
                 self._audit(s, SYSTEM_ACTOR, "claim.failed", f"claim:{claim_id}",
-                            {"reason": error})  # fmt: skip
+                            {"reason": error, "code": code})  # fmt: skip
                 return "failed"
             artefacts = {name: self.store.blobs.put(png) for name, png in result.pictures.items()}
             claim.artefacts = artefacts

@@ -106,6 +106,15 @@ def test_a_face_less_photo_without_roi_fails_with_a_reason(app, client, tokens):
     view = client.get(f"/api/v1/claims/{resp.json['id']}", headers=bearer(tokens["shopper"]))
     assert view.json["status"] == "failed"
     assert "no face" in view.json["failure_reason"]
+    assert view.json["failure_code"] == "no_face"  # for the pages to say in their language
+
+
+def test_a_failure_has_a_known_code():
+    from claims.analysis import AnalysisFailed
+
+    assert AnalysisFailed("no_lips", "the lips region is empty").code == "no_lips"
+    with pytest.raises(ValueError, match="unknown failure code 'dark'; expected one of"):
+        AnalysisFailed("dark", "too dark")
 
 
 def test_a_shopper_filing_more_claims_an_hour_than_allowed_gets_429(tmp_path):

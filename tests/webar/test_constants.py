@@ -124,6 +124,7 @@ def test_every_analysis_code_has_words_in_each_language():
     English on a Chinese page)."""
     from calibration.measure import REASON_CODES
     from calibration.verdict import DIFFERENCE_WORDS
+    from claims.analysis import FAILURE_CODES
     from claims.catalog import irritants
     from claims.policy import NOTES, RULES
     from vision.quality import FINDING_CODES
@@ -134,7 +135,8 @@ def test_every_analysis_code_has_words_in_each_language():
               + [f"difference_{c}" for c in DIFFERENCE_WORDS]
               + [f"verdictTail_{v}" for v in ("match", "mismatch", "inconclusive", "uncalibrated")]
               + [f"rule_{r}" for r in RULES] + [f"note_{n}" for n in NOTES]
-              + [f"category_{v['category']}" for v in irritants().values()])  # fmt: skip
+              + [f"category_{v['category']}" for v in irritants().values()]
+              + [f"failure_{c}" for c in FAILURE_CODES])  # fmt: skip
     for block in (zh, en.split("\n};", 1)[0]):
         keys = set(_string_keys(block))
         assert [k for k in wanted if k not in keys] == []

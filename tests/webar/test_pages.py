@@ -1297,6 +1297,8 @@ def test_the_chinese_pages_show_no_english(page, server):
     red = file_claim(client, shopper, key="zh-red", photo=face_jpeg(3.0), type="redness",
                      sku="SERUM-RETINOL", shade=None, roi=None, order_ref="ZH-2",
                      consent_health="true").json["id"]  # fmt: skip
+    # a photo of a product without its region marked and without a face: nothing to measure
+    failed = file_claim(client, shopper, key="zh-failed", roi=None, order_ref="ZH-3").json["id"]
     wait(app)
     resp = client.post(f"/api/v1/claims/{shade}/decision", headers=bearer(tokens["adjudicator"]),
                        json={"outcome": "reject", "reason_code": "shade_within_tolerance"})
@@ -1311,14 +1313,16 @@ def test_the_chinese_pages_show_no_english(page, server):
     seen = {}
     as_user(page, shopper)
     page.goto(page.base + "/claim?lang=zh")
-    wait_js(page, "window.hueproof.myClaims?.length === 2", timeout=60_000)
+    wait_js(page, "window.hueproof.myClaims?.length === 3", timeout=60_000)
     page.click(f"#myClaims tr[data-id='{shade}'] summary")  # the reasons unfolded
+    status = page.eval_on_selector(f"#myClaims tr[data-id='{failed}']", "r => r.cells[4].textContent")
+    assert status == "分析失败：照片中未找到人脸。请在光线充足处正对镜头，重新拍摄后再提交", status
     seen["/claim"] = _latin_words(page, data)
     page.goto(page.base + "/tryon?lang=zh")
     wait_js(page, "document.querySelectorAll('#shades button').length > 0", timeout=60_000)
     seen["/tryon"] = _latin_words(page, data)
     as_user(page, tokens["adjudicator"])
-    for cid in (shade, red):  # a link to each claim opens it, on the queue's page or not
+    for cid in (shade, red, failed):  # a link to each claim opens it, on the queue's page or not
         page.goto(page.base + f"/review?lang=zh&claim={cid}")
         wait_js(page, f"window.hueproof.ready && window.hueproof.claim?.id === '{cid}'",
                 timeout=30_000)  # fmt: skip

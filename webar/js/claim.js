@@ -10,7 +10,8 @@ import { BASE_WIDTH, MIRROR_FRAMES, MIRROR_SPACING_MS, MIRROR_TRIES, decide, fac
 import { shadeLabel } from "./dom.js";
 import { errorText, language, t, translate } from "./i18n.js";
 import { dragRegion, showPhoto, showRegion, typedRegion } from "./pickphoto.js";
-import { resultWords, showMyClaims, statusWords } from "./myclaims.js";
+import { statusWords } from "./explain.js";
+import { resultWords, showMyClaims } from "./myclaims.js";
 import { SMOOTH_FRACTION, previewRedness, runModel } from "./redness.js";
 
 const $ = (id) => document.getElementById(id);

@@ -70,3 +70,12 @@ export const typeWords = (type) => t(type === "shade" ? "typeShade" : "typeRedne
 export function decisionWords(d) {
   return `${t(`outcome_${d.outcome}`)}${language() === "zh" ? "：" : ": "}${t(`reason_${d.reasonCode}`)}`;
 }
+
+/** A claim's status in words; a failure with why (its code's words; a claim that failed
+ *  before the codes, the server's English). */
+export function statusWords(claim) {
+  const words = t(`status_${claim.status}`);
+  if (claim.status !== "failed") return words;
+  const why = claim.failureCode ? t(`failure_${claim.failureCode}`) : claim.failureReason;
+  return why ? `${words}${language() === "zh" ? "：" : ": "}${why}` : words;
+}

@@ -4,13 +4,8 @@
 import { fileUrl, get, post } from "./api.js";
 import { errorText, language, t } from "./i18n.js";
 import { fmt, row, zoneEntries } from "./dom.js";
-import { decisionWords, findingText, findingsOf, shadeExplanation, typeWords } from "./explain.js";
-
-/** A claim's status in words (a failure with the server's reason). */
-export function statusWords(claim) {
-  const words = t(`status_${claim.status}`);
-  return claim.status === "failed" && claim.failureReason ? `${words}: ${claim.failureReason}` : words;
-}
+import { decisionWords, findingText, findingsOf, shadeExplanation, statusWords, typeWords }
+  from "./explain.js";
 
 /** What the analysis found, in words: a shade's verdict with ΔE00 ± U, or where redness was
  *  flagged (an increase, with a photo from before); "" while there is no analysis. */

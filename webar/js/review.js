@@ -3,8 +3,8 @@
 import { get, fileUrl, post, setToken, token } from "./api.js";
 import { labToLin, linToU8 } from "./colour.js";
 import { fmt, row, zoneEntries } from "./dom.js";
-import { decisionWords, findingText, findingsOf, shadeExplanation, suggestionText, typeWords }
-  from "./explain.js";
+import { decisionWords, findingText, findingsOf, shadeExplanation, statusWords, suggestionText,
+  typeWords } from "./explain.js";
 import { errorText, language, t, translate } from "./i18n.js";
 
 const $ = (id) => document.getElementById(id);
@@ -102,7 +102,7 @@ async function show(id, k) {
   hp.claim = claim;
   $("claim").hidden = false;
   $("claimTitle").textContent = [typeWords(claim.type), `${claim.brand} ${claim.sku} ${claim.shade || ""}`.trim(),
-    t(`status_${claim.status}`)].join(" · ");
+    statusWords(claim)].join(" · ");
   $("raw").hidden = true;
   $("photo").src = claim.links.photo ? await fileUrl(claim.links.photo.replace("/api/v1", "")) : "";
   $("heatBox").hidden = $("heatOpacityRow").hidden = !claim.links.heatmap;
