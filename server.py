@@ -489,6 +489,13 @@ def _register_routes(app: Flask, service, keys):
                                 name=name, tolerance=tol, dry_run=dry_run)  # fmt: skip
         return jsonify(out), 200 if dry_run else 201
 
+    @route.get("/brands/<brand>/skus/<sku>/shades/<shade>/calibrations",
+               summary="Every version of a shade's reference, newest first, each with how far "
+               "it moved from the one before (brand, adjudicator)",
+               response=api.CalibrationHistory)  # fmt: skip
+    def shade_history(brand, sku, shade):
+        return service.shade_history(_principal(), brand, sku, shade)
+
     @route.put("/brands/<brand>/skus/<sku>", summary="Create or update a SKU and its INCI "
                "ingredient list (brand)", body=api.SkuIn, response=api.SkuOut)  # fmt: skip
     def put_sku(brand, sku):

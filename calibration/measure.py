@@ -317,8 +317,9 @@ def measure_shade(
                 chart.patches_rgb_lin, reference=chart_reference_name, method=method
             )
         except CalibrationError as exc:
-            reasons.append(Reason("chart_unusable",
-                                  f"Uncalibrated: the chart could not be used ({exc})."))
+            reasons.append(
+                Reason("chart_unusable", f"Uncalibrated: the chart could not be used ({exc}).")
+            )
         else:
             mean, worst = float(correction.loo_de00.mean()), float(correction.loo_de00.max())
             if mean > POOR_FIT_MEAN or worst > POOR_FIT_MAX:

@@ -91,7 +91,8 @@ def calibrate_from_photo(image, *, roi, shade: str = "") -> SwatchCalibration:
     m = measure_shade(image.rgb_lin, roi=roi)
     if not m.calibrated:
         raise InvalidInputError(
-            "expected a swatch photo with a usable ColorChecker; " + " ".join(r.message for r in m.reasons)
+            "expected a swatch photo with a usable ColorChecker; "
+            + " ".join(r.message for r in m.reasons)
         )
     details = {"chart": m.to_dict()["chart"], "region": m.region.to_dict(), "roi": list(roi)}
     details["uncertainty_budget"] = m.uncertainty.to_dict()

@@ -8,8 +8,14 @@ import numpy as np
 
 from calibration.colorimetry import delta_e00_terms, lab_to_lch
 
-__all__ = ["DEFAULT_TOLERANCE", "DIFFERENCE_WORDS", "Verdict", "describe_difference",
-           "difference_terms", "shade_verdict"]
+__all__ = [
+    "DEFAULT_TOLERANCE",
+    "DIFFERENCE_WORDS",
+    "Verdict",
+    "describe_difference",
+    "difference_terms",
+    "shade_verdict",
+]
 
 #: ΔE00 tolerance per shade unless the brand sets one; 3 is a common commercial
 #: acceptability limit for cosmetics and printed colour (about twice the perceptibility limit).
@@ -172,5 +178,4 @@ def shade_verdict(
         f"The measured colour is {how} (ΔE00 {de:.2f} ± {uncertainty:.2f}, tolerance "
         f"{tolerance:g}): {tail}."
     )
-    return Verdict(verdict, de, float(uncertainty), float(tolerance), delta, explanation,
-                   terms)
+    return Verdict(verdict, de, float(uncertainty), float(tolerance), delta, explanation, terms)

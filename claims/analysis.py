@@ -22,8 +22,13 @@ from vision.ingest import ingest_image
 from vision.overlay import PNG_COMPRESS_LEVEL, mosaic_face_width, pixelate, scaled_box
 from vision.quality import edit_findings
 
-__all__ = ["CLAIM_ANALYSIS_VERSION", "FAILURE_CODES", "AnalysisFailed", "ClaimAnalysis",
-           "analyse_claim"]
+__all__ = [
+    "CLAIM_ANALYSIS_VERSION",
+    "FAILURE_CODES",
+    "AnalysisFailed",
+    "ClaimAnalysis",
+    "analyse_claim",
+]
 
 #: Recorded with every result and part of each job's idempotency key.
 CLAIM_ANALYSIS_VERSION = f"hueproof-claim/1 ({MEASURE_VERSION}; {ANALYSIS_VERSION})"

@@ -178,6 +178,25 @@ class ShadeCalibrationOut(_Open):
     uncertainty_de00: float
 
 
+class CalibrationVersion(_Closed):
+    version: int
+    lab: list[float]
+    uncertainty_de00: float
+    source: str
+    method: str | None
+    created_at: str
+    delta_e00_from_previous: float | None
+
+
+class CalibrationHistory(_Closed):
+    brand: str
+    sku: str
+    shade: str
+    name: str
+    tolerance: float
+    versions: list[CalibrationVersion]
+
+
 class SkuOut(_Open):
     brand: str
     sku: str

@@ -42,6 +42,7 @@ PERMISSIONS = {
     "claims.reveal": {"adjudicator"},
     "claims.decide": {"adjudicator"},
     "catalog.write": {"brand", "admin"},
+    "catalog.history": {"brand", "adjudicator", "admin"},
     "brand.stats": {"brand", "admin"},
     "alerts.read": {"admin"},
 }
@@ -55,6 +56,7 @@ ACTION_WORDS = {
     "claims.reveal": "reveal a raw photo",
     "claims.decide": "decide a claim",
     "catalog.write": "change a brand's catalog",
+    "catalog.history": "read a shade's calibration history",
     "brand.stats": "read a brand's statistics",
     "alerts.read": "read the alerts",
 }

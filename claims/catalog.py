@@ -14,13 +14,14 @@ from pathlib import Path
 import numpy as np
 from sqlalchemy import func, select
 
-from calibration.colorimetry import lab_to_xyz, rgb_lin_to_srgb_u8, xyz_to_rgb_lin
+from calibration.colorimetry import delta_e00, lab_to_xyz, rgb_lin_to_srgb_u8, xyz_to_rgb_lin
 from claims.errors import NotFound
 from claims.models import Brand, Shade, ShadeCalibration, Sku
 
 __all__ = [
     "IRRITANTS_CSV",
     "add_calibration",
+    "calibration_history",
     "ensure_brand",
     "find_shade",
     "ingredient_flags",
@@ -103,6 +104,22 @@ def latest_calibration(session, shade: Shade) -> ShadeCalibration | None:
         .order_by(ShadeCalibration.version.desc())
         .limit(1)
     ).scalar()
+
+
+def calibration_history(session, shade: Shade) -> list[dict]:
+    """Every version of the shade's reference, newest first, each with how far it moved from
+    the version before (ΔE00, the earlier version as the reference; None for the first)."""
+    cals = session.execute(select(ShadeCalibration).where(ShadeCalibration.shade_id == shade.id)
+                           .order_by(ShadeCalibration.version)).scalars().all()  # fmt: skip
+    out, previous = [], None
+    for cal in cals:
+        moved = None if previous is None else round(float(delta_e00(previous.lab, cal.lab)), 3)
+        out.append({"version": cal.version, "lab": cal.lab, "uncertainty_de00": cal.expanded_u,
+                    "source": cal.source, "method": (cal.record or {}).get("method"),
+                    "created_at": cal.created_at.isoformat(),
+                    "delta_e00_from_previous": moved})  # fmt: skip
+        previous = cal
+    return out[::-1]
 
 
 def add_calibration(

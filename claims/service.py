@@ -24,6 +24,7 @@ from claims.analysis import CLAIM_ANALYSIS_VERSION, AnalysisFailed, analyse_clai
 from claims.auth import Principal, authorize, token_sha256
 from claims.catalog import (
     add_calibration,
+    calibration_history,
     find_shade,
     find_sku,
     get_brand,
@@ -872,6 +873,16 @@ class ClaimsService:
             self._audit(s, principal.actor, "catalog.policy", f"brand:{brand.slug}",
                         dict(brand.policy))  # fmt: skip
             return dict(brand.policy)
+
+    def shade_history(self, principal, brand_slug, sku_code, shade_code) -> dict:
+        """Every version of a shade's reference, newest first (:func:`calibration_history`): a
+        brand's own, and any for adjudicators (a verdict names the version it used)."""
+        with self.store.read() as s:
+            brand = self._brand(s, principal, brand_slug, "catalog.history")
+            shade = find_shade(s, find_sku(s, sku_code, brand), shade_code)
+            return {"brand": brand.slug, "sku": sku_code, "shade": shade.code,
+                    "name": shade.name, "tolerance": shade.tolerance,
+                    "versions": calibration_history(s, shade)}  # fmt: skip
 
     def stats(self, principal, brand_slug) -> dict:
         from claims.stats import brand_stats

@@ -26,8 +26,8 @@ from vision.metadata import CAPTURE_PAGE_CAMERA
 from vision.redness import SMOOTH_FRACTION, _masked_blur, haemoglobin_map
 from vision.regions import face_box, masked_pixels
 
-__all__ = ["EXPRESSION_BLENDSHAPES", "FINDING_CODES", "LIMITS", "PHOTO_EDITORS", "Finding", "assess_quality",
-           "baseline_size_findings", "capture_findings", "colour_findings",
+__all__ = ["EXPRESSION_BLENDSHAPES", "FINDING_CODES", "LIMITS", "PHOTO_EDITORS", "Finding",
+           "assess_quality", "baseline_size_findings", "capture_findings", "colour_findings",
            "compression_findings", "edit_findings", "expression_findings", "face_difference",
            "framing_findings", "grain_findings", "identity_findings", "origin_findings",
            "picture_difference", "pose_findings", "same_picture_findings", "skin_grain",

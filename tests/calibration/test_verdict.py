@@ -70,7 +70,8 @@ def test_explanations(sample, words):
     # the words are those of the codes (none: practically the same colour)
     codes = difference_terms(REF, sample)
     assert all(DIFFERENCE_WORDS[c] in words for c in codes) and len(codes) == (
-        "practically" not in words)
+        "practically" not in words
+    )
 
 
 def test_bad_uncertainty_and_tolerance_are_refused():

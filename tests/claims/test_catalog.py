@@ -52,6 +52,39 @@ def test_lab_calibrations_are_versions_and_feed_the_shade_list(client, tokens):
     assert odd.status_code == 422 and "D65,2" in odd.get_data(as_text=True), odd.json
 
 
+def test_a_shades_history_lists_every_version_and_how_far_each_moved(app, client, tokens):
+    """A brand (or an adjudicator, whose verdicts name the version they used) reads every
+    version of a shade's reference, newest first, each with its ΔE00 from the one before;
+    another brand's shade answers 404, a shopper 403."""
+    from claims.auth import create_user
+
+    brand = bearer(tokens["brand"])
+    url = "/api/v1/brands/demo-cosmetics/shades"
+    labs = ([62.0, 40.0, 25.0], [60.0, 42.0, 26.0], [60.0, 42.0, 26.0])
+    for lab in labs:
+        assert client.post(url, json={"sku": "LIP-HIST", "shade": "H1", "lab": lab},
+                           headers=brand).status_code == 201  # fmt: skip
+    history = "/api/v1/brands/demo-cosmetics/skus/LIP-HIST/shades/H1/calibrations"
+    resp = client.get(history, headers=brand)
+    assert resp.status_code == 200, resp.json
+    versions = resp.json["versions"]
+    assert [v["version"] for v in versions] == [3, 2, 1]
+    assert [v["lab"] for v in versions] == [labs[2], labs[1], labs[0]]
+    assert versions[2]["delta_e00_from_previous"] is None  # the first
+    assert versions[1]["delta_e00_from_previous"] == pytest.approx(
+        float(delta_e00(labs[0], labs[1])), abs=1e-3)  # fmt: skip
+    assert versions[0]["delta_e00_from_previous"] == 0.0
+    assert versions[0]["source"] == "spectro-lab" and "spectrophotometer" in versions[0]["method"]
+    assert resp.json["tolerance"] == 3.0
+    adjudicator = client.get(history, headers=bearer(tokens["adjudicator"]))
+    assert adjudicator.status_code == 200 and adjudicator.json == resp.json
+    assert client.get(history, headers=bearer(tokens["shopper"])).status_code == 403
+    assert client.get(history.replace("H1", "NOPE"), headers=brand).status_code == 404
+    with app.extensions["hueproof"]["store"].write() as s:
+        _, other = create_user(s, role="brand", brand="other-brand")
+    assert client.get(history, headers=bearer(other)).status_code == 404
+
+
 def test_a_shades_tolerance_is_set_kept_and_recorded_in_the_chain(app, client, tokens):
     """The tolerance decides a shade's verdicts as much as its reference: a calibration that
     sets it states it in the chain, and one that does not keeps it (before, the chain's

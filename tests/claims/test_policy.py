@@ -138,8 +138,9 @@ def test_an_increase_between_photos_that_differ_says_how_they_differ():
     s = suggest("redness", result, None)
     assert s["text"].startswith(RULES["redness_increase"][2])
     assert "differ (expression_changed, light_direction_changed)" in s["text"]
-    assert s["notes"] == [{"code": "photos_differ",
-                           "findings": ["expression_changed", "light_direction_changed"]}]
+    assert s["notes"] == [
+        {"code": "photos_differ", "findings": ["expression_changed", "light_direction_changed"]}
+    ]
     # nothing increased: the rule's own text already asks for matching photos
     result = _redness(False, True)
     result["redness"]["quality"] = {"problems": ["light_direction_changed"]}

@@ -119,9 +119,9 @@ def test_every_problem_type_has_a_headline_in_each_language():
 
 def test_every_analysis_code_has_words_in_each_language():
     """The pages say an analysis's findings, a shade measurement's reasons and how its colour
-    differs, the policy's suggestion and the categories of irritants, in their language (explain.js), from the codes the
-    API gives beside its English: each code has words in both (before, the pages showed the
-    English on a Chinese page)."""
+    differs, the policy's suggestion, the categories of irritants and why an analysis failed
+    in their language (explain.js), from the codes the API gives beside its English: each
+    code has words in both (before, the pages showed the English on a Chinese page)."""
     from calibration.measure import REASON_CODES
     from calibration.verdict import DIFFERENCE_WORDS
     from claims.analysis import FAILURE_CODES

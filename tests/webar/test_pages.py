@@ -244,8 +244,11 @@ def test_review_shows_the_heatmap_and_records_a_decision(page, server):
     assert match > 0.9 and f" · {match:.2f}: the two faces match" in origins
     findings = page.text_content("#findings")
     assert "camera_changed" in findings and "baseline_not_earlier" in findings
-    assert ("The file of the photo from before states that a photo editor saved it: its colours"
-            in findings and "(baseline_edited)" in findings)  # the editor's name: in #origins
+    assert (
+        "The file of the photo from before states that a photo editor saved it: its colours"
+        in findings
+        and "(baseline_edited)" in findings
+    )  # the editor's name: in #origins
     assert "taken 2.5 days after the new one" in findings
     assert "photo from before was taken after this one" in page.text_content("#suggestion")
     # the page's words for the suggestion, from its rule and notes, are the server's English
@@ -318,7 +321,8 @@ def test_review_says_where_a_single_photos_flags_lie(page, server):
     assert "lies in folds or shadows" in page.text_content("#suggestion")
     s = view["suggestion"]  # the page's words, from the rule and its notes, are the server's
     assert page.text_content("#suggestion") == (
-        f"{s['text']} → passed on for further review: redness is flagged in a single photo")
+        f"{s['text']} → passed on for further review: redness is flagged in a single photo"
+    )
 
 
 def test_review_says_a_photo_without_colour_shows_no_redness(page, server):
@@ -978,11 +982,12 @@ def test_a_shopper_sees_her_claims_gets_the_signed_report_and_withdraws_consent(
     assert page.locator(f"#myClaims tr[data-id='{shade}'] [data-part=map]").count() == 0
     page.click(f"#myClaims tr[data-id='{red}'] [data-part=map] summary")
     shown = f"#myClaims tr[data-id='{red}'] img.map"
-    wait_js(page, f"document.querySelector(\"{shown}\")?.naturalWidth > 0", timeout=30_000)
+    wait_js(page, f'document.querySelector("{shown}")?.naturalWidth > 0', timeout=30_000)
     served = Image.open(io.BytesIO(client.get(f"/api/v1/claims/{red}/heatmap.png",
                                               headers=bearer(shopper)).data))  # fmt: skip
     assert page.eval_on_selector(shown, "i => [i.naturalWidth, i.naturalHeight]") == list(
-        served.size)
+        served.size
+    )
     assert "not a diagnosis" in page.text_content(f"#myClaims tr[data-id='{red}'] [data-part=map]")
     assert_accessible(page, "the capture page, the shopper's claims listed")
     # the signed report, byte for byte as served, verifies
@@ -1055,8 +1060,13 @@ def test_the_review_page_offers_only_reasons_that_fit_the_outcome(page, server):
     page.click(f"#queue tr[data-id='{cid}']")
     wait_js(page, "document.getElementById('reasonCode').value === 'shade_within_tolerance'")
     # the verdict and why, as the page's sentence from the API's codes and figures
-    shade = client.get(f"/api/v1/claims/{cid}", headers=bearer(tokens["adjudicator"])
-                       ).json["analysis"]["shade"]  # fmt: skip
+    analysis = client.get(f"/api/v1/claims/{cid}", headers=bearer(tokens["adjudicator"])
+                          ).json["analysis"]  # fmt: skip
+    shade, reference = analysis["shade"], analysis["reference"]
+    # the brand's reference, and which version of it the verdict used
+    words = {"photo": "chart photo", "spectro-lab": "spectrophotometer Lab",
+             "spectral": "spectral data"}[reference["source"]]  # fmt: skip
+    assert page.text_content("#refLab").endswith(f" · v{reference['version']} ({words})")
     assert page.text_content("#verdictLine") == (
         f"the colours match (match): The measured colour is practically the same colour as the "
         f"reference (ΔE00 {shade['delta_e00']:.2f} ± {shade['uncertainty_de00']:.2f}, tolerance "
@@ -1114,6 +1124,28 @@ def test_brand_enters_spectrophotometer_values_with_a_name_and_a_tolerance(page,
                                   "r => [...r.cells].map(c => c.textContent)")  # fmt: skip
     assert cells[3] == "plum velvet" and cells[7] == "2.5", cells
     assert_accessible(page, "the brand page, a spectrophotometer shade saved")
+    # measured again: a second version; the version's button shows both, and how far the
+    # reference moved (before, the page showed the newest version only)
+    page.fill("#lL", "50.0")
+    page.click("#lSave")
+    wait_js(page, "window.hueproof.catalog.some(s => s.sku === 'LIP-SPECTRO' && "
+                  "s.calibrationVersion === 2)", timeout=30_000)  # fmt: skip
+    page.click("#catalog tr[data-shade='LIP-SPECTRO/S1'] button[data-action=history]")
+    wait_js(page, "document.querySelector(\"#catalog tr[data-history-of='LIP-SPECTRO/S1']\")")
+    versions = page.eval_on_selector_all(
+        "#catalog tr[data-history-of='LIP-SPECTRO/S1'] tbody tr",
+        "rs => rs.map(r => [...r.cells].map(c => c.textContent))")  # fmt: skip
+    history = app.test_client().get(
+        "/api/v1/brands/demo-cosmetics/skus/LIP-SPECTRO/shades/S1/calibrations",
+        headers=bearer(tokens["brand"])).json["versions"]  # fmt: skip
+    assert [v[0] for v in versions] == ["v2", "v1"]
+    assert [v[2] for v in versions] == ["spectrophotometer Lab"] * 2, versions
+    assert versions[0][5] == f"{history[0]['delta_e00_from_previous']:.2f}"
+    assert versions[1][5] == "–"  # the first
+    assert float(versions[0][5]) > 1  # L* 52.5 → 50.0
+    assert_accessible(page, "the brand page, a shade's versions shown")
+    page.click("#catalog tr[data-shade='LIP-SPECTRO/S1'] button[data-action=history]")
+    assert page.locator("#catalog tr[data-history-of]").count() == 0  # hidden again
 
 
 def test_the_review_queue_opens_on_the_claims_waiting_longest_and_pages_through_all(page, server):
@@ -1300,8 +1332,11 @@ def test_the_chinese_pages_show_no_english(page, server):
     # a photo of a product without its region marked and without a face: nothing to measure
     failed = file_claim(client, shopper, key="zh-failed", roi=None, order_ref="ZH-3").json["id"]
     wait(app)
-    resp = client.post(f"/api/v1/claims/{shade}/decision", headers=bearer(tokens["adjudicator"]),
-                       json={"outcome": "reject", "reason_code": "shade_within_tolerance"})
+    resp = client.post(
+        f"/api/v1/claims/{shade}/decision",
+        headers=bearer(tokens["adjudicator"]),
+        json={"outcome": "reject", "reason_code": "shade_within_tolerance"},
+    )
     assert resp.status_code == 201, resp.json
     catalog = client.get("/api/v1/shades").json["shades"]
     data = {v for s in catalog for v in (s["sku"], s["shade"], s["name"], s["brand"])}
@@ -1315,7 +1350,8 @@ def test_the_chinese_pages_show_no_english(page, server):
     page.goto(page.base + "/claim?lang=zh")
     wait_js(page, "window.hueproof.myClaims?.length === 3", timeout=60_000)
     page.click(f"#myClaims tr[data-id='{shade}'] summary")  # the reasons unfolded
-    status = page.eval_on_selector(f"#myClaims tr[data-id='{failed}']", "r => r.cells[4].textContent")
+    status = page.eval_on_selector(f"#myClaims tr[data-id='{failed}']",
+                                   "r => r.cells[4].textContent")  # fmt: skip
     assert status == "分析失败：照片中未找到人脸。请在光线充足处正对镜头，重新拍摄后再提交", status
     seen["/claim"] = _latin_words(page, data)
     page.goto(page.base + "/tryon?lang=zh")

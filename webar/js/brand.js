@@ -24,16 +24,60 @@ async function load() {
     const shades = (await get("/shades")).shades.filter((s) => s.brand === brand);
     $("catalog").replaceChildren(...shades.map((s) => {
       // a shade's name is anyone's text: cells take it as text, never as markup
-      return row([swatch(s.render.srgbHex, "1.5rem"), s.sku, s.shade, s.name,
-                  `v${s.calibrationVersion}`,
-                  s.render.lab.map((v) => v.toFixed(1)).join(", "),
-                  s.uncertaintyDe00 == null ? "–" : `± ${s.uncertaintyDe00.toFixed(2)}`,
-                  s.tolerance == null ? "–" : s.tolerance.toFixed(1), t(`source_${s.source}`)]);
+      const tr = row([swatch(s.render.srgbHex, "1.5rem"), s.sku, s.shade, s.name,
+                      historyButton(s), s.render.lab.map((v) => v.toFixed(1)).join(", "),
+                      s.uncertaintyDe00 == null ? "–" : `± ${s.uncertaintyDe00.toFixed(2)}`,
+                      s.tolerance == null ? "–" : s.tolerance.toFixed(1), t(`source_${s.source}`)]);
+      tr.dataset.shade = `${s.sku}/${s.shade}`;
+      return tr;
     }));
     hp.catalog = shades;
     showStats(await get(`/brands/${brand}/stats`));
     hp.ready = true;
   } catch (e) { fail(e); }
+}
+
+/** The shade's version as a button that shows, under its row, every version of its reference
+ *  (newest first) with how far each moved from the one before, and hides them again. */
+function historyButton(s) {
+  const b = document.createElement("button");
+  b.textContent = `v${s.calibrationVersion}`;
+  b.dataset.action = "history";
+  b.setAttribute("aria-expanded", "false");
+  // the accessible name begins with the visible text (speech users say what they see)
+  b.setAttribute("aria-label", `${b.textContent}: ${t("history")} (${s.sku} ${s.shade})`);
+  b.onclick = async () => {
+    const tr = b.closest("tr");
+    if (tr.nextSibling?.dataset?.historyOf) {  // shown: hide
+      tr.nextSibling.remove();
+      b.setAttribute("aria-expanded", "false");
+      return;
+    }
+    try {
+      const h = await get(`/brands/${brand}/skus/${encodeURIComponent(s.sku)}/shades/`
+                          + `${encodeURIComponent(s.shade)}/calibrations`);
+      const when = (iso) => new Date(iso).toLocaleString(document.documentElement.lang);
+      const list = document.createElement("table");
+      const head = list.createTHead().insertRow();
+      for (const key of ["version", "calibratedAt", "source", null, "uncertainty", "movedFromPrevious"]) {
+        head.append(Object.assign(document.createElement("th"), { textContent: key ? t(key) : "L* a* b*" }));
+      }
+      list.createTBody().append(...h.versions.map((v) => row([
+        `v${v.version}`, when(v.createdAt), t(`source_${v.source}`),
+        v.lab.map((x) => x.toFixed(1)).join(", "), `± ${v.uncertaintyDe00.toFixed(2)}`,
+        v.deltaE00FromPrevious == null ? "–" : v.deltaE00FromPrevious.toFixed(2)])));
+      const cell = document.createElement("td");
+      cell.colSpan = tr.cells.length;
+      cell.append(list);
+      const under = document.createElement("tr");
+      under.dataset.historyOf = `${s.sku}/${s.shade}`;
+      under.append(cell);
+      tr.after(under);
+      b.setAttribute("aria-expanded", "true");
+      hp.history = h;
+    } catch (e) { fail(e); }
+  };
+  return b;
 }
 
 const share = (v) => (v == null ? "–" : `${(100 * v).toFixed(0)} %`);

@@ -128,7 +128,11 @@ async function show(id, k) {
     const s = a.shade;
     $("verdictLine").textContent = `${t(`verdict_${s.verdict ?? "inconclusive"}`)} (${s.verdict ?? "–"})`
       + `${language() === "zh" ? "：" : ": "}${shadeExplanation(s)}`;
-    if (s.referenceLab) { $("refSwatch").style.background = hex(s.referenceLab); $("refLab").textContent = s.referenceLab.map((v) => fmt(v, 1)).join(", "); }
+    if (s.referenceLab) {  // and which version of the brand's reference the verdict used
+      $("refSwatch").style.background = hex(s.referenceLab);
+      $("refLab").textContent = s.referenceLab.map((v) => fmt(v, 1)).join(", ")
+        + (a.reference ? ` · v${a.reference.version} (${t(`source_${a.reference.source}`)})` : "");
+    }
     $("measSwatch").style.background = hex(s.lab);
     $("measLab").textContent = s.lab.map((v) => fmt(v, 1)).join(", ");
     $("residuals").textContent = s.chart?.detected ? `${fmt(s.chart.residualDe00Mean)} / ${fmt(s.chart.residualDe00Max)}` : "–";
