@@ -1375,3 +1375,14 @@ def test_the_chinese_pages_show_no_english(page, server):
     wait_js(page, "window.hueproof.ready", timeout=30_000)
     assert page.text_content("#error").startswith("Not found"), page.text_content("#error")
     assert page.is_hidden("#claim")
+
+
+def test_the_pages_swatch_colours_are_the_catalogs(page, server):
+    """The review and brand pages paint a Lab colour (colour.js labToHex) as the catalog's
+    render parameters give it to the try-on (claims/catalog.py render_parameters)."""
+    from claims.catalog import render_parameters
+
+    page.goto(page.base + "/claim?lang=en")
+    labs = [[52.5, 41.0, -3.25], [40.0, 50.0, 20.0], [90.0, -5.0, 80.0], [20.0, 10.0, -60.0]]
+    got = page.evaluate(f"import('/webar/js/colour.js').then(m => {labs}.map(m.labToHex))")
+    assert got == [render_parameters(lab)["srgb_hex"] for lab in labs]

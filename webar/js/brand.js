@@ -1,7 +1,7 @@
 // Brand: catalog, calibrate a shade from a chart photo (chart outline and per-patch residuals
 // shown before saving) or from spectrophotometer values, statistics and alerts.
 import { call, get, post, setToken, toCamel, token } from "./api.js";
-import { labToLin, linToU8 } from "./colour.js";
+import { labToHex } from "./colour.js";
 import { row, swatch } from "./dom.js";
 import { errorText, t, translate } from "./i18n.js";
 import { dragRegion, showPhoto, showRegion, typedRegion } from "./pickphoto.js";
@@ -13,7 +13,6 @@ let photoScale = null;  // the chosen chart photo's scale on its canvas (null: n
 translate();
 $("token").value = token();
 $("token").onchange = (e) => { setToken(e.target.value); load(); };
-const hex = (lab) => "#" + labToLin(lab).map((v) => linToU8(v).toString(16).padStart(2, "0")).join("");
 const fail = (e) => { $("error").textContent = errorText(e); hp.errors.push(String(e)); };
 
 async function load() {
@@ -151,7 +150,7 @@ function drawPreview(result) {
   }
   const loo = t("looResidual").replace("{mean}", chart.residualDe00Mean)
     .replace("{max}", chart.residualDe00Max);
-  $("pResult").replaceChildren(swatch(hex(result.lab)), ` L* a* b* ${result.lab.map((v) => v.toFixed(2)).join(", ")} ± `
+  $("pResult").replaceChildren(swatch(labToHex(result.lab)), ` L* a* b* ${result.lab.map((v) => v.toFixed(2)).join(", ")} ± `
     + `${result.uncertaintyDe00} ΔE00 · ${t("chartFit")} ${chart.method} · ${loo}`);
   $("pResiduals").replaceChildren(...chart.residualsDe00.map((v, k) => row([`${t("patch")} ${k + 1}`,
                                                                              v.toFixed(2)])));

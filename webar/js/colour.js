@@ -80,6 +80,8 @@ export function labToXyz(lab) {
 
 export const linToLab = (rgb) => xyzToLab(mul3(SRGB_TO_XYZ, rgb));
 export const labToLin = (lab) => mul3(XYZ_TO_SRGB, labToXyz(lab));
+/** A CIELAB colour as a CSS "#rrggbb" (outside the sRGB gamut, clipped). */
+export const labToHex = (lab) => "#" + labToLin(lab).map((v) => linToU8(v).toString(16).padStart(2, "0")).join("");
 
 // How much colour an image shows, as calibration/measure.py's colour_range: the larger of the
 // 1st-99th percentile ranges of ln(R/G) and ln(B/G) over the pixels neither dark (under a

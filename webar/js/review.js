@@ -1,7 +1,7 @@
 // Adjudicator's review: queue, claim with pixelated photo and heatmap, verdict, findings,
 // ingredients, suggestion, logged reveal, decision. Keyboard: J/K, A, R, V.
 import { get, fileUrl, post, setToken, token } from "./api.js";
-import { labToLin, linToU8 } from "./colour.js";
+import { labToHex } from "./colour.js";
 import { fmt, row, zoneEntries } from "./dom.js";
 import { decisionWords, findingText, findingsOf, shadeExplanation, statusWords, suggestionText,
   typeWords } from "./explain.js";
@@ -47,7 +47,6 @@ function fitReasons(keep) {
 }
 $("outcome").onchange = () => fitReasons($("reasonCode").value);
 
-const hex = (lab) => "#" + labToLin(lab).map((v) => linToU8(v).toString(16).padStart(2, "0")).join("");
 
 /** How long ago `iso` was, in the largest two units ("2 h 5 min"). */
 function since(iso) {
@@ -129,11 +128,11 @@ async function show(id, k) {
     $("verdictLine").textContent = `${t(`verdict_${s.verdict ?? "inconclusive"}`)} (${s.verdict ?? "–"})`
       + `${language() === "zh" ? "：" : ": "}${shadeExplanation(s)}`;
     if (s.referenceLab) {  // and which version of the brand's reference the verdict used
-      $("refSwatch").style.background = hex(s.referenceLab);
+      $("refSwatch").style.background = labToHex(s.referenceLab);
       $("refLab").textContent = s.referenceLab.map((v) => fmt(v, 1)).join(", ")
         + (a.reference ? ` · v${a.reference.version} (${t(`source_${a.reference.source}`)})` : "");
     }
-    $("measSwatch").style.background = hex(s.lab);
+    $("measSwatch").style.background = labToHex(s.lab);
     $("measLab").textContent = s.lab.map((v) => fmt(v, 1)).join(", ");
     $("residuals").textContent = s.chart?.detected ? `${fmt(s.chart.residualDe00Mean)} / ${fmt(s.chart.residualDe00Max)}` : "–";
   }
