@@ -6,6 +6,7 @@ import datetime as dt
 import io
 import re
 import time
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -283,6 +284,15 @@ def test_review_shows_the_heatmap_and_records_a_decision(page, server):
         f"Decided {cid[:8]}: passed on for further review: redness is flagged in a single photo (#"
     )
     assert_accessible(page, "the review page, the claim decided and the next one open")
+    # the decided claim's signed report, from its page, byte for byte as served (before, only
+    # through the API)
+    page.goto(page.base + f"/review?lang=en&claim={cid}")
+    wait_js(page, f"window.hueproof.ready && window.hueproof.claim?.id === '{cid}'")
+    with page.expect_download() as download:
+        page.click("#reportBtn")
+    served = client.get(f"/api/v1/claims/{cid}/report", headers=bearer(tokens["adjudicator"]))
+    assert Path(download.value.path()).read_bytes() == served.data
+    assert download.value.suggested_filename == f"hueproof-report-{cid}.json"
 
 
 def _review_single_photo(page, server, photo: bytes, key: str) -> dict:
@@ -931,7 +941,6 @@ def test_a_shopper_sees_her_claims_gets_the_signed_report_and_withdraws_consent(
     showed only the claim just filed, as API words ("ready", "left_cheek: 0.0 %"), and a
     shopper could neither fetch her report nor withdraw consent without curl."""
     import json
-    from pathlib import Path
 
     from claims.auth import create_user
     from claims.keys import load_public_keys

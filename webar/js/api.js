@@ -68,6 +68,16 @@ export async function fileUrl(path) {
   return URL.createObjectURL(await resp.blob());
 }
 
+/** Download a decided claim's signed report, fetched when asked for, as the file the server
+ *  serves (which `hueproof verify` checks). */
+export async function downloadReport(claimId) {
+  const a = document.createElement("a");
+  a.href = await fileUrl(`/claims/${claimId}/report`);
+  a.download = `hueproof-report-${claimId}.json`;
+  a.click();
+  setTimeout(() => URL.revokeObjectURL(a.href), 10_000);
+}
+
 /** Upload a multipart form with progress and retries under one Idempotency-Key. */
 export function upload(path, form, { key, onProgress, retries = 3 } = {}) {
   const attempt = (n) => new Promise((resolve, reject) => {

@@ -1,7 +1,7 @@
 // The shopper's own claims, on the capture page: what each one is, where it stands, what the
 // measurement says and what was decided, in the page's language; the signed report as the
 // server signed it; and consent withdrawn (processing stops, the photos are erased) at a click.
-import { fileUrl, get, post } from "./api.js";
+import { downloadReport, fileUrl, get, post } from "./api.js";
 import { errorText, language, t } from "./i18n.js";
 import { fmt, row, zoneEntries } from "./dom.js";
 import { decisionWords, findingText, findingsOf, shadeExplanation, statusWords, typeWords }
@@ -76,16 +76,6 @@ function button(action, label, onclick) {
   return b;
 }
 
-/** Download the claim's signed report, fetched when asked for, as the file the server
- *  serves (which `hueproof verify` checks). */
-async function downloadReport(claim) {
-  const a = document.createElement("a");
-  a.href = await fileUrl(`/claims/${claim.id}/report`);
-  a.download = `hueproof-report-${claim.id}.json`;
-  a.click();
-  setTimeout(() => URL.revokeObjectURL(a.href), 10_000);
-}
-
 /** Fill `tbody` with the signed-in shopper's claims, newest first (her latest 50); `hp`
  *  records them once shown. */
 export async function showMyClaims(tbody, hp) {
@@ -97,7 +87,7 @@ export async function showMyClaims(tbody, hp) {
       document.getElementById("error").textContent = errorText(e);
     };
     if (c.decision) {
-      actions.append(button("report", t("signedReport"), () => downloadReport(c).catch(fail)), " ");
+      actions.append(button("report", t("signedReport"), () => downloadReport(c.id).catch(fail)), " ");
     }
     if (!c.consent.withdrawn) {
       actions.append(button("withdraw", t("withdraw"), async () => {

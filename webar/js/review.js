@@ -1,6 +1,6 @@
 // Adjudicator's review: queue, claim with pixelated photo and heatmap, verdict, findings,
 // ingredients, suggestion, logged reveal, decision. Keyboard: J/K, A, R, V.
-import { get, fileUrl, post, setToken, token } from "./api.js";
+import { downloadReport, fileUrl, get, post, setToken, token } from "./api.js";
 import { labToHex } from "./colour.js";
 import { fmt, row, zoneEntries } from "./dom.js";
 import { decisionWords, findingText, findingsOf, shadeExplanation, statusWords, suggestionText,
@@ -165,6 +165,7 @@ async function show(id, k) {
   if (s) $("outcome").value = s.outcome;
   fitReasons(s?.reasonCode);
   $("decision").textContent = claim.decision ? `${t("decided")}: ${decisionWords(claim.decision)}` : "";
+  $("reportBtn").hidden = !claim.links.report;  // a decided claim's signed report
   document.querySelectorAll("#queue tr").forEach((tr, i) => { tr.style.background = i === k ? "#f3e6ea" : ""; });
 }
 
@@ -214,6 +215,7 @@ function setCompare() {
 $("compare").oninput = setCompare;
 $("revealBtn").onclick = reveal;
 $("decideBtn").onclick = decide;
+$("reportBtn").onclick = () => downloadReport(claim.id).catch((e) => { $("error").textContent = errorText(e); });
 $("fStatus").onchange = $("fType").onchange = () => { offset = 0; loadQueue(); };
 document.addEventListener("keydown", (e) => {
   if (["INPUT", "SELECT", "TEXTAREA"].includes(e.target.tagName)) return;
