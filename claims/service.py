@@ -674,24 +674,25 @@ class ClaimsService:
             return self._view(s, claim, principal)
 
     def purge(self, now: dt.datetime | None = None) -> int:
-        """Erase raw photos of claims decided more than ``purge_after_days`` ago."""
+        """Erase raw photos of claims decided more than ``purge_after_days`` ago, and of claims
+        whose analysis failed as long ago (they are never decided: the shopper files again;
+        before, their faces were kept for ever)."""
         now = now or utcnow()
-        cutoff = now - dt.timedelta(days=self.config.purge_after_days)
+        days = self.config.purge_after_days
+        cutoff = now - dt.timedelta(days=days)
         n = 0
         with self.store.write() as s:
-            rows = s.execute(select(Claim).join(Decision, Decision.claim_id == Claim.id).where(
+            decided = s.execute(select(Claim).join(Decision, Decision.claim_id == Claim.id).where(
                 Decision.created_at <= cutoff)).scalars().all()  # fmt: skip
-            for claim in rows:
+            failed = s.execute(select(Claim).where(
+                Claim.status == "failed", Claim.updated_at <= cutoff)).scalars().all()  # fmt: skip
+            for claim, after in [(c, "decision") for c in decided] + [
+                    (c, "the analysis failed") for c in failed]:  # fmt: skip
                 img = s.get(Image, claim.photo_sha256)
                 if img is not None and img.erased_at is not None:
                     continue
-                self._erase(
-                    s,
-                    claim,
-                    keep_pixelated=True,
-                    actor=SYSTEM_ACTOR,
-                    why=f"retention: {self.config.purge_after_days} days after decision",
-                )
+                self._erase(s, claim, keep_pixelated=True, actor=SYSTEM_ACTOR,
+                            why=f"retention: {days} days after {after}")  # fmt: skip
                 arte = dict(claim.artefacts or {})
                 arte.pop("heatmap_raw", None)
                 claim.artefacts = arte

@@ -182,6 +182,28 @@ def test_raw_photos_are_purged_after_the_retention_period(app, client, tokens, d
     assert reveal.status_code == (404 if purged else 200)
 
 
+@pytest.mark.parametrize("days_after", [31, 5])
+def test_a_failed_claims_photos_are_purged_after_the_retention_period(app, client, tokens,
+                                                                      days_after):  # fmt: skip
+    """A claim whose analysis failed is never decided (the shopper files again): its photos
+    go the retention period after the failure. Before, its face was kept for ever."""
+    ext = app.extensions["hueproof"]
+    cid = file_claim(client, tokens["shopper"], key="fails", roi=None).json["id"]  # no face
+    wait(app)
+    with ext["store"].read() as s:
+        claim = s.get(Claim, cid)
+        assert claim.status == "failed"
+        sha = claim.photo_sha256
+    n = ext["service"].purge(now=dt.datetime.now(dt.UTC) + dt.timedelta(days=days_after))
+    purged = days_after > ext["service"].config.purge_after_days
+    assert n == int(purged) and ext["store"].blobs.exists(sha) is not purged
+    with ext["store"].read() as s:
+        why = [e.payload["why"] for e in s.execute(select(AuditEntry).where(
+            AuditEntry.action == "claim.photos_erased")).scalars()]  # fmt: skip
+    days = ext["service"].config.purge_after_days
+    assert why == ([f"retention: {days} days after the analysis failed"] if purged else [])
+
+
 def test_consent_is_required_and_recorded(app, client, tokens):
     no_face = file_claim(client, tokens["shopper"], key="c1", consent_facial="false")
     assert no_face.status_code == 422 and no_face.json["type"].endswith("/consent-required")
