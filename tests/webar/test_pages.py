@@ -1321,7 +1321,7 @@ def _latin_words(page, data: set[str]) -> list[str]:
     return words
 
 
-def test_the_chinese_pages_show_no_english(page, server):
+def test_the_chinese_pages_show_no_english(page, server, tmp_path):
     """Each page in Chinese, with claims open, listed and decided: every word is Chinese but
     the data listed (product and shade codes and names, the brand, ingredients) and codes
     beside their words. Before, the review page listed statuses, types, outcomes and reasons as
@@ -1376,6 +1376,18 @@ def test_the_chinese_pages_show_no_english(page, server):
     page.goto(page.base + "/brand?lang=zh")
     wait_js(page, "window.hueproof && window.hueproof.ready && window.hueproof.stats",
             timeout=30_000)  # fmt: skip
+    # a chart photo's calibration shown before saving, and a shade's versions
+    ph = render_scene(random_scene(78, illuminant="D65", product="coral"))
+    (tmp_path / "swatch.jpg").write_bytes(ph.jpeg)
+    page.fill("#pSku", "LIP-VELVET")
+    page.fill("#pShade", "C05")
+    page.set_input_files("#pFile", str(tmp_path / "swatch.jpg"))
+    page.fill("#pRoi", ",".join(map(str, ph.roi)))
+    page.click("#pPreview")
+    wait_js(page, "window.hueproof.preview", timeout=60_000)
+    data.add(page.evaluate("window.hueproof.preview.record.details.chart.method"))  # a name
+    page.click("#catalog tr[data-shade='LIP-VELVET/R01'] button[data-action=history]")
+    wait_js(page, "document.querySelector(\"#catalog tr[data-history-of='LIP-VELVET/R01']\")")
     seen["/brand"] = _latin_words(page, data)
     english = {where: words for where, words in seen.items() if words}
     assert english == {}, english
