@@ -1362,7 +1362,15 @@ def test_the_chinese_pages_show_no_english(page, server, tmp_path):
     status = page.eval_on_selector(f"#myClaims tr[data-id='{failed}']",
                                    "r => r.cells[4].textContent")  # fmt: skip
     assert status == "分析失败：照片中未找到人脸。请在光线充足处正对镜头，重新拍摄后再提交", status
+    # filed again from the list: the form filled with the claim's product and order
+    again = f"#myClaims tr[data-id='{failed}'] a.again"
+    assert page.text_content(again) == "重新提交"
+    assert page.locator(f"#myClaims tr[data-id='{red}'] a.again").count() == 0  # not asked for
     seen["/claim"] = _latin_words(page, data)
+    page.click(again)
+    wait_js(page, "document.getElementById('orderRef').value === 'ZH-3'", timeout=60_000)
+    assert (page.input_value("#type"), page.input_value("#sku"), page.input_value("#shade"),
+            page.input_value("#batch")) == ("shade", "LIP-VELVET", "R01", "B2026-11")  # fmt: skip
     page.goto(page.base + "/tryon?lang=zh")
     wait_js(page, "document.querySelectorAll('#shades button').length > 0", timeout=60_000)
     seen["/tryon"] = _latin_words(page, data)

@@ -68,6 +68,15 @@ function resultCell(claim) {
   return cell;
 }
 
+/** A link that files the claim again (its analysis failed, or more evidence was asked for):
+ *  the capture page, with the claim's type, product, order and batch filled in. */
+function fileAgain(c) {
+  const q = new URLSearchParams(Object.entries({ type: c.type, sku: c.sku, shade: c.shade,
+    order: c.orderRef, batch: c.batch }).filter(([, v]) => v));
+  return Object.assign(document.createElement("a"),
+                       { href: `/claim?${q}`, textContent: t("fileAgain"), className: "again" });
+}
+
 function button(action, label, onclick) {
   const b = document.createElement("button");
   b.dataset.action = action;
@@ -88,6 +97,9 @@ export async function showMyClaims(tbody, hp) {
     };
     if (c.decision) {
       actions.append(button("report", t("signedReport"), () => downloadReport(c.id).catch(fail)), " ");
+    }
+    if (c.status === "failed" || c.decision?.outcome === "request_evidence") {
+      actions.append(fileAgain(c), " ");
     }
     if (!c.consent.withdrawn) {
       actions.append(button("withdraw", t("withdraw"), async () => {
