@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import func, select
 from sqlalchemy.orm import defer
 
+from calibration.colorimetry import delta_e00
 from calibration.errors import InvalidImageError, InvalidInputError
 from claims import audit
 from claims.analysis import CLAIM_ANALYSIS_VERSION, AnalysisFailed, analyse_claim
@@ -382,8 +383,22 @@ class ClaimsService:
         return view
 
     def get_claim(self, principal, claim_id) -> dict:
+        """The claim as ``principal`` sees it; for an adjudicator, a shade claim whose verdict
+        used a version of the brand's reference that has been recalibrated since also names
+        the newest version and how far it moved (``reference_now``)."""
         with self.store.read() as s:
-            return self._view(s, self._claim(s, principal, claim_id, "claims.read"), principal)
+            claim = self._claim(s, principal, claim_id, "claims.read")
+            view = self._view(s, claim, principal)
+            used = (claim.analysis or {}).get("reference") or {}
+            if principal.role in ("adjudicator", "admin") and claim.shade_id and used:
+                now = latest_calibration(s, s.get(Shade, claim.shade_id))
+                if now is not None and now.version != used.get("version"):
+                    view["reference_now"] = {
+                        "version": now.version, "lab": now.lab,
+                        "created_at": now.created_at.isoformat(),
+                        "delta_e00_from_used": round(float(delta_e00(used["lab"], now.lab)), 3),
+                    }  # fmt: skip
+            return view
 
     def list_claims(self, principal, *, status=None, claim_type=None, limit=50, offset=0,
                     order="newest"):  # fmt: skip

@@ -255,3 +255,27 @@ def test_brand_slugs_are_checked(app, slug):
         app.extensions["hueproof"]["store"].write() as s,
     ):
         create_user(s, role="brand", brand=slug)
+
+
+def test_an_adjudicator_is_told_when_the_reference_was_recalibrated_after_the_verdict(
+    app, client, tokens
+):
+    """The verdict stands on the reference version of its analysis; when the brand has
+    recalibrated the shade since, the adjudicator's view names the newest version and how far
+    the reference moved (a shopper's does not)."""
+    cid = file_claim(client, tokens["shopper"], key="recal").json["id"]
+    wait(app)
+    adj = bearer(tokens["adjudicator"])
+    view = client.get(f"/api/v1/claims/{cid}", headers=adj).json
+    used = view["analysis"]["reference"]
+    assert "reference_now" not in view  # the newest version is the one used
+    new_lab = [used["lab"][0] - 4.0, used["lab"][1], used["lab"][2]]
+    resp = client.post("/api/v1/brands/demo-cosmetics/shades", headers=bearer(tokens["brand"]),
+                       json={"sku": "LIP-VELVET", "shade": "R01", "lab": new_lab})  # fmt: skip
+    assert resp.status_code == 201
+    now = client.get(f"/api/v1/claims/{cid}", headers=adj).json["reference_now"]
+    assert now["version"] == used["version"] + 1 and now["lab"] == new_lab
+    assert now["delta_e00_from_used"] == pytest.approx(float(delta_e00(used["lab"], new_lab)),
+                                                       abs=1e-3)  # fmt: skip
+    own = client.get(f"/api/v1/claims/{cid}", headers=bearer(tokens["shopper"])).json
+    assert "reference_now" not in own

@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 from PIL import Image, ImageOps
 
+from calibration.colorimetry import delta_e00
 from calibration.simulate import random_scene, render_scene
 from claims.consent import NOTICE_VERSION
 from tests.claims.conftest import bearer, face_jpeg, saved_by
@@ -1415,3 +1416,34 @@ def test_the_pages_swatch_colours_are_the_catalogs(page, server):
     labs = [[52.5, 41.0, -3.25], [40.0, 50.0, 20.0], [90.0, -5.0, 80.0], [20.0, 10.0, -60.0]]
     got = page.evaluate(f"import('/webar/js/colour.js').then(m => {labs}.map(m.labToHex))")
     assert got == [render_parameters(lab)["srgb_hex"] for lab in labs]
+
+
+def test_the_review_page_says_when_the_brand_recalibrated_after_the_verdict(page, server):
+    """A shade claim's verdict used v1 of the brand's reference; the brand has saved v2
+    since: the review page says so, with how far the reference moved."""
+    from claims.auth import create_user
+    from tests.claims.conftest import file_claim, wait
+
+    _, tokens, app = server
+    client = app.test_client()
+    brand = bearer(tokens["brand"])
+    url = "/api/v1/brands/demo-cosmetics/shades"
+    first = {"sku": "LIP-RECAL", "shade": "X1", "lab": [40.0, 50.0, 20.0]}
+    assert client.post(url, json=first, headers=brand).status_code == 201
+    with app.extensions["hueproof"]["store"].write() as s:
+        _, shopper = create_user(s, role="shopper", name="")
+    cid = file_claim(client, shopper, key="recal", sku="LIP-RECAL", shade="X1").json["id"]
+    wait(app)
+    as_user(page, tokens["adjudicator"])
+    page.goto(page.base + f"/review?lang=en&claim={cid}")
+    wait_js(page, f"window.hueproof.ready && window.hueproof.claim?.id === '{cid}'")
+    assert page.text_content("#refNow") == ""  # v1 is the newest
+    second = {**first, "lab": [36.0, 50.0, 20.0]}
+    assert client.post(url, json=second, headers=brand).status_code == 201
+    page.reload()
+    wait_js(page, f"window.hueproof.ready && window.hueproof.claim?.id === '{cid}'")
+    moved = float(delta_e00(first["lab"], second["lab"]))
+    assert page.text_content("#refNow") == (
+        f"The brand has recalibrated this shade since (now v2, ΔE00 {moved:.2f} from the v1 this "
+        "verdict used): the verdict stands on the reference at the time of the analysis."
+    )

@@ -132,6 +132,9 @@ async function show(id, k) {
       $("refLab").textContent = s.referenceLab.map((v) => fmt(v, 1)).join(", ")
         + (a.reference ? ` · v${a.reference.version} (${t(`source_${a.reference.source}`)})` : "");
     }
+    const now = claim.referenceNow;  // the brand has recalibrated the shade since
+    $("refNow").textContent = now && a.reference ? t("refRecalibrated").replace("{v}", now.version)
+      .replace("{used}", a.reference.version).replace("{de}", fmt(now.deltaE00FromUsed)) : "";
     $("measSwatch").style.background = labToHex(s.lab);
     $("measLab").textContent = s.lab.map((v) => fmt(v, 1)).join(", ");
     $("residuals").textContent = s.chart?.detected ? `${fmt(s.chart.residualDe00Mean)} / ${fmt(s.chart.residualDe00Max)}` : "–";
