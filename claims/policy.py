@@ -122,8 +122,8 @@ RULES = {
 
 
 #: note → the sentence a suggestion adds (:func:`_notes`), formatted with the note's figures
-#: (its findings' codes as ``findings_list``);
-#: the review page says each in its language (webar/js/i18n.js ``note_<code>``).
+#: (its findings' codes as ``findings_list``); the review page says each in its language
+#: (webar/js/i18n.js ``note_<code>``).
 NOTES = {
     "colourless": f"The photo has no colour ({NO_COLOUR_CAUSES}): ask for one as the camera "
                   "takes it.",

@@ -701,8 +701,8 @@ class ClaimsService:
                 Decision.created_at <= cutoff)).scalars().all()  # fmt: skip
             failed = s.execute(select(Claim).where(
                 Claim.status == "failed", Claim.updated_at <= cutoff)).scalars().all()  # fmt: skip
-            for claim, after in [(c, "decision") for c in decided] + [
-                    (c, "the analysis failed") for c in failed]:  # fmt: skip
+            due = [(c, "decision") for c in decided] + [(c, "the analysis failed") for c in failed]
+            for claim, after in due:
                 img = s.get(Image, claim.photo_sha256)
                 if img is not None and img.erased_at is not None:
                     continue
