@@ -392,7 +392,8 @@ def _register_routes(app: Flask, service, keys):
         return service.list_claims(_principal(), status=a.get("status"),
                                    claim_type=a.get("type"), limit=a.get("limit", "50"),
                                    offset=a.get("offset", "0"),
-                                   order=a.get("order", "newest"))  # fmt: skip
+                                   order=a.get("order", "newest"), order_ref=a.get("order_ref"),
+                                   sku=a.get("sku"))  # fmt: skip
 
     @route.get("/claims/<claim_id>", summary="One claim", response=api.ClaimView)
     def get_claim(claim_id):

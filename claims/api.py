@@ -242,6 +242,8 @@ CLAIM_LIST_QUERY = {
     "offset": ({"type": "integer", "minimum": 0}, "page start"),
     "order": ({"type": "string", "enum": ["newest", "oldest"]},
               "newest filed first (the default), or oldest first: a queue's order"),
+    "order_ref": ({"type": "string", "maxLength": 100}, "only the claims of this order number"),
+    "sku": ({"type": "string", "maxLength": 100}, "only the claims of this product (SKU code)"),
 }  # fmt: skip
 
 DRY_RUN_QUERY = {

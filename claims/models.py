@@ -183,7 +183,8 @@ class Claim(Base):
     #: the review queue reads one status in order of filing (ClaimsService.list_claims): with
     #: 200 000 claims in SQLite, 26 ms a page without this index, 0.04 ms with it
     __table_args__ = (UniqueConstraint("shopper_id", "idempotency_key"),
-                      Index("ix_claims_status_created_at", "status", "created_at"))  # fmt: skip
+                      Index("ix_claims_status_created_at", "status", "created_at"),
+                      Index("ix_claims_order_ref", "order_ref"))  # fmt: skip
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
     shopper_id: Mapped[int] = mapped_column(ForeignKey("users.id"))

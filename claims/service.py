@@ -401,9 +401,11 @@ class ClaimsService:
             return view
 
     def list_claims(self, principal, *, status=None, claim_type=None, limit=50, offset=0,
-                    order="newest"):  # fmt: skip
+                    order="newest", order_ref=None, sku=None):  # fmt: skip
         """A page of claims, newest or oldest filed first; claims filed in the same instant
-        keep one order (by id), so that no claim falls between two pages."""
+        keep one order (by id), so that no claim falls between two pages. ``order_ref`` and
+        ``sku`` keep the claims of one order or one product (as filed, spaces around aside):
+        a shopper asking after her order's claim is found by it."""
         authorize(principal, "claims.list")
         if order not in ("newest", "oldest"):
             raise InvalidInputError(f"expected order 'newest' or 'oldest'; got {order!r}")
@@ -422,6 +424,10 @@ class ClaimsService:
                 q = q.where(Claim.status == status)
             if claim_type:
                 q = q.where(Claim.type == claim_type)
+            if order_ref and order_ref.strip():
+                q = q.where(Claim.order_ref == order_ref.strip())
+            if sku and sku.strip():
+                q = q.where(Claim.sku_id.in_(select(Sku.id).where(Sku.code == sku.strip())))
             total = s.execute(select(func.count()).select_from(q.subquery())).scalar()
             counts_q = select(Claim.status, func.count()).group_by(Claim.status)
             if principal.role == "shopper":

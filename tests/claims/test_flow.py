@@ -135,6 +135,32 @@ def test_a_queue_is_read_oldest_first_in_pages_that_lose_no_claim(app, client, t
     assert bad.status_code == 422 and "'newest' or 'oldest'" in bad.json["detail"]
 
 
+def test_claims_are_found_by_order_number_and_product(app, client, tokens):
+    """An adjudicator asked after an order's claim finds it by the order number (spaces
+    around it aside), or by the product; a shopper's search keeps to her own claims. Before,
+    the list could only be filtered by status and type."""
+    shopper = tokens["shopper"]
+    ids = [file_claim(client, shopper, key=f"find-{k}", order_ref=ref, **extra).json["id"]
+           for k, (ref, extra) in enumerate([
+               ("ORD-7", {}), ("ORD-8", {}),
+               ("ORD-7", {"type": "redness", "sku": "SERUM-RETINOL", "shade": None, "roi": None,
+                          "consent_health": "true", "photo": face_jpeg(2.0)})])]  # fmt: skip
+    wait(app)
+    adj = bearer(tokens["adjudicator"])
+
+    def found(query, who=adj):
+        got = client.get(f"/api/v1/claims?{query}", headers=who)
+        assert got.status_code == 200, got.json
+        return sorted(c["id"] for c in got.json["items"]), got.json["total"]
+
+    assert found("order_ref=ORD-7") == (sorted([ids[0], ids[2]]), 2)
+    assert found("order_ref=%20ORD-7%20") == (sorted([ids[0], ids[2]]), 2)
+    assert found("order_ref=ORD-7&sku=SERUM-RETINOL") == ([ids[2]], 1)
+    assert found("sku=LIP-VELVET") == (sorted(ids[:2]), 2)
+    assert found("order_ref=ORD-9") == ([], 0)
+    assert found("order_ref=ORD-7", bearer(tokens["shopper_b"])) == ([], 0)  # not hers
+
+
 def test_a_page_of_claims_is_read_in_a_few_queries_whatever_its_size(app, client, tokens):
     """A page of 40 claims of one product is read in the same handful of queries as a page
     of 2 (its products, brands, shades, consents and decisions together). Before, each claim

@@ -1185,8 +1185,8 @@ def test_the_review_queue_opens_on_the_claims_waiting_longest_and_pages_through_
     assert page.evaluate("window.hueproof.queue.length") == 50
     first = page.eval_on_selector(f"#queue tr[data-id='{copies[0]}']",
                                   "r => [...r.cells].map(c => c.textContent)")  # fmt: skip
-    assert first[1:4] == ["Colour not as shown", "LIP-VELVET", "analysis failed"], first
-    assert first[4].startswith("3 d"), first
+    assert first[1:5] == ["Colour not as shown", "LIP-VELVET", "Q-1", "analysis failed"], first
+    assert first[5].startswith("3 d"), first
     failed_total = page.evaluate("window.hueproof.queueTotal")
     assert page.text_content("#pageAt") == f"1–50 / {failed_total}" and page.is_disabled(
         "#pagePrev"
@@ -1447,3 +1447,35 @@ def test_the_review_page_says_when_the_brand_recalibrated_after_the_verdict(page
         f"The brand has recalibrated this shade since (now v2, ΔE00 {moved:.2f} from the v1 this "
         "verdict used): the verdict stands on the reference at the time of the analysis."
     )
+
+
+def test_the_review_page_finds_an_orders_claims(page, server):
+    """A shopper asks after her order: the adjudicator types its number and the queue shows
+    that order's claims whatever their status (the status filter goes to all)."""
+    from claims.auth import create_user
+    from tests.claims.conftest import file_claim, wait
+
+    _, tokens, app = server
+    client = app.test_client()
+    with app.extensions["hueproof"]["store"].write() as s:
+        _, shopper = create_user(s, role="shopper", name="")
+    ids = [file_claim(client, shopper, key=f"find-{k}", order_ref="FIND-42").json["id"]
+           for k in range(2)]  # fmt: skip
+    wait(app)
+    decided = client.post(
+        f"/api/v1/claims/{ids[0]}/decision",
+        headers=bearer(tokens["adjudicator"]),
+        json={"outcome": "reject", "reason_code": "shade_within_tolerance"},
+    )
+    assert decided.status_code == 201
+    as_user(page, tokens["adjudicator"])
+    page.goto(page.base + "/review?lang=en")
+    wait_js(page, "window.hueproof && window.hueproof.ready", timeout=30_000)
+    page.fill("#fOrder", " FIND-42 ")
+    page.press("#fOrder", "Enter")
+    wait_js(page, "window.hueproof.queueTotal === 2", timeout=30_000)
+    assert sorted(page.evaluate("window.hueproof.queue")) == sorted(ids)
+    assert page.input_value("#fStatus") == ""  # the decided one too
+    cells = page.eval_on_selector_all("#queue tr", "rs => rs.map(r => r.cells[3].textContent)")
+    assert cells == ["FIND-42", "FIND-42"]
+    assert_accessible(page, "the review page, an order's claims found")

@@ -61,6 +61,7 @@ async function loadQueue() {
   const q = new URLSearchParams({ order: "oldest", limit: PAGE, offset });
   if ($("fStatus").value) q.set("status", $("fStatus").value);
   if ($("fType").value) q.set("type", $("fType").value);
+  if ($("fOrder").value.trim()) q.set("order_ref", $("fOrder").value.trim());
   try {
     const list = await get(`/claims?${q}`);
     if (!list.items.length && offset > 0) { offset = Math.max(0, offset - PAGE); return loadQueue(); }
@@ -68,8 +69,8 @@ async function loadQueue() {
     $("counts").textContent = Object.entries(list.counts).map(([k, v]) => `${t(`status_${k}`)} ${v}`)
       .join(" · ");
     $("queue").replaceChildren(...items.map((c, k) => {
-      const tr = row([c.id.slice(0, 8), typeWords(c.type), c.sku, t(`status_${c.status}`),
-                      since(c.createdAt)]);
+      const tr = row([c.id.slice(0, 8), typeWords(c.type), c.sku, c.orderRef || "–",
+                      t(`status_${c.status}`), since(c.createdAt)]);
       tr.dataset.id = c.id;
       tr.tabIndex = 0;  // the queue is worked by keyboard too: Tab to a claim, Enter opens it
       tr.onclick = () => open(k);
@@ -220,6 +221,12 @@ $("revealBtn").onclick = reveal;
 $("decideBtn").onclick = decide;
 $("reportBtn").onclick = () => downloadReport(claim.id).catch((e) => { $("error").textContent = errorText(e); });
 $("fStatus").onchange = $("fType").onchange = () => { offset = 0; loadQueue(); };
+// an order's claims, whatever their status (Enter, or leaving the field, searches)
+$("fOrder").onchange = () => {
+  if ($("fOrder").value.trim()) $("fStatus").value = "";
+  offset = 0;
+  loadQueue();
+};
 document.addEventListener("keydown", (e) => {
   if (["INPUT", "SELECT", "TEXTAREA"].includes(e.target.tagName)) return;
   const key = e.key.toLowerCase();
