@@ -150,9 +150,14 @@ NOTES = {
 }  # fmt: skip
 
 
-def decision_problem(claim_type: str, outcome: str, reason_code: str) -> str | None:
-    """Why ``reason_code`` cannot be given for ``outcome`` on a claim of ``claim_type``; None
-    when it can (:data:`TYPE_REASONS`, :data:`CONTRADICTING_REASONS`)."""
+def decision_problem(claim_type: str, outcome: str, reason_code: str,
+                     note: str = "") -> str | None:  # fmt: skip
+    """Why ``reason_code`` cannot be given for ``outcome`` on a claim of ``claim_type`` with
+    ``note``; None when it can (:data:`TYPE_REASONS`, :data:`CONTRADICTING_REASONS`; "other"
+    says the note gives the reason, so it needs one)."""
+    if reason_code == "other" and not note.strip():
+        return ("reason_code 'other' needs a note saying the reason: the report refers to it "
+                "(\"another reason, the note says which\")")  # fmt: skip
     fitting = TYPE_REASONS.get(claim_type, ())
     if reason_code not in fitting:
         return (f"reason_code {reason_code!r} does not apply to a {claim_type} claim; expected "

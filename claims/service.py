@@ -556,7 +556,7 @@ class ClaimsService:
             if claim.status != "ready":
                 raise StateConflict(f"only a claim in status 'ready' can be decided; this one "
                                     f"is {claim.status!r}")  # fmt: skip
-            problem = decision_problem(claim.type, outcome, reason_code)
+            problem = decision_problem(claim.type, outcome, reason_code, note)
             if problem:
                 raise InvalidInputError(problem)
             return self._decide(s, claim, principal, outcome, reason_code, note)

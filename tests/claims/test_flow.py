@@ -298,3 +298,21 @@ def test_a_photo_a_photo_editor_saved_is_named_and_never_approved_automatically(
     assert (a["baseline"] if claim_type == "redness" else a["photo"])["software"] == software
     assert f"a photo editor saved it ({code})" in view["suggestion"]["text"]
     assert view["suggestion"]["automatic"] is False
+
+
+def test_a_decision_on_another_reason_needs_its_note(app, client, tokens):
+    """ "other" says the note gives the reason: without one it is refused (422) and nothing is
+    signed; with one it is decided."""
+    cid = file_claim(client, tokens["shopper"], key="other-note").json["id"]
+    wait(app)
+    adj = bearer(tokens["adjudicator"])
+    url = f"/api/v1/claims/{cid}/decision"
+    bare = client.post(url, headers=adj, json={"outcome": "escalate", "reason_code": "other",
+                                               "note": " "})  # fmt: skip
+    assert bare.status_code == 422 and "needs a note" in bare.json["detail"]
+    assert client.get(f"/api/v1/claims/{cid}", headers=adj).json["status"] == "ready"
+    noted = client.post(url, headers=adj, json={"outcome": "escalate", "reason_code": "other",
+                                                "note": "the batch is under recall"})  # fmt: skip
+    assert (
+        noted.status_code == 201 and noted.json["decision"]["note"] == "the batch is under recall"
+    )

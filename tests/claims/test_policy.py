@@ -110,7 +110,15 @@ def test_a_reason_that_contradicts_the_outcome_or_fits_another_claim_type_is_nam
     claim_type, outcome, reason, said
 ):
     assert said in decision_problem(claim_type, outcome, reason)
-    assert decision_problem(claim_type, "escalate", "other") is None
+    assert decision_problem(claim_type, "escalate", "other", "goodwill") is None
+
+
+def test_another_reason_needs_a_note_saying_it():
+    """ "other" tells the report's reader that the note gives the reason: without a note the
+    report would point at nothing."""
+    for note in ("", "  "):
+        assert "needs a note" in decision_problem("shade", "reject", "other", note)
+    assert decision_problem("shade", "reject", "other", "the order was cancelled") is None
 
 
 def test_a_single_photos_flags_in_folds_and_shadows_are_pointed_out():

@@ -88,7 +88,8 @@ def test_two_adjudicators_deciding_one_claim_at_once_get_one_report_and_a_409(pg
             client = app.test_client()
             start.wait()
             resp = client.post(f"/api/v1/claims/{cid}/decision", headers=adj,
-                               json={"outcome": outcome, "reason_code": reason})  # fmt: skip
+                               json={"outcome": outcome, "reason_code": reason,
+                                     "note": "two adjudicators at once"})  # fmt: skip
             answers.append(resp.status_code)
 
         both = [threading.Thread(target=decide, args=("reject", "shade_within_tolerance")),

@@ -1096,6 +1096,10 @@ def test_the_review_page_offers_only_reasons_that_fit_the_outcome(page, server):
     view = client.get(f"/api/v1/claims/{cid}", headers=bearer(tokens["adjudicator"])).json
     assert view["status"] == "ready"  # nothing was signed
     page.select_option("#reasonCode", "other")
+    page.click("#decideBtn")  # "other" says the note gives the reason: none given yet
+    wait_js(page, "document.getElementById('error').textContent.startsWith('With another')")
+    assert page.text_content("#error") == "With another reason, write the reason in the note"
+    assert page.evaluate("document.activeElement.id") == "note"
     page.fill("#note", "goodwill: the shopper is a long-standing customer")
     page.click("#decideBtn")
     wait_js(page, "window.hueproof.report", timeout=30_000)

@@ -189,6 +189,11 @@ async function decide() {
     $("reasonCode").focus();
     return;
   }
+  if ($("reasonCode").value === "other" && !$("note").value.trim()) {  // the note is the reason
+    $("error").textContent = t("otherNeedsNote");
+    $("note").focus();
+    return;
+  }
   try {
     const report = await post(`/claims/${claim.id}/decision`, {
       outcome: $("outcome").value, reasonCode: $("reasonCode").value, note: $("note").value });
