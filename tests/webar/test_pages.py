@@ -14,6 +14,7 @@ from PIL import Image, ImageOps
 
 from calibration.colorimetry import delta_e00
 from calibration.simulate import random_scene, render_scene
+from claims.catalog import render_parameters
 from claims.consent import NOTICE_VERSION
 from tests.claims.conftest import bearer, face_jpeg, saved_by
 from tests.webar.conftest import as_user, assert_accessible, drag_over, js_value, wait_js
@@ -983,6 +984,18 @@ def test_a_shopper_sees_her_claims_gets_the_signed_report_and_withdraws_consent(
     explanation = page.evaluate(f"window.hueproof.myClaims.find(c => c.id === '{shade}')"
                                 ".analysis.shade.explanation")  # fmt: skip
     assert why(shade) == [explanation], why(shade)  # the server's English
+    # and the two colours side by side: the brand's reference and the measured one
+    shown = page.eval_on_selector_all(
+        f"#myClaims tr[data-id='{shade}'] [data-part=colours] > div",
+        "ds => ds.map(d => [d.textContent.trim(), d.querySelector('.swatch').style.background])",
+    )
+    measured = client.get(f"/api/v1/claims/{shade}", headers=bearer(shopper)).json["analysis"]
+    expected = [["Brand reference", measured["shade"]["reference_lab"]],
+                ["Measured", measured["shade"]["lab"]]]  # fmt: skip
+    assert [s[0] for s in shown] == [e[0] for e in expected], shown
+    for (_, css), (_, lab) in zip(shown, expected, strict=True):
+        hex_ = render_parameters(lab)["srgb_hex"]
+        assert css == "rgb({}, {}, {})".format(*(int(hex_[i : i + 2], 16) for i in (1, 3, 5)))
     assert explanation.startswith("The measured colour is") and explanation.endswith(
         "within the tolerance even at the edge of the uncertainty.")  # fmt: skip
     row = cells(red)
@@ -1414,8 +1427,6 @@ def test_the_chinese_pages_show_no_english(page, server, tmp_path):
 def test_the_pages_swatch_colours_are_the_catalogs(page, server):
     """The review and brand pages paint a Lab colour (colour.js labToHex) as the catalog's
     render parameters give it to the try-on (claims/catalog.py render_parameters)."""
-    from claims.catalog import render_parameters
-
     page.goto(page.base + "/claim?lang=en")
     labs = [[52.5, 41.0, -3.25], [40.0, 50.0, 20.0], [90.0, -5.0, 80.0], [20.0, 10.0, -60.0]]
     got = page.evaluate(f"import('/webar/js/colour.js').then(m => {labs}.map(m.labToHex))")

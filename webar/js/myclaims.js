@@ -3,7 +3,8 @@
 // server signed it; and consent withdrawn (processing stops, the photos are erased) at a click.
 import { downloadReport, fileUrl, get, post } from "./api.js";
 import { errorText, language, t } from "./i18n.js";
-import { fmt, row, zoneEntries } from "./dom.js";
+import { labToHex } from "./colour.js";
+import { fmt, row, swatch, zoneEntries } from "./dom.js";
 import { decisionWords, findingText, findingsOf, shadeExplanation, statusWords, typeWords }
   from "./explain.js";
 
@@ -42,6 +43,21 @@ function folded(label, ...parts) {
   return box;
 }
 
+/** A shade measurement's two colours side by side, the brand's reference and the measured
+ *  one, each named; nothing without a reference. */
+function colours(s) {
+  const box = document.createElement("div");
+  box.className = "row";
+  box.dataset.part = "colours";
+  if (!s?.referenceLab || !s.lab) return box;
+  box.append(...[["reference", s.referenceLab], ["measured", s.lab]].map(([key, lab]) => {
+    const figure = document.createElement("div");
+    figure.append(swatch(labToHex(lab), "2rem"), " ", t(key));
+    return figure;
+  }));
+  return box;
+}
+
 /** A claim's result cell: the result in words, its reasons under "why", and a redness claim's
  *  map as the adjudicator sees it (the face pixelated), fetched when unfolded. */
 function resultCell(claim) {
@@ -51,7 +67,7 @@ function resultCell(claim) {
   if (reasons.length) {
     const list = document.createElement("ul");
     list.append(...reasons.map((r) => Object.assign(document.createElement("li"), { textContent: r })));
-    cell.append(folded(t("why"), list));
+    cell.append(folded(t("why"), colours(claim.analysis?.shade), list));
   }
   if (claim.links?.heatmap) {
     const img = Object.assign(document.createElement("img"), { alt: t("altHeatmap"), className: "map" });
