@@ -936,6 +936,32 @@ def test_the_capture_page_says_when_the_photo_from_before_names_a_photo_editor(
     assert page.text_content("#baselineEdited") == ""
 
 
+def _a_shoppers_claims(server, prefix: str, *extra: dict) -> tuple[str, str, str, list[str]]:
+    """A shopper of her own who filed a shade claim (order ``prefix``-1; analysed and rejected,
+    the colour within tolerance), a single-photo redness claim (``prefix``-2) and one claim
+    per form of ``extra`` (``prefix``-3, ...), all analysed: her token, the shade and redness
+    claims' ids, and the others'."""
+    from claims.auth import create_user
+    from tests.claims.conftest import file_claim, wait
+
+    _, tokens, app = server
+    with app.extensions["hueproof"]["store"].write() as s:
+        _, shopper = create_user(s, role="shopper", name="")
+    client = app.test_client()
+    forms = [{}, {"photo": face_jpeg(3.0), "type": "redness", "sku": "SERUM-RETINOL",
+                  "shade": None, "roi": None, "consent_health": "true"}, *extra]  # fmt: skip
+    ids = [file_claim(client, shopper, key=f"{prefix}-{k}", order_ref=f"{prefix}-{k + 1}",
+                      **form).json["id"] for k, form in enumerate(forms)]  # fmt: skip
+    wait(app)
+    resp = client.post(
+        f"/api/v1/claims/{ids[0]}/decision",
+        headers=bearer(tokens["adjudicator"]),
+        json={"outcome": "reject", "reason_code": "shade_within_tolerance"},
+    )
+    assert resp.status_code == 201, resp.json
+    return shopper, ids[0], ids[1], ids[2:]
+
+
 def test_a_shopper_sees_her_claims_gets_the_signed_report_and_withdraws_consent(page, server):
     """The capture page lists the shopper's own claims in words of her language: status,
     verdict with ΔE00 ± U, where redness was flagged, the decision; the signed report
@@ -944,26 +970,12 @@ def test_a_shopper_sees_her_claims_gets_the_signed_report_and_withdraws_consent(
     shopper could neither fetch her report nor withdraw consent without curl."""
     import json
 
-    from claims.auth import create_user
     from claims.keys import load_public_keys
     from claims.reports import verify_report
-    from tests.claims.conftest import file_claim, wait
 
-    _, tokens, app = server
-    with app.extensions["hueproof"]["store"].write() as s:  # a shopper of her own
-        _, shopper = create_user(s, role="shopper", name="")
+    app = server[2]
     client = app.test_client()
-    shade = file_claim(client, shopper, key="mine-shade", order_ref="MINE-1").json["id"]
-    red = file_claim(client, shopper, key="mine-red", photo=face_jpeg(3.0), type="redness",
-                     sku="SERUM-RETINOL", shade=None, roi=None, order_ref="MINE-2",
-                     consent_health="true").json["id"]  # fmt: skip
-    wait(app)
-    resp = client.post(
-        f"/api/v1/claims/{shade}/decision",
-        headers=bearer(tokens["adjudicator"]),
-        json={"outcome": "reject", "reason_code": "shade_within_tolerance"},
-    )
-    assert resp.status_code == 201, resp.json
+    shopper, shade, red, _ = _a_shoppers_claims(server, "MINE")
     as_user(page, shopper)
     page.goto(page.base + "/claim?lang=en")
     wait_js(page, "window.hueproof.myClaims?.length === 2", timeout=60_000)
@@ -1345,26 +1357,11 @@ def test_the_chinese_pages_show_no_english(page, server, tmp_path):
     beside their words. Before, the review page listed statuses, types, outcomes and reasons as
     API codes, and showed findings, the verdict's explanation, the suggestion and the
     ingredient note in the server's English; the brand page's ΔE00 header was English."""
-    from claims.auth import create_user
-    from tests.claims.conftest import file_claim, wait
-
     _, tokens, app = server
-    with app.extensions["hueproof"]["store"].write() as s:
-        _, shopper = create_user(s, role="shopper", name="")
     client = app.test_client()
-    shade = file_claim(client, shopper, key="zh-shade", order_ref="ZH-1").json["id"]
-    red = file_claim(client, shopper, key="zh-red", photo=face_jpeg(3.0), type="redness",
-                     sku="SERUM-RETINOL", shade=None, roi=None, order_ref="ZH-2",
-                     consent_health="true").json["id"]  # fmt: skip
-    # a photo of a product without its region marked and without a face: nothing to measure
-    failed = file_claim(client, shopper, key="zh-failed", roi=None, order_ref="ZH-3").json["id"]
-    wait(app)
-    resp = client.post(
-        f"/api/v1/claims/{shade}/decision",
-        headers=bearer(tokens["adjudicator"]),
-        json={"outcome": "reject", "reason_code": "shade_within_tolerance"},
-    )
-    assert resp.status_code == 201, resp.json
+    # the third, a photo of a product without its region marked and without a face: nothing
+    # to measure
+    shopper, shade, red, (failed,) = _a_shoppers_claims(server, "ZH", {"roi": None})
     catalog = client.get("/api/v1/shades").json["shades"]
     data = {v for s in catalog for v in (s["sku"], s["shade"], s["name"], s["brand"])}
     red_view = client.get(f"/api/v1/claims/{red}", headers=bearer(tokens["adjudicator"])).json
