@@ -286,8 +286,9 @@ def test_review_shows_the_heatmap_and_records_a_decision(page, server):
         f"Decided {cid[:8]}: passed on for further review: redness is flagged in a single photo (#"
     )
     assert_accessible(page, "the review page, the claim decided and the next one open")
-    # the decided claim's signed report, from its page, byte for byte as served (before, only
-    # through the API)
+    # the decided claim's signed report, from its page (the decision's line links to it),
+    # byte for byte as served (before, only through the API)
+    assert page.get_attribute("#lastDecided a", "href") == f"/review?claim={cid}"
     page.goto(page.base + f"/review?lang=en&claim={cid}")
     wait_js(page, f"window.hueproof.ready && window.hueproof.claim?.id === '{cid}'")
     with page.expect_download() as download:
@@ -1323,9 +1324,9 @@ def test_a_failed_request_is_said_in_the_pages_language(page, server):
 
 
 #: What a Chinese page may show in Latin letters besides the data it lists (products,
-#: shades, brands, batches, ingredients): the product's name, the language menu's "English",
-#: units and symbols, and the API's codes, which the review page keeps in parentheses beside
-#: their words.
+#: shades, brands, batches, order numbers, ingredients): the product's name, the language
+#: menu's "English", units and symbols, and the API's codes, which the review page keeps in
+#: parentheses beside their words.
 LATIN_ALLOWED = re.compile(r"hueproof|English|\bID\b|ΔE00|\b[abL]\*|\bOD\b|\bD65\b|\bD50\b|\bF2\b"
                            r"|\b[0-9a-f]{8}\b"  # a claim's id, as the queue shows it
                            r"|\(\s*[a-z]+(?:_[a-z0-9]+)*\s*\)")  # fmt: skip
@@ -1369,6 +1370,12 @@ def test_the_chinese_pages_show_no_english(page, server, tmp_path):
     data.add(red_view["sku"])
     stats = client.get("/api/v1/brands/demo-cosmetics/stats", headers=bearer(tokens["brand"])).json
     data |= {b["batch"] for b in stats["batches"] if b["batch"]}
+    offset, total = 0, 1  # every claim's order number (the queue lists them)
+    while offset < total:
+        listed = client.get(f"/api/v1/claims?limit=200&offset={offset}",
+                            headers=bearer(tokens["adjudicator"])).json  # fmt: skip
+        data |= {c["order_ref"] for c in listed["items"] if c["order_ref"]}
+        offset, total = offset + 200, listed["total"]
     seen = {}
     as_user(page, shopper)
     page.goto(page.base + "/claim?lang=zh")

@@ -199,8 +199,11 @@ async function decide() {
       outcome: $("outcome").value, reasonCode: $("reasonCode").value, note: $("note").value });
     hp.report = report;
     $("decision").textContent = `${t("decided")}: ${decisionWords(report.decision)} (#${report.chain.seq})`;
-    $("lastDecided").textContent = `${t("decided")} ${claim.id.slice(0, 8)}: `
-      + `${decisionWords(report.decision)} (#${report.chain.seq})`;
+    // the claim just decided stays a link away (its report, a second look)
+    const back = Object.assign(document.createElement("a"),
+                               { href: `/review?claim=${claim.id}`, textContent: claim.id.slice(0, 8) });
+    $("lastDecided").replaceChildren(`${t("decided")} `, back,
+                                     `: ${decisionWords(report.decision)} (#${report.chain.seq})`);
     await next(claim.id);
   } catch (e) { $("error").textContent = errorText(e); }
 }
