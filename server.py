@@ -449,6 +449,14 @@ def _register_routes(app: Flask, service, keys):
     def report(claim_id):
         return service.report(_principal(), claim_id)
 
+    @route.post("/reports/verify", summary="Check a decision report: its signature by this "
+                "service, its audit-chain entry, and that the chain holds that entry (anyone: a "
+                "report travels)", auth=False, body=api.Report,
+                response=api.ReportCheck)  # fmt: skip
+    def verify_report():
+        _json_body(api.Report)  # a report's fields, or a clear 422
+        return service.check_report(request.get_json())  # as sent: checked byte for byte
+
     @route.post("/claims/<claim_id>/withdraw", summary="Withdraw consent: processing stops, "
                 "photos are erased (shopper)", response=api.ClaimView)  # fmt: skip
     def withdraw(claim_id):

@@ -121,6 +121,14 @@ class KeyList(_Closed):
     keys: list[PublicKeyOut]
 
 
+class ReportCheck(_Closed):
+    valid: bool
+    problems: list[str]
+    claim_id: str | None
+    decision: dict | None
+    chain_seq: int | None
+
+
 class ClaimView(_Open):
     id: str
     type: Literal["shade", "redness"]

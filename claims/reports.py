@@ -104,20 +104,25 @@ def verify_report(report: dict, public_keys: dict[str, PublicKey], session=None)
                         "signed by a key of this service)")  # fmt: skip
     chain = report["chain"]
     body = {k: v for k, v in unsigned.items() if k != "chain"}
+    seq = chain.get("seq") if isinstance(chain, dict) else None
+    # a report from anywhere (a file, a request): a position the chain can hold, a payload
+    if not isinstance(seq, int) or isinstance(seq, bool) or not 0 < seq < 2**63 or not (
+            isinstance(chain.get("payload"), dict)):  # fmt: skip
+        return [*problems, "the report's chain entry is incomplete"]
     try:
-        recomputed = entry_hash(seq=chain["seq"], time=chain["time"], actor=chain["actor"],
+        recomputed = entry_hash(seq=seq, time=chain["time"], actor=chain["actor"],
                                 action=chain["action"], subject=chain["subject"],
                                 payload=chain["payload"], prev_hash=chain["prev_hash"])  # fmt: skip
-    except (KeyError, TypeError):
+    except (KeyError, TypeError, ValueError):
         return [*problems, "the report's chain entry is incomplete"]
     if recomputed != chain.get("hash"):
         problems.append("the report's chain entry does not give its hash")
-    if (chain.get("payload") or {}).get("report_sha256") != body_sha256(body):
+    if chain["payload"].get("report_sha256") != body_sha256(body):
         problems.append("the chain entry names a different report body")
     if session is not None:
         from claims.models import AuditEntry
 
-        entry = session.get(AuditEntry, chain["seq"])
+        entry = session.get(AuditEntry, seq)
         if entry is None or entry.hash != chain.get("hash"):
-            problems.append(f"the audit chain holds no such entry at position {chain['seq']}")
+            problems.append(f"the audit chain holds no such entry at position {seq}")
     return problems

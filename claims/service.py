@@ -59,7 +59,7 @@ from claims.models import (
     utcnow,
 )
 from claims.policy import OUTCOMES, REASON_CODES, decision_problem, suggest
-from claims.reports import body_sha256, report_body, sign_report
+from claims.reports import body_sha256, report_body, sign_report, verify_report
 
 __all__ = ["ClaimsService", "ServiceConfig"]
 
@@ -895,6 +895,23 @@ class ClaimsService:
             self._audit(s, principal.actor, "catalog.policy", f"brand:{brand.slug}",
                         dict(brand.policy))  # fmt: skip
             return dict(brand.policy)
+
+    def check_report(self, report: dict) -> dict:
+        """Whether ``report`` is a decision report this service signed, unchanged: its
+        signature, its chain entry, and that entry in the chain (:func:`verify_report`, as
+        ``hueproof verify`` checks it). Anyone may ask: a report travels."""
+        with self.store.read() as s:
+            problems = verify_report(report, self.keys.public_keys(), s)
+        if problems:  # nothing of an unverified report is repeated as if it were so
+            return {"valid": False, "problems": problems, "claim_id": None, "decision": None,
+                    "chain_seq": None}  # fmt: skip
+        return {
+            "valid": True,
+            "problems": [],
+            "claim_id": report["claim_id"],
+            "decision": report["decision"],
+            "chain_seq": report["chain"]["seq"],
+        }
 
     def shade_history(self, principal, brand_slug, sku_code, shade_code) -> dict:
         """Every version of a shade's reference, newest first (:func:`calibration_history`): a

@@ -316,3 +316,50 @@ def test_a_decision_on_another_reason_needs_its_note(app, client, tokens):
     assert (
         noted.status_code == 201 and noted.json["decision"]["note"] == "the batch is under recall"
     )
+
+
+def test_anyone_checks_a_report_as_hueproof_verify_does(app, client, tokens, tmp_path):
+    """A decision report travels (to the shopper, the brand, a court): anyone can ask the
+    service whether it signed it, unchanged, and whether its chain holds it. Before, only the
+    command line could check one."""
+    import copy
+
+    from server import create_app
+
+    cid = file_claim(client, tokens["shopper"], key="check-report").json["id"]
+    wait(app)
+    report = client.post(
+        f"/api/v1/claims/{cid}/decision",
+        headers=bearer(tokens["adjudicator"]),
+        json={"outcome": "reject", "reason_code": "shade_within_tolerance"},
+    ).json
+    ok = client.post("/api/v1/reports/verify", json=report)  # no token: anyone
+    assert ok.status_code == 200, ok.json
+    assert ok.json == {
+        "valid": True,
+        "problems": [],
+        "claim_id": cid,
+        "decision": report["decision"],
+        "chain_seq": report["chain"]["seq"],
+    }
+    changed = copy.deepcopy(report)
+    changed["decision"]["outcome"] = "approve_refund"
+    bad = client.post("/api/v1/reports/verify", json=changed).json
+    assert bad["valid"] is False and bad["claim_id"] is None and bad["decision"] is None
+    assert any("signature does not verify" in p for p in bad["problems"]), bad
+    # another service's keys and chain know nothing of it
+    other = create_app({"DATA_DIR": str(tmp_path / "other"), "TESTING": True})
+    try:
+        foreign = other.test_client().post("/api/v1/reports/verify", json=report).json
+    finally:
+        other.extensions["hueproof"]["close"]()
+    assert foreign["valid"] is False and len(foreign["problems"]) == 2, foreign
+    not_one = client.post("/api/v1/reports/verify", json={"claim_id": cid})
+    assert not_one.status_code == 422
+    # a chain entry of any shape is answered, not a 500 (before, a payload that was not an
+    # object raised in verify_report, which `hueproof verify` runs too)
+    for seq, payload in (("abc", "p"), (0, {}), (True, None), (10**30, {})):
+        odd = copy.deepcopy(report)
+        odd["chain"].update(seq=seq, payload=payload)
+        answer = client.post("/api/v1/reports/verify", json=odd)
+        assert answer.status_code == 200 and answer.json["valid"] is False, answer.json

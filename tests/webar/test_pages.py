@@ -1033,6 +1033,24 @@ def test_a_shopper_sees_her_claims_gets_the_signed_report_and_withdraws_consent(
     assert data == client.get(f"/api/v1/claims/{shade}/report", headers=bearer(shopper)).data
     keys = load_public_keys(Path(app.config["DATA_DIR"]) / "keys")
     assert verify_report(json.loads(data), keys) == []
+    # and the page checks a report file with the service (before: only `hueproof verify`)
+    report = json.loads(data)
+    page.set_input_files("#reportFile", download.value.path())
+    wait_js(page, "window.hueproof.reportCheck")
+    assert page.text_content("#reportCheck") == (
+        "The report is valid: signed by this service, unchanged, and held by the audit chain at "
+        f"entry {report['chain']['seq']} (claim {shade[:8]}, rejected: the measured colour "
+        "matches the brand's reference within the tolerance)"
+    )
+    report["decision"]["outcome"] = "approve_refund"  # changed after signing
+    changed = Path(download.value.path()).with_name("changed.json")
+    changed.write_text(json.dumps(report))
+    page.evaluate("window.hueproof.reportCheck = null")
+    page.set_input_files("#reportFile", str(changed))
+    wait_js(page, "window.hueproof.reportCheck")
+    assert page.text_content("#reportCheck").startswith(
+        "The report is not valid: the signature does not verify"
+    )
     # withdrawing asks first; dismissed, nothing happens
     page.once("dialog", lambda d: d.dismiss())
     page.click(f"#myClaims tr[data-id='{red}'] button[data-action=withdraw]")
@@ -1325,10 +1343,11 @@ def test_a_failed_request_is_said_in_the_pages_language(page, server):
 
 #: What a Chinese page may show in Latin letters besides the data it lists (products,
 #: shades, brands, batches, order numbers, ingredients): the product's name, the language
-#: menu's "English", units and symbols, and the API's codes, which the review page keeps in
-#: parentheses beside their words.
+#: menu's "English", units, symbols and file formats, and the API's codes, which the review
+#: page keeps in parentheses beside their words.
 LATIN_ALLOWED = re.compile(r"hueproof|English|\bID\b|ΔE00|\b[abL]\*|\bOD\b|\bD65\b|\bD50\b|\bF2\b"
                            r"|\b[0-9a-f]{8}\b"  # a claim's id, as the queue shows it
+                           r"|\b(?:JSON|JPEG|PNG|HEIC|WebP)\b"  # file formats
                            r"|\(\s*[a-z]+(?:_[a-z0-9]+)*\s*\)")  # fmt: skip
 
 

@@ -78,6 +78,16 @@ export async function downloadReport(claimId) {
   setTimeout(() => URL.revokeObjectURL(a.href), 10_000);
 }
 
+/** Ask the service whether a decision report's file is one it signed, unchanged: the file's
+ *  text goes as it is (its field names are the report's own, not the pages' camelCase). */
+export async function checkReport(text) {
+  const resp = await fetch(`${BASE}/reports/verify`,
+                           { method: "POST", headers: { "Content-Type": "application/json" }, body: text });
+  const data = await resp.json().catch(() => null);
+  if (!resp.ok) throw new ApiError(resp.status, data);
+  return camelize(data);
+}
+
 /** Upload a multipart form with progress and retries under one Idempotency-Key. */
 export function upload(path, form, { key, onProgress, retries = 3 } = {}) {
   const attempt = (n) => new Promise((resolve, reject) => {

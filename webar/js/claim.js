@@ -1,7 +1,7 @@
 // Guided claim capture: live quality checks on the device, automatic capture when all pass,
 // consent, upload with progress and retries under one Idempotency-Key, then the status.
 import { FaceLandmarker, FilesetResolver } from "/vendor/mediapipe/vision_bundle.mjs";
-import { get, setToken, token, upload } from "./api.js";
+import { checkReport, get, setToken, token, upload } from "./api.js";
 import { HB_OD, MIN_COLOUR_RANGE, OD_FLOOR, SRGB_U8_TO_LIN, colourRange, project }
   from "./colour.js";
 import { cameraName, exifTime, photoEditor, softwareOf, withExif } from "./exif.js";
@@ -10,7 +10,7 @@ import { BASE_WIDTH, MIRROR_FRAMES, MIRROR_SPACING_MS, MIRROR_TRIES, decide, fac
 import { shadeLabel } from "./dom.js";
 import { errorText, language, t, translate } from "./i18n.js";
 import { dragRegion, showPhoto, showRegion, typedRegion } from "./pickphoto.js";
-import { statusWords } from "./explain.js";
+import { decisionWords, statusWords } from "./explain.js";
 import { resultWords, showMyClaims } from "./myclaims.js";
 import { SMOOTH_FRACTION, previewRedness, runModel } from "./redness.js";
 
@@ -648,6 +648,21 @@ async function poll(id) {
 
 /** The signed-in shopper's claims (none shown without a shopper's token: staff see claims
  *  on the review page). */
+// a signed report checked by the service that signed it (anyone may: a report travels)
+$("reportFile").onchange = async () => {
+  const file = $("reportFile").files[0];
+  $("reportCheck").textContent = "";
+  if (!file) return;
+  try {
+    const r = await checkReport(await file.text());
+    $("reportCheck").textContent = r.valid
+      ? t("reportValid").replace("{claim}", r.claimId.slice(0, 8)).replace("{seq}", r.chainSeq)
+        .replace("{decision}", decisionWords(r.decision))
+      : `${t("reportInvalid")}${language() === "zh" ? "：" : ": "}${r.problems.join("; ")}`;
+    hp.reportCheck = r;
+  } catch (e) { $("reportCheck").textContent = errorText(e); }
+};
+
 async function myClaims() {
   $("myClaimsBox").hidden = true;
   if (!token()) return;
