@@ -9,7 +9,7 @@ import pytest
 
 import cli
 from claims.backup import backup
-from tests.claims.conftest import _make_app, bearer, file_claim, seeded_app, wait
+from tests.claims.conftest import _make_app, bearer, decided_claim, file_claim, seeded_app, wait
 
 
 def test_a_backup_taken_while_claims_are_filed_is_whole_and_serves(tmp_path, capsys):
@@ -20,13 +20,7 @@ def test_a_backup_taken_while_claims_are_filed_is_whole_and_serves(tmp_path, cap
     can catch a write half done."""
     app, tokens = seeded_app(tmp_path / "live")
     client = app.test_client()
-    cid = file_claim(client, tokens["shopper"], key="kept").json["id"]
-    wait(app)
-    report = client.post(
-        f"/api/v1/claims/{cid}/decision",
-        headers=bearer(tokens["adjudicator"]),
-        json={"outcome": "reject", "reason_code": "shade_within_tolerance"},
-    ).json
+    cid, report = decided_claim(app, client, tokens, "kept")
     stop, filed = threading.Event(), []
 
     def keep_filing():

@@ -11,6 +11,7 @@ from claims.reports import verify_report
 from tests.claims.conftest import (
     bearer,
     claim_copies,
+    decided_claim,
     face_jpeg,
     file_claim,
     png_shape,
@@ -326,13 +327,7 @@ def test_anyone_checks_a_report_as_hueproof_verify_does(app, client, tokens, tmp
 
     from server import create_app
 
-    cid = file_claim(client, tokens["shopper"], key="check-report").json["id"]
-    wait(app)
-    report = client.post(
-        f"/api/v1/claims/{cid}/decision",
-        headers=bearer(tokens["adjudicator"]),
-        json={"outcome": "reject", "reason_code": "shade_within_tolerance"},
-    ).json
+    cid, report = decided_claim(app, client, tokens, "check-report")
     ok = client.post("/api/v1/reports/verify", json=report)  # no token: anyone
     assert ok.status_code == 200, ok.json
     assert ok.json == {
