@@ -89,7 +89,11 @@ def difference_terms(reference_lab, sample_lab) -> tuple[str, ...]:
     >>> difference_terms([50, 40, 20], [45, 30, 15])
     ('darker', 'less_saturated')
     """
-    t = delta_e00_terms(reference_lab, sample_lab)
+    return _terms_worth_a_word(delta_e00_terms(reference_lab, sample_lab), reference_lab)
+
+
+def _terms_worth_a_word(t, reference_lab) -> tuple[str, ...]:
+    """:func:`difference_terms` of the CIEDE2000 terms ``t`` already computed."""
     de = float(t.delta_e)
     terms = []
     parts = (
@@ -154,7 +158,7 @@ def shade_verdict(
         raise ValueError(f"tolerance must be a finite number > 0; got {tolerance}")
     t = delta_e00_terms(reference_lab, measured_lab)
     de = float(t.delta_e)
-    terms = difference_terms(reference_lab, measured_lab)
+    terms = _terms_worth_a_word(t, reference_lab)
     how = _phrase(terms)
     delta = {"L": float(t.dL), "C": float(t.dC), "H": float(t.dH)}
     if uncertainty is None:

@@ -125,18 +125,24 @@ def wait(app):
     assert app.extensions["hueproof"]["pool"].wait_idle(120)
 
 
-def decided_claim(app, client, tokens, key: str) -> tuple[str, dict]:
-    """A shade claim filed with the sample photo, analysed and rejected (the colour within
-    tolerance): its id and signed report."""
-    cid = file_claim(client, tokens["shopper"], key=key).json["id"]
-    wait(app)
+def reject_within_tolerance(client, tokens, cid: str) -> dict:
+    """The analysed shade claim ``cid`` rejected by the adjudicator, the colour within
+    tolerance: its signed report."""
     decided = client.post(
         f"/api/v1/claims/{cid}/decision",
         headers=bearer(tokens["adjudicator"]),
         json={"outcome": "reject", "reason_code": "shade_within_tolerance"},
     )
     assert decided.status_code == 201, decided.json
-    return cid, decided.json
+    return decided.json
+
+
+def decided_claim(app, client, tokens, key: str) -> tuple[str, dict]:
+    """A shade claim filed with the sample photo, analysed and rejected (the colour within
+    tolerance): its id and signed report."""
+    cid = file_claim(client, tokens["shopper"], key=key).json["id"]
+    wait(app)
+    return cid, reject_within_tolerance(client, tokens, cid)
 
 
 def claim_copies(app, claim_id: str, times, status: str) -> list[str]:

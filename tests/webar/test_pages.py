@@ -943,7 +943,7 @@ def _a_shoppers_claims(server, prefix: str, *extra: dict) -> tuple[str, str, str
     per form of ``extra`` (``prefix``-3, ...), all analysed: her token, the shade and redness
     claims' ids, and the others'."""
     from claims.auth import create_user
-    from tests.claims.conftest import file_claim, wait
+    from tests.claims.conftest import file_claim, reject_within_tolerance, wait
 
     _, tokens, app = server
     with app.extensions["hueproof"]["store"].write() as s:
@@ -954,12 +954,7 @@ def _a_shoppers_claims(server, prefix: str, *extra: dict) -> tuple[str, str, str
     ids = [file_claim(client, shopper, key=f"{prefix}-{k}", order_ref=f"{prefix}-{k + 1}",
                       **form).json["id"] for k, form in enumerate(forms)]  # fmt: skip
     wait(app)
-    resp = client.post(
-        f"/api/v1/claims/{ids[0]}/decision",
-        headers=bearer(tokens["adjudicator"]),
-        json={"outcome": "reject", "reason_code": "shade_within_tolerance"},
-    )
-    assert resp.status_code == 201, resp.json
+    reject_within_tolerance(client, tokens, ids[0])
     return shopper, ids[0], ids[1], ids[2:]
 
 

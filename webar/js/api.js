@@ -46,7 +46,10 @@ function headers(extra = {}) {
 export async function call(method, path, body, extraHeaders = {}) {
   const init = { method, headers: headers(extraHeaders) };
   if (body instanceof FormData) init.body = body;
-  else if (body !== undefined) {
+  else if (typeof body === "string") {  // JSON text sent as it is (a signed report's file)
+    init.body = body;
+    init.headers["Content-Type"] = "application/json";
+  } else if (body !== undefined) {
     init.body = JSON.stringify(snakify(body));
     init.headers["Content-Type"] = "application/json";
   }
@@ -80,13 +83,7 @@ export async function downloadReport(claimId) {
 
 /** Ask the service whether a decision report's file is one it signed, unchanged: the file's
  *  text goes as it is (its field names are the report's own, not the pages' camelCase). */
-export async function checkReport(text) {
-  const resp = await fetch(`${BASE}/reports/verify`,
-                           { method: "POST", headers: { "Content-Type": "application/json" }, body: text });
-  const data = await resp.json().catch(() => null);
-  if (!resp.ok) throw new ApiError(resp.status, data);
-  return camelize(data);
-}
+export const checkReport = (text) => post("/reports/verify", text);
 
 /** Upload a multipart form with progress and retries under one Idempotency-Key. */
 export function upload(path, form, { key, onProgress, retries = 3 } = {}) {

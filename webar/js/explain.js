@@ -28,14 +28,14 @@ export function findingText(f) {
 
 /** Why a measurement is uncalibrated or gives no verdict: each reason in words (a stored
  *  analysis from before the codes keeps its English sentence). */
-export function reasonTexts(s) {
+function reasonTexts(s) {
   return (s.reasons || []).map((r) => (typeof r === "string" ? r
     : t(`measureReason_${r.code}`).replace("{u}", fmt(s.uncertaintyDe00, 1))));
 }
 
 /** The verdict's sentence: how the measured colour differs from the brand's, the figures,
  *  and what they allow; "" without a verdict (no reference). */
-export function verdictText(s) {
+function verdictText(s) {
   if (s.verdict == null) return "";
   const how = s.difference.length
     ? t("shadeDiffers").replace("{how}", listWords(s.difference.map((d) => t(`difference_${d}`))))

@@ -28,7 +28,7 @@ export function resultWords(claim) {
 /** Why the analysis says what it says, sentence by sentence in the page's language: a
  *  shade measurement's explanation, then what the photos' findings say (for a photo the
  *  shopper may send again). */
-export function resultReasons(claim) {
+function resultReasons(claim) {
   const a = claim.analysis;
   const shade = a?.shade ? [shadeExplanation(a.shade)] : [];
   return [...shade, ...findingsOf(a).map(findingText)].filter(Boolean);
