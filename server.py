@@ -1,9 +1,9 @@
 """hueproof's Flask app factory. Views decode the request, call a package, serialise.
 
 Every route is declared through :func:`_route`, which also records it for the OpenAPI 3
-document served at ``/api/v1/openapi.json`` (request and response bodies are the pydantic
-models of ``claims/api.py``). Every error is ``application/problem+json`` with a specific
-``type``.
+document served at ``/api/v1/openapi.json`` (request bodies are the pydantic models of
+``claims/api.py``, responses those of ``claims/responses.py``). Every error is
+``application/problem+json`` with a specific ``type``.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from calibration.errors import (
     InvalidInputError,
     UnsupportedImageType,
 )
-from claims import api
+from claims import api, responses
 from claims.errors import (
     ConsentRequired,
     Forbidden,
@@ -325,23 +325,24 @@ def _register_routes(app: Flask, service, keys):
         return route.openapi(title="hueproof", version="1")
 
     @route.get("/consent", summary="The current consent notice", auth=False,
-               response=api.ConsentNotice)  # fmt: skip
+               response=responses.ConsentNotice)  # fmt: skip
     def consent():
         from claims.consent import notice
 
         return notice()
 
-    @route.get("/me", summary="Who the bearer token belongs to", response=api.MeOut)
+    @route.get("/me", summary="Who the bearer token belongs to", response=responses.MeOut)
     def me():
         return service.whoami(_principal())
 
     @route.get("/keys", summary="Public Ed25519 keys that sign reports and checkpoints",
-               auth=False, response=api.KeyList)  # fmt: skip
+               auth=False, response=responses.KeyList)  # fmt: skip
     def public_keys():
         return {"keys": [k.to_dict() for k in keys.public_keys().values()]}
 
     @route.post("/measure", summary="Measure a product colour in a photo with a chart",
-                auth=False, multipart=api.MEASURE_FORM)  # fmt: skip
+                auth=False, multipart=api.MEASURE_FORM,
+                response=responses.MeasureOut)  # fmt: skip
     def measure():
         from calibration.measure import measure_shade
         from calibration.region import parse_roi
@@ -367,7 +368,7 @@ def _register_routes(app: Flask, service, keys):
         return {**m.to_dict(), "image": image.facts()}
 
     @route.post("/claims", summary="File a claim (shopper)", multipart=api.CLAIM_FORM,
-                response=api.ClaimView, status=202,
+                response=responses.ClaimView, status=202,
                 headers={"Idempotency-Key": ({"type": "string", "minLength": 1, "maxLength": 200},
                                              "same key + same request → same claim")},
                 errors={429: "more claims this hour than a shopper may file (CLAIMS_PER_HOUR); "
@@ -386,7 +387,7 @@ def _register_routes(app: Flask, service, keys):
         return resp
 
     @route.get("/claims", summary="List claims (own for shoppers; all for adjudicators)",
-               response=api.ClaimList, query=api.CLAIM_LIST_QUERY)  # fmt: skip
+               response=responses.ClaimList, query=api.CLAIM_LIST_QUERY)  # fmt: skip
     def list_claims():
         a = request.args
         return service.list_claims(_principal(), status=a.get("status"),
@@ -395,7 +396,7 @@ def _register_routes(app: Flask, service, keys):
                                    order=a.get("order", "newest"), order_ref=a.get("order_ref"),
                                    sku=a.get("sku"))  # fmt: skip
 
-    @route.get("/claims/<claim_id>", summary="One claim", response=api.ClaimView)
+    @route.get("/claims/<claim_id>", summary="One claim", response=responses.ClaimView)
     def get_claim(claim_id):
         return service.get_claim(_principal(), claim_id)
 
@@ -422,7 +423,7 @@ def _register_routes(app: Flask, service, keys):
 
     @route.post("/claims/<claim_id>/reveal", summary="A short-lived URL to the raw photo "
                 "(adjudicator; the reason is logged)", body=api.RevealIn,
-                response=api.RevealOut)  # fmt: skip
+                response=responses.RevealOut)  # fmt: skip
     def reveal(claim_id):
         body = _json_body(api.RevealIn)
         return service.reveal(_principal(), claim_id, reason=body.reason, which=body.which)
@@ -436,7 +437,7 @@ def _register_routes(app: Flask, service, keys):
         return resp
 
     @route.post("/claims/<claim_id>/decision", summary="Decide a claim (adjudicator); "
-                "returns the signed report", body=api.DecisionIn, response=api.Report,
+                "returns the signed report", body=api.DecisionIn, response=responses.SignedReport,
                 status=201)  # fmt: skip
     def decide(claim_id):
         body = _json_body(api.DecisionIn)
@@ -445,31 +446,31 @@ def _register_routes(app: Flask, service, keys):
         return jsonify(report), 201
 
     @route.get("/claims/<claim_id>/report", summary="The signed decision report",
-               response=api.Report)  # fmt: skip
+               response=responses.SignedReport)  # fmt: skip
     def report(claim_id):
         return service.report(_principal(), claim_id)
 
     @route.post("/reports/verify", summary="Check a decision report: its signature by this "
                 "service, its audit-chain entry, and that the chain holds that entry (anyone: a "
-                "report travels)", auth=False, body=api.Report,
-                response=api.ReportCheck)  # fmt: skip
+                "report travels)", auth=False, body=responses.ReportIn,
+                response=responses.ReportCheck)  # fmt: skip
     def verify_report():
-        _json_body(api.Report)  # a report's fields, or a clear 422
+        _json_body(responses.ReportIn)  # a report's fields, or a clear 422
         return service.check_report(request.get_json())  # as sent: checked byte for byte
 
     @route.post("/claims/<claim_id>/withdraw", summary="Withdraw consent: processing stops, "
-                "photos are erased (shopper)", response=api.ClaimView)  # fmt: skip
+                "photos are erased (shopper)", response=responses.ClaimView)  # fmt: skip
     def withdraw(claim_id):
         return service.withdraw(_principal(), claim_id)
 
     @route.get("/shades", summary="Calibrated shades with AR render parameters", auth=False,
-               response=api.ShadeList, query=api.SHADES_QUERY)  # fmt: skip
+               response=responses.ShadeList, query=api.SHADES_QUERY)  # fmt: skip
     def shades():
         return {"shades": service.shades(request.args.get("sku") or None)}
 
     @route.post("/brands/<brand>/shades", summary="Calibrate a shade: JSON Lab or spectral "
                 "values, or a multipart swatch photo with a chart (brand)", body=api.ShadeIn,
-                multipart=api.SHADE_FORM, response=api.ShadeCalibrationOut, status=201,
+                multipart=api.SHADE_FORM, response=responses.ShadeCalibrationOut, status=201,
                 query=api.DRY_RUN_QUERY)  # fmt: skip
     def add_shade(brand):
         from calibration import swatch
@@ -501,29 +502,29 @@ def _register_routes(app: Flask, service, keys):
     @route.get("/brands/<brand>/skus/<sku>/shades/<shade>/calibrations",
                summary="Every version of a shade's reference, newest first, each with how far "
                "it moved from the one before (brand, adjudicator)",
-               response=api.CalibrationHistory)  # fmt: skip
+               response=responses.CalibrationHistory)  # fmt: skip
     def shade_history(brand, sku, shade):
         return service.shade_history(_principal(), brand, sku, shade)
 
     @route.put("/brands/<brand>/skus/<sku>", summary="Create or update a SKU and its INCI "
-               "ingredient list (brand)", body=api.SkuIn, response=api.SkuOut)  # fmt: skip
+               "ingredient list (brand)", body=api.SkuIn, response=responses.SkuOut)  # fmt: skip
     def put_sku(brand, sku):
         body = _json_body(api.SkuIn)
         return service.put_sku(_principal(), brand, {"sku": sku, **body.model_dump()})
 
     @route.put("/brands/<brand>/policy", summary="The brand's claim policy (brand)",
-               body=api.PolicyIn, response=api.PolicyOut)  # fmt: skip
+               body=api.PolicyIn, response=responses.PolicyOut)  # fmt: skip
     def put_policy(brand):
         body = _json_body(api.PolicyIn)
         return service.set_policy(_principal(), brand, body.model_dump(exclude_none=True))
 
     @route.get("/brands/<brand>/stats", summary="De-identified aggregates per SKU and batch, "
-               "with alerts (brand)", response=api.BrandStats)  # fmt: skip
+               "with alerts (brand)", response=responses.BrandStats)  # fmt: skip
     def brand_stats(brand):
         return service.stats(_principal(), brand)
 
     @route.get("/alerts", summary="Alerts, e.g. unusual raw-photo viewing (admin)",
-               response=api.AlertList)  # fmt: skip
+               response=responses.AlertList)  # fmt: skip
     def alerts():
         return {"alerts": service.alerts(_principal())}
 

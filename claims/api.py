@@ -1,9 +1,9 @@
 """The HTTP API's request and response models, and the route registry behind its OpenAPI 3
 document.
 
-Request bodies are validated by these pydantic models; responses are described by them
-(``extra="allow"`` where a result carries open-ended measurement detail). The document is
-generated from the routes as they are registered, so it cannot drift from the code.
+Request bodies are validated by these pydantic models; responses are described by those of
+claims/responses.py. The document is generated from the routes as they are registered, so it
+cannot drift from the code.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from claims.catalog import CODE
 from claims.policy import OUTCOMES, REASON_CODES
+from claims.responses import Problem
 
 __all__ = ["Registry", "shade_record"]
 
@@ -99,146 +100,6 @@ class SkuIn(_Closed):
 class PolicyIn(_Closed):
     auto_approve: list[Literal["shade_mismatch", "allergy_no_proof"]] | None = None
     no_proof_allergy: bool | None = None
-
-
-# ---- responses --------------------------------------------------------------------------
-
-
-class ConsentNotice(_Open):
-    version: str
-    sha256: str
-    purpose: str
-    text: dict[str, str]
-
-
-class PublicKeyOut(_Closed):
-    key_id: str
-    algorithm: Literal["Ed25519"]
-    public_key: str
-
-
-class KeyList(_Closed):
-    keys: list[PublicKeyOut]
-
-
-class ReportCheck(_Closed):
-    valid: bool
-    problems: list[str]
-    claim_id: str | None
-    decision: dict | None
-    chain_seq: int | None
-
-
-class ClaimView(_Open):
-    id: str
-    type: Literal["shade", "redness"]
-    status: Literal["queued", "analyzing", "ready", "decided", "failed", "withdrawn"]
-    brand: str
-    sku: str
-    shade: str | None
-    analysis: dict | None
-    decision: dict | None
-    links: dict[str, str]
-
-
-class ClaimList(_Closed):
-    items: list[ClaimView]
-    total: int
-    counts: dict[str, int]
-    limit: int
-    offset: int
-
-
-class RevealOut(_Closed):
-    url: str
-    expires_at: str
-    which: str
-
-
-class Report(_Open):
-    report_version: str
-    claim_id: str
-    photos: dict
-    measurements: dict
-    versions: dict
-    decision: dict
-    chain: dict
-    signature: dict
-
-
-class ShadeOut(_Open):
-    brand: str
-    sku: str
-    shade: str
-    render: dict
-
-
-class ShadeList(_Closed):
-    shades: list[ShadeOut]
-
-
-class ShadeCalibrationOut(_Open):
-    brand: str
-    sku: str
-    shade: str
-    version: int
-    lab: list[float]
-    uncertainty_de00: float
-
-
-class CalibrationVersion(_Closed):
-    version: int
-    lab: list[float]
-    uncertainty_de00: float
-    source: str
-    method: str | None
-    created_at: str
-    delta_e00_from_previous: float | None
-
-
-class CalibrationHistory(_Closed):
-    brand: str
-    sku: str
-    shade: str
-    name: str
-    tolerance: float
-    versions: list[CalibrationVersion]
-
-
-class SkuOut(_Open):
-    brand: str
-    sku: str
-    ingredients: list[str]
-    flagged_ingredients: list[dict]
-
-
-class MeOut(_Closed):
-    id: int
-    role: Literal["shopper", "adjudicator", "brand", "admin"]
-    name: str
-    brand: str | None
-
-
-class PolicyOut(_Open):
-    pass
-
-
-class BrandStats(_Open):
-    brand: str
-    skus: dict
-    batches: list
-    alerts: list
-
-
-class AlertList(_Closed):
-    alerts: list[dict]
-
-
-class Problem(_Open):
-    type: str
-    title: str
-    status: int
-    detail: str
 
 
 # query parameters: name → (JSON schema, description)

@@ -1076,8 +1076,8 @@ def test_a_shopper_sees_her_claims_gets_the_signed_report_and_withdraws_consent(
 def test_the_claim_pages_words_cover_every_api_value(page, server):
     """Every status, verdict, zone and decision outcome the API can give has words on the
     capture page, in Chinese and in English."""
-    from claims.api import ClaimView
     from claims.policy import OUTCOMES, REASON_CODES
+    from claims.responses import ClaimView
     from vision.regions import REDNESS_ZONES as ZONES
 
     page.goto(page.base + "/claim?lang=en")
