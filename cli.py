@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import os
 import signal
@@ -472,11 +473,25 @@ def cmd_verify(args) -> int:
 
 
 def cmd_worker(args) -> int:
+    from claims.broker import broker_url, run_worker
     from claims.jobs import poll_forever
     from vision.landmarks import LazyFaceLandmarker
 
+    broker = args.broker or broker_url()
+    if broker and args.once:
+        raise HueproofError("--once polls the database: not with a broker (--broker or "
+                            "BROKER_URL)")  # fmt: skip
     _, _, service = _open(args.data)
     service.landmarker = LazyFaceLandmarker()
+    if broker:
+        try:
+            n = run_worker(service, broker, queue=args.queue, concurrency=args.concurrency,
+                           sweep_every=args.sweep_every,
+                           resend_after=dt.timedelta(seconds=args.resend_after))  # fmt: skip
+        finally:
+            service.landmarker.close()
+        print(json.dumps({"analysed": n}))
+        return 0
     stop = threading.Event()
 
     def finish(signum, frame):  # the first Ctrl+C or SIGTERM lets the claim under way finish
@@ -654,9 +669,30 @@ def build_parser() -> argparse.ArgumentParser:
     data_arg(vr)
     vr.set_defaults(func=cmd_verify)
 
-    w = sub.add_parser("worker", help="run queued analyses from the database (scale-out)")
-    w.add_argument("--interval", type=float, default=2.0)
-    w.add_argument("--once", action="store_true", help="run what is pending, then exit")
+    w = sub.add_parser("worker", help="run analyses beside the web processes (scale-out): "
+                       "a Celery worker on a broker, or without one from the database")  # fmt: skip
+    w.add_argument("--broker", default=None,
+                   help="redis://… or amqp://… (default: BROKER_URL); without one the worker "
+                   "polls the database")  # fmt: skip
+    w.add_argument("--queue", default="hueproof.analysis", help="the broker's queue")
+    w.add_argument("--concurrency", type=int, default=1,
+                   help="analyses at a time (threads; with a broker)")  # fmt: skip
+    w.add_argument(
+        "--sweep-every",
+        type=float,
+        default=60.0,
+        help="seconds between looks for claims to send again (with a broker)",
+    )
+    w.add_argument(
+        "--resend-after",
+        type=float,
+        default=300.0,
+        help="seconds after which a queued claim is sent again (with a broker)",
+    )
+    w.add_argument("--interval", type=float, default=2.0,
+                   help="seconds between polls of the database (without a broker)")  # fmt: skip
+    w.add_argument("--once", action="store_true",
+                   help="run what is pending, then exit (without a broker)")  # fmt: skip
     data_arg(w)
     w.set_defaults(func=cmd_worker)
 

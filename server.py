@@ -69,6 +69,7 @@ def _problem(kind: str, status: int, detail: str, **extra):
 
 def create_app(test_config: dict | None = None) -> Flask:
     """Build the app: defaults, then ``HUEPROOF_*`` environment variables, then test_config."""
+    from claims.broker import BrokerDispatch, broker_url
     from claims.db import open_store
     from claims.jobs import WorkerPool
     from claims.keys import KeyRing
@@ -80,6 +81,10 @@ def create_app(test_config: dict | None = None) -> Flask:
         DATA_DIR=os.environ.get("HUEPROOF_DATA", "./var"),
         MAX_CONTENT_LENGTH=40 * 2**20,
         DATABASE_URL=None,
+        # with a broker (redis://… or amqp://…; else the BROKER_URL environment variable)
+        # `hueproof worker` processes analyse, not this one (claims/broker.py)
+        BROKER_URL=None,
+        BROKER_QUEUE="hueproof.analysis",
         ANALYSIS_WORKERS=1,
         REVEAL_SECONDS=300,
         REVEAL_ALERT_PER_HOUR=10,
@@ -104,8 +109,12 @@ def create_app(test_config: dict | None = None) -> Flask:
     service = ClaimsService(store, keys, config, landmarker)
     # files stored before uploads lost their metadata lose it now, before any worker reads one
     stripped = service.strip_stored_metadata()
-    pool = None
-    if int(app.config["ANALYSIS_WORKERS"]) > 0:
+    pool = dispatch = None
+    broker = app.config["BROKER_URL"] or broker_url()
+    if broker:
+        dispatch = BrokerDispatch(broker, queue=app.config["BROKER_QUEUE"])
+        service.submit = dispatch.submit
+    elif int(app.config["ANALYSIS_WORKERS"]) > 0:
         pool = WorkerPool(service, int(app.config["ANALYSIS_WORKERS"]))
         service.submit = pool.submit
         pool.resume()
@@ -117,6 +126,8 @@ def create_app(test_config: dict | None = None) -> Flask:
         atexit.unregister(_close)
         if pool is not None:
             pool.shutdown()
+        if dispatch is not None:
+            dispatch.close()
         landmarker.close()
         store.dispose()
 

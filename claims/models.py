@@ -230,6 +230,9 @@ class Job(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     error: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    #: when the claim was last sent to a broker again (claims/broker.py); the first time is
+    #: ``created_at``, when the claim and its job committed
+    sent_at: Mapped[dt.datetime | None] = mapped_column()
     started_at: Mapped[dt.datetime | None] = mapped_column()
     finished_at: Mapped[dt.datetime | None] = mapped_column()
 

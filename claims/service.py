@@ -540,6 +540,39 @@ class ClaimsService:
                 Claim.status.in_(("queued", "analyzing"))).order_by(Claim.created_at)
             ).scalars())  # fmt: skip
 
+    def claims_to_resend(self, after: dt.timedelta) -> list[str]:
+        """Claims a broker should be asked to analyse again (claims/broker.py): queued and
+        sent more than ``after`` ago (the broker was down when the claim was filed, or lost the
+        message), or analysing past their job's lease (the worker died). Each is marked sent
+        now under its claim's row lock, so that several workers' sweeps send it once."""
+        now = utcnow()
+        with self.store.write() as s:
+            # candidates (queued or started that long ago), then each re-read under its lock
+            ids = list(s.execute(select(Claim.id).where(
+                Claim.status.in_(("queued", "analyzing")), Claim.updated_at <= now - after
+            ).order_by(Claim.created_at)).scalars())  # fmt: skip
+            out = []
+            for claim_id in ids:
+                claim = _get_claim(s, claim_id, lock=True)
+                if claim is None or claim.status not in ("queued", "analyzing"):
+                    continue
+                job = s.execute(select(Job).where(Job.claim_id == claim_id,
+                                                  Job.analysis_version == CLAIM_ANALYSIS_VERSION)
+                                ).scalar()  # fmt: skip
+                if job is None:  # filed under an earlier analysis version
+                    job = Job(claim_id=claim_id, image_sha256=claim.photo_sha256,
+                              analysis_version=CLAIM_ANALYSIS_VERSION, created_at=now)  # fmt: skip
+                    s.add(job)
+                elif now - (job.sent_at or job.created_at) < after:
+                    continue
+                elif (
+                    job.status == "running" and job.started_at and now - job.started_at < JOB_LEASE
+                ):
+                    continue  # a worker holds it
+                job.sent_at = now
+                out.append(claim_id)
+            return out
+
     # ---- decisions and reports ------------------------------------------------------------
 
     def decide(self, principal, claim_id, *, outcome, reason_code, note="") -> dict:

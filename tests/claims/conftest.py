@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import io
+import os
+import uuid
 
 import numpy as np
 import pytest
@@ -14,7 +16,31 @@ from claims.demo import seed_demo
 from server import create_app
 
 SAMPLE = "samples/swatch_with_chart.jpg"
+#: The PostgreSQL server of the scale-out tests (default: the local one with trust
+#: authentication, as on the project's CI machines); each test gets its own database.
+PG_ADMIN_URL = os.environ.get(
+    "HUEPROOF_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+)
 SAMPLE_ROI = "218,455,90,72"
+
+
+@pytest.fixture()
+def pg_url():
+    """A new database on the PostgreSQL server, dropped afterwards. Without a reachable
+    server the test is skipped (a failure under ``CI=true``)."""
+    sqlalchemy = pytest.importorskip("sqlalchemy")
+    pytest.importorskip("psycopg")
+    admin = sqlalchemy.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    name = f"hueproof_test_{uuid.uuid4().hex[:12]}"
+    try:
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    except sqlalchemy.exc.OperationalError as exc:
+        pytest.skip(f"no PostgreSQL server at {PG_ADMIN_URL}: {exc.orig}")
+    yield PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f'DROP DATABASE "{name}" WITH (FORCE)')
+    admin.dispose()
 
 
 def _make_app(data_dir, **config):

@@ -1,37 +1,12 @@
 """The same store, chain and claim flow on PostgreSQL (the scale-out database).
 
-Uses the PostgreSQL server at ``HUEPROOF_TEST_POSTGRES`` (default: the local one with trust
-authentication, as on the project's CI machines); each test gets its own database, dropped
-afterwards. Without a reachable server the test is skipped (a failure under ``CI=true``).
+Uses the PostgreSQL server at ``HUEPROOF_TEST_POSTGRES`` (``pg_url`` in
+tests/claims/conftest.py: by default the local one with trust authentication, as on the
+project's CI machines); each test gets its own database, dropped afterwards. Without a
+reachable server the test is skipped (a failure under ``CI=true``).
 """
 
 from __future__ import annotations
-
-import os
-import uuid
-
-import pytest
-
-ADMIN_URL = os.environ.get(
-    "HUEPROOF_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
-)
-
-
-@pytest.fixture()
-def pg_url():
-    sqlalchemy = pytest.importorskip("sqlalchemy")
-    pytest.importorskip("psycopg")
-    admin = sqlalchemy.create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
-    name = f"hueproof_test_{uuid.uuid4().hex[:12]}"
-    try:
-        with admin.connect() as conn:
-            conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    except sqlalchemy.exc.OperationalError as exc:
-        pytest.skip(f"no PostgreSQL server at {ADMIN_URL}: {exc.orig}")
-    yield ADMIN_URL.rsplit("/", 1)[0] + "/" + name
-    with admin.connect() as conn:
-        conn.exec_driver_sql(f'DROP DATABASE "{name}" WITH (FORCE)')
-    admin.dispose()
 
 
 def test_claim_flow_and_chain_on_postgresql(pg_url, tmp_path):
