@@ -15,13 +15,13 @@ import signal
 import socket
 import subprocess
 import sys
-import threading
 import time
-import urllib.request
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+import requests
 
 from tests.claims.conftest import bearer, face_jpeg, file_claim, seeded_app
 
@@ -230,28 +230,6 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _http(method, url, *, token=None, body=None, headers=None):
-    req = urllib.request.Request(url, data=body, method=method,
-                                 headers={**bearer(token), **(headers or {})})  # fmt: skip
-    try:
-        with urllib.request.urlopen(req, timeout=60) as r:
-            return r.status, json.loads(r.read() or b"null")
-    except urllib.error.HTTPError as exc:
-        return exc.code, json.loads(exc.read() or b"null")
-
-
-def _multipart(fields: dict, files: dict) -> tuple[bytes, str]:
-    boundary = uuid.uuid4().hex
-    parts = [f'--{boundary}\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n{v}\r\n'.encode()
-             for k, v in fields.items()]  # fmt: skip
-    for k, data in files.items():
-        parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="{k}"; '
-                     f'filename="{k}.jpg"\r\nContent-Type: image/jpeg\r\n\r\n'.encode() + data
-                     + b"\r\n")  # fmt: skip
-    parts.append(f"--{boundary}--\r\n".encode())
-    return b"".join(parts), f"multipart/form-data; boundary={boundary}"
-
-
 def test_scale_out_gunicorn_postgresql_redis_two_workers(pg_url, redis, tmp_path):
     """The scale-out of DESIGN.md: two gunicorn web processes and two Celery workers on one
     PostgreSQL database and one Redis broker. Eight shoppers file at once over HTTP: every
@@ -259,7 +237,7 @@ def test_scale_out_gunicorn_postgresql_redis_two_workers(pg_url, redis, tmp_path
     audit chain is whole."""
     from claims.db import open_store
     from claims.demo import seed_demo
-    from tests.claims.conftest import SAMPLE_ROI, claim_form, sample_photo
+    from tests.claims.conftest import claim_form, sample_photo
 
     url, queue = redis
     data = tmp_path / "data"
@@ -284,41 +262,30 @@ def test_scale_out_gunicorn_postgresql_redis_two_workers(pg_url, redis, tmp_path
     try:
         _until(lambda: _reachable(f"http://127.0.0.1:{port}/healthz"), 60, "gunicorn")
         form = {k: v for k, v in claim_form(b"").items() if k != "photo"}
-        body, ctype = _multipart({**form, "roi": SAMPLE_ROI}, {"photo": sample_photo()})
-        filed = [None] * 8
+        shopper, adj = bearer(tokens["shopper"]), bearer(tokens["adjudicator"])
 
         def file(i):
-            filed[i] = _http(
-                "POST",
-                f"{base}/claims",
-                token=tokens["shopper"],
-                body=body,
-                headers={"Content-Type": ctype, "Idempotency-Key": f"peak-{i}"},
-            )
+            return requests.post(f"{base}/claims", data=form, timeout=60,
+                                 files={"photo": ("photo.jpg", sample_photo(), "image/jpeg")},
+                                 headers={**shopper, "Idempotency-Key": f"peak-{i}"})  # fmt: skip
 
-        threads = [threading.Thread(target=file, args=(i,)) for i in range(8)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
-        assert [code for code, _ in filed] == [202] * 8, filed
-        ids = [b["id"] for _, b in filed]
+        with ThreadPoolExecutor(8) as pool:  # eight shoppers at once
+            filed = list(pool.map(file, range(8)))
+        assert [r.status_code for r in filed] == [202] * 8, [r.text for r in filed]
+        ids = [r.json()["id"] for r in filed]
         assert len(set(ids)) == 8
 
         def ready():
-            return all(_http("GET", f"{base}/claims/{c}", token=tokens["adjudicator"])[1]
+            return all(requests.get(f"{base}/claims/{c}", headers=adj, timeout=60).json()
                        ["status"] == "ready" for c in ids)  # fmt: skip
 
         _until(ready)
-        code, report = _http("POST", f"{base}/claims/{ids[0]}/decision",
-                             token=tokens["adjudicator"],
-                             body=json.dumps({"outcome": "reject",
-                                              "reason_code": "shade_within_tolerance"}).encode(),
-                             headers={"Content-Type": "application/json"})  # fmt: skip
-        assert code == 201, report
-        code, check = _http("POST", f"{base}/reports/verify", body=json.dumps(report).encode(),
-                            headers={"Content-Type": "application/json"})  # fmt: skip
-        assert (code, check["valid"]) == (200, True), check
+        report = requests.post(f"{base}/claims/{ids[0]}/decision", headers=adj, timeout=60,
+                               json={"outcome": "reject",
+                                     "reason_code": "shade_within_tolerance"})  # fmt: skip
+        assert report.status_code == 201, report.text
+        check = requests.post(f"{base}/reports/verify", json=report.json(), timeout=60)
+        assert (check.status_code, check.json()["valid"]) == (200, True), check.text
         stopped = [w.stop() for w in workers]
     finally:
         for w in workers:
@@ -352,7 +319,6 @@ def test_scale_out_gunicorn_postgresql_redis_two_workers(pg_url, redis, tmp_path
 
 def _reachable(url) -> bool:
     try:
-        with urllib.request.urlopen(url, timeout=2) as r:
-            return r.status == 200
-    except OSError:
+        return requests.get(url, timeout=2).status_code == 200
+    except requests.ConnectionError:
         return False
