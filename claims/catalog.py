@@ -15,6 +15,7 @@ import numpy as np
 from sqlalchemy import func, select
 
 from calibration.colorimetry import delta_e00, lab_to_xyz, rgb_lin_to_srgb_u8, xyz_to_rgb_lin
+from calibration.errors import InvalidInputError
 from claims.errors import NotFound
 from claims.models import Brand, Shade, ShadeCalibration, Sku
 
@@ -79,13 +80,21 @@ def upsert_sku(session, brand: Brand, code: str, *, name=None, ingredients=None)
 
 
 def find_sku(session, code: str, brand: Brand | None = None) -> Sku:
+    """The SKU of ``code`` (of ``brand``). Without a brand, a code that several brands use is
+    refused, naming them: taking one of them would file a claim against another brand's
+    product, its reference and its statistics."""
     q = select(Sku).where(Sku.code == code)
     if brand is not None:
         q = q.where(Sku.brand_id == brand.id)
-    sku = session.execute(q).scalars().first()
-    if sku is None:
+    skus = session.execute(q.order_by(Sku.id)).scalars().all()
+    if not skus:
         raise NotFound(f"no such SKU {code!r}")
-    return sku
+    if len(skus) > 1:
+        slugs = sorted(session.execute(select(Brand.slug).where(
+            Brand.id.in_([k.brand_id for k in skus]))).scalars())  # fmt: skip
+        raise InvalidInputError(f"SKU {code!r} is sold by several brands ({', '.join(slugs)}): "
+                                "expected brand")  # fmt: skip
+    return skus[0]
 
 
 def find_shade(session, sku: Sku, code: str) -> Shade:

@@ -279,3 +279,31 @@ def test_an_adjudicator_is_told_when_the_reference_was_recalibrated_after_the_ve
                                                        abs=1e-3)  # fmt: skip
     own = client.get(f"/api/v1/claims/{cid}", headers=bearer(tokens["shopper"])).json
     assert "reference_now" not in own
+
+
+def test_a_sku_code_two_brands_sell_needs_the_brand(app, client, tokens):
+    """Another brand lists a SKU under the demo brand's code: a claim without a brand is
+    refused naming both (before, it was filed against whichever brand came first: its
+    reference, its statistics); with the brand it lands on that brand's product."""
+    other = bearer(tokens["brand_y"])
+    assert client.put("/api/v1/brands/other-brand/skus/LIP-VELVET", headers=other,
+                      json={"name": "Their lipstick"}).status_code == 200  # fmt: skip
+    assert (
+        client.post(
+            "/api/v1/brands/other-brand/shades",
+            headers=other,
+            json={"sku": "LIP-VELVET", "shade": "R01", "lab": [60.0, 20.0, 10.0]},
+        ).status_code
+        == 201
+    )
+    refused = file_claim(client, tokens["shopper"], key="no-brand")
+    assert refused.status_code == 422, refused.json
+    assert "(demo-cosmetics, other-brand)" in refused.json["detail"]
+    for brand in ("other-brand", "demo-cosmetics"):
+        filed = file_claim(client, tokens["shopper"], key=brand, brand=brand)
+        assert (filed.status_code, filed.json["brand"]) == (202, brand), filed.json
+    wait(app)
+    mine = client.get("/api/v1/claims", headers=bearer(tokens["shopper"])).json["items"]
+    refs = {c["brand"]: c["analysis"]["reference"]["lab"] for c in mine}
+    assert refs["other-brand"] == [60.0, 20.0, 10.0]
+    assert refs["demo-cosmetics"] != refs["other-brand"]

@@ -1512,3 +1512,55 @@ def test_the_review_page_finds_an_orders_claims(page, server):
     cells = page.eval_on_selector_all("#queue tr", "rs => rs.map(r => r.cells[3].textContent)")
     assert cells == ["FIND-42", "FIND-42"]
     assert_accessible(page, "the review page, an order's claims found")
+
+
+def test_a_product_code_two_brands_sell_is_filed_against_the_chosen_brand(page, server):
+    """Two brands list a product under one code: the capture page asks which brand (the
+    service refuses such a claim without one) and offers that brand's shades; the claim is
+    filed against the brand chosen, and "file again" keeps it. Before, the page sent no
+    brand and the service took whichever brand came first."""
+
+    from claims.auth import create_user
+    from tests.claims.conftest import SAMPLE, SAMPLE_ROI
+
+    base, tokens, app = server
+    client = app.test_client()
+    with app.extensions["hueproof"]["store"].write() as s:
+        other = create_user(s, role="brand", brand="gloss-house")[1]
+    for token, brand, lab in ((tokens["brand"], "demo-cosmetics", [40.0, 50.0, 25.0]),
+                              (other, "gloss-house", [62.0, 30.0, 12.0])):  # fmt: skip
+        assert (
+            client.post(
+                f"/api/v1/brands/{brand}/shades",
+                headers=bearer(token),
+                json={"sku": "GLOSS-1", "shade": f"G-{brand[:4]}", "lab": lab},
+            ).status_code
+            == 201
+        )
+    as_user(page, tokens["shopper"])
+    page.goto(base + "/claim?lang=en")
+    wait_js(page, "window.hueproof && window.hueproof.ready", timeout=90_000)
+    page.fill("#sku", "LIP-VELVET")
+    assert page.is_hidden("#brandRow")  # one brand sells it
+    page.fill("#sku", "GLOSS-1")
+    assert page.is_visible("#brandRow")
+    options = page.eval_on_selector_all("#brand option", "os => os.map(o => o.value)")
+    assert sorted(options) == ["demo-cosmetics", "gloss-house"]
+    page.select_option("#brand", "gloss-house")
+    assert page.eval_on_selector_all("#shade option", "os => os.map(o => o.value)") == ["G-glos"]
+    page.fill("#orderRef", "GLOSS-ORDER")
+    page.set_input_files("#photoFile", str(Path(__file__).resolve().parents[2] / SAMPLE))
+    wait_js(page, "window.hueproof.fromDevice")
+    page.select_option("#photoShows", "product")
+    page.check("#consentFacial")
+    page.fill("#roi", SAMPLE_ROI)
+    page.click("#submit")
+    wait_js(page, "['ready', 'failed'].includes(window.hueproof.status)", timeout=120_000)
+    view = client.get(f"/api/v1/claims/{page.evaluate('window.hueproof.claimId')}",
+                      headers=bearer(tokens["shopper"])).json  # fmt: skip
+    assert (view["brand"], view["shade"]) == ("gloss-house", "G-glos"), view
+    assert view["analysis"]["reference"]["lab"] == [62.0, 30.0, 12.0]
+    # filed again from a link naming the brand: the form keeps it
+    page.goto(base + "/claim?lang=en&brand=gloss-house&sku=GLOSS-1&order=GLOSS-ORDER")
+    wait_js(page, "document.getElementById('orderRef').value === 'GLOSS-ORDER'", timeout=60_000)
+    assert page.input_value("#brand") == "gloss-house" and page.is_visible("#brandRow")

@@ -93,6 +93,7 @@ let taking = false;  // a frame is being encoded: the loop waits for it
 // (null: the browser cannot show it)
 let fromDevice = false, photoScale = null;
 let lastLandmarks = null, ownPasses = 0, readingBaseline = false;
+let linkedBrand = "";  // the brand a link named (?brand=)
 const probe = new OffscreenCanvas(128, 128);
 const probeCtx = probe.getContext("2d", { willReadFrequently: true });
 const frameCanvas = new OffscreenCanvas(160, 120);
@@ -102,20 +103,35 @@ translate();
 $("token").value = token();
 $("token").onchange = (e) => { setToken(e.target.value); myClaims(); };
 
+/** The brands selling the entered product code (the catalog's shades name them), and the
+ *  brand a link named; a choice only when there are several: a code two brands use is filed
+ *  against the chosen one (the service refuses it without a brand). */
+function fillBrands() {
+  const sku = $("sku").value, was = $("brand").value || linkedBrand;
+  const brands = [...new Set(shades.filter((s) => s.sku === sku).map((s) => s.brand))];
+  if (linkedBrand && !brands.includes(linkedBrand)) brands.push(linkedBrand);
+  $("brand").replaceChildren(...brands.map((b) => Object.assign(document.createElement("option"),
+                                                                  { value: b, textContent: b })));
+  if (brands.includes(was)) $("brand").value = was;
+  $("brandRow").hidden = brands.length < 2;
+}
+
 function fillShades() {
-  const sku = $("sku").value;
-  $("shade").replaceChildren(...shades.filter((s) => s.sku === sku).map((s) => {
+  const sku = $("sku").value, brand = $("brand").value;
+  $("shade").replaceChildren(...shades.filter((s) => s.sku === sku && (!brand || s.brand === brand)).map((s) => {
     const o = document.createElement("option");
     o.value = s.shade; o.textContent = shadeLabel(s); return o;
   }));
 }
 
 /** A link from an order (the shop's "file a claim" button) fills what it knows:
- *  `/claim?type=shade&sku=LIP-VELVET&shade=R01&order=A1&batch=B7`. A value the page cannot
- *  take (a type or shade it does not offer) is left to the shopper. */
+ *  `/claim?type=shade&brand=demo-cosmetics&sku=LIP-VELVET&shade=R01&order=A1&batch=B7`. A
+ *  value the page cannot take (a type or shade it does not offer) is left to the shopper. */
 function prefill(q) {
   if (["shade", "redness"].includes(q.get("type"))) $("type").value = q.get("type");
-  if (q.get("sku")) { $("sku").value = q.get("sku"); fillShades(); }
+  linkedBrand = q.get("brand") || "";
+  if (q.get("sku")) $("sku").value = q.get("sku");
+  fillBrands(); fillShades();
   if ([...$("shade").options].some((o) => o.value === q.get("shade"))) $("shade").value = q.get("shade");
   if (q.get("order")) $("orderRef").value = q.get("order");
   if (q.get("batch")) $("batch").value = q.get("batch");
@@ -620,6 +636,7 @@ async function submit() {
     consentFacial: String($("consentFacial").checked),
     consentHealth: String($("consentHealth").checked) };
   if (fields.type === "shade") fields.shade = $("shade").value;
+  if ($("brand").value) fields.brand = $("brand").value;
   Object.entries(fields).forEach(([k, v]) => form.append(k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`), v));
   form.append("photo", photoBlob, photoBlob.name || "capture.jpg");
   if (productRegion()) form.append("roi", productRegion());
@@ -680,9 +697,9 @@ async function main() {
   const skus = [...new Set(shades.map((s) => s.sku))];
   $("skus").replaceChildren(...skus.map((s) => Object.assign(document.createElement("option"), { value: s })));
   $("sku").value = skus[0] || "";
-  fillShades();
   prefill(new URLSearchParams(location.search));
-  $("sku").oninput = () => { fillShades(); updateSubmit(); };
+  $("sku").oninput = () => { fillBrands(); fillShades(); updateSubmit(); };
+  $("brand").onchange = fillShades;
   $("type").onchange = updateType;
   ["consentFacial", "consentHealth"].forEach((id) => { $(id).onchange = updateSubmit; });
   $("submit").onclick = submit;

@@ -85,10 +85,10 @@ function resultCell(claim) {
 }
 
 /** A link that files the claim again (its analysis failed, or more evidence was asked for):
- *  the capture page, with the claim's type, product, order and batch filled in. */
+ *  the capture page, with the claim's type, brand, product, order and batch filled in. */
 function fileAgain(c) {
-  const q = new URLSearchParams(Object.entries({ type: c.type, sku: c.sku, shade: c.shade,
-    order: c.orderRef, batch: c.batch }).filter(([, v]) => v));
+  const q = new URLSearchParams(Object.entries({ type: c.type, brand: c.brand, sku: c.sku,
+    shade: c.shade, order: c.orderRef, batch: c.batch }).filter(([, v]) => v));
   return Object.assign(document.createElement("a"),
                        { href: `/claim?${q}`, textContent: t("fileAgain"), className: "again" });
 }
