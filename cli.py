@@ -69,13 +69,24 @@ def _measure_lines(r: dict):
 def cmd_measure(args) -> int:
     from calibration.measure import measure_shade
     from calibration.region import parse_roi
+    from calibration.verdict import DEFAULT_TOLERANCE
     from vision.ingest import load_image
 
+    reference = None
+    if args.sku or args.shade:
+        if args.reference_lab is not None:
+            raise HueproofError("expected --reference-lab or --sku and --shade, not both")
+        if not (args.sku and args.shade):
+            raise HueproofError("expected --sku and --shade together")
+        reference = _catalog_reference(args.data, args.brand, args.sku, args.shade)
     image = load_image(args.image)
+    tolerance = args.tolerance
+    if tolerance is None:
+        tolerance = reference["tolerance"] if reference else DEFAULT_TOLERANCE
     options = dict(
-        reference_lab=args.reference_lab,
-        reference_expanded_u=args.reference_u,
-        tolerance=args.tolerance,
+        reference_lab=reference["lab"] if reference else args.reference_lab,
+        reference_expanded_u=reference["expanded_u"] if reference else args.reference_u,
+        tolerance=tolerance,
         method=args.method,
         chart_reference_name=args.chart_reference,
     )
@@ -104,11 +115,40 @@ def cmd_measure(args) -> int:
                 m = chart_free_swatch(m, image.rgb_lin, face, colour_model(), roi, **options)
     result = m.to_dict()
     result["image"] = image.facts()
+    if reference is not None:
+        result["reference"] = reference
     if face is not None:
         result["face"] = face.to_dict()
         result["region_name"] = args.region
     _print(result, args.json, _measure_lines)
     return 0
+
+
+def _catalog_reference(data_dir, brand_slug, sku_code, shade_code) -> dict:
+    """The newest calibration of a catalog shade (``measure --sku --shade``), as a claim's
+    analysis takes it: its Lab, its U, the shade's tolerance, which version."""
+    from claims.catalog import find_shade, find_sku, get_brand, latest_calibration
+    from claims.errors import NotFound
+    from claims.models import Brand
+
+    store, _, _ = _open(data_dir)
+    try:
+        with store.read() as s:
+            try:
+                brand = get_brand(s, brand_slug) if brand_slug else None
+                shade = find_shade(s, find_sku(s, sku_code, brand), shade_code)
+            except NotFound as exc:
+                raise HueproofError(f"{exc} in the catalog of {data_dir}") from None
+            cal = latest_calibration(s, shade)
+            if cal is None:
+                raise HueproofError(f"shade {shade_code!r} of {sku_code!r} has no calibration "
+                                    "yet")  # fmt: skip
+            return {"brand": s.get(Brand, shade.sku.brand_id).slug, "sku": sku_code,
+                    "shade": shade.code, "version": cal.version, "source": cal.source,
+                    "lab": [float(v) for v in cal.lab], "expanded_u": float(cal.expanded_u),
+                    "tolerance": float(shade.tolerance)}  # fmt: skip
+    finally:
+        store.dispose()
 
 
 def _analyze_lines(r: dict):
@@ -571,7 +611,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     m.add_argument("--reference-lab", type=_lab, help="brand reference L,A,B (D65, 2°)")
     m.add_argument("--reference-u", type=float, default=0.0, help="the reference's own U (ΔE00)")
-    m.add_argument("--tolerance", type=float, default=DEFAULT_TOLERANCE, help="ΔE00 tolerance T")
+    m.add_argument("--sku", help="the reference from the catalog (--data): this SKU's --shade")
+    m.add_argument("--shade", help="the catalog shade whose newest calibration is the reference")
+    m.add_argument("--brand", help="the SKU's brand, when several brands sell its code")
+    m.add_argument("--tolerance", type=float, default=None,
+                   help=f"ΔE00 tolerance T (default: the catalog shade's, else "
+                   f"{DEFAULT_TOLERANCE})")  # fmt: skip
     m.add_argument(
         "--method", default=DEFAULT_CORRECTION_METHOD, choices=sorted(CORRECTION_METHODS)
     )
@@ -579,6 +624,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--chart-reference", default=DEFAULT_CHART_REFERENCE, choices=sorted(CHART_REFERENCES)
     )
     m.add_argument("--json", action="store_true")
+    m.add_argument("--data", default=os.environ.get("HUEPROOF_DATA", "./var"),
+                   help="the data directory whose catalog --sku and --shade name")  # fmt: skip
     m.set_defaults(func=cmd_measure)
 
     a = sub.add_parser("analyze", help="face landmarks, quality, redness heatmaps, lip colour")

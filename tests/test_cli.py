@@ -77,6 +77,37 @@ def test_measure_human_output(capsys, photo):
         (["purge", "--data", "{tmp}/typo"], "holds no store"),
         (["images", "strip-metadata", "--data", "{tmp}/typo"], "holds no store"),
         (["worker", "--once", "--data", "{tmp}/typo"], "holds no store"),
+        (
+            [
+                "measure",
+                "{img}",
+                "--roi",
+                "0,0,5,5",
+                "--sku",
+                "S",
+                "--shade",
+                "C",
+                "--data",
+                "{tmp}/typo",
+            ],
+            "holds no store",
+        ),
+        (["measure", "{img}", "--roi", "0,0,5,5", "--sku", "S"], "--sku and --shade together"),
+        (
+            [
+                "measure",
+                "{img}",
+                "--roi",
+                "0,0,5,5",
+                "--sku",
+                "S",
+                "--shade",
+                "C",
+                "--reference-lab",
+                "50,0,0",
+            ],
+            "not both",
+        ),
     ],
 )
 def test_bad_input_exits_2_with_one_line(capsys, photo, tmp_path, argv, message):
@@ -89,6 +120,46 @@ def test_bad_input_exits_2_with_one_line(capsys, photo, tmp_path, argv, message)
     assert code == 2
     assert message in err and err.count("\n") == 1 and out == ""
     assert not (tmp_path / "typo").exists()  # a mistyped --data makes no new, empty store
+
+
+def test_measure_against_a_catalog_shade(capsys, photo, tmp_path):
+    """``--sku S --shade C`` (DESIGN.md's interface): the reference is the catalog shade's
+    newest calibration, with its U and the shade's tolerance, named in the result; an
+    unknown shade says so; ``--tolerance`` overrides the shade's."""
+    from calibration.swatch import calibrate_from_lab_csv
+    from claims.catalog import add_calibration, ensure_brand, upsert_sku
+    from claims.db import open_store
+    from claims.keys import KeyRing
+
+    path, ph = photo
+    data = tmp_path / "data"
+    store = open_store(data)
+    KeyRing(data / "keys")
+
+    lab = ",".join(f"{v:.3f}" for v in ph.product_lab)
+    with store.write() as s:
+        brand = ensure_brand(s, "acme", "Acme")
+        upsert_sku(s, brand, "LIP-1", name="Lip", ingredients=[])
+        (record,) = calibrate_from_lab_csv(f"shade,L,a,b,illuminant,observer\nR1,{lab},D65,2\n"
+                                           .encode())  # fmt: skip
+        add_calibration(s, brand, sku="LIP-1", shade="R1", record=record, name="red",
+                        tolerance=2.5)  # fmt: skip
+    store.dispose()
+    roi = ",".join(map(str, ph.roi))
+    code, out, err = _run(capsys, "measure", str(path), "--roi", roi, "--sku", "LIP-1",
+                          "--shade", "R1", "--data", str(data), "--json")  # fmt: skip
+    assert code == 0, err
+    r = json.loads(out)
+    assert r["reference"]["version"] == 1 and r["reference"]["brand"] == "acme"
+    assert r["reference_lab"] == pytest.approx(list(ph.product_lab), abs=0.01)
+    assert r["tolerance"] == 2.5 and r["verdict"] in ("match", "inconclusive")
+    assert r["uncertainty_budget"]["reference"] == pytest.approx(record.expanded_u / 2, abs=1e-3)
+    code, out, err = _run(capsys, "measure", str(path), "--roi", roi, "--sku", "LIP-1",
+                          "--shade", "R9", "--data", str(data))  # fmt: skip
+    assert code == 2 and "no shade 'R9'" in err
+    code, out, err = _run(capsys, "measure", str(path), "--roi", roi, "--sku", "LIP-1",
+                          "--shade", "R1", "--data", str(data), "--tolerance", "9")  # fmt: skip
+    assert code == 0 and "tolerance 9.0" in out
 
 
 def test_bad_reference_lab_is_an_argparse_error(capsys, photo):
