@@ -80,6 +80,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.config.from_mapping(
         DATA_DIR=os.environ.get("HUEPROOF_DATA", "./var"),
         MAX_CONTENT_LENGTH=40 * 2**20,
+        WEBHOOK_RETRY_SECONDS=30.0,
         DATABASE_URL=None,
         # with a broker (redis://… or amqp://…; else the BROKER_URL environment variable)
         # `hueproof worker` processes analyse, not this one (claims/broker.py)
@@ -104,6 +105,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         claims_per_hour=int(app.config["CLAIMS_PER_HOUR"]),
         purge_after_days=int(app.config["PURGE_AFTER_DAYS"]),
         max_image_bytes=int(app.config["MAX_CONTENT_LENGTH"]),
+        webhook_retry_base=float(app.config["WEBHOOK_RETRY_SECONDS"]),
     )
     landmarker = LazyFaceLandmarker(LandmarkerOptions(model_path=app.config["FACE_MODEL"]))
     service = ClaimsService(store, keys, config, landmarker)
@@ -116,7 +118,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         service.submit = dispatch.submit
     elif int(app.config["ANALYSIS_WORKERS"]) > 0:
         pool = WorkerPool(service, int(app.config["ANALYSIS_WORKERS"]))
-        service.submit = pool.submit
+        service.submit, service.on_event = pool.submit, pool.wake
         pool.resume()
     app.extensions["hueproof"] = {"store": store, "service": service, "pool": pool,
                                   "keys": keys, "landmarker": landmarker,
@@ -538,6 +540,39 @@ def _register_routes(app: Flask, service, keys):
                response=responses.AlertList)  # fmt: skip
     def alerts():
         return {"alerts": service.alerts(_principal())}
+
+    # webhooks (claims/webhooks.py): what they are sent is the WebhookEvent schema
+    route.document(responses.WebhookEvent)
+
+    @route.get("/webhooks", summary="The endpoints told of claims' events (admin)",
+               response=responses.WebhookList)  # fmt: skip
+    def list_webhooks():
+        return {"webhooks": service.webhooks(_principal())}
+
+    @route.post("/webhooks", summary="Register an endpoint for claims' events, signed "
+                "deliveries retried until answered 2xx (admin)", body=api.WebhookIn,
+                response=responses.WebhookOut, status=201)  # fmt: skip
+    def add_webhook():
+        body = _json_body(api.WebhookIn)
+        return service.add_webhook(_principal(), body.url, body.events, body.brand), 201
+
+    @route.post("/webhooks/<webhook_id>/disable", summary="Send an endpoint nothing more "
+                "(admin)", response=responses.WebhookOut)  # fmt: skip
+    def disable_webhook(webhook_id):
+        return service.disable_webhook(_principal(), webhook_id)
+
+    @route.get("/webhooks/<webhook_id>/deliveries", summary="An endpoint's deliveries, newest "
+               "first (admin)", response=responses.DeliveryList,
+               query=api.DELIVERIES_QUERY)  # fmt: skip
+    def webhook_deliveries(webhook_id):
+        a = request.args
+        return {"deliveries": service.webhook_deliveries(
+            _principal(), webhook_id, a.get("state"), a.get("limit", "50"))}  # fmt: skip
+
+    @route.post("/webhooks/deliveries/<delivery_id>/retry", summary="Send a delivery that was "
+                "given up again (admin)", response=responses.DeliveryOut)  # fmt: skip
+    def retry_delivery(delivery_id):
+        return service.retry_delivery(_principal(), delivery_id)
 
 
 def _png(data: bytes) -> Response:

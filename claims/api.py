@@ -16,9 +16,10 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from claims.catalog import CODE
+from claims.catalog import CODE, SLUG
 from claims.policy import OUTCOMES, REASON_CODES
 from claims.responses import Problem
+from claims.webhooks import EVENTS, WEBHOOK_URL
 
 __all__ = ["Registry", "shade_record"]
 
@@ -47,6 +48,21 @@ class DecisionIn(_Closed):
     outcome: Literal[OUTCOMES]  # type: ignore[valid-type]
     reason_code: Literal[REASON_CODES]  # type: ignore[valid-type]
     note: str = Field(default="", max_length=2000)
+
+
+class WebhookIn(_Closed):
+    """An endpoint to tell of claims' events (claims/webhooks.py)."""
+
+    url: str = Field(max_length=2000, pattern=WEBHOOK_URL.pattern,
+                     description="where the events are posted (http:// or https://)")  # fmt: skip
+    events: list[Literal[EVENTS]] | None = Field(  # type: ignore[valid-type]
+        default=None, min_length=1, description="the events it wants (default: all)"
+    )
+    brand: str | None = Field(
+        default=None,
+        pattern=SLUG.pattern,
+        description="only this brand's claims (default: every claim)",
+    )
 
 
 class ShadeIn(_Closed):
@@ -113,6 +129,12 @@ CLAIM_LIST_QUERY = {
               "newest filed first (the default), or oldest first: a queue's order"),
     "order_ref": ({"type": "string", "maxLength": 100}, "only the claims of this order number"),
     "sku": ({"type": "string", "maxLength": 100}, "only the claims of this product (SKU code)"),
+}  # fmt: skip
+
+DELIVERIES_QUERY = {
+    "state": ({"type": "string", "enum": ["pending", "delivered", "failed"]},
+              "only deliveries in this state"),
+    "limit": ({"type": "integer", "minimum": 1, "maximum": 500}, "how many, newest first"),
 }  # fmt: skip
 
 DRY_RUN_QUERY = {
@@ -222,6 +244,11 @@ class Registry:
 
     def put(self, rule, **kw):
         return self._add("PUT", rule, **kw)
+
+    def document(self, model) -> None:
+        """Describe ``model`` in the document's schemas without a route (what the service
+        sends rather than answers: a webhook's event)."""
+        self._ref(model)
 
     def _ref(self, model) -> dict:
         schema = model.model_json_schema(ref_template="#/components/schemas/{model}")

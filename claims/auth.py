@@ -45,6 +45,7 @@ PERMISSIONS = {
     "catalog.history": {"brand", "adjudicator", "admin"},
     "brand.stats": {"brand", "admin"},
     "alerts.read": {"admin"},
+    "webhooks.manage": {"admin"},
 }
 #: Each action in the words of a refusal ("a brand may not decide a claim").
 ACTION_WORDS = {
@@ -59,6 +60,7 @@ ACTION_WORDS = {
     "catalog.history": "read a shade's calibration history",
     "brand.stats": "read a brand's statistics",
     "alerts.read": "read the alerts",
+    "webhooks.manage": "manage the webhooks",
 }
 
 

@@ -40,6 +40,9 @@ SWEEP_EVERY = 60.0
 #: waiting its turn at a peak is seldom sent twice (a second message costs a worker one
 #: transaction: the claim is analysed, or held by another worker, and the task returns).
 RESEND_AFTER = dt.timedelta(minutes=5)
+#: Seconds between two looks of a worker for webhook deliveries due (the web processes only
+#: write them).
+DELIVER_EVERY = 2.0
 #: Seconds between two retention purges run by a worker.
 PURGE_EVERY = 3600.0
 #: A task a Redis broker delivered but no worker acknowledged within this many seconds is
@@ -106,10 +109,12 @@ class BrokerDispatch:
 
 def run_worker(service, url: str, *, queue: str = QUEUE, concurrency: int = 1,
                sweep_every: float = SWEEP_EVERY, resend_after: dt.timedelta = RESEND_AFTER,
-               purge_every: float = PURGE_EVERY) -> int:  # fmt: skip
+               purge_every: float = PURGE_EVERY,
+               deliver_every: float = DELIVER_EVERY) -> int:  # fmt: skip
     """``hueproof worker`` on a broker: a Celery worker analysing the claims sent to
     ``queue`` (``concurrency`` at a time, in threads), and a sweep sending again the claims
-    whose message was lost or whose worker died, with the retention purge now and then.
+    whose message was lost or whose worker died, with the retention purge now and then, and
+    the webhook deliveries due every ``deliver_every`` seconds (claims/webhooks.py).
     Ctrl+C or SIGTERM stops it after the analyses under way (Celery's warm shutdown; a second
     one at once, the tasks then delivered again). Returns how many claims it analysed."""
     app = celery_app(url, queue=queue)
@@ -140,8 +145,20 @@ def run_worker(service, url: str, *, queue: str = QUEUE, concurrency: int = 1,
             if stop.wait(sweep_every):
                 return
 
+    def deliveries():
+        from claims.webhooks import deliver_due
+
+        while not stop.wait(deliver_every):
+            try:
+                while deliver_due(service) and not stop.is_set():
+                    pass
+            except Exception:  # the database away: the next look tries again
+                log.exception("sending webhook deliveries failed; again in %s s", deliver_every)
+
     sweeper = threading.Thread(target=chores, name="sweep", daemon=True)
     sweeper.start()
+    sender = threading.Thread(target=deliveries, name="webhooks", daemon=True)
+    sender.start()
     worker = app.Worker(
         hostname=f"hueproof-{os.getpid()}@{socket.gethostname()}",
         queues=[queue],
@@ -161,4 +178,5 @@ def run_worker(service, url: str, *, queue: str = QUEUE, concurrency: int = 1,
         sys.__stdout__ = stdout
         stop.set()
         sweeper.join(timeout=10)
+        sender.join(timeout=30)
     return analysed[0]

@@ -1,4 +1,5 @@
-"""Running analyses: an in-process worker pool (the embedded default) and a polling worker.
+"""Running analyses and sending webhooks: an in-process worker pool (the embedded default)
+and a polling worker.
 
 Jobs are idempotent on (claim, image sha256, analysis version): running a claim twice, or
 after a crash, gives the same result; a claim left ``analyzing`` by a stopped process is
@@ -23,6 +24,9 @@ PURGE_EVERY = 3600.0
 #: (claims/service.py, JOB_LEASE) and is run once the lease has run out; looking only when a
 #: pool starts, as before, left it analysing until a restart after that.
 RESUME_EVERY = 60.0
+#: Seconds between two looks by a sender for webhook deliveries due (their retries); a new
+#: event wakes the embedded pool's sender at once (claims/webhooks.py).
+DELIVER_EVERY = 5.0
 
 
 class WorkerPool:
@@ -40,6 +44,27 @@ class WorkerPool:
                                         args=(purge_every, resume_every), name="pool-chores",
                                         daemon=True)  # fmt: skip
         self._chores.start()
+        self._wake = threading.Event()
+        self._sender = threading.Thread(target=self._deliveries_loop, name="webhooks",
+                                        daemon=True)  # fmt: skip
+        self._sender.start()
+
+    def wake(self) -> None:
+        """Send the webhook deliveries due now (``ClaimsService.on_event``)."""
+        self._wake.set()
+
+    def _deliveries_loop(self) -> None:
+        from claims.webhooks import deliver_due
+
+        while not self._stop.is_set():
+            self._wake.clear()
+            try:
+                while deliver_due(self.service) and not self._stop.is_set():
+                    pass
+            except Exception:  # the database away: the next look tries again
+                log.exception("sending webhook deliveries failed; again in %s s",
+                              DELIVER_EVERY)  # fmt: skip
+            self._wake.wait(DELIVER_EVERY)
 
     def _chores_loop(self, purge_every: float, resume_every: float) -> None:
         """Erase raw photos past their retention now and then (the embedded default), and
@@ -99,15 +124,20 @@ class WorkerPool:
 
     def shutdown(self) -> None:
         self._stop.set()
+        self._wake.set()
         self._pool.shutdown(wait=True, cancel_futures=False)
+        self._sender.join(timeout=30)
 
 
 def poll_forever(service, *, interval: float = 2.0, once: bool = False,
                  purge_every: float = PURGE_EVERY,
                  stop: threading.Event | None = None) -> int:  # fmt: skip
-    """``hueproof worker``: run pending claims from the database, one at a time, and the
-    retention purge every ``purge_every`` seconds (not on every poll); returns how many
-    claims it ran. Once ``stop`` is set it returns after the claim under way."""
+    """``hueproof worker``: run pending claims from the database, one at a time, send the
+    webhook deliveries due, and run the retention purge every ``purge_every`` seconds (not on
+    every poll); returns how many claims it ran. Once ``stop`` is set it returns after the
+    claim under way."""
+    from claims.webhooks import deliver_due
+
     stop = stop or threading.Event()
     done, last_purge = 0, None
     while not stop.is_set():
@@ -116,6 +146,8 @@ def poll_forever(service, *, interval: float = 2.0, once: bool = False,
                 return done
             service.run_analysis(cid)
             done += 1
+        while deliver_due(service) and not stop.is_set():
+            pass
         now = time.monotonic()
         if last_purge is None or now - last_purge >= purge_every:
             service.purge()

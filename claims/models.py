@@ -42,6 +42,8 @@ __all__ = [
     "ShadeCalibration",
     "Sku",
     "User",
+    "Webhook",
+    "WebhookDelivery",
     "utcnow",
 ]
 
@@ -274,6 +276,43 @@ class Alert(Base):
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     detail: Mapped[dict] = mapped_column(default=dict)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class Webhook(Base):
+    """An endpoint told of claims' events (claims/webhooks.py): a platform's order system."""
+
+    __tablename__ = "webhooks"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    url: Mapped[str] = mapped_column(String(2000))
+    events: Mapped[list] = mapped_column(default=list)
+    #: only this brand's claims (None: every claim)
+    brand_id: Mapped[int | None] = mapped_column(ForeignKey("brands.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    disabled_at: Mapped[dt.datetime | None] = mapped_column()
+
+
+class WebhookDelivery(Base):
+    """One event to send to one webhook, written in the transaction of the event itself (an
+    outbox: nothing is lost when the endpoint or this process is down), then sent and retried
+    until it is answered 2xx or given up."""
+
+    __tablename__ = "webhook_deliveries"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    webhook_id: Mapped[int] = mapped_column(ForeignKey("webhooks.id"), index=True)
+    event: Mapped[str] = mapped_column(String(32))
+    claim_id: Mapped[str] = mapped_column(String(32))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    #: due from then (indexed: the senders look for due deliveries every few seconds)
+    next_attempt_at: Mapped[dt.datetime | None] = mapped_column(index=True)
+    #: held by a sender until then (several processes send)
+    lease_until: Mapped[dt.datetime | None] = mapped_column()
+    delivered_at: Mapped[dt.datetime | None] = mapped_column()
+    failed_at: Mapped[dt.datetime | None] = mapped_column()
+    last_error: Mapped[str] = mapped_column(Text, default="")
 
 
 class AuditEntry(Base):

@@ -22,6 +22,7 @@ from calibration.measure import REASON_CODES as MEASUREMENT_REASONS
 from calibration.verdict import DIFFERENCE_WORDS
 from claims.analysis import FAILURE_CODES
 from claims.policy import NOTES, OUTCOMES, REASON_CODES, RULES
+from claims.webhooks import EVENTS
 from vision.quality import FINDING_CODES
 from vision.regions import REDNESS_ZONES
 
@@ -32,6 +33,8 @@ __all__ = [
     "ClaimList",
     "ClaimView",
     "ConsentNotice",
+    "DeliveryList",
+    "DeliveryOut",
     "KeyList",
     "MeOut",
     "MeasureOut",
@@ -44,6 +47,9 @@ __all__ = [
     "ShadeList",
     "SignedReport",
     "SkuOut",
+    "WebhookEvent",
+    "WebhookList",
+    "WebhookOut",
 ]
 
 
@@ -658,3 +664,78 @@ class Problem(_Open):
     title: str
     status: int
     detail: str
+
+
+# ---- webhooks -----------------------------------------------------------------------------
+
+
+class DeliveryCounts(_Closed):
+    delivered: int
+    failed: int = Field(description="given up after every retry (an admin may send it again)")
+    pending: int
+
+
+class WebhookOut(_Closed):
+    id: int
+    url: str
+    events: list[Literal[EVENTS]]  # type: ignore[valid-type]
+    brand: str | None = Field(description="only this brand's claims (None: every claim)")
+    created_at: str
+    disabled: bool
+    deliveries: DeliveryCounts
+
+
+class WebhookList(_Closed):
+    webhooks: list[WebhookOut]
+
+
+class DeliveryOut(_Closed):
+    id: int = Field(description="the Hueproof-Delivery header")
+    event: Literal[EVENTS]  # type: ignore[valid-type]
+    claim_id: str
+    state: Literal["pending", "delivered", "failed"]
+    attempts: int
+    created_at: str
+    next_attempt_at: str | None
+    delivered_at: str | None
+    failed_at: str | None
+    last_error: str | None = Field(description="the last attempt's answer or error")
+
+
+class DeliveryList(_Closed):
+    deliveries: list[DeliveryOut]
+
+
+class EventDecision(_Closed):
+    outcome: Literal[OUTCOMES]  # type: ignore[valid-type]
+    reason_code: Literal[REASON_CODES]  # type: ignore[valid-type]
+    automatic: bool
+
+
+class EventClaim(_Closed):
+    """What an order system acts on: no measurement, photo or health figure (read the claim
+    through ``links.claim`` for the rest, and for its state now)."""
+
+    id: str
+    type: Literal["shade", "redness"]
+    status: Literal["queued", "analyzing", "ready", "decided", "failed", "withdrawn"]
+    brand: str
+    sku: str
+    shade: str | None
+    order_ref: str
+    batch: str
+    failure_code: Literal[FAILURE_CODES] | None  # type: ignore[valid-type]
+    decision: EventDecision | None
+    links: dict[Literal["claim", "report"], str]
+
+
+class WebhookEvent(_Closed):
+    """The JSON body POSTed to a webhook, signed in its ``Hueproof-Signature`` header
+    (``t=<unix time>, key=<key id>, ed25519=<base64>`` over ``<t>.<body>``, with a key of
+    ``GET /api/v1/keys``); ``Hueproof-Event`` names the event and ``Hueproof-Delivery`` the
+    delivery. At least once, in no guaranteed order: keep the ``id``s seen."""
+
+    id: str = Field(description="the event's id, the same for every webhook told of it")
+    event: Literal[EVENTS]  # type: ignore[valid-type]
+    time: str
+    claim: EventClaim

@@ -15,7 +15,8 @@ import threading
 import uuid
 from dataclasses import dataclass, field
 
-from sqlalchemy import func, select
+from sqlalchemy import event as sa_event
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import defer
 
 from calibration.colorimetry import delta_e00
@@ -56,6 +57,8 @@ from claims.models import (
     Shade,
     Sku,
     User,
+    Webhook,
+    WebhookDelivery,
     utcnow,
 )
 from claims.policy import OUTCOMES, REASON_CODES, decision_problem, suggest
@@ -83,6 +86,8 @@ class ServiceConfig:
     redness_cluster_hours: int = 72
     max_image_bytes: int = 40 * 2**20
     max_image_pixels: int = 64_000_000
+    #: seconds before a webhook delivery's first retry (claims/webhooks.py RETRY_BASE)
+    webhook_retry_base: float = 30.0
 
 
 def _parse_roi(text):
@@ -133,6 +138,26 @@ def _rows_for_views(session, page: list[Claim]):
     return held, decisions
 
 
+def _int_id(value) -> int:
+    """A numeric id from a URL (0, which no row has, for anything else)."""
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return 0
+
+
+def _delivery_view(d) -> dict:
+    def iso(t):
+        return None if t is None else t.isoformat()
+
+    return {"id": d.id, "event": d.event, "claim_id": d.claim_id, "attempts": d.attempts,
+            "created_at": iso(d.created_at), "next_attempt_at": iso(d.next_attempt_at),
+            "delivered_at": iso(d.delivered_at), "failed_at": iso(d.failed_at),
+            "last_error": d.last_error or None,
+            "state": "delivered" if d.delivered_at else "failed" if d.failed_at
+            else "pending"}  # fmt: skip
+
+
 def _truthy(value) -> bool:
     return str(value).strip().lower() in ("1", "true", "yes", "on")
 
@@ -142,7 +167,9 @@ class ClaimsService:
     """The domain operations over one :class:`claims.db.Store`.
 
     ``landmarker`` is the shared face landmarker used by analysis jobs; ``submit`` hands a
-    claim id to the worker pool (the embedded default) once its transaction committed.
+    claim id to the worker pool (the embedded default) once its transaction committed;
+    ``on_event`` is called once a transaction that wrote webhook deliveries committed (it
+    wakes the embedded pool's sender).
     """
 
     store: object
@@ -150,6 +177,7 @@ class ClaimsService:
     config: ServiceConfig = field(default_factory=ServiceConfig)
     landmarker: object = None
     submit: object = None
+    on_event: object = None
     _filing: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     # ---- claims -------------------------------------------------------------------------
@@ -304,6 +332,7 @@ class ClaimsService:
                 "uploads_sha256": [im.upload_sha256 for im in images],
                 "consent_id": consent.id,
             })  # fmt: skip
+            self._event(s, claim, "claim.filed")
             return self._view(s, claim, principal), claim.id
 
     def _idempotent(self, principal, key, request_sha):
@@ -320,6 +349,35 @@ class ClaimsService:
     def _audit(self, session, actor, action, subject, payload):
         return audit.append(session, actor=actor, action=action, subject=subject,
                             payload=payload, keys=self.keys)  # fmt: skip
+
+    def _event(self, session, claim, event: str, decision: dict | None = None) -> None:
+        """Write one delivery of ``event`` on ``claim`` per webhook that wants it, in the
+        transaction of the event (claims/webhooks.py); ``on_event`` once it commits."""
+        from claims.webhooks import event_body
+
+        sku = session.get(Sku, claim.sku_id)
+        hooks = [h for h in session.execute(select(Webhook).where(
+                     Webhook.disabled_at.is_(None))).scalars()
+                 if event in h.events and h.brand_id in (None, sku.brand_id)]  # fmt: skip
+        if not hooks:
+            return
+        shade = session.get(Shade, claim.shade_id) if claim.shade_id else None
+        base = f"/api/v1/claims/{claim.id}"
+        summary = {
+            "id": claim.id, "type": claim.type, "status": claim.status,
+            "brand": session.get(Brand, sku.brand_id).slug, "sku": sku.code,
+            "shade": shade.code if shade else None, "order_ref": claim.order_ref,
+            "batch": claim.batch, "failure_code": claim.failure_code or None,
+            "decision": decision,
+            "links": {"claim": base, **({"report": f"{base}/report"} if decision else {})},
+        }  # fmt: skip
+        now = utcnow()
+        body = event_body(event, summary, now=now)
+        for h in hooks:
+            session.add(WebhookDelivery(webhook_id=h.id, event=event, claim_id=claim.id,
+                                        body=body, next_attempt_at=now))  # fmt: skip
+        if self.on_event is not None:
+            sa_event.listen(session, "after_commit", lambda _s: self.on_event(), once=True)
 
     def _claim(self, session, principal, claim_id, action, *, lock=False) -> Claim:
         """The claim ``principal`` may act on; ``lock`` holds its row until the transaction
@@ -514,6 +572,7 @@ class ClaimsService:
                 job.status, job.error = "failed", error
                 self._audit(s, SYSTEM_ACTOR, "claim.failed", f"claim:{claim_id}",
                             {"reason": error, "code": code})  # fmt: skip
+                self._event(s, claim, "claim.failed")
                 return "failed"
             artefacts = {name: self.store.blobs.put(png) for name, png in result.pictures.items()}
             claim.artefacts = artefacts
@@ -524,6 +583,7 @@ class ClaimsService:
                 "result_sha256": audit.sha256_hex(audit.canonical(result.result)),
                 "artefacts": artefacts, "analysis_version": CLAIM_ANALYSIS_VERSION,
             })  # fmt: skip
+            self._event(s, claim, "claim.ready")
             sku = s.get(Sku, claim.sku_id)
             brand = s.get(Brand, sku.brand_id)
             hint = suggest(claim.type, claim.analysis, brand.policy)
@@ -616,6 +676,16 @@ class ClaimsService:
                        automatic=automatic_rule is not None, outcome=outcome,
                        reason_code=reason_code, note=note, report=report))  # fmt: skip
         claim.status, claim.updated_at = "decided", utcnow()
+        self._event(
+            s,
+            claim,
+            "claim.decided",
+            decision={
+                "outcome": outcome,
+                "reason_code": reason_code,
+                "automatic": decision["automatic"],
+            },
+        )
         return report
 
     def report(self, principal, claim_id) -> dict:
@@ -721,6 +791,7 @@ class ClaimsService:
                         {"claim": claim.id})  # fmt: skip
             if claim.status != "decided":
                 claim.status, claim.failure_reason = "withdrawn", "consent withdrawn"
+                self._event(s, claim, "claim.withdrawn")
             claim.updated_at = utcnow()
             self._erase(s, claim, keep_pixelated=False, actor=principal.actor,
                         why="consent withdrawn")  # fmt: skip
@@ -849,6 +920,147 @@ class ClaimsService:
                     if s.get(Image, p["before_sha256"]) is None]  # fmt: skip
         for sha in gone:
             self.store.blobs.delete(sha)
+
+    # ---- webhooks ---------------------------------------------------------------------------
+
+    def add_webhook(self, principal, url: str, events=None, brand_slug=None) -> dict:
+        """Register an endpoint for ``events`` (all by default) of every claim, or of one
+        brand's; the admin's registration is a link of the chain."""
+        from claims.webhooks import EVENTS, WEBHOOK_URL
+
+        authorize(principal, "webhooks.manage")
+        if not isinstance(url, str) or not WEBHOOK_URL.match(url):
+            raise InvalidInputError(f"expected an http:// or https:// URL; got {url!r}")
+        events = list(EVENTS if events is None else events)
+        unknown = [e for e in events if e not in EVENTS]
+        if unknown or not events:
+            raise InvalidInputError(f"expected events among {list(EVENTS)}; got {events}")
+        with self.store.write() as s:
+            brand = get_brand(s, brand_slug) if brand_slug else None
+            hook = Webhook(url=url, events=events, brand_id=brand.id if brand else None)
+            s.add(hook)
+            s.flush()
+            self._audit(s, principal.actor, "webhook.added", f"webhook:{hook.id}",
+                        {"url": url, "events": events, "brand": brand_slug})  # fmt: skip
+            return self._webhook_view(s, hook)
+
+    def _webhook_view(self, s, hook) -> dict:
+        delivered, failed, total = s.execute(
+            select(
+                func.count(WebhookDelivery.delivered_at),
+                func.count(WebhookDelivery.failed_at),
+                func.count(),
+            ).where(WebhookDelivery.webhook_id == hook.id)
+        ).one()
+        return {"id": hook.id, "url": hook.url, "events": list(hook.events),
+                "brand": s.get(Brand, hook.brand_id).slug if hook.brand_id else None,
+                "created_at": hook.created_at.isoformat(),
+                "disabled": hook.disabled_at is not None,
+                "deliveries": {"delivered": delivered, "failed": failed,
+                               "pending": total - delivered - failed}}  # fmt: skip
+
+    def webhooks(self, principal) -> list[dict]:
+        authorize(principal, "webhooks.manage")
+        with self.store.read() as s:
+            return [
+                self._webhook_view(s, h)
+                for h in s.execute(select(Webhook).order_by(Webhook.id)).scalars()
+            ]
+
+    def disable_webhook(self, principal, webhook_id) -> dict:
+        """No more deliveries to it, pending ones included (kept, listed)."""
+        authorize(principal, "webhooks.manage")
+        with self.store.write() as s:
+            hook = s.get(Webhook, _int_id(webhook_id), with_for_update=True)
+            if hook is None:
+                raise NotFound("no such webhook")
+            if hook.disabled_at is None:
+                hook.disabled_at = utcnow()
+                self._audit(s, principal.actor, "webhook.disabled", f"webhook:{hook.id}", {})
+            return self._webhook_view(s, hook)
+
+    def webhook_deliveries(self, principal, webhook_id, state=None, limit=50) -> list[dict]:
+        """A webhook's deliveries, newest first; ``state``: pending, delivered or failed."""
+        authorize(principal, "webhooks.manage")
+        conditions = {
+            None: [],
+            "delivered": [WebhookDelivery.delivered_at.is_not(None)],
+            "failed": [WebhookDelivery.failed_at.is_not(None)],
+            "pending": [WebhookDelivery.delivered_at.is_(None),
+                        WebhookDelivery.failed_at.is_(None)],
+        }  # fmt: skip
+        if state not in conditions:
+            raise InvalidInputError(f"expected state pending, delivered or failed; got {state!r}")
+        try:
+            limit = int(limit)
+        except (TypeError, ValueError):
+            raise InvalidInputError(f"expected an integer limit; got {limit!r}") from None
+        if not 1 <= limit <= 500:
+            raise InvalidInputError("expected 1 ≤ limit ≤ 500")
+        with self.store.read() as s:
+            if s.get(Webhook, _int_id(webhook_id)) is None:
+                raise NotFound("no such webhook")
+            rows = s.execute(
+                select(WebhookDelivery)
+                .where(WebhookDelivery.webhook_id == _int_id(webhook_id), *conditions[state])
+                .order_by(WebhookDelivery.id.desc())
+                .limit(max(1, min(int(limit), 500)))
+            ).scalars()
+            return [_delivery_view(d) for d in rows]
+
+    def retry_delivery(self, principal, delivery_id) -> dict:
+        """A delivery given up sent again (from its first delay)."""
+        authorize(principal, "webhooks.manage")
+        with self.store.write() as s:
+            d = s.get(WebhookDelivery, _int_id(delivery_id), with_for_update=True)
+            if d is None:
+                raise NotFound("no such delivery")
+            if d.delivered_at is not None:
+                raise StateConflict("this delivery was delivered")
+            d.failed_at, d.attempts, d.next_attempt_at = None, 0, utcnow()
+            self._audit(s, principal.actor, "webhook.retried", f"webhook:{d.webhook_id}",
+                        {"delivery": d.id})  # fmt: skip
+            view = _delivery_view(d)
+        if self.on_event is not None:
+            self.on_event()
+        return view
+
+    def take_deliveries(self, *, limit: int, lease: float) -> list[dict]:
+        """Deliveries due now, each held for ``lease`` seconds by the caller (another sender
+        skips them; one that stopped leaves them to the next after the lease)."""
+        now = utcnow()
+        with self.store.write() as s:
+            rows = s.execute(
+                select(WebhookDelivery, Webhook.url)
+                .join(Webhook, Webhook.id == WebhookDelivery.webhook_id)
+                .where(WebhookDelivery.delivered_at.is_(None), WebhookDelivery.failed_at.is_(None),
+                       WebhookDelivery.next_attempt_at <= now, Webhook.disabled_at.is_(None),
+                       or_(WebhookDelivery.lease_until.is_(None),
+                           WebhookDelivery.lease_until < now))
+                .order_by(WebhookDelivery.id).limit(limit)
+                .with_for_update(skip_locked=True, of=WebhookDelivery)
+            ).all()  # fmt: skip
+            for d, _ in rows:
+                d.lease_until = now + dt.timedelta(seconds=lease)
+            return [{"id": d.id, "url": url, "event": d.event, "body": d.body} for d, url in rows]
+
+    def delivery_answered(self, delivery_id: int, error: str | None) -> None:
+        """Record an attempt: delivered (``error`` None), else retried later or given up."""
+        from claims.webhooks import MAX_ATTEMPTS, retry_delay
+
+        now = utcnow()
+        with self.store.write() as s:
+            d = s.get(WebhookDelivery, delivery_id, with_for_update=True)
+            d.attempts, d.lease_until = d.attempts + 1, None
+            if error is None:
+                d.delivered_at, d.last_error = now, ""
+            else:
+                d.last_error = error[:1000]
+                if d.attempts >= MAX_ATTEMPTS:
+                    d.failed_at = now
+                else:
+                    delay = retry_delay(d.attempts, self.config.webhook_retry_base)
+                    d.next_attempt_at = now + dt.timedelta(seconds=delay)
 
     def alerts(self, principal) -> list[dict]:
         authorize(principal, "alerts.read")

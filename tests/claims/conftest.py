@@ -191,3 +191,44 @@ def claim_copies(app, claim_id: str, times, status: str) -> list[str]:
 
 def png_shape(data: bytes):
     return np.asarray(Image.open(io.BytesIO(data))).shape
+
+
+class Receiver:
+    """A webhook endpoint on localhost: records each delivery (headers, body) and answers
+    the next of ``answers`` (then 200)."""
+
+    def __init__(self, answers=()):
+        import http.server
+        import threading
+
+        self.received, self.answers = [], list(answers)
+        self.lock = threading.Lock()
+        receiver = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                with receiver.lock:
+                    receiver.received.append((dict(self.headers), body))
+                    code = receiver.answers.pop(0) if receiver.answers else 200
+                self.send_response(code)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *args):  # quiet
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hooks"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def events(self) -> list[dict]:
+        import json
+
+        with self.lock:
+            return [json.loads(body) for _, body in self.received]
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()

@@ -23,7 +23,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.claims.conftest import bearer, face_jpeg, file_claim, seeded_app
+from tests.claims.conftest import Receiver, bearer, face_jpeg, file_claim, seeded_app
 
 ROOT = Path(__file__).resolve().parents[2]
 HUEPROOF = str(Path(sys.executable).with_name("hueproof"))
@@ -233,8 +233,8 @@ def _free_port() -> int:
 def test_scale_out_gunicorn_postgresql_redis_two_workers(pg_url, redis, tmp_path):
     """The scale-out of DESIGN.md: two gunicorn web processes and two Celery workers on one
     PostgreSQL database and one Redis broker. Eight shoppers file at once over HTTP: every
-    claim is analysed exactly once, the adjudicator decides one, its report checks, and the
-    audit chain is whole."""
+    claim is analysed exactly once, the adjudicator decides one, its report checks, a webhook
+    hears of every event once, and the audit chain is whole."""
     from claims.db import open_store
     from claims.demo import seed_demo
     from tests.claims.conftest import claim_form, sample_photo
@@ -259,10 +259,14 @@ def test_scale_out_gunicorn_postgresql_redis_two_workers(pg_url, redis, tmp_path
         cwd=ROOT, env={**os.environ, **env}, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
     )  # fmt: skip
     workers = [Worker(data, url, queue, env={"DATABASE_URL": pg_url}) for _ in range(2)]
+    receiver = Receiver()
     try:
         _until(lambda: _reachable(f"http://127.0.0.1:{port}/healthz"), 60, "gunicorn")
         form = {k: v for k, v in claim_form(b"").items() if k != "photo"}
         shopper, adj = bearer(tokens["shopper"]), bearer(tokens["adjudicator"])
+        hook = requests.post(f"{base}/webhooks", headers=bearer(tokens["admin"]), timeout=60,
+                             json={"url": receiver.url})  # fmt: skip
+        assert hook.status_code == 201, hook.text
 
         def file(i):
             return requests.post(f"{base}/claims", data=form, timeout=60,
@@ -286,8 +290,13 @@ def test_scale_out_gunicorn_postgresql_redis_two_workers(pg_url, redis, tmp_path
         assert report.status_code == 201, report.text
         check = requests.post(f"{base}/reports/verify", json=report.json(), timeout=60)
         assert (check.status_code, check.json()["valid"]) == (200, True), check.text
+        # the web processes wrote the webhook deliveries, the workers sent them
+        _until(lambda: len(receiver.received) == 17, what="the webhook deliveries")
+        events = sorted(e["event"] for e in receiver.events())
+        assert events == ["claim.decided"] + ["claim.filed"] * 8 + ["claim.ready"] * 8
         stopped = [w.stop() for w in workers]
     finally:
+        receiver.close()
         for w in workers:
             w.kill()
         web.terminate()
