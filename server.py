@@ -512,6 +512,19 @@ def _register_routes(app: Flask, service, keys):
                                 name=name, tolerance=tol, dry_run=dry_run)  # fmt: skip
         return jsonify(out), 200 if dry_run else 201
 
+    @route.post("/brands/<brand>/skus/<sku>/shades", summary="Calibrate many shades of a SKU "
+                "from a spectrophotometer's CSV, all or none (brand)", raw=api.SHADES_CSV,
+                response=responses.ShadeBatchOut, status=201,
+                query=api.DRY_RUN_QUERY)  # fmt: skip
+    def add_shades(brand, sku):
+        if request.mimetype != "text/csv":
+            raise _UnsupportedMedia("expected a CSV body (Content-Type: text/csv)")
+        records, names = api.shade_records_from_csv(request.get_data())
+        dry_run = request.args.get("dry_run", "false").lower() in ("1", "true")
+        out = service.add_shades(_principal(), brand, sku=sku, records=records, names=names,
+                                 dry_run=dry_run)  # fmt: skip
+        return jsonify(out), 200 if dry_run else 201
+
     @route.get("/brands/<brand>/skus/<sku>/shades/<shade>/calibrations",
                summary="Every version of a shade's reference, newest first, each with how far "
                "it moved from the one before (brand, adjudicator)",

@@ -25,6 +25,7 @@ __all__ = [
     "calibrate_from_lab_csv",
     "calibrate_from_photo",
     "calibrate_from_spectral_csv",
+    "read_csv",
 ]
 
 #: Expanded uncertainty (ΔE00) of a single spectrophotometer reading: manufacturers of
@@ -126,7 +127,8 @@ def _to_d65_2deg(lab, illuminant: str, observer: str):
     return xyz_to_lab(xyz65)
 
 
-def _read_csv(data: bytes | str) -> list[dict]:
+def read_csv(data: bytes | str) -> list[dict]:
+    """A CSV file's rows as dicts by header (UTF-8, a BOM allowed), or InvalidInputError."""
     try:
         text = data.decode("utf-8-sig") if isinstance(data, bytes) else data
     except UnicodeDecodeError as exc:
@@ -156,7 +158,7 @@ def calibrate_from_lab_csv(data: bytes | str) -> tuple[SwatchCalibration, ...]:
     """
     raw = data.encode() if isinstance(data, str) else bytes(data)
     digest = hashlib.sha256(raw).hexdigest()
-    rows = _read_csv(raw)
+    rows = read_csv(raw)
     need = {"shade", "L", "a", "b", "illuminant", "observer"}
     missing = need - set(rows[0])
     if missing:
@@ -209,7 +211,7 @@ def calibrate_from_spectral_csv(data: bytes | str) -> tuple[SwatchCalibration, .
     """
     raw = data.encode() if isinstance(data, str) else bytes(data)
     digest = hashlib.sha256(raw).hexdigest()
-    rows = _read_csv(raw)
+    rows = read_csv(raw)
     header = list(rows[0])
     if not header or header[0].strip().lower() not in ("wavelength", "nm", "lambda"):
         raise InvalidInputError(f"expected the first column to be 'wavelength'; got {header[:1]}")

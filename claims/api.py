@@ -118,6 +118,13 @@ class PolicyIn(_Closed):
     no_proof_allergy: bool | None = None
 
 
+SHADES_CSV = (
+    "text/csv",
+    "spectrophotometer CIELAB, a row per reading (columns shade, L, a, b, illuminant, "
+    "observer; optional name; a shade's readings are averaged, their spread in its U), or "
+    "spectral reflectance (first column wavelength in nm, then a column per shade)",
+)
+
 # query parameters: name → (JSON schema, description)
 CLAIM_LIST_QUERY = {
     "status": ({"type": "string", "enum": ["queued", "analyzing", "ready", "decided", "failed",
@@ -193,6 +200,25 @@ def shade_record(body: ShadeIn):
     return record
 
 
+def shade_records_from_csv(data: bytes):
+    """(calibration.swatch.SwatchCalibration per shade, shade → name) of a spectrophotometer
+    CSV (:data:`SHADES_CSV`): spectral when its first column is the wavelength, else CIELAB
+    readings, whose optional ``name`` column names the shades."""
+    from calibration import swatch
+
+    text = swatch.read_csv(data)
+    first = next(iter(text[0]), "").strip().lower()
+    if first in ("wavelength", "nm", "lambda"):
+        return swatch.calibrate_from_spectral_csv(data), {}
+    records = swatch.calibrate_from_lab_csv(data)
+    names = {}
+    for row in text:
+        name = (row.get("name") or "").strip()
+        if name:
+            names.setdefault((row.get("shade") or "").strip(), name[:200])
+    return records, names
+
+
 def _csv(rows) -> str:
     """Rows as CSV text, each value quoted where it needs it (one with a comma)."""
     buf = io.StringIO()
@@ -221,8 +247,9 @@ class Registry:
 
     def _add(self, method, rule, *, summary, auth=True, body=None, multipart=None,
              response=None, status=200, produces="application/json", query=None,
-             headers=None, errors=None):  # fmt: skip
-        """``errors``: status → description of problems this route alone answers."""
+             headers=None, errors=None, raw=None):  # fmt: skip
+        """``errors``: status → description of problems this route alone answers; ``raw``:
+        (media type, description) of a body that is no JSON (a CSV file)."""
 
         def deco(view):
             endpoint = f"{method.lower()}_{view.__name__}"
@@ -230,7 +257,7 @@ class Registry:
             self.ops.append(dict(method=method.lower(), rule=rule, summary=summary, auth=auth,
                                  body=body, multipart=multipart, response=response,
                                  status=status, produces=produces, query=query or {},
-                                 headers=headers or {}, errors=errors or {},
+                                 headers=headers or {}, errors=errors or {}, raw=raw,
                                  name=view.__name__))  # fmt: skip
             return view
 
@@ -287,6 +314,9 @@ class Registry:
                 content["multipart/form-data"] = {
                     "schema": {"type": "object", "properties": props, "required": required}
                 }
+            if op["raw"]:
+                media, desc = op["raw"]
+                content[media] = {"schema": {"type": "string", "description": desc}}
             if content:
                 item["requestBody"] = {"required": True, "content": content}
             ok = {"description": "OK"}

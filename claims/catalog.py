@@ -23,6 +23,7 @@ __all__ = [
     "IRRITANTS_CSV",
     "add_calibration",
     "calibration_history",
+    "check_shade_code",
     "ensure_brand",
     "find_shade",
     "ingredient_flags",
@@ -39,9 +40,16 @@ CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 
 
 def _check(pattern, value: str, what: str) -> str:
+    """``value`` when it matches ``pattern``; else InvalidInputError (a 422, not a 500: a SKU
+    code in a URL or a shade code in a CSV reaches here unchecked)."""
     if not isinstance(value, str) or not pattern.match(value):
-        raise ValueError(f"expected {what} matching {pattern.pattern}; got {value!r}")
+        raise InvalidInputError(f"expected {what} matching {pattern.pattern}; got {value!r}")
     return value
+
+
+def check_shade_code(code: str) -> str:
+    """``code`` when it can be a shade's code, else InvalidInputError saying what is expected."""
+    return _check(CODE, code, "a shade code")
 
 
 def ensure_brand(session, slug: str, name: str | None = None) -> Brand:
@@ -139,7 +147,7 @@ def add_calibration(
 
     ``record`` is a :class:`calibration.swatch.SwatchCalibration`.
     """
-    _check(CODE, shade, "a shade code")
+    check_shade_code(shade)
     sku_row = upsert_sku(session, brand, sku)
     shade_row = session.execute(
         select(Shade).where(Shade.sku_id == sku_row.id, Shade.code == shade)
@@ -152,7 +160,9 @@ def add_calibration(
         shade_row.name = name
     if tolerance is not None:
         if not 0.1 <= float(tolerance) <= 20:
-            raise ValueError(f"expected a tolerance between 0.1 and 20 ΔE00; got {tolerance}")
+            raise InvalidInputError(
+                f"expected a tolerance between 0.1 and 20 ΔE00; got {tolerance}"
+            )
         shade_row.tolerance = float(tolerance)
     version = (
         session.execute(

@@ -43,6 +43,7 @@ __all__ = [
     "ReportCheck",
     "ReportIn",
     "RevealOut",
+    "ShadeBatchOut",
     "ShadeCalibrationOut",
     "ShadeList",
     "SignedReport",
@@ -559,6 +560,25 @@ class ShadeCalibrationOut(_Open):
     source: str
     record: dict = Field(description="the calibration's record: how it was measured")
     saved: bool
+
+
+class BatchShade(_Open):
+    shade: str
+    name: str
+    version: int = Field(description="the new version (0 on a dry run)")
+    lab: Lab
+    uncertainty_de00: float
+    source: str
+    record: dict = Field(description="the calibration's record: how it was measured")
+
+
+class ShadeBatchOut(_Closed):
+    """Shades calibrated from one CSV (``saved`` false on a dry run: nothing stored)."""
+
+    brand: str
+    sku: str
+    saved: bool
+    shades: list[BatchShade]
 
 
 class CalibrationVersion(_Closed):

@@ -27,6 +27,7 @@ from claims.auth import Principal, authorize, token_sha256
 from claims.catalog import (
     add_calibration,
     calibration_history,
+    check_shade_code,
     find_shade,
     find_sku,
     get_brand,
@@ -67,6 +68,8 @@ from claims.reports import body_sha256, report_body, sign_report, verify_report
 __all__ = ["ClaimsService", "ServiceConfig"]
 
 SYSTEM_ACTOR = "system"
+#: Shades one CSV may calibrate at once.
+MAX_SHADES_AT_ONCE = 500
 #: A running job not finished after this long is taken to be abandoned (its worker stopped).
 JOB_LEASE = dt.timedelta(minutes=10)
 
@@ -1129,6 +1132,41 @@ class ClaimsService:
             return {"brand": brand.slug, "sku": sku, "shade": shade, "version": cal.version,
                     "lab": cal.lab, "uncertainty_de00": cal.expanded_u, "source": cal.source,
                     "record": cal.record, "saved": True}  # fmt: skip
+
+    def add_shades(self, principal, brand_slug, *, sku, records, names=None,
+                   dry_run=False) -> dict:  # fmt: skip
+        """Calibrate many shades of one SKU at once (a spectrophotometer's CSV): every one a
+        new version, in one transaction (one bad row saves none). With ``dry_run``, nothing is
+        stored. ``names``: shade code → name, where the file gives one."""
+        names = names or {}
+        if not records:
+            raise InvalidInputError("expected at least one shade")
+        if len(records) > MAX_SHADES_AT_ONCE:
+            raise InvalidInputError(f"expected at most {MAX_SHADES_AT_ONCE} shades at once; got "
+                                    f"{len(records)}")  # fmt: skip
+        out = []
+        with self.store.read() if dry_run else self.store.write() as s:
+            brand = self._brand(s, principal, brand_slug, lock=not dry_run)
+            for record in records:
+                row = {"shade": record.shade, "name": names.get(record.shade, ""),
+                       "source": record.source, "record": record.to_dict()}  # fmt: skip
+                if dry_run:
+                    check_shade_code(record.shade)
+                    row.update(version=0, lab=[round(float(v), 4) for v in record.lab],
+                               uncertainty_de00=round(float(record.expanded_u), 4))  # fmt: skip
+                else:
+                    cal = add_calibration(s, brand, sku=sku, shade=record.shade, record=record,
+                                          name=row["name"], user_id=principal.id)  # fmt: skip
+                    self._audit(s, principal.actor, "catalog.calibrated", f"brand:{brand.slug}", {
+                        "sku": sku, "shade": record.shade, "version": cal.version,
+                        "lab": cal.lab, "source": cal.source,
+                        "tolerance": s.get(Shade, cal.shade_id).tolerance,
+                        "record_sha256": audit.sha256_hex(audit.canonical(cal.record)),
+                    })  # fmt: skip
+                    row.update(version=cal.version, lab=cal.lab,
+                               uncertainty_de00=cal.expanded_u)  # fmt: skip
+                out.append(row)
+            return {"brand": brand.slug, "sku": sku, "saved": not dry_run, "shades": out}
 
     def set_policy(self, principal, brand_slug, policy: dict) -> dict:
         allowed = {"auto_approve", "no_proof_allergy"}

@@ -307,3 +307,48 @@ def test_a_sku_code_two_brands_sell_needs_the_brand(app, client, tokens):
     refs = {c["brand"]: c["analysis"]["reference"]["lab"] for c in mine}
     assert refs["other-brand"] == [60.0, 20.0, 10.0]
     assert refs["demo-cosmetics"] != refs["other-brand"]
+
+
+def test_a_spectrophotometer_csv_calibrates_a_skus_shades_all_or_none(client, tokens):
+    """A CSV of readings (a shade's repeated readings averaged, its name taken from the file)
+    previewed, then saved as new versions; a spectral CSV the same way; one bad row saves
+    nothing and says which line; the wrong media type is 415, another role 403."""
+    url = "/api/v1/brands/demo-cosmetics/skus/LIP-CSV/shades"
+    h = {**bearer(tokens["brand"]), "Content-Type": "text/csv"}
+    readings = ("shade,L,a,b,illuminant,observer,name\nP1,45,40,20,D65,2,Poppy\n"
+                "P1,45.4,40.2,19.8,D65,2,\nP2,60,10,12,D50,10,Petal\n")  # fmt: skip
+    preview = client.post(f"{url}?dry_run=true", headers=h, data=readings)
+    assert preview.status_code == 200 and preview.json["saved"] is False
+    assert client.get("/api/v1/shades?sku=LIP-CSV").json["shades"] == []
+    p1, p2 = preview.json["shades"]
+    assert (p1["shade"], p1["name"], p1["version"]) == ("P1", "Poppy", 0)
+    assert p1["lab"] == pytest.approx([45.2, 40.1, 19.9], abs=1e-3)  # the two readings' mean
+    assert p1["record"]["details"]["readings"] == 2 and p2["name"] == "Petal"
+    saved = client.post(url, headers=h, data=readings)
+    assert saved.status_code == 201 and [s["version"] for s in saved.json["shades"]] == [1, 1]
+    listed = {s["shade"]: s for s in client.get("/api/v1/shades?sku=LIP-CSV").json["shades"]}
+    assert listed["P1"]["name"] == "Poppy" and listed["P2"]["render"]["lab"] == pytest.approx(
+        p2["lab"], abs=0.01
+    )
+    spectral = "wavelength,P1,S2\n" + "".join(f"{w},{0.08 + 0.5 * (w > 600)},0.3\n"
+                                              for w in range(400, 701, 10))  # fmt: skip
+    again = client.post(url, headers=h, data=spectral)
+    assert again.status_code == 201 and [s["version"] for s in again.json["shades"]] == [2, 1]
+    assert again.json["shades"][0]["source"] == "spectral"
+    bad = "shade,L,a,b,illuminant,observer\nP9,45,40,20,D65,2\nP10,145,40,20,D65,2\n"
+    refused = client.post(url, headers=h, data=bad)
+    assert refused.status_code == 422 and "line 3" in refused.json["detail"]
+    refused = client.post(url, headers=h, data="shade,L,a,b,illuminant,observer\nP 9,4,0,0,D65,2\n")
+    assert refused.status_code == 422 and "shade code" in refused.json["detail"]
+    assert "P9" not in {s["shade"] for s in client.get("/api/v1/shades?sku=LIP-CSV").json["shades"]}
+    assert client.post(url, headers=bearer(tokens["brand"]), json={}).status_code == 415
+    assert client.post(url, headers={**bearer(tokens["shopper"]), "Content-Type": "text/csv"},
+                       data=readings).status_code == 403  # fmt: skip
+
+
+def test_a_sku_code_that_cannot_be_one_is_refused_not_a_server_error(client, tokens):
+    """PUT /brands/B/skus/<code> with a space in the code: 422 saying what a code is (it
+    was a 500)."""
+    r = client.put("/api/v1/brands/demo-cosmetics/skus/LIP%201", headers=bearer(tokens["brand"]),
+                   json={"name": "x"})  # fmt: skip
+    assert r.status_code == 422 and "a SKU code matching" in r.json["detail"], r.json

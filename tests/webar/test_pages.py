@@ -1342,7 +1342,7 @@ def test_a_failed_request_is_said_in_the_pages_language(page, server):
 #: page keeps in parentheses beside their words.
 LATIN_ALLOWED = re.compile(r"hueproof|English|\bID\b|ΔE00|\b[abL]\*|\bOD\b|\bD65\b|\bD50\b|\bF2\b"
                            r"|\b[0-9a-f]{8}\b"  # a claim's id, as the queue shows it
-                           r"|\b(?:JSON|JPEG|PNG|HEIC|WebP)\b"  # file formats
+                           r"|\b(?:JSON|JPEG|PNG|HEIC|WebP|CSV)\b"  # file formats
                            r"|\(\s*[a-z]+(?:_[a-z0-9]+)*\s*\)")  # fmt: skip
 
 
@@ -1564,3 +1564,49 @@ def test_a_product_code_two_brands_sell_is_filed_against_the_chosen_brand(page, 
     page.goto(base + "/claim?lang=en&brand=gloss-house&sku=GLOSS-1&order=GLOSS-ORDER")
     wait_js(page, "document.getElementById('orderRef').value === 'GLOSS-ORDER'", timeout=60_000)
     assert page.input_value("#brand") == "gloss-house" and page.is_visible("#brandRow")
+
+
+def test_brand_calibrates_many_shades_from_a_spectrophotometer_csv(page, server):
+    """A CSV of readings previewed (each shade's colour, mean of its readings, U, how many
+    readings; nothing saved), then saved: the catalog lists the shades with their names. A
+    file with a bad row is refused with its line and saves nothing."""
+    _, tokens, app = server
+    as_user(page, tokens["brand"])
+    page.goto(page.base + "/brand?lang=en")
+    wait_js(page, "window.hueproof && window.hueproof.ready", timeout=30_000)
+    page.fill("#cSku", "LIP-BATCH-CSV")
+    csv = ("shade,L,a,b,illuminant,observer,name\nK1,45,40,20,D65,2,Poppy\n"
+           "K1,45.4,40.2,19.8,D65,2,\nK2,60,10,12,D50,10,Petal\n")  # fmt: skip
+    page.set_input_files("#cFile", files=[{"name": "spectro.csv", "mimeType": "text/csv",
+                                           "buffer": csv.encode()}])  # fmt: skip
+    page.click("#cPreview")
+    wait_js(page, "window.hueproof.csv")
+    rows = page.eval_on_selector_all("#cShades tr", "rs => rs.map(r => [...r.cells].map("
+                                     "c => c.textContent))")  # fmt: skip
+    assert [r[1:3] + r[5:] for r in rows] == [["K1", "Poppy", "2", "–"], ["K2", "Petal", "1", "–"]]
+    assert rows[0][3] == "45.20, 40.10, 19.90"
+    client = app.test_client()
+    assert client.get("/api/v1/shades?sku=LIP-BATCH-CSV").json["shades"] == []
+    assert_accessible(page, "the brand page, a CSV previewed")
+    page.click("#cSave")
+    wait_js(page, "window.hueproof.catalog.some(s => s.sku === 'LIP-BATCH-CSV')", timeout=30_000)
+    assert page.text_content("#error") == "" and page.is_disabled("#cSave")
+    saved = {s["shade"]: s["name"] for s in
+             client.get("/api/v1/shades?sku=LIP-BATCH-CSV").json["shades"]}  # fmt: skip
+    assert saved == {"K1": "Poppy", "K2": "Petal"}
+    assert page.locator("#catalog tr[data-shade='LIP-BATCH-CSV/K2']").count() == 1
+    page.set_input_files(
+        "#cFile",
+        files=[
+            {
+                "name": "bad.csv",
+                "mimeType": "text/csv",
+                "buffer": (
+                    b"shade,L,a,b,illuminant,observer\nK3,45,40,20,D65,2\nK4,145,0,0,D65,2\n"
+                ),
+            }
+        ],
+    )
+    page.click("#cPreview")
+    wait_js(page, "document.getElementById('error').textContent")
+    assert "line 3" in page.text_content("#error") and page.is_disabled("#cSave")

@@ -45,7 +45,7 @@ function headers(extra = {}) {
 
 export async function call(method, path, body, extraHeaders = {}) {
   const init = { method, headers: headers(extraHeaders) };
-  if (body instanceof FormData) init.body = body;
+  if (body instanceof FormData || body instanceof Blob) init.body = body;  // a file: as it is
   else if (typeof body === "string") {  // JSON text sent as it is (a signed report's file)
     init.body = body;
     init.headers["Content-Type"] = "application/json";

@@ -1,5 +1,6 @@
 // Brand: catalog, calibrate a shade from a chart photo (chart outline and per-patch residuals
-// shown before saving) or from spectrophotometer values, statistics and alerts.
+// shown before saving) or from spectrophotometer values, many shades from a spectrophotometer's
+// CSV (previewed, then saved all or none), statistics and alerts.
 import { call, get, post, setToken, toCamel, token } from "./api.js";
 import { labToHex } from "./colour.js";
 import { row, swatch } from "./dom.js";
@@ -196,4 +197,37 @@ $("lSave").onclick = async () => {
     await load();
   } catch (e) { fail(e); }
 };
+/** The CSV chosen, sent as it is to the SKU's shades (previewed with ``dryRun``). */
+function sendCsv(dryRun) {
+  const file = $("cFile").files[0];
+  if (!file) throw new Error(t("chooseCsv"));
+  const sku = encodeURIComponent($("cSku").value.trim());
+  return call("POST", `/brands/${brand}/skus/${sku}/shades${dryRun ? "?dry_run=true" : ""}`, file,
+              { "Content-Type": "text/csv" });
+}
+
+function showCsv(result) {
+  hp.csv = result;
+  $("cShades").replaceChildren(...result.shades.map((s) => row([
+    swatch(labToHex(s.lab), "1.5rem"), s.shade, s.name, s.lab.map((v) => v.toFixed(2)).join(", "),
+    `± ${s.uncertaintyDe00.toFixed(2)}`, String(s.record.details?.readings ?? "–"),
+    s.version ? `v${s.version}` : "–"])));
+}
+
+$("cPreview").onclick = async () => {
+  $("error").textContent = "";
+  try {
+    showCsv(await sendCsv(true));
+    $("cSave").disabled = false;
+  } catch (e) { $("cSave").disabled = true; fail(e); }
+};
+$("cSave").onclick = async () => {
+  $("error").textContent = "";
+  try {
+    showCsv(await sendCsv(false));
+    $("cSave").disabled = true;
+    await load();
+  } catch (e) { fail(e); }
+};
+$("cFile").onchange = () => { $("cSave").disabled = true; };
 load();
