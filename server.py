@@ -519,10 +519,9 @@ def _register_routes(app: Flask, service, keys):
     def add_shades(brand, sku):
         if request.mimetype != "text/csv":
             raise _UnsupportedMedia("expected a CSV body (Content-Type: text/csv)")
-        records, names = api.shade_records_from_csv(request.get_data())
         dry_run = request.args.get("dry_run", "false").lower() in ("1", "true")
-        out = service.add_shades(_principal(), brand, sku=sku, records=records, names=names,
-                                 dry_run=dry_run)  # fmt: skip
+        out = service.add_shades_csv(_principal(), brand, sku=sku, data=request.get_data(),
+                                     dry_run=dry_run)  # fmt: skip
         return jsonify(out), 200 if dry_run else 201
 
     @route.get("/brands/<brand>/skus/<sku>/shades/<shade>/calibrations",

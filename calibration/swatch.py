@@ -22,6 +22,7 @@ from calibration.measure import ALGORITHM_VERSION, measure_shade
 __all__ = [
     "INSTRUMENT_U",
     "SwatchCalibration",
+    "calibrate_from_csv",
     "calibrate_from_lab_csv",
     "calibrate_from_photo",
     "calibrate_from_spectral_csv",
@@ -244,3 +245,20 @@ def calibrate_from_spectral_csv(data: bytes | str) -> tuple[SwatchCalibration, .
             )
         )  # fmt: skip
     return tuple(out)
+
+
+def calibrate_from_csv(data: bytes | str) -> tuple[tuple[SwatchCalibration, ...], dict]:
+    """(one calibration per shade, shade → name) of a spectrophotometer's CSV: spectral
+    (:func:`calibrate_from_spectral_csv`) when its first column is the wavelength, else
+    CIELAB readings (:func:`calibrate_from_lab_csv`), whose optional ``name`` column names
+    the shades (a shade's first name given)."""
+    rows = read_csv(data)
+    if next(iter(rows[0]), "").strip().lower() in ("wavelength", "nm", "lambda"):
+        return calibrate_from_spectral_csv(data), {}
+    records = calibrate_from_lab_csv(data)
+    names: dict[str, str] = {}
+    for row in rows:
+        name = (row.get("name") or "").strip()
+        if name:
+            names.setdefault((row.get("shade") or "").strip(), name[:200])
+    return records, names

@@ -200,25 +200,6 @@ def shade_record(body: ShadeIn):
     return record
 
 
-def shade_records_from_csv(data: bytes):
-    """(calibration.swatch.SwatchCalibration per shade, shade → name) of a spectrophotometer
-    CSV (:data:`SHADES_CSV`): spectral when its first column is the wavelength, else CIELAB
-    readings, whose optional ``name`` column names the shades."""
-    from calibration import swatch
-
-    text = swatch.read_csv(data)
-    first = next(iter(text[0]), "").strip().lower()
-    if first in ("wavelength", "nm", "lambda"):
-        return swatch.calibrate_from_spectral_csv(data), {}
-    records = swatch.calibrate_from_lab_csv(data)
-    names = {}
-    for row in text:
-        name = (row.get("name") or "").strip()
-        if name:
-            names.setdefault((row.get("shade") or "").strip(), name[:200])
-    return records, names
-
-
 def _csv(rows) -> str:
     """Rows as CSV text, each value quoted where it needs it (one with a comma)."""
     buf = io.StringIO()
@@ -326,6 +307,8 @@ class Registry:
                 ok["content"] = {op["produces"]: {"schema": {"type": "string",
                                                              "format": "binary"}}}  # fmt: skip
             responses = {str(op["status"]): ok}
+            if op["query"] is DRY_RUN_QUERY:  # a dry run stores nothing: 200, not 201
+                responses["200"] = {**ok, "description": "a dry run: shown, nothing stored"}
             for code, text in {**_ERRORS, **op["errors"]}.items():
                 if code in (401, 403) and not op["auth"]:
                     continue

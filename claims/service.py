@@ -1133,6 +1133,16 @@ class ClaimsService:
                     "lab": cal.lab, "uncertainty_de00": cal.expanded_u, "source": cal.source,
                     "record": cal.record, "saved": True}  # fmt: skip
 
+    def add_shades_csv(self, principal, brand_slug, *, sku, data: bytes, dry_run=False):
+        """:meth:`add_shades` from a spectrophotometer's CSV
+        (:func:`calibration.swatch.calibrate_from_csv`), read once the role may."""
+        from calibration.swatch import calibrate_from_csv
+
+        authorize(principal, "catalog.write")
+        records, names = calibrate_from_csv(data)
+        return self.add_shades(principal, brand_slug, sku=sku, records=records, names=names,
+                               dry_run=dry_run)  # fmt: skip
+
     def add_shades(self, principal, brand_slug, *, sku, records, names=None,
                    dry_run=False) -> dict:  # fmt: skip
         """Calibrate many shades of one SKU at once (a spectrophotometer's CSV): every one a

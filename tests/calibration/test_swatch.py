@@ -116,3 +116,17 @@ def test_record_is_immutable():
     (rec,) = calibrate_from_lab_csv("shade,L,a,b,illuminant,observer\nR,40,5,5,D65,2\n")
     with pytest.raises(AttributeError):
         rec.lab = np.zeros(3)
+
+
+def test_calibrate_from_csv_tells_readings_from_spectra_and_takes_names():
+    from calibration.swatch import calibrate_from_csv
+
+    readings = ("shade,L,a,b,illuminant,observer,name\nP1,45,40,20,D65,2,\n"
+                "P1,45.4,40.2,19.8,D65,2,Poppy\nP2,60,10,12,D65,2,Petal\n")  # fmt: skip
+    records, names = calibrate_from_csv(readings)
+    assert [r.shade for r in records] == ["P1", "P2"] and records[0].source == "spectro-lab"
+    assert names == {"P1": "Poppy", "P2": "Petal"}  # a shade's first name given
+    spectra = "wavelength,S1\n" + "".join(f"{w},0.4\n" for w in range(400, 701, 10))
+    records, names = calibrate_from_csv(spectra.encode())
+    assert [r.shade for r in records] == ["S1"] and records[0].source == "spectral"
+    assert names == {}

@@ -107,6 +107,18 @@ def answers(tmp_path_factory):
     keep("put", "/brands/{brand}/policy", client.put(
         f"{API}/brands/demo-cosmetics/policy", headers=bearer(tokens["brand"]),
         json={"auto_approve": ["shade_mismatch"]}))  # fmt: skip
+    keep("post", "/brands/{brand}/skus/{sku}/shades", client.post(
+        f"{API}/brands/demo-cosmetics/skus/LIP-CSV/shades?dry_run=true",
+        headers={**bearer(tokens["brand"]), "Content-Type": "text/csv"},
+        data="shade,L,a,b,illuminant,observer,name\nC1,45,40,20,D65,2,Coral\n"))  # fmt: skip
+    admin = bearer(tokens["admin"])
+    hook = keep("post", "/webhooks", client.post(f"{API}/webhooks", headers=admin, json={
+        "url": "http://127.0.0.1:9/hooks", "events": ["claim.decided"]}), 201)  # fmt: skip
+    keep("get", "/webhooks", client.get(f"{API}/webhooks", headers=admin))
+    keep("get", "/webhooks/{webhook_id}/deliveries",
+         client.get(f"{API}/webhooks/{hook['id']}/deliveries", headers=admin))  # fmt: skip
+    keep("post", "/webhooks/{webhook_id}/disable",
+         client.post(f"{API}/webhooks/{hook['id']}/disable", headers=admin))  # fmt: skip
     keep("post", "/measure", client.post(f"{API}/measure", data={
         "photo": (io.BytesIO(sample_photo()), "s.jpg"), "roi": SAMPLE_ROI,
         "reference_lab": "40,50,25"}))  # fmt: skip

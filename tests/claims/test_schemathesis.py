@@ -38,10 +38,12 @@ def test_api_conforms_to_its_document(seeded, role):
     operations = [result.ok() for result in schema.get_all_operations()]
     doc = app.test_client().get("/api/v1/openapi.json").json
     uploads = {(m, p) for p, item in doc["paths"].items() for m, o in item.items()
-               if "multipart/form-data" in o.get("requestBody", {}).get("content", {})}  # fmt: skip
+               if {"multipart/form-data", "text/csv"} & set(o.get("requestBody", {})
+                                                            .get("content", {}))}  # fmt: skip
     assert len(operations) >= 19
     for op in operations:
-        # a schema cannot say which bytes make a usable photo: uploads may be refused (422)
+        # a schema cannot say which bytes make a usable photo or CSV: uploads may be refused
+        # (422)
         upload = (op.method.lower(), op.path) in uploads
         _run(op, headers, [checks.positive_data_acceptance] if upload else [], role)
 
