@@ -15,8 +15,8 @@ import threading
 import uuid
 from dataclasses import dataclass, field
 
+from sqlalchemy import delete, func, or_, select
 from sqlalchemy import event as sa_event
-from sqlalchemy import func, or_, select
 from sqlalchemy.orm import defer
 
 from calibration.colorimetry import delta_e00
@@ -804,7 +804,8 @@ class ClaimsService:
     def purge(self, now: dt.datetime | None = None) -> int:
         """Erase raw photos of claims decided more than ``purge_after_days`` ago, and of claims
         whose analysis failed as long ago (they are never decided: the shopper files again;
-        before, their faces were kept for ever)."""
+        before, their faces were kept for ever); delete webhook deliveries delivered or given
+        up as long ago."""
         now = now or utcnow()
         days = self.config.purge_after_days
         cutoff = now - dt.timedelta(days=days)
@@ -825,6 +826,13 @@ class ClaimsService:
                 arte.pop("heatmap_raw", None)
                 claim.artefacts = arte
                 n += 1
+            # webhook deliveries done with (delivered, or given up) as long ago: they name
+            # orders, and the endpoint has what it needed
+            s.execute(
+                delete(WebhookDelivery).where(
+                    or_(WebhookDelivery.delivered_at <= cutoff, WebhookDelivery.failed_at <= cutoff)
+                )
+            )
         return n
 
     def strip_stored_metadata(self) -> dict:

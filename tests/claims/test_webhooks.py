@@ -181,3 +181,29 @@ def test_which_endpoints_hear_of_what(tmp_path, receiver, quick):
     assert client.get(f"{API}/webhooks/{decided_only['id']}/deliveries?state=lost",
                       headers=admin).status_code == 422  # fmt: skip
     app.extensions["hueproof"]["close"]()
+
+
+def test_deliveries_done_with_are_deleted_by_the_retention_purge(tmp_path, receiver):
+    """Delivered deliveries name orders: the purge deletes them once as old as the photos'
+    retention; pending ones stay whatever their age."""
+    import datetime as dt
+
+    from claims.models import WebhookDelivery
+    from tests.claims.conftest import seeded_app
+
+    app, tokens = seeded_app(tmp_path / "data", ANALYSIS_WORKERS=0)
+    client = app.test_client()
+    _register(client, tokens, receiver.url, events=["claim.filed"])
+    for key in ("a", "b"):
+        file_claim(client, tokens["shopper"], key=key)
+    service = app.extensions["hueproof"]["service"]
+    first = service.take_deliveries(limit=1, lease=60)[0]["id"]
+    service.delivery_answered(first, None)  # one delivered, one pending
+    service.purge(now=dt.datetime.now(dt.UTC) + dt.timedelta(days=29))
+    with app.extensions["hueproof"]["store"].read() as s:
+        assert s.query(WebhookDelivery).count() == 2  # not yet
+    service.purge(now=dt.datetime.now(dt.UTC) + dt.timedelta(days=31))
+    with app.extensions["hueproof"]["store"].read() as s:
+        left = [(d.id, d.delivered_at) for d in s.query(WebhookDelivery)]
+    assert len(left) == 1 and left[0][0] != first and left[0][1] is None
+    app.extensions["hueproof"]["close"]()
