@@ -229,14 +229,10 @@ def scale_out(claims, clients, web: int = 2, workers: int = 2) -> dict | None:
                 "HUEPROOF_BROKER_QUEUE": queue,
                 "HUEPROOF_CLAIMS_PER_HOUR": "100000",
             }
-            os.environ["DATABASE_URL"] = url
-            try:
-                store = open_store(tmp)
-                with store.write() as s:
-                    tokens = seed_demo(s)
-                store.dispose()
-            finally:
-                del os.environ["DATABASE_URL"]
+            store = open_store(tmp, url)
+            with store.write() as s:
+                tokens = seed_demo(s)
+            store.dispose()
             port = _free_port()
             procs.append(subprocess.Popen(
                 [str(BIN / "gunicorn"), "-w", str(web), "-b", f"127.0.0.1:{port}",

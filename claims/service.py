@@ -1015,7 +1015,7 @@ class ClaimsService:
                 select(WebhookDelivery)
                 .where(WebhookDelivery.webhook_id == _int_id(webhook_id), *conditions[state])
                 .order_by(WebhookDelivery.id.desc())
-                .limit(max(1, min(int(limit), 500)))
+                .limit(limit)
             ).scalars()
             return [_delivery_view(d) for d in rows]
 

@@ -22,6 +22,10 @@ def photo(tmp_path_factory):
     return path, ph
 
 
+#: measure against a catalog shade (test_measure_against_a_catalog_shade)
+MEASURE_SHADE = ["measure", "{img}", "--roi", "0,0,5,5", "--sku", "S", "--shade", "C"]
+
+
 def _run(capsys, *argv):
     code = cli.main(list(argv))
     out, err = capsys.readouterr()
@@ -77,37 +81,9 @@ def test_measure_human_output(capsys, photo):
         (["purge", "--data", "{tmp}/typo"], "holds no store"),
         (["images", "strip-metadata", "--data", "{tmp}/typo"], "holds no store"),
         (["worker", "--once", "--data", "{tmp}/typo"], "holds no store"),
-        (
-            [
-                "measure",
-                "{img}",
-                "--roi",
-                "0,0,5,5",
-                "--sku",
-                "S",
-                "--shade",
-                "C",
-                "--data",
-                "{tmp}/typo",
-            ],
-            "holds no store",
-        ),
-        (["measure", "{img}", "--roi", "0,0,5,5", "--sku", "S"], "--sku and --shade together"),
-        (
-            [
-                "measure",
-                "{img}",
-                "--roi",
-                "0,0,5,5",
-                "--sku",
-                "S",
-                "--shade",
-                "C",
-                "--reference-lab",
-                "50,0,0",
-            ],
-            "not both",
-        ),
+        ([*MEASURE_SHADE, "--data", "{tmp}/typo"], "holds no store"),
+        (MEASURE_SHADE[:-2], "--sku and --shade together"),
+        ([*MEASURE_SHADE, "--reference-lab", "50,0,0"], "not both"),
     ],
 )
 def test_bad_input_exits_2_with_one_line(capsys, photo, tmp_path, argv, message):

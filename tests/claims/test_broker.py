@@ -243,14 +243,10 @@ def test_scale_out_gunicorn_postgresql_redis_two_workers(pg_url, redis, tmp_path
     data = tmp_path / "data"
     env = {"DATABASE_URL": pg_url, "BROKER_URL": url, "HUEPROOF_DATA": str(data),
            "HUEPROOF_BROKER_QUEUE": queue}  # fmt: skip
-    os.environ["DATABASE_URL"] = pg_url
-    try:
-        store = open_store(data)
-        with store.write() as s:
-            tokens = seed_demo(s)
-        store.dispose()
-    finally:
-        del os.environ["DATABASE_URL"]
+    store = open_store(data, pg_url)
+    with store.write() as s:
+        tokens = seed_demo(s)
+    store.dispose()
     port = _free_port()
     base = f"http://127.0.0.1:{port}/api/v1"
     web = subprocess.Popen(
@@ -307,22 +303,18 @@ def test_scale_out_gunicorn_postgresql_redis_two_workers(pg_url, redis, tmp_path
                            env={**os.environ, "DATABASE_URL": pg_url}, capture_output=True,
                            text=True, timeout=120)  # fmt: skip
     assert audit.returncode == 0, audit.stdout + audit.stderr
-    os.environ["DATABASE_URL"] = pg_url
-    try:
-        from sqlalchemy import func, select
+    from sqlalchemy import func, select
 
-        from claims.models import AuditEntry
+    from claims.models import AuditEntry
 
-        store = open_store(data)
-        with store.read() as s:
-            starts = s.execute(
-                select(AuditEntry.subject, func.count())
-                .where(AuditEntry.action == "claim.analyzing")
-                .group_by(AuditEntry.subject)
-            ).all()
-        store.dispose()
-    finally:
-        del os.environ["DATABASE_URL"]
+    store = open_store(data, pg_url)
+    with store.read() as s:
+        starts = s.execute(
+            select(AuditEntry.subject, func.count())
+            .where(AuditEntry.action == "claim.analyzing")
+            .group_by(AuditEntry.subject)
+        ).all()
+    store.dispose()
     assert sorted(n for _, n in starts) == [1] * 8, starts
 
 
