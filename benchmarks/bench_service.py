@@ -114,7 +114,7 @@ def _wait_up(url, timeout=60.0):
         try:
             if requests.get(url, timeout=2).status_code == 200:
                 return
-        except requests.ConnectionError:
+        except requests.RequestException:  # not up yet, or still starting
             pass
         time.sleep(0.2)
     raise RuntimeError(f"{url} did not answer")

@@ -321,5 +321,5 @@ def test_scale_out_gunicorn_postgresql_redis_two_workers(pg_url, redis, tmp_path
 def _reachable(url) -> bool:
     try:
         return requests.get(url, timeout=2).status_code == 200
-    except requests.ConnectionError:
+    except requests.RequestException:  # not up yet, or still starting
         return False
