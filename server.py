@@ -553,6 +553,16 @@ def _register_routes(app: Flask, service, keys):
     def alerts():
         return {"alerts": service.alerts(_principal())}
 
+    @route.get("/metrics", summary="Claims waiting by state and for how long, analysis and "
+               "decision times, webhook deliveries, in Prometheus' text format (admin)",
+               produces="text/plain")  # fmt: skip
+    def metrics():
+        from claims.metrics import CONTENT_TYPE
+
+        resp = Response(service.metrics(_principal()), content_type=CONTENT_TYPE)
+        resp.headers["Cache-Control"] = "no-store"
+        return resp
+
     # webhooks (claims/webhooks.py): what they are sent is the WebhookEvent schema
     route.document(responses.WebhookEvent)
 

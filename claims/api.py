@@ -303,6 +303,8 @@ class Registry:
             ok = {"description": "OK"}
             if op["response"] is not None:
                 ok["content"] = {"application/json": {"schema": self._ref(op["response"])}}
+            elif op["produces"].startswith("text/"):
+                ok["content"] = {op["produces"]: {"schema": {"type": "string"}}}
             elif op["produces"] != "application/json":
                 ok["content"] = {op["produces"]: {"schema": {"type": "string",
                                                              "format": "binary"}}}  # fmt: skip

@@ -46,6 +46,7 @@ PERMISSIONS = {
     "brand.stats": {"brand", "admin"},
     "alerts.read": {"admin"},
     "webhooks.manage": {"admin"},
+    "metrics.read": {"admin"},
 }
 #: Each action in the words of a refusal ("a brand may not decide a claim").
 ACTION_WORDS = {
@@ -61,6 +62,7 @@ ACTION_WORDS = {
     "brand.stats": "read a brand's statistics",
     "alerts.read": "read the alerts",
     "webhooks.manage": "manage the webhooks",
+    "metrics.read": "read the service's metrics",
 }
 
 

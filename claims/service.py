@@ -1073,6 +1073,14 @@ class ClaimsService:
                     delay = retry_delay(d.attempts, self.config.webhook_retry_base)
                     d.next_attempt_at = now + dt.timedelta(seconds=delay)
 
+    def metrics(self, principal) -> str:
+        """The service's figures in Prometheus' text format (claims/metrics.py)."""
+        from claims.metrics import collect, render
+
+        authorize(principal, "metrics.read")
+        with self.store.read() as s:
+            return render(collect(s, utcnow()))
+
     def alerts(self, principal) -> list[dict]:
         authorize(principal, "alerts.read")
         with self.store.read() as s:

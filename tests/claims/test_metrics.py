@@ -1,0 +1,66 @@
+"""GET /api/v1/metrics: the figures a monitoring system scrapes (claims/metrics.py)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from claims.models import Claim
+from tests.claims.conftest import bearer, file_claim, reject_within_tolerance, wait
+
+LINE = re.compile(r'^([a-z_]+)(?:\{((?:[a-z_]+="[^"]*",?)*)\})? (NaN|-?[0-9.e+-]+)$')
+
+
+def _scrape(client, token) -> dict:
+    """(name, sorted labels) → value, every sample line checked against the text format."""
+    r = client.get("/api/v1/metrics", headers=bearer(token))
+    assert r.status_code == 200 and r.content_type.startswith("text/plain; version=0.0.4")
+    out = {}
+    for line in r.get_data(as_text=True).splitlines():
+        if line.startswith("# "):
+            assert re.match(r"^# (HELP|TYPE) hueproof_[a-z_]+ ", line), line
+            continue
+        m = LINE.match(line)
+        assert m, line
+        labels = tuple(sorted(re.findall(r'([a-z_]+)="([^"]*)"', m.group(2) or "")))
+        out[(m.group(1), labels)] = float(m.group(3))
+    return out
+
+
+def test_the_metrics_say_what_waits_and_for_how_long(app, client, tokens):
+    """Three shade claims analysed, one decided, one left ready for an hour: the counts by
+    status agree with the API's, the oldest claim waiting for a decision has waited an hour,
+    three analyses and one decision are timed; only admins read them."""
+    ids = [file_claim(client, tokens["shopper"], key=f"m{i}").json["id"] for i in range(3)]
+    wait(app)
+    reject_within_tolerance(client, tokens, ids[0])
+    an_hour_ago = dt.datetime.now(dt.UTC) - dt.timedelta(hours=1)
+    with app.extensions["hueproof"]["store"].write() as s:
+        s.get(Claim, ids[1]).updated_at = an_hour_ago  # ready since an hour
+    m = _scrape(client, tokens["admin"])
+    counts = client.get("/api/v1/claims", headers=bearer(tokens["adjudicator"])).json["counts"]
+    for status in ("ready", "decided", "queued"):
+        assert m[("hueproof_claims", (("status", status), ("type", "shade")))] == counts.get(
+            status, 0
+        )
+    waited = m[("hueproof_oldest_waiting_seconds", (("status", "ready"),))]
+    assert 3590 < waited < 3700, waited
+    assert m[("hueproof_oldest_waiting_seconds", (("status", "queued"),))] == 0
+    assert m[("hueproof_analysis_seconds_count", ())] == 3
+    assert 0 < m[("hueproof_analysis_seconds", (("quantile", "0.5"),))] < 60
+    assert m[("hueproof_time_to_decision_seconds_count", ())] == 1
+    assert m[("hueproof_webhook_deliveries", (("state", "pending"),))] == 0
+    for role in ("shopper", "adjudicator", "brand"):
+        assert client.get("/api/v1/metrics", headers=bearer(tokens[role])).status_code == 403
+    assert client.get("/api/v1/metrics").status_code == 401
+
+
+def test_metrics_of_an_empty_service_are_well_formed(client, tokens):
+    """No claim yet: zeros, and summaries without observations (NaN quantiles, count 0)."""
+    m = _scrape(client, tokens["admin"])
+    assert m[("hueproof_analysis_seconds_count", ())] == 0
+    assert (
+        m[("hueproof_analysis_seconds", (("quantile", "0.95"),))]
+        != m[("hueproof_analysis_seconds", (("quantile", "0.95"),))]
+    )  # NaN
+    assert sum(v for (name, _), v in m.items() if name == "hueproof_claims") == 0
