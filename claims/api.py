@@ -131,7 +131,7 @@ CLAIM_LIST_QUERY = {
                                            "withdrawn"]}, "only claims in this status"),
     "type": ({"type": "string", "enum": ["shade", "redness"]}, "only claims of this type"),
     "limit": ({"type": "integer", "minimum": 1, "maximum": 200}, "page size"),
-    "offset": ({"type": "integer", "minimum": 0}, "page start"),
+    "offset": ({"type": "integer", "minimum": 0, "maximum": 10**9}, "page start"),
     "order": ({"type": "string", "enum": ["newest", "oldest"]},
               "newest filed first (the default), or oldest first: a queue's order"),
     "order_ref": ({"type": "string", "maxLength": 100}, "only the claims of this order number"),

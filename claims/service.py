@@ -68,6 +68,9 @@ from claims.reports import body_sha256, report_body, sign_report, verify_report
 __all__ = ["ClaimsService", "ServiceConfig"]
 
 SYSTEM_ACTOR = "system"
+#: The largest page start a claims list takes (a larger one overflowed the database's
+#: integers: a 500).
+MAX_OFFSET = 10**9
 #: Shades one CSV may calibrate at once.
 MAX_SHADES_AT_ONCE = 500
 #: A running job not finished after this long is taken to be abandoned (its worker stopped).
@@ -475,8 +478,8 @@ class ClaimsService:
         except (TypeError, ValueError):
             raise InvalidInputError(f"expected integer limit and offset; got {limit!r}, "
                                     f"{offset!r}") from None  # fmt: skip
-        if not 1 <= limit <= 200 or offset < 0:
-            raise InvalidInputError("expected 1 ≤ limit ≤ 200 and offset ≥ 0")
+        if not 1 <= limit <= 200 or not 0 <= offset <= MAX_OFFSET:
+            raise InvalidInputError(f"expected 1 ≤ limit ≤ 200 and 0 ≤ offset ≤ {MAX_OFFSET}")
         with self.store.read() as s:
             q = select(Claim)
             if principal.role == "shopper":
