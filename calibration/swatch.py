@@ -128,6 +128,9 @@ def _to_d65_2deg(lab, illuminant: str, observer: str):
     return xyz_to_lab(xyz65)
 
 
+_EXTRA = object()  # the key of a row's fields beyond the header's
+
+
 def read_csv(data: bytes | str) -> list[dict]:
     """A CSV file's rows as dicts by header (UTF-8, a BOM allowed), or InvalidInputError."""
     try:
@@ -135,9 +138,17 @@ def read_csv(data: bytes | str) -> list[dict]:
     except UnicodeDecodeError as exc:
         raise InvalidInputError(f"expected a CSV in UTF-8 text; got bytes that are not "
                                 f"({exc.reason} at byte {exc.start})") from None  # fmt: skip
-    rows = list(csv.DictReader(io.StringIO(text)))
+    try:
+        reader = csv.DictReader(io.StringIO(text, newline=""), restval="", restkey=_EXTRA)
+        rows = list(reader)
+    except csv.Error as exc:  # a bare carriage return in a field, a NUL byte ...
+        raise InvalidInputError(f"expected a CSV file; line {reader.line_num}: {exc}") from None
     if not rows:
         raise InvalidInputError("expected a CSV with a header row and at least one data row")
+    for n, row in enumerate(rows, start=2):
+        if _EXTRA in row:
+            raise InvalidInputError(f"expected at most {len(reader.fieldnames)} fields on line "
+                                    f"{n}, as in the header; got more")  # fmt: skip
     return rows
 
 

@@ -130,3 +130,20 @@ def test_calibrate_from_csv_tells_readings_from_spectra_and_takes_names():
     records, names = calibrate_from_csv(spectra.encode())
     assert [r.shade for r in records] == ["S1"] and records[0].source == "spectral"
     assert names == {}
+
+
+@pytest.mark.parametrize("body, said", [
+    (b"shade,L,a,b,illuminant,observer\nP1,45,40,20,D65,2,extra\n", "at most 6 fields on line 2"),
+    (b"shade,L,a,b,illuminant,observer\nP1,45\n", "numeric L, a, b on line 2"),
+    (b"shade,L,a,b,illuminant,observer\r\nP1,4\r5,40,20,D65,2\r\n", "numeric L, a, b on line 2"),
+    (b"wavelength\n", "a header row and at least one data row"),
+    (b"\xff\xfe", "UTF-8"),
+])  # fmt: skip
+def test_a_malformed_csv_is_refused_with_where(body, said):
+    """Rows longer or shorter than the header and a bare carriage return in a field are
+    refused with their line (a bare carriage return raised csv.Error: a 500 from the API,
+    found by schemathesis), not read as missing values."""
+    from calibration.swatch import calibrate_from_csv
+
+    with pytest.raises(InvalidInputError, match=said):
+        calibrate_from_csv(body)
