@@ -348,6 +348,15 @@ def _register_routes(app: Flask, service, keys):
     def me():
         return service.whoami(_principal())
 
+    @route.get("/me/export", summary="Everything held about you: account, consents, claims, "
+               "and each view of your original photos (any signed-in user)",
+               response=responses.Export)  # fmt: skip
+    def export():
+        resp = jsonify(service.export(_principal()))
+        resp.headers["Content-Disposition"] = 'attachment; filename="hueproof-my-data.json"'
+        resp.headers["Cache-Control"] = "private, no-store"
+        return resp
+
     @route.get("/keys", summary="Public Ed25519 keys that sign reports and checkpoints",
                auth=False, response=responses.KeyList)  # fmt: skip
     def public_keys():

@@ -35,6 +35,7 @@ __all__ = [
     "ConsentNotice",
     "DeliveryList",
     "DeliveryOut",
+    "Export",
     "KeyList",
     "MeOut",
     "MeasureOut",
@@ -613,6 +614,45 @@ class MeOut(_Closed):
     role: Literal["shopper", "adjudicator", "brand", "admin"]
     name: str
     brand: str | None
+
+
+class ExportUser(_Closed):
+    id: int
+    role: Literal["shopper", "adjudicator", "brand", "admin"]
+    name: str
+    brand: str | None
+    created_at: str
+    disabled: bool
+
+
+class ExportConsent(_Closed):
+    id: int
+    notice_version: str
+    notice_sha256: str = Field(description="the SHA-256 of the notice's text agreed to")
+    purpose: str
+    facial: bool
+    health: bool
+    given_at: str
+    withdrawn_at: str | None
+    claims: list[str] = Field(description="the claims filed under this consent")
+
+
+class PhotoView(_Closed):
+    claim_id: str
+    which: Literal["photo", "baseline", "heatmap"]
+    reason: str = Field(description="the reason the reviewer stated")
+    at: str
+    by: Literal["a reviewer"]
+
+
+class Export(_Closed):
+    """Everything the service holds about the user asking."""
+
+    exported_at: str
+    user: ExportUser
+    consents: list[ExportConsent]
+    claims: list[ClaimView]
+    original_photo_views: list[PhotoView]
 
 
 class PolicyOut(_Open):

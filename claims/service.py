@@ -1255,6 +1255,51 @@ class ClaimsService:
             return {"id": principal.id, "role": principal.role, "name": principal.name,
                     "brand": brand.slug if brand else None}  # fmt: skip
 
+    def export(self, principal) -> dict:
+        """Everything the service holds about the asking user (the right to a copy of one's
+        personal data): the account, the consents given and withdrawn, every claim as its
+        owner sees it, and each time a reviewer viewed one of the user's original photos, with
+        the reason stated (the reviewer unnamed). The export is a link of the chain."""
+        if principal is None:
+            from claims.errors import Unauthorized
+
+            raise Unauthorized("expected a bearer token to export your data")
+        with self.store.write() as s:
+            user = s.get(User, principal.id)
+            brand = s.get(Brand, user.brand_id) if user.brand_id else None
+            claims = s.execute(select(Claim).where(Claim.shopper_id == user.id)
+                               .order_by(Claim.created_at)).scalars().all()  # fmt: skip
+            consents = s.execute(select(Consent).where(Consent.user_id == user.id)
+                                 .order_by(Consent.id)).scalars().all()  # fmt: skip
+            by_consent = {}
+            for c in claims:
+                by_consent.setdefault(c.consent_id, []).append(c.id)
+            views = s.execute(select(RevealGrant).where(
+                RevealGrant.claim_id.in_([c.id for c in claims])).order_by(RevealGrant.id)
+            ).scalars().all() if claims else []  # fmt: skip
+
+            def iso(t):
+                return None if t is None else t.isoformat()
+
+            out = {
+                "exported_at": utcnow().isoformat(),
+                "user": {"id": user.id, "role": user.role, "name": user.name,
+                         "brand": brand.slug if brand else None,
+                         "created_at": iso(user.created_at), "disabled": user.disabled},
+                "consents": [{"id": c.id, "notice_version": c.notice_version,
+                              "notice_sha256": c.notice_sha256, "purpose": c.purpose,
+                              "facial": c.facial, "health": c.health,
+                              "given_at": iso(c.given_at), "withdrawn_at": iso(c.withdrawn_at),
+                              "claims": by_consent.get(c.id, [])} for c in consents],
+                "claims": [self._view(s, c, principal) for c in claims],
+                "original_photo_views": [{"claim_id": v.claim_id, "which": v.which,
+                                          "reason": v.reason, "at": iso(v.created_at),
+                                          "by": "a reviewer"} for v in views],
+            }  # fmt: skip
+            self._audit(s, principal.actor, "user.exported", f"user:{user.id}",
+                        {"claims": len(claims), "consents": len(consents)})  # fmt: skip
+            return out
+
     def user_count(self) -> int:
         with self.store.read() as s:
             return s.execute(select(func.count()).select_from(User)).scalar()

@@ -125,6 +125,7 @@ def answers(tmp_path_factory):
     for path in ("/shades", "/keys", "/consent"):
         keep("get", path, client.get(API + path))
     keep("get", "/me", client.get(f"{API}/me", headers=adj))
+    keep("get", "/me/export", client.get(f"{API}/me/export", headers=shopper))
     doc = client.get(f"{API}/openapi.json").json
     app.extensions["hueproof"]["close"]()
     return doc, got

@@ -304,3 +304,34 @@ def test_photos_stored_with_their_metadata_lose_it_at_the_next_start(tmp_path, m
         assert not store.blobs.exists(hashlib.sha256(upload).hexdigest())
     finally:
         app.extensions["hueproof"]["close"]()
+
+
+def test_a_shopper_exports_everything_held_about_her(app, client, tokens):
+    """The right to a copy of one's data: the account, each consent (its notice's version
+    and hash, withdrawn or not, the claims under it), every claim as she sees it, and each
+    time a reviewer viewed her original photo with the reason stated (the reviewer unnamed);
+    nothing of another shopper's; the export is a link of the chain."""
+    mine = [file_claim(client, tokens["shopper"], key=f"x{i}").json["id"] for i in range(2)]
+    theirs = file_claim(client, tokens["shopper_b"], key="other").json["id"]
+    wait(app)
+    reason = "the shopper disputes which lipstick is in the photo"
+    assert client.post(f"/api/v1/claims/{mine[0]}/reveal", headers=bearer(tokens["adjudicator"]),
+                       json={"reason": reason}).status_code == 200  # fmt: skip
+    client.post(f"/api/v1/claims/{mine[1]}/withdraw", headers=bearer(tokens["shopper"]))
+    r = client.get("/api/v1/me/export", headers=bearer(tokens["shopper"]))
+    assert r.status_code == 200 and "attachment" in r.headers["Content-Disposition"]
+    data = r.json
+    assert data["user"]["role"] == "shopper"
+    assert [c["id"] for c in data["claims"]] == mine and theirs not in r.get_data(as_text=True)
+    assert sorted(c for k in data["consents"] for c in k["claims"]) == sorted(mine)
+    withdrawn = [k for k in data["consents"] if k["withdrawn_at"]]
+    assert [k["claims"] for k in withdrawn] == [[mine[1]]]
+    assert all(len(k["notice_sha256"]) == 64 for k in data["consents"])
+    (view,) = data["original_photo_views"]
+    assert (view["claim_id"], view["reason"], view["by"]) == (mine[0], reason, "a reviewer")
+    assert "adjudicator" not in str(view)
+    with app.extensions["hueproof"]["store"].read() as s:
+        assert s.query(AuditEntry).filter_by(action="user.exported").count() == 1
+    other = client.get("/api/v1/me/export", headers=bearer(tokens["shopper_b"])).json
+    assert [c["id"] for c in other["claims"]] == [theirs] and other["original_photo_views"] == []
+    assert client.get("/api/v1/me/export").status_code == 401

@@ -1610,3 +1610,29 @@ def test_brand_calibrates_many_shades_from_a_spectrophotometer_csv(page, server)
     page.click("#cPreview")
     wait_js(page, "document.getElementById('error').textContent")
     assert "line 3" in page.text_content("#error") and page.is_disabled("#cSave")
+
+
+def test_a_shopper_downloads_all_her_data(page, server):
+    """The capture page's "download all my data": one JSON file with her account, consents
+    and claims (the right to a copy), the file as the API serves it."""
+    import json
+
+    from claims.auth import create_user
+    from tests.claims.conftest import file_claim
+
+    app = server[2]
+    with app.extensions["hueproof"]["store"].write() as s:
+        _, shopper = create_user(s, role="shopper", name="")
+    cid = file_claim(app.test_client(), shopper, key="export-1", order_ref="EXP-1").json["id"]
+    as_user(page, shopper)
+    page.goto(page.base + "/claim?lang=en")
+    wait_js(page, "window.hueproof.myClaims?.length === 1", timeout=60_000)
+    assert page.text_content("#exportData") == "Download all my data"
+    with page.expect_download() as got:
+        page.click("#exportData")
+    download = got.value
+    assert download.suggested_filename == "hueproof-my-data.json"
+    data = json.loads(open(download.path(), encoding="utf-8").read())
+    assert [c["id"] for c in data["claims"]] == [cid] and data["claims"][0]["order_ref"] == "EXP-1"
+    assert data["user"]["role"] == "shopper" and len(data["consents"]) == 1
+    assert page.evaluate("window.hueproof.errors") == []

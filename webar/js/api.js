@@ -73,10 +73,14 @@ export async function fileUrl(path) {
 
 /** Download a decided claim's signed report, fetched when asked for, as the file the server
  *  serves (which `hueproof verify` checks). */
-export async function downloadReport(claimId) {
+export const downloadReport = (claimId) =>
+  download(`/claims/${claimId}/report`, `hueproof-report-${claimId}.json`);
+
+/** A file the API serves behind the bearer token, saved as `name` (bytes as served). */
+export async function download(path, name) {
   const a = document.createElement("a");
-  a.href = await fileUrl(`/claims/${claimId}/report`);
-  a.download = `hueproof-report-${claimId}.json`;
+  a.href = await fileUrl(path);
+  a.download = name;
   a.click();
   setTimeout(() => URL.revokeObjectURL(a.href), 10_000);
 }

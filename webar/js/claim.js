@@ -1,7 +1,7 @@
 // Guided claim capture: live quality checks on the device, automatic capture when all pass,
 // consent, upload with progress and retries under one Idempotency-Key, then the status.
 import { FaceLandmarker, FilesetResolver } from "/vendor/mediapipe/vision_bundle.mjs";
-import { checkReport, get, setToken, token, upload } from "./api.js";
+import { checkReport, download, get, setToken, token, upload } from "./api.js";
 import { HB_OD, MIN_COLOUR_RANGE, OD_FLOOR, SRGB_U8_TO_LIN, colourRange, project }
   from "./colour.js";
 import { cameraName, exifTime, photoEditor, softwareOf, withExif } from "./exif.js";
@@ -689,6 +689,11 @@ async function myClaims() {
     $("myClaimsBox").hidden = false;
   } catch (e) { hp.errors.push(String(e)); }
 }
+
+// everything the service holds about the shopper, as one file (the right to a copy)
+$("exportData").onclick = () => download("/me/export", "hueproof-my-data.json")
+  .then(() => { hp.exported = true; })
+  .catch((e) => { $("error").textContent = errorText(e); hp.errors.push(String(e)); });
 
 async function main() {
   try {
