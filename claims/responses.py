@@ -354,6 +354,26 @@ class ReferenceNow(_Closed):
     delta_e00_from_used: float
 
 
+class SameBatch(_Closed):
+    """The other claims on the claim's product and batch (the product's, without a batch)
+    filed within ``window_days`` of it; withdrawn and failed claims left out."""
+
+    batch: str | None
+    window_days: int
+    claims: int
+    redness_claims: int
+    redness_increase_documented: int = Field(
+        description="redness flagged as increased against a photo from before"
+    )
+    redness_increase_matched: int = Field(
+        description="of those, pairs whose two photos no finding says differ"
+    )
+    redness_single_flagged: int = Field(description="redness flagged on a single photo")
+    shade_claims: int
+    shade_mismatch: int
+    decisions: dict[Literal[OUTCOMES], int]  # type: ignore[valid-type]
+
+
 class ClaimLinks(_Closed):
     self: str
     photo: str | None = None
@@ -388,6 +408,7 @@ class ClaimView(_Open):
     suggestion: Suggestion | None = None
     ingredients: Ingredients | None = None
     reference_now: ReferenceNow | None = None
+    same_batch: SameBatch | None = None
 
 
 class ClaimList(_Closed):

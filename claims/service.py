@@ -447,12 +447,17 @@ class ClaimsService:
         return view
 
     def get_claim(self, principal, claim_id) -> dict:
-        """The claim as ``principal`` sees it; for an adjudicator, a shade claim whose verdict
-        used a version of the brand's reference that has been recalibrated since also names
-        the newest version and how far it moved (``reference_now``)."""
+        """The claim as ``principal`` sees it; for an adjudicator, the other claims on its
+        product and batch (``same_batch``, :func:`claims.stats.batch_context`), and for a shade
+        claim whose verdict used a version of the brand's reference that has been recalibrated
+        since, the newest version and how far it moved (``reference_now``)."""
+        from claims.stats import batch_context
+
         with self.store.read() as s:
             claim = self._claim(s, principal, claim_id, "claims.read")
             view = self._view(s, claim, principal)
+            if principal.role in ("adjudicator", "admin"):
+                view["same_batch"] = batch_context(s, claim)
             used = (claim.analysis or {}).get("reference") or {}
             if principal.role in ("adjudicator", "admin") and claim.shade_id and used:
                 now = latest_calibration(s, s.get(Shade, claim.shade_id))

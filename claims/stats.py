@@ -15,10 +15,10 @@ import datetime as dt
 import numpy as np
 from sqlalchemy import select
 
-from claims.models import Claim, Sku
+from claims.models import Claim, Decision, Sku
 from claims.policy import SHADED_SHARE, pair_differences, redness_flagged, redness_of
 
-__all__ = ["ALERT_FACTOR", "brand_stats"]
+__all__ = ["ALERT_FACTOR", "BATCH_WINDOW", "batch_context", "brand_stats"]
 
 #: A metric is "above its baseline" when it exceeds the brand-wide rate by this factor.
 ALERT_FACTOR = 1.5
@@ -162,4 +162,51 @@ def brand_stats(session, brand, *, min_cell=5, cluster_claims=3, cluster_hours=7
             for (code, batch), c in sorted(by_batch.items())
         ],
         "alerts": alerts,
+    }
+
+
+#: The other claims an adjudicator is shown beside one (:func:`batch_context`): filed this
+#: long before or after it.
+BATCH_WINDOW = dt.timedelta(days=90)
+
+
+def batch_context(session, claim) -> dict:
+    """The other claims on ``claim``'s product and batch (the product's, when no batch was
+    given) filed within :data:`BATCH_WINDOW` of it, for the adjudicator asking "the product,
+    or the person's skin?": how many, redness claims with an increase documented against a
+    photo from before (on matched photos apart) or flagged on a single photo, shade claims
+    measured as a mismatch, and how those decided were decided. Withdrawn claims and those
+    whose analysis failed are left out."""
+    q = select(Claim).where(
+        Claim.sku_id == claim.sku_id, Claim.id != claim.id,
+        Claim.status.in_(("ready", "decided", "queued", "analyzing")),
+        Claim.created_at >= claim.created_at - BATCH_WINDOW,
+        Claim.created_at <= claim.created_at + BATCH_WINDOW,
+    )  # fmt: skip
+    if claim.batch:
+        q = q.where(Claim.batch == claim.batch)
+    others = session.execute(q).scalars().all()
+    red = [c for c in others if c.type == "redness" and c.analysis]
+    paired = [c for c in red if redness_of(c.analysis).get("compared_to_baseline")]
+    single = [c for c in red if not redness_of(c.analysis).get("compared_to_baseline")]
+    increased = [c for c in paired if redness_flagged(c.analysis)]
+    shade = [c for c in others if c.type == "shade"]
+    mismatch = [c for c in shade if ((c.analysis or {}).get("shade") or {}).get("verdict")
+                == "mismatch"]  # fmt: skip
+    outcomes: dict[str, int] = {}
+    if others:
+        for (outcome,) in session.execute(select(Decision.outcome).where(
+                Decision.claim_id.in_([c.id for c in others]))):  # fmt: skip
+            outcomes[outcome] = outcomes.get(outcome, 0) + 1
+    return {
+        "batch": claim.batch or None,
+        "window_days": BATCH_WINDOW.days,
+        "claims": len(others),
+        "redness_claims": sum(c.type == "redness" for c in others),
+        "redness_increase_documented": len(increased),
+        "redness_increase_matched": sum(not pair_differences(c.analysis) for c in increased),
+        "redness_single_flagged": sum(redness_flagged(c.analysis) for c in single),
+        "shade_claims": len(shade),
+        "shade_mismatch": len(mismatch),
+        "decisions": outcomes,
     }

@@ -352,3 +352,58 @@ def test_a_sku_code_that_cannot_be_one_is_refused_not_a_server_error(client, tok
     r = client.put("/api/v1/brands/demo-cosmetics/skus/LIP%201", headers=bearer(tokens["brand"]),
                    json={"name": "x"})  # fmt: skip
     assert r.status_code == 422 and "a SKU code matching" in r.json["detail"], r.json
+
+
+def test_an_adjudicator_sees_the_other_claims_on_the_batch(app, client, tokens):
+    """The product, or the person's skin? Beside a redness claim, the other claims on its
+    product and batch within 90 days: redness increases documented against a photo from
+    before (on matching photos apart), single photos flagged, how those decided were decided;
+    claims on another batch, withdrawn, or long before are not counted; shoppers do not see
+    it."""
+    import datetime as dt
+
+    from claims.models import Claim
+    from tests.claims.conftest import claim_copies
+
+    red = dict(type="redness", sku="SERUM-RETINOL", shade=None, roi=None,
+               consent_health="true", batch="LOT-9")  # fmt: skip
+    cid = file_claim(client, tokens["shopper"], key="lot-9", photo=face_jpeg(), **red).json["id"]
+    wait(app)
+    now = dt.datetime.now(dt.UTC)
+    flagged = {"chin": {"area_fraction": 0.02}}
+    kinds = {  # what each copy's analysis says
+        "increase": {"redness": {"redness": {"compared_to_baseline": True, "zones": flagged},
+                                 "quality": {"problems": []}}},
+        "increase, photos differ": {"redness": {"redness": {"compared_to_baseline": True,
+                                                            "zones": flagged},
+                                                "quality": {"problems": ["lighting_changed"]}}},
+        "single flagged": {"redness": {"redness": {"compared_to_baseline": False,
+                                                   "zones": flagged}}},
+        "nothing": {"redness": {"redness": {"compared_to_baseline": True, "zones": {}}}},
+    }  # fmt: skip
+    copies = {}
+    for kind, analysis in kinds.items():
+        (copies[kind],) = claim_copies(app, cid, [now - dt.timedelta(days=3)], "ready")
+        with app.extensions["hueproof"]["store"].write() as s:
+            s.get(Claim, copies[kind]).analysis = analysis
+    other_lot, withdrawn, long_ago = (claim_copies(app, cid, [now], "ready")[0],
+                                      claim_copies(app, cid, [now], "withdrawn")[0],
+                                      claim_copies(app, cid, [now - dt.timedelta(days=200)],
+                                                   "ready")[0])  # fmt: skip
+    with app.extensions["hueproof"]["store"].write() as s:
+        s.get(Claim, other_lot).batch = "LOT-10"
+    decided = client.post(
+        f"/api/v1/claims/{copies['nothing']}/decision",
+        headers=bearer(tokens["adjudicator"]),
+        json={"outcome": "reject", "reason_code": "redness_not_documented"},
+    )
+    assert decided.status_code == 201, decided.json
+    same = client.get(f"/api/v1/claims/{cid}", headers=bearer(tokens["adjudicator"])).json[
+        "same_batch"]  # fmt: skip
+    assert same == {"batch": "LOT-9", "window_days": 90, "claims": 4, "redness_claims": 4,
+                    "redness_increase_documented": 2, "redness_increase_matched": 1,
+                    "redness_single_flagged": 1, "shade_claims": 0, "shade_mismatch": 0,
+                    "decisions": {"reject": 1}}  # fmt: skip
+    assert withdrawn and long_ago  # counted out above
+    mine = client.get(f"/api/v1/claims/{cid}", headers=bearer(tokens["shopper"])).json
+    assert "same_batch" not in mine

@@ -1636,3 +1636,30 @@ def test_a_shopper_downloads_all_her_data(page, server):
     assert [c["id"] for c in data["claims"]] == [cid] and data["claims"][0]["order_ref"] == "EXP-1"
     assert data["user"]["role"] == "shopper" and len(data["consents"]) == 1
     assert page.evaluate("window.hueproof.errors") == []
+
+
+def test_the_review_page_shows_the_other_claims_on_the_batch(page, server):
+    """Beside a claim, the other claims on its product and batch in the page's words (the
+    product, or the person?): how many, of which kind, measured how, decided how."""
+    from claims.auth import create_user
+    from tests.claims.conftest import file_claim, reject_within_tolerance, wait
+
+    _, tokens, app = server
+    with app.extensions["hueproof"]["store"].write() as s:
+        _, shopper = create_user(s, role="shopper", name="")
+    client = app.test_client()
+    ids = [file_claim(client, shopper, key=f"batch-{i}", batch="RB-77").json["id"]
+           for i in range(3)]  # fmt: skip
+    wait(app)
+    reject_within_tolerance(client, tokens, ids[0])
+    as_user(page, tokens["adjudicator"])
+    page.goto(page.base + f"/review?lang=en&claim={ids[2]}")
+    wait_js(page, f"window.hueproof.ready && window.hueproof.claim?.id === '{ids[2]}'",
+            timeout=30_000)  # fmt: skip
+    lines = page.eval_on_selector_all("#sameBatch li", "ls => ls.map(l => l.textContent)")
+    assert lines == [
+        "Other claims on this product and batch (RB-77) within 90 days: 2",
+        "Shade: 2; measured beyond tolerance in 0",
+        "Decided: rejected 1",
+    ], lines
+    assert_accessible(page, "the review page, the other claims on the batch")

@@ -164,6 +164,7 @@ async function show(id, k) {
     $("ingredients").replaceChildren(...claim.ingredients.knownIrritantsAndAllergens.map((f) =>
       Object.assign(document.createElement("li"), { textContent: `${f.ingredient} (${t(`category_${f.category}`)})` })));
   }
+  showSameBatch(claim.sameBatch);
   const s = claim.suggestion;
   $("suggestion").textContent = s ? `${suggestionText(s)} → ${decisionWords(s)}` : "–";
   if (s) $("outcome").value = s.outcome;
@@ -171,6 +172,30 @@ async function show(id, k) {
   $("decision").textContent = claim.decision ? `${t("decided")}: ${decisionWords(claim.decision)}` : "";
   $("reportBtn").hidden = !claim.links.report;  // a decided claim's signed report
   document.querySelectorAll("#queue tr").forEach((tr, i) => { tr.style.background = i === k ? "#f3e6ea" : ""; });
+}
+
+/** The other claims on the product and batch: the product, or the person's skin? (the
+ *  service's `same_batch`; outcomes in the page's words). */
+function showSameBatch(b) {
+  $("sameBatchBox").hidden = !b;
+  if (!b) return;
+  const fill = (key, values) => Object.entries(values)
+    .reduce((text, [k, v]) => text.replace(`{${k}}`, v), t(key));
+  const lines = [b.batch ? fill("sameBatchClaims", { days: b.windowDays, batch: b.batch, n: b.claims })
+    : fill("sameBatchProduct", { days: b.windowDays, n: b.claims })];
+  if (b.rednessClaims) {
+    lines.push(fill("sameBatchRedness", { n: b.rednessClaims, inc: b.rednessIncreaseDocumented,
+      matched: b.rednessIncreaseMatched, single: b.rednessSingleFlagged }));
+  }
+  if (b.shadeClaims) lines.push(fill("sameBatchShade", { n: b.shadeClaims, m: b.shadeMismatch }));
+  // outcomes are keys of `decisions`: camel-cased by the client, their words by the code
+  const decided = Object.entries(b.decisions).map(([o, n]) =>
+    `${t(`outcome_${o.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)}`)} ${n}`);
+  if (decided.length) {
+    lines.push(fill("sameBatchDecided", { list: decided.join(language() === "zh" ? "，" : ", ") }));
+  }
+  $("sameBatch").replaceChildren(...lines.map((text) =>
+    Object.assign(document.createElement("li"), { textContent: text })));
 }
 
 async function reveal() {
