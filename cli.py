@@ -357,6 +357,8 @@ def cmd_serve(args) -> int:
     print(f"  try-on {base}/tryon   claim {base}/claim   review {base}/review   "
           f"brand {base}/brand")  # fmt: skip
     print(f"  API {base}/api/v1/openapi.json   shades {base}/api/v1/shades", flush=True)
+    if ext["pool"] is None:  # a broker, or no analysis threads: the workers analyse
+        print("  analyses: by `hueproof worker` processes (none in this one)", flush=True)
 
     def stop(signum, frame):  # SIGTERM (a service manager's stop) as Ctrl+C
         raise KeyboardInterrupt
@@ -366,8 +368,8 @@ def cmd_serve(args) -> int:
             server.run()
     except KeyboardInterrupt:
         pass
-    print("hueproof serve: stopping; analyses under way finish first", file=sys.stderr,
-          flush=True)  # fmt: skip
+    print("hueproof serve: stopping" + ("; analyses under way finish first" if ext["pool"]
+                                        else ""), file=sys.stderr, flush=True)  # fmt: skip
     ext["close"]()
     print("hueproof serve: stopped", file=sys.stderr)
     return 0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import signal
 import socket
 import subprocess
@@ -56,13 +57,14 @@ def _call(base, method, path, token=None, body=None, ctype=None, headers=None):
         return exc.code, json.loads(exc.read() or b"null")
 
 
-def _serve(data: Path, stderr=subprocess.DEVNULL):
-    """``hueproof serve`` on a free port, once it answers: the process, its base URL, the
-    tokens it printed and what it printed."""
+def _serve(data: Path, stderr=subprocess.DEVNULL, env=None):
+    """``hueproof serve`` on a free port (``env`` added to its environment), once it answers:
+    the process, its base URL, the tokens it printed and what it printed."""
     port = _free_port()
     proc = subprocess.Popen(
         [sys.executable, "-m", "cli", "serve", "--port", str(port), "--data", str(data)],
         cwd=ROOT, stdout=subprocess.PIPE, stderr=stderr, text=True,
+        env={**os.environ, **(env or {})},
     )  # fmt: skip
     tokens, lines = {}, []
     deadline = time.monotonic() + 60
@@ -162,6 +164,26 @@ def test_a_stopped_server_finishes_its_analyses_and_exits_cleanly(tmp_path, sig)
         assert view.status_code == 200 and view.get_json()["status"] == "ready", view.get_json()
     finally:
         app.extensions["hueproof"]["close"]()
+
+
+def test_serve_on_a_broker_says_the_workers_analyse(tmp_path):
+    """With BROKER_URL the service analyses nothing itself: it says so when it starts, a
+    claim filed stays queued for the workers (the broker down: the workers' sweep sends it),
+    and stopping does not wait for analyses (before, it said "analyses under way finish
+    first" of analyses it never runs)."""
+    data = tmp_path / "var"
+    with open(tmp_path / "stderr", "w") as err:
+        proc, base, tokens, _ = _serve(
+            data, stderr=err, env={"BROKER_URL": "redis://127.0.0.1:9/0"}
+        )
+        status, claim = _file_shade_claim(base, tokens["shopper"], "broker-1")
+        assert status == 202 and claim["status"] == "queued", claim
+        proc.send_signal(signal.SIGTERM)
+        rest = proc.stdout.read()
+        assert proc.wait(timeout=60) == 0
+    assert "analyses: by `hueproof worker` processes (none in this one)" in rest, rest
+    printed = (tmp_path / "stderr").read_text()
+    assert printed.endswith("hueproof serve: stopping\nhueproof serve: stopped\n"), printed
 
 
 def test_a_port_in_use_stops_serve_before_it_shows_anything(tmp_path):
