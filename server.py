@@ -467,6 +467,17 @@ def _register_routes(app: Flask, service, keys):
                                 reason_code=body.reason_code, note=body.note)  # fmt: skip
         return jsonify(report), 201
 
+    @route.post("/claims/<claim_id>/hold", summary="Hold a ready claim for 10 minutes while "
+                "deciding it (adjudicator; 409 when another reviewer holds it)",
+                response=responses.HoldOut)  # fmt: skip
+    def hold(claim_id):
+        return service.hold(_principal(), claim_id)
+
+    @route.post("/claims/<claim_id>/release", summary="Let go of one's hold on a claim "
+                "(adjudicator)", response=responses.ReleaseOut)  # fmt: skip
+    def release(claim_id):
+        return service.release(_principal(), claim_id)
+
     @route.get("/claims/<claim_id>/report", summary="The signed decision report",
                response=responses.SignedReport)  # fmt: skip
     def report(claim_id):

@@ -207,6 +207,10 @@ class Claim(Base):
     request_sha256: Mapped[str] = mapped_column(String(64))
     #: the analysis result (measurements, versions), JSON-ready
     analysis: Mapped[dict | None] = mapped_column()
+    #: the adjudicator deciding it, until then (claims held by another are skipped in the
+    #: queue's order; an advisory lock that runs out, ClaimsService.hold)
+    held_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    held_until: Mapped[dt.datetime | None] = mapped_column()
     #: content hashes of the rendered artefacts: {"photo_pixelated": sha, "heatmap": sha, ...}
     artefacts: Mapped[dict] = mapped_column(default=dict)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

@@ -36,11 +36,13 @@ __all__ = [
     "DeliveryList",
     "DeliveryOut",
     "Export",
+    "HoldOut",
     "KeyList",
     "MeOut",
     "MeasureOut",
     "PolicyOut",
     "Problem",
+    "ReleaseOut",
     "ReportCheck",
     "ReportIn",
     "RevealOut",
@@ -374,6 +376,24 @@ class SameBatch(_Closed):
     decisions: dict[Literal[OUTCOMES], int]  # type: ignore[valid-type]
 
 
+class Hold(_Closed):
+    """A reviewer deciding the claim, until then (advisory; renewed while the claim is open)."""
+
+    mine: bool
+    until: str
+
+
+class HoldOut(_Closed):
+    claim_id: str
+    mine: bool
+    until: str
+
+
+class ReleaseOut(_Closed):
+    claim_id: str
+    released: bool
+
+
 class ClaimLinks(_Closed):
     self: str
     photo: str | None = None
@@ -409,6 +429,7 @@ class ClaimView(_Open):
     ingredients: Ingredients | None = None
     reference_now: ReferenceNow | None = None
     same_batch: SameBatch | None = None
+    hold: Hold | None = None
 
 
 class ClaimList(_Closed):

@@ -73,6 +73,9 @@ SYSTEM_ACTOR = "system"
 MAX_OFFSET = 10**9
 #: Shades one CSV may calibrate at once.
 MAX_SHADES_AT_ONCE = 500
+#: How long an adjudicator's hold on a claim lasts unless renewed (the review page renews it
+#: while the claim is open): one who walked away holds nothing for long.
+HOLD = dt.timedelta(minutes=10)
 #: A running job not finished after this long is taken to be abandoned (its worker stopped).
 JOB_LEASE = dt.timedelta(minutes=10)
 
@@ -142,6 +145,19 @@ def _rows_for_views(session, page: list[Claim]):
     decisions = {d.claim_id: d for d in session.scalars(
         no_report.where(Decision.claim_id.in_([c.id for c in page])))}  # fmt: skip
     return held, decisions
+
+
+def _held_by_another(claim, principal, now=None) -> bool:
+    now = now or utcnow()
+    return (claim.held_by is not None and claim.held_by != principal.id
+            and claim.held_until is not None and claim.held_until > now)  # fmt: skip
+
+
+def _hold_view(claim, principal) -> dict | None:
+    """A live hold on ``claim``: whether it is the asker's, and until when."""
+    if claim.held_by is None or claim.held_until is None or claim.held_until <= utcnow():
+        return None
+    return {"mine": claim.held_by == principal.id, "until": claim.held_until.isoformat()}
 
 
 def _int_id(value) -> int:
@@ -436,6 +452,7 @@ class ClaimsService:
                                 "decided_at": decision.created_at.isoformat()}  # fmt: skip
             view["links"]["report"] = f"{base}/report"
         if principal.role in ("adjudicator", "admin"):
+            view["hold"] = _hold_view(claim, principal)
             view["suggestion"] = suggest(claim.type, claim.analysis, brand.policy)
             if claim.type == "redness":
                 view["ingredients"] = {"listed": sku.ingredients,
@@ -660,6 +677,9 @@ class ClaimsService:
             if claim.status != "ready":
                 raise StateConflict(f"only a claim in status 'ready' can be decided; this one "
                                     f"is {claim.status!r}")  # fmt: skip
+            if _held_by_another(claim, principal):
+                raise StateConflict(f"another reviewer is deciding this claim (held until "
+                                    f"{claim.held_until:%H:%M} UTC)")  # fmt: skip
             problem = decision_problem(claim.type, outcome, reason_code, note)
             if problem:
                 raise InvalidInputError(problem)
@@ -687,6 +707,7 @@ class ClaimsService:
                        automatic=automatic_rule is not None, outcome=outcome,
                        reason_code=reason_code, note=note, report=report))  # fmt: skip
         claim.status, claim.updated_at = "decided", utcnow()
+        claim.held_by = claim.held_until = None
         self._event(
             s,
             claim,
@@ -698,6 +719,31 @@ class ClaimsService:
             },
         )
         return report
+
+    def hold(self, principal, claim_id) -> dict:
+        """Hold a ready claim for :data:`HOLD` while deciding it (renewed by asking again):
+        reviewers working one queue do not decide one claim twice. Held by another reviewer:
+        409 saying until when; their decision would be refused too."""
+        with self.store.write() as s:
+            claim = self._claim(s, principal, claim_id, "claims.decide", lock=True)
+            if claim.status != "ready":
+                raise StateConflict(f"only a claim in status 'ready' can be held; this one is "
+                                    f"{claim.status!r}")  # fmt: skip
+            now = utcnow()
+            if _held_by_another(claim, principal, now):
+                raise StateConflict(f"another reviewer is deciding this claim (held until "
+                                    f"{claim.held_until:%H:%M} UTC)")  # fmt: skip
+            claim.held_by, claim.held_until = principal.id, now + HOLD
+            return {"claim_id": claim.id, **_hold_view(claim, principal)}
+
+    def release(self, principal, claim_id) -> dict:
+        """Let go of one's hold on a claim (another claim opened, the page left)."""
+        with self.store.write() as s:
+            claim = self._claim(s, principal, claim_id, "claims.decide", lock=True)
+            mine = claim.held_by == principal.id
+            if mine:
+                claim.held_by = claim.held_until = None
+            return {"claim_id": claim.id, "released": mine}
 
     def report(self, principal, claim_id) -> dict:
         with self.store.read() as s:

@@ -358,3 +358,44 @@ def test_anyone_checks_a_report_as_hueproof_verify_does(app, client, tokens, tmp
         odd["chain"].update(seq=seq, payload=payload)
         answer = client.post("/api/v1/reports/verify", json=odd)
         assert answer.status_code == 200 and answer.json["valid"] is False, answer.json
+
+
+def test_a_claim_one_reviewer_is_deciding_is_held_from_the_others(app, client, tokens):
+    """Two reviewers on one queue at a peak: the first to open a ready claim holds it; the
+    second is told until when (409), sees it held in the queue, and cannot decide it; the
+    hold is let go, runs out, or ends with the decision."""
+    import datetime as dt
+
+    from claims.auth import create_user
+    from claims.models import Claim
+
+    with app.extensions["hueproof"]["store"].write() as s:
+        other = bearer(create_user(s, role="adjudicator", name="second")[1])
+    first = bearer(tokens["adjudicator"])
+    cid = file_claim(client, tokens["shopper"], key="held").json["id"]
+    assert client.post(f"/api/v1/claims/{cid}/hold", headers=first).status_code == 409  # queued
+    wait(app)
+    held = client.post(f"/api/v1/claims/{cid}/hold", headers=first)
+    assert held.status_code == 200 and held.json["mine"] is True, held.json
+    refused = client.post(f"/api/v1/claims/{cid}/hold", headers=other)
+    assert refused.status_code == 409 and "held until" in refused.json["detail"]
+    decision = {"outcome": "reject", "reason_code": "shade_within_tolerance"}
+    assert client.post(f"/api/v1/claims/{cid}/decision", headers=other,
+                       json=decision).status_code == 409  # fmt: skip
+    assert client.get(f"/api/v1/claims/{cid}", headers=other).json["hold"]["mine"] is False
+    listed = client.get("/api/v1/claims?status=ready", headers=other).json["items"]
+    assert [c["hold"]["mine"] for c in listed if c["id"] == cid] == [False]
+    assert client.post(f"/api/v1/claims/{cid}/hold", headers=first).status_code == 200  # renewed
+    released = client.post(f"/api/v1/claims/{cid}/release", headers=first).json
+    assert released["released"] is True
+    assert client.get(f"/api/v1/claims/{cid}", headers=other).json["hold"] is None
+    assert client.post(f"/api/v1/claims/{cid}/hold", headers=other).status_code == 200
+    with app.extensions["hueproof"]["store"].write() as s:  # the second walked away
+        s.get(Claim, cid).held_until = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=1)
+    assert client.post(f"/api/v1/claims/{cid}/hold", headers=first).status_code == 200
+    assert client.post(f"/api/v1/claims/{cid}/decision", headers=first,
+                       json=decision).status_code == 201  # fmt: skip
+    view = client.get(f"/api/v1/claims/{cid}", headers=first).json
+    assert view["status"] == "decided" and view["hold"] is None
+    assert client.post(f"/api/v1/claims/{cid}/hold", headers=bearer(
+        tokens["shopper"])).status_code == 403  # fmt: skip

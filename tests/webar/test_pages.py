@@ -1663,3 +1663,42 @@ def test_the_review_page_shows_the_other_claims_on_the_batch(page, server):
         "Decided: rejected 1",
     ], lines
     assert_accessible(page, "the review page, the other claims on the batch")
+
+
+def test_a_claim_another_reviewer_is_deciding_is_marked_and_not_decided_here(page, server):
+    """A claim another reviewer holds: the queue marks it, opening it says until when and
+    turns the decision off; one's own claim is held while open and let go when another is
+    opened."""
+    from claims.auth import create_user
+    from tests.claims.conftest import file_claim, wait
+
+    _, tokens, app = server
+    client = app.test_client()
+    with app.extensions["hueproof"]["store"].write() as s:
+        _, shopper = create_user(s, role="shopper", name="")
+        _, colleague = create_user(s, role="adjudicator", name="colleague")
+    ids = [file_claim(client, shopper, key=f"hold-{i}", order_ref=f"HOLD-{i}").json["id"]
+           for i in range(2)]  # fmt: skip
+    wait(app)
+    assert (
+        client.post(f"/api/v1/claims/{ids[0]}/hold", headers=bearer(colleague)).status_code == 200
+    )
+    as_user(page, tokens["adjudicator"])
+    page.goto(page.base + "/review?lang=en")
+    wait_js(page, "window.hueproof.ready", timeout=30_000)
+    page.fill("#fOrder", "HOLD-0")
+    page.press("#fOrder", "Enter")
+    wait_js(page, f"window.hueproof.queue?.[0] === '{ids[0]}'", timeout=30_000)
+    status = page.eval_on_selector(f"#queue tr[data-id='{ids[0]}']", "r => r.cells[4].textContent")
+    assert status.endswith("· being decided"), status
+    page.goto(page.base + f"/review?lang=en&claim={ids[0]}")
+    wait_js(page, f"window.hueproof.claim?.id === '{ids[0]}' && "
+                  "!document.getElementById('heldNote').hidden", timeout=30_000)  # fmt: skip
+    assert page.text_content("#heldNote").startswith("Another reviewer is deciding this claim")
+    assert page.is_disabled("#decideBtn")
+    assert_accessible(page, "the review page, a claim another reviewer holds")
+    page.goto(page.base + f"/review?lang=en&claim={ids[1]}")
+    wait_js(page, f"window.hueproof.claim?.id === '{ids[1]}'", timeout=30_000)
+    assert page.is_hidden("#heldNote") and page.is_enabled("#decideBtn")
+    view = client.get(f"/api/v1/claims/{ids[1]}", headers=bearer(colleague)).json
+    assert view["hold"] and view["hold"]["mine"] is False  # held by the page's reviewer

@@ -179,6 +179,7 @@ const STRINGS = {
     note_detection_limit: "在这张照片中，直径 {widths} 个脸宽的斑块上弱于约 {aStar} 个 a* 单位的发红，无法与本人肤色区分（分析的检测极限）。",
     note_edited: "有文件注明由照片编辑软件保存（{findings}）：其颜色和皮肤可能在拍摄后被修改过。依赖它之前请索取相机保存的原始文件；不会自动同意。",
     // the review page's ingredient cross-reference (claims/data/irritants.csv categories)
+    heldByOther: "另一位审核人员正在处理此申请（至 {until}），此处无法裁决", heldMark: "处理中",
     sameBatch: "同批次的其他申请",
     sameBatchClaims: "{days} 天内同一商品、同一批次（{batch}）的其他申请：{n} 件",
     sameBatchProduct: "未填写批次：{days} 天内同一商品的其他申请：{n} 件",
@@ -398,6 +399,8 @@ const STRINGS = {
     // the review page's ingredient cross-reference (claims/data/irritants.csv categories)
     beforeAfter: "before/after",
     ingredientsNote: "Information for the reviewer: a listed ingredient is a possible cause, not a diagnosis.",
+    heldByOther: "Another reviewer is deciding this claim (until {until}): it cannot be decided here",
+    heldMark: "being decided",
     sameBatch: "Other claims on this batch",
     sameBatchClaims: "Other claims on this product and batch ({batch}) within {days} days: {n}",
     sameBatchProduct: "No batch given: other claims on this product within {days} days: {n}",

@@ -69,8 +69,9 @@ async function loadQueue() {
     $("counts").textContent = Object.entries(list.counts).map(([k, v]) => `${t(`status_${k}`)} ${v}`)
       .join(" · ");
     $("queue").replaceChildren(...items.map((c, k) => {
-      const tr = row([c.id.slice(0, 8), typeWords(c.type), c.sku, c.orderRef || "–",
-                      t(`status_${c.status}`), since(c.createdAt)]);
+      const status = t(`status_${c.status}`) + (heldByOther(c) ? ` · ${t("heldMark")}` : "");
+      const tr = row([c.id.slice(0, 8), typeWords(c.type), c.sku, c.orderRef || "–", status,
+                      since(c.createdAt)]);
       tr.dataset.id = c.id;
       tr.tabIndex = 0;  // the queue is worked by keyboard too: Tab to a claim, Enter opens it
       tr.onclick = () => open(k);
@@ -88,6 +89,33 @@ async function loadQueue() {
 $("pagePrev").onclick = () => { offset = Math.max(0, offset - PAGE); loadQueue(); };
 $("pageNext").onclick = () => { offset += PAGE; loadQueue(); };
 
+const heldByOther = (c) => c.hold && !c.hold.mine;
+const HOLD_RENEW_MS = 4 * 60_000;  // the service's hold lasts 10 minutes
+let held = null, renew = null;
+
+/** Hold the claim while it is open (renewed), letting go of the one before; or say that
+ *  another reviewer is deciding it: their hold refuses a decision here, so the button is off. */
+async function holdClaim(c) {
+  if (held && held !== c.id) post(`/claims/${held}/release`, {}).catch(() => {});
+  held = null;
+  clearInterval(renew);
+  $("heldNote").hidden = true;
+  $("decideBtn").disabled = false;
+  if (c.status !== "ready") return;
+  try {
+    await post(`/claims/${c.id}/hold`, {});
+    held = c.id;
+    renew = setInterval(() => post(`/claims/${c.id}/hold`, {}).catch(() => {}), HOLD_RENEW_MS);
+  } catch (e) {
+    if (e.status !== 409) throw e;
+    const until = c.hold ? new Date(c.hold.until).toLocaleTimeString(document.documentElement.lang,
+                                                                    { hour: "2-digit", minute: "2-digit" }) : "–";
+    $("heldNote").textContent = t("heldByOther").replace("{until}", until);
+    $("heldNote").hidden = false;
+    $("decideBtn").disabled = true;
+  }
+}
+
 async function open(k) {
   if (k < 0 || k >= items.length) return;
   await show(items[k].id, k);
@@ -100,6 +128,7 @@ async function show(id, k) {
   hp.next = undefined;
   claim = await get(`/claims/${id}`);
   hp.claim = claim;
+  await holdClaim(claim);
   $("claim").hidden = false;
   $("claimTitle").textContent = [typeWords(claim.type), `${claim.brand} ${claim.sku} ${claim.shade || ""}`.trim(),
     statusWords(claim)].join(" · ");
@@ -239,7 +268,8 @@ async function decide() {
 async function next(decided) {
   await loadQueue();
   const at = items.findIndex((c) => c.id === decided);
-  const k = at >= 0 ? at + 1 : current;
+  let k = at >= 0 ? at + 1 : current;
+  while (k < items.length && heldByOther(items[k])) k += 1;  // another reviewer's: skipped
   if (k < items.length) await open(k);
   else { $("claim").hidden = true; claim = null; current = -1; }
   hp.next = claim?.id ?? null;
