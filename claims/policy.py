@@ -147,7 +147,14 @@ NOTES = {
     "edited": "A file states that a photo editor saved it ({findings_list}): its colours and "
               "skin may have been changed after it was taken. Ask for the file as the camera "
               "saved it before relying on it; never approved automatically.",
+    "batch_increases": "{claims} other claims on this product's batch document an increase "
+                       "of redness against a photo from before ({matched} on matching photos): "
+                       "the product, not this person's skin alone, may be the cause.",
 }  # fmt: skip
+#: Documented increases on the same batch (claims.stats.batch_context) from which a redness
+#: claim's suggestion says so: one other could be anyone's skin, two or more on one batch
+#: point at the product (the brand's red alert counts three within 72 hours).
+BATCH_INCREASES = 2
 
 
 def decision_problem(claim_type: str, outcome: str, reason_code: str,
@@ -195,10 +202,14 @@ def pair_differences(result: dict | None) -> list[str]:
     return [p for p in PAIR_DIFFERENCES if p in problems]
 
 
-def suggest(claim_type: str, result: dict | None, brand_policy: dict | None) -> dict | None:
+def suggest(claim_type: str, result: dict | None, brand_policy: dict | None,
+            same_batch: dict | None = None) -> dict | None:  # fmt: skip
     """The rule that applies, with its outcome, reason code and text; None without a result.
 
     ``automatic`` is True when the brand enabled automatic approval for this rule.
+    ``same_batch``: the other claims on the product's batch (claims.stats.batch_context),
+    which a redness claim's suggestion names when :data:`BATCH_INCREASES` or more of them
+    document an increase.
     """
     if result is None:
         return None
@@ -223,6 +234,14 @@ def suggest(claim_type: str, result: dict | None, brand_policy: dict | None) -> 
             rule = "redness_no_increase" if compared else "redness_none"
     outcome, reason, text = RULES[rule]
     notes = _notes(rule, result, colourless)
+    documented = (same_batch or {}).get("redness_increase_documented", 0)
+    if claim_type == "redness" and rule != "allergy_no_proof" and documented >= BATCH_INCREASES:
+        notes.append(
+            (
+                "batch_increases",
+                {"claims": documented, "matched": same_batch["redness_increase_matched"]},
+            )
+        )
     text = " ".join([text, *(NOTES[code].format(**params, findings_list=", ".join(
         params.get("findings", ()))) for code, params in notes)])  # fmt: skip
     edited = any(code == "edited" for code, _ in notes)

@@ -324,6 +324,8 @@ class Note(_Open):
     shaded_fraction: float | None = None
     a_star: float | None = None
     patch_diameter_face_widths: float | None = None
+    claims: int | None = Field(default=None, description="other claims on the batch")
+    matched: int | None = None
 
 
 class Suggestion(_Open):

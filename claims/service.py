@@ -64,6 +64,7 @@ from claims.models import (
 )
 from claims.policy import OUTCOMES, REASON_CODES, decision_problem, suggest
 from claims.reports import body_sha256, report_body, sign_report, verify_report
+from claims.stats import batch_context
 
 __all__ = ["ClaimsService", "ServiceConfig"]
 
@@ -411,9 +412,11 @@ class ClaimsService:
         authorize(principal, action, claim=claim)
         return claim
 
-    def _view(self, session, claim: Claim, principal: Principal, decisions=None) -> dict:
+    def _view(self, session, claim: Claim, principal: Principal, decisions=None,
+              same_batch=None) -> dict:  # fmt: skip
         """The claim as ``principal`` sees it; ``decisions`` (claim id → Decision) when a page
-        of claims loaded them together (:meth:`list_claims`)."""
+        of claims loaded them together (:meth:`list_claims`); ``same_batch`` (one claim's
+        view: :meth:`get_claim`) shown to adjudicators and weighed by the suggestion."""
         sku = session.get(Sku, claim.sku_id)
         brand = session.get(Brand, sku.brand_id)
         shade = session.get(Shade, claim.shade_id) if claim.shade_id else None
@@ -453,7 +456,9 @@ class ClaimsService:
             view["links"]["report"] = f"{base}/report"
         if principal.role in ("adjudicator", "admin"):
             view["hold"] = _hold_view(claim, principal)
-            view["suggestion"] = suggest(claim.type, claim.analysis, brand.policy)
+            view["suggestion"] = suggest(claim.type, claim.analysis, brand.policy, same_batch)
+            if same_batch is not None:
+                view["same_batch"] = same_batch
             if claim.type == "redness":
                 view["ingredients"] = {"listed": sku.ingredients,
                                        "known_irritants_and_allergens":
@@ -468,13 +473,11 @@ class ClaimsService:
         product and batch (``same_batch``, :func:`claims.stats.batch_context`), and for a shade
         claim whose verdict used a version of the brand's reference that has been recalibrated
         since, the newest version and how far it moved (``reference_now``)."""
-        from claims.stats import batch_context
-
         with self.store.read() as s:
             claim = self._claim(s, principal, claim_id, "claims.read")
-            view = self._view(s, claim, principal)
-            if principal.role in ("adjudicator", "admin"):
-                view["same_batch"] = batch_context(s, claim)
+            staff = principal.role in ("adjudicator", "admin")
+            view = self._view(s, claim, principal,
+                              same_batch=batch_context(s, claim) if staff else None)  # fmt: skip
             used = (claim.analysis or {}).get("reference") or {}
             if principal.role in ("adjudicator", "admin") and claim.shade_id and used:
                 now = latest_calibration(s, s.get(Shade, claim.shade_id))
@@ -694,7 +697,8 @@ class ClaimsService:
             "outcome": outcome, "reason_code": reason_code, "note": note,
             "adjudicator": principal.actor if principal else SYSTEM_ACTOR,
             "automatic": automatic_rule is not None, "rule": automatic_rule, "time": now,
-            "suggestion": suggest(claim.type, claim.analysis, brand.policy),
+            "suggestion": suggest(claim.type, claim.analysis, brand.policy,
+                                  batch_context(s, claim)),
         }  # fmt: skip
         body = report_body(claim, brand=brand.slug, sku=sku.code,
                            shade=shade.code if shade else None, decision=decision)  # fmt: skip

@@ -405,5 +405,14 @@ def test_an_adjudicator_sees_the_other_claims_on_the_batch(app, client, tokens):
                     "redness_single_flagged": 1, "shade_claims": 0, "shade_mismatch": 0,
                     "decisions": {"reject": 1}}  # fmt: skip
     assert withdrawn and long_ago  # counted out above
+    view = client.get(f"/api/v1/claims/{cid}", headers=bearer(tokens["adjudicator"])).json
+    notes = {n["code"]: n for n in view["suggestion"]["notes"]}
+    assert notes["batch_increases"] == {"code": "batch_increases", "claims": 2, "matched": 1}
+    assert "2 other claims on this product's batch" in view["suggestion"]["text"]
     mine = client.get(f"/api/v1/claims/{cid}", headers=bearer(tokens["shopper"])).json
     assert "same_batch" not in mine
+    # the report records the suggestion the adjudicator saw, the batch's note included
+    report = client.post(f"/api/v1/claims/{cid}/decision", headers=bearer(tokens["adjudicator"]),
+                         json={"outcome": "escalate", "reason_code": "redness_increase_documented"}
+                         ).json  # fmt: skip
+    assert "batch_increases" in [n["code"] for n in report["decision"]["suggestion"]["notes"]]

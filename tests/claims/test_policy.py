@@ -217,3 +217,22 @@ def test_a_photo_a_photo_editor_saved_is_never_approved_automatically(claim_type
     if claim_type == "redness":
         s = suggest(claim_type, result, {"no_proof_allergy": True})
         assert s["rule"] == "allergy_no_proof" and "photo editor" not in s["text"]
+
+
+def test_documented_increases_on_the_batch_are_named_in_a_redness_suggestion():
+    """Two or more other claims on the batch documenting an increase against a photo from
+    before: a redness claim's suggestion says the product may be the cause (its rule and
+    outcome unchanged); one is not enough, and shade claims are not redness evidence."""
+    batch = {"redness_increase_documented": 2, "redness_increase_matched": 1}
+    single = suggest("redness", _redness(True, False), {}, batch)
+    assert single["rule"] == "redness_single"
+    assert single["notes"][-1] == {"code": "batch_increases", "claims": 2, "matched": 1}
+    assert single["text"].endswith("the product, not this person's skin alone, may be the cause.")
+    assert single["outcome"] == suggest("redness", _redness(True, False), {})["outcome"]
+    one = {"redness_increase_documented": 1, "redness_increase_matched": 1}
+    assert "batch_increases" not in [n["code"] for n in suggest("redness", _redness(True, False),
+                                                                {}, one)["notes"]]  # fmt: skip
+    shade = suggest("shade", {"shade": {"verdict": "match"}}, {}, batch)
+    assert "batch_increases" not in [n["code"] for n in shade["notes"]]
+    no_proof = suggest("redness", _redness(True, False), {"no_proof_allergy": True}, batch)
+    assert "batch_increases" not in [n["code"] for n in no_proof["notes"]]

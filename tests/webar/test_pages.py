@@ -1702,3 +1702,23 @@ def test_a_claim_another_reviewer_is_deciding_is_marked_and_not_decided_here(pag
     assert page.is_hidden("#heldNote") and page.is_enabled("#decideBtn")
     view = client.get(f"/api/v1/claims/{ids[1]}", headers=bearer(colleague)).json
     assert view["hold"] and view["hold"]["mine"] is False  # held by the page's reviewer
+
+
+def test_the_batchs_documented_increases_are_said_in_the_pages_language(page, server):
+    """A redness suggestion's note on the batch's documented increases, with its figures, in
+    each language (the policy's own words in English)."""
+    from claims.policy import suggest
+
+    s = suggest("redness", {"redness": {"redness": {"compared_to_baseline": False,
+                                                    "zones": {"chin": {"area_fraction": 0.1}}}}},
+                {}, {"redness_increase_documented": 3, "redness_increase_matched": 2})  # fmt: skip
+    said = {}
+    for lang in ("en", "zh"):
+        page.goto(page.base + f"/review?lang={lang}")
+        said[lang] = page.evaluate("""async (s) => {
+          const { suggestionText } = await import("/webar/js/explain.js");
+          const { camelize } = await import("/webar/js/api.js");
+          return suggestionText(camelize(s));
+        }""", s)  # fmt: skip
+    assert said["en"] == s["text"], said["en"]
+    assert "其他 3 件申请" in said["zh"] and "一致 2 件" in said["zh"], said["zh"]

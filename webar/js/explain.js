@@ -58,7 +58,8 @@ export function suggestionText(s) {
   if (!Array.isArray(s.notes)) return s.text;
   const note = (n) => t(`note_${n.code}`).replace("{share}", fmt(100 * n.shadedFraction, 0))
     .replace("{findings}", (n.findings || []).join(", ")).replace("{aStar}", fmt(n.aStar, 0))
-    .replace("{widths}", String(n.patchDiameterFaceWidths));
+    .replace("{widths}", String(n.patchDiameterFaceWidths)).replace("{claims}", n.claims)
+    .replace("{matched}", n.matched);
   return [t(`rule_${s.rule}`), ...s.notes.map(note)].join(language() === "zh" ? "" : " ");
 }
 
