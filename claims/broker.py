@@ -5,13 +5,14 @@ filed claim's id goes to the broker once its claim and job rows have committed
 (:class:`BrokerDispatch`), and ``hueproof worker`` processes (:func:`run_worker`, Celery
 workers) take them. Delivery is at least once and nothing filed is lost:
 
-- a task is acknowledged after its analysis, so a worker that dies mid-analysis leaves it to
-  the broker to deliver again; running one twice is harmless (jobs are idempotent on claim,
-  image sha256 and analysis version, :meth:`ClaimsService.run_analysis`);
+- a task is acknowledged after its analysis, so a worker that dies before it began one
+  leaves the task to the broker to deliver again; running one twice is harmless (jobs are
+  idempotent on claim, image sha256 and analysis version, and a job a worker holds is left
+  to it until its lease runs out: :meth:`ClaimsService.run_analysis`);
 - a claim whose message never reached the broker (down when the claim was filed) or was lost,
-  and one left analysing by a worker that died, are sent again by the workers' sweep
-  (:meth:`ClaimsService.claims_to_resend`, every :data:`SWEEP_EVERY` seconds), once however
-  many workers sweep.
+  and one left analysing by a worker that died (once its job's lease has run out), are sent
+  again by the workers' sweep (:meth:`ClaimsService.claims_to_resend`, every
+  :data:`SWEEP_EVERY` seconds), once however many workers sweep.
 
 Workers and web processes share the database (``DATABASE_URL``) and the data directory (the
 photos, the signing keys).
