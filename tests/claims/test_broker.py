@@ -290,6 +290,13 @@ def test_scale_out_gunicorn_postgresql_redis_two_workers(pg_url, redis, tmp_path
         _until(lambda: len(receiver.received) == 17, what="the webhook deliveries")
         events = sorted(e["event"] for e in receiver.events())
         assert events == ["claim.decided"] + ["claim.filed"] * 8 + ["claim.ready"] * 8
+        # every web process reads the same figures from the store (PostgreSQL here)
+        for _ in range(2):
+            metrics = requests.get(f"{base}/metrics", headers=bearer(tokens["admin"]),
+                                   timeout=60).text  # fmt: skip
+            assert 'hueproof_claims{status="ready",type="shade"} 7\n' in metrics, metrics
+            assert "hueproof_time_to_decision_seconds_count 1\n" in metrics
+            assert 'hueproof_webhook_deliveries{state="pending"} 0\n' in metrics
         stopped = [w.stop() for w in workers]
     finally:
         receiver.close()
