@@ -1702,6 +1702,11 @@ def test_a_claim_another_reviewer_is_deciding_is_marked_and_not_decided_here(pag
     assert page.is_hidden("#heldNote") and page.is_enabled("#decideBtn")
     view = client.get(f"/api/v1/claims/{ids[1]}", headers=bearer(colleague)).json
     assert view["hold"] and view["hold"]["mine"] is False  # held by the page's reviewer
+    page.goto("about:blank")  # the page left: the hold let go at once
+    deadline = time.monotonic() + 10
+    while client.get(f"/api/v1/claims/{ids[1]}", headers=bearer(colleague)).json["hold"]:
+        assert time.monotonic() < deadline, "the hold was not let go when the page left"
+        time.sleep(0.1)
 
 
 def test_the_batchs_documented_increases_are_said_in_the_pages_language(page, server):

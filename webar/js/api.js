@@ -59,6 +59,11 @@ export async function call(method, path, body, extraHeaders = {}) {
   return camelize(data);
 }
 
+/** A POST the browser still sends while the page goes away (letting go of a hold). */
+export function postAsLeaving(path) {
+  fetch(BASE + path, { method: "POST", keepalive: true, headers: headers() }).catch(() => {});
+}
+
 export const get = (path) => call("GET", path);
 export const post = (path, body, h) => call("POST", path, body, h);
 export const put = (path, body) => call("PUT", path, body);

@@ -1,6 +1,6 @@
 // Adjudicator's review: queue, claim with pixelated photo and heatmap, verdict, findings,
 // ingredients, suggestion, logged reveal, decision. Keyboard: J/K, A, R, V.
-import { downloadReport, fileUrl, get, post, setToken, token } from "./api.js";
+import { downloadReport, fileUrl, get, post, postAsLeaving, setToken, token } from "./api.js";
 import { labToHex } from "./colour.js";
 import { fmt, row, zoneEntries } from "./dom.js";
 import { decisionWords, findingText, findingsOf, shadeExplanation, statusWords, suggestionText,
@@ -115,6 +115,9 @@ async function holdClaim(c) {
     $("decideBtn").disabled = true;
   }
 }
+
+// the page closed or left: the claim held goes back to the queue at once, not in 10 minutes
+addEventListener("pagehide", () => { if (held) postAsLeaving(`/claims/${held}/release`); });
 
 async function open(k) {
   if (k < 0 || k >= items.length) return;
