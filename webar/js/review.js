@@ -274,7 +274,11 @@ async function next(decided) {
   let k = at >= 0 ? at + 1 : current;
   while (k < items.length && heldByOther(items[k])) k += 1;  // another reviewer's: skipped
   if (k < items.length) await open(k);
-  else { $("claim").hidden = true; claim = null; current = -1; }
+  else {  // the end of the page: nothing open, nothing held
+    $("claim").hidden = true; claim = null; current = -1;
+    held = null;
+    clearInterval(renew);
+  }
   hp.next = claim?.id ?? null;
 }
 
