@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from claims.catalog import CODE, SLUG
 from claims.policy import OUTCOMES, REASON_CODES
 from claims.responses import Problem
+from claims.service import REVEAL_REASON
 from claims.webhooks import EVENTS, WEBHOOK_URL
 
 __all__ = ["Registry", "shade_record"]
@@ -36,7 +37,9 @@ class _Closed(BaseModel):
 
 
 class RevealIn(_Closed):
-    reason: str = Field(min_length=10, max_length=1000, description="why the raw photo is needed")
+    reason: str = Field(min_length=10, max_length=1000, pattern=REVEAL_REASON.pattern,
+                        description="why the raw photo is needed (10 characters or more "
+                        "between the first and last that are not blanks)")  # fmt: skip
     which: Literal["photo", "baseline", "heatmap"] = "photo"
 
 
