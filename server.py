@@ -91,6 +91,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         REVEAL_ALERT_PER_HOUR=10,
         CLAIMS_PER_HOUR=20,
         PURGE_AFTER_DAYS=30,
+        APPEAL_DAYS=30,
         FACE_MODEL=None,
     )
     app.config.from_prefixed_env("HUEPROOF")
@@ -104,6 +105,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         reveal_alert_per_hour=int(app.config["REVEAL_ALERT_PER_HOUR"]),
         claims_per_hour=int(app.config["CLAIMS_PER_HOUR"]),
         purge_after_days=int(app.config["PURGE_AFTER_DAYS"]),
+        appeal_days=int(app.config["APPEAL_DAYS"]),
         max_image_bytes=int(app.config["MAX_CONTENT_LENGTH"]),
         webhook_retry_base=float(app.config["WEBHOOK_RETRY_SECONDS"]),
     )
@@ -490,6 +492,14 @@ def _register_routes(app: Flask, service, keys):
     def verify_report():
         _json_body(responses.ReportIn)  # a report's fields, or a clear 422
         return service.check_report(request.get_json())  # as sent: checked byte for byte
+
+    @route.post("/claims/<claim_id>/appeal", summary="Appeal the claim's decision (shopper; once, "
+                "within HUEPROOF_APPEAL_DAYS of it, 30 by default): another adjudicator decides "
+                "the appeal",
+                body=api.AppealIn, response=responses.ClaimView)  # fmt: skip
+    def appeal(claim_id):
+        body = _json_body(api.AppealIn)
+        return service.appeal(_principal(), claim_id, statement=body.statement)
 
     @route.post("/claims/<claim_id>/withdraw", summary="Withdraw consent: processing stops, "
                 "photos are erased (shopper)", response=responses.ClaimView)  # fmt: skip

@@ -17,9 +17,10 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from claims.catalog import CODE, SLUG
+from claims.models import CLAIM_STATUSES
 from claims.policy import OUTCOMES, REASON_CODES
 from claims.responses import Problem
-from claims.service import REVEAL_REASON
+from claims.service import REVEAL_REASON, STATEMENT
 from claims.webhooks import EVENTS, WEBHOOK_URL
 
 __all__ = ["Registry", "shade_record"]
@@ -41,6 +42,12 @@ class RevealIn(_Closed):
                         description="why the raw photo is needed (10 characters or more "
                         "between the first and last that are not blanks)")  # fmt: skip
     which: Literal["photo", "baseline", "heatmap"] = "photo"
+
+
+class AppealIn(_Closed):
+    statement: str = Field(min_length=10, max_length=2000, pattern=STATEMENT.pattern,
+                           description="why the decision is wrong (10 characters or more "
+                           "between the first and last that are not blanks)")  # fmt: skip
 
 
 class DecisionIn(_Closed):
@@ -130,8 +137,7 @@ SHADES_CSV = (
 
 # query parameters: name → (JSON schema, description)
 CLAIM_LIST_QUERY = {
-    "status": ({"type": "string", "enum": ["queued", "analyzing", "ready", "decided", "failed",
-                                           "withdrawn"]}, "only claims in this status"),
+    "status": ({"type": "string", "enum": list(CLAIM_STATUSES)}, "only claims in this status"),
     "type": ({"type": "string", "enum": ["shade", "redness"]}, "only claims of this type"),
     "limit": ({"type": "integer", "minimum": 1, "maximum": 200}, "page size"),
     "offset": ({"type": "integer", "minimum": 0, "maximum": 10**9}, "page start"),

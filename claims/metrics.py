@@ -52,9 +52,10 @@ def collect(session, now: dt.datetime) -> list[tuple]:
             rows.append(("hueproof_claims", None, None, {"status": status, "type": kind},
                          float(counts.get((status, kind), 0))))  # fmt: skip
     rows.append(("hueproof_oldest_waiting_seconds", "Age of the oldest claim in a waiting "
-                 "state, since it entered it (ready: waiting for a decision)", "gauge", {},
+                 "state, since it entered it (ready: waiting for a decision; appealed: for the "
+                 "appeal's)", "gauge", {},
                  None))  # fmt: skip
-    for status in ("queued", "analyzing", "ready"):
+    for status in ("queued", "analyzing", "ready", "appealed"):
         since = session.execute(select(func.min(Claim.updated_at)).where(
             Claim.status == status)).scalar()  # fmt: skip
         age = 0.0 if since is None else max(0.0, (now - since).total_seconds())

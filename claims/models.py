@@ -27,6 +27,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 __all__ = [
     "Alert",
+    "Appeal",
     "AuditEntry",
     "Base",
     "Brand",
@@ -50,8 +51,11 @@ __all__ = [
 ROLES = ("shopper", "adjudicator", "brand", "admin")
 CLAIM_TYPES = ("shade", "redness")
 #: queued → analyzing → ready → decided; failed (with a reason); withdrawn (consent withdrawn
-#: before a decision: processing stopped, photos erased).
-CLAIM_STATUSES = ("queued", "analyzing", "ready", "decided", "failed", "withdrawn")
+#: before a decision: processing stopped, photos erased); decided → appealed → decided (the
+#: shopper appealed the decision once; another adjudicator decides the appeal).
+CLAIM_STATUSES = (
+    "queued", "analyzing", "ready", "decided", "appealed", "failed", "withdrawn",
+)  # fmt: skip
 
 
 def utcnow() -> dt.datetime:
@@ -255,6 +259,26 @@ class Decision(Base):
     note: Mapped[str] = mapped_column(Text, default="")
     report: Mapped[dict] = mapped_column()
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class Appeal(Base):
+    """A shopper's appeal of a claim's decision (one a claim), and its decision: made by
+    another adjudicator than the one appealed, signed like the first, which it supersedes."""
+
+    __tablename__ = "appeals"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    claim_id: Mapped[str] = mapped_column(ForeignKey("claims.id"), unique=True)
+    #: the decision appealed
+    decision_id: Mapped[int] = mapped_column(ForeignKey("decisions.id"))
+    statement: Mapped[str] = mapped_column(Text)
+    filed_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    adjudicator_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    outcome: Mapped[str | None] = mapped_column(String(32))
+    reason_code: Mapped[str | None] = mapped_column(String(64))
+    note: Mapped[str] = mapped_column(Text, default="")
+    report: Mapped[dict | None] = mapped_column()
+    decided_at: Mapped[dt.datetime | None] = mapped_column()
 
 
 class RevealGrant(Base):

@@ -21,6 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from calibration.measure import REASON_CODES as MEASUREMENT_REASONS
 from calibration.verdict import DIFFERENCE_WORDS
 from claims.analysis import FAILURE_CODES
+from claims.models import CLAIM_STATUSES
 from claims.policy import NOTES, OUTCOMES, REASON_CODES, RULES
 from claims.webhooks import EVENTS
 from vision.quality import FINDING_CODES
@@ -314,6 +315,24 @@ class DecisionState(_Closed):
     reason_code: Literal[REASON_CODES]  # type: ignore[valid-type]
     automatic: bool
     decided_at: str
+    on_appeal: bool = Field(
+        description="the decision of the shopper's appeal, made by another "
+        "adjudicator than the decision appealed"
+    )
+
+
+class AppealState(_Closed):
+    """The shopper's appeal of the claim's decision (one a claim)."""
+
+    filed_at: str
+    statement: str = Field(description="why the shopper says the decision is wrong")
+    appealed: DecisionState = Field(description="the decision appealed")
+    decided: bool = Field(description="the appeal is decided: ``decision`` is its decision")
+    you_decided_the_claim: bool | None = Field(
+        default=None,
+        description="(adjudicators) the reader made the decision appealed, so "
+        "another adjudicator decides the appeal",
+    )
 
 
 class Note(_Open):
@@ -411,7 +430,7 @@ class ClaimView(_Open):
 
     id: str
     type: Literal["shade", "redness"]
-    status: Literal["queued", "analyzing", "ready", "decided", "failed", "withdrawn"]
+    status: Literal[CLAIM_STATUSES]  # type: ignore[valid-type]
     failure_reason: str | None = None
     failure_code: Literal[FAILURE_CODES] | None = None  # type: ignore[valid-type]
     brand: str
@@ -425,7 +444,13 @@ class ClaimView(_Open):
     baseline_sha256: str | None = None
     consent: ConsentState | None = None
     analysis: Annotated[ShadeAnalysis | RednessAnalysis, Field(discriminator="type")] | None
-    decision: DecisionState | None
+    decision: DecisionState | None = Field(
+        description="the decision in force: the appeal's once it is decided"
+    )
+    appeal: AppealState | None = None
+    appeal_until: str | None = Field(
+        default=None, description="(the shopper) the decision may be appealed until then"
+    )
     links: ClaimLinks
     suggestion: Suggestion | None = None
     ingredients: Ingredients | None = None
@@ -465,6 +490,22 @@ class ReportIn(_Open):
     signature: dict
 
 
+class AppealedDecision(_Open):
+    outcome: Literal[OUTCOMES]  # type: ignore[valid-type]
+    reason_code: Literal[REASON_CODES]  # type: ignore[valid-type]
+    adjudicator: str | None
+    automatic: bool
+    time: str
+    chain_seq: int = Field(description="the audit chain entry of the decision appealed")
+    report_sha256: str = Field(description="the SHA-256 of the decision appealed's report body")
+
+
+class ReportAppeal(_Open):
+    statement: str
+    filed_at: str
+    decision_appealed: AppealedDecision
+
+
 class ReportDecision(_Open):
     outcome: Literal[OUTCOMES]  # type: ignore[valid-type]
     reason_code: Literal[REASON_CODES]  # type: ignore[valid-type]
@@ -474,6 +515,11 @@ class ReportDecision(_Open):
     adjudicator: str | None
     suggestion: Suggestion | None
     time: str
+    appeal: ReportAppeal | None = Field(
+        default=None,
+        description="on an appeal's report: the shopper's statement and the "
+        "decision appealed (its own report's chain entry and body hash)",
+    )
 
 
 class ReportMeasurements(_Open):
@@ -814,6 +860,7 @@ class EventDecision(_Closed):
     outcome: Literal[OUTCOMES]  # type: ignore[valid-type]
     reason_code: Literal[REASON_CODES]  # type: ignore[valid-type]
     automatic: bool
+    on_appeal: bool = False
 
 
 class EventClaim(_Closed):
@@ -822,7 +869,7 @@ class EventClaim(_Closed):
 
     id: str
     type: Literal["shade", "redness"]
-    status: Literal["queued", "analyzing", "ready", "decided", "failed", "withdrawn"]
+    status: Literal[CLAIM_STATUSES]  # type: ignore[valid-type]
     brand: str
     sku: str
     shade: str | None

@@ -48,6 +48,7 @@ from claims.errors import (
 from claims.models import (
     CLAIM_TYPES,
     Alert,
+    Appeal,
     AuditEntry,
     Brand,
     Claim,
@@ -79,9 +80,20 @@ MAX_SHADES_AT_ONCE = 500
 #: are not blanks (explicit classes: the OpenAPI document states the same pattern, and a
 #: client's regular expressions read Python's ``\s`` otherwise).
 REVEAL_REASON = re.compile(r"[^ \t\n\r][\s\S]{8,}[^ \t\n\r]")
+#: an appeal's statement: as a reveal's reason, at least 10 characters not blank at either end
+STATEMENT = REVEAL_REASON
 #: How long an adjudicator's hold on a claim lasts unless renewed (the review page renews it
 #: while the claim is open): one who walked away holds nothing for long.
 HOLD = dt.timedelta(minutes=10)
+#: the outcomes a shopper may appeal: a refund is all she asked for; evidence asked for is
+#: given by filing again (the page fills the form in); an escalated claim is decided elsewhere
+APPEALABLE = ("reject", "approve_price_difference", "approve_replacement")
+#: why an outcome cannot be appealed, in the refusal's words
+NOT_APPEALABLE = {
+    "approve_refund": "the claim was approved with a refund; there is nothing to appeal",
+    "request_evidence": "the decision asked for more evidence: file the claim again with it",
+    "escalate": "the claim was escalated and is decided outside this service",
+}
 #: A running job not finished after this long is taken to be abandoned (its worker stopped).
 JOB_LEASE = dt.timedelta(minutes=10)
 
@@ -96,6 +108,8 @@ class ServiceConfig:
     #: so that one account (or a script with its token) cannot flood everyone's queue
     claims_per_hour: int = 20
     purge_after_days: int = 30
+    #: a decision may be appealed this many days after it was made
+    appeal_days: int = 30
     stats_min_cell: int = 5
     redness_cluster_claims: int = 3
     redness_cluster_hours: int = 72
@@ -147,10 +161,23 @@ def _rows_for_views(session, page: list[Claim]):
         select(Shade).where(Shade.id.in_({c.shade_id for c in page if c.shade_id}))
     )
     held += session.scalars(select(Consent).where(Consent.id.in_({c.consent_id for c in page})))
+    ids = [c.id for c in page]
     no_report = select(Decision).options(defer(Decision.report))
     decisions = {d.claim_id: d for d in session.scalars(
-        no_report.where(Decision.claim_id.in_([c.id for c in page])))}  # fmt: skip
-    return held, decisions
+        no_report.where(Decision.claim_id.in_(ids)))}  # fmt: skip
+    appeals = {a.claim_id: a for a in session.scalars(
+        select(Appeal).options(defer(Appeal.report)).where(Appeal.claim_id.in_(ids)))}  # fmt: skip
+    return held, (decisions, appeals)
+
+
+def _appeal_of(session, claim) -> Appeal | None:
+    return session.execute(select(Appeal).where(Appeal.claim_id == claim.id)).scalar()
+
+
+def _decision_view(decision) -> dict:
+    return {"outcome": decision.outcome, "reason_code": decision.reason_code,
+            "automatic": decision.automatic, "decided_at": decision.created_at.isoformat(),
+            "on_appeal": False}  # fmt: skip
 
 
 def _held_by_another(claim, principal, now=None) -> bool:
@@ -419,18 +446,21 @@ class ClaimsService:
 
     def _view(self, session, claim: Claim, principal: Principal, decisions=None,
               same_batch=None) -> dict:  # fmt: skip
-        """The claim as ``principal`` sees it; ``decisions`` (claim id → Decision) when a page
-        of claims loaded them together (:meth:`list_claims`); ``same_batch`` (one claim's
-        view: :meth:`get_claim`) shown to adjudicators and weighed by the suggestion."""
+        """The claim as ``principal`` sees it; ``decisions`` (claim id → Decision, claim id →
+        Appeal) when a page of claims loaded them together (:meth:`list_claims`);
+        ``same_batch`` (one claim's view: :meth:`get_claim`) shown to adjudicators and
+        weighed by the suggestion. ``decision`` is the decision in force: an appeal's once it
+        is decided."""
         sku = session.get(Sku, claim.sku_id)
         brand = session.get(Brand, sku.brand_id)
         shade = session.get(Shade, claim.shade_id) if claim.shade_id else None
         if decisions is not None:
-            decision = decisions.get(claim.id)
+            decision, appeal = decisions[0].get(claim.id), decisions[1].get(claim.id)
         else:
             decision = session.execute(
                 select(Decision).where(Decision.claim_id == claim.id)
             ).scalar()
+            appeal = _appeal_of(session, claim) if decision is not None else None
         consent = session.get(Consent, claim.consent_id)
         base = f"/api/v1/claims/{claim.id}"
         view = {
@@ -455,10 +485,26 @@ class ClaimsService:
         if "baseline_pixelated" in (claim.artefacts or {}):
             view["links"]["baseline"] = f"{base}/baseline.png"
         if decision is not None:
-            view["decision"] = {"outcome": decision.outcome, "reason_code": decision.reason_code,
-                                "automatic": decision.automatic,
-                                "decided_at": decision.created_at.isoformat()}  # fmt: skip
+            view["decision"] = _decision_view(decision)
             view["links"]["report"] = f"{base}/report"
+            if appeal is not None:
+                view["appeal"] = {
+                    "filed_at": appeal.filed_at.isoformat(), "statement": appeal.statement,
+                    "appealed": view["decision"], "decided": appeal.decided_at is not None,
+                }  # fmt: skip
+                if principal.role in ("adjudicator", "admin"):
+                    view["appeal"]["you_decided_the_claim"] = (
+                        decision.adjudicator_id == principal.id)  # fmt: skip
+                if appeal.decided_at is not None:
+                    view["decision"] = {"outcome": appeal.outcome,
+                                        "reason_code": appeal.reason_code, "automatic": False,
+                                        "decided_at": appeal.decided_at.isoformat(),
+                                        "on_appeal": True}  # fmt: skip
+            elif (principal.role == "shopper" and claim.status == "decided"
+                  and decision.outcome in APPEALABLE and consent.withdrawn_at is None):  # fmt: skip
+                until = decision.created_at + dt.timedelta(days=self.config.appeal_days)
+                if until > utcnow():
+                    view["appeal_until"] = until.isoformat()
         if principal.role in ("adjudicator", "admin"):
             view["hold"] = _hold_view(claim, principal)
             view["suggestion"] = suggest(claim.type, claim.analysis, brand.policy, same_batch)
@@ -682,18 +728,26 @@ class ClaimsService:
             raise InvalidInputError("expected note as text of at most 2000 characters")
         with self.store.write() as s:
             claim = self._claim(s, principal, claim_id, "claims.decide", lock=True)
-            if claim.status != "ready":
-                raise StateConflict(f"only a claim in status 'ready' can be decided; this one "
-                                    f"is {claim.status!r}")  # fmt: skip
+            if claim.status not in ("ready", "appealed"):
+                raise StateConflict(f"only a claim in status 'ready' or 'appealed' can be "
+                                    f"decided; this one is {claim.status!r}")  # fmt: skip
             if _held_by_another(claim, principal):
                 raise StateConflict(f"another reviewer is deciding this claim (held until "
                                     f"{claim.held_until:%H:%M} UTC)")  # fmt: skip
+            appeal = _appeal_of(s, claim) if claim.status == "appealed" else None
+            if appeal is not None and s.get(Decision, appeal.decision_id).adjudicator_id == (
+                    principal.id):  # fmt: skip
+                raise StateConflict("you decided this claim: its appeal is decided by another "
+                                    "adjudicator")  # fmt: skip
             problem = decision_problem(claim.type, outcome, reason_code, note)
             if problem:
                 raise InvalidInputError(problem)
-            return self._decide(s, claim, principal, outcome, reason_code, note)
+            return self._decide(s, claim, principal, outcome, reason_code, note, appeal=appeal)
 
-    def _decide(self, s, claim, principal, outcome, reason_code, note, automatic_rule=None):
+    def _decide(self, s, claim, principal, outcome, reason_code, note, automatic_rule=None,
+                appeal=None):  # fmt: skip
+        """Sign and record a decision: the claim's, or its ``appeal``'s (whose report names
+        the decision appealed, its chain entry, and the shopper's statement)."""
         sku = s.get(Sku, claim.sku_id)
         brand = s.get(Brand, sku.brand_id)
         shade = s.get(Shade, claim.shade_id) if claim.shade_id else None
@@ -705,16 +759,33 @@ class ClaimsService:
             "suggestion": suggest(claim.type, claim.analysis, brand.policy,
                                   batch_context(s, claim)),
         }  # fmt: skip
+        if appeal is not None:
+            first = s.get(Decision, appeal.decision_id)
+            decision["appeal"] = {
+                "statement": appeal.statement,
+                "filed_at": appeal.filed_at.isoformat(timespec="seconds").replace("+00:00", "Z"),
+                "decision_appealed": {
+                    **{k: first.report["decision"][k] for k in
+                       ("outcome", "reason_code", "adjudicator", "automatic", "time")},
+                    "chain_seq": first.report["chain"]["seq"],
+                    "report_sha256": first.report["chain"]["payload"]["report_sha256"],
+                },
+            }  # fmt: skip
         body = report_body(claim, brand=brand.slug, sku=sku.code,
                            shade=shade.code if shade else None, decision=decision)  # fmt: skip
         entry = self._audit(s, decision["adjudicator"], "claim.decided", f"claim:{claim.id}", {
             "outcome": outcome, "reason_code": reason_code, "automatic": decision["automatic"],
-            "report_sha256": body_sha256(body),
+            "report_sha256": body_sha256(body), **({"appeal": True} if appeal else {}),
         })  # fmt: skip
         report = sign_report(body, entry, self.keys)
-        s.add(Decision(claim_id=claim.id, adjudicator_id=principal.id if principal else None,
-                       automatic=automatic_rule is not None, outcome=outcome,
-                       reason_code=reason_code, note=note, report=report))  # fmt: skip
+        if appeal is not None:
+            appeal.adjudicator_id, appeal.outcome, appeal.reason_code = (
+                principal.id, outcome, reason_code)  # fmt: skip
+            appeal.note, appeal.report, appeal.decided_at = note, report, utcnow()
+        else:
+            s.add(Decision(claim_id=claim.id, adjudicator_id=principal.id if principal else None,
+                           automatic=automatic_rule is not None, outcome=outcome,
+                           reason_code=reason_code, note=note, report=report))  # fmt: skip
         claim.status, claim.updated_at = "decided", utcnow()
         claim.held_by = claim.held_until = None
         self._event(
@@ -725,9 +796,49 @@ class ClaimsService:
                 "outcome": outcome,
                 "reason_code": reason_code,
                 "automatic": decision["automatic"],
+                "on_appeal": appeal is not None,
             },
         )
         return report
+
+    def appeal(self, principal, claim_id, *, statement) -> dict:
+        """Appeal a claim's decision: its shopper, once, within ``appeal_days`` of it, saying
+        why it is wrong. The claim goes back to the reviewers' queue as 'appealed'; another
+        adjudicator than the one appealed decides it (:meth:`decide`), and the appeal's signed
+        report, naming the decision appealed, is then the claim's report."""
+        if not isinstance(statement, str) or not STATEMENT.search(statement) or (
+                len(statement) > 2000):  # fmt: skip
+            raise InvalidInputError("expected a statement of 10-2000 characters saying why the "
+                                    "decision is wrong")  # fmt: skip
+        with self.store.write() as s:
+            claim = self._claim(s, principal, claim_id, "claims.appeal", lock=True)
+            if claim.status == "appealed" or _appeal_of(s, claim) is not None:
+                raise StateConflict("this claim's decision was appealed already; a decision is "
+                                    "appealed once")  # fmt: skip
+            if claim.status != "decided":
+                raise StateConflict(f"only a decided claim can be appealed; this one is "
+                                    f"{claim.status!r}")  # fmt: skip
+            decision = s.execute(select(Decision).where(Decision.claim_id == claim.id)).scalar()
+            if decision.outcome not in APPEALABLE:
+                raise StateConflict(NOT_APPEALABLE.get(decision.outcome, "this decision cannot "
+                                                       "be appealed"))  # fmt: skip
+            if s.get(Consent, claim.consent_id).withdrawn_at is not None:
+                raise StateConflict("consent was withdrawn for this claim and its photos erased; "
+                                    "file a new claim")  # fmt: skip
+            until = decision.created_at + dt.timedelta(days=self.config.appeal_days)
+            if utcnow() > until:
+                raise StateConflict(f"a decision can be appealed within "
+                                    f"{self.config.appeal_days} days of it; this one's time "
+                                    f"ran out on {until:%Y-%m-%d %H:%M} UTC")  # fmt: skip
+            s.add(Appeal(claim_id=claim.id, decision_id=decision.id, statement=statement))
+            self._audit(s, principal.actor, "claim.appealed", f"claim:{claim.id}", {
+                "decision_chain_seq": decision.report["chain"]["seq"],
+                "statement_sha256": audit.sha256_hex(statement.encode()),
+            })  # fmt: skip
+            claim.status, claim.updated_at = "appealed", utcnow()
+            self._event(s, claim, "claim.appealed")
+            s.flush()
+            return self._view(s, claim, principal)
 
     def hold(self, principal, claim_id) -> dict:
         """Hold a ready claim for :data:`HOLD` while deciding it (renewed by asking again):
@@ -735,9 +846,9 @@ class ClaimsService:
         409 saying until when; their decision would be refused too."""
         with self.store.write() as s:
             claim = self._claim(s, principal, claim_id, "claims.decide", lock=True)
-            if claim.status != "ready":
-                raise StateConflict(f"only a claim in status 'ready' can be held; this one is "
-                                    f"{claim.status!r}")  # fmt: skip
+            if claim.status not in ("ready", "appealed"):
+                raise StateConflict(f"only a claim in status 'ready' or 'appealed' can be held; "
+                                    f"this one is {claim.status!r}")  # fmt: skip
             now = utcnow()
             if _held_by_another(claim, principal, now):
                 raise StateConflict(f"another reviewer is deciding this claim (held until "
@@ -760,7 +871,8 @@ class ClaimsService:
             d = s.execute(select(Decision).where(Decision.claim_id == claim.id)).scalar()
             if d is None:
                 raise NotFound("this claim has no decision yet")
-            return d.report
+            appeal = _appeal_of(s, claim)
+            return appeal.report if appeal is not None and appeal.report else d.report
 
     # ---- privacy --------------------------------------------------------------------------
 
@@ -855,7 +967,12 @@ class ClaimsService:
             consent.withdrawn_at = utcnow()
             self._audit(s, principal.actor, "consent.withdrawn", f"consent:{consent.id}",
                         {"claim": claim.id})  # fmt: skip
-            if claim.status != "decided":
+            if claim.status == "appealed":  # the appeal stops with its evidence; the
+                # decision appealed stands (the chain keeps the appeal's entry)
+                s.delete(_appeal_of(s, claim))
+                claim.status = "decided"
+                self._audit(s, principal.actor, "appeal.withdrawn", f"claim:{claim.id}", {})
+            elif claim.status != "decided":
                 claim.status, claim.failure_reason = "withdrawn", "consent withdrawn"
                 self._event(s, claim, "claim.withdrawn")
             claim.updated_at = utcnow()
@@ -874,8 +991,11 @@ class ClaimsService:
         cutoff = now - dt.timedelta(days=days)
         n = 0
         with self.store.write() as s:
-            decided = s.execute(select(Claim).join(Decision, Decision.claim_id == Claim.id).where(
-                Decision.created_at <= cutoff)).scalars().all()  # fmt: skip
+            # a claim under appeal keeps its photos; an appeal decided counts from its decision
+            decided = s.execute(select(Claim).join(Decision, Decision.claim_id == Claim.id)
+                                .outerjoin(Appeal, Appeal.claim_id == Claim.id).where(
+                Decision.created_at <= cutoff, Claim.status != "appealed",
+                or_(Appeal.id.is_(None), Appeal.decided_at <= cutoff))).scalars().all()  # fmt: skip
             failed = s.execute(select(Claim).where(
                 Claim.status == "failed", Claim.updated_at <= cutoff)).scalars().all()  # fmt: skip
             due = [(c, "decision") for c in decided] + [(c, "the analysis failed") for c in failed]

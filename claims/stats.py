@@ -15,10 +15,10 @@ import datetime as dt
 import numpy as np
 from sqlalchemy import select
 
-from claims.models import Claim, Decision, Sku
+from claims.models import Appeal, Claim, Decision, Sku
 from claims.policy import SHADED_SHARE, pair_differences, redness_flagged, redness_of
 
-__all__ = ["ALERT_FACTOR", "BATCH_WINDOW", "batch_context", "brand_stats"]
+__all__ = ["ALERT_FACTOR", "BATCH_WINDOW", "batch_context", "brand_stats", "final_outcomes"]
 
 #: A metric is "above its baseline" when it exceeds the brand-wide rate by this factor.
 ALERT_FACTOR = 1.5
@@ -170,6 +170,17 @@ def brand_stats(session, brand, *, min_cell=5, cluster_claims=3, cluster_hours=7
 BATCH_WINDOW = dt.timedelta(days=90)
 
 
+def final_outcomes(session, claim_ids: list[str]) -> dict[str, str]:
+    """Claim id → the outcome in force: an appeal's once decided, else the decision's."""
+    if not claim_ids:
+        return {}
+    out = dict(session.execute(select(Decision.claim_id, Decision.outcome).where(
+        Decision.claim_id.in_(claim_ids))).all())  # fmt: skip
+    out.update(session.execute(select(Appeal.claim_id, Appeal.outcome).where(
+        Appeal.claim_id.in_(claim_ids), Appeal.outcome.is_not(None))).all())  # fmt: skip
+    return out
+
+
 def batch_context(session, claim) -> dict:
     """The other claims on ``claim``'s product and batch (the product's, when no batch was
     given) filed within :data:`BATCH_WINDOW` of it, for the adjudicator asking "the product,
@@ -179,7 +190,7 @@ def batch_context(session, claim) -> dict:
     whose analysis failed are left out."""
     q = select(Claim).where(
         Claim.sku_id == claim.sku_id, Claim.id != claim.id,
-        Claim.status.in_(("ready", "decided", "queued", "analyzing")),
+        Claim.status.in_(("ready", "decided", "appealed", "queued", "analyzing")),
         Claim.created_at >= claim.created_at - BATCH_WINDOW,
         Claim.created_at <= claim.created_at + BATCH_WINDOW,
     )  # fmt: skip
@@ -194,10 +205,8 @@ def batch_context(session, claim) -> dict:
     mismatch = [c for c in shade if ((c.analysis or {}).get("shade") or {}).get("verdict")
                 == "mismatch"]  # fmt: skip
     outcomes: dict[str, int] = {}
-    if others:
-        for (outcome,) in session.execute(select(Decision.outcome).where(
-                Decision.claim_id.in_([c.id for c in others]))):  # fmt: skip
-            outcomes[outcome] = outcomes.get(outcome, 0) + 1
+    for outcome in final_outcomes(session, [c.id for c in others]).values():
+        outcomes[outcome] = outcomes.get(outcome, 0) + 1
     return {
         "batch": claim.batch or None,
         "window_days": BATCH_WINDOW.days,

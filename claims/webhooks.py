@@ -35,7 +35,14 @@ __all__ = ["EVENTS", "deliver_due", "event_body", "sign_delivery", "verify_deliv
 #: pattern means the same to a client's regular expressions.
 WEBHOOK_URL = re.compile(r"^https?://[A-Za-z0-9.:\[\]-]+(/[!-~]*)?$")
 #: What an endpoint may be told of.
-EVENTS = ("claim.filed", "claim.ready", "claim.failed", "claim.decided", "claim.withdrawn")
+EVENTS = (
+    "claim.filed",
+    "claim.ready",
+    "claim.failed",
+    "claim.decided",
+    "claim.withdrawn",
+    "claim.appealed",
+)
 #: The first retry's delay (seconds); each further one doubles, up to RETRY_MAX.
 RETRY_BASE = 30.0
 RETRY_MAX = 6 * 3600.0

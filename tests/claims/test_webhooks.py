@@ -80,7 +80,8 @@ def test_an_endpoint_is_told_of_a_claims_events_signed(tmp_path, receiver, quick
     assert decided["event"] == "claim.decided" and decided["claim"]["status"] == "decided"
     assert decided["claim"]["decision"] == {"outcome": "reject",
                                             "reason_code": "shade_within_tolerance",
-                                            "automatic": False}  # fmt: skip
+                                            "automatic": False,
+                                            "on_appeal": False}  # fmt: skip
     assert decided["claim"]["links"]["report"] == f"/api/v1/claims/{cid}/report"
     headers, body = receiver.received[2]
     assert verify_delivery(body.replace(b"reject", b"approv"), headers["Hueproof-Signature"],
