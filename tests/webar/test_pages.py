@@ -1727,3 +1727,77 @@ def test_the_batchs_documented_increases_are_said_in_the_pages_language(page, se
         }""", s)  # fmt: skip
     assert said["en"] == s["text"], said["en"]
     assert "其他 3 件申请" in said["zh"] and "一致 2 件" in said["zh"], said["zh"]
+
+
+def test_a_shopper_appeals_a_decision_and_another_reviewer_decides_it(page, server):
+    """The capture page offers an appeal on a rejection (until when, once): the shopper says
+    why, the claim waits as appealed. The reviewer who rejected it is told another decides; a
+    second reviewer finds it among the appealed, reads the statement and the decision
+    appealed, and decides; the shopper's list shows the decision on appeal. In Chinese too."""
+    from claims.auth import create_user
+
+    _, tokens, app = server
+    client = app.test_client()
+    shopper, shade, _, _ = _a_shoppers_claims(server, "APPEAL")
+    with app.extensions["hueproof"]["store"].write() as s:
+        _, second = create_user(s, role="adjudicator", name="second")
+    statement = "色号 R01 收到的口红明显比直播里展示的更深，色卡照片在阴影里。"
+    as_user(page, shopper)
+    page.goto(page.base + "/claim?lang=en")
+    wait_js(page, "window.hueproof.myClaims?.length === 2", timeout=60_000)
+    here = f"#myClaims tr[data-id='{shade}']"
+    cells = lambda: page.eval_on_selector(here, "r => [...r.cells].map(c => c.textContent)")  # noqa: E731
+    page.click(f"{here} [data-part=appeal] summary")
+    assert page.text_content(f"{here} [data-part=appeal] p").startswith("May be appealed until ")
+    assert_accessible(page, "the capture page, an appeal being written")
+    page.fill(f"{here} [data-part=appeal] textarea", "  wrong  ")
+    page.click(f"{here} button[data-action=sendAppeal]")
+    assert page.text_content("#error") == "Say why, in 10 characters or more"
+    assert client.get(f"/api/v1/claims/{shade}", headers=bearer(shopper)).json["status"] == (
+        "decided")  # fmt: skip
+    page.fill(f"{here} [data-part=appeal] textarea", statement)
+    page.click(f"{here} button[data-action=sendAppeal]")
+    wait_js(page, f"window.hueproof.myClaims.find(c => c.id === '{shade}')?.status === 'appealed'")
+    row = cells()
+    assert row[4] == "appealed, awaiting review", row
+    assert row[6] == ("rejected: the measured colour matches the brand's reference within the "
+                      "tolerance · appealed: awaiting another reviewer"), row  # fmt: skip
+    assert page.locator(f"{here} [data-part=appeal]").count() == 0  # once
+    # the reviewer appealed: another decides
+    as_user(page, tokens["adjudicator"])
+    page.goto(page.base + f"/review?lang=en&claim={shade}")
+    wait_js(page, f"window.hueproof.claim?.id === '{shade}' && "
+                  "!document.getElementById('heldNote').hidden", timeout=30_000)  # fmt: skip
+    assert page.text_content("#heldNote") == (
+        "You made the decision appealed: another reviewer decides the appeal"
+    )
+    assert page.is_disabled("#decideBtn") and page.text_content("#appealStatement") == statement
+    # the second reviewer, from the queue of appealed claims
+    as_user(page, second)  # the later token is the page's
+    page.goto(page.base + "/review?lang=en")
+    wait_js(page, "window.hueproof.ready", timeout=30_000)
+    page.select_option("#fStatus", "appealed")
+    wait_js(page, f"window.hueproof.queue?.includes('{shade}')", timeout=30_000)
+    page.click(f"#queue tr[data-id='{shade}']")
+    wait_js(page, f"window.hueproof.claim?.id === '{shade}'", timeout=30_000)
+    assert page.is_hidden("#heldNote") and page.is_enabled("#decideBtn")
+    line = page.text_content("#appealLine")
+    assert line.startswith("Appealed by the shopper on ") and line.endswith(
+        "Decision appealed: rejected: the measured colour matches the brand's reference "
+        "within the tolerance"), line  # fmt: skip
+    assert page.text_content("#appealStatement") == statement
+    assert_accessible(page, "the review page, an appealed claim")
+    page.select_option("#outcome", "approve_refund")
+    page.select_option("#reasonCode", "other")
+    page.fill("#note", "On appeal: the chart photo was in shade; refunded.")
+    page.click("#decideBtn")
+    wait_js(page, "window.hueproof.report", timeout=30_000)
+    assert page.evaluate("window.hueproof.report.decision.appeal.statement") == statement
+    view = client.get(f"/api/v1/claims/{shade}", headers=bearer(shopper)).json
+    assert view["status"] == "decided" and view["decision"]["on_appeal"] is True
+    # the shopper's list, in Chinese
+    as_user(page, shopper)
+    page.goto(page.base + "/claim?lang=zh")
+    wait_js(page, "window.hueproof.myClaims?.length === 2", timeout=60_000)
+    assert cells()[6] == "同意退款：其他原因（见报告中的备注）（申诉复核结果）", cells()
+    assert page.evaluate("window.hueproof.errors") == []

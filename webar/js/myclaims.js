@@ -1,6 +1,7 @@
 // The shopper's own claims, on the capture page: what each one is, where it stands, what the
 // measurement says and what was decided, in the page's language; the signed report as the
-// server signed it; and consent withdrawn (processing stops, the photos are erased) at a click.
+// server signed it; a decision appealed, saying why; and consent withdrawn (processing stops,
+// the photos are erased) at a click.
 import { downloadReport, fileUrl, get, post } from "./api.js";
 import { errorText, language, t } from "./i18n.js";
 import { labToHex } from "./colour.js";
@@ -93,6 +94,36 @@ function fileAgain(c) {
                        { href: `/claim?${q}`, textContent: t("fileAgain"), className: "again" });
 }
 
+const paren = (text) => (language() === "zh" ? `（${text}）` : ` (${text})`);
+
+/** The decision column: the decision in force, or the one appealed while its appeal waits. */
+function decisionCell(c) {
+  if (c.appeal && !c.appeal.decided) return `${decisionWords(c.appeal.appealed)} · ${t("appealWaiting")}`;
+  if (!c.decision) return "–";
+  return decisionWords(c.decision) + (c.decision.onAppeal ? paren(t("onAppeal")) : "");
+}
+
+/** Appeal a decision (until `c.appealUntil`): why it is wrong, in the shopper's words;
+ *  another reviewer decides. `done` shows the claims again. */
+function appealForm(c, fail, done) {
+  const text = Object.assign(document.createElement("textarea"),
+                             { rows: 3, cols: 40, maxLength: 2000, required: true });
+  const label = document.createElement("label");
+  label.append(t("appealWhy"), document.createElement("br"), text);
+  const until = new Date(c.appealUntil).toLocaleDateString(language() === "zh" ? "zh-CN" : "en");
+  const note = Object.assign(document.createElement("p"),
+                             { className: "muted", textContent: t("appealUntil").replace("{date}", until) });
+  const send = button("sendAppeal", t("appealSend"), async () => {
+    if (text.value.trim().length < 10) { fail(t("appealTooShort")); text.focus(); return; }
+    try { await post(`/claims/${c.id}/appeal`, { statement: text.value }); }
+    catch (e) { fail(e); return; }
+    await done();
+  });
+  const box = folded(t("appeal"), note, label, send);
+  box.dataset.part = "appeal";
+  return box;
+}
+
 function button(action, label, onclick) {
   const b = document.createElement("button");
   b.dataset.action = action;
@@ -108,8 +139,8 @@ export async function showMyClaims(tbody, hp) {
   const rows = list.items.map((c) => {
     const actions = document.createElement("span");
     const fail = (e) => {  // said where the page says what failed
-      hp.errors.push(String(e));
-      document.getElementById("error").textContent = errorText(e);
+      if (typeof e !== "string") hp.errors.push(String(e));
+      document.getElementById("error").textContent = typeof e === "string" ? e : errorText(e);
     };
     if (c.decision) {
       actions.append(button("report", t("signedReport"), () => downloadReport(c.id).catch(fail)), " ");
@@ -117,6 +148,7 @@ export async function showMyClaims(tbody, hp) {
     if (c.status === "failed" || c.decision?.outcome === "request_evidence") {
       actions.append(fileAgain(c), " ");
     }
+    if (c.appealUntil) actions.append(appealForm(c, fail, () => showMyClaims(tbody, hp)), " ");
     if (!c.consent.withdrawn) {
       actions.append(button("withdraw", t("withdraw"), async () => {
         if (!confirm(t("withdrawConfirm"))) return;
@@ -125,7 +157,7 @@ export async function showMyClaims(tbody, hp) {
       }));
     }
     const product = c.shade ? `${c.sku} · ${c.shade}` : c.sku;
-    const decision = c.decision ? decisionWords(c.decision) : "–";
+    const decision = decisionCell(c);
     const tr = row([new Date(c.createdAt).toLocaleString(language() === "zh" ? "zh-CN" : "en"),
                     typeWords(c.type), product,
                     c.orderRef || "–", statusWords(c), resultCell(c), decision, actions]);

@@ -101,7 +101,13 @@ async function holdClaim(c) {
   clearInterval(renew);
   $("heldNote").hidden = true;
   $("decideBtn").disabled = false;
-  if (c.status !== "ready") return;
+  if (c.status === "appealed" && c.appeal?.youDecidedTheClaim) {  // another reviewer decides it
+    $("heldNote").textContent = t("appealOwn");
+    $("heldNote").hidden = false;
+    $("decideBtn").disabled = true;
+    return;
+  }
+  if (c.status !== "ready" && c.status !== "appealed") return;
   try {
     await post(`/claims/${c.id}/hold`, {});
     held = c.id;
@@ -197,11 +203,13 @@ async function show(id, k) {
       Object.assign(document.createElement("li"), { textContent: `${f.ingredient} (${t(`category_${f.category}`)})` })));
   }
   showSameBatch(claim.sameBatch);
+  showAppeal(claim.appeal);
   const s = claim.suggestion;
   $("suggestion").textContent = s ? `${suggestionText(s)} → ${decisionWords(s)}` : "–";
   if (s) $("outcome").value = s.outcome;
   fitReasons(s?.reasonCode);
-  $("decision").textContent = claim.decision ? `${t("decided")}: ${decisionWords(claim.decision)}` : "";
+  $("decision").textContent = claim.decision && claim.status !== "appealed"
+    ? `${t("decided")}: ${decisionWords(claim.decision)}${claim.decision.onAppeal ? (language() === "zh" ? `（${t("onAppeal")}）` : ` (${t("onAppeal")})`) : ""}` : "";
   $("reportBtn").hidden = !claim.links.report;  // a decided claim's signed report
   document.querySelectorAll("#queue tr").forEach((tr, i) => { tr.style.background = i === k ? "#f3e6ea" : ""; });
 }
@@ -228,6 +236,16 @@ function showSameBatch(b) {
   }
   $("sameBatch").replaceChildren(...lines.map((text) =>
     Object.assign(document.createElement("li"), { textContent: text })));
+}
+
+/** The shopper's appeal: when, the decision appealed, and why she says it is wrong. */
+function showAppeal(a) {
+  $("appealBox").hidden = !a;
+  if (!a) return;
+  const when = new Date(a.filedAt).toLocaleString(document.documentElement.lang);
+  $("appealLine").textContent = `${t("appealFiled").replace("{date}", when)} · ${t("appealedDecision")}: `
+    + decisionWords(a.appealed);
+  $("appealStatement").textContent = a.statement;
 }
 
 async function reveal() {
