@@ -734,15 +734,21 @@ class ClaimsService:
             if _held_by_another(claim, principal):
                 raise StateConflict(f"another reviewer is deciding this claim (held until "
                                     f"{claim.held_until:%H:%M} UTC)")  # fmt: skip
-            appeal = _appeal_of(s, claim) if claim.status == "appealed" else None
-            if appeal is not None and s.get(Decision, appeal.decision_id).adjudicator_id == (
-                    principal.id):  # fmt: skip
-                raise StateConflict("you decided this claim: its appeal is decided by another "
-                                    "adjudicator")  # fmt: skip
+            appeal = self._not_the_decider(s, claim, principal)
             problem = decision_problem(claim.type, outcome, reason_code, note)
             if problem:
                 raise InvalidInputError(problem)
             return self._decide(s, claim, principal, outcome, reason_code, note, appeal=appeal)
+
+    def _not_the_decider(self, s, claim, principal) -> Appeal | None:
+        """An appealed claim's appeal; 409 for the adjudicator who made the decision appealed
+        (deciding or holding it: another adjudicator decides an appeal)."""
+        appeal = _appeal_of(s, claim) if claim.status == "appealed" else None
+        if appeal is not None and s.get(Decision, appeal.decision_id).adjudicator_id == (
+                principal.id):  # fmt: skip
+            raise StateConflict("you decided this claim: its appeal is decided by another "
+                                "adjudicator")  # fmt: skip
+        return appeal
 
     def _decide(self, s, claim, principal, outcome, reason_code, note, automatic_rule=None,
                 appeal=None):  # fmt: skip
@@ -849,6 +855,7 @@ class ClaimsService:
             if claim.status not in ("ready", "appealed"):
                 raise StateConflict(f"only a claim in status 'ready' or 'appealed' can be held; "
                                     f"this one is {claim.status!r}")  # fmt: skip
+            self._not_the_decider(s, claim, principal)
             now = utcnow()
             if _held_by_another(claim, principal, now):
                 raise StateConflict(f"another reviewer is deciding this claim (held until "

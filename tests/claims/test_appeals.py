@@ -70,6 +70,8 @@ def test_a_rejection_appealed_is_decided_by_another_adjudicator(app, client, tok
         assert mine["you_decided_the_claim"] is True
         refused = client.post(f"{API}/claims/{cid}/decision", headers=first_adj, json=ON_APPEAL)
         assert refused.status_code == 409 and "another adjudicator" in refused.json["detail"]
+        refused = client.post(f"{API}/claims/{cid}/hold", headers=first_adj)  # nor hold it
+        assert refused.status_code == 409 and "another adjudicator" in refused.json["detail"]
         assert client.get(f"{API}/claims/{cid}/report", headers=shopper).json == first
         assert client.post(f"{API}/claims/{cid}/hold", headers=second).status_code == 200
         decided = client.post(f"{API}/claims/{cid}/decision", headers=second, json=ON_APPEAL)
