@@ -328,6 +328,9 @@ class AppealState(_Closed):
     statement: str = Field(description="why the shopper says the decision is wrong")
     appealed: DecisionState = Field(description="the decision appealed")
     decided: bool = Field(description="the appeal is decided: ``decision`` is its decision")
+    appealed_note: str | None = Field(
+        default=None, description="(adjudicators) the note of the decision appealed"
+    )
     you_decided_the_claim: bool | None = Field(
         default=None,
         description="(adjudicators) the reader made the decision appealed, so "

@@ -492,7 +492,9 @@ class ClaimsService:
                     "filed_at": appeal.filed_at.isoformat(), "statement": appeal.statement,
                     "appealed": view["decision"], "decided": appeal.decided_at is not None,
                 }  # fmt: skip
-                if principal.role in ("adjudicator", "admin"):
+                if principal.role in ("adjudicator", "admin"):  # what the appeal's reviewer
+                    # weighs: why the decision appealed was made (its report states it too)
+                    view["appeal"]["appealed_note"] = decision.note
                     view["appeal"]["you_decided_the_claim"] = (
                         decision.adjudicator_id == principal.id)  # fmt: skip
                 if appeal.decided_at is not None:

@@ -18,6 +18,7 @@ from tests.claims.conftest import Receiver, bearer, decided_claim, file_claim, w
 
 API = "/api/v1"
 STATEMENT = {"statement": "The lipstick I received is clearly darker than the one shown."}
+REJECTED = {"outcome": "reject", "reason_code": "shade_within_tolerance"}
 ON_APPEAL = {"outcome": "approve_refund", "reason_code": "other",
              "note": "Second look: the photo's chart was half in shade; refunded."}  # fmt: skip
 
@@ -43,7 +44,11 @@ def test_a_rejection_appealed_is_decided_by_another_adjudicator(app, client, tok
     try:
         assert client.post(f"{API}/webhooks", headers=bearer(tokens["admin"]),
                            json={"url": hook.url}).status_code == 201  # fmt: skip
-        cid, first = decided_claim(app, client, tokens, "appealed")
+        cid = file_claim(client, tokens["shopper"], key="appealed").json["id"]
+        wait(app)
+        first = client.post(f"{API}/claims/{cid}/decision", headers=bearer(
+            tokens["adjudicator"]), json={**REJECTED, "note": "Within tolerance on the chart."}
+        ).json  # fmt: skip
         shopper = bearer(tokens["shopper"])
         view = client.get(f"{API}/claims/{cid}", headers=shopper).json
         until = dt.datetime.fromisoformat(view["appeal_until"])
@@ -60,12 +65,14 @@ def test_a_rejection_appealed_is_decided_by_another_adjudicator(app, client, tok
         assert appealed.json["appeal"]["statement"] == STATEMENT["statement"]
         assert appealed.json["appeal"]["appealed"]["outcome"] == "reject"
         assert appealed.json["appeal"]["decided"] is False and "appeal_until" not in appealed.json
+        assert "appealed_note" not in appealed.json["appeal"]  # for the reviewers
         assert _appeal(client, tokens["shopper"], cid).status_code == 409  # once
         # in the reviewers' queue; the adjudicator appealed may not decide it
         first_adj, second = bearer(tokens["adjudicator"]), _second_adjudicator(app)
         queue = client.get(f"{API}/claims?status=appealed", headers=second).json["items"]
         assert [c["id"] for c in queue] == [cid]
         assert queue[0]["appeal"]["you_decided_the_claim"] is False
+        assert queue[0]["appeal"]["appealed_note"] == "Within tolerance on the chart."
         mine = client.get(f"{API}/claims/{cid}", headers=first_adj).json["appeal"]
         assert mine["you_decided_the_claim"] is True
         refused = client.post(f"{API}/claims/{cid}/decision", headers=first_adj, json=ON_APPEAL)

@@ -238,7 +238,8 @@ function showSameBatch(b) {
     Object.assign(document.createElement("li"), { textContent: text })));
 }
 
-/** The shopper's appeal: when, the decision appealed, and why she says it is wrong. */
+/** The shopper's appeal: when, the decision appealed (and its note), and why she says it is
+ *  wrong. */
 function showAppeal(a) {
   $("appealBox").hidden = !a;
   if (!a) return;
@@ -246,6 +247,7 @@ function showAppeal(a) {
   $("appealLine").textContent = `${t("appealFiled").replace("{date}", when)} · ${t("appealedDecision")}: `
     + decisionWords(a.appealed);
   $("appealStatement").textContent = a.statement;
+  $("appealNote").textContent = a.appealedNote ? `${t("note")}: ${a.appealedNote}` : "";
 }
 
 async function reveal() {
