@@ -215,6 +215,9 @@ class Claim(Base):
     #: queue's order; an advisory lock that runs out, ClaimsService.hold)
     held_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     held_until: Mapped[dt.datetime | None] = mapped_column()
+    #: when the claim stopped needing its raw photos (consent withdrawn, or the retention
+    #: period over): a file another claim shares is erased once no claim needs it
+    raw_released_at: Mapped[dt.datetime | None] = mapped_column()
     #: content hashes of the rendered artefacts: {"photo_pixelated": sha, "heatmap": sha, ...}
     artefacts: Mapped[dict] = mapped_column(default=dict)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

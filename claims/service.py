@@ -938,7 +938,10 @@ class ClaimsService:
         return self.store.blobs.get(sha), media
 
     def _erase(self, s, claim, *, keep_pixelated: bool, actor: str, why: str) -> list[str]:
-        """Delete the claim's raw pictures (and the pixelated ones unless kept); hashes stay."""
+        """Delete the claim's raw pictures (and the pixelated ones unless kept), but those a
+        claim still needing its raw photos shares (the same photo sent twice); hashes stay.
+        The claim is released: a file it shares goes when the last claim using it is."""
+        claim.raw_released_at = utcnow()
         shas = [claim.photo_sha256, claim.baseline_sha256, (claim.artefacts or {}).get(
             "heatmap_raw")]  # fmt: skip
         if not keep_pixelated:
@@ -946,9 +949,9 @@ class ClaimsService:
                      for k in ("photo_pixelated", "heatmap", "baseline_pixelated")]  # fmt: skip
         own = [sha for sha in (claim.photo_sha256, claim.baseline_sha256) if sha]
         sharing = s.execute(select(Claim).where(
-            Claim.id != claim.id, Claim.status != "withdrawn",
+            Claim.id != claim.id, Claim.raw_released_at.is_(None),
             Claim.photo_sha256.in_(own) | Claim.baseline_sha256.in_(own))).scalars()  # fmt: skip
-        keep = set()  # files another live claim still uses (the same photo sent twice)
+        keep = set()  # files another claim still needs
         for other in sharing:
             if other.photo_sha256 in own or other.baseline_sha256 in own:
                 keep |= {other.photo_sha256, other.baseline_sha256,
@@ -1009,8 +1012,7 @@ class ClaimsService:
                 Claim.status == "failed", Claim.updated_at <= cutoff)).scalars().all()  # fmt: skip
             due = [(c, "decision") for c in decided] + [(c, "the analysis failed") for c in failed]
             for claim, after in due:
-                img = s.get(Image, claim.photo_sha256)
-                if img is not None and img.erased_at is not None:
+                if claim.raw_released_at is not None:  # erased before (or withdrawn)
                     continue
                 self._erase(s, claim, keep_pixelated=True, actor=SYSTEM_ACTOR,
                             why=f"retention: {days} days after {after}")  # fmt: skip

@@ -88,3 +88,44 @@ def test_files_stored_before_migration_0002_are_marked_as_keeping_their_metadata
     with store.read() as s:
         assert s.get(Image, "b" * 64).metadata_stripped is True
     store.dispose()
+
+
+def test_claims_released_before_migration_0010_are_marked_released(tmp_path):
+    """A store at 0009: a claim whose consent was withdrawn and one whose photo was erased
+    come out of 0010 released (their photos no longer needed), a live claim not."""
+    import datetime as dt
+
+    import sqlalchemy as sa
+    from alembic import command
+    from alembic.config import Config
+
+    from claims.db import MIGRATIONS, database_url
+    from claims.models import Claim, Consent, Image
+    from tests.claims.conftest import bearer, face_jpeg, file_claim, seeded_app
+
+    app, tokens = seeded_app(tmp_path / "d", ANALYSIS_WORKERS=0)
+    client = app.test_client()
+    ids = [file_claim(client, tokens["shopper"], key=f"k{k}", order_ref=f"O{k}", roi=None,
+                      photo=face_jpeg(2.0 + k / 4)).json["id"] for k in range(3)]  # fmt: skip
+    assert client.post(f"/api/v1/claims/{ids[0]}/withdraw",
+                       headers=bearer(tokens["shopper"])).status_code == 200  # fmt: skip
+    store = app.extensions["hueproof"]["store"]
+    erased = dt.datetime(2026, 12, 1, tzinfo=dt.UTC)
+    with store.write() as s:
+        s.get(Image, s.get(Claim, ids[1]).photo_sha256).erased_at = erased
+        withdrawn = s.get(Consent, s.get(Claim, ids[0]).consent_id).withdrawn_at
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    app.extensions["hueproof"]["close"]()
+    engine = sa.create_engine(database_url(tmp_path / "d"))  # SQLite's keys off: its batch
+    with engine.begin() as conn:  # mode copies the table, which they would refuse
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0009")
+        assert "raw_released_at" not in {c["name"] for c in sa.inspect(conn).get_columns("claims")}
+        command.upgrade(cfg, "head")
+    engine.dispose()
+    store = open_store(tmp_path / "d")
+    with store.read() as s:
+        released = [s.get(Claim, c).raw_released_at for c in ids]
+    assert released == [withdrawn, erased, None]
+    store.dispose()
