@@ -359,6 +359,13 @@ def _register_routes(app: Flask, service, keys):
         resp.headers["Cache-Control"] = "private, no-store"
         return resp
 
+    @route.delete("/me", summary="Erase your account (shopper): consent withdrawn on every "
+                  "claim and every photo erased, your name erased, your token disabled; each "
+                  "claim's record and a decision's signed report stay, without photos",
+                  response=responses.ErasureOut)  # fmt: skip
+    def erase_me():
+        return service.erase_account(_principal())
+
     @route.get("/keys", summary="Public Ed25519 keys that sign reports and checkpoints",
                auth=False, response=responses.KeyList)  # fmt: skip
     def public_keys():

@@ -262,6 +262,9 @@ class Registry:
     def put(self, rule, **kw):
         return self._add("PUT", rule, **kw)
 
+    def delete(self, rule, **kw):
+        return self._add("DELETE", rule, **kw)
+
     def document(self, model) -> None:
         """Describe ``model`` in the document's schemas without a route (what the service
         sends rather than answers: a webhook's event)."""

@@ -48,6 +48,7 @@ PERMISSIONS = {
     "alerts.read": {"admin"},
     "webhooks.manage": {"admin"},
     "metrics.read": {"admin"},
+    "account.erase": {"shopper"},
 }
 #: Each action in the words of a refusal ("a brand may not decide a claim").
 ACTION_WORDS = {
@@ -65,6 +66,8 @@ ACTION_WORDS = {
     "alerts.read": "read the alerts",
     "webhooks.manage": "manage the webhooks",
     "metrics.read": "read the service's metrics",
+    "account.erase": "erase an account here (an admin disables a staff account: `hueproof users "
+    "disable`)",
 }
 
 

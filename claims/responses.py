@@ -709,6 +709,14 @@ class MeOut(_Closed):
     brand: str | None
 
 
+class ErasureOut(_Closed):
+    """What erasing one's account did (``DELETE /api/v1/me``); the token no longer works."""
+
+    erased_at: str
+    claims: int = Field(description="the account's claims, each now without a photo")
+    consents_withdrawn: int = Field(description="consents withdrawn now (the others were)")
+
+
 class ExportUser(_Closed):
     id: int
     role: Literal["shopper", "adjudicator", "brand", "admin"]

@@ -393,3 +393,56 @@ def test_the_document_and_the_service_agree_on_a_reveal_reason(app, client, toke
     r = client.post(f"/api/v1/claims/{cid}/reveal", headers=bearer(tokens["adjudicator"]),
                     json={"reason": reason})  # fmt: skip
     assert (r.status_code == 200) == schema.is_valid({"reason": reason}), (r.status_code, r.json)
+
+
+def test_a_shopper_erases_her_account_and_every_photo_goes(app, client, tokens):
+    """DELETE /api/v1/me: consent withdrawn on every claim (the one waiting stops, the appeal
+    waiting stops, the decided one keeps its decision), every photo erased with the pixelated
+    copies, the name erased, the token refused from then on; the decision's signed report
+    still verifies. Staff accounts are not erased this way (403)."""
+    from claims.auth import create_user
+    from claims.models import User
+
+    ext = app.extensions["hueproof"]
+    with ext["store"].write() as s:
+        user, token = create_user(s, role="shopper", name="Jane Doe")
+        uid = user.id
+    me = bearer(token)
+    ids = [file_claim(client, token, key=f"e{k}", order_ref=f"E{k}", photo=face_jpeg(2.0 + k / 4),
+                      roi=None).json["id"] for k in range(3)]  # fmt: skip
+    wait(app)
+    adj = bearer(tokens["adjudicator"])
+    rejected = {"outcome": "reject", "reason_code": "shade_within_tolerance"}
+    reports = [client.post(f"/api/v1/claims/{c}/decision", headers=adj, json=rejected).json
+               for c in ids[:2]]  # fmt: skip
+    assert (
+        client.post(
+            f"/api/v1/claims/{ids[1]}/appeal",
+            headers=me,
+            json={"statement": "The colour is far darker than the one shown live."},
+        ).status_code
+        == 200
+    )
+    with ext["store"].read() as s:
+        files = {sha for c in ids for sha in (s.get(Claim, c).photo_sha256,
+                                               *s.get(Claim, c).artefacts.values())}  # fmt: skip
+    assert len(files) > 3 and all(ext["store"].blobs.exists(f) for f in files)
+    assert client.delete("/api/v1/me", headers=adj).status_code == 403
+    erased = client.delete("/api/v1/me", headers=me)
+    assert erased.status_code == 200, erased.json
+    assert (erased.json["claims"], erased.json["consents_withdrawn"]) == (3, 3)
+    assert not any(ext["store"].blobs.exists(f) for f in files)
+    assert client.get("/api/v1/me", headers=me).status_code == 401
+    assert client.delete("/api/v1/me", headers=me).status_code == 401
+    views = [client.get(f"/api/v1/claims/{c}", headers=adj).json for c in ids]
+    assert [v["status"] for v in views] == ["decided", "decided", "withdrawn"]
+    assert "appeal" not in views[1] and views[1]["decision"]["outcome"] == "reject"
+    assert all(v["links"] == {"self": v["links"]["self"], **(
+        {"report": v["links"]["report"]} if v["decision"] else {})} for v in views)  # fmt: skip
+    for r in reports:
+        assert client.post("/api/v1/reports/verify", json=r).json["valid"] is True
+    with ext["store"].read() as s:
+        assert (s.get(User, uid).name, s.get(User, uid).disabled) == ("", True)
+        assert s.execute(
+            select(AuditEntry.payload).where(AuditEntry.action == "user.erased")
+        ).scalar() == {"claims": 3, "consents_withdrawn": 3}

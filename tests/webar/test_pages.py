@@ -1801,3 +1801,36 @@ def test_a_shopper_appeals_a_decision_and_another_reviewer_decides_it(page, serv
     wait_js(page, "window.hueproof.myClaims?.length === 2", timeout=60_000)
     assert cells()[6] == "同意退款：其他原因（见报告中的备注）（申诉复核结果）", cells()
     assert page.evaluate("window.hueproof.errors") == []
+
+
+def test_a_shopper_erases_her_account_from_the_capture_page(page, server):
+    """The capture page's "erase my account": asked first (dismissed, nothing happens); then
+    every claim's photos erased, the token forgotten and refused, said in her language."""
+    from claims.auth import create_user
+    from tests.claims.conftest import file_claim
+
+    app = server[2]
+    client = app.test_client()
+    with app.extensions["hueproof"]["store"].write() as s:
+        _, shopper = create_user(s, role="shopper", name="Li Na")
+    cids = [file_claim(client, shopper, key=f"erase-{k}", order_ref=f"ERASE-{k}").json["id"]
+            for k in range(2)]  # fmt: skip
+    as_user(page, shopper)
+    page.goto(page.base + "/claim?lang=zh")
+    wait_js(page, "window.hueproof.myClaims?.length === 2", timeout=60_000)
+    page.once("dialog", lambda d: d.dismiss())
+    page.click("#eraseAccount")
+    page.wait_for_timeout(300)
+    assert client.get("/api/v1/me", headers=bearer(shopper)).status_code == 200
+    page.once("dialog", lambda d: d.accept())
+    page.click("#eraseAccount")
+    wait_js(page, "window.hueproof.erased", timeout=30_000)
+    assert page.text_content("#erased") == "账户已删除：2 项申请的照片均已删除，此访问令牌已失效。"
+    assert page.is_hidden("#myClaimsBox") and page.input_value("#token") == ""
+    assert page.evaluate("localStorage.getItem('hueproof.token')") in (None, "")
+    assert client.get("/api/v1/me", headers=bearer(shopper)).status_code == 401
+    adj = bearer(server[1]["adjudicator"])
+    for cid in cids:
+        view = client.get(f"/api/v1/claims/{cid}", headers=adj).json
+        assert view["consent"]["withdrawn"] is True and "photo" not in view["links"]
+    assert page.evaluate("window.hueproof.errors") == []

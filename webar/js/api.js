@@ -67,6 +67,7 @@ export function postAsLeaving(path) {
 export const get = (path) => call("GET", path);
 export const post = (path, body, h) => call("POST", path, body, h);
 export const put = (path, body) => call("PUT", path, body);
+export const del = (path) => call("DELETE", path);
 
 /** A file the API serves behind the bearer token (an image, a signed report), as an object
  *  URL of its bytes exactly as served (a report's signature covers them). */

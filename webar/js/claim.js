@@ -1,7 +1,7 @@
 // Guided claim capture: live quality checks on the device, automatic capture when all pass,
 // consent, upload with progress and retries under one Idempotency-Key, then the status.
 import { FaceLandmarker, FilesetResolver } from "/vendor/mediapipe/vision_bundle.mjs";
-import { checkReport, download, get, setToken, token, upload } from "./api.js";
+import { checkReport, del, download, get, setToken, token, upload } from "./api.js";
 import { HB_OD, MIN_COLOUR_RANGE, OD_FLOOR, SRGB_U8_TO_LIN, colourRange, project }
   from "./colour.js";
 import { cameraName, exifTime, photoEditor, softwareOf, withExif } from "./exif.js";
@@ -694,6 +694,21 @@ async function myClaims() {
 $("exportData").onclick = () => download("/me/export", "hueproof-my-data.json")
   .then(() => { hp.exported = true; })
   .catch((e) => { $("error").textContent = errorText(e); hp.errors.push(String(e)); });
+
+// the right to erasure: every claim's consent withdrawn and its photos erased, the name
+// erased, the token disabled (asked first; it cannot be undone)
+$("eraseAccount").onclick = async () => {
+  if (!confirm(t("eraseConfirm"))) return;
+  try {
+    const done = await del("/me");
+    setToken("");
+    $("token").value = "";
+    $("myClaimsBox").hidden = true;
+    $("erased").textContent = t("erasedDone").replace("{n}", done.claims);
+    $("erased").hidden = false;
+    hp.erased = done;
+  } catch (e) { $("error").textContent = errorText(e); hp.errors.push(String(e)); }
+};
 
 async function main() {
   try {
