@@ -315,6 +315,7 @@ class DecisionState(_Closed):
     reason_code: Literal[REASON_CODES]  # type: ignore[valid-type]
     automatic: bool
     decided_at: str
+    note: str = Field(description="the adjudicator's note (the signed report holds it too)")
     on_appeal: bool = Field(
         description="the decision of the shopper's appeal, made by another "
         "adjudicator than the decision appealed"
@@ -328,9 +329,6 @@ class AppealState(_Closed):
     statement: str = Field(description="why the shopper says the decision is wrong")
     appealed: DecisionState = Field(description="the decision appealed")
     decided: bool = Field(description="the appeal is decided: ``decision`` is its decision")
-    appealed_note: str | None = Field(
-        default=None, description="(adjudicators) the note of the decision appealed"
-    )
     you_decided_the_claim: bool | None = Field(
         default=None,
         description="(adjudicators) the reader made the decision appealed, so "

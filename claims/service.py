@@ -177,7 +177,7 @@ def _appeal_of(session, claim) -> Appeal | None:
 def _decision_view(decision) -> dict:
     return {"outcome": decision.outcome, "reason_code": decision.reason_code,
             "automatic": decision.automatic, "decided_at": decision.created_at.isoformat(),
-            "on_appeal": False}  # fmt: skip
+            "note": decision.note, "on_appeal": False}  # fmt: skip
 
 
 def _held_by_another(claim, principal, now=None) -> bool:
@@ -492,16 +492,14 @@ class ClaimsService:
                     "filed_at": appeal.filed_at.isoformat(), "statement": appeal.statement,
                     "appealed": view["decision"], "decided": appeal.decided_at is not None,
                 }  # fmt: skip
-                if principal.role in ("adjudicator", "admin"):  # what the appeal's reviewer
-                    # weighs: why the decision appealed was made (its report states it too)
-                    view["appeal"]["appealed_note"] = decision.note
+                if principal.role in ("adjudicator", "admin"):
                     view["appeal"]["you_decided_the_claim"] = (
                         decision.adjudicator_id == principal.id)  # fmt: skip
                 if appeal.decided_at is not None:
                     view["decision"] = {"outcome": appeal.outcome,
                                         "reason_code": appeal.reason_code, "automatic": False,
                                         "decided_at": appeal.decided_at.isoformat(),
-                                        "on_appeal": True}  # fmt: skip
+                                        "note": appeal.note, "on_appeal": True}  # fmt: skip
             elif (principal.role == "shopper" and claim.status == "decided"
                   and decision.outcome in APPEALABLE and consent.withdrawn_at is None):  # fmt: skip
                 until = decision.created_at + dt.timedelta(days=self.config.appeal_days)

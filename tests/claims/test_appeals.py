@@ -65,14 +65,13 @@ def test_a_rejection_appealed_is_decided_by_another_adjudicator(app, client, tok
         assert appealed.json["appeal"]["statement"] == STATEMENT["statement"]
         assert appealed.json["appeal"]["appealed"]["outcome"] == "reject"
         assert appealed.json["appeal"]["decided"] is False and "appeal_until" not in appealed.json
-        assert "appealed_note" not in appealed.json["appeal"]  # for the reviewers
         assert _appeal(client, tokens["shopper"], cid).status_code == 409  # once
         # in the reviewers' queue; the adjudicator appealed may not decide it
         first_adj, second = bearer(tokens["adjudicator"]), _second_adjudicator(app)
         queue = client.get(f"{API}/claims?status=appealed", headers=second).json["items"]
         assert [c["id"] for c in queue] == [cid]
         assert queue[0]["appeal"]["you_decided_the_claim"] is False
-        assert queue[0]["appeal"]["appealed_note"] == "Within tolerance on the chart."
+        assert queue[0]["appeal"]["appealed"]["note"] == "Within tolerance on the chart."
         mine = client.get(f"{API}/claims/{cid}", headers=first_adj).json["appeal"]
         assert mine["you_decided_the_claim"] is True
         refused = client.post(f"{API}/claims/{cid}/decision", headers=first_adj, json=ON_APPEAL)
@@ -98,6 +97,7 @@ def test_a_rejection_appealed_is_decided_by_another_adjudicator(app, client, tok
         view = client.get(f"{API}/claims/{cid}", headers=shopper).json
         assert view["status"] == "decided" and view["decision"]["outcome"] == "approve_refund"
         assert view["decision"]["on_appeal"] is True and view["appeal"]["decided"] is True
+        assert view["decision"]["note"] == ON_APPEAL["note"]  # the shopper reads why
         assert view["appeal"]["appealed"]["outcome"] == "reject"
         assert _appeal(client, tokens["shopper"], cid).status_code == 409  # decided on appeal
         with ext["store"].read() as s:

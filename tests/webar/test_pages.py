@@ -1799,7 +1799,8 @@ def test_a_shopper_appeals_a_decision_and_another_reviewer_decides_it(page, serv
     as_user(page, shopper)
     page.goto(page.base + "/claim?lang=zh")
     wait_js(page, "window.hueproof.myClaims?.length === 2", timeout=60_000)
-    assert cells()[6] == "同意退款：其他原因（见报告中的备注）（申诉复核结果）", cells()
+    decided = "同意退款：其他原因（见报告中的备注）（申诉复核结果）"
+    assert cells()[6] == f"{decided}。备注：On appeal: the chart photo was in shade; refunded."
     assert page.evaluate("window.hueproof.errors") == []
 
 

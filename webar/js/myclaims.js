@@ -96,11 +96,18 @@ function fileAgain(c) {
 
 const paren = (text) => (language() === "zh" ? `（${text}）` : ` (${text})`);
 
+/** A decision in words, whether made on appeal, and the adjudicator's note when there is one. */
+function noted(d) {
+  const zh = language() === "zh";
+  return decisionWords(d) + (d.onAppeal ? paren(t("onAppeal")) : "")
+    + (d.note ? `${zh ? "。" : ". "}${t("note")}${zh ? "：" : ": "}${d.note}` : "");
+}
+
 /** The decision column: the decision in force, or the one appealed while its appeal waits. */
 function decisionCell(c) {
-  if (c.appeal && !c.appeal.decided) return `${decisionWords(c.appeal.appealed)} · ${t("appealWaiting")}`;
+  if (c.appeal && !c.appeal.decided) return `${noted(c.appeal.appealed)} · ${t("appealWaiting")}`;
   if (!c.decision) return "–";
-  return decisionWords(c.decision) + (c.decision.onAppeal ? paren(t("onAppeal")) : "");
+  return noted(c.decision);
 }
 
 /** Appeal a decision (until `c.appealUntil`): why it is wrong, in the shopper's words;

@@ -208,8 +208,10 @@ async function show(id, k) {
   $("suggestion").textContent = s ? `${suggestionText(s)} → ${decisionWords(s)}` : "–";
   if (s) $("outcome").value = s.outcome;
   fitReasons(s?.reasonCode);
-  $("decision").textContent = claim.decision && claim.status !== "appealed"
-    ? `${t("decided")}: ${decisionWords(claim.decision)}${claim.decision.onAppeal ? (language() === "zh" ? `（${t("onAppeal")}）` : ` (${t("onAppeal")})`) : ""}` : "";
+  const d = claim.decision;
+  $("decision").textContent = d && claim.status !== "appealed"
+    ? `${t("decided")}: ${decisionWords(d)}${d.onAppeal ? (language() === "zh" ? `（${t("onAppeal")}）` : ` (${t("onAppeal")})`) : ""}`
+      + (d.note ? ` · ${t("note")}: ${d.note}` : "") : "";
   $("reportBtn").hidden = !claim.links.report;  // a decided claim's signed report
   document.querySelectorAll("#queue tr").forEach((tr, i) => { tr.style.background = i === k ? "#f3e6ea" : ""; });
 }
@@ -247,7 +249,7 @@ function showAppeal(a) {
   $("appealLine").textContent = `${t("appealFiled").replace("{date}", when)} · ${t("appealedDecision")}: `
     + decisionWords(a.appealed);
   $("appealStatement").textContent = a.statement;
-  $("appealNote").textContent = a.appealedNote ? `${t("note")}: ${a.appealedNote}` : "";
+  $("appealNote").textContent = a.appealed.note ? `${t("note")}: ${a.appealed.note}` : "";
 }
 
 async function reveal() {
