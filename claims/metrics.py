@@ -2,8 +2,9 @@
 
 What a platform watches in a sale's peak: how many claims wait in each state and how long
 the oldest has waited (``ready`` is waiting for a person: the "hours, not minutes" of the
-claims problem), how long analyses take and claims wait for their decision, and webhook
-deliveries not yet delivered or given up. Read from the store at each scrape, over recent
+claims problem), how long analyses take and claims wait for their decision, how appeals
+ended (a first decision changed on appeal is one a reviewer got wrong), and webhook deliveries
+not yet delivered or given up. Read from the store at each scrape, over recent
 windows (:data:`WINDOW`), so that every web process answers the same.
 """
 
@@ -14,7 +15,15 @@ import datetime as dt
 import numpy as np
 from sqlalchemy import func, select
 
-from claims.models import CLAIM_STATUSES, CLAIM_TYPES, Claim, Decision, Job, WebhookDelivery
+from claims.models import (
+    CLAIM_STATUSES,
+    CLAIM_TYPES,
+    Appeal,
+    Claim,
+    Decision,
+    Job,
+    WebhookDelivery,
+)
 
 __all__ = ["CONTENT_TYPE", "collect", "render"]
 
@@ -82,6 +91,16 @@ def collect(session, now: dt.datetime) -> list[tuple]:
     ).scalar()
     failed = session.execute(select(func.count()).where(
         WebhookDelivery.failed_at.is_not(None))).scalar()  # fmt: skip
+    appeals = session.execute(
+        select(Appeal.outcome, Decision.outcome).join(Decision, Decision.id == Appeal.decision_id)
+    ).all()
+    rows.append(("hueproof_appeals", "Appeals of decisions: waiting for their decision, the "
+                 "decision appealed upheld, or changed", "gauge", {}, None))  # fmt: skip
+    ended = [(a, d) for a, d in appeals if a is not None]
+    for state, n in (("waiting", len(appeals) - len(ended)),
+                     ("upheld", sum(a == d for a, d in ended)),
+                     ("changed", sum(a != d for a, d in ended))):  # fmt: skip
+        rows.append(("hueproof_appeals", None, None, {"state": state}, float(n)))
     rows.append(("hueproof_webhook_deliveries", "Webhook deliveries not yet delivered "
                  "(pending) or given up (failed)", "gauge", {}, None))  # fmt: skip
     rows.append(("hueproof_webhook_deliveries", None, None, {"state": "pending"}, float(pending)))

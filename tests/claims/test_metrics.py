@@ -50,6 +50,8 @@ def test_the_metrics_say_what_waits_and_for_how_long(app, client, tokens):
     assert 0 < m[("hueproof_analysis_seconds", (("quantile", "0.5"),))] < 60
     assert m[("hueproof_time_to_decision_seconds_count", ())] == 1
     assert m[("hueproof_webhook_deliveries", (("state", "pending"),))] == 0
+    assert [m[("hueproof_appeals", (("state", s),))] for s in ("waiting", "upheld", "changed")
+            ] == [0, 0, 0]  # fmt: skip
     for role in ("shopper", "adjudicator", "brand"):
         assert client.get("/api/v1/metrics", headers=bearer(tokens[role])).status_code == 403
     assert client.get("/api/v1/metrics").status_code == 401
@@ -64,3 +66,30 @@ def test_metrics_of_an_empty_service_are_well_formed(client, tokens):
         != m[("hueproof_analysis_seconds", (("quantile", "0.95"),))]
     )  # NaN
     assert sum(v for (name, _), v in m.items() if name == "hueproof_claims") == 0
+
+
+def test_the_metrics_count_appeals_waiting_upheld_and_changed(app, client, tokens):
+    """Three rejections appealed: one waits (its wait since the appeal is the oldest
+    appealed), one upheld, one changed to a refund by a second adjudicator."""
+    from claims.auth import create_user
+
+    ids = [file_claim(client, tokens["shopper"], key=f"a{i}").json["id"] for i in range(3)]
+    wait(app)
+    with app.extensions["hueproof"]["store"].write() as s:
+        second = bearer(create_user(s, role="adjudicator", name="second")[1])
+    for cid in ids:
+        reject_within_tolerance(client, tokens, cid)
+        assert client.post(f"/api/v1/claims/{cid}/appeal", headers=bearer(tokens["shopper"]),
+                           json={"statement": "The colour is not the one shown."}
+                           ).status_code == 200  # fmt: skip
+    for cid, decision in zip(ids[1:], (
+            {"outcome": "reject", "reason_code": "shade_within_tolerance"},
+            {"outcome": "approve_refund", "reason_code": "other", "note": "Chart in shade."}),
+            strict=True):  # fmt: skip
+        assert client.post(f"/api/v1/claims/{cid}/decision", headers=second,
+                           json=decision).status_code == 201  # fmt: skip
+    m = _scrape(client, tokens["admin"])
+    assert [m[("hueproof_appeals", (("state", s),))] for s in ("waiting", "upheld", "changed")
+            ] == [1, 1, 1]  # fmt: skip
+    assert m[("hueproof_claims", (("status", "appealed"), ("type", "shade")))] == 1
+    assert 0 <= m[("hueproof_oldest_waiting_seconds", (("status", "appealed"),))] < 60
