@@ -421,7 +421,7 @@ def _register_routes(app: Flask, service, keys):
                response=responses.ClaimList, query=api.CLAIM_LIST_QUERY)  # fmt: skip
     def list_claims():
         a = request.args
-        return service.list_claims(_principal(), status=a.get("status"),
+        return service.list_claims(_principal(), status=a.getlist("status"),
                                    claim_type=a.get("type"), limit=a.get("limit", "50"),
                                    offset=a.get("offset", "0"),
                                    order=a.get("order", "newest"), order_ref=a.get("order_ref"),

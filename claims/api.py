@@ -137,7 +137,9 @@ SHADES_CSV = (
 
 # query parameters: name → (JSON schema, description)
 CLAIM_LIST_QUERY = {
-    "status": ({"type": "string", "enum": list(CLAIM_STATUSES)}, "only claims in this status"),
+    "status": ({"type": "array", "items": {"type": "string", "enum": list(CLAIM_STATUSES)}},
+               "only claims in these statuses (repeated: `status=ready&status=appealed`, the "
+               "claims awaiting a decision)"),
     "type": ({"type": "string", "enum": ["shade", "redness"]}, "only claims of this type"),
     "limit": ({"type": "integer", "minimum": 1, "maximum": 200}, "page size"),
     "offset": ({"type": "integer", "minimum": 0, "maximum": 10**9}, "page start"),

@@ -545,7 +545,8 @@ class ClaimsService:
         """A page of claims, newest or oldest filed first; claims filed in the same instant
         keep one order (by id), so that no claim falls between two pages. ``order_ref`` and
         ``sku`` keep the claims of one order or one product (as filed, spaces around aside):
-        a shopper asking after her order's claim is found by it."""
+        a shopper asking after her order's claim is found by it. ``status``: one status or
+        several (claims in any of them)."""
         authorize(principal, "claims.list")
         if order not in ("newest", "oldest"):
             raise InvalidInputError(f"expected order 'newest' or 'oldest'; got {order!r}")
@@ -561,7 +562,7 @@ class ClaimsService:
             if principal.role == "shopper":
                 q = q.where(Claim.shopper_id == principal.id)
             if status:
-                q = q.where(Claim.status == status)
+                q = q.where(Claim.status.in_([status] if isinstance(status, str) else status))
             if claim_type:
                 q = q.where(Claim.type == claim_type)
             if order_ref and order_ref.strip():

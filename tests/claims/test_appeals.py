@@ -70,6 +70,11 @@ def test_a_rejection_appealed_is_decided_by_another_adjudicator(app, client, tok
         first_adj, second = bearer(tokens["adjudicator"]), _second_adjudicator(app)
         queue = client.get(f"{API}/claims?status=appealed", headers=second).json["items"]
         assert [c["id"] for c in queue] == [cid]
+        other = file_claim(client, tokens["shopper"], key="ready-too").json["id"]
+        wait(app)
+        awaiting = client.get(f"{API}/claims?status=ready&status=appealed&order=oldest",
+                              headers=second).json  # fmt: skip
+        assert [c["id"] for c in awaiting["items"]] == [cid, other] and awaiting["total"] == 2
         assert queue[0]["appeal"]["you_decided_the_claim"] is False
         assert queue[0]["appeal"]["appealed"]["note"] == "Within tolerance on the chart."
         mine = client.get(f"{API}/claims/{cid}", headers=first_adj).json["appeal"]
@@ -106,12 +111,16 @@ def test_a_rejection_appealed_is_decided_by_another_adjudicator(app, client, tok
             actions = s.execute(on_claim.order_by(AuditEntry.seq)).scalars().all()
             assert actions[-3:] == ["claim.decided", "claim.appealed", "claim.decided"]
             assert verify_chain(s, ext["keys"].public_keys()).ok
+
         # the order system hears of the appeal and of its decision
+        def events():
+            return [(e["event"], (e["claim"]["decision"] or {}).get("on_appeal"))
+                    for e in hook.events() if e["claim"]["id"] == cid]  # fmt: skip
+
         deadline = time.monotonic() + 30
-        while time.monotonic() < deadline and len(hook.events()) < 5:
+        while time.monotonic() < deadline and len(events()) < 5:
             time.sleep(0.05)
-        events = [(e["event"], (e["claim"]["decision"] or {}).get("on_appeal"))
-                  for e in hook.events()]  # fmt: skip
+        events = events()
         assert events[-2:] == [("claim.appealed", None), ("claim.decided", True)], events
     finally:
         hook.close()

@@ -1776,7 +1776,10 @@ def test_a_shopper_appeals_a_decision_and_another_reviewer_decides_it(page, serv
     as_user(page, second)  # the later token is the page's
     page.goto(page.base + "/review?lang=en")
     wait_js(page, "window.hueproof.ready", timeout=30_000)
-    page.select_option("#fStatus", "appealed")
+    assert page.input_value("#fStatus") == "ready,appealed"  # awaiting a decision: appeals too
+    page.fill("#fOrder", "APPEAL-1")  # the claims of other tests wait in the queue too
+    page.press("#fOrder", "Enter")
+    page.select_option("#fStatus", "ready,appealed")
     wait_js(page, f"window.hueproof.queue?.includes('{shade}')", timeout=30_000)
     page.click(f"#queue tr[data-id='{shade}']")
     wait_js(page, f"window.hueproof.claim?.id === '{shade}'", timeout=30_000)

@@ -59,7 +59,8 @@ function since(iso) {
 
 async function loadQueue() {
   const q = new URLSearchParams({ order: "oldest", limit: PAGE, offset });
-  if ($("fStatus").value) q.set("status", $("fStatus").value);
+  // one status, or several ("ready,appealed": the claims awaiting a decision, appeals too)
+  for (const s of $("fStatus").value.split(",").filter(Boolean)) q.append("status", s);
   if ($("fType").value) q.set("type", $("fType").value);
   if ($("fOrder").value.trim()) q.set("order_ref", $("fOrder").value.trim());
   try {
