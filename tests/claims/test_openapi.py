@@ -2,8 +2,9 @@
 
 Real responses (shade claims measured with a chart and from the lips, redness claims single
 and paired, a failed and a withdrawn claim, a claim whose reference was recalibrated since,
-a decision and its report, the report check, a brand's statistics with every cell shown and
-an alert, the admin's alerts, a measurement) must validate against the schema the document
+a decision and its report, the report check, an appeal and its decision's report, a
+brand's statistics with every cell shown and an alert, the admin's alerts, a measurement, an
+account erased) must validate against the schema the document
 gives for their route, and must carry no key the document does not declare: an integrating
 platform codes against the document, so a field the code adds undeclared is a test failure,
 not a surprise. Free-form objects (a chart fit's details, an uncertainty budget) are declared
@@ -36,6 +37,7 @@ API = "/api/v1"
 @pytest.fixture(scope="module")
 def answers(tmp_path_factory):
     """(the OpenAPI document, [(method, path template, status, body)]) from one service."""
+    from claims.auth import create_user
     from vision.testset import add_erythema
 
     app, tokens = seeded_app(tmp_path_factory.mktemp("openapi") / "data",
@@ -125,7 +127,26 @@ def answers(tmp_path_factory):
     for path in ("/shades", "/keys", "/consent"):
         keep("get", path, client.get(API + path))
     keep("get", "/me", client.get(f"{API}/me", headers=adj))
+    # an appeal, decided by a second adjudicator: the claim's views, the appeal's report
+    keep("post", "/claims/{claim_id}/appeal", client.post(
+        f"{API}/claims/{shade_ids[0]}/appeal", headers=shopper,
+        json={"statement": "The shade I received is darker than the one shown."}))  # fmt: skip
+    with app.extensions["hueproof"]["store"].write() as s:
+        second = bearer(create_user(s, role="adjudicator", name="second")[1])
+    for who in (shopper, adj):
+        keep("get", "/claims/{claim_id}", client.get(f"{API}/claims/{shade_ids[0]}", headers=who))
+    keep("post", "/claims/{claim_id}/decision", client.post(
+        f"{API}/claims/{shade_ids[0]}/decision", headers=second,
+        json={"outcome": "approve_refund", "reason_code": "other", "note": "Chart in shade."}),
+        201)  # fmt: skip
+    for who in (shopper, adj):
+        keep("get", "/claims/{claim_id}", client.get(f"{API}/claims/{shade_ids[0]}", headers=who))
+    appeal_report = keep("get", "/claims/{claim_id}/report", client.get(
+        f"{API}/claims/{shade_ids[0]}/report", headers=shopper))  # fmt: skip
+    keep("post", "/reports/verify", client.post(f"{API}/reports/verify", json=appeal_report))
     keep("get", "/me/export", client.get(f"{API}/me/export", headers=shopper))
+    keep("get", "/me", client.get(f"{API}/me", headers=shopper))
+    keep("delete", "/me", client.delete(f"{API}/me", headers=shopper))
     doc = client.get(f"{API}/openapi.json").json
     app.extensions["hueproof"]["close"]()
     return doc, got
