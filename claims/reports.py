@@ -23,8 +23,9 @@ def _measurements(claim_type: str, result: dict | None) -> dict:
         return {}
     if claim_type == "shade":
         s = result.get("shade") or {}
+        # the explanation in English, and as codes (the report page says it in its language)
         keep = ("lab", "calibrated", "reference_lab", "delta_e00", "delta", "uncertainty_de00",
-                "verdict", "tolerance", "explanation")  # fmt: skip
+                "verdict", "tolerance", "explanation", "difference", "reasons")  # fmt: skip
         out = {k: s.get(k) for k in keep}
         chart = s.get("chart") or {}
         out["chart"] = {k: chart.get(k) for k in
@@ -38,6 +39,7 @@ def _measurements(claim_type: str, result: dict | None) -> dict:
         "detection_limit": r.get("detection_limit"),
         "method": r.get("method"),
         "quality_problems": ((result.get("redness") or {}).get("quality") or {}).get("problems"),
+        "quality_findings": ((result.get("redness") or {}).get("quality") or {}).get("findings"),
     }
 
 

@@ -535,6 +535,8 @@ class ReportMeasurements(_Open):
     verdict: Verdict | None = None
     tolerance: float | None = None
     explanation: str | None = None
+    difference: list[Literal[tuple(DIFFERENCE_WORDS)]] | None = None  # type: ignore[misc]
+    reasons: list[Reason | str] | None = None
     chart: dict | None = None
     reference: ReferenceUsed | None = None
     zones: dict[str, Zone] | None = None
@@ -542,6 +544,7 @@ class ReportMeasurements(_Open):
     detection_limit: DetectionLimit | None = None
     method: str | None = None
     quality_problems: list[FindingCode] | None = None
+    quality_findings: list[Finding] | None = None
 
 
 class ChainEntry(_Open):

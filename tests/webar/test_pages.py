@@ -110,7 +110,13 @@ def test_capture_walks_the_checks_takes_consent_and_files_a_claim(page, server):
 
 @pytest.mark.parametrize(
     "name, role",
-    [("tryon", "shopper"), ("claim", "shopper"), ("review", "adjudicator"), ("brand", "brand")],
+    [
+        ("tryon", "shopper"),
+        ("claim", "shopper"),
+        ("review", "adjudicator"),
+        ("brand", "brand"),
+        ("report", "shopper"),
+    ],
 )
 def test_every_page_meets_the_accessibility_rules(page, server, name, role):
     """Each page as it opens, in Chinese without a token and in English signed in (its role's
@@ -132,7 +138,13 @@ def test_every_page_meets_the_accessibility_rules(page, server, name, role):
 
 @pytest.mark.parametrize(
     "name, role",
-    [("tryon", "shopper"), ("claim", "shopper"), ("review", "adjudicator"), ("brand", "brand")],
+    [
+        ("tryon", "shopper"),
+        ("claim", "shopper"),
+        ("review", "adjudicator"),
+        ("brand", "brand"),
+        ("report", "shopper"),
+    ],
 )
 def test_every_page_fits_a_phones_screen(page, server, name, role):
     """At 390 px (a phone), signed in with its role's data: the page is no wider than the
@@ -1343,6 +1355,7 @@ def test_a_failed_request_is_said_in_the_pages_language(page, server):
 LATIN_ALLOWED = re.compile(r"hueproof|English|\bID\b|ΔE00|\b[abL]\*|\bOD\b|\bD65\b|\bD50\b|\bF2\b"
                            r"|\b[0-9a-f]{8}\b"  # a claim's id, as the queue shows it
                            r"|\b(?:JSON|JPEG|PNG|HEIC|WebP|CSV)\b"  # file formats
+                           r"|\bSHA-256\b"  # the hash's name, as reports state it
                            r"|\(\s*[a-z]+(?:_[a-z0-9]+)*\s*\)")  # fmt: skip
 
 
@@ -1837,4 +1850,106 @@ def test_a_shopper_erases_her_account_from_the_capture_page(page, server):
     for cid in cids:
         view = client.get(f"/api/v1/claims/{cid}", headers=adj).json
         assert view["consent"]["withdrawn"] is True and "photo" not in view["links"]
+    assert page.evaluate("window.hueproof.errors") == []
+
+
+def _report_data(report: dict) -> set[str]:
+    """A report's data as a page may show it: every text value of two characters or more
+    (hashes, versions, names, codes) and the names of its model files."""
+
+    def texts(value):
+        if isinstance(value, dict):
+            return {t for v in value.values() for t in texts(v)}
+        if isinstance(value, list):
+            return {t for v in value for t in texts(v)}
+        return {value} if isinstance(value, str) and len(value) > 1 else set()
+
+    return texts(report) | set(report["versions"].get("models", {}))
+
+
+def test_the_report_page_says_what_a_signed_report_holds(page, server, tmp_path):
+    """/report?claim=ID: the claim's signed report in words, checked by the service (valid,
+    its chain entry), the decision with its note and who made it, an appeal with the
+    statement and the decision appealed, the measurement (colours, ΔE00 ± U, why), the
+    evidence (photo hashes, model files, chain entry, key); a report file opened on the page
+    is checked too (a changed one is said not valid). A redness report in Chinese has no
+    English but its data."""
+    import json
+
+    from claims.auth import create_user
+
+    _, tokens, app = server
+    client = app.test_client()
+    shopper, shade, red, _ = _a_shoppers_claims(server, "RPT")
+    with app.extensions["hueproof"]["store"].write() as s:
+        _, second = create_user(s, role="adjudicator", name="second")
+    statement = "The shade I received is darker than the one shown live."
+    assert client.post(f"/api/v1/claims/{shade}/appeal", headers=bearer(shopper),
+                       json={"statement": statement}).status_code == 200  # fmt: skip
+    assert client.post(f"/api/v1/claims/{shade}/decision", headers=bearer(second), json={
+        "outcome": "approve_refund", "reason_code": "other",
+        "note": "Chart in shade on the first photo."}).status_code == 201  # fmt: skip
+    report = client.get(f"/api/v1/claims/{shade}/report", headers=bearer(shopper)).json
+    as_user(page, shopper)
+    page.goto(page.base + f"/report?lang=en&claim={shade}")
+    wait_js(page, "window.hueproof.ready && window.hueproof.report", timeout=30_000)
+    assert page.text_content("#validity") == (
+        "The report is valid: signed by this service, unchanged, held by the audit chain at "
+        f"entry {report['chain']['seq']}"
+    )
+    pairs = lambda dl: page.eval_on_selector(  # noqa: E731
+        dl, "d => [...d.querySelectorAll('dt')].map(t => [t.textContent, "
+            "t.nextElementSibling.textContent])")  # fmt: skip
+    claim_facts = dict(pairs("#claimFacts"))
+    assert claim_facts["Claim"] == shade and claim_facts["Claim type"] == "Colour not as shown"
+    decision = dict(pairs("#decisionFacts"))
+    assert decision["Decision"] == (
+        "refund approved: another reason (the report's note says which)"
+    ), decision
+    assert decision["Note"] == "Chart in shade on the first photo."
+    assert re.fullmatch(r"user #\d+ \(adjudicator\)", decision["Decided by"]), decision
+    appeal = dict(pairs("#appealFacts"))
+    assert appeal["The shopper's statement"] == statement
+    assert appeal["Decision appealed"].startswith("rejected: the measured colour matches")
+    measured = dict(pairs("#measurement dl"))
+    assert measured["Shade verdict"] == "the colours match", measured
+    assert measured["Colour difference"] == "ΔE00 {:.2f} ± {:.2f}, tolerance 3".format(
+        report["measurements"]["delta_e00"], report["measurements"]["uncertainty_de00"]
+    )
+    assert measured["Why"].startswith("The measured colour is"), measured
+    evidence = dict(pairs("#evidenceFacts"))
+    assert evidence["Photo SHA-256"] == report["photos"]["photo_sha256"]
+    assert evidence["Signed with"] == f"Ed25519 {report['signature']['key_id']}"
+    assert evidence["Entry hash"] == report["chain"]["hash"]
+    assert_accessible(page, "the report page, an appeal's report")
+    # a report file opened on the page: a changed one is not valid
+    report["decision"]["outcome"] = "reject"
+    changed = tmp_path / "changed.json"
+    changed.write_text(json.dumps(report))
+    page.set_input_files("#reportFile", str(changed))
+    wait_js(page, "window.hueproof.check && !window.hueproof.check.valid", timeout=30_000)
+    assert page.text_content("#validity").startswith(
+        "The report is not valid: the signature does not verify"
+    )
+    # a redness claim's report, in Chinese: no English but the report's data
+    assert client.post(f"/api/v1/claims/{red}/decision", headers=bearer(tokens["adjudicator"]),
+                       json={"outcome": "request_evidence", "reason_code": "redness_not_documented"}
+                       ).status_code == 201  # fmt: skip
+    red_report = client.get(f"/api/v1/claims/{red}/report", headers=bearer(shopper)).json
+    page.goto(page.base + f"/report?lang=zh&claim={red}")
+    wait_js(page, f"window.hueproof.ready && window.hueproof.report?.claimId === '{red}'",
+            timeout=30_000)  # fmt: skip
+    assert page.text_content("#validity").startswith("报告有效")
+    zones = page.eval_on_selector_all(
+        "#measurement tbody tr", "rs => rs.map(r => r.cells[0].textContent)"
+    )
+    assert zones == ["额头", "左脸颊", "右脸颊", "鼻子", "下巴"], zones
+    assert _latin_words(page, _report_data(red_report)) == []
+    assert_accessible(page, "the report page, a redness report in Chinese")
+    # the capture page links each decided claim to its report
+    page.goto(page.base + "/claim?lang=en")
+    wait_js(page, "window.hueproof.myClaims?.length === 2", timeout=60_000)
+    assert page.get_attribute(f"#myClaims tr[data-id='{shade}'] a.view", "href") == (
+        f"/report?claim={shade}"
+    )
     assert page.evaluate("window.hueproof.errors") == []

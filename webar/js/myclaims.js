@@ -149,8 +149,10 @@ export async function showMyClaims(tbody, hp) {
       if (typeof e !== "string") hp.errors.push(String(e));
       document.getElementById("error").textContent = typeof e === "string" ? e : errorText(e);
     };
-    if (c.decision) {
-      actions.append(button("report", t("signedReport"), () => downloadReport(c.id).catch(fail)), " ");
+    if (c.decision) {  // the signed file, and the report in words (printable)
+      actions.append(button("report", t("signedReport"), () => downloadReport(c.id).catch(fail)), " ",
+                     Object.assign(document.createElement("a"), { href: `/report?claim=${c.id}`,
+                                                                  textContent: t("viewReport"), className: "view" }), " ");
     }
     if (c.status === "failed" || c.decision?.outcome === "request_evidence") {
       actions.append(fileAgain(c), " ");

@@ -213,7 +213,8 @@ async function show(id, k) {
   $("decision").textContent = d && claim.status !== "appealed"
     ? `${t("decided")}: ${decisionWords(d)}${d.onAppeal ? (language() === "zh" ? `（${t("onAppeal")}）` : ` (${t("onAppeal")})`) : ""}`
       + (d.note ? ` · ${t("note")}: ${d.note}` : "") : "";
-  $("reportBtn").hidden = !claim.links.report;  // a decided claim's signed report
+  $("reportBtn").hidden = $("reportLink").hidden = !claim.links.report;  // a decided claim's
+  $("reportLink").href = `/report?claim=${claim.id}`;  // signed report, and in words
   document.querySelectorAll("#queue tr").forEach((tr, i) => { tr.style.background = i === k ? "#f3e6ea" : ""; });
 }
 
