@@ -355,7 +355,7 @@ def cmd_serve(args) -> int:
         print(_stripped_lines(done)[0])
     print(f"hueproof serving on {base} (data in {args.data}); Ctrl+C stops it")
     print(f"  try-on {base}/tryon   claim {base}/claim   review {base}/review   "
-          f"brand {base}/brand")  # fmt: skip
+          f"brand {base}/brand   admin {base}/admin")  # fmt: skip
     print(f"  API {base}/api/v1/openapi.json   shades {base}/api/v1/shades", flush=True)
     if ext["pool"] is None:  # a broker, or no analysis threads: the workers analyse
         print("  analyses: by `hueproof worker` processes (none in this one)", flush=True)

@@ -146,7 +146,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
 
 WEBAR = Path(__file__).resolve().parent / "webar"
-PAGES = ("tryon", "claim", "review", "brand", "report")
+PAGES = ("tryon", "claim", "review", "brand", "report", "admin")
 #: /vendor/<package>/… → the npm package folder (webar/package-lock.json) it is served from
 VENDOR = {"mediapipe": "@mediapipe/tasks-vision", "onnxruntime": "onnxruntime-web/dist"}
 MEDIA_TYPES = {".mjs": "text/javascript", ".js": "text/javascript", ".wasm": "application/wasm",

@@ -116,6 +116,7 @@ def test_capture_walks_the_checks_takes_consent_and_files_a_claim(page, server):
         ("review", "adjudicator"),
         ("brand", "brand"),
         ("report", "shopper"),
+        ("admin", "admin"),
     ],
 )
 def test_every_page_meets_the_accessibility_rules(page, server, name, role):
@@ -144,6 +145,7 @@ def test_every_page_meets_the_accessibility_rules(page, server, name, role):
         ("review", "adjudicator"),
         ("brand", "brand"),
         ("report", "shopper"),
+        ("admin", "admin"),
     ],
 )
 def test_every_page_fits_a_phones_screen(page, server, name, role):
@@ -1953,3 +1955,87 @@ def test_the_report_page_says_what_a_signed_report_holds(page, server, tmp_path)
         f"/report?claim={shade}"
     )
     assert page.evaluate("window.hueproof.errors") == []
+
+
+def test_the_admin_page_shows_what_waits_the_alerts_and_the_webhooks(page, server):
+    """/admin: the claims waiting in each state and how long the oldest has waited (the
+    metrics), an alert on raw photos viewed too often, and the webhooks: one registered on
+    the page, its deliveries listed, a given-up one sent again, the endpoint stopped. In
+    Chinese, no English but its data."""
+    import datetime as dt
+
+    from sqlalchemy import select
+
+    from claims.models import WebhookDelivery
+    from tests.claims.conftest import Receiver, file_claim, wait
+
+    _, tokens, app = server
+    client = app.test_client()
+    receiver = Receiver()
+    try:
+        as_user(page, tokens["admin"])
+        page.goto(page.base + "/admin?lang=en")
+        wait_js(page, "window.hueproof.ready", timeout=30_000)
+        page.fill("#hookUrl", receiver.url)
+        page.uncheck("#hookEvents input[value='claim.ready']")
+        page.click("#hookAddBtn")
+        wait_js(page, f"window.hueproof.hooks?.some(h => h.url === '{receiver.url}')")
+        hook = next(h for h in page.evaluate("window.hueproof.hooks") if h["url"] == receiver.url)
+        assert "claim.ready" not in hook["events"] and "claim.appealed" in hook["events"]
+        cid = file_claim(client, tokens["shopper"], key="admin-1", order_ref="ADM-1").json["id"]
+        wait(app)
+        deadline = time.monotonic() + 30
+        while not receiver.received and time.monotonic() < deadline:
+            time.sleep(0.05)
+        adj = bearer(tokens["adjudicator"])
+        for _ in range(11):  # over the hourly limit of 10: an alert
+            assert (
+                client.post(
+                    f"/api/v1/claims/{cid}/reveal",
+                    headers=adj,
+                    json={"reason": "checking the pixelated area"},
+                ).status_code
+                == 200
+            )
+        with app.extensions["hueproof"]["store"].write() as s:  # given up after its retries
+            d = s.execute(select(WebhookDelivery).where(WebhookDelivery.claim_id == cid)).scalar()
+            d.delivered_at, d.failed_at, d.attempts = None, dt.datetime.now(dt.UTC), 12
+            d.last_error, d.next_attempt_at = "HTTP 503", None
+            delivery = d.id
+        page.goto(page.base + "/admin?lang=en")
+        wait_js(page, "window.hueproof.ready && window.hueproof.alerts?.length", timeout=30_000)
+        counts = client.get("/api/v1/claims?limit=1", headers=bearer(tokens["admin"])).json[
+            "counts"
+        ]
+        ready = page.eval_on_selector("#waiting tr[data-status=ready]",
+                                      "r => [...r.cells].map(c => c.textContent)")  # fmt: skip
+        assert ready[:2] == ["analysed, awaiting review", str(counts.get("ready", 0))], ready
+        assert page.text_content("#alerts li").endswith(
+            "viewed 11 raw photos in an hour (limit 10)"
+        ), page.text_content("#alerts li")
+        here = f"#hooks tr[data-hook='{hook['id']}']"
+        assert "given up 1" in page.text_content(here)
+        page.click(f"{here} button[data-action=deliveries]")
+        wait_js(page, f"document.querySelector(\"tr[data-deliveries-of='{hook['id']}']\")")
+        assert_accessible(page, "the admin page, a webhook's deliveries open")
+        page.click(f"tr[data-deliveries-of='{hook['id']}'] button[data-action=retry]")
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            with app.extensions["hueproof"]["store"].read() as s:
+                if s.get(WebhookDelivery, delivery).delivered_at is not None:
+                    break
+            time.sleep(0.1)
+        else:
+            raise AssertionError("the delivery sent again was not delivered")
+        page.once("dialog", lambda dialog: dialog.accept())
+        page.click(f"{here} button[data-action=disable]")
+        wait_js(page, f"window.hueproof.hooks.find(h => h.id === {hook['id']})?.disabled")
+        assert page.eval_on_selector(here, "r => r.cells[4].textContent") == "stopped"
+        page.goto(page.base + "/admin?lang=zh")
+        wait_js(page, "window.hueproof.ready && window.hueproof.hooks", timeout=30_000)
+        hooks = page.evaluate("window.hueproof.hooks")
+        data = {h["url"] for h in hooks} | {h["brand"] for h in hooks if h["brand"]}
+        assert _latin_words(page, data) == []
+        assert page.evaluate("window.hueproof.errors") == []
+    finally:
+        receiver.close()
