@@ -79,6 +79,64 @@ def test_two_adjudicators_deciding_one_claim_at_once_get_one_report_and_a_409(pg
     ext["close"]()
 
 
+def test_an_appeal_sent_twice_at_once_and_decided_twice_at_once_counts_once(pg_url, tmp_path):
+    """On PostgreSQL: the shopper's appeal sent twice at the same instant (a double tap) is
+    filed once, the other answered 409; two adjudicators deciding the appeal at once sign one
+    report, the other answered 409; the chain stays whole."""
+    import threading
+
+    from sqlalchemy import func, select
+
+    from claims.audit import verify_chain
+    from claims.auth import create_user
+    from claims.demo import seed_demo
+    from claims.models import Appeal
+    from tests.claims.conftest import _make_app, bearer, decided_claim
+
+    app = _make_app(tmp_path / "d", DATABASE_URL=pg_url)
+    ext = app.extensions["hueproof"]
+    with ext["store"].write() as s:
+        tokens = seed_demo(s)
+        others = [bearer(create_user(s, role="adjudicator", name=f"a{k}")[1]) for k in range(2)]
+    cid, _ = decided_claim(app, app.test_client(), tokens, "twice")
+
+    def at_once(calls):
+        start, answers = threading.Barrier(len(calls)), []
+
+        def run(call):
+            client = app.test_client()
+            start.wait()
+            answers.append(call(client).status_code)
+
+        threads = [threading.Thread(target=run, args=(c,)) for c in calls]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        return sorted(answers)
+
+    statement = {"statement": "The colour is not the one shown in the livestream."}
+    assert at_once(
+        [
+            lambda c: c.post(
+                f"/api/v1/claims/{cid}/appeal", json=statement, headers=bearer(tokens["shopper"])
+            )
+        ]
+        * 2
+    ) == [200, 409]
+    decision = {"outcome": "approve_refund", "reason_code": "other", "note": "on appeal"}
+    assert at_once(
+        [
+            lambda c, h=h: c.post(f"/api/v1/claims/{cid}/decision", json=decision, headers=h)
+            for h in others
+        ]
+    ) == [201, 409]
+    with ext["store"].read() as s:
+        assert s.execute(select(func.count()).select_from(Appeal)).scalar() == 1
+        assert verify_chain(s, ext["keys"].public_keys()).problems == ()
+    ext["close"]()
+
+
 def test_a_brand_posting_shades_at_once_gets_every_one_saved(pg_url, tmp_path):
     """Six calibrations at one instant: four shades of a SKU that does not exist yet, and two
     versions of one shade. Every one is saved (201) with its own version. Before, the brand's
