@@ -25,12 +25,14 @@ from claims.models import (
     WebhookDelivery,
 )
 
-__all__ = ["CONTENT_TYPE", "collect", "render"]
+__all__ = ["CONTENT_TYPE", "WAITING_STATUSES", "collect", "render"]
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 #: The window of the duration figures: analyses finished, decisions made this recently.
 WINDOW = dt.timedelta(hours=24)
 QUANTILES = (0.5, 0.95)
+#: The states a claim waits in (for an analysis, or for a person), each with its oldest wait.
+WAITING_STATUSES = ("queued", "analyzing", "ready", "appealed")
 
 
 def _quantiles(name, help_text, seconds) -> list[tuple]:
@@ -64,7 +66,7 @@ def collect(session, now: dt.datetime) -> list[tuple]:
                  "state, since it entered it (ready: waiting for a decision; appealed: for the "
                  "appeal's)", "gauge", {},
                  None))  # fmt: skip
-    for status in ("queued", "analyzing", "ready", "appealed"):
+    for status in WAITING_STATUSES:
         since = session.execute(select(func.min(Claim.updated_at)).where(
             Claim.status == status)).scalar()  # fmt: skip
         age = 0.0 if since is None else max(0.0, (now - since).total_seconds())

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from calibration import measure
-from claims import policy
+from claims import metrics, policy, webhooks
 from models.redness import reference
 from tests.webar.conftest import JS, js_value
 from vision import analysis, beforeafter, quality, redness, regions, tryon
@@ -57,6 +57,8 @@ from vision import analysis, beforeafter, quality, redness, regions, tryon
         ("review.js", "REDNESS_REASONS", list(policy.TYPE_REASONS["redness"])),
         ("review.js", "APPROVE_CONTRADICTIONS", list(policy.CONTRADICTING_REASONS["approve"])),
         ("review.js", "REJECT_CONTRADICTIONS", list(policy.CONTRADICTING_REASONS["reject"])),
+        ("admin.js", "EVENTS", list(webhooks.EVENTS)),
+        ("admin.js", "WAITING", list(metrics.WAITING_STATUSES)),
     ],
 )
 def test_page_constant_matches_python(file, name, python):
@@ -126,6 +128,7 @@ def test_every_analysis_code_has_words_in_each_language():
     from calibration.verdict import DIFFERENCE_WORDS
     from claims.analysis import FAILURE_CODES
     from claims.catalog import irritants
+    from claims.models import CLAIM_STATUSES, ROLES
     from claims.policy import NOTES, RULES
     from vision.quality import FINDING_CODES
 
@@ -136,7 +139,10 @@ def test_every_analysis_code_has_words_in_each_language():
               + [f"verdictTail_{v}" for v in ("match", "mismatch", "inconclusive", "uncalibrated")]
               + [f"rule_{r}" for r in RULES] + [f"note_{n}" for n in NOTES]
               + [f"category_{v['category']}" for v in irritants().values()]
-              + [f"failure_{c}" for c in FAILURE_CODES])  # fmt: skip
+              + [f"failure_{c}" for c in FAILURE_CODES]
+              + [f"event_{e}" for e in webhooks.EVENTS] + [f"role_{r}" for r in ROLES]
+              + [f"status_{s}" for s in CLAIM_STATUSES]
+              + [f"delivery_{s}" for s in ("pending", "delivered", "failed")])  # fmt: skip
     for block in (zh, en.split("\n};", 1)[0]):
         keys = set(_string_keys(block))
         assert [k for k in wanted if k not in keys] == []

@@ -9,7 +9,7 @@ const $ = (id) => document.getElementById(id);
 const hp = (window.hueproof = { errors: [] });
 const EVENTS = ["claim.filed", "claim.ready", "claim.failed", "claim.decided", "claim.withdrawn",
   "claim.appealed"];  // claims/webhooks.py EVENTS
-const WAITING = ["queued", "analyzing", "ready", "appealed"];  // claims/metrics.py
+const WAITING = ["queued", "analyzing", "ready", "appealed"];  // claims/metrics.py WAITING_STATUSES
 
 translate();
 $("token").value = token();
