@@ -159,17 +159,23 @@ def test_the_same_photo_in_another_live_claim_is_not_erased(app, client, tokens)
         assert app.extensions["hueproof"]["store"].blobs.exists(s.get(Claim, second).photo_sha256)
 
 
-def test_a_photo_two_claims_share_is_erased_once_both_are_withdrawn(app, client, tokens):
-    """One photo filed twice, the first claim decided: withdrawn one after the other, the
-    file goes with the second. Before, the decided claim (whose status stays 'decided' when
-    its consent is withdrawn) still counted as using it, and the face was kept for ever."""
-    shopper = bearer(tokens["shopper"])
+def _one_photo_filed_twice_the_first_decided(app, client, tokens) -> tuple[str, str]:
+    """Two claims of the shopper's on the sample photo (one file), the first rejected."""
     first = file_claim(client, tokens["shopper"], key="a").json["id"]
     second = file_claim(client, tokens["shopper"], key="b", order_ref="ORDER-2").json["id"]
     wait(app)
     assert client.post(f"/api/v1/claims/{first}/decision", headers=bearer(tokens["adjudicator"]),
                        json={"outcome": "reject", "reason_code": "shade_within_tolerance"}
                        ).status_code == 201  # fmt: skip
+    return first, second
+
+
+def test_a_photo_two_claims_share_is_erased_once_both_are_withdrawn(app, client, tokens):
+    """One photo filed twice, the first claim decided: withdrawn one after the other, the
+    file goes with the second. Before, the decided claim (whose status stays 'decided' when
+    its consent is withdrawn) still counted as using it, and the face was kept for ever."""
+    shopper = bearer(tokens["shopper"])
+    first, second = _one_photo_filed_twice_the_first_decided(app, client, tokens)
     store = app.extensions["hueproof"]["store"]
     with store.read() as s:
         sha = s.get(Claim, first).photo_sha256
@@ -184,12 +190,7 @@ def test_a_decided_claims_shared_photo_is_purged_once_not_every_hour(app, client
     """The first claim's retention over while a second claim still uses its photo: the file
     stays and the purge records it once. Before, every hourly purge erased it again (nothing
     erased, one more audit entry each time)."""
-    first = file_claim(client, tokens["shopper"], key="a").json["id"]
-    second = file_claim(client, tokens["shopper"], key="b", order_ref="ORDER-2").json["id"]
-    wait(app)
-    assert client.post(f"/api/v1/claims/{first}/decision", headers=bearer(tokens["adjudicator"]),
-                       json={"outcome": "reject", "reason_code": "shade_within_tolerance"}
-                       ).status_code == 201  # fmt: skip
+    _, second = _one_photo_filed_twice_the_first_decided(app, client, tokens)
     ext = app.extensions["hueproof"]
     later = dt.datetime.now(dt.UTC) + dt.timedelta(days=31)
     assert [ext["service"].purge(now=later + dt.timedelta(hours=h)) for h in range(3)] == [1, 0, 0]

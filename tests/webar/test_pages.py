@@ -25,6 +25,17 @@ def _api(server):
     return server[2].test_client()
 
 
+#: every page (server.py PAGES) and the role whose data it shows
+PAGES = [("tryon", "shopper"), ("claim", "shopper"), ("review", "adjudicator"),
+         ("brand", "brand"), ("report", "shopper"), ("admin", "admin")]  # fmt: skip
+
+
+def test_every_page_is_tested_with_its_role():
+    from server import PAGES as SERVED
+
+    assert sorted(name for name, _ in PAGES) == sorted(SERVED)
+
+
 def _with_exif(jpeg: bytes, camera: str, taken: str, software: str | None = None) -> bytes:
     """The JPEG with an EXIF segment naming its camera and date, and the software that saved
     it if given (pixels untouched)."""
@@ -108,17 +119,7 @@ def test_capture_walks_the_checks_takes_consent_and_files_a_claim(page, server):
     assert abs(dt.datetime.now(dt.UTC) - taken) < dt.timedelta(minutes=10), taken
 
 
-@pytest.mark.parametrize(
-    "name, role",
-    [
-        ("tryon", "shopper"),
-        ("claim", "shopper"),
-        ("review", "adjudicator"),
-        ("brand", "brand"),
-        ("report", "shopper"),
-        ("admin", "admin"),
-    ],
-)
+@pytest.mark.parametrize(("name", "role"), PAGES)
 def test_every_page_meets_the_accessibility_rules(page, server, name, role):
     """Each page as it opens, in Chinese without a token and in English signed in (its role's
     data loaded): labelled fields, readable contrast, headings in order (axe-core's rules).
@@ -137,17 +138,7 @@ def test_every_page_meets_the_accessibility_rules(page, server, name, role):
     assert_accessible(page, f"/{name}?lang=en signed in")
 
 
-@pytest.mark.parametrize(
-    "name, role",
-    [
-        ("tryon", "shopper"),
-        ("claim", "shopper"),
-        ("review", "adjudicator"),
-        ("brand", "brand"),
-        ("report", "shopper"),
-        ("admin", "admin"),
-    ],
-)
+@pytest.mark.parametrize(("name", "role"), PAGES)
 def test_every_page_fits_a_phones_screen(page, server, name, role):
     """At 390 px (a phone), signed in with its role's data: the page is no wider than the
     screen (a wide table scrolls in its panel, and can be scrolled from the keyboard) and
