@@ -15,7 +15,7 @@ import datetime as dt
 import numpy as np
 from sqlalchemy import select
 
-from claims.models import Appeal, Claim, Decision, Sku
+from claims.models import Appeal, Claim, Consent, Decision, Sku
 from claims.policy import SHADED_SHARE, pair_differences, redness_flagged, redness_of
 
 __all__ = ["ALERT_FACTOR", "BATCH_WINDOW", "batch_context", "brand_stats", "final_outcomes"]
@@ -106,10 +106,13 @@ def _complement(parts: dict, min_cell: int) -> set:
 
 
 def brand_stats(session, brand, *, min_cell=5, cluster_claims=3, cluster_hours=72) -> dict:
-    """Aggregates per SKU and per (SKU, batch), suppressed under ``min_cell``, and alerts."""
+    """Aggregates per SKU and per (SKU, batch), suppressed under ``min_cell``, and alerts.
+    A claim whose consent was withdrawn (or whose shopper erased her account) is left out:
+    processing stops with the consent, statistics too."""
     rows = session.execute(
-        select(Claim, Sku).join(Sku, Claim.sku_id == Sku.id).where(Sku.brand_id == brand.id)
-    ).all()
+        select(Claim, Sku).join(Sku, Claim.sku_id == Sku.id).where(
+            Sku.brand_id == brand.id, _consent_given())
+    ).all()  # fmt: skip
     by_sku: dict[str, list] = {}
     by_batch: dict[tuple, list] = {}
     for claim, sku in rows:
@@ -170,6 +173,11 @@ def brand_stats(session, brand, *, min_cell=5, cluster_claims=3, cluster_hours=7
 BATCH_WINDOW = dt.timedelta(days=90)
 
 
+def _consent_given():
+    """Claims whose consent stands (not withdrawn)."""
+    return Claim.consent_id.in_(select(Consent.id).where(Consent.withdrawn_at.is_(None)))
+
+
 def final_outcomes(session, claim_ids: list[str]) -> dict[str, str]:
     """Claim id → the outcome in force: an appeal's once decided, else the decision's."""
     if not claim_ids:
@@ -186,10 +194,11 @@ def batch_context(session, claim) -> dict:
     given) filed within :data:`BATCH_WINDOW` of it, for the adjudicator asking "the product,
     or the person's skin?": how many, redness claims with an increase documented against a
     photo from before (on matched photos apart) or flagged on a single photo, shade claims
-    measured as a mismatch, and how those decided were decided. Withdrawn claims and those
-    whose analysis failed are left out."""
+    measured as a mismatch, and how those decided were decided. Withdrawn claims, those
+    whose analysis failed and those whose consent was withdrawn after their decision are left
+    out."""
     q = select(Claim).where(
-        Claim.sku_id == claim.sku_id, Claim.id != claim.id,
+        Claim.sku_id == claim.sku_id, Claim.id != claim.id, _consent_given(),
         Claim.status.in_(("ready", "decided", "appealed", "queued", "analyzing")),
         Claim.created_at >= claim.created_at - BATCH_WINDOW,
         Claim.created_at <= claim.created_at + BATCH_WINDOW,

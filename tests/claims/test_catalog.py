@@ -180,6 +180,13 @@ def test_stats_suppress_small_cells_and_raise_alerts(app, client, tokens):
         strict = brand_stats(s, get_brand(s, "demo-cosmetics"), min_cell=10)
     assert strict["skus"]["LIP-VELVET"]["suppressed"] is True
     assert "claim" not in str(stats["batches"]).lower().replace("claims", "")  # no ids leak
+    # a shopper withdrawing consent on a claim takes it out of the statistics
+    one = client.get("/api/v1/claims?limit=1&sku=LIP-VELVET",
+                     headers=bearer(tokens["shopper"])).json["items"][0]  # fmt: skip
+    assert client.post(f"/api/v1/claims/{one['id']}/withdraw",
+                       headers=bearer(tokens["shopper"])).status_code == 200  # fmt: skip
+    after = client.get("/api/v1/brands/demo-cosmetics/stats", headers=bearer(tokens["brand"])).json
+    assert after["skus"]["LIP-VELVET"] == {"suppressed": True, "claims": "<5"}  # 4 now
 
 
 def test_no_suppressed_cell_can_be_worked_out_from_a_total_less_the_cells_shown(
@@ -405,6 +412,20 @@ def test_an_adjudicator_sees_the_other_claims_on_the_batch(app, client, tokens):
                     "redness_single_flagged": 1, "shade_claims": 0, "shade_mismatch": 0,
                     "decisions": {"reject": 1}}  # fmt: skip
     assert withdrawn and long_ago  # counted out above
+    with app.extensions["hueproof"]["store"].write() as s:  # its shopper withdraws consent
+        from claims.models import Consent
+
+        gone = s.get(Claim, copies["nothing"])
+        old = s.get(Consent, gone.consent_id)
+        consent = Consent(user_id=old.user_id, notice_version=old.notice_version,
+                          notice_sha256=old.notice_sha256, purpose=old.purpose, facial=True,
+                          health=True, withdrawn_at=now)  # fmt: skip
+        s.add(consent)
+        s.flush()
+        gone.consent_id = consent.id
+    after = client.get(f"/api/v1/claims/{cid}", headers=bearer(tokens["adjudicator"])).json[
+        "same_batch"]  # fmt: skip
+    assert (after["claims"], after["decisions"]) == (3, {}), after
     view = client.get(f"/api/v1/claims/{cid}", headers=bearer(tokens["adjudicator"])).json
     notes = {n["code"]: n for n in view["suggestion"]["notes"]}
     assert notes["batch_increases"] == {"code": "batch_increases", "claims": 2, "matched": 1}
