@@ -1383,6 +1383,9 @@ def test_the_chinese_pages_show_no_english(page, server, tmp_path):
     # the third, a photo of a product without its region marked and without a face: nothing
     # to measure
     shopper, shade, red, (failed,) = _a_shoppers_claims(server, "ZH", {"roi": None})
+    # the rejected shade claim appealed: its status, and the review page's appeal panel
+    assert client.post(f"/api/v1/claims/{shade}/appeal", headers=bearer(shopper), json={
+        "statement": "收到的口红比直播中展示的颜色深得多。"}).status_code == 200  # fmt: skip
     catalog = client.get("/api/v1/shades").json["shades"]
     data = {v for s in catalog for v in (s["sku"], s["shade"], s["name"], s["brand"])}
     red_view = client.get(f"/api/v1/claims/{red}", headers=bearer(tokens["adjudicator"])).json
