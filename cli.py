@@ -447,6 +447,33 @@ def cmd_users_change(args) -> int:
     return 0
 
 
+def cmd_users_erase(args) -> int:
+    """``users erase ID``: a shopper's account erased on her request (she lost her token, or
+    asked another way), as ``DELETE /api/v1/me`` does; the chain names the command line."""
+    from claims.auth import Principal
+    from claims.models import User
+
+    store, _, service = _open(args.data)
+    with store.read() as s:
+        user = s.get(User, args.id)
+        if user is None:
+            raise HueproofError(f"no user {args.id}; `hueproof users list` shows them")
+        if user.role != "shopper":
+            raise HueproofError(f"user {args.id} is {user.role!r}, not a shopper: `hueproof "
+                                f"users disable {args.id}` stops a staff account")  # fmt: skip
+        principal = Principal(id=user.id, role=user.role)
+    result = {"id": args.id, **service.erase_account(principal, actor="cli")}
+    _print(
+        result,
+        args.json,
+        lambda r: [
+            f"user {r['id']} erased: consent withdrawn on {r['consents_withdrawn']} of "
+            f"{r['claims']} claims, every photo erased, the name erased, the token refused"
+        ],
+    )
+    return 0
+
+
 def cmd_backup(args) -> int:
     from claims.backup import backup
 
@@ -693,6 +720,13 @@ def build_parser() -> argparse.ArgumentParser:
         uc.add_argument("--json", action="store_true")
         data_arg(uc)
         uc.set_defaults(func=cmd_users_change, command=f"users {name}")
+    ue = u.add_parser("erase", help="erase a shopper's account on her request, as DELETE "
+                      "/api/v1/me does: every claim's consent withdrawn and photos erased, the "
+                      "name erased, the token refused")  # fmt: skip
+    ue.add_argument("id", type=int, help="the shopper's id (`hueproof users list`)")
+    ue.add_argument("--json", action="store_true")
+    data_arg(ue)
+    ue.set_defaults(func=cmd_users_erase, command="users erase")
 
     im = sub.add_parser("images", help="the stored photos").add_subparsers(
         dest="images_cmd", required=True

@@ -972,38 +972,39 @@ class ClaimsService:
         """Withdraw consent: processing stops and the photos are erased."""
         with self.store.write() as s:
             claim = self._claim(s, principal, claim_id, "claims.withdraw", lock=True)
-            self._withdraw(s, claim, principal)
+            self._withdraw(s, claim, principal.actor)
             return self._view(s, claim, principal)
 
-    def _withdraw(self, s, claim, principal) -> bool:
-        """Withdraw the consent of ``claim`` (locked) in session ``s``; False when it was."""
+    def _withdraw(self, s, claim, actor: str) -> bool:
+        """Withdraw the consent of ``claim`` (locked) in session ``s``, recorded as done by
+        ``actor``; False when it was."""
         consent = s.get(Consent, claim.consent_id)
         if consent.withdrawn_at is not None:
             return False
         consent.withdrawn_at = utcnow()
-        self._audit(s, principal.actor, "consent.withdrawn", f"consent:{consent.id}",
+        self._audit(s, actor, "consent.withdrawn", f"consent:{consent.id}",
                     {"claim": claim.id})  # fmt: skip
         if claim.status == "appealed":  # the appeal stops with its evidence; the
             # decision appealed stands (the chain keeps the appeal's entry)
             s.delete(_appeal_of(s, claim))
             claim.status = "decided"
-            self._audit(s, principal.actor, "appeal.withdrawn", f"claim:{claim.id}", {})
+            self._audit(s, actor, "appeal.withdrawn", f"claim:{claim.id}", {})
         elif claim.status != "decided":
             claim.status, claim.failure_reason = "withdrawn", "consent withdrawn"
             self._event(s, claim, "claim.withdrawn")
         claim.updated_at = utcnow()
-        self._erase(s, claim, keep_pixelated=False, actor=principal.actor,
-                    why="consent withdrawn")  # fmt: skip
+        self._erase(s, claim, keep_pixelated=False, actor=actor, why="consent withdrawn")
         claim.artefacts = {}
         return True
 
-    def erase_account(self, principal) -> dict:
+    def erase_account(self, principal, *, actor: str | None = None) -> dict:
         """The shopper's right to erasure, at once: consent withdrawn on every claim (processing
         stops, an appeal waiting stops, every photo is erased, pixelated copies too), the
         account's name erased and its token disabled. Kept, with no photo: each claim's row
         under the account's number (product, order, measurements, hashes) and a decided one's
         signed report, the record of what was decided that the shop and the platform may have
-        to show; the audit chain, which names the account by number."""
+        to show; the audit chain, which names the account by number. ``actor``: who the chain
+        names as doing it when not the shopper herself (an operator, `hueproof users erase`)."""
         if principal is None:
             from claims.errors import Unauthorized
 
@@ -1013,9 +1014,10 @@ class ClaimsService:
             user = s.get(User, principal.id, with_for_update=True)
             own = select(Claim).where(Claim.shopper_id == user.id).order_by(Claim.created_at)
             claims = s.execute(own.with_for_update()).scalars().all()
-            withdrawn = sum(self._withdraw(s, c, principal) for c in claims)
+            actor = actor or principal.actor
+            withdrawn = sum(self._withdraw(s, c, actor) for c in claims)
             user.name, user.disabled = "", True
-            self._audit(s, principal.actor, "user.erased", f"user:{user.id}",
+            self._audit(s, actor, "user.erased", f"user:{user.id}",
                         {"claims": len(claims), "consents_withdrawn": withdrawn})  # fmt: skip
             return {"erased_at": utcnow().isoformat(), "claims": len(claims),
                     "consents_withdrawn": withdrawn}  # fmt: skip

@@ -311,3 +311,45 @@ def test_users_are_listed_disabled_and_given_new_tokens(capsys, tmp_path):
     with open_store(data).read() as s:
         actions = [e.action for e in s.query(AuditEntry).order_by(AuditEntry.seq)]
     assert actions == ["user.created", "user.created", "user.disabled", "user.token_replaced"]
+
+
+def test_an_operator_erases_a_shoppers_account_on_her_request(capsys, tmp_path):
+    """`users erase ID`: a shopper who lost her token asks another way; her claims' consents
+    are withdrawn and their photos erased, her name erased, her token refused, each a link of
+    the chain named as the command line's. A staff account is refused (disable it)."""
+    from sqlalchemy import select
+
+    from claims.auth import create_user
+    from claims.models import AuditEntry, Claim, User
+    from tests.claims.conftest import file_claim, seeded_app, wait
+
+    app, _ = seeded_app(tmp_path / "var")  # the demo catalog
+    ext = app.extensions["hueproof"]
+    with ext["store"].write() as s:
+        shopper, token = create_user(s, role="shopper", name="Wang Fang")
+        staff, _ = create_user(s, role="adjudicator", name="Li Wei")
+        ids = (shopper.id, staff.id)
+    filed = file_claim(app.test_client(), token, key="lost-token")
+    assert filed.status_code == 202, filed.json
+    cid = filed.json["id"]
+    wait(app)
+    with ext["store"].read() as s:
+        photo = s.get(Claim, cid).photo_sha256
+    ext["close"]()
+    data = str(tmp_path / "var")
+    assert cli.main(["users", "erase", str(ids[1]), "--data", data]) == 2
+    assert "not a shopper" in capsys.readouterr().err
+    assert cli.main(["users", "erase", str(ids[0]), "--data", data, "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert (out["id"], out["claims"], out["consents_withdrawn"]) == (ids[0], 1, 1)
+    from claims.db import open_store
+
+    store = open_store(tmp_path / "var")
+    assert not store.blobs.exists(photo)
+    with store.read() as s:
+        user = s.get(User, ids[0])
+        assert (user.name, user.disabled) == ("", True)
+        actors = dict(s.execute(select(AuditEntry.action, AuditEntry.actor).where(
+            AuditEntry.action.in_(("consent.withdrawn", "user.erased")))).all())  # fmt: skip
+    assert actors == {"consent.withdrawn": "cli", "user.erased": "cli"}
+    store.dispose()
