@@ -488,9 +488,10 @@ def _register_routes(app: Flask, service, keys):
         return service.release(_principal(), claim_id)
 
     @route.get("/claims/<claim_id>/report", summary="The signed decision report",
-               response=responses.SignedReport)  # fmt: skip
+               response=responses.SignedReport, query=api.REPORT_QUERY)  # fmt: skip
     def report(claim_id):
-        return service.report(_principal(), claim_id)
+        return service.report(_principal(), claim_id,
+                              which=request.args.get("decision", "current"))  # fmt: skip
 
     @route.post("/reports/verify", summary="Check a decision report: its signature by this "
                 "service, its audit-chain entry, and that the chain holds that entry (anyone: a "

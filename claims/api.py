@@ -159,6 +159,13 @@ DRY_RUN_QUERY = {
     "dry_run": ({"type": "boolean"}, "check and show the calibration without saving it"),
 }
 SHADES_QUERY = {"sku": ({"type": "string"}, "only this SKU code")}
+REPORT_QUERY = {
+    "decision": (
+        {"type": "string", "enum": ["current", "appealed"]},
+        "the decision in force (the default: an appeal's once decided), or the "
+        "decision the appeal was made against",
+    ),
+}
 
 ROI = {"type": "string", "pattern": r"^[0-9]+,[0-9]+,[0-9]+,[0-9]+$"}
 

@@ -873,13 +873,22 @@ class ClaimsService:
                 claim.held_by = claim.held_until = None
             return {"claim_id": claim.id, "released": mine}
 
-    def report(self, principal, claim_id) -> dict:
+    def report(self, principal, claim_id, *, which: str = "current") -> dict:
+        """The claim's signed report: the decision in force (``current``: an appeal's once it
+        is decided), or the decision an appeal was made against (``appealed``), which stays
+        evidence of its own."""
+        if which not in ("current", "appealed"):
+            raise InvalidInputError(f"expected decision 'current' or 'appealed'; got {which!r}")
         with self.store.read() as s:
             claim = self._claim(s, principal, claim_id, "claims.read")
             d = s.execute(select(Decision).where(Decision.claim_id == claim.id)).scalar()
             if d is None:
                 raise NotFound("this claim has no decision yet")
             appeal = _appeal_of(s, claim)
+            if which == "appealed":
+                if appeal is None:
+                    raise NotFound("this claim's decision was not appealed")
+                return d.report
             return appeal.report if appeal is not None and appeal.report else d.report
 
     # ---- privacy --------------------------------------------------------------------------

@@ -97,6 +97,10 @@ def test_a_rejection_appealed_is_decided_by_another_adjudicator(app, client, tok
             first["chain"]["payload"]["report_sha256"])  # fmt: skip
         assert report["chain"]["payload"]["appeal"] is True
         assert client.get(f"{API}/claims/{cid}/report", headers=shopper).json == report
+        assert (
+            client.get(f"{API}/claims/{cid}/report?decision=appealed", headers=shopper).json
+            == first
+        )  # still evidence of its own
         for signed in (first, report):
             assert client.post(f"{API}/reports/verify", json=signed).json["valid"] is True
         view = client.get(f"{API}/claims/{cid}", headers=shopper).json
@@ -143,6 +147,9 @@ def test_what_cannot_be_appealed_says_why(app, client, tokens, case):
         client.post(f"{API}/claims/{cid}/withdraw", headers=bearer(tokens["shopper"]))
     view = client.get(f"{API}/claims/{cid}", headers=bearer(tokens["shopper"])).json
     assert "appeal_until" not in view
+    if case != "not_decided":  # no appeal: no decision appealed to fetch
+        assert client.get(f"{API}/claims/{cid}/report?decision=appealed",
+                          headers=bearer(tokens["shopper"])).status_code == 404  # fmt: skip
     refused = _appeal(client, tokens["shopper"], cid)
     assert refused.status_code == 409
     assert {"request_evidence": "file the claim again", "too_late": "within 30 days",

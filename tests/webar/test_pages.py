@@ -1918,6 +1918,10 @@ def test_the_report_page_says_what_a_signed_report_holds(page, server, tmp_path)
     assert evidence["Signed with"] == f"Ed25519 {report['signature']['key_id']}"
     assert evidence["Entry hash"] == report["chain"]["hash"]
     assert_accessible(page, "the report page, an appeal's report")
+    page.click("#appealFacts a")  # the decision appealed: its own signed report, still valid
+    wait_js(page, "window.hueproof?.report?.decision?.outcome === 'reject'", timeout=30_000)
+    assert page.text_content("#validity").startswith("The report is valid")
+    assert page.is_hidden("#appealPart")
     # a report file opened on the page: a changed one is not valid
     report["decision"]["outcome"] = "reject"
     changed = tmp_path / "changed.json"

@@ -120,7 +120,9 @@ async function show(text) {
     facts($("appealFacts"), [["appealStatement", d.appeal.statement],
       ["appealedAt", when(d.appeal.filedAt)],
       ["appealedDecision", decisionWords(first) + aside([actorWords(first.adjudicator), when(first.time),
-                                                         t("chainEntry").replace("{seq}", first.chainSeq)])]]);
+                                                         t("chainEntry").replace("{seq}", first.chainSeq)])],
+      ["appealedReport", Object.assign(document.createElement("a"), {  // its own signed report
+        href: `/report?claim=${encodeURIComponent(r.claimId)}&decision=appealed`, textContent: t("viewReport") })]]);
   }
   const m = r.measurements || {};
   $("measurement").replaceChildren(r.claimType === "shade" ? shadePart(m) : rednessPart(m));
@@ -139,10 +141,13 @@ async function show(text) {
 
 async function load() {
   $("error").textContent = "";
-  const id = new URLSearchParams(location.search).get("claim");
+  const q = new URLSearchParams(location.search);
+  const id = q.get("claim");
+  // the decision in force, or (`decision=appealed`) the one an appeal was made against
+  const which = q.get("decision") === "appealed" ? "?decision=appealed" : "";
   try {
     if (id && token()) {  // the report as the service serves it (its bytes are what is signed)
-      const url = await fileUrl(`/claims/${encodeURIComponent(id)}/report`);
+      const url = await fileUrl(`/claims/${encodeURIComponent(id)}/report${which}`);
       await show(await (await fetch(url)).text());
       URL.revokeObjectURL(url);
     }
