@@ -72,6 +72,17 @@ export function decisionWords(d) {
   return `${t(`outcome_${d.outcome}`)}${language() === "zh" ? "：" : ": "}${t(`reason_${d.reasonCode}`)}`;
 }
 
+/** Words set aside after a sentence: "（a，b）" or " (a, b)". */
+export const aside = (parts) => (language() === "zh" ? `（${parts.join("，")}）` : ` (${parts.join(", ")})`);
+
+/** A decision in words, whether it was made on appeal, and the adjudicator's note when there
+ *  is one. */
+export function decisionNoted(d) {
+  const zh = language() === "zh";
+  return decisionWords(d) + (d.onAppeal ? aside([t("onAppeal")]) : "")
+    + (d.note ? `${zh ? "。" : ". "}${t("note")}${zh ? "：" : ": "}${d.note}` : "");
+}
+
 /** A claim's status in words; a failure with why (its code's words; a claim that failed
  *  before the codes, the server's English). */
 export function statusWords(claim) {

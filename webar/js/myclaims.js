@@ -6,7 +6,7 @@ import { downloadReport, fileUrl, get, post } from "./api.js";
 import { errorText, language, t } from "./i18n.js";
 import { labToHex } from "./colour.js";
 import { fmt, row, swatch, zoneEntries } from "./dom.js";
-import { decisionWords, findingText, findingsOf, shadeExplanation, statusWords, typeWords }
+import { decisionNoted, findingText, findingsOf, shadeExplanation, statusWords, typeWords }
   from "./explain.js";
 
 /** What the analysis found, in words: a shade's verdict with ΔE00 ± U, or where redness was
@@ -94,20 +94,10 @@ function fileAgain(c) {
                        { href: `/claim?${q}`, textContent: t("fileAgain"), className: "again" });
 }
 
-const paren = (text) => (language() === "zh" ? `（${text}）` : ` (${text})`);
-
-/** A decision in words, whether made on appeal, and the adjudicator's note when there is one. */
-function noted(d) {
-  const zh = language() === "zh";
-  return decisionWords(d) + (d.onAppeal ? paren(t("onAppeal")) : "")
-    + (d.note ? `${zh ? "。" : ". "}${t("note")}${zh ? "：" : ": "}${d.note}` : "");
-}
-
 /** The decision column: the decision in force, or the one appealed while its appeal waits. */
 function decisionCell(c) {
-  if (c.appeal && !c.appeal.decided) return `${noted(c.appeal.appealed)} · ${t("appealWaiting")}`;
-  if (!c.decision) return "–";
-  return noted(c.decision);
+  if (c.appeal && !c.appeal.decided) return `${decisionNoted(c.appeal.appealed)} · ${t("appealWaiting")}`;
+  return c.decision ? decisionNoted(c.decision) : "–";
 }
 
 /** Appeal a decision (until `c.appealUntil`): why it is wrong, in the shopper's words;

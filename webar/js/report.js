@@ -4,7 +4,7 @@
 import { camelize, checkReport, fileUrl, setToken, token } from "./api.js";
 import { labToHex } from "./colour.js";
 import { fmt, row, swatch, zoneEntries } from "./dom.js";
-import { decisionWords, findingText, shadeExplanation, suggestionText, typeWords }
+import { aside, decisionWords, findingText, shadeExplanation, suggestionText, typeWords }
   from "./explain.js";
 import { errorText, language, t, translate } from "./i18n.js";
 
@@ -26,9 +26,6 @@ function facts(dl, pairs) {
     return [Object.assign(document.createElement("dt"), { textContent: t(key) }), dd];
   }));
 }
-
-/** Words set aside after a sentence: "（a，b）" or " (a, b)". */
-const aside = (parts) => (language() === "zh" ? `（${parts.join("，")}）` : ` (${parts.join(", ")})`);
 
 const when = (iso) => new Date(iso).toLocaleString(language() === "zh" ? "zh-CN" : "en");
 

@@ -3,8 +3,8 @@
 import { downloadReport, fileUrl, get, post, postAsLeaving, setToken, token } from "./api.js";
 import { labToHex } from "./colour.js";
 import { fmt, row, zoneEntries } from "./dom.js";
-import { decisionWords, findingText, findingsOf, shadeExplanation, statusWords, suggestionText,
-  typeWords } from "./explain.js";
+import { decisionNoted, decisionWords, findingText, findingsOf, shadeExplanation, statusWords,
+  suggestionText, typeWords } from "./explain.js";
 import { errorText, language, t, translate } from "./i18n.js";
 
 const $ = (id) => document.getElementById(id);
@@ -209,10 +209,8 @@ async function show(id, k) {
   $("suggestion").textContent = s ? `${suggestionText(s)} → ${decisionWords(s)}` : "–";
   if (s) $("outcome").value = s.outcome;
   fitReasons(s?.reasonCode);
-  const d = claim.decision;
-  $("decision").textContent = d && claim.status !== "appealed"
-    ? `${t("decided")}: ${decisionWords(d)}${d.onAppeal ? (language() === "zh" ? `（${t("onAppeal")}）` : ` (${t("onAppeal")})`) : ""}`
-      + (d.note ? ` · ${t("note")}: ${d.note}` : "") : "";
+  $("decision").textContent = claim.decision && claim.status !== "appealed"
+    ? `${t("decided")}: ${decisionNoted(claim.decision)}` : "";
   $("reportBtn").hidden = $("reportLink").hidden = !claim.links.report;  // a decided claim's
   $("reportLink").href = `/report?claim=${claim.id}`;  // signed report, and in words
   document.querySelectorAll("#queue tr").forEach((tr, i) => { tr.style.background = i === k ? "#f3e6ea" : ""; });
