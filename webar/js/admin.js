@@ -3,6 +3,7 @@
 // one's deliveries, one given up sent again, an endpoint registered or stopped.
 import { ApiError, get, post, setToken, token } from "./api.js";
 import { row } from "./dom.js";
+import { durationWords as duration } from "./explain.js";
 import { errorText, language, t, translate } from "./i18n.js";
 
 const $ = (id) => document.getElementById(id);
@@ -23,17 +24,6 @@ $("hookEvents").replaceChildren(...EVENTS.map((e) => {
   label.append(box, " ", t(`event_${e}`));
   return label;
 }));
-
-/** A duration in seconds, in its largest two units ("2 h 5 min"). */
-function duration(seconds) {
-  const min = Math.floor(seconds / 60);
-  const [d, h, m] = [Math.floor(min / 1440), Math.floor(min / 60) % 24, min % 60];
-  const say = (key, n) => t(key).replace("{n}", n);
-  if (d) return `${say("durDay", d)} ${say("durHour", h)}`;
-  if (h) return `${say("durHour", h)} ${say("durMin", m)}`;
-  return min ? say("durMin", m)
-    : t("durSeconds").replace("{n}", seconds < 10 ? seconds.toFixed(1) : Math.round(seconds));
-}
 
 /** The metrics' samples, name → [{labels, value}], from Prometheus' text format. */
 async function metrics() {

@@ -72,6 +72,17 @@ export function decisionWords(d) {
   return `${t(`outcome_${d.outcome}`)}${language() === "zh" ? "：" : ": "}${t(`reason_${d.reasonCode}`)}`;
 }
 
+/** A duration in seconds in its largest two units ("2 h 5 min"; under a minute, seconds). */
+export function durationWords(seconds) {
+  const min = Math.floor(seconds / 60);
+  const [d, h, m] = [Math.floor(min / 1440), Math.floor(min / 60) % 24, min % 60];
+  const say = (key, n) => t(key).replace("{n}", n);
+  if (d) return `${say("durDay", d)} ${say("durHour", h)}`;
+  if (h) return `${say("durHour", h)} ${say("durMin", m)}`;
+  return min ? say("durMin", m)
+    : t("durSeconds").replace("{n}", seconds < 10 ? seconds.toFixed(1) : Math.round(seconds));
+}
+
 /** Words set aside after a sentence: "（a，b）" or " (a, b)". */
 export const aside = (parts) => (language() === "zh" ? `（${parts.join("，")}）` : ` (${parts.join(", ")})`);
 

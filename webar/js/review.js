@@ -3,8 +3,8 @@
 import { downloadReport, fileUrl, get, post, postAsLeaving, setToken, token } from "./api.js";
 import { labToHex } from "./colour.js";
 import { fmt, row, zoneEntries } from "./dom.js";
-import { decisionNoted, decisionWords, findingText, findingsOf, shadeExplanation, statusWords,
-  suggestionText, typeWords } from "./explain.js";
+import { decisionNoted, decisionWords, durationWords, findingText, findingsOf, shadeExplanation,
+  statusWords, suggestionText, typeWords } from "./explain.js";
 import { errorText, language, t, translate } from "./i18n.js";
 
 const $ = (id) => document.getElementById(id);
@@ -49,13 +49,7 @@ $("outcome").onchange = () => fitReasons($("reasonCode").value);
 
 
 /** How long ago `iso` was, in the largest two units ("2 h 5 min"). */
-function since(iso) {
-  const min = Math.max(0, Math.floor((Date.now() - new Date(iso)) / 60_000));
-  const [d, h, m] = [Math.floor(min / 1440), Math.floor(min / 60) % 24, min % 60];
-  const say = (key, n) => t(key).replace("{n}", n);
-  if (d) return `${say("durDay", d)} ${say("durHour", h)}`;
-  return h ? `${say("durHour", h)} ${say("durMin", m)}` : say("durMin", m);
-}
+const since = (iso) => durationWords(Math.max(0, (Date.now() - new Date(iso)) / 1000));
 
 async function loadQueue() {
   const q = new URLSearchParams({ order: "oldest", limit: PAGE, offset });
