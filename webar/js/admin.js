@@ -2,7 +2,7 @@
 // viewed unusually often), and the webhooks that tell a shop's order system of claims: each
 // one's deliveries, one given up sent again, an endpoint registered or stopped.
 import { ApiError, get, post, setToken, token } from "./api.js";
-import { row } from "./dom.js";
+import { definitions, row } from "./dom.js";
 import { durationWords as duration } from "./explain.js";
 import { errorText, language, t, translate } from "./i18n.js";
 
@@ -61,9 +61,7 @@ function showMetrics(m) {
       .replace("{u}", count("hueproof_appeals", "upheld")).replace("{c}", count("hueproof_appeals", "changed"))],
     ["deliveriesFigures", t("deliveriesLine").replace("{p}", count("hueproof_webhook_deliveries", "pending"))
       .replace("{f}", count("hueproof_webhook_deliveries", "failed"))]];
-  $("figures").replaceChildren(...facts.flatMap(([key, value]) => [
-    Object.assign(document.createElement("dt"), { textContent: t(key) }),
-    Object.assign(document.createElement("dd"), { textContent: value, id: key })]));
+  definitions($("figures"), facts.map(([key, value]) => [t(key), value]));
 }
 
 function showAlerts(alerts) {

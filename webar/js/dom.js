@@ -30,6 +30,16 @@ export function row(cells) {
   return tr;
 }
 
+/** Fill the definition list `dl` with [term, value] pairs, each value text or a node; pairs
+ *  without a value are left out. */
+export function definitions(dl, pairs) {
+  dl.replaceChildren(...pairs.filter(([, v]) => v != null && v !== "").flatMap(([term, v]) => {
+    const dd = document.createElement("dd");
+    dd.append(v);
+    return [Object.assign(document.createElement("dt"), { textContent: term }), dd];
+  }));
+}
+
 /** A colour swatch (the `.swatch` style) of CSS colour `background`, optionally sized. */
 export function swatch(background, size = null) {
   const span = document.createElement("span");

@@ -3,7 +3,7 @@
 // the evidence (its signature covers those bytes); this page says what it holds.
 import { camelize, checkReport, fileUrl, setToken, token } from "./api.js";
 import { labToHex } from "./colour.js";
-import { fmt, row, swatch, zoneEntries } from "./dom.js";
+import { definitions, fmt, row, swatch, zoneEntries } from "./dom.js";
 import { aside, decisionWords, findingText, shadeExplanation, suggestionText, typeWords }
   from "./explain.js";
 import { errorText, language, t, translate } from "./i18n.js";
@@ -17,15 +17,8 @@ $("token").value = token();
 $("token").onchange = (e) => { setToken(e.target.value); load(); };
 $("printBtn").onclick = () => window.print();
 
-/** A definition list of [label key, value] pairs, values as text or nodes; empty values left
- *  out. */
-function facts(dl, pairs) {
-  dl.replaceChildren(...pairs.filter(([, v]) => v != null && v !== "").flatMap(([key, v]) => {
-    const dd = document.createElement("dd");
-    dd.append(v);
-    return [Object.assign(document.createElement("dt"), { textContent: t(key) }), dd];
-  }));
-}
+/** The definition list `dl` of [label key, value] pairs (values as text or nodes). */
+const facts = (dl, pairs) => definitions(dl, pairs.map(([key, v]) => [t(key), v]));
 
 const when = (iso) => new Date(iso).toLocaleString(language() === "zh" ? "zh-CN" : "en");
 
