@@ -450,14 +450,14 @@ def cmd_users_change(args) -> int:
 def cmd_users_erase(args) -> int:
     """``users erase ID``: a shopper's account erased on her request (she lost her token, or
     asked another way), as ``DELETE /api/v1/me`` does; the chain names the command line."""
-    from claims.auth import Principal
-    from claims.models import User
+    from claims.auth import Principal, get_user
 
     store, _, service = _open(args.data)
     with store.read() as s:
-        user = s.get(User, args.id)
-        if user is None:
-            raise HueproofError(f"no user {args.id}; `hueproof users list` shows them")
+        try:
+            user = get_user(s, args.id)
+        except LookupError as exc:
+            raise HueproofError(str(exc)) from None
         if user.role != "shopper":
             raise HueproofError(f"user {args.id} is {user.role!r}, not a shopper: `hueproof "
                                 f"users disable {args.id}` stops a staff account")  # fmt: skip

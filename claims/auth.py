@@ -25,6 +25,7 @@ __all__ = [
     "authorize",
     "create_user",
     "disable_user",
+    "get_user",
     "list_users",
     "replace_token",
     "token_sha256",
@@ -118,7 +119,8 @@ def list_users(session) -> list[dict]:
              "disabled": u.disabled} for u in rows]  # fmt: skip
 
 
-def _user(session, user_id: int) -> User:
+def get_user(session, user_id: int) -> User:
+    """The user numbered ``user_id``; LookupError naming how to list them when there is none."""
     user = session.get(User, user_id)
     if user is None:
         raise LookupError(f"no user {user_id}; `hueproof users list` shows them")
@@ -128,14 +130,14 @@ def _user(session, user_id: int) -> User:
 def disable_user(session, user_id: int) -> User:
     """Stop the user's token from working (a lost device, someone who left); the user and
     everything they did stay. :func:`replace_token` gives them a working token again."""
-    user = _user(session, user_id)
+    user = get_user(session, user_id)
     user.disabled = True
     return user
 
 
 def replace_token(session, user_id: int) -> tuple[User, str]:
     """A new token for the user, who is active again; the old token stops working."""
-    user = _user(session, user_id)
+    user = get_user(session, user_id)
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     user.token_sha256, user.disabled = token_sha256(token), False
     return user, token

@@ -170,6 +170,10 @@ def _rows_for_views(session, page: list[Claim]):
     return held, (decisions, appeals)
 
 
+def _decision_of(session, claim) -> Decision | None:
+    return session.execute(select(Decision).where(Decision.claim_id == claim.id)).scalar()
+
+
 def _appeal_of(session, claim) -> Appeal | None:
     return session.execute(select(Appeal).where(Appeal.claim_id == claim.id)).scalar()
 
@@ -457,9 +461,7 @@ class ClaimsService:
         if decisions is not None:
             decision, appeal = decisions[0].get(claim.id), decisions[1].get(claim.id)
         else:
-            decision = session.execute(
-                select(Decision).where(Decision.claim_id == claim.id)
-            ).scalar()
+            decision = _decision_of(session, claim)
             appeal = _appeal_of(session, claim) if decision is not None else None
         consent = session.get(Consent, claim.consent_id)
         base = f"/api/v1/claims/{claim.id}"
@@ -500,10 +502,9 @@ class ClaimsService:
                                         "reason_code": appeal.reason_code, "automatic": False,
                                         "decided_at": appeal.decided_at.isoformat(),
                                         "note": appeal.note, "on_appeal": True}  # fmt: skip
-            elif (principal.role == "shopper" and claim.status == "decided"
-                  and decision.outcome in APPEALABLE and consent.withdrawn_at is None):  # fmt: skip
-                until = decision.created_at + dt.timedelta(days=self.config.appeal_days)
-                if until > utcnow():
+            elif principal.role == "shopper":
+                refused, until = self._appeal_refusal(claim, decision, consent, None)
+                if refused is None:
                     view["appeal_until"] = until.isoformat()
         if principal.role in ("adjudicator", "admin"):
             view["hold"] = _hold_view(claim, principal)
@@ -819,24 +820,11 @@ class ClaimsService:
                                     "decision is wrong")  # fmt: skip
         with self.store.write() as s:
             claim = self._claim(s, principal, claim_id, "claims.appeal", lock=True)
-            if claim.status == "appealed" or _appeal_of(s, claim) is not None:
-                raise StateConflict("this claim's decision was appealed already; a decision is "
-                                    "appealed once")  # fmt: skip
-            if claim.status != "decided":
-                raise StateConflict(f"only a decided claim can be appealed; this one is "
-                                    f"{claim.status!r}")  # fmt: skip
-            decision = s.execute(select(Decision).where(Decision.claim_id == claim.id)).scalar()
-            if decision.outcome not in APPEALABLE:
-                raise StateConflict(NOT_APPEALABLE.get(decision.outcome, "this decision cannot "
-                                                       "be appealed"))  # fmt: skip
-            if s.get(Consent, claim.consent_id).withdrawn_at is not None:
-                raise StateConflict("consent was withdrawn for this claim and its photos erased; "
-                                    "file a new claim")  # fmt: skip
-            until = decision.created_at + dt.timedelta(days=self.config.appeal_days)
-            if utcnow() > until:
-                raise StateConflict(f"a decision can be appealed within "
-                                    f"{self.config.appeal_days} days of it; this one's time "
-                                    f"ran out on {until:%Y-%m-%d %H:%M} UTC")  # fmt: skip
+            decision = _decision_of(s, claim)
+            refused, _ = self._appeal_refusal(claim, decision, s.get(Consent, claim.consent_id),
+                                              _appeal_of(s, claim))  # fmt: skip
+            if refused is not None:
+                raise StateConflict(refused)
             s.add(Appeal(claim_id=claim.id, decision_id=decision.id, statement=statement))
             self._audit(s, principal.actor, "claim.appealed", f"claim:{claim.id}", {
                 "decision_chain_seq": decision.report["chain"]["seq"],
@@ -846,6 +834,26 @@ class ClaimsService:
             self._event(s, claim, "claim.appealed")
             s.flush()
             return self._view(s, claim, principal)
+
+    def _appeal_refusal(self, claim, decision, consent, appeal
+                        ) -> tuple[str | None, dt.datetime | None]:  # fmt: skip
+        """Why ``claim`` cannot be appealed now (None when it can), and until when its
+        decision may be appealed (None without one): the one rule behind the shopper's
+        ``appeal_until`` and :meth:`appeal`'s refusals."""
+        if appeal is not None:
+            return "this claim's decision was appealed already; a decision is appealed once", None
+        if claim.status != "decided":
+            return f"only a decided claim can be appealed; this one is {claim.status!r}", None
+        until = decision.created_at + dt.timedelta(days=self.config.appeal_days)
+        if decision.outcome not in APPEALABLE:
+            return NOT_APPEALABLE.get(decision.outcome, "this decision cannot be appealed"), until
+        if consent.withdrawn_at is not None:
+            return ("consent was withdrawn for this claim and its photos erased; file a new "
+                    "claim"), until  # fmt: skip
+        if utcnow() > until:
+            return (f"a decision can be appealed within {self.config.appeal_days} days of it; "
+                    f"this one's time ran out on {until:%Y-%m-%d %H:%M} UTC"), until  # fmt: skip
+        return None, until
 
     def hold(self, principal, claim_id) -> dict:
         """Hold a ready claim for :data:`HOLD` while deciding it (renewed by asking again):
@@ -881,7 +889,7 @@ class ClaimsService:
             raise InvalidInputError(f"expected decision 'current' or 'appealed'; got {which!r}")
         with self.store.read() as s:
             claim = self._claim(s, principal, claim_id, "claims.read")
-            d = s.execute(select(Decision).where(Decision.claim_id == claim.id)).scalar()
+            d = _decision_of(s, claim)
             if d is None:
                 raise NotFound("this claim has no decision yet")
             appeal = _appeal_of(s, claim)
