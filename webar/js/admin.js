@@ -1,9 +1,9 @@
 // Admin: what waits now and for how long (the service's metrics), the alerts (raw photos
 // viewed unusually often), and the webhooks that tell a shop's order system of claims: each
 // one's deliveries, one given up sent again, an endpoint registered or stopped.
-import { ApiError, get, post, setToken, token } from "./api.js";
-import { definitions, row } from "./dom.js";
-import { durationWords as duration } from "./explain.js";
+import { get, getText, post, setToken, token } from "./api.js";
+import { button, definitions, row } from "./dom.js";
+import { durationWords as duration, whenWords as when } from "./explain.js";
 import { errorText, language, t, translate } from "./i18n.js";
 
 const $ = (id) => document.getElementById(id);
@@ -16,7 +16,6 @@ translate();
 $("token").value = token();
 $("token").onchange = (e) => { setToken(e.target.value); load(); };
 const fail = (e) => { $("error").textContent = errorText(e); hp.errors.push(String(e)); };
-const when = (iso) => (iso ? new Date(iso).toLocaleString(document.documentElement.lang) : "–");
 
 $("hookEvents").replaceChildren(...EVENTS.map((e) => {
   const label = document.createElement("label");
@@ -27,10 +26,8 @@ $("hookEvents").replaceChildren(...EVENTS.map((e) => {
 
 /** The metrics' samples, name → [{labels, value}], from Prometheus' text format. */
 async function metrics() {
-  const resp = await fetch("/api/v1/metrics", { headers: { Authorization: `Bearer ${token()}` } });
-  if (!resp.ok) throw new ApiError(resp.status, await resp.json().catch(() => null));
   const out = {};
-  for (const line of (await resp.text()).split("\n")) {
+  for (const line of (await getText("/metrics")).split("\n")) {
     const m = /^(\w+)(?:\{([^}]*)\})? (\S+)$/.exec(line);
     if (!m) continue;
     const labels = Object.fromEntries([...(m[2] || "").matchAll(/(\w+)="([^"]*)"/g)].map((l) => [l[1], l[2]]));
@@ -76,13 +73,6 @@ function showAlerts(alerts) {
     return li;
   }));
   $("noAlerts").hidden = alerts.length > 0;
-}
-
-function button(action, label, onclick) {
-  const b = Object.assign(document.createElement("button"), { textContent: label });
-  b.dataset.action = action;
-  b.onclick = onclick;
-  return b;
 }
 
 /** A webhook's deliveries under its row (newest first), a given-up one sent again on a click. */

@@ -77,6 +77,14 @@ export async function fileUrl(path) {
   return URL.createObjectURL(await resp.blob());
 }
 
+/** A text the API serves behind the bearer token, exactly as served (a signed report's bytes,
+ *  the metrics' Prometheus text). */
+export async function getText(path) {
+  const resp = await fetch(BASE + path, { headers: headers() });
+  if (!resp.ok) throw new ApiError(resp.status, await resp.json().catch(() => null));
+  return resp.text();
+}
+
 /** Download a decided claim's signed report, fetched when asked for, as the file the server
  *  serves (which `hueproof verify` checks). */
 export const downloadReport = (claimId) =>

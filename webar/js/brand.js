@@ -4,6 +4,7 @@
 import { call, get, post, setToken, toCamel, token } from "./api.js";
 import { labToHex } from "./colour.js";
 import { row, swatch } from "./dom.js";
+import { whenWords } from "./explain.js";
 import { errorText, t, translate } from "./i18n.js";
 import { dragRegion, showPhoto, showRegion, typedRegion } from "./pickphoto.js";
 
@@ -56,14 +57,13 @@ function historyButton(s) {
     try {
       const h = await get(`/brands/${brand}/skus/${encodeURIComponent(s.sku)}/shades/`
                           + `${encodeURIComponent(s.shade)}/calibrations`);
-      const when = (iso) => new Date(iso).toLocaleString(document.documentElement.lang);
       const list = document.createElement("table");
       const head = list.createTHead().insertRow();
       for (const key of ["version", "calibratedAt", "source", null, "uncertainty", "movedFromPrevious"]) {
         head.append(Object.assign(document.createElement("th"), { textContent: key ? t(key) : "L* a* b*" }));
       }
       list.createTBody().append(...h.versions.map((v) => row([
-        `v${v.version}`, when(v.createdAt), t(`source_${v.source}`),
+        `v${v.version}`, whenWords(v.createdAt), t(`source_${v.source}`),
         v.lab.map((x) => x.toFixed(1)).join(", "), `± ${v.uncertaintyDe00.toFixed(2)}`,
         v.deltaE00FromPrevious == null ? "–" : v.deltaE00FromPrevious.toFixed(2)])));
       const cell = document.createElement("td");

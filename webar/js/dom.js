@@ -2,6 +2,8 @@
 // fields) goes in as text, never as markup: the pages' Content-Security-Policy would stop an
 // injected script, and this keeps markup from being injected at all.
 import { toSnake } from "./api.js";
+import { labToHex } from "./colour.js";
+import { t } from "./i18n.js";
 
 /** The redness zones, in the order the pages show them (vision/regions.py REDNESS_ZONES). */
 export const ZONES = ["forehead", "left_cheek", "right_cheek", "nose", "chin"];
@@ -38,6 +40,30 @@ export function definitions(dl, pairs) {
     dd.append(v);
     return [Object.assign(document.createElement("dt"), { textContent: term }), dd];
   }));
+}
+
+/** A button named by `label` whose `data-action` is `action`. */
+export function button(action, label, onclick) {
+  const b = Object.assign(document.createElement("button"), { textContent: label, onclick });
+  b.dataset.action = action;
+  return b;
+}
+
+/** A shade measurement's colours side by side (`data-part="colours"`), the brand's reference
+ *  and the measured one, each a swatch of `size` and named, with its L*a*b* when `figures`;
+ *  those the measurement has. */
+export function colourPair(s, { size = "2rem", figures = false } = {}) {
+  const box = document.createElement("div");
+  box.className = "row";
+  box.dataset.part = "colours";
+  box.append(...[["reference", s?.referenceLab], ["measured", s?.lab]].filter(([, lab]) => lab)
+    .map(([key, lab]) => {
+      const figure = document.createElement("div");
+      figure.append(swatch(labToHex(lab), size), " ",
+                    figures ? `${t(key)} L*a*b* ${lab.map((v) => fmt(v, 1)).join(", ")}` : t(key));
+      return figure;
+    }));
+  return box;
 }
 
 /** A colour swatch (the `.swatch` style) of CSS colour `background`, optionally sized. */

@@ -72,6 +72,10 @@ export function decisionWords(d) {
   return `${t(`outcome_${d.outcome}`)}${language() === "zh" ? "：" : ": "}${t(`reason_${d.reasonCode}`)}`;
 }
 
+/** A time (ISO 8601) in the page's language; "–" for none. */
+export const whenWords = (iso) =>
+  (iso ? new Date(iso).toLocaleString(language() === "zh" ? "zh-CN" : "en") : "–");
+
 /** A duration in seconds in its largest two units ("2 h 5 min"; under a minute, seconds). */
 export function durationWords(seconds) {
   const min = Math.floor(seconds / 60);

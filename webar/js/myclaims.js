@@ -4,10 +4,9 @@
 // the photos are erased) at a click.
 import { downloadReport, fileUrl, get, post } from "./api.js";
 import { errorText, language, t } from "./i18n.js";
-import { labToHex } from "./colour.js";
-import { fmt, row, swatch, zoneEntries } from "./dom.js";
-import { decisionNoted, findingText, findingsOf, shadeExplanation, statusWords, typeWords }
-  from "./explain.js";
+import { button, colourPair, fmt, row, zoneEntries } from "./dom.js";
+import { decisionNoted, findingText, findingsOf, shadeExplanation, statusWords, typeWords,
+  whenWords } from "./explain.js";
 
 /** What the analysis found, in words: a shade's verdict with ΔE00 ± U, or where redness was
  *  flagged (an increase, with a photo from before); "" while there is no analysis. */
@@ -46,18 +45,7 @@ function folded(label, ...parts) {
 
 /** A shade measurement's two colours side by side, the brand's reference and the measured
  *  one, each named; nothing without a reference. */
-function colours(s) {
-  const box = document.createElement("div");
-  box.className = "row";
-  box.dataset.part = "colours";
-  if (!s?.referenceLab || !s.lab) return box;
-  box.append(...[["reference", s.referenceLab], ["measured", s.lab]].map(([key, lab]) => {
-    const figure = document.createElement("div");
-    figure.append(swatch(labToHex(lab), "2rem"), " ", t(key));
-    return figure;
-  }));
-  return box;
-}
+const colours = (s) => colourPair(s?.referenceLab && s.lab ? s : null);
 
 /** A claim's result cell: the result in words, its reasons under "why", and a redness claim's
  *  map as the adjudicator sees it (the face pixelated), fetched when unfolded. */
@@ -121,14 +109,6 @@ function appealForm(c, fail, done) {
   return box;
 }
 
-function button(action, label, onclick) {
-  const b = document.createElement("button");
-  b.dataset.action = action;
-  b.textContent = label;
-  b.onclick = onclick;
-  return b;
-}
-
 /** Fill `tbody` with the signed-in shopper's claims, newest first (her latest 50); `hp`
  *  records them once shown. */
 export async function showMyClaims(tbody, hp) {
@@ -157,7 +137,7 @@ export async function showMyClaims(tbody, hp) {
     }
     const product = c.shade ? `${c.sku} · ${c.shade}` : c.sku;
     const decision = decisionCell(c);
-    const tr = row([new Date(c.createdAt).toLocaleString(language() === "zh" ? "zh-CN" : "en"),
+    const tr = row([whenWords(c.createdAt),
                     typeWords(c.type), product,
                     c.orderRef || "–", statusWords(c), resultCell(c), decision, actions]);
     tr.dataset.id = c.id;

@@ -1,11 +1,10 @@
 // A decision report for people: a signed report (a claim's, or a file's) in the page's
 // language, checked by the service that signed it, and printable. The report's JSON stays
 // the evidence (its signature covers those bytes); this page says what it holds.
-import { camelize, checkReport, fileUrl, setToken, token } from "./api.js";
-import { labToHex } from "./colour.js";
-import { definitions, fmt, row, swatch, zoneEntries } from "./dom.js";
-import { aside, decisionWords, findingText, shadeExplanation, suggestionText, typeWords }
-  from "./explain.js";
+import { camelize, checkReport, getText, setToken, token } from "./api.js";
+import { colourPair, definitions, fmt, row, zoneEntries } from "./dom.js";
+import { aside, decisionWords, findingText, shadeExplanation, suggestionText, typeWords,
+  whenWords as when } from "./explain.js";
 import { errorText, language, t, translate } from "./i18n.js";
 
 const $ = (id) => document.getElementById(id);
@@ -20,7 +19,6 @@ $("printBtn").onclick = () => window.print();
 /** The definition list `dl` of [label key, value] pairs (values as text or nodes). */
 const facts = (dl, pairs) => definitions(dl, pairs.map(([key, v]) => [t(key), v]));
 
-const when = (iso) => new Date(iso).toLocaleString(language() === "zh" ? "zh-CN" : "en");
 
 /** Who a chain actor is, in words: a user by number and role, or the service itself. */
 function actorWords(actor) {
@@ -42,15 +40,7 @@ function decisionPairs(d) {
  *  tolerance, why, the chart's fit and the reference's version. */
 function shadePart(m) {
   const box = document.createElement("div");
-  const colours = document.createElement("div");
-  colours.className = "row";
-  colours.dataset.part = "colours";
-  colours.append(...[["reference", m.referenceLab], ["measured", m.lab]].filter(([, lab]) => lab)
-    .map(([key, lab]) => {
-      const fig = document.createElement("div");
-      fig.append(swatch(labToHex(lab), "3rem"), " ", `${t(key)} L*a*b* ${lab.map((v) => fmt(v, 1)).join(", ")}`);
-      return fig;
-    }));
+  const colours = colourPair(m, { size: "3rem", figures: true });
   const dl = document.createElement("dl");
   const chart = m.chart?.detected
     ? `${fmt(m.chart.residualDe00Mean)} / ${fmt(m.chart.residualDe00Max)}` : t("noChart");
@@ -137,9 +127,7 @@ async function load() {
   const which = q.get("decision") === "appealed" ? "?decision=appealed" : "";
   try {
     if (id && token()) {  // the report as the service serves it (its bytes are what is signed)
-      const url = await fileUrl(`/claims/${encodeURIComponent(id)}/report${which}`);
-      await show(await (await fetch(url)).text());
-      URL.revokeObjectURL(url);
+      await show(await getText(`/claims/${encodeURIComponent(id)}/report${which}`));
     }
   } catch (e) { $("error").textContent = errorText(e); hp.errors.push(String(e)); }
   hp.ready = true;

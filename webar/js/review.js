@@ -4,7 +4,7 @@ import { downloadReport, fileUrl, get, post, postAsLeaving, setToken, token } fr
 import { labToHex } from "./colour.js";
 import { fmt, row, zoneEntries } from "./dom.js";
 import { decisionNoted, decisionWords, durationWords, findingText, findingsOf, shadeExplanation,
-  statusWords, suggestionText, typeWords } from "./explain.js";
+  statusWords, suggestionText, typeWords, whenWords } from "./explain.js";
 import { errorText, language, t, translate } from "./i18n.js";
 
 const $ = (id) => document.getElementById(id);
@@ -239,8 +239,7 @@ function showSameBatch(b) {
 function showAppeal(a) {
   $("appealBox").hidden = !a;
   if (!a) return;
-  const when = new Date(a.filedAt).toLocaleString(document.documentElement.lang);
-  $("appealLine").textContent = `${t("appealFiled").replace("{date}", when)} · ${t("appealedDecision")}: `
+  $("appealLine").textContent = `${t("appealFiled").replace("{date}", whenWords(a.filedAt))} · ${t("appealedDecision")}: `
     + decisionWords(a.appealed);
   $("appealStatement").textContent = a.statement;
   $("appealNote").textContent = a.appealed.note ? `${t("note")}: ${a.appealed.note}` : "";
