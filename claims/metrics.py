@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 
 import numpy as np
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 
 from claims.models import (
     CLAIM_STATUSES,
@@ -93,15 +93,15 @@ def collect(session, now: dt.datetime) -> list[tuple]:
     ).scalar()
     failed = session.execute(select(func.count()).where(
         WebhookDelivery.failed_at.is_not(None))).scalar()  # fmt: skip
-    appeals = session.execute(
-        select(Appeal.outcome, Decision.outcome).join(Decision, Decision.id == Appeal.decision_id)
-    ).all()
+    # counted by the database, not read row by row at each scrape
+    ended = case((Appeal.outcome.is_(None), "waiting"),
+                 (Appeal.outcome == Decision.outcome, "upheld"), else_="changed")  # fmt: skip
+    counts = dict(session.execute(select(ended, func.count()).select_from(Appeal).join(
+        Decision, Decision.id == Appeal.decision_id).group_by(ended)).all())  # fmt: skip
     rows.append(("hueproof_appeals", "Appeals of decisions: waiting for their decision, the "
                  "decision appealed upheld, or changed", "gauge", {}, None))  # fmt: skip
-    ended = [(a, d) for a, d in appeals if a is not None]
-    for state, n in (("waiting", len(appeals) - len(ended)),
-                     ("upheld", sum(a == d for a, d in ended)),
-                     ("changed", sum(a != d for a, d in ended))):  # fmt: skip
+    for state in ("waiting", "upheld", "changed"):
+        n = counts.get(state, 0)
         rows.append(("hueproof_appeals", None, None, {"state": state}, float(n)))
     rows.append(("hueproof_webhook_deliveries", "Webhook deliveries not yet delivered "
                  "(pending) or given up (failed)", "gauge", {}, None))  # fmt: skip
