@@ -178,7 +178,13 @@ def _appeal_of(session, claim) -> Appeal | None:
     return session.execute(select(Appeal).where(Appeal.claim_id == claim.id)).scalar()
 
 
-def _decision_view(decision) -> dict:
+def _decision_view(decision, appeal=None) -> dict:
+    """A decision as a claim's view shows it: ``decision``'s, or its ``appeal``'s once that
+    is decided (never automatic)."""
+    if appeal is not None and appeal.decided_at is not None:
+        return {"outcome": appeal.outcome, "reason_code": appeal.reason_code, "automatic": False,
+                "decided_at": appeal.decided_at.isoformat(), "note": appeal.note,
+                "on_appeal": True}  # fmt: skip
     return {"outcome": decision.outcome, "reason_code": decision.reason_code,
             "automatic": decision.automatic, "decided_at": decision.created_at.isoformat(),
             "note": decision.note, "on_appeal": False}  # fmt: skip
@@ -497,11 +503,7 @@ class ClaimsService:
                 if principal.role in ("adjudicator", "admin"):
                     view["appeal"]["you_decided_the_claim"] = (
                         decision.adjudicator_id == principal.id)  # fmt: skip
-                if appeal.decided_at is not None:
-                    view["decision"] = {"outcome": appeal.outcome,
-                                        "reason_code": appeal.reason_code, "automatic": False,
-                                        "decided_at": appeal.decided_at.isoformat(),
-                                        "note": appeal.note, "on_appeal": True}  # fmt: skip
+                view["decision"] = _decision_view(decision, appeal)
             elif principal.role == "shopper":
                 refused, until = self._appeal_refusal(claim, decision, consent, None)
                 if refused is None:
