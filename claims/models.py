@@ -8,6 +8,7 @@ the file and keeps the row (and its hash) as evidence of what was once there.
 from __future__ import annotations
 
 import datetime as dt
+import secrets
 from typing import ClassVar
 
 from sqlalchemy import (
@@ -60,6 +61,15 @@ CLAIM_STATUSES = (
 
 def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
+
+
+#: claims.stats_key is below this (a signed 32-bit integer in every database)
+STATS_KEY_RANGE = 2**31
+
+
+def new_stats_key() -> int:
+    """A claim's random record key (:attr:`Claim.stats_key`)."""
+    return secrets.randbelow(STATS_KEY_RANGE)
 
 
 class UTCDateTime(TypeDecorator):
@@ -218,6 +228,9 @@ class Claim(Base):
     #: when the claim stopped needing its raw photos (consent withdrawn, or the retention
     #: period over): a file another claim shares is erased once no claim needs it
     raw_released_at: Mapped[dt.datetime | None] = mapped_column()
+    #: the claim's random record key for the brand statistics' perturbation (claims/stats.py,
+    #: the cell key method): fixed for ever, so the same claims always give the same figures
+    stats_key: Mapped[int] = mapped_column(Integer, default=new_stats_key)
     #: content hashes of the rendered artefacts: {"photo_pixelated": sha, "heatmap": sha, ...}
     artefacts: Mapped[dict] = mapped_column(default=dict)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

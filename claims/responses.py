@@ -764,7 +764,9 @@ class PolicyOut(_Open):
 
 class StatsCell(_Open):
     """Aggregates of a cell, or ``suppressed`` with ``claims`` "<k" (under the minimum
-    cell size) or "hidden" (suppressed to protect a smaller cell)."""
+    cell size) or "hidden" (suppressed to protect a smaller cell). Counts are perturbed by 2
+    at most (claims/stats.py NOISE); a share or the ΔE00 quantiles of fewer than k claims
+    are null."""
 
     suppressed: bool
     claims: int | str
@@ -778,7 +780,7 @@ class StatsCell(_Open):
     redness_increase_share_matched: float | None = None
     redness_single_flagged_share: float | None = None
     redness_single_open_skin_share: float | None = None
-    delta_e00: dict[Literal["median", "p90", "max"], float] | None = None
+    delta_e00: dict[Literal["median", "p90"], float] | None = None
 
 
 class BatchCell(StatsCell):

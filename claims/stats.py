@@ -3,7 +3,10 @@
 Cells with fewer than ``min_cell`` claims are suppressed (their counts are not shown), so
 that no figure points at a single shopper; and so are as many more as it takes (the smallest
 batches of a SKU, the brand-wide cell) that a total less the cells shown cannot give a
-suppressed cell's figures away (:func:`_complement`). Alerts come in three levels: blue when
+suppressed cell's figures away (:func:`_complement`). The figures shown are perturbed (the cell
+key method, :data:`NOISE`) so that comparing them before and after one claim tells nothing
+certain about that claim, and a share or quantile of fewer than ``min_cell`` claims is not
+shown. Alerts, computed from the figures shown, come in three levels: blue when
 one metric of a SKU is above the brand's own baseline, yellow when several are, red when
 redness claims cluster on one batch within a short window.
 """
@@ -11,11 +14,11 @@ redness claims cluster on one batch within a short window.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 
-import numpy as np
 from sqlalchemy import select
 
-from claims.models import Appeal, Claim, Consent, Decision, Sku
+from claims.models import STATS_KEY_RANGE, Appeal, Claim, Consent, Decision, Sku
 from claims.policy import SHADED_SHARE, pair_differences, redness_flagged, redness_of
 
 __all__ = ["ALERT_FACTOR", "BATCH_WINDOW", "batch_context", "brand_stats", "final_outcomes"]
@@ -36,11 +39,33 @@ ALERT_FACTOR = 1.5
 # strongest evidence. The alerts still use every pair.
 
 
-def _metrics(claims: list[Claim]) -> dict:
+#: Perturbation by the cell key method, as the Australian Bureau of Statistics protects
+#: tables built on demand (Fraser and Wooton 2005; Thompson, Broadfoot and Elazar 2013). Each
+#: claim holds a random record key (claims.stats_key); a cell's key is the sum of its claims'
+#: keys, and each count the cell shows moves by a value of NOISE drawn from that key and the
+#: count's name. The same claims always give the same figures, so asking again averages
+#: nothing out; one claim more or less gives a new draw for every figure of the cell. Before,
+#: a brand comparing its figures before and after one claim was filed (or withdrawn) read
+#: that claim's verdict and whether the shopper's skin was flagged: the mismatch share moved
+#: exactly when it was a mismatch. Counts move by 2 at most; a cell shown shows at least
+#: ``min_cell`` claims.
+NOISE = {-2: 0.05, -1: 0.2, 0: 0.5, 1: 0.2, 2: 0.05}
+#: ΔE00 quantiles shown: the claim's value at the quantile's rank moved by RANK_NOISE (drawn
+#: like a count's), rounded to DE_STEP; the largest is not shown (a new largest value is one
+#: claim's measurement). A new median of a cell then no longer says on which side of it the
+#: new claim's measurement lay, nor its value.
+RANK_NOISE = {-1: 0.25, 0: 0.5, 1: 0.25}
+DE_STEP = 0.5
+# A share, or the ΔE00 quantiles, of fewer than ``min_cell`` claims is not shown either (None):
+# a SKU's 5 claims of which one was a shade claim gave that claim's verdict as the mismatch
+# share, 0 or 1.
+
+
+def _tally(claims: list[Claim]) -> dict:
+    """The exact counts behind a cell's figures, and its shade claims' ΔE00 values."""
     shade = [c for c in claims if c.type == "shade"]
     red = [c for c in claims if c.type == "redness"]
     des = [((c.analysis or {}).get("shade") or {}).get("delta_e00") for c in shade]
-    des = [d for d in des if d is not None]
     verdicts = [((c.analysis or {}).get("shade") or {}).get("verdict") for c in shade]
     # a photo without colour shows no redness either way: counted, left out of the shares
     unmeasurable = [c for c in red if redness_of(c.analysis).get("measurable") is False]
@@ -51,32 +76,76 @@ def _metrics(claims: list[Claim]) -> dict:
     # pairs whose two photos match (no finding says they differ): the strongest evidence
     matched = [c for c in paired if not pair_differences(c.analysis)]
 
-    def share(cs, on_open_skin=False):
-        if not cs:
-            return None
-        flagged = [c for c in cs if redness_flagged(c.analysis)]
+    def flagged(cs, on_open_skin=False):
+        hits = [c for c in cs if redness_flagged(c.analysis)]
         if on_open_skin:  # a photo without the figure counts as flagged on open skin
-            flagged = [c for c in flagged if (redness_of(c.analysis).get("shaded_fraction")
-                                              or 0.0) < SHADED_SHARE]  # fmt: skip
-        return round(len(flagged) / len(cs), 3)
+            hits = [c for c in hits if (redness_of(c.analysis).get("shaded_fraction")
+                                        or 0.0) < SHADED_SHARE]  # fmt: skip
+        return len(hits)
 
     return {
         "claims": len(claims),
         "shade_claims": len(shade),
+        "shade_mismatch": verdicts.count("mismatch"),
         "redness_claims": len(red),
         "redness_unmeasurable": len(unmeasurable),
-        "mismatch_share": round(verdicts.count("mismatch") / len(shade), 3) if shade else None,
         "redness_with_baseline": len(paired),
-        "redness_increase_share": share(paired),
+        "redness_increase": flagged(paired),
         "redness_matched_pairs": len(matched),
-        "redness_increase_share_matched": share(matched),
-        "redness_single_flagged_share": share(single),
-        "redness_single_open_skin_share": share(single, on_open_skin=True),
-        "delta_e00": None if not des else {
-            "median": round(float(np.median(des)), 2),
-            "p90": round(float(np.percentile(des, 90)), 2),
-            "max": round(float(np.max(des)), 2),
-        },
+        "redness_increase_matched": flagged(matched),
+        "redness_single": len(single),
+        "redness_single_flagged": flagged(single),
+        "redness_single_open_skin": flagged(single, on_open_skin=True),
+        "delta_e00": sorted(d for d in des if d is not None),
+    }
+
+
+def _cell_key(claims) -> int:
+    return sum(c.stats_key for c in claims) % STATS_KEY_RANGE
+
+
+def _draw(key: int, figure: str, table: dict) -> int:
+    """The value of ``table`` (value → probability) at the cell ``key``'s draw for ``figure``:
+    each figure its own draw, so that two figures' difference is no exact count either."""
+    u = int.from_bytes(hashlib.sha256(f"{key}:{figure}".encode()).digest()[:8]) / 2**64
+    for value, p in table.items():
+        u -= p
+        if u < 0:
+            return value
+    return next(reversed(table))  # the probabilities' sum rounded under 1
+
+
+def _metrics(claims: list[Claim], min_cell: int) -> dict:
+    """A cell's figures as a brand sees them: counts perturbed (:data:`NOISE`), shares of
+    perturbed counts, ΔE00 quantiles at perturbed ranks; shares and quantiles of fewer than
+    ``min_cell`` claims left out (None)."""
+    exact = _tally(claims)
+    des = exact.pop("delta_e00")
+    key = _cell_key(claims)
+    n = {k: max(0, v + _draw(key, k, NOISE)) if v else 0 for k, v in exact.items()}
+    n["claims"] = max(min_cell, n["claims"])
+
+    def share(part, whole):
+        if exact[whole] < min_cell:
+            return None
+        return round(min(n[part], n[whole]) / n[whole], 3)
+
+    def quantile(q):
+        rank = round(q * (len(des) - 1)) + _draw(key, f"delta_e00_{q}", RANK_NOISE)
+        return round(des[min(max(rank, 0), len(des) - 1)] / DE_STEP) * DE_STEP
+
+    return {
+        **{k: n[k] for k in ("claims", "shade_claims", "redness_claims", "redness_unmeasurable")},
+        "mismatch_share": share("shade_mismatch", "shade_claims"),
+        "redness_with_baseline": n["redness_with_baseline"],
+        "redness_increase_share": share("redness_increase", "redness_with_baseline"),
+        "redness_matched_pairs": n["redness_matched_pairs"],
+        "redness_increase_share_matched": share("redness_increase_matched",
+                                                "redness_matched_pairs"),
+        "redness_single_flagged_share": share("redness_single_flagged", "redness_single"),
+        "redness_single_open_skin_share": share("redness_single_open_skin", "redness_single"),
+        "delta_e00": None if len(des) < min_cell else {"median": quantile(0.5),
+                                                       "p90": quantile(0.9)},
     }  # fmt: skip
 
 
@@ -85,7 +154,7 @@ def _cell(claims, min_cell, hidden=False):
         return {"suppressed": True, "claims": f"<{min_cell}"}
     if hidden:  # suppressed to protect a smaller cell (_complement): not "<min_cell"
         return {"suppressed": True, "claims": "hidden"}
-    return {"suppressed": False, **_metrics(claims)}
+    return {"suppressed": False, **_metrics(claims, min_cell)}
 
 
 def _complement(parts: dict, min_cell: int) -> set:
@@ -119,15 +188,15 @@ def brand_stats(session, brand, *, min_cell=5, cluster_claims=3, cluster_hours=7
         by_sku.setdefault(sku.code, []).append(claim)
         by_batch.setdefault((sku.code, claim.batch or "(none)"), []).append(claim)
     everything = [c for c, _ in rows]
-    base = _metrics(everything)
+    base = _metrics(everything, min_cell)
     n_skus = max(1, len(by_sku))
     alerts = []
     for code, claims in by_sku.items():
         if len(claims) < min_cell:
             continue
-        m = _metrics(claims)
+        m = _metrics(claims, min_cell)  # the figures the brand sees, the alerts' too
         above = []
-        if m["claims"] > ALERT_FACTOR * len(everything) / n_skus:
+        if m["claims"] > ALERT_FACTOR * base["claims"] / n_skus:
             above.append("claims")
         for key in ("mismatch_share", "redness_increase_share"):
             if m[key] is not None and base[key] and m[key] > ALERT_FACTOR * base[key]:

@@ -11,7 +11,7 @@ import pytest
 from calibration.colorimetry import delta_e00
 from calibration.simulate import product_lab, random_scene, render_scene
 from claims.catalog import ingredient_flags, irritants
-from claims.stats import _metrics, brand_stats
+from claims.stats import _metrics, _tally, brand_stats
 from tests.claims.conftest import bearer, face_jpeg, file_claim, wait
 
 
@@ -168,7 +168,9 @@ def test_stats_suppress_small_cells_and_raise_alerts(app, client, tokens):
     wait(app)
     stats = client.get("/api/v1/brands/demo-cosmetics/stats", headers=bearer(tokens["brand"])).json
     lip = stats["skus"]["LIP-VELVET"]
-    assert lip["suppressed"] is False and lip["claims"] == 5 and lip["shade_claims"] == 5
+    # counts moved by 2 at most (claims/stats.py NOISE); a cell shown shows 5 or more
+    assert lip["suppressed"] is False and 5 <= lip["claims"] <= 7 and abs(lip["shade_claims"]
+                                                                          - 5) <= 2  # fmt: skip
     assert lip["delta_e00"]["median"] < 3
     assert stats["skus"]["SERUM-RETINOL"] == {"suppressed": True, "claims": "<5"}
     (cluster,) = (a for a in stats["alerts"] if a["level"] == "red")
@@ -209,7 +211,7 @@ def test_no_suppressed_cell_can_be_worked_out_from_a_total_less_the_cells_shown(
                                            "suppressed": True, "claims": "<5"}  # fmt: skip
     assert batches[("LIP-VELVET", "A")] == {"sku": "LIP-VELVET", "batch": "A",
                                            "suppressed": True, "claims": "hidden"}  # fmt: skip
-    assert stats["skus"]["LIP-VELVET"]["claims"] == 8  # the product's figures stay
+    assert abs(stats["skus"]["LIP-VELVET"]["claims"] - 8) <= 2  # the product's figures stay
     assert stats["skus"]["SERUM-RETINOL"] == {"suppressed": True, "claims": "<5"}
     assert stats["baseline"] == {"suppressed": True, "claims": "hidden"}
     # what is shown now never adds up to a cell under 5
@@ -231,26 +233,97 @@ def test_redness_statistics_keep_an_increase_apart_from_a_single_photos_flags():
         analysis = {"redness": {"redness": red, "quality": {"problems": list(problems)}}}
         return SimpleNamespace(type="redness", analysis=analysis)
 
-    m = _metrics([claim(True, True), claim(True, False), claim(False, True, 0.9),
-                  claim(False, True, 0.1), claim(False, False, 0.0),
-                  claim(True, True, problems=["light_direction_changed"])])  # fmt: skip
+    m = _tally([claim(True, True), claim(True, False), claim(False, True, 0.9),
+                claim(False, True, 0.1), claim(False, False, 0.0),
+                claim(True, True, problems=["light_direction_changed"])])  # fmt: skip
     assert m["redness_claims"] == 6 and m["redness_with_baseline"] == 3
-    assert m["redness_increase_share"] == round(2 / 3, 3)
-    # the pair whose photos differ is left out of the matched pairs' share
-    assert m["redness_matched_pairs"] == 2 and m["redness_increase_share_matched"] == 0.5
-    assert m["redness_single_flagged_share"] == round(2 / 3, 3)
+    assert m["redness_increase"] == 2
+    # the pair whose photos differ is left out of the matched pairs
+    assert m["redness_matched_pairs"] == 2 and m["redness_increase_matched"] == 1
+    assert (m["redness_single"], m["redness_single_flagged"]) == (3, 2)
     # the photo flagged mostly in folds or shadows is not counted on open skin
-    assert m["redness_single_open_skin_share"] == round(1 / 3, 3)
-    assert "redness_flagged_share" not in m
-    single_only = _metrics([claim(False, True)])
-    assert single_only["redness_increase_share"] is None
-    assert single_only["redness_single_flagged_share"] == 1.0
+    assert m["redness_single_open_skin"] == 1
+    single_only = _tally([claim(False, True)])
+    assert (single_only["redness_with_baseline"], single_only["redness_single_flagged"]) == (0, 1)
     # a photo without colour shows nothing either way: counted, but in no share
     colourless = claim(False, False)
     colourless.analysis["redness"]["redness"].update(measurable=False, zones={})
-    m = _metrics([claim(False, True), colourless])
+    m = _tally([claim(False, True), colourless])
     assert m["redness_claims"] == 2 and m["redness_unmeasurable"] == 1
-    assert m["redness_single_flagged_share"] == 1.0
+    assert (m["redness_single"], m["redness_single_flagged"]) == (1, 1)
+
+
+def _shade_claims(rng, n, mismatch_rate=0.3):
+    from types import SimpleNamespace
+
+    from claims.models import new_stats_key
+
+    def one(mismatch):
+        de = rng.uniform(3.5, 9.0) if mismatch else rng.uniform(0.3, 2.9)
+        verdict = "mismatch" if mismatch else "match"
+        return SimpleNamespace(type="shade", stats_key=new_stats_key(), analysis={
+            "shade": {"delta_e00": de, "verdict": verdict}})  # fmt: skip
+
+    if isinstance(n, bool):
+        return one(n)
+    return [one(rng.random() < mismatch_rate) for _ in range(n)]
+
+
+def test_a_cells_figures_are_the_same_for_the_same_claims_and_near_the_truth():
+    import random
+    from types import SimpleNamespace
+
+    rng = random.Random(3)
+    for n in range(5, 40):
+        claims = _shade_claims(rng, n)
+        m = _metrics(claims, 5)
+        assert m == _metrics(list(reversed(claims)), 5)  # asking again tells nothing new
+        mismatches = sum(c.analysis["shade"]["verdict"] == "mismatch" for c in claims)
+        assert n <= m["claims"] + 2 and 5 <= m["claims"] <= n + 2
+        assert abs(m["shade_claims"] - n) <= 2 and m["redness_claims"] == 0
+        assert abs(round(m["mismatch_share"] * m["shade_claims"]) - mismatches) <= 2
+        des = sorted(c.analysis["shade"]["delta_e00"] for c in claims)
+        median = des[round((n - 1) / 2) - 1 : round((n - 1) / 2) + 2]
+        assert min(median) - 0.25 <= m["delta_e00"]["median"] <= max(median) + 0.25
+        assert m["delta_e00"]["median"] % 0.5 == 0 and "max" not in m["delta_e00"]
+    # a share of fewer than 5 claims is not shown: 4 shade claims among 5 redness claims
+    few = _shade_claims(rng, 4)
+    red = [SimpleNamespace(type="redness", stats_key=7, analysis=None) for _ in range(5)]
+    m = _metrics(few + red, 5)
+    assert m["mismatch_share"] is None and m["delta_e00"] is None and m["claims"] >= 5
+
+
+def _bayes_accuracy(seen: dict) -> float:
+    """The best guess's accuracy from what was seen ({truth: Counter of observations})."""
+    keys = set().union(*seen.values())
+    return sum(max(c[k] for c in seen.values()) for k in keys) / sum(
+        sum(c.values()) for c in seen.values()
+    )
+
+
+def test_comparing_a_cells_figures_before_and_after_one_claim_does_not_tell_its_outcome():
+    """A brand reading its figures before and after one shopper's claim (its order known to
+    it) tried to tell her verdict, and on which side of the median her ΔE00 lay. Exact
+    figures told both every time (the mismatch count moved by 1 exactly when it was a
+    mismatch); perturbed, the best guess from the figures is right about 2 times in 3
+    (0.68, measured), where a coin is right 1 time in 2."""
+    import collections
+    import random
+
+    rng = random.Random(11)
+    verdict = {"mismatch": collections.Counter(), "match": collections.Counter()}
+    side = {True: collections.Counter(), False: collections.Counter()}
+    for k in range(1500):
+        others, her = _shade_claims(rng, rng.randint(6, 20)), _shade_claims(rng, k % 2 == 0)
+        before, after = _metrics(others, 5), _metrics([*others, her], 5)
+        mismatches = [round(m["mismatch_share"] * m["shade_claims"]) for m in (before, after)]
+        verdict[her.analysis["shade"]["verdict"]][mismatches[1] - mismatches[0]] += 1
+        values = sorted(c.analysis["shade"]["delta_e00"] for c in others)
+        above = her.analysis["shade"]["delta_e00"] > values[len(values) // 2]
+        moved = after["delta_e00"]["median"] - before["delta_e00"]["median"]
+        side[above][(moved > 0) - (moved < 0)] += 1
+    assert _bayes_accuracy(verdict) < 0.75, verdict
+    assert _bayes_accuracy(side) < 0.75, side
 
 
 @pytest.mark.parametrize("slug", ["UPPER", "-x", "a b", "x" * 65])

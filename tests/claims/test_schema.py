@@ -129,3 +129,39 @@ def test_claims_released_before_migration_0010_are_marked_released(tmp_path):
         released = [s.get(Claim, c).raw_released_at for c in ids]
     assert released == [withdrawn, erased, None]
     store.dispose()
+
+
+def test_claims_filed_before_migration_0011_get_a_random_statistics_key(tmp_path):
+    """A store at 0010 holds no record keys: 0011 gives each claim its own random one (the
+    brand statistics' perturbation is drawn from their sums), and the statistics read."""
+    import sqlalchemy as sa
+    from alembic import command
+    from alembic.config import Config
+
+    from claims.catalog import get_brand
+    from claims.db import MIGRATIONS, database_url
+    from claims.models import STATS_KEY_RANGE, Claim
+    from claims.stats import brand_stats
+    from tests.claims.conftest import file_claim, seeded_app
+
+    app, tokens = seeded_app(tmp_path / "d", ANALYSIS_WORKERS=0)
+    client = app.test_client()
+    ids = [file_claim(client, tokens["shopper"], key=f"k{k}", order_ref=f"O{k}").json["id"]
+           for k in range(6)]  # fmt: skip
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    app.extensions["hueproof"]["close"]()
+    engine = sa.create_engine(database_url(tmp_path / "d"))
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0010")
+        assert "stats_key" not in {c["name"] for c in sa.inspect(conn).get_columns("claims")}
+        command.upgrade(cfg, "head")
+    engine.dispose()
+    store = open_store(tmp_path / "d")
+    with store.read() as s:
+        keys = [s.get(Claim, c).stats_key for c in ids]
+        stats = brand_stats(s, get_brand(s, "demo-cosmetics"))
+    assert len(set(keys)) == len(keys) and all(0 <= k < STATS_KEY_RANGE for k in keys), keys
+    assert abs(stats["skus"]["LIP-VELVET"]["claims"] - 6) <= 2
+    store.dispose()

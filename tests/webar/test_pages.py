@@ -462,7 +462,9 @@ def test_brand_sees_its_statistics_as_tables(page, server):
     if cell["suppressed"]:  # hidden to protect a smaller batch of the same product
         assert cell["claims"] == "hidden" and b7[2] == "hidden" and not any(b7[3:]), rows
     else:
-        assert b7[2] == "5" and b7[3] == "5" and b7[4].endswith("%"), rows
+        # the API's figures (5 claims, perturbed by 2 at most: claims/stats.py NOISE)
+        assert b7[2] == str(cell["claims"]) and b7[3] == str(cell["shadeClaims"]), rows
+        assert 5 <= cell["claims"] <= 7 and b7[4].endswith("%"), rows
     assert any(r[2].isdigit() and r[4].endswith("%") for r in rows), rows  # figures shown
     for r in rows:
         if r[2].startswith("<") or r[2] == "hidden":

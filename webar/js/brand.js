@@ -114,7 +114,7 @@ function showStats(stats) {
     ...stats.batches.filter((b) => b.sku === sku).map((b) =>
       row(["", batchName(b.batch), ...cells(b)])),
   ]));
-  $("statsNote").textContent = t("statSuppressed").replace("{n}", stats.minCell);
+  $("statsNote").textContent = t("statSuppressed").replaceAll("{n}", stats.minCell);
 }
 
 function photoForm() {

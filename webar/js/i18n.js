@@ -70,7 +70,7 @@ const STRINGS = {
     failure_photo_unreadable: "无法读取照片。请上传相机拍摄的照片（JPEG、PNG、HEIC 或 WebP）",
     failure_analysis_error: "分析出错。请稍后重试，或联系客服", alertCluster: "{h} 小时内同一批次有 {n} 件及以上的发红申请", languageMenu: "语言", statRedness: "发红申请",
     statIncrease: "发红加重比例（有使用前照片）", allBatches: "全部批次", noBatch: "未注明",
-    statSuppressed: "少于 {n} 件的单元格不显示数字，以免识别出个人；标为“隐藏”的单元格也不显示，以免用合计减去其余单元格推算出较小的单元格",
+    statSuppressed: "少于 {n} 件的单元格不显示数字，以免识别出个人；标为“隐藏”的单元格也不显示，以免用合计减去其余单元格推算出较小的单元格；数字最多加减 2，同样的申诉总得出同样的数字，多一件或少一件就得出另一组数字，因此前后比较也推算不出某一件申诉的结果；少于 {n} 件的比例和 ΔE00 不显示",
     noAlerts: "暂无预警", hiddenCell: "隐藏",
     myClaims: "我的申请", noClaimsYet: "还没有申请", filedAt: "提交时间", result: "测量结果",
     decisionCol: "处理结果", actions: "操作", status_queued: "排队等待分析",
@@ -400,7 +400,7 @@ const STRINGS = {
     source_photo: "chart photo", "source_spectro-lab": "spectrophotometer Lab",
     source_spectral: "spectral data", chartFit: "chart fit",
     looResidual: "leave-one-out ΔE00: mean {mean}, max {max}", patch: "patch",
-    statSuppressed: "Cells of fewer than {n} claims show no figures, so that no one can be singled out; cells marked hidden show none either, so that a total less the cells shown cannot give a smaller cell away",
+    statSuppressed: "Cells of fewer than {n} claims show no figures, so that no one can be singled out; cells marked hidden show none either, so that a total less the cells shown cannot give a smaller cell away; counts are moved by 2 at most, the same claims always giving the same figures and one claim more or less giving others, so that comparing figures over time cannot tell one claim's outcome; shares and ΔE00 of fewer than {n} claims are not shown",
     hiddenCell: "hidden",
     noAlerts: "No alerts", aboveBaseline: "above the brand's overall level: {what}",
     // an analysis in words (explain.js): a photo's findings (vision/quality.py FINDING_CODES)
