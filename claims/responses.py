@@ -788,13 +788,32 @@ class BatchCell(StatsCell):
     batch: str
 
 
+class ShadeCell(_Open):
+    """A shade's figures over its shade claims, or ``suppressed`` as a :class:`StatsCell`;
+    ``difference``: how half or more of its measured claims differ from the reference
+    (calibration.verdict.DIFFERENCE_WORDS), null under k measured."""
+
+    sku: str
+    shade: str
+    suppressed: bool
+    claims: int | str
+    mismatch_share: float | None = None
+    delta_e00: dict[Literal["median", "p90"], float] | None = None
+    difference: list[Literal[tuple(DIFFERENCE_WORDS)]] | None = None  # type: ignore[misc]
+
+
 class BrandAlert(_Open):
-    """``blue``/``yellow``: a SKU's figures above the brand's (``metrics_above_baseline``);
+    """``blue``/``yellow``: a SKU's or a shade's figures above the brand's
+    (``metrics_above_baseline``);
     ``red``: ``redness_cluster``, several redness claims on one batch within hours."""
 
     level: Literal["blue", "yellow", "red"]
     sku: str
     batch: str | None = None
+    #: a shade's alert: its mismatch share above the brand's, and how most of its claims
+    #: differ from the reference (null under k measured)
+    shade: str | None = None
+    difference: list[Literal[tuple(DIFFERENCE_WORDS)]] | None = None  # type: ignore[misc]
     code: Literal["redness_cluster"] | None = None
     metrics_above_baseline: list[str] | None = None
     claims: int | None = None
@@ -808,6 +827,7 @@ class BrandStats(_Open):
     baseline: StatsCell
     skus: dict[str, StatsCell]
     batches: list[BatchCell]
+    shades: list[ShadeCell]
     alerts: list[BrandAlert]
 
 

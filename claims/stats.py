@@ -18,7 +18,8 @@ import hashlib
 
 from sqlalchemy import select
 
-from claims.models import STATS_KEY_RANGE, Appeal, Claim, Consent, Decision, Sku
+from calibration.verdict import DIFFERENCE_WORDS
+from claims.models import STATS_KEY_RANGE, Appeal, Claim, Consent, Decision, Shade, Sku
 from claims.policy import SHADED_SHARE, pair_differences, redness_flagged, redness_of
 
 __all__ = ["ALERT_FACTOR", "BATCH_WINDOW", "batch_context", "brand_stats", "final_outcomes"]
@@ -149,6 +150,28 @@ def _metrics(claims: list[Claim], min_cell: int) -> dict:
     }  # fmt: skip
 
 
+def _shade_cell(claims: list[Claim], min_cell: int, hidden=False) -> dict:
+    """A shade's figures (its shade claims): claims, mismatch share, ΔE00 quantiles, and how
+    most of its measured claims differ from the reference (``difference``: codes of
+    calibration.verdict.DIFFERENCE_WORDS held by half of them or more, by perturbed counts;
+    None under ``min_cell`` measured), which tells a brand what to look at in that shade's
+    production or its reference (darker, less saturated)."""
+    cell = _cell(claims, min_cell, hidden)
+    if cell["suppressed"]:
+        return cell
+    codes = [((c.analysis or {}).get("shade") or {}).get("difference") for c in claims]
+    codes = [x for x in codes if x is not None]  # analysed before the codes were recorded
+    key = _cell_key(claims)
+    measured = max(0, len(codes) + _draw(key, "difference", NOISE))
+    counts = {w: sum(w in x for x in codes) for w in DIFFERENCE_WORDS}
+    counts = {w: max(0, n + _draw(key, f"difference_{w}", NOISE)) for w, n in counts.items() if n}
+    common = [w for w in counts if 2 * counts[w] >= measured]
+    return {
+        **{k: cell[k] for k in ("suppressed", "claims", "mismatch_share", "delta_e00")},
+        "difference": None if len(codes) < min_cell else sorted(common, key=lambda w: -counts[w]),
+    }
+
+
 def _cell(claims, min_cell, hidden=False):
     if len(claims) < min_cell:
         return {"suppressed": True, "claims": f"<{min_cell}"}
@@ -175,19 +198,24 @@ def _complement(parts: dict, min_cell: int) -> set:
 
 
 def brand_stats(session, brand, *, min_cell=5, cluster_claims=3, cluster_hours=72) -> dict:
-    """Aggregates per SKU and per (SKU, batch), suppressed under ``min_cell``, and alerts.
+    """Aggregates per SKU, per (SKU, batch) and per (SKU, shade) of its shade claims,
+    suppressed under ``min_cell``, and alerts.
     A claim whose consent was withdrawn (or whose shopper erased her account) is left out:
     processing stops with the consent, statistics too."""
     rows = session.execute(
-        select(Claim, Sku).join(Sku, Claim.sku_id == Sku.id).where(
-            Sku.brand_id == brand.id, _consent_given())
+        select(Claim, Sku, Shade.code).join(Sku, Claim.sku_id == Sku.id)
+        .outerjoin(Shade, Claim.shade_id == Shade.id)
+        .where(Sku.brand_id == brand.id, _consent_given())
     ).all()  # fmt: skip
     by_sku: dict[str, list] = {}
     by_batch: dict[tuple, list] = {}
-    for claim, sku in rows:
+    by_shade: dict[tuple, list] = {}
+    for claim, sku, shade in rows:
         by_sku.setdefault(sku.code, []).append(claim)
         by_batch.setdefault((sku.code, claim.batch or "(none)"), []).append(claim)
-    everything = [c for c, _ in rows]
+        if claim.type == "shade" and shade is not None:
+            by_shade.setdefault((sku.code, shade), []).append(claim)
+    everything = [c for c, _, _ in rows]
     base = _metrics(everything, min_cell)
     n_skus = max(1, len(by_sku))
     alerts = []
@@ -219,11 +247,25 @@ def brand_stats(session, brand, *, min_cell=5, cluster_claims=3, cluster_hours=7
     # small SKU away is the one hidden; within a SKU shown, the smallest batches are
     small_skus = sum(len(c) for c in by_sku.values() if len(c) < min_cell)
     hide_base = 0 < small_skus < min_cell
-    hidden_batches = set()
+    hidden_batches, hidden_shades = set(), set()
     for code, claims in by_sku.items():
         if len(claims) >= min_cell:
             parts = {key: c for key, c in by_batch.items() if key[0] == code}
             hidden_batches |= _complement(parts, min_cell)
+            # the shades' parts of the SKU's shade claims, shown with the SKU
+            hidden_shades |= _complement({key: c for key, c in by_shade.items()
+                                          if key[0] == code}, min_cell)  # fmt: skip
+    shades = [
+        {"sku": code, "shade": shade, **_shade_cell(c, min_cell, (code, shade) in hidden_shades)}
+        for (code, shade), c in sorted(by_shade.items())
+    ]  # fmt: skip
+    brand_share = base["mismatch_share"]
+    for cell in shades:  # a shade whose mismatch share is above the brand's, as shown
+        share = cell.get("mismatch_share")
+        if share is not None and brand_share and share > ALERT_FACTOR * brand_share:
+            alerts.append({"level": "blue", "sku": cell["sku"], "shade": cell["shade"],
+                           "metrics_above_baseline": ["mismatch_share"],
+                           "difference": cell["difference"]})  # fmt: skip
     return {
         "brand": brand.slug,
         "min_cell": min_cell,
@@ -233,6 +275,7 @@ def brand_stats(session, brand, *, min_cell=5, cluster_claims=3, cluster_hours=7
             {"sku": code, "batch": batch, **_cell(c, min_cell, (code, batch) in hidden_batches)}
             for (code, batch), c in sorted(by_batch.items())
         ],
+        "shades": shades,
         "alerts": alerts,
     }
 

@@ -151,6 +151,23 @@ def wait(app):
     assert app.extensions["hueproof"]["pool"].wait_idle(120)
 
 
+def shade_claims_analysed(app, client, tokens, counts: dict[str, int]) -> None:
+    """Shade claims on LIP-VELVET with the sample photo ("classic red": R01 matches it, N02
+    and B03 do not), ``counts`` shade → how many, analysed; then every claim's record key is
+    set (1000 × its rank of filing), so that the statistics' perturbation is the same every
+    run."""
+    from claims.models import Claim
+
+    for shade, n in counts.items():
+        for k in range(n):
+            file_claim(client, tokens["shopper"], key=f"{shade}-{k}", shade=shade,
+                       order_ref=f"{shade}{k}")  # fmt: skip
+    wait(app)
+    with app.extensions["hueproof"]["store"].write() as s:
+        for k, claim in enumerate(s.query(Claim).order_by(Claim.created_at)):
+            claim.stats_key = 1000 * k
+
+
 def reject_within_tolerance(client, tokens, cid: str) -> dict:
     """The analysed shade claim ``cid`` rejected by the adjudicator, the colour within
     tolerance: its signed report."""

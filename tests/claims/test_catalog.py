@@ -12,7 +12,7 @@ from calibration.colorimetry import delta_e00
 from calibration.simulate import product_lab, random_scene, render_scene
 from claims.catalog import ingredient_flags, irritants
 from claims.stats import _metrics, _tally, brand_stats
-from tests.claims.conftest import bearer, face_jpeg, file_claim, wait
+from tests.claims.conftest import bearer, face_jpeg, file_claim, shade_claims_analysed, wait
 
 
 def test_lab_calibrations_are_versions_and_feed_the_shade_list(client, tokens):
@@ -218,6 +218,58 @@ def test_no_suppressed_cell_can_be_worked_out_from_a_total_less_the_cells_shown(
     shown = [b["claims"] for b in stats["batches"] if b["sku"] == "LIP-VELVET"
              and not b["suppressed"]]  # fmt: skip
     assert not 0 < stats["skus"]["LIP-VELVET"]["claims"] - sum(shown) < 5
+
+
+def test_a_brand_sees_each_shade_and_how_most_of_its_claims_differ(app, client, tokens):
+    """LIP-VELVET's shade claims by shade: the sample photo is "classic red" (R01 matches it;
+    against the nude N02 it is a clear mismatch). B03's 2 claims are suppressed and N02, the
+    smallest shade shown, hidden with them (the SKU's shade claims less R01's gave them
+    away); with 3 more on B03 every shade shows, N02 saying how its claims differ."""
+    shopper = tokens["shopper"]
+    for shade, n in (("R01", 6), ("N02", 5), ("B03", 2)):
+        for k in range(n):
+            file_claim(client, shopper, key=f"{shade}-{k}", shade=shade, order_ref=f"{shade}{k}")
+    wait(app)
+    brand = bearer(tokens["brand"])
+    shades = {c["shade"]: c for c in client.get("/api/v1/brands/demo-cosmetics/stats",
+                                                headers=brand).json["shades"]}  # fmt: skip
+    assert shades["B03"] == {"sku": "LIP-VELVET", "shade": "B03", "suppressed": True,
+                             "claims": "<5"}  # fmt: skip
+    assert shades["N02"]["claims"] == "hidden" and "difference" not in shades["N02"]
+    r01 = shades["R01"]
+    assert not r01["suppressed"] and 5 <= r01["claims"] <= 8 and r01["mismatch_share"] == 0.0
+    assert r01["difference"] == [] and r01["delta_e00"]["p90"] <= 1.0
+    for k in range(3):
+        file_claim(client, shopper, key=f"B03-more-{k}", shade="B03", order_ref=f"B03-{k}")
+    wait(app)
+    stats = client.get("/api/v1/brands/demo-cosmetics/stats", headers=brand).json
+    shades = {c["shade"]: c for c in stats["shades"]}
+    assert not any(c["suppressed"] for c in shades.values()), shades
+    n02 = shades["N02"]
+    listed = client.get("/api/v1/claims?sku=LIP-VELVET&limit=100", headers=bearer(shopper)).json
+    (codes,) = {tuple(c["analysis"]["shade"]["difference"]) for c in listed["items"]
+                if c["shade"] == "N02"}  # fmt: skip
+    assert codes and sorted(n02["difference"]) == sorted(codes), (n02, codes)
+    assert n02["mismatch_share"] >= 0.6 and n02["delta_e00"]["median"] > 3
+    assert shades["R01"] == r01  # the same claims, the same figures
+
+
+def test_a_shade_mismatched_more_than_the_brands_claims_raises_an_alert(app, client, tokens):
+    """10 claims on R01 (matching the sample photo) and 5 on N02 (a mismatch): N02's
+    mismatch share is above 1.5 times the brand's, an alert naming the shade and how its
+    claims differ; R01's is not."""
+    shade_claims_analysed(app, client, tokens, {"R01": 10, "N02": 5})
+    stats = client.get("/api/v1/brands/demo-cosmetics/stats",
+                       headers=bearer(tokens["brand"])).json  # fmt: skip
+    base = stats["baseline"]["mismatch_share"]
+    alerts = {a.get("shade"): a for a in stats["alerts"] if a.get("shade")}
+    for cell in stats["shades"]:  # an alert exactly where the figures shown are above
+        assert (cell["shade"] in alerts) == (cell["mismatch_share"] > 1.5 * base), (cell, base)
+    n02 = next(c for c in stats["shades"] if c["shade"] == "N02")
+    assert alerts["N02"] == {"level": "blue", "sku": "LIP-VELVET", "shade": "N02",
+                             "metrics_above_baseline": ["mismatch_share"],
+                             "difference": n02["difference"]}  # fmt: skip
+    assert n02["difference"] and "R01" not in alerts
 
 
 def test_redness_statistics_keep_an_increase_apart_from_a_single_photos_flags():

@@ -21,6 +21,12 @@ from tests.webar.conftest import as_user, assert_accessible, drag_over, js_value
 from vision.metadata import CAPTURE_PAGE_CAMERA
 
 
+def table_rows(page, selector) -> list[list[str]]:
+    """The text of each cell of the rows ``selector`` finds, stripped."""
+    return page.eval_on_selector_all(
+        selector, "rs => rs.map(r => [...r.cells].map(c => c.textContent.trim()))")  # fmt: skip
+
+
 def _api(server):
     return server[2].test_client()
 
@@ -437,6 +443,44 @@ def test_a_shade_name_is_shown_as_text_not_markup(page, server):
     assert name in page.text_content("#catalog")
 
 
+def test_the_brand_page_says_a_shades_alert_and_how_its_claims_differ(page, server, tmp_path):
+    """A shade whose mismatch share is above the brand's: the alert names the SKU and the
+    shade and says how most of its claims differ, in each language. The statistics are
+    another service's (its claims' record keys set, the same every run), served to the
+    page in place of the live server's."""
+    from tests.claims.conftest import seeded_app, shade_claims_analysed
+
+    app, tokens = seeded_app(tmp_path / "d")
+    client = app.test_client()
+    shade_claims_analysed(app, client, tokens, {"R01": 10, "N02": 5})
+    stats = client.get("/api/v1/brands/demo-cosmetics/stats",
+                       headers=bearer(tokens["brand"])).json  # fmt: skip
+    app.extensions["hueproof"]["close"]()
+    (alert,) = (a for a in stats["alerts"] if a.get("shade") == "N02")
+    page.route("**/api/v1/brands/demo-cosmetics/stats",
+               lambda route: route.fulfill(json=stats))  # fmt: skip
+    as_user(page, server[1]["brand"])
+    words = {"en": {"darker": "darker", "less_saturated": "less saturated",
+                    "more_saturated": "more saturated", "cooler": "cooler (more pink-purple)",
+                    "warmer": "warmer (more orange)", "lighter": "lighter"},
+             "zh": {"darker": "偏暗", "less_saturated": "饱和度偏低",
+                    "more_saturated": "更鲜艳", "cooler": "偏冷（偏粉紫）",
+                    "warmer": "偏暖（偏橙）", "lighter": "偏亮"}}  # fmt: skip
+    starts = {"en": "LIP-VELVET, Shade N02: above the brand's overall level: Mismatch share; "
+                    "most claims ",
+              "zh": "LIP-VELVET, 色号 N02: 高于品牌整体水平：色差不符比例；"
+                    "多数申请比参考色"}  # fmt: skip
+    for lang, start in starts.items():
+        page.goto(page.base + f"/brand?lang={lang}")
+        wait_js(page, "window.hueproof && window.hueproof.ready", timeout=30_000)
+        texts = page.eval_on_selector_all("#alerts li", "els => els.map(e => e.textContent)")
+        (text,) = (x for x in texts if "N02" in x)
+        assert text.startswith(start), text
+        for code in alert["difference"]:
+            assert words[lang][code] in text, (code, text)
+    assert page.evaluate("window.hueproof.errors") == []
+
+
 def test_brand_sees_its_statistics_as_tables(page, server):
     """Five claims on one batch make a cell with figures; the page shows every SKU (all
     batches) and batch the API counts, a suppressed cell as "<5" and nothing else, and the
@@ -454,8 +498,7 @@ def test_brand_sees_its_statistics_as_tables(page, server):
     page.goto(page.base + "/brand?lang=en")
     wait_js(page, "window.hueproof && window.hueproof.ready", timeout=30_000)
     stats = page.evaluate("window.hueproof.stats")
-    rows = [[c.strip() for c in r] for r in page.eval_on_selector_all(
-        "#stats tr", "rows => rows.map(r => [...r.cells].map(c => c.textContent))")]  # fmt: skip
+    rows = table_rows(page, "#stats tr")
     assert len(rows) == len({b["sku"] for b in stats["batches"]}) + len(stats["batches"])
     b7 = next(r for r in rows if r[1] == "STATS-B7")
     cell = next(b for b in stats["batches"] if b["batch"] == "STATS-B7")
@@ -472,6 +515,11 @@ def test_brand_sees_its_statistics_as_tables(page, server):
     alerts = page.eval_on_selector_all("#alerts li", "els => els.map(e => e.textContent)")
     assert len(alerts) == max(1, len(stats["alerts"])) and "{" not in "".join(alerts)
     assert "fewer than 5 claims" in page.text_content("#statsNote")
+    # the shades: one row each; R01 (the sample photo's own colour) in words
+    shades = table_rows(page, "#shadeStats tr")
+    assert len(shades) == len(stats["shades"]), shades
+    r01 = next(r for r in shades if r[:2] == ["LIP-VELVET", "R01"])
+    assert r01[5] == "practically the same colour" and r01[3].endswith("%"), shades
     assert_accessible(page, "the brand page, its statistics shown")
     assert page.evaluate("window.hueproof.errors") == []
 
@@ -1192,9 +1240,7 @@ def test_brand_enters_spectrophotometer_values_with_a_name_and_a_tolerance(page,
                   "s.calibrationVersion === 2)", timeout=30_000)  # fmt: skip
     page.click("#catalog tr[data-shade='LIP-SPECTRO/S1'] button[data-action=history]")
     wait_js(page, "document.querySelector(\"#catalog tr[data-history-of='LIP-SPECTRO/S1']\")")
-    versions = page.eval_on_selector_all(
-        "#catalog tr[data-history-of='LIP-SPECTRO/S1'] tbody tr",
-        "rs => rs.map(r => [...r.cells].map(c => c.textContent))")  # fmt: skip
+    versions = table_rows(page, "#catalog tr[data-history-of='LIP-SPECTRO/S1'] tbody tr")
     history = app.test_client().get(
         "/api/v1/brands/demo-cosmetics/skus/LIP-SPECTRO/shades/S1/calibrations",
         headers=bearer(tokens["brand"])).json["versions"]  # fmt: skip
@@ -1592,8 +1638,7 @@ def test_brand_calibrates_many_shades_from_a_spectrophotometer_csv(page, server)
                                            "buffer": csv.encode()}])  # fmt: skip
     page.click("#cPreview")
     wait_js(page, "window.hueproof.csv")
-    rows = page.eval_on_selector_all("#cShades tr", "rs => rs.map(r => [...r.cells].map("
-                                     "c => c.textContent))")  # fmt: skip
+    rows = table_rows(page, "#cShades tr")
     assert [r[1:3] + r[5:] for r in rows] == [["K1", "Poppy", "2", "–"], ["K2", "Petal", "1", "–"]]
     assert rows[0][3] == "45.20, 40.10, 19.90"
     client = app.test_client()

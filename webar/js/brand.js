@@ -4,7 +4,7 @@
 import { call, get, post, setToken, toCamel, token } from "./api.js";
 import { labToHex } from "./colour.js";
 import { row, swatch } from "./dom.js";
-import { whenWords } from "./explain.js";
+import { differenceWords, whenWords } from "./explain.js";
 import { errorText, t, translate } from "./i18n.js";
 import { dragRegion, showPhoto, showRegion, typedRegion } from "./pickphoto.js";
 
@@ -94,13 +94,15 @@ function showStats(stats) {
     const li = document.createElement("li");
     if (!a) { li.textContent = t("noAlerts"); return li; }
     li.className = a.level;
-    const where = [a.sku, a.batch && `${t("batch")} ${batchName(a.batch)}`].filter(Boolean)
-      .join(", ");
+    const where = [a.sku, a.batch && `${t("batch")} ${batchName(a.batch)}`,
+                   a.shade && `${t("shade")} ${a.shade}`].filter(Boolean).join(", ");
     const why = a.code === "redness_cluster"  // claims close in time on one batch
       ? t("alertCluster").replace("{n}", a.claims).replace("{h}", a.hours)
       : t("aboveBaseline").replace("{what}",
         a.metricsAboveBaseline.map((m) => t(METRIC_WORDS[m] ?? m)).join(", "));
-    li.textContent = `${where}: ${why}`;
+    const how = a.difference?.length  // a shade's: how most of its claims differ
+      ? t("alertDifference").replace("{how}", differenceWords(a.difference)) : "";
+    li.textContent = `${where}: ${why}${how}`;
     return li;
   }));
   const cells = (c) => (c.suppressed  // "<5", or "hidden" to protect a smaller cell
@@ -114,6 +116,14 @@ function showStats(stats) {
     ...stats.batches.filter((b) => b.sku === sku).map((b) =>
       row(["", batchName(b.batch), ...cells(b)])),
   ]));
+  // the shades of each SKU (its shade claims): how most of a shade's claims differ from the
+  // reference says what to look at, the shade's production or its reference
+  $("shadeStats").replaceChildren(...stats.shades.map((c) => row([c.sku, c.shade,
+    ...(c.suppressed ? [c.claims === "hidden" ? t("hiddenCell") : c.claims, "", "", ""]
+      : [String(c.claims), share(c.mismatchShare),
+         c.deltaE00 ? `${c.deltaE00.median} / ${c.deltaE00.p90}` : "–",
+         c.difference == null ? "–"
+           : c.difference.length ? differenceWords(c.difference) : t("statSameColour")])])));
   $("statsNote").textContent = t("statSuppressed").replaceAll("{n}", stats.minCell);
 }
 

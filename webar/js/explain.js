@@ -33,12 +33,18 @@ function reasonTexts(s) {
     : t(`measureReason_${r.code}`).replace("{u}", fmt(s.uncertaintyDe00, 1))));
 }
 
+/** How a colour differs from its reference (calibration/verdict.py DIFFERENCE_WORDS codes)
+ *  in words: "darker and less saturated". */
+export function differenceWords(codes) {
+  return listWords(codes.map((d) => t(`difference_${d}`)));
+}
+
 /** The verdict's sentence: how the measured colour differs from the brand's, the figures,
  *  and what they allow; "" without a verdict (no reference). */
 function verdictText(s) {
   if (s.verdict == null) return "";
   const how = s.difference.length
-    ? t("shadeDiffers").replace("{how}", listWords(s.difference.map((d) => t(`difference_${d}`))))
+    ? t("shadeDiffers").replace("{how}", differenceWords(s.difference))
     : t("shadeSame");
   const figures = `ΔE00 ${fmt(s.deltaE00)}${s.uncertaintyDe00 == null ? "" : ` ± ${fmt(s.uncertaintyDe00)}`}`
     + `${language() === "zh" ? "，" : ", "}${t("toleranceWord")} ${s.tolerance}`;
