@@ -151,17 +151,21 @@ def wait(app):
     assert app.extensions["hueproof"]["pool"].wait_idle(120)
 
 
-def shade_claims_analysed(app, client, tokens, counts: dict[str, int]) -> None:
-    """Shade claims on LIP-VELVET with the sample photo ("classic red": R01 matches it, N02
-    and B03 do not), ``counts`` shade → how many, analysed; then every claim's record key is
-    set (1000 × its rank of filing), so that the statistics' perturbation is the same every
-    run."""
+def claims_analysed(app, client, tokens, counts: dict[str, int]) -> None:
+    """Claims filed and analysed, ``counts`` kind → how many: a shade code for shade claims
+    on LIP-VELVET with the sample photo ("classic red": R01 matches it, N02 and B03 do not),
+    "redness" for single-photo redness claims on SERUM-RETINOL. Then every claim's record key
+    is set (1000 × its rank of filing), so that the statistics' perturbation is the same
+    every run."""
     from claims.models import Claim
 
-    for shade, n in counts.items():
+    for kind, n in counts.items():
         for k in range(n):
-            file_claim(client, tokens["shopper"], key=f"{shade}-{k}", shade=shade,
-                       order_ref=f"{shade}{k}")  # fmt: skip
+            fields = {"shade": kind} if kind != "redness" else {
+                "type": "redness", "sku": "SERUM-RETINOL", "shade": None, "roi": None,
+                "consent_health": "true", "photo": face_jpeg(2.0 + 0.1 * k)}  # fmt: skip
+            file_claim(client, tokens["shopper"], key=f"{kind}-{k}", order_ref=f"{kind}{k}",
+                       **fields)  # fmt: skip
     wait(app)
     with app.extensions["hueproof"]["store"].write() as s:
         for k, claim in enumerate(s.query(Claim).order_by(Claim.created_at)):

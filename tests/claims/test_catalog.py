@@ -11,8 +11,8 @@ import pytest
 from calibration.colorimetry import delta_e00
 from calibration.simulate import product_lab, random_scene, render_scene
 from claims.catalog import ingredient_flags, irritants
-from claims.stats import _metrics, _tally, brand_stats
-from tests.claims.conftest import bearer, face_jpeg, file_claim, shade_claims_analysed, wait
+from claims.stats import _metrics, _tally, brand_stats, facts
+from tests.claims.conftest import bearer, claims_analysed, face_jpeg, file_claim, wait
 
 
 def test_lab_calibrations_are_versions_and_feed_the_shade_list(client, tokens):
@@ -258,7 +258,7 @@ def test_a_shade_mismatched_more_than_the_brands_claims_raises_an_alert(app, cli
     """10 claims on R01 (matching the sample photo) and 5 on N02 (a mismatch): N02's
     mismatch share is above 1.5 times the brand's, an alert naming the shade and how its
     claims differ; R01's is not."""
-    shade_claims_analysed(app, client, tokens, {"R01": 10, "N02": 5})
+    claims_analysed(app, client, tokens, {"R01": 10, "N02": 5})
     stats = client.get("/api/v1/brands/demo-cosmetics/stats",
                        headers=bearer(tokens["brand"])).json  # fmt: skip
     base = stats["baseline"]["mismatch_share"]
@@ -283,11 +283,14 @@ def test_redness_statistics_keep_an_increase_apart_from_a_single_photos_flags():
         if shaded is not None:
             red["shaded_fraction"] = shaded
         analysis = {"redness": {"redness": red, "quality": {"problems": list(problems)}}}
-        return SimpleNamespace(type="redness", analysis=analysis)
+        return SimpleNamespace(type="redness", analysis=analysis, stats_key=0, created_at=None)
 
-    m = _tally([claim(True, True), claim(True, False), claim(False, True, 0.9),
-                claim(False, True, 0.1), claim(False, False, 0.0),
-                claim(True, True, problems=["light_direction_changed"])])  # fmt: skip
+    def tally(claims):
+        return _tally([facts(c) for c in claims])
+
+    m = tally([claim(True, True), claim(True, False), claim(False, True, 0.9),
+               claim(False, True, 0.1), claim(False, False, 0.0),
+               claim(True, True, problems=["light_direction_changed"])])  # fmt: skip
     assert m["redness_claims"] == 6 and m["redness_with_baseline"] == 3
     assert m["redness_increase"] == 2
     # the pair whose photos differ is left out of the matched pairs
@@ -295,12 +298,12 @@ def test_redness_statistics_keep_an_increase_apart_from_a_single_photos_flags():
     assert (m["redness_single"], m["redness_single_flagged"]) == (3, 2)
     # the photo flagged mostly in folds or shadows is not counted on open skin
     assert m["redness_single_open_skin"] == 1
-    single_only = _tally([claim(False, True)])
+    single_only = tally([claim(False, True)])
     assert (single_only["redness_with_baseline"], single_only["redness_single_flagged"]) == (0, 1)
     # a photo without colour shows nothing either way: counted, but in no share
     colourless = claim(False, False)
     colourless.analysis["redness"]["redness"].update(measurable=False, zones={})
-    m = _tally([claim(False, True), colourless])
+    m = tally([claim(False, True), colourless])
     assert m["redness_claims"] == 2 and m["redness_unmeasurable"] == 1
     assert (m["redness_single"], m["redness_single_flagged"]) == (1, 1)
 
@@ -308,13 +311,14 @@ def test_redness_statistics_keep_an_increase_apart_from_a_single_photos_flags():
 def _shade_claims(rng, n, mismatch_rate=0.3):
     from types import SimpleNamespace
 
-    from claims.models import new_stats_key
+    from claims.models import STATS_KEY_RANGE
 
     def one(mismatch):
         de = rng.uniform(3.5, 9.0) if mismatch else rng.uniform(0.3, 2.9)
-        verdict = "mismatch" if mismatch else "match"
-        return SimpleNamespace(type="shade", stats_key=new_stats_key(), analysis={
-            "shade": {"delta_e00": de, "verdict": verdict}})  # fmt: skip
+        shade = {"delta_e00": de, "verdict": "mismatch" if mismatch else "match"}
+        key = rng.randrange(STATS_KEY_RANGE)
+        return facts(SimpleNamespace(type="shade", stats_key=key, created_at=None,
+                                     analysis={"shade": shade}))  # fmt: skip
 
     if isinstance(n, bool):
         return one(n)
@@ -330,17 +334,18 @@ def test_a_cells_figures_are_the_same_for_the_same_claims_and_near_the_truth():
         claims = _shade_claims(rng, n)
         m = _metrics(claims, 5)
         assert m == _metrics(list(reversed(claims)), 5)  # asking again tells nothing new
-        mismatches = sum(c.analysis["shade"]["verdict"] == "mismatch" for c in claims)
+        mismatches = sum(c.verdict == "mismatch" for c in claims)
         assert n <= m["claims"] + 2 and 5 <= m["claims"] <= n + 2
         assert abs(m["shade_claims"] - n) <= 2 and m["redness_claims"] == 0
         assert abs(round(m["mismatch_share"] * m["shade_claims"]) - mismatches) <= 2
-        des = sorted(c.analysis["shade"]["delta_e00"] for c in claims)
+        des = sorted(c.delta_e00 for c in claims)
         median = des[round((n - 1) / 2) - 1 : round((n - 1) / 2) + 2]
         assert min(median) - 0.25 <= m["delta_e00"]["median"] <= max(median) + 0.25
         assert m["delta_e00"]["median"] % 0.5 == 0 and "max" not in m["delta_e00"]
     # a share of fewer than 5 claims is not shown: 4 shade claims among 5 redness claims
     few = _shade_claims(rng, 4)
-    red = [SimpleNamespace(type="redness", stats_key=7, analysis=None) for _ in range(5)]
+    red = [facts(SimpleNamespace(type="redness", stats_key=7, created_at=None, analysis=None))
+           for _ in range(5)]  # fmt: skip
     m = _metrics(few + red, 5)
     assert m["mismatch_share"] is None and m["delta_e00"] is None and m["claims"] >= 5
 
@@ -369,9 +374,9 @@ def test_comparing_a_cells_figures_before_and_after_one_claim_does_not_tell_its_
         others, her = _shade_claims(rng, rng.randint(6, 20)), _shade_claims(rng, k % 2 == 0)
         before, after = _metrics(others, 5), _metrics([*others, her], 5)
         mismatches = [round(m["mismatch_share"] * m["shade_claims"]) for m in (before, after)]
-        verdict[her.analysis["shade"]["verdict"]][mismatches[1] - mismatches[0]] += 1
-        values = sorted(c.analysis["shade"]["delta_e00"] for c in others)
-        above = her.analysis["shade"]["delta_e00"] > values[len(values) // 2]
+        verdict[her.verdict][mismatches[1] - mismatches[0]] += 1
+        values = sorted(c.delta_e00 for c in others)
+        above = her.delta_e00 > values[len(values) // 2]
         moved = after["delta_e00"]["median"] - before["delta_e00"]["median"]
         side[above][(moved > 0) - (moved < 0)] += 1
     assert _bayes_accuracy(verdict) < 0.75, verdict

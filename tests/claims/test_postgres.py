@@ -212,3 +212,26 @@ def test_two_workers_taking_one_queued_claim_analyse_it_once(pg_url, tmp_path):
             AuditEntry.action == "claim.analyzing")).scalar()  # fmt: skip
     assert started == 1
     ext["close"]()
+
+
+def test_brand_statistics_on_postgresql_are_those_on_sqlite(pg_url, tmp_path):
+    """The statistics read parts of the analyses in the database's JSON functions: the same
+    claims (their record keys the same) give the same figures on both databases."""
+    from claims.catalog import get_brand
+    from claims.demo import seed_demo
+    from claims.stats import brand_stats
+    from tests.claims.conftest import _make_app, claims_analysed
+
+    figures = []
+    for name, config in (("pg", {"DATABASE_URL": pg_url}), ("sqlite", {})):
+        app = _make_app(tmp_path / name, **config)
+        ext = app.extensions["hueproof"]
+        with ext["store"].write() as s:
+            tokens = seed_demo(s)
+        claims_analysed(app, app.test_client(), tokens, {"R01": 5, "N02": 5, "redness": 5})
+        with ext["store"].read() as s:
+            figures.append(brand_stats(s, get_brand(s, "demo-cosmetics")))
+        ext["close"]()
+    pg, sqlite = figures
+    assert not pg["skus"]["SERUM-RETINOL"]["suppressed"] and pg["shades"], pg
+    assert pg == sqlite

@@ -448,11 +448,11 @@ def test_the_brand_page_says_a_shades_alert_and_how_its_claims_differ(page, serv
     shade and says how most of its claims differ, in each language. The statistics are
     another service's (its claims' record keys set, the same every run), served to the
     page in place of the live server's."""
-    from tests.claims.conftest import seeded_app, shade_claims_analysed
+    from tests.claims.conftest import claims_analysed, seeded_app
 
     app, tokens = seeded_app(tmp_path / "d")
     client = app.test_client()
-    shade_claims_analysed(app, client, tokens, {"R01": 10, "N02": 5})
+    claims_analysed(app, client, tokens, {"R01": 10, "N02": 5})
     stats = client.get("/api/v1/brands/demo-cosmetics/stats",
                        headers=bearer(tokens["brand"])).json  # fmt: skip
     app.extensions["hueproof"]["close"]()
@@ -515,11 +515,11 @@ def test_brand_sees_its_statistics_as_tables(page, server):
     alerts = page.eval_on_selector_all("#alerts li", "els => els.map(e => e.textContent)")
     assert len(alerts) == max(1, len(stats["alerts"])) and "{" not in "".join(alerts)
     assert "fewer than 5 claims" in page.text_content("#statsNote")
-    # the shades: one row each; R01 (the sample photo's own colour) in words
+    # the shades: one row each; R01 (the sample photo's own colour): no direction in common
     shades = table_rows(page, "#shadeStats tr")
     assert len(shades) == len(stats["shades"]), shades
     r01 = next(r for r in shades if r[:2] == ["LIP-VELVET", "R01"])
-    assert r01[5] == "practically the same colour" and r01[3].endswith("%"), shades
+    assert r01[5] == "no difference most claims share" and r01[3].endswith("%"), shades
     assert_accessible(page, "the brand page, its statistics shown")
     assert page.evaluate("window.hueproof.errors") == []
 

@@ -123,7 +123,7 @@ function showStats(stats) {
       : [String(c.claims), share(c.mismatchShare),
          c.deltaE00 ? `${c.deltaE00.median} / ${c.deltaE00.p90}` : "–",
          c.difference == null ? "–"
-           : c.difference.length ? differenceWords(c.difference) : t("statSameColour")])])));
+           : c.difference.length ? differenceWords(c.difference) : t("statNoDirection")])])));
   $("statsNote").textContent = t("statSuppressed").replaceAll("{n}", stats.minCell);
 }
 
