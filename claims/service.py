@@ -1051,17 +1051,19 @@ class ClaimsService:
         cutoff = now - dt.timedelta(days=days)
         n = 0
         with self.store.write() as s:
-            # a claim under appeal keeps its photos; an appeal decided counts from its decision
+            # a claim under appeal keeps its photos; an appeal decided counts from its
+            # decision; a claim released (erased before, or withdrawn) is not read again: the
+            # hourly purge read every claim ever decided, 2.5-3.2 s at 20 000, writes waiting
+            held = Claim.raw_released_at.is_(None)
             decided = s.execute(select(Claim).join(Decision, Decision.claim_id == Claim.id)
                                 .outerjoin(Appeal, Appeal.claim_id == Claim.id).where(
-                Decision.created_at <= cutoff, Claim.status != "appealed",
+                held, Decision.created_at <= cutoff, Claim.status != "appealed",
                 or_(Appeal.id.is_(None), Appeal.decided_at <= cutoff))).scalars().all()  # fmt: skip
             failed = s.execute(select(Claim).where(
-                Claim.status == "failed", Claim.updated_at <= cutoff)).scalars().all()  # fmt: skip
-            due = [(c, "decision") for c in decided] + [(c, "the analysis failed") for c in failed]
+                held, Claim.status == "failed", Claim.updated_at <= cutoff)).scalars()  # fmt: skip
+            due = [(c, "decision") for c in decided]
+            due += [(c, "the analysis failed") for c in failed]
             for claim, after in due:
-                if claim.raw_released_at is not None:  # erased before (or withdrawn)
-                    continue
                 self._erase(s, claim, keep_pixelated=True, actor=SYSTEM_ACTOR,
                             why=f"retention: {days} days after {after}")  # fmt: skip
                 arte = dict(claim.artefacts or {})
