@@ -90,16 +90,32 @@ def test_files_stored_before_migration_0002_are_marked_as_keeping_their_metadata
     store.dispose()
 
 
-def test_claims_released_before_migration_0010_are_marked_released(tmp_path):
-    """A store at 0009: a claim whose consent was withdrawn and one whose photo was erased
-    come out of 0010 released (their photos no longer needed), a live claim not."""
-    import datetime as dt
-
+def _down_and_up(app, data_dir, revision: str, column: str) -> None:
+    """``app`` closed, its store migrated down to ``revision`` (where the claims have no
+    ``column``) and up to the newest again."""
     import sqlalchemy as sa
     from alembic import command
     from alembic.config import Config
 
     from claims.db import MIGRATIONS, database_url
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    app.extensions["hueproof"]["close"]()
+    engine = sa.create_engine(database_url(data_dir))  # SQLite's keys off: its batch mode
+    with engine.begin() as conn:  # copies the table, which they would refuse
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, revision)
+        assert column not in {c["name"] for c in sa.inspect(conn).get_columns("claims")}
+        command.upgrade(cfg, "head")
+    engine.dispose()
+
+
+def test_claims_released_before_migration_0010_are_marked_released(tmp_path):
+    """A store at 0009: a claim whose consent was withdrawn and one whose photo was erased
+    come out of 0010 released (their photos no longer needed), a live claim not."""
+    import datetime as dt
+
     from claims.models import Claim, Consent, Image
     from tests.claims.conftest import bearer, face_jpeg, file_claim, seeded_app
 
@@ -114,16 +130,7 @@ def test_claims_released_before_migration_0010_are_marked_released(tmp_path):
     with store.write() as s:
         s.get(Image, s.get(Claim, ids[1]).photo_sha256).erased_at = erased
         withdrawn = s.get(Consent, s.get(Claim, ids[0]).consent_id).withdrawn_at
-    cfg = Config()
-    cfg.set_main_option("script_location", str(MIGRATIONS))
-    app.extensions["hueproof"]["close"]()
-    engine = sa.create_engine(database_url(tmp_path / "d"))  # SQLite's keys off: its batch
-    with engine.begin() as conn:  # mode copies the table, which they would refuse
-        cfg.attributes["connection"] = conn
-        command.downgrade(cfg, "0009")
-        assert "raw_released_at" not in {c["name"] for c in sa.inspect(conn).get_columns("claims")}
-        command.upgrade(cfg, "head")
-    engine.dispose()
+    _down_and_up(app, tmp_path / "d", "0009", "raw_released_at")
     store = open_store(tmp_path / "d")
     with store.read() as s:
         released = [s.get(Claim, c).raw_released_at for c in ids]
@@ -134,12 +141,8 @@ def test_claims_released_before_migration_0010_are_marked_released(tmp_path):
 def test_claims_filed_before_migration_0011_get_a_random_statistics_key(tmp_path):
     """A store at 0010 holds no record keys: 0011 gives each claim its own random one (the
     brand statistics' perturbation is drawn from their sums), and the statistics read."""
-    import sqlalchemy as sa
-    from alembic import command
-    from alembic.config import Config
 
     from claims.catalog import get_brand
-    from claims.db import MIGRATIONS, database_url
     from claims.models import STATS_KEY_RANGE, Claim
     from claims.stats import brand_stats
     from tests.claims.conftest import file_claim, seeded_app
@@ -148,16 +151,7 @@ def test_claims_filed_before_migration_0011_get_a_random_statistics_key(tmp_path
     client = app.test_client()
     ids = [file_claim(client, tokens["shopper"], key=f"k{k}", order_ref=f"O{k}").json["id"]
            for k in range(6)]  # fmt: skip
-    cfg = Config()
-    cfg.set_main_option("script_location", str(MIGRATIONS))
-    app.extensions["hueproof"]["close"]()
-    engine = sa.create_engine(database_url(tmp_path / "d"))
-    with engine.begin() as conn:
-        cfg.attributes["connection"] = conn
-        command.downgrade(cfg, "0010")
-        assert "stats_key" not in {c["name"] for c in sa.inspect(conn).get_columns("claims")}
-        command.upgrade(cfg, "head")
-    engine.dispose()
+    _down_and_up(app, tmp_path / "d", "0010", "stats_key")
     store = open_store(tmp_path / "d")
     with store.read() as s:
         keys = [s.get(Claim, c).stats_key for c in ids]
