@@ -586,6 +586,17 @@ def _register_routes(app: Flask, service, keys):
     def brand_stats(brand):
         return service.stats(_principal(), brand)
 
+    @route.get("/brands/<brand>/stats.csv", summary="The same aggregates as CSV, a row a cell "
+               "(brand, SKU, batch, shade), for a spreadsheet (brand)",
+               produces="text/csv")  # fmt: skip
+    def brand_stats_csv(brand):
+        from claims.stats import stats_csv
+
+        resp = Response(stats_csv(service.stats(_principal(), brand)),
+                        content_type="text/csv; charset=utf-8")  # fmt: skip
+        resp.headers["Content-Disposition"] = f'attachment; filename="hueproof-stats-{brand}.csv"'
+        return resp
+
     @route.get("/alerts", summary="Alerts, e.g. unusual raw-photo viewing (admin)",
                response=responses.AlertList)  # fmt: skip
     def alerts():

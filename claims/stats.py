@@ -24,7 +24,8 @@ from calibration.verdict import DIFFERENCE_WORDS
 from claims.models import STATS_KEY_RANGE, Appeal, Claim, Consent, Decision, Shade, Sku
 from claims.policy import SHADED_SHARE, pair_differences, redness_flagged, redness_of
 
-__all__ = ["ALERT_FACTOR", "BATCH_WINDOW", "batch_context", "brand_stats", "final_outcomes"]
+__all__ = ["ALERT_FACTOR", "BATCH_WINDOW", "batch_context", "brand_stats",
+           "final_outcomes", "stats_csv"]  # fmt: skip
 
 #: A metric is "above its baseline" when it exceeds the brand-wide rate by this factor.
 ALERT_FACTOR = 1.5
@@ -321,6 +322,50 @@ def brand_stats(session, brand, *, min_cell=5, cluster_claims=3, cluster_hours=7
         "shades": shades,
         "alerts": alerts,
     }
+
+
+#: The columns of :func:`stats_csv`: where the cell is, then its figures (the JSON's names).
+CSV_COLUMNS = (
+    "level", "sku", "batch", "shade", "suppressed", "claims", "shade_claims", "mismatch_share",
+    "delta_e00_median", "delta_e00_p90", "difference", "redness_claims", "redness_unmeasurable",
+    "redness_with_baseline", "redness_increase_share", "redness_matched_pairs",
+    "redness_increase_share_matched", "redness_single_flagged_share",
+    "redness_single_open_skin_share",
+)  # fmt: skip
+
+
+def _csv_text(value: str) -> str:
+    """A text cell a spreadsheet reads as text: a batch is what a shopper typed, and one
+    starting with = + - @ would run as a formula in the brand's spreadsheet."""
+    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+
+
+def stats_csv(stats: dict) -> str:
+    """:func:`brand_stats` as CSV, a row a cell (the brand's, each SKU's, batch's and
+    shade's), the figures as the JSON has them; a suppressed cell's ``suppressed`` is its
+    "<5" or "hidden" and its figures are empty. Alerts are not in it."""
+    import csv
+    import io
+
+    cells = [("brand", {}, stats["baseline"])]
+    cells += [("sku", {"sku": code}, cell) for code, cell in stats["skus"].items()]
+    cells += [("batch", {"sku": c["sku"], "batch": c["batch"]}, c) for c in stats["batches"]]
+    cells += [("shade", {"sku": c["sku"], "shade": c["shade"]}, c) for c in stats["shades"]]
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(CSV_COLUMNS)
+    for level, where, cell in cells:
+        row = {"level": level, **{k: _csv_text(v) for k, v in where.items()}}
+        if cell["suppressed"]:
+            row["suppressed"] = cell["claims"]
+        else:
+            row.update({k: v for k, v in cell.items() if k in CSV_COLUMNS and k != "suppressed"})
+            de = cell.get("delta_e00") or {}
+            row.update(delta_e00_median=de.get("median"), delta_e00_p90=de.get("p90"))
+            if cell.get("difference") is not None:
+                row["difference"] = " ".join(cell["difference"])
+        writer.writerow(["" if row.get(k) is None else row[k] for k in CSV_COLUMNS])
+    return out.getvalue()
 
 
 #: The other claims an adjudicator is shown beside one (:func:`batch_context`): filed this

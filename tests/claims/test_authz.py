@@ -27,6 +27,7 @@ MATRIX = [
     ("PUT", "/api/v1/brands/demo-cosmetics/skus/NEW-1", "sku", (401, 403, 403, 403, 200, 404, 200)),
     ("PUT", "/api/v1/brands/demo-cosmetics/policy", "policy", (401, 403, 403, 403, 200, 404, 200)),
     ("GET", "/api/v1/brands/demo-cosmetics/stats", None, (401, 403, 403, 403, 200, 404, 200)),
+    ("GET", "/api/v1/brands/demo-cosmetics/stats.csv", None, (401, 403, 403, 403, 200, 404, 200)),
     ("GET", "/api/v1/alerts", None, (401, 403, 403, 403, 403, 403, 200)),
     ("POST", "/api/v1/claims", "claim", (401, 202, 202, 403, 403, 403, 403)),
     ("POST", "/api/v1/claims/{c}/decision", "decision", (401, 403, 404, 201, 404, 404, 403)),

@@ -272,6 +272,45 @@ def test_a_shade_mismatched_more_than_the_brands_claims_raises_an_alert(app, cli
     assert n02["difference"] and "R01" not in alerts
 
 
+def test_the_statistics_as_csv_are_the_json_figures_a_row_a_cell(app, client, tokens):
+    """GET /brands/B/stats.csv: a header, then the brand's, each SKU's, batch's and shade's
+    cell with the JSON's figures; a batch a shopper typed as a formula stays text in a
+    spreadsheet; another brand is refused as for the JSON."""
+    import csv
+    import io
+
+    from claims.stats import CSV_COLUMNS
+
+    claims_analysed(app, client, tokens, {"R01": 5, "N02": 5})
+    file_claim(client, tokens["shopper"], key="formula", batch='=HYPERLINK("http://x")')
+    wait(app)
+    brand = bearer(tokens["brand"])
+    stats = client.get("/api/v1/brands/demo-cosmetics/stats", headers=brand).json
+    resp = client.get("/api/v1/brands/demo-cosmetics/stats.csv", headers=brand)
+    assert resp.status_code == 200 and resp.mimetype == "text/csv"
+    assert "hueproof-stats-demo-cosmetics.csv" in resp.headers["Content-Disposition"]
+    header, *rows = list(csv.reader(io.StringIO(resp.get_data(as_text=True))))
+    assert tuple(header) == CSV_COLUMNS
+    rows = [dict(zip(header, r, strict=True)) for r in rows]
+    assert [r["level"] for r in rows] == ["brand"] + ["sku"] * len(stats["skus"]) + [
+        "batch"] * len(stats["batches"]) + ["shade"] * len(stats["shades"])  # fmt: skip
+    lip = next(r for r in rows if r["level"] == "sku" and r["sku"] == "LIP-VELVET")
+    json_lip = stats["skus"]["LIP-VELVET"]
+    assert int(lip["claims"]) == json_lip["claims"] and lip["suppressed"] == ""
+    assert float(lip["mismatch_share"]) == json_lip["mismatch_share"]
+    assert float(lip["delta_e00_p90"]) == json_lip["delta_e00"]["p90"]
+    n02 = next(r for r in rows if r["level"] == "shade" and r["shade"] == "N02")
+    json_n02 = next(c for c in stats["shades"] if c["shade"] == "N02")
+    assert n02["difference"].split() == json_n02["difference"]
+    formula = next(r for r in rows if r["batch"].endswith('HYPERLINK("http://x")'))
+    assert formula["batch"] == '\'=HYPERLINK("http://x")' and formula["suppressed"] == "<5"
+    assert formula["claims"] == ""  # a suppressed cell's figures are empty
+    other = bearer(tokens["brand_y"])
+    refused = [client.get(f"/api/v1/brands/demo-cosmetics/{path}", headers=other).status_code
+               for path in ("stats", "stats.csv")]  # fmt: skip
+    assert refused[0] == refused[1] != 200
+
+
 def test_redness_statistics_keep_an_increase_apart_from_a_single_photos_flags():
     """A single photo flags the person's own redness too; only an increase against a
     baseline photo is the product's redness rate."""

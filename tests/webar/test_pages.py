@@ -520,6 +520,12 @@ def test_brand_sees_its_statistics_as_tables(page, server):
     assert len(shades) == len(stats["shades"]), shades
     r01 = next(r for r in shades if r[:2] == ["LIP-VELVET", "R01"])
     assert r01[5] == "no difference most claims share" and r01[3].endswith("%"), shades
+    with page.expect_download() as download:  # the service's CSV, as served
+        page.click("#statsCsv")
+    served = client.get("/api/v1/brands/demo-cosmetics/stats.csv",
+                        headers=bearer(tokens["brand"])).data  # fmt: skip
+    assert Path(download.value.path()).read_bytes() == served
+    assert download.value.suggested_filename == "hueproof-stats-demo-cosmetics.csv"
     assert_accessible(page, "the brand page, its statistics shown")
     assert page.evaluate("window.hueproof.errors") == []
 

@@ -1,7 +1,7 @@
 // Brand: catalog, calibrate a shade from a chart photo (chart outline and per-patch residuals
 // shown before saving) or from spectrophotometer values, many shades from a spectrophotometer's
 // CSV (previewed, then saved all or none), statistics and alerts.
-import { call, get, post, setToken, toCamel, token } from "./api.js";
+import { call, download, get, post, setToken, toCamel, token } from "./api.js";
 import { labToHex } from "./colour.js";
 import { row, swatch } from "./dom.js";
 import { differenceWords, whenWords } from "./explain.js";
@@ -37,6 +37,10 @@ async function load() {
     hp.ready = true;
   } catch (e) { fail(e); }
 }
+
+// the statistics as the service's CSV (a row a cell), for a spreadsheet
+$("statsCsv").onclick = () =>
+  download(`/brands/${brand}/stats.csv`, `hueproof-stats-${brand}.csv`).catch(fail);
 
 /** The shade's version as a button that shows, under its row, every version of its reference
  *  (newest first) with how far each moved from the one before, and hides them again. */
