@@ -802,6 +802,13 @@ class ShadeCell(_Open):
     difference: list[Literal[tuple(DIFFERENCE_WORDS)]] | None = None  # type: ignore[misc]
 
 
+class MonthCell(StatsCell):
+    """A SKU's claims filed in a calendar month (UTC), ``month`` as YYYY-MM."""
+
+    sku: str
+    month: str
+
+
 class BrandAlert(_Open):
     """``blue``/``yellow``: a SKU's or a shade's figures above the brand's
     (``metrics_above_baseline``);
@@ -828,6 +835,7 @@ class BrandStats(_Open):
     skus: dict[str, StatsCell]
     batches: list[BatchCell]
     shades: list[ShadeCell]
+    months: list[MonthCell]
     alerts: list[BrandAlert]
 
 

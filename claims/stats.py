@@ -246,18 +246,24 @@ def _read(session, *conditions):
 
 
 def brand_stats(session, brand, *, min_cell=5, cluster_claims=3, cluster_hours=72) -> dict:
-    """Aggregates per SKU, per (SKU, batch) and per (SKU, shade) of its shade claims,
-    suppressed under ``min_cell``, and alerts.
+    """Aggregates per SKU, per (SKU, batch), per (SKU, shade) of its shade claims and per
+    (SKU, calendar month of filing, UTC), suppressed under ``min_cell``, and alerts. Months
+    show a product's course where shoppers gave no batch.
     A claim whose consent was withdrawn (or whose shopper erased her account) is left out:
     processing stops with the consent, statistics too."""
     by_sku: dict[str, list] = {}
     by_batch: dict[tuple, list] = {}
     by_shade: dict[tuple, list] = {}
+    by_month: dict[tuple, list] = {}
     everything = []
     for _, sku, batch, shade, claim in _read(session, Sku.brand_id == brand.id):
         everything.append(claim)
         by_sku.setdefault(sku, []).append(claim)
         by_batch.setdefault((sku, batch or "(none)"), []).append(claim)
+        # calendar months (UTC), fixed: a window the caller chose would let many overlapping
+        # windows draw one claim's perturbation again and again (DEVELOPERS.md)
+        by_month.setdefault((sku, claim.created_at.astimezone(dt.UTC).strftime("%Y-%m")),
+                            []).append(claim)  # fmt: skip
         if claim.type == "shade" and shade is not None:
             by_shade.setdefault((sku, shade), []).append(claim)
     base = _metrics(everything, min_cell)
@@ -291,11 +297,13 @@ def brand_stats(session, brand, *, min_cell=5, cluster_claims=3, cluster_hours=7
     # small SKU away is the one hidden; within a SKU shown, the smallest batches are
     small_skus = sum(len(c) for c in by_sku.values() if len(c) < min_cell)
     hide_base = 0 < small_skus < min_cell
-    hidden_batches, hidden_shades = set(), set()
+    hidden_batches, hidden_shades, hidden_months = set(), set(), set()
     for code, claims in by_sku.items():
         if len(claims) >= min_cell:
             parts = {key: c for key, c in by_batch.items() if key[0] == code}
             hidden_batches |= _complement(parts, min_cell)
+            hidden_months |= _complement({key: c for key, c in by_month.items()
+                                          if key[0] == code}, min_cell)  # fmt: skip
             # the shades' parts of the SKU's shade claims, shown with the SKU
             hidden_shades |= _complement({key: c for key, c in by_shade.items()
                                           if key[0] == code}, min_cell)  # fmt: skip
@@ -320,16 +328,20 @@ def brand_stats(session, brand, *, min_cell=5, cluster_claims=3, cluster_hours=7
             for (code, batch), c in sorted(by_batch.items())
         ],
         "shades": shades,
+        "months": [
+            {"sku": code, "month": month, **_cell(c, min_cell, (code, month) in hidden_months)}
+            for (code, month), c in sorted(by_month.items())
+        ],
         "alerts": alerts,
     }
 
 
 #: The columns of :func:`stats_csv`: where the cell is, then its figures (the JSON's names).
 CSV_COLUMNS = (
-    "level", "sku", "batch", "shade", "suppressed", "claims", "shade_claims", "mismatch_share",
-    "delta_e00_median", "delta_e00_p90", "difference", "redness_claims", "redness_unmeasurable",
-    "redness_with_baseline", "redness_increase_share", "redness_matched_pairs",
-    "redness_increase_share_matched", "redness_single_flagged_share",
+    "level", "sku", "batch", "shade", "month", "suppressed", "claims", "shade_claims",
+    "mismatch_share", "delta_e00_median", "delta_e00_p90", "difference", "redness_claims",
+    "redness_unmeasurable", "redness_with_baseline", "redness_increase_share",
+    "redness_matched_pairs", "redness_increase_share_matched", "redness_single_flagged_share",
     "redness_single_open_skin_share",
 )  # fmt: skip
 
@@ -341,8 +353,8 @@ def _csv_text(value: str) -> str:
 
 
 def stats_csv(stats: dict) -> str:
-    """:func:`brand_stats` as CSV, a row a cell (the brand's, each SKU's, batch's and
-    shade's), the figures as the JSON has them; a suppressed cell's ``suppressed`` is its
+    """:func:`brand_stats` as CSV, a row a cell (the brand's, each SKU's, batch's, shade's
+    and month's), the figures as the JSON has them; a suppressed cell's ``suppressed`` is its
     "<5" or "hidden" and its figures are empty. Alerts are not in it."""
     import csv
     import io
@@ -351,6 +363,7 @@ def stats_csv(stats: dict) -> str:
     cells += [("sku", {"sku": code}, cell) for code, cell in stats["skus"].items()]
     cells += [("batch", {"sku": c["sku"], "batch": c["batch"]}, c) for c in stats["batches"]]
     cells += [("shade", {"sku": c["sku"], "shade": c["shade"]}, c) for c in stats["shades"]]
+    cells += [("month", {"sku": c["sku"], "month": c["month"]}, c) for c in stats["months"]]
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(CSV_COLUMNS)

@@ -272,6 +272,29 @@ def test_a_shade_mismatched_more_than_the_brands_claims_raises_an_alert(app, cli
     assert n02["difference"] and "R01" not in alerts
 
 
+def test_a_brand_sees_each_products_months_small_ones_suppressed(app, client, tokens):
+    """LIP-VELVET's 15 claims filed 6 in September, 5 in October and 4 in November: November
+    is under 5 and October, the smallest month shown, hidden with it (the SKU less September
+    gave them away); September's figures are near its 6 claims."""
+    import datetime as dt
+
+    from claims.models import Claim
+
+    claims_analysed(app, client, tokens, {"R01": 10, "N02": 5})
+    with app.extensions["hueproof"]["store"].write() as s:
+        for k, claim in enumerate(s.query(Claim).order_by(Claim.created_at)):
+            month = 9 if k < 6 else 10 if k < 11 else 11
+            claim.created_at = dt.datetime(2026, month, 15, tzinfo=dt.UTC)
+    stats = client.get("/api/v1/brands/demo-cosmetics/stats",
+                       headers=bearer(tokens["brand"])).json  # fmt: skip
+    months = {c["month"]: c for c in stats["months"] if c["sku"] == "LIP-VELVET"}
+    assert sorted(months) == ["2026-09", "2026-10", "2026-11"]
+    assert months["2026-11"]["claims"] == "<5" and months["2026-10"]["claims"] == "hidden"
+    september = months["2026-09"]
+    assert not september["suppressed"] and 5 <= september["claims"] <= 8
+    assert september["mismatch_share"] is not None and september["redness_claims"] == 0
+
+
 def test_the_statistics_as_csv_are_the_json_figures_a_row_a_cell(app, client, tokens):
     """GET /brands/B/stats.csv: a header, then the brand's, each SKU's, batch's and shade's
     cell with the JSON's figures; a batch a shopper typed as a formula stays text in a
@@ -293,7 +316,10 @@ def test_the_statistics_as_csv_are_the_json_figures_a_row_a_cell(app, client, to
     assert tuple(header) == CSV_COLUMNS
     rows = [dict(zip(header, r, strict=True)) for r in rows]
     assert [r["level"] for r in rows] == ["brand"] + ["sku"] * len(stats["skus"]) + [
-        "batch"] * len(stats["batches"]) + ["shade"] * len(stats["shades"])  # fmt: skip
+        "batch"] * len(stats["batches"]) + ["shade"] * len(stats["shades"]) + [
+        "month"] * len(stats["months"])  # fmt: skip
+    assert {r["month"] for r in rows if r["level"] == "month"} == {
+        c["month"] for c in stats["months"]}  # fmt: skip
     lip = next(r for r in rows if r["level"] == "sku" and r["sku"] == "LIP-VELVET")
     json_lip = stats["skus"]["LIP-VELVET"]
     assert int(lip["claims"]) == json_lip["claims"] and lip["suppressed"] == ""

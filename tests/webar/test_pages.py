@@ -520,6 +520,11 @@ def test_brand_sees_its_statistics_as_tables(page, server):
     assert len(shades) == len(stats["shades"]), shades
     r01 = next(r for r in shades if r[:2] == ["LIP-VELVET", "R01"])
     assert r01[5] == "no difference most claims share" and r01[3].endswith("%"), shades
+    # the months, each product's newest first
+    months = table_rows(page, "#monthStats tr")
+    assert len(months) == len(stats["months"]), months
+    lip = [r[1] for r in months if r[0] == "LIP-VELVET"]
+    assert lip == sorted(lip, reverse=True) and lip, months
     with page.expect_download() as download:  # the service's CSV, as served
         page.click("#statsCsv")
     served = client.get("/api/v1/brands/demo-cosmetics/stats.csv",

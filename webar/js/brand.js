@@ -128,6 +128,10 @@ function showStats(stats) {
          c.deltaE00 ? `${c.deltaE00.median} / ${c.deltaE00.p90}` : "–",
          c.difference == null ? "–"
            : c.difference.length ? differenceWords(c.difference) : t("statNoDirection")])])));
+  // each product's months (UTC), newest first: its course where shoppers gave no batch
+  const months = stats.months.toSorted((a, b) => a.sku.localeCompare(b.sku)
+                                                 || b.month.localeCompare(a.month));
+  $("monthStats").replaceChildren(...months.map((c) => row([c.sku, c.month, ...cells(c)])));
   $("statsNote").textContent = t("statSuppressed").replaceAll("{n}", stats.minCell);
 }
 

@@ -72,7 +72,7 @@ const STRINGS = {
     statIncrease: "发红加重比例（有使用前照片）", allBatches: "全部批次", noBatch: "未注明",
     statSuppressed: "少于 {n} 件的单元格不显示数字，以免识别出个人；标为“隐藏”的单元格也不显示，以免用合计减去其余单元格推算出较小的单元格；数字最多加减 2，同样的申诉总得出同样的数字，多一件或少一件就得出另一组数字，因此前后比较也推算不出某一件申诉的结果；少于 {n} 件的比例和 ΔE00 不显示",
     noAlerts: "暂无预警", hiddenCell: "隐藏",
-    alertDifference: "；多数申请比参考色{how}", statsCsv: "下载统计（CSV）", statsByShade: "按色号（颜色申请）", statDifference: "多数申请与参考色的差别", statNoDirection: "多数申请没有共同的偏差方向",
+    alertDifference: "；多数申请比参考色{how}", statsCsv: "下载统计（CSV）", statsByMonth: "按月份（世界标准时间）", statMonth: "月份", statsByShade: "按色号（颜色申请）", statDifference: "多数申请与参考色的差别", statNoDirection: "多数申请没有共同的偏差方向",
     myClaims: "我的申请", noClaimsYet: "还没有申请", filedAt: "提交时间", result: "测量结果",
     decisionCol: "处理结果", actions: "操作", status_queued: "排队等待分析",
     status_analyzing: "正在分析", status_ready: "已分析，等待审核", status_decided: "已裁决",
@@ -403,7 +403,8 @@ const STRINGS = {
     looResidual: "leave-one-out ΔE00: mean {mean}, max {max}", patch: "patch",
     statSuppressed: "Cells of fewer than {n} claims show no figures, so that no one can be singled out; cells marked hidden show none either, so that a total less the cells shown cannot give a smaller cell away; counts are moved by 2 at most, the same claims always giving the same figures and one claim more or less giving others, so that comparing figures over time cannot tell one claim's outcome; shares and ΔE00 of fewer than {n} claims are not shown",
     hiddenCell: "hidden",
-    alertDifference: "; most claims {how} than the reference", statsCsv: "Download the statistics (CSV)", statsByShade: "By shade (shade claims)", statDifference: "How most differ from the reference",
+    alertDifference: "; most claims {how} than the reference", statsCsv: "Download the statistics (CSV)",
+    statsByMonth: "By month (UTC)", statMonth: "Month", statsByShade: "By shade (shade claims)", statDifference: "How most differ from the reference",
     statNoDirection: "no difference most claims share",
     noAlerts: "No alerts", aboveBaseline: "above the brand's overall level: {what}",
     // an analysis in words (explain.js): a photo's findings (vision/quality.py FINDING_CODES)
