@@ -121,6 +121,9 @@ class ShadeFormIn(_Closed):
 class SkuIn(_Closed):
     name: str | None = Field(default=None, max_length=200)
     ingredients: list[str] | None = Field(default=None, max_length=300)
+    #: the batch codes produced (replacing those listed; [] lists none): a claim naming
+    #: another is told to the adjudicator and never approved automatically
+    batches: list[str] | None = Field(default=None, max_length=2000)
 
 
 class PolicyIn(_Closed):

@@ -70,8 +70,48 @@ def get_brand(session, slug: str) -> Brand:
     return brand
 
 
-def upsert_sku(session, brand: Brand, code: str, *, name=None, ingredients=None) -> Sku:
-    """The brand's SKU ``code``, created when new; name and ingredients updated when given."""
+#: batch codes a SKU may list (a brand producing a batch a day lists 3 years' worth)
+MAX_BATCHES = 2000
+
+
+def batch_key(code: str) -> str:
+    """A batch code as compared with a brand's list: upper case, without spaces, hyphens,
+    dots, slashes or underscores ("b2026 11" is "B2026-11"), as shoppers copy them off a
+    pack."""
+    return re.sub(r"[\s\-_./]", "", code).upper()
+
+
+def batch_listed(sku: Sku, batch: str) -> bool | None:
+    """Whether ``batch`` is among the batch codes the brand lists for ``sku``; None when it
+    lists none or no batch was given."""
+    if not sku.batches or not batch.strip():
+        return None
+    return batch_key(batch) in {batch_key(b) for b in sku.batches}
+
+
+def _batches(batches) -> list[str]:
+    """A brand's batch codes checked: a list of texts of 1-100 characters, each once (as
+    :func:`batch_key` compares them), at most :data:`MAX_BATCHES`; else InvalidInputError
+    (a 422)."""
+    if not isinstance(batches, list) or not all(isinstance(b, str) for b in batches):
+        raise InvalidInputError("expected batches as a list of batch codes")
+    out, seen = [], set()
+    for b in (b.strip() for b in batches):
+        if not b or len(b) > 100 or not batch_key(b):
+            raise InvalidInputError(f"a batch code has 1-100 characters, letters or digits among "
+                             f"them; got {b!r}")  # fmt: skip
+        if batch_key(b) not in seen:
+            seen.add(batch_key(b))
+            out.append(b)
+    if len(out) > MAX_BATCHES:
+        raise InvalidInputError(f"at most {MAX_BATCHES} batch codes a product; got {len(out)}")
+    return out
+
+
+def upsert_sku(session, brand: Brand, code: str, *, name=None, ingredients=None,
+               batches=None) -> Sku:  # fmt: skip
+    """The brand's SKU ``code``, created when new; name, ingredients and the batch codes it
+    produced (an empty list: none listed) updated when given."""
     _check(CODE, code, "a SKU code")
     sku = session.execute(select(Sku).where(Sku.brand_id == brand.id, Sku.code == code)).scalar()
     if sku is None:
@@ -83,6 +123,8 @@ def upsert_sku(session, brand: Brand, code: str, *, name=None, ingredients=None)
         if not isinstance(ingredients, list) or not all(isinstance(i, str) for i in ingredients):
             raise ValueError("expected ingredients as a list of INCI names")
         sku.ingredients = [i.strip() for i in ingredients if i.strip()]
+    if batches is not None:
+        sku.batches = _batches(batches) or None
     session.flush()
     return sku
 

@@ -129,6 +129,8 @@ class Sku(Base):
     name: Mapped[str] = mapped_column(String(200), default="")
     #: INCI names, as printed on the pack
     ingredients: Mapped[list] = mapped_column(default=list)
+    #: the batch codes the brand produced (claims.catalog.batch_listed); None: not listed
+    batches: Mapped[list | None] = mapped_column()
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
     brand: Mapped[Brand] = relationship()

@@ -150,6 +150,10 @@ NOTES = {
     "batch_increases": "{claims} other claims on this product's batch document an increase "
                        "of redness against a photo from before ({matched} on matching photos): "
                        "the product, not this person's skin alone, may be the cause.",
+    "batch_not_listed": "The batch the shopper gave ({batch}) is not among those the brand "
+                        "lists for this product: a counterfeit, or a code mistyped. Ask for a "
+                        "photo of the batch code on the pack before deciding; never approved "
+                        "automatically.",
 }  # fmt: skip
 #: Documented increases on the same batch (claims.stats.batch_context) from which a redness
 #: claim's suggestion says so: one other could be anyone's skin, two or more on one batch
@@ -203,13 +207,16 @@ def pair_differences(result: dict | None) -> list[str]:
 
 
 def suggest(claim_type: str, result: dict | None, brand_policy: dict | None,
-            same_batch: dict | None = None) -> dict | None:  # fmt: skip
+            same_batch: dict | None = None, unlisted_batch: str | None = None,
+            ) -> dict | None:  # fmt: skip
     """The rule that applies, with its outcome, reason code and text; None without a result.
 
     ``automatic`` is True when the brand enabled automatic approval for this rule.
     ``same_batch``: the other claims on the product's batch (claims.stats.batch_context),
     which a redness claim's suggestion names when :data:`BATCH_INCREASES` or more of them
-    document an increase.
+    document an increase. ``unlisted_batch``: the batch the shopper gave when the brand
+    lists the product's batches and not that one (claims.catalog.batch_listed): said, and
+    never approved automatically.
     """
     if result is None:
         return None
@@ -242,9 +249,11 @@ def suggest(claim_type: str, result: dict | None, brand_policy: dict | None,
                 {"claims": documented, "matched": same_batch["redness_increase_matched"]},
             )
         )
+    if unlisted_batch is not None:
+        notes.append(("batch_not_listed", {"batch": unlisted_batch}))
     text = " ".join([text, *(NOTES[code].format(**params, findings_list=", ".join(
         params.get("findings", ()))) for code, params in notes)])  # fmt: skip
-    edited = any(code == "edited" for code, _ in notes)
+    edited = any(code in ("edited", "batch_not_listed") for code, _ in notes)
     automatic = rule in set(policy.get("auto_approve") or ()) and outcome.startswith("approve")
     automatic = automatic and not edited
     return {"rule": rule, "outcome": outcome, "reason_code": reason, "text": text,

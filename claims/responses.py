@@ -346,6 +346,7 @@ class Note(_Open):
     patch_diameter_face_widths: float | None = None
     claims: int | None = Field(default=None, description="other claims on the batch")
     matched: int | None = None
+    batch: str | None = Field(default=None, description="the batch the shopper gave")
 
 
 class Suggestion(_Open):
@@ -457,6 +458,9 @@ class ClaimView(_Open):
     ingredients: Ingredients | None = None
     reference_now: ReferenceNow | None = None
     same_batch: SameBatch | None = None
+    batch_listed: bool | None = Field(default=None, description=(
+        "staff: whether the batch is among those the brand lists for the product (absent "
+        "when it lists none or no batch was given)"))  # fmt: skip
     hold: Hold | None = None
 
 
@@ -701,6 +705,7 @@ class SkuOut(_Open):
     name: str | None = None
     ingredients: list[str]
     flagged_ingredients: list[IngredientFlag]
+    batches: list[str]
 
 
 class MeOut(_Closed):

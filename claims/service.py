@@ -27,6 +27,7 @@ from claims.analysis import CLAIM_ANALYSIS_VERSION, AnalysisFailed, analyse_clai
 from claims.auth import Principal, authorize, token_sha256
 from claims.catalog import (
     add_calibration,
+    batch_listed,
     calibration_history,
     check_shade_code,
     find_shade,
@@ -168,6 +169,13 @@ def _rows_for_views(session, page: list[Claim]):
     appeals = {a.claim_id: a for a in session.scalars(
         select(Appeal).options(defer(Appeal.report)).where(Appeal.claim_id.in_(ids)))}  # fmt: skip
     return held, (decisions, appeals)
+
+
+def _suggestion(claim, sku, brand, same_batch=None) -> dict | None:
+    """The policy's suggestion for ``claim`` (claims.policy.suggest), the product's batch
+    codes weighed: one the brand does not list is said and never approved automatically."""
+    unlisted = claim.batch if batch_listed(sku, claim.batch) is False else None
+    return suggest(claim.type, claim.analysis, brand.policy, same_batch, unlisted)
 
 
 def _decision_of(session, claim) -> Decision | None:
@@ -510,9 +518,12 @@ class ClaimsService:
                     view["appeal_until"] = until.isoformat()
         if principal.role in ("adjudicator", "admin"):
             view["hold"] = _hold_view(claim, principal)
-            view["suggestion"] = suggest(claim.type, claim.analysis, brand.policy, same_batch)
+            view["suggestion"] = _suggestion(claim, sku, brand, same_batch)
             if same_batch is not None:
                 view["same_batch"] = same_batch
+            listed = batch_listed(sku, claim.batch)
+            if listed is not None:
+                view["batch_listed"] = listed
             if claim.type == "redness":
                 view["ingredients"] = {"listed": sku.ingredients,
                                        "known_irritants_and_allergens":
@@ -672,7 +683,7 @@ class ClaimsService:
             self._event(s, claim, "claim.ready")
             sku = s.get(Sku, claim.sku_id)
             brand = s.get(Brand, sku.brand_id)
-            hint = suggest(claim.type, claim.analysis, brand.policy)
+            hint = _suggestion(claim, sku, brand)
             if hint and hint["automatic"]:
                 self._decide(s, claim, None, hint["outcome"], hint["reason_code"],
                              f"automatic approval under the brand's rule {hint['rule']!r}",
@@ -766,8 +777,7 @@ class ClaimsService:
             "outcome": outcome, "reason_code": reason_code, "note": note,
             "adjudicator": principal.actor if principal else SYSTEM_ACTOR,
             "automatic": automatic_rule is not None, "rule": automatic_rule, "time": now,
-            "suggestion": suggest(claim.type, claim.analysis, brand.policy,
-                                  batch_context(s, claim)),
+            "suggestion": _suggestion(claim, sku, brand, batch_context(s, claim)),
         }  # fmt: skip
         if appeal is not None:
             first = s.get(Decision, appeal.decision_id)
@@ -1342,12 +1352,15 @@ class ClaimsService:
         with self.store.write() as s:
             brand = self._brand(s, principal, brand_slug, lock=True)
             sku = upsert_sku(s, brand, payload.get("sku"), name=payload.get("name"),
-                             ingredients=payload.get("ingredients"))  # fmt: skip
+                             ingredients=payload.get("ingredients"),
+                             batches=payload.get("batches"))  # fmt: skip
             self._audit(s, principal.actor, "catalog.sku", f"brand:{brand.slug}",
-                        {"sku": sku.code, "ingredients": sku.ingredients})  # fmt: skip
+                        {"sku": sku.code, "ingredients": sku.ingredients,
+                         "batches": sku.batches or []})  # fmt: skip
             return {"brand": brand.slug, "sku": sku.code, "name": sku.name,
                     "ingredients": sku.ingredients,
-                    "flagged_ingredients": ingredient_flags(sku.ingredients)}  # fmt: skip
+                    "flagged_ingredients": ingredient_flags(sku.ingredients),
+                    "batches": sku.batches or []}  # fmt: skip
 
     def _brand(self, s, principal, slug, action: str = "catalog.write", *, lock=False) -> Brand:
         """The brand ``slug`` if ``principal`` may do ``action`` on it (a missing brand answers

@@ -140,6 +140,43 @@ def test_sku_ingredients_via_the_api(client, tokens):
     assert {f["ingredient"] for f in resp.json["flagged_ingredients"]} == {"Parfum", "Citral"}
 
 
+def test_a_batch_the_brand_does_not_list_is_told_and_never_approved_automatically(
+    app, client, tokens
+):
+    """The brand lists LIP-VELVET's batches; mismatches are approved automatically. A claim
+    on a listed batch (typed "b2026 12") is; one on a batch not listed ("FAKE-01": a
+    counterfeit, or a code mistyped) waits for an adjudicator, who is told; a claim without a
+    batch, or a brand listing none, says nothing of it. Shoppers are not told."""
+    brand = bearer(tokens["brand"])
+    sku = "/api/v1/brands/demo-cosmetics/skus/LIP-VELVET"
+    resp = client.put(sku, headers=brand, json={"batches": ["B2026-11", "B2026-12", "b2026 11"]})
+    assert resp.status_code == 200 and resp.json["batches"] == ["B2026-11", "B2026-12"]
+    for bad in ([""], ["x" * 101], ["--"], "B2026-11", [3]):
+        refused = client.put(sku, headers=brand, json={"batches": bad})
+        assert refused.status_code == 422, (bad, refused.json)
+    client.put("/api/v1/brands/demo-cosmetics/policy", json={"auto_approve": ["shade_mismatch"]},
+               headers=brand)  # fmt: skip
+    ids = {batch: file_claim(client, tokens["shopper"], key=f"b-{batch}", shade="N02",
+                             batch=batch, order_ref=f"O-{batch}").json["id"]
+           for batch in ("b2026 12", "FAKE-01", "")}  # fmt: skip
+    wait(app)
+    adj, shopper = bearer(tokens["adjudicator"]), bearer(tokens["shopper"])
+    views = {b: client.get(f"/api/v1/claims/{cid}", headers=adj).json for b, cid in ids.items()}
+    listed, fake, none = views["b2026 12"], views["FAKE-01"], views[""]
+    assert listed["status"] == "decided" and listed["batch_listed"] is True
+    assert fake["status"] == "ready" and fake["batch_listed"] is False
+    note = {"code": "batch_not_listed", "batch": "FAKE-01"}
+    assert note in fake["suggestion"]["notes"] and not fake["suggestion"]["automatic"]
+    assert "(FAKE-01) is not among those the brand lists" in fake["suggestion"]["text"]
+    assert none["status"] == "decided" and "batch_listed" not in none
+    own = client.get(f"/api/v1/claims/{ids['FAKE-01']}", headers=shopper).json
+    assert "batch_listed" not in own and "suggestion" not in own
+    # the list taken away: nothing to compare with
+    assert client.put(sku, headers=brand, json={"batches": []}).json["batches"] == []
+    again = client.get(f"/api/v1/claims/{ids['FAKE-01']}", headers=adj).json
+    assert "batch_listed" not in again and note not in again["suggestion"]["notes"]
+
+
 def test_auto_approval_is_decided_and_logged_as_such(app, client, tokens):
     brand = bearer(tokens["brand"])
     # the sample photo is "classic red"; against the nude reference it is a clear mismatch

@@ -1776,14 +1776,8 @@ def test_a_claim_another_reviewer_is_deciding_is_marked_and_not_decided_here(pag
         time.sleep(0.1)
 
 
-def test_the_batchs_documented_increases_are_said_in_the_pages_language(page, server):
-    """A redness suggestion's note on the batch's documented increases, with its figures, in
-    each language (the policy's own words in English)."""
-    from claims.policy import suggest
-
-    s = suggest("redness", {"redness": {"redness": {"compared_to_baseline": False,
-                                                    "zones": {"chin": {"area_fraction": 0.1}}}}},
-                {}, {"redness_increase_documented": 3, "redness_increase_matched": 2})  # fmt: skip
+def _suggestion_said(page, s: dict) -> dict[str, str]:
+    """The suggestion ``s`` (claims.policy.suggest) as the review page says it, by language."""
     said = {}
     for lang in ("en", "zh"):
         page.goto(page.base + f"/review?lang={lang}")
@@ -1792,8 +1786,32 @@ def test_the_batchs_documented_increases_are_said_in_the_pages_language(page, se
           const { camelize } = await import("/webar/js/api.js");
           return suggestionText(camelize(s));
         }""", s)  # fmt: skip
+    return said
+
+
+def test_the_batchs_documented_increases_are_said_in_the_pages_language(page, server):
+    """A redness suggestion's note on the batch's documented increases, with its figures, in
+    each language (the policy's own words in English)."""
+    from claims.policy import suggest
+
+    s = suggest("redness", {"redness": {"redness": {"compared_to_baseline": False,
+                                                    "zones": {"chin": {"area_fraction": 0.1}}}}},
+                {}, {"redness_increase_documented": 3, "redness_increase_matched": 2})  # fmt: skip
+    said = _suggestion_said(page, s)
     assert said["en"] == s["text"], said["en"]
     assert "其他 3 件申请" in said["zh"] and "一致 2 件" in said["zh"], said["zh"]
+
+
+def test_a_batch_the_brand_does_not_list_is_said_in_the_pages_language(page, server):
+    """The note on a batch the brand does not list names the shopper's text as she typed it
+    ("$&" is no replacement pattern), in each language (the policy's own words in
+    English)."""
+    from claims.policy import suggest
+
+    s = suggest("shade", {"shade": {"verdict": "mismatch"}}, {}, unlisted_batch="$&-FAKE")
+    said = _suggestion_said(page, s)
+    assert said["en"] == s["text"] and "($&-FAKE) is not among" in said["en"], said["en"]
+    assert "批次（$&-FAKE）不在品牌" in said["zh"], said["zh"]
 
 
 def test_a_shopper_appeals_a_decision_and_another_reviewer_decides_it(page, server):

@@ -65,7 +65,8 @@ export function suggestionText(s) {
   const note = (n) => t(`note_${n.code}`).replace("{share}", fmt(100 * n.shadedFraction, 0))
     .replace("{findings}", (n.findings || []).join(", ")).replace("{aStar}", fmt(n.aStar, 0))
     .replace("{widths}", String(n.patchDiameterFaceWidths)).replace("{claims}", n.claims)
-    .replace("{matched}", n.matched);
+    .replace("{matched}", n.matched)
+    .replace("{batch}", () => n.batch);  // a shopper's text, its "$&" taken as it is
   return [t(`rule_${s.rule}`), ...s.notes.map(note)].join(language() === "zh" ? "" : " ");
 }
 

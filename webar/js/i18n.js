@@ -218,6 +218,7 @@ const STRINGS = {
     note_detection_limit: "在这张照片中，直径 {widths} 个脸宽的斑块上弱于约 {aStar} 个 a* 单位的发红，无法与本人肤色区分（分析的检测极限）。",
     note_edited: "有文件注明由照片编辑软件保存（{findings}）：其颜色和皮肤可能在拍摄后被修改过。依赖它之前请索取相机保存的原始文件；不会自动同意。",
     note_batch_increases: "同一商品同一批次的其他 {claims} 件申请经与使用前照片对比确认红肿加重（其中两张照片条件一致 {matched} 件）：原因可能在于产品，而不只是此人的皮肤。",
+    note_batch_not_listed: "顾客填写的批次（{batch}）不在品牌为此商品登记的批次之中：可能是假冒产品，也可能是批号填错。裁决前请索取包装上批号的照片；不会自动同意。",
     // the review page's ingredient cross-reference (claims/data/irritants.csv categories)
     heldByOther: "另一位审核人员正在处理此申请（至 {until}），此处无法裁决", heldMark: "处理中",
     sameBatch: "同批次的其他申请",
@@ -479,6 +480,7 @@ const STRINGS = {
     note_detection_limit: "In this photo, redness weaker than about {aStar} a* units over a patch {widths} face widths across cannot be told from the person's own skin (the analysis's detection limit).",
     note_edited: "A file states that a photo editor saved it ({findings}): its colours and skin may have been changed after it was taken. Ask for the file as the camera saved it before relying on it; never approved automatically.",
     note_batch_increases: "{claims} other claims on this product's batch document an increase of redness against a photo from before ({matched} on matching photos): the product, not this person's skin alone, may be the cause.",
+    note_batch_not_listed: "The batch the shopper gave ({batch}) is not among those the brand lists for this product: a counterfeit, or a code mistyped. Ask for a photo of the batch code on the pack before deciding; never approved automatically.",
     // the review page's ingredient cross-reference (claims/data/irritants.csv categories)
     beforeAfter: "before/after",
     ingredientsNote: "Information for the reviewer: a listed ingredient is a possible cause, not a diagnosis.",
