@@ -207,6 +207,7 @@ class Claim(Base):
                       Index("ix_claims_status_created_at", "status", "created_at"),
                       Index("ix_claims_order_ref", "order_ref"),
                       Index("ix_claims_photo_sha256", "photo_sha256"),
+                      Index("ix_claims_sku_batch_key", "sku_id", "batch_key"),
                       Index("ix_claims_baseline_sha256", "baseline_sha256"))  # fmt: skip
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
@@ -216,6 +217,9 @@ class Claim(Base):
     shade_id: Mapped[int | None] = mapped_column(ForeignKey("shades.id"))
     order_ref: Mapped[str] = mapped_column(String(100), default="")
     batch: Mapped[str] = mapped_column(String(100), default="")
+    #: the batch as compared (claims.catalog.batch_key: "b2026 11" is "B2026-11"'s
+    #: "B202611"): the statistics' batch cells, the claims beside one, the alerts
+    batch_key: Mapped[str] = mapped_column(String(100), default="", server_default="")
     status: Mapped[str] = mapped_column(String(16), default="queued")
     failure_reason: Mapped[str] = mapped_column(Text, default="")
     #: claims/analysis.py FAILURE_CODES ("" unless failed)

@@ -27,6 +27,7 @@ from claims.analysis import CLAIM_ANALYSIS_VERSION, AnalysisFailed, analyse_clai
 from claims.auth import Principal, authorize, token_sha256
 from claims.catalog import (
     add_calibration,
+    batch_key,
     batch_listed,
     calibration_history,
     check_shade_code,
@@ -385,6 +386,7 @@ class ClaimsService:
                 id=uuid.uuid4().hex, shopper_id=principal.id, type=fields["type"],
                 sku_id=sku.id, shade_id=shade.id if shade else None,
                 order_ref=fields["order_ref"][:100], batch=fields["batch"][:100],
+                batch_key=batch_key(fields["batch"][:100]),
                 status="queued", photo_sha256=fields["photo_sha256"],
                 baseline_sha256=fields["baseline_sha256"], roi=fields["roi"],
                 consent_id=consent.id, idempotency_key=idempotency_key,

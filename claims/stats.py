@@ -15,12 +15,14 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from collections import Counter
 from types import SimpleNamespace
 from typing import NamedTuple
 
 from sqlalchemy import select
 
 from calibration.verdict import DIFFERENCE_WORDS
+from claims.catalog import batch_key
 from claims.models import STATS_KEY_RANGE, Appeal, Claim, Consent, Decision, Shade, Sku
 from claims.policy import SHADED_SHARE, pair_differences, redness_flagged, redness_of
 
@@ -225,24 +227,33 @@ def _complement(parts: dict, min_cell: int) -> set:
 
 
 def _read(session, *conditions):
-    """(id, SKU code, batch, shade code, :class:`Facts`) of each claim meeting ``conditions``
-    whose consent stands. Only the parts of the analyses the statistics read are selected
-    (in the database's JSON functions): a brand's 20 000 claims took 2.6 s to load whole,
-    their analyses 1.5 s of it to decode."""
+    """(id, SKU code, batch as typed, batch key, shade code, :class:`Facts`) of each claim
+    meeting ``conditions`` whose consent stands. Only the parts of the analyses the
+    statistics read are selected (in the database's JSON functions): a brand's 20 000 claims
+    took 2.6 s to load whole, their analyses 1.5 s of it to decode."""
     a = Claim.analysis
     rows = session.execute(
-        select(Claim.id, Sku.code, Claim.batch, Shade.code, Claim.type, Claim.stats_key,
+        select(Claim.id, Sku.code, Claim.batch, Claim.batch_key, Shade.code, Claim.type,
+               Claim.stats_key,
                Claim.created_at, a[("shade", "verdict")].as_string(),
                a[("shade", "delta_e00")].as_float(), a[("shade", "difference")],
                a[("redness", "redness")], a[("redness", "quality", "problems")])
         .join(Sku, Claim.sku_id == Sku.id).outerjoin(Shade, Claim.shade_id == Shade.id)
         .where(_consent_given(), *conditions)
     )  # fmt: skip
-    for cid, sku, batch, shade, type_, key, created, verdict, de, diff, red, problems in rows:
+    for cid, sku, batch, bkey, shade, type_, key, created, verdict, de, diff, red, problems in rows:
         analysis = {"shade": {"verdict": verdict, "delta_e00": de, "difference": diff},
                     "redness": {"redness": red, "quality": {"problems": problems}}}  # fmt: skip
         claim = SimpleNamespace(type=type_, stats_key=key, created_at=created, analysis=analysis)
-        yield cid, sku, batch, shade, facts(claim)
+        yield cid, sku, batch, bkey, shade, facts(claim)
+
+
+def _batch_name(key: str, typed: Counter, listed: dict) -> str:
+    """A batch cell's name: "(none)" without a batch, the brand's spelling when it lists the
+    batch, else the spelling shoppers typed most (the first of those in order)."""
+    if not key:
+        return "(none)"
+    return listed.get(key) or min(typed, key=lambda b: (-typed[b], b))
 
 
 def brand_stats(session, brand, *, min_cell=5, cluster_claims=3, cluster_hours=72) -> dict:
@@ -255,17 +266,24 @@ def brand_stats(session, brand, *, min_cell=5, cluster_claims=3, cluster_hours=7
     by_batch: dict[tuple, list] = {}
     by_shade: dict[tuple, list] = {}
     by_month: dict[tuple, list] = {}
+    spellings: dict[tuple, Counter] = {}
     everything = []
-    for _, sku, batch, shade, claim in _read(session, Sku.brand_id == brand.id):
+    skus = session.execute(select(Sku.code, Sku.batches).where(Sku.brand_id == brand.id))
+    listed = {code: {batch_key(b): b for b in batches or ()} for code, batches in skus}
+    for _, sku, batch, key, shade, claim in _read(session, Sku.brand_id == brand.id):
         everything.append(claim)
         by_sku.setdefault(sku, []).append(claim)
-        by_batch.setdefault((sku, batch or "(none)"), []).append(claim)
+        # one batch however shoppers typed it, named as the brand lists it, else as typed most
+        by_batch.setdefault((sku, key), []).append(claim)
+        spellings.setdefault((sku, key), Counter())[batch] += 1
         # calendar months (UTC), fixed: a window the caller chose would let many overlapping
         # windows draw one claim's perturbation again and again (DEVELOPERS.md)
         by_month.setdefault((sku, claim.created_at.astimezone(dt.UTC).strftime("%Y-%m")),
                             []).append(claim)  # fmt: skip
         if claim.type == "shade" and shade is not None:
             by_shade.setdefault((sku, shade), []).append(claim)
+    by_batch = {(sku, _batch_name(key, spellings[sku, key], listed.get(sku, {}))): claims
+                for (sku, key), claims in by_batch.items()}  # fmt: skip
     base = _metrics(everything, min_cell)
     n_skus = max(1, len(by_sku))
     alerts = []
@@ -416,8 +434,8 @@ def batch_context(session, claim) -> dict:
         Claim.created_at >= claim.created_at - BATCH_WINDOW,
         Claim.created_at <= claim.created_at + BATCH_WINDOW,
     ]  # fmt: skip
-    if claim.batch:
-        conditions.append(Claim.batch == claim.batch)
+    if claim.batch_key:  # however its shoppers typed it
+        conditions.append(Claim.batch_key == claim.batch_key)
     ids, others = [], []
     for cid, *_, f in _read(session, *conditions):
         ids.append(cid)

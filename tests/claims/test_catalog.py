@@ -177,6 +177,36 @@ def test_a_batch_the_brand_does_not_list_is_told_and_never_approved_automaticall
     assert "batch_listed" not in again and note not in again["suggestion"]["notes"]
 
 
+def test_a_batch_is_one_however_shoppers_type_it(app, client, tokens):
+    """Shoppers copy a batch code off the pack as they read it: "b2026 12" 3 times and
+    "B2026-12" twice are one batch of 5, in the statistics (named as typed most, then as the
+    brand lists it), beside a claim for the adjudicator, and in the redness cluster alert
+    ("lot 9", "LOT-9", "Lot9" on 3 redness claims). Before, each spelling was a batch."""
+    typed = ["b2026 12"] * 3 + ["B2026-12"] * 2
+    ids = [file_claim(client, tokens["shopper"], key=f"t{k}", batch=b, order_ref=f"T{k}")
+           .json["id"] for k, b in enumerate(typed)]  # fmt: skip
+    red = dict(type="redness", sku="SERUM-RETINOL", shade=None, roi=None, consent_health="true")
+    for k, b in enumerate(["lot 9", "LOT-9", "Lot9"]):
+        file_claim(client, tokens["shopper"], key=f"r{k}", batch=b, photo=face_jpeg(2.0 + k / 10),
+                   order_ref=f"R{k}", **red)  # fmt: skip
+    wait(app)
+    brand = bearer(tokens["brand"])
+
+    def batches():
+        stats = client.get("/api/v1/brands/demo-cosmetics/stats", headers=brand).json
+        return {c["batch"]: c for c in stats["batches"] if c["sku"] == "LIP-VELVET"}, stats
+
+    cells, stats = batches()
+    assert list(cells) == ["b2026 12"] and not cells["b2026 12"]["suppressed"], cells
+    (cluster,) = (a for a in stats["alerts"] if a.get("code") == "redness_cluster")
+    assert cluster["sku"] == "SERUM-RETINOL" and cluster["batch"] in ("lot 9", "LOT-9", "Lot9")
+    client.put("/api/v1/brands/demo-cosmetics/skus/LIP-VELVET", headers=brand,
+               json={"batches": ["B2026-12"]})  # fmt: skip
+    assert list(batches()[0]) == ["B2026-12"]  # the brand's spelling
+    beside = client.get(f"/api/v1/claims/{ids[0]}", headers=bearer(tokens["adjudicator"])).json
+    assert beside["same_batch"]["claims"] == 4 and beside["batch_listed"] is True
+
+
 def test_auto_approval_is_decided_and_logged_as_such(app, client, tokens):
     brand = bearer(tokens["brand"])
     # the sample photo is "classic red"; against the nude reference it is a clear mismatch
@@ -630,7 +660,7 @@ def test_an_adjudicator_sees_the_other_claims_on_the_batch(app, client, tokens):
                                       claim_copies(app, cid, [now - dt.timedelta(days=200)],
                                                    "ready")[0])  # fmt: skip
     with app.extensions["hueproof"]["store"].write() as s:
-        s.get(Claim, other_lot).batch = "LOT-10"
+        s.get(Claim, other_lot).batch, s.get(Claim, other_lot).batch_key = "LOT-10", "LOT10"
     decided = client.post(
         f"/api/v1/claims/{copies['nothing']}/decision",
         headers=bearer(tokens["adjudicator"]),

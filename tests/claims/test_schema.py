@@ -159,3 +159,21 @@ def test_claims_filed_before_migration_0011_get_a_random_statistics_key(tmp_path
     assert len(set(keys)) == len(keys) and all(0 <= k < STATS_KEY_RANGE for k in keys), keys
     assert abs(stats["skus"]["LIP-VELVET"]["claims"] - 6) <= 2
     store.dispose()
+
+
+def test_claims_filed_before_migration_0014_get_their_batch_key(tmp_path):
+    """A store at 0013 has no batch keys: 0014 computes each claim's from its batch as typed
+    (claims.catalog.batch_key), empty without a batch."""
+    from claims.models import Claim
+    from tests.claims.conftest import file_claim, seeded_app
+
+    app, tokens = seeded_app(tmp_path / "d", ANALYSIS_WORKERS=0)
+    client = app.test_client()
+    typed = ["b2026 11", "B2026-11", ""]
+    ids = [file_claim(client, tokens["shopper"], key=f"k{k}", order_ref=f"O{k}",
+                      batch=b).json["id"] for k, b in enumerate(typed)]  # fmt: skip
+    _down_and_up(app, tmp_path / "d", "0013", "batch_key")
+    store = open_store(tmp_path / "d")
+    with store.read() as s:
+        assert [s.get(Claim, c).batch_key for c in ids] == ["B202611", "B202611", ""]
+    store.dispose()
