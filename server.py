@@ -569,8 +569,15 @@ def _register_routes(app: Flask, service, keys):
     def shade_history(brand, sku, shade):
         return service.shade_history(_principal(), brand, sku, shade)
 
-    @route.put("/brands/<brand>/skus/<sku>", summary="Create or update a SKU and its INCI "
-               "ingredient list (brand)", body=api.SkuIn, response=responses.SkuOut)  # fmt: skip
+    @route.get("/brands/<brand>/skus", summary="The brand's products: name, INCI ingredients "
+               "(those known to irritate flagged), batch codes (brand)",
+               response=responses.SkuList)  # fmt: skip
+    def list_skus(brand):
+        return {"skus": service.skus(_principal(), brand)}
+
+    @route.put("/brands/<brand>/skus/<sku>", summary="Create or update a SKU: its name, INCI "
+               "ingredient list and batch codes (brand)", body=api.SkuIn,
+               response=responses.SkuOut)  # fmt: skip
     def put_sku(brand, sku):
         body = _json_body(api.SkuIn)
         return service.put_sku(_principal(), brand, {"sku": sku, **body.model_dump()})

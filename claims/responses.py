@@ -708,6 +708,10 @@ class SkuOut(_Open):
     batches: list[str]
 
 
+class SkuList(_Closed):
+    skus: list[SkuOut]
+
+
 class MeOut(_Closed):
     id: int
     role: Literal["shopper", "adjudicator", "brand", "admin"]

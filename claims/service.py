@@ -172,6 +172,15 @@ def _rows_for_views(session, page: list[Claim]):
     return held, (decisions, appeals)
 
 
+def _sku_view(brand, sku) -> dict:
+    """A product as its brand sees it: name, ingredients (those known to irritate flagged)
+    and the batch codes it lists."""
+    return {"brand": brand.slug, "sku": sku.code, "name": sku.name,
+            "ingredients": sku.ingredients,
+            "flagged_ingredients": ingredient_flags(sku.ingredients),
+            "batches": sku.batches or []}  # fmt: skip
+
+
 def _suggestion(claim, sku, brand, same_batch=None) -> dict | None:
     """The policy's suggestion for ``claim`` (claims.policy.suggest), the product's batch
     codes weighed: one the brand does not list is said and never approved automatically."""
@@ -1350,6 +1359,13 @@ class ClaimsService:
         with self.store.read() as s:
             return shade_listing(s, sku)
 
+    def skus(self, principal, brand_slug) -> list[dict]:
+        """The brand's products, as :meth:`put_sku` answers each, in order of code."""
+        with self.store.read() as s:
+            brand = self._brand(s, principal, brand_slug)
+            rows = s.execute(select(Sku).where(Sku.brand_id == brand.id).order_by(Sku.code))
+            return [_sku_view(brand, sku) for sku in rows.scalars()]
+
     def put_sku(self, principal, brand_slug, payload: dict) -> dict:
         with self.store.write() as s:
             brand = self._brand(s, principal, brand_slug, lock=True)
@@ -1359,10 +1375,7 @@ class ClaimsService:
             self._audit(s, principal.actor, "catalog.sku", f"brand:{brand.slug}",
                         {"sku": sku.code, "ingredients": sku.ingredients,
                          "batches": sku.batches or []})  # fmt: skip
-            return {"brand": brand.slug, "sku": sku.code, "name": sku.name,
-                    "ingredients": sku.ingredients,
-                    "flagged_ingredients": ingredient_flags(sku.ingredients),
-                    "batches": sku.batches or []}  # fmt: skip
+            return _sku_view(brand, sku)
 
     def _brand(self, s, principal, slug, action: str = "catalog.write", *, lock=False) -> Brand:
         """The brand ``slug`` if ``principal`` may do ``action`` on it (a missing brand answers

@@ -24,6 +24,7 @@ MATRIX = [
     ("GET", "/api/v1/consent", None, (200,) * 7),
     ("GET", "/api/v1/openapi.json", None, (200,) * 7),
     ("POST", "/api/v1/brands/demo-cosmetics/shades", "shade", (401, 403, 403, 403, 201, 404, 201)),
+    ("GET", "/api/v1/brands/demo-cosmetics/skus", None, (401, 403, 403, 403, 200, 404, 200)),
     ("PUT", "/api/v1/brands/demo-cosmetics/skus/NEW-1", "sku", (401, 403, 403, 403, 200, 404, 200)),
     ("PUT", "/api/v1/brands/demo-cosmetics/policy", "policy", (401, 403, 403, 403, 200, 404, 200)),
     ("GET", "/api/v1/brands/demo-cosmetics/stats", None, (401, 403, 403, 403, 200, 404, 200)),

@@ -138,6 +138,11 @@ def test_sku_ingredients_via_the_api(client, tokens):
                                                                      "Citral"]})  # fmt: skip
     assert resp.status_code == 200
     assert {f["ingredient"] for f in resp.json["flagged_ingredients"]} == {"Parfum", "Citral"}
+    # the brand's products, each as the PUT answered it
+    listed = client.get("/api/v1/brands/demo-cosmetics/skus", headers=bearer(tokens["brand"]))
+    skus = {p["sku"]: p for p in listed.json["skus"]}
+    assert skus["CREAM-1"] == resp.json and {"LIP-VELVET", "SERUM-RETINOL"} <= set(skus)
+    assert [p["sku"] for p in listed.json["skus"]] == sorted(skus)
 
 
 def test_a_batch_the_brand_does_not_list_is_told_and_never_approved_automatically(

@@ -443,6 +443,37 @@ def test_a_shade_name_is_shown_as_text_not_markup(page, server):
     assert name in page.text_content("#catalog")
 
 
+def test_a_brand_lists_a_products_batches_on_its_page(page, server):
+    """The brand page's products: a row each; choosing one fills its name, ingredients and
+    batch codes; saved, the service has them (the claims on other batches are then told to
+    the adjudicator) and the row counts them. Before, only the API set them."""
+    _, tokens, app = server
+    as_user(page, tokens["brand"])
+    page.goto(page.base + "/brand?lang=en")
+    wait_js(page, "window.hueproof && window.hueproof.ready", timeout=30_000)
+    products = page.evaluate("window.hueproof.products")
+    assert len(table_rows(page, "#products tr")) == len(products) >= 2
+    page.fill("#sSku", "SERUM-RETINOL")
+    serum = next(p for p in products if p["sku"] == "SERUM-RETINOL")
+    assert page.input_value("#sIngredients").splitlines() == serum["ingredients"]
+    page.fill("#sBatches", "S2026-10\n  s2026-11 \n\n")
+    page.click("#sSave")
+    wait_js(page, "document.getElementById('sDone').textContent")
+    assert page.text_content("#sDone") == "SERUM-RETINOL saved (2 batches)"
+    listed = app.test_client().get("/api/v1/brands/demo-cosmetics/skus",
+                                   headers=bearer(tokens["brand"])).json["skus"]  # fmt: skip
+    saved = next(p for p in listed if p["sku"] == "SERUM-RETINOL")
+    assert saved["batches"] == ["S2026-10", "s2026-11"]
+    assert saved["ingredients"] == serum["ingredients"]  # kept as they were
+    row = next(r for r in table_rows(page, "#products tr") if r[0] == "SERUM-RETINOL")
+    assert row[3] == "2" and "known irritants" in row[2], row
+    assert page.evaluate("window.hueproof.errors") == []
+    # the session's other tests file claims on SERUM-RETINOL's batches: none listed again
+    assert app.test_client().put("/api/v1/brands/demo-cosmetics/skus/SERUM-RETINOL",
+                                 headers=bearer(tokens["brand"]),
+                                 json={"batches": []}).status_code == 200  # fmt: skip
+
+
 def test_the_brand_page_says_a_shades_alert_and_how_its_claims_differ(page, server, tmp_path):
     """A shade whose mismatch share is above the brand's: the alert names the SKU and the
     shade and says how most of its claims differ, in each language. The statistics are
@@ -1452,6 +1483,8 @@ def test_the_chinese_pages_show_no_english(page, server, tmp_path):
     data.add(red_view["sku"])
     stats = client.get("/api/v1/brands/demo-cosmetics/stats", headers=bearer(tokens["brand"])).json
     data |= {b["batch"] for b in stats["batches"] if b["batch"]}
+    products = client.get("/api/v1/brands/demo-cosmetics/skus", headers=bearer(tokens["brand"]))
+    data |= {p[k] for p in products.json["skus"] for k in ("sku", "name")}  # names as given
     offset, total = 0, 1  # every claim's order number (the queue lists them)
     while offset < total:
         listed = client.get(f"/api/v1/claims?limit=200&offset={offset}",

@@ -1,7 +1,7 @@
 // Brand: catalog, calibrate a shade from a chart photo (chart outline and per-patch residuals
 // shown before saving) or from spectrophotometer values, many shades from a spectrophotometer's
 // CSV (previewed, then saved all or none), statistics and alerts.
-import { call, download, get, post, setToken, toCamel, token } from "./api.js";
+import { call, download, get, post, put, setToken, toCamel, token } from "./api.js";
 import { labToHex } from "./colour.js";
 import { row, swatch } from "./dom.js";
 import { differenceWords, whenWords } from "./explain.js";
@@ -33,10 +33,50 @@ async function load() {
       return tr;
     }));
     hp.catalog = shades;
+    showProducts((await get(`/brands/${brand}/skus`)).skus);
     showStats(await get(`/brands/${brand}/stats`));
     hp.ready = true;
   } catch (e) { fail(e); }
 }
+
+/** The brand's products: a row each (its ingredients and those known to irritate, the batch
+ *  codes it lists), and their codes offered in the product form. */
+function showProducts(products) {
+  hp.products = products;
+  $("products").replaceChildren(...products.map((p) => row([p.sku, p.name,
+    t("ingredientsCount").replace("{n}", p.ingredients.length)
+      .replace("{k}", p.flaggedIngredients.length),
+    String(p.batches.length)])));
+  $("skuCodes").replaceChildren(...products.map((p) => {
+    const o = document.createElement("option");
+    o.value = p.sku;
+    return o;
+  }));
+}
+
+const lines = (id) => $(id).value.split("\n").map((l) => l.trim()).filter(Boolean);
+
+// a product chosen: its name, ingredients and batch codes to edit, one a line
+$("sSku").oninput = () => {
+  const p = hp.products?.find((x) => x.sku === $("sSku").value.trim());
+  if (!p) return;
+  $("sName").value = p.name;
+  $("sIngredients").value = p.ingredients.join("\n");
+  $("sBatches").value = p.batches.join("\n");
+};
+
+$("sSave").onclick = async () => {
+  $("sDone").textContent = "";
+  try {
+    const code = $("sSku").value.trim();
+    const saved = await put(`/brands/${brand}/skus/${encodeURIComponent(code)}`, {
+      name: $("sName").value.trim() || null, ingredients: lines("sIngredients"),
+      batches: lines("sBatches") });
+    showProducts((await get(`/brands/${brand}/skus`)).skus);
+    $("sDone").textContent = t("productSaved").replace("{sku}", saved.sku)
+      .replace("{n}", saved.batches.length);
+  } catch (e) { fail(e); }
+};
 
 // the statistics as the service's CSV (a row a cell), for a spreadsheet
 $("statsCsv").onclick = () =>
