@@ -1,14 +1,16 @@
-"""De-identified claim statistics for a brand, per SKU and per batch, with risk alerts.
+"""De-identified claim statistics for a brand, per SKU, batch, shade and month, with risk
+alerts (and as CSV); the claims beside one for its adjudicator (:func:`batch_context`).
 
 Cells with fewer than ``min_cell`` claims are suppressed (their counts are not shown), so
 that no figure points at a single shopper; and so are as many more as it takes (the smallest
-batches of a SKU, the brand-wide cell) that a total less the cells shown cannot give a
-suppressed cell's figures away (:func:`_complement`). The figures shown are perturbed (the cell
-key method, :data:`NOISE`) so that comparing them before and after one claim tells nothing
-certain about that claim, and a share or quantile of fewer than ``min_cell`` claims is not
-shown. Alerts, computed from the figures shown, come in three levels: blue when
-one metric of a SKU is above the brand's own baseline, yellow when several are, red when
-redness claims cluster on one batch within a short window.
+batches, shades or months of a SKU, the brand-wide cell) that a total less the cells shown
+cannot give a suppressed cell's figures away (:func:`_complement`). The figures shown are
+perturbed (the cell key method, :data:`NOISE`) so that comparing them before and after one
+claim tells nothing certain about that claim, and a share or quantile of fewer than
+``min_cell`` claims is not shown. Alerts, computed from the figures shown, come in three
+levels: blue when one metric of a SKU (or a shade's mismatch share) is above the brand's own
+baseline, yellow when several are, red when redness claims cluster on one batch within a
+short window.
 """
 
 from __future__ import annotations
