@@ -588,13 +588,13 @@ def _register_routes(app: Flask, service, keys):
         body = _json_body(api.PolicyIn)
         return service.set_policy(_principal(), brand, body.model_dump(exclude_none=True))
 
-    @route.get("/brands/<brand>/stats", summary="De-identified aggregates per SKU and batch, "
-               "with alerts (brand)", response=responses.BrandStats)  # fmt: skip
+    @route.get("/brands/<brand>/stats", summary="De-identified aggregates per SKU, batch, "
+               "shade and month, with alerts (brand)", response=responses.BrandStats)  # fmt: skip
     def brand_stats(brand):
         return service.stats(_principal(), brand)
 
     @route.get("/brands/<brand>/stats.csv", summary="The same aggregates as CSV, a row a cell "
-               "(brand, SKU, batch, shade), for a spreadsheet (brand)",
+               "(brand, SKU, batch, shade, month), for a spreadsheet (brand)",
                produces="text/csv")  # fmt: skip
     def brand_stats_csv(brand):
         from claims.stats import stats_csv
