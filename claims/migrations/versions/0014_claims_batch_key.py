@@ -8,15 +8,21 @@ Revises: 0013
 Create Date: 2026-12-07
 """
 
+import re
+
 import sqlalchemy as sa
 from alembic import op
-
-from claims.catalog import batch_key
 
 revision = "0014"
 down_revision = "0013"
 branch_labels = None
 depends_on = None
+
+
+def batch_key(code: str) -> str:
+    """claims.catalog.batch_key as this migration computed it (frozen here: a later change
+    of the rule comes with its own migration)."""
+    return re.sub(r"[\s\-_./]", "", code).upper()
 
 
 def upgrade() -> None:
