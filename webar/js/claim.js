@@ -375,7 +375,7 @@ async function readBaseline() {
     // baseline_edited)
     hp.baselineSoftware = softwareOf(await file.arrayBuffer());
     if (photoEditor(hp.baselineSoftware)) {
-      $("baselineEdited").textContent = t("baselineEdited").replace("{software}", hp.baselineSoftware);
+      $("baselineEdited").textContent = t("baselineEdited").replace("{software}", () => hp.baselineSoftware);
     }
     await readBaselineFace(file);
   } finally {

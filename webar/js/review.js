@@ -216,7 +216,7 @@ function showSameBatch(b) {
   $("sameBatchBox").hidden = !b;
   if (!b) return;
   const fill = (key, values) => Object.entries(values)
-    .reduce((text, [k, v]) => text.replace(`{${k}}`, v), t(key));
+    .reduce((text, [k, v]) => text.replace(`{${k}}`, () => v), t(key));  // "$&" as typed
   const lines = [b.batch ? fill("sameBatchClaims", { days: b.windowDays, batch: b.batch, n: b.claims })
     : fill("sameBatchProduct", { days: b.windowDays, n: b.claims })];
   if (b.rednessClaims) {
