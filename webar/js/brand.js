@@ -1,6 +1,7 @@
-// Brand: catalog, calibrate a shade from a chart photo (chart outline and per-patch residuals
-// shown before saving) or from spectrophotometer values, many shades from a spectrophotometer's
-// CSV (previewed, then saved all or none), statistics and alerts.
+// Brand: catalog, products (ingredients and the batch codes produced), calibrate a shade from
+// a chart photo (chart outline and per-patch residuals shown before saving) or from
+// spectrophotometer values, many shades from a spectrophotometer's CSV (previewed, then saved
+// all or none), statistics (per SKU, batch, shade and month; as CSV) and alerts.
 import { call, download, get, post, put, setToken, toCamel, token } from "./api.js";
 import { labToHex } from "./colour.js";
 import { row, swatch } from "./dom.js";
