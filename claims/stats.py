@@ -15,8 +15,10 @@ short window.
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import hashlib
+import io
 from collections import Counter
 from types import SimpleNamespace
 from typing import NamedTuple
@@ -236,8 +238,7 @@ def _read(session, *conditions):
     a = Claim.analysis
     rows = session.execute(
         select(Claim.id, Sku.code, Claim.batch, Claim.batch_key, Shade.code, Claim.type,
-               Claim.stats_key,
-               Claim.created_at, a[("shade", "verdict")].as_string(),
+               Claim.stats_key, Claim.created_at, a[("shade", "verdict")].as_string(),
                a[("shade", "delta_e00")].as_float(), a[("shade", "difference")],
                a[("redness", "redness")], a[("redness", "quality", "problems")])
         .join(Sku, Claim.sku_id == Sku.id).outerjoin(Shade, Claim.shade_id == Shade.id)
@@ -376,9 +377,6 @@ def stats_csv(stats: dict) -> str:
     """:func:`brand_stats` as CSV, a row a cell (the brand's, each SKU's, batch's, shade's
     and month's), the figures as the JSON has them; a suppressed cell's ``suppressed`` is its
     "<5" or "hidden" and its figures are empty. Alerts are not in it."""
-    import csv
-    import io
-
     cells = [("brand", {}, stats["baseline"])]
     cells += [("sku", {"sku": code}, cell) for code, cell in stats["skus"].items()]
     cells += [("batch", {"sku": c["sku"], "batch": c["batch"]}, c) for c in stats["batches"]]
