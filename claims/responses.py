@@ -790,6 +790,8 @@ class StatsCell(_Open):
     redness_single_flagged_share: float | None = None
     redness_single_open_skin_share: float | None = None
     delta_e00: dict[Literal["median", "p90"], float] | None = None
+    #: a SKU's cell when the brand lists its batches: claims naming a batch not listed
+    unlisted_batch_claims: int | None = None
 
 
 class BatchCell(StatsCell):
@@ -821,7 +823,9 @@ class MonthCell(StatsCell):
 class BrandAlert(_Open):
     """``blue``/``yellow``: a SKU's or a shade's figures above the brand's
     (``metrics_above_baseline``);
-    ``red``: ``redness_cluster``, several redness claims on one batch within hours."""
+    ``red``: ``redness_cluster``, several redness claims on one batch within hours;
+    ``yellow`` ``unlisted_batches``: ``claims`` (5 or more) name batches the brand does not
+    list for the SKU (counterfeits may be on sale)."""
 
     level: Literal["blue", "yellow", "red"]
     sku: str
@@ -830,7 +834,7 @@ class BrandAlert(_Open):
     #: differ from the reference (null under k measured)
     shade: str | None = None
     difference: list[Literal[tuple(DIFFERENCE_WORDS)]] | None = None  # type: ignore[misc]
-    code: Literal["redness_cluster"] | None = None
+    code: Literal["redness_cluster", "unlisted_batches"] | None = None
     metrics_above_baseline: list[str] | None = None
     claims: int | None = None
     hours: int | None = None

@@ -270,15 +270,18 @@ def brand_stats(session, brand, *, min_cell=5, cluster_claims=3, cluster_hours=7
     by_shade: dict[tuple, list] = {}
     by_month: dict[tuple, list] = {}
     spellings: dict[tuple, Counter] = {}
+    unlisted: dict[str, int] = {}  # SKU → its claims naming a batch the brand does not list
     everything = []
-    skus = session.execute(select(Sku.code, Sku.batches).where(Sku.brand_id == brand.id))
-    listed = {code: {batch_key(b): b for b in batches or ()} for code, batches in skus}
+    lists = session.execute(select(Sku.code, Sku.batches).where(Sku.brand_id == brand.id))
+    listed = {code: {batch_key(b): b for b in batches or ()} for code, batches in lists}
     for _, sku, batch, key, shade, claim in _read(session, Sku.brand_id == brand.id):
         everything.append(claim)
         by_sku.setdefault(sku, []).append(claim)
         # one batch however shoppers typed it, named as the brand lists it, else as typed most
         by_batch.setdefault((sku, key), []).append(claim)
         spellings.setdefault((sku, key), Counter())[batch] += 1
+        if listed.get(sku) and key and key not in listed[sku]:
+            unlisted[sku] = unlisted.get(sku, 0) + 1
         # calendar months (UTC), fixed: a window the caller chose would let many overlapping
         # windows draw one claim's perturbation again and again (DEVELOPERS.md)
         by_month.setdefault((sku, claim.created_at.astimezone(dt.UTC).strftime("%Y-%m")),
@@ -332,6 +335,15 @@ def brand_stats(session, brand, *, min_cell=5, cluster_claims=3, cluster_hours=7
         {"sku": code, "shade": shade, **_shade_cell(c, min_cell, (code, shade) in hidden_shades)}
         for (code, shade), c in sorted(by_shade.items())
     ]  # fmt: skip
+    skus = {code: _cell(c, min_cell) for code, c in sorted(by_sku.items())}
+    for code, cell in skus.items():  # a SKU whose batches the brand lists: claims naming others
+        if listed.get(code) and not cell["suppressed"]:
+            n = unlisted.get(code, 0)
+            cell["unlisted_batch_claims"] = n and max(0, n + _draw(
+                _cell_key(by_sku[code]), "unlisted_batch_claims", NOISE))  # fmt: skip
+            if cell["unlisted_batch_claims"] >= min_cell:  # counterfeits may be on sale
+                alerts.append({"level": "yellow", "sku": code, "code": "unlisted_batches",
+                               "claims": cell["unlisted_batch_claims"]})  # fmt: skip
     brand_share = base["mismatch_share"]
     for cell in shades:  # a shade whose mismatch share is above the brand's, as shown
         share = cell.get("mismatch_share")
@@ -343,7 +355,7 @@ def brand_stats(session, brand, *, min_cell=5, cluster_claims=3, cluster_hours=7
         "brand": brand.slug,
         "min_cell": min_cell,
         "baseline": _cell(everything, min_cell, hidden=hide_base),
-        "skus": {code: _cell(c, min_cell) for code, c in sorted(by_sku.items())},
+        "skus": skus,
         "batches": [
             {"sku": code, "batch": batch, **_cell(c, min_cell, (code, batch) in hidden_batches)}
             for (code, batch), c in sorted(by_batch.items())
@@ -363,7 +375,7 @@ CSV_COLUMNS = (
     "mismatch_share", "delta_e00_median", "delta_e00_p90", "difference", "redness_claims",
     "redness_unmeasurable", "redness_with_baseline", "redness_increase_share",
     "redness_matched_pairs", "redness_increase_share_matched", "redness_single_flagged_share",
-    "redness_single_open_skin_share",
+    "redness_single_open_skin_share", "unlisted_batch_claims",
 )  # fmt: skip
 
 

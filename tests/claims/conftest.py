@@ -151,12 +151,12 @@ def wait(app):
     assert app.extensions["hueproof"]["pool"].wait_idle(120)
 
 
-def claims_analysed(app, client, tokens, counts: dict[str, int]) -> None:
+def claims_analysed(app, client, tokens, counts: dict[str, int], batches=()) -> None:
     """Claims filed and analysed, ``counts`` kind → how many: a shade code for shade claims
     on LIP-VELVET with the sample photo ("classic red": R01 matches it, N02 and B03 do not),
-    "redness" for single-photo redness claims on SERUM-RETINOL. Then every claim's record key
-    is set (1000 × its rank of filing), so that the statistics' perturbation is the same
-    every run."""
+    "redness" for single-photo redness claims on SERUM-RETINOL; on ``batches`` in turn when
+    given. Then every claim's record key is set (1000 × its rank of filing), so that the
+    statistics' perturbation is the same every run."""
     from claims.models import Claim
 
     for kind, n in counts.items():
@@ -164,6 +164,8 @@ def claims_analysed(app, client, tokens, counts: dict[str, int]) -> None:
             fields = {"shade": kind} if kind != "redness" else {
                 "type": "redness", "sku": "SERUM-RETINOL", "shade": None, "roi": None,
                 "consent_health": "true", "photo": face_jpeg(2.0 + 0.1 * k)}  # fmt: skip
+            if batches:
+                fields["batch"] = batches[k % len(batches)]
             file_claim(client, tokens["shopper"], key=f"{kind}-{k}", order_ref=f"{kind}{k}",
                        **fields)  # fmt: skip
     wait(app)

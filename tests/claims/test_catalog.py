@@ -182,6 +182,26 @@ def test_a_batch_the_brand_does_not_list_is_told_and_never_approved_automaticall
     assert "batch_listed" not in again and note not in again["suggestion"]["notes"]
 
 
+def test_claims_naming_batches_the_brand_does_not_list_raise_an_alert(app, client, tokens):
+    """LIP-VELVET lists one batch; 6 of its 8 claims name others: its cell counts them
+    (perturbed) and a yellow alert says counterfeits may be on sale. SERUM-RETINOL lists none:
+    no such figure (nothing to compare with)."""
+    client.put("/api/v1/brands/demo-cosmetics/skus/LIP-VELVET", headers=bearer(tokens["brand"]),
+               json={"batches": ["B2026-11"]})  # fmt: skip
+    claims_analysed(app, client, tokens, {"R01": 8},
+                    batches=["B2026-11", "FAKE-1", "FAKE-2", "FAKE-3"])  # fmt: skip
+    stats = client.get("/api/v1/brands/demo-cosmetics/stats",
+                       headers=bearer(tokens["brand"])).json  # fmt: skip
+    lip = stats["skus"]["LIP-VELVET"]
+    assert abs(lip["unlisted_batch_claims"] - 6) <= 2, lip
+    alerts = [a for a in stats["alerts"] if a.get("code") == "unlisted_batches"]
+    assert alerts == ([{"level": "yellow", "sku": "LIP-VELVET", "code": "unlisted_batches",
+                        "claims": lip["unlisted_batch_claims"]}]
+                      if lip["unlisted_batch_claims"] >= 5 else [])  # fmt: skip
+    assert alerts, "the record keys set, the perturbed count is 5 or more"
+    assert "unlisted_batch_claims" not in str(stats["skus"].get("SERUM-RETINOL", {}))
+
+
 def test_a_batch_is_one_however_shoppers_type_it(app, client, tokens):
     """Shoppers copy a batch code off the pack as they read it: "b2026 12" 3 times and
     "B2026-12" twice are one batch of 5, in the statistics (named as typed most, then as the

@@ -476,18 +476,22 @@ def test_a_brand_lists_a_products_batches_on_its_page(page, server):
 
 def test_the_brand_page_says_a_shades_alert_and_how_its_claims_differ(page, server, tmp_path):
     """A shade whose mismatch share is above the brand's: the alert names the SKU and the
-    shade and says how most of its claims differ, in each language. The statistics are
-    another service's (its claims' record keys set, the same every run), served to the
-    page in place of the live server's."""
+    shade and says how most of its claims differ, in each language; so does the alert of
+    claims naming batches the brand does not list. The statistics are another service's (its
+    claims' record keys set, the same every run), served to the page in place of the live
+    server's."""
     from tests.claims.conftest import claims_analysed, seeded_app
 
     app, tokens = seeded_app(tmp_path / "d")
     client = app.test_client()
-    claims_analysed(app, client, tokens, {"R01": 10, "N02": 5})
+    client.put("/api/v1/brands/demo-cosmetics/skus/LIP-VELVET", headers=bearer(tokens["brand"]),
+               json={"batches": ["B2026-11"]})  # fmt: skip
+    claims_analysed(app, client, tokens, {"R01": 10, "N02": 5}, batches=["B2026-11", "X-1"])
     stats = client.get("/api/v1/brands/demo-cosmetics/stats",
                        headers=bearer(tokens["brand"])).json  # fmt: skip
     app.extensions["hueproof"]["close"]()
     (alert,) = (a for a in stats["alerts"] if a.get("shade") == "N02")
+    (fake,) = (a for a in stats["alerts"] if a.get("code") == "unlisted_batches")
     page.route("**/api/v1/brands/demo-cosmetics/stats",
                lambda route: route.fulfill(json=stats))  # fmt: skip
     as_user(page, server[1]["brand"])
@@ -509,6 +513,9 @@ def test_the_brand_page_says_a_shades_alert_and_how_its_claims_differ(page, serv
         assert text.startswith(start), text
         for code in alert["difference"]:
             assert words[lang][code] in text, (code, text)
+        (unlisted,) = (x for x in texts if x.startswith("LIP-VELVET: ") and (
+            "not listed" in x or "不在已登记" in x))  # fmt: skip
+        assert f"{fake['claims']} " in unlisted, unlisted
     assert page.evaluate("window.hueproof.errors") == []
 
 

@@ -143,8 +143,10 @@ function showStats(stats) {
                    a.shade && `${t("shade")} ${a.shade}`].filter(Boolean).join(", ");
     const why = a.code === "redness_cluster"  // claims close in time on one batch
       ? t("alertCluster").replace("{n}", a.claims).replace("{h}", a.hours)
-      : t("aboveBaseline").replace("{what}",
-        a.metricsAboveBaseline.map((m) => t(METRIC_WORDS[m] ?? m)).join(", "));
+      : a.code === "unlisted_batches"  // claims naming batches the brand never listed
+        ? t("alertUnlistedBatches").replace("{n}", a.claims)
+        : t("aboveBaseline").replace("{what}",
+          a.metricsAboveBaseline.map((m) => t(METRIC_WORDS[m] ?? m)).join(", "));
     const how = a.difference?.length  // a shade's: how most of its claims differ
       ? t("alertDifference").replace("{how}", differenceWords(a.difference)) : "";
     li.textContent = `${where}: ${why}${how}`;
