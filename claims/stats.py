@@ -290,13 +290,19 @@ def brand_stats(session, brand, *, min_cell=5, cluster_claims=3, cluster_hours=7
             by_shade.setdefault((sku, shade), []).append(claim)
     by_batch = {(sku, _batch_name(key, spellings[sku, key], listed.get(sku, {}))): claims
                 for (sku, key), claims in by_batch.items()}  # fmt: skip
-    base = _metrics(everything, min_cell)
+    # the SKUs' cells stay (the figures a brand watches): a brand-wide cell that would give a
+    # small SKU away is the one hidden; within a SKU shown, the smallest batches are
+    small_skus = sum(len(c) for c in by_sku.values() if len(c) < min_cell)
+    baseline = _cell(everything, min_cell, hidden=0 < small_skus < min_cell)
+    # the alerts weigh the figures shown (the brand's own too when its cell is not shown)
+    base = baseline if not baseline["suppressed"] else _metrics(everything, min_cell)
+    skus = {code: _cell(c, min_cell) for code, c in sorted(by_sku.items())}
     n_skus = max(1, len(by_sku))
     alerts = []
-    for code, claims in by_sku.items():
-        if len(claims) < min_cell:
+    for code in by_sku:
+        m = skus[code]
+        if m["suppressed"]:
             continue
-        m = _metrics(claims, min_cell)  # the figures the brand sees, the alerts' too
         above = []
         if m["claims"] > ALERT_FACTOR * base["claims"] / n_skus:
             above.append("claims")
@@ -317,10 +323,6 @@ def brand_stats(session, brand, *, min_cell=5, cluster_claims=3, cluster_hours=7
                                "reason": f"{cluster_claims} or more redness claims on one batch "
                                          f"within {cluster_hours} h"})  # fmt: skip
                 break
-    # the SKUs' cells stay (the figures a brand watches): a brand-wide cell that would give a
-    # small SKU away is the one hidden; within a SKU shown, the smallest batches are
-    small_skus = sum(len(c) for c in by_sku.values() if len(c) < min_cell)
-    hide_base = 0 < small_skus < min_cell
     hidden_batches, hidden_shades, hidden_months = set(), set(), set()
     for code, claims in by_sku.items():
         if len(claims) >= min_cell:
@@ -335,7 +337,6 @@ def brand_stats(session, brand, *, min_cell=5, cluster_claims=3, cluster_hours=7
         {"sku": code, "shade": shade, **_shade_cell(c, min_cell, (code, shade) in hidden_shades)}
         for (code, shade), c in sorted(by_shade.items())
     ]  # fmt: skip
-    skus = {code: _cell(c, min_cell) for code, c in sorted(by_sku.items())}
     for code, cell in skus.items():  # a SKU whose batches the brand lists: claims naming others
         if listed.get(code) and not cell["suppressed"]:
             n = unlisted.get(code, 0)
@@ -354,7 +355,7 @@ def brand_stats(session, brand, *, min_cell=5, cluster_claims=3, cluster_hours=7
     return {
         "brand": brand.slug,
         "min_cell": min_cell,
-        "baseline": _cell(everything, min_cell, hidden=hide_base),
+        "baseline": baseline,
         "skus": skus,
         "batches": [
             {"sku": code, "batch": batch, **_cell(c, min_cell, (code, batch) in hidden_batches)}
