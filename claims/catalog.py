@@ -86,14 +86,19 @@ def batch_listed(sku: Sku, batch: str) -> bool | None:
     lists none or no batch was given."""
     if not sku.batches or not batch.strip():
         return None
-    return batch_key(batch) in _listed_keys(tuple(sku.batches))
+    return batch_key(batch) in listed_batches(sku.batches)
+
+
+def listed_batches(batches: list[str] | None) -> dict[str, str]:
+    """A product's listed batch codes by key (:func:`batch_key` → the brand's spelling),
+    computed once per list: every claim view of a review queue's page asks (2 000 codes:
+    1.5 ms a claim, computed each time). Not to be changed: it is shared."""
+    return _listed(tuple(batches or ()))
 
 
 @lru_cache(maxsize=256)
-def _listed_keys(batches: tuple[str, ...]) -> frozenset[str]:
-    """The keys of a product's listed batches, once per list: every claim view of a review
-    queue's page asks (2 000 codes: 1.5 ms a claim, twice, computed each time)."""
-    return frozenset(batch_key(b) for b in batches)
+def _listed(batches: tuple[str, ...]) -> dict[str, str]:
+    return {batch_key(b): b for b in batches}
 
 
 def _batches(batches) -> list[str]:
@@ -102,17 +107,16 @@ def _batches(batches) -> list[str]:
     (a 422)."""
     if not isinstance(batches, list) or not all(isinstance(b, str) for b in batches):
         raise InvalidInputError("expected batches as a list of batch codes")
-    out, seen = [], set()
+    out: dict[str, str] = {}  # key → the first spelling given
     for b in (b.strip() for b in batches):
-        if not b or len(b) > 100 or not batch_key(b):
+        key = batch_key(b)
+        if not key or len(b) > 100:
             raise InvalidInputError(f"a batch code has 1-100 characters, letters or digits among "
                              f"them; got {b!r}")  # fmt: skip
-        if batch_key(b) not in seen:
-            seen.add(batch_key(b))
-            out.append(b)
+        out.setdefault(key, b)
     if len(out) > MAX_BATCHES:
         raise InvalidInputError(f"at most {MAX_BATCHES} batch codes a product; got {len(out)}")
-    return out
+    return list(out.values())
 
 
 def upsert_sku(session, brand: Brand, code: str, *, name=None, ingredients=None,

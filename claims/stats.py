@@ -26,7 +26,7 @@ from typing import NamedTuple
 from sqlalchemy import select
 
 from calibration.verdict import DIFFERENCE_WORDS
-from claims.catalog import batch_key
+from claims.catalog import listed_batches
 from claims.models import STATS_KEY_RANGE, Appeal, Claim, Consent, Decision, Shade, Sku
 from claims.policy import SHADED_SHARE, pair_differences, redness_flagged, redness_of
 
@@ -273,7 +273,7 @@ def brand_stats(session, brand, *, min_cell=5, cluster_claims=3, cluster_hours=7
     unlisted: dict[str, int] = {}  # SKU → its claims naming a batch the brand does not list
     everything = []
     lists = session.execute(select(Sku.code, Sku.batches).where(Sku.brand_id == brand.id))
-    listed = {code: {batch_key(b): b for b in batches or ()} for code, batches in lists}
+    listed = {code: listed_batches(batches) for code, batches in lists}
     for _, sku, batch, key, shade, claim in _read(session, Sku.brand_id == brand.id):
         everything.append(claim)
         by_sku.setdefault(sku, []).append(claim)
