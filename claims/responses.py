@@ -771,25 +771,30 @@ class PolicyOut(_Open):
     no_proof_allergy: bool | None = None
 
 
-class StatsCell(_Open):
-    """Aggregates of a cell, or ``suppressed`` with ``claims`` "<k" (under the minimum
-    cell size) or "hidden" (suppressed to protect a smaller cell). Counts are perturbed by 2
-    at most (claims/stats.py NOISE); a share or the ΔE00 quantiles of fewer than k claims
-    are null."""
+class _Cell(_Open):
+    """What every cell of the statistics has: ``suppressed`` with ``claims`` "<k" (under
+    the minimum cell size) or "hidden" (suppressed to protect a smaller cell), else the
+    claims, their mismatch share and ΔE00 quantiles. Counts are perturbed by 2 at most
+    (claims/stats.py NOISE); a share or the ΔE00 quantiles of fewer than k claims are null."""
 
     suppressed: bool
     claims: int | str
+    mismatch_share: float | None = None
+    delta_e00: dict[Literal["median", "p90"], float] | None = None
+
+
+class StatsCell(_Cell):
+    """Aggregates of a cell (the brand's, a SKU's, a batch's, a month's)."""
+
     shade_claims: int | None = None
     redness_claims: int | None = None
     redness_unmeasurable: int | None = None
-    mismatch_share: float | None = None
     redness_with_baseline: int | None = None
     redness_increase_share: float | None = None
     redness_matched_pairs: int | None = None
     redness_increase_share_matched: float | None = None
     redness_single_flagged_share: float | None = None
     redness_single_open_skin_share: float | None = None
-    delta_e00: dict[Literal["median", "p90"], float] | None = None
     #: a SKU's cell when the brand lists its batches: claims naming a batch not listed
     unlisted_batch_claims: int | None = None
 
@@ -799,17 +804,13 @@ class BatchCell(StatsCell):
     batch: str
 
 
-class ShadeCell(_Open):
-    """A shade's figures over its shade claims, or ``suppressed`` as a :class:`StatsCell`;
-    ``difference``: how half or more of its measured claims differ from the reference
-    (calibration.verdict.DIFFERENCE_WORDS), null under k measured."""
+class ShadeCell(_Cell):
+    """A shade's figures over its shade claims; ``difference``: how half or more of its
+    measured claims differ from the reference (calibration.verdict.DIFFERENCE_WORDS), null
+    under k measured."""
 
     sku: str
     shade: str
-    suppressed: bool
-    claims: int | str
-    mismatch_share: float | None = None
-    delta_e00: dict[Literal["median", "p90"], float] | None = None
     difference: list[Literal[tuple(DIFFERENCE_WORDS)]] | None = None  # type: ignore[misc]
 
 
