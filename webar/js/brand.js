@@ -73,7 +73,9 @@ $("sSave").onclick = async () => {
     const saved = await put(`/brands/${brand}/skus/${encodeURIComponent(code)}`, {
       name: $("sName").value.trim() || null, ingredients: lines("sIngredients"),
       batches: lines("sBatches") });
-    showProducts((await get(`/brands/${brand}/skus`)).skus);
+    // the answer is the product as the list has it (in order of code): no second request
+    showProducts([...hp.products.filter((p) => p.sku !== saved.sku), saved]
+      .sort((a, b) => (a.sku < b.sku ? -1 : a.sku > b.sku ? 1 : 0)));
     $("sDone").textContent = t("productSaved").replace("{sku}", saved.sku)
       .replace("{n}", saved.batches.length);
   } catch (e) { fail(e); }
@@ -126,6 +128,9 @@ function historyButton(s) {
 }
 
 const share = (v) => (v == null ? "–" : `${(100 * v).toFixed(0)} %`);
+// a cell's ΔE00 quantiles, and a suppressed cell's "<5" or "hidden"
+const quantiles = (c) => (c.deltaE00 ? `${c.deltaE00.median} / ${c.deltaE00.p90}` : "–");
+const suppressedAs = (c) => (c.claims === "hidden" ? t("hiddenCell") : c.claims);
 const batchName = (b) => (b === "(none)" ? t("noBatch") : b);  // claims/stats.py's "(none)"
 const METRIC_WORDS = { claims: "statClaims", mismatch_share: "statMismatch",
                        redness_increase_share: "statIncrease" };
@@ -153,9 +158,9 @@ function showStats(stats) {
     return li;
   }));
   const cells = (c) => (c.suppressed  // "<5", or "hidden" to protect a smaller cell
-    ? [c.claims === "hidden" ? t("hiddenCell") : c.claims, "", "", "", "", ""]
+    ? [suppressedAs(c), "", "", "", "", ""]
     : [String(c.claims), String(c.shadeClaims), share(c.mismatchShare),
-       c.deltaE00 ? `${c.deltaE00.median} / ${c.deltaE00.p90}` : "–",
+       quantiles(c),
        String(c.rednessClaims), share(c.rednessIncreaseShare)]);
   const skus = [...new Set(stats.batches.map((b) => b.sku))];
   $("stats").replaceChildren(...skus.flatMap((sku) => [
@@ -166,9 +171,9 @@ function showStats(stats) {
   // the shades of each SKU (its shade claims): how most of a shade's claims differ from the
   // reference says what to look at, the shade's production or its reference
   $("shadeStats").replaceChildren(...stats.shades.map((c) => row([c.sku, c.shade,
-    ...(c.suppressed ? [c.claims === "hidden" ? t("hiddenCell") : c.claims, "", "", ""]
+    ...(c.suppressed ? [suppressedAs(c), "", "", ""]
       : [String(c.claims), share(c.mismatchShare),
-         c.deltaE00 ? `${c.deltaE00.median} / ${c.deltaE00.p90}` : "–",
+         quantiles(c),
          c.difference == null ? "–"
            : c.difference.length ? differenceWords(c.difference) : t("statNoDirection")])])));
   // each product's months (UTC), newest first: its course where shoppers gave no batch
