@@ -8,7 +8,7 @@ import { cameraName, exifTime, photoEditor, softwareOf, withExif } from "./exif.
 import { BASE_WIDTH, MIRROR_FRAMES, MIRROR_SPACING_MS, MIRROR_TRIES, decide, faceCopy }
   from "./mirror.js";
 import { shadeLabel } from "./dom.js";
-import { errorText, language, t, translate } from "./i18n.js";
+import { errorText, fill, language, t, translate } from "./i18n.js";
 import { dragRegion, showPhoto, showRegion, typedRegion } from "./pickphoto.js";
 import { decisionWords, statusWords } from "./explain.js";
 import { resultWords, showMyClaims } from "./myclaims.js";
@@ -375,7 +375,7 @@ async function readBaseline() {
     // baseline_edited)
     hp.baselineSoftware = softwareOf(await file.arrayBuffer());
     if (photoEditor(hp.baselineSoftware)) {
-      $("baselineEdited").textContent = t("baselineEdited").replace("{software}", () => hp.baselineSoftware);
+      $("baselineEdited").textContent = fill("baselineEdited", { software: hp.baselineSoftware });
     }
     await readBaselineFace(file);
   } finally {

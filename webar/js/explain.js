@@ -3,7 +3,7 @@
 // and figures beside its English (vision/quality.py FINDING_CODES, calibration/measure.py
 // REASON_CODES, calibration/verdict.py DIFFERENCE_WORDS, claims/policy.py RULES and NOTES);
 // the words are i18n.js's.
-import { language, t } from "./i18n.js";
+import { fill, language, t } from "./i18n.js";
 import { fmt } from "./dom.js";
 
 /** Words in the page's language for a list: "a、b、c" or "a, b and c". */
@@ -62,11 +62,10 @@ export function shadeExplanation(s) {
  *  figures (a suggestion without notes, as stored before them, keeps its English). */
 export function suggestionText(s) {
   if (!Array.isArray(s.notes)) return s.text;
-  const note = (n) => t(`note_${n.code}`).replace("{share}", fmt(100 * n.shadedFraction, 0))
-    .replace("{findings}", (n.findings || []).join(", ")).replace("{aStar}", fmt(n.aStar, 0))
-    .replace("{widths}", String(n.patchDiameterFaceWidths)).replace("{claims}", n.claims)
-    .replace("{matched}", n.matched)
-    .replace("{batch}", () => n.batch);  // a shopper's text, its "$&" taken as it is
+  const note = (n) => fill(`note_${n.code}`, {
+    share: fmt(100 * n.shadedFraction, 0), findings: (n.findings || []).join(", "),
+    aStar: fmt(n.aStar, 0), widths: n.patchDiameterFaceWidths, claims: n.claims,
+    matched: n.matched, batch: n.batch });
   return [t(`rule_${s.rule}`), ...s.notes.map(note)].join(language() === "zh" ? "" : " ");
 }
 

@@ -524,6 +524,13 @@ export function t(key) {
   return (STRINGS[language()] || STRINGS.zh)[key] ?? STRINGS.en[key] ?? key;
 }
 
+/** ``t(key)`` with each ``{name}`` of ``values`` put in as text: a shopper's batch or a
+ *  file's editor name may hold "$&", which String.replace with a string would read as the
+ *  placeholder it replaces. */
+export function fill(key, values) {
+  return t(key).replace(/\{(\w+)\}/g, (m, name) => (name in values ? String(values[name]) : m));
+}
+
 /** What a page shows for a failed request: a headline in the page's language for the
  *  problem's type (server.py PROBLEM_TYPES), then the server's own words, which name the
  *  specifics; other errors as they are. */

@@ -5,7 +5,7 @@ import { labToHex } from "./colour.js";
 import { fmt, row, zoneEntries } from "./dom.js";
 import { decisionNoted, decisionWords, durationWords, findingText, findingsOf, shadeExplanation,
   statusWords, suggestionText, typeWords, whenWords } from "./explain.js";
-import { errorText, language, t, translate } from "./i18n.js";
+import { errorText, fill, language, t, translate } from "./i18n.js";
 
 const $ = (id) => document.getElementById(id);
 const hp = (window.hueproof = { errors: [] });
@@ -215,8 +215,6 @@ async function show(id, k) {
 function showSameBatch(b) {
   $("sameBatchBox").hidden = !b;
   if (!b) return;
-  const fill = (key, values) => Object.entries(values)
-    .reduce((text, [k, v]) => text.replace(`{${k}}`, () => v), t(key));  // "$&" as typed
   const lines = [b.batch ? fill("sameBatchClaims", { days: b.windowDays, batch: b.batch, n: b.claims })
     : fill("sameBatchProduct", { days: b.windowDays, n: b.claims })];
   if (b.rednessClaims) {
