@@ -353,6 +353,10 @@ def cmd_serve(args) -> int:
     done = ext["metadata_stripped"]
     if done["stripped"] or done["failed"]:
         print(_stripped_lines(done)[0])
+    prints = ext["fingerprinted"]
+    if prints["fingerprinted"] or prints["failed"]:
+        print(f"stored photos fingerprinted now: {prints['fingerprinted']} (a photo filed "
+              f"again is found against them), {len(prints['failed'])} unreadable")  # fmt: skip
     print(f"hueproof serving on {base} (data in {args.data}); Ctrl+C stops it")
     print(f"  try-on {base}/tryon   claim {base}/claim   review {base}/review   "
           f"brand {base}/brand   admin {base}/admin")  # fmt: skip

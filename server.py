@@ -113,6 +113,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     service = ClaimsService(store, keys, config, landmarker)
     # files stored before uploads lost their metadata lose it now, before any worker reads one
     stripped = service.strip_stored_metadata()
+    # and photos stored before fingerprints were taken get theirs (claims/related.py)
+    fingerprinted = service.fingerprint_stored_photos()
     pool = dispatch = None
     broker = app.config["BROKER_URL"] or broker_url()
     if broker:
@@ -124,7 +126,8 @@ def create_app(test_config: dict | None = None) -> Flask:
         pool.resume()
     app.extensions["hueproof"] = {"store": store, "service": service, "pool": pool,
                                   "keys": keys, "landmarker": landmarker,
-                                  "metadata_stripped": stripped}  # fmt: skip
+                                  "metadata_stripped": stripped,
+                                  "fingerprinted": fingerprinted}  # fmt: skip
 
     def _close():  # once: `hueproof serve` closes at Ctrl+C, and then the exit would again
         atexit.unregister(_close)

@@ -13,6 +13,7 @@ from typing import ClassVar
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     DateTime,
     Float,
@@ -46,6 +47,7 @@ __all__ = [
     "User",
     "Webhook",
     "WebhookDelivery",
+    "signed64",
     "utcnow",
 ]
 
@@ -70,6 +72,15 @@ STATS_KEY_RANGE = 2**31
 def new_stats_key() -> int:
     """A claim's random record key (:attr:`Claim.stats_key`)."""
     return secrets.randbelow(STATS_KEY_RANGE)
+
+
+def signed64(value: int | None) -> int | None:
+    """An unsigned 64-bit value (a fingerprint) as the signed 64-bit integer every database's
+    BIGINT holds: the same bits (:func:`vision.fingerprint.fingerprint_distance` reads
+    either)."""
+    if value is None:
+        return None
+    return value - 2**64 if value >= 2**63 else value
 
 
 class UTCDateTime(TypeDecorator):
@@ -180,6 +191,11 @@ class Image(Base):
     #: true for every file stored since session 11; older ones (false after migration 0002)
     #: are stripped by ``hueproof images strip-metadata``, which ``hueproof serve`` runs first
     metadata_stripped: Mapped[bool] = mapped_column(Boolean, default=True)
+    #: the picture's perceptual fingerprint (vision/fingerprint.py) as a signed 64-bit
+    #: integer (:func:`signed64`), kept like the hash when the file is erased: a photo filed
+    #: again, re-saved or recoloured, is found (claims/related.py). None: a picture with too
+    #: little structure, or a file erased before fingerprints were taken
+    fingerprint: Mapped[int | None] = mapped_column(BigInteger)
 
 
 class Consent(Base):

@@ -154,7 +154,17 @@ NOTES = {
                         "lists for this product: a counterfeit, or a code mistyped. Ask for a "
                         "photo of the batch code on the pack before deciding; never approved "
                         "automatically.",
+    "other_claims_on_order": "Other claims on this order's product ({claims}), open or decided, "
+                             "are listed beside this one: the same product claimed again. "
+                             "Read them before deciding; never approved automatically.",
+    "photo_in_other_claims": "A photo of this claim is the same picture as one in other claims "
+                             "({claims}): the same file, or a copy saved again, made smaller or "
+                             "recoloured. A photo of something else than this purchase? Compare "
+                             "them before deciding; never approved automatically.",
 }  # fmt: skip
+#: notes whose claim is never approved automatically: an adjudicator reads it first
+NEVER_AUTOMATIC = ("edited", "batch_not_listed", "other_claims_on_order",
+                   "photo_in_other_claims")  # fmt: skip
 #: Documented increases on the same batch (claims.stats.batch_context) from which a redness
 #: claim's suggestion says so: one other could be anyone's skin, two or more on one batch
 #: point at the product (the brand's red alert counts three within 72 hours).
@@ -208,7 +218,7 @@ def pair_differences(result: dict | None) -> list[str]:
 
 def suggest(claim_type: str, result: dict | None, brand_policy: dict | None,
             same_batch: dict | None = None, unlisted_batch: str | None = None,
-            ) -> dict | None:  # fmt: skip
+            related: dict | None = None) -> dict | None:  # fmt: skip
     """The rule that applies, with its outcome, reason code and text; None without a result.
 
     ``automatic`` is True when the brand enabled automatic approval for this rule.
@@ -216,6 +226,8 @@ def suggest(claim_type: str, result: dict | None, brand_policy: dict | None,
     which a redness claim's suggestion names when :data:`BATCH_INCREASES` or more of them
     document an increase. ``unlisted_batch``: the batch the shopper gave when the brand
     lists the product's batches and not that one (claims.catalog.batch_listed): said, and
+    never approved automatically. ``related``: the claims on the same order or with the same
+    picture (claims.related.related_claims); those that count are said, and the claim is
     never approved automatically.
     """
     if result is None:
@@ -251,11 +263,15 @@ def suggest(claim_type: str, result: dict | None, brand_policy: dict | None,
         )
     if unlisted_batch is not None:
         notes.append(("batch_not_listed", {"batch": unlisted_batch}))
+    for code, key in (("other_claims_on_order", "order_claims"),
+                      ("photo_in_other_claims", "photo_claims")):  # fmt: skip
+        if (related or {}).get(key):
+            notes.append((code, {"claims": related[key]}))
     text = " ".join([text, *(NOTES[code].format(**params, findings_list=", ".join(
         params.get("findings", ()))) for code, params in notes)])  # fmt: skip
-    edited = any(code in ("edited", "batch_not_listed") for code, _ in notes)
+    held = any(code in NEVER_AUTOMATIC for code, _ in notes)
     automatic = rule in set(policy.get("auto_approve") or ()) and outcome.startswith("approve")
-    automatic = automatic and not edited
+    automatic = automatic and not held
     return {"rule": rule, "outcome": outcome, "reason_code": reason, "text": text,
             "notes": [{"code": code, **params} for code, params in notes],
             "automatic": automatic}  # fmt: skip

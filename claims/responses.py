@@ -399,6 +399,42 @@ class SameBatch(_Closed):
     decisions: dict[Literal[OUTCOMES], int]  # type: ignore[valid-type]
 
 
+class PhotoMatch(_Closed):
+    """Which of the claim's pictures is the same picture as which of the related claim's."""
+
+    this: Literal["photo", "baseline"]
+    that: Literal["photo", "baseline"]
+    same_file: bool
+    distance: int = Field(description="fingerprint bits apart (vision/fingerprint.py), 0-10")
+
+
+class RelatedClaim(_Closed):
+    id: str
+    type: Literal["shade", "redness"]
+    sku: str
+    shade: str | None
+    status: Literal[CLAIM_STATUSES]  # type: ignore[valid-type]
+    outcome: Literal[OUTCOMES] | None = Field(description="the decision in force")  # type: ignore[valid-type]
+    filed_at: str
+    same_shopper: bool
+    same_order: bool
+    same_product: bool
+    photo: PhotoMatch | None
+    counts: bool = Field(description=(
+        "weighs against the claim (claims/related.py): the suggestion says so and the claim is "
+        "never approved automatically"))  # fmt: skip
+
+
+class Related(_Closed):
+    """(staff) The claims on the same order, and those with the same picture as a photo of
+    this claim, newest first (at most 20 listed, all counted)."""
+
+    claims: list[RelatedClaim]
+    total: int
+    order_claims: int = Field(description="counting: on the same order's product")
+    photo_claims: int = Field(description="counting: sharing a picture")
+
+
 class Hold(_Closed):
     """A reviewer deciding the claim, until then (advisory; renewed while the claim is open)."""
 
@@ -458,6 +494,7 @@ class ClaimView(_Open):
     ingredients: Ingredients | None = None
     reference_now: ReferenceNow | None = None
     same_batch: SameBatch | None = None
+    related: Related | None = None
     batch_listed: bool | None = Field(default=None, description=(
         "staff: whether the batch is among those the brand lists for the product (absent "
         "when it lists none or no batch was given)"))  # fmt: skip

@@ -64,9 +64,11 @@ from claims.models import (
     User,
     Webhook,
     WebhookDelivery,
+    signed64,
     utcnow,
 )
 from claims.policy import OUTCOMES, REASON_CODES, decision_problem, suggest
+from claims.related import related_claims
 from claims.reports import body_sha256, report_body, sign_report, verify_report
 from claims.stats import batch_context
 
@@ -181,11 +183,12 @@ def _sku_view(brand, sku) -> dict:
             "batches": sku.batches or []}  # fmt: skip
 
 
-def _suggestion(claim, sku, brand, same_batch=None) -> dict | None:
+def _suggestion(claim, sku, brand, same_batch=None, related=None) -> dict | None:
     """The policy's suggestion for ``claim`` (claims.policy.suggest), the product's batch
-    codes weighed: one the brand does not list is said and never approved automatically."""
+    codes weighed: one the brand does not list is said and never approved automatically; so
+    are the ``related`` claims that count (claims.related.related_claims)."""
     unlisted = claim.batch if batch_listed(sku, claim.batch) is False else None
-    return suggest(claim.type, claim.analysis, brand.policy, same_batch, unlisted)
+    return suggest(claim.type, claim.analysis, brand.policy, same_batch, unlisted, related)
 
 
 def _decision_of(session, claim) -> Decision | None:
@@ -383,9 +386,11 @@ class ClaimsService:
                 row = s.get(Image, im.sha256)
                 if row is None:
                     s.add(Image(sha256=im.sha256, media_type=f"image/{im.format.lower()}",
-                                size=im.byte_size, width=im.width, height=im.height))  # fmt: skip
+                                size=im.byte_size, width=im.width, height=im.height,
+                                fingerprint=signed64(im.fingerprint)))  # fmt: skip
                 else:
                     row.erased_at = None
+                    row.fingerprint = signed64(im.fingerprint)
             consent = Consent(user_id=principal.id, notice_version=NOTICE_VERSION,
                               notice_sha256=NOTICE_SHA256, purpose=PURPOSE, facial=facial,
                               health=health)  # fmt: skip
@@ -474,12 +479,12 @@ class ClaimsService:
         return claim
 
     def _view(self, session, claim: Claim, principal: Principal, decisions=None,
-              same_batch=None) -> dict:  # fmt: skip
+              same_batch=None, related=None) -> dict:  # fmt: skip
         """The claim as ``principal`` sees it; ``decisions`` (claim id → Decision, claim id →
         Appeal) when a page of claims loaded them together (:meth:`list_claims`);
-        ``same_batch`` (one claim's view: :meth:`get_claim`) shown to adjudicators and
-        weighed by the suggestion. ``decision`` is the decision in force: an appeal's once it
-        is decided."""
+        ``same_batch`` and ``related`` (one claim's view: :meth:`get_claim`) shown to
+        adjudicators and weighed by the suggestion. ``decision`` is the decision in force: an
+        appeal's once it is decided."""
         sku = session.get(Sku, claim.sku_id)
         brand = session.get(Brand, sku.brand_id)
         shade = session.get(Shade, claim.shade_id) if claim.shade_id else None
@@ -529,9 +534,11 @@ class ClaimsService:
                     view["appeal_until"] = until.isoformat()
         if principal.role in ("adjudicator", "admin"):
             view["hold"] = _hold_view(claim, principal)
-            view["suggestion"] = _suggestion(claim, sku, brand, same_batch)
+            view["suggestion"] = _suggestion(claim, sku, brand, same_batch, related)
             if same_batch is not None:
                 view["same_batch"] = same_batch
+            if related is not None:
+                view["related"] = related
             listed = batch_listed(sku, claim.batch)
             if listed is not None:
                 view["batch_listed"] = listed
@@ -546,14 +553,17 @@ class ClaimsService:
 
     def get_claim(self, principal, claim_id) -> dict:
         """The claim as ``principal`` sees it; for an adjudicator, the other claims on its
-        product and batch (``same_batch``, :func:`claims.stats.batch_context`), and for a shade
+        product and batch (``same_batch``, :func:`claims.stats.batch_context`), those on its
+        order or with the same picture (``related``, :func:`claims.related.related_claims`),
+        and for a shade
         claim whose verdict used a version of the brand's reference that has been recalibrated
         since, the newest version and how far it moved (``reference_now``)."""
         with self.store.read() as s:
             claim = self._claim(s, principal, claim_id, "claims.read")
             staff = principal.role in ("adjudicator", "admin")
             view = self._view(s, claim, principal,
-                              same_batch=batch_context(s, claim) if staff else None)  # fmt: skip
+                              same_batch=batch_context(s, claim) if staff else None,
+                              related=related_claims(s, claim) if staff else None)  # fmt: skip
             used = (claim.analysis or {}).get("reference") or {}
             if principal.role in ("adjudicator", "admin") and claim.shade_id and used:
                 now = latest_calibration(s, s.get(Shade, claim.shade_id))
@@ -694,7 +704,7 @@ class ClaimsService:
             self._event(s, claim, "claim.ready")
             sku = s.get(Sku, claim.sku_id)
             brand = s.get(Brand, sku.brand_id)
-            hint = _suggestion(claim, sku, brand)
+            hint = _suggestion(claim, sku, brand, related=related_claims(s, claim))
             if hint and hint["automatic"]:
                 self._decide(s, claim, None, hint["outcome"], hint["reason_code"],
                              f"automatic approval under the brand's rule {hint['rule']!r}",
@@ -788,7 +798,8 @@ class ClaimsService:
             "outcome": outcome, "reason_code": reason_code, "note": note,
             "adjudicator": principal.actor if principal else SYSTEM_ACTOR,
             "automatic": automatic_rule is not None, "rule": automatic_rule, "time": now,
-            "suggestion": _suggestion(claim, sku, brand, batch_context(s, claim)),
+            "suggestion": _suggestion(claim, sku, brand, batch_context(s, claim),
+                                      related_claims(s, claim)),
         }  # fmt: skip
         if appeal is not None:
             first = s.get(Decision, appeal.decision_id)
@@ -1149,6 +1160,44 @@ class ClaimsService:
                 self._forget_files([im.sha256])
         return report
 
+    def fingerprint_stored_photos(self) -> dict:
+        """Fingerprint the stored photos that have no fingerprint (stored before fingerprints
+        were taken: migration 0015), so that a photo filed again is found against them
+        (claims/related.py). A picture with too little structure stays without one and is
+        read again at the next run (a twentieth of a decode: rare, and short-lived under the
+        retention period). Safe to run again, also while claims are filed.
+
+        Returns
+        -------
+        dict
+            ``fingerprinted``, ``flat`` (too little structure), ``missing`` (no file),
+            ``failed`` (unreadable: {sha256: reason}).
+        """
+        from vision.ingest import file_fingerprint
+
+        report = {"fingerprinted": 0, "flat": 0, "missing": 0, "failed": {}}
+        with self.store.read() as s:
+            todo = list(s.execute(select(Image.sha256).where(
+                Image.fingerprint.is_(None), Image.erased_at.is_(None))).scalars())  # fmt: skip
+        for sha in todo:
+            if not self.store.blobs.exists(sha):
+                report["missing"] += 1
+                continue
+            try:
+                fingerprint = file_fingerprint(self.store.blobs.get(sha))
+            except (OSError, ValueError) as exc:
+                report["failed"][sha] = str(exc)
+                continue
+            if fingerprint is None:
+                report["flat"] += 1
+                continue
+            with self.store.write() as s:
+                row = s.get(Image, sha)
+                if row is not None:
+                    row.fingerprint = signed64(fingerprint)
+            report["fingerprinted"] += 1
+        return report
+
     def _replace_file(self, sha: str, im) -> str:
         """Point everything at the stripped file ``im`` (a :class:`vision.ingest.ImageCheck`)
         instead of ``sha``, in one transaction: "stripped", "unchanged" or "waiting"."""
@@ -1170,6 +1219,7 @@ class ClaimsService:
                             created_at=row.created_at)  # fmt: skip
                 s.add(new)
             new.erased_at, new.metadata_stripped = None, True
+            new.fingerprint = signed64(im.fingerprint)
             s.flush()  # the row exists before the claims point to it
             for claim in using:
                 if claim.photo_sha256 == sha:

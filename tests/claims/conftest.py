@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import itertools
 import os
 import uuid
 
@@ -85,6 +86,33 @@ def bearer(token):
 def sample_photo() -> bytes:
     with open(SAMPLE, "rb") as f:
         return f.read()
+
+
+def another_photo(k: int) -> bytes:
+    """The sample photo with grey blocks of random lightness over its background (seed ``k``):
+    the chart and the swatch as they are, and another picture (vision/fingerprint.py: 20-30
+    bits from the sample, 17 or more apart for k < 30), for claims that must not share one."""
+    im = np.asarray(Image.open(SAMPLE).convert("RGB")).copy()
+    rng = np.random.default_rng(k)
+    ch, cw = im.shape[0] // 8, im.shape[1] // 9  # the fingerprint's cells
+    for r, c in itertools.product(range(8), range(9)):  # those the chart and swatch are not in
+        if r >= 6 or (r <= 3 and c <= 3) or (r == 5 and c <= 2) or (r <= 5 and c >= 7):
+            im[r * ch : (r + 1) * ch, c * cw : (c + 1) * cw] = rng.integers(40, 220)
+    buf = io.BytesIO()
+    Image.fromarray(im).save(buf, format="JPEG", quality=92)
+    return buf.getvalue()
+
+
+def recoloured_copy(jpeg: bytes) -> bytes:
+    """The photo saved again at a lower quality, its colours warmer: another file, a shade
+    that moved, and the same picture (vision/fingerprint.py)."""
+    im = Image.open(io.BytesIO(jpeg)).convert("RGB")
+    r, g, b = im.split()
+    im = Image.merge("RGB", (r.point(lambda v: min(255, round(v * 1.1))), g,
+                             b.point(lambda v: round(v * 0.9))))  # fmt: skip
+    out = io.BytesIO()
+    im.save(out, "JPEG", quality=70)
+    return out.getvalue()
 
 
 def face_jpeg(scale=2.5, erythema=None, *, earlier=False) -> bytes:

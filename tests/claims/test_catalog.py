@@ -12,7 +12,14 @@ from calibration.colorimetry import delta_e00
 from calibration.simulate import product_lab, random_scene, render_scene
 from claims.catalog import ingredient_flags, irritants
 from claims.stats import _metrics, _tally, brand_stats, facts
-from tests.claims.conftest import bearer, claims_analysed, face_jpeg, file_claim, wait
+from tests.claims.conftest import (
+    another_photo,
+    bearer,
+    claims_analysed,
+    face_jpeg,
+    file_claim,
+    wait,
+)
 
 
 def test_lab_calibrations_are_versions_and_feed_the_shade_list(client, tokens):
@@ -162,8 +169,8 @@ def test_a_batch_the_brand_does_not_list_is_told_and_never_approved_automaticall
     client.put("/api/v1/brands/demo-cosmetics/policy", json={"auto_approve": ["shade_mismatch"]},
                headers=brand)  # fmt: skip
     ids = {batch: file_claim(client, tokens["shopper"], key=f"b-{batch}", shade="N02",
-                             batch=batch, order_ref=f"O-{batch}").json["id"]
-           for batch in ("b2026 12", "FAKE-01", "")}  # fmt: skip
+                             batch=batch, order_ref=f"O-{batch}", photo=another_photo(k)).json["id"]
+           for k, batch in enumerate(("b2026 12", "FAKE-01", ""))}  # fmt: skip
     wait(app)
     adj, shopper = bearer(tokens["adjudicator"]), bearer(tokens["shopper"])
     views = {b: client.get(f"/api/v1/claims/{cid}", headers=adj).json for b, cid in ids.items()}

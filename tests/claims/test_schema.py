@@ -90,8 +90,8 @@ def test_files_stored_before_migration_0002_are_marked_as_keeping_their_metadata
     store.dispose()
 
 
-def _down_and_up(app, data_dir, revision: str, column: str) -> None:
-    """``app`` closed, its store migrated down to ``revision`` (where the claims have no
+def _down_and_up(app, data_dir, revision: str, column: str, table: str = "claims") -> None:
+    """``app`` closed, its store migrated down to ``revision`` (where ``table`` has no
     ``column``) and up to the newest again."""
     import sqlalchemy as sa
     from alembic import command
@@ -106,7 +106,7 @@ def _down_and_up(app, data_dir, revision: str, column: str) -> None:
     with engine.begin() as conn:  # copies the table, which they would refuse
         cfg.attributes["connection"] = conn
         command.downgrade(cfg, revision)
-        assert column not in {c["name"] for c in sa.inspect(conn).get_columns("claims")}
+        assert column not in {c["name"] for c in sa.inspect(conn).get_columns(table)}
         command.upgrade(cfg, "head")
     engine.dispose()
 
@@ -177,3 +177,49 @@ def test_claims_filed_before_migration_0014_get_their_batch_key(tmp_path):
     with store.read() as s:
         assert [s.get(Claim, c).batch_key for c in ids] == ["B202611", "B202611", ""]
     store.dispose()
+
+
+def test_photos_stored_before_migration_0015_are_fingerprinted_when_the_service_starts(tmp_path):
+    """A store at 0014 has no fingerprints, and a migration does not read files: the service
+    fingerprints the stored photos as it starts (the same as at filing, within the small
+    decode's few bits), and the same picture filed again is then found against them. An
+    erased photo stays without one."""
+    import io
+
+    from PIL import Image as PILImage
+
+    from claims.models import Claim, Image
+    from server import create_app
+    from tests.claims.conftest import bearer, face_jpeg, file_claim, sample_photo, seeded_app
+    from vision.fingerprint import fingerprint_distance
+
+    app, tokens = seeded_app(tmp_path / "d", ANALYSIS_WORKERS=0)
+    client = app.test_client()
+    photos = [None, face_jpeg()]  # the swatch sample, a face
+    ids = [file_claim(client, tokens["shopper"], key=f"k{k}", order_ref=f"O{k}",
+                      photo=photo).json["id"] for k, photo in enumerate(photos)]  # fmt: skip
+    gone = file_claim(client, tokens["shopper"], key="k9", order_ref="O9",
+                      photo=face_jpeg(earlier=True)).json["id"]  # fmt: skip
+    withdrawn = client.post(f"/api/v1/claims/{gone}/withdraw", headers=bearer(tokens["shopper"]))
+    assert withdrawn.status_code == 200, withdrawn.json
+    store = app.extensions["hueproof"]["store"]
+    with store.read() as s:
+        filed = {c: s.get(Image, s.get(Claim, c).photo_sha256).fingerprint for c in ids}
+    assert all(v is not None for v in filed.values())
+    _down_and_up(app, tmp_path / "d", "0014", "fingerprint", table="images")
+    app = create_app({"TESTING": True, "DATA_DIR": str(tmp_path / "d"), "ANALYSIS_WORKERS": 0})
+    assert app.extensions["hueproof"]["fingerprinted"] == {"fingerprinted": 2, "flat": 0,
+                                                           "missing": 0, "failed": {}}  # fmt: skip
+    with app.extensions["hueproof"]["store"].read() as s:
+        again = {c: s.get(Image, s.get(Claim, c).photo_sha256).fingerprint for c in ids}
+        erased = s.get(Image, s.get(Claim, gone).photo_sha256)
+        assert erased.erased_at is not None and erased.fingerprint is None
+    assert all(fingerprint_distance(filed[c], again[c]) <= 3 for c in ids), (filed, again)
+    client = app.test_client()
+    resaved = io.BytesIO()
+    PILImage.open(io.BytesIO(sample_photo())).save(resaved, "JPEG", quality=70)
+    copy = file_claim(client, tokens["shopper"], key="copy", order_ref="O-copy",
+                      photo=resaved.getvalue()).json["id"]  # fmt: skip
+    seen = client.get(f"/api/v1/claims/{copy}", headers=bearer(tokens["adjudicator"])).json
+    assert [c["id"] for c in seen["related"]["claims"] if c["photo"]] == [ids[0]]
+    app.extensions["hueproof"]["close"]()

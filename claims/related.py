@@ -1,0 +1,137 @@
+"""The other claims an adjudicator sees beside one: on the same order, and with the same picture.
+
+Two patterns cost a shop money without a faulty product. A claim filed again on an order's
+product that was refunded already (or rejected, and filed again hoping for another
+adjudicator or another photo), and one photo sent for several claims: another shopper's, the
+shop's own picture, or the same selfie blamed on two products. Neither shows in one claim.
+:func:`related_claims` finds them: the claims on the same order, and those whose photo or
+photo from before is the same picture as this claim's (the same file, or the same
+:mod:`vision.fingerprint` within :data:`vision.fingerprint.NEAR_DISTANCE` bits: saved again,
+made smaller, recoloured), among the claims on the same product and the same shopper's (a
+bounded set however many claims the service holds; one file is found anywhere by its hash).
+
+Those that :func:`weighs` says count make the policy say so, and the claim is never approved
+automatically (claims/policy.py ``other_claims_on_order``, ``photo_in_other_claims``). A
+shopper refiling as the service asked is not counted: after a failed analysis, a withdrawn
+claim, or a decision that asked for more evidence (though the same photo sent again as that
+evidence is).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import aliased
+
+from claims.models import Claim, Image, Shade, Sku
+from claims.stats import final_outcomes
+from vision.fingerprint import NEAR_DISTANCE, fingerprint_distance
+
+__all__ = ["RELATED_SHOWN", "related_claims", "weighs"]
+
+#: the related claims a view lists, newest first (all are counted)
+RELATED_SHOWN = 20
+#: a claim in these states was not pursued: filing again is what the shopper was to do
+NOT_PURSUED = ("failed", "withdrawn")
+
+
+def related_claims(session, claim: Claim) -> dict | None:
+    """The claims related to ``claim``, or None when there are none.
+
+    Returns
+    -------
+    dict
+        ``claims``: up to :data:`RELATED_SHOWN`, newest first, each with its ``id``,
+        ``type``, ``sku``, ``shade``, ``status``, ``outcome`` (the decision in force, or
+        None), ``filed_at``, whether it is the same shopper's (``same_shopper``), on the same
+        order (``same_order``) and product (``same_product``), ``photo`` (None, or which of
+        this claim's pictures matched which of its: ``this``, ``that`` "photo" or "baseline",
+        ``same_file``, ``distance`` in fingerprint bits) and whether it ``counts``
+        (:func:`weighs`); ``total``; ``order_claims`` and ``photo_claims``, those counting
+        for each reason.
+    """
+    pictures = _pictures(session, claim)
+    order = claim.order_ref.strip()
+    photo_img, base_img = aliased(Image), aliased(Image)
+    own = [sha for sha in (claim.photo_sha256, claim.baseline_sha256) if sha]
+    near = [Claim.sku_id == claim.sku_id, Claim.shopper_id == claim.shopper_id,
+            Claim.photo_sha256.in_(own), Claim.baseline_sha256.in_(own)]  # fmt: skip
+    if order:
+        near.append(Claim.order_ref == claim.order_ref)
+    rows = session.execute(
+        select(Claim.id, Claim.order_ref, Claim.photo_sha256,
+               Claim.baseline_sha256, photo_img.fingerprint, base_img.fingerprint)
+        .outerjoin(photo_img, photo_img.sha256 == Claim.photo_sha256)
+        .outerjoin(base_img, base_img.sha256 == Claim.baseline_sha256)
+        .where(Claim.id != claim.id, or_(*near))
+    ).all()  # fmt: skip
+    found = {}  # claim id → (same order, photo match)
+    for cid, other_order, photo, base, photo_fp, base_fp in rows:
+        same_order = bool(order) and other_order == claim.order_ref
+        match = _best_match(pictures, [("photo", photo, photo_fp), ("baseline", base, base_fp)])
+        if same_order or match is not None:
+            found[cid] = (same_order, match)
+    if not found:
+        return None
+    others = list(session.execute(select(Claim).where(Claim.id.in_(found))).scalars())
+    outcomes = final_outcomes(session, list(found))
+    items = []
+    for other in sorted(others, key=lambda c: (c.created_at, c.id), reverse=True):
+        same_order, match = found[other.id]
+        item = {
+            "id": other.id, "type": other.type, "sku": session.get(Sku, other.sku_id).code,
+            "shade": session.get(Shade, other.shade_id).code if other.shade_id else None,
+            "status": other.status, "outcome": outcomes.get(other.id),
+            "filed_at": other.created_at.isoformat(),
+            "same_shopper": other.shopper_id == claim.shopper_id, "same_order": same_order,
+            "same_product": other.sku_id == claim.sku_id, "photo": match,
+        }  # fmt: skip
+        item["counts"] = weighs(item)
+        items.append(item)
+    counting = [i for i in items if i["counts"]]
+    return {"claims": items[:RELATED_SHOWN], "total": len(items),
+            "order_claims": sum(i["same_order"] and i["same_product"] for i in counting),
+            "photo_claims": sum(i["photo"] is not None for i in counting)}  # fmt: skip
+
+
+def weighs(item: dict) -> bool:
+    """Whether a related claim (an item of :func:`related_claims`) counts against the claim:
+    one on the same order's product that was pursued (open, or decided otherwise than by
+    asking for more evidence), or one sharing a picture, but the same shopper's claim on the
+    same order and product that was not pursued (she filed again, as she was to)."""
+    refiled = item["status"] in NOT_PURSUED or item["outcome"] == "request_evidence"
+    if item["same_order"] and item["same_product"] and not refiled:
+        return True
+    if item["photo"] is None:
+        return False
+    return not (item["same_shopper"] and item["same_order"] and item["same_product"]
+                and item["status"] in NOT_PURSUED)  # fmt: skip
+
+
+def _pictures(session, claim) -> list[tuple[str, str, int | None]]:
+    """``claim``'s photo and photo from before: (which, sha256, fingerprint)."""
+    out = []
+    for which, sha in (("photo", claim.photo_sha256), ("baseline", claim.baseline_sha256)):
+        if sha:
+            image = session.get(Image, sha)
+            out.append((which, sha, image.fingerprint if image is not None else None))
+    return out
+
+
+def _best_match(mine, theirs) -> dict | None:
+    """The closest pair of one of ``mine`` and one of ``theirs`` that are the same picture
+    (the same file, or fingerprints within :data:`NEAR_DISTANCE`), or None."""
+    best = None
+    for this, sha, fp in mine:
+        for that, other_sha, other_fp in theirs:
+            if other_sha is None:
+                continue
+            if sha == other_sha:
+                distance = 0
+            elif fp is None or other_fp is None:
+                continue
+            else:
+                distance = fingerprint_distance(fp, other_fp)
+            if distance <= NEAR_DISTANCE and (best is None or distance < best["distance"]):
+                best = {"this": this, "that": that, "same_file": sha == other_sha,
+                        "distance": distance}  # fmt: skip
+    return best

@@ -1,0 +1,143 @@
+"""claims/related.py: the claims on the same order and those with the same picture, shown to
+the adjudicator beside a claim, and never approved automatically while they count."""
+
+from __future__ import annotations
+
+from claims.related import weighs
+from tests.claims.conftest import (
+    another_photo,
+    bearer,
+    file_claim,
+    recoloured_copy,
+    sample_photo,
+    wait,
+)
+
+AUTO = {"auto_approve": ["shade_mismatch"]}  # the sample photo against N02: a mismatch
+
+
+def _auto(client, tokens):
+    resp = client.put("/api/v1/brands/demo-cosmetics/policy", json=AUTO,
+                      headers=bearer(tokens["brand"]))  # fmt: skip
+    assert resp.status_code == 200, resp.json
+
+
+def _view(client, tokens, cid, role="adjudicator"):
+    resp = client.get(f"/api/v1/claims/{cid}", headers=bearer(tokens[role]))
+    assert resp.status_code == 200, resp.json
+    return resp.json
+
+
+def _notes(view) -> list[str]:
+    return [n["code"] for n in view["suggestion"]["notes"]]
+
+
+def test_a_photo_another_shopper_filed_is_told_both_ways_and_never_approved_automatically(
+        app, client, tokens):  # fmt: skip
+    """Shopper A's claim is approved automatically; shopper B sends A's photo saved again
+    and recoloured, for her own order: B's claim waits for an adjudicator, who reads that
+    its photo is A's picture (not the same file; fingerprints a few bits apart), and A's
+    claim now lists B's. Shoppers are not told."""
+    _auto(client, tokens)
+    first = file_claim(client, tokens["shopper"], key="a", shade="N02", order_ref="O-A").json["id"]
+    wait(app)
+    assert _view(client, tokens, first)["status"] == "decided"
+    copy = recoloured_copy(sample_photo())
+    second = file_claim(client, tokens["shopper_b"], key="b", shade="N02", order_ref="O-B",
+                        photo=copy).json["id"]  # fmt: skip
+    wait(app)
+    view = _view(client, tokens, second)
+    assert (
+        view["status"] == "ready"
+        and view["photo_sha256"] != _view(client, tokens, first)["photo_sha256"]
+    )
+    assert "photo_in_other_claims" in _notes(view) and not view["suggestion"]["automatic"]
+    (item,) = view["related"]["claims"]
+    assert item["id"] == first and item["outcome"] == "approve_price_difference"
+    assert not item["same_shopper"] and not item["same_order"] and item["same_product"]
+    photo = item["photo"]
+    assert (photo["this"], photo["that"], photo["same_file"]) == ("photo", "photo", False)
+    assert 0 < photo["distance"] <= 10 and item["counts"]
+    assert view["related"]["photo_claims"] == 1 and view["related"]["order_claims"] == 0
+    back = _view(client, tokens, first)["related"]
+    assert [c["id"] for c in back["claims"]] == [second] and back["claims"][0]["photo"]
+    for role, cid in (("shopper", first), ("shopper_b", second)):
+        own = _view(client, tokens, cid, role)
+        assert "related" not in own and "suggestion" not in own
+
+
+def test_the_same_order_claimed_again_waits_for_an_adjudicator(app, client, tokens):
+    """A mismatch approved automatically on order O-7; the same order's product claimed
+    again with another photo is not (a product refunded once), and says why; a claim on
+    another order, with its own photo, still is. Two claims on one order's product filed at
+    once both wait: each is open while the other is analysed."""
+    _auto(client, tokens)
+
+    def filed(k, order):
+        return file_claim(client, tokens["shopper"], key=f"k{k}", shade="N02", order_ref=order,
+                          photo=another_photo(k)).json["id"]  # fmt: skip
+
+    ids = [filed(0, "O-7")]
+    wait(app)
+    ids += [filed(1, "O-7"), filed(2, "O-8"), filed(3, "O-11"), filed(4, "O-11")]
+    wait(app)
+    first, again, other, *at_once = (_view(client, tokens, cid) for cid in ids)
+    assert first["status"] == "decided" and other["status"] == "decided"
+    assert again["status"] == "ready" and not again["suggestion"]["automatic"]
+    assert "other_claims_on_order" in _notes(again) and "photo_in_other_claims" not in _notes(again)
+    (item,) = again["related"]["claims"]
+    assert item["id"] == ids[0] and item["same_order"] and item["photo"] is None and item["counts"]
+    assert item["outcome"] == "approve_price_difference"
+    assert "related" not in other  # another order, another picture: nothing beside it
+    # the first decided claim lists the one filed after it
+    assert [c["id"] for c in first["related"]["claims"]] == [ids[1]]
+    assert [v["status"] for v in at_once] == ["ready", "ready"]
+    assert all(v["related"]["order_claims"] == 1 for v in at_once)
+
+
+def test_filing_again_as_asked_is_not_held_but_the_same_photo_again_is(app, client, tokens):
+    """An adjudicator asks for more evidence; the shopper files the order's product again
+    with a new photo: the earlier claim is listed, does not count, and the new one is
+    approved automatically. Filed again with the very photo asked to be replaced, it waits."""
+    first = file_claim(client, tokens["shopper"], key="k0", shade="N02", order_ref="O-9").json["id"]
+    wait(app)
+    asked = client.post(f"/api/v1/claims/{first}/decision", headers=bearer(tokens["adjudicator"]),
+                        json={"outcome": "request_evidence", "reason_code": "inconclusive_photo",
+                              "note": "a photo in daylight, please"})  # fmt: skip
+    assert asked.status_code == 201, asked.json
+    _auto(client, tokens)
+    new = file_claim(client, tokens["shopper"], key="k1", shade="N02", order_ref="O-9",
+                     photo=another_photo(1)).json["id"]  # fmt: skip
+    same = file_claim(client, tokens["shopper"], key="k2", shade="N02", order_ref="O-10").json["id"]
+    wait(app)
+    new_view, same_view = _view(client, tokens, new), _view(client, tokens, same)
+    earlier = next(c for c in new_view["related"]["claims"] if c["id"] == first)
+    assert earlier["outcome"] == "request_evidence" and not earlier["counts"]
+    assert new_view["status"] == "decided" and new_view["decision"]["automatic"]
+    assert same_view["status"] == "ready" and "photo_in_other_claims" in _notes(same_view)
+    same_file = next(c for c in same_view["related"]["claims"] if c["id"] == first)
+    assert same_file["photo"]["same_file"] and same_file["photo"]["distance"] == 0
+
+
+def test_what_counts_against_a_claim():
+    """:func:`claims.related.weighs`: refiling as the shopper was to does not count; the
+    same order's product pursued, or a picture shared otherwise, does."""
+    base = {"same_shopper": True, "same_order": True, "same_product": True, "photo": None,
+            "status": "decided", "outcome": "approve_refund"}  # fmt: skip
+    photo = {"this": "photo", "that": "photo", "same_file": True, "distance": 0}
+    cases = [
+        ({}, True),  # the order's product refunded already
+        ({"outcome": "reject"}, True),  # rejected, filed again hoping for another decision
+        ({"status": "ready", "outcome": None}, True),  # two claims open at once
+        ({"outcome": "request_evidence"}, False),  # asked to file again
+        ({"status": "failed", "outcome": None}, False),
+        ({"status": "withdrawn", "outcome": None}, False),
+        ({"same_product": False}, False),  # another product on the order
+        ({"status": "failed", "outcome": None, "photo": photo}, False),  # a failed claim refiled
+        ({"outcome": "request_evidence", "photo": photo}, True),  # the photo asked to be replaced
+        ({"same_order": False, "status": "failed", "outcome": None, "photo": photo}, True),
+        ({"same_shopper": False, "same_order": False, "photo": photo}, True),
+        ({"same_shopper": False, "same_order": False}, False),  # nothing shared: not related
+    ]
+    for change, counts in cases:
+        assert weighs({**base, **change}) is counts, change
