@@ -1773,6 +1773,48 @@ def test_the_review_page_shows_the_other_claims_on_the_batch(page, server):
     assert_accessible(page, "the review page, the other claims on the batch")
 
 
+def test_the_review_page_lists_the_claims_on_the_order_and_with_the_same_picture(page, server):
+    """Beside a claim, the claims on its order and those with its picture, each a link, in
+    the page's words: shopper B sent A's photo recoloured (the same picture, fingerprints a
+    few bits apart); A claimed her order's product again. The suggestion says each."""
+    from claims.auth import create_user
+    from tests.claims.conftest import another_photo, file_claim, recoloured_copy, wait
+
+    _, tokens, app = server
+    with app.extensions["hueproof"]["store"].write() as s:
+        shoppers = [create_user(s, role="shopper", name="")[1] for _ in range(2)]
+    client = app.test_client()
+    photo = another_photo(7)
+    first = file_claim(client, shoppers[0], key="rel-0", order_ref="REL-1", photo=photo)
+    copied = file_claim(client, shoppers[1], key="rel-1", order_ref="REL-2",
+                        photo=recoloured_copy(photo))  # fmt: skip
+    again = file_claim(client, shoppers[0], key="rel-2", order_ref="REL-1", photo=another_photo(8))
+    ids = [r.json["id"] for r in (first, copied, again)]
+    wait(app)
+    as_user(page, tokens["adjudicator"])
+    lines = {}
+    for cid in ids[1:]:
+        page.goto(page.base + f"/review?lang=en&claim={cid}")
+        wait_js(page, f"window.hueproof.ready && window.hueproof.claim?.id === '{cid}'",
+                timeout=30_000)  # fmt: skip
+        lines[cid] = page.eval_on_selector_all(
+            "#related li",
+            "ls => ls.map(l => [l.dataset.id, l.textContent, l.querySelector('a').href])",
+        )
+        assert ids[0] in lines[cid][0][2], lines[cid]
+    (seen,) = [(i, text) for i, text, _ in lines[ids[1]]]
+    assert seen[0] == ids[0] and seen[1].startswith(
+        f"{ids[0][:8]} · Colour not as shown · LIP-VELVET R01 · "
+    )
+    assert "the same picture (this claim's photo and its photo: fingerprints " in seen[1]
+    assert seen[1].endswith("of 64 bits apart), another shopper"), seen[1]
+    (same_order,) = [text for _, text, _ in lines[ids[2]]]
+    assert same_order.endswith("· same order and product, the same shopper"), same_order
+    said = page.text_content("#suggestion")
+    assert "Other claims on this order's product (1)" in said, said
+    assert_accessible(page, "the review page, the related claims")
+
+
 def test_a_claim_another_reviewer_is_deciding_is_marked_and_not_decided_here(page, server):
     """A claim another reviewer holds: the queue marks it, opening it says until when and
     turns the decision off; one's own claim is held while open and let go when another is

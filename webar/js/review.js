@@ -198,6 +198,7 @@ async function show(id, k) {
       Object.assign(document.createElement("li"), { textContent: `${f.ingredient} (${t(`category_${f.category}`)})` })));
   }
   showSameBatch(claim.sameBatch);
+  showRelated(claim.related);
   showAppeal(claim.appeal);
   const s = claim.suggestion;
   $("suggestion").textContent = s ? `${suggestionText(s)} → ${decisionWords(s)}` : "–";
@@ -230,6 +231,35 @@ function showSameBatch(b) {
   }
   $("sameBatch").replaceChildren(...lines.map((text) =>
     Object.assign(document.createElement("li"), { textContent: text })));
+}
+
+/** The claims on the same order and those with the same picture (the service's `related`),
+ *  newest first: each a link, what it shares with this one, its outcome or status; one filed
+ *  again as the shopper was asked to is marked as not held against this claim. */
+function showRelated(r) {
+  $("relatedBox").hidden = !r;
+  if (!r) return;
+  const sep = language() === "zh" ? "，" : ", ";
+  $("related").replaceChildren(...r.claims.map((c) => {
+    const shared = [];
+    if (c.sameOrder) shared.push(t(c.sameProduct ? "relatedSameOrderProduct" : "relatedSameOrder"));
+    if (c.photo) {
+      shared.push(fill(c.photo.sameFile ? "relatedSameFile" : "relatedSamePicture", {
+        this: t(`which_${c.photo.this}`), that: t(`which_${c.photo.that}`), d: c.photo.distance }));
+    }
+    shared.push(t(c.sameShopper ? "relatedSameShopper" : "relatedOtherShopper"));
+    const state = c.outcome ? t(`outcome_${c.outcome}`) : t(`status_${c.status}`);
+    const li = document.createElement("li");
+    li.dataset.id = c.id;
+    li.append(Object.assign(document.createElement("a"), { href: `/review?claim=${c.id}`,
+                                                           textContent: c.id.slice(0, 8) }),
+              ` · ${typeWords(c.type)} · ${`${c.sku} ${c.shade || ""}`.trim()} · ${state} · `
+              + `${whenWords(c.filedAt)} · ${shared.join(sep)}`
+              + (c.counts ? "" : ` · ${t("relatedNotCounted")}`));
+    return li;
+  }));
+  $("relatedMore").textContent = r.total > r.claims.length
+    ? fill("relatedMore", { n: r.total - r.claims.length }) : "";
 }
 
 /** The shopper's appeal: when, the decision appealed (and its note), and why she says it is
