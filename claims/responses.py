@@ -462,9 +462,10 @@ class ClaimLinks(_Closed):
 
 
 class ClaimView(_Open):
-    """A claim as its reader may see it: adjudicators also get ``suggestion``, redness
-    claims' ``ingredients`` and, when the brand recalibrated the shade since the analysis,
-    ``reference_now``."""
+    """A claim as its reader may see it: adjudicators also get ``suggestion`` (in the claim's
+    own view, not in a list: it weighs the claims beside it, ``same_batch`` and ``related``),
+    redness claims' ``ingredients`` and, when the brand recalibrated the shade since the
+    analysis, ``reference_now``."""
 
     id: str
     type: Literal["shade", "redness"]

@@ -481,7 +481,8 @@ class ClaimsService:
     def _view(self, session, claim: Claim, principal: Principal, decisions=None,
               same_batch=None, related=None) -> dict:  # fmt: skip
         """The claim as ``principal`` sees it; ``decisions`` (claim id → Decision, claim id →
-        Appeal) when a page of claims loaded them together (:meth:`list_claims`);
+        Appeal) when a page of claims loaded them together (:meth:`list_claims`, whose items
+        carry no suggestion: it weighs the claims beside each, read for one claim's view);
         ``same_batch`` and ``related`` (one claim's view: :meth:`get_claim`) shown to
         adjudicators and weighed by the suggestion. ``decision`` is the decision in force: an
         appeal's once it is decided."""
@@ -534,7 +535,8 @@ class ClaimsService:
                     view["appeal_until"] = until.isoformat()
         if principal.role in ("adjudicator", "admin"):
             view["hold"] = _hold_view(claim, principal)
-            view["suggestion"] = _suggestion(claim, sku, brand, same_batch, related)
+            if decisions is None:
+                view["suggestion"] = _suggestion(claim, sku, brand, same_batch, related)
             if same_batch is not None:
                 view["same_batch"] = same_batch
             if related is not None:

@@ -61,6 +61,10 @@ def test_a_photo_another_shopper_filed_is_told_both_ways_and_never_approved_auto
     assert view["related"]["photo_claims"] == 1 and view["related"]["order_claims"] == 0
     back = _view(client, tokens, first)["related"]
     assert [c["id"] for c in back["claims"]] == [second] and back["claims"][0]["photo"]
+    # a list's items carry no suggestion: it weighs the claims beside each, read for one
+    listed = client.get("/api/v1/claims", headers=bearer(tokens["adjudicator"])).json["items"]
+    assert {c["id"] for c in listed} == {first, second}
+    assert all("suggestion" not in c and "related" not in c for c in listed)
     for role, cid in (("shopper", first), ("shopper_b", second)):
         own = _view(client, tokens, cid, role)
         assert "related" not in own and "suggestion" not in own
