@@ -28,6 +28,7 @@ __all__ = [
     "find_shade",
     "ingredient_flags",
     "latest_calibration",
+    "order_key",
     "shade_listing",
     "upsert_sku",
 ]
@@ -79,6 +80,12 @@ def batch_key(code: str) -> str:
     dots, slashes or underscores ("b2026 11" is "B2026-11"), as shoppers copy them off a
     pack."""
     return re.sub(r"[\s\-_./]", "", code).upper()
+
+
+def order_key(ref: str) -> str:
+    """An order number as compared: as :func:`batch_key` ("o 2026-77" is "O202677"), as
+    shoppers copy it, and adjudicators search it, from an order page or a receipt."""
+    return batch_key(ref)
 
 
 def batch_listed(sku: Sku, batch: str) -> bool | None:

@@ -221,7 +221,7 @@ class Claim(Base):
     #: indexes, once for each claim the purge erases
     __table_args__ = (UniqueConstraint("shopper_id", "idempotency_key"),
                       Index("ix_claims_status_created_at", "status", "created_at"),
-                      Index("ix_claims_order_ref", "order_ref"),
+                      Index("ix_claims_order_key", "order_key"),
                       Index("ix_claims_photo_sha256", "photo_sha256"),
                       Index("ix_claims_sku_batch_key", "sku_id", "batch_key"),
                       Index("ix_claims_baseline_sha256", "baseline_sha256"))  # fmt: skip
@@ -232,6 +232,9 @@ class Claim(Base):
     sku_id: Mapped[int] = mapped_column(ForeignKey("skus.id"))
     shade_id: Mapped[int | None] = mapped_column(ForeignKey("shades.id"))
     order_ref: Mapped[str] = mapped_column(String(100), default="")
+    #: the order number as compared (claims.catalog.order_key: "o 2026-77" is "O202677"): the
+    #: related claims (claims/related.py) and the list's search by order
+    order_key: Mapped[str] = mapped_column(String(100), default="", server_default="")
     batch: Mapped[str] = mapped_column(String(100), default="")
     #: the batch as compared (claims.catalog.batch_key: "b2026 11" is "B2026-11"'s
     #: "B202611"): the statistics' batch cells, the claims beside one, the alerts

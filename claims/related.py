@@ -4,11 +4,12 @@ Two patterns cost a shop money without a faulty product. A claim filed again on 
 product that was refunded already (or rejected, and filed again hoping for another
 adjudicator or another photo), and one photo sent for several claims: another shopper's, the
 shop's own picture, or the same selfie blamed on two products. Neither shows in one claim.
-:func:`related_claims` finds them: the claims on the same order, and those whose photo or
-photo from before is the same picture as this claim's (the same file, or the same
-:mod:`vision.fingerprint` within :data:`vision.fingerprint.NEAR_DISTANCE` bits: saved again,
-made smaller, recoloured), among the claims on the same product and the same shopper's (a
-bounded set however many claims the service holds; one file is found anywhere by its hash).
+:func:`related_claims` finds them: the claims on the same order (however its number was
+typed: :func:`claims.catalog.order_key`), and those whose photo or photo from before is the
+same picture as this claim's (the same file, or the same :mod:`vision.fingerprint` within
+:data:`vision.fingerprint.NEAR_DISTANCE` bits: saved again, made smaller, recoloured), among
+the claims on the same product and the same shopper's (a bounded set however many claims
+the service holds; one file is found anywhere by its hash).
 
 Those that :func:`weighs` says count make the policy say so, and the claim is never approved
 automatically (claims/policy.py ``other_claims_on_order``, ``photo_in_other_claims``). A
@@ -50,15 +51,15 @@ def related_claims(session, claim: Claim) -> dict | None:
         for each reason.
     """
     pictures = _pictures(session, claim)
-    order = claim.order_ref.strip()
+    order = claim.order_key
     photo_img, base_img = aliased(Image), aliased(Image)
     own = [sha for sha in (claim.photo_sha256, claim.baseline_sha256) if sha]
     near = [Claim.sku_id == claim.sku_id, Claim.shopper_id == claim.shopper_id,
             Claim.photo_sha256.in_(own), Claim.baseline_sha256.in_(own)]  # fmt: skip
     if order:
-        near.append(Claim.order_ref == claim.order_ref)
+        near.append(Claim.order_key == order)
     rows = session.execute(
-        select(Claim.id, Claim.order_ref, Claim.photo_sha256,
+        select(Claim.id, Claim.order_key, Claim.photo_sha256,
                Claim.baseline_sha256, photo_img.fingerprint, base_img.fingerprint)
         .outerjoin(photo_img, photo_img.sha256 == Claim.photo_sha256)
         .outerjoin(base_img, base_img.sha256 == Claim.baseline_sha256)
@@ -66,7 +67,7 @@ def related_claims(session, claim: Claim) -> dict | None:
     ).all()  # fmt: skip
     found = {}  # claim id → (same order, photo match)
     for cid, other_order, photo, base, photo_fp, base_fp in rows:
-        same_order = bool(order) and other_order == claim.order_ref
+        same_order = bool(order) and other_order == order
         match = _best_match(pictures, [("photo", photo, photo_fp), ("baseline", base, base_fp)])
         if same_order or match is not None:
             found[cid] = (same_order, match)

@@ -36,6 +36,7 @@ from claims.catalog import (
     get_brand,
     ingredient_flags,
     latest_calibration,
+    order_key,
     shade_listing,
     upsert_sku,
 )
@@ -399,7 +400,8 @@ class ClaimsService:
             claim = Claim(
                 id=uuid.uuid4().hex, shopper_id=principal.id, type=fields["type"],
                 sku_id=sku.id, shade_id=shade.id if shade else None,
-                order_ref=fields["order_ref"][:100], batch=fields["batch"][:100],
+                order_ref=fields["order_ref"][:100], order_key=order_key(fields["order_ref"][:100]),
+                batch=fields["batch"][:100],
                 batch_key=batch_key(fields["batch"][:100]),
                 status="queued", photo_sha256=fields["photo_sha256"],
                 baseline_sha256=fields["baseline_sha256"], roi=fields["roi"],
@@ -581,8 +583,9 @@ class ClaimsService:
                     order="newest", order_ref=None, sku=None):  # fmt: skip
         """A page of claims, newest or oldest filed first; claims filed in the same instant
         keep one order (by id), so that no claim falls between two pages. ``order_ref`` and
-        ``sku`` keep the claims of one order or one product (as filed, spaces around aside):
-        a shopper asking after her order's claim is found by it. ``status``: one status or
+        ``sku`` keep the claims of one order (however typed: :func:`claims.catalog.order_key`)
+        or one product (as filed, spaces around aside): a shopper asking after her order's
+        claim is found by it. ``status``: one status or
         several (claims in any of them)."""
         authorize(principal, "claims.list")
         if order not in ("newest", "oldest"):
@@ -603,7 +606,8 @@ class ClaimsService:
             if claim_type:
                 q = q.where(Claim.type == claim_type)
             if order_ref and order_ref.strip():
-                q = q.where(Claim.order_ref == order_ref.strip())
+                key = order_key(order_ref)  # none for "--": then the number as typed
+                q = q.where(Claim.order_key == key if key else Claim.order_ref == order_ref.strip())
             if sku and sku.strip():
                 q = q.where(Claim.sku_id.in_(select(Sku.id).where(Sku.code == sku.strip())))
             total = s.execute(select(func.count()).select_from(q.subquery())).scalar()

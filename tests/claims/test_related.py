@@ -72,7 +72,8 @@ def test_a_photo_another_shopper_filed_is_told_both_ways_and_never_approved_auto
 
 def test_the_same_order_claimed_again_waits_for_an_adjudicator(app, client, tokens):
     """A mismatch approved automatically on order O-7; the same order's product claimed
-    again with another photo is not (a product refunded once), and says why; a claim on
+    again (its number typed "o 7") with another photo is not (a product refunded once), and
+    says why; a claim on
     another order, with its own photo, still is. Two claims on one order's product filed at
     once both wait: each is open while the other is analysed."""
     _auto(client, tokens)
@@ -83,7 +84,7 @@ def test_the_same_order_claimed_again_waits_for_an_adjudicator(app, client, toke
 
     ids = [filed(0, "O-7")]
     wait(app)
-    ids += [filed(1, "O-7"), filed(2, "O-8"), filed(3, "O-11"), filed(4, "O-11")]
+    ids += [filed(1, "o 7"), filed(2, "O-8"), filed(3, "O-11"), filed(4, "O-11")]
     wait(app)
     first, again, other, *at_once = (_view(client, tokens, cid) for cid in ids)
     assert first["status"] == "decided" and other["status"] == "decided"

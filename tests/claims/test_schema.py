@@ -223,3 +223,28 @@ def test_photos_stored_before_migration_0015_are_fingerprinted_when_the_service_
     seen = client.get(f"/api/v1/claims/{copy}", headers=bearer(tokens["adjudicator"])).json
     assert [c["id"] for c in seen["related"]["claims"] if c["photo"]] == [ids[0]]
     app.extensions["hueproof"]["close"]()
+
+
+def test_claims_filed_before_migration_0016_get_their_order_key(tmp_path):
+    """A store at 0015 compares order numbers as typed: 0016 computes each claim's key
+    (claims.catalog.order_key), and the list's search by order finds them however typed."""
+    from claims.models import Claim
+    from tests.claims.conftest import bearer, file_claim, seeded_app
+
+    app, tokens = seeded_app(tmp_path / "d", ANALYSIS_WORKERS=0)
+    client = app.test_client()
+    typed = ["o 2026-77", "O2026-77", ""]
+    ids = [file_claim(client, tokens["shopper"], key=f"k{k}", order_ref=o).json["id"]
+           for k, o in enumerate(typed)]  # fmt: skip
+    _down_and_up(app, tmp_path / "d", "0015", "order_key")
+    store = open_store(tmp_path / "d")
+    with store.read() as s:
+        assert [s.get(Claim, c).order_key for c in ids] == ["O202677", "O202677", ""]
+    store.dispose()
+    from server import create_app
+
+    app = create_app({"TESTING": True, "DATA_DIR": str(tmp_path / "d"), "ANALYSIS_WORKERS": 0})
+    found = app.test_client().get("/api/v1/claims?order_ref=o2026%2077",
+                                  headers=bearer(tokens["adjudicator"])).json  # fmt: skip
+    assert sorted(c["id"] for c in found["items"]) == sorted(ids[:2])
+    app.extensions["hueproof"]["close"]()
