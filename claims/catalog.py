@@ -75,11 +75,17 @@ def get_brand(session, slug: str) -> Brand:
 MAX_BATCHES = 2000
 
 
+#: what a code (a batch, an order number) is compared without, besides any white space: the
+#: capture page says the same of an order (webar/js/claim.js)
+CODE_PUNCTUATION = ("-", "_", ".", "/")
+_CODE_SEPARATORS = re.compile(r"\s|[" + re.escape("".join(CODE_PUNCTUATION)) + "]")
+
+
 def batch_key(code: str) -> str:
     """A batch code as compared with a brand's list: upper case, without spaces, hyphens,
     dots, slashes or underscores ("b2026 11" is "B2026-11"), as shoppers copy them off a
     pack."""
-    return re.sub(r"[\s\-_./]", "", code).upper()
+    return _CODE_SEPARATORS.sub("", code).upper()
 
 
 def order_key(ref: str) -> str:

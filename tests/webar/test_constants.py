@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from calibration import measure
-from claims import metrics, policy, webhooks
+from claims import catalog, metrics, policy, webhooks
 from models.redness import reference
 from tests.webar.conftest import JS, js_value
 from vision import analysis, beforeafter, quality, redness, regions, tryon
@@ -58,6 +58,7 @@ from vision import analysis, beforeafter, quality, redness, regions, tryon
         ("review.js", "APPROVE_CONTRADICTIONS", list(policy.CONTRADICTING_REASONS["approve"])),
         ("review.js", "REJECT_CONTRADICTIONS", list(policy.CONTRADICTING_REASONS["reject"])),
         ("admin.js", "EVENTS", list(webhooks.EVENTS)),
+        ("claim.js", "CODE_PUNCTUATION", list(catalog.CODE_PUNCTUATION)),
         ("admin.js", "WAITING", list(metrics.WAITING_STATUSES)),
     ],
 )

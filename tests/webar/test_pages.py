@@ -1062,6 +1062,46 @@ def _a_shoppers_claims(server, prefix: str, *extra: dict) -> tuple[str, str, str
     return shopper, ids[0], ids[1], ids[2:]
 
 
+def test_the_capture_page_says_the_orders_product_was_claimed_already(page, server):
+    """Her own claim on the order's product, decided or open, is said beside the button as
+    she types its number however written (a second one is not decided sooner); another
+    order, another product, or a claim that asked for more evidence says nothing."""
+    _, tokens, app = server
+    client = app.test_client()
+    shopper, shade, _, (asked,) = _a_shoppers_claims(server, "EARLY", {})
+    decided = client.post(f"/api/v1/claims/{asked}/decision", headers=bearer(tokens["adjudicator"]),
+                          json={"outcome": "request_evidence", "reason_code": "inconclusive_photo",
+                                "note": "a photo in daylight"})  # fmt: skip
+    assert decided.status_code == 201, decided.json
+    as_user(page, shopper)
+    page.goto(page.base + "/claim?lang=en&type=shade&sku=LIP-VELVET&order=early%201")
+    wait_js(page, "window.hueproof.myClaims?.length === 3", timeout=60_000)
+    wait_js(page, f"window.hueproof.earlierClaim === '{shade}'")
+    said = page.text_content("#earlierClaim")
+    assert said.startswith("You filed a claim on this order's product already (") and (
+        ", decided). Filing another does not decide it sooner" in said
+    ), said
+    for order, sku in (
+        ("EARLY-9", "LIP-VELVET"),
+        ("EARLY-3", "LIP-VELVET"),
+        ("EARLY-1", "SERUM-RETINOL"),
+    ):
+        page.fill("#sku", sku)
+        page.dispatch_event("#sku", "input")
+        page.fill("#orderRef", order)
+        page.dispatch_event("#orderRef", "input")
+        assert (
+            page.is_hidden("#earlierClaim")
+            and page.evaluate("window.hueproof.earlierClaim") is None
+        ), order
+    page.fill("#sku", "LIP-VELVET")
+    page.dispatch_event("#sku", "input")
+    page.fill("#orderRef", "Early_1")
+    page.dispatch_event("#orderRef", "input")
+    assert page.is_visible("#earlierClaim")
+    assert_accessible(page, "the capture page, an earlier claim on the order said")
+
+
 def test_a_shopper_sees_her_claims_gets_the_signed_report_and_withdraws_consent(page, server):
     """The capture page lists the shopper's own claims in words of her language: status,
     verdict with ΔE00 ± U, where redness was flagged, the decision; the signed report

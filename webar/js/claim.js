@@ -10,13 +10,18 @@ import { BASE_WIDTH, MIRROR_FRAMES, MIRROR_SPACING_MS, MIRROR_TRIES, decide, fac
 import { shadeLabel } from "./dom.js";
 import { errorText, fill, language, t, translate } from "./i18n.js";
 import { dragRegion, showPhoto, showRegion, typedRegion } from "./pickphoto.js";
-import { decisionWords, statusWords } from "./explain.js";
+import { decisionWords, statusWords, whenWords } from "./explain.js";
 import { resultWords, showMyClaims } from "./myclaims.js";
 import { SMOOTH_FRACTION, previewRedness, runModel } from "./redness.js";
 
 const $ = (id) => document.getElementById(id);
 const hp = (window.hueproof = { checks: {}, captured: false, errors: [] });
 const video = $("camera"), shot = $("shot");
+// claims/catalog.py CODE_PUNCTUATION: an order number is compared without these and white
+// space, in any case ("o 2026-77" is "O2026-77")
+const CODE_PUNCTUATION = ["-", "_", ".", "/"];
+const orderKey = (ref) => CODE_PUNCTUATION.reduce((s, p) => s.split(p).join(""),
+                                                    ref.replace(/\s/g, "")).toUpperCase();
 const LIMITS = { minFaceFraction: 0.25, maxCentreOffset: 0.2, maxYawRatio: 0.25, maxRollDeg: 15,
   minSharpness: 12, minLuma: 0.2, maxLuma: 0.85, maxClipped: 0.05, stableFrames: 5 };
 // The frame is sent as a JPEG of this quality. The camera's video is already colour-subsampled
@@ -628,6 +633,20 @@ function loop() {
   requestAnimationFrame(loop);
 }
 
+/** Her own claim on the order's product filed before and pursued (open, or decided otherwise
+ *  than by asking for more evidence), said beside the button: another is not decided sooner,
+ *  nor approved automatically (claims/related.py); an adjudicator reads both. */
+function sayEarlierClaim() {
+  const key = orderKey($("orderRef").value);
+  const earlier = key ? (hp.myClaims || []).find((c) => orderKey(c.orderRef || "") === key
+    && c.sku === $("sku").value && !["failed", "withdrawn"].includes(c.status)
+    && c.decision?.outcome !== "request_evidence") : undefined;
+  $("earlierClaim").hidden = !earlier;
+  $("earlierClaim").textContent = earlier
+    ? fill("earlierClaim", { date: whenWords(earlier.createdAt), status: statusWords(earlier) }) : "";
+  hp.earlierClaim = earlier?.id ?? null;
+}
+
 async function submit() {
   $("error").textContent = "";
   const form = new FormData();
@@ -687,6 +706,7 @@ async function myClaims() {
     if ((await get("/me")).role !== "shopper") return;
     await showMyClaims($("myClaims"), hp);
     $("myClaimsBox").hidden = false;
+    sayEarlierClaim();
   } catch (e) { hp.errors.push(String(e)); }
 }
 
@@ -718,7 +738,8 @@ async function main() {
   $("skus").replaceChildren(...skus.map((s) => Object.assign(document.createElement("option"), { value: s })));
   $("sku").value = skus[0] || "";
   prefill(new URLSearchParams(location.search));
-  $("sku").oninput = () => { fillBrands(); fillShades(); updateSubmit(); };
+  $("sku").oninput = () => { fillBrands(); fillShades(); updateSubmit(); sayEarlierClaim(); };
+  $("orderRef").oninput = sayEarlierClaim;
   $("brand").onchange = fillShades;
   $("type").onchange = updateType;
   ["consentFacial", "consentHealth"].forEach((id) => { $(id).onchange = updateSubmit; });
