@@ -218,7 +218,8 @@ def test_no_response_carries_an_undeclared_key(answers):
 def test_the_answers_cover_what_the_document_types(answers):
     """The fixture's claims reach the typed parts this test is for: a chart measurement and a
     chart-free one, a single photo's and a pair's redness, a failure's code, a recalibrated
-    reference, every statistics cell shown, a brand alert and an admin alert."""
+    reference, related claims, every statistics cell shown, a brand alert and an admin
+    alert."""
     _, got = answers
     claims = [b for m, t, _, b in got if (m, t) == ("get", "/claims/{claim_id}")]
     shade = [c["analysis"]["shade"] for c in claims if c["type"] == "shade" and c["analysis"]]
@@ -229,6 +230,8 @@ def test_the_answers_cover_what_the_document_types(answers):
     assert {c["failure_code"] for c in claims} >= {"no_face"}
     assert any(c.get("reference_now") for c in claims)
     assert any(c.get("ingredients") for c in claims)
+    related = [r for c in claims if c.get("related") for r in c["related"]["claims"]]
+    assert any(r["photo"] for r in related) and any(r["same_order"] for r in related)
     (stats,) = [b for m, t, _, b in got if t == "/brands/{brand}/stats"]
     assert not stats["skus"]["LIP-VELVET"]["suppressed"], stats
     assert any(a["level"] == "red" for a in stats["alerts"]), stats["alerts"]
