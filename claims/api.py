@@ -178,8 +178,16 @@ CLAIM_FORM = {
     "sku": ("string", "the product's SKU code", True),
     "brand": ("string", "brand slug, when the SKU code is not unique", False),
     "shade": ("string", "shade code (shade claims)", False),
-    "order_ref": ("string", "the shop's order reference", False),
-    "batch": ("string", "batch / lot number printed on the product", False),
+    "order_ref": (
+        {"type": "string", "maxLength": 100},
+        "the shop's order reference (spaces around it aside)",
+        False,
+    ),
+    "batch": (
+        {"type": "string", "maxLength": 100},
+        "batch / lot number printed on the product (spaces around it aside)",
+        False,
+    ),
     "roi": (ROI, "product region X,Y,W,H in the photo (shade claims)", False),
     "consent_version": ("string", "version of the consent notice accepted", True),
     "consent_facial": ("boolean", "consent to processing the face photo", True),

@@ -99,6 +99,9 @@ NOT_APPEALABLE = {
     "request_evidence": "the decision asked for more evidence: file the claim again with it",
     "escalate": "the claim was escalated and is decided outside this service",
 }
+#: an order number or a batch code as a shopper types it: the longest kept (claims.order_ref,
+#: claims.batch); a longer one is refused, not cut short
+MAX_TYPED_CODE = 100
 #: A running job not finished after this long is taken to be abandoned (its worker stopped).
 JOB_LEASE = dt.timedelta(minutes=10)
 
@@ -287,6 +290,11 @@ class ClaimsService:
         if not sku_code:
             raise InvalidInputError("expected a 'sku' field")
         shade_code = (form.get("shade") or "").strip() or None
+        for name, what in (("order_ref", "an order number"), ("batch", "a batch code")):
+            typed = (form.get(name) or "").strip()
+            if len(typed) > MAX_TYPED_CODE:  # stored whole or refused, never cut short
+                raise InvalidInputError(f"expected {what} ({name}) of at most {MAX_TYPED_CODE} "
+                                        f"characters; got {len(typed)}")  # fmt: skip
         if claim_type == "shade" and not shade_code:
             raise InvalidInputError("a shade claim needs a 'shade' field")
         if photo is None:
@@ -318,8 +326,10 @@ class ClaimsService:
                 )
         fields = {
             "type": claim_type, "sku": sku_code, "shade": shade_code,
-            "brand": form.get("brand") or None, "order_ref": form.get("order_ref") or "",
-            "batch": form.get("batch") or "", "roi": roi, "consent_version": NOTICE_VERSION,
+            "brand": form.get("brand") or None,
+            "order_ref": (form.get("order_ref") or "").strip(),
+            "batch": (form.get("batch") or "").strip(), "roi": roi,
+            "consent_version": NOTICE_VERSION,
             "consent_facial": facial, "consent_health": health,
             "photo_sha256": images[0].sha256,
             "baseline_sha256": images[1].sha256 if baseline is not None else None,
@@ -400,9 +410,8 @@ class ClaimsService:
             claim = Claim(
                 id=uuid.uuid4().hex, shopper_id=principal.id, type=fields["type"],
                 sku_id=sku.id, shade_id=shade.id if shade else None,
-                order_ref=fields["order_ref"][:100], order_key=order_key(fields["order_ref"][:100]),
-                batch=fields["batch"][:100],
-                batch_key=batch_key(fields["batch"][:100]),
+                order_ref=fields["order_ref"], order_key=order_key(fields["order_ref"]),
+                batch=fields["batch"], batch_key=batch_key(fields["batch"]),
                 status="queued", photo_sha256=fields["photo_sha256"],
                 baseline_sha256=fields["baseline_sha256"], roi=fields["roi"],
                 consent_id=consent.id, idempotency_key=idempotency_key,

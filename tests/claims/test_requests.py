@@ -32,6 +32,14 @@ def _counts(app):
         ({"roi": "1,2,three,4"}, 422, "invalid-input", "roi"),
         ({"roi": "5000,10,10,10"}, 422, "invalid-input", "inside"),
         ({"brand": "nobody"}, 404, "not-found", "brand"),
+        # kept whole or refused: before, the 101st character on was dropped unsaid
+        (
+            {"order_ref": "O" * 101},
+            422,
+            "invalid-input",
+            "order number (order_ref) of at most 100 characters; got 101",
+        ),
+        ({"batch": "B" * 101}, 422, "invalid-input", "batch code (batch) of at most 100"),
     ],
 )
 def test_bad_fields_are_refused_and_nothing_is_written(app, client, tokens, fields, status,
@@ -162,3 +170,12 @@ def test_a_claims_page_out_of_range_is_refused_with_the_range(client, tokens, qu
     examples than the suite runs); every page out of range is a 422 naming the range."""
     r = client.get(f"/api/v1/claims?{query}", headers=bearer(tokens["adjudicator"]))
     assert r.status_code == 422 and said in r.json["detail"], r.json
+
+
+def test_an_order_number_and_batch_of_100_characters_are_kept_whole(app, client, tokens):
+    """The longest a claim keeps, spaces around them aside."""
+    order, batch = "O" * 100, "B-" * 50
+    resp = file_claim(client, tokens["shopper"], key="long", order_ref=f"  {order} ",
+                      batch=f"{batch}\t")  # fmt: skip
+    assert resp.status_code == 202, resp.json
+    assert (resp.json["order_ref"], resp.json["batch"]) == (order, batch)
