@@ -46,7 +46,8 @@ def related_claims(session, claim: Claim) -> dict | None:
         None), ``filed_at``, whether it is the same shopper's (``same_shopper``), on the same
         order (``same_order``) and product (``same_product``), ``photo`` (None, or which of
         this claim's pictures matched which of its: ``this``, ``that`` "photo" or "baseline",
-        ``same_file``, ``distance`` in fingerprint bits) and whether it ``counts``
+        ``same_file``, ``distance`` in fingerprint bits, ``picture``: the URL of its picture
+        pixelated, None once erased) and whether it ``counts``
         (:func:`weighs`); ``total``; ``order_claims`` and ``photo_claims``, those counting
         for each reason.
     """
@@ -86,6 +87,10 @@ def related_claims(session, claim: Claim) -> dict | None:
             "same_shopper": other.shopper_id == claim.shopper_id, "same_order": same_order,
             "same_product": other.sku_id == claim.sku_id, "photo": match,
         }  # fmt: skip
+        if match is not None:  # its picture, pixelated, to compare with this claim's
+            kind = "photo" if match["that"] == "photo" else "baseline"
+            held = f"{kind}_pixelated" in (other.artefacts or {})
+            match["picture"] = f"/api/v1/claims/{other.id}/{kind}.png" if held else None
         item["counts"] = weighs(item)
         items.append(item)
     counting = [i for i in items if i["counts"]]

@@ -406,6 +406,9 @@ class PhotoMatch(_Closed):
     that: Literal["photo", "baseline"]
     same_file: bool
     distance: int = Field(description="fingerprint bits apart (vision/fingerprint.py), 0-10")
+    picture: str | None = Field(
+        description="the related claim's picture, pixelated (None once erased)"
+    )
 
 
 class RelatedClaim(_Closed):

@@ -58,6 +58,7 @@ def test_a_photo_another_shopper_filed_is_told_both_ways_and_never_approved_auto
     photo = item["photo"]
     assert (photo["this"], photo["that"], photo["same_file"]) == ("photo", "photo", False)
     assert 0 < photo["distance"] <= 10 and item["counts"]
+    assert photo["picture"] == f"/api/v1/claims/{first}/photo.png"  # pixelated, to compare
     assert view["related"]["photo_claims"] == 1 and view["related"]["order_claims"] == 0
     back = _view(client, tokens, first)["related"]
     assert [c["id"] for c in back["claims"]] == [second] and back["claims"][0]["photo"]

@@ -1852,7 +1852,15 @@ def test_the_review_page_lists_the_claims_on_the_order_and_with_the_same_picture
     assert same_order.endswith("· same order and product, the same shopper"), same_order
     said = page.text_content("#suggestion")
     assert "Other claims on this order's product (1)" in said, said
+    # the picture shared, pixelated, to compare: under the line of a shared photo only
+    page.goto(page.base + f"/review?lang=en&claim={ids[1]}")
+    wait_js(page, "document.querySelector('#related li img')?.naturalWidth > 0", timeout=30_000)
+    assert page.eval_on_selector_all("#related li img", "is => is.length") == 1
     assert_accessible(page, "the review page, the related claims")
+    page.goto(page.base + f"/review?lang=en&claim={ids[2]}")
+    wait_js(page, f"window.hueproof.claim?.id === '{ids[2]}'", timeout=30_000)
+    assert page.eval_on_selector_all("#related li img", "is => is.length") == 0
+    assert page.evaluate("window.hueproof.errors") == []
 
 
 def test_a_claim_another_reviewer_is_deciding_is_marked_and_not_decided_here(page, server):

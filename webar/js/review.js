@@ -256,6 +256,12 @@ function showRelated(r) {
               ` · ${typeWords(c.type)} · ${`${c.sku} ${c.shade || ""}`.trim()} · ${state} · `
               + `${whenWords(c.filedAt)} · ${shared.join(sep)}`
               + (c.counts ? "" : ` · ${t("relatedNotCounted")}`));
+    if (c.photo?.picture) {  // its picture under the line, to compare with this claim's
+      const img = Object.assign(document.createElement("img"), { width: 96, alt: t("relatedPicture") });
+      fileUrl(c.photo.picture.replace("/api/v1", "")).then((url) => { img.src = url; })
+        .catch((e) => hp.errors.push(String(e)));
+      li.append(document.createElement("br"), img);
+    }
     return li;
   }));
   $("relatedMore").textContent = r.total > r.claims.length
