@@ -20,6 +20,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    SmallInteger,
     String,
     Text,
     TypeDecorator,
@@ -39,6 +40,7 @@ __all__ = [
     "Consent",
     "Decision",
     "Image",
+    "ImageBand",
     "Job",
     "RevealGrant",
     "Shade",
@@ -196,6 +198,18 @@ class Image(Base):
     #: again, re-saved or recoloured, is found (claims/related.py). None: a picture with too
     #: little structure, or a file erased before fingerprints were taken
     fingerprint: Mapped[int | None] = mapped_column(BigInteger)
+
+
+class ImageBand(Base):
+    """A band of an image's fingerprint (vision.fingerprint.fingerprint_bands): a picture
+    within a few bits of another shares one, found by this table's key instead of reading
+    every fingerprint (claims/related.py). Kept with the fingerprint."""
+
+    __tablename__ = "image_bands"
+
+    band: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    value: Mapped[int] = mapped_column(Integer, primary_key=True)
+    sha256: Mapped[str] = mapped_column(ForeignKey("images.sha256"), primary_key=True)
 
 
 class Consent(Base):

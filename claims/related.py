@@ -9,7 +9,8 @@ typed: :func:`claims.catalog.order_key`), and those whose photo or photo from be
 same picture as this claim's (the same file, or the same :mod:`vision.fingerprint` within
 :data:`vision.fingerprint.NEAR_DISTANCE` bits: saved again, made smaller, recoloured), among
 the claims on the same product and the same shopper's (a bounded set however many claims
-the service holds; one file is found anywhere by its hash).
+the service holds), and anywhere the same file (by its hash) or a picture sharing a band of
+the fingerprint (every one within 4 bits, and most copies farther: 81 of 81 measured).
 
 Those that :func:`weighs` says count make the policy say so, and the claim is never approved
 automatically (claims/policy.py ``other_claims_on_order``, ``photo_in_other_claims``). A
@@ -20,17 +21,21 @@ evidence is).
 
 from __future__ import annotations
 
-from sqlalchemy import or_, select
+from sqlalchemy import delete, func, or_, select, tuple_
 from sqlalchemy.orm import aliased
 
-from claims.models import Claim, Image, Shade, Sku
+from claims.models import Claim, Image, ImageBand, Shade, Sku, signed64
 from claims.stats import final_outcomes
-from vision.fingerprint import NEAR_DISTANCE, fingerprint_distance
+from vision.fingerprint import NEAR_DISTANCE, fingerprint_bands, fingerprint_distance
 
-__all__ = ["RELATED_SHOWN", "related_claims", "weighs"]
+__all__ = ["RELATED_SHOWN", "forget_picture", "index_picture", "related_claims", "weighs"]
 
 #: the related claims a view lists, newest first (all are counted)
 RELATED_SHOWN = 20
+#: a fingerprint band's value shared by more stored pictures than this is not looked up
+#: (:func:`_sharing_a_band`): under uniform bits, 8 192 values a band, a million pictures
+#: share one about 120 times
+COMMON_BAND = 500
 #: a claim in these states was not pursued: filing again is what the shopper was to do
 NOT_PURSUED = ("failed", "withdrawn")
 
@@ -55,6 +60,7 @@ def related_claims(session, claim: Claim) -> dict | None:
     order = claim.order_key
     photo_img, base_img = aliased(Image), aliased(Image)
     own = [sha for sha in (claim.photo_sha256, claim.baseline_sha256) if sha]
+    own += _sharing_a_band(session, [fp for _, _, fp in pictures if fp is not None])
     near = [Claim.sku_id == claim.sku_id, Claim.shopper_id == claim.shopper_id,
             Claim.photo_sha256.in_(own), Claim.baseline_sha256.in_(own)]  # fmt: skip
     if order:
@@ -111,6 +117,42 @@ def weighs(item: dict) -> bool:
         return False
     return not (item["same_shopper"] and item["same_order"] and item["same_product"]
                 and item["status"] in NOT_PURSUED)  # fmt: skip
+
+
+def index_picture(session, sha: str, fingerprint: int | None) -> None:
+    """Give the stored picture ``sha`` its ``fingerprint`` (vision.fingerprint; None: none)
+    and the bands it is found by (:class:`claims.models.ImageBand`), in place of any it had."""
+    session.execute(delete(ImageBand).where(ImageBand.sha256 == sha))
+    session.get(Image, sha).fingerprint = signed64(fingerprint)
+    if fingerprint is not None:
+        session.add_all(ImageBand(band=b, value=v, sha256=sha)
+                        for b, v in fingerprint_bands(fingerprint))  # fmt: skip
+
+
+def forget_picture(session, sha: str) -> None:
+    """The bands of a picture whose row goes (its file replaced by a stripped copy)."""
+    session.execute(delete(ImageBand).where(ImageBand.sha256 == sha))
+
+
+def _sharing_a_band(session, fingerprints: list[int]) -> list[str]:
+    """The stored pictures sharing a band with one of ``fingerprints``: every one within 4
+    bits, and most copies farther (vision.fingerprint.fingerprint_bands), among all the
+    service holds. A band value more than :data:`COMMON_BAND` pictures share says little of
+    a picture and would read many: left out (the product's and the shopper's claims are
+    read whole anyway)."""
+    keys = {key for fp in fingerprints for key in fingerprint_bands(fp)}
+    if not keys:
+        return []
+    shared = session.execute(
+        select(ImageBand.band, ImageBand.value, func.count())
+        .where(tuple_(ImageBand.band, ImageBand.value).in_(keys))
+        .group_by(ImageBand.band, ImageBand.value)
+    ).all()  # fmt: skip
+    telling = [(b, v) for b, v, n in shared if n <= COMMON_BAND]
+    if not telling:
+        return []
+    return list(session.execute(select(ImageBand.sha256).distinct().where(
+        tuple_(ImageBand.band, ImageBand.value).in_(telling))).scalars())  # fmt: skip
 
 
 def _pictures(session, claim) -> list[tuple[str, str, int | None]]:

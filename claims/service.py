@@ -65,11 +65,10 @@ from claims.models import (
     User,
     Webhook,
     WebhookDelivery,
-    signed64,
     utcnow,
 )
 from claims.policy import OUTCOMES, REASON_CODES, decision_problem, suggest
-from claims.related import related_claims
+from claims.related import forget_picture, index_picture, related_claims
 from claims.reports import body_sha256, report_body, sign_report, verify_report
 from claims.stats import batch_context
 
@@ -397,11 +396,11 @@ class ClaimsService:
                 row = s.get(Image, im.sha256)
                 if row is None:
                     s.add(Image(sha256=im.sha256, media_type=f"image/{im.format.lower()}",
-                                size=im.byte_size, width=im.width, height=im.height,
-                                fingerprint=signed64(im.fingerprint)))  # fmt: skip
+                                size=im.byte_size, width=im.width, height=im.height))  # fmt: skip
+                    s.flush()
                 else:
                     row.erased_at = None
-                    row.fingerprint = signed64(im.fingerprint)
+                index_picture(s, im.sha256, im.fingerprint)
             consent = Consent(user_id=principal.id, notice_version=NOTICE_VERSION,
                               notice_sha256=NOTICE_SHA256, purpose=PURPOSE, facial=facial,
                               health=health)  # fmt: skip
@@ -1207,9 +1206,8 @@ class ClaimsService:
                 report["flat"] += 1
                 continue
             with self.store.write() as s:
-                row = s.get(Image, sha)
-                if row is not None:
-                    row.fingerprint = signed64(fingerprint)
+                if s.get(Image, sha) is not None:
+                    index_picture(s, sha, fingerprint)
             report["fingerprinted"] += 1
         return report
 
@@ -1234,8 +1232,8 @@ class ClaimsService:
                             created_at=row.created_at)  # fmt: skip
                 s.add(new)
             new.erased_at, new.metadata_stripped = None, True
-            new.fingerprint = signed64(im.fingerprint)
-            s.flush()  # the row exists before the claims point to it
+            s.flush()  # the row exists before the claims and its bands point to it
+            index_picture(s, im.sha256, im.fingerprint)
             for claim in using:
                 if claim.photo_sha256 == sha:
                     claim.photo_sha256 = im.sha256
@@ -1243,6 +1241,7 @@ class ClaimsService:
                     claim.baseline_sha256 = im.sha256
             s.flush()
             size = row.size
+            forget_picture(s, sha)
             s.delete(row)
             self._audit(s, SYSTEM_ACTOR, "image.metadata_stripped", f"image:{im.sha256}", {
                 "before_sha256": sha, "after_sha256": im.sha256,

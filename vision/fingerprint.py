@@ -21,10 +21,19 @@ References
 
 from __future__ import annotations
 
+import itertools
+
 import cv2
 import numpy as np
 
-__all__ = ["FINGERPRINT_BITS", "NEAR_DISTANCE", "fingerprint_distance", "photo_fingerprint"]
+__all__ = [
+    "BANDS",
+    "FINGERPRINT_BITS",
+    "NEAR_DISTANCE",
+    "fingerprint_bands",
+    "fingerprint_distance",
+    "photo_fingerprint",
+]
 
 #: 8 rows of 8 comparisons
 FINGERPRINT_BITS = 64
@@ -34,6 +43,9 @@ FINGERPRINT_BITS = 64
 #: brighter, more saturated) 0-4 bits; cropped by 3 % on each side 1-12; two different photos
 #: 23 or more (of the 36 pairs; the median 31, as for random bits 32).
 NEAR_DISTANCE = 10
+#: bands a fingerprint is indexed by (:func:`fingerprint_bands`): any two within 4 bits share
+#: one; 12-13 bits each, so that one band's value is shared by few pictures of many
+BANDS = 5
 #: A picture whose neighbouring cells differ this little (levels of 255, encoded) in most
 #: pairs has no structure to fingerprint (a close-up of one colour, a blank frame): its bits
 #: would be noise, and two such photos would match by chance.
@@ -77,6 +89,43 @@ def photo_fingerprint(grey: np.ndarray) -> int | None:
     if np.mean(np.abs(step) > FLAT_LEVELS) < MIN_STRUCTURE:
         return None
     return int.from_bytes(np.packbits((step > 0).ravel()).tobytes(), "big")
+
+
+def fingerprint_bands(fingerprint: int) -> list[tuple[int, int]]:
+    """A fingerprint cut into :data:`BANDS` runs of bits, for finding near ones among many.
+
+    Two fingerprints at most ``BANDS - 1`` bits apart share at least one band exactly (a
+    differing bit falls in one band), so an index of ``(band, value)`` finds them without
+    reading every fingerprint (multi-index hashing [1]_); farther copies mostly share one too
+    (all 81 of the copies measured in :data:`NEAR_DISTANCE`'s note, 0-12 bits apart).
+
+    Parameters
+    ----------
+    fingerprint : int
+        64 bits; signed or not (only the low 64 count).
+
+    Returns
+    -------
+    list of (band, value)
+        ``band`` 0-4 from the most significant bits, ``value`` the band's bits as an unsigned
+        integer (12 or 13 bits).
+
+    References
+    ----------
+    .. [1] Norouzi, M., Punjani, A., Fleet, D. J. (2012). Fast search in Hamming space with
+       multi-index hashing. CVPR 2012, 3108-3115.
+
+    Examples
+    --------
+    >>> fingerprint_bands(2**64 - 1)
+    [(0, 8191), (1, 8191), (2, 4095), (3, 8191), (4, 8191)]
+    """
+    bits = fingerprint & (2**FINGERPRINT_BITS - 1)
+    edges = [round(FINGERPRINT_BITS * i / BANDS) for i in range(BANDS + 1)]
+    out = []
+    for i, (start, end) in enumerate(itertools.pairwise(edges)):
+        out.append((i, (bits >> (FINGERPRINT_BITS - end)) & ((1 << (end - start)) - 1)))
+    return out
 
 
 def fingerprint_distance(a: int, b: int) -> int:

@@ -71,6 +71,30 @@ def test_a_photo_another_shopper_filed_is_told_both_ways_and_never_approved_auto
         assert "related" not in own and "suggestion" not in own
 
 
+def test_a_copy_filed_for_another_product_by_another_shopper_is_found_by_its_bands(
+        app, client, tokens, monkeypatch):  # fmt: skip
+    """Shopper A's selfie for a serum's redness claim; shopper B sends it recoloured as her
+    lips for a lipstick's shade claim: another product, another shopper, another file. Only
+    the fingerprint's bands find it among every stored photo (with them not looked up, as
+    for a band too common, nothing is found)."""
+    from tests.claims.conftest import face_jpeg
+
+    selfie = face_jpeg()
+    red = file_claim(client, tokens["shopper"], key="r", type="redness", sku="SERUM-RETINOL",
+                     shade=None, roi=None, consent_health="true", order_ref="O-R",
+                     photo=selfie).json["id"]  # fmt: skip
+    lips = file_claim(client, tokens["shopper_b"], key="l", shade="N02", roi=None,
+                      order_ref="O-L", photo=recoloured_copy(selfie)).json["id"]  # fmt: skip
+    wait(app)
+    view = _view(client, tokens, lips)
+    (item,) = view["related"]["claims"]
+    assert item["id"] == red and not item["same_product"] and not item["same_shopper"]
+    assert not item["photo"]["same_file"] and item["counts"]
+    assert "photo_in_other_claims" in _notes(view)
+    monkeypatch.setattr("claims.related.COMMON_BAND", 0)
+    assert "related" not in _view(client, tokens, lips)
+
+
 def test_the_same_order_claimed_again_waits_for_an_adjudicator(app, client, tokens):
     """A mismatch approved automatically on order O-7; the same order's product claimed
     again (its number typed "o 7") with another photo is not (a product refunded once), and

@@ -90,9 +90,10 @@ def test_files_stored_before_migration_0002_are_marked_as_keeping_their_metadata
     store.dispose()
 
 
-def _down_and_up(app, data_dir, revision: str, column: str, table: str = "claims") -> None:
+def _down_and_up(app, data_dir, revision: str, column: str | None,
+                 table: str = "claims") -> None:  # fmt: skip
     """``app`` closed, its store migrated down to ``revision`` (where ``table`` has no
-    ``column``) and up to the newest again."""
+    ``column``, or with None, there is no ``table``) and up to the newest again."""
     import sqlalchemy as sa
     from alembic import command
     from alembic.config import Config
@@ -106,7 +107,10 @@ def _down_and_up(app, data_dir, revision: str, column: str, table: str = "claims
     with engine.begin() as conn:  # copies the table, which they would refuse
         cfg.attributes["connection"] = conn
         command.downgrade(cfg, revision)
-        assert column not in {c["name"] for c in sa.inspect(conn).get_columns(table)}
+        if column is None:
+            assert not sa.inspect(conn).has_table(table)
+        else:
+            assert column not in {c["name"] for c in sa.inspect(conn).get_columns(table)}
         command.upgrade(cfg, "head")
     engine.dispose()
 
@@ -248,3 +252,27 @@ def test_claims_filed_before_migration_0016_get_their_order_key(tmp_path):
                                   headers=bearer(tokens["adjudicator"])).json  # fmt: skip
     assert sorted(c["id"] for c in found["items"]) == sorted(ids[:2])
     app.extensions["hueproof"]["close"]()
+
+
+def test_pictures_fingerprinted_before_migration_0017_get_their_bands(tmp_path):
+    """A store at 0016 has fingerprints and no bands: 0017 computes each picture's from its
+    fingerprint (vision.fingerprint.fingerprint_bands, no file read), as filing does."""
+    from sqlalchemy import select
+
+    from claims.models import ImageBand
+    from tests.claims.conftest import another_photo, file_claim, seeded_app
+
+    app, tokens = seeded_app(tmp_path / "d", ANALYSIS_WORKERS=0)
+    client = app.test_client()
+    for k in range(3):
+        file_claim(client, tokens["shopper"], key=f"k{k}", order_ref=f"O{k}",
+                   photo=another_photo(k))  # fmt: skip
+    with app.extensions["hueproof"]["store"].read() as s:
+        filed = sorted(s.execute(select(ImageBand.band, ImageBand.value, ImageBand.sha256)).all())
+    assert len(filed) == 3 * 5
+    _down_and_up(app, tmp_path / "d", "0016", None, table="image_bands")
+    store = open_store(tmp_path / "d")
+    with store.read() as s:
+        again = sorted(s.execute(select(ImageBand.band, ImageBand.value, ImageBand.sha256)).all())
+    assert again == filed
+    store.dispose()

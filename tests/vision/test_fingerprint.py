@@ -9,7 +9,13 @@ import pytest
 from PIL import Image, ImageEnhance
 from skimage import data
 
-from vision.fingerprint import NEAR_DISTANCE, fingerprint_distance, photo_fingerprint
+from vision.fingerprint import (
+    BANDS,
+    NEAR_DISTANCE,
+    fingerprint_bands,
+    fingerprint_distance,
+    photo_fingerprint,
+)
 from vision.ingest import UPRIGHT, check_image, file_fingerprint, picture_fingerprint
 
 SAMPLE = "samples/swatch_with_chart.jpg"
@@ -130,3 +136,26 @@ def test_distance_reads_signed_and_unsigned_alike():
     assert signed64(value) < 0 and fingerprint_distance(signed64(value), value) == 0
     assert fingerprint_distance(signed64(value), 1) == 8
     assert signed64(None) is None and signed64(5) == 5
+
+
+def test_fingerprints_a_few_bits_apart_share_a_band():
+    """Any two within BANDS - 1 bits share a band (a flipped bit falls in one), which the
+    index of claims/related.py relies on; the bands cover the 64 bits once."""
+    rng = np.random.default_rng(3)
+    for _ in range(2000):
+        a = int(rng.integers(0, 2**63)) * 2 + int(rng.integers(0, 2))
+        flips = rng.choice(64, size=int(rng.integers(0, BANDS)), replace=False)
+        b = a ^ sum(1 << int(f) for f in flips)
+        assert set(fingerprint_bands(a)) & set(fingerprint_bands(b)), (hex(a), flips)
+    widths = [int(v).bit_length() for _, v in fingerprint_bands(2**64 - 1)]
+    assert sum(widths) == 64 and [i for i, _ in fingerprint_bands(0)] == list(range(BANDS))
+
+
+@pytest.mark.parametrize("name", ["astronaut", "coffee", "chelsea", "rocket", "swatch"])
+def test_a_photos_copies_share_a_band_with_it(name):
+    """The copies a shopper may send (saved again, smaller, recoloured) are found by a band,
+    however far apart within NEAR_DISTANCE."""
+    im = _pictures()[name]
+    first = set(fingerprint_bands(picture_fingerprint(im)))
+    for how, copy in _copies(im):
+        assert first & set(fingerprint_bands(picture_fingerprint(copy))), how
