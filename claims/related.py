@@ -80,7 +80,12 @@ def related_claims(session, claim: Claim) -> dict | None:
             found[cid] = (same_order, match)
     if not found:
         return None
-    others = list(session.execute(select(Claim).where(Claim.id.in_(found))).scalars())
+    # each found claim's few columns (a photo filed a thousand times lists a thousand), the
+    # pictures' links for those listed
+    others = session.execute(
+        select(Claim.id, Claim.type, Claim.shopper_id, Claim.sku_id, Claim.shade_id,
+               Claim.status, Claim.created_at).where(Claim.id.in_(found))
+    ).all()  # fmt: skip
     outcomes = final_outcomes(session, list(found))
     items = []
     for other in sorted(others, key=lambda c: (c.created_at, c.id), reverse=True):
@@ -93,14 +98,18 @@ def related_claims(session, claim: Claim) -> dict | None:
             "same_shopper": other.shopper_id == claim.shopper_id, "same_order": same_order,
             "same_product": other.sku_id == claim.sku_id, "photo": match,
         }  # fmt: skip
-        if match is not None:  # its picture, pixelated, to compare with this claim's
-            kind = "photo" if match["that"] == "photo" else "baseline"
-            held = f"{kind}_pixelated" in (other.artefacts or {})
-            match["picture"] = f"/api/v1/claims/{other.id}/{kind}.png" if held else None
         item["counts"] = weighs(item)
         items.append(item)
+    shown = items[:RELATED_SHOWN]
+    artefacts = dict(session.execute(select(Claim.id, Claim.artefacts).where(
+        Claim.id.in_([i["id"] for i in shown if i["photo"]]))).all())  # fmt: skip
+    for item in shown:
+        if item["photo"] is not None:  # its picture, pixelated, to compare with this claim's
+            kind = item["photo"]["that"]
+            held = f"{kind}_pixelated" in (artefacts[item["id"]] or {})
+            item["photo"]["picture"] = f"/api/v1/claims/{item['id']}/{kind}.png" if held else None
     counting = [i for i in items if i["counts"]]
-    return {"claims": items[:RELATED_SHOWN], "total": len(items),
+    return {"claims": shown, "total": len(items),
             "order_claims": sum(i["same_order"] and i["same_product"] for i in counting),
             "photo_claims": sum(i["photo"] is not None for i in counting)}  # fmt: skip
 

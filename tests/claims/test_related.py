@@ -171,3 +171,19 @@ def test_what_counts_against_a_claim():
     ]
     for change, counts in cases:
         assert weighs({**base, **change}) is counts, change
+
+
+def test_a_photo_filed_many_times_lists_the_newest_and_counts_them_all(app, client, tokens):
+    """One file behind 24 other claims: the 20 newest listed, all 24 counted."""
+    import datetime as dt
+
+    from tests.claims.conftest import claim_copies
+
+    first = file_claim(client, tokens["shopper"], key="k", order_ref="O-many").json["id"]
+    wait(app)
+    start = dt.datetime(2026, 11, 1, tzinfo=dt.UTC)
+    copies = claim_copies(app, first, [start + dt.timedelta(hours=h) for h in range(24)], "ready")
+    related = _view(client, tokens, first)["related"]
+    assert related["total"] == 24 and related["photo_claims"] == 24
+    assert [c["id"] for c in related["claims"]] == copies[::-1][:20]  # the newest first
+    assert all(c["photo"]["same_file"] and c["photo"]["picture"] for c in related["claims"])
