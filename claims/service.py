@@ -398,9 +398,11 @@ class ClaimsService:
                     s.add(Image(sha256=im.sha256, media_type=f"image/{im.format.lower()}",
                                 size=im.byte_size, width=im.width, height=im.height))  # fmt: skip
                     s.flush()
-                else:
+                    index_picture(s, im.sha256, im.fingerprint)
+                else:  # the same file filed again: the same fingerprint, indexed already
                     row.erased_at = None
-                index_picture(s, im.sha256, im.fingerprint)
+                    if row.fingerprint is None and im.fingerprint is not None:
+                        index_picture(s, im.sha256, im.fingerprint)  # stored before 0015
             consent = Consent(user_id=principal.id, notice_version=NOTICE_VERSION,
                               notice_sha256=NOTICE_SHA256, purpose=PURPOSE, facial=facial,
                               health=health)  # fmt: skip
@@ -567,9 +569,8 @@ class ClaimsService:
         """The claim as ``principal`` sees it; for an adjudicator, the other claims on its
         product and batch (``same_batch``, :func:`claims.stats.batch_context`), those on its
         order or with the same picture (``related``, :func:`claims.related.related_claims`),
-        and for a shade
-        claim whose verdict used a version of the brand's reference that has been recalibrated
-        since, the newest version and how far it moved (``reference_now``)."""
+        and for a shade claim whose verdict used a version of the brand's reference that has
+        been recalibrated since, the newest version and how far it moved (``reference_now``)."""
         with self.store.read() as s:
             claim = self._claim(s, principal, claim_id, "claims.read")
             staff = principal.role in ("adjudicator", "admin")
@@ -593,8 +594,7 @@ class ClaimsService:
         keep one order (by id), so that no claim falls between two pages. ``order_ref`` and
         ``sku`` keep the claims of one order (however typed: :func:`claims.catalog.order_key`)
         or one product (as filed, spaces around aside): a shopper asking after her order's
-        claim is found by it. ``status``: one status or
-        several (claims in any of them)."""
+        claim is found by it. ``status``: one status or several (claims in any of them)."""
         authorize(principal, "claims.list")
         if order not in ("newest", "oldest"):
             raise InvalidInputError(f"expected order 'newest' or 'oldest'; got {order!r}")
