@@ -235,3 +235,68 @@ def test_brand_statistics_on_postgresql_are_those_on_sqlite(pg_url, tmp_path):
     pg, sqlite = figures
     assert not pg["skus"]["SERUM-RETINOL"]["suppressed"] and pg["shades"], pg
     assert pg == sqlite
+
+
+def test_related_claims_on_postgresql_are_found_as_on_sqlite(pg_url, tmp_path):
+    """Fingerprints of 2**63 and above (stored as negative BIGINTs) and the bands' (band,
+    value) lookup: a recoloured copy of a selfie filed for another product by another shopper, and
+    the same order's product claimed again, are found alike on both databases."""
+    from claims.auth import create_user
+    from claims.demo import seed_demo
+    from claims.models import Image
+    from claims.related import index_picture
+    from tests.claims.conftest import (
+        _make_app,
+        another_photo,
+        bearer,
+        face_jpeg,
+        file_claim,
+        recoloured_copy,
+        wait,
+    )
+
+    selfie = face_jpeg()
+    found = []
+    for name, config in (("pg", {"DATABASE_URL": pg_url}), ("sqlite", {})):
+        app = _make_app(tmp_path / name, **config)
+        ext = app.extensions["hueproof"]
+        with ext["store"].write() as s:
+            tokens = seed_demo(s)
+            other = create_user(s, role="shopper", name="B")[1]
+        client = app.test_client()
+        file_claim(
+            client,
+            tokens["shopper"],
+            key="r",
+            type="redness",
+            sku="SERUM-RETINOL",
+            shade=None,
+            roi=None,
+            consent_health="true",
+            order_ref="O-1",
+            photo=selfie,
+        )
+        file_claim(client, tokens["shopper"], key="s", order_ref="o 1", photo=another_photo(0))
+        lips = file_claim(client, other, key="l", shade="N02", roi=None, order_ref="O-2",
+                          photo=recoloured_copy(selfie)).json["id"]  # fmt: skip
+        wait(app)
+        adj = bearer(tokens["adjudicator"])
+        views = [
+            client.get(f"/api/v1/claims/{c['id']}", headers=adj).json
+            for c in client.get("/api/v1/claims?order=oldest", headers=adj).json["items"]
+        ]
+        found.append([[(r["same_order"], r["same_product"], r["same_shopper"],
+                        r["photo"] and r["photo"]["distance"]) for r in v["related"]["claims"]]
+                      for v in views])  # fmt: skip
+        assert views[2]["id"] == lips
+        with ext["store"].write() as s:  # the top bit set: a negative BIGINT, the same bits
+            s.add(Image(sha256="f" * 64, media_type="image/png", size=1, width=1, height=1))
+            s.flush()
+            index_picture(s, "f" * 64, 2**64 - 1)
+        with ext["store"].read() as s:
+            assert s.get(Image, "f" * 64).fingerprint == -1
+        ext["close"]()
+    pg, sqlite = found
+    assert pg == sqlite, (pg, sqlite)
+    assert pg[2] == [(False, False, False, pg[2][0][3])] and pg[2][0][3] <= 10, pg
+    assert pg[1] == [(True, False, True, None)], pg
