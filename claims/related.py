@@ -21,7 +21,7 @@ evidence is).
 
 from __future__ import annotations
 
-from sqlalchemy import delete, func, or_, select, tuple_
+from sqlalchemy import and_, delete, func, or_, select
 from sqlalchemy.orm import aliased
 
 from claims.models import Claim, Image, ImageBand, Shade, Sku, signed64
@@ -152,16 +152,19 @@ def _sharing_a_band(session, fingerprints: list[int]) -> list[str]:
     keys = {key for fp in fingerprints for key in fingerprint_bands(fp)}
     if not keys:
         return []
+
+    def any_of(pairs):  # one seek of the key each (SQLite scans the whole key for a row IN)
+        return or_(*(and_(ImageBand.band == b, ImageBand.value == v) for b, v in pairs))
+
     shared = session.execute(
         select(ImageBand.band, ImageBand.value, func.count())
-        .where(tuple_(ImageBand.band, ImageBand.value).in_(keys))
-        .group_by(ImageBand.band, ImageBand.value)
+        .where(any_of(keys)).group_by(ImageBand.band, ImageBand.value)
     ).all()  # fmt: skip
     telling = [(b, v) for b, v, n in shared if n <= COMMON_BAND]
     if not telling:
         return []
-    return list(session.execute(select(ImageBand.sha256).distinct().where(
-        tuple_(ImageBand.band, ImageBand.value).in_(telling))).scalars())  # fmt: skip
+    return list(session.execute(
+        select(ImageBand.sha256).distinct().where(any_of(telling))).scalars())  # fmt: skip
 
 
 def _pictures(session, claim) -> list[tuple[str, str, int | None]]:
