@@ -1205,9 +1205,11 @@ class ClaimsService:
             if fingerprint is None:
                 report["flat"] += 1
                 continue
-            with self.store.write() as s:
-                if s.get(Image, sha) is not None:
-                    index_picture(s, sha, fingerprint)
+            with self.store.write() as s:  # locked: web processes starting at once each run
+                row = s.get(Image, sha, with_for_update=True)  # this, and one does each file
+                if row is None or row.fingerprint is not None:
+                    continue
+                index_picture(s, sha, fingerprint)
             report["fingerprinted"] += 1
         return report
 

@@ -300,3 +300,46 @@ def test_related_claims_on_postgresql_are_found_as_on_sqlite(pg_url, tmp_path):
     assert pg == sqlite, (pg, sqlite)
     assert pg[2] == [(False, False, False, pg[2][0][3])] and pg[2][0][3] <= 10, pg
     assert pg[1] == [(True, False, True, None)], pg
+
+
+def test_web_processes_starting_at_once_fingerprint_each_stored_photo_once(pg_url, tmp_path):
+    """Every web process fingerprints the stored photos that have none as it starts; several
+    starting at once on one database each take a photo's row in turn: one writes its bands,
+    the others find it done. Before the row lock, both wrote the same band rows."""
+    import threading
+
+    from sqlalchemy import delete, func, select, update
+
+    from claims.demo import seed_demo
+    from claims.models import Image, ImageBand
+    from tests.claims.conftest import _make_app, another_photo, file_claim
+
+    app = _make_app(tmp_path / "d", DATABASE_URL=pg_url, ANALYSIS_WORKERS=0)
+    ext = app.extensions["hueproof"]
+    with ext["store"].write() as s:
+        tokens = seed_demo(s)
+    for k in range(6):
+        file_claim(app.test_client(), tokens["shopper"], key=f"k{k}", order_ref=f"O{k}",
+                   photo=another_photo(k))  # fmt: skip
+    with ext["store"].write() as s:  # as stored before fingerprints were taken
+        s.execute(delete(ImageBand))
+        s.execute(update(Image).values(fingerprint=None))
+    start, reports = threading.Barrier(3), []
+
+    def starting():
+        start.wait()
+        try:
+            reports.append(ext["service"].fingerprint_stored_photos())
+        except Exception as exc:  # what the process would fail to start with
+            reports.append(type(exc).__name__)
+
+    processes = [threading.Thread(target=starting) for _ in range(3)]
+    for t in processes:
+        t.start()
+    for t in processes:
+        t.join()
+    assert all(isinstance(r, dict) for r in reports), reports
+    assert sum(r["fingerprinted"] for r in reports) == 6, reports
+    with ext["store"].read() as s:
+        assert s.execute(select(func.count()).select_from(ImageBand)).scalar() == 6 * 5
+    ext["close"]()
