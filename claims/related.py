@@ -24,8 +24,7 @@ from __future__ import annotations
 from sqlalchemy import and_, delete, func, or_, select
 from sqlalchemy.orm import aliased
 
-from claims.models import Claim, Image, ImageBand, Shade, Sku, signed64
-from claims.stats import final_outcomes
+from claims.models import Appeal, Claim, Decision, Image, ImageBand, Shade, Sku, signed64
 from vision.fingerprint import NEAR_DISTANCE, fingerprint_bands, fingerprint_distance
 
 __all__ = ["RELATED_SHOWN", "forget_picture", "index_picture", "related_claims", "weighs"]
@@ -80,34 +79,35 @@ def related_claims(session, claim: Claim) -> dict | None:
             found[cid] = (same_order, match)
     if not found:
         return None
-    # each found claim's few columns (a photo filed a thousand times lists a thousand), the
-    # pictures' links for those listed
+    # each found claim's few columns (a photo filed a thousand times lists a thousand) in one
+    # query: its product's and shade's codes, the decision in force (an appeal's once
+    # decided: stats.final_outcomes), the pictures it holds
     others = session.execute(
-        select(Claim.id, Claim.type, Claim.shopper_id, Claim.sku_id, Claim.shade_id,
-               Claim.status, Claim.created_at).where(Claim.id.in_(found))
+        select(Claim.id, Claim.type, Claim.shopper_id, Claim.sku_id, Sku.code.label("sku"),
+               Shade.code.label("shade"), Claim.status, Claim.created_at, Claim.artefacts,
+               func.coalesce(Appeal.outcome, Decision.outcome).label("outcome"))
+        .join(Sku, Sku.id == Claim.sku_id).outerjoin(Shade, Shade.id == Claim.shade_id)
+        .outerjoin(Decision, Decision.claim_id == Claim.id)
+        .outerjoin(Appeal, Appeal.claim_id == Claim.id)
+        .where(Claim.id.in_(found))
     ).all()  # fmt: skip
-    outcomes = final_outcomes(session, list(found))
     items = []
     for other in sorted(others, key=lambda c: (c.created_at, c.id), reverse=True):
         same_order, match = found[other.id]
         item = {
-            "id": other.id, "type": other.type, "sku": session.get(Sku, other.sku_id).code,
-            "shade": session.get(Shade, other.shade_id).code if other.shade_id else None,
-            "status": other.status, "outcome": outcomes.get(other.id),
+            "id": other.id, "type": other.type, "sku": other.sku, "shade": other.shade,
+            "status": other.status, "outcome": other.outcome,
             "filed_at": other.created_at.isoformat(),
             "same_shopper": other.shopper_id == claim.shopper_id, "same_order": same_order,
             "same_product": other.sku_id == claim.sku_id, "photo": match,
         }  # fmt: skip
         item["counts"] = weighs(item)
+        if match is not None and len(items) < RELATED_SHOWN:  # its picture, pixelated, to
+            kind = match["that"]  # compare with this claim's
+            held = f"{kind}_pixelated" in (other.artefacts or {})
+            match["picture"] = f"/api/v1/claims/{other.id}/{kind}.png" if held else None
         items.append(item)
     shown = items[:RELATED_SHOWN]
-    artefacts = dict(session.execute(select(Claim.id, Claim.artefacts).where(
-        Claim.id.in_([i["id"] for i in shown if i["photo"]]))).all())  # fmt: skip
-    for item in shown:
-        if item["photo"] is not None:  # its picture, pixelated, to compare with this claim's
-            kind = item["photo"]["that"]
-            held = f"{kind}_pixelated" in (artefacts[item["id"]] or {})
-            item["photo"]["picture"] = f"/api/v1/claims/{item['id']}/{kind}.png" if held else None
     counting = [i for i in items if i["counts"]]
     return {"claims": shown, "total": len(items),
             "order_claims": sum(i["same_order"] and i["same_product"] for i in counting),
@@ -169,12 +169,10 @@ def _sharing_a_band(session, fingerprints: list[int]) -> list[str]:
 
 def _pictures(session, claim) -> list[tuple[str, str, int | None]]:
     """``claim``'s photo and photo from before: (which, sha256, fingerprint)."""
-    out = []
-    for which, sha in (("photo", claim.photo_sha256), ("baseline", claim.baseline_sha256)):
-        if sha:
-            image = session.get(Image, sha)
-            out.append((which, sha, image.fingerprint if image is not None else None))
-    return out
+    shas = {"photo": claim.photo_sha256, "baseline": claim.baseline_sha256}
+    prints = dict(session.execute(select(Image.sha256, Image.fingerprint).where(
+        Image.sha256.in_([sha for sha in shas.values() if sha]))).all())  # fmt: skip
+    return [(which, sha, prints.get(sha)) for which, sha in shas.items() if sha]
 
 
 def _best_match(mine, theirs) -> dict | None:
