@@ -718,7 +718,9 @@ class ClaimsService:
             self._event(s, claim, "claim.ready")
             sku = s.get(Sku, claim.sku_id)
             brand = s.get(Brand, sku.brand_id)
-            hint = _suggestion(claim, sku, brand, related=related_claims(s, claim))
+            hint = _suggestion(claim, sku, brand)
+            if hint and hint["automatic"]:  # unless claims beside it hold it back (read only
+                hint = _suggestion(claim, sku, brand, related=related_claims(s, claim))  # then)
             if hint and hint["automatic"]:
                 self._decide(s, claim, None, hint["outcome"], hint["reason_code"],
                              f"automatic approval under the brand's rule {hint['rule']!r}",
