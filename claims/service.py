@@ -9,6 +9,7 @@ it fails, so nothing is left half-written.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 import re
 import secrets
@@ -18,6 +19,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import delete, func, or_, select
 from sqlalchemy import event as sa_event
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import defer
 
 from calibration.colorimetry import delta_e00
@@ -346,9 +348,21 @@ class ClaimsService:
             new_files = [im.sha256 for im in images if not self.store.blobs.exists(im.sha256)]
             for im in images:
                 self.store.blobs.put(im.stored)
+            insert = functools.partial(self._insert_claim, principal, fields, images,
+                                       idempotency_key, request_sha)  # fmt: skip
             try:
-                view, claim_id = self._insert_claim(principal, fields, images, idempotency_key,
-                                                    request_sha)  # fmt: skip
+                view, claim_id = insert()
+            except IntegrityError:  # another process filed the same new photo at the same
+                # instant (PostgreSQL; one process files one at a time), or this request, and
+                # its rows came first: this one is filed again, and finds them
+                existing = self._idempotent(principal, idempotency_key, request_sha)
+                if existing is not None:
+                    return existing, False
+                try:
+                    view, claim_id = insert()
+                except Exception:
+                    self._forget_files(new_files)
+                    raise
             except Exception:
                 self._forget_files(new_files)  # nothing half-written
                 existing = self._idempotent(principal, idempotency_key, request_sha)

@@ -343,3 +343,41 @@ def test_web_processes_starting_at_once_fingerprint_each_stored_photo_once(pg_ur
     with ext["store"].read() as s:
         assert s.execute(select(func.count()).select_from(ImageBand)).scalar() == 6 * 5
     ext["close"]()
+
+
+def test_two_processes_filing_one_new_photo_at_once_both_file(pg_url, tmp_path):
+    """Two web processes on one database (two apps) file the same new photo for two shoppers
+    at the same instant, ten times: every claim is filed. Before, the second insert of the
+    photo's row failed the claim (a 500) whenever the first had not committed yet."""
+    import threading
+
+    from claims.auth import create_user
+    from claims.demo import seed_demo
+    from tests.claims.conftest import _make_app, another_photo, file_claim
+
+    apps = [_make_app(tmp_path / "d", DATABASE_URL=pg_url, ANALYSIS_WORKERS=0,
+                      CLAIMS_PER_HOUR=0) for _ in range(2)]  # fmt: skip
+    with apps[0].extensions["hueproof"]["store"].write() as s:
+        tokens = seed_demo(s)
+        shoppers = [tokens["shopper"], create_user(s, role="shopper", name="B")[1]]
+    statuses = []
+    for k in range(10):
+        photo, start = another_photo(100 + k), threading.Barrier(2)
+
+        def filing(app, token, key, photo=photo, start=start):
+            start.wait()
+            try:
+                resp = file_claim(app.test_client(), token, key=key, order_ref=key, photo=photo)
+                statuses.append(resp.status_code)
+            except Exception as exc:  # the test client raises what a server answers 500 for
+                statuses.append(type(exc).__name__)
+
+        both = [threading.Thread(target=filing, args=(app, token, f"k{k}-{i}"))
+                for i, (app, token) in enumerate(zip(apps, shoppers, strict=True))]  # fmt: skip
+        for t in both:
+            t.start()
+        for t in both:
+            t.join()
+    assert statuses == [202] * 20, statuses
+    for app in apps:
+        app.extensions["hueproof"]["close"]()
