@@ -8,6 +8,30 @@ reachable server the test is skipped (a failure under ``CI=true``).
 
 from __future__ import annotations
 
+import functools
+import threading
+
+
+def _at_once(*calls) -> list:
+    """Each of ``calls`` in its own thread (a process of its own, on one database), released
+    at the same instant: what each returned, in order, or the name of what it raised (what
+    its process would die of, or answer 500 for)."""
+    start, out = threading.Barrier(len(calls)), [None] * len(calls)
+
+    def run(k, call):
+        start.wait()
+        try:
+            out[k] = call()
+        except Exception as exc:
+            out[k] = type(exc).__name__
+
+    threads = [threading.Thread(target=run, args=(k, call)) for k, call in enumerate(calls)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return out
+
 
 def test_claim_flow_and_chain_on_postgresql(pg_url, tmp_path):
     from claims.demo import seed_demo
@@ -179,8 +203,6 @@ def test_two_workers_taking_one_queued_claim_analyse_it_once(pg_url, tmp_path):
     """Two `hueproof worker` processes on one database pick the same queued claim at the same
     instant: one analyses it, the other leaves it to the first (its job's lease). Before, both
     read the claim before the other had taken it, and both analysed it."""
-    import threading
-
     from sqlalchemy import func, select
 
     from claims.demo import seed_demo
@@ -192,20 +214,7 @@ def test_two_workers_taking_one_queued_claim_analyse_it_once(pg_url, tmp_path):
     with ext["store"].write() as s:
         tokens = seed_demo(s)
     cid = file_claim(app.test_client(), tokens["shopper"], key="two-workers").json["id"]
-    start, ends = threading.Barrier(2), []
-
-    def work():
-        start.wait()
-        try:
-            ends.append(ext["service"].run_analysis(cid))
-        except Exception as exc:  # what the worker would die of
-            ends.append(type(exc).__name__)
-
-    workers = [threading.Thread(target=work) for _ in range(2)]
-    for t in workers:
-        t.start()
-    for t in workers:
-        t.join()
+    ends = _at_once(*[lambda: ext["service"].run_analysis(cid)] * 2)
     assert sorted(ends) == ["analyzing", "ready"], ends
     with ext["store"].read() as s:
         started = s.execute(select(func.count()).select_from(AuditEntry).where(
@@ -306,8 +315,6 @@ def test_web_processes_starting_at_once_fingerprint_each_stored_photo_once(pg_ur
     """Every web process fingerprints the stored photos that have none as it starts; several
     starting at once on one database each take a photo's row in turn: one writes its bands,
     the others find it done. Before the row lock, both wrote the same band rows."""
-    import threading
-
     from sqlalchemy import delete, func, select, update
 
     from claims.demo import seed_demo
@@ -324,20 +331,7 @@ def test_web_processes_starting_at_once_fingerprint_each_stored_photo_once(pg_ur
     with ext["store"].write() as s:  # as stored before fingerprints were taken
         s.execute(delete(ImageBand))
         s.execute(update(Image).values(fingerprint=None))
-    start, reports = threading.Barrier(3), []
-
-    def starting():
-        start.wait()
-        try:
-            reports.append(ext["service"].fingerprint_stored_photos())
-        except Exception as exc:  # what the process would fail to start with
-            reports.append(type(exc).__name__)
-
-    processes = [threading.Thread(target=starting) for _ in range(3)]
-    for t in processes:
-        t.start()
-    for t in processes:
-        t.join()
+    reports = _at_once(*[ext["service"].fingerprint_stored_photos] * 3)
     assert all(isinstance(r, dict) for r in reports), reports
     assert sum(r["fingerprinted"] for r in reports) == 6, reports
     with ext["store"].read() as s:
@@ -349,8 +343,6 @@ def test_two_processes_filing_one_new_photo_at_once_both_file(pg_url, tmp_path):
     """Two web processes on one database (two apps) file the same new photo for two shoppers
     at the same instant, ten times: every claim is filed. Before, the second insert of the
     photo's row failed the claim (a 500) whenever the first had not committed yet."""
-    import threading
-
     from claims.auth import create_user
     from claims.demo import seed_demo
     from tests.claims.conftest import _make_app, another_photo, file_claim
@@ -362,22 +354,15 @@ def test_two_processes_filing_one_new_photo_at_once_both_file(pg_url, tmp_path):
         shoppers = [tokens["shopper"], create_user(s, role="shopper", name="B")[1]]
     statuses = []
     for k in range(10):
-        photo, start = another_photo(100 + k), threading.Barrier(2)
+        photo = another_photo(100 + k)
 
-        def filing(app, token, key, photo=photo, start=start):
-            start.wait()
-            try:
-                resp = file_claim(app.test_client(), token, key=key, order_ref=key, photo=photo)
-                statuses.append(resp.status_code)
-            except Exception as exc:  # the test client raises what a server answers 500 for
-                statuses.append(type(exc).__name__)
+        def filing(app, token, key, photo=photo):
+            resp = file_claim(app.test_client(), token, key=key, order_ref=key, photo=photo)
+            return resp.status_code
 
-        both = [threading.Thread(target=filing, args=(app, token, f"k{k}-{i}"))
-                for i, (app, token) in enumerate(zip(apps, shoppers, strict=True))]  # fmt: skip
-        for t in both:
-            t.start()
-        for t in both:
-            t.join()
+        pairs = enumerate(zip(apps, shoppers, strict=True))
+        statuses += _at_once(*[functools.partial(filing, app, token, f"k{k}-{i}")
+                               for i, (app, token) in pairs])  # fmt: skip
     assert statuses == [202] * 20, statuses
     for app in apps:
         app.extensions["hueproof"]["close"]()
