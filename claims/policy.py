@@ -157,10 +157,11 @@ NOTES = {
     "other_claims_on_order": "Other claims on this order's product ({claims}), open or decided, "
                              "are listed beside this one: the same product claimed again. "
                              "Read them before deciding; never approved automatically.",
-    "photo_in_other_claims": "A photo of this claim is the same picture as one in other claims "
-                             "({claims}): the same file, or a copy saved again, made smaller or "
-                             "recoloured. A photo of something else than this purchase? Compare "
-                             "them before deciding; never approved automatically.",
+    "photo_in_other_claims": "A photo of this claim is the same picture as one in other claims, "
+                             "or nearly ({claims}): the same file, or a copy saved again, made "
+                             "smaller, recoloured or cropped. A photo of something else than "
+                             "this purchase? Compare them before deciding; never approved "
+                             "automatically.",
 }  # fmt: skip
 #: notes whose claim is never approved automatically: an adjudicator reads it first
 NEVER_AUTOMATIC = ("edited", "batch_not_listed", "other_claims_on_order",

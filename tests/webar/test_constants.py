@@ -9,7 +9,7 @@ from calibration import measure
 from claims import catalog, metrics, policy, webhooks
 from models.redness import reference
 from tests.webar.conftest import JS, js_value
-from vision import analysis, beforeafter, quality, redness, regions, tryon
+from vision import analysis, beforeafter, fingerprint, quality, redness, regions, tryon
 
 
 @pytest.mark.parametrize(
@@ -59,6 +59,7 @@ from vision import analysis, beforeafter, quality, redness, regions, tryon
         ("review.js", "REJECT_CONTRADICTIONS", list(policy.CONTRADICTING_REASONS["reject"])),
         ("admin.js", "EVENTS", list(webhooks.EVENTS)),
         ("claim.js", "CODE_PUNCTUATION", list(catalog.CODE_PUNCTUATION)),
+        ("review.js", "COPY_DISTANCE", fingerprint.COPY_DISTANCE),
         ("admin.js", "WAITING", list(metrics.WAITING_STATUSES)),
     ],
 )

@@ -1860,6 +1860,21 @@ def test_the_review_page_lists_the_claims_on_the_order_and_with_the_same_picture
     page.goto(page.base + f"/review?lang=en&claim={ids[2]}")
     wait_js(page, f"window.hueproof.claim?.id === '{ids[2]}'", timeout=30_000)
     assert page.eval_on_selector_all("#related li img", "is => is.length") == 0
+    # a copy cropped by 4 % on each side: farther than a copy, nearly the same picture
+    cropped = Image.open(io.BytesIO(another_photo(9)))
+    w, h = cropped.size
+    buf = io.BytesIO()
+    cropped.crop((w // 25, h // 25, w - w // 25, h - h // 25)).save(buf, "JPEG", quality=90)
+    near = [file_claim(client, shoppers[k], key=f"rel-near-{k}", order_ref=f"REL-N{k}",
+                       photo=photo).json["id"]
+            for k, photo in enumerate((another_photo(9), buf.getvalue()))]  # fmt: skip
+    wait(app)
+    page.goto(page.base + f"/review?lang=en&claim={near[1]}")
+    wait_js(page, f"window.hueproof.claim?.id === '{near[1]}'", timeout=30_000)
+    (line,) = page.eval_on_selector_all("#related li", "ls => ls.map(l => l.textContent)")
+    assert "nearly the same picture (this claim's photo and its photo: fingerprints " in line
+    assert line.endswith("a copy cropped, or another photo taken in the same place), another "
+                         "shopper"), line  # fmt: skip
     assert page.evaluate("window.hueproof.errors") == []
 
 

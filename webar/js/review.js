@@ -23,6 +23,9 @@ const REDNESS_REASONS = ["redness_increase_documented", "redness_flagged_single_
 const APPROVE_CONTRADICTIONS = ["shade_within_tolerance", "redness_not_documented"];
 const REJECT_CONTRADICTIONS = ["shade_mismatch_measured", "redness_increase_documented",
   "allergy_policy_no_proof"];
+// vision/fingerprint.py COPY_DISTANCE: a picture this many bits from another is a copy of it;
+// farther (up to NEAR_DISTANCE), nearly the same picture
+const COPY_DISTANCE = 4;
 // the queue's page: oldest filed first, as a queue is worked
 const PAGE = 50;
 let items = [], current = -1, claim = null, offset = 0;
@@ -244,8 +247,10 @@ function showRelated(r) {
     const shared = [];
     if (c.sameOrder) shared.push(t(c.sameProduct ? "relatedSameOrderProduct" : "relatedSameOrder"));
     if (c.photo) {
-      shared.push(fill(c.photo.sameFile ? "relatedSameFile" : "relatedSamePicture", {
-        this: t(`which_${c.photo.this}`), that: t(`which_${c.photo.that}`), d: c.photo.distance }));
+      const words = c.photo.sameFile ? "relatedSameFile"
+        : c.photo.distance <= COPY_DISTANCE ? "relatedSamePicture" : "relatedNearPicture";
+      shared.push(fill(words, { this: t(`which_${c.photo.this}`), that: t(`which_${c.photo.that}`),
+                                d: c.photo.distance }));
     }
     shared.push(t(c.sameShopper ? "relatedSameShopper" : "relatedOtherShopper"));
     const state = c.outcome ? t(`outcome_${c.outcome}`) : t(`status_${c.status}`);
