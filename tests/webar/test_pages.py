@@ -1875,6 +1875,23 @@ def test_the_review_page_lists_the_claims_on_the_order_and_with_the_same_picture
     assert "nearly the same picture (this claim's photo and its photo: fingerprints " in line
     assert line.endswith("a copy cropped, or another photo taken in the same place), another "
                          "shopper"), line  # fmt: skip
+    # the first claim asked for more evidence: the order's product filed again as asked
+    asked = client.post(f"/api/v1/claims/{ids[0]}/decision", headers=bearer(tokens["adjudicator"]),
+                        json={"outcome": "request_evidence", "reason_code": "inconclusive_photo",
+                              "note": "the swatch in daylight"})  # fmt: skip
+    assert asked.status_code == 201, asked.json
+    # and another product on the same order: listed, nothing to refile
+    file_claim(client, shoppers[0], key="rel-serum", order_ref="REL-1", type="redness",
+               sku="SERUM-RETINOL", shade=None, roi=None, consent_health="true",
+               photo=face_jpeg())  # fmt: skip
+    wait(app)
+    page.goto(page.base + f"/review?lang=en&claim={ids[2]}")
+    wait_js(page, f"window.hueproof.claim?.id === '{ids[2]}'", timeout=30_000)
+    serum, line = page.eval_on_selector_all("#related li", "ls => ls.map(l => l.textContent)")
+    assert serum.endswith(" · same order, another product, the same shopper"), serum
+    assert " · more evidence requested · " in line and line.endswith(
+        " · same order and product, the same shopper · filed again as asked: not held against "
+        "this claim"), line  # fmt: skip
     assert page.evaluate("window.hueproof.errors") == []
 
 

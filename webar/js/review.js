@@ -237,8 +237,8 @@ function showSameBatch(b) {
 }
 
 /** The claims on the same order and those with the same picture (the service's `related`),
- *  newest first: each a link, what it shares with this one, its outcome or status; one filed
- *  again as the shopper was asked to is marked as not held against this claim. */
+ *  newest first: each a link, what it shares with this one, its outcome or status; the one it
+ *  refiles as the shopper was asked to is marked as not held against this claim. */
 function showRelated(r) {
   $("relatedBox").hidden = !r;
   if (!r) return;
@@ -260,7 +260,8 @@ function showRelated(r) {
                                                            textContent: c.id.slice(0, 8) }),
               ` · ${typeWords(c.type)} · ${`${c.sku} ${c.shade || ""}`.trim()} · ${state} · `
               + `${whenWords(c.filedAt)} · ${shared.join(sep)}`
-              + (c.counts ? "" : ` · ${t("relatedNotCounted")}`));
+              // not counted on the same order's product: filed again as she was asked to
+              + (!c.counts && c.sameOrder && c.sameProduct ? ` · ${t("relatedNotCounted")}` : ""));
     if (c.photo?.picture) {  // its picture under the line, to compare with this claim's
       const img = Object.assign(document.createElement("img"), { width: 96, alt: t("relatedPicture") });
       fileUrl(c.photo.picture.replace("/api/v1", "")).then((url) => { img.src = url; })
