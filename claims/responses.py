@@ -797,6 +797,16 @@ class PhotoView(_Closed):
     by: Literal["a reviewer"]
 
 
+class ExportPicture(_Closed):
+    """What is kept of one of the user's photos, also once it is erased."""
+
+    sha256: str
+    fingerprint: str | None = Field(description=(
+        "its perceptual fingerprint (vision/fingerprint.py), 16 hex digits: another claim "
+        "with the same picture is found by it; no picture can be made from it"))  # fmt: skip
+    erased: bool
+
+
 class Export(_Closed):
     """Everything the service holds about the user asking."""
 
@@ -804,6 +814,7 @@ class Export(_Closed):
     user: ExportUser
     consents: list[ExportConsent]
     claims: list[ClaimView]
+    pictures: list[ExportPicture]
     original_photo_views: list[PhotoView]
 
 

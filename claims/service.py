@@ -1609,8 +1609,10 @@ class ClaimsService:
     def export(self, principal) -> dict:
         """Everything the service holds about the asking user (the right to a copy of one's
         personal data): the account, the consents given and withdrawn, every claim as its
-        owner sees it, and each time a reviewer viewed one of the user's original photos, with
-        the reason stated (the reviewer unnamed). The export is a link of the chain."""
+        owner sees it, what is kept of each of her photos (its hash and fingerprint, which stay
+        after the photo is erased) and each time a reviewer viewed one of the user's original
+        photos, with the reason stated (the reviewer unnamed). The export is a link of the
+        chain."""
         if principal is None:
             from claims.errors import Unauthorized
 
@@ -1632,6 +1634,11 @@ class ClaimsService:
             def iso(t):
                 return None if t is None else t.isoformat()
 
+            pairs = [(c.photo_sha256, c.baseline_sha256) for c in claims]
+            shas = list(dict.fromkeys(sha for pair in pairs for sha in pair if sha))
+            images = {i.sha256: i for i in s.execute(
+                select(Image).where(Image.sha256.in_(shas))).scalars()} if shas else {}  # fmt: skip
+
             out = {
                 "exported_at": utcnow().isoformat(),
                 "user": {"id": user.id, "role": user.role, "name": user.name,
@@ -1643,6 +1650,10 @@ class ClaimsService:
                               "given_at": iso(c.given_at), "withdrawn_at": iso(c.withdrawn_at),
                               "claims": by_consent.get(c.id, [])} for c in consents],
                 "claims": [self._view(s, c, principal) for c in claims],
+                "pictures": [{"sha256": sha,
+                              "fingerprint": None if images[sha].fingerprint is None
+                              else f"{images[sha].fingerprint & (2**64 - 1):016x}",
+                              "erased": images[sha].erased_at is not None} for sha in shas],
                 "original_photo_views": [{"claim_id": v.claim_id, "which": v.which,
                                           "reason": v.reason, "at": iso(v.created_at),
                                           "by": "a reviewer"} for v in views],

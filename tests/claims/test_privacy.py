@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import io
+import re
 
 import numpy as np
 import pytest
@@ -14,7 +15,7 @@ from sqlalchemy import select
 from claims.models import AuditEntry, Claim
 from claims.models import Image as ImageRow
 from server import create_app
-from tests.claims.conftest import bearer, face_jpeg, file_claim, seeded_app, wait
+from tests.claims.conftest import another_photo, bearer, face_jpeg, file_claim, seeded_app, wait
 from vision.ingest import ingest_image
 
 REASON = {"reason": "verify the swatch region is the product"}
@@ -348,9 +349,10 @@ def test_photos_stored_with_their_metadata_lose_it_at_the_next_start(tmp_path, m
 
 def test_a_shopper_exports_everything_held_about_her(app, client, tokens):
     """The right to a copy of one's data: the account, each consent (its notice's version
-    and hash, withdrawn or not, the claims under it), every claim as she sees it, and each
-    time a reviewer viewed her original photo with the reason stated (the reviewer unnamed);
-    nothing of another shopper's; the export is a link of the chain."""
+    and hash, withdrawn or not, the claims under it), every claim as she sees it, what is kept
+    of each of her photos (hash, fingerprint, erased or not), and each time a reviewer viewed
+    her original photo with the reason stated (the reviewer unnamed); nothing of another
+    shopper's; the export is a link of the chain."""
     mine = [file_claim(client, tokens["shopper"], key=f"x{i}").json["id"] for i in range(2)]
     theirs = file_claim(client, tokens["shopper_b"], key="other").json["id"]
     wait(app)
@@ -372,8 +374,21 @@ def test_a_shopper_exports_everything_held_about_her(app, client, tokens):
     assert "adjudicator" not in str(view)
     with app.extensions["hueproof"]["store"].read() as s:
         assert s.query(AuditEntry).filter_by(action="user.exported").count() == 1
+    # what is kept of her photos: the one file both claims sent, its hash and fingerprint
+    (picture,) = data["pictures"]
+    assert picture["sha256"] == data["claims"][0]["photo_sha256"] and not picture["erased"]
+    assert re.fullmatch(r"[0-9a-f]{16}", picture["fingerprint"]), picture
     other = client.get("/api/v1/me/export", headers=bearer(tokens["shopper_b"])).json
     assert [c["id"] for c in other["claims"]] == [theirs] and other["original_photo_views"] == []
+    # a photo of hers erased (consent withdrawn): its hash and fingerprint kept, and said
+    gone = file_claim(client, tokens["shopper_b"], key="gone", order_ref="O-gone",
+                      photo=another_photo(3)).json["id"]  # fmt: skip
+    client.post(f"/api/v1/claims/{gone}/withdraw", headers=bearer(tokens["shopper_b"]))
+    other = client.get("/api/v1/me/export", headers=bearer(tokens["shopper_b"])).json
+    assert [p["erased"] for p in other["pictures"]] == [False, True]
+    assert (
+        other["pictures"][1]["fingerprint"] and other["pictures"][1]["sha256"] != picture["sha256"]
+    )
     assert client.get("/api/v1/me/export").status_code == 401
 
 
