@@ -24,7 +24,8 @@ from __future__ import annotations
 from sqlalchemy import and_, delete, func, or_, select
 from sqlalchemy.orm import aliased
 
-from claims.models import Appeal, Claim, Decision, Image, ImageBand, Shade, Sku, signed64
+from claims.models import Claim, Image, ImageBand, Shade, Sku, signed64
+from claims.stats import OUTCOME_IN_FORCE, with_outcome
 from vision.fingerprint import NEAR_DISTANCE, fingerprint_bands, fingerprint_distance
 
 __all__ = ["RELATED_SHOWN", "forget_picture", "index_picture", "related_claims", "weighs"]
@@ -80,17 +81,13 @@ def related_claims(session, claim: Claim) -> dict | None:
     if not found:
         return None
     # each found claim's few columns (a photo filed a thousand times lists a thousand) in one
-    # query: its product's and shade's codes, the decision in force (an appeal's once
-    # decided: stats.final_outcomes), the pictures it holds
-    others = session.execute(
+    # query: its product's and shade's codes, the outcome in force, the pictures it holds
+    others = session.execute(with_outcome(
         select(Claim.id, Claim.type, Claim.shopper_id, Claim.sku_id, Sku.code.label("sku"),
                Shade.code.label("shade"), Claim.status, Claim.created_at, Claim.artefacts,
-               func.coalesce(Appeal.outcome, Decision.outcome).label("outcome"))
+               OUTCOME_IN_FORCE.label("outcome"))
         .join(Sku, Sku.id == Claim.sku_id).outerjoin(Shade, Shade.id == Claim.shade_id)
-        .outerjoin(Decision, Decision.claim_id == Claim.id)
-        .outerjoin(Appeal, Appeal.claim_id == Claim.id)
-        .where(Claim.id.in_(found))
-    ).all()  # fmt: skip
+    ).where(Claim.id.in_(found))).all()  # fmt: skip
     items = []
     for other in sorted(others, key=lambda c: (c.created_at, c.id), reverse=True):
         same_order, match = found[other.id]

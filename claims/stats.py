@@ -23,15 +23,15 @@ from collections import Counter
 from types import SimpleNamespace
 from typing import NamedTuple
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from calibration.verdict import DIFFERENCE_WORDS
 from claims.catalog import listed_batches
 from claims.models import STATS_KEY_RANGE, Appeal, Claim, Consent, Decision, Shade, Sku
 from claims.policy import SHADED_SHARE, pair_differences, redness_flagged, redness_of
 
-__all__ = ["ALERT_FACTOR", "BATCH_WINDOW", "batch_context", "brand_stats",
-           "final_outcomes", "stats_csv"]  # fmt: skip
+__all__ = ["ALERT_FACTOR", "BATCH_WINDOW", "OUTCOME_IN_FORCE", "batch_context", "brand_stats",
+           "final_outcomes", "stats_csv", "with_outcome"]  # fmt: skip
 
 #: A metric is "above its baseline" when it exceeds the brand-wide rate by this factor.
 ALERT_FACTOR = 1.5
@@ -422,15 +422,24 @@ def _consent_given():
     return Claim.consent_id.in_(select(Consent.id).where(Consent.withdrawn_at.is_(None)))
 
 
+#: A claim's outcome in force, in a query :func:`with_outcome` joined: an appeal's once decided,
+#: else the decision's; None while undecided.
+OUTCOME_IN_FORCE = func.coalesce(Appeal.outcome, Decision.outcome)
+
+
+def with_outcome(query):
+    """``query`` over claims joined to each claim's decision and appeal (one of each at most),
+    for :data:`OUTCOME_IN_FORCE`."""
+    return (query.outerjoin(Decision, Decision.claim_id == Claim.id)
+            .outerjoin(Appeal, Appeal.claim_id == Claim.id))  # fmt: skip
+
+
 def final_outcomes(session, claim_ids: list[str]) -> dict[str, str]:
     """Claim id → the outcome in force: an appeal's once decided, else the decision's."""
     if not claim_ids:
         return {}
-    out = dict(session.execute(select(Decision.claim_id, Decision.outcome).where(
-        Decision.claim_id.in_(claim_ids))).all())  # fmt: skip
-    out.update(session.execute(select(Appeal.claim_id, Appeal.outcome).where(
-        Appeal.claim_id.in_(claim_ids), Appeal.outcome.is_not(None))).all())  # fmt: skip
-    return out
+    return dict(session.execute(with_outcome(select(Claim.id, OUTCOME_IN_FORCE)).where(
+        Claim.id.in_(claim_ids), OUTCOME_IN_FORCE.is_not(None))).all())  # fmt: skip
 
 
 def batch_context(session, claim) -> dict:
