@@ -16,7 +16,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from claims.catalog import CODE, SLUG
+from claims.catalog import CODE, MAX_CODE_TEXT, SLUG
 from claims.models import CLAIM_STATUSES
 from claims.policy import OUTCOMES, REASON_CODES
 from claims.responses import Problem
@@ -179,12 +179,12 @@ CLAIM_FORM = {
     "brand": ("string", "brand slug, when the SKU code is not unique", False),
     "shade": ("string", "shade code (shade claims)", False),
     "order_ref": (
-        {"type": "string", "maxLength": 100},
+        {"type": "string", "maxLength": MAX_CODE_TEXT},
         "the shop's order reference (spaces around it aside)",
         False,
     ),
     "batch": (
-        {"type": "string", "maxLength": 100},
+        {"type": "string", "maxLength": MAX_CODE_TEXT},
         "batch / lot number printed on the product (spaces around it aside)",
         False,
     ),

@@ -73,6 +73,9 @@ def get_brand(session, slug: str) -> Brand:
 
 #: batch codes a SKU may list (a brand producing a batch a day lists 3 years' worth)
 MAX_BATCHES = 2000
+#: the longest batch code or order number kept (claims.batch, claims.order_ref, a SKU's
+#: batches); a longer one is refused, never cut short
+MAX_CODE_TEXT = 100
 
 
 #: what a code (a batch, an order number) is compared without, besides any white space: the
@@ -115,7 +118,8 @@ def _listed(batches: tuple[str, ...]) -> dict[str, str]:
 
 
 def _batches(batches) -> list[str]:
-    """A brand's batch codes checked: a list of texts of 1-100 characters, each once (as
+    """A brand's batch codes checked: a list of texts of 1 to :data:`MAX_CODE_TEXT` characters,
+    each once (as
     :func:`batch_key` compares them), at most :data:`MAX_BATCHES`; else InvalidInputError
     (a 422)."""
     if not isinstance(batches, list) or not all(isinstance(b, str) for b in batches):
@@ -123,9 +127,9 @@ def _batches(batches) -> list[str]:
     out: dict[str, str] = {}  # key → the first spelling given
     for b in (b.strip() for b in batches):
         key = batch_key(b)
-        if not key or len(b) > 100:
-            raise InvalidInputError(f"a batch code has 1-100 characters, letters or digits among "
-                             f"them; got {b!r}")  # fmt: skip
+        if not key or len(b) > MAX_CODE_TEXT:
+            raise InvalidInputError(f"a batch code has 1-{MAX_CODE_TEXT} characters, letters "
+                                    f"or digits among them; got {b!r}")  # fmt: skip
         out.setdefault(key, b)
     if len(out) > MAX_BATCHES:
         raise InvalidInputError(f"at most {MAX_BATCHES} batch codes a product; got {len(out)}")

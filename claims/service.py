@@ -28,6 +28,7 @@ from claims import audit
 from claims.analysis import CLAIM_ANALYSIS_VERSION, AnalysisFailed, analyse_claim
 from claims.auth import Principal, authorize, token_sha256
 from claims.catalog import (
+    MAX_CODE_TEXT,
     add_calibration,
     batch_key,
     batch_listed,
@@ -100,9 +101,6 @@ NOT_APPEALABLE = {
     "request_evidence": "the decision asked for more evidence: file the claim again with it",
     "escalate": "the claim was escalated and is decided outside this service",
 }
-#: an order number or a batch code as a shopper types it: the longest kept (claims.order_ref,
-#: claims.batch); a longer one is refused, not cut short
-MAX_TYPED_CODE = 100
 #: A running job not finished after this long is taken to be abandoned (its worker stopped).
 JOB_LEASE = dt.timedelta(minutes=10)
 
@@ -293,8 +291,8 @@ class ClaimsService:
         shade_code = (form.get("shade") or "").strip() or None
         for name, what in (("order_ref", "an order number"), ("batch", "a batch code")):
             typed = (form.get(name) or "").strip()
-            if len(typed) > MAX_TYPED_CODE:  # stored whole or refused, never cut short
-                raise InvalidInputError(f"expected {what} ({name}) of at most {MAX_TYPED_CODE} "
+            if len(typed) > MAX_CODE_TEXT:  # stored whole or refused, never cut short
+                raise InvalidInputError(f"expected {what} ({name}) of at most {MAX_CODE_TEXT} "
                                         f"characters; got {len(typed)}")  # fmt: skip
         if claim_type == "shade" and not shade_code:
             raise InvalidInputError("a shade claim needs a 'shade' field")
