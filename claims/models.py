@@ -198,6 +198,10 @@ class Image(Base):
     #: again, re-saved or recoloured, is found (claims/related.py). None: a picture with too
     #: little structure, or a file erased before fingerprints were taken
     fingerprint: Mapped[int | None] = mapped_column(BigInteger)
+    #: whether the picture was fingerprinted (its ``fingerprint`` None: too little structure);
+    #: false for pictures stored before fingerprints were taken (migration 0018), which
+    #: ``hueproof serve`` fingerprints as it starts
+    fingerprinted: Mapped[bool] = mapped_column(Boolean, default=True)
 
 
 class ImageBand(Base):

@@ -129,7 +129,8 @@ def index_picture(session, sha: str, fingerprint: int | None) -> None:
     """Give the stored picture ``sha`` its ``fingerprint`` (vision.fingerprint; None: none)
     and the bands it is found by (:class:`claims.models.ImageBand`), in place of any it had."""
     session.execute(delete(ImageBand).where(ImageBand.sha256 == sha))
-    session.get(Image, sha).fingerprint = signed64(fingerprint)
+    image = session.get(Image, sha)
+    image.fingerprint, image.fingerprinted = signed64(fingerprint), True
     if fingerprint is not None:
         session.add_all(ImageBand(band=b, value=v, sha256=sha)
                         for b, v in fingerprint_bands(fingerprint))  # fmt: skip

@@ -413,8 +413,8 @@ class ClaimsService:
                     index_picture(s, im.sha256, im.fingerprint)
                 else:  # the same file filed again: the same fingerprint, indexed already
                     row.erased_at = None
-                    if row.fingerprint is None and im.fingerprint is not None:
-                        index_picture(s, im.sha256, im.fingerprint)  # stored before 0015
+                    if not row.fingerprinted:  # stored before fingerprints were taken
+                        index_picture(s, im.sha256, im.fingerprint)
             consent = Consent(user_id=principal.id, notice_version=NOTICE_VERSION,
                               notice_sha256=NOTICE_SHA256, purpose=PURPOSE, facial=facial,
                               health=health)  # fmt: skip
@@ -1189,11 +1189,11 @@ class ClaimsService:
         return report
 
     def fingerprint_stored_photos(self) -> dict:
-        """Fingerprint the stored photos that have no fingerprint (stored before fingerprints
-        were taken: migration 0015), so that a photo filed again is found against them
-        (claims/related.py). A picture with too little structure stays without one and is
-        read again at the next run (a twentieth of a decode: rare, and short-lived under the
-        retention period). Safe to run again, also while claims are filed.
+        """Fingerprint the stored photos not fingerprinted yet (stored before fingerprints were
+        taken: migration 0015, ``images.fingerprinted``), so that a photo filed again is found
+        against them (claims/related.py); each is read once (a picture with too little
+        structure is marked done without one). Safe to run again, also while claims are
+        filed.
 
         Returns
         -------
@@ -1206,7 +1206,7 @@ class ClaimsService:
         report = {"fingerprinted": 0, "flat": 0, "missing": 0, "failed": {}}
         with self.store.read() as s:
             todo = list(s.execute(select(Image.sha256).where(
-                Image.fingerprint.is_(None), Image.erased_at.is_(None))).scalars())  # fmt: skip
+                Image.fingerprinted.is_(False), Image.erased_at.is_(None))).scalars())  # fmt: skip
         for sha in todo:
             if not self.store.blobs.exists(sha):
                 report["missing"] += 1
@@ -1216,15 +1216,12 @@ class ClaimsService:
             except (OSError, ValueError) as exc:
                 report["failed"][sha] = str(exc)
                 continue
-            if fingerprint is None:
-                report["flat"] += 1
-                continue
             with self.store.write() as s:  # locked: web processes starting at once each run
                 row = s.get(Image, sha, with_for_update=True)  # this, and one does each file
-                if row is None or row.fingerprint is not None:
+                if row is None or row.fingerprinted:
                     continue
                 index_picture(s, sha, fingerprint)
-            report["fingerprinted"] += 1
+            report["flat" if fingerprint is None else "fingerprinted"] += 1
         return report
 
     def _replace_file(self, sha: str, im) -> str:

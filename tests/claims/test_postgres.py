@@ -330,7 +330,7 @@ def test_web_processes_starting_at_once_fingerprint_each_stored_photo_once(pg_ur
                    photo=another_photo(k))  # fmt: skip
     with ext["store"].write() as s:  # as stored before fingerprints were taken
         s.execute(delete(ImageBand))
-        s.execute(update(Image).values(fingerprint=None))
+        s.execute(update(Image).values(fingerprint=None, fingerprinted=False))
     reports = _at_once(*[ext["service"].fingerprint_stored_photos] * 3)
     assert all(isinstance(r, dict) for r in reports), reports
     assert sum(r["fingerprinted"] for r in reports) == 6, reports

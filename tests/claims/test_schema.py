@@ -3,8 +3,11 @@ runs on a fresh directory and on an existing one."""
 
 from __future__ import annotations
 
+import io
+
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from PIL import Image as PILImage
 
 from claims.db import open_store
 from claims.models import Base
@@ -188,10 +191,6 @@ def test_photos_stored_before_migration_0015_are_fingerprinted_when_the_service_
     fingerprints the stored photos as it starts (the same as at filing, within the small
     decode's few bits), and the same picture filed again is then found against them. An
     erased photo stays without one."""
-    import io
-
-    from PIL import Image as PILImage
-
     from claims.models import Claim, Image
     from server import create_app
     from tests.claims.conftest import bearer, face_jpeg, file_claim, sample_photo, seeded_app
@@ -276,3 +275,34 @@ def test_pictures_fingerprinted_before_migration_0017_get_their_bands(tmp_path):
         again = sorted(s.execute(select(ImageBand.band, ImageBand.value, ImageBand.sha256)).all())
     assert again == filed
     store.dispose()
+
+
+def test_a_picture_without_structure_is_read_once_not_at_every_start(tmp_path):
+    """A store at 0017 cannot tell a picture fingerprinted without a fingerprint (too little
+    structure) from one never fingerprinted: after 0018 the service reads it once as it
+    starts, marks it, and the next start reads nothing. Before, each start of each process
+    read it again."""
+    from claims.models import Claim, Image
+    from server import create_app
+    from tests.claims.conftest import file_claim, seeded_app
+
+    blank = io.BytesIO()
+    PILImage.new("RGB", (300, 300), (128, 128, 128)).save(blank, "JPEG")
+    app, tokens = seeded_app(tmp_path / "d", ANALYSIS_WORKERS=0)
+    cid = file_claim(app.test_client(), tokens["shopper"], key="flat", type="redness",
+                     sku="SERUM-RETINOL", shade=None, roi=None, consent_health="true",
+                     photo=blank.getvalue()).json["id"]  # fmt: skip
+    with app.extensions["hueproof"]["store"].read() as s:
+        image = s.get(Image, s.get(Claim, cid).photo_sha256)
+        assert image.fingerprint is None and image.fingerprinted  # at filing: none, and done
+    _down_and_up(app, tmp_path / "d", "0017", "fingerprinted", table="images")
+    config = {"TESTING": True, "DATA_DIR": str(tmp_path / "d"), "ANALYSIS_WORKERS": 0}
+    for flat in (1, 0):
+        app = create_app(config)
+        assert app.extensions["hueproof"]["fingerprinted"] == {
+            "fingerprinted": 0,
+            "flat": flat,
+            "missing": 0,
+            "failed": {},
+        }
+        app.extensions["hueproof"]["close"]()
