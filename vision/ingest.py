@@ -246,6 +246,8 @@ def check_image(
                       len(stored), stored, digest, fingerprint)  # fmt: skip
 
 
+#: Pillow's modes of a 16-bit greyscale PNG (it decodes as I;16 or I)
+SIXTEEN_BIT_GREYS = ("I;16", "I;16B", "I;16L", "I")
 #: EXIF orientation → the turn that makes the picture upright (EXIF 2.32, tag 0x0112; the
 #: table of Pillow's ``ImageOps.exif_transpose``)
 UPRIGHT = {2: Image.Transpose.FLIP_LEFT_RIGHT, 3: Image.Transpose.ROTATE_180,
@@ -260,15 +262,20 @@ def file_fingerprint(data: bytes) -> int | None:
     fingerprints were taken, each a tenth of a full decode."""
     im = Image.open(io.BytesIO(data))
     im.draft("RGB", (im.width // 8, im.height // 8))
+    return picture_fingerprint(im, _orientation(im))
+
+
+def _orientation(im: Image.Image) -> int:
+    """The EXIF orientation (1-8) a file states; 1 when none or out of range."""
     orientation = int(im.getexif().get(0x0112, 1) or 1)
-    return picture_fingerprint(im, orientation)
+    return orientation if orientation in range(1, 9) else 1
 
 
 def picture_fingerprint(im: Image.Image, orientation: int = 1) -> int | None:
     """The :func:`vision.fingerprint.photo_fingerprint` of a decoded picture as it is seen
     (``orientation`` applied), from a copy about 256 pixels wide: the 9 × 8 cells' averages
     are the same, and a 12 MP photo is not turned or converted whole."""
-    if im.mode in ("I;16", "I;16B", "I;16L", "I"):  # 16-bit greys (PNG): 65535 is white
+    if im.mode in SIXTEEN_BIT_GREYS:  # 65535 is white
         grey = np.asarray(im, dtype=np.float32) / 257.0
     else:
         if im.mode in ("1", "P", "PA"):  # reduced as they are, a palette's indices averaged
@@ -375,9 +382,7 @@ def _decoded(data, max_pixels: int, max_bytes: int):
                 f"expected a complete {fmt} file; decoding failed: {exc}"
             ) from exc
 
-    orientation = int(im.getexif().get(0x0112, 1) or 1)
-    if orientation not in range(1, 9):
-        orientation = 1
+    orientation = _orientation(im)
     icc = im.info.get("icc_profile")
     return im, fmt, digest, orientation, icc
 
@@ -398,7 +403,7 @@ def _rgb_array(im: Image.Image) -> np.ndarray:
 def _to_rgb_lin(im: Image.Image, icc: bytes | None, *, pixels: bool = True):
     """(rgb_lin, profile, conversion); with ``pixels=False`` the same checks and profile
     conversion, and None instead of the float image."""
-    if im.mode in ("I;16", "I;16B", "I;16L", "I"):
+    if im.mode in SIXTEEN_BIT_GREYS:
         if not pixels:
             return None, "sRGB (assumed)", "none"
         # 16-bit greyscale PNG: keep the precision.
