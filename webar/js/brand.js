@@ -6,7 +6,7 @@ import { call, download, get, post, put, setToken, toCamel, token } from "./api.
 import { labToHex } from "./colour.js";
 import { row, swatch } from "./dom.js";
 import { differenceWords, whenWords } from "./explain.js";
-import { errorText, t, translate } from "./i18n.js";
+import { errorText, fill, t, translate } from "./i18n.js";
 import { dragRegion, showPhoto, showRegion, typedRegion } from "./pickphoto.js";
 
 const $ = (id) => document.getElementById(id);
@@ -45,8 +45,7 @@ async function load() {
 function showProducts(products) {
   hp.products = products;
   $("products").replaceChildren(...products.map((p) => row([p.sku, p.name,
-    t("ingredientsCount").replace("{n}", p.ingredients.length)
-      .replace("{k}", p.flaggedIngredients.length),
+    fill("ingredientsCount", { n: p.ingredients.length, k: p.flaggedIngredients.length }),
     String(p.batches.length)])));
   $("skuCodes").replaceChildren(...products.map((p) => {
     const o = document.createElement("option");
@@ -76,8 +75,7 @@ $("sSave").onclick = async () => {
     // the answer is the product as the list has it (in order of code): no second request
     showProducts([...hp.products.filter((p) => p.sku !== saved.sku), saved]
       .sort((a, b) => (a.sku < b.sku ? -1 : a.sku > b.sku ? 1 : 0)));
-    $("sDone").textContent = t("productSaved").replace("{sku}", saved.sku)
-      .replace("{n}", saved.batches.length);
+    $("sDone").textContent = fill("productSaved", { sku: saved.sku, n: saved.batches.length });
   } catch (e) { fail(e); }
 };
 
@@ -149,7 +147,7 @@ function showStats(stats) {
     const why = a.code === "redness_cluster"  // claims close in time on one batch
       ? t("alertCluster").replace("{n}", a.claims).replace("{h}", a.hours)
       : a.code === "unlisted_batches"  // claims naming batches the brand never listed
-        ? t("alertUnlistedBatches").replace("{n}", a.claims)
+        ? fill("alertUnlistedBatches", { n: a.claims })
         : t("aboveBaseline").replace("{what}",
           a.metricsAboveBaseline.map((m) => t(METRIC_WORDS[m] ?? m)).join(", "));
     const how = a.difference?.length  // a shade's: how most of its claims differ
