@@ -71,7 +71,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     """Build the app: defaults, then ``HUEPROOF_*`` environment variables, then test_config."""
     from claims.broker import BrokerDispatch, broker_url
     from claims.db import open_store
-    from claims.jobs import WorkerPool
+    from claims.jobs import Linking, WorkerPool
     from claims.keys import KeyRing
     from claims.service import ClaimsService, ServiceConfig
     from vision.landmarks import LandmarkerOptions, LazyFaceLandmarker
@@ -115,6 +115,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     stripped = service.strip_stored_metadata()
     # and photos stored before fingerprints were taken get theirs (claims/related.py)
     fingerprinted = service.fingerprint_stored_photos()
+    # and claims filed before related claims were written down get theirs, beside the
+    # service (4-50 ms a claim: a large store's would hold its start for minutes); until
+    # then the queue finds a claim's as it lists it
+    linking = Linking(service)
     pool = dispatch = None
     broker = app.config["BROKER_URL"] or broker_url()
     if broker:
@@ -127,10 +131,12 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.extensions["hueproof"] = {"store": store, "service": service, "pool": pool,
                                   "keys": keys, "landmarker": landmarker,
                                   "metadata_stripped": stripped,
-                                  "fingerprinted": fingerprinted}  # fmt: skip
+                                  "fingerprinted": fingerprinted,
+                                  "linking": linking}  # fmt: skip
 
     def _close():  # once: `hueproof serve` closes at Ctrl+C, and then the exit would again
         atexit.unregister(_close)
+        linking.stop()
         if pool is not None:
             pool.shutdown()
         if dispatch is not None:
@@ -428,7 +434,7 @@ def _register_routes(app: Flask, service, keys):
                                    claim_type=a.get("type"), limit=a.get("limit", "50"),
                                    offset=a.get("offset", "0"),
                                    order=a.get("order", "newest"), order_ref=a.get("order_ref"),
-                                   sku=a.get("sku"))  # fmt: skip
+                                   sku=a.get("sku"), related=a.get("related", ""))  # fmt: skip
 
     @route.get("/claims/<claim_id>", summary="One claim", response=responses.ClaimView)
     def get_claim(claim_id):

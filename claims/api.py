@@ -150,6 +150,8 @@ CLAIM_LIST_QUERY = {
               "newest filed first (the default), or oldest first: a queue's order"),
     "order_ref": ({"type": "string", "maxLength": 100}, "only the claims of this order number"),
     "sku": ({"type": "string", "maxLength": 100}, "only the claims of this product (SKU code)"),
+    "related": ({"type": "boolean"}, "(staff) only the claims with related claims: on the same "
+                "order, or with the same picture (each item's `related_counts`)"),
 }  # fmt: skip
 
 DELIVERIES_QUERY = {

@@ -14,7 +14,7 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
-__all__ = ["WorkerPool", "poll_forever"]
+__all__ = ["Linking", "WorkerPool", "poll_forever"]
 
 log = logging.getLogger("hueproof.jobs")
 #: Seconds between two retention purges run by the embedded pool.
@@ -156,3 +156,25 @@ def poll_forever(service, *, interval: float = 2.0, once: bool = False,
             return done
         stop.wait(interval)
     return done
+
+
+class Linking:
+    """:meth:`claims.service.ClaimsService.link_stored_claims` on a thread of its own, started
+    when some claim is not linked; :meth:`stop` ends it between two claims and waits."""
+
+    def __init__(self, service):
+        self._stop = threading.Event()
+        self.linked = 0
+        self.thread = None
+        if service.unlinked_claims():
+            self.thread = threading.Thread(target=self._run, args=(service,), daemon=True,
+                                           name="hueproof-linking")  # fmt: skip
+            self.thread.start()
+
+    def _run(self, service):
+        self.linked = service.link_stored_claims(stop=self._stop)
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self.thread is not None:
+            self.thread.join()

@@ -17,18 +17,31 @@ automatically (claims/policy.py ``other_claims_on_order``, ``photo_in_other_clai
 shopper refiling as the service asked is not counted: after a failed analysis, a withdrawn
 claim, or a decision that asked for more evidence (though the same photo sent again as that
 evidence is).
+
+:func:`link_claim` writes a claim's related claims down as it is filed (both ways), so that
+:func:`related_marks` tells the review queue which of its claims have some without finding
+them again for each; a claim's own view, its analysis and its decision find them afresh.
 """
 
 from __future__ import annotations
 
 from sqlalchemy import and_, delete, func, or_, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import aliased
 
-from claims.models import Claim, Image, ImageBand, Shade, Sku, signed64
+from claims.models import Claim, ClaimLink, Image, ImageBand, Shade, Sku, signed64
 from claims.stats import OUTCOME_IN_FORCE, with_outcome
 from vision.fingerprint import NEAR_DISTANCE, fingerprint_bands, fingerprint_distance
 
-__all__ = ["RELATED_SHOWN", "forget_picture", "index_picture", "related_claims", "weighs"]
+__all__ = [
+    "RELATED_SHOWN",
+    "forget_picture",
+    "index_picture",
+    "link_claim",
+    "related_claims",
+    "related_marks",
+    "weighs",
+]
 
 #: the related claims a view lists, newest first (all are counted)
 RELATED_SHOWN = 20
@@ -53,9 +66,14 @@ def related_claims(session, claim: Claim) -> dict | None:
         this claim's pictures matched which of its: ``this``, ``that`` "photo" or "baseline",
         ``same_file``, ``distance`` in fingerprint bits, ``picture``: the URL of its picture
         pixelated, None once erased) and whether it ``counts``
-        (:func:`weighs`); ``total``; ``order_claims`` and ``photo_claims``, those counting
-        for each reason.
+        (:func:`weighs`); ``total``; ``counting``, how many count; ``order_claims`` and
+        ``photo_claims``, those counting for each reason (one may count for both).
     """
+    return _described(session, claim, _find(session, claim))
+
+
+def _find(session, claim: Claim) -> dict[str, tuple[bool, dict | None]]:
+    """The claims related to ``claim``: id → (on the same order, the pictures' match)."""
     pictures = _pictures(session, claim)
     order = claim.order_key
     photo_img, base_img = aliased(Image), aliased(Image)
@@ -78,6 +96,11 @@ def related_claims(session, claim: Claim) -> dict | None:
         match = _best_match(pictures, [("photo", photo, photo_fp), ("baseline", base, base_fp)])
         if same_order or match is not None:
             found[cid] = (same_order, match)
+    return found
+
+
+def _described(session, claim: Claim, found: dict) -> dict | None:
+    """:func:`related_claims`' answer for the claims ``found`` (:func:`_find`)."""
     if not found:
         return None
     # each found claim's few columns (a photo filed a thousand times lists a thousand) in one
@@ -106,9 +129,68 @@ def related_claims(session, claim: Claim) -> dict | None:
         items.append(item)
     shown = items[:RELATED_SHOWN]
     counting = [i for i in items if i["counts"]]
-    return {"claims": shown, "total": len(items),
+    return {"claims": shown, "total": len(items), "counting": len(counting),
             "order_claims": sum(i["same_order"] and i["same_product"] for i in counting),
             "photo_claims": sum(i["photo"] is not None for i in counting)}  # fmt: skip
+
+
+def link_claim(session, claim: Claim) -> int:
+    """Write down ``claim``'s related claims (:class:`claims.models.ClaimLink`, both ways) and
+    mark it linked; returns how many it has. Run once its row is committed (as it is filed,
+    and again for any claim not marked): of two claims filed at once, the second to be linked
+    finds the first committed, so no pair is missed. A pair written already is left as it is
+    (its two claims linked at once by two processes)."""
+    found = _find(session, claim)
+    rows = [row for other, (same_order, match) in found.items()
+            for row in ({"claim_id": claim.id, "other_id": other, "same_order": same_order,
+                         "same_picture": match is not None},
+                        {"claim_id": other, "other_id": claim.id, "same_order": same_order,
+                         "same_picture": match is not None})]  # fmt: skip
+    if rows:  # in the key's order: two processes writing the same pairs do not deadlock
+        rows.sort(key=lambda row: (row["claim_id"], row["other_id"]))
+        dialect = {"sqlite": sqlite, "postgresql": postgresql}[session.get_bind().dialect.name]
+        session.execute(dialect.insert(ClaimLink).on_conflict_do_nothing(), rows)
+    claim.linked = True
+    return len(found)
+
+
+def related_marks(session, claims: list[Claim]) -> dict[str, dict]:
+    """For a page of ``claims`` (the review queue): claim id → ``total``, ``counting``,
+    ``order_claims`` and ``photo_claims`` counted as :func:`related_claims` counts them, for
+    those with related claims; read from their links (:func:`link_claim`), found now for a
+    claim not linked yet (a linked claim does not see a claim related to it that is not:
+    filed before links were kept and not reached yet by ClaimsService.link_stored_claims)."""
+    pairs: dict[str, dict[str, tuple[bool, bool]]] = {}  # claim → other → (order, picture)
+    linked = [c.id for c in claims if c.linked]
+    for cid, other, same_order, same_picture in session.execute(
+            select(ClaimLink.claim_id, ClaimLink.other_id, ClaimLink.same_order,
+                   ClaimLink.same_picture).where(ClaimLink.claim_id.in_(linked))):  # fmt: skip
+        pairs.setdefault(cid, {})[other] = (same_order, same_picture)
+    for c in claims:
+        if not c.linked and (found := _find(session, c)):
+            pairs[c.id] = {other: (same_order, match is not None)
+                           for other, (same_order, match) in found.items()}  # fmt: skip
+    ids = {other for found in pairs.values() for other in found}
+    others = {row.id: row for row in session.execute(with_outcome(
+        select(Claim.id, Claim.shopper_id, Claim.sku_id, Claim.status,
+               OUTCOME_IN_FORCE.label("outcome"))).where(Claim.id.in_(ids)))}  # fmt: skip
+    marks = {}
+    for c in claims:
+        if c.id not in pairs:
+            continue
+        mark = {"total": len(pairs[c.id]), "counting": 0, "order_claims": 0, "photo_claims": 0}
+        for other, (same_order, same_picture) in pairs[c.id].items():
+            row = others[other]
+            item = {"status": row.status, "outcome": row.outcome, "same_order": same_order,
+                    "same_product": row.sku_id == c.sku_id,
+                    "same_shopper": row.shopper_id == c.shopper_id,
+                    "photo": True if same_picture else None}  # fmt: skip
+            if weighs(item):
+                mark["counting"] += 1
+                mark["order_claims"] += same_order and item["same_product"]
+                mark["photo_claims"] += same_picture
+        marks[c.id] = mark
+    return marks
 
 
 def weighs(item: dict) -> bool:

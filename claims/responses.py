@@ -434,6 +434,17 @@ class Related(_Closed):
 
     claims: list[RelatedClaim]
     total: int
+    counting: int = Field(description="how many weigh against the claim (see `counts`)")
+    order_claims: int = Field(description="counting: on the same order's product")
+    photo_claims: int = Field(description="counting: sharing a picture")
+
+
+class RelatedCounts(_Closed):
+    """(staff, in a list) How many claims are related to this one (``Related`` without the
+    claims: a claim's own view lists them)."""
+
+    total: int
+    counting: int = Field(description="how many weigh against the claim (see `counts`)")
     order_claims: int = Field(description="counting: on the same order's product")
     photo_claims: int = Field(description="counting: sharing a picture")
 
@@ -499,6 +510,8 @@ class ClaimView(_Open):
     reference_now: ReferenceNow | None = None
     same_batch: SameBatch | None = None
     related: Related | None = None
+    related_counts: RelatedCounts | None = Field(default=None, description=(
+        "(staff, in a list) how many claims are related to this one"))  # fmt: skip
     batch_listed: bool | None = Field(default=None, description=(
         "staff: whether the batch is among those the brand lists for the product (absent "
         "when it lists none or no batch was given)"))  # fmt: skip

@@ -58,6 +58,7 @@ from claims.models import (
     AuditEntry,
     Brand,
     Claim,
+    ClaimLink,
     Consent,
     Decision,
     Image,
@@ -71,7 +72,13 @@ from claims.models import (
     utcnow,
 )
 from claims.policy import OUTCOMES, REASON_CODES, decision_problem, suggest
-from claims.related import forget_picture, index_picture, related_claims
+from claims.related import (
+    forget_picture,
+    index_picture,
+    link_claim,
+    related_claims,
+    related_marks,
+)
 from claims.reports import body_sha256, report_body, sign_report, verify_report
 from claims.stats import batch_context
 
@@ -367,9 +374,42 @@ class ClaimsService:
                 if existing is not None:  # a concurrent duplicate won the race
                     return existing, False
                 raise
-        if self.submit is not None:
-            self.submit(claim_id)
+        try:
+            self._link(claim_id)  # once committed: see claims.related.link_claim
+        finally:  # (else its analysis links it)
+            if self.submit is not None:
+                self.submit(claim_id)
         return view, True
+
+    def _link(self, claim_id: str) -> bool:
+        """Write down the claim's related claims unless done (claims.related.link_claim)."""
+        with self.store.write() as s:
+            claim = s.get(Claim, claim_id, with_for_update=True)
+            if claim is None or claim.linked:
+                return False
+            link_claim(s, claim)
+            return True
+
+    def unlinked_claims(self) -> int:
+        """How many claims are not linked yet (:meth:`link_stored_claims`)."""
+        with self.store.read() as s:
+            return s.scalar(select(func.count()).where(Claim.linked.is_(False)))
+
+    def link_stored_claims(self, stop: threading.Event | None = None) -> int:
+        """Link the claims not linked yet (filed before links were kept: migration 0019; or
+        left by a process stopped between a filing's commit and its linking), oldest first,
+        one transaction each; returns how many it linked. Safe to run in several processes at
+        once and while claims are filed; ``stop`` set ends it between two claims. Until a
+        claim is linked, the queue finds its related claims as it lists it."""
+        with self.store.read() as s:
+            todo = list(s.execute(select(Claim.id).where(Claim.linked.is_(False))
+                                  .order_by(Claim.created_at, Claim.id)).scalars())  # fmt: skip
+        done = 0
+        for claim_id in todo:
+            if stop is not None and stop.is_set():
+                break
+            done += self._link(claim_id)
+        return done
 
     def _forget_files(self, shas):
         """Delete files written for a filing that failed, unless a stored claim uses them."""
@@ -601,13 +641,22 @@ class ClaimsService:
             return view
 
     def list_claims(self, principal, *, status=None, claim_type=None, limit=50, offset=0,
-                    order="newest", order_ref=None, sku=None):  # fmt: skip
+                    order="newest", order_ref=None, sku=None, related=False):  # fmt: skip
         """A page of claims, newest or oldest filed first; claims filed in the same instant
         keep one order (by id), so that no claim falls between two pages. ``order_ref`` and
         ``sku`` keep the claims of one order (however typed: :func:`claims.catalog.order_key`)
         or one product (as filed, spaces around aside): a shopper asking after her order's
-        claim is found by it. ``status``: one status or several (claims in any of them)."""
+        claim is found by it. ``status``: one status or several (claims in any of them).
+        Staff see each claim's ``related_counts`` (:func:`claims.related.related_marks`), and
+        may keep the claims with related claims (``related``; those linked: see
+        :meth:`link_stored_claims`)."""
         authorize(principal, "claims.list")
+        if isinstance(related, str):  # as the query gave it
+            if related.strip().lower() not in ("", "true", "false", "1", "0"):
+                raise InvalidInputError(f"expected related true or false; got {related!r}")
+            related = related.strip().lower() in ("true", "1")
+        if related:
+            authorize(principal, "claims.related")
         if order not in ("newest", "oldest"):
             raise InvalidInputError(f"expected order 'newest' or 'oldest'; got {order!r}")
         try:
@@ -630,6 +679,8 @@ class ClaimsService:
                 q = q.where(Claim.order_key == key if key else Claim.order_ref == order_ref.strip())
             if sku and sku.strip():
                 q = q.where(Claim.sku_id.in_(select(Sku.id).where(Sku.code == sku.strip())))
+            if related:
+                q = q.where(Claim.id.in_(select(ClaimLink.claim_id)))
             total = s.execute(select(func.count()).select_from(q.subquery())).scalar()
             counts_q = select(Claim.status, func.count()).group_by(Claim.status)
             if principal.role == "shopper":
@@ -639,6 +690,10 @@ class ClaimsService:
             page = s.scalars(q.order_by(filed, Claim.id).limit(limit).offset(offset)).all()
             _held, decisions = _rows_for_views(s, page)  # held while the views are made
             items = [self._view(s, c, principal, decisions) for c in page]
+            if principal.role in ("adjudicator", "admin"):
+                marks = related_marks(s, page)
+                for item in items:
+                    item["related_counts"] = marks.get(item["id"])
         return {"items": items, "total": total, "counts": counts, "limit": limit,
                 "offset": offset}  # fmt: skip
 
@@ -671,6 +726,8 @@ class ClaimsService:
             now = utcnow()
             if job.status == "running" and job.started_at and now - job.started_at < JOB_LEASE:
                 return claim.status  # another worker holds it
+            if not claim.linked:  # its filing stopped between the commit and the linking
+                link_claim(s, claim)
             job.status, job.attempts, job.started_at = "running", job.attempts + 1, now
             claim.status, claim.updated_at = "analyzing", utcnow()
             self._audit(

@@ -224,10 +224,12 @@ def decided_claim(app, client, tokens, key: str) -> tuple[str, dict]:
 
 def claim_copies(app, claim_id: str, times, status: str) -> list[str]:
     """Copies of a claim's row filed at ``times`` (aware datetimes, repeats allowed) with
-    ``status``: many claims for a list's order and pages, without analysing each."""
+    ``status``: many claims for a list's order and pages, without analysing each; each
+    linked to its related claims as a filing links it (the same photo: each other's)."""
     import uuid
 
     from claims.models import Claim
+    from claims.related import link_claim
 
     ids = []
     with app.extensions["hueproof"]["store"].write() as s:
@@ -236,7 +238,11 @@ def claim_copies(app, claim_id: str, times, status: str) -> list[str]:
         for when in times:
             ids.append(uuid.uuid4().hex)
             s.add(Claim(**{**columns, "id": ids[-1], "idempotency_key": f"copy-{ids[-1]}",
-                           "created_at": when, "updated_at": when, "status": status}))  # fmt: skip
+                           "created_at": when, "updated_at": when, "status": status,
+                           "linked": False}))  # fmt: skip
+        s.flush()
+        for cid in ids:
+            link_claim(s, s.get(Claim, cid))
     return ids
 
 

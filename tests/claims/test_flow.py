@@ -167,7 +167,8 @@ def test_claims_are_found_by_order_number_and_product(app, client, tokens):
 
 def test_a_page_of_claims_is_read_in_a_few_queries_whatever_its_size(app, client, tokens):
     """A page of 40 claims of one product is read in the same handful of queries as a page
-    of 2 (its products, brands, shades, consents and decisions together). Before, each claim
+    of 2 (its products, brands, shades, consents and decisions together, and the claims
+    related to each from their links: claims/related.py related_marks). Before, each claim
     read its product, brand, consent and decision again: about 4 queries a claim, 231 ms for
     a page of 50 against 11 ms now (measured beside this test, SQLite)."""
     import datetime as dt
@@ -195,7 +196,7 @@ def test_a_page_of_claims_is_read_in_a_few_queries_whatever_its_size(app, client
             sizes[limit] = len(statements)
     finally:
         event.remove(engine, "before_cursor_execute", count)
-    assert sizes[40] == sizes[2] <= 12, sizes
+    assert sizes[40] == sizes[2] <= 14, sizes
 
 
 def test_redness_claim_with_baseline_shows_increase_and_irritants(app, client, tokens):

@@ -343,10 +343,15 @@ def test_two_processes_filing_one_new_photo_at_once_both_file(pg_url, tmp_path):
     """Two web processes on one database (two apps) file the same new photo for two shoppers
     at the same instant, ten times: every claim is filed. Before, the second insert of the
     photo's row failed the claim (a 500) whenever the first had not committed yet."""
+    from sqlalchemy import select
+    from sqlalchemy.orm import aliased
+
     from claims.auth import create_user
     from claims.demo import seed_demo
+    from claims.models import Claim, ClaimLink
     from tests.claims.conftest import _make_app, another_photo, file_claim
 
+    Other = aliased(Claim)
     apps = [_make_app(tmp_path / "d", DATABASE_URL=pg_url, ANALYSIS_WORKERS=0,
                       CLAIMS_PER_HOUR=0) for _ in range(2)]  # fmt: skip
     with apps[0].extensions["hueproof"]["store"].write() as s:
@@ -364,5 +369,40 @@ def test_two_processes_filing_one_new_photo_at_once_both_file(pg_url, tmp_path):
         statuses += _at_once(*[functools.partial(filing, app, token, f"k{k}-{i}")
                                for i, (app, token) in pairs])  # fmt: skip
     assert statuses == [202] * 20, statuses
+    # and each is linked to the other filed with it: the second to be linked found the first
+    # committed (claims.related.link_claim), a pair written by both kept once
+    with apps[0].extensions["hueproof"]["store"].read() as s:
+        assert all(s.scalars(select(Claim.linked)).all())
+        pairs = s.execute(select(Claim.order_ref, Other.order_ref).select_from(ClaimLink)
+                          .join(Claim, Claim.id == ClaimLink.claim_id)
+                          .join(Other, Other.id == ClaimLink.other_id)).all()  # fmt: skip
+    assert sorted(pairs) == sorted((f"k{k}-{i}", f"k{k}-{1 - i}")
+                                   for k in range(10) for i in (0, 1)), pairs  # fmt: skip
     for app in apps:
         app.extensions["hueproof"]["close"]()
+
+
+def test_web_processes_starting_at_once_link_each_claim_once(pg_url, tmp_path):
+    """Claims filed before links were kept are linked by every web process as it starts;
+    three at once on one database take a claim's row in turn and write each pair once."""
+    from sqlalchemy import delete, func, select, update
+
+    from claims.demo import seed_demo
+    from claims.models import Claim, ClaimLink
+    from tests.claims.conftest import _make_app, another_photo, file_claim
+
+    app = _make_app(tmp_path / "d", DATABASE_URL=pg_url, ANALYSIS_WORKERS=0)
+    ext = app.extensions["hueproof"]
+    with ext["store"].write() as s:
+        tokens = seed_demo(s)
+    for k in range(6):  # one order: each claim related to the five others
+        file_claim(app.test_client(), tokens["shopper"], key=f"k{k}", order_ref="O-1",
+                   photo=another_photo(k))  # fmt: skip
+    with ext["store"].write() as s:  # as filed before links were kept
+        s.execute(delete(ClaimLink))
+        s.execute(update(Claim).values(linked=False))
+    linked = _at_once(*[ext["service"].link_stored_claims] * 3)
+    assert all(isinstance(n, int) for n in linked) and sum(linked) == 6, linked
+    with ext["store"].read() as s:
+        assert s.execute(select(func.count()).select_from(ClaimLink)).scalar() == 6 * 5
+    ext["close"]()

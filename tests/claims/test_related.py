@@ -187,3 +187,98 @@ def test_a_photo_filed_many_times_lists_the_newest_and_counts_them_all(app, clie
     assert related["total"] == 24 and related["photo_claims"] == 24
     assert [c["id"] for c in related["claims"]] == copies[::-1][:20]  # the newest first
     assert all(c["photo"]["same_file"] and c["photo"]["picture"] for c in related["claims"])
+
+
+def _listed(client, token, query="") -> dict:
+    resp = client.get(f"/api/v1/claims?order=oldest{query}", headers=bearer(token))
+    assert resp.status_code == 200, resp.json
+    return resp.json
+
+
+def test_the_queue_marks_the_claims_with_related_claims_and_keeps_them_when_asked(
+        app, client, tokens):  # fmt: skip
+    """Three claims on one order's product, the third by another shopper with the first's
+    photo copied (counted once, for both reasons), a fourth with nothing beside it: the
+    queue's items carry how many claims are related to each, counted as each claim's own
+    view counts them, and ``related=true`` keeps those with some. Shoppers see no such count
+    and may not ask for the filter."""
+    from claims.models import ClaimLink
+
+    a = file_claim(client, tokens["shopper"], key="a", shade="N02", order_ref="O-7",
+                   photo=another_photo(0)).json["id"]  # fmt: skip
+    b = file_claim(client, tokens["shopper"], key="b", shade="N02", order_ref="o 7",
+                   photo=another_photo(1)).json["id"]  # fmt: skip
+    c = file_claim(client, tokens["shopper_b"], key="c", shade="N02", order_ref="O7",
+                   photo=recoloured_copy(another_photo(0))).json["id"]  # fmt: skip
+    d = file_claim(client, tokens["shopper_b"], key="d", shade="N02", order_ref="O-9",
+                   photo=another_photo(3)).json["id"]  # fmt: skip
+    wait(app)
+    adj = tokens["adjudicator"]
+    marks = {i["id"]: i["related_counts"] for i in _listed(client, adj)["items"]}
+    assert marks == {
+        a: {"total": 2, "counting": 2, "order_claims": 2, "photo_claims": 1},
+        b: {"total": 2, "counting": 2, "order_claims": 2, "photo_claims": 0},
+        c: {"total": 2, "counting": 2, "order_claims": 2, "photo_claims": 1},
+        d: None,
+    }, marks
+    for cid, mark in marks.items():  # as the claim's own view counts them
+        view = _view(client, tokens, cid).get("related")
+        assert mark == (
+            view and {k: view[k] for k in ("total", "counting", "order_claims", "photo_claims")}
+        )
+    with app.extensions["hueproof"]["store"].read() as s:  # written down as each was filed
+        pairs = {(link.claim_id, link.other_id) for link in s.query(ClaimLink)}
+    assert pairs == {(a, b), (b, a), (a, c), (c, a), (b, c), (c, b)}
+    kept = _listed(client, adj, "&related=true")
+    assert [i["id"] for i in kept["items"]] == [a, b, c] and kept["total"] == 3
+    assert all("related_counts" not in i for i in _listed(client, tokens["shopper"])["items"])
+    refused = client.get("/api/v1/claims?related=true", headers=bearer(tokens["shopper"]))
+    assert refused.status_code == 403, refused.json
+    wrong = client.get("/api/v1/claims?related=maybe", headers=bearer(adj))
+    assert wrong.status_code == 422 and "related" in wrong.json["detail"]
+
+
+def test_claims_filed_before_links_were_kept_are_linked_as_the_service_starts(tmp_path):
+    """A store whose claims were filed before links were written down (migration 0019): the
+    queue finds each claim's related claims as it lists it, and the service links them on a
+    thread as it starts; then the filter finds them. A claim whose filing stopped between its
+    commit and its linking is linked by its analysis."""
+    from sqlalchemy import delete, select, update
+
+    from claims.models import Claim, ClaimLink
+    from tests.claims.conftest import seeded_app
+
+    app, tokens = seeded_app(tmp_path / "d", ANALYSIS_WORKERS=0)
+    client = app.test_client()
+    ids = [file_claim(client, tokens["shopper"], key=f"k{k}", shade="N02", order_ref=order,
+                      photo=another_photo(k)).json["id"]
+           for k, order in enumerate(["O-1", "O-1", "O-2"])]  # fmt: skip
+
+    def forget_links(app):
+        with app.extensions["hueproof"]["store"].write() as s:
+            s.execute(delete(ClaimLink))
+            s.execute(update(Claim).values(linked=False))
+
+    forget_links(app)
+    adj = tokens["adjudicator"]
+    marks = [i["related_counts"] for i in _listed(client, adj)["items"]]
+    assert [m and m["total"] for m in marks] == [1, 1, None], marks
+    assert _listed(client, adj, "&related=true")["total"] == 0  # not linked yet
+    app.extensions["hueproof"]["close"]()
+
+    app, _ = seeded_app(tmp_path / "d", ANALYSIS_WORKERS=0)  # the service started again
+    linking = app.extensions["hueproof"]["linking"]
+    linking.thread.join(timeout=60)
+    assert linking.linked == 3
+    client = app.test_client()
+    assert [i["id"] for i in _listed(client, adj, "&related=true")["items"]] == ids[:2]
+    assert [i["related_counts"] for i in _listed(client, adj)["items"]] == marks
+    forget_links(app)  # as a filing stopped after its commit: the analysis links it
+    service = app.extensions["hueproof"]["service"]
+    assert service.run_analysis(ids[1]) == "ready"
+    with app.extensions["hueproof"]["store"].read() as s:
+        assert s.get(Claim, ids[1]).linked and not s.get(Claim, ids[0]).linked
+        assert s.scalars(select(ClaimLink.other_id).where(ClaimLink.claim_id == ids[0])).all() == [
+            ids[1]
+        ]
+    app.extensions["hueproof"]["close"]()
