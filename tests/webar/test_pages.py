@@ -1370,7 +1370,9 @@ def test_the_review_queue_opens_on_the_claims_waiting_longest_and_pages_through_
     assert page.evaluate("window.hueproof.queue.length") == 50
     first = page.eval_on_selector(f"#queue tr[data-id='{copies[0]}']",
                                   "r => [...r.cells].map(c => c.textContent)")  # fmt: skip
-    assert first[1:5] == ["Colour not as shown", "LIP-VELVET", "Q-1", "analysis failed"], first
+    assert first[1:4] == ["Colour not as shown", "LIP-VELVET", "Q-1"], first
+    # the copies share one photo: each is related to the others
+    assert re.fullmatch(r"analysis failed · \d+ related, \d+ held against it", first[4]), first
     assert first[5].startswith("3 d"), first
     failed_total = page.evaluate("window.hueproof.queueTotal")
     assert page.text_content("#pageAt") == f"1–50 / {failed_total}" and page.is_disabled(
@@ -1895,6 +1897,55 @@ def test_the_review_page_lists_the_claims_on_the_order_and_with_the_same_picture
     assert page.evaluate("window.hueproof.errors") == []
 
 
+def test_the_review_queue_marks_the_claims_with_related_claims(page, server):
+    """Two claims on one order's product: each row of the queue says that one claim is
+    related to it and held against it; the first withdrawn, the second's row says one
+    related (refiled, not held against it). "Only those with related claims" keeps an
+    order's claims with some, none of an order without."""
+    from claims.auth import create_user
+    from tests.claims.conftest import another_photo, file_claim, wait
+
+    READY = "analysed, awaiting review"
+    _, tokens, app = server
+    with app.extensions["hueproof"]["store"].write() as s:
+        _, shopper = create_user(s, role="shopper", name="")
+    client = app.test_client()
+    ids = [file_claim(client, shopper, key=f"mark-{k}", order_ref=order,
+                      photo=another_photo(20 + k)).json["id"]
+           for k, order in enumerate(("MARK-1", "MARK-1", "MARK-2"))]  # fmt: skip
+    wait(app)
+    as_user(page, tokens["adjudicator"])
+    page.goto(page.base + "/review?lang=en")
+    wait_js(page, "window.hueproof && window.hueproof.ready", timeout=30_000)
+
+    def status_cells(order, listed):
+        page.fill("#fOrder", order)
+        page.press("#fOrder", "Enter")
+        wait_js(page, f"window.hueproof.queue.join() === '{','.join(listed)}'", timeout=30_000)
+        return page.eval_on_selector_all(
+            "#queue tr",
+            """rs => rs.map(r => [r.dataset.id,
+            r.cells[4].textContent, r.cells[4].querySelector('.related-mark')?.className])""",
+        )
+
+    assert status_cells("MARK-1", ids[:2]) == [
+        [cid, f"{READY} · 1 related, 1 held against it", "error related-mark"] for cid in ids[:2]
+    ]
+    assert status_cells("MARK-2", ids[2:]) == [[ids[2], READY, None]]
+    assert_accessible(page, "the review queue, related claims marked")
+    withdrawn = client.post(f"/api/v1/claims/{ids[0]}/withdraw", headers=bearer(shopper))
+    assert withdrawn.status_code == 200, withdrawn.json
+    page.fill("#fOrder", "")
+    cells = status_cells("MARK-1", ids[:2])
+    assert cells[1] == [ids[1], f"{READY} · 1 related", "muted related-mark"], cells
+    page.check("#fRelated")
+    wait_js(page, "window.hueproof.queueTotal === 2", timeout=30_000)
+    page.fill("#fOrder", "MARK-2")
+    page.press("#fOrder", "Enter")
+    wait_js(page, "window.hueproof.queueTotal === 0", timeout=30_000)
+    assert page.evaluate("window.hueproof.errors") == []
+
+
 def test_a_claim_another_reviewer_is_deciding_is_marked_and_not_decided_here(page, server):
     """A claim another reviewer holds: the queue marks it, opening it says until when and
     turns the decision off; one's own claim is held while open and let go when another is
@@ -1920,7 +1971,7 @@ def test_a_claim_another_reviewer_is_deciding_is_marked_and_not_decided_here(pag
     page.press("#fOrder", "Enter")
     wait_js(page, f"window.hueproof.queue?.[0] === '{ids[0]}'", timeout=30_000)
     status = page.eval_on_selector(f"#queue tr[data-id='{ids[0]}']", "r => r.cells[4].textContent")
-    assert status.endswith("· being decided"), status
+    assert status.split(" · ")[:2] == ["analysed, awaiting review", "being decided"], status
     page.goto(page.base + f"/review?lang=en&claim={ids[0]}")
     wait_js(page, f"window.hueproof.claim?.id === '{ids[0]}' && "
                   "!document.getElementById('heldNote').hidden", timeout=30_000)  # fmt: skip

@@ -227,6 +227,8 @@ const STRINGS = {
     note_batch_not_listed: "顾客填写的批次（{batch}）不在品牌为此商品登记的批次之中：可能是假冒产品，也可能是批号填错。裁决前请索取包装上批号的照片；不会自动同意。",
     // the review page's ingredient cross-reference (claims/data/irritants.csv categories)
     heldByOther: "另一位审核人员正在处理此申请（至 {until}），此处无法裁决", heldMark: "处理中",
+    relatedMark: "相关申请 {n} 件", relatedMarkHeld: "相关申请 {n} 件，其中 {held} 件不利于本申请",
+    filterRelated: "只看有相关申请的",
     note_other_claims_on_order: "同一订单的同一商品还有其他申请（{claims} 件，处理中或已裁决），列在本申请旁：同一商品被再次申请。裁决前请先查看；不会自动同意。",
     note_photo_in_other_claims: "本申请的照片与其他申请（{claims} 件）中的照片是同一画面或几乎相同：同一文件，或重新保存、缩小、调色、裁剪后的副本。照片拍的可能不是这次购买的商品？裁决前请对比；不会自动同意。",
     related: "相关申请", relatedPicture: "相关申请的照片（已打码）",
@@ -509,6 +511,8 @@ const STRINGS = {
     ingredientsNote: "Information for the reviewer: a listed ingredient is a possible cause, not a diagnosis.",
     heldByOther: "Another reviewer is deciding this claim (until {until}): it cannot be decided here",
     heldMark: "being decided",
+    relatedMark: "{n} related", relatedMarkHeld: "{n} related, {held} held against it",
+    filterRelated: "only those with related claims",
     note_other_claims_on_order: "Other claims on this order's product ({claims}), open or decided, are listed beside this one: the same product claimed again. Read them before deciding; never approved automatically.",
     note_photo_in_other_claims: "A photo of this claim is the same picture as one in other claims, or nearly ({claims}): the same file, or a copy saved again, made smaller, recoloured or cropped. A photo of something else than this purchase? Compare them before deciding; never approved automatically.",
     related: "Related claims", relatedPicture: "the related claim's photo (pixelated)",

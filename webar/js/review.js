@@ -60,6 +60,7 @@ async function loadQueue() {
   for (const s of $("fStatus").value.split(",").filter(Boolean)) q.append("status", s);
   if ($("fType").value) q.set("type", $("fType").value);
   if ($("fOrder").value.trim()) q.set("order_ref", $("fOrder").value.trim());
+  if ($("fRelated").checked) q.set("related", "true");
   try {
     const list = await get(`/claims?${q}`);
     if (!list.items.length && offset > 0) { offset = Math.max(0, offset - PAGE); return loadQueue(); }
@@ -68,8 +69,8 @@ async function loadQueue() {
       .join(" · ");
     $("queue").replaceChildren(...items.map((c, k) => {
       const status = t(`status_${c.status}`) + (heldByOther(c) ? ` · ${t("heldMark")}` : "");
-      const tr = row([c.id.slice(0, 8), typeWords(c.type), c.sku, c.orderRef || "–", status,
-                      since(c.createdAt)]);
+      const tr = row([c.id.slice(0, 8), typeWords(c.type), c.sku, c.orderRef || "–",
+                      relatedMark(c, status), since(c.createdAt)]);
       tr.dataset.id = c.id;
       tr.tabIndex = 0;  // the queue is worked by keyboard too: Tab to a claim, Enter opens it
       tr.onclick = () => open(k);
@@ -83,6 +84,20 @@ async function loadQueue() {
     hp.queue = items.map((c) => c.id);
     hp.queueTotal = list.total;
   } catch (e) { hp.errors.push(String(e)); }
+}
+/** The queue's status cell: the status, then how many claims are related to the claim (on
+ *  its order, or with its picture), in red when some are held against it. */
+function relatedMark(c, status) {
+  const cell = document.createElement("span");
+  cell.append(status);
+  const r = c.relatedCounts;
+  if (!r) return cell;
+  const held = r.counting;
+  const mark = document.createElement("span");
+  mark.className = held ? "error related-mark" : "muted related-mark";
+  mark.textContent = held ? fill("relatedMarkHeld", { n: r.total, held }) : fill("relatedMark", { n: r.total });
+  cell.append(" · ", mark);
+  return cell;
 }
 $("pagePrev").onclick = () => { offset = Math.max(0, offset - PAGE); loadQueue(); };
 $("pageNext").onclick = () => { offset += PAGE; loadQueue(); };
@@ -345,7 +360,7 @@ $("compare").oninput = setCompare;
 $("revealBtn").onclick = reveal;
 $("decideBtn").onclick = decide;
 $("reportBtn").onclick = () => downloadReport(claim.id).catch((e) => { $("error").textContent = errorText(e); });
-$("fStatus").onchange = $("fType").onchange = () => { offset = 0; loadQueue(); };
+$("fStatus").onchange = $("fType").onchange = $("fRelated").onchange = () => { offset = 0; loadQueue(); };
 // an order's claims, whatever their status (Enter, or leaving the field, searches)
 $("fOrder").onchange = () => {
   if ($("fOrder").value.trim()) $("fStatus").value = "";
