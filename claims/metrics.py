@@ -3,8 +3,9 @@
 What a platform watches in a sale's peak: how many claims wait in each state and how long
 the oldest has waited (``ready`` is waiting for a person: the "hours, not minutes" of the
 claims problem), how long analyses take and claims wait for their decision, how appeals
-ended (a first decision changed on appeal is one a reviewer got wrong), and webhook deliveries
-not yet delivered or given up. Read from the store at each scrape, over recent
+ended (a first decision changed on appeal is one a reviewer got wrong), claims not linked to
+their related claims yet (claims/related.py), and webhook deliveries not yet delivered or
+given up. Read from the store at each scrape, over recent
 windows (:data:`WINDOW`), so that every web process answers the same.
 """
 
@@ -103,6 +104,10 @@ def collect(session, now: dt.datetime) -> list[tuple]:
     for state in ("waiting", "upheld", "changed"):
         n = counts.get(state, 0)
         rows.append(("hueproof_appeals", None, None, {"state": state}, float(n)))
+    unlinked = session.execute(select(func.count()).where(Claim.linked.is_(False))).scalar()
+    rows.append(("hueproof_claims_not_linked", "Claims whose related claims are not written "
+                 "down yet (filed before they were: linked as the service starts)", "gauge", {},
+                 float(unlinked)))  # fmt: skip
     rows.append(("hueproof_webhook_deliveries", "Webhook deliveries not yet delivered "
                  "(pending) or given up (failed)", "gauge", {}, None))  # fmt: skip
     rows.append(("hueproof_webhook_deliveries", None, None, {"state": "pending"}, float(pending)))

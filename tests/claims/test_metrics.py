@@ -93,3 +93,20 @@ def test_the_metrics_count_appeals_waiting_upheld_and_changed(app, client, token
             ] == [1, 1, 1]  # fmt: skip
     assert m[("hueproof_claims", (("status", "appealed"), ("type", "shade")))] == 1
     assert 0 <= m[("hueproof_oldest_waiting_seconds", (("status", "appealed"),))] < 60
+
+
+def test_the_metrics_count_the_claims_not_linked_yet(app, client, tokens):
+    """Claims are linked to their related claims as they are filed: none waits; two taken
+    back to before links were kept are counted until the service links them."""
+    from sqlalchemy import update
+
+    ids = [file_claim(client, tokens["shopper"], key=f"l{i}").json["id"] for i in range(3)]
+    wait(app)
+    key = ("hueproof_claims_not_linked", ())
+    assert _scrape(client, tokens["admin"])[key] == 0
+    ext = app.extensions["hueproof"]
+    with ext["store"].write() as s:
+        s.execute(update(Claim).where(Claim.id.in_(ids[:2])).values(linked=False))
+    assert _scrape(client, tokens["admin"])[key] == 2
+    assert ext["service"].link_stored_claims() == 2
+    assert _scrape(client, tokens["admin"])[key] == 0
