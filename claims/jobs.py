@@ -172,7 +172,10 @@ class Linking:
             self.thread.start()
 
     def _run(self, service):
-        self.linked = service.link_stored_claims(stop=self._stop)
+        try:
+            self.linked = service.link_stored_claims(stop=self._stop)
+        except Exception:  # the claims left stay counted (hueproof_claims_not_linked): the
+            log.exception("linking the stored claims stopped")  # next start goes on
 
     def stop(self) -> None:
         self._stop.set()

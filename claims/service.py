@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import logging
 import math
 import re
 import secrets
@@ -19,7 +20,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import delete, func, or_, select
 from sqlalchemy import event as sa_event
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import defer
 
 from calibration.colorimetry import delta_e00
@@ -83,6 +84,8 @@ from claims.reports import body_sha256, report_body, sign_report, verify_report
 from claims.stats import batch_context
 
 __all__ = ["ClaimsService", "ServiceConfig"]
+
+log = logging.getLogger("hueproof.claims")
 
 SYSTEM_ACTOR = "system"
 #: The largest page start a claims list takes (a larger one overflowed the database's
@@ -376,9 +379,10 @@ class ClaimsService:
                 raise
         try:
             self._link(claim_id)  # once committed: see claims.related.link_claim
-        finally:  # (else its analysis links it)
-            if self.submit is not None:
-                self.submit(claim_id)
+        except SQLAlchemyError:  # the claim is filed: its analysis links it
+            log.exception("claim %s filed, not linked to its related claims yet", claim_id)
+        if self.submit is not None:
+            self.submit(claim_id)
         return view, True
 
     def _link(self, claim_id: str) -> bool:

@@ -282,3 +282,31 @@ def test_claims_filed_before_links_were_kept_are_linked_as_the_service_starts(tm
             ids[1]
         ]
     app.extensions["hueproof"]["close"]()
+
+
+def test_a_claim_whose_linking_fails_is_filed_and_linked_by_its_analysis(tmp_path, monkeypatch):
+    """The database failing between a filing's commit and its linking: the claim is filed
+    (202, not a 500 for a claim that exists) and its analysis links it."""
+    from sqlalchemy.exc import OperationalError
+
+    from claims.models import Claim
+    from tests.claims.conftest import seeded_app
+
+    app, tokens = seeded_app(tmp_path / "d", ANALYSIS_WORKERS=0)
+    client = app.test_client()
+    first = file_claim(client, tokens["shopper"], key="k0", order_ref="O-3").json["id"]
+
+    def locked(session, claim):
+        raise OperationalError("INSERT INTO claim_links", {}, Exception("database is locked"))
+
+    monkeypatch.setattr("claims.service.link_claim", locked)
+    resp = file_claim(client, tokens["shopper"], key="k1", order_ref="O-3", photo=another_photo(1))
+    assert resp.status_code == 202, resp.json
+    monkeypatch.undo()
+    ext = app.extensions["hueproof"]
+    with ext["store"].read() as s:
+        assert not s.get(Claim, resp.json["id"]).linked
+    assert ext["service"].run_analysis(resp.json["id"]) == "ready"
+    marks = {i["id"]: i["related_counts"] for i in _listed(client, tokens["adjudicator"])["items"]}
+    assert marks[first]["total"] == marks[resp.json["id"]]["total"] == 1, marks
+    ext["close"]()
