@@ -35,6 +35,7 @@ from vision.fingerprint import NEAR_DISTANCE, fingerprint_bands, fingerprint_dis
 
 __all__ = [
     "RELATED_SHOWN",
+    "find_links",
     "forget_picture",
     "index_picture",
     "link_claim",
@@ -134,13 +135,21 @@ def _described(session, claim: Claim, found: dict) -> dict | None:
             "photo_claims": sum(i["photo"] is not None for i in counting)}  # fmt: skip
 
 
-def link_claim(session, claim: Claim) -> int:
+def find_links(session, claim: Claim) -> dict:
+    """``claim``'s related claims as :func:`link_claim` writes them down, found in a read
+    (a writer need not wait while they are looked for)."""
+    return _find(session, claim)
+
+
+def link_claim(session, claim: Claim, found: dict | None = None) -> int:
     """Write down ``claim``'s related claims (:class:`claims.models.ClaimLink`, both ways) and
-    mark it linked; returns how many it has. Run once its row is committed (as it is filed,
-    and again for any claim not marked): of two claims filed at once, the second to be linked
-    finds the first committed, so no pair is missed. A pair written already is left as it is
-    (its two claims linked at once by two processes)."""
-    found = _find(session, claim)
+    mark it linked; returns how many it has. ``found``: :func:`find_links` read since the
+    claim was committed (else they are found now). Run once its row is committed (as it is
+    filed, and again for any claim not marked): of two claims filed at once, the second to be
+    linked finds the first committed, so no pair is missed. A pair written already is left as
+    it is (its two claims linked at once by two processes)."""
+    if found is None:
+        found = _find(session, claim)
     rows = [row for other, (same_order, match) in found.items()
             for row in ({"claim_id": claim.id, "other_id": other, "same_order": same_order,
                          "same_picture": match is not None},

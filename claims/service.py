@@ -74,6 +74,7 @@ from claims.models import (
 )
 from claims.policy import OUTCOMES, REASON_CODES, decision_problem, suggest
 from claims.related import (
+    find_links,
     forget_picture,
     index_picture,
     link_claim,
@@ -386,12 +387,18 @@ class ClaimsService:
         return view, True
 
     def _link(self, claim_id: str) -> bool:
-        """Write down the claim's related claims unless done (claims.related.link_claim)."""
-        with self.store.write() as s:
-            claim = s.get(Claim, claim_id, with_for_update=True)
+        """Write down the claim's related claims unless done (claims.related.link_claim):
+        found in a read, written in a short write (SQLite's writers wait for one another)."""
+        with self.store.read() as s:
+            claim = s.get(Claim, claim_id)
             if claim is None or claim.linked:
                 return False
-            link_claim(s, claim)
+            found = find_links(s, claim)
+        with self.store.write() as s:
+            claim = s.get(Claim, claim_id, with_for_update=True)
+            if claim.linked:  # by another process meanwhile
+                return False
+            link_claim(s, claim, found)
             return True
 
     def unlinked_claims(self) -> int:

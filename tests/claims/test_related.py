@@ -296,7 +296,7 @@ def test_a_claim_whose_linking_fails_is_filed_and_linked_by_its_analysis(tmp_pat
     client = app.test_client()
     first = file_claim(client, tokens["shopper"], key="k0", order_ref="O-3").json["id"]
 
-    def locked(session, claim):
+    def locked(session, claim, found=None):
         raise OperationalError("INSERT INTO claim_links", {}, Exception("database is locked"))
 
     monkeypatch.setattr("claims.service.link_claim", locked)
