@@ -7,10 +7,11 @@ shop's own picture, or the same selfie blamed on two products. Neither shows in 
 :func:`related_claims` finds them: the claims on the same order (however its number was
 typed: :func:`claims.catalog.order_key`), and those whose photo or photo from before is the
 same picture as this claim's (the same file, or the same :mod:`vision.fingerprint` within
-:data:`vision.fingerprint.NEAR_DISTANCE` bits: saved again, made smaller, recoloured), among
-the claims on the same product and the same shopper's (a bounded set however many claims
-the service holds), and anywhere the same file (by its hash) or a picture sharing a band of
-the fingerprint (every one within 4 bits, and most copies farther: 81 of 81 measured).
+:data:`vision.fingerprint.NEAR_DISTANCE` bits: saved again, made smaller, recoloured, or
+mirrored), among the claims on the same product and the same shopper's (a bounded set
+however many claims the service holds), and anywhere the same file (by its hash) or a
+picture sharing a band of the fingerprint or of its mirror image's (every one within 4 bits,
+and most copies farther: 81 of 81 measured).
 
 Those that :func:`weighs` says count make the policy say so, and the claim is never approved
 automatically (claims/policy.py ``other_claims_on_order``, ``photo_in_other_claims``). A
@@ -31,7 +32,12 @@ from sqlalchemy.orm import aliased
 
 from claims.models import Claim, ClaimLink, Image, ImageBand, Shade, Sku, signed64
 from claims.stats import OUTCOME_IN_FORCE, with_outcome
-from vision.fingerprint import NEAR_DISTANCE, fingerprint_bands, fingerprint_distance
+from vision.fingerprint import (
+    NEAR_DISTANCE,
+    fingerprint_bands,
+    fingerprint_distance,
+    mirrored_fingerprint,
+)
 
 __all__ = [
     "RELATED_SHOWN",
@@ -65,7 +71,8 @@ def related_claims(session, claim: Claim) -> dict | None:
         None), ``filed_at``, whether it is the same shopper's (``same_shopper``), on the same
         order (``same_order``) and product (``same_product``), ``photo`` (None, or which of
         this claim's pictures matched which of its: ``this``, ``that`` "photo" or "baseline",
-        ``same_file``, ``distance`` in fingerprint bits, ``picture``: the URL of its picture
+        ``same_file``, ``mirrored`` (one the other's mirror image), ``distance`` in
+        fingerprint bits (once mirrored, if so), ``picture``: the URL of its picture
         pixelated, None once erased) and whether it ``counts``
         (:func:`weighs`); ``total``; ``counting``, how many count; ``order_claims`` and
         ``photo_claims``, those counting for each reason (one may count for both).
@@ -79,7 +86,8 @@ def _find(session, claim: Claim) -> dict[str, tuple[bool, dict | None]]:
     order = claim.order_key
     photo_img, base_img = aliased(Image), aliased(Image)
     own = [sha for sha in (claim.photo_sha256, claim.baseline_sha256) if sha]
-    own += _sharing_a_band(session, [fp for _, _, fp in pictures if fp is not None])
+    own += _sharing_a_band(session, [fp for _, _, *fps in pictures for fp in fps
+                                     if fp is not None])  # fmt: skip
     near = [Claim.sku_id == claim.sku_id, Claim.shopper_id == claim.shopper_id,
             Claim.photo_sha256.in_(own), Claim.baseline_sha256.in_(own)]  # fmt: skip
     if order:
@@ -256,29 +264,35 @@ def _sharing_a_band(session, fingerprints: list[int]) -> list[str]:
         select(ImageBand.sha256).distinct().where(any_of(telling))).scalars())  # fmt: skip
 
 
-def _pictures(session, claim) -> list[tuple[str, str, int | None]]:
-    """``claim``'s photo and photo from before: (which, sha256, fingerprint)."""
+def _pictures(session, claim) -> list[tuple[str, str, int | None, int | None]]:
+    """``claim``'s photo and photo from before: (which, sha256, fingerprint, the mirror
+    image's fingerprint)."""
     shas = {"photo": claim.photo_sha256, "baseline": claim.baseline_sha256}
     prints = dict(session.execute(select(Image.sha256, Image.fingerprint).where(
         Image.sha256.in_([sha for sha in shas.values() if sha]))).all())  # fmt: skip
-    return [(which, sha, prints.get(sha)) for which, sha in shas.items() if sha]
+    return [(which, sha, fp, None if fp is None else mirrored_fingerprint(fp))
+            for which, sha in shas.items() if sha for fp in [prints.get(sha)]]  # fmt: skip
 
 
 def _best_match(mine, theirs) -> dict | None:
-    """The closest pair of one of ``mine`` and one of ``theirs`` that are the same picture
-    (the same file, or fingerprints within :data:`NEAR_DISTANCE`), or None."""
+    """The closest pair of one of ``mine`` (:func:`_pictures`) and one of ``theirs`` (which,
+    sha256, fingerprint) that are the same picture
+    (the same file, or fingerprints within :data:`NEAR_DISTANCE`, as they are or one
+    ``mirrored``), or None."""
     best = None
-    for this, sha, fp in mine:
+    for this, sha, fp, flipped_fp in mine:
         for that, other_sha, other_fp in theirs:
             if other_sha is None:
                 continue
             if sha == other_sha:
-                distance = 0
+                distance, mirrored = 0, False
             elif fp is None or other_fp is None:
                 continue
             else:
-                distance = fingerprint_distance(fp, other_fp)
+                as_is = fingerprint_distance(fp, other_fp)
+                flipped = fingerprint_distance(flipped_fp, other_fp)
+                distance, mirrored = min(as_is, flipped), flipped < as_is
             if distance <= NEAR_DISTANCE and (best is None or distance < best["distance"]):
                 best = {"this": this, "that": that, "same_file": sha == other_sha,
-                        "distance": distance}  # fmt: skip
+                        "mirrored": mirrored, "distance": distance}  # fmt: skip
     return best

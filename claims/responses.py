@@ -405,7 +405,9 @@ class PhotoMatch(_Closed):
     this: Literal["photo", "baseline"]
     that: Literal["photo", "baseline"]
     same_file: bool
-    distance: int = Field(description="fingerprint bits apart (vision/fingerprint.py), 0-10")
+    mirrored: bool = Field(description="one picture is the other's mirror image")
+    distance: int = Field(description=(
+        "fingerprint bits apart (vision/fingerprint.py), 0-10; once mirrored, if so"))  # fmt: skip
     picture: str | None = Field(
         description="the related claim's picture, pixelated (None once erased)"
     )

@@ -9,9 +9,12 @@ the difference hash (Krawetz 2013): the picture's brightness averaged down to 9 
 one bit per pair of neighbouring cells in a row (is the right one brighter?), 64 bits. It
 follows the picture's coarse structure and ignores its colour, its size and its compression.
 
-What it does not find: a photo cropped by more than a few per cent, rotated or mirrored
-(measured in ``tests/vision/test_fingerprint.py`` and DEVELOPERS.md). It does not identify a
-person: two photos of one face are as far apart as any two photos.
+A mirror image (a selfie as the front camera's preview shows it, or a copy flipped to hide
+it) has its own difference hash, which :func:`mirrored_fingerprint` computes from the bits
+alone: a photo is compared with another as it is and mirrored. What it does not find: a
+photo cropped by more than a few per cent, or rotated (measured in
+``tests/vision/test_fingerprint.py`` and DEVELOPERS.md). It does not identify a person: two
+photos of one face are as far apart as any two photos.
 
 References
 ----------
@@ -33,6 +36,7 @@ __all__ = [
     "NEAR_DISTANCE",
     "fingerprint_bands",
     "fingerprint_distance",
+    "mirrored_fingerprint",
     "photo_fingerprint",
 ]
 
@@ -60,6 +64,8 @@ BANDS = 5
 FLAT_LEVELS = 2.0
 #: ... the share of a fingerprint's pairs that must differ by more than FLAT_LEVELS
 MIN_STRUCTURE = 0.5
+#: a row's 8 bits mirrored: in the reverse order, inverted (:func:`mirrored_fingerprint`)
+MIRRORED_BYTE = bytes(int(f"{v:08b}"[::-1], 2) ^ 0xFF for v in range(256))
 
 
 def photo_fingerprint(grey: np.ndarray) -> int | None:
@@ -150,3 +156,36 @@ def fingerprint_distance(a: int, b: int) -> int:
     0
     """
     return ((a ^ b) & (2**FINGERPRINT_BITS - 1)).bit_count()
+
+
+def mirrored_fingerprint(fingerprint: int) -> int:
+    """The fingerprint of the picture mirrored left to right, from its bits alone.
+
+    Mirrored, a row's cells come in the reverse order, so its comparison ``k`` (is cell
+    ``k + 1`` brighter than cell ``k``?) is the original's comparison ``7 - k`` the other way
+    round: each row's 8 bits reversed and inverted. A comparison of two equal cells (a
+    clipped white wall) is 0 both ways and comes out 1: measured on nine photos, the mirrored
+    photo's own fingerprint is 0-1 bits from this one, copies of it (saved again, smaller,
+    recoloured) 0-3 (DEVELOPERS.md).
+
+    Parameters
+    ----------
+    fingerprint : int
+        64 bits (:func:`photo_fingerprint`); signed or not (only the low 64 count).
+
+    Returns
+    -------
+    int
+        64 bits, unsigned. Mirroring twice gives the fingerprint back, and
+        ``fingerprint_distance(mirrored_fingerprint(a), b)`` is
+        ``fingerprint_distance(a, mirrored_fingerprint(b))``.
+
+    Examples
+    --------
+    >>> hex(mirrored_fingerprint(0x80_00_00_00_00_00_00_00))
+    '0xfeffffffffffffff'
+    >>> mirrored_fingerprint(mirrored_fingerprint(12345)) == 12345
+    True
+    """
+    rows = (fingerprint & (2**FINGERPRINT_BITS - 1)).to_bytes(8, "big")
+    return int.from_bytes(bytes(MIRRORED_BYTE[row] for row in rows), "big")

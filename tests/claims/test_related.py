@@ -310,3 +310,34 @@ def test_a_claim_whose_linking_fails_is_filed_and_linked_by_its_analysis(tmp_pat
     marks = {i["id"]: i["related_counts"] for i in _listed(client, tokens["adjudicator"])["items"]}
     assert marks[first]["total"] == marks[resp.json["id"]]["total"] == 1, marks
     ext["close"]()
+
+
+def test_a_mirrored_copy_is_found_and_said_to_be_mirrored(app, client, tokens):
+    """Shopper A's selfie for a serum; shopper B sends it flipped left to right (as a front
+    camera's preview shows it) and recoloured, for a lipstick: found through the mirror
+    image's fingerprint, said to be mirrored, both ways, and held against B's claim. Before,
+    a mirror image was another picture (34 bits apart)."""
+    import io
+
+    from PIL import Image
+
+    from tests.claims.conftest import face_jpeg
+
+    selfie = face_jpeg()
+    buf = io.BytesIO()
+    Image.open(io.BytesIO(selfie)).transpose(Image.Transpose.FLIP_LEFT_RIGHT).save(
+        buf, "JPEG", quality=90)  # fmt: skip
+    red = file_claim(client, tokens["shopper"], key="r", type="redness", sku="SERUM-RETINOL",
+                     shade=None, roi=None, consent_health="true", order_ref="O-R",
+                     photo=selfie).json["id"]  # fmt: skip
+    flipped = recoloured_copy(buf.getvalue())
+    lips = file_claim(client, tokens["shopper_b"], key="l", shade="N02", roi=None,
+                      order_ref="O-L", photo=flipped).json["id"]  # fmt: skip
+    wait(app)
+    view = _view(client, tokens, lips)
+    (item,) = view["related"]["claims"]
+    assert item["id"] == red and item["counts"] and "photo_in_other_claims" in _notes(view)
+    photo = item["photo"]
+    assert photo["mirrored"] and not photo["same_file"] and photo["distance"] <= 4, photo
+    (back,) = _view(client, tokens, red)["related"]["claims"]
+    assert back["id"] == lips and back["photo"]["mirrored"], back

@@ -1877,6 +1877,19 @@ def test_the_review_page_lists_the_claims_on_the_order_and_with_the_same_picture
     assert "nearly the same picture (this claim's photo and its photo: fingerprints " in line
     assert line.endswith("a copy cropped, or another photo taken in the same place), another "
                          "shopper"), line  # fmt: skip
+    # a copy flipped left to right: the same picture mirrored
+    flipped = io.BytesIO()
+    Image.open(io.BytesIO(another_photo(10))).transpose(Image.Transpose.FLIP_LEFT_RIGHT).save(
+        flipped, "JPEG", quality=90)  # fmt: skip
+    mirror = [file_claim(client, shoppers[k], key=f"rel-mirror-{k}", order_ref=f"REL-M{k}",
+                         photo=photo).json["id"]
+              for k, photo in enumerate((another_photo(10), flipped.getvalue()))]  # fmt: skip
+    wait(app)
+    page.goto(page.base + f"/review?lang=en&claim={mirror[1]}")
+    wait_js(page, f"window.hueproof.claim?.id === '{mirror[1]}'", timeout=30_000)
+    (line,) = page.eval_on_selector_all("#related li", "ls => ls.map(l => l.textContent)")
+    assert ("the same picture mirrored (this claim's photo flipped left to right and its photo: "
+            "fingerprints ") in line, line  # fmt: skip
     # the first claim asked for more evidence: the order's product filed again as asked
     asked = client.post(f"/api/v1/claims/{ids[0]}/decision", headers=bearer(tokens["adjudicator"]),
                         json={"outcome": "request_evidence", "reason_code": "inconclusive_photo",

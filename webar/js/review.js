@@ -263,7 +263,8 @@ function showRelated(r) {
     if (c.sameOrder) shared.push(t(c.sameProduct ? "relatedSameOrderProduct" : "relatedSameOrder"));
     if (c.photo) {
       const words = c.photo.sameFile ? "relatedSameFile"
-        : c.photo.distance <= COPY_DISTANCE ? "relatedSamePicture" : "relatedNearPicture";
+        : (c.photo.distance <= COPY_DISTANCE ? "relatedSamePicture" : "relatedNearPicture")
+          + (c.photo.mirrored ? "Mirrored" : "");
       shared.push(fill(words, { this: t(`which_${c.photo.this}`), that: t(`which_${c.photo.that}`),
                                 d: c.photo.distance }));
     }
