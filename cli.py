@@ -9,6 +9,7 @@ import os
 import signal
 import sys
 import threading
+import time
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -617,6 +618,17 @@ def cmd_images_strip(args) -> int:
     return 1 if r["failed"] else 0
 
 
+def cmd_claims_link(args) -> int:
+    _, _, service = _open(args.data)
+    start = time.perf_counter()
+    linked = service.link_stored_claims()
+    report = {"linked": linked, "seconds": round(time.perf_counter() - start, 1),
+              "left": service.unlinked_claims()}  # fmt: skip
+    _print(report, args.json, lambda r: [f"claims linked to their related claims: {r['linked']} "
+                                         f"in {r['seconds']} s; {r['left']} left"])  # fmt: skip
+    return 0
+
+
 def cmd_purge(args) -> int:
     _, _, service = _open(args.data)
     n = service.purge()
@@ -740,6 +752,16 @@ def build_parser() -> argparse.ArgumentParser:
     ims.add_argument("--json", action="store_true")
     data_arg(ims)
     ims.set_defaults(func=cmd_images_strip, command="images strip-metadata")
+
+    cl = sub.add_parser("claims", help="the stored claims").add_subparsers(
+        dest="claims_cmd", required=True
+    )
+    cll = cl.add_parser("link", help="link the claims filed before related claims were "
+                        "written down to theirs (serve does this on a thread as it starts; "
+                        "here, before it starts)")  # fmt: skip
+    cll.add_argument("--json", action="store_true")
+    data_arg(cll)
+    cll.set_defaults(func=cmd_claims_link, command="claims link")
 
     au = sub.add_parser("audit", help="the audit chain").add_subparsers(
         dest="audit_cmd", required=True

@@ -80,6 +80,7 @@ def test_measure_human_output(capsys, photo):
         (["audit", "verify", "--data", "{tmp}/typo"], "holds no store"),
         (["purge", "--data", "{tmp}/typo"], "holds no store"),
         (["images", "strip-metadata", "--data", "{tmp}/typo"], "holds no store"),
+        (["claims", "link", "--data", "{tmp}/typo"], "holds no store"),
         (["worker", "--once", "--data", "{tmp}/typo"], "holds no store"),
         ([*MEASURE_SHADE, "--data", "{tmp}/typo"], "holds no store"),
         (MEASURE_SHADE[:-2], "--sku and --shade together"),

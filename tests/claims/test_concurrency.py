@@ -121,6 +121,36 @@ def test_images_strip_metadata_command(tmp_path, capsys):
     assert store.blobs.get(sha) == b"not a picture"
 
 
+def test_claims_link_command(tmp_path, capsys):
+    """Claims filed before related claims were written down (migration 0019), linked by the
+    command before the service starts: the pair on one order linked, a count of what is
+    left (none)."""
+    from sqlalchemy import delete, select, update
+
+    from claims.models import Claim, ClaimLink
+    from tests.claims.conftest import another_photo, file_claim
+
+    data = tmp_path / "d"
+    app, tokens = seeded_app(data, ANALYSIS_WORKERS=0)
+    for k in range(3):
+        file_claim(app.test_client(), tokens["shopper"], key=f"k{k}", order_ref=f"O-{k // 2}",
+                   photo=another_photo(k))  # fmt: skip
+    store = app.extensions["hueproof"]["store"]
+    with store.write() as s:
+        s.execute(delete(ClaimLink))
+        s.execute(update(Claim).values(linked=False))
+    app.extensions["hueproof"]["close"]()
+    assert cli.main(["claims", "link", "--data", str(data)]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("claims linked to their related claims: 3 in ") and out.endswith(
+        " s; 0 left\n"), out  # fmt: skip
+    with store.read() as s:
+        assert len(s.scalars(select(ClaimLink)).all()) == 2
+    assert cli.main(["claims", "link", "--json", "--data", str(data)]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert (report["linked"], report["left"]) == (0, 0)
+
+
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT], ids=["sigterm", "ctrl-c"])
 def test_a_stopped_worker_finishes_the_claim_under_way(tmp_path, sig):
     """``hueproof worker`` as its own process, stopped by a service manager's SIGTERM or
