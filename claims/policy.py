@@ -159,9 +159,9 @@ NOTES = {
                              "Read them before deciding; never approved automatically.",
     "photo_in_other_claims": "A photo of this claim is the same picture as one in other claims, "
                              "or nearly ({claims}): the same file, or a copy saved again, made "
-                             "smaller, recoloured or cropped. A photo of something else than "
-                             "this purchase? Compare them before deciding; never approved "
-                             "automatically.",
+                             "smaller, recoloured, cropped or mirrored. A photo of something "
+                             "else than this purchase? Compare them before deciding; never "
+                             "approved automatically.",
 }  # fmt: skip
 #: notes whose claim is never approved automatically: an adjudicator reads it first
 NEVER_AUTOMATIC = ("edited", "batch_not_listed", "other_claims_on_order",
