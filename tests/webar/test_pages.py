@@ -1862,18 +1862,25 @@ def test_the_review_page_lists_the_claims_on_the_order_and_with_the_same_picture
     page.goto(page.base + f"/review?lang=en&claim={ids[2]}")
     wait_js(page, f"window.hueproof.claim?.id === '{ids[2]}'", timeout=30_000)
     assert page.eval_on_selector_all("#related li img", "is => is.length") == 0
+
+    def line_beside(original: bytes, copy: bytes, key: str) -> str:
+        """The related claims' line beside a claim filed with ``copy`` by the second shopper,
+        the first having filed ``original``."""
+        pair = [file_claim(client, shoppers[k], key=f"rel-{key}-{k}", order_ref=f"REL-{key}{k}",
+                          photo=photo).json["id"]
+               for k, photo in enumerate((original, copy))]  # fmt: skip
+        wait(app)
+        page.goto(page.base + f"/review?lang=en&claim={pair[1]}")
+        wait_js(page, f"window.hueproof.claim?.id === '{pair[1]}'", timeout=30_000)
+        (line,) = page.eval_on_selector_all("#related li", "ls => ls.map(l => l.textContent)")
+        return line
+
     # a copy cropped by 4 % on each side: farther than a copy, nearly the same picture
     cropped = Image.open(io.BytesIO(another_photo(9)))
     w, h = cropped.size
     buf = io.BytesIO()
     cropped.crop((w // 25, h // 25, w - w // 25, h - h // 25)).save(buf, "JPEG", quality=90)
-    near = [file_claim(client, shoppers[k], key=f"rel-near-{k}", order_ref=f"REL-N{k}",
-                       photo=photo).json["id"]
-            for k, photo in enumerate((another_photo(9), buf.getvalue()))]  # fmt: skip
-    wait(app)
-    page.goto(page.base + f"/review?lang=en&claim={near[1]}")
-    wait_js(page, f"window.hueproof.claim?.id === '{near[1]}'", timeout=30_000)
-    (line,) = page.eval_on_selector_all("#related li", "ls => ls.map(l => l.textContent)")
+    line = line_beside(another_photo(9), buf.getvalue(), "near")
     assert "nearly the same picture (this claim's photo and its photo: fingerprints " in line
     assert line.endswith("a copy cropped, or another photo taken in the same place), another "
                          "shopper"), line  # fmt: skip
@@ -1881,13 +1888,7 @@ def test_the_review_page_lists_the_claims_on_the_order_and_with_the_same_picture
     flipped = io.BytesIO()
     Image.open(io.BytesIO(another_photo(10))).transpose(Image.Transpose.FLIP_LEFT_RIGHT).save(
         flipped, "JPEG", quality=90)  # fmt: skip
-    mirror = [file_claim(client, shoppers[k], key=f"rel-mirror-{k}", order_ref=f"REL-M{k}",
-                         photo=photo).json["id"]
-              for k, photo in enumerate((another_photo(10), flipped.getvalue()))]  # fmt: skip
-    wait(app)
-    page.goto(page.base + f"/review?lang=en&claim={mirror[1]}")
-    wait_js(page, f"window.hueproof.claim?.id === '{mirror[1]}'", timeout=30_000)
-    (line,) = page.eval_on_selector_all("#related li", "ls => ls.map(l => l.textContent)")
+    line = line_beside(another_photo(10), flipped.getvalue(), "mirror")
     assert ("the same picture mirrored (this claim's photo flipped left to right and its photo: "
             "fingerprints ") in line, line  # fmt: skip
     # the first claim asked for more evidence: the order's product filed again as asked
