@@ -12,6 +12,7 @@ import datetime as dt
 import functools
 import logging
 import math
+import random
 import re
 import secrets
 import threading
@@ -408,13 +409,15 @@ class ClaimsService:
 
     def link_stored_claims(self, stop: threading.Event | None = None) -> int:
         """Link the claims not linked yet (filed before links were kept: migration 0019; or
-        left by a process stopped between a filing's commit and its linking), oldest first,
-        one transaction each; returns how many it linked. Safe to run in several processes at
-        once and while claims are filed; ``stop`` set ends it between two claims. Until a
-        claim is linked, the queue finds its related claims as it lists it."""
+        left by a process stopped between a filing's commit and its linking), one transaction
+        each; returns how many it linked. Safe to run in several processes at once and while
+        claims are filed: each takes them in its own random order and skips those another
+        linked meanwhile, so that web processes starting together share the work rather than
+        each search every claim. ``stop`` set ends it between two claims. Until a claim is
+        linked, the queue finds its related claims as it lists it."""
         with self.store.read() as s:
-            todo = list(s.execute(select(Claim.id).where(Claim.linked.is_(False))
-                                  .order_by(Claim.created_at, Claim.id)).scalars())  # fmt: skip
+            todo = list(s.execute(select(Claim.id).where(Claim.linked.is_(False))).scalars())
+        random.shuffle(todo)
         done = 0
         for claim_id in todo:
             if stop is not None and stop.is_set():
