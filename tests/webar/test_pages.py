@@ -2268,7 +2268,7 @@ def test_the_admin_page_shows_what_waits_the_alerts_and_the_webhooks(page, serve
 
     from sqlalchemy import select
 
-    from claims.models import WebhookDelivery
+    from claims.models import Claim, WebhookDelivery
     from tests.claims.conftest import Receiver, file_claim, wait
 
     _, tokens, app = server
@@ -2309,6 +2309,7 @@ def test_the_admin_page_shows_what_waits_the_alerts_and_the_webhooks(page, serve
             d.delivered_at, d.failed_at, d.attempts = None, dt.datetime.now(dt.UTC), 12
             d.last_error, d.next_attempt_at = "HTTP 503", None
             delivery = d.id
+            s.get(Claim, cid).linked = False  # as filed before related claims were linked
         page.goto(page.base + "/admin?lang=en")
         wait_js(page, "window.hueproof.ready && window.hueproof.alerts?.length", timeout=30_000)
         counts = client.get("/api/v1/claims?limit=1", headers=bearer(tokens["admin"])).json[
@@ -2325,6 +2326,8 @@ def test_the_admin_page_shows_what_waits_the_alerts_and_the_webhooks(page, serve
         ], said
         here = f"#hooks tr[data-hook='{hook['id']}']"
         assert "given up 1" in page.text_content(here)
+        figures = page.eval_on_selector_all("#figures dd", "ds => ds.map(d => d.textContent)")
+        assert figures[-1].startswith("1 (filed before an upgrade: "), figures
         page.click(f"{here} button[data-action=deliveries]")
         wait_js(page, f"document.querySelector(\"tr[data-deliveries-of='{hook['id']}']\")")
         assert_accessible(page, "the admin page, a webhook's deliveries open")
@@ -2347,5 +2350,9 @@ def test_the_admin_page_shows_what_waits_the_alerts_and_the_webhooks(page, serve
         data = {h["url"] for h in hooks} | {h["brand"] for h in hooks if h["brand"]}
         assert _latin_words(page, data) == []
         assert page.evaluate("window.hueproof.errors") == []
+        assert app.extensions["hueproof"]["service"].link_stored_claims() == 1
+        page.goto(page.base + "/admin?lang=en")  # none left: the line is gone
+        wait_js(page, "window.hueproof.ready && window.hueproof.hooks", timeout=30_000)
+        assert "not linked" not in page.text_content("#figures")
     finally:
         receiver.close()

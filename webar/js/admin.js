@@ -4,7 +4,7 @@
 import { get, getText, post, setToken, token } from "./api.js";
 import { button, definitions, row } from "./dom.js";
 import { durationWords as duration, whenWords as when } from "./explain.js";
-import { errorText, language, t, translate } from "./i18n.js";
+import { errorText, fill, language, t, translate } from "./i18n.js";
 
 const $ = (id) => document.getElementById(id);
 const hp = (window.hueproof = { errors: [] });
@@ -58,6 +58,9 @@ function showMetrics(m) {
       .replace("{u}", count("hueproof_appeals", "upheld")).replace("{c}", count("hueproof_appeals", "changed"))],
     ["deliveriesFigures", t("deliveriesLine").replace("{p}", count("hueproof_webhook_deliveries", "pending"))
       .replace("{f}", count("hueproof_webhook_deliveries", "failed"))]];
+  // an upgraded store's claims, until the service has linked them to their related claims
+  const notLinked = pick("hueproof_claims_not_linked", {})[0]?.value ?? 0;
+  if (notLinked > 0) facts.push(["notLinkedFigures", fill("notLinkedLine", { n: notLinked })]);
   definitions($("figures"), facts.map(([key, value]) => [t(key), value]));
 }
 
