@@ -150,16 +150,24 @@ def _parse_roi(text):
     return values
 
 
+#: a claim's row locked for a change that keeps its id (``SELECT … FOR NO KEY UPDATE``): a row
+#: inserted elsewhere that refers to the claim (a link, claims/related.py) takes a key-share
+#: lock on it, which ``FOR UPDATE`` would refuse; two processes linking two related claims
+#: at once, each holding its own claim, then waited for each other (a deadlock, PostgreSQL)
+KEEPING_ITS_KEY = {"key_share": True}
+
+
 def _get_claim(session, claim_id, *, lock=False) -> Claim | None:
     """The claim (None for an id that is no text); with ``lock``, its row locked until the
-    transaction ends (``SELECT … FOR UPDATE``; SQLite's write transactions are serial
-    already). Each change of a claim's state reads and writes under the lock: without it, on
-    PostgreSQL, two adjudicators deciding one claim at once both passed the status check (the
-    second then failed on the decisions' unique key: a 500), and an analysis finishing beside
-    a withdrawal could make the withdrawn claim ready again."""
+    transaction ends (``SELECT … FOR NO KEY UPDATE``: :data:`KEEPING_ITS_KEY`; SQLite's
+    write transactions are serial already). Each change of a claim's state reads and writes
+    under the lock: without it, on PostgreSQL, two adjudicators deciding one claim at once
+    both passed the status check (the second then failed on the decisions' unique key: a
+    500), and an analysis finishing beside a withdrawal could make the withdrawn claim ready
+    again."""
     if not isinstance(claim_id, str):
         return None
-    return session.get(Claim, claim_id, with_for_update=True if lock else None)
+    return session.get(Claim, claim_id, with_for_update=KEEPING_ITS_KEY if lock else None)
 
 
 def _by_key(session, principal, key) -> Claim | None:
@@ -396,7 +404,7 @@ class ClaimsService:
                 return False
             found = find_links(s, claim)
         with self.store.write() as s:
-            claim = s.get(Claim, claim_id, with_for_update=True)
+            claim = s.get(Claim, claim_id, with_for_update=KEEPING_ITS_KEY)
             if claim.linked:  # by another process meanwhile
                 return False
             link_claim(s, claim, found)
