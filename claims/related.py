@@ -26,6 +26,7 @@ them again for each; a claim's own view, its analysis and its decision find them
 
 from __future__ import annotations
 
+import numpy as np
 from sqlalchemy import and_, delete, func, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import aliased
@@ -33,6 +34,7 @@ from sqlalchemy.orm import aliased
 from claims.models import Claim, ClaimLink, Image, ImageBand, Shade, Sku, signed64
 from claims.stats import OUTCOME_IN_FORCE, with_outcome
 from vision.fingerprint import (
+    FINGERPRINT_BITS,
     NEAR_DISTANCE,
     fingerprint_bands,
     fingerprint_distance,
@@ -45,6 +47,7 @@ __all__ = [
     "forget_picture",
     "index_picture",
     "link_claim",
+    "product_claims",
     "related_claims",
     "related_marks",
     "weighs",
@@ -56,6 +59,8 @@ RELATED_SHOWN = 20
 #: (:func:`_sharing_a_band`): under uniform bits, 8 192 values a band, a million pictures
 #: share one about 120 times
 COMMON_BAND = 500
+#: a fingerprint's 64 bits, however it was stored (a BIGINT is signed)
+MASK = 2**FINGERPRINT_BITS - 1
 #: a claim in these states was not pursued: filing again is what the shopper was to do
 NOT_PURSUED = ("failed", "withdrawn")
 
@@ -80,28 +85,48 @@ def related_claims(session, claim: Claim) -> dict | None:
     return _described(session, claim, _find(session, claim))
 
 
-def _find(session, claim: Claim) -> dict[str, tuple[bool, dict | None]]:
-    """The claims related to ``claim``: id → (on the same order, the pictures' match)."""
+def product_claims(session, sku_id: int) -> list:
+    """Every claim on the product ``sku_id`` as :func:`find_links` reads them, to be given it
+    for each of the product's claims when a store's claims are linked: one read for the
+    product instead of one for each (the product's claims are most of what a claim's search
+    reads)."""
+    return session.execute(_candidates(Claim.sku_id == sku_id)).all()
+
+
+def _candidates(*where):
+    """The claims ``where`` says, with what a match is made of: (id, order key, photo, photo
+    from before, their fingerprints)."""
+    photo_img, base_img = aliased(Image), aliased(Image)
+    return (select(Claim.id, Claim.order_key, Claim.photo_sha256,
+                   Claim.baseline_sha256, photo_img.fingerprint, base_img.fingerprint)
+            .outerjoin(photo_img, photo_img.sha256 == Claim.photo_sha256)
+            .outerjoin(base_img, base_img.sha256 == Claim.baseline_sha256)
+            .where(*where))  # fmt: skip
+
+
+def _find(session, claim: Claim, product=None) -> dict[str, tuple[bool, dict | None]]:
+    """The claims related to ``claim``: id → (on the same order, the pictures' match).
+    ``product``: :func:`product_claims` of its product, read already."""
     pictures = _pictures(session, claim)
     order = claim.order_key
-    photo_img, base_img = aliased(Image), aliased(Image)
     own = [sha for sha in (claim.photo_sha256, claim.baseline_sha256) if sha]
     own += _sharing_a_band(session, [fp for _, _, *fps in pictures for fp in fps
                                      if fp is not None])  # fmt: skip
-    near = [Claim.sku_id == claim.sku_id, Claim.shopper_id == claim.shopper_id,
+    near = [Claim.shopper_id == claim.shopper_id,
             Claim.photo_sha256.in_(own), Claim.baseline_sha256.in_(own)]  # fmt: skip
+    if product is None:
+        near.append(Claim.sku_id == claim.sku_id)
     if order:
         near.append(Claim.order_key == order)
-    rows = session.execute(
-        select(Claim.id, Claim.order_key, Claim.photo_sha256,
-               Claim.baseline_sha256, photo_img.fingerprint, base_img.fingerprint)
-        .outerjoin(photo_img, photo_img.sha256 == Claim.photo_sha256)
-        .outerjoin(base_img, base_img.sha256 == Claim.baseline_sha256)
-        .where(Claim.id != claim.id, or_(*near))
-    ).all()  # fmt: skip
+    rows = session.execute(_candidates(Claim.id != claim.id, or_(*near))).all()
+    if product is not None:  # the same rows, the product's read once for all its claims
+        rows = list({row[0]: row for row in (*product, *rows) if row[0] != claim.id}.values())
     found = {}  # claim id → (same order, photo match)
-    for cid, other_order, photo, base, photo_fp, base_fp in rows:
+    close, mine = _near_rows(pictures, rows), {sha for _, sha, *_ in pictures}
+    for k, (cid, other_order, photo, base, photo_fp, base_fp) in enumerate(rows):
         same_order = bool(order) and other_order == order
+        if not (same_order or close[k] or photo in mine or base in mine):
+            continue  # neither the same order nor the same picture: no need to look closer
         match = _best_match(pictures, [("photo", photo, photo_fp), ("baseline", base, base_fp)])
         if same_order or match is not None:
             found[cid] = (same_order, match)
@@ -143,10 +168,11 @@ def _described(session, claim: Claim, found: dict) -> dict | None:
             "photo_claims": sum(i["photo"] is not None for i in counting)}  # fmt: skip
 
 
-def find_links(session, claim: Claim) -> dict:
+def find_links(session, claim: Claim, product=None) -> dict:
     """``claim``'s related claims as :func:`link_claim` writes them down, found in a read
-    (a writer need not wait while they are looked for)."""
-    return _find(session, claim)
+    (a writer need not wait while they are looked for); ``product``: the claims on its
+    product, read already (:func:`product_claims`)."""
+    return _find(session, claim, product)
 
 
 def link_claim(session, claim: Claim, found: dict | None = None) -> int:
@@ -272,6 +298,20 @@ def _pictures(session, claim) -> list[tuple[str, str, int | None, int | None]]:
         Image.sha256.in_([sha for sha in shas.values() if sha]))).all())  # fmt: skip
     return [(which, sha, fp, None if fp is None else mirrored_fingerprint(fp))
             for which, sha in shas.items() if sha for fp in [prints.get(sha)]]  # fmt: skip
+
+
+def _near_rows(pictures, rows) -> np.ndarray:
+    """Which of ``rows`` (:func:`_candidates`) hold a picture whose fingerprint is within
+    :data:`NEAR_DISTANCE` of one of ``pictures``' (:func:`_pictures`), as it is or mirrored:
+    all at once, where :func:`_best_match` row by row took most of a search among a
+    product's thousands of claims."""
+    mine = [fp & MASK for _, _, *fps in pictures for fp in fps if fp is not None]
+    if not mine or not rows:
+        return np.zeros(len(rows), bool)
+    theirs = np.array([[(r[4] or 0) & MASK, (r[5] or 0) & MASK] for r in rows], np.uint64)
+    known = np.array([[r[4] is not None, r[5] is not None] for r in rows])
+    apart = np.bitwise_count(theirs[:, :, None] ^ np.array(mine, np.uint64)[None, None, :])
+    return ((apart <= NEAR_DISTANCE) & known[:, :, None]).any(axis=(1, 2))
 
 
 def _best_match(mine, theirs) -> dict | None:

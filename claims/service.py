@@ -79,6 +79,7 @@ from claims.related import (
     forget_picture,
     index_picture,
     link_claim,
+    product_claims,
     related_claims,
     related_marks,
 )
@@ -395,14 +396,15 @@ class ClaimsService:
             self.submit(claim_id)
         return view, True
 
-    def _link(self, claim_id: str) -> bool:
+    def _link(self, claim_id: str, product=None) -> bool:
         """Write down the claim's related claims unless done (claims.related.link_claim):
-        found in a read, written in a short write (SQLite's writers wait for one another)."""
+        found in a read, written in a short write (SQLite's writers wait for one another).
+        ``product``: the claims on its product, read already (claims.related.product_claims)."""
         with self.store.read() as s:
             claim = s.get(Claim, claim_id)
             if claim is None or claim.linked:
                 return False
-            found = find_links(s, claim)
+            found = find_links(s, claim, product)
         with self.store.write() as s:
             claim = s.get(Claim, claim_id, with_for_update=KEEPING_ITS_KEY)
             if claim.linked:  # by another process meanwhile
@@ -422,15 +424,26 @@ class ClaimsService:
         claims are filed: each takes them in its own random order and skips those another
         linked meanwhile, so that web processes starting together share the work rather than
         each search every claim. ``stop`` set ends it between two claims. Until a claim is
-        linked, the queue finds its related claims as it lists it."""
+        linked, the queue finds its related claims as it lists it. A product's claims are
+        read once for all of its claims to link (a claim filed on it meanwhile links itself
+        to them as it is filed)."""
+        by_product: dict[int, list[str]] = {}
         with self.store.read() as s:
-            todo = list(s.execute(select(Claim.id).where(Claim.linked.is_(False))).scalars())
-        random.shuffle(todo)
+            for claim_id, sku_id in s.execute(select(Claim.id, Claim.sku_id)
+                                              .where(Claim.linked.is_(False))):  # fmt: skip
+                by_product.setdefault(sku_id, []).append(claim_id)
+        products = list(by_product)
+        random.shuffle(products)
         done = 0
-        for claim_id in todo:
-            if stop is not None and stop.is_set():
-                break
-            done += self._link(claim_id)
+        for sku_id in products:
+            with self.store.read() as s:
+                product = product_claims(s, sku_id)
+            todo = by_product[sku_id]
+            random.shuffle(todo)
+            for claim_id in todo:
+                if stop is not None and stop.is_set():
+                    return done
+                done += self._link(claim_id, product)
         return done
 
     def _forget_files(self, shas):

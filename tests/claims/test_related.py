@@ -12,6 +12,7 @@ from tests.claims.conftest import (
     sample_photo,
     wait,
 )
+from vision.fingerprint import NEAR_DISTANCE
 
 AUTO = {"auto_approve": ["shade_mismatch"]}  # the sample photo against N02: a mismatch
 
@@ -341,3 +342,87 @@ def test_a_mirrored_copy_is_found_and_said_to_be_mirrored(app, client, tokens):
     assert photo["mirrored"] and not photo["same_file"] and photo["distance"] <= 4, photo
     (back,) = _view(client, tokens, red)["related"]["claims"]
     assert back["id"] == lips and back["photo"]["mirrored"], back
+
+
+def test_linking_stored_claims_writes_the_links_their_filings_wrote(tmp_path):
+    """Claims related in each way (one order's two claims, a copy filed for another product
+    by another shopper, a mirrored copy for another shade, one with nothing beside it): the
+    links the start-up's linking writes for them, a product's claims read once for all of
+    its claims, are those written as each was filed."""
+    import io
+
+    from PIL import Image
+    from sqlalchemy import delete, select, update
+
+    from claims.auth import create_user
+    from claims.models import Claim, ClaimLink
+    from tests.claims.conftest import seeded_app
+
+    app, tokens = seeded_app(tmp_path / "d", ANALYSIS_WORKERS=0)
+    ext = app.extensions["hueproof"]
+    with ext["store"].write() as s:
+        other = create_user(s, role="shopper", name="B")[1]
+    flipped = io.BytesIO()
+    Image.open(io.BytesIO(another_photo(1))).transpose(Image.Transpose.FLIP_LEFT_RIGHT).save(
+        flipped, "JPEG", quality=90)  # fmt: skip
+    serum = {"type": "redness", "sku": "SERUM-RETINOL", "shade": None, "roi": None,
+             "consent_health": "true"}  # fmt: skip
+    client = app.test_client()
+    for key, token, fields, photo in (
+        ("a", tokens["shopper"], {"order_ref": "O-1"}, another_photo(0)),
+        ("b", tokens["shopper"], {"order_ref": "o 1"}, another_photo(1)),
+        ("c", other, {**serum, "order_ref": "O-2"}, recoloured_copy(another_photo(0))),
+        ("d", other, {"order_ref": "O-3", "shade": "R01"}, flipped.getvalue()),
+        ("e", tokens["shopper"], {**serum, "order_ref": "O-4"}, another_photo(4)),
+    ):
+        assert file_claim(client, token, key=key, photo=photo, **fields).status_code == 202
+
+    def links():
+        with ext["store"].read() as s:
+            rows = s.execute(select(ClaimLink.claim_id, ClaimLink.other_id,
+                                    ClaimLink.same_order, ClaimLink.same_picture))  # fmt: skip
+            return set(rows.all())
+
+    filed = links()
+    assert len(filed) == 2 * 3, filed  # a-b (order), a-c (picture), b-d (picture, mirrored)
+    with ext["store"].write() as s:
+        s.execute(delete(ClaimLink))
+        s.execute(update(Claim).values(linked=False))
+    assert ext["service"].link_stored_claims() == 5
+    assert links() == filed
+    ext["close"]()
+
+
+def test_the_rows_near_a_claims_pictures_are_those_compared_one_by_one():
+    """claims/related.py _near_rows (all of a product's claims at once) against the distances
+    taken row by row: fingerprints stored signed or not, missing ones, near copies and
+    mirrored ones among random ones."""
+    import random
+
+    from claims.related import MASK, _near_rows
+    from vision.fingerprint import fingerprint_distance, mirrored_fingerprint
+
+    rng = random.Random(3)
+    photo, base = rng.getrandbits(64), rng.getrandbits(64)
+    pictures = [("photo", "p", photo, mirrored_fingerprint(photo)),
+                ("baseline", "b", base, mirrored_fingerprint(base))]  # fmt: skip
+
+    def near_copy(fp):
+        for bit in rng.sample(range(64), rng.randrange(0, 14)):
+            fp ^= 1 << bit
+        return fp
+
+    def stored(fp):  # None, or as a BIGINT holds it
+        return None if fp is None else fp - 2**64 if fp >= 2**63 else fp
+
+    kinds = [lambda: None, lambda: rng.getrandbits(64), lambda: near_copy(photo),
+             lambda: near_copy(mirrored_fingerprint(base))]  # fmt: skip
+    rows = [("id", "", "x", "y", stored(rng.choice(kinds)()), stored(rng.choice(kinds)()))
+            for _ in range(600)]  # fmt: skip
+    expected = [any(fingerprint_distance(mine, theirs & MASK) <= NEAR_DISTANCE
+                    for theirs in (r[4], r[5]) if theirs is not None
+                    for _, _, *fps in pictures for mine in fps)
+                for r in rows]  # fmt: skip
+    assert 50 < sum(expected) < 550  # both kinds present
+    assert _near_rows(pictures, rows).tolist() == expected
+    assert _near_rows([("photo", "p", None, None)], rows).tolist() == [False] * 600
