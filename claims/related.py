@@ -26,6 +26,8 @@ them again for each; a claim's own view, its analysis and its decision find them
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 from sqlalchemy import and_, delete, func, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
@@ -43,6 +45,7 @@ from vision.fingerprint import (
 
 __all__ = [
     "RELATED_SHOWN",
+    "ProductClaims",
     "find_links",
     "forget_picture",
     "index_picture",
@@ -85,12 +88,23 @@ def related_claims(session, claim: Claim) -> dict | None:
     return _described(session, claim, _find(session, claim))
 
 
-def product_claims(session, sku_id: int) -> list:
-    """Every claim on the product ``sku_id`` as :func:`find_links` reads them, to be given it
-    for each of the product's claims when a store's claims are linked: one read for the
-    product instead of one for each (the product's claims are most of what a claim's search
+@dataclass(frozen=True)
+class ProductClaims:
+    """Every claim on one product as :func:`find_links` reads them (:func:`_candidates`' rows)
+    with their fingerprints as arrays (:func:`_fingerprints`), read once for all of the
+    product's claims when a store's claims are linked (they are most of what a claim's search
     reads)."""
-    return session.execute(_candidates(Claim.sku_id == sku_id)).all()
+
+    rows: list
+    ids: frozenset
+    fingerprints: np.ndarray
+    known: np.ndarray
+
+
+def product_claims(session, sku_id: int) -> ProductClaims:
+    """The claims on the product ``sku_id``, for :func:`find_links` (:class:`ProductClaims`)."""
+    rows = session.execute(_candidates(Claim.sku_id == sku_id)).all()
+    return ProductClaims(rows, frozenset(row[0] for row in rows), *_fingerprints(rows))
 
 
 def _candidates(*where):
@@ -104,7 +118,9 @@ def _candidates(*where):
             .where(*where))  # fmt: skip
 
 
-def _find(session, claim: Claim, product=None) -> dict[str, tuple[bool, dict | None]]:
+def _find(
+    session, claim: Claim, product: ProductClaims | None = None
+) -> dict[str, tuple[bool, dict | None]]:
     """The claims related to ``claim``: id → (on the same order, the pictures' match).
     ``product``: :func:`product_claims` of its product, read already."""
     pictures = _pictures(session, claim)
@@ -119,13 +135,17 @@ def _find(session, claim: Claim, product=None) -> dict[str, tuple[bool, dict | N
     if order:
         near.append(Claim.order_key == order)
     rows = session.execute(_candidates(Claim.id != claim.id, or_(*near))).all()
-    if product is not None:  # the same rows, the product's read once for all its claims
-        rows = list({row[0]: row for row in (*product, *rows) if row[0] != claim.id}.values())
+    if product is not None:  # the same rows: the product's, read once for all its claims
+        rows = [row for row in rows if row[0] not in product.ids]
+    close = _near(pictures, *_fingerprints(rows))
+    if product is not None:
+        rows = [*product.rows, *rows]
+        close = np.concatenate([_near(pictures, product.fingerprints, product.known), close])
     found = {}  # claim id → (same order, photo match)
-    close, mine = _near_rows(pictures, rows), {sha for _, sha, *_ in pictures}
+    mine = {sha for _, sha, *_ in pictures}
     for k, (cid, other_order, photo, base, photo_fp, base_fp) in enumerate(rows):
         same_order = bool(order) and other_order == order
-        if not (same_order or close[k] or photo in mine or base in mine):
+        if cid == claim.id or not (same_order or close[k] or photo in mine or base in mine):
             continue  # neither the same order nor the same picture: no need to look closer
         match = _best_match(pictures, [("photo", photo, photo_fp), ("baseline", base, base_fp)])
         if same_order or match is not None:
@@ -168,7 +188,7 @@ def _described(session, claim: Claim, found: dict) -> dict | None:
             "photo_claims": sum(i["photo"] is not None for i in counting)}  # fmt: skip
 
 
-def find_links(session, claim: Claim, product=None) -> dict:
+def find_links(session, claim: Claim, product: ProductClaims | None = None) -> dict:
     """``claim``'s related claims as :func:`link_claim` writes them down, found in a read
     (a writer need not wait while they are looked for); ``product``: the claims on its
     product, read already (:func:`product_claims`)."""
@@ -300,17 +320,24 @@ def _pictures(session, claim) -> list[tuple[str, str, int | None, int | None]]:
             for which, sha in shas.items() if sha for fp in [prints.get(sha)]]  # fmt: skip
 
 
-def _near_rows(pictures, rows) -> np.ndarray:
-    """Which of ``rows`` (:func:`_candidates`) hold a picture whose fingerprint is within
+def _fingerprints(rows) -> tuple[np.ndarray, np.ndarray]:
+    """The photos' and photos' from before fingerprints of ``rows`` (:func:`_candidates`):
+    (n, 2) unsigned 64-bit, and whether each is known."""
+    fingerprints = np.array([[(r[4] or 0) & MASK, (r[5] or 0) & MASK] for r in rows],
+                            np.uint64).reshape(-1, 2)  # fmt: skip
+    known = np.array([[r[4] is not None, r[5] is not None] for r in rows], bool).reshape(-1, 2)
+    return fingerprints, known
+
+
+def _near(pictures, fingerprints: np.ndarray, known: np.ndarray) -> np.ndarray:
+    """Which rows (:func:`_fingerprints`) hold a picture whose fingerprint is within
     :data:`NEAR_DISTANCE` of one of ``pictures``' (:func:`_pictures`), as it is or mirrored:
     all at once, where :func:`_best_match` row by row took most of a search among a
     product's thousands of claims."""
     mine = [fp & MASK for _, _, *fps in pictures for fp in fps if fp is not None]
-    if not mine or not rows:
-        return np.zeros(len(rows), bool)
-    theirs = np.array([[(r[4] or 0) & MASK, (r[5] or 0) & MASK] for r in rows], np.uint64)
-    known = np.array([[r[4] is not None, r[5] is not None] for r in rows])
-    apart = np.bitwise_count(theirs[:, :, None] ^ np.array(mine, np.uint64)[None, None, :])
+    if not mine or not len(fingerprints):
+        return np.zeros(len(fingerprints), bool)
+    apart = np.bitwise_count(fingerprints[:, :, None] ^ np.array(mine, np.uint64)[None, None, :])
     return ((apart <= NEAR_DISTANCE) & known[:, :, None]).any(axis=(1, 2))
 
 

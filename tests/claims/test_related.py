@@ -394,12 +394,12 @@ def test_linking_stored_claims_writes_the_links_their_filings_wrote(tmp_path):
 
 
 def test_the_rows_near_a_claims_pictures_are_those_compared_one_by_one():
-    """claims/related.py _near_rows (all of a product's claims at once) against the distances
+    """claims/related.py _near (all of a product's claims at once) against the distances
     taken row by row: fingerprints stored signed or not, missing ones, near copies and
     mirrored ones among random ones."""
     import random
 
-    from claims.related import MASK, _near_rows
+    from claims.related import MASK, _fingerprints, _near
     from vision.fingerprint import fingerprint_distance, mirrored_fingerprint
 
     rng = random.Random(3)
@@ -424,5 +424,6 @@ def test_the_rows_near_a_claims_pictures_are_those_compared_one_by_one():
                     for _, _, *fps in pictures for mine in fps)
                 for r in rows]  # fmt: skip
     assert 50 < sum(expected) < 550  # both kinds present
-    assert _near_rows(pictures, rows).tolist() == expected
-    assert _near_rows([("photo", "p", None, None)], rows).tolist() == [False] * 600
+    assert _near(pictures, *_fingerprints(rows)).tolist() == expected
+    assert _near([("photo", "p", None, None)], *_fingerprints(rows)).tolist() == [False] * 600
+    assert _near(pictures, *_fingerprints([])).tolist() == []
