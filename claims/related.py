@@ -99,12 +99,18 @@ class ProductClaims:
     ids: frozenset
     fingerprints: np.ndarray
     known: np.ndarray
+    #: an order key or a file's hash → the rows with it
+    by_key: dict
 
 
 def product_claims(session, sku_id: int) -> ProductClaims:
     """The claims on the product ``sku_id``, for :func:`find_links` (:class:`ProductClaims`)."""
     rows = session.execute(_candidates(Claim.sku_id == sku_id)).all()
-    return ProductClaims(rows, frozenset(row[0] for row in rows), *_fingerprints(rows))
+    by_key: dict[str, list[int]] = {}
+    for k, (_, order, photo, base, *_) in enumerate(rows):
+        for key in {order, photo, base} - {"", None}:
+            by_key.setdefault(key, []).append(k)
+    return ProductClaims(rows, frozenset(row[0] for row in rows), *_fingerprints(rows), by_key)
 
 
 def _candidates(*where):
@@ -135,18 +141,19 @@ def _find(
     if order:
         near.append(Claim.order_key == order)
     rows = session.execute(_candidates(Claim.id != claim.id, or_(*near))).all()
-    if product is not None:  # the same rows: the product's, read once for all its claims
-        rows = [row for row in rows if row[0] not in product.ids]
-    close = _near(pictures, *_fingerprints(rows))
     if product is not None:
-        rows = [*product.rows, *rows]
-        close = np.concatenate([_near(pictures, product.fingerprints, product.known), close])
+        # the same rows: the product's, read once for all its claims, of which only those
+        # with a fingerprint near (all at once) or sharing the order or a file are matched
+        mine = [sha for _, sha, *_ in pictures]
+        look = set(np.flatnonzero(_near(pictures, product.fingerprints, product.known)).tolist())
+        look.update(k for key in (order, *mine) for k in product.by_key.get(key, ()))
+        rows = [*(product.rows[k] for k in sorted(look)),
+                *(row for row in rows if row[0] not in product.ids)]  # fmt: skip
     found = {}  # claim id → (same order, photo match)
-    mine = {sha for _, sha, *_ in pictures}
-    for k, (cid, other_order, photo, base, photo_fp, base_fp) in enumerate(rows):
+    for cid, other_order, photo, base, photo_fp, base_fp in rows:
+        if cid == claim.id:
+            continue
         same_order = bool(order) and other_order == order
-        if cid == claim.id or not (same_order or close[k] or photo in mine or base in mine):
-            continue  # neither the same order nor the same picture: no need to look closer
         match = _best_match(pictures, [("photo", photo, photo_fp), ("baseline", base, base_fp)])
         if same_order or match is not None:
             found[cid] = (same_order, match)
@@ -321,12 +328,13 @@ def _pictures(session, claim) -> list[tuple[str, str, int | None, int | None]]:
 
 
 def _fingerprints(rows) -> tuple[np.ndarray, np.ndarray]:
-    """The photos' and photos' from before fingerprints of ``rows`` (:func:`_candidates`):
-    (n, 2) unsigned 64-bit, and whether each is known."""
-    fingerprints = np.array([[(r[4] or 0) & MASK, (r[5] or 0) & MASK] for r in rows],
-                            np.uint64).reshape(-1, 2)  # fmt: skip
-    known = np.array([[r[4] is not None, r[5] is not None] for r in rows], bool).reshape(-1, 2)
-    return fingerprints, known
+    """The photos' and photos' from before fingerprints of ``rows`` (:func:`_candidates`; as
+    stored, signed 64-bit): (n, 2) unsigned 64-bit, and whether each is known. Read a column
+    at a time (a row's item costs more than a tuple's)."""
+    columns = list(zip(*rows, strict=True))[4:6] if rows else [(), ()]
+    known = np.array([[fp is not None for fp in column] for column in columns], bool).T
+    stored = [[0 if fp is None else fp for fp in column] for column in columns]
+    return np.array(stored, np.int64).T.view(np.uint64).reshape(-1, 2), known.reshape(-1, 2)
 
 
 def _near(pictures, fingerprints: np.ndarray, known: np.ndarray) -> np.ndarray:
