@@ -85,7 +85,7 @@ def related_claims(session, claim: Claim) -> dict | None:
         (:func:`weighs`); ``total``; ``counting``, how many count; ``order_claims`` and
         ``photo_claims``, those counting for each reason (one may count for both).
     """
-    return _described(session, claim, _find(session, claim))
+    return _described(session, claim, find_links(session, claim))
 
 
 @dataclass(frozen=True)
@@ -124,11 +124,12 @@ def _candidates(*where):
             .where(*where))  # fmt: skip
 
 
-def _find(
+def find_links(
     session, claim: Claim, product: ProductClaims | None = None
 ) -> dict[str, tuple[bool, dict | None]]:
-    """The claims related to ``claim``: id → (on the same order, the pictures' match).
-    ``product``: :func:`product_claims` of its product, read already."""
+    """The claims related to ``claim``: id → (on the same order, the pictures' match), as
+    :func:`link_claim` writes them down (found in a read, a writer need not wait while they
+    are looked for). ``product``: :func:`product_claims` of its product, read already."""
     pictures = _pictures(session, claim)
     order = claim.order_key
     own = [sha for sha in (claim.photo_sha256, claim.baseline_sha256) if sha]
@@ -161,7 +162,7 @@ def _find(
 
 
 def _described(session, claim: Claim, found: dict) -> dict | None:
-    """:func:`related_claims`' answer for the claims ``found`` (:func:`_find`)."""
+    """:func:`related_claims`' answer for the claims ``found`` (:func:`find_links`)."""
     if not found:
         return None
     # each found claim's few columns (a photo filed a thousand times lists a thousand) in one
@@ -195,13 +196,6 @@ def _described(session, claim: Claim, found: dict) -> dict | None:
             "photo_claims": sum(i["photo"] is not None for i in counting)}  # fmt: skip
 
 
-def find_links(session, claim: Claim, product: ProductClaims | None = None) -> dict:
-    """``claim``'s related claims as :func:`link_claim` writes them down, found in a read
-    (a writer need not wait while they are looked for); ``product``: the claims on its
-    product, read already (:func:`product_claims`)."""
-    return _find(session, claim, product)
-
-
 def link_claim(session, claim: Claim, found: dict | None = None) -> int:
     """Write down ``claim``'s related claims (:class:`claims.models.ClaimLink`, both ways) and
     mark it linked; returns how many it has. ``found``: :func:`find_links` read since the
@@ -210,7 +204,7 @@ def link_claim(session, claim: Claim, found: dict | None = None) -> int:
     linked finds the first committed, so no pair is missed. A pair written already is left as
     it is (its two claims linked at once by two processes)."""
     if found is None:
-        found = _find(session, claim)
+        found = find_links(session, claim)
     rows = [row for other, (same_order, match) in found.items()
             for row in ({"claim_id": claim.id, "other_id": other, "same_order": same_order,
                          "same_picture": match is not None},
@@ -237,7 +231,7 @@ def related_marks(session, claims: list[Claim]) -> dict[str, dict]:
                    ClaimLink.same_picture).where(ClaimLink.claim_id.in_(linked))):  # fmt: skip
         pairs.setdefault(cid, {})[other] = (same_order, same_picture)
     for c in claims:
-        if not c.linked and (found := _find(session, c)):
+        if not c.linked and (found := find_links(session, c)):
             pairs[c.id] = {other: (same_order, match is not None)
                            for other, (same_order, match) in found.items()}  # fmt: skip
     ids = {other for found in pairs.values() for other in found}

@@ -28,7 +28,7 @@ from calibration.colorimetry import delta_e00
 from calibration.errors import InvalidImageError, InvalidInputError
 from claims import audit
 from claims.analysis import CLAIM_ANALYSIS_VERSION, AnalysisFailed, analyse_claim
-from claims.auth import Principal, authorize, token_sha256
+from claims.auth import PERMISSIONS, Principal, authorize, token_sha256
 from claims.catalog import (
     MAX_CODE_TEXT,
     add_calibration,
@@ -725,7 +725,7 @@ class ClaimsService:
             page = s.scalars(q.order_by(filed, Claim.id).limit(limit).offset(offset)).all()
             _held, decisions = _rows_for_views(s, page)  # held while the views are made
             items = [self._view(s, c, principal, decisions) for c in page]
-            if principal.role in ("adjudicator", "admin"):
+            if principal.role in PERMISSIONS["claims.related"]:  # as may filter by them
                 marks = related_marks(s, page)
                 for item in items:
                     item["related_counts"] = marks.get(item["id"])
