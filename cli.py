@@ -354,10 +354,9 @@ def cmd_serve(args) -> int:
     done = ext["metadata_stripped"]
     if done["stripped"] or done["failed"]:
         print(_stripped_lines(done)[0])
-    prints = ext["fingerprinted"]
-    if prints["fingerprinted"] or prints["failed"]:
-        print(f"stored photos fingerprinted now: {prints['fingerprinted']} (a photo filed "
-              f"again is found against them), {len(prints['failed'])} unreadable")  # fmt: skip
+    if ext["linking"].thread is not None:
+        print("stored photos are fingerprinted and claims linked to their related claims "
+              "beside the service (`hueproof claims link` does it before a start)")  # fmt: skip
     print(f"hueproof serving on {base} (data in {args.data}); Ctrl+C stops it")
     print(f"  try-on {base}/tryon   claim {base}/claim   review {base}/review   "
           f"brand {base}/brand   admin {base}/admin")  # fmt: skip
@@ -621,11 +620,18 @@ def cmd_images_strip(args) -> int:
 def cmd_claims_link(args) -> int:
     _, _, service = _open(args.data)
     start = time.perf_counter()
+    prints = service.fingerprint_stored_photos()
     linked = service.link_stored_claims()
-    report = {"linked": linked, "seconds": round(time.perf_counter() - start, 1),
+    report = {"fingerprinted": prints["fingerprinted"], "flat": prints["flat"],
+              "missing": prints["missing"], "unreadable": prints["failed"], "linked": linked,
+              "seconds": round(time.perf_counter() - start, 1),
               "left": service.unlinked_claims()}  # fmt: skip
-    _print(report, args.json, lambda r: [f"claims linked to their related claims: {r['linked']} "
-                                         f"in {r['seconds']} s; {r['left']} left"])  # fmt: skip
+    _print(report, args.json, lambda r: [
+        f"stored photos fingerprinted: {r['fingerprinted']} ({r['flat']} with too little "
+        f"structure, {r['missing']} missing, {len(r['unreadable'])} unreadable)",
+        *(f"  unreadable {sha}: {why}" for sha, why in r["unreadable"].items()),
+        f"claims linked to their related claims: {r['linked']} in {r['seconds']} s; "
+        f"{r['left']} left"])  # fmt: skip
     return 0
 
 
@@ -756,9 +762,10 @@ def build_parser() -> argparse.ArgumentParser:
     cl = sub.add_parser("claims", help="the stored claims").add_subparsers(
         dest="claims_cmd", required=True
     )
-    cll = cl.add_parser("link", help="link the claims filed before related claims were "
-                        "written down to theirs (serve does this on a thread as it starts; "
-                        "here, before it starts)")  # fmt: skip
+    cll = cl.add_parser("link", help="fingerprint the stored photos not fingerprinted yet, "
+                        "and link the claims filed before related claims were written down "
+                        "(or found by an older search) to theirs (serve does this on a thread "
+                        "as it starts; here, before it starts)")  # fmt: skip
     cll.add_argument("--json", action="store_true")
     data_arg(cll)
     cll.set_defaults(func=cmd_claims_link, command="claims link")

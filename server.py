@@ -113,11 +113,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     service = ClaimsService(store, keys, config, landmarker)
     # files stored before uploads lost their metadata lose it now, before any worker reads one
     stripped = service.strip_stored_metadata()
-    # and photos stored before fingerprints were taken get theirs (claims/related.py)
-    fingerprinted = service.fingerprint_stored_photos()
-    # and claims filed before related claims were written down get theirs, beside the
-    # service (4-50 ms a claim: a large store's would hold its start for minutes); until
-    # then the queue finds a claim's as it lists it
+    # and beside the service, photos stored before fingerprints were taken get theirs
+    # (claims/related.py; 18 ms a 12 MP photo), then claims filed before related claims were
+    # written down get theirs (4-50 ms a claim): a large store's would hold its start for
+    # minutes; until then the queue finds a claim's as it lists it
     linking = Linking(service)
     pool = dispatch = None
     broker = app.config["BROKER_URL"] or broker_url()
@@ -131,7 +130,6 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.extensions["hueproof"] = {"store": store, "service": service, "pool": pool,
                                   "keys": keys, "landmarker": landmarker,
                                   "metadata_stripped": stripped,
-                                  "fingerprinted": fingerprinted,
                                   "linking": linking}  # fmt: skip
 
     def _close():  # once: `hueproof serve` closes at Ctrl+C, and then the exit would again

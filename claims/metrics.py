@@ -25,6 +25,7 @@ from claims.models import (
     Job,
     WebhookDelivery,
 )
+from claims.related import NOT_LINKED
 
 __all__ = ["CONTENT_TYPE", "WAITING_STATUSES", "collect", "render"]
 
@@ -104,10 +105,11 @@ def collect(session, now: dt.datetime) -> list[tuple]:
     for state in ("waiting", "upheld", "changed"):
         n = counts.get(state, 0)
         rows.append(("hueproof_appeals", None, None, {"state": state}, float(n)))
-    unlinked = session.execute(select(func.count()).where(Claim.linked.is_(False))).scalar()
+    unlinked = session.execute(select(func.count()).where(NOT_LINKED)).scalar()
     rows.append(("hueproof_claims_not_linked", "Claims whose related claims are not written "
-                 "down yet (filed before they were: linked as the service starts)", "gauge", {},
-                 float(unlinked)))  # fmt: skip
+                 "down yet, or were found by an older search (filed before they were, or "
+                 "before a picture turned a quarter was found: linked beside the service's "
+                 "start)", "gauge", {}, float(unlinked)))  # fmt: skip
     rows.append(("hueproof_webhook_deliveries", "Webhook deliveries not yet delivered "
                  "(pending) or given up (failed)", "gauge", {}, None))  # fmt: skip
     rows.append(("hueproof_webhook_deliveries", None, None, {"state": "pending"}, float(pending)))

@@ -200,9 +200,13 @@ class Image(Base):
     #: little structure, or a file erased before fingerprints were taken
     fingerprint: Mapped[int | None] = mapped_column(BigInteger)
     #: whether the picture was fingerprinted (its ``fingerprint`` None: too little structure);
-    #: false for pictures stored before fingerprints were taken (migration 0018), which
-    #: ``hueproof serve`` fingerprints as it starts
+    #: false for pictures stored before fingerprints were taken (migration 0018) or before
+    #: the second one was (0020), which ``hueproof serve`` fingerprints beside its start
     fingerprinted: Mapped[bool] = mapped_column(Boolean, default=True)
+    #: its second fingerprint, down its columns (vision.fingerprint.Fingerprints.turned), which
+    #: finds it turned a quarter; None like ``fingerprint``, and for a picture whose file was
+    #: erased before this one was taken (migration 0020)
+    fingerprint_turned: Mapped[int | None] = mapped_column(BigInteger)
 
 
 class ImageBand(Base):
@@ -301,6 +305,9 @@ class Claim(Base):
     #: filed (claims/related.py link_claim); claims filed before links were kept, as the
     #: service starts
     linked: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    #: the search its links were found by (claims.related.LINKS_VERSION; 0 not linked): a
+    #: claim linked by an older one is searched again (its links kept, those found added)
+    links_version: Mapped[int] = mapped_column(SmallInteger, default=0, server_default="0")
 
     shopper: Mapped[User] = relationship(foreign_keys=[shopper_id])
     sku: Mapped[Sku] = relationship()

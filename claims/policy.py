@@ -159,7 +159,8 @@ NOTES = {
                              "Read them before deciding; never approved automatically.",
     "photo_in_other_claims": "A photo of this claim is the same picture as one in other claims, "
                              "or nearly ({claims}): the same file, or a copy saved again, made "
-                             "smaller, recoloured, cropped or mirrored. A photo of something "
+                             "smaller, recoloured, cropped, mirrored, turned, or framed (a "
+                             "screenshot of it). A photo of something "
                              "else than this purchase? Compare them before deciding; never "
                              "approved automatically.",
 }  # fmt: skip

@@ -7,11 +7,12 @@ shop's own picture, or the same selfie blamed on two products. Neither shows in 
 :func:`related_claims` finds them: the claims on the same order (however its number was
 typed: :func:`claims.catalog.order_key`), and those whose photo or photo from before is the
 same picture as this claim's (the same file, or the same :mod:`vision.fingerprint` within
-:data:`vision.fingerprint.NEAR_DISTANCE` bits: saved again, made smaller, recoloured, or
-mirrored), among the claims on the same product and the same shopper's (a bounded set
-however many claims the service holds), and anywhere the same file (by its hash) or a
-picture sharing a band of the fingerprint or of its mirror image's (every one within 4 bits,
-and most copies farther: 81 of 81 measured).
+:data:`vision.fingerprint.NEAR_DISTANCE` bits: saved again, made smaller, recoloured,
+mirrored, turned a quarter or upside down, or framed), among the claims on the same product
+and the same shopper's (a bounded set however many claims the service holds), and anywhere
+the same file (by its hash) or a picture sharing a band of the fingerprint of the picture
+turned or flipped any way (every one within 4 bits, and most copies farther: 81 of 81
+measured).
 
 Those that :func:`weighs` says count make the policy say so, and the claim is never approved
 automatically (claims/policy.py ``other_claims_on_order``, ``photo_in_other_claims``). A
@@ -27,6 +28,7 @@ them again for each; a claim's own view, its analysis and its decision find them
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 from sqlalchemy import and_, delete, func, or_, select
@@ -37,19 +39,25 @@ from claims.models import Claim, ClaimLink, Image, ImageBand, Shade, Sku, signed
 from claims.stats import OUTCOME_IN_FORCE, with_outcome
 from vision.fingerprint import (
     FINGERPRINT_BITS,
+    MIRRORED_BYTE,
     NEAR_DISTANCE,
+    Fingerprints,
+    Turn,
     fingerprint_bands,
     fingerprint_distance,
-    mirrored_fingerprint,
+    fingerprint_variants,
 )
 
 __all__ = [
+    "LINKS_VERSION",
+    "NOT_LINKED",
     "RELATED_SHOWN",
     "ProductClaims",
     "find_links",
     "forget_picture",
     "index_picture",
     "link_claim",
+    "links_current",
     "product_claims",
     "related_claims",
     "related_marks",
@@ -66,6 +74,15 @@ COMMON_BAND = 500
 MASK = 2**FINGERPRINT_BITS - 1
 #: a claim in these states was not pursued: filing again is what the shopper was to do
 NOT_PURSUED = ("failed", "withdrawn")
+#: the search a claim's links are found by (claims.models.Claim.links_version): 1 a picture
+#: as it is or mirrored (migration 0019); 2 turned a quarter or upside down too, and without
+#: a plain frame (0020). A claim linked by an older one is searched again.
+LINKS_VERSION = 2
+#: the claims not linked yet, or linked by an older search (ClaimsService.link_stored_claims;
+#: :func:`links_current` in SQL)
+NOT_LINKED = or_(Claim.linked.is_(False), Claim.links_version < LINKS_VERSION)
+#: a byte's bits reversed and inverted, for arrays (vision.fingerprint.mirrored_fingerprint)
+MIRRORED_BYTES = np.frombuffer(MIRRORED_BYTE, np.uint8)
 
 
 def related_claims(session, claim: Claim) -> dict | None:
@@ -79,8 +96,9 @@ def related_claims(session, claim: Claim) -> dict | None:
         None), ``filed_at``, whether it is the same shopper's (``same_shopper``), on the same
         order (``same_order``) and product (``same_product``), ``photo`` (None, or which of
         this claim's pictures matched which of its: ``this``, ``that`` "photo" or "baseline",
-        ``same_file``, ``mirrored`` (one the other's mirror image), ``distance`` in
-        fingerprint bits (once mirrored, if so), ``picture``: the URL of its picture
+        ``same_file``, ``mirrored`` and ``turned``: ``that`` is ``this`` mirrored (flipped
+        left to right) or not, then turned clockwise by 0, 90, 180 or 270 degrees;
+        ``distance`` in fingerprint bits (once turned so), ``picture``: the URL of its picture
         pixelated, None once erased) and whether it ``counts``
         (:func:`weighs`); ``total``; ``counting``, how many count; ``order_claims`` and
         ``photo_claims``, those counting for each reason (one may count for both).
@@ -97,8 +115,12 @@ class ProductClaims:
 
     rows: list
     ids: frozenset
+    #: (n, 2) the photos' and photos' from before upright fingerprints, unsigned; known or not
     fingerprints: np.ndarray
     known: np.ndarray
+    #: (n, 2, 4) their turned fingerprints' four ways (:func:`_turned_ways`); known or not
+    turned: np.ndarray
+    turned_known: np.ndarray
     #: an order key or a file's hash → the rows with it
     by_key: dict
 
@@ -110,15 +132,19 @@ def product_claims(session, sku_id: int) -> ProductClaims:
     for k, (_, order, photo, base, *_) in enumerate(rows):
         for key in {order, photo, base} - {"", None}:
             by_key.setdefault(key, []).append(k)
-    return ProductClaims(rows, frozenset(row[0] for row in rows), *_fingerprints(rows), by_key)
+    fingerprints, known = _fingerprints(rows, 4)
+    turned, turned_known = _fingerprints(rows, 6)
+    return ProductClaims(rows, frozenset(row[0] for row in rows), fingerprints, known,
+                         _turned_ways(turned), turned_known, by_key)  # fmt: skip
 
 
 def _candidates(*where):
     """The claims ``where`` says, with what a match is made of: (id, order key, photo, photo
-    from before, their fingerprints)."""
+    from before, their upright fingerprints, their turned fingerprints)."""
     photo_img, base_img = aliased(Image), aliased(Image)
     return (select(Claim.id, Claim.order_key, Claim.photo_sha256,
-                   Claim.baseline_sha256, photo_img.fingerprint, base_img.fingerprint)
+                   Claim.baseline_sha256, photo_img.fingerprint, base_img.fingerprint,
+                   photo_img.fingerprint_turned, base_img.fingerprint_turned)
             .outerjoin(photo_img, photo_img.sha256 == Claim.photo_sha256)
             .outerjoin(base_img, base_img.sha256 == Claim.baseline_sha256)
             .where(*where))  # fmt: skip
@@ -133,8 +159,7 @@ def find_links(
     pictures = _pictures(session, claim)
     order = claim.order_key
     own = [sha for sha in (claim.photo_sha256, claim.baseline_sha256) if sha]
-    own += _sharing_a_band(session, [fp for _, _, *fps in pictures for fp in fps
-                                     if fp is not None])  # fmt: skip
+    own += _sharing_a_band(session, [fp for pic in pictures for fp, _ in pic.variants])
     near = [Claim.shopper_id == claim.shopper_id,
             Claim.photo_sha256.in_(own), Claim.baseline_sha256.in_(own)]  # fmt: skip
     if product is None:
@@ -145,17 +170,19 @@ def find_links(
     if product is not None:
         # the same rows: the product's, read once for all its claims, of which only those
         # with a fingerprint near (all at once) or sharing the order or a file are matched
-        mine = [sha for _, sha, *_ in pictures]
-        look = set(np.flatnonzero(_near(pictures, product.fingerprints, product.known)).tolist())
+        mine = [pic.sha for pic in pictures]
+        look = set(np.flatnonzero(_near(pictures, product)).tolist())
         look.update(k for key in (order, *mine) for k in product.by_key.get(key, ()))
         rows = [*(product.rows[k] for k in sorted(look)),
                 *(row for row in rows if row[0] not in product.ids)]  # fmt: skip
     found = {}  # claim id → (same order, photo match)
-    for cid, other_order, photo, base, photo_fp, base_fp in rows:
+    for cid, other_order, photo, base, photo_fp, base_fp, photo_turned, base_turned in rows:
         if cid == claim.id:
             continue
         same_order = bool(order) and other_order == order
-        match = _best_match(pictures, [("photo", photo, photo_fp), ("baseline", base, base_fp)])
+        theirs = [("photo", photo, Fingerprints(photo_fp, photo_turned)),
+                  ("baseline", base, Fingerprints(base_fp, base_turned))]  # fmt: skip
+        match = _best_match(pictures, theirs)
         if same_order or match is not None:
             found[cid] = (same_order, match)
     return found
@@ -214,8 +241,14 @@ def link_claim(session, claim: Claim, found: dict | None = None) -> int:
         rows.sort(key=lambda row: (row["claim_id"], row["other_id"]))
         dialect = {"sqlite": sqlite, "postgresql": postgresql}[session.get_bind().dialect.name]
         session.execute(dialect.insert(ClaimLink).on_conflict_do_nothing(), rows)
-    claim.linked = True
+    claim.linked, claim.links_version = True, LINKS_VERSION
     return len(found)
+
+
+def links_current(claim: Claim) -> bool:
+    """Whether ``claim``'s related claims are written down by the current search
+    (:data:`LINKS_VERSION`; not :data:`NOT_LINKED`)."""
+    return claim.linked and claim.links_version >= LINKS_VERSION
 
 
 def related_marks(session, claims: list[Claim]) -> dict[str, dict]:
@@ -271,15 +304,17 @@ def weighs(item: dict) -> bool:
                 and item["status"] in NOT_PURSUED)  # fmt: skip
 
 
-def index_picture(session, sha: str, fingerprint: int | None) -> None:
-    """Give the stored picture ``sha`` its ``fingerprint`` (vision.fingerprint; None: none)
-    and the bands it is found by (:class:`claims.models.ImageBand`), in place of any it had."""
+def index_picture(session, sha: str, fingerprints: Fingerprints) -> None:
+    """Give the stored picture ``sha`` its ``fingerprints`` (vision.fingerprint; either None:
+    none) and the bands its upright one is found by (:class:`claims.models.ImageBand`; a
+    search looks up those of its own picture turned every way), in place of any it had."""
     session.execute(delete(ImageBand).where(ImageBand.sha256 == sha))
     image = session.get(Image, sha)
-    image.fingerprint, image.fingerprinted = signed64(fingerprint), True
-    if fingerprint is not None:
+    image.fingerprint, image.fingerprint_turned = map(signed64, fingerprints)
+    image.fingerprinted = True
+    if fingerprints.upright is not None:
         session.add_all(ImageBand(band=b, value=v, sha256=sha)
-                        for b, v in fingerprint_bands(fingerprint))  # fmt: skip
+                        for b, v in fingerprint_bands(fingerprints.upright))  # fmt: skip
 
 
 def forget_picture(session, sha: str) -> None:
@@ -311,57 +346,108 @@ def _sharing_a_band(session, fingerprints: list[int]) -> list[str]:
         select(ImageBand.sha256).distinct().where(any_of(telling))).scalars())  # fmt: skip
 
 
-def _pictures(session, claim) -> list[tuple[str, str, int | None, int | None]]:
-    """``claim``'s photo and photo from before: (which, sha256, fingerprint, the mirror
-    image's fingerprint)."""
+class _Picture(NamedTuple):
+    """One of a claim's pictures as its search compares it (:func:`_pictures`)."""
+
+    which: str  # "photo" or "baseline"
+    sha: str
+    #: its upright fingerprint, as stored (signed), or None
+    upright: int | None
+    #: its fingerprints turned and flipped every way (vision.fingerprint.fingerprint_variants)
+    variants: list[tuple[int, Turn]]
+
+
+def _pictures(session, claim) -> list[_Picture]:
+    """``claim``'s photo and photo from before (:class:`_Picture`)."""
     shas = {"photo": claim.photo_sha256, "baseline": claim.baseline_sha256}
-    prints = dict(session.execute(select(Image.sha256, Image.fingerprint).where(
-        Image.sha256.in_([sha for sha in shas.values() if sha]))).all())  # fmt: skip
-    return [(which, sha, fp, None if fp is None else mirrored_fingerprint(fp))
-            for which, sha in shas.items() if sha for fp in [prints.get(sha)]]  # fmt: skip
+    prints = {sha: Fingerprints(upright, turned) for sha, upright, turned in session.execute(
+        select(Image.sha256, Image.fingerprint, Image.fingerprint_turned).where(
+            Image.sha256.in_([sha for sha in shas.values() if sha])))}  # fmt: skip
+    return [_Picture(which, sha, fps.upright, fingerprint_variants(fps))
+            for which, sha in shas.items() if sha
+            for fps in [prints.get(sha, Fingerprints(None, None))]]  # fmt: skip
 
 
-def _fingerprints(rows) -> tuple[np.ndarray, np.ndarray]:
+def _fingerprints(rows, column: int) -> tuple[np.ndarray, np.ndarray]:
     """The photos' and photos' from before fingerprints of ``rows`` (:func:`_candidates`; as
-    stored, signed 64-bit): (n, 2) unsigned 64-bit, and whether each is known. Read a column
-    at a time (a row's item costs more than a tuple's)."""
-    columns = list(zip(*rows, strict=True))[4:6] if rows else [(), ()]
+    stored, signed 64-bit), from ``column`` (4 upright, 6 turned) and the next: (n, 2)
+    unsigned 64-bit, and whether each is known. Read a column at a time (a row's item costs
+    more than a tuple's)."""
+    columns = list(zip(*rows, strict=True))[column : column + 2] if rows else [(), ()]
     known = np.array([[fp is not None for fp in column] for column in columns], bool).T
     stored = [[0 if fp is None else fp for fp in column] for column in columns]
     return np.array(stored, np.int64).T.view(np.uint64).reshape(-1, 2), known.reshape(-1, 2)
 
 
-def _near(pictures, fingerprints: np.ndarray, known: np.ndarray) -> np.ndarray:
-    """Which rows (:func:`_fingerprints`) hold a picture whose fingerprint is within
-    :data:`NEAR_DISTANCE` of one of ``pictures``' (:func:`_pictures`), as it is or mirrored:
-    all at once, where :func:`_best_match` row by row took most of a search among a
-    product's thousands of claims."""
-    mine = [fp & MASK for _, _, *fps in pictures for fp in fps if fp is not None]
-    if not mine or not len(fingerprints):
-        return np.zeros(len(fingerprints), bool)
-    apart = np.bitwise_count(fingerprints[:, :, None] ^ np.array(mine, np.uint64)[None, None, :])
-    return ((apart <= NEAR_DISTANCE) & known[:, :, None]).any(axis=(1, 2))
+def _mirrored(fingerprints: np.ndarray) -> np.ndarray:
+    """vision.fingerprint.mirrored_fingerprint of an array of unsigned 64-bit fingerprints
+    (each byte one row of the picture's comparisons, whatever the byte order)."""
+    fingerprints = np.ascontiguousarray(fingerprints)
+    return MIRRORED_BYTES[fingerprints.view(np.uint8)].view(np.uint64).reshape(fingerprints.shape)
 
 
-def _best_match(mine, theirs) -> dict | None:
+def _turned_ways(turned: np.ndarray) -> np.ndarray:
+    """(..., 4): the turned fingerprints ``turned`` each of the four ways
+    vision.fingerprint.fingerprint_variants gives them (as it is, mirrored, its rows in the
+    reverse order: the bytes swapped, and both)."""
+    flipped = turned.byteswap()
+    return np.stack([turned, _mirrored(turned), flipped, _mirrored(flipped)], axis=-1)
+
+
+def _near(pictures: list[_Picture], product: ProductClaims) -> np.ndarray:
+    """Which of ``product``'s rows hold a picture whose fingerprint is within
+    :data:`NEAR_DISTANCE` of one of ``pictures``', turned or flipped any way
+    (:func:`_closest`): all at once, where :func:`_best_match` row by row took most of a
+    search among a product's thousands of claims."""
+    near = np.zeros(len(product.rows), bool)
+    mine = np.array([fp for pic in pictures for fp, _ in pic.variants], np.uint64)
+    if len(mine) and len(near):
+        apart = np.bitwise_count(product.fingerprints[:, :, None] ^ mine[None, None, :])
+        near |= ((apart <= NEAR_DISTANCE) & product.known[:, :, None]).any(axis=(1, 2))
+    upright = np.array([pic.upright & MASK for pic in pictures if pic.upright is not None],
+                       np.uint64)  # fmt: skip
+    if len(upright) and len(near):
+        apart = np.bitwise_count(product.turned[..., None] ^ upright)
+        near |= ((apart <= NEAR_DISTANCE) & product.turned_known[:, :, None, None]).any(
+            axis=(1, 2, 3))  # fmt: skip
+    return near
+
+
+def _best_match(mine: list[_Picture], theirs) -> dict | None:
     """The closest pair of one of ``mine`` (:func:`_pictures`) and one of ``theirs`` (which,
-    sha256, fingerprint) that are the same picture
-    (the same file, or fingerprints within :data:`NEAR_DISTANCE`, as they are or one
-    ``mirrored``), or None."""
+    sha256, Fingerprints) that are the same picture (the same file, or fingerprints within
+    :data:`NEAR_DISTANCE`, turned or flipped any way: :func:`_closest`), or None."""
     best = None
-    for this, sha, fp, flipped_fp in mine:
-        for that, other_sha, other_fp in theirs:
+    for this, sha, upright, variants in mine:
+        for that, other_sha, prints in theirs:
             if other_sha is None:
                 continue
             if sha == other_sha:
-                distance, mirrored = 0, False
-            elif fp is None or other_fp is None:
-                continue
+                distance, turn = 0, Turn(False, 0)
             else:
-                as_is = fingerprint_distance(fp, other_fp)
-                flipped = fingerprint_distance(flipped_fp, other_fp)
-                distance, mirrored = min(as_is, flipped), flipped < as_is
+                distance, turn = _closest(upright, variants, prints)
             if distance <= NEAR_DISTANCE and (best is None or distance < best["distance"]):
                 best = {"this": this, "that": that, "same_file": sha == other_sha,
-                        "mirrored": mirrored, "distance": distance}  # fmt: skip
+                        "mirrored": turn.mirrored, "turned": turn.degrees,
+                        "distance": distance}  # fmt: skip
+    return best
+
+
+def _closest(upright, variants, theirs: Fingerprints) -> tuple[int, Turn | None]:
+    """How far one picture (its ``upright`` fingerprint and its ``variants``) is from another
+    (``theirs``), the closer of the two ways of looking: this picture turned every way
+    against the other upright, and the other turned a quarter against this one upright (the
+    other's upright four ways are this one's: the same distances). Returns the distance and
+    the :class:`Turn` that makes this picture the other (None, and more than 64 bits, when
+    one has no fingerprint). Either picture's two fingerprints give the same answer, so the
+    two claims' searches find each other."""
+    best = (FINGERPRINT_BITS + 1, None)
+    if theirs.upright is not None:
+        for fp, turn in variants:
+            if (distance := fingerprint_distance(fp, theirs.upright)) < best[0]:
+                best = (distance, turn)
+    if upright is not None:
+        for fp, turn in fingerprint_variants(Fingerprints(None, theirs.turned)):
+            if (distance := fingerprint_distance(fp, upright)) < best[0]:
+                best = (distance, turn.inverse())
     return best

@@ -405,9 +405,15 @@ class PhotoMatch(_Closed):
     this: Literal["photo", "baseline"]
     that: Literal["photo", "baseline"]
     same_file: bool
-    mirrored: bool = Field(description="one picture is the other's mirror image")
+    mirrored: bool = Field(description=(
+        "the related claim's picture is this one's mirrored (flipped left to right), then "
+        "turned by `turned`"))  # fmt: skip
+    turned: Literal[0, 90, 180, 270] = Field(description=(
+        "degrees clockwise the related claim's picture is this one's turned (after mirroring, "
+        "if mirrored): 180 upside down"))  # fmt: skip
     distance: int = Field(description=(
-        "fingerprint bits apart (vision/fingerprint.py), 0-10; once mirrored, if so"))  # fmt: skip
+        "fingerprint bits apart (vision/fingerprint.py), 0-10; once turned or mirrored, if "
+        "so"))  # fmt: skip
     picture: str | None = Field(
         description="the related claim's picture, pixelated (None once erased)"
     )

@@ -75,10 +75,12 @@ from claims.models import (
 )
 from claims.policy import OUTCOMES, REASON_CODES, decision_problem, suggest
 from claims.related import (
+    NOT_LINKED,
     find_links,
     forget_picture,
     index_picture,
     link_claim,
+    links_current,
     product_claims,
     related_claims,
     related_marks,
@@ -402,35 +404,43 @@ class ClaimsService:
         ``product``: the claims on its product, read already (claims.related.product_claims)."""
         with self.store.read() as s:
             claim = s.get(Claim, claim_id)
-            if claim is None or claim.linked:
+            if claim is None or links_current(claim):
                 return False
-            found = find_links(s, claim, product)
+            waiting = [sha for sha in (claim.photo_sha256, claim.baseline_sha256)
+                       if sha and not s.get(Image, sha).fingerprinted]  # fmt: skip
+        for sha in waiting:  # its pictures fingerprinted first (another process is at them)
+            self._fingerprint_stored(sha)
+        with self.store.read() as s:
+            found = find_links(s, s.get(Claim, claim_id), product)
         with self.store.write() as s:
             claim = s.get(Claim, claim_id, with_for_update=KEEPING_ITS_KEY)
-            if claim.linked:  # by another process meanwhile
+            if links_current(claim):  # by another process meanwhile
                 return False
             link_claim(s, claim, found)
             return True
 
     def unlinked_claims(self) -> int:
-        """How many claims are not linked yet (:meth:`link_stored_claims`)."""
+        """How many claims are not linked yet, or were linked by an older search than
+        :data:`claims.related.LINKS_VERSION` (:meth:`link_stored_claims`)."""
         with self.store.read() as s:
-            return s.scalar(select(func.count()).where(Claim.linked.is_(False)))
+            return s.scalar(select(func.count()).where(NOT_LINKED))
 
     def link_stored_claims(self, stop: threading.Event | None = None) -> int:
         """Link the claims not linked yet (filed before links were kept: migration 0019; or
-        left by a process stopped between a filing's commit and its linking), one transaction
-        each; returns how many it linked. Safe to run in several processes at once and while
-        claims are filed: each takes them in its own random order and skips those another
-        linked meanwhile, so that web processes starting together share the work rather than
-        each search every claim. ``stop`` set ends it between two claims. Until a claim is
-        linked, the queue finds its related claims as it lists it. A product's claims are
-        read once for all of its claims to link (a claim filed on it meanwhile links itself
-        to them as it is filed)."""
+        left by a process stopped between a filing's commit and its linking), and search again
+        those linked by an older search (0020: their links kept, those found added), one
+        transaction each; returns how many it linked. Safe to run in several processes at
+        once and while claims are filed: each takes them in its own random order and skips
+        those another linked meanwhile, so that web processes starting together share the
+        work rather than each search every claim. ``stop`` set ends it between two claims.
+        Until a claim is linked, the queue finds its related claims as it lists it (and
+        reads the links of one linked by an older search). A product's claims are read once
+        for all of its claims to link (a claim filed on it meanwhile links itself to them as
+        it is filed). A claim's pictures not fingerprinted yet (:meth:`fingerprint_stored_photos`)
+        are first."""
         by_product: dict[int, list[str]] = {}
         with self.store.read() as s:
-            for claim_id, sku_id in s.execute(select(Claim.id, Claim.sku_id)
-                                              .where(Claim.linked.is_(False))):  # fmt: skip
+            for claim_id, sku_id in s.execute(select(Claim.id, Claim.sku_id).where(NOT_LINKED)):
                 by_product.setdefault(sku_id, []).append(claim_id)
         products = list(by_product)
         random.shuffle(products)
@@ -485,11 +495,11 @@ class ClaimsService:
                     s.add(Image(sha256=im.sha256, media_type=f"image/{im.format.lower()}",
                                 size=im.byte_size, width=im.width, height=im.height))  # fmt: skip
                     s.flush()
-                    index_picture(s, im.sha256, im.fingerprint)
-                else:  # the same file filed again: the same fingerprint, indexed already
+                    index_picture(s, im.sha256, im.fingerprints)
+                else:  # the same file filed again: the same fingerprints, indexed already
                     row.erased_at = None
-                    if not row.fingerprinted:  # stored before fingerprints were taken
-                        index_picture(s, im.sha256, im.fingerprint)
+                    if not row.fingerprinted:  # stored before they were taken
+                        index_picture(s, im.sha256, im.fingerprints)
             consent = Consent(user_id=principal.id, notice_version=NOTICE_VERSION,
                               notice_sha256=NOTICE_SHA256, purpose=PURPOSE, facial=facial,
                               health=health)  # fmt: skip
@@ -762,7 +772,7 @@ class ClaimsService:
             if job.status == "running" and job.started_at and now - job.started_at < JOB_LEASE:
                 return claim.status  # another worker holds it
             if not claim.linked:  # its filing stopped between the commit and the linking
-                link_claim(s, claim)
+                link_claim(s, claim)  # (one linked by an older search: by link_stored_claims)
             job.status, job.attempts, job.started_at = "running", job.attempts + 1, now
             claim.status, claim.updated_at = "analyzing", utcnow()
             self._audit(
@@ -1280,12 +1290,20 @@ class ClaimsService:
                 self._forget_files([im.sha256])
         return report
 
-    def fingerprint_stored_photos(self) -> dict:
+    def unfingerprinted_photos(self) -> int:
+        """How many stored photos are not fingerprinted yet (:meth:`fingerprint_stored_photos`)."""
+        with self.store.read() as s:
+            return s.scalar(select(func.count()).where(
+                Image.fingerprinted.is_(False), Image.erased_at.is_(None)))  # fmt: skip
+
+    def fingerprint_stored_photos(self, stop: threading.Event | None = None) -> dict:
         """Fingerprint the stored photos not fingerprinted yet (stored before fingerprints were
-        taken: migration 0015, ``images.fingerprinted``), so that a photo filed again is found
-        against them (claims/related.py); each is read once (a picture with too little
-        structure is marked done without one). Safe to run again, also while claims are
-        filed.
+        taken: migration 0015, or before their second was: 0020; ``images.fingerprinted``), so
+        that a photo filed again is found against them (claims/related.py); each is read once
+        (a picture with too little structure is marked done without one), and one waiting
+        keeps the fingerprint it had meanwhile. Safe to run again, in several processes at
+        once (each takes them in its own random order and skips those done meanwhile), and
+        while claims are filed. ``stop`` set ends it between two photos.
 
         Returns
         -------
@@ -1293,28 +1311,42 @@ class ClaimsService:
             ``fingerprinted``, ``flat`` (too little structure), ``missing`` (no file),
             ``failed`` (unreadable: {sha256: reason}).
         """
-        from vision.ingest import file_fingerprint
-
         report = {"fingerprinted": 0, "flat": 0, "missing": 0, "failed": {}}
         with self.store.read() as s:
             todo = list(s.execute(select(Image.sha256).where(
                 Image.fingerprinted.is_(False), Image.erased_at.is_(None))).scalars())  # fmt: skip
+        random.shuffle(todo)
         for sha in todo:
-            if not self.store.blobs.exists(sha):
-                report["missing"] += 1
-                continue
-            try:
-                fingerprint = file_fingerprint(self.store.blobs.get(sha))
-            except (OSError, ValueError) as exc:
-                report["failed"][sha] = str(exc)
-                continue
-            with self.store.write() as s:  # locked: web processes starting at once each run
-                row = s.get(Image, sha, with_for_update=True)  # this, and one does each file
-                if row is None or row.fingerprinted:
-                    continue
-                index_picture(s, sha, fingerprint)
-            report["flat" if fingerprint is None else "fingerprinted"] += 1
+            if stop is not None and stop.is_set():
+                break
+            done = self._fingerprint_stored(sha)
+            if done.startswith("failed: "):
+                report["failed"][sha] = done.removeprefix("failed: ")
+            elif done in report:
+                report[done] += 1
         return report
+
+    def _fingerprint_stored(self, sha: str) -> str:
+        """Fingerprint the stored picture ``sha`` from its file unless done: "fingerprinted",
+        "flat", "missing", "failed: REASON", or "done" (before, or by another process)."""
+        from vision.ingest import file_fingerprints
+
+        with self.store.read() as s:
+            row = s.get(Image, sha)
+            if row is None or row.fingerprinted or row.erased_at is not None:
+                return "done"
+        if not self.store.blobs.exists(sha):
+            return "missing"
+        try:
+            fingerprints = file_fingerprints(self.store.blobs.get(sha))
+        except (OSError, ValueError) as exc:
+            return f"failed: {exc}"
+        with self.store.write() as s:  # locked: of processes at it at once, one writes it
+            row = s.get(Image, sha, with_for_update=True)
+            if row is None or row.fingerprinted:
+                return "done"
+            index_picture(s, sha, fingerprints)
+        return "flat" if fingerprints.upright is None else "fingerprinted"
 
     def _replace_file(self, sha: str, im) -> str:
         """Point everything at the stripped file ``im`` (a :class:`vision.ingest.ImageCheck`)
@@ -1338,7 +1370,7 @@ class ClaimsService:
                 s.add(new)
             new.erased_at, new.metadata_stripped = None, True
             s.flush()  # the row exists before the claims and its bands point to it
-            index_picture(s, im.sha256, im.fingerprint)
+            index_picture(s, im.sha256, im.fingerprints)
             for claim in using:
                 if claim.photo_sha256 == sha:
                     claim.photo_sha256 = im.sha256

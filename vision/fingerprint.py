@@ -10,11 +10,18 @@ one bit per pair of neighbouring cells in a row (is the right one brighter?), 64
 follows the picture's coarse structure and ignores its colour, its size and its compression.
 
 A mirror image (a selfie as the front camera's preview shows it, or a copy flipped to hide
-it) has its own difference hash, which :func:`mirrored_fingerprint` computes from the bits
-alone: a photo is compared with another as it is and mirrored. What it does not find: a
-photo cropped by more than a few per cent, or rotated (measured in
-``tests/vision/test_fingerprint.py`` and DEVELOPERS.md). It does not identify a person: two
-photos of one face are as far apart as any two photos.
+it) and a picture turned upside down have their own difference hashes, which
+:func:`mirrored_fingerprint` and :func:`upside_down_fingerprint` compute from the bits alone;
+a picture turned a quarter (a photo saved sideways without its EXIF orientation, or turned
+to hide it) needs the comparisons down its columns, the second fingerprint
+:func:`photo_fingerprints` takes (of the picture transposed). From the two, the fingerprints
+of the picture each of the eight ways it may be turned and flipped
+(:func:`fingerprint_variants`), to compare with another's. A screenshot of a photo, or a photo
+framed by plain bars (letterboxed, posted with a border), is fingerprinted without them
+(:func:`picture_content`). What it does not find: a photo cropped by more than a few per
+cent, turned by another angle than a quarter, or framed by something else than a plain
+colour (measured in ``tests/vision/test_fingerprint.py`` and DEVELOPERS.md). It does not
+identify a person: two photos of one face are as far apart as any two photos.
 
 References
 ----------
@@ -25,6 +32,8 @@ References
 from __future__ import annotations
 
 import itertools
+import math
+from typing import NamedTuple
 
 import cv2
 import numpy as np
@@ -34,10 +43,15 @@ __all__ = [
     "COPY_DISTANCE",
     "FINGERPRINT_BITS",
     "NEAR_DISTANCE",
+    "Fingerprints",
+    "Turn",
     "fingerprint_bands",
     "fingerprint_distance",
+    "fingerprint_variants",
     "mirrored_fingerprint",
-    "photo_fingerprint",
+    "photo_fingerprints",
+    "picture_content",
+    "upside_down_fingerprint",
 ]
 
 #: 8 rows of 8 comparisons
@@ -66,10 +80,51 @@ FLAT_LEVELS = 2.0
 MIN_STRUCTURE = 0.5
 #: a row's 8 bits mirrored: in the reverse order, inverted (:func:`mirrored_fingerprint`)
 MIRRORED_BYTE = bytes(int(f"{v:08b}"[::-1], 2) ^ 0xFF for v in range(256))
+#: A row (column) of a picture whose brightness varies this little (standard deviation,
+#: levels of 255, encoded) is plain: a border's, a screenshot's bar, a clipped sky
+#: (:func:`picture_content`). A JPEG's plain black or white border stays within 1 level.
+PLAIN_LEVELS = 2.0
+#: ... and plain rows (columns) this share of the picture's height (width) together, or more,
+#: part two pictures (a screenshot's status bar from the photo it shows); fewer are the
+#: photo's own (a line of clipped highlights)
+PARTING_SHARE = 0.02
 
 
-def photo_fingerprint(grey: np.ndarray) -> int | None:
-    """The difference hash of a picture, or None when it has too little structure.
+#: the turns (mirrored, degrees clockwise) of a picture whose fingerprints are its upright
+#: one, mirrored, its rows in the reverse order, and both (:func:`fingerprint_variants`)
+UPRIGHT_WAYS = ((False, 0), (True, 0), (True, 180), (False, 180))
+#: ... and the same four of its turned one (the picture transposed: mirrored, then turned a
+#: quarter anticlockwise)
+TURNED_WAYS = ((True, 270), (False, 90), (False, 270), (True, 90))
+
+
+class Fingerprints(NamedTuple):
+    """A picture's two fingerprints (:func:`photo_fingerprints`); either None when that way
+    of comparing its cells finds too little structure."""
+
+    #: along its rows: the difference hash of the picture as it is seen
+    upright: int | None
+    #: down its columns: the difference hash of the picture transposed (its rows its columns),
+    #: which gives the fingerprints of the picture turned a quarter
+    turned: int | None
+
+
+class Turn(NamedTuple):
+    """How one picture is another: mirrored (flipped left to right) or not, then turned
+    clockwise by ``degrees`` (0, 90, 180 or 270)."""
+
+    mirrored: bool
+    degrees: int
+
+    def inverse(self) -> Turn:
+        """The turn that undoes this one: a mirrored picture's is the same (flipping twice
+        undoes it), a picture turned clockwise is turned back the other way."""
+        return self if self.mirrored else Turn(False, -self.degrees % 360)
+
+
+def photo_fingerprints(grey: np.ndarray) -> Fingerprints:
+    """The difference hashes of a picture along its rows and down its columns, without any
+    plain border (:func:`picture_content`).
 
     Parameters
     ----------
@@ -78,10 +133,10 @@ def photo_fingerprint(grey: np.ndarray) -> int | None:
 
     Returns
     -------
-    int or None
-        64 bits, row by row from the top left, the first comparison the most significant bit;
-        None when fewer than :data:`MIN_STRUCTURE` of the comparisons differ by more than
-        :data:`FLAT_LEVELS`.
+    Fingerprints
+        Each 64 bits, row by row from the top left, the first comparison the most
+        significant bit; None when fewer than :data:`MIN_STRUCTURE` of its comparisons differ
+        by more than :data:`FLAT_LEVELS`.
 
     References
     ----------
@@ -89,20 +144,82 @@ def photo_fingerprint(grey: np.ndarray) -> int | None:
 
     Examples
     --------
-    >>> ramp = np.tile(np.arange(90, dtype=np.float32) * 2, (80, 1))
-    >>> hex(photo_fingerprint(ramp))
-    '0xffffffffffffffff'
+    >>> ramp = np.tile(np.arange(90, dtype=np.float32) * 2, (80, 1))  # brighter to the right
+    >>> [None if fp is None else hex(fp) for fp in photo_fingerprints(ramp)]
+    ['0xffffffffffffffff', None]
     """
     grey = np.asarray(grey)
     if grey.ndim != 2 or grey.size == 0 or not np.issubdtype(grey.dtype, np.number):
         raise ValueError(f"expected a (H, W) brightness array; got {grey.dtype} {grey.shape}")
-    cells = cv2.resize(grey.astype(np.float32), (9, 8), interpolation=cv2.INTER_AREA)
-    if not np.isfinite(cells).all():
+    grey = grey.astype(np.float32)
+    if not np.isfinite(grey).all():
         raise ValueError("expected finite brightness values; got NaN or infinity")
+    content = np.ascontiguousarray(grey[picture_content(grey)])
+    return Fingerprints(_difference_hash(content), _difference_hash(content.T))
+
+
+def _difference_hash(grey: np.ndarray) -> int | None:
+    """The 64-bit difference hash of ``grey`` (float32, finite) along its rows, or None."""
+    cells = cv2.resize(np.ascontiguousarray(grey), (9, 8), interpolation=cv2.INTER_AREA)
     step = cells[:, 1:] - cells[:, :-1]
     if np.mean(np.abs(step) > FLAT_LEVELS) < MIN_STRUCTURE:
         return None
     return int.from_bytes(np.packbits((step > 0).ravel()).tobytes(), "big")
+
+
+def picture_content(grey: np.ndarray) -> tuple[slice, slice]:
+    """The rows and columns of a picture that hold it, without plain borders around it.
+
+    A photo letterboxed, posted with a white border, or seen in a screenshot between a status
+    bar and the screen's buttons is the same picture inside: its fingerprint is taken there.
+    The rows whose brightness is plain (:data:`PLAIN_LEVELS`) are left out at the edges, and a
+    band of them :data:`PARTING_SHARE` of the height thick, or thicker, parts the picture in
+    two: the longest part is kept (the photo, and not a status bar), when plain rows are on
+    both sides of it (a frame's); then the same for the columns of the rows kept. A picture
+    with plain rows on one side only is kept whole (a photo brightened until its sky is
+    clipped white: its copies, brightened less, would not lose the sky); one with no row
+    that is not plain (a blank frame) too.
+
+    Parameters
+    ----------
+    grey : (H, W) array of float, finite
+        Encoded brightness, levels of 255.
+
+    Returns
+    -------
+    (slice, slice)
+        Rows and columns; ``grey[rows, cols]`` is the content.
+
+    Examples
+    --------
+    >>> framed = np.zeros((100, 80), np.float32)
+    >>> framed[20:70, 10:70] = np.add.outer(np.arange(50), np.arange(60))  # a picture
+    >>> picture_content(framed)
+    (slice(20, 70, None), slice(10, 70, None))
+    """
+    rows = _longest_part(grey.std(axis=1) > PLAIN_LEVELS)
+    cols = _longest_part(grey[rows].std(axis=0) > PLAIN_LEVELS)
+    return rows, cols
+
+
+def _longest_part(varied: np.ndarray) -> slice:
+    """The longest run of lines (``varied``: whether each is not plain) that no band of
+    plain lines :data:`PARTING_SHARE` thick or more interrupts, without the plain lines at its
+    ends; all of them when none is varied, or when plain lines are on one side of the run
+    only."""
+    where = np.flatnonzero(varied)
+    if not len(where):
+        return slice(0, len(varied))
+    parting = max(2, math.ceil(PARTING_SHARE * len(varied)))
+    # the varied lines' runs, a gap of fewer than `parting` plain lines joining two
+    breaks = np.flatnonzero(np.diff(where) > parting)
+    starts = np.concatenate(([where[0]], where[breaks + 1]))
+    ends = np.concatenate((where[breaks], [where[-1]])) + 1
+    longest = int(np.argmax(ends - starts))
+    start, end = int(starts[longest]), int(ends[longest])
+    if (start > 0) != (end < len(varied)):  # plain on one side only: the photo's own (a
+        return slice(0, len(varied))  # clipped sky brightened), not a frame around it
+    return slice(start, end)
 
 
 def fingerprint_bands(fingerprint: int) -> list[tuple[int, int]]:
@@ -156,6 +273,53 @@ def fingerprint_distance(a: int, b: int) -> int:
     0
     """
     return ((a ^ b) & (2**FINGERPRINT_BITS - 1)).bit_count()
+
+
+def upside_down_fingerprint(fingerprint: int) -> int:
+    """The fingerprint of the picture flipped top to bottom, from its bits alone: its rows in
+    the reverse order (each row's comparisons are the same). Mirrored too, the picture turned
+    upside down (:func:`fingerprint_variants`).
+
+    Examples
+    --------
+    >>> hex(upside_down_fingerprint(0xFF))
+    '0xff00000000000000'
+    """
+    rows = (fingerprint & (2**FINGERPRINT_BITS - 1)).to_bytes(8, "big")
+    return int.from_bytes(rows[::-1], "big")
+
+
+def fingerprint_variants(fingerprints: Fingerprints) -> list[tuple[int, Turn]]:
+    """The fingerprints of a picture each way it may be turned or flipped, from its two
+    (:func:`photo_fingerprints`): as it is, mirrored, upside down, and turned a quarter
+    either way, each mirrored or not (the eight of a square's symmetries).
+
+    The picture transposed is the picture mirrored, then turned a quarter anticlockwise; the
+    other turns come from these by mirroring the rows' comparisons or reversing the rows
+    (:func:`mirrored_fingerprint`, :func:`upside_down_fingerprint`). A fingerprint that is
+    None gives none of its four.
+
+    Returns
+    -------
+    list of (int, Turn)
+        Unsigned 64-bit fingerprints and the :class:`Turn` of the picture each is of: its
+        ``fingerprint_distance`` to another picture's upright fingerprint is small when that
+        picture is this one turned so (measured: 0-1 bits, DEVELOPERS.md).
+
+    Examples
+    --------
+    >>> [tuple(turn) for _, turn in fingerprint_variants(Fingerprints(1, None))]
+    [(False, 0), (True, 0), (True, 180), (False, 180)]
+    """
+    out = []
+    for fp, turns in ((fingerprints.upright, UPRIGHT_WAYS), (fingerprints.turned, TURNED_WAYS)):
+        if fp is None:
+            continue
+        fp &= 2**FINGERPRINT_BITS - 1
+        flipped = upside_down_fingerprint(fp)
+        ways = (fp, mirrored_fingerprint(fp), flipped, mirrored_fingerprint(flipped))
+        out += [(way, Turn(*turn)) for way, turn in zip(ways, turns, strict=True)]
+    return out
 
 
 def mirrored_fingerprint(fingerprint: int) -> int:

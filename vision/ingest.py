@@ -18,7 +18,7 @@ from PIL import Image, ImageChops, ImageCms, ImageOps
 
 from calibration.colorimetry import SRGB_TO_XYZ, srgb_to_rgb_lin, srgb_u8_to_rgb_lin
 from calibration.errors import ImageTooLarge, InvalidImageError, UnsupportedImageType
-from vision.fingerprint import photo_fingerprint
+from vision.fingerprint import Fingerprints, photo_fingerprints
 from vision.metadata import NO_ORIGIN, Origin, capture_origin, image_xmp, strip_metadata
 
 try:  # HEIC/HEIF from phones; registered as the Pillow format "HEIF".
@@ -38,10 +38,10 @@ __all__ = [
     "Origin",
     "check_image",
     "estimate_jpeg_quality",
-    "file_fingerprint",
+    "file_fingerprints",
     "ingest_image",
     "load_image",
-    "picture_fingerprint",
+    "picture_fingerprints",
 ]
 
 #: Pillow format names accepted, and the words used in error messages.
@@ -196,6 +196,10 @@ def ingest_image(
     )
 
 
+#: a picture's fingerprints before it is fingerprinted
+NO_FINGERPRINTS = Fingerprints(None, None)
+
+
 @dataclass(frozen=True)
 class ImageCheck:
     """An upload that passed every check of :func:`ingest_image`, without its pixels, and the
@@ -212,8 +216,9 @@ class ImageCheck:
     byte_size: int
     stored: bytes = field(repr=False)
     upload_sha256: str
-    #: the picture's :func:`vision.fingerprint.photo_fingerprint` (None: too little structure)
-    fingerprint: int | None = None
+    #: the picture's :func:`vision.fingerprint.photo_fingerprints` (either None: too little
+    #: structure)
+    fingerprints: Fingerprints = NO_FINGERPRINTS
 
 
 def check_image(
@@ -241,9 +246,9 @@ def check_image(
     width, height = im.size
     if orientation in (5, 6, 7, 8):  # a quarter turn swaps the sides
         width, height = height, width
-    fingerprint = picture_fingerprint(im, orientation)
+    fingerprints = picture_fingerprints(im, orientation)
     return ImageCheck(hashlib.sha256(stored).hexdigest(), fmt, width, height, orientation,
-                      len(stored), stored, digest, fingerprint)  # fmt: skip
+                      len(stored), stored, digest, fingerprints)  # fmt: skip
 
 
 #: Pillow's modes of a 16-bit greyscale PNG (it decodes as I;16 or I)
@@ -256,13 +261,13 @@ UPRIGHT = {2: Image.Transpose.FLIP_LEFT_RIGHT, 3: Image.Transpose.ROTATE_180,
            8: Image.Transpose.ROTATE_90}  # fmt: skip
 
 
-def file_fingerprint(data: bytes) -> int | None:
-    """:func:`picture_fingerprint` of a stored file (checked when it was stored), decoded at
+def file_fingerprints(data: bytes) -> Fingerprints:
+    """:func:`picture_fingerprints` of a stored file (checked when it was stored), decoded at
     an eighth of its size where the format allows (JPEG): for photos stored before
     fingerprints were taken, each a tenth of a full decode."""
     im = Image.open(io.BytesIO(data))
     im.draft("RGB", (im.width // 8, im.height // 8))
-    return picture_fingerprint(im, _orientation(im))
+    return picture_fingerprints(im, _orientation(im))
 
 
 def _orientation(im: Image.Image) -> int:
@@ -271,8 +276,8 @@ def _orientation(im: Image.Image) -> int:
     return orientation if orientation in range(1, 9) else 1
 
 
-def picture_fingerprint(im: Image.Image, orientation: int = 1) -> int | None:
-    """The :func:`vision.fingerprint.photo_fingerprint` of a decoded picture as it is seen
+def picture_fingerprints(im: Image.Image, orientation: int = 1) -> Fingerprints:
+    """The :func:`vision.fingerprint.photo_fingerprints` of a decoded picture as it is seen
     (``orientation`` applied), from a copy about 256 pixels wide: the 9 × 8 cells' averages
     are the same, and a 12 MP photo is not turned or converted whole."""
     if im.mode in SIXTEEN_BIT_GREYS:  # 65535 is white
@@ -283,7 +288,7 @@ def picture_fingerprint(im: Image.Image, orientation: int = 1) -> int | None:
         grey = np.asarray(im.reduce(max(1, min(im.size) // 256)).convert("L"), dtype=np.float32)
     if orientation in UPRIGHT:
         grey = np.asarray(Image.fromarray(grey).transpose(UPRIGHT[orientation]))
-    return photo_fingerprint(grey)
+    return photo_fingerprints(grey)
 
 
 def _decodes_alike(stored: bytes, im: Image.Image, icc: bytes | None, exif: Image.Exif,

@@ -127,7 +127,7 @@ def test_claims_link_command(tmp_path, capsys):
     left (none)."""
     from sqlalchemy import delete, select, update
 
-    from claims.models import Claim, ClaimLink
+    from claims.models import Claim, ClaimLink, Image
     from tests.claims.conftest import another_photo, file_claim
 
     data = tmp_path / "d"
@@ -139,11 +139,14 @@ def test_claims_link_command(tmp_path, capsys):
     with store.write() as s:
         s.execute(delete(ClaimLink))
         s.execute(update(Claim).values(linked=False))
+        s.execute(update(Image).values(fingerprinted=False))  # as after migration 0020
     app.extensions["hueproof"]["close"]()
     assert cli.main(["claims", "link", "--data", str(data)]) == 0
-    out = capsys.readouterr().out
-    assert out.startswith("claims linked to their related claims: 3 in ") and out.endswith(
-        " s; 0 left\n"), out  # fmt: skip
+    fingerprinted, linked = capsys.readouterr().out.splitlines()
+    assert fingerprinted == ("stored photos fingerprinted: 3 (0 with too little structure, "
+                             "0 missing, 0 unreadable)"), fingerprinted  # fmt: skip
+    assert linked.startswith("claims linked to their related claims: 3 in ") and linked.endswith(
+        " s; 0 left"), linked  # fmt: skip
     with store.read() as s:
         assert len(s.scalars(select(ClaimLink)).all()) == 2
     assert cli.main(["claims", "link", "--json", "--data", str(data)]) == 0

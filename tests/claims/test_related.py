@@ -344,6 +344,59 @@ def test_a_mirrored_copy_is_found_and_said_to_be_mirrored(app, client, tokens):
     assert back["id"] == lips and back["photo"]["mirrored"], back
 
 
+def test_a_turned_copy_and_a_screenshot_are_found_and_said_how(app, client, tokens):
+    """Shopper A's selfie for a serum; shopper B sends it turned a quarter clockwise (saved
+    sideways without its EXIF orientation) and recoloured, for a lipstick, and shopper C a
+    screenshot of it (on a phone's screen between its status bar and buttons): both found,
+    both ways, held against their claims; B's said to be turned (A's picture is B's turned a
+    quarter anticlockwise, and B's is A's turned a quarter clockwise), C's not turned. Before,
+    a turned copy was another picture (21 bits apart, 29 mirrored), and a screenshot had no
+    fingerprint (its black frame most of its cells: too little structure)."""
+    import io
+
+    from PIL import Image, ImageDraw
+
+    from claims.auth import create_user
+    from tests.claims.conftest import face_jpeg
+
+    selfie = face_jpeg()
+    im = Image.open(io.BytesIO(selfie))
+    buf = io.BytesIO()
+    im.transpose(Image.Transpose.ROTATE_270).save(buf, "JPEG", quality=90)  # clockwise
+    turned = recoloured_copy(buf.getvalue())
+    screen = Image.new("RGB", (im.width + 80, round((im.width + 80) * 19.5 / 9)), (0, 0, 0))
+    screen.paste(im, (40, (screen.height - im.height) // 2))
+    ImageDraw.Draw(screen).text((10, 5), "9:41    LTE  87%", fill=(255, 255, 255))
+    shot = io.BytesIO()
+    screen.save(shot, "PNG")
+    with app.extensions["hueproof"]["store"].write() as s:
+        shopper_c = create_user(s, role="shopper", name="C")[1]
+    red = file_claim(client, tokens["shopper"], key="r", type="redness", sku="SERUM-RETINOL",
+                     shade=None, roi=None, consent_health="true", order_ref="O-R",
+                     photo=selfie).json["id"]  # fmt: skip
+    lips = file_claim(client, tokens["shopper_b"], key="l", shade="N02", roi=None,
+                      order_ref="O-L", photo=turned).json["id"]  # fmt: skip
+    other = file_claim(client, shopper_c, key="c", shade="R01", roi=None, order_ref="O-C",
+                       photo=shot.getvalue()).json["id"]  # fmt: skip
+    wait(app)
+    view = _view(client, tokens, lips)  # A's and C's: C's screenshot is of the same picture
+    items = {c["id"]: c for c in view["related"]["claims"]}
+    assert set(items) == {red, other} and items[red]["counts"], items
+    assert "photo_in_other_claims" in _notes(view)
+    photo = items[red]["photo"]
+    assert (photo["mirrored"], photo["turned"]) == (False, 270) and photo["distance"] <= 4, photo
+    related = {c["id"]: c["photo"] for c in _view(client, tokens, red)["related"]["claims"]}
+    assert set(related) == {lips, other}, related
+    assert (related[lips]["mirrored"], related[lips]["turned"]) == (False, 90), related
+    assert (related[other]["mirrored"], related[other]["turned"]) == (False, 0), related
+    assert related[other]["distance"] <= 4, related
+    view = _view(client, tokens, other)
+    assert "photo_in_other_claims" in _notes(view)
+    assert {c["id"] for c in view["related"]["claims"]} == {red, lips}
+    marks = {i["id"]: i["related_counts"] for i in _listed(client, tokens["adjudicator"])["items"]}
+    assert [marks[c]["photo_claims"] for c in (red, lips, other)] == [2, 2, 2], marks
+
+
 def test_linking_stored_claims_writes_the_links_their_filings_wrote(tmp_path):
     """Claims related in each way (one order's two claims, a copy filed for another product
     by another shopper, a mirrored copy for another shade, one with nothing beside it): the
@@ -395,17 +448,29 @@ def test_linking_stored_claims_writes_the_links_their_filings_wrote(tmp_path):
 
 def test_the_rows_near_a_claims_pictures_are_those_compared_one_by_one():
     """claims/related.py _near (all of a product's claims at once) against the distances
-    taken row by row: fingerprints stored signed or not, missing ones, near copies and
-    mirrored ones among random ones."""
+    taken row by row (_closest): fingerprints stored signed or not, missing ones, near copies
+    of the pictures turned or flipped any way (seen through the row's upright fingerprint or
+    through its turned one) among random ones."""
     import random
 
-    from claims.related import MASK, _fingerprints, _near
-    from vision.fingerprint import fingerprint_distance, mirrored_fingerprint
+    from claims.related import (
+        MASK,
+        ProductClaims,
+        _closest,
+        _fingerprints,
+        _near,
+        _Picture,
+        _turned_ways,
+    )
+    from vision.fingerprint import Fingerprints, fingerprint_variants
 
     rng = random.Random(3)
-    photo, base = rng.getrandbits(64), rng.getrandbits(64)
-    pictures = [("photo", "p", photo, mirrored_fingerprint(photo)),
-                ("baseline", "b", base, mirrored_fingerprint(base))]  # fmt: skip
+
+    def picture(which):
+        fps = Fingerprints(rng.getrandbits(64), rng.getrandbits(64))
+        return _Picture(which, which[0], fps.upright, fingerprint_variants(fps))
+
+    pictures = [picture("photo"), picture("baseline")]
 
     def near_copy(fp):
         for bit in rng.sample(range(64), rng.randrange(0, 14)):
@@ -415,15 +480,36 @@ def test_the_rows_near_a_claims_pictures_are_those_compared_one_by_one():
     def stored(fp):  # None, or as a BIGINT holds it
         return None if fp is None else fp - 2**64 if fp >= 2**63 else fp
 
-    kinds = [lambda: None, lambda: rng.getrandbits(64), lambda: near_copy(photo),
-             lambda: near_copy(mirrored_fingerprint(base))]  # fmt: skip
-    rows = [("id", "", "x", "y", stored(rng.choice(kinds)()), stored(rng.choice(kinds)()))
-            for _ in range(600)]  # fmt: skip
-    expected = [any(fingerprint_distance(mine, theirs & MASK) <= NEAR_DISTANCE
-                    for theirs in (r[4], r[5]) if theirs is not None
-                    for _, _, *fps in pictures for mine in fps)
+    def turned_copy(pic):  # a turned copy's own turned fingerprint: a variant of pic's upright
+        way = rng.choice(fingerprint_variants(Fingerprints(None, pic.upright)))[0]
+        return near_copy(way)
+
+    kinds = [lambda: (None, None), lambda: (rng.getrandbits(64), rng.getrandbits(64)),
+             lambda: (near_copy(rng.choice(rng.choice(pictures).variants)[0]), None),
+             lambda: (rng.getrandbits(64), turned_copy(rng.choice(pictures))),
+             lambda: (None, turned_copy(pictures[0]))]  # fmt: skip
+    rows = []
+    for _ in range(800):
+        (photo, photo_t), (base, base_t) = rng.choice(kinds)(), rng.choice(kinds)()
+        rows.append(("id", "", "x", "y", *map(stored, (photo, base, photo_t, base_t))))
+
+    def product(rows):
+        fingerprints, known = _fingerprints(rows, 4)
+        turned, turned_known = _fingerprints(rows, 6)
+        return ProductClaims(rows, frozenset(), fingerprints, known, _turned_ways(turned),
+                             turned_known, {})  # fmt: skip
+
+    expected = [any(_closest(pic.upright, pic.variants, Fingerprints(
+                        None if up is None else up & MASK, None if t is None else t & MASK)
+                    )[0] <= NEAR_DISTANCE
+                    for up, t in ((r[4], r[6]), (r[5], r[7])) for pic in pictures)
                 for r in rows]  # fmt: skip
-    assert 50 < sum(expected) < 550  # both kinds present
-    assert _near(pictures, *_fingerprints(rows)).tolist() == expected
-    assert _near([("photo", "p", None, None)], *_fingerprints(rows)).tolist() == [False] * 600
-    assert _near(pictures, *_fingerprints([])).tolist() == []
+    assert 100 < sum(expected) < 700  # both kinds present
+    through_turned = [any(_closest(pic.upright, [], Fingerprints(None, t))[0] <= NEAR_DISTANCE
+                          for t in (r[6], r[7]) if t is not None for pic in pictures)
+                      for r in rows]  # fmt: skip
+    assert sum(through_turned) > 50  # found through the row's turned fingerprint
+    assert _near(pictures, product(rows)).tolist() == expected
+    nothing = [_Picture("photo", "p", None, [])]
+    assert _near(nothing, product(rows)).tolist() == [False] * 800
+    assert _near(pictures, product([])).tolist() == []

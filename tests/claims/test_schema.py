@@ -211,8 +211,9 @@ def test_photos_stored_before_migration_0015_are_fingerprinted_when_the_service_
     assert all(v is not None for v in filed.values())
     _down_and_up(app, tmp_path / "d", "0014", "fingerprint", table="images")
     app = create_app({"TESTING": True, "DATA_DIR": str(tmp_path / "d"), "ANALYSIS_WORKERS": 0})
-    assert app.extensions["hueproof"]["fingerprinted"] == {"fingerprinted": 2, "flat": 0,
-                                                           "missing": 0, "failed": {}}  # fmt: skip
+    linking = app.extensions["hueproof"]["linking"]  # beside the start
+    linking.join()
+    assert linking.fingerprinted == {"fingerprinted": 2, "flat": 0, "missing": 0, "failed": {}}
     with app.extensions["hueproof"]["store"].read() as s:
         again = {c: s.get(Image, s.get(Claim, c).photo_sha256).fingerprint for c in ids}
         erased = s.get(Image, s.get(Claim, gone).photo_sha256)
@@ -297,12 +298,73 @@ def test_a_picture_without_structure_is_read_once_not_at_every_start(tmp_path):
         assert image.fingerprint is None and image.fingerprinted  # at filing: none, and done
     _down_and_up(app, tmp_path / "d", "0017", "fingerprinted", table="images")
     config = {"TESTING": True, "DATA_DIR": str(tmp_path / "d"), "ANALYSIS_WORKERS": 0}
-    for flat in (1, 0):
-        app = create_app(config)
-        assert app.extensions["hueproof"]["fingerprinted"] == {
-            "fingerprinted": 0,
-            "flat": flat,
-            "missing": 0,
-            "failed": {},
-        }
-        app.extensions["hueproof"]["close"]()
+    app = create_app(config)
+    linking = app.extensions["hueproof"]["linking"]
+    linking.join()
+    assert linking.fingerprinted == {"fingerprinted": 0, "flat": 1, "missing": 0, "failed": {}}
+    app.extensions["hueproof"]["close"]()
+    app = create_app(config)  # nothing left to read: no thread
+    assert app.extensions["hueproof"]["linking"].thread is None
+    app.extensions["hueproof"]["close"]()
+
+
+def test_a_store_from_before_migration_0020_finds_turned_copies_once_fingerprinted_again(tmp_path):
+    """A store at 0019 has one fingerprint a picture (along its rows) and links found by the
+    search before: a copy turned a quarter was not found. 0020 reads no file: it marks every
+    picture to be fingerprinted again (keeping its fingerprint meanwhile) and every linked
+    claim linked by search 1 (its links kept); beside the start, the service fingerprints
+    them again and searches each claim again, adding the turned copy's link."""
+    from sqlalchemy import delete, or_, select
+
+    from claims.models import Claim, ClaimLink, Image
+    from server import create_app
+    from tests.claims.conftest import another_photo, bearer, file_claim, seeded_app
+
+    app, tokens = seeded_app(tmp_path / "d", ANALYSIS_WORKERS=0)
+    client = app.test_client()
+    turned = io.BytesIO()
+    PILImage.open(io.BytesIO(another_photo(0))).transpose(PILImage.Transpose.ROTATE_90).save(
+        turned, "JPEG", quality=90)  # fmt: skip
+    ids = [file_claim(client, tokens["shopper"], key=f"k{k}", order_ref=order,
+                      photo=photo).json["id"]
+           for k, (order, photo) in enumerate([("O-1", another_photo(0)),
+                                               ("O-2", turned.getvalue()),
+                                               ("O-3", another_photo(3)),
+                                               ("o 3", another_photo(4))])]  # fmt: skip
+    store = app.extensions["hueproof"]["store"]
+
+    def links():
+        with store.read() as s:
+            return {(a, b) for a, b in s.execute(select(ClaimLink.claim_id, ClaimLink.other_id))}
+
+    both = {(ids[0], ids[1]), (ids[1], ids[0]), (ids[2], ids[3]), (ids[3], ids[2])}
+    assert links() == both  # as filed: the turned copy, and one order's two claims
+    with store.write() as s:  # as the search before 0020 left them: the turned copy not found
+        s.execute(delete(ClaimLink).where(or_(ClaimLink.claim_id.in_(ids[:2]),
+                                              ClaimLink.other_id.in_(ids[:2]))))  # fmt: skip
+        filed = {c.photo_sha256: s.get(Image, c.photo_sha256).fingerprint
+                 for c in s.scalars(select(Claim))}  # fmt: skip
+    _down_and_up(app, tmp_path / "d", "0019", "links_version")
+    store = open_store(tmp_path / "d")
+    with store.read() as s:
+        images = {i.sha256: i for i in s.scalars(select(Image))}
+        assert {sha: images[sha].fingerprint for sha in filed} == filed  # kept meanwhile
+        assert not any(i.fingerprinted or i.fingerprint_turned for i in images.values())
+        assert [(c.linked, c.links_version) for c in s.scalars(select(Claim))] == [(True, 1)] * 4
+    assert links() == both - {(ids[0], ids[1]), (ids[1], ids[0])}
+    store.dispose()
+    app = create_app({"TESTING": True, "DATA_DIR": str(tmp_path / "d"), "ANALYSIS_WORKERS": 0})
+    linking = app.extensions["hueproof"]["linking"]
+    linking.join()
+    assert linking.fingerprinted == {"fingerprinted": 4, "flat": 0, "missing": 0, "failed": {}}
+    assert linking.linked == 4
+    store = app.extensions["hueproof"]["store"]
+    assert links() == both
+    with store.read() as s:
+        assert all(i.fingerprinted and i.fingerprint_turned is not None
+                   for i in s.scalars(select(Image)))  # fmt: skip
+        assert {c.links_version for c in s.scalars(select(Claim))} == {2}
+    seen = app.test_client().get(f"/api/v1/claims/{ids[0]}", headers=bearer(tokens["adjudicator"]))
+    (item,) = seen.json["related"]["claims"]
+    assert item["id"] == ids[1] and item["photo"]["turned"] == 270, item
+    app.extensions["hueproof"]["close"]()

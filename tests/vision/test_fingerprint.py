@@ -4,22 +4,37 @@ pictures told apart; vision/ingest.py: the fingerprint of an upload as it is see
 import io
 import itertools
 
+import cv2
 import numpy as np
 import pytest
-from PIL import Image, ImageEnhance
+from PIL import Image, ImageDraw, ImageEnhance
 from skimage import data
 
 from vision.fingerprint import (
     BANDS,
     NEAR_DISTANCE,
+    Fingerprints,
+    Turn,
     fingerprint_bands,
     fingerprint_distance,
+    fingerprint_variants,
     mirrored_fingerprint,
-    photo_fingerprint,
+    photo_fingerprints,
+    picture_content,
+    upside_down_fingerprint,
 )
-from vision.ingest import UPRIGHT, check_image, file_fingerprint, picture_fingerprint
+from vision.ingest import UPRIGHT, check_image, file_fingerprints, picture_fingerprints
 
 SAMPLE = "samples/swatch_with_chart.jpg"
+
+
+def _upright(im: Image.Image) -> int | None:
+    """A decoded picture's upright fingerprint (vision.ingest)."""
+    return picture_fingerprints(im).upright
+
+
+def _upright_of(grey) -> int | None:
+    return photo_fingerprints(grey).upright
 
 
 def _pictures() -> dict[str, Image.Image]:
@@ -54,16 +69,16 @@ def _copies(im: Image.Image):
 @pytest.mark.parametrize("name", ["astronaut", "coffee", "chelsea", "rocket", "swatch"])
 def test_a_photo_saved_again_smaller_or_recoloured_is_the_same_picture(name):
     im = _pictures()[name]
-    first = picture_fingerprint(im)
+    first = _upright(im)
     for how, copy in _copies(im):
-        assert fingerprint_distance(first, picture_fingerprint(copy)) <= NEAR_DISTANCE, how
+        assert fingerprint_distance(first, _upright(copy)) <= NEAR_DISTANCE, how
 
 
 def test_different_photos_are_far_apart():
     """The ten pairs of five different photos are all farther apart than a copy may be
     (measured: 23 bits or more, the median 31 as for random bits), also with one of the two
     mirrored (24 or more)."""
-    prints = {k: picture_fingerprint(v) for k, v in _pictures().items()}
+    prints = {k: _upright(v) for k, v in _pictures().items()}
     apart = {(a, b): fingerprint_distance(prints[a], prints[b])
              for a, b in itertools.combinations(prints, 2)}  # fmt: skip
     assert min(apart.values()) > 2 * NEAR_DISTANCE, apart
@@ -78,15 +93,15 @@ def test_a_mirrored_photo_is_found_through_its_mirrored_fingerprint(name):
     photo's: not found as it is), computed from the photo's bits: the mirrored photo's own is
     within a bit of it, and the mirrored photo's copies are within reach and share a band."""
     im = _pictures()[name]
-    expected = mirrored_fingerprint(picture_fingerprint(im))
+    expected = mirrored_fingerprint(_upright(im))
     mirrored = im.transpose(Image.Transpose.FLIP_LEFT_RIGHT)
-    assert fingerprint_distance(expected, picture_fingerprint(mirrored)) <= 1
+    assert fingerprint_distance(expected, _upright(mirrored)) <= 1
     for how, copy in _copies(mirrored):
-        got = picture_fingerprint(copy)
+        got = _upright(copy)
         assert fingerprint_distance(expected, got) <= NEAR_DISTANCE, how
         assert set(fingerprint_bands(expected)) & set(fingerprint_bands(got)), how
     if name == "astronaut":
-        assert fingerprint_distance(picture_fingerprint(im), picture_fingerprint(mirrored)) > 30
+        assert fingerprint_distance(_upright(im), _upright(mirrored)) > 30
 
 
 def test_mirroring_twice_gives_the_fingerprint_back_and_distances_agree():
@@ -105,11 +120,11 @@ def test_a_picture_without_structure_has_no_fingerprint():
     """A blank frame or a close-up of one colour would match any other by chance."""
     rng = np.random.default_rng(0)
     flat = 128 + rng.normal(0, 1.0, (300, 400))  # one colour and a sensor's noise
-    assert photo_fingerprint(flat) is None
-    assert picture_fingerprint(Image.new("RGB", (64, 48), (200, 30, 40))) is None
+    assert _upright_of(flat) is None
+    assert _upright(Image.new("RGB", (64, 48), (200, 30, 40))) is None
     ramp = np.tile(np.arange(90, dtype=np.float32) * 2, (80, 1))  # brighter to the right
-    assert photo_fingerprint(ramp) == 2**64 - 1
-    assert photo_fingerprint(ramp[:, ::-1]) == 0
+    assert _upright_of(ramp) == 2**64 - 1
+    assert _upright_of(ramp[:, ::-1]) == 0
 
 
 @pytest.mark.parametrize("orientation", range(1, 9))
@@ -125,9 +140,10 @@ def test_an_upload_is_fingerprinted_as_it_is_seen(orientation):
     exif = Image.Exif()
     exif[0x0112] = orientation
     checked = check_image(_jpeg(stored, 95, exif=exif.tobytes()))
-    assert fingerprint_distance(checked.fingerprint, picture_fingerprint(upright)) <= 2
+    assert fingerprint_distance(checked.fingerprints.upright, _upright(upright)) <= 2
     # the stored file (its metadata removed, its orientation kept), decoded small
-    assert fingerprint_distance(file_fingerprint(checked.stored), checked.fingerprint) <= 3
+    stored = file_fingerprints(checked.stored)
+    assert fingerprint_distance(stored.upright, checked.fingerprints.upright) <= 3
 
 
 @pytest.mark.parametrize("mode", ["L", "LA", "P", "1", "RGBA", "CMYK", "I;16"])
@@ -137,20 +153,20 @@ def test_every_decoded_mode_gives_the_pictures_fingerprint(mode):
         other = Image.fromarray(np.asarray(im.convert("L")).astype(np.uint16) * 257)
     else:
         other = im.convert(mode)
-    assert fingerprint_distance(picture_fingerprint(im), picture_fingerprint(other)) <= 4
+    assert fingerprint_distance(_upright(im), _upright(other)) <= 4
 
 
 def test_bad_input_says_what_was_expected():
     with pytest.raises(
         ValueError, match=r"expected a \(H, W\) brightness array; got uint8 \(4, 4, 3\)"
     ):
-        photo_fingerprint(np.zeros((4, 4, 3), np.uint8))
+        _upright_of(np.zeros((4, 4, 3), np.uint8))
     with pytest.raises(
         ValueError, match=r"expected a \(H, W\) brightness array; got float32 \(0, 5\)"
     ):
-        photo_fingerprint(np.array([], np.float32).reshape(0, 5))
+        _upright_of(np.array([], np.float32).reshape(0, 5))
     with pytest.raises(ValueError, match="NaN or infinity"):
-        photo_fingerprint(np.full((16, 18), np.nan))
+        _upright_of(np.full((16, 18), np.nan))
 
 
 def test_distance_reads_signed_and_unsigned_alike():
@@ -181,6 +197,140 @@ def test_a_photos_copies_share_a_band_with_it(name):
     """The copies a shopper may send (saved again, smaller, recoloured) are found by a band,
     however far apart within NEAR_DISTANCE."""
     im = _pictures()[name]
-    first = set(fingerprint_bands(picture_fingerprint(im)))
+    first = set(fingerprint_bands(_upright(im)))
     for how, copy in _copies(im):
-        assert first & set(fingerprint_bands(picture_fingerprint(copy))), how
+        assert first & set(fingerprint_bands(_upright(copy))), how
+
+
+#: Pillow's turns and flips, and the Turn that makes a picture the picture turned so (mirrored
+#: first, then turned clockwise)
+TURNS = {Image.Transpose.ROTATE_90: Turn(False, 270),  # Pillow turns anticlockwise
+         Image.Transpose.ROTATE_270: Turn(False, 90),
+         Image.Transpose.ROTATE_180: Turn(False, 180),
+         Image.Transpose.FLIP_LEFT_RIGHT: Turn(True, 0),
+         Image.Transpose.FLIP_TOP_BOTTOM: Turn(True, 180),
+         Image.Transpose.TRANSPOSE: Turn(True, 270),
+         Image.Transpose.TRANSVERSE: Turn(True, 90)}  # fmt: skip
+
+
+def _closest(a, b) -> tuple[int, Turn]:
+    """How far picture ``b``'s upright fingerprint is from ``a``'s variants, and by which."""
+    return min((fingerprint_distance(fp, b.upright), turn)
+               for fp, turn in fingerprint_variants(a))  # fmt: skip
+
+
+@pytest.mark.parametrize("name", ["astronaut", "coffee", "chelsea", "rocket", "swatch"])
+def test_a_turned_photo_is_found_through_the_variants_of_its_fingerprints(name):
+    """A photo turned a quarter, upside down or flipped (saved without its EXIF orientation,
+    or turned to hide it) is another picture to its upright fingerprint (the astronaut turned
+    a quarter: 29 bits from the photo's, 27 mirrored); the variant of the photo's
+    fingerprints for that turn is within a bit of the turned photo's own (0 measured), and
+    its copies (saved again, smaller, recoloured) within reach (0-2), sharing a band."""
+    im = _pictures()[name]
+    prints = picture_fingerprints(im)
+    for transpose, expected in TURNS.items():
+        turned = im.transpose(transpose)
+        distance, turn = _closest(prints, picture_fingerprints(turned))
+        assert (distance, turn) <= (1, expected), (transpose, distance, turn)
+        way = dict((t, fp) for fp, t in fingerprint_variants(prints))[expected]
+        for how, copy in _copies(turned):
+            got = _upright(copy)
+            assert fingerprint_distance(way, got) <= NEAR_DISTANCE, (transpose, how)
+            assert set(fingerprint_bands(way)) & set(fingerprint_bands(got)), (transpose, how)
+        # and the other way round: the turned photo's variant for the inverse turn is the photo
+        back = _closest(picture_fingerprints(turned), prints)
+        assert back <= (1, expected.inverse()), (transpose, back)
+    if name == "astronaut":
+        quarter = _upright(im.transpose(Image.Transpose.ROTATE_90))
+        assert fingerprint_distance(prints.upright, quarter) > 2 * NEAR_DISTANCE
+        assert fingerprint_distance(mirrored_fingerprint(prints.upright), quarter) > NEAR_DISTANCE
+
+
+def test_the_variants_are_the_eight_turns_and_none_without_a_fingerprint():
+    fps = Fingerprints(0x0123456789ABCDEF, 0xFEDCBA9876543210)
+    turns = [turn for _, turn in fingerprint_variants(fps)]
+    assert sorted(turns) == sorted([*TURNS.values(), Turn(False, 0)])
+    assert fingerprint_variants(fps)[0] == (fps.upright, Turn(False, 0))
+    assert [t for _, t in fingerprint_variants(Fingerprints(None, 5))] == turns[4:]
+    assert fingerprint_variants(Fingerprints(None, None)) == []
+    assert upside_down_fingerprint(upside_down_fingerprint(fps.upright)) == fps.upright
+    assert all(t.inverse().inverse() == t for t in turns)
+    assert Turn(False, 90).inverse() == Turn(False, 270) and Turn(True, 90).inverse() == Turn(
+        True, 90)  # fmt: skip
+
+
+def test_different_photos_are_far_apart_turned_or_flipped_any_way():
+    """Eight ways to compare two photos give chance more ways to bring them close: the ten
+    pairs of five different photos are still farther apart than a copy may be (measured: 20
+    bits or more; nine photos' 36 pairs, four of them portraits: 18 or more)."""
+    prints = {k: picture_fingerprints(v) for k, v in _pictures().items()}
+    apart = {(a, b): _closest(prints[a], prints[b])[0]
+             for a, b in itertools.permutations(prints, 2)}  # fmt: skip
+    assert min(apart.values()) > 1.5 * NEAR_DISTANCE, apart
+
+
+def _framed(im: Image.Image, share: float, colour, bars: bool = False) -> Image.Image:
+    """``im`` in a frame ``share`` of its width wide, plain ``colour``; ``bars``: on a
+    phone's screen (9:19.5) between a status bar and the screen's buttons, as a screenshot."""
+    w, h = im.size
+    width = w + 2 * round(share * w)
+    height = round(width * 19.5 / 9) if bars else h + 2 * round(share * h)
+    framed = Image.new("RGB", (width, height), colour)
+    framed.paste(im, ((width - w) // 2, (height - h) // 2))
+    if bars:
+        ink = (0, 0, 0) if sum(colour) > 384 else (255, 255, 255)
+        draw = ImageDraw.Draw(framed)
+        draw.text((10, 5), "9:41    LTE  87%", fill=ink)
+        draw.text((width // 3, height - 20), "<    O    []", fill=ink)
+    return Image.open(io.BytesIO(_jpeg(framed, 80)))
+
+
+@pytest.mark.parametrize("name", ["astronaut", "coffee", "chelsea", "rocket", "swatch"])
+def test_a_framed_photo_or_a_screenshot_of_it_is_the_same_picture(name):
+    """A photo letterboxed or posted with a plain border, or a screenshot of it, is
+    fingerprinted without the frame (vision.fingerprint.picture_content): within reach of the
+    photo (0-9 bits measured on these five, 65 of 120 comparisons 0; a screenshot whose
+    status bar is closer to the photo than 2 % of the screen's height is not parted from
+    it). Whole, the frame's brightness would be most of the picture's cells (the astronaut's
+    in a black frame a quarter wide: 36 bits from the photo's)."""
+    im = _pictures()[name]
+    first = picture_fingerprints(im)
+    colours = [(0, 0, 0), (255, 255, 255), (236, 236, 236)]
+    for share, colour, bars in itertools.product((0.05, 0.25), colours, (False, True)):
+        framed = _framed(im, share + 0.05 * bars, colour, bars)
+        got = picture_fingerprints(framed)
+        assert fingerprint_distance(first.upright, got.upright) <= NEAR_DISTANCE, (share, colour)
+        assert fingerprint_distance(first.turned, got.turned) <= NEAR_DISTANCE, (share, colour)
+        grey = np.asarray(framed.convert("L"), np.float32)
+        rows, cols = picture_content(grey)
+        top, left = (grey.shape[0] - im.height) // 2, (grey.shape[1] - im.width) // 2
+        # within a JPEG block of the photo's edges (its ringing is not plain): 0-6 measured
+        assert abs(rows.start - top) <= 8 and abs(rows.stop - top - im.height) <= 8
+        assert abs(cols.start - left) <= 8 and abs(cols.stop - left - im.width) <= 8
+    if name == "astronaut":
+        whole = np.asarray(_framed(im, 0.25, (0, 0, 0)).convert("L"), np.float32)
+        assert fingerprint_distance(first.upright, _whole(whole)) > 2 * NEAR_DISTANCE
+
+
+def _whole(grey) -> int:
+    """The difference hash of the whole picture, frame and all."""
+    cells = cv2.resize(grey, (9, 8), interpolation=cv2.INTER_AREA)
+    return int.from_bytes(np.packbits((cells[:, 1:] > cells[:, :-1]).ravel()).tobytes(), "big")
+
+
+def test_plain_rows_on_one_side_only_are_the_photos_own():
+    """A photo brightened until its sky is clipped white has plain rows at its top only: they
+    are the photo's (its copies, brightened less, keep them), not a frame. Measured on a
+    portrait brightened by a quarter: cut there, it was 12 bits from the photo; kept, 3."""
+    rng = np.random.default_rng(5)
+    photo = rng.uniform(40, 200, (120, 90)).astype(np.float32)
+    photo[:15] = 255.0  # a clipped sky
+    assert picture_content(photo) == (slice(0, 120), slice(0, 90))
+    photo[-15:] = 0.0  # and a frame's bottom too: plain on both sides, cut
+    assert picture_content(photo) == (slice(15, 105), slice(0, 90))
+    photo[50:52] = 128.0  # a plain line inside (fewer than 2 % of the rows) parts nothing
+    assert picture_content(photo) == (slice(15, 105), slice(0, 90))
+    photo[50:60] = 128.0  # a plain band 10 rows thick (8 %) parts it: the longer part is kept
+    assert picture_content(photo) == (slice(60, 105), slice(0, 90))
+    blank = np.full((40, 30), 7.0, np.float32)
+    assert picture_content(blank) == (slice(0, 40), slice(0, 30))

@@ -1889,8 +1889,15 @@ def test_the_review_page_lists_the_claims_on_the_order_and_with_the_same_picture
     Image.open(io.BytesIO(another_photo(10))).transpose(Image.Transpose.FLIP_LEFT_RIGHT).save(
         flipped, "JPEG", quality=90)  # fmt: skip
     line = line_beside(another_photo(10), flipped.getvalue(), "mirror")
-    assert ("the same picture mirrored (this claim's photo flipped left to right and its photo: "
-            "fingerprints ") in line, line  # fmt: skip
+    assert ("the same picture turned or flipped (this claim's photo flipped left to right, and "
+            "its photo: fingerprints ") in line, line  # fmt: skip
+    # a copy turned a quarter anticlockwise: the first is this one turned a quarter clockwise
+    turned = io.BytesIO()
+    Image.open(io.BytesIO(another_photo(11))).transpose(Image.Transpose.ROTATE_90).save(
+        turned, "JPEG", quality=90)  # fmt: skip
+    line = line_beside(another_photo(11), turned.getvalue(), "turn")
+    assert ("the same picture turned or flipped (this claim's photo turned a quarter clockwise, "
+            "and its photo: fingerprints ") in line, line  # fmt: skip
     # the first claim asked for more evidence: the order's product filed again as asked
     asked = client.post(f"/api/v1/claims/{ids[0]}/decision", headers=bearer(tokens["adjudicator"]),
                         json={"outcome": "request_evidence", "reason_code": "inconclusive_photo",

@@ -261,12 +261,14 @@ function showRelated(r) {
   $("related").replaceChildren(...r.claims.map((c) => {
     const shared = [];
     if (c.sameOrder) shared.push(t(c.sameProduct ? "relatedSameOrderProduct" : "relatedSameOrder"));
-    if (c.photo) {
+    if (c.photo) {  // turned or flipped: how this claim's picture becomes the other one
+      const turned = c.photo.mirrored || c.photo.turned !== 0;
       const words = c.photo.sameFile ? "relatedSameFile"
         : (c.photo.distance <= COPY_DISTANCE ? "relatedSamePicture" : "relatedNearPicture")
-          + (c.photo.mirrored ? "Mirrored" : "");
+          + (turned ? "Turned" : "");
+      const turn = turned ? t(`turn_${c.photo.turned}${c.photo.mirrored ? "_mirrored" : ""}`) : "";
       shared.push(fill(words, { this: t(`which_${c.photo.this}`), that: t(`which_${c.photo.that}`),
-                                d: c.photo.distance }));
+                                d: c.photo.distance, turn }));
     }
     shared.push(t(c.sameShopper ? "relatedSameShopper" : "relatedOtherShopper"));
     const state = c.outcome ? t(`outcome_${c.outcome}`) : t(`status_${c.status}`);
