@@ -52,7 +52,8 @@ __all__ = [
     "LINKS_VERSION",
     "NOT_LINKED",
     "RELATED_SHOWN",
-    "ProductClaims",
+    "ClaimRows",
+    "claim_rows",
     "find_links",
     "forget_picture",
     "index_picture",
@@ -107,11 +108,12 @@ def related_claims(session, claim: Claim) -> dict | None:
 
 
 @dataclass(frozen=True)
-class ProductClaims:
-    """Every claim on one product as :func:`find_links` reads them (:func:`_candidates`' rows)
-    with their fingerprints as arrays (:func:`_fingerprints`), read once for all of the
-    product's claims when a store's claims are linked (they are most of what a claim's search
-    reads)."""
+class ClaimRows:
+    """Claims as :func:`find_links` reads them (:func:`_candidates`' rows) with their
+    fingerprints as arrays (:func:`_fingerprints`), to compare with a claim's all at once:
+    one by one, the eight turns of each took most of a search among a product's thousands of
+    claims. A product's are read once for all of its claims when a store's claims are
+    linked (:func:`product_claims`)."""
 
     rows: list
     ids: frozenset
@@ -125,17 +127,29 @@ class ProductClaims:
     by_key: dict
 
 
-def product_claims(session, sku_id: int) -> ProductClaims:
-    """The claims on the product ``sku_id``, for :func:`find_links` (:class:`ProductClaims`)."""
-    rows = session.execute(_candidates(Claim.sku_id == sku_id)).all()
+def claim_rows(rows: list, *, index: bool = True) -> ClaimRows:
+    """:class:`ClaimRows` of ``rows`` (:func:`_candidates`); ``index``: with ``by_key`` (for
+    many claims' searches: one looks the keys up in the rows themselves)."""
+    columns = list(zip(*rows, strict=True)) if rows else [()] * 8
     by_key: dict[str, list[int]] = {}
-    for k, (_, order, photo, base, *_) in enumerate(rows):
-        for key in {order, photo, base} - {"", None}:
+    for k, keys in enumerate(zip(*columns[1:4], strict=True) if index else ()):
+        for key in set(keys) - {"", None}:
             by_key.setdefault(key, []).append(k)
-    fingerprints, known = _fingerprints(rows, 4)
-    turned, turned_known = _fingerprints(rows, 6)
-    return ProductClaims(rows, frozenset(row[0] for row in rows), fingerprints, known,
-                         _turned_ways(turned), turned_known, by_key)  # fmt: skip
+    fingerprints, known = _fingerprints(columns[4:6])
+    turned, turned_known = _fingerprints(columns[6:8])
+    return ClaimRows(rows, frozenset(columns[0]), fingerprints, known, _turned_ways(turned),
+                     turned_known, by_key)  # fmt: skip
+
+
+def product_claims(session, sku_id: int) -> ClaimRows:
+    """The claims on the product ``sku_id``, for :func:`find_links` (:class:`ClaimRows`)."""
+    return claim_rows(_read(session, _candidates(Claim.sku_id == sku_id)))
+
+
+def _read(session, query) -> list:
+    """The rows of ``query`` as the database gives them (without the ORM's processing of
+    each: a third of the time to read a product's thousands)."""
+    return session.connection().execute(query).all()
 
 
 def _candidates(*where):
@@ -151,7 +165,7 @@ def _candidates(*where):
 
 
 def find_links(
-    session, claim: Claim, product: ProductClaims | None = None
+    session, claim: Claim, product: ClaimRows | None = None
 ) -> dict[str, tuple[bool, dict | None]]:
     """The claims related to ``claim``: id → (on the same order, the pictures' match), as
     :func:`link_claim` writes them down (found in a read, a writer need not wait while they
@@ -166,15 +180,19 @@ def find_links(
         near.append(Claim.sku_id == claim.sku_id)
     if order:
         near.append(Claim.order_key == order)
-    rows = session.execute(_candidates(Claim.id != claim.id, or_(*near))).all()
-    if product is not None:
-        # the same rows: the product's, read once for all its claims, of which only those
-        # with a fingerprint near (all at once) or sharing the order or a file are matched
-        mine = [pic.sha for pic in pictures]
-        look = set(np.flatnonzero(_near(pictures, product)).tolist())
-        look.update(k for key in (order, *mine) for k in product.by_key.get(key, ()))
-        rows = [*(product.rows[k] for k in sorted(look)),
-                *(row for row in rows if row[0] not in product.ids)]  # fmt: skip
+    rows = _read(session, _candidates(Claim.id != claim.id, or_(*near)))
+    # of the rows, only those with a fingerprint near (all at once) or sharing the order or a
+    # file are matched one by one
+    mine = {pic.sha for pic in pictures}
+    if product is None:
+        candidates, rest = claim_rows(rows, index=False), []
+        look = {k for k, row in enumerate(rows)
+                if (order and row[1] == order) or row[2] in mine or row[3] in mine}  # fmt: skip
+    else:  # the product's rows, read once for all its claims, and the others
+        candidates, rest = product, [row for row in rows if row[0] not in product.ids]
+        look = {k for key in (order, *mine) for k in candidates.by_key.get(key, ())}
+    look.update(np.flatnonzero(_near(pictures, candidates)).tolist())
+    rows = [*(candidates.rows[k] for k in sorted(look)), *rest]
     found = {}  # claim id → (same order, photo match)
     for cid, other_order, photo, base, photo_fp, base_fp, photo_turned, base_turned in rows:
         if cid == claim.id:
@@ -332,8 +350,12 @@ def _sharing_a_band(session, fingerprints: list[int]) -> list[str]:
     if not keys:
         return []
 
-    def any_of(pairs):  # one seek of the key each (SQLite scans the whole key for a row IN)
-        return or_(*(and_(ImageBand.band == b, ImageBand.value == v) for b, v in pairs))
+    def any_of(pairs):  # a band's values at once, each a seek of the key (SQLite scans the
+        values: dict[int, list[int]] = {}  # whole key for a row-value IN; and an expression
+        for b, v in sorted(pairs):  # for each of a picture's 8 turns' 40 keys cost 5 ms)
+            values.setdefault(b, []).append(v)
+        return or_(*(and_(ImageBand.band == b, ImageBand.value.in_(vs))
+                     for b, vs in values.items()))  # fmt: skip
 
     shared = session.execute(
         select(ImageBand.band, ImageBand.value, func.count())
@@ -368,12 +390,10 @@ def _pictures(session, claim) -> list[_Picture]:
             for fps in [prints.get(sha, Fingerprints(None, None))]]  # fmt: skip
 
 
-def _fingerprints(rows, column: int) -> tuple[np.ndarray, np.ndarray]:
-    """The photos' and photos' from before fingerprints of ``rows`` (:func:`_candidates`; as
-    stored, signed 64-bit), from ``column`` (4 upright, 6 turned) and the next: (n, 2)
-    unsigned 64-bit, and whether each is known. Read a column at a time (a row's item costs
-    more than a tuple's)."""
-    columns = list(zip(*rows, strict=True))[column : column + 2] if rows else [(), ()]
+def _fingerprints(columns) -> tuple[np.ndarray, np.ndarray]:
+    """The photos' and photos' from before fingerprints, two ``columns`` of rows
+    (:func:`_candidates`; as stored, signed 64-bit): (n, 2) unsigned 64-bit, and whether each
+    is known. Read a column at a time (a row's item costs more than a tuple's)."""
     known = np.array([[fp is not None for fp in column] for column in columns], bool).T
     stored = [[0 if fp is None else fp for fp in column] for column in columns]
     return np.array(stored, np.int64).T.view(np.uint64).reshape(-1, 2), known.reshape(-1, 2)
@@ -394,7 +414,7 @@ def _turned_ways(turned: np.ndarray) -> np.ndarray:
     return np.stack([turned, _mirrored(turned), flipped, _mirrored(flipped)], axis=-1)
 
 
-def _near(pictures: list[_Picture], product: ProductClaims) -> np.ndarray:
+def _near(pictures: list[_Picture], product: ClaimRows) -> np.ndarray:
     """Which of ``product``'s rows hold a picture whose fingerprint is within
     :data:`NEAR_DISTANCE` of one of ``pictures``', turned or flipped any way
     (:func:`_closest`): all at once, where :func:`_best_match` row by row took most of a

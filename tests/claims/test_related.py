@@ -453,15 +453,7 @@ def test_the_rows_near_a_claims_pictures_are_those_compared_one_by_one():
     through its turned one) among random ones."""
     import random
 
-    from claims.related import (
-        MASK,
-        ProductClaims,
-        _closest,
-        _fingerprints,
-        _near,
-        _Picture,
-        _turned_ways,
-    )
+    from claims.related import MASK, _closest, _near, _Picture, claim_rows
     from vision.fingerprint import Fingerprints, fingerprint_variants
 
     rng = random.Random(3)
@@ -493,12 +485,6 @@ def test_the_rows_near_a_claims_pictures_are_those_compared_one_by_one():
         (photo, photo_t), (base, base_t) = rng.choice(kinds)(), rng.choice(kinds)()
         rows.append(("id", "", "x", "y", *map(stored, (photo, base, photo_t, base_t))))
 
-    def product(rows):
-        fingerprints, known = _fingerprints(rows, 4)
-        turned, turned_known = _fingerprints(rows, 6)
-        return ProductClaims(rows, frozenset(), fingerprints, known, _turned_ways(turned),
-                             turned_known, {})  # fmt: skip
-
     expected = [any(_closest(pic.upright, pic.variants, Fingerprints(
                         None if up is None else up & MASK, None if t is None else t & MASK)
                     )[0] <= NEAR_DISTANCE
@@ -509,7 +495,7 @@ def test_the_rows_near_a_claims_pictures_are_those_compared_one_by_one():
                           for t in (r[6], r[7]) if t is not None for pic in pictures)
                       for r in rows]  # fmt: skip
     assert sum(through_turned) > 50  # found through the row's turned fingerprint
-    assert _near(pictures, product(rows)).tolist() == expected
+    assert _near(pictures, claim_rows(rows)).tolist() == expected
     nothing = [_Picture("photo", "p", None, [])]
-    assert _near(nothing, product(rows)).tolist() == [False] * 800
-    assert _near(pictures, product([])).tolist() == []
+    assert _near(nothing, claim_rows(rows)).tolist() == [False] * 800
+    assert _near(pictures, claim_rows([])).tolist() == []

@@ -1860,7 +1860,8 @@ def test_the_review_page_lists_the_claims_on_the_order_and_with_the_same_picture
     assert page.eval_on_selector_all("#related li img", "is => is.length") == 1
     assert_accessible(page, "the review page, the related claims")
     page.goto(page.base + f"/review?lang=en&claim={ids[2]}")
-    wait_js(page, f"window.hueproof.claim?.id === '{ids[2]}'", timeout=30_000)
+    wait_js(page, f"window.hueproof.ready && window.hueproof.claim?.id === '{ids[2]}'",
+            timeout=30_000)  # fmt: skip
     assert page.eval_on_selector_all("#related li img", "is => is.length") == 0
 
     def line_beside(original: bytes, copy: bytes, key: str) -> str:
@@ -1871,7 +1872,9 @@ def test_the_review_page_lists_the_claims_on_the_order_and_with_the_same_picture
                for k, photo in enumerate((original, copy))]  # fmt: skip
         wait(app)
         page.goto(page.base + f"/review?lang=en&claim={pair[1]}")
-        wait_js(page, f"window.hueproof.claim?.id === '{pair[1]}'", timeout=30_000)
+        # ready once shown whole: the claim is set before its related claims are shown
+        wait_js(page, f"window.hueproof.ready && window.hueproof.claim?.id === '{pair[1]}'",
+                timeout=30_000)  # fmt: skip
         (line,) = page.eval_on_selector_all("#related li", "ls => ls.map(l => l.textContent)")
         return line
 
@@ -1909,7 +1912,8 @@ def test_the_review_page_lists_the_claims_on_the_order_and_with_the_same_picture
                photo=face_jpeg())  # fmt: skip
     wait(app)
     page.goto(page.base + f"/review?lang=en&claim={ids[2]}")
-    wait_js(page, f"window.hueproof.claim?.id === '{ids[2]}'", timeout=30_000)
+    wait_js(page, f"window.hueproof.ready && window.hueproof.claim?.id === '{ids[2]}'",
+            timeout=30_000)  # fmt: skip
     serum, line = page.eval_on_selector_all("#related li", "ls => ls.map(l => l.textContent)")
     assert serum.endswith(" · same order, another product, the same shopper"), serum
     assert " · more evidence requested · " in line and line.endswith(
