@@ -351,8 +351,8 @@ def _sharing_a_band(session, fingerprints: list[int]) -> list[str]:
         return []
 
     def any_of(pairs):  # a band's values at once, each a seek of the key (SQLite scans the
-        values: dict[int, list[int]] = {}  # whole key for a row-value IN; and an expression
-        for b, v in sorted(pairs):  # for each of a picture's 8 turns' 40 keys cost 5 ms)
+        values: dict[int, list[int]] = {}  # whole key for a row-value IN; an expression a key,
+        for b, v in sorted(pairs):  # for two pictures' 8 turns' 80 keys: 7-10 ms, against 2)
             values.setdefault(b, []).append(v)
         return or_(*(and_(ImageBand.band == b, ImageBand.value.in_(vs))
                      for b, vs in values.items()))  # fmt: skip
