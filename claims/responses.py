@@ -825,6 +825,9 @@ class ExportPicture(_Closed):
     fingerprint: str | None = Field(description=(
         "its perceptual fingerprint (vision/fingerprint.py), 16 hex digits: another claim "
         "with the same picture is found by it; no picture can be made from it"))  # fmt: skip
+    fingerprint_turned: str | None = Field(description=(
+        "its second fingerprint, down its columns, 16 hex digits: finds the picture turned a "
+        "quarter"))  # fmt: skip
     erased: bool
 
 

@@ -270,6 +270,11 @@ def _delivery_view(d) -> dict:
             else "pending"}  # fmt: skip
 
 
+def _hex64(fingerprint: int | None) -> str | None:
+    """A fingerprint as stored (a signed 64-bit integer) in 16 hex digits, or None."""
+    return None if fingerprint is None else f"{fingerprint & (2**64 - 1):016x}"
+
+
 def _truthy(value) -> bool:
     return str(value).strip().lower() in ("1", "true", "yes", "on")
 
@@ -1769,9 +1774,8 @@ class ClaimsService:
                               "given_at": iso(c.given_at), "withdrawn_at": iso(c.withdrawn_at),
                               "claims": by_consent.get(c.id, [])} for c in consents],
                 "claims": [self._view(s, c, principal) for c in claims],
-                "pictures": [{"sha256": sha,
-                              "fingerprint": None if images[sha].fingerprint is None
-                              else f"{images[sha].fingerprint & (2**64 - 1):016x}",
+                "pictures": [{"sha256": sha, "fingerprint": _hex64(images[sha].fingerprint),
+                              "fingerprint_turned": _hex64(images[sha].fingerprint_turned),
                               "erased": images[sha].erased_at is not None} for sha in shas],
                 "original_photo_views": [{"claim_id": v.claim_id, "which": v.which,
                                           "reason": v.reason, "at": iso(v.created_at),

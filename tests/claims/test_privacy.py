@@ -378,6 +378,7 @@ def test_a_shopper_exports_everything_held_about_her(app, client, tokens):
     (picture,) = data["pictures"]
     assert picture["sha256"] == data["claims"][0]["photo_sha256"] and not picture["erased"]
     assert re.fullmatch(r"[0-9a-f]{16}", picture["fingerprint"]), picture
+    assert re.fullmatch(r"[0-9a-f]{16}", picture["fingerprint_turned"]), picture
     other = client.get("/api/v1/me/export", headers=bearer(tokens["shopper_b"])).json
     assert [c["id"] for c in other["claims"]] == [theirs] and other["original_photo_views"] == []
     # a photo of hers erased (consent withdrawn): its hash and fingerprint kept, and said
