@@ -1887,20 +1887,17 @@ def test_the_review_page_lists_the_claims_on_the_order_and_with_the_same_picture
     assert "nearly the same picture (this claim's photo and its photo: fingerprints " in line
     assert line.endswith("a copy cropped, or another photo taken in the same place), another "
                          "shopper"), line  # fmt: skip
-    # a copy flipped left to right: the same picture mirrored
-    flipped = io.BytesIO()
-    Image.open(io.BytesIO(another_photo(10))).transpose(Image.Transpose.FLIP_LEFT_RIGHT).save(
-        flipped, "JPEG", quality=90)  # fmt: skip
-    line = line_beside(another_photo(10), flipped.getvalue(), "mirror")
-    assert ("the same picture turned or flipped (this claim's photo flipped left to right, and "
-            "its photo: fingerprints ") in line, line  # fmt: skip
-    # a copy turned a quarter anticlockwise: the first is this one turned a quarter clockwise
-    turned = io.BytesIO()
-    Image.open(io.BytesIO(another_photo(11))).transpose(Image.Transpose.ROTATE_90).save(
-        turned, "JPEG", quality=90)  # fmt: skip
-    line = line_beside(another_photo(11), turned.getvalue(), "turn")
-    assert ("the same picture turned or flipped (this claim's photo turned a quarter clockwise, "
-            "and its photo: fingerprints ") in line, line  # fmt: skip
+    # a copy flipped left to right, and one turned a quarter anticlockwise (the first is this
+    # one turned a quarter clockwise): the same picture turned or flipped, said how
+    for k, transpose, how in (
+        (10, Image.Transpose.FLIP_LEFT_RIGHT, "flipped left to right"),
+        (11, Image.Transpose.ROTATE_90, "turned a quarter clockwise"),
+    ):
+        copy = io.BytesIO()
+        Image.open(io.BytesIO(another_photo(k))).transpose(transpose).save(copy, "JPEG", quality=90)
+        line = line_beside(another_photo(k), copy.getvalue(), f"turn{k}")
+        assert (f"the same picture turned or flipped (this claim's photo {how}, and its photo: "
+                "fingerprints ") in line, line  # fmt: skip
     # the first claim asked for more evidence: the order's product filed again as asked
     asked = client.post(f"/api/v1/claims/{ids[0]}/decision", headers=bearer(tokens["adjudicator"]),
                         json={"outcome": "request_evidence", "reason_code": "inconclusive_photo",
