@@ -24,8 +24,12 @@ def _auto(client, tokens):
 
 
 def _view(client, tokens, cid, role="adjudicator"):
+    """A claim's view, as the document says it is (its related claims' photo matches too)."""
+    from claims.responses import ClaimView
+
     resp = client.get(f"/api/v1/claims/{cid}", headers=bearer(tokens[role]))
     assert resp.status_code == 200, resp.json
+    ClaimView.model_validate(resp.json)
     return resp.json
 
 
