@@ -25,7 +25,6 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
-    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -301,12 +300,10 @@ class Claim(Base):
     artefacts: Mapped[dict] = mapped_column(default=dict)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
-    #: whether its related claims were found and written down (:class:`ClaimLink`): once
-    #: filed (claims/related.py link_claim); claims filed before links were kept, as the
-    #: service starts
-    linked: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
-    #: the search its links were found by (claims.related.LINKS_VERSION; 0 not linked): a
-    #: claim linked by an older one is searched again (its links kept, those found added)
+    #: the search its related claims were found and written down by (:class:`ClaimLink`;
+    #: claims.related.LINKS_VERSION), once filed (claims/related.py link_claim); 0 not yet
+    #: (filed before links were kept: linked as the service starts). A claim linked by an
+    #: older search is searched again (its links kept, those found added).
     links_version: Mapped[int] = mapped_column(SmallInteger, default=0, server_default="0")
 
     shopper: Mapped[User] = relationship(foreign_keys=[shopper_id])

@@ -81,7 +81,7 @@ NOT_PURSUED = ("failed", "withdrawn")
 LINKS_VERSION = 2
 #: the claims not linked yet, or linked by an older search (ClaimsService.link_stored_claims;
 #: :func:`links_current` in SQL)
-NOT_LINKED = or_(Claim.linked.is_(False), Claim.links_version < LINKS_VERSION)
+NOT_LINKED = Claim.links_version < LINKS_VERSION
 #: a byte's bits reversed and inverted, for arrays (vision.fingerprint.mirrored_fingerprint)
 MIRRORED_BYTES = np.frombuffer(MIRRORED_BYTE, np.uint8)
 
@@ -259,14 +259,14 @@ def link_claim(session, claim: Claim, found: dict | None = None) -> int:
         rows.sort(key=lambda row: (row["claim_id"], row["other_id"]))
         dialect = {"sqlite": sqlite, "postgresql": postgresql}[session.get_bind().dialect.name]
         session.execute(dialect.insert(ClaimLink).on_conflict_do_nothing(), rows)
-    claim.linked, claim.links_version = True, LINKS_VERSION
+    claim.links_version = LINKS_VERSION
     return len(found)
 
 
 def links_current(claim: Claim) -> bool:
     """Whether ``claim``'s related claims are written down by the current search
     (:data:`LINKS_VERSION`; not :data:`NOT_LINKED`)."""
-    return claim.linked and claim.links_version >= LINKS_VERSION
+    return claim.links_version >= LINKS_VERSION
 
 
 def related_marks(session, claims: list[Claim]) -> dict[str, dict]:
@@ -276,13 +276,13 @@ def related_marks(session, claims: list[Claim]) -> dict[str, dict]:
     claim not linked yet (a linked claim does not see a claim related to it that is not:
     filed before links were kept and not reached yet by ClaimsService.link_stored_claims)."""
     pairs: dict[str, dict[str, tuple[bool, bool]]] = {}  # claim → other → (order, picture)
-    linked = [c.id for c in claims if c.linked]
+    linked = [c.id for c in claims if c.links_version]  # by this search or an older one
     for cid, other, same_order, same_picture in session.execute(
             select(ClaimLink.claim_id, ClaimLink.other_id, ClaimLink.same_order,
                    ClaimLink.same_picture).where(ClaimLink.claim_id.in_(linked))):  # fmt: skip
         pairs.setdefault(cid, {})[other] = (same_order, same_picture)
     for c in claims:
-        if not c.linked and (found := find_links(session, c)):
+        if not c.links_version and (found := find_links(session, c)):
             pairs[c.id] = {other: (same_order, match is not None)
                            for other, (same_order, match) in found.items()}  # fmt: skip
     ids = {other for found in pairs.values() for other in found}

@@ -776,7 +776,7 @@ class ClaimsService:
             now = utcnow()
             if job.status == "running" and job.started_at and now - job.started_at < JOB_LEASE:
                 return claim.status  # another worker holds it
-            if not claim.linked:  # its filing stopped between the commit and the linking
+            if not claim.links_version:  # its filing stopped between the commit and the linking
                 link_claim(s, claim)  # (one linked by an older search: by link_stored_claims)
             job.status, job.attempts, job.started_at = "running", job.attempts + 1, now
             claim.status, claim.updated_at = "analyzing", utcnow()

@@ -239,7 +239,7 @@ def claim_copies(app, claim_id: str, times, status: str) -> list[str]:
             ids.append(uuid.uuid4().hex)
             s.add(Claim(**{**columns, "id": ids[-1], "idempotency_key": f"copy-{ids[-1]}",
                            "created_at": when, "updated_at": when, "status": status,
-                           "linked": False}))  # fmt: skip
+                           "links_version": 0}))  # fmt: skip
         s.flush()
         for cid in ids:
             link_claim(s, s.get(Claim, cid))

@@ -138,7 +138,7 @@ def test_claims_link_command(tmp_path, capsys):
     store = app.extensions["hueproof"]["store"]
     with store.write() as s:
         s.execute(delete(ClaimLink))
-        s.execute(update(Claim).values(linked=False))
+        s.execute(update(Claim).values(links_version=0))
         s.execute(update(Image).values(fingerprinted=False))  # as after migration 0020
     app.extensions["hueproof"]["close"]()
     assert cli.main(["claims", "link", "--data", str(data)]) == 0

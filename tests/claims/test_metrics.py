@@ -106,7 +106,7 @@ def test_the_metrics_count_the_claims_not_linked_yet(app, client, tokens):
     assert _scrape(client, tokens["admin"])[key] == 0
     ext = app.extensions["hueproof"]
     with ext["store"].write() as s:
-        s.execute(update(Claim).where(Claim.id.in_(ids[:2])).values(linked=False))
+        s.execute(update(Claim).where(Claim.id.in_(ids[:2])).values(links_version=0))
     assert _scrape(client, tokens["admin"])[key] == 2
     assert ext["service"].link_stored_claims() == 2
     assert _scrape(client, tokens["admin"])[key] == 0

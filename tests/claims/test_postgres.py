@@ -374,7 +374,7 @@ def test_two_processes_filing_one_new_photo_at_once_both_file(pg_url, tmp_path):
     # and each is linked to the other filed with it: the second to be linked found the first
     # committed (claims.related.link_claim), a pair written by both kept once
     with apps[0].extensions["hueproof"]["store"].read() as s:
-        assert all(s.scalars(select(Claim.linked)).all())
+        assert all(s.scalars(select(Claim.links_version)).all())
         pairs = s.execute(select(Claim.order_ref, Other.order_ref).select_from(ClaimLink)
                           .join(Claim, Claim.id == ClaimLink.claim_id)
                           .join(Other, Other.id == ClaimLink.other_id)).all()  # fmt: skip
@@ -402,7 +402,7 @@ def test_web_processes_starting_at_once_link_each_claim_once(pg_url, tmp_path):
                    photo=another_photo(k))  # fmt: skip
     with ext["store"].write() as s:  # as filed before links were kept
         s.execute(delete(ClaimLink))
-        s.execute(update(Claim).values(linked=False))
+        s.execute(update(Claim).values(links_version=0))
     linked = _at_once(*[ext["service"].link_stored_claims] * 3)
     assert all(isinstance(n, int) for n in linked) and sum(linked) == 6, linked
     with ext["store"].read() as s:

@@ -262,7 +262,7 @@ def test_claims_filed_before_links_were_kept_are_linked_as_the_service_starts(tm
     def forget_links(app):
         with app.extensions["hueproof"]["store"].write() as s:
             s.execute(delete(ClaimLink))
-            s.execute(update(Claim).values(linked=False))
+            s.execute(update(Claim).values(links_version=0))
 
     forget_links(app)
     adj = tokens["adjudicator"]
@@ -282,7 +282,7 @@ def test_claims_filed_before_links_were_kept_are_linked_as_the_service_starts(tm
     service = app.extensions["hueproof"]["service"]
     assert service.run_analysis(ids[1]) == "ready"
     with app.extensions["hueproof"]["store"].read() as s:
-        assert s.get(Claim, ids[1]).linked and not s.get(Claim, ids[0]).linked
+        assert s.get(Claim, ids[1]).links_version and not s.get(Claim, ids[0]).links_version
         assert s.scalars(select(ClaimLink.other_id).where(ClaimLink.claim_id == ids[0])).all() == [
             ids[1]
         ]
@@ -310,7 +310,7 @@ def test_a_claim_whose_linking_fails_is_filed_and_linked_by_its_analysis(tmp_pat
     monkeypatch.undo()
     ext = app.extensions["hueproof"]
     with ext["store"].read() as s:
-        assert not s.get(Claim, resp.json["id"]).linked
+        assert not s.get(Claim, resp.json["id"]).links_version
     assert ext["service"].run_analysis(resp.json["id"]) == "ready"
     marks = {i["id"]: i["related_counts"] for i in _listed(client, tokens["adjudicator"])["items"]}
     assert marks[first]["total"] == marks[resp.json["id"]]["total"] == 1, marks
@@ -444,7 +444,7 @@ def test_linking_stored_claims_writes_the_links_their_filings_wrote(tmp_path):
     assert len(filed) == 2 * 3, filed  # a-b (order), a-c (picture), b-d (picture, mirrored)
     with ext["store"].write() as s:
         s.execute(delete(ClaimLink))
-        s.execute(update(Claim).values(linked=False))
+        s.execute(update(Claim).values(links_version=0))
     assert ext["service"].link_stored_claims() == 5
     assert links() == filed
     ext["close"]()

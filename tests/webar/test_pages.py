@@ -2317,7 +2317,7 @@ def test_the_admin_page_shows_what_waits_the_alerts_and_the_webhooks(page, serve
             d.delivered_at, d.failed_at, d.attempts = None, dt.datetime.now(dt.UTC), 12
             d.last_error, d.next_attempt_at = "HTTP 503", None
             delivery = d.id
-            s.get(Claim, cid).linked = False  # as filed before related claims were linked
+            s.get(Claim, cid).links_version = 0  # as filed before related claims were linked
         page.goto(page.base + "/admin?lang=en")
         wait_js(page, "window.hueproof.ready && window.hueproof.alerts?.length", timeout=30_000)
         counts = client.get("/api/v1/claims?limit=1", headers=bearer(tokens["admin"])).json[
