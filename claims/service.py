@@ -413,10 +413,12 @@ class ClaimsService:
                 return False
             waiting = [sha for sha in (claim.photo_sha256, claim.baseline_sha256)
                        if sha and not s.get(Image, sha).fingerprinted]  # fmt: skip
-        for sha in waiting:  # its pictures fingerprinted first (another process is at them)
-            self._fingerprint_stored(sha)
-        with self.store.read() as s:
-            found = find_links(s, s.get(Claim, claim_id), product)
+            found = None if waiting else find_links(s, claim, product)
+        if waiting:  # its pictures fingerprinted first (another process is at them), then
+            for sha in waiting:  # it is searched (a filing's are: one read, as before)
+                self._fingerprint_stored(sha)
+            with self.store.read() as s:
+                found = find_links(s, s.get(Claim, claim_id), product)
         with self.store.write() as s:
             claim = s.get(Claim, claim_id, with_for_update=KEEPING_ITS_KEY)
             if links_current(claim):  # by another process meanwhile
