@@ -39,13 +39,14 @@ from claims.models import Claim, ClaimLink, Image, ImageBand, Shade, Sku, signed
 from claims.stats import OUTCOME_IN_FORCE, with_outcome
 from vision.fingerprint import (
     FINGERPRINT_BITS,
-    MIRRORED_BYTE,
     NEAR_DISTANCE,
+    NO_FINGERPRINTS,
     Fingerprints,
     Turn,
     fingerprint_bands,
     fingerprint_distance,
     fingerprint_variants,
+    four_ways,
 )
 
 __all__ = [
@@ -82,8 +83,6 @@ LINKS_VERSION = 2
 #: the claims not linked yet, or linked by an older search (ClaimsService.link_stored_claims;
 #: :func:`links_current` in SQL)
 NOT_LINKED = Claim.links_version < LINKS_VERSION
-#: a byte's bits reversed and inverted, for arrays (vision.fingerprint.mirrored_fingerprint)
-MIRRORED_BYTES = np.frombuffer(MIRRORED_BYTE, np.uint8)
 
 
 def related_claims(session, claim: Claim) -> dict | None:
@@ -120,7 +119,7 @@ class ClaimRows:
     #: (n, 2) the photos' and photos' from before upright fingerprints, unsigned; known or not
     fingerprints: np.ndarray
     known: np.ndarray
-    #: (n, 2, 4) their turned fingerprints' four ways (:func:`_turned_ways`); known or not
+    #: (n, 2, 4) their turned fingerprints' four ways (vision.fingerprint.four_ways); known or not
     turned: np.ndarray
     turned_known: np.ndarray
     #: an order key or a file's hash → the rows with it
@@ -137,7 +136,7 @@ def claim_rows(rows: list, *, index: bool = True) -> ClaimRows:
             by_key.setdefault(key, []).append(k)
     fingerprints, known = _fingerprints(columns[4:6])
     turned, turned_known = _fingerprints(columns[6:8])
-    return ClaimRows(rows, frozenset(columns[0]), fingerprints, known, _turned_ways(turned),
+    return ClaimRows(rows, frozenset(columns[0]), fingerprints, known, four_ways(turned),
                      turned_known, by_key)  # fmt: skip
 
 
@@ -387,7 +386,7 @@ def _pictures(session, claim) -> list[_Picture]:
             Image.sha256.in_([sha for sha in shas.values() if sha])))}  # fmt: skip
     return [_Picture(which, sha, fps.upright, fingerprint_variants(fps))
             for which, sha in shas.items() if sha
-            for fps in [prints.get(sha, Fingerprints(None, None))]]  # fmt: skip
+            for fps in [prints.get(sha, NO_FINGERPRINTS)]]  # fmt: skip
 
 
 def _fingerprints(columns) -> tuple[np.ndarray, np.ndarray]:
@@ -397,21 +396,6 @@ def _fingerprints(columns) -> tuple[np.ndarray, np.ndarray]:
     known = np.array([[fp is not None for fp in column] for column in columns], bool).T
     stored = [[0 if fp is None else fp for fp in column] for column in columns]
     return np.array(stored, np.int64).T.view(np.uint64).reshape(-1, 2), known.reshape(-1, 2)
-
-
-def _mirrored(fingerprints: np.ndarray) -> np.ndarray:
-    """vision.fingerprint.mirrored_fingerprint of an array of unsigned 64-bit fingerprints
-    (each byte one row of the picture's comparisons, whatever the byte order)."""
-    fingerprints = np.ascontiguousarray(fingerprints)
-    return MIRRORED_BYTES[fingerprints.view(np.uint8)].view(np.uint64).reshape(fingerprints.shape)
-
-
-def _turned_ways(turned: np.ndarray) -> np.ndarray:
-    """(..., 4): the turned fingerprints ``turned`` each of the four ways
-    vision.fingerprint.fingerprint_variants gives them (as it is, mirrored, its rows in the
-    reverse order: the bytes swapped, and both)."""
-    flipped = turned.byteswap()
-    return np.stack([turned, _mirrored(turned), flipped, _mirrored(flipped)], axis=-1)
 
 
 def _near(pictures: list[_Picture], product: ClaimRows) -> np.ndarray:

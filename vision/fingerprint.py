@@ -43,11 +43,13 @@ __all__ = [
     "COPY_DISTANCE",
     "FINGERPRINT_BITS",
     "NEAR_DISTANCE",
+    "NO_FINGERPRINTS",
     "Fingerprints",
     "Turn",
     "fingerprint_bands",
     "fingerprint_distance",
     "fingerprint_variants",
+    "four_ways",
     "mirrored_fingerprint",
     "photo_fingerprints",
     "picture_content",
@@ -80,6 +82,7 @@ FLAT_LEVELS = 2.0
 MIN_STRUCTURE = 0.5
 #: a row's 8 bits mirrored: in the reverse order, inverted (:func:`mirrored_fingerprint`)
 MIRRORED_BYTE = bytes(int(f"{v:08b}"[::-1], 2) ^ 0xFF for v in range(256))
+_MIRRORED_BYTES = np.frombuffer(MIRRORED_BYTE, np.uint8)
 #: A row (column) of a picture whose brightness varies this little (standard deviation,
 #: levels of 255, encoded) is plain: a border's, a screenshot's bar, a clipped sky
 #: (:func:`picture_content`). A JPEG's plain black or white border stays within 1 level.
@@ -107,6 +110,10 @@ class Fingerprints(NamedTuple):
     #: down its columns: the difference hash of the picture transposed (its rows its columns),
     #: which gives the fingerprints of the picture turned a quarter
     turned: int | None
+
+
+#: a picture's fingerprints before it is fingerprinted, or when it has none
+NO_FINGERPRINTS = Fingerprints(None, None)
 
 
 class Turn(NamedTuple):
@@ -315,11 +322,38 @@ def fingerprint_variants(fingerprints: Fingerprints) -> list[tuple[int, Turn]]:
     for fp, turns in ((fingerprints.upright, UPRIGHT_WAYS), (fingerprints.turned, TURNED_WAYS)):
         if fp is None:
             continue
-        fp &= 2**FINGERPRINT_BITS - 1
-        flipped = upside_down_fingerprint(fp)
-        ways = (fp, mirrored_fingerprint(fp), flipped, mirrored_fingerprint(flipped))
-        out += [(way, Turn(*turn)) for way, turn in zip(ways, turns, strict=True)]
+        ways = four_ways(np.array([fp & (2**FINGERPRINT_BITS - 1)], np.uint64))[0]
+        out += [(int(way), Turn(*turn)) for way, turn in zip(ways, turns, strict=True)]
     return out
+
+
+def four_ways(fingerprints: np.ndarray) -> np.ndarray:
+    """Each of an array of fingerprints the four ways its bits alone give: as it is,
+    mirrored (:func:`mirrored_fingerprint`), its rows in the reverse order
+    (:func:`upside_down_fingerprint`: the integer's bytes swapped), and both; in the order of
+    :data:`UPRIGHT_WAYS` and :data:`TURNED_WAYS`. For a row of fingerprints compared with
+    many at once (claims/related.py) as for one (:func:`fingerprint_variants`).
+
+    Parameters
+    ----------
+    fingerprints : array of unsigned 64-bit integers, any shape
+
+    Returns
+    -------
+    array of unsigned 64-bit integers, the shape and 4
+
+    Examples
+    --------
+    >>> [hex(v) for v in four_ways(np.array([0x80], np.uint64))[0]]
+    ['0x80', '0xfffffffffffffffe', '0x8000000000000000', '0xfeffffffffffffff']
+    """
+    fingerprints = np.ascontiguousarray(fingerprints, np.uint64)
+    flipped = fingerprints.byteswap()
+
+    def mirrored(values):  # each byte is one row of comparisons, whatever the byte order
+        return _MIRRORED_BYTES[values.view(np.uint8)].view(np.uint64).reshape(values.shape)
+
+    return np.stack([fingerprints, mirrored(fingerprints), flipped, mirrored(flipped)], axis=-1)
 
 
 def mirrored_fingerprint(fingerprint: int) -> int:

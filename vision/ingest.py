@@ -18,7 +18,7 @@ from PIL import Image, ImageChops, ImageCms, ImageOps
 
 from calibration.colorimetry import SRGB_TO_XYZ, srgb_to_rgb_lin, srgb_u8_to_rgb_lin
 from calibration.errors import ImageTooLarge, InvalidImageError, UnsupportedImageType
-from vision.fingerprint import Fingerprints, photo_fingerprints
+from vision.fingerprint import NO_FINGERPRINTS, Fingerprints, photo_fingerprints
 from vision.metadata import NO_ORIGIN, Origin, capture_origin, image_xmp, strip_metadata
 
 try:  # HEIC/HEIF from phones; registered as the Pillow format "HEIF".
@@ -194,10 +194,6 @@ def ingest_image(
         jpeg_quality=quality,
         origin=origin,
     )
-
-
-#: a picture's fingerprints before it is fingerprinted
-NO_FINGERPRINTS = Fingerprints(None, None)
 
 
 @dataclass(frozen=True)
