@@ -19,7 +19,7 @@ import threading
 import uuid
 from dataclasses import dataclass, field
 
-from sqlalchemy import delete, func, or_, select
+from sqlalchemy import and_, delete, func, or_, select
 from sqlalchemy import event as sa_event
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import defer
@@ -270,6 +270,17 @@ def _delivery_view(d) -> dict:
             else "pending"}  # fmt: skip
 
 
+#: the stored pictures to fingerprint from their files (ClaimsService.fingerprint_stored_photos):
+#: not fingerprinted yet, or not since their second fingerprint was taken; an erased one's file
+#: is gone (it keeps what it had)
+NOT_FINGERPRINTED = and_(Image.fingerprinted.is_(False), Image.erased_at.is_(None))
+
+
+def _waiting_for_prints(image: Image | None) -> bool:
+    """Whether the stored picture ``image`` is one :data:`NOT_FINGERPRINTED` says."""
+    return image is not None and not image.fingerprinted and image.erased_at is None
+
+
 def _hex64(fingerprint: int | None) -> str | None:
     """A fingerprint as stored (a signed 64-bit integer) in 16 hex digits, or None."""
     return None if fingerprint is None else f"{fingerprint & (2**64 - 1):016x}"
@@ -412,7 +423,7 @@ class ClaimsService:
             if claim is None or links_current(claim):
                 return False
             waiting = [sha for sha in (claim.photo_sha256, claim.baseline_sha256)
-                       if sha and not s.get(Image, sha).fingerprinted]  # fmt: skip
+                       if sha and _waiting_for_prints(s.get(Image, sha))]  # fmt: skip
             found = None if waiting else find_links(s, claim, product)
         if waiting:  # its pictures fingerprinted first (another process is at them), then
             for sha in waiting:  # it is searched (a filing's are: one read, as before)
@@ -1300,8 +1311,7 @@ class ClaimsService:
     def unfingerprinted_photos(self) -> int:
         """How many stored photos are not fingerprinted yet (:meth:`fingerprint_stored_photos`)."""
         with self.store.read() as s:
-            return s.scalar(select(func.count()).where(
-                Image.fingerprinted.is_(False), Image.erased_at.is_(None)))  # fmt: skip
+            return s.scalar(select(func.count()).where(NOT_FINGERPRINTED))
 
     def fingerprint_stored_photos(self, stop: threading.Event | None = None) -> dict:
         """Fingerprint the stored photos not fingerprinted yet (stored before fingerprints were
@@ -1320,8 +1330,7 @@ class ClaimsService:
         """
         report = {"fingerprinted": 0, "flat": 0, "missing": 0, "failed": {}}
         with self.store.read() as s:
-            todo = list(s.execute(select(Image.sha256).where(
-                Image.fingerprinted.is_(False), Image.erased_at.is_(None))).scalars())  # fmt: skip
+            todo = list(s.execute(select(Image.sha256).where(NOT_FINGERPRINTED)).scalars())
         random.shuffle(todo)
         for sha in todo:
             if stop is not None and stop.is_set():
@@ -1339,8 +1348,7 @@ class ClaimsService:
         from vision.ingest import file_fingerprints
 
         with self.store.read() as s:
-            row = s.get(Image, sha)
-            if row is None or row.fingerprinted or row.erased_at is not None:
+            if not _waiting_for_prints(s.get(Image, sha)):
                 return "done"
         if not self.store.blobs.exists(sha):
             return "missing"
