@@ -172,9 +172,15 @@ def ingest_image(
 
     Examples
     --------
-    >>> img = ingest_image(open("samples/swatch_with_chart.jpg", "rb").read())  # doctest: +SKIP
-    >>> img.rgb_lin.dtype
-    dtype('float32')
+    >>> import io
+    >>> from PIL import Image
+    >>> png = io.BytesIO()
+    >>> Image.new("RGB", (4, 3), (255, 128, 0)).save(png, "PNG")
+    >>> img = ingest_image(png.getvalue())
+    >>> img.rgb_lin.shape, img.rgb_lin.dtype, img.format, img.colour_profile
+    ((3, 4, 3), dtype('float32'), 'PNG', 'sRGB (assumed)')
+    >>> [round(float(v), 4) for v in img.rgb_lin[0, 0]]  # sRGB 128 is 0.2159 linear
+    [1.0, 0.2159, 0.0]
     """
     im, fmt, digest, orientation, icc = _decoded(data, max_pixels, max_bytes)
     quality = estimate_jpeg_quality(im) if fmt == "JPEG" else None

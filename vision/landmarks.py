@@ -122,8 +122,11 @@ class FaceLandmarker:
 
     Examples
     --------
-    >>> with FaceLandmarker() as lm:  # doctest: +SKIP
-    ...     faces = lm.detect(rgb_lin)
+    >>> from vision.testset import astronaut_face
+    >>> with FaceLandmarker() as lm:
+    ...     faces = lm.detect(astronaut_face())
+    >>> len(faces), faces[0].points.shape
+    (1, (478, 2))
     """
 
     def __init__(self, options: LandmarkerOptions | None = None):
