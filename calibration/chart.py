@@ -125,6 +125,16 @@ def chart_reference(name: str = DEFAULT_CHART_REFERENCE) -> ChartReference:
     ------
     ValueError
         For an unknown name; the message lists the valid ones.
+
+    Examples
+    --------
+    >>> ref = chart_reference()
+    >>> ref.name, ref.xyz.shape
+    ('ColorChecker24 - After November 2014', (24, 3))
+    >>> chart_reference("Macbeth")
+    Traceback (most recent call last):
+    ...
+    ValueError: unknown chart reference 'Macbeth'; expected one of [...]
     """
     try:
         build = CHART_REFERENCES[name]

@@ -89,6 +89,17 @@ def fit_tone_curve(neutral_rgb, neutral_y, *, degree: int = 3) -> ToneCurve:
     ------
     CalibrationError
         Fewer than three unclipped neutral readings in some channel.
+
+    Examples
+    --------
+    >>> y = np.array([0.9, 0.59, 0.36, 0.19, 0.09, 0.03])  # a chart's neutral row
+    >>> camera = (y[:, None] * [1.0, 0.9, 1.1]) ** (1 / 2.2)  # channel gains, then a power
+    >>> curve = fit_tone_curve(camera, y)
+    >>> (np.round(curve.coeffs, 4) + 0.0).tolist()  # slope 2.2 in log-log: the power undone
+    [0.0, 0.0, 2.2, 0.0]
+    >>> linear = curve.apply(camera)  # ∝ light, the gains left for the colour correction
+    >>> np.round(linear[:, 0] / linear[0, 0] * 0.9, 4).tolist()
+    [0.9, 0.59, 0.36, 0.19, 0.09, 0.03]
     """
     v = np.asarray(neutral_rgb, dtype=np.float64)
     y = np.asarray(neutral_y, dtype=np.float64)
@@ -129,6 +140,20 @@ def root_polynomial_terms(rgb, *, degree: int = 2):
     Returns
     -------
     terms : (..., 3) or (..., 6) float64 array
+
+    References
+    ----------
+    .. [1] G. D. Finlayson, M. Mackiewicz, A. Hurlbert, "Color Correction Using
+       Root-Polynomial Regression", IEEE Transactions on Image Processing 24(5), 1460-1470,
+       2015.
+
+    Examples
+    --------
+    >>> root_polynomial_terms([0.04, 0.09, 0.16]).round(3).tolist()
+    [0.04, 0.09, 0.16, 0.06, 0.12, 0.08]
+    >>> rgb = np.array([0.04, 0.09, 0.16])  # twice the light, twice every term
+    >>> bool(np.allclose(root_polynomial_terms(2 * rgb), 2 * root_polynomial_terms(rgb)))
+    True
     """
     rgb = np.clip(np.asarray(rgb, dtype=np.float64), 0.0, None)
     if degree == 1:

@@ -274,6 +274,22 @@ def measure_shade(
     Returns
     -------
     ShadeMeasurement
+
+    Examples
+    --------
+    A simulated phone photo of a lipstick swatch beside a ColorChecker, under tungsten light
+    (calibration/simulate.py):
+
+    >>> from calibration.simulate import Scene, render_scene
+    >>> from vision.ingest import ingest_image
+    >>> photo = render_scene(Scene(illuminant="A", seed=3, width=800, height=600,
+    ...                            chart_width_px=300, swatch_size_px=110))
+    >>> rgb_lin = ingest_image(photo.jpeg).rgb_lin
+    >>> m = measure_shade(rgb_lin, roi=photo.roi, reference_lab=photo.product_lab)
+    >>> m.verdict.verdict, round(m.verdict.delta_e00, 1), round(m.verdict.uncertainty_de00, 1)
+    ('match', 0.5, 2.5)
+    >>> measure_shade(rgb_lin, roi=photo.roi, reference_lab=(46, 58, 24)).verdict.explanation
+    'The measured colour is darker and warmer (more orange) than the reference (ΔE00 7.25 ...'
     """
     rgb_lin = np.asarray(rgb_lin)
     h, w = rgb_lin.shape[:2]

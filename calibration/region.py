@@ -116,6 +116,15 @@ def parse_roi(text: str, *, width: int, height: int) -> tuple[int, int, int, int
     ------
     InvalidInputError
         With what was expected and what came.
+
+    Examples
+    --------
+    >>> parse_roi("218,455,90,72", width=1200, height=900)
+    (218, 455, 90, 72)
+    >>> parse_roi("10,10,50,50", width=40, height=40)
+    Traceback (most recent call last):
+    ...
+    calibration.errors.InvalidInputError: expected the ROI inside the 40x40 image; got 10,10,50,50
     """
     try:
         x, y, w, h = (int(round(float(v))) for v in str(text).split(","))

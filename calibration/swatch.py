@@ -167,6 +167,16 @@ def calibrate_from_lab_csv(data: bytes | str) -> tuple[SwatchCalibration, ...]:
     ------
     InvalidInputError
         Missing columns, non-numeric values, unknown illuminant or observer (with the row).
+
+    Examples
+    --------
+    Two readings of one shade, averaged; their spread is part of the uncertainty:
+
+    >>> (r01,) = calibrate_from_lab_csv("shade,L,a,b,illuminant,observer\\n"
+    ...                                 "R01,40.1,50.2,28.4,D65,2\\n"
+    ...                                 "R01,40.3,50.0,28.6,D65,2\\n")
+    >>> r01.shade, np.round(r01.lab, 2).tolist(), round(r01.expanded_u, 2)
+    ('R01', [40.2, 50.1, 28.5], 0.43)
     """
     raw = data.encode() if isinstance(data, str) else bytes(data)
     digest = hashlib.sha256(raw).hexdigest()

@@ -90,6 +90,25 @@ def measurement_uncertainty(
     Returns
     -------
     UncertaintyBudget
+
+    References
+    ----------
+    .. [1] JCGM 100:2008, Evaluation of measurement data - Guide to the expression of
+       uncertainty in measurement (GUM), sections 5 (combined standard uncertainty) and 6
+       (expanded uncertainty).
+
+    Examples
+    --------
+    >>> from calibration.chart import chart_reference
+    >>> from calibration.colorimetry import XYZ_TO_SRGB
+    >>> from calibration.correction import fit_colour_correction
+    >>> correction = fit_colour_correction(0.5 * chart_reference().xyz @ XYZ_TO_SRGB.T)
+    >>> budget = measurement_uncertainty([40.2, 50.1, 28.5], correction, sampling_u=0.3,
+    ...                                  reference_expanded_u=0.8)
+    >>> round(budget.correction, 3), budget.reference, budget.scene
+    (0.257, 0.4, 0.5)
+    >>> round(budget.expanded, 3)  # 2·√(0.257² + 0.3² + 0.4² + 0.5²)
+    1.505
     """
     u_corr = CORRECTION_SCALE * correction_uncertainty(lab, correction)
     u_ref = float(reference_expanded_u) / COVERAGE_FACTOR
