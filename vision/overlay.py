@@ -94,13 +94,25 @@ def scaled_box(face, scale: float = 1.0) -> tuple[float, float, float, float]:
 
 
 def pixelation_block(face_width: float, blocks: int = PIXELATION_BLOCKS_PER_FACE) -> float:
-    """The mosaic's block side in pixels: ``face_width / blocks``, at least 8."""
+    """The mosaic's block side in pixels: ``face_width / blocks``, at least 8.
+
+    Examples
+    --------
+    >>> pixelation_block(300.0), pixelation_block(30.0)
+    (50.0, 8.0)
+    """
     return max(8.0, float(face_width) / blocks)
 
 
 def mosaic_edges(length: int, anchor: float, block: float) -> np.ndarray:
     """A mosaic's block edges along one axis: ``anchor + k·block`` for whole k, rounded to
-    whole pixels and clipped to ``0 … length`` (both ends included)."""
+    whole pixels and clipped to ``0 … length`` (both ends included).
+
+    Examples
+    --------
+    >>> mosaic_edges(100, 0.0, 30.0).tolist(), mosaic_edges(100, 50.0, 30.0).tolist()
+    ([0, 30, 60, 90, 100], [0, 20, 50, 80, 100])
+    """
     k = np.arange(np.floor(-anchor / block), np.ceil((length - anchor) / block) + 1)
     return np.unique(np.clip(np.round(anchor + k * block), 0, length).astype(np.int64))
 
@@ -127,6 +139,16 @@ def pixelate(srgb_u8: np.ndarray, face_width: float, anchor=None, *,
     face_width : float, pixels
     anchor : (x, y), optional, pixels
     blocks : int, keyword-only; other than the default only to measure what the default does
+
+    Examples
+    --------
+    A face 48 pixels wide is cut into blocks of 8 (six across it):
+
+    >>> srgb_u8 = np.zeros((16, 24, 3), np.uint8)
+    >>> srgb_u8[:, 12:] = 200  # the right half light: the middle blocks straddle it
+    >>> srgb_u8[0, 0] = 255  # one bright pixel, in the first block
+    >>> pixelate(srgb_u8, 48.0)[::8, ::8, 0].tolist()
+    [[4, 100, 200], [0, 100, 200]]
     """
     h, w = srgb_u8.shape[:2]
     block = pixelation_block(face_width, blocks)

@@ -104,7 +104,14 @@ def face_box(face, shape, margin: float = 0.05) -> tuple[int, int, int, int]:
 def masked_pixels(rgb_lin, mask) -> np.ndarray:
     """The (N, 3) pixels of ``rgb_lin`` (H, W, 3) where ``mask`` (H, W) is set, in raster
     order: the same as ``rgb_lin[mask]``, gathered by flat index (a face's 158 000 skin
-    pixels in 1.9 ms instead of 5.0 ms)."""
+    pixels in 1.9 ms instead of 5.0 ms).
+
+    Examples
+    --------
+    >>> rgb_lin = np.arange(12, dtype=np.float32).reshape(2, 2, 3)
+    >>> masked_pixels(rgb_lin, np.array([[False, True], [True, False]])).tolist()
+    [[3.0, 4.0, 5.0], [6.0, 7.0, 8.0]]
+    """
     rgb_lin = np.asarray(rgb_lin)
     return rgb_lin.reshape(-1, rgb_lin.shape[-1]).take(np.flatnonzero(mask), axis=0)
 
@@ -123,6 +130,13 @@ def region_mask(points, name: str, shape: tuple[int, int]) -> np.ndarray:
     Returns
     -------
     mask : (H, W) bool
+
+    Examples
+    --------
+    >>> region_mask(np.zeros((478, 2)), "ear", (10, 10))
+    Traceback (most recent call last):
+    ...
+    ValueError: unknown region 'ear'; expected one of ['chin', 'forehead', 'jaw', ...]
     """
     if name not in REGIONS:
         raise ValueError(f"unknown region {name!r}; expected one of {sorted(REGIONS)}")
@@ -174,5 +188,20 @@ def _region_in_box(points, name, shape):
 
 
 def region_masks(points, shape, names=tuple(REGIONS)) -> dict[str, np.ndarray]:
-    """Several :func:`region_mask` at once, keyed by name."""
+    """Several :func:`region_mask` at once, keyed by name.
+
+    Examples
+    --------
+    >>> from vision.landmarks import FaceLandmarker
+    >>> from vision.testset import astronaut_face
+    >>> rgb_lin = astronaut_face()
+    >>> with FaceLandmarker() as lm:
+    ...     (face,) = lm.detect(rgb_lin)
+    >>> masks = region_masks(face.points, rgb_lin.shape[:2])
+    >>> bool((masks["lips"] & masks["skin"]).any())  # the lips are cut out of the skin
+    False
+    >>> x = {name: np.nonzero(masks[name])[1].mean() for name in ("left_cheek", "right_cheek")}
+    >>> bool(x["left_cheek"] > x["right_cheek"])  # the person's left, the picture's right
+    True
+    """
     return {n: region_mask(points, n, shape) for n in names}

@@ -97,6 +97,20 @@ def paint_lips(rgb_lin, points, shade_lab, *, opacity: float = 1.0) -> PaintedLi
     -------
     PaintedLips
         ``mean_lab`` is the mean CIELAB of the painted lips (hard mask) at this opacity.
+
+    Examples
+    --------
+    >>> from vision.landmarks import FaceLandmarker
+    >>> from vision.testset import astronaut_face
+    >>> rgb_lin = astronaut_face()
+    >>> with FaceLandmarker() as lm:
+    ...     (face,) = lm.detect(rgb_lin)
+    >>> painted = paint_lips(rgb_lin, face.points, [40.2, 50.1, 28.5])
+    >>> np.round(painted.mean_lab, 2).tolist()  # the lips' mean is the shade
+    [40.2, 50.1, 28.5]
+    >>> _, soft = lip_mask(face.points, rgb_lin.shape[:2])
+    >>> bool((painted.rgb_lin[soft == 0] == rgb_lin[soft == 0]).all())  # nothing else painted
+    True
     """
     rgb_lin = np.asarray(rgb_lin, np.float32)
     hard, soft = lip_mask(points, rgb_lin.shape[:2])
