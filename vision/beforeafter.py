@@ -361,6 +361,32 @@ def redness_change(
     Returns
     -------
     RednessChange
+
+    Examples
+    --------
+    The astronaut with 0.3 OD of haemoglobin added on the left cheek, against another photo
+    of her taken closer, turned and under warmer, dimmer light (vision/testset.py):
+
+    >>> from vision.landmarks import FaceLandmarker
+    >>> from vision.regions import region_masks
+    >>> from vision.testset import add_erythema, astronaut_face, second_photo, zone_centre
+    >>> face = astronaut_face()
+    >>> before = second_photo(face)
+    >>> with FaceLandmarker() as lm:
+    ...     (seen_before,) = lm.detect(before)
+    ...     (seen,) = lm.detect(face)
+    >>> masks = region_masks(seen.points, face.shape[:2])
+    >>> after, patch = add_erythema(face, centre=zone_centre(masks["left_cheek"]),
+    ...                             radius=0.06 * seen.width, strength=0.3,
+    ...                             skin_mask=masks["skin"])
+    >>> change = redness_change(after, before, after_points=seen.points,
+    ...                         before_points=seen_before.points, skin_mask=masks["skin"],
+    ...                         zone_masks={k: masks[k] for k in ("left_cheek", "right_cheek")})
+    >>> overlap = (change.mask & patch.truth).sum() / (change.mask | patch.truth).sum()
+    >>> round(float(overlap), 2)
+    0.96
+    >>> {k: v.area_fraction > 0 for k, v in change.zones.items()}, change.lighting_changed
+    ({'left_cheek': True, 'right_cheek': False}, True)
     """
     shape = after_rgb_lin.shape[:2]
     beyond = REGISTER_MARGIN if register else 0.0

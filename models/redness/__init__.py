@@ -92,7 +92,27 @@ def _to_model_scale(rgb_lin, skin, face_width):
 
 def redness_map_onnx(model: RednessModel, rgb_lin, *, skin_mask, zone_masks=None,
                      face_width=None, high=None, low=None):  # fmt: skip
-    """:func:`vision.redness.redness_map` through the ONNX model (method ``tsumura``)."""
+    """:func:`vision.redness.redness_map` through the ONNX model (method ``tsumura``).
+
+    Examples
+    --------
+    The red disc of :func:`vision.redness.redness_map`'s example, through the model and
+    through NumPy:
+
+    >>> from vision.redness import pigment_vectors, redness_map
+    >>> rng = np.random.default_rng(0)
+    >>> od = rng.normal(0.0, 0.02, (200, 200, 3))
+    >>> yy, xx = np.mgrid[:200, :200]
+    >>> od[..., 1] += 0.3 * (np.hypot(yy - 100, xx - 100) < 15)
+    >>> basis = np.stack([*pigment_vectors(), np.ones(3)])
+    >>> rgb_lin = (np.array([0.45, 0.25, 0.18]) * np.exp(-od @ basis)).astype(np.float32)
+    >>> skin = np.ones((200, 200), bool)
+    >>> onnx = redness_map_onnx(default_model(), rgb_lin, skin_mask=skin, face_width=200.0)
+    >>> reference = redness_map(rgb_lin, skin_mask=skin, face_width=200.0)
+    >>> overlap = (onnx.mask & reference.mask).sum() / (onnx.mask | reference.mask).sum()
+    >>> bool(onnx.mask[100, 100]), round(float(overlap), 2)
+    (True, 0.99)
+    """
     from vision.redness import (
         DETECT_THRESHOLD,
         LOW_THRESHOLD,
