@@ -20,8 +20,18 @@ of the picture each of the eight ways it may be turned and flipped
 framed by plain bars (letterboxed, posted with a border), is fingerprinted without them
 (:func:`picture_content`). What it does not find: a photo cropped by more than a few per
 cent, turned by another angle than a quarter, or framed by something else than a plain
-colour (measured in ``tests/vision/test_fingerprint.py`` and DEVELOPERS.md). It does not
-identify a person: two photos of one face are as far apart as any two photos.
+colour (measured in ``tests/vision/test_fingerprint.py`` and DEVELOPERS.md).
+
+A photo with a face has a third fingerprint, of the face alone, taken once the analysis has
+found its landmarks (:func:`face_fingerprint`): the same difference hash of the face turned
+upright and brought to one size by its eyes, nose and mouth. Whatever was cropped around
+the face, however the picture was turned, it is nearly the same (:data:`FACE_NEAR_DISTANCE`),
+so a selfie sent again cropped or turned by any angle is found by it. But faces are alike:
+two different faces' fingerprints are nearer than two pictures' are, so a face near another
+is a candidate only, and the two faces' fine detail, laid on each other, decides
+(:func:`face_correlation`). Neither fingerprint identifies a person: two photos of one man
+are as far apart as two people's (24-31 bits, and their detail unlike); what neither tells
+apart is two photos of one pose taken a moment apart in one place.
 
 References
 ----------
@@ -38,14 +48,24 @@ from typing import NamedTuple
 import cv2
 import numpy as np
 
+from calibration.colorimetry import rgb_lin_to_srgb
+from models.face_matcher import TEMPLATE, five_points
+
 __all__ = [
     "BANDS",
     "COPY_DISTANCE",
+    "FACE_NEAR_DISTANCE",
     "FINGERPRINT_BITS",
     "NEAR_DISTANCE",
     "NO_FINGERPRINTS",
+    "SAME_FACE_CORRELATION",
     "Fingerprints",
     "Turn",
+    "detail_fingerprint",
+    "face_correlation",
+    "face_detail",
+    "face_fingerprint",
+    "face_picture",
     "fingerprint_bands",
     "fingerprint_distance",
     "fingerprint_variants",
@@ -91,6 +111,36 @@ PLAIN_LEVELS = 2.0
 #: part two pictures (a screenshot's status bar from the photo it shows); fewer are the
 #: photo's own (a line of clipped highlights)
 PARTING_SHARE = 0.02
+
+
+#: Face fingerprints this many bits apart or fewer may be one picture's face, which
+#: :func:`face_correlation` decides (faces are alike: two different faces' fingerprints are
+#: 15 bits apart or more, but 26 on average, sd 4.8, of the 66 pairs of 12 faces of
+#: :data:`SAME_FACE_CORRELATION`'s note). Measured (session 27, a separate script) on the
+#: four held-out portraits and the astronaut, 99 copies in all whose face was found (of 100):
+#: cropped around the face, turned 12-35°, mirrored or recoloured, made smaller, saved as
+#: JPEG at quality 60-92: 0-8 bits from the photo's face (mirrored copies: the mirrored
+#: fingerprint's), but 6 copies cropped tightly to the face's landmarks (within 15 % of its
+#: width around them), 9-11.
+FACE_NEAR_DISTANCE = 8
+#: A face is seen upright and at one size (:func:`face_detail`): laid by the similarity that
+#: maps its five points (the eyes, the nose tip, the mouth's corners:
+#: models.face_matcher.five_points) onto SFace's template (models.face_matcher.TEMPLATE, a
+#: 112-pixel square, brows to chin), at this many pixels square; its fingerprint is taken of
+#: it, and two faces whose fingerprints are near are compared there in detail
+#: (:func:`face_correlation`) ...
+FACE_DETAIL = 128
+#: ... and are one picture's face from this correlation of their fine detail up. Measured
+#: (session 27, a separate script) on the five photos' 99 copies of
+#: :data:`FACE_NEAR_DISTANCE`'s note: 0.66 or more, but 5 copies cropped tightly to the
+#: face's landmarks (0-15 % of its width around them) and halved: 0.49-0.59; the 66 pairs of
+#: 12 different faces (the five, and seven in insightface's sample pictures, six of them in
+#: a group photo, 96-115 pixels wide), as they are or one mirrored: 0.27 or less (one man's
+#: three photos 0.03-0.11 from one another).
+SAME_FACE_CORRELATION = 0.4
+#: encoded sRGB's weights in a brightness (ITU-R BT.601, as Pillow's "L" that the picture's
+#: fingerprints read: vision/ingest.py)
+LUMA_WEIGHTS = np.array([0.299, 0.587, 0.114], np.float32)
 
 
 #: the turns (mirrored, degrees clockwise) of a picture whose fingerprints are its upright
@@ -172,6 +222,166 @@ def _difference_hash(grey: np.ndarray) -> int | None:
     if np.mean(np.abs(step) > FLAT_LEVELS) < MIN_STRUCTURE:
         return None
     return int.from_bytes(np.packbits((step > 0).ravel()).tobytes(), "big")
+
+
+def face_fingerprint(rgb_lin: np.ndarray, points) -> int | None:
+    """The difference hash of a face, taken upright and at one size by its landmarks.
+
+    The face is cut out of the picture by the similarity that lays its five points on SFace's
+    template (:func:`face_detail`) and its brightness hashed as a picture's
+    (:func:`photo_fingerprints`, :func:`detail_fingerprint`). It does not change with
+    what was cropped around the face, the picture's turn, size or colour; mirrored, it is the
+    mirrored fingerprint (:func:`mirrored_fingerprint`: the template is symmetric). Faces are
+    alike at this scale, far more than pictures: two faces' fingerprints are 15 bits apart or
+    more, but 26 on average (66 pairs of 12 faces, sd 4.8), so among thousands some are near
+    by chance. Within :data:`FACE_NEAR_DISTANCE` of another, a face is a candidate only, which
+    :func:`face_correlation` confirms or not.
+
+    Parameters
+    ----------
+    rgb_lin : (H, W, 3) float, linear sRGB, [0, 1]
+    points : (478, 2) or (478, 3) float, the face's landmarks in ``rgb_lin``'s pixels (x, y)
+
+    Returns
+    -------
+    int or None
+        64 bits, unsigned; None when the face's crop has too little structure (as
+        :func:`photo_fingerprints`) or lies outside the picture.
+
+    Examples
+    --------
+    The astronaut, and a copy cropped to her head, made smaller and brighter:
+
+    >>> from vision.landmarks import FaceLandmarker
+    >>> from vision.testset import astronaut_face
+    >>> photo = astronaut_face()
+    >>> copy = np.clip(cv2.resize(photo[60:700, 100:650], (275, 320)) * 1.3, 0, 1)
+    >>> with FaceLandmarker() as lm:
+    ...     prints = [face_fingerprint(p, lm.detect(p)[0].points) for p in (photo, copy)]
+    >>> fingerprint_distance(*prints) <= FACE_NEAR_DISTANCE
+    True
+    """
+    return detail_fingerprint(face_detail(rgb_lin, points))
+
+
+def detail_fingerprint(detail: np.ndarray | None) -> int | None:
+    """:func:`face_fingerprint` of a face already cut out (:func:`face_detail`; None: None)."""
+    return None if detail is None else _difference_hash(detail)
+
+
+def face_picture(rgb_lin: np.ndarray, points, size: int) -> np.ndarray | None:
+    """A face's brightness (encoded, :data:`LUMA_WEIGHTS`, levels of 255), upright and at one
+    size: the picture warped by the similarity that lays the face's five points
+    (models.face_matcher.five_points) on SFace's template (models.face_matcher.TEMPLATE)
+    scaled to ``size`` pixels square; a face more than twice that wide is shrunk first, by
+    area (sampled bilinearly, it would alias). Beyond the picture's edge, its edge repeated.
+
+    Returns
+    -------
+    (size, size) float32, or None when the face's square lies outside the picture
+    """
+    points = np.asarray(points, np.float64)
+    rgb_lin = np.asarray(rgb_lin)
+    if points.ndim != 2 or points.shape[1] < 2 or rgb_lin.ndim != 3 or rgb_lin.shape[2] != 3:
+        raise ValueError(f"expected (H, W, 3) linear RGB and (478, 2) landmarks; got "
+                         f"{rgb_lin.shape} and {points.shape}")  # fmt: skip
+    template = (TEMPLATE * (size / 112.0)).astype(np.float32)
+    warp, _ = cv2.estimateAffinePartial2D(five_points(points), template, method=cv2.LMEDS)
+    if warp is None:
+        return None
+    # the face's square in the picture, cut out (a 12 MP photo is not warped whole)
+    square = np.array([[[0, 0], [size, 0], [0, size], [size, size]]], np.float32)
+    corners = cv2.transform(square, cv2.invertAffineTransform(warp))[0]
+    h, w = rgb_lin.shape[:2]
+    x0, y0 = np.clip(np.floor(corners.min(axis=0)).astype(int) - 1, 0, (w, h))
+    x1, y1 = np.clip(np.ceil(corners.max(axis=0)).astype(int) + 2, 0, (w, h))
+    if x1 - x0 < 2 or y1 - y0 < 2:
+        return None
+    part = rgb_lin[y0:y1, x0:x1].astype(np.float32, copy=False)  # a view: OpenCV takes it
+    to_part = np.array([[1.0, 0.0, x0], [0.0, 1.0, y0], [0.0, 0.0, 1.0]])
+    scale = float(np.sqrt(abs(np.linalg.det(warp[:, :2]))))
+    if scale < 0.5:
+        shrunk = (
+            max(2, round(part.shape[1] * 2 * scale)),
+            max(2, round(part.shape[0] * 2 * scale)),
+        )
+        to_part = to_part @ np.diag([part.shape[1] / shrunk[0], part.shape[0] / shrunk[1], 1.0])
+        part = cv2.resize(part, shrunk, interpolation=cv2.INTER_AREA)
+    crop = cv2.warpAffine(part, warp @ to_part, (size, size), flags=cv2.INTER_LINEAR,
+                          borderMode=cv2.BORDER_REPLICATE)  # fmt: skip
+    luma = rgb_lin_to_srgb(np.clip(crop, 0.0, 1.0)) @ (255.0 * LUMA_WEIGHTS)
+    return np.ascontiguousarray(luma, np.float32)
+
+
+def face_detail(rgb_lin: np.ndarray, points) -> np.ndarray | None:
+    """A face at :data:`FACE_DETAIL` pixels (:func:`face_picture`), for
+    :func:`face_correlation`; None when it lies outside the picture. Kept in memory only:
+    it is a picture of the face."""
+    return face_picture(rgb_lin, points, FACE_DETAIL)
+
+
+def face_correlation(detail: np.ndarray, other_detail: np.ndarray) -> float:
+    """How alike two faces' fine detail is once laid on each other: whether two pictures
+    show the same face in the same picture (a copy cropped, turned, mirrored, made smaller),
+    not merely the same person.
+
+    The other face is laid on this one by an affine warp refined on their brightness
+    (enhanced correlation [1]_, from the landmarks' fit), as it is and mirrored; then their
+    detail finer than about 2 pixels (pores, hair, grain: the picture's own, which another
+    photo of the face does not share) is correlated over the face's inner seven eighths
+    (Pearson's r, the better of the two ways).
+
+    Parameters
+    ----------
+    detail, other_detail : (FACE_DETAIL, FACE_DETAIL) float32, :func:`face_detail`
+
+    Returns
+    -------
+    float
+        -1 to 1; at least :data:`SAME_FACE_CORRELATION` for one picture's face.
+
+    References
+    ----------
+    .. [1] Evangelidis, G. D., Psarakis, E. Z. (2008). Parametric image alignment using
+       enhanced correlation coefficient maximization. IEEE Transactions on Pattern Analysis
+       and Machine Intelligence 30(10), 1858-1865.
+
+    Examples
+    --------
+    The astronaut, and a copy of her head made smaller, brighter and mirrored:
+
+    >>> from vision.landmarks import FaceLandmarker
+    >>> from vision.testset import astronaut_face
+    >>> photo = astronaut_face()
+    >>> copy = np.clip(cv2.resize(photo[60:700, 100:650], (275, 320)) * 1.3, 0, 1)[:, ::-1]
+    >>> with FaceLandmarker() as lm:
+    ...     face, copied = (face_detail(p, lm.detect(p)[0].points) for p in (photo, copy))
+    >>> face_correlation(face, copied) >= SAME_FACE_CORRELATION
+    True
+    """
+    mirrored = np.ascontiguousarray(other_detail[:, ::-1])
+    return max(_detail_correlation(detail, other_detail), _detail_correlation(detail, mirrored))
+
+
+def _detail_correlation(this: np.ndarray, that: np.ndarray) -> float:
+    warp = np.eye(2, 3, dtype=np.float32)
+    criteria = (cv2.TERM_CRITERIA_EPS | cv2.TERM_CRITERIA_COUNT, 50, 1e-5)
+    try:
+        _, warp = cv2.findTransformECC(this, that, warp, cv2.MOTION_AFFINE, criteria, None, 5)
+    except cv2.error:  # did not converge: the landmarks' fit as it is
+        warp = np.eye(2, 3, dtype=np.float32)
+    laid = cv2.warpAffine(that, warp, this.shape[::-1], flags=cv2.INTER_LINEAR
+                          + cv2.WARP_INVERSE_MAP, borderMode=cv2.BORDER_REPLICATE)  # fmt: skip
+    m = FACE_DETAIL // 16
+    x, y = (_detail(face)[m:-m, m:-m].ravel() for face in (this, laid))
+    x, y = x - x.mean(), y - y.mean()
+    return float(x @ y / max(np.sqrt((x @ x) * (y @ y)), 1e-12))
+
+
+def _detail(luma: np.ndarray) -> np.ndarray:
+    """What a 4-pixel blur takes out of a picture, its own noise at 1 pixel smoothed away."""
+    fine = luma - cv2.GaussianBlur(luma, (0, 0), 2.0)
+    return cv2.GaussianBlur(fine, (0, 0), 0.5)
 
 
 def picture_content(grey: np.ndarray) -> tuple[slice, slice]:
