@@ -621,15 +621,21 @@ def cmd_claims_link(args) -> int:
     _, _, service = _open(args.data)
     start = time.perf_counter()
     prints = service.fingerprint_stored_photos()
+    faces = service.face_print_stored_photos()
     linked = service.link_stored_claims()
     report = {"fingerprinted": prints["fingerprinted"], "flat": prints["flat"],
-              "missing": prints["missing"], "unreadable": prints["failed"], "linked": linked,
-              "seconds": round(time.perf_counter() - start, 1),
+              "missing": prints["missing"], "unreadable": prints["failed"],
+              "faces": faces["faces"], "no_face": faces["no_face"],
+              "faces_missing": faces["missing"], "faces_unreadable": faces["failed"],
+              "linked": linked, "seconds": round(time.perf_counter() - start, 1),
               "left": service.unlinked_claims()}  # fmt: skip
     _print(report, args.json, lambda r: [
         f"stored photos fingerprinted: {r['fingerprinted']} ({r['flat']} with too little "
         f"structure, {r['missing']} missing, {len(r['unreadable'])} unreadable)",
         *(f"  unreadable {sha}: {why}" for sha, why in r["unreadable"].items()),
+        f"their faces fingerprinted: {r['faces']} ({r['no_face']} without a face, "
+        f"{r['faces_missing']} missing, {len(r['faces_unreadable'])} unreadable)",
+        *(f"  unreadable {sha}: {why}" for sha, why in r["faces_unreadable"].items()),
         f"claims linked to their related claims: {r['linked']} in {r['seconds']} s; "
         f"{r['left']} left"])  # fmt: skip
     return 0

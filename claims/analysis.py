@@ -18,6 +18,7 @@ from calibration.errors import InvalidInputError
 from calibration.measure import ALGORITHM_VERSION as MEASURE_VERSION
 from calibration.measure import measure_shade
 from vision.analysis import ANALYSIS_VERSION, analyze_selfie
+from vision.fingerprint import detail_fingerprint, face_detail
 from vision.ingest import ingest_image
 from vision.overlay import PNG_COMPRESS_LEVEL, mosaic_face_width, pixelate, scaled_box
 from vision.quality import edit_findings
@@ -27,7 +28,9 @@ __all__ = [
     "FAILURE_CODES",
     "AnalysisFailed",
     "ClaimAnalysis",
+    "FaceCapture",
     "analyse_claim",
+    "face_capture",
 ]
 
 #: Recorded with every result and part of each job's idempotency key.
@@ -59,6 +62,25 @@ class AnalysisFailed(RuntimeError):
 class ClaimAnalysis:
     result: dict
     pictures: dict = field(default_factory=dict, repr=False)  # name → PNG bytes
+    #: "photo" (and "baseline": when the analysis used it) → its :class:`FaceCapture`
+    faces: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class FaceCapture:
+    """A picture's face as the search for its copies needs it (claims/related.py): its
+    fingerprint (vision.fingerprint.face_fingerprint; None: no face) and its detail
+    (vision.fingerprint.face_detail; kept in memory only: a picture of the face)."""
+
+    fingerprint: int | None
+    detail: np.ndarray | None = field(default=None, repr=False)
+
+
+def face_capture(rgb_lin, face) -> FaceCapture:
+    """The :class:`FaceCapture` of ``face`` (vision.landmarks.FaceLandmarks or None) in
+    ``rgb_lin``."""
+    detail = None if face is None else face_detail(rgb_lin, face.points)
+    return FaceCapture(detail_fingerprint(detail), detail)
 
 
 def _png(srgb_u8: np.ndarray) -> bytes:
@@ -156,7 +178,7 @@ def analyse_claim(
                              "findings": [f.to_dict() for f in edited]}  # fmt: skip
     else:
         raise ValueError(f"unknown claim type {claim_type!r}")
-    return ClaimAnalysis(result, pictures)
+    return ClaimAnalysis(result, pictures, {"photo": face_capture(image.rgb_lin, face)})
 
 
 def _redness_claim(image, baseline, landmarker, result) -> ClaimAnalysis:
@@ -179,12 +201,15 @@ def _redness_claim(image, baseline, landmarker, result) -> ClaimAnalysis:
         raise AnalysisFailed("no_face", "no face found in the photo: redness cannot be mapped")
     shown = _pixelated_photo(image.rgb_lin, mosaic_width=a.mosaic_face_width)
     pictures = {"photo_pixelated": shown}
+    faces = {"photo": face_capture(image.rgb_lin, a.face)}
     if base_rgb is not None:  # shown as it was compared: a mirrored selfie flipped back
         if any(f.code == "baseline_mirrored" for f in a.quality):
             base_rgb = base_rgb[:, ::-1]
         pictures["baseline_pixelated"] = _pixelated_photo(base_rgb, a.baseline_face)
+        if a.baseline_face is not None:  # else not used (the same picture, another person's)
+            faces["baseline"] = face_capture(base_rgb, a.baseline_face)
     result["versions"]["models"] = a.models
     result["redness"] = a.to_dict()
     pictures["heatmap"] = _png(a.images["redness_heatmap.png"])
     pictures["heatmap_raw"] = _png(a.images["redness_heatmap_raw.png"])
-    return ClaimAnalysis(result, pictures)
+    return ClaimAnalysis(result, pictures, faces)

@@ -206,18 +206,46 @@ class Image(Base):
     #: finds it turned a quarter; None like ``fingerprint``, and for a picture whose file was
     #: erased before this one was taken (migration 0020)
     fingerprint_turned: Mapped[int | None] = mapped_column(BigInteger)
+    #: the fingerprint of its face (vision.fingerprint.face_fingerprint), taken by the claim's
+    #: analysis from the face's landmarks, which finds it cropped or turned by any angle; None:
+    #: no face found, or not taken yet
+    face_fingerprint: Mapped[int | None] = mapped_column(BigInteger)
+    #: whether the face's was looked for: by the analysis (for a picture stored since
+    #: migration 0021, true from the start: its analysis takes it); false for pictures stored
+    #: before, which ``hueproof serve`` reads again beside its start
+    face_printed: Mapped[bool] = mapped_column(Boolean, default=True)
 
 
 class ImageBand(Base):
     """A band of an image's fingerprint (vision.fingerprint.fingerprint_bands): a picture
     within a few bits of another shares one, found by this table's key instead of reading
-    every fingerprint (claims/related.py). Kept with the fingerprint."""
+    every fingerprint (claims/related.py). Kept with the fingerprint. Bands 0-4 are the
+    upright fingerprint's, 5-9 its face's (claims.related.FACE_BANDS)."""
 
     __tablename__ = "image_bands"
 
     band: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
     value: Mapped[int] = mapped_column(Integer, primary_key=True)
     sha256: Mapped[str] = mapped_column(ForeignKey("images.sha256"), primary_key=True)
+
+
+class FaceMatch(Base):
+    """Two stored pictures showing one picture's face (a copy cropped around it, turned by
+    any angle, mirrored): their faces' fingerprints near and their fine detail alike once laid
+    on each other (vision.fingerprint.face_correlation), as found when the second one's face
+    was fingerprinted (claims/related.py ``face_candidates``). A row each way; kept with the
+    pictures' hashes, like their fingerprints."""
+
+    __tablename__ = "face_matches"
+
+    sha256: Mapped[str] = mapped_column(ForeignKey("images.sha256"), primary_key=True)
+    other_sha256: Mapped[str] = mapped_column(ForeignKey("images.sha256"), primary_key=True)
+    #: the faces' fingerprints' distance in bits, the nearer of as they are and mirrored
+    distance: Mapped[int] = mapped_column(SmallInteger)
+    #: whether the other's face is this one's mirrored (flipped left to right)
+    mirrored: Mapped[bool] = mapped_column(Boolean)
+    #: the correlation of their fine detail (vision.fingerprint.face_correlation)
+    correlation: Mapped[float] = mapped_column(Float)
 
 
 class ClaimLink(Base):

@@ -12,7 +12,10 @@ mirrored, turned a quarter or upside down, or framed), among the claims on the s
 and the same shopper's (a bounded set however many claims the service holds), and anywhere
 the same file (by its hash) or a picture sharing a band of the fingerprint of the picture
 turned or flipped any way (every one within 4 bits, and most copies farther: 81 of 81
-measured).
+measured). A picture whose face is one picture's face with another's (cropped around it,
+turned by any angle: :class:`claims.models.FaceMatch`, found by :func:`face_candidates` and
+confirmed by the service as the analysis fingerprints the face) is the same picture too,
+anywhere.
 
 Those that :func:`weighs` says count make the policy say so, and the claim is never approved
 automatically (claims/policy.py ``other_claims_on_order``, ``photo_in_other_claims``). A
@@ -35,9 +38,11 @@ from sqlalchemy import and_, delete, func, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import aliased
 
-from claims.models import Claim, ClaimLink, Image, ImageBand, Shade, Sku, signed64
+from claims.models import Claim, ClaimLink, FaceMatch, Image, ImageBand, Shade, Sku, signed64
 from claims.stats import OUTCOME_IN_FORCE, with_outcome
 from vision.fingerprint import (
+    BANDS,
+    FACE_NEAR_DISTANCE,
     FINGERPRINT_BITS,
     NEAR_DISTANCE,
     NO_FINGERPRINTS,
@@ -47,6 +52,7 @@ from vision.fingerprint import (
     fingerprint_distance,
     fingerprint_variants,
     four_ways,
+    mirrored_fingerprint,
 )
 
 __all__ = [
@@ -55,12 +61,15 @@ __all__ = [
     "RELATED_SHOWN",
     "ClaimRows",
     "claim_rows",
+    "face_candidates",
     "find_links",
     "forget_picture",
+    "index_face",
     "index_picture",
     "link_claim",
     "links_current",
     "product_claims",
+    "record_face_match",
     "related_claims",
     "related_marks",
     "weighs",
@@ -78,11 +87,15 @@ MASK = 2**FINGERPRINT_BITS - 1
 NOT_PURSUED = ("failed", "withdrawn")
 #: the search a claim's links are found by (claims.models.Claim.links_version): 1 a picture
 #: as it is or mirrored (migration 0019); 2 turned a quarter or upside down too, and without
-#: a plain frame (0020). A claim linked by an older one is searched again.
-LINKS_VERSION = 2
+#: a plain frame (0020); 3 one picture's face too (0021: claims.models.FaceMatch). A claim
+#: linked by an older one is searched again.
+LINKS_VERSION = 3
 #: the claims not linked yet, or linked by an older search (ClaimsService.link_stored_claims;
 #: :func:`links_current` in SQL)
 NOT_LINKED = Claim.links_version < LINKS_VERSION
+#: the bands of a face's fingerprint are kept beside the picture's (claims.models.ImageBand),
+#: numbered from here
+FACE_BANDS = BANDS
 
 
 def related_claims(session, claim: Claim) -> dict | None:
@@ -98,8 +111,10 @@ def related_claims(session, claim: Claim) -> dict | None:
         this claim's pictures matched which of its: ``this``, ``that`` "photo" or "baseline",
         ``same_file``, ``mirrored`` and ``turned``: ``that`` is ``this`` mirrored (flipped
         left to right) or not, then turned clockwise by 0, 90, 180 or 270 degrees;
-        ``distance`` in fingerprint bits (once turned so), ``picture``: the URL of its picture
-        pixelated, None once erased) and whether it ``counts``
+        ``distance`` in fingerprint bits (once turned so), ``by_face``: one picture's face
+        (:class:`claims.models.FaceMatch`; cropped, or turned by any angle: ``turned`` 0 and
+        ``distance`` the faces' fingerprints'), ``picture``: the URL of its picture pixelated,
+        None once erased) and whether it ``counts``
         (:func:`weighs`); ``total``; ``counting``, how many count; ``order_claims`` and
         ``photo_claims``, those counting for each reason (one may count for both).
     """
@@ -172,7 +187,9 @@ def find_links(
     pictures = _pictures(session, claim)
     order = claim.order_key
     own = [sha for sha in (claim.photo_sha256, claim.baseline_sha256) if sha]
+    faces = _face_matches(session, own)
     own += _sharing_a_band(session, [fp for pic in pictures for fp, _ in pic.variants])
+    own += [other for _, other in faces]
     near = [Claim.shopper_id == claim.shopper_id,
             Claim.photo_sha256.in_(own), Claim.baseline_sha256.in_(own)]  # fmt: skip
     if product is None:
@@ -182,7 +199,7 @@ def find_links(
     rows = _read(session, _candidates(Claim.id != claim.id, or_(*near)))
     # of the rows, only those with a fingerprint near (all at once) or sharing the order or a
     # file are matched one by one
-    mine = {pic.sha for pic in pictures}
+    mine = {pic.sha for pic in pictures} | {other for _, other in faces}
     if product is None:
         candidates, rest = claim_rows(rows, index=False), []
         look = {k for k, row in enumerate(rows)
@@ -199,7 +216,7 @@ def find_links(
         same_order = bool(order) and other_order == order
         theirs = [("photo", photo, Fingerprints(photo_fp, photo_turned)),
                   ("baseline", base, Fingerprints(base_fp, base_turned))]  # fmt: skip
-        match = _best_match(pictures, theirs)
+        match = _best_match(pictures, theirs, faces)
         if same_order or match is not None:
             found[cid] = (same_order, match)
     return found
@@ -324,8 +341,10 @@ def weighs(item: dict) -> bool:
 def index_picture(session, sha: str, fingerprints: Fingerprints) -> None:
     """Give the stored picture ``sha`` its ``fingerprints`` (vision.fingerprint; either None:
     none) and the bands its upright one is found by (:class:`claims.models.ImageBand`; a
-    search looks up those of its own picture turned every way), in place of any it had."""
-    session.execute(delete(ImageBand).where(ImageBand.sha256 == sha))
+    search looks up those of its own picture turned every way), in place of any it had (its
+    face's kept: :func:`index_face`)."""
+    session.execute(delete(ImageBand).where(ImageBand.sha256 == sha,
+                                            ImageBand.band < FACE_BANDS))  # fmt: skip
     image = session.get(Image, sha)
     image.fingerprint, image.fingerprint_turned = map(signed64, fingerprints)
     image.fingerprinted = True
@@ -334,9 +353,85 @@ def index_picture(session, sha: str, fingerprints: Fingerprints) -> None:
                         for b, v in fingerprint_bands(fingerprints.upright))  # fmt: skip
 
 
-def forget_picture(session, sha: str) -> None:
-    """The bands of a picture whose row goes (its file replaced by a stripped copy)."""
+def index_face(session, sha: str, face: int | None) -> None:
+    """Give the stored picture ``sha`` its face's fingerprint (vision.fingerprint
+    .face_fingerprint; None: no face) and the bands it is found by
+    (:func:`face_candidates`), numbered from :data:`FACE_BANDS`, in place of any it had."""
+    session.execute(delete(ImageBand).where(ImageBand.sha256 == sha,
+                                            ImageBand.band >= FACE_BANDS))  # fmt: skip
+    image = session.get(Image, sha)
+    image.face_fingerprint, image.face_printed = signed64(face), True
+    if face is not None:
+        session.add_all(ImageBand(band=FACE_BANDS + b, value=v, sha256=sha)
+                        for b, v in fingerprint_bands(face))  # fmt: skip
+
+
+def face_candidates(session, sha: str, face: int) -> list[tuple[str, int, bool]]:
+    """The stored pictures, not erased, whose face may be the face ``face`` of the picture
+    ``sha`` (vision.fingerprint.face_fingerprint): within
+    :data:`vision.fingerprint.FACE_NEAR_DISTANCE` as they are or mirrored; among the
+    pictures of the claims on the products and of the shoppers of the claims holding ``sha``
+    (read whole), and anywhere through the bands of both ways (every one within 4 bits, most
+    farther: 63 % at 8 bits); (sha256, distance, mirrored), nearest first, without those
+    matched already. Faces are alike: which of them show this picture's face the service
+    decides by their detail (vision.fingerprint.face_correlation,
+    :func:`record_face_match`)."""
+    ways = ((False, face & MASK), (True, mirrored_fingerprint(face)))
+    keys = {(FACE_BANDS + b, v) for _, fp in ways for b, v in fingerprint_bands(fp)}
+    holding = or_(Claim.photo_sha256 == sha, Claim.baseline_sha256 == sha)
+    beside = or_(Claim.sku_id.in_(select(Claim.sku_id).where(holding)),
+                 Claim.shopper_id.in_(select(Claim.shopper_id).where(holding)))  # fmt: skip
+    rows = session.execute(select(Image.sha256, Image.face_fingerprint).where(
+        Image.face_fingerprint.is_not(None), Image.sha256 != sha, Image.erased_at.is_(None),
+        Image.sha256.not_in(select(FaceMatch.other_sha256).where(FaceMatch.sha256 == sha)),
+        or_(Image.sha256.in_(select(ImageBand.sha256).where(or_(
+                *(and_(ImageBand.band == b, ImageBand.value == v) for b, v in keys)))),
+            Image.sha256.in_(select(Claim.photo_sha256).where(beside)),
+            Image.sha256.in_(select(Claim.baseline_sha256).where(beside))))).all()  # fmt: skip
+    out = []
+    for other, other_face in rows:
+        distance, mirrored = min((fingerprint_distance(fp, other_face), mirrored)
+                                 for mirrored, fp in ways)  # fmt: skip
+        if distance <= FACE_NEAR_DISTANCE:
+            out.append((other, distance, mirrored))
+    return sorted(out, key=lambda c: c[1])
+
+
+def record_face_match(session, sha: str, other: str, *, distance: int, mirrored: bool,
+                      correlation: float) -> None:  # fmt: skip
+    """Write down that the pictures ``sha`` and ``other`` show one picture's face (both
+    ways; a pair written already is left as it is)."""
+    dialect = {"sqlite": sqlite, "postgresql": postgresql}[session.get_bind().dialect.name]
+    rows = [{"sha256": a, "other_sha256": b, "distance": distance, "mirrored": mirrored,
+             "correlation": correlation}
+            for a, b in sorted([(sha, other), (other, sha)])]  # fmt: skip
+    session.execute(dialect.insert(FaceMatch).on_conflict_do_nothing(), rows)
+
+
+def _face_matches(session, shas: list[str]) -> dict[tuple[str, str], tuple[int, bool]]:
+    """(one of ``shas``, a picture showing its face) → (distance, mirrored)
+    (:class:`claims.models.FaceMatch`)."""
+    if not shas:
+        return {}
+    return {(a, b): (distance, mirrored) for a, b, distance, mirrored in session.execute(
+        select(FaceMatch.sha256, FaceMatch.other_sha256, FaceMatch.distance,
+               FaceMatch.mirrored).where(FaceMatch.sha256.in_(shas)))}  # fmt: skip
+
+
+def forget_picture(session, sha: str, replaced_by: str | None = None) -> None:
+    """The bands of a picture whose row goes (its file replaced by a stripped copy,
+    ``replaced_by``: its face's matches are that one's now)."""
     session.execute(delete(ImageBand).where(ImageBand.sha256 == sha))
+    matches = session.execute(select(FaceMatch).where(
+        or_(FaceMatch.sha256 == sha, FaceMatch.other_sha256 == sha))).scalars().all()  # fmt: skip
+    for m in matches:
+        session.delete(m)
+    session.flush()
+    for m in matches if replaced_by else ():
+        a, b = (replaced_by, m.other_sha256) if m.sha256 == sha else (m.sha256, replaced_by)
+        if a != b:
+            record_face_match(session, a, b, distance=m.distance, mirrored=m.mirrored,
+                              correlation=m.correlation)  # fmt: skip
 
 
 def _sharing_a_band(session, fingerprints: list[int]) -> list[str]:
@@ -417,11 +512,12 @@ def _near(pictures: list[_Picture], product: ClaimRows) -> np.ndarray:
     return near
 
 
-def _best_match(mine: list[_Picture], theirs) -> dict | None:
+def _best_match(mine: list[_Picture], theirs, faces=None) -> dict | None:
     """The closest pair of one of ``mine`` (:func:`_pictures`) and one of ``theirs`` (which,
     sha256, Fingerprints) that are the same picture (the same file, or fingerprints within
-    :data:`NEAR_DISTANCE`, turned or flipped any way: :func:`_closest`), or None."""
-    best = None
+    :data:`NEAR_DISTANCE`, turned or flipped any way: :func:`_closest`), or else that show one
+    picture's face (``faces``: :func:`_face_matches`); or None."""
+    best = by_face = None
     for this, sha, upright, variants in mine:
         for that, other_sha, prints in theirs:
             if other_sha is None:
@@ -433,8 +529,12 @@ def _best_match(mine: list[_Picture], theirs) -> dict | None:
             if distance <= NEAR_DISTANCE and (best is None or distance < best["distance"]):
                 best = {"this": this, "that": that, "same_file": sha == other_sha,
                         "mirrored": turn.mirrored, "turned": turn.degrees,
-                        "distance": distance}  # fmt: skip
-    return best
+                        "distance": distance, "by_face": False}  # fmt: skip
+            face = (faces or {}).get((sha, other_sha))
+            if face is not None and (by_face is None or face[0] < by_face["distance"]):
+                by_face = {"this": this, "that": that, "same_file": False, "mirrored": face[1],
+                           "turned": 0, "distance": face[0], "by_face": True}  # fmt: skip
+    return best or by_face
 
 
 def _closest(upright, variants, theirs: Fingerprints) -> tuple[int, Turn | None]:

@@ -413,7 +413,11 @@ class PhotoMatch(_Closed):
         "if mirrored): 180 upside down"))  # fmt: skip
     distance: int = Field(description=(
         "fingerprint bits apart (vision/fingerprint.py), 0-10; once turned or mirrored, if "
-        "so"))  # fmt: skip
+        "so; the faces' fingerprints' (0-8) when `by_face`"))  # fmt: skip
+    by_face: bool = Field(description=(
+        "found by the faces' fingerprints, not the pictures': the same picture cropped around "
+        "the face or turned by any angle (`turned` then 0), or another photo of one pose "
+        "taken a moment apart"))  # fmt: skip
     picture: str | None = Field(
         description="the related claim's picture, pixelated (None once erased)"
     )
@@ -828,6 +832,10 @@ class ExportPicture(_Closed):
     fingerprint_turned: str | None = Field(description=(
         "its second fingerprint, down its columns, 16 hex digits: finds the picture turned a "
         "quarter"))  # fmt: skip
+    face_fingerprint: str | None = Field(description=(
+        "its face's fingerprint (taken upright and at one size by the face's landmarks), 16 "
+        "hex digits: finds the picture cropped around the face or turned; None without a "
+        "face, or until the analysis has looked"))  # fmt: skip
     erased: bool
 
 

@@ -27,7 +27,7 @@ from sqlalchemy.orm import defer
 from calibration.colorimetry import delta_e00
 from calibration.errors import InvalidImageError, InvalidInputError
 from claims import audit
-from claims.analysis import CLAIM_ANALYSIS_VERSION, AnalysisFailed, analyse_claim
+from claims.analysis import CLAIM_ANALYSIS_VERSION, AnalysisFailed, analyse_claim, face_capture
 from claims.auth import PERMISSIONS, Principal, authorize, token_sha256
 from claims.catalog import (
     MAX_CODE_TEXT,
@@ -76,12 +76,15 @@ from claims.models import (
 from claims.policy import OUTCOMES, REASON_CODES, decision_problem, suggest
 from claims.related import (
     NOT_LINKED,
+    face_candidates,
     find_links,
     forget_picture,
+    index_face,
     index_picture,
     link_claim,
     links_current,
     product_claims,
+    record_face_match,
     related_claims,
     related_marks,
 )
@@ -276,6 +279,11 @@ def _delivery_view(d) -> dict:
 NOT_FINGERPRINTED = and_(Image.fingerprinted.is_(False), Image.erased_at.is_(None))
 
 
+#: the stored pictures whose face to fingerprint from their files
+#: (ClaimsService.face_print_stored_photos): stored before faces were (migration 0021)
+NOT_FACE_PRINTED = and_(Image.face_printed.is_(False), Image.erased_at.is_(None))
+
+
 def _waiting_for_prints(image: Image | None) -> bool:
     """Whether the stored picture ``image`` is one :data:`NOT_FINGERPRINTED` says."""
     return image is not None and not image.fingerprinted and image.erased_at is None
@@ -414,13 +422,14 @@ class ClaimsService:
             self.submit(claim_id)
         return view, True
 
-    def _link(self, claim_id: str, product=None) -> bool:
+    def _link(self, claim_id: str, product=None, *, again: bool = False) -> bool:
         """Write down the claim's related claims unless done (claims.related.link_claim):
         found in a read, written in a short write (SQLite's writers wait for one another).
-        ``product``: the claims on its product, read already (claims.related.product_claims)."""
+        ``product``: the claims on its product, read already (claims.related.product_claims);
+        ``again``: searched again though done (its analysis has found its faces)."""
         with self.store.read() as s:
             claim = s.get(Claim, claim_id)
-            if claim is None or links_current(claim):
+            if claim is None or (links_current(claim) and not again):
                 return False
             waiting = [sha for sha in (claim.photo_sha256, claim.baseline_sha256)
                        if sha and _waiting_for_prints(s.get(Image, sha))]  # fmt: skip
@@ -432,7 +441,7 @@ class ClaimsService:
                 found = find_links(s, s.get(Claim, claim_id), product)
         with self.store.write() as s:
             claim = s.get(Claim, claim_id, with_for_update=KEEPING_ITS_KEY)
-            if links_current(claim):  # by another process meanwhile
+            if links_current(claim) and not again:  # by another process meanwhile
                 return False
             link_claim(s, claim, found)
             return True
@@ -821,6 +830,14 @@ class ClaimsService:
             code = (exc.code if isinstance(exc, AnalysisFailed)
                     else "photo_unreadable" if isinstance(exc, InvalidInputError)
                     else "analysis_error")  # fmt: skip
+        matched = 0
+        if error is None:  # its faces' copies among the stored pictures, before its result
+            shas = {"photo": photo_sha, "baseline": base_sha}  # (and any suggestion) is written
+            for which, face in result.faces.items():
+                try:
+                    matched += self._index_face(shas[which], face, self.landmarker)
+                except SQLAlchemyError:  # found when its picture is matched from the other
+                    log.exception("claim %s: its %s's face not matched", claim_id, which)
         with self.store.write() as s:
             claim = _get_claim(s, claim_id, lock=True)
             job = s.execute(select(Job).where(Job.claim_id == claim_id,
@@ -857,7 +874,13 @@ class ClaimsService:
                 self._decide(s, claim, None, hint["outcome"], hint["reason_code"],
                              f"automatic approval under the brand's rule {hint['rule']!r}",
                              automatic_rule=hint["rule"])  # fmt: skip
-            return claim.status
+            status = claim.status
+        if matched:  # searched again with the faces' matches (the suggestion found them)
+            try:
+                self._link(claim_id, again=True)
+            except SQLAlchemyError:  # its links stay those found as it was filed
+                log.exception("claim %s analysed, not linked again by its face", claim_id)
+        return status
 
     def pending_claims(self) -> list[str]:
         """Claims a worker should (re)run: queued, or left analysing by a stopped process."""
@@ -1363,6 +1386,107 @@ class ClaimsService:
             index_picture(s, sha, fingerprints)
         return "flat" if fingerprints.upright is None else "fingerprinted"
 
+    def unfaceprinted_photos(self) -> int:
+        """How many stored photos' faces are not fingerprinted yet
+        (:meth:`face_print_stored_photos`)."""
+        with self.store.read() as s:
+            return s.scalar(select(func.count()).where(NOT_FACE_PRINTED))
+
+    def face_print_stored_photos(self, stop: threading.Event | None = None) -> dict:
+        """Fingerprint the faces of the stored photos stored before faces were
+        (``images.face_printed``: migration 0021), so that a photo filed again cropped or
+        turned by any angle is found against them (claims/related.py). Each is read whole
+        and its face looked for by a landmarker of its own (closed when done: a web process
+        need not keep one), 0.3-0.6 s a 12 MP photo; otherwise as
+        :meth:`fingerprint_stored_photos` (several processes at once, ``stop``).
+
+        Returns
+        -------
+        dict
+            ``faces`` (fingerprinted), ``no_face``, ``missing`` (no file), ``failed``
+            (unreadable: {sha256: reason}).
+        """
+        report = {"faces": 0, "no_face": 0, "missing": 0, "failed": {}}
+        with self.store.read() as s:
+            todo = list(s.execute(select(Image.sha256).where(NOT_FACE_PRINTED)).scalars())
+        if not todo:
+            return report
+        from vision.landmarks import FaceLandmarker
+
+        random.shuffle(todo)
+        # the service's options (its face model), or the default ones (the command line's)
+        with FaceLandmarker(getattr(self.landmarker, "options", None)) as landmarker:
+            for sha in todo:
+                if stop is not None and stop.is_set():
+                    break
+                done = self._face_print_stored(sha, landmarker)
+                if done.startswith("failed: "):
+                    report["failed"][sha] = done.removeprefix("failed: ")
+                elif done in report:
+                    report[done] += 1
+        return report
+
+    def _face_print_stored(self, sha: str, landmarker) -> str:
+        """Fingerprint the face of the stored picture ``sha`` from its file unless done, and
+        match it (:meth:`_index_face`): "faces", "no_face", "missing", "failed: REASON" or
+        "done"."""
+        with self.store.read() as s:
+            row = s.get(Image, sha)
+            if row is None or row.face_printed:
+                return "done"
+        try:
+            face = self._face_of(sha, landmarker)
+        except FileNotFoundError:
+            return "missing"
+        except (OSError, ValueError) as exc:
+            return f"failed: {exc}"
+        self._index_face(sha, face, landmarker, unless_done=True)
+        return "no_face" if face.fingerprint is None else "faces"
+
+    def _face_of(self, sha: str, landmarker):
+        """The face of the stored picture ``sha`` (claims.analysis.FaceCapture) read from its
+        file: the largest, as the analysis takes it."""
+        from vision.ingest import ingest_image
+
+        if not self.store.blobs.exists(sha):
+            raise FileNotFoundError(sha)
+        rgb_lin = ingest_image(self.store.blobs.get(sha)).rgb_lin
+        found = landmarker.detect(rgb_lin)
+        return face_capture(rgb_lin, found[0] if found else None)
+
+    def _index_face(self, sha: str, face, landmarker, *, unless_done: bool = False) -> int:
+        """Give the stored picture ``sha`` its ``face`` (claims.analysis.FaceCapture:
+        claims.related.index_face), then write down the stored pictures showing the same
+        picture's face (claims.related.face_candidates whose detail is alike:
+        vision.fingerprint.face_correlation; each read from its file); returns how many.
+        ``unless_done``: nothing if another process fingerprinted it meanwhile."""
+        from vision.fingerprint import SAME_FACE_CORRELATION, face_correlation
+
+        with self.store.write() as s:  # locked: of processes at it at once, one writes it
+            row = s.get(Image, sha, with_for_update=True)
+            if row is None or (unless_done and row.face_printed):
+                return 0
+            index_face(s, sha, face.fingerprint)
+        if face.fingerprint is None or face.detail is None:
+            return 0
+        with self.store.read() as s:
+            candidates = face_candidates(s, sha, face.fingerprint)
+        matched = 0
+        for other, distance, mirrored in candidates:
+            try:
+                theirs = self._face_of(other, landmarker)
+            except (OSError, ValueError):  # erased meanwhile, or unreadable: not this face
+                continue
+            if theirs.detail is None:
+                continue
+            correlation = face_correlation(face.detail, theirs.detail)
+            if correlation >= SAME_FACE_CORRELATION:
+                with self.store.write() as s:
+                    record_face_match(s, sha, other, distance=distance, mirrored=mirrored,
+                                      correlation=correlation)  # fmt: skip
+                matched += 1
+        return matched
+
     def _replace_file(self, sha: str, im) -> str:
         """Point everything at the stripped file ``im`` (a :class:`vision.ingest.ImageCheck`)
         instead of ``sha``, in one transaction: "stripped", "unchanged" or "waiting"."""
@@ -1380,12 +1504,14 @@ class ClaimsService:
             new = s.get(Image, im.sha256)
             if new is None:  # else: the same picture, filed again since, is stored already
                 new = Image(sha256=im.sha256, media_type=row.media_type, size=im.byte_size,
-                            width=row.width, height=row.height,
-                            created_at=row.created_at)  # fmt: skip
+                            width=row.width, height=row.height, created_at=row.created_at,
+                            face_printed=row.face_printed)  # fmt: skip
                 s.add(new)
             new.erased_at, new.metadata_stripped = None, True
             s.flush()  # the row exists before the claims and its bands point to it
             index_picture(s, im.sha256, im.fingerprints)
+            if row.face_printed:  # the same pixels: the same face (and its matches, below)
+                index_face(s, im.sha256, row.face_fingerprint)
             for claim in using:
                 if claim.photo_sha256 == sha:
                     claim.photo_sha256 = im.sha256
@@ -1393,7 +1519,7 @@ class ClaimsService:
                     claim.baseline_sha256 = im.sha256
             s.flush()
             size = row.size
-            forget_picture(s, sha)
+            forget_picture(s, sha, replaced_by=im.sha256)
             s.delete(row)
             self._audit(s, SYSTEM_ACTOR, "image.metadata_stripped", f"image:{im.sha256}", {
                 "before_sha256": sha, "after_sha256": im.sha256,
@@ -1786,6 +1912,7 @@ class ClaimsService:
                 "claims": [self._view(s, c, principal) for c in claims],
                 "pictures": [{"sha256": sha, "fingerprint": _hex64(images[sha].fingerprint),
                               "fingerprint_turned": _hex64(images[sha].fingerprint_turned),
+                              "face_fingerprint": _hex64(images[sha].face_fingerprint),
                               "erased": images[sha].erased_at is not None} for sha in shas],
                 "original_photo_views": [{"claim_id": v.claim_id, "which": v.which,
                                           "reason": v.reason, "at": iso(v.created_at),

@@ -139,19 +139,21 @@ def test_claims_link_command(tmp_path, capsys):
     with store.write() as s:
         s.execute(delete(ClaimLink))
         s.execute(update(Claim).values(links_version=0))
-        s.execute(update(Image).values(fingerprinted=False))  # as after migration 0020
-    app.extensions["hueproof"]["close"]()
+        s.execute(update(Image).values(fingerprinted=False, face_printed=False))  # as after
+    app.extensions["hueproof"]["close"]()  # migrations 0020 and 0021
     assert cli.main(["claims", "link", "--data", str(data)]) == 0
-    fingerprinted, linked = capsys.readouterr().out.splitlines()
+    fingerprinted, faces, linked = capsys.readouterr().out.splitlines()
     assert fingerprinted == ("stored photos fingerprinted: 3 (0 with too little structure, "
                              "0 missing, 0 unreadable)"), fingerprinted  # fmt: skip
+    assert faces == ("their faces fingerprinted: 0 (3 without a face, 0 missing, 0 "
+                     "unreadable)"), faces  # fmt: skip
     assert linked.startswith("claims linked to their related claims: 3 in ") and linked.endswith(
         " s; 0 left"), linked  # fmt: skip
     with store.read() as s:
         assert len(s.scalars(select(ClaimLink)).all()) == 2
     assert cli.main(["claims", "link", "--json", "--data", str(data)]) == 0
     report = json.loads(capsys.readouterr().out)
-    assert (report["linked"], report["left"]) == (0, 0)
+    assert (report["linked"], report["left"], report["no_face"]) == (0, 0, 0)
 
 
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT], ids=["sigterm", "ctrl-c"])

@@ -3,6 +3,10 @@ the adjudicator beside a claim, and never approved automatically while they coun
 
 from __future__ import annotations
 
+import io
+
+from PIL import Image
+
 from claims.related import weighs
 from tests.claims.conftest import (
     another_photo,
@@ -12,7 +16,12 @@ from tests.claims.conftest import (
     sample_photo,
     wait,
 )
-from vision.fingerprint import NEAR_DISTANCE
+from vision.fingerprint import (
+    FACE_NEAR_DISTANCE,
+    NEAR_DISTANCE,
+    fingerprint_distance,
+    fingerprint_variants,
+)
 
 AUTO = {"auto_approve": ["shade_mismatch"]}  # the sample photo against N02: a mismatch
 
@@ -80,8 +89,12 @@ def test_a_copy_filed_for_another_product_by_another_shopper_is_found_by_its_ban
         app, client, tokens, monkeypatch):  # fmt: skip
     """Shopper A's selfie for a serum's redness claim; shopper B sends it recoloured as her
     lips for a lipstick's shade claim: another product, another shopper, another file. Only
-    the fingerprint's bands find it among every stored photo (with them not looked up, as
-    for a band too common, nothing is found)."""
+    the fingerprint's bands find the picture among every stored photo (with them not looked
+    up, as for a band too common, nothing is found), and the faces' match written down as
+    B's analysis fingerprinted her face (without it, the bands alone)."""
+    from sqlalchemy import delete
+
+    from claims.models import FaceMatch
     from tests.claims.conftest import face_jpeg
 
     selfie = face_jpeg()
@@ -94,8 +107,11 @@ def test_a_copy_filed_for_another_product_by_another_shopper_is_found_by_its_ban
     view = _view(client, tokens, lips)
     (item,) = view["related"]["claims"]
     assert item["id"] == red and not item["same_product"] and not item["same_shopper"]
-    assert not item["photo"]["same_file"] and item["counts"]
+    assert not item["photo"]["same_file"] and not item["photo"]["by_face"] and item["counts"]
     assert "photo_in_other_claims" in _notes(view)
+    with app.extensions["hueproof"]["store"].write() as s:  # the bands alone find it
+        assert s.execute(delete(FaceMatch)).rowcount == 2  # one each way
+    assert [c["id"] for c in _view(client, tokens, lips)["related"]["claims"]] == [red]
     monkeypatch.setattr("claims.related.COMMON_BAND", 0)
     assert "related" not in _view(client, tokens, lips)
 
@@ -503,3 +519,53 @@ def test_the_rows_near_a_claims_pictures_are_those_compared_one_by_one():
     nothing = [_Picture("photo", "p", None, [])]
     assert _near(nothing, claim_rows(rows)).tolist() == [False] * 800
     assert _near(pictures, claim_rows([])).tolist() == []
+
+
+def _cropped_and_turned(jpeg: bytes, degrees: float = 0.0) -> bytes:
+    """The photo turned by ``degrees`` (anticlockwise), cropped to the middle of it, made
+    smaller and saved again: to the picture's fingerprint another picture
+    (vision/fingerprint.py)."""
+    im = Image.open(io.BytesIO(jpeg)).convert("RGB").rotate(degrees, resample=Image.BILINEAR)
+    w, h = im.size
+    im = im.crop((w // 6, h // 8, w - w // 6, h - h // 10))
+    im = im.resize((im.width // 2, im.height // 2))
+    out = io.BytesIO()
+    im.save(out, "JPEG", quality=85)
+    return out.getvalue()
+
+
+def test_a_selfie_sent_again_cropped_is_found_by_its_face_both_ways(app, client, tokens):
+    """Shopper A's selfie for a serum's redness claim; shopper B sends it cropped and
+    smaller for her own order: another file, and another picture to the picture's
+    fingerprint (turned by an angle too: tests/vision/test_fingerprint.py, the review page's
+    test). Once the claims are analysed, B's face is A's picture's face (the
+    faces' fingerprints near, their detail alike): each claim lists the other by the face,
+    the policy notes it, and the queue marks both."""
+    from tests.claims.conftest import face_jpeg
+    from vision.ingest import file_fingerprints
+
+    selfie = face_jpeg()
+    copy = _cropped_and_turned(selfie)
+    prints = [file_fingerprints(f) for f in (selfie, copy)]
+    assert all(fingerprint_distance(way, prints[1].upright) > NEAR_DISTANCE
+               for way, _ in fingerprint_variants(prints[0]))  # fmt: skip
+    fields = {"type": "redness", "sku": "SERUM-RETINOL", "shade": None, "roi": None,
+              "consent_health": "true"}  # fmt: skip
+    first = file_claim(client, tokens["shopper"], key="a", order_ref="O-A", photo=selfie,
+                       **fields).json["id"]  # fmt: skip
+    second = file_claim(client, tokens["shopper_b"], key="b", order_ref="O-B", photo=copy,
+                        **fields).json["id"]  # fmt: skip
+    wait(app)
+    view = _view(client, tokens, second)
+    assert view["status"] == "ready"
+    (item,) = view["related"]["claims"]
+    photo = item["photo"]
+    assert item["id"] == first and not item["same_shopper"] and item["counts"]
+    assert photo["by_face"] and not photo["same_file"] and photo["turned"] == 0
+    assert photo["distance"] <= FACE_NEAR_DISTANCE and photo["picture"]
+    assert "photo_in_other_claims" in _notes(view)
+    back = _view(client, tokens, first)["related"]["claims"]
+    assert [(c["id"], c["photo"]["by_face"]) for c in back] == [(second, True)]
+    marked = client.get("/api/v1/claims?related=true",
+                        headers=bearer(tokens["adjudicator"])).json["items"]  # fmt: skip
+    assert {c["id"] for c in marked} == {first, second}

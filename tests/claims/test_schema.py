@@ -317,6 +317,7 @@ def test_a_store_from_before_migration_0020_finds_turned_copies_once_fingerprint
     from sqlalchemy import delete, or_, select
 
     from claims.models import Claim, ClaimLink, Image
+    from claims.related import LINKS_VERSION
     from server import create_app
     from tests.claims.conftest import another_photo, bearer, file_claim, seeded_app
 
@@ -357,14 +358,68 @@ def test_a_store_from_before_migration_0020_finds_turned_copies_once_fingerprint
     linking = app.extensions["hueproof"]["linking"]
     linking.join()
     assert linking.fingerprinted == {"fingerprinted": 4, "flat": 0, "missing": 0, "failed": {}}
+    assert linking.faces == {"faces": 0, "no_face": 4, "missing": 0, "failed": {}}
     assert linking.linked == 4
     store = app.extensions["hueproof"]["store"]
     assert links() == both
     with store.read() as s:
-        assert all(i.fingerprinted and i.fingerprint_turned is not None
+        assert all(i.fingerprinted and i.fingerprint_turned is not None and i.face_printed
                    for i in s.scalars(select(Image)))  # fmt: skip
-        assert {c.links_version for c in s.scalars(select(Claim))} == {2}
+        assert {c.links_version for c in s.scalars(select(Claim))} == {LINKS_VERSION}
     seen = app.test_client().get(f"/api/v1/claims/{ids[0]}", headers=bearer(tokens["adjudicator"]))
     (item,) = seen.json["related"]["claims"]
     assert item["id"] == ids[1] and item["photo"]["turned"] == 270, item
+    app.extensions["hueproof"]["close"]()
+
+
+def test_a_store_from_before_migration_0021_finds_a_cropped_selfie_by_its_face(tmp_path):
+    """A store at 0020 holds two shoppers' redness claims, a selfie and a copy of it cropped
+    and made smaller (another picture to the picture's fingerprint), not linked. 0021 reads
+    no file: it marks every picture to have its face fingerprinted and every claim linked
+    by the search before; beside the start, the service reads each picture's face, finds the
+    two one picture's face, and searches each claim again: linked by the face, both ways."""
+    from sqlalchemy import delete, func, select
+
+    from claims.auth import create_user
+    from claims.models import Claim, ClaimLink, FaceMatch, Image
+    from claims.related import LINKS_VERSION
+    from server import create_app
+    from tests.claims.conftest import bearer, face_jpeg, file_claim, seeded_app
+    from tests.claims.test_related import _cropped_and_turned
+
+    app, tokens = seeded_app(tmp_path / "d")
+    with app.extensions["hueproof"]["store"].write() as s:
+        tokens["shopper_b"] = create_user(s, role="shopper", name="B")[1]
+    client = app.test_client()
+    selfie = face_jpeg(2.2)
+    fields = {"type": "redness", "sku": "SERUM-RETINOL", "shade": None, "roi": None,
+              "consent_health": "true"}  # fmt: skip
+    ids = [file_claim(client, tokens[who], key=who, order_ref=f"O-{who}", photo=photo,
+                      **fields).json["id"]
+           for who, photo in (("shopper", selfie),
+                              ("shopper_b", _cropped_and_turned(selfie)))]  # fmt: skip
+    assert app.extensions["hueproof"]["pool"].wait_idle(120)
+    store = app.extensions["hueproof"]["store"]
+    with store.write() as s:  # as the search before 0021 left them: not linked
+        assert s.scalar(select(func.count()).select_from(FaceMatch)) == 2
+        s.execute(delete(ClaimLink))
+    _down_and_up(app, tmp_path / "d", "0020", "face_printed", table="images")
+    store = open_store(tmp_path / "d")
+    with store.read() as s:
+        assert not any(i.face_printed or i.face_fingerprint for i in s.scalars(select(Image)))
+        assert [c.links_version for c in s.scalars(select(Claim))] == [LINKS_VERSION - 1] * 2
+        assert not s.scalars(select(FaceMatch)).all()
+    store.dispose()
+    app = create_app({"TESTING": True, "DATA_DIR": str(tmp_path / "d"), "ANALYSIS_WORKERS": 0})
+    linking = app.extensions["hueproof"]["linking"]
+    linking.join()
+    assert linking.faces == {"faces": 2, "no_face": 0, "missing": 0, "failed": {}}
+    assert linking.linked == 2
+    seen = app.test_client().get(f"/api/v1/claims/{ids[1]}", headers=bearer(tokens["adjudicator"]))
+    (item,) = seen.json["related"]["claims"]
+    assert item["id"] == ids[0] and item["photo"]["by_face"], item
+    store = app.extensions["hueproof"]["store"]
+    with store.read() as s:
+        assert {c.links_version for c in s.scalars(select(Claim))} == {LINKS_VERSION}
+        assert len(s.scalars(select(ClaimLink)).all()) == 2  # written down both ways
     app.extensions["hueproof"]["close"]()

@@ -1875,7 +1875,10 @@ def test_the_review_page_lists_the_claims_on_the_order_and_with_the_same_picture
         # ready once shown whole: the claim is set before its related claims are shown
         wait_js(page, f"window.hueproof.ready && window.hueproof.claim?.id === '{pair[1]}'",
                 timeout=30_000)  # fmt: skip
-        (line,) = page.eval_on_selector_all("#related li", "ls => ls.map(l => l.textContent)")
+        lines = page.eval_on_selector_all(
+            "#related li", "ls => ls.map(l => [l.dataset.id, l.textContent])"
+        )
+        (line,) = [text for cid, text in lines if cid == pair[0]]
         return line
 
     # a copy cropped by 4 % on each side: farther than a copy, nearly the same picture
@@ -1898,6 +1901,15 @@ def test_the_review_page_lists_the_claims_on_the_order_and_with_the_same_picture
         line = line_beside(another_photo(k), copy.getvalue(), f"turn{k}")
         assert (f"the same picture turned or flipped (this claim's photo {how}, and its photo: "
                 "fingerprints ") in line, line  # fmt: skip
+    # a selfie turned 20°, cropped and smaller (vision/people: biden.jpg): its face is the
+    # same picture's face
+    from tests.claims.test_related import _cropped_and_turned
+    from vision.people import people_photos
+
+    (selfie,) = (p.path.read_bytes() for p in people_photos() if p.name == "biden.jpg")
+    line = line_beside(selfie, _cropped_and_turned(selfie, 20), "face")
+    assert ("the same picture's face, cropped or turned (this claim's photo and its photo: the "
+            "faces' fingerprints ") in line, line  # fmt: skip
     # the first claim asked for more evidence: the order's product filed again as asked
     asked = client.post(f"/api/v1/claims/{ids[0]}/decision", headers=bearer(tokens["adjudicator"]),
                         json={"outcome": "request_evidence", "reason_code": "inconclusive_photo",

@@ -264,6 +264,7 @@ function showRelated(r) {
     if (c.photo) {  // turned or flipped: how this claim's picture becomes the other one
       const turned = c.photo.mirrored || c.photo.turned !== 0;
       const words = c.photo.sameFile ? "relatedSameFile"
+        : c.photo.byFace ? `relatedSameFace${c.photo.mirrored ? "Mirrored" : ""}`
         : (c.photo.distance <= COPY_DISTANCE ? "relatedSamePicture" : "relatedNearPicture")
           + (turned ? "Turned" : "");
       const turn = turned ? t(`turn_${c.photo.turned}${c.photo.mirrored ? "_mirrored" : ""}`) : "";
