@@ -279,6 +279,10 @@ def _delivery_view(d) -> dict:
 NOT_FINGERPRINTED = and_(Image.fingerprinted.is_(False), Image.erased_at.is_(None))
 
 
+#: a face's candidates read from their files (ClaimsService._index_face), the nearest first:
+#: each costs 0.3-0.6 s for a 12 MP photo, and a picture sent many times (in many copies, each
+#: near the others) would have each new copy read all the others
+FACE_CANDIDATES_READ = 8
 #: the stored pictures whose face to fingerprint from their files
 #: (ClaimsService.face_print_stored_photos): stored before faces were (migration 0021)
 NOT_FACE_PRINTED = and_(Image.face_printed.is_(False), Image.erased_at.is_(None))
@@ -1458,8 +1462,9 @@ class ClaimsService:
         """Give the stored picture ``sha`` its ``face`` (claims.analysis.FaceCapture:
         claims.related.index_face), then write down the stored pictures showing the same
         picture's face (claims.related.face_candidates whose detail is alike:
-        vision.fingerprint.face_correlation; each read from its file); returns how many.
-        ``unless_done``: nothing if another process fingerprinted it meanwhile."""
+        vision.fingerprint.face_correlation; each read from its file, the nearest
+        :data:`FACE_CANDIDATES_READ`); returns how many. ``unless_done``: nothing if another
+        process fingerprinted it meanwhile."""
         from vision.fingerprint import SAME_FACE_CORRELATION, face_correlation
 
         with self.store.write() as s:  # locked: of processes at it at once, one writes it
@@ -1472,7 +1477,7 @@ class ClaimsService:
         with self.store.read() as s:
             candidates = face_candidates(s, sha, face.fingerprint)
         matched = 0
-        for other, distance, mirrored in candidates:
+        for other, distance, mirrored in candidates[:FACE_CANDIDATES_READ]:
             try:
                 theirs = self._face_of(other, landmarker)
             except (OSError, ValueError):  # erased meanwhile, or unreadable: not this face
