@@ -367,14 +367,12 @@ def redness_change(
     The astronaut with 0.3 OD of haemoglobin added on the left cheek, against another photo
     of her taken closer, turned and under warmer, dimmer light (vision/testset.py):
 
-    >>> from vision.landmarks import FaceLandmarker
     >>> from vision.regions import region_masks
-    >>> from vision.testset import add_erythema, astronaut_face, second_photo, zone_centre
+    >>> from vision.testset import (add_erythema, astronaut_face, landmarks_of, second_photo,
+    ...                             zone_centre)
     >>> face = astronaut_face()
     >>> before = second_photo(face)
-    >>> with FaceLandmarker() as lm:
-    ...     (seen_before,) = lm.detect(before)
-    ...     (seen,) = lm.detect(face)
+    >>> seen_before, seen = landmarks_of(before, face)
     >>> masks = region_masks(seen.points, face.shape[:2])
     >>> after, patch = add_erythema(face, centre=zone_centre(masks["left_cheek"]),
     ...                             radius=0.06 * seen.width, strength=0.3,

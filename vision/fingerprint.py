@@ -252,12 +252,11 @@ def face_fingerprint(rgb_lin: np.ndarray, points) -> int | None:
     --------
     The astronaut, and a copy cropped to her head, made smaller and brighter:
 
-    >>> from vision.landmarks import FaceLandmarker
-    >>> from vision.testset import astronaut_face
+    >>> from vision.testset import astronaut_face, landmarks_of
     >>> photo = astronaut_face()
     >>> copy = np.clip(cv2.resize(photo[60:700, 100:650], (275, 320)) * 1.3, 0, 1)
-    >>> with FaceLandmarker() as lm:
-    ...     prints = [face_fingerprint(p, lm.detect(p)[0].points) for p in (photo, copy)]
+    >>> prints = [face_fingerprint(p, face.points)
+    ...           for p, face in zip((photo, copy), landmarks_of(photo, copy), strict=True)]
     >>> fingerprint_distance(*prints) <= FACE_NEAR_DISTANCE
     True
     """
@@ -350,12 +349,11 @@ def face_correlation(detail: np.ndarray, other_detail: np.ndarray) -> float:
     --------
     The astronaut, and a copy of her head made smaller, brighter and mirrored:
 
-    >>> from vision.landmarks import FaceLandmarker
-    >>> from vision.testset import astronaut_face
+    >>> from vision.testset import astronaut_face, landmarks_of
     >>> photo = astronaut_face()
     >>> copy = np.clip(cv2.resize(photo[60:700, 100:650], (275, 320)) * 1.3, 0, 1)[:, ::-1]
-    >>> with FaceLandmarker() as lm:
-    ...     face, copied = (face_detail(p, lm.detect(p)[0].points) for p in (photo, copy))
+    >>> face, copied = (face_detail(p, seen.points)
+    ...                 for p, seen in zip((photo, copy), landmarks_of(photo, copy), strict=True))
     >>> face_correlation(face, copied) >= SAME_FACE_CORRELATION
     True
     """

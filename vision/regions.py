@@ -192,11 +192,9 @@ def region_masks(points, shape, names=tuple(REGIONS)) -> dict[str, np.ndarray]:
 
     Examples
     --------
-    >>> from vision.landmarks import FaceLandmarker
-    >>> from vision.testset import astronaut_face
+    >>> from vision.testset import astronaut_face, landmarks_of
     >>> rgb_lin = astronaut_face()
-    >>> with FaceLandmarker() as lm:
-    ...     (face,) = lm.detect(rgb_lin)
+    >>> (face,) = landmarks_of(rgb_lin)
     >>> masks = region_masks(face.points, rgb_lin.shape[:2])
     >>> bool((masks["lips"] & masks["skin"]).any())  # the lips are cut out of the skin
     False

@@ -34,6 +34,7 @@ __all__ = [
     "head_turned",
     "ita_band",
     "ita_degrees",
+    "landmarks_of",
     "photograph",
     "relight",
     "second_photo",
@@ -62,6 +63,22 @@ def astronaut_face(scale: float = 4.0) -> np.ndarray:
     crop = skdata.astronaut()[20:240, 130:320]
     u8 = cv2.resize(crop, None, fx=scale, fy=scale, interpolation=cv2.INTER_CUBIC)
     return srgb_u8_to_rgb_lin(np.ascontiguousarray(u8))
+
+
+def landmarks_of(*rgb_lins) -> list:
+    """The landmarks (vision.landmarks.FaceLandmarks) of each picture's face, the largest
+    (None where none is found), by one landmarker made for them: the examples' way.
+
+    Examples
+    --------
+    >>> (face,) = landmarks_of(astronaut_face())
+    >>> face.points.shape, face.width > 300
+    ((478, 2), True)
+    """
+    from vision.landmarks import FaceLandmarker
+
+    with FaceLandmarker() as landmarker:
+        return [found[0] if (found := landmarker.detect(p)) else None for p in rgb_lins]
 
 
 def ita_degrees(rgb_lin, mask) -> float:

@@ -100,11 +100,9 @@ def paint_lips(rgb_lin, points, shade_lab, *, opacity: float = 1.0) -> PaintedLi
 
     Examples
     --------
-    >>> from vision.landmarks import FaceLandmarker
-    >>> from vision.testset import astronaut_face
+    >>> from vision.testset import astronaut_face, landmarks_of
     >>> rgb_lin = astronaut_face()
-    >>> with FaceLandmarker() as lm:
-    ...     (face,) = lm.detect(rgb_lin)
+    >>> (face,) = landmarks_of(rgb_lin)
     >>> painted = paint_lips(rgb_lin, face.points, [40.2, 50.1, 28.5])
     >>> np.round(painted.mean_lab, 2).tolist()  # the lips' mean is the shade
     [40.2, 50.1, 28.5]
