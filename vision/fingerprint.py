@@ -65,7 +65,6 @@ __all__ = [
     "face_correlation",
     "face_detail",
     "face_fingerprint",
-    "face_picture",
     "fingerprint_bands",
     "fingerprint_distance",
     "fingerprint_variants",
@@ -268,17 +267,26 @@ def detail_fingerprint(detail: np.ndarray | None) -> int | None:
     return None if detail is None else _difference_hash(detail)
 
 
-def face_picture(rgb_lin: np.ndarray, points, size: int) -> np.ndarray | None:
+def face_detail(rgb_lin: np.ndarray, points) -> np.ndarray | None:
     """A face's brightness (encoded, :data:`LUMA_WEIGHTS`, levels of 255), upright and at one
-    size: the picture warped by the similarity that lays the face's five points
-    (models.face_matcher.five_points) on SFace's template (models.face_matcher.TEMPLATE)
-    scaled to ``size`` pixels square; a face more than twice that wide is shrunk first, by
-    area (sampled bilinearly, it would alias). Beyond the picture's edge, its edge repeated.
+    size, for :func:`face_fingerprint` and :func:`face_correlation`: the picture warped by the
+    similarity that lays the face's five points (models.face_matcher.five_points) on SFace's
+    template (models.face_matcher.TEMPLATE) scaled to :data:`FACE_DETAIL` pixels square; a
+    face more than twice that wide is shrunk first, by area (sampled bilinearly, it would
+    alias). Beyond the picture's edge, its edge repeated. Kept in memory only: it is a
+    picture of the face.
+
+    Parameters
+    ----------
+    rgb_lin : (H, W, 3) float, linear sRGB, [0, 1]
+    points : (478, 2) or (478, 3) float, the face's landmarks in ``rgb_lin``'s pixels (x, y)
 
     Returns
     -------
-    (size, size) float32, or None when the face's square lies outside the picture
+    (FACE_DETAIL, FACE_DETAIL) float32, or None when the face's square lies outside the
+    picture
     """
+    size = FACE_DETAIL
     points = np.asarray(points, np.float64)
     rgb_lin = np.asarray(rgb_lin)
     if points.ndim != 2 or points.shape[1] < 2 or rgb_lin.ndim != 3 or rgb_lin.shape[2] != 3:
@@ -310,13 +318,6 @@ def face_picture(rgb_lin: np.ndarray, points, size: int) -> np.ndarray | None:
                           borderMode=cv2.BORDER_REPLICATE)  # fmt: skip
     luma = rgb_lin_to_srgb(np.clip(crop, 0.0, 1.0)) @ (255.0 * LUMA_WEIGHTS)
     return np.ascontiguousarray(luma, np.float32)
-
-
-def face_detail(rgb_lin: np.ndarray, points) -> np.ndarray | None:
-    """A face at :data:`FACE_DETAIL` pixels (:func:`face_picture`), for
-    :func:`face_correlation`; None when it lies outside the picture. Kept in memory only:
-    it is a picture of the face."""
-    return face_picture(rgb_lin, points, FACE_DETAIL)
 
 
 def face_correlation(detail: np.ndarray, other_detail: np.ndarray) -> float:
