@@ -162,9 +162,9 @@ class Linking:
     """:meth:`claims.service.ClaimsService.fingerprint_stored_photos`, then
     :meth:`~claims.service.ClaimsService.face_print_stored_photos`, then
     :meth:`~claims.service.ClaimsService.link_stored_claims`, on a thread of its own, started
-    when some stored photo is not fingerprinted or some claim not linked (a large store's
-    would hold the service's start for minutes: 18 ms a 12 MP photo, 0.3-0.6 s its face, 13
-    ms a claim); :meth:`stop` ends it between two photos or claims and waits."""
+    when some stored photo or its face is not fingerprinted or some claim not linked (a large
+    store's would hold the service's start for minutes: 18 ms a 12 MP photo, 0.3-0.6 s its
+    face, 13 ms a claim); :meth:`stop` ends it between two photos or claims and waits."""
 
     def __init__(self, service):
         self._stop = threading.Event()
