@@ -234,8 +234,8 @@ class DetectionLimit:
     smaller patches cannot be told from the person's own skin; larger ones can be found a
     little weaker. The skin's own blotches add to a patch or take away: on the test set
     (benchmarks/bench_redness.py, 50 patches in five zones of ten faces), single photos at
-    0.75 / 1 / 1.33 times their limit were found 18 / 39 / 50 times, before/after pairs 14 /
-    32 / 50 times.
+    0.75 / 1 / 1.33 times their limit were found 18 / 39 / 50 times, before/after pairs 7 /
+    32 / 50 times (session 27's run; an earlier note said 14 at 0.75).
 
     ``a_star`` and ``delta_e00`` say what the density does to the person's median skin colour
     (CIELAB a* units, and CIEDE2000 against the skin itself).
