@@ -288,6 +288,22 @@ FACE_CANDIDATES_READ = 8
 NOT_FACE_PRINTED = and_(Image.face_printed.is_(False), Image.erased_at.is_(None))
 
 
+def _each_picture(todo: list[str], read, report: dict, stop) -> dict:
+    """``read`` each stored picture of ``todo`` in a random order (processes at it at once
+    share the work), until ``stop`` is set; ``report`` counts what each gave ("failed: WHY"
+    kept by sha256)."""
+    random.shuffle(todo)
+    for sha in todo:
+        if stop is not None and stop.is_set():
+            break
+        done = read(sha)
+        if done.startswith("failed: "):
+            report["failed"][sha] = done.removeprefix("failed: ")
+        elif done in report:
+            report[done] += 1
+    return report
+
+
 def _waiting_for_prints(image: Image | None) -> bool:
     """Whether the stored picture ``image`` is one :data:`NOT_FINGERPRINTED` says."""
     return image is not None and not image.fingerprinted and image.erased_at is None
@@ -1358,16 +1374,7 @@ class ClaimsService:
         report = {"fingerprinted": 0, "flat": 0, "missing": 0, "failed": {}}
         with self.store.read() as s:
             todo = list(s.execute(select(Image.sha256).where(NOT_FINGERPRINTED)).scalars())
-        random.shuffle(todo)
-        for sha in todo:
-            if stop is not None and stop.is_set():
-                break
-            done = self._fingerprint_stored(sha)
-            if done.startswith("failed: "):
-                report["failed"][sha] = done.removeprefix("failed: ")
-            elif done in report:
-                report[done] += 1
-        return report
+        return _each_picture(todo, self._fingerprint_stored, report, stop)
 
     def _fingerprint_stored(self, sha: str) -> str:
         """Fingerprint the stored picture ``sha`` from its file unless done: "fingerprinted",
@@ -1417,18 +1424,10 @@ class ClaimsService:
             return report
         from vision.landmarks import FaceLandmarker
 
-        random.shuffle(todo)
         # the service's options (its face model), or the default ones (the command line's)
         with FaceLandmarker(getattr(self.landmarker, "options", None)) as landmarker:
-            for sha in todo:
-                if stop is not None and stop.is_set():
-                    break
-                done = self._face_print_stored(sha, landmarker)
-                if done.startswith("failed: "):
-                    report["failed"][sha] = done.removeprefix("failed: ")
-                elif done in report:
-                    report[done] += 1
-        return report
+            read = functools.partial(self._face_print_stored, landmarker=landmarker)
+            return _each_picture(todo, read, report, stop)
 
     def _face_print_stored(self, sha: str, landmarker) -> str:
         """Fingerprint the face of the stored picture ``sha`` from its file unless done, and
