@@ -349,7 +349,11 @@ def test_a_brand_sees_each_shade_and_how_most_of_its_claims_differ(app, client, 
     (codes,) = {tuple(c["analysis"]["shade"]["difference"]) for c in listed["items"]
                 if c["shade"] == "N02"}  # fmt: skip
     assert codes and sorted(n02["difference"]) == sorted(codes), (n02, codes)
-    assert n02["mismatch_share"] >= 0.6 and n02["delta_e00"]["median"] > 3
+    verdicts = [c["analysis"]["shade"]["verdict"] for c in listed["items"] if c["shade"] == "N02"]
+    assert verdicts == ["mismatch"] * 5, verdicts
+    # all 5 shown as a share of perturbed counts, each moved by 2 at most (claims/stats.py
+    # NOISE): 3 of 7 or more; these claims' record keys are random (0.571, 4 of 7, seen in CI)
+    assert n02["mismatch_share"] >= 3 / 7 and n02["delta_e00"]["median"] > 3
     assert shades["R01"] == r01  # the same claims, the same figures
 
 
