@@ -9,6 +9,7 @@ import bench_accuracy
 import bench_models
 import bench_privacy
 import bench_redness
+import bench_related
 import bench_service
 import bench_speed
 import bench_tryon
@@ -22,4 +23,5 @@ if __name__ == "__main__":
     bench_tryon.main([])
     bench_models.main([])
     bench_privacy.main([])
+    bench_related.main([])
     bench_service.main([])

@@ -27,7 +27,7 @@ from sqlalchemy.orm import defer
 from calibration.colorimetry import delta_e00
 from calibration.errors import InvalidImageError, InvalidInputError
 from claims import audit
-from claims.analysis import CLAIM_ANALYSIS_VERSION, AnalysisFailed, analyse_claim, face_capture
+from claims.analysis import CLAIM_ANALYSIS_VERSION, AnalysisFailed, analyse_claim, file_face
 from claims.auth import PERMISSIONS, Principal, authorize, token_sha256
 from claims.catalog import (
     MAX_CODE_TEXT,
@@ -1448,14 +1448,11 @@ class ClaimsService:
 
     def _face_of(self, sha: str, landmarker):
         """The face of the stored picture ``sha`` (claims.analysis.FaceCapture) read from its
-        file: the largest, as the analysis takes it."""
-        from vision.ingest import ingest_image
-
+        file, decoded no larger than it needs (claims.analysis.file_face): the largest, as the
+        analysis takes it."""
         if not self.store.blobs.exists(sha):
             raise FileNotFoundError(sha)
-        rgb_lin = ingest_image(self.store.blobs.get(sha)).rgb_lin
-        found = landmarker.detect(rgb_lin)
-        return face_capture(rgb_lin, found[0] if found else None)
+        return file_face(self.store.blobs.get(sha), landmarker)
 
     def _index_face(self, sha: str, face, landmarker, *, unless_done: bool = False) -> int:
         """Give the stored picture ``sha`` its ``face`` (claims.analysis.FaceCapture:

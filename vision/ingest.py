@@ -91,6 +91,10 @@ class IngestedImage:
     origin : Origin
         The camera, the time of taking and the software that the file states
         (:func:`capture_origin`).
+    reduced : int
+        1 for the whole picture; 2, 4 or 8 when ``rgb_lin`` is a JPEG decoded at that fraction
+        of its size per side (:func:`ingest_image`'s ``reduce``): ``width`` and ``height`` are
+        then the reduced picture's.
     """
 
     rgb_lin: np.ndarray = field(repr=False)
@@ -102,6 +106,7 @@ class IngestedImage:
     byte_size: int
     jpeg_quality: int | None = None
     origin: Origin = NO_ORIGIN
+    reduced: int = 1
 
     @property
     def height(self) -> int:
@@ -147,7 +152,11 @@ def load_image(path, **limits) -> IngestedImage:
 
 
 def ingest_image(
-    data: bytes, *, max_pixels: int = DEFAULT_MAX_PIXELS, max_bytes: int = DEFAULT_MAX_BYTES
+    data: bytes,
+    *,
+    max_pixels: int = DEFAULT_MAX_PIXELS,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    reduce: int = 1,
 ) -> IngestedImage:
     """Decode upload bytes into an upright float32 linear-sRGB image.
 
@@ -159,6 +168,11 @@ def ingest_image(
         Images declaring more pixels are refused before decoding (decompression bombs).
     max_bytes : int, keyword-only
         Larger uploads are refused before parsing.
+    reduce : {1, 2, 4, 8}, keyword-only
+        A JPEG is decoded at this fraction of its size per side, by libjpeg's scaled inverse
+        DCT (an average over blocks: no aliasing), several times faster than whole: for what
+        needs no full resolution, like a large face's fingerprint. Other formats are decoded
+        whole; ``reduced`` in the result says which.
 
     Returns
     -------
@@ -181,8 +195,15 @@ def ingest_image(
     ((3, 4, 3), dtype('float32'), 'PNG', 'sRGB (assumed)')
     >>> [round(float(v), 4) for v in img.rgb_lin[0, 0]]  # sRGB 128 is 0.2159 linear
     [1.0, 0.2159, 0.0]
+    >>> jpeg = io.BytesIO()
+    >>> Image.new("RGB", (40, 30), (255, 128, 0)).save(jpeg, "JPEG")
+    >>> quarter = ingest_image(jpeg.getvalue(), reduce=4)
+    >>> quarter.width, quarter.height, quarter.reduced
+    (10, 8, 4)
     """
-    im, fmt, digest, orientation, icc = _decoded(data, max_pixels, max_bytes)
+    if reduce not in (1, 2, 4, 8):
+        raise ValueError(f"expected reduce 1, 2, 4 or 8; got {reduce!r}")
+    im, fmt, digest, orientation, icc, reduced = _decoded(data, max_pixels, max_bytes, reduce)
     quality = estimate_jpeg_quality(im) if fmt == "JPEG" else None
     origin = capture_origin(im.getexif(), image_xmp(im))
     # applies and removes the tag (never applied twice); in place: without a rotation this
@@ -199,6 +220,7 @@ def ingest_image(
         byte_size=len(data),
         jpeg_quality=quality,
         origin=origin,
+        reduced=reduced,
     )
 
 
@@ -238,7 +260,7 @@ def check_image(
         Exactly where :func:`ingest_image` would, and when the metadata cannot be removed
         (:class:`UnsupportedImageType`).
     """
-    im, fmt, digest, orientation, icc = _decoded(data, max_pixels, max_bytes)
+    im, fmt, digest, orientation, icc, _ = _decoded(data, max_pixels, max_bytes)
     _to_rgb_lin(im, icc, pixels=False)
     exif, xmp = im.getexif(), image_xmp(im)
     stored = strip_metadata(data, fmt, exif, xmp)
@@ -345,9 +367,10 @@ def estimate_jpeg_quality(im: Image.Image) -> int | None:
     return int(np.argmin(cost)) + 1
 
 
-def _decoded(data, max_pixels: int, max_bytes: int):
-    """The checks every upload passes, up to a complete decode: (image, format name, sha256,
-    EXIF orientation, ICC profile bytes)."""
+def _decoded(data, max_pixels: int, max_bytes: int, reduce: int = 1):
+    """The checks every upload passes, up to a complete decode (a JPEG's at 1/``reduce`` of
+    its size per side): (image, format name, sha256, EXIF orientation, ICC profile bytes, the
+    reduction made)."""
     if not isinstance(data, bytes | bytearray | memoryview):
         raise InvalidImageError(f"expected image bytes; got {type(data).__name__}")
     data = bytes(data)
@@ -382,6 +405,11 @@ def _decoded(data, max_pixels: int, max_bytes: int):
             raise ImageTooLarge(
                 f"expected at most {max_pixels} pixels; got {width}x{height} = {width * height}"
             )
+        reduced = 1
+        if reduce > 1 and fmt == "JPEG":  # the decoder's scale: whole / reduced, rounded up
+            drafted = im.draft(im.mode, (max(1, width // reduce), max(1, height // reduce)))
+            if drafted is not None:  # its box: the whole picture in the reduced one's pixels
+                reduced = round(width / drafted[1][2])
         try:
             im.load()
         except Exception as exc:
@@ -391,7 +419,7 @@ def _decoded(data, max_pixels: int, max_bytes: int):
 
     orientation = _orientation(im)
     icc = im.info.get("icc_profile")
-    return im, fmt, digest, orientation, icc
+    return im, fmt, digest, orientation, icc, reduced
 
 
 def _profile_description(icc: bytes) -> tuple[ImageCms.ImageCmsProfile | None, str]:

@@ -64,6 +64,24 @@ def test_exif_orientation_is_applied_once(orientation, shape, marker):
     assert img.rgb_lin[y, x, 0] > 0.8 and img.rgb_lin[y, x, 1] < 0.1
 
 
+@pytest.mark.parametrize("reduce, shape", [(2, (10, 20)), (4, (5, 10)), (8, (3, 5))])
+def test_a_jpeg_is_decoded_reduced_when_asked_upright_and_with_its_colours(reduce, shape):
+    """``reduce``: a JPEG at that fraction of its size per side (rounded up), turned upright
+    as whole, its grey and its marker's red as whole's; a PNG is decoded whole (``reduced``
+    1); other factors refused."""
+    exif = Image.Exif()
+    exif[0x0112] = 3  # rotated 180°: the marker bottom right
+    data = _encode(_marker_image(), "JPEG", quality=95, exif=exif.tobytes())
+    whole, img = ingest_image(data), ingest_image(data, reduce=reduce)
+    assert (whole.reduced, img.reduced, img.rgb_lin.shape[:2]) == (1, reduce, shape)
+    assert img.rgb_lin[0, 0].tolist() == pytest.approx(whole.rgb_lin[0, 0].tolist(), abs=0.02)
+    assert img.rgb_lin[-1, -1, 0] > 0.5 > img.rgb_lin[-1, -1, 1] + 0.4
+    png = ingest_image(_encode(_marker_image(), "PNG"), reduce=reduce)
+    assert (png.reduced, png.rgb_lin.shape[:2]) == (1, (20, 40))
+    with pytest.raises(ValueError, match="reduce 1, 2, 4 or 8"):
+        ingest_image(data, reduce=3)
+
+
 def test_display_p3_is_converted_in_float_without_clipping():
     icc = matrix_trc_icc_profile(P3_PRIMARIES, "Display P3")
     a = np.zeros((8, 8, 3), np.uint8)
