@@ -63,7 +63,8 @@ class AnalysisFailed(RuntimeError):
 class ClaimAnalysis:
     result: dict
     pictures: dict = field(default_factory=dict, repr=False)  # name → PNG bytes
-    #: "photo" (and "baseline": when the analysis used it) → its :class:`FaceCapture`
+    #: "photo" (and "baseline": when the analysis used it, or it shows another person) → its
+    #: :class:`FaceCapture`
     faces: dict = field(default_factory=dict)
 
 
@@ -252,6 +253,10 @@ def _redness_claim(image, baseline, landmarker, result) -> ClaimAnalysis:
         pictures["baseline_pixelated"] = _pixelated_photo(base_rgb, a.baseline_face)
         if a.baseline_face is not None:  # else not used (the same picture, another person's)
             faces["baseline"] = face_capture(base_rgb, a.baseline_face)
+        elif any(f.code == "baseline_other_person" for f in a.quality):
+            # not compared, but another person's picture sent as one's own "before" is searched
+            # for as a photo is (its face found again: the analysis's was on a preview)
+            faces["baseline"] = file_face(baseline, landmarker)
     result["versions"]["models"] = a.models
     result["redness"] = a.to_dict()
     pictures["heatmap"] = _png(a.images["redness_heatmap.png"])

@@ -624,3 +624,34 @@ def test_a_stored_pictures_face_is_read_reduced_as_the_whole_picture_gives_it(
         ref = face_capture(whole, found)
         assert fingerprint_distance(face.fingerprint, ref.fingerprint) <= 1
         assert face_correlation(face.detail, ref.detail) >= 0.95
+
+
+def test_another_persons_photo_sent_as_ones_photo_from_before_is_found_by_its_face(
+    app, client, tokens
+):
+    """Shopper A's redness claim with her selfie (a held-out portrait); shopper B's pair, her
+    own selfie and, as her photo from before, A's selfie cropped and smaller. The analysis
+    does not compare B's pair (another person: baseline_other_person), yet B's photo from
+    before is A's picture's face: B's claim lists A's by the face, from B's photo from before
+    to A's photo, and A's lists B's. Before, a photo from before not compared got no face's
+    fingerprint and the pair was not linked."""
+    from tests.claims.conftest import face_jpeg
+    from vision.people import people_photos
+
+    (portrait,) = (p.path.read_bytes() for p in people_photos() if p.name == "obama.jpg")
+    fields = {"type": "redness", "sku": "SERUM-RETINOL", "shade": None, "roi": None,
+              "consent_health": "true"}  # fmt: skip
+    first = file_claim(client, tokens["shopper"], key="a", order_ref="O-A", photo=portrait,
+                       **fields).json["id"]  # fmt: skip
+    second = file_claim(client, tokens["shopper_b"], key="b", order_ref="O-B",
+                        photo=face_jpeg(), baseline=_cropped_and_turned(portrait),
+                        **fields).json["id"]  # fmt: skip
+    wait(app)
+    view = _view(client, tokens, second)
+    assert "baseline_other_person" in view["analysis"]["redness"]["quality"]["problems"]
+    (item,) = view["related"]["claims"]
+    photo = item["photo"]
+    assert item["id"] == first and (photo["this"], photo["that"]) == ("baseline", "photo")
+    assert photo["by_face"] and not photo["same_file"]
+    back = _view(client, tokens, first)["related"]["claims"]
+    assert [(c["id"], c["photo"]["by_face"]) for c in back] == [(second, True)]
