@@ -81,7 +81,30 @@ def sign_delivery(keys, body: bytes, t: int | None = None) -> str:
 def verify_delivery(body: bytes, header: str, public_keys: dict, *, now: float | None = None,
                     tolerance: float = TOLERANCE) -> list[str]:  # fmt: skip
     """What is wrong with a received delivery (an empty list: signed by one of
-    ``public_keys``, the ``/api/v1/keys`` of the service, within ``tolerance`` seconds)."""
+    ``public_keys``, the ``/api/v1/keys`` of the service, within ``tolerance`` seconds).
+
+    Examples
+    --------
+    A delivery signed by a key ring of its own (a service's, in a temporary folder), then
+    checked as its endpoint would, a minute later, then altered, then replayed much later:
+
+    >>> import tempfile
+    >>> from claims.keys import KeyRing, load_public_keys
+    >>> folder = tempfile.TemporaryDirectory()
+    >>> ring = KeyRing(folder.name)
+    >>> body = b'{"event":"claim.decided","id":"7f3a"}'
+    >>> header = sign_delivery(ring, body, t=1_800_000_000)
+    >>> header.startswith("t=1800000000, key=")
+    True
+    >>> keys = load_public_keys(folder.name)
+    >>> verify_delivery(body, header, keys, now=1_800_000_060)
+    []
+    >>> verify_delivery(body.replace(b"7f3a", b"7f3b"), header, keys, now=1_800_000_060)
+    ['the signature does not match the body']
+    >>> verify_delivery(body, header, keys, now=1_800_003_600)
+    ['signed 3600 s away from now (more than 300)']
+    >>> folder.cleanup()
+    """
     from claims.keys import verify_signature
 
     try:

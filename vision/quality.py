@@ -307,6 +307,16 @@ def colour_findings(face_rgb_lin: np.ndarray, *, baseline: bool = False,
     Parameters
     ----------
     face_rgb_lin : (H, W, 3) float32, linear sRGB; the face's box
+
+    Examples
+    --------
+    >>> from vision.testset import astronaut_face
+    >>> face = astronaut_face()
+    >>> colour_findings(face)
+    ()
+    >>> grey = np.repeat(face.mean(axis=2, keepdims=True), 3, axis=2)
+    >>> [(f.code, f.value, f.limit) for f in colour_findings(grey)]
+    [('no_colour', 0.0, 0.6)]
     """
     spread = colour_range(face_rgb_lin)
     if not np.isfinite(spread):  # too dark or clipped to tell: the exposure gates say so
@@ -372,6 +382,17 @@ def picture_difference(rgb_lin, baseline_rgb_lin, *, aspects=None) -> float:
     rgb_lin, baseline_rgb_lin : (H, W, 3) float32, linear sRGB; the photos or their previews
     aspects : (float, float), keyword-only
         The photos' width / height when the arrays are previews that cut a few rows or columns.
+
+    Examples
+    --------
+    >>> from vision.testset import astronaut_face
+    >>> photo = astronaut_face()
+    >>> round(picture_difference(photo, photo[:, ::-1]), 3)  # saved mirrored: the same
+    0.0
+    >>> round(picture_difference(photo, 0.8 * photo), 1)  # darker by a fifth
+    12.5
+    >>> picture_difference(photo, photo[:, : photo.shape[1] // 2])  # its half: a crop
+    inf
     """
     ra, rb = aspects or (rgb_lin.shape[1] / rgb_lin.shape[0],
                          baseline_rgb_lin.shape[1] / baseline_rgb_lin.shape[0])  # fmt: skip
@@ -426,7 +447,15 @@ def same_picture_findings(difference: float, *, aligned: bool = False,
     :func:`face_difference`: the same photos cropped (an eighth to a fifth off each side,
     JPEG 85) 1.73-4.04, cropped and shrunk to 0.6 2.24-4.00, turned 5° 1.36-2.93 (the
     landmarks of two detections do not fall exactly alike); the test set's pairs 11.3-11.4;
-    real pairs of one man 41.6-56.2."""
+    real pairs of one man 41.6-56.2.
+
+    Examples
+    --------
+    >>> [(f.code, f.limit) for f in same_picture_findings(0.4)]  # a copy saved again
+    [('baseline_same_photo', 4.0)]
+    >>> same_picture_findings(24.8)  # the test set's pairs: another moment
+    ()
+    """
     msg = ("The photo from before is the same picture as the new one (a copy: re-saved, "
            "resized, cropped or edited): it shows the same moment, so it cannot show a "
            "change, and it was not used. Send a photo taken before the product was "
