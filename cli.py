@@ -18,6 +18,9 @@ from calibration.errors import HueproofError
 EXIT_BAD_INPUT = 2
 #: A command stopped by Ctrl+C (128 + SIGINT, as shells report it); serve and worker exit 0.
 EXIT_INTERRUPTED = 130
+JSON_HELP = "print the result as JSON on stdout"
+#: ``simulate --size``: below a tenth of the default's 1600 × 1200 the swatch is a few pixels
+MIN_SIMULATED_SIDE = 160
 
 
 def _floats(text: str, n: int, what: str) -> list[float]:
@@ -210,6 +213,7 @@ def cmd_simulate(args) -> int:
     from dataclasses import asdict
 
     from calibration.simulate import random_scene, render_scene
+    from vision.ingest import DEFAULT_MAX_PIXELS
 
     overrides = {}
     if args.illuminant:
@@ -219,7 +223,12 @@ def cmd_simulate(args) -> int:
     if args.camera:
         overrides["camera"] = args.camera
     if args.size:
-        w, h = (int(v) for v in _floats(args.size, 2, "W,H"))
+        w, h = (round(v) for v in _floats(args.size, 2, "W,H"))
+        if min(w, h) < MIN_SIMULATED_SIDE or w * h > DEFAULT_MAX_PIXELS:
+            raise HueproofError(
+                f"expected --size W,H of {MIN_SIMULATED_SIDE} px or more a side and "
+                f"{DEFAULT_MAX_PIXELS // 10**6} MP at most; got {w},{h}"
+            )
         overrides.update(width=w, height=h)
     scene = random_scene(args.seed, **overrides)
     if args.size:
@@ -654,11 +663,13 @@ def build_parser() -> argparse.ArgumentParser:
     from calibration.correction import CORRECTION_METHODS, DEFAULT_CORRECTION_METHOD
     from calibration.verdict import DEFAULT_TOLERANCE
 
-    p = argparse.ArgumentParser(prog="hueproof", description=__doc__)
+    p = argparse.ArgumentParser(prog="hueproof", description="hueproof's command line: every "
+                                "command prints JSON on stdout with --json")  # fmt: skip
     sub = p.add_subparsers(dest="command", required=True)
 
-    m = sub.add_parser("measure", help="measure a product colour in a photo with a colour chart")
-    m.add_argument("image")
+    m = sub.add_parser("measure", help="measure a product colour in a photo: corrected by the "
+                       "colour chart in it, or chart-free from the face in it")  # fmt: skip
+    m.add_argument("image", help="the photo (JPEG, PNG, WebP or HEIC)")
     m.add_argument("--roi", help="product region X,Y,W,H in pixels of the upright image")
     m.add_argument(
         "--region",
@@ -674,32 +685,39 @@ def build_parser() -> argparse.ArgumentParser:
     m.add_argument("--tolerance", type=float, default=None,
                    help=f"ΔE00 tolerance T (default: the catalog shade's, else "
                    f"{DEFAULT_TOLERANCE})")  # fmt: skip
-    m.add_argument(
-        "--method", default=DEFAULT_CORRECTION_METHOD, choices=sorted(CORRECTION_METHODS)
-    )
-    m.add_argument(
-        "--chart-reference", default=DEFAULT_CHART_REFERENCE, choices=sorted(CHART_REFERENCES)
-    )
-    m.add_argument("--json", action="store_true")
+    m.add_argument("--method", default=DEFAULT_CORRECTION_METHOD,
+                   choices=sorted(CORRECTION_METHODS),
+                   help="the colour correction fitted on the chart: " + "; ".join(
+                       f"{k}, {v[0]}" for k, v in CORRECTION_METHODS.items())
+                   + f" (default: {DEFAULT_CORRECTION_METHOD})")  # fmt: skip
+    m.add_argument("--chart-reference", default=DEFAULT_CHART_REFERENCE,
+                   choices=sorted(CHART_REFERENCES),
+                   help="the chart's published patch values (default: "
+                   f"{DEFAULT_CHART_REFERENCE})")  # fmt: skip
+    m.add_argument("--json", action="store_true", help=JSON_HELP)
     m.add_argument("--data", default=os.environ.get("HUEPROOF_DATA", "./var"),
                    help="the data directory whose catalog --sku and --shade name")  # fmt: skip
     m.set_defaults(func=cmd_measure)
 
     a = sub.add_parser("analyze", help="face landmarks, quality, redness heatmaps, lip colour")
-    a.add_argument("selfie")
+    a.add_argument("selfie", help="the photo of the face (JPEG, PNG, WebP or HEIC)")
     a.add_argument("--baseline", help="an earlier photo: flag the redness that increased")
     a.add_argument("--out", required=True, help="folder for redness_mask.png and heatmaps")
-    a.add_argument("--json", action="store_true")
+    a.add_argument("--json", action="store_true", help=JSON_HELP)
     a.set_defaults(func=cmd_analyze)
 
     s = sub.add_parser("simulate", help="render a physically simulated swatch + chart photo")
-    s.add_argument("out")
-    s.add_argument("--seed", type=int, default=0)
-    s.add_argument("--illuminant")
-    s.add_argument("--product")
-    s.add_argument("--camera")
+    s.add_argument("out", help="the JPEG to write")
+    s.add_argument("--seed", type=int, default=0,
+                   help="the scene's draw: the same seed, the same photo (default 0)")  # fmt: skip
+    s.add_argument("--illuminant", help="the light (default: drawn), e.g. D65, A, FL2, LED-B1, "
+                   "'CCT 5000', 'Planck 2700'")  # fmt: skip
+    s.add_argument("--product", help="the swatch's shade (default: drawn), e.g. 'classic red', "
+                   "nude, 'foundation medium'")  # fmt: skip
+    s.add_argument("--camera", help="the camera's spectral sensitivities (default: drawn): "
+                   "'Nikon 5100 (NPL)' or 'Sigma SDMerill (NPL)'")  # fmt: skip
     s.add_argument("--size", help="W,H in pixels (default 1600,1200)")
-    s.add_argument("--json", action="store_true")
+    s.add_argument("--json", action="store_true", help=JSON_HELP)
     s.set_defaults(func=cmd_simulate)
 
     r = sub.add_parser("reference", help="calibrate a brand shade reference")
@@ -707,9 +725,10 @@ def build_parser() -> argparse.ArgumentParser:
     src.add_argument("--photo", help="swatch photo with a ColorChecker")
     src.add_argument("--lab-csv", help="CSV: shade,L,a,b,illuminant,observer")
     src.add_argument("--spectral-csv", help="CSV: wavelength,<shade>,<shade>...")
-    r.add_argument("--roi")
-    r.add_argument("--shade")
-    r.add_argument("--json", action="store_true")
+    r.add_argument("--roi", help="the swatch X,Y,W,H in pixels of the upright photo (with "
+                   "--photo)")  # fmt: skip
+    r.add_argument("--shade", help="the shade's code, recorded with the reference (with --photo)")
+    r.add_argument("--json", action="store_true", help=JSON_HELP)
     r.set_defaults(func=cmd_reference)
 
     data_default = os.environ.get("HUEPROOF_DATA", "./var")
@@ -722,21 +741,25 @@ def build_parser() -> argparse.ArgumentParser:
         )
 
     v = sub.add_parser("serve", help="run the service on the embedded default")
-    v.add_argument("--host", default="127.0.0.1")
-    v.add_argument("--port", type=int, default=8000)
+    v.add_argument("--host", default="127.0.0.1",
+                   help="the address to listen on (default: this machine only)")  # fmt: skip
+    v.add_argument("--port", type=int, default=8000, help="the port (default 8000)")
     data_arg(v)
     v.set_defaults(func=cmd_serve)
 
     u = sub.add_parser("users", help="manage users").add_subparsers(dest="users_cmd", required=True)
     ua = u.add_parser("add", help="add a user and print a bearer token (the last word)")
-    ua.add_argument("--role", required=True, choices=["shopper", "adjudicator", "brand", "admin"])
+    ua.add_argument("--role", required=True, choices=["shopper", "adjudicator", "brand", "admin"],
+                    help="file claims (shopper), decide them (adjudicator), calibrate a "
+                    "brand's shades and read its statistics (brand), run the service "
+                    "(admin)")  # fmt: skip
     ua.add_argument("--brand", help="brand slug (created when new); required for --role brand")
-    ua.add_argument("--name")
-    ua.add_argument("--json", action="store_true")
+    ua.add_argument("--name", help="a name to tell the user by in `hueproof users list`")
+    ua.add_argument("--json", action="store_true", help=JSON_HELP)
     data_arg(ua)
     ua.set_defaults(func=cmd_users_add, command="users add")
     ul = u.add_parser("list", help="every user: id, role, brand, created, disabled (no tokens)")
-    ul.add_argument("--json", action="store_true")
+    ul.add_argument("--json", action="store_true", help=JSON_HELP)
     data_arg(ul)
     ul.set_defaults(func=cmd_users_list, command="users list")
     for name, text in (("disable", "stop a user's token from working (a lost device, someone "
@@ -745,14 +768,14 @@ def build_parser() -> argparse.ArgumentParser:
                                  "longer working; a disabled user is active again")):  # fmt: skip
         uc = u.add_parser(name, help=text)
         uc.add_argument("id", type=int, help="the user's id (`hueproof users list`)")
-        uc.add_argument("--json", action="store_true")
+        uc.add_argument("--json", action="store_true", help=JSON_HELP)
         data_arg(uc)
         uc.set_defaults(func=cmd_users_change, command=f"users {name}")
     ue = u.add_parser("erase", help="erase a shopper's account on her request, as DELETE "
                       "/api/v1/me does: every claim's consent withdrawn and photos erased, the "
                       "name erased, the token refused")  # fmt: skip
     ue.add_argument("id", type=int, help="the shopper's id (`hueproof users list`)")
-    ue.add_argument("--json", action="store_true")
+    ue.add_argument("--json", action="store_true", help=JSON_HELP)
     data_arg(ue)
     ue.set_defaults(func=cmd_users_erase, command="users erase")
 
@@ -761,7 +784,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     ims = im.add_parser("strip-metadata", help="remove the metadata of photos stored before "
                         "uploads lost it (serve does this at start)")  # fmt: skip
-    ims.add_argument("--json", action="store_true")
+    ims.add_argument("--json", action="store_true", help=JSON_HELP)
     data_arg(ims)
     ims.set_defaults(func=cmd_images_strip, command="images strip-metadata")
 
@@ -772,7 +795,7 @@ def build_parser() -> argparse.ArgumentParser:
                         "and link the claims filed before related claims were written down "
                         "(or found by an older search) to theirs (serve does this on a thread "
                         "as it starts; here, before it starts)")  # fmt: skip
-    cll.add_argument("--json", action="store_true")
+    cll.add_argument("--json", action="store_true", help=JSON_HELP)
     data_arg(cll)
     cll.set_defaults(func=cmd_claims_link, command="claims link")
 
@@ -780,14 +803,14 @@ def build_parser() -> argparse.ArgumentParser:
         dest="audit_cmd", required=True
     )
     av = au.add_parser("verify", help="check every link and signed checkpoint of the chain")
-    av.add_argument("--json", action="store_true")
+    av.add_argument("--json", action="store_true", help=JSON_HELP)
     data_arg(av)
     av.set_defaults(func=cmd_audit_verify, command="audit verify")
 
     vr = sub.add_parser("verify", help="check a decision report's signature and chain entry")
-    vr.add_argument("report")
+    vr.add_argument("report", help="the report's JSON file (GET /api/v1/claims/ID/report)")
     vr.add_argument("--key", help="a public key file (JSON from /api/v1/keys) instead of DATA")
-    vr.add_argument("--json", action="store_true")
+    vr.add_argument("--json", action="store_true", help=JSON_HELP)
     data_arg(vr)
     vr.set_defaults(func=cmd_verify)
 
@@ -824,7 +847,7 @@ def build_parser() -> argparse.ArgumentParser:
     for name, text in (("list", "name, file, sha256, version of every model"),
                        ("verify", "check every model file's SHA-256")):  # fmt: skip
         mp = md.add_parser(name, help=text)
-        mp.add_argument("--json", action="store_true")
+        mp.add_argument("--json", action="store_true", help=JSON_HELP)
         mp.set_defaults(func=cmd_models, command=f"models {name}")
 
     bk = sub.add_parser(
@@ -833,12 +856,12 @@ def build_parser() -> argparse.ArgumentParser:
         "(database snapshot, photos, keys), checked; restore by serving the copy",
     )
     bk.add_argument("dest", help="a new or empty directory for the copy")
-    bk.add_argument("--json", action="store_true")
+    bk.add_argument("--json", action="store_true", help=JSON_HELP)
     data_arg(bk)
     bk.set_defaults(func=cmd_backup, command="backup")
 
     pg = sub.add_parser("purge", help="erase raw photos past their retention")
-    pg.add_argument("--json", action="store_true")
+    pg.add_argument("--json", action="store_true", help=JSON_HELP)
     data_arg(pg)
     pg.set_defaults(func=cmd_purge)
     return p

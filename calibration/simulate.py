@@ -112,18 +112,49 @@ def _cmfs():
 
 @cache
 def illuminant_spd(name: str) -> np.ndarray:
-    """Relative spectral power (n_wavelengths,) of an illuminant name of ILLUMINANT_FAMILIES."""
+    """Relative spectral power (n_wavelengths,) of an illuminant: a name of
+    :data:`ILLUMINANT_FAMILIES`, any of colour-science's illuminants and light sources,
+    ``"CCT <kelvin>"`` (a CIE daylight, 4000-25000 K) or ``"Planck <kelvin>"`` (a black
+    body, 1000-25000 K).
+
+    Raises
+    ------
+    ValueError
+        Another name, or a temperature out of range.
+
+    Examples
+    --------
+    >>> illuminant_spd("Planck 2700")[[0, -1]].round(3).tolist()  # 380 and 780 nm
+    [0.027, 1.0]
+    >>> illuminant_spd("candle")
+    Traceback (most recent call last):
+    ...
+    ValueError: unknown illuminant 'candle'; expected one of D50, D55, D65, ...
+    """
     colour = colour_science()
-    if name.startswith("CCT "):
-        cct = float(name.split()[1])
-        xy = colour.temperature.CCT_to_xy_CIE_D(cct * 1.4388 / 1.4380)
-        sd = colour.sd_CIE_illuminant_D_series(xy)
-    elif name.startswith("Planck "):
-        sd = colour.sd_blackbody(float(name.split()[1]), colour.SpectralShape(*SHAPE))
+    kind, _, kelvin = name.partition(" ")
+    if kind in ("CCT", "Planck"):
+        low = 4000.0 if kind == "CCT" else 1000.0
+        try:
+            t = float(kelvin)
+        except ValueError:
+            t = float("nan")
+        if not low <= t <= 25000.0:
+            raise ValueError(f"expected {kind} <kelvin> from {low:.0f} to 25000; got {name!r}")
+        if kind == "CCT":
+            xy = colour.temperature.CCT_to_xy_CIE_D(t * 1.4388 / 1.4380)
+            sd = colour.sd_CIE_illuminant_D_series(xy)
+        else:
+            sd = colour.sd_blackbody(t, colour.SpectralShape(*SHAPE))
     elif name in colour.SDS_ILLUMINANTS:
         sd = colour.SDS_ILLUMINANTS[name]
-    else:
+    elif name in colour.SDS_LIGHT_SOURCES:
         sd = colour.SDS_LIGHT_SOURCES[name]
+    else:
+        names = ", ".join(n for family in ILLUMINANT_FAMILIES.values() for n in family)
+        raise ValueError(f"unknown illuminant {name!r}; expected one of {names}, another of "
+                         "colour-science's illuminants or light sources, 'CCT <kelvin>' or "
+                         "'Planck <kelvin>'")  # fmt: skip
     values = _align(sd)
     return values / values.max()
 

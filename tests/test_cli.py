@@ -67,6 +67,10 @@ def test_measure_human_output(capsys, photo):
         (["analyze", "{img}", "--out", "{txt}"], "a directory to write into; got"),
         (["analyze", "{img}", "--out", "/proc/hueproof"], "a directory to write into; got"),
         (["simulate", "/proc/hueproof.jpg"], "a path to write the photo to"),
+        (["simulate", "{tmp}/x.jpg", "--illuminant", "candle"], "unknown illuminant 'candle'"),
+        (["simulate", "{tmp}/x.jpg", "--illuminant", "CCT 2000"], "from 4000 to 25000"),
+        (["simulate", "{tmp}/x.jpg", "--camera", "Pixel"], "unknown camera 'Pixel'"),
+        (["simulate", "{tmp}/x.jpg", "--size", "10,10"], "160 px or more a side"),
         (["verify", "/nonexistent.json"], "expected a readable report file"),
         (["verify", "{tmp}"], "expected a readable report file"),
         (["verify", "{img}"], "expected a JSON report"),
@@ -354,3 +358,24 @@ def test_an_operator_erases_a_shoppers_account_on_her_request(capsys, tmp_path):
             AuditEntry.action.in_(("consent.withdrawn", "user.erased")))).all())  # fmt: skip
     assert actors == {"consent.withdrawn": "cli", "user.erased": "cli"}
     store.dispose()
+
+
+def test_every_commands_every_argument_says_what_it_is():
+    """``hueproof CMD --help`` explains each argument (before, measure's photo, --method and
+    --chart-reference, and every simulate argument but --size, said nothing)."""
+    import argparse
+
+    from cli import build_parser
+
+    def parsers(parser, name):
+        yield name, parser
+        for action in parser._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                for sub, p in action.choices.items():
+                    yield from parsers(p, f"{name} {sub}")
+
+    silent = [f"{name}: {action.dest}" for name, p in parsers(build_parser(), "hueproof")
+              for action in p._actions
+              if not isinstance(action, argparse._SubParsersAction | argparse._HelpAction)
+              and not action.help]  # fmt: skip
+    assert silent == []
