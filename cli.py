@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import math
 import os
 import signal
 import sys
@@ -28,11 +29,26 @@ def _floats(text: str, n: int, what: str) -> list[float]:
         values = [float(v) for v in text.split(",")]
     except ValueError:
         values = []
-    if len(values) != n:
+    if len(values) != n or not all(math.isfinite(v) for v in values):
         raise argparse.ArgumentTypeError(
             f"expected {what} as {n} comma-separated numbers; got {text!r}"
         )
     return values
+
+
+def _seed(text: str) -> int:
+    try:
+        seed = int(text)
+    except ValueError:
+        seed = -1
+    if seed < 0:
+        raise argparse.ArgumentTypeError(f"expected a whole number ≥ 0; got {text!r}")
+    return seed
+
+
+def _size(text: str) -> tuple[int, int]:
+    w, h = _floats(text, 2, "W,H")
+    return round(w), round(h)
 
 
 def _lab(text: str) -> list[float]:
@@ -76,6 +92,9 @@ def cmd_measure(args) -> int:
     from calibration.verdict import DEFAULT_TOLERANCE
     from vision.ingest import load_image
 
+    if args.roi is not None and args.region is not None:
+        raise HueproofError("expected --roi (a product in the photo) or --region (on the face), "
+                            "not both")  # fmt: skip
     reference = None
     if args.sku or args.shade:
         if args.reference_lab is not None:
@@ -102,8 +121,9 @@ def cmd_measure(args) -> int:
         with FaceLandmarker() as landmarker:
             from models.illuminant import default_model as colour_model
 
-            m, face = face_shade(image.rgb_lin, landmarker=landmarker, region=args.region,
-                                 colour_model=colour_model(), **options)  # fmt: skip
+            m, face = face_shade(image.rgb_lin, landmarker=landmarker,
+                                 region=args.region or "lips", colour_model=colour_model(),
+                                 **options)  # fmt: skip
     else:
         roi = parse_roi(args.roi, width=image.width, height=image.height)
         m = measure_shade(image.rgb_lin, roi=roi, **options)
@@ -123,7 +143,8 @@ def cmd_measure(args) -> int:
         result["reference"] = reference
     if face is not None:
         result["face"] = face.to_dict()
-        result["region_name"] = args.region
+    if args.roi is None:
+        result["region_name"] = args.region or "lips"
     _print(result, args.json, _measure_lines)
     return 0
 
@@ -223,7 +244,7 @@ def cmd_simulate(args) -> int:
     if args.camera:
         overrides["camera"] = args.camera
     if args.size:
-        w, h = (round(v) for v in _floats(args.size, 2, "W,H"))
+        w, h = args.size
         if min(w, h) < MIN_SIMULATED_SIDE or w * h > DEFAULT_MAX_PIXELS:
             raise HueproofError(
                 f"expected --size W,H of {MIN_SIMULATED_SIDE} px or more a side and "
@@ -673,9 +694,8 @@ def build_parser() -> argparse.ArgumentParser:
     m.add_argument("--roi", help="product region X,Y,W,H in pixels of the upright image")
     m.add_argument(
         "--region",
-        default="lips",
-        help="face region measured when no --roi is given (lips, upper_lip, lower_lip, "
-        "left_cheek, right_cheek)",
+        help="face region measured instead of an --roi: lips (the default), upper_lip, "
+        "lower_lip, left_cheek, right_cheek",
     )
     m.add_argument("--reference-lab", type=_lab, help="brand reference L,A,B (D65, 2°)")
     m.add_argument("--reference-u", type=float, default=0.0, help="the reference's own U (ΔE00)")
@@ -708,7 +728,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser("simulate", help="render a physically simulated swatch + chart photo")
     s.add_argument("out", help="the JPEG to write")
-    s.add_argument("--seed", type=int, default=0,
+    s.add_argument("--seed", type=_seed, default=0,
                    help="the scene's draw: the same seed, the same photo (default 0)")  # fmt: skip
     s.add_argument("--illuminant", help="the light (default: drawn), e.g. D65, A, FL2, LED-B1, "
                    "'CCT 5000', 'Planck 2700'")  # fmt: skip
@@ -716,7 +736,7 @@ def build_parser() -> argparse.ArgumentParser:
                    "nude, 'foundation medium'")  # fmt: skip
     s.add_argument("--camera", help="the camera's spectral sensitivities (default: drawn): "
                    "'Nikon 5100 (NPL)' or 'Sigma SDMerill (NPL)'")  # fmt: skip
-    s.add_argument("--size", help="W,H in pixels (default 1600,1200)")
+    s.add_argument("--size", type=_size, help="W,H in pixels (default 1600,1200)")
     s.add_argument("--json", action="store_true", help=JSON_HELP)
     s.set_defaults(func=cmd_simulate)
 

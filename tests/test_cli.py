@@ -22,8 +22,9 @@ def photo(tmp_path_factory):
     return path, ph
 
 
+MEASURE_ROI = ["measure", "{img}", "--roi", "0,0,5,5"]
 #: measure against a catalog shade (test_measure_against_a_catalog_shade)
-MEASURE_SHADE = ["measure", "{img}", "--roi", "0,0,5,5", "--sku", "S", "--shade", "C"]
+MEASURE_SHADE = [*MEASURE_ROI, "--sku", "S", "--shade", "C"]
 
 
 def _run(capsys, *argv):
@@ -88,6 +89,8 @@ def test_measure_human_output(capsys, photo):
         (["worker", "--once", "--data", "{tmp}/typo"], "holds no store"),
         ([*MEASURE_SHADE, "--data", "{tmp}/typo"], "holds no store"),
         (MEASURE_SHADE[:-2], "--sku and --shade together"),
+        ([*MEASURE_ROI, "--region", "lips"], "not both"),
+        ([*MEASURE_ROI, "--reference-lab", "50,0,0", "--reference-u", "-3"], "U as a finite"),
         ([*MEASURE_SHADE, "--reference-lab", "50,0,0"], "not both"),
     ],
 )
@@ -143,11 +146,18 @@ def test_measure_against_a_catalog_shade(capsys, photo, tmp_path):
     assert code == 0 and "tolerance 9.0" in out
 
 
-def test_bad_reference_lab_is_an_argparse_error(capsys, photo):
+@pytest.mark.parametrize("argv, message", [
+    (["measure", "{img}", "--roi", "0,0,5,5", "--reference-lab", "1,2"], "L,A,B"),
+    (["measure", "{img}", "--roi", "0,0,5,5", "--reference-lab", "nan,0,0"], "L,A,B"),
+    (["simulate", "x.jpg", "--size", "1,2,3"], "argument --size: expected W,H"),  # a traceback
+    (["simulate", "x.jpg", "--size", "inf,200"], "argument --size: expected W,H"),  # before
+    (["simulate", "x.jpg", "--seed", "-5"], "argument --seed: expected a whole number ≥ 0"),
+])  # fmt: skip
+def test_a_malformed_argument_is_an_argparse_error(capsys, photo, argv, message):
     with pytest.raises(SystemExit) as exc:
-        cli.main(["measure", str(photo[0]), "--roi", "0,0,5,5", "--reference-lab", "1,2"])
+        cli.main([a.format(img=photo[0]) for a in argv])
     assert exc.value.code == 2
-    assert "L,A,B" in capsys.readouterr().err
+    assert message in capsys.readouterr().err
 
 
 def test_reference_from_lab_csv(capsys, tmp_path):

@@ -100,6 +100,7 @@ def test_a_swatch_beside_a_face_gets_a_chart_free_reading(capsys, tmp_path):
                      "35,55,20", "--json"]) == 0  # fmt: skip
     r = json.loads(capsys.readouterr().out)
     assert r["colour_source"] == "chart-free model" and r["chart_free"]["route"] == "swatch"
+    assert "region_name" not in r  # the swatch was measured, not the lips (said before)
     assert r["uncertainty_de00"] == pytest.approx(default_model().swatch_u, abs=1e-3)
     assert r["verdict"] == "inconclusive"
     faceless = tmp_path / "plain.jpg"
