@@ -563,7 +563,8 @@ def cmd_verify(args) -> int:
             problems = verify_report(report, keys, s)
     else:
         problems = verify_report(report, keys)
-    chain = report.get("chain", {}) if isinstance(report, dict) else {}
+    chain = report.get("chain") if isinstance(report, dict) else None
+    chain = chain if isinstance(chain, dict) else {}  # any JSON: a list, a number...
     result = {"ok": not problems, "problems": problems, "claim_id": report.get("claim_id")
               if isinstance(report, dict) else None, "chain_seq": chain.get("seq"),
               "chain_checked": session_ctx is not None}  # fmt: skip

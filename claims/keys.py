@@ -54,12 +54,12 @@ class PublicKey:
 
 def verify_signature(keys: dict[str, PublicKey], key: str, signature_b64: str, data: bytes):
     """True when ``signature_b64`` is ``key``'s signature of ``data``; False otherwise."""
-    pub = keys.get(key)
+    pub = keys.get(key) if isinstance(key, str) else None  # a report's JSON: any value
     if pub is None:
         return False
     try:
         pub.public_key.verify(base64.b64decode(signature_b64), data)
-    except (InvalidSignature, ValueError):
+    except (InvalidSignature, ValueError, TypeError):  # TypeError: a value not text (JSON)
         return False
     return True
 

@@ -389,3 +389,15 @@ def test_every_commands_every_argument_says_what_it_is():
               if not isinstance(action, argparse._SubParsersAction | argparse._HelpAction)
               and not action.help]  # fmt: skip
     assert silent == []
+
+
+def test_verify_answers_a_report_of_any_shape(capsys, tmp_path):
+    """``hueproof verify`` on JSON that is no report (its chain a list, its signature a
+    number): "report INVALID" and exit 1, where a chain that was no object ended in a
+    traceback."""
+    path = tmp_path / "odd.json"
+    for odd in ({"signature": 5, "chain": []}, {"signature": {"key_id": [1], "value": 5},
+                                                 "chain": {"seq": "x"}}):  # fmt: skip
+        path.write_text(json.dumps(odd))
+        code, out, err = _run(capsys, "verify", str(path), "--data", str(tmp_path / "var"))
+        assert code == 1 and out.startswith("report INVALID") and err == "", (out, err)

@@ -362,6 +362,13 @@ def test_anyone_checks_a_report_as_hueproof_verify_does(app, client, tokens, tmp
         odd["chain"].update(seq=seq, payload=payload)
         answer = client.post("/api/v1/reports/verify", json=odd)
         assert answer.status_code == 200 and answer.json["valid"] is False, answer.json
+    # nor a signature of any shape (a key id that was a list, a value that was a number: 500)
+    for key_id, value in ((["k"], report["signature"]["value"]),
+                          (report["signature"]["key_id"], 5)):  # fmt: skip
+        odd = {**report, "signature": {**report["signature"], "key_id": key_id, "value": value}}
+        answer = client.post("/api/v1/reports/verify", json=odd)
+        assert answer.status_code == 200 and answer.json["valid"] is False, answer.json
+        assert any("signature does not verify" in p for p in answer.json["problems"])
 
 
 def test_a_claim_one_reviewer_is_deciding_is_held_from_the_others(app, client, tokens):
