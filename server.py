@@ -13,7 +13,8 @@ import gzip
 import os
 from pathlib import Path
 
-from flask import Flask, Response, g, jsonify, request
+from flask import Flask, Response, current_app, g, jsonify, request
+from flask.json.provider import DefaultJSONProvider
 from pydantic import ValidationError
 from werkzeug.exceptions import HTTPException
 
@@ -67,6 +68,19 @@ def _problem(kind: str, status: int, detail: str, **extra):
     return resp
 
 
+def _not_a_number(constant: str):
+    raise ValueError(f"{constant} is no JSON number (RFC 8259)")
+
+
+class _StrictJSON(DefaultJSONProvider):
+    """Request bodies read as JSON is written (RFC 8259): Python's json reads NaN and
+    Infinity, which no field of this API means (a NaN reflectance gave a NaN Lab that no
+    report could record)."""
+
+    def loads(self, s, **kwargs):
+        return super().loads(s, parse_constant=_not_a_number, **kwargs)
+
+
 def create_app(test_config: dict | None = None) -> Flask:
     """Build the app: defaults, then ``HUEPROOF_*`` environment variables, then test_config."""
     from claims.broker import BrokerDispatch, broker_url
@@ -77,6 +91,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from vision.landmarks import LandmarkerOptions, LazyFaceLandmarker
 
     app = Flask(__name__)
+    app.json = _StrictJSON(app)
     app.config.from_mapping(
         DATA_DIR=os.environ.get("HUEPROOF_DATA", "./var"),
         MAX_CONTENT_LENGTH=40 * 2**20,
@@ -325,9 +340,12 @@ def _ext():
 def _json_body(model):
     if not request.is_json:
         raise _UnsupportedMedia("expected a JSON body (Content-Type: application/json)")
-    data = request.get_json(silent=True)
+    try:
+        data = current_app.json.loads(request.get_data())
+    except ValueError as exc:  # not JSON, or a NaN (_StrictJSON): said where
+        raise InvalidInputError(f"expected a JSON body; it could not be parsed: {exc}") from None
     if data is None:
-        raise InvalidInputError("expected a JSON body; it could not be parsed")
+        raise InvalidInputError("expected a JSON body; got null")
     return model.model_validate(data)
 
 

@@ -198,6 +198,9 @@ def calibrate_from_lab_csv(data: bytes | str) -> tuple[SwatchCalibration, ...]:
             )
         if not 0 <= lab[0] <= 100:
             raise InvalidInputError(f"expected L in [0, 100] on line {n}; got {lab[0]}")
+        if not all(-200 <= v <= 200 for v in lab[1:]):  # NaN too (and inf, before: -inf L*)
+            raise InvalidInputError(f"expected a and b in [-200, 200] on line {n}; got "
+                                    f"{lab[1]}, {lab[2]}")  # fmt: skip
         illum = str(row["illuminant"]).strip().upper()
         lab65 = _to_d65_2deg(lab, illum, observer)
         by_shade.setdefault(row["shade"].strip(), []).append((lab65, illum, observer))
@@ -242,7 +245,8 @@ def calibrate_from_spectral_csv(data: bytes | str) -> tuple[SwatchCalibration, .
         values = {s: np.array([float(r[s]) for r in rows]) for s in header[1:]}
     except (TypeError, ValueError):
         raise InvalidInputError("expected numeric wavelengths and reflectances") from None
-    if len(wl) < 10 or wl.min() > 420 or wl.max() < 680 or np.any(np.diff(wl) <= 0):
+    if (len(wl) < 10 or not np.isfinite(wl).all() or wl.min() > 420 or wl.max() < 680
+            or np.any(np.diff(wl) <= 0)):  # fmt: skip
         raise InvalidInputError(
             f"expected increasing wavelengths covering at least 420-680 nm; got {wl.min():g}-"
             f"{wl.max():g} nm in {len(wl)} rows"
@@ -254,6 +258,14 @@ def calibrate_from_spectral_csv(data: bytes | str) -> tuple[SwatchCalibration, .
     for shade, refl in values.items():
         if refl.max() > 1.5:
             refl = refl / 100.0
+        # NaN or a negative value gave a NaN Lab that no report could record (a 500 through
+        # the API); up to 1.5: a fluorescent sample reflects more than white at some
+        if not (np.isfinite(refl).all() and refl.min() >= 0 and refl.max() <= 1.5):
+            raise InvalidInputError(
+                f"expected reflectances from 0 to 1 (or 0-100 %) for {shade.strip()!r}; got "
+                f"{np.nanmin(refl):g} to {np.nanmax(refl):g}"
+                + (" and values that are not numbers" if np.isnan(refl).any() else "")
+            )
         sd = colour.SpectralDistribution(dict(zip(wl, refl, strict=True)), name=shade)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")

@@ -70,6 +70,8 @@ def test_repeated_readings_average_and_widen_u_10deg_widens_more():
         ("shade,L,a,b,illuminant,observer\nA,40,2,3,D65,5\n", "observer 2 or 10 on line 2"),
         ("shade,L,a,b,illuminant,observer\nA,40,2,3,TL84X,2\n", "illuminant"),
         ("shade,L,a,b,illuminant,observer\n", "at least one data row"),
+        ("shade,L,a,b,illuminant,observer\nA,40,inf,3,D65,2\n", "a and b in \\[-200, 200\\]"),
+        ("shade,L,a,b,illuminant,observer\nA,40,2,nan,D65,2\n", "a and b in \\[-200, 200\\]"),
     ],
 )
 def test_lab_csv_errors_say_what_was_expected(text, message):
@@ -96,6 +98,20 @@ def test_spectral_csv_needs_the_visible_range():
         )
     with pytest.raises(InvalidInputError, match="'wavelength'"):
         calibrate_from_spectral_csv("nm_x,A\n400,1\n")
+
+
+@pytest.mark.parametrize("value, said", [
+    ("nan", "0.5 to 0.5 and values that are not numbers"),  # a NaN Lab, before
+    ("-0.2", "-0.2 to 0.5"),
+    ("inf", "0.005 to inf"),  # read as per cent
+    ("160", "0.005 to 1.6"),  # per cent: 160 % is no reflectance
+])  # fmt: skip
+def test_spectral_csv_refuses_what_is_no_reflectance(value, said):
+    rows = [f"{w},{value if w == 550 else 0.5}" for w in range(400, 701, 10)]
+    with pytest.raises(InvalidInputError, match=f"from 0 to 1 .* for 'A'; got {said}"):
+        calibrate_from_spectral_csv("wavelength,A\n" + "\n".join(rows))
+    with pytest.raises(InvalidInputError, match="420-680 nm"):  # a wavelength NaN
+        calibrate_from_spectral_csv("wavelength,A\nnan,0.5\n" + "\n".join(rows[1:]))
 
 
 def test_photo_calibration_has_u_and_refuses_photos_without_chart():

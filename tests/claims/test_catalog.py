@@ -4,6 +4,7 @@ policy, statistics with suppression and alerts."""
 from __future__ import annotations
 
 import io
+import math
 
 import numpy as np
 import pytest
@@ -120,6 +121,13 @@ def test_spectral_and_photo_calibrations(client, tokens):
     resp = client.post(url, json={"sku": "LIP-S", "shade": "S1", "spectral": spectral},
                        headers=brand)  # fmt: skip
     assert resp.status_code == 201 and resp.json["source"] == "spectral"
+    # NaN: Python reads it, JSON has none; a NaN reflectance gave a NaN Lab (a 500)
+    import json
+
+    odd = json.dumps({"sku": "LIP-S", "shade": "S2", "spectral": {**spectral, "550": math.nan}})
+    assert "NaN" in odd  # as Python's json writes it
+    resp = client.post(url, data=odd, headers=brand, content_type="application/json")
+    assert resp.status_code == 422 and "NaN is no JSON number" in resp.json["detail"]
     ph = render_scene(random_scene(4242, illuminant="D65", product="berry"))
     form = {"sku": "LIP-P", "shade": "P1", "roi": ",".join(map(str, ph.roi)),
             "photo": (io.BytesIO(ph.jpeg), "swatch.jpg")}  # fmt: skip
