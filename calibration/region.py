@@ -128,12 +128,12 @@ def parse_roi(text: str, *, width: int, height: int) -> tuple[int, int, int, int
     """
     try:
         x, y, w, h = (int(round(float(v))) for v in str(text).split(","))
-    except ValueError:
+    except (ValueError, OverflowError):  # OverflowError: an infinite number
         raise InvalidInputError(f"expected --roi X,Y,W,H as four numbers; got {text!r}") from None
     if w <= 0 or h <= 0:
         raise InvalidInputError(f"expected a positive ROI width and height; got {w}x{h}")
     if x < 0 or y < 0 or x + w > width or y + h > height:
         raise InvalidInputError(
-            f"expected the ROI inside the {width}x{height} image; got {x},{y},{w},{h}"
+            f"expected the ROI inside the {width}x{height} image; got {str(text).strip()}"
         )
     return x, y, w, h

@@ -149,7 +149,7 @@ def _parse_roi(text):
         return None
     try:
         values = [int(round(float(v))) for v in str(text).split(",")]
-    except ValueError:
+    except (ValueError, OverflowError):  # OverflowError: an infinite number (a 500, before)
         values = []
     if len(values) != 4 or values[2] <= 0 or values[3] <= 0 or min(values[:2]) < 0:
         raise InvalidInputError(f"expected roi as X,Y,W,H with W, H > 0; got {text!r}")
@@ -387,9 +387,9 @@ class ClaimsService:
         if roi is not None:
             x, y, w, h = roi
             if x + w > images[0].width or y + h > images[0].height:
-                raise InvalidInputError(
-                    f"expected roi inside the {images[0].width}x{images[0].height} photo; got {roi}"
-                )
+                size = f"{images[0].width}x{images[0].height}"
+                raise InvalidInputError(f"expected roi inside the {size} photo; got "
+                                        f"{form.get('roi')!r}")  # fmt: skip
         fields = {
             "type": claim_type, "sku": sku_code, "shade": shade_code,
             "brand": form.get("brand") or None,

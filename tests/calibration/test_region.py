@@ -44,3 +44,7 @@ def test_parse_roi():
         parse_roi("90,20,30,40", width=100, height=100)
     with pytest.raises(InvalidInputError, match="positive"):
         parse_roi("10,20,0,40", width=100, height=100)
+    with pytest.raises(InvalidInputError, match="four numbers"):  # an OverflowError before
+        parse_roi("inf,20,30,40", width=100, height=100)
+    with pytest.raises(InvalidInputError, match=r"got 1e300,20,30,40$"):  # as given
+        parse_roi("1e300,20,30,40", width=100, height=100)

@@ -31,6 +31,8 @@ def _counts(app):
         ({"shade": None}, 422, "invalid-input", "shade"),
         ({"roi": "1,2,three,4"}, 422, "invalid-input", "roi"),
         ({"roi": "5000,10,10,10"}, 422, "invalid-input", "inside"),
+        ({"roi": "inf,10,10,10"}, 422, "invalid-input", "roi as X,Y,W,H"),  # a 500 before
+        ({"roi": "1e300,10,10,10"}, 422, "invalid-input", "got '1e300,10,10,10'"),
         ({"brand": "nobody"}, 404, "not-found", "brand"),
         # kept whole or refused: before, the 101st character on was dropped unsaid
         (
