@@ -309,6 +309,9 @@ def measure_shade(
         raise InvalidInputError(f"expected an ROI inside the {w}x{h} image; got {x},{y},{rw},{rh}")
     if reference_lab is not None:
         reference_lab = _check_lab(reference_lab, "the reference Lab")
+    if not np.isfinite(tolerance) or tolerance <= 0:  # a ValueError of the verdict's, before
+        raise InvalidInputError(f"expected the tolerance as a finite number > 0 (ΔE00); got "
+                                f"{tolerance}")  # fmt: skip
     if not np.isfinite(reference_expanded_u) or reference_expanded_u < 0:
         raise InvalidInputError(f"expected the reference's U as a finite number ≥ 0 (ΔE00); "
                                 f"got {reference_expanded_u}")  # fmt: skip

@@ -129,7 +129,9 @@ def parse_roi(text: str, *, width: int, height: int) -> tuple[int, int, int, int
     try:
         x, y, w, h = (int(round(float(v))) for v in str(text).split(","))
     except (ValueError, OverflowError):  # OverflowError: an infinite number
-        raise InvalidInputError(f"expected --roi X,Y,W,H as four numbers; got {text!r}") from None
+        raise InvalidInputError(
+            f"expected the ROI as X,Y,W,H: four numbers; got {text!r}"
+        ) from None
     if w <= 0 or h <= 0:
         raise InvalidInputError(f"expected a positive ROI width and height; got {w}x{h}")
     if x < 0 or y < 0 or x + w > width or y + h > height:

@@ -47,6 +47,19 @@ def test_bad_upload_is_problem_json(client):
     assert missing.status_code == 422 and "photo" in missing.json["detail"]
 
 
+@pytest.mark.parametrize("fields, said", [
+    ({"tolerance": "nan", "reference_lab": "50,0,0"}, "tolerance as a finite number > 0"),  # 500
+    ({"tolerance": "-1"}, "tolerance as a finite number > 0"),  # unused, it was let through
+    ({"roi": "inf,0,1,1"}, "ROI as X,Y,W,H: four numbers"),  # a 500 before
+    ({"reference_lab": "50,0"}, "three finite numbers"),
+])  # fmt: skip
+def test_a_measurements_bad_numbers_are_refused(client, fields, said):
+    ph = render_scene(random_scene(9100, illuminant="D65"))
+    form = {"photo": (io.BytesIO(ph.jpeg), "p.jpg"), "roi": ",".join(map(str, ph.roi)), **fields}
+    resp = client.post("/api/v1/measure", data=form, content_type="multipart/form-data")
+    assert resp.status_code == 422 and said in resp.json["detail"], resp.json
+
+
 def test_every_response_carries_the_security_headers_and_pages_their_policy(client):
     """No MIME sniffing, no Referer, no framing on every response; the pages also carry the
     Content-Security-Policy under which the browser tests run them (tests/webar/conftest.py
