@@ -87,9 +87,10 @@ MASK = 2**FINGERPRINT_BITS - 1
 NOT_PURSUED = ("failed", "withdrawn")
 #: the search a claim's links are found by (claims.models.Claim.links_version): 1 a picture
 #: as it is or mirrored (migration 0019); 2 turned a quarter or upside down too, and without
-#: a plain frame (0020); 3 one picture's face too (0021: claims.models.FaceMatch). A claim
-#: linked by an older one is searched again.
-LINKS_VERSION = 3
+#: a plain frame (0020); 3 one picture's face too (0021: claims.models.FaceMatch); 4 the
+#: face's fingerprint of its inner part (0022: vision.fingerprint.FACE_HASHED), which finds
+#: a copy cropped to the face. A claim linked by an older one is searched again.
+LINKS_VERSION = 4
 #: the claims not linked yet, or linked by an older search (ClaimsService.link_stored_claims;
 #: :func:`links_current` in SQL)
 NOT_LINKED = Claim.links_version < LINKS_VERSION

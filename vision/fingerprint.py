@@ -54,6 +54,7 @@ from models.face_matcher import TEMPLATE, five_points
 __all__ = [
     "BANDS",
     "COPY_DISTANCE",
+    "FACE_HASHED",
     "FACE_NEAR_DISTANCE",
     "FINGERPRINT_BITS",
     "NEAR_DISTANCE",
@@ -114,13 +115,14 @@ PARTING_SHARE = 0.02
 
 #: Face fingerprints this many bits apart or fewer may be one picture's face, which
 #: :func:`face_correlation` decides (faces are alike: two different faces' fingerprints are
-#: 15 bits apart or more, but 26 on average, sd 4.8, of the 66 pairs of 12 faces of
-#: :data:`SAME_FACE_CORRELATION`'s note). Measured (session 27, a separate script) on the
-#: four held-out portraits and the astronaut, 99 copies in all whose face was found (of 100):
-#: cropped around the face, turned 12-35°, mirrored or recoloured, made smaller, saved as
-#: JPEG at quality 60-92: 0-8 bits from the photo's face (mirrored copies: the mirrored
-#: fingerprint's), but 6 copies cropped tightly to the face's landmarks (within 15 % of its
-#: width around them), 9-11.
+#: 14 bits apart or more, but 24.5 on average, sd 5.1, of the 66 pairs of 12 faces of
+#: :data:`SAME_FACE_CORRELATION`'s note). Measured (session 28, a separate script) on the
+#: four held-out portraits and the astronaut, 100 copies: cropped to the face's landmarks
+#: and 5-30 % of its width around them, made 0.4-1 times as small, turned 12-35°, mirrored
+#: or recoloured, saved as JPEG at quality 60-85: 0-5 bits from the photo's face (mirrored
+#: copies: the mirrored fingerprint's; mean 1.6), but one (a face 36 pixels wide), 9. Taken
+#: of the whole square (:data:`FACE_HASHED`), the same copies were up to 13 bits apart, 10
+#: of them more than 8: those cropped to within 5 % of the face.
 FACE_NEAR_DISTANCE = 8
 #: A face is seen upright and at one size (:func:`face_detail`): laid by the similarity that
 #: maps its five points (the eyes, the nose tip, the mouth's corners:
@@ -130,13 +132,21 @@ FACE_NEAR_DISTANCE = 8
 #: (:func:`face_correlation`) ...
 FACE_DETAIL = 128
 #: ... and are one picture's face from this correlation of their fine detail up. Measured
-#: (session 27, a separate script) on the five photos' 99 copies of
-#: :data:`FACE_NEAR_DISTANCE`'s note: 0.66 or more, but 5 copies cropped tightly to the
-#: face's landmarks (0-15 % of its width around them) and halved: 0.49-0.59; the 66 pairs of
-#: 12 different faces (the five, and seven in insightface's sample pictures, six of them in
-#: a group photo, 96-115 pixels wide), as they are or one mirrored: 0.27 or less (one man's
-#: three photos 0.03-0.11 from one another).
+#: (separate scripts) on the five photos of :data:`FACE_NEAR_DISTANCE`'s note: 99 copies
+#: (session 27: cropped around the face, turned 12-35°, mirrored, recoloured, made smaller,
+#: JPEG 60-92), 0.66 or more, but 5 cropped to within 15 % of the face's width around its
+#: landmarks and halved, 0.49-0.59; 65 copies (session 28: cropped to 0-30 % of the face's
+#: width around its landmarks, as they are or 0.6 times as small, turned 12-35°, mirrored,
+#: recoloured), 0.45 or more (obama3.jpg cropped to its landmarks), either face laid on the
+#: other; the 66 pairs of 12 different faces (the five, and seven in insightface's sample
+#: pictures, six of them in a group photo, 96-115 pixels wide), as they are or one
+#: mirrored: 0.27 or less (one man's three photos 0.03-0.11 from one another).
 SAME_FACE_CORRELATION = 0.4
+#: A face's fingerprint is taken of its square's inner 5/8 (these rows and columns: brows to
+#: mouth, cheek to cheek), which a crop around the face leaves whole; the square's margins
+#: hold the hair, ears and background a crop cuts (beyond the picture's edge, its edge
+#: repeated: another picture to the hash)
+FACE_HASHED = slice(FACE_DETAIL * 3 // 16, FACE_DETAIL * 13 // 16)
 #: encoded sRGB's weights in a brightness (ITU-R BT.601, as Pillow's "L" that the picture's
 #: fingerprints read: vision/ingest.py)
 LUMA_WEIGHTS = np.array([0.299, 0.587, 0.114], np.float32)
@@ -227,13 +237,14 @@ def face_fingerprint(rgb_lin: np.ndarray, points) -> int | None:
     """The difference hash of a face, taken upright and at one size by its landmarks.
 
     The face is cut out of the picture by the similarity that lays its five points on SFace's
-    template (:func:`face_detail`) and its brightness hashed as a picture's
-    (:func:`photo_fingerprints`, :func:`detail_fingerprint`). It does not change with
-    what was cropped around the face, the picture's turn, size or colour; mirrored, it is the
-    mirrored fingerprint (:func:`mirrored_fingerprint`: the template is symmetric). Faces are
-    alike at this scale, far more than pictures: two faces' fingerprints are 15 bits apart or
-    more, but 26 on average (66 pairs of 12 faces, sd 4.8), so among thousands some are near
-    by chance. Within :data:`FACE_NEAR_DISTANCE` of another, a face is a candidate only, which
+    template (:func:`face_detail`) and its brightness, brows to mouth and cheek to cheek
+    (:data:`FACE_HASHED`), hashed as a picture's (:func:`photo_fingerprints`,
+    :func:`detail_fingerprint`). It does not change with what was cropped around the face,
+    the picture's turn, size or colour; mirrored, it is the mirrored fingerprint
+    (:func:`mirrored_fingerprint`: the template is symmetric). Faces are alike at this
+    scale, far more than pictures: two faces' fingerprints are 14 bits apart or more, but
+    24.5 on average (66 pairs of 12 faces, sd 5.1), so among thousands some are near by
+    chance. Within :data:`FACE_NEAR_DISTANCE` of another, a face is a candidate only, which
     :func:`face_correlation` confirms or not.
 
     Parameters
@@ -263,8 +274,11 @@ def face_fingerprint(rgb_lin: np.ndarray, points) -> int | None:
 
 
 def detail_fingerprint(detail: np.ndarray | None) -> int | None:
-    """:func:`face_fingerprint` of a face already cut out (:func:`face_detail`; None: None)."""
-    return None if detail is None else _difference_hash(detail)
+    """:func:`face_fingerprint` of a face already cut out (:func:`face_detail`; None: None):
+    the difference hash of its :data:`FACE_HASHED` part."""
+    if detail is None:
+        return None
+    return _difference_hash(np.ascontiguousarray(detail[FACE_HASHED, FACE_HASHED]))
 
 
 def face_detail(rgb_lin: np.ndarray, points) -> np.ndarray | None:
@@ -325,11 +339,14 @@ def face_correlation(detail: np.ndarray, other_detail: np.ndarray) -> float:
     show the same face in the same picture (a copy cropped, turned, mirrored, made smaller),
     not merely the same person.
 
-    The other face is laid on this one by an affine warp refined on their brightness
-    (enhanced correlation [1]_, from the landmarks' fit), as it is and mirrored; then their
-    detail finer than about 2 pixels (pores, hair, grain: the picture's own, which another
-    photo of the face does not share) is correlated over the face's inner seven eighths
-    (Pearson's r, the better of the two ways).
+    Each face is laid on the other by an affine warp refined on their brightness (enhanced
+    correlation [1]_, from the landmarks' fit), as it is and mirrored; then their detail
+    finer than about 2 pixels (pores, hair, grain: the picture's own, which another photo of
+    the face does not share) is correlated over the inner seven eighths of the face laid on
+    (Pearson's r, the best of the four ways). Both ways, as the correlation is symmetric: a
+    copy cropped into the face's square has its edge repeated there (:func:`face_detail`),
+    which the photo's face laid on it does not match (0.14 for obama2.jpg cropped to its
+    landmarks, against 0.77 the other way; session 28).
 
     Parameters
     ----------
@@ -358,8 +375,10 @@ def face_correlation(detail: np.ndarray, other_detail: np.ndarray) -> float:
     >>> face_correlation(face, copied) >= SAME_FACE_CORRELATION
     True
     """
-    mirrored = np.ascontiguousarray(other_detail[:, ::-1])
-    return max(_detail_correlation(detail, other_detail), _detail_correlation(detail, mirrored))
+    ways = []
+    for this, that in ((detail, other_detail), (other_detail, detail)):
+        ways += [(this, that), (this, np.ascontiguousarray(that[:, ::-1]))]
+    return max(_detail_correlation(this, that) for this, that in ways)
 
 
 def _detail_correlation(this: np.ndarray, that: np.ndarray) -> float:

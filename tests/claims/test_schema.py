@@ -94,9 +94,10 @@ def test_files_stored_before_migration_0002_are_marked_as_keeping_their_metadata
 
 
 def _down_and_up(app, data_dir, revision: str, column: str | None,
-                 table: str = "claims") -> None:  # fmt: skip
+                 table: str | None = "claims") -> None:  # fmt: skip
     """``app`` closed, its store migrated down to ``revision`` (where ``table`` has no
-    ``column``, or with None, there is no ``table``) and up to the newest again."""
+    ``column``, or with None, there is no ``table``; with neither, a revision that changed
+    rows only) and up to the newest again."""
     import sqlalchemy as sa
     from alembic import command
     from alembic.config import Config
@@ -110,7 +111,9 @@ def _down_and_up(app, data_dir, revision: str, column: str | None,
     with engine.begin() as conn:  # copies the table, which they would refuse
         cfg.attributes["connection"] = conn
         command.downgrade(cfg, revision)
-        if column is None:
+        if table is None:
+            pass
+        elif column is None:
             assert not sa.inspect(conn).has_table(table)
         else:
             assert column not in {c["name"] for c in sa.inspect(conn).get_columns(table)}
@@ -407,7 +410,7 @@ def test_a_store_from_before_migration_0021_finds_a_cropped_selfie_by_its_face(t
     store = open_store(tmp_path / "d")
     with store.read() as s:
         assert not any(i.face_printed or i.face_fingerprint for i in s.scalars(select(Image)))
-        assert [c.links_version for c in s.scalars(select(Claim))] == [LINKS_VERSION - 1] * 2
+        assert [c.links_version for c in s.scalars(select(Claim))] == [2] * 2  # searched again
         assert not s.scalars(select(FaceMatch)).all()
     store.dispose()
     app = create_app({"TESTING": True, "DATA_DIR": str(tmp_path / "d"), "ANALYSIS_WORKERS": 0})
@@ -422,4 +425,84 @@ def test_a_store_from_before_migration_0021_finds_a_cropped_selfie_by_its_face(t
     with store.read() as s:
         assert {c.links_version for c in s.scalars(select(Claim))} == {LINKS_VERSION}
         assert len(s.scalars(select(ClaimLink)).all()) == 2  # written down both ways
+    app.extensions["hueproof"]["close"]()
+
+
+def test_a_store_from_before_migration_0022_finds_a_selfie_cropped_to_its_face(
+    tmp_path, landmarker
+):
+    """A store at 0021: a selfie and, another shopper's, a copy cropped to the face's
+    landmarks, their faces' fingerprints of the old kind (the face's whole square) more than
+    FACE_NEAR_DISTANCE apart: not linked. 0022 reads no file: it drops the old kind's
+    fingerprints and their bands, marks the pictures with a face to be read again, and the
+    claims linked by the search before; beside the start, the service fingerprints both faces
+    anew (their inner part: near), finds them one picture's face, and links the claims."""
+    from sqlalchemy import delete, func, select
+
+    from claims.auth import create_user
+    from claims.models import Claim, ClaimLink, FaceMatch, Image, ImageBand
+    from claims.related import LINKS_VERSION, index_face
+    from server import create_app
+    from tests.claims.conftest import bearer, file_claim, seeded_app
+    from vision.fingerprint import (
+        FACE_NEAR_DISTANCE,
+        _difference_hash,
+        face_detail,
+        fingerprint_distance,
+    )
+    from vision.ingest import ingest_image
+    from vision.people import people_photos
+
+    (selfie,) = (p.path.read_bytes() for p in people_photos() if p.name == "obama.jpg")
+    rgb_lin = ingest_image(selfie).rgb_lin
+    (face,) = landmarker.detect(rgb_lin)
+    x, y, w, h = face.bbox
+    cropped = io.BytesIO()
+    PILImage.open(io.BytesIO(selfie)).crop((x, y, x + w, y + h)).save(cropped, "JPEG", quality=90)
+    cropped = cropped.getvalue()
+
+    def old_kind(data):  # the face's whole square hashed, as before 0022
+        img = ingest_image(data).rgb_lin
+        (found,) = landmarker.detect(img)
+        return _difference_hash(face_detail(img, found.points))
+
+    old = [old_kind(selfie), old_kind(cropped)]
+    assert fingerprint_distance(*old) > FACE_NEAR_DISTANCE  # 13 bits: not a candidate
+
+    app, tokens = seeded_app(tmp_path / "d")
+    with app.extensions["hueproof"]["store"].write() as s:
+        tokens["shopper_b"] = create_user(s, role="shopper", name="B")[1]
+    fields = {"type": "redness", "sku": "SERUM-RETINOL", "shade": None, "roi": None,
+              "consent_health": "true"}  # fmt: skip
+    ids = [file_claim(app.test_client(), tokens[who], key=who, order_ref=f"O-{who}",
+                      photo=photo, **fields).json["id"]
+           for who, photo in (("shopper", selfie), ("shopper_b", cropped))]  # fmt: skip
+    assert app.extensions["hueproof"]["pool"].wait_idle(120)
+    store = app.extensions["hueproof"]["store"]
+    with store.write() as s:  # as 0021's search left them: the old kind, not linked
+        assert s.scalar(select(func.count()).select_from(FaceMatch)) == 2  # found anew
+        s.execute(delete(ClaimLink))
+        s.execute(delete(FaceMatch))
+        for claim_id, fingerprint in zip(ids, old, strict=True):
+            index_face(s, s.get(Claim, claim_id).photo_sha256, fingerprint)
+        for claim in s.scalars(select(Claim)):
+            claim.links_version = 3
+    _down_and_up(app, tmp_path / "d", "0021", None, table=None)
+    store = open_store(tmp_path / "d")
+    with store.read() as s:
+        images = s.scalars(select(Image)).all()
+        assert [(i.face_fingerprint, i.face_printed) for i in images] == [(None, False)] * 2
+        assert not s.scalars(select(ImageBand).where(ImageBand.band >= 5)).all()
+        assert all(c.links_version < LINKS_VERSION for c in s.scalars(select(Claim)))
+    store.dispose()
+    app = create_app({"TESTING": True, "DATA_DIR": str(tmp_path / "d"), "ANALYSIS_WORKERS": 0})
+    linking = app.extensions["hueproof"]["linking"]
+    linking.join()
+    assert linking.faces == {"faces": 2, "no_face": 0, "missing": 0, "failed": {}}
+    assert linking.linked == 2
+    seen = app.test_client().get(f"/api/v1/claims/{ids[1]}", headers=bearer(tokens["adjudicator"]))
+    (item,) = seen.json["related"]["claims"]
+    assert item["id"] == ids[0] and item["photo"]["by_face"], item
+    with app.extensions["hueproof"]["store"].read() as s:
+        assert {c.links_version for c in s.scalars(select(Claim))} == {LINKS_VERSION}
     app.extensions["hueproof"]["close"]()
