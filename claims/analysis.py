@@ -87,7 +87,8 @@ def face_capture(rgb_lin, face) -> FaceCapture:
 
 #: A picture's file read for its face only (:func:`file_face`) is decoded at 1/2, 1/4 or 1/8 of
 #: its size per side keeping its shorter side this long (the face landmarker looks for faces
-#: at 256 px or less), then its face at least :data:`FILE_FACE_WIDTH` wide.
+#: in a copy shrunk to a few hundred pixels: a face it finds whole it found here, on ten 12 MP
+#: photos), then its face at least :data:`FILE_FACE_WIDTH` wide.
 FILE_FACE_SHORT_SIDE = 512
 #: vision.fingerprint.FACE_DETAIL: the face's detail is then taken from as many pixels as it
 #: has or more (faces 106-142 px wide at 1/4 of a 12 MP photo gave the whole picture's face
