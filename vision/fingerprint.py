@@ -116,13 +116,13 @@ PARTING_SHARE = 0.02
 #: Face fingerprints this many bits apart or fewer may be one picture's face, which
 #: :func:`face_correlation` decides (faces are alike: two different faces' fingerprints are
 #: 14 bits apart or more, but 24.5 on average, sd 5.1, of the 66 pairs of 12 faces of
-#: :data:`SAME_FACE_CORRELATION`'s note). Measured (session 28, a separate script) on the
+#: :data:`SAME_FACE_CORRELATION`'s note). Measured by benchmarks/bench_related.py on the
 #: four held-out portraits and the astronaut, 100 copies: cropped to the face's landmarks
 #: and 5-30 % of its width around them, made 0.4-1 times as small, turned 12-35°, mirrored
-#: or recoloured, saved as JPEG at quality 60-85: 0-5 bits from the photo's face (mirrored
-#: copies: the mirrored fingerprint's; mean 1.6), but one (a face 36 pixels wide), 9. Taken
-#: of the whole square (:data:`FACE_HASHED`), the same copies were up to 13 bits apart, 10
-#: of them more than 8: those cropped to within 5 % of the face.
+#: or recoloured, saved as JPEG at quality 60-85: 0-6 bits from the photo's face (mirrored
+#: copies: the mirrored fingerprint's; mean 1.6). Taken of the whole square (before
+#: :data:`FACE_HASHED`), the same copies were up to 13 bits apart, 11 of them more than 8:
+#: those cropped to within 5 % of the face.
 FACE_NEAR_DISTANCE = 8
 #: A face is seen upright and at one size (:func:`face_detail`): laid by the similarity that
 #: maps its five points (the eyes, the nose tip, the mouth's corners:
@@ -135,12 +135,11 @@ FACE_DETAIL = 128
 #: (separate scripts) on the five photos of :data:`FACE_NEAR_DISTANCE`'s note: 99 copies
 #: (session 27: cropped around the face, turned 12-35°, mirrored, recoloured, made smaller,
 #: JPEG 60-92), 0.66 or more, but 5 cropped to within 15 % of the face's width around its
-#: landmarks and halved, 0.49-0.59; 65 copies (session 28: cropped to 0-30 % of the face's
-#: width around its landmarks, as they are or 0.6 times as small, turned 12-35°, mirrored,
-#: recoloured), 0.45 or more (obama3.jpg cropped to its landmarks), either face laid on the
-#: other; the 66 pairs of 12 different faces (the five, and seven in insightface's sample
-#: pictures, six of them in a group photo, 96-115 pixels wide), as they are or one
-#: mirrored: 0.27 or less (one man's three photos 0.03-0.11 from one another).
+#: landmarks and halved, 0.49-0.59; the 100 copies of benchmarks/bench_related.py, 0.44 or
+#: more, either face laid on the other (the stored face laid on the new copy's only, 13 of
+#: them under 0.4, down to 0.14); the 66 pairs of 12 different faces (the five, and seven in
+#: insightface's sample pictures, six of them in a group photo, 96-115 pixels wide), as they
+#: are or one mirrored: 0.27 or less (one man's three photos 0.03-0.11 from one another).
 SAME_FACE_CORRELATION = 0.4
 #: A face's fingerprint is taken of its square's inner 5/8 (these rows and columns: brows to
 #: mouth, cheek to cheek), which a crop around the face leaves whole; the square's margins
