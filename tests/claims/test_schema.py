@@ -385,9 +385,7 @@ def test_a_store_from_before_migration_0021_finds_a_cropped_selfie_by_its_face(t
 
     from claims.auth import create_user
     from claims.models import Claim, ClaimLink, FaceMatch, Image
-    from claims.related import LINKS_VERSION
-    from server import create_app
-    from tests.claims.conftest import bearer, face_jpeg, file_claim, seeded_app
+    from tests.claims.conftest import face_jpeg, file_claim, seeded_app
     from tests.claims.test_related import _cropped_and_turned
 
     app, tokens = seeded_app(tmp_path / "d")
@@ -413,7 +411,24 @@ def test_a_store_from_before_migration_0021_finds_a_cropped_selfie_by_its_face(t
         assert [c.links_version for c in s.scalars(select(Claim))] == [2] * 2  # searched again
         assert not s.scalars(select(FaceMatch)).all()
     store.dispose()
-    app = create_app({"TESTING": True, "DATA_DIR": str(tmp_path / "d"), "ANALYSIS_WORKERS": 0})
+    app = _started_and_linked_by_face(tmp_path / "d", tokens, ids)
+    with app.extensions["hueproof"]["store"].read() as s:
+        assert len(s.scalars(select(ClaimLink)).all()) == 2  # written down both ways
+    app.extensions["hueproof"]["close"]()
+
+
+def _started_and_linked_by_face(data_dir, tokens, ids):
+    """The service started on ``data_dir`` (the app): beside its start it fingerprints the
+    faces of the two claims ``ids``' photos, and links the second to the first by the face,
+    by the newest search."""
+    from sqlalchemy import select
+
+    from claims.models import Claim
+    from claims.related import LINKS_VERSION
+    from server import create_app
+    from tests.claims.conftest import bearer
+
+    app = create_app({"TESTING": True, "DATA_DIR": str(data_dir), "ANALYSIS_WORKERS": 0})
     linking = app.extensions["hueproof"]["linking"]
     linking.join()
     assert linking.faces == {"faces": 2, "no_face": 0, "missing": 0, "failed": {}}
@@ -421,11 +436,9 @@ def test_a_store_from_before_migration_0021_finds_a_cropped_selfie_by_its_face(t
     seen = app.test_client().get(f"/api/v1/claims/{ids[1]}", headers=bearer(tokens["adjudicator"]))
     (item,) = seen.json["related"]["claims"]
     assert item["id"] == ids[0] and item["photo"]["by_face"], item
-    store = app.extensions["hueproof"]["store"]
-    with store.read() as s:
+    with app.extensions["hueproof"]["store"].read() as s:
         assert {c.links_version for c in s.scalars(select(Claim))} == {LINKS_VERSION}
-        assert len(s.scalars(select(ClaimLink)).all()) == 2  # written down both ways
-    app.extensions["hueproof"]["close"]()
+    return app
 
 
 def test_a_store_from_before_migration_0022_finds_a_selfie_cropped_to_its_face(
@@ -442,8 +455,7 @@ def test_a_store_from_before_migration_0022_finds_a_selfie_cropped_to_its_face(
     from claims.auth import create_user
     from claims.models import Claim, ClaimLink, FaceMatch, Image, ImageBand
     from claims.related import LINKS_VERSION, index_face
-    from server import create_app
-    from tests.claims.conftest import bearer, file_claim, seeded_app
+    from tests.claims.conftest import file_claim, seeded_app
     from vision.fingerprint import (
         FACE_NEAR_DISTANCE,
         _difference_hash,
@@ -495,14 +507,4 @@ def test_a_store_from_before_migration_0022_finds_a_selfie_cropped_to_its_face(
         assert not s.scalars(select(ImageBand).where(ImageBand.band >= 5)).all()
         assert all(c.links_version < LINKS_VERSION for c in s.scalars(select(Claim)))
     store.dispose()
-    app = create_app({"TESTING": True, "DATA_DIR": str(tmp_path / "d"), "ANALYSIS_WORKERS": 0})
-    linking = app.extensions["hueproof"]["linking"]
-    linking.join()
-    assert linking.faces == {"faces": 2, "no_face": 0, "missing": 0, "failed": {}}
-    assert linking.linked == 2
-    seen = app.test_client().get(f"/api/v1/claims/{ids[1]}", headers=bearer(tokens["adjudicator"]))
-    (item,) = seen.json["related"]["claims"]
-    assert item["id"] == ids[0] and item["photo"]["by_face"], item
-    with app.extensions["hueproof"]["store"].read() as s:
-        assert {c.links_version for c in s.scalars(select(Claim))} == {LINKS_VERSION}
-    app.extensions["hueproof"]["close"]()
+    _started_and_linked_by_face(tmp_path / "d", tokens, ids).extensions["hueproof"]["close"]()
