@@ -850,6 +850,13 @@ class ClaimsService:
             code = (exc.code if isinstance(exc, AnalysisFailed)
                     else "photo_unreadable" if isinstance(exc, InvalidInputError)
                     else "analysis_error")  # fmt: skip
+        except (OSError, MemoryError):  # the store or the machine, not the photo: run again
+            raise  # (the job's lease runs out: WorkerPool.resume, the broker's sweep)
+        except Exception as exc:  # a fault of the analysis on this photo, which would recur:
+            # failed and said, where the claim stayed "analyzing", run again every lease
+            log.exception("claim %s: the analysis failed unexpectedly", claim_id)
+            result, code = None, "analysis_error"
+            error = f"the analysis failed ({type(exc).__name__})"
         matched = 0
         if error is None:  # its faces' copies among the stored pictures, before its result
             shas = {"photo": photo_sha, "baseline": base_sha}  # (and any suggestion) is written

@@ -97,7 +97,8 @@ def _preview(rgb_lin):
     that do not fill a block are left out) takes cv2's box-filter path, twice as fast on a
     12 MP photo as a fractional one. Returns the preview and its scale (1 / the factor)."""
     h, w = rgb_lin.shape[:2]
-    n = -(-max(h, w) // DETECT_MAX_SIDE)
+    # a strip of a picture (5000 × 3) is shrunk no thinner than a pixel (it holds no face)
+    n = min(-(-max(h, w) // DETECT_MAX_SIDE), h, w)
     if n <= 1:
         return rgb_lin, 1.0
     whole = rgb_lin[: h - h % n, : w - w % n]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 
 import pytest
+from PIL import Image as PILImage
 from sqlalchemy import func, select
 
 from claims.models import AuditEntry, Claim, Consent, Image, Job
@@ -117,6 +118,48 @@ def test_a_face_less_photo_without_roi_fails_with_a_reason(app, client, tokens):
     assert view.json["status"] == "failed"
     assert "no face" in view.json["failure_reason"]
     assert view.json["failure_code"] == "no_face"  # for the pages to say in their language
+
+
+def test_a_strip_of_a_picture_fails_as_faceless_not_stuck(app, client, tokens):
+    """A redness claim whose photo is a strip (5000 × 3 pixels): failed, no face. Before, the
+    analysis's preview shrank it to no pixels (an OpenCV error) and the claim stayed
+    "analyzing", run again and again."""
+    strip = io.BytesIO()
+    PILImage.new("RGB", (5000, 3), (200, 150, 130)).save(strip, "PNG")
+    resp = file_claim(client, tokens["shopper"], key="strip", type="redness",
+                      sku="SERUM-RETINOL", shade=None, roi=None, consent_health="true",
+                      photo=strip.getvalue())  # fmt: skip
+    wait(app)
+    view = client.get(f"/api/v1/claims/{resp.json['id']}", headers=bearer(tokens["shopper"]))
+    assert (view.json["status"], view.json["failure_code"]) == ("failed", "no_face")
+
+
+def test_an_unexpected_fault_of_the_analysis_fails_the_claim_and_says_so(app, client, tokens,
+                                                                         monkeypatch):  # fmt: skip
+    """An error the analysis does not expect (a bug meeting a photo): the claim fails,
+    analysis_error, and says which error, where it stayed "analyzing" and was run again at
+    every lease's end. The store or the machine failing (OSError, MemoryError) leaves it to
+    be run again."""
+    import claims.service
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(claims.service, "analyse_claim", broken)
+    resp = file_claim(client, tokens["shopper"], key="bug")
+    wait(app)
+    view = client.get(f"/api/v1/claims/{resp.json['id']}", headers=bearer(tokens["shopper"]))
+    assert (view.json["status"], view.json["failure_code"]) == ("failed", "analysis_error")
+    assert view.json["failure_reason"] == "the analysis failed (RuntimeError)"
+
+    def away(*args, **kwargs):
+        raise OSError("the store is away")
+
+    monkeypatch.setattr(claims.service, "analyse_claim", away)
+    resp = file_claim(client, tokens["shopper"], key="away", order_ref="O-2")
+    wait(app)
+    view = client.get(f"/api/v1/claims/{resp.json['id']}", headers=bearer(tokens["shopper"]))
+    assert view.json["status"] == "analyzing"  # run again once its lease runs out
 
 
 def test_a_failure_has_a_known_code():
