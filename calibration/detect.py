@@ -41,6 +41,9 @@ __all__ = ["ChartDetection", "detect_colour_checker", "sample_patches"]
 #: down to ~150 px wide in a 12 MP photo (their patch gaps are ~3 px there, so the edges are
 #: dilated less); the third looks at full resolution, for small charts in noisy photos.
 WORKING_STAGES = ((1000, 5, 3), (2600, 5, 2), (4400, 5, 3))
+#: A patch is looked for from this side up (pixels of the working copy); a picture whose
+#: shorter side cannot hold the chart's rows of them holds no chart (and no noise to measure)
+MIN_PATCH_SIDE = 5.0
 #: Half-width of the sampled square, in patch pitches (a patch is ~0.8 pitch wide), so that
 #: edges, bevels and small registration errors never enter the statistic.
 SAMPLE_HALF = 0.2
@@ -491,6 +494,8 @@ def detect_colour_checker(
         raise ValueError(f"rgb_lin must have shape (H, W, 3); got {rgb_lin.shape}")
     ref = chart_reference(reference)
     h, w = rgb_lin.shape[:2]
+    if min(h, w) < CHART_ROWS * MIN_PATCH_SIDE:  # before, NumPy's warnings about empty means
+        return ()
     tried = set()
     for size, median, dilate in working_stages:
         scale = min(1.0, size / max(h, w))
@@ -502,7 +507,7 @@ def detect_colour_checker(
             interpolation=cv2.INTER_AREA,
         )  # fmt: skip
         small = np.asarray(small, dtype=np.float32)  # no copy for the usual float32 input
-        cands = _square_candidates(small, 5.0, median=median, dilate=dilate)
+        cands = _square_candidates(small, MIN_PATCH_SIDE, median=median, dilate=dilate)
         cands = _dedupe(cands)
         found = []
         for members in _lattice_groups(cands)[:6]:

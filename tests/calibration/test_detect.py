@@ -110,3 +110,14 @@ def test_sample_patches_outside_image_gives_nan():
     h = np.array([[10.0, 0, 500], [0, 10.0, 0], [0, 0, 1]])
     med, _, counts = sample_patches(np.zeros((100, 100, 3), np.float32), h)
     assert np.all(np.isnan(med)) and np.all(counts == 0)
+
+
+def test_a_picture_too_small_for_a_chart_has_none_and_no_warning():
+    """A picture whose shorter side cannot hold the chart's four rows of patches (1 × 1, a
+    strip 3 px high): no chart, and quietly (before, NumPy warned of an empty median)."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for shape in ((1, 1, 3), (3, 500, 3), (19, 19, 3)):
+            assert detect_colour_checker(np.full(shape, 0.2, np.float32)) == ()
