@@ -145,6 +145,15 @@ def read_csv(data: bytes | str) -> list[dict]:
         raise InvalidInputError(f"expected a CSV file; line {reader.line_num}: {exc}") from None
     if not rows:
         raise InvalidInputError("expected a CSV with a header row and at least one data row")
+    header = [name.strip() for name in reader.fieldnames]
+    twice = sorted({name for name in header if header.count(name) > 1})
+    if twice:  # which of the two a row's value is would be the reader's choice (the last)
+        raise InvalidInputError(f"expected each column once in the header; got {twice} more "
+                                "than once")  # fmt: skip
+    if len(header) == 1 and ";" in header[0]:  # a spreadsheet's export in some languages
+        raise InvalidInputError("expected values separated by commas; the header's are "
+                                "separated by ';' (export the CSV with commas, and points for "
+                                "decimals)")  # fmt: skip
     for n, row in enumerate(rows, start=2):
         if _EXTRA in row:
             raise InvalidInputError(f"expected at most {len(reader.fieldnames)} fields on line "

@@ -154,11 +154,15 @@ def test_calibrate_from_csv_tells_readings_from_spectra_and_takes_names():
     (b"shade,L,a,b,illuminant,observer\r\nP1,4\r5,40,20,D65,2\r\n", "numeric L, a, b on line 2"),
     (b"wavelength\n", "a header row and at least one data row"),
     (b"\xff\xfe", "UTF-8"),
+    # a column twice: which value a row has was the reader's choice (the last)
+    (b"shade,L,a,b,illuminant,observer,shade\nP1,45,40,20,D65,2,P2\n", r"\['shade'\] more"),
+    (b"shade;L;a;b;illuminant;observer\nP1;45;40;20;D65;2\n", "separated by ';'"),
 ])  # fmt: skip
 def test_a_malformed_csv_is_refused_with_where(body, said):
     """Rows longer or shorter than the header and a bare carriage return in a field are
     refused with their line (a bare carriage return raised csv.Error: a 500 from the API,
-    found by schemathesis), not read as missing values."""
+    found by schemathesis), not read as missing values; a header with a column twice, or
+    separated by semicolons (before: "missing" every column), says so."""
     from calibration.swatch import calibrate_from_csv
 
     with pytest.raises(InvalidInputError, match=said):
