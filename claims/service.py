@@ -863,7 +863,9 @@ class ClaimsService:
             for which, face in result.faces.items():
                 try:
                     matched += self._index_face(shas[which], face, self.landmarker)
-                except SQLAlchemyError:  # found when its picture is matched from the other
+                except Exception:  # the database, or a fault in the search: it helps the
+                    # adjudicator and must not hold the claim's result (a raised error left
+                    # the claim "analyzing"); found when its picture is matched from the other
                     log.exception("claim %s: its %s's face not matched", claim_id, which)
         with self.store.write() as s:
             claim = _get_claim(s, claim_id, lock=True)

@@ -655,3 +655,28 @@ def test_another_persons_photo_sent_as_ones_photo_from_before_is_found_by_its_fa
     assert photo["by_face"] and not photo["same_file"]
     back = _view(client, tokens, first)["related"]["claims"]
     assert [(c["id"], c["photo"]["by_face"]) for c in back] == [(second, True)]
+
+
+def test_a_fault_in_the_face_search_does_not_hold_the_claims_result(app, client, tokens,
+                                                                     monkeypatch):  # fmt: skip
+    """The search for a photo's face among the stored pictures meets an error it does not
+    expect (here, comparing two faces' detail): the claim's analysis is written all the same
+    (ready), the pair not linked by the face. Before, the error left the claim "analyzing"."""
+    import vision.fingerprint
+    from tests.claims.conftest import face_jpeg
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(vision.fingerprint, "face_correlation", broken)
+    selfie = face_jpeg()
+    fields = {"type": "redness", "sku": "SERUM-RETINOL", "shade": None, "roi": None,
+              "consent_health": "true"}  # fmt: skip
+    ids = [file_claim(client, tokens[who], key=who, order_ref=f"O-{who}", photo=photo,
+                      **fields).json["id"]
+           for who, photo in (("shopper", selfie),
+                              ("shopper_b", _cropped_and_turned(selfie)))]  # fmt: skip
+    wait(app)
+    for cid in ids:
+        view = _view(client, tokens, cid)
+        assert view["status"] == "ready" and not view.get("related"), view.get("related")
