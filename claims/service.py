@@ -867,6 +867,27 @@ class ClaimsService:
                     # adjudicator and must not hold the claim's result (a raised error left
                     # the claim "analyzing"); found when its picture is matched from the other
                     log.exception("claim %s: its %s's face not matched", claim_id, which)
+        try:
+            status = self._write_analysis(claim_id, result, error, code)
+        except (SQLAlchemyError, OSError):  # the store: the claim is run again (its lease)
+            raise
+        except Exception as exc:  # a fault writing this result (the suggestion, the record)
+            if error is not None:  # would recur: the claim failed and said, where it stayed
+                raise  # "analyzing", run again every lease
+            log.exception("claim %s: its analysis's result could not be written", claim_id)
+            error = f"the analysis's result could not be written ({type(exc).__name__})"
+            status = self._write_analysis(claim_id, None, error, "analysis_error")
+        if matched and error is None and status in ("ready", "decided"):  # searched again
+            try:  # with the faces' matches (the suggestion found them)
+                self._link(claim_id, again=True)
+            except SQLAlchemyError:  # its links stay those found as it was filed
+                log.exception("claim %s analysed, not linked again by its face", claim_id)
+        return status
+
+    def _write_analysis(self, claim_id: str, result, error: str | None, code: str | None) -> str:
+        """Write a claim's analysis (``result``: claims.analysis.ClaimAnalysis) or its failure
+        (``error``, ``code``) and what follows (audit, events, an automatic decision) in one
+        transaction; returns the claim's status (a claim withdrawn meanwhile keeps its own)."""
         with self.store.write() as s:
             claim = _get_claim(s, claim_id, lock=True)
             job = s.execute(select(Job).where(Job.claim_id == claim_id,
@@ -904,11 +925,6 @@ class ClaimsService:
                              f"automatic approval under the brand's rule {hint['rule']!r}",
                              automatic_rule=hint["rule"])  # fmt: skip
             status = claim.status
-        if matched:  # searched again with the faces' matches (the suggestion found them)
-            try:
-                self._link(claim_id, again=True)
-            except SQLAlchemyError:  # its links stay those found as it was filed
-                log.exception("claim %s analysed, not linked again by its face", claim_id)
         return status
 
     def pending_claims(self) -> list[str]:

@@ -162,6 +162,26 @@ def test_an_unexpected_fault_of_the_analysis_fails_the_claim_and_says_so(app, cl
     assert view.json["status"] == "analyzing"  # run again once its lease runs out
 
 
+def test_a_fault_writing_an_analysis_fails_the_claim_not_holds_it(app, client, tokens,
+                                                                   monkeypatch):  # fmt: skip
+    """An error the service does not expect while writing an analysis's result (here, its
+    suggestion): the claim fails, analysis_error, in a transaction of its own; its result
+    is not half-written. Before, the transaction was undone and the claim stayed
+    "analyzing", run again at every lease's end."""
+    import claims.service
+
+    def broken(*args, **kwargs):
+        raise KeyError("a bug")
+
+    monkeypatch.setattr(claims.service, "_suggestion", broken)
+    resp = file_claim(client, tokens["shopper"], key="write")
+    wait(app)
+    view = client.get(f"/api/v1/claims/{resp.json['id']}", headers=bearer(tokens["shopper"]))
+    assert (view.json["status"], view.json["failure_code"]) == ("failed", "analysis_error")
+    assert view.json["failure_reason"] == "the analysis's result could not be written (KeyError)"
+    assert view.json["analysis"] is None
+
+
 def test_a_failure_has_a_known_code():
     from claims.analysis import AnalysisFailed
 
