@@ -111,13 +111,19 @@ def test_idempotency_key(app, client, tokens):
     assert rows["Claim"] == 2 and rows["Job"] == 2
 
 
-def test_a_face_less_photo_without_roi_fails_with_a_reason(app, client, tokens):
-    resp = file_claim(client, tokens["shopper"], key="noroi", roi=None)
+def _analysed(app, client, tokens, key: str, **fields) -> dict:
+    """The shopper's claim filed with ``fields`` (claim_form's otherwise), once its analysis
+    has run: its view."""
+    resp = file_claim(client, tokens["shopper"], key=key, **fields)
     wait(app)
-    view = client.get(f"/api/v1/claims/{resp.json['id']}", headers=bearer(tokens["shopper"]))
-    assert view.json["status"] == "failed"
-    assert "no face" in view.json["failure_reason"]
-    assert view.json["failure_code"] == "no_face"  # for the pages to say in their language
+    return client.get(f"/api/v1/claims/{resp.json['id']}", headers=bearer(tokens["shopper"])).json
+
+
+def test_a_face_less_photo_without_roi_fails_with_a_reason(app, client, tokens):
+    view = _analysed(app, client, tokens, "noroi", roi=None)
+    assert view["status"] == "failed"
+    assert "no face" in view["failure_reason"]
+    assert view["failure_code"] == "no_face"  # for the pages to say in their language
 
 
 def test_a_strip_of_a_picture_fails_as_faceless_not_stuck(app, client, tokens):
@@ -126,12 +132,10 @@ def test_a_strip_of_a_picture_fails_as_faceless_not_stuck(app, client, tokens):
     "analyzing", run again and again."""
     strip = io.BytesIO()
     PILImage.new("RGB", (5000, 3), (200, 150, 130)).save(strip, "PNG")
-    resp = file_claim(client, tokens["shopper"], key="strip", type="redness",
-                      sku="SERUM-RETINOL", shade=None, roi=None, consent_health="true",
-                      photo=strip.getvalue())  # fmt: skip
-    wait(app)
-    view = client.get(f"/api/v1/claims/{resp.json['id']}", headers=bearer(tokens["shopper"]))
-    assert (view.json["status"], view.json["failure_code"]) == ("failed", "no_face")
+    view = _analysed(app, client, tokens, "strip", type="redness", sku="SERUM-RETINOL",
+                     shade=None, roi=None, consent_health="true",
+                     photo=strip.getvalue())  # fmt: skip
+    assert (view["status"], view["failure_code"]) == ("failed", "no_face")
 
 
 def test_an_unexpected_fault_of_the_analysis_fails_the_claim_and_says_so(app, client, tokens,
@@ -146,20 +150,16 @@ def test_an_unexpected_fault_of_the_analysis_fails_the_claim_and_says_so(app, cl
         raise RuntimeError("a bug")
 
     monkeypatch.setattr(claims.service, "analyse_claim", broken)
-    resp = file_claim(client, tokens["shopper"], key="bug")
-    wait(app)
-    view = client.get(f"/api/v1/claims/{resp.json['id']}", headers=bearer(tokens["shopper"]))
-    assert (view.json["status"], view.json["failure_code"]) == ("failed", "analysis_error")
-    assert view.json["failure_reason"] == "the analysis failed (RuntimeError)"
+    view = _analysed(app, client, tokens, "bug")
+    assert (view["status"], view["failure_code"]) == ("failed", "analysis_error")
+    assert view["failure_reason"] == "the analysis failed (RuntimeError)"
 
     def away(*args, **kwargs):
         raise OSError("the store is away")
 
     monkeypatch.setattr(claims.service, "analyse_claim", away)
-    resp = file_claim(client, tokens["shopper"], key="away", order_ref="O-2")
-    wait(app)
-    view = client.get(f"/api/v1/claims/{resp.json['id']}", headers=bearer(tokens["shopper"]))
-    assert view.json["status"] == "analyzing"  # run again once its lease runs out
+    view = _analysed(app, client, tokens, "away", order_ref="O-2")
+    assert view["status"] == "analyzing"  # run again once its lease runs out
 
 
 def test_a_fault_writing_an_analysis_fails_the_claim_not_holds_it(app, client, tokens,
@@ -174,12 +174,10 @@ def test_a_fault_writing_an_analysis_fails_the_claim_not_holds_it(app, client, t
         raise KeyError("a bug")
 
     monkeypatch.setattr(claims.service, "_suggestion", broken)
-    resp = file_claim(client, tokens["shopper"], key="write")
-    wait(app)
-    view = client.get(f"/api/v1/claims/{resp.json['id']}", headers=bearer(tokens["shopper"]))
-    assert (view.json["status"], view.json["failure_code"]) == ("failed", "analysis_error")
-    assert view.json["failure_reason"] == "the analysis's result could not be written (KeyError)"
-    assert view.json["analysis"] is None
+    view = _analysed(app, client, tokens, "write")
+    assert (view["status"], view["failure_code"]) == ("failed", "analysis_error")
+    assert view["failure_reason"] == "the analysis's result could not be written (KeyError)"
+    assert view["analysis"] is None
 
 
 def test_a_failure_has_a_known_code():
