@@ -248,16 +248,18 @@ def _redness_claim(image, baseline, landmarker, result) -> ClaimAnalysis:
     shown = _pixelated_photo(image.rgb_lin, mosaic_width=a.mosaic_face_width)
     pictures = {"photo_pixelated": shown}
     faces = {"photo": face_capture(image.rgb_lin, a.face)}
-    if base_rgb is not None:  # shown as it was compared: a mirrored selfie flipped back
-        if any(f.code == "baseline_mirrored" for f in a.quality):
-            base_rgb = base_rgb[:, ::-1]
-        pictures["baseline_pixelated"] = _pixelated_photo(base_rgb, a.baseline_face)
+    if base_rgb is not None:
+        # the stored file's face, as file_face reads it again (a.baseline_face is in its
+        # pixels: captured from the picture flipped back, it was another face, 29 bits away)
         if a.baseline_face is not None:  # else not used (the same picture, another person's)
             faces["baseline"] = face_capture(base_rgb, a.baseline_face)
         elif any(f.code == "baseline_other_person" for f in a.quality):
             # not compared, but another person's picture sent as one's own "before" is searched
             # for as a photo is (its face found again: the analysis's was on a preview)
             faces["baseline"] = file_face(baseline, landmarker)
+        if any(f.code == "baseline_mirrored" for f in a.quality):  # shown as it was compared:
+            base_rgb = base_rgb[:, ::-1]  # a mirrored selfie flipped back
+        pictures["baseline_pixelated"] = _pixelated_photo(base_rgb, a.baseline_face)
     result["versions"]["models"] = a.models
     result["redness"] = a.to_dict()
     pictures["heatmap"] = _png(a.images["redness_heatmap.png"])

@@ -680,3 +680,25 @@ def test_a_fault_in_the_face_search_does_not_hold_the_claims_result(app, client,
     for cid in ids:
         view = _view(client, tokens, cid)
         assert view["status"] == "ready" and not view.get("related"), view.get("related")
+
+
+def test_a_mirrored_photo_from_before_gets_its_stored_files_face(landmarker):
+    """A pair whose photo from before was saved mirrored: the analysis flips it back to
+    compare it, but the face it records for the search is the stored file's, as a later read
+    of that file gives it (0 bits apart). Before, it was captured from the picture flipped
+    back with the file's landmarks: 29 bits from the file's face."""
+    from calibration.colorimetry import rgb_lin_to_srgb_u8
+    from claims.analysis import analyse_claim, file_face
+    from vision.testset import astronaut_face, second_photo
+
+    def jpeg(rgb_lin):
+        out = io.BytesIO()
+        Image.fromarray(rgb_lin_to_srgb_u8(rgb_lin)).save(out, "JPEG", quality=92)
+        return out.getvalue()
+
+    before = jpeg(second_photo(astronaut_face(2.5))[:, ::-1])
+    a = analyse_claim("redness", jpeg(astronaut_face(2.5)), landmarker=landmarker,
+                      baseline=before)  # fmt: skip
+    assert "baseline_mirrored" in a.result["redness"]["quality"]["problems"]
+    stored = file_face(before, landmarker)
+    assert fingerprint_distance(a.faces["baseline"].fingerprint, stored.fingerprint) <= 1
