@@ -8,7 +8,7 @@ import numpy as np
 
 from calibration.errors import InvalidInputError
 
-__all__ = ["RegionColour", "parse_roi", "robust_region_lab"]
+__all__ = ["RegionColour", "parse_roi", "robust_region_lab", "roi_numbers"]
 
 #: Pixels brighter than the median by this many robust σ of L* (and at least 3 L* units)
 #: are specular highlights; darker by SHADOW_Z, shadows or pores.
@@ -109,6 +109,20 @@ def robust_region_lab(lab_pixels, *, highlight_z=HIGHLIGHT_Z, shadow_z=SHADOW_Z)
     )
 
 
+def roi_numbers(text) -> tuple[int, ...] | None:
+    """``"X,Y,W,H"``'s numbers rounded to whole pixels, or None when it is not four finite
+    numbers (each caller says what it expected: :func:`parse_roi`, a claim's form).
+
+    >>> roi_numbers("218,455.4,90,72"), roi_numbers("1,2,3"), roi_numbers("inf,0,1,1")
+    ((218, 455, 90, 72), None, None)
+    """
+    try:
+        values = tuple(int(round(float(v))) for v in str(text).split(","))
+    except (ValueError, OverflowError):  # OverflowError: an infinite number
+        return None
+    return values if len(values) == 4 else None
+
+
 def parse_roi(text: str, *, width: int, height: int) -> tuple[int, int, int, int]:
     """Parse ``"X,Y,W,H"`` (pixels) and check that it lies inside a ``width × height`` image.
 
@@ -126,12 +140,10 @@ def parse_roi(text: str, *, width: int, height: int) -> tuple[int, int, int, int
     ...
     calibration.errors.InvalidInputError: expected the ROI inside the 40x40 image; got 10,10,50,50
     """
-    try:
-        x, y, w, h = (int(round(float(v))) for v in str(text).split(","))
-    except (ValueError, OverflowError):  # OverflowError: an infinite number
-        raise InvalidInputError(
-            f"expected the ROI as X,Y,W,H: four numbers; got {text!r}"
-        ) from None
+    values = roi_numbers(text)
+    if values is None:
+        raise InvalidInputError(f"expected the ROI as X,Y,W,H: four numbers; got {text!r}")
+    x, y, w, h = values
     if w <= 0 or h <= 0:
         raise InvalidInputError(f"expected a positive ROI width and height; got {w}x{h}")
     if x < 0 or y < 0 or x + w > width or y + h > height:

@@ -26,6 +26,7 @@ from sqlalchemy.orm import defer
 
 from calibration.colorimetry import delta_e00
 from calibration.errors import InvalidImageError, InvalidInputError
+from calibration.region import roi_numbers
 from claims import audit
 from claims.analysis import CLAIM_ANALYSIS_VERSION, AnalysisFailed, analyse_claim, file_face
 from claims.auth import PERMISSIONS, Principal, authorize, token_sha256
@@ -147,13 +148,10 @@ class ServiceConfig:
 def _parse_roi(text):
     if text in (None, ""):
         return None
-    try:
-        values = [int(round(float(v))) for v in str(text).split(",")]
-    except (ValueError, OverflowError):  # OverflowError: an infinite number (a 500, before)
-        values = []
-    if len(values) != 4 or values[2] <= 0 or values[3] <= 0 or min(values[:2]) < 0:
+    values = roi_numbers(text)
+    if values is None or values[2] <= 0 or values[3] <= 0 or min(values[:2]) < 0:
         raise InvalidInputError(f"expected roi as X,Y,W,H with W, H > 0; got {text!r}")
-    return values
+    return list(values)
 
 
 #: a claim's row locked for a change that keeps its id (``SELECT … FOR NO KEY UPDATE``): a row
