@@ -338,6 +338,11 @@ def _ext():
 
 
 def _json_body(model):
+    return model.model_validate(_json_data())
+
+
+def _json_data():
+    """The request's JSON body, parsed once (RFC 8259: _StrictJSON), or a clear 415 / 422."""
     if not request.is_json:
         raise _UnsupportedMedia("expected a JSON body (Content-Type: application/json)")
     try:
@@ -346,7 +351,7 @@ def _json_body(model):
         raise InvalidInputError(f"expected a JSON body; it could not be parsed: {exc}") from None
     if data is None:
         raise InvalidInputError("expected a JSON body; got null")
-    return model.model_validate(data)
+    return data
 
 
 class _UnsupportedMedia(UnsupportedImageType):
@@ -523,8 +528,9 @@ def _register_routes(app: Flask, service, keys):
                 "report travels)", auth=False, body=responses.ReportIn,
                 response=responses.ReportCheck)  # fmt: skip
     def verify_report():
-        _json_body(responses.ReportIn)  # a report's fields, or a clear 422
-        return service.check_report(request.get_json())  # as sent: checked byte for byte
+        report = _json_data()
+        responses.ReportIn.model_validate(report)  # a report's fields, or a clear 422
+        return service.check_report(report)  # as sent: checked byte for byte
 
     @route.post("/claims/<claim_id>/appeal", summary="Appeal the claim's decision (shopper; once, "
                 "within HUEPROOF_APPEAL_DAYS of it, 30 by default): another adjudicator decides "
